@@ -1,0 +1,90 @@
+// The decider shape every aggregate follows (Chassaing/Emmett): pure decide + evolve over a stream.
+//
+// The generic handler (src/bus/handle.ts) does:  stream = streamOf(decider, command)
+//   → state = fold(decider, upcast(read events)) → events = decider.decide(command, state)  (throws Rejection)
+//   → append(toNewEvents(command, events), expectedVersion = version read); on ConcurrencyError: reload, decide again.
+//
+// Business time: decided events do NOT carry their time in `data`; the command's `at` is the event's `occurredAt`
+// (see `occurredAt` and `toNewEvents`). Event data is JSON only (money as "12.50" strings, ids as strings).
+import {
+  type EventMetadata,
+  type JsonObject,
+  type NewEvent,
+  type StreamId,
+  streamId,
+} from './event-store.ts';
+import { CURRENT_SCHEMA_VERSION, type DomainEventType } from './events.ts';
+import type { HospitalId } from './ids.ts';
+
+export type ActorKind = 'patient' | 'staff' | 'bus-client' | 'channel' | 'his' | 'system';
+
+/** Who issued the command: a staff user id, a bus client (kiosk, app), a channel callback, the HIS, a job. */
+export interface Actor {
+  kind: ActorKind;
+  id: string;
+}
+
+/** Every command carries its tenant, its business time and who issued it. */
+export interface CommandBase {
+  type: string;
+  hospitalId: HospitalId;
+  /** Business time: when it happened in the world; becomes the events' occurredAt. */
+  at: Date;
+  actor: Actor;
+}
+
+export interface DomainEventShape {
+  type: string;
+  data: JsonObject;
+}
+
+export interface Decider<Command extends CommandBase, Event extends DomainEventShape, State> {
+  /** Stream category, e.g. 'order': the stream id is `<hospitalId>/<category>/<streamKey(command)>`. */
+  readonly category: string;
+  streamKey(command: Command): string;
+  initialState(): State;
+  /** Pure. Returns the new facts ([] = nothing to do, e.g. a duplicate callback); throws a Rejection. */
+  decide(command: Command, state: State): Event[];
+  /** Pure and total over every event the decider ever emitted (after upcasting). */
+  evolve(state: State, event: Event): State;
+}
+
+export function occurredAt(command: CommandBase): Date {
+  return command.at;
+}
+
+export function streamOf<C extends CommandBase>(
+  decider: Pick<Decider<C, DomainEventShape, unknown>, 'category' | 'streamKey'>,
+  command: C,
+): StreamId {
+  return streamId(command.hospitalId, decider.category, decider.streamKey(command));
+}
+
+export function fold<C extends CommandBase, E extends DomainEventShape, S>(
+  decider: Decider<C, E, S>,
+  events: Iterable<E>,
+  state: S = decider.initialState(),
+): S {
+  let s = state;
+  for (const e of events) s = decider.evolve(s, e);
+  return s;
+}
+
+export function actorRef(actor: Actor): string {
+  return `${actor.kind}:${actor.id}`;
+}
+
+/** Decided events → events to append: occurredAt from the command, current schema version, actor in metadata. */
+export function toNewEvents<E extends DomainEventShape & { type: DomainEventType }>(
+  command: CommandBase,
+  events: readonly E[],
+  metadata: EventMetadata = {},
+): NewEvent<E['type'], E['data']>[] {
+  return events.map((e) => ({
+    type: e.type,
+    data: e.data,
+    occurredAt: occurredAt(command),
+    schemaVersion: CURRENT_SCHEMA_VERSION[e.type],
+    metadata: { actor: actorRef(command.actor), ...metadata },
+  }));
+}

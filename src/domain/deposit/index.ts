@@ -1,0 +1,17 @@
+import type { Decider } from '../decider.ts';
+import { decideDeposit } from './decide.ts';
+import { evolveDeposit, initialDepositState } from './evolve.ts';
+import type { DepositCommand, DepositEvent, DepositState } from './types.ts';
+
+export * from './types.ts';
+export { assertDepositInvariants, decideDeposit } from './decide.ts';
+export { evolveDeposit, initialDepositState } from './evolve.ts';
+
+/** Stream `<hospitalId>/deposit/<admissionId>`. */
+export const depositDecider: Decider<DepositCommand, DepositEvent, DepositState> = {
+  category: 'deposit',
+  streamKey: (command) => command.admissionId,
+  initialState: initialDepositState,
+  decide: decideDeposit,
+  evolve: evolveDeposit,
+};

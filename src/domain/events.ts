@@ -1,0 +1,102 @@
+// The versioned event catalog: every domain event type, its current schema version, and the upcasters that
+// bring older stored versions to the current shape on read (stored events are never rewritten).
+import type { EventMetadata, JsonObject, Upcaster } from './event-store.ts';
+import { Money } from './money.ts';
+import type { DepositEvent } from './deposit/types.ts';
+import type { OrderEvent } from './order/types.ts';
+import type { SettlementEvent } from './settlement/types.ts';
+
+export type DomainEvent = OrderEvent | DepositEvent | SettlementEvent;
+export type DomainEventType = DomainEvent['type'];
+export type EventOfType<T extends DomainEventType> = Extract<DomainEvent, { type: T }>;
+
+/** The schema version decide() writes for each type. Bump it together with an upcaster from the old version. */
+export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> = {
+  OrderCreated: 1,
+  PaymentRequested: 1,
+  PaymentSucceeded: 1,
+  PaymentStatusUnknown: 1,
+  PaymentConfirmed: 1,
+  PaymentFailed: 1,
+  DuplicatePaymentReceived: 1,
+  OrderCancelled: 1,
+  RefundRequested: 1,
+  RefundIdentityVerified: 1,
+  RefundSucceeded: 1,
+  RefundFailed: 1,
+  HisWritebackSucceeded: 1,
+  HisWritebackFailed: 1,
+  DepositToppedUp: 1,
+  DepositApplied: 1,
+  DepositRemainderRefunded: 1,
+  ChannelFeeRecorded: 2,
+  ChannelSettlementReceived: 1,
+};
+
+/** Stream category each event type lives in. */
+export const EVENT_CATEGORY: Readonly<Record<DomainEventType, 'order' | 'deposit' | 'settlement'>> = {
+  OrderCreated: 'order',
+  PaymentRequested: 'order',
+  PaymentSucceeded: 'order',
+  PaymentStatusUnknown: 'order',
+  PaymentConfirmed: 'order',
+  PaymentFailed: 'order',
+  DuplicatePaymentReceived: 'order',
+  OrderCancelled: 'order',
+  RefundRequested: 'order',
+  RefundIdentityVerified: 'order',
+  RefundSucceeded: 'order',
+  RefundFailed: 'order',
+  HisWritebackSucceeded: 'order',
+  HisWritebackFailed: 'order',
+  DepositToppedUp: 'deposit',
+  DepositApplied: 'deposit',
+  DepositRemainderRefunded: 'deposit',
+  ChannelFeeRecorded: 'settlement',
+  ChannelSettlementReceived: 'settlement',
+};
+
+export const DOMAIN_EVENT_TYPES = Object.keys(CURRENT_SCHEMA_VERSION) as DomainEventType[];
+
+export function isDomainEventType(type: string): type is DomainEventType {
+  return Object.hasOwn(CURRENT_SCHEMA_VERSION, type);
+}
+
+/**
+ * ChannelFeeRecorded v1 → v2. v1 (the first statement importer) stored the fee as `feeFen`, an integer number
+ * of cents, and had no transaction reference. v2 stores money as a "12.50" string like every other event.
+ */
+export const channelFeeRecordedV1: Upcaster = {
+  type: 'ChannelFeeRecorded',
+  fromVersion: 1,
+  upcast(data: JsonObject, _metadata: EventMetadata): JsonObject {
+    const { feeFen, ...rest } = data;
+    if (typeof feeFen !== 'number') throw new Error('ChannelFeeRecorded v1 without a numeric feeFen');
+    return { ...rest, amount: Money.fromCents(feeFen).toString(), channelTxnId: data.channelTxnId ?? null };
+  },
+};
+
+export const UPCASTERS: readonly Upcaster[] = [channelFeeRecordedV1];
+
+/** Most upcasting steps one event may go through (guards against a cycle in the upcaster table). */
+const MAX_UPCAST_STEPS = 32;
+
+/** Brings stored data of any known version to the current schema version of its type. */
+export function upcast(
+  type: string,
+  schemaVersion: number,
+  data: JsonObject,
+  metadata: EventMetadata = {},
+  upcasters: readonly Upcaster[] = UPCASTERS,
+): { schemaVersion: number; data: JsonObject } {
+  const target = isDomainEventType(type) ? CURRENT_SCHEMA_VERSION[type] : schemaVersion;
+  let version = schemaVersion;
+  let current = data;
+  for (let step = 0; version < target; step++) {
+    const u = upcasters.find((x) => x.type === type && x.fromVersion === version);
+    if (!u || step >= MAX_UPCAST_STEPS) throw new Error(`no upcaster for ${type} v${version}`);
+    current = u.upcast(current, metadata);
+    version++;
+  }
+  return { schemaVersion: version, data: current };
+}

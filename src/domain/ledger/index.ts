@@ -1,0 +1,3 @@
+export * from './accounts.ts';
+export * from './journal.ts';
+export { postingsFor } from './postings.ts';

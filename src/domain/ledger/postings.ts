@@ -1,0 +1,107 @@
+// Posting rules: each money event → exactly one balanced journal entry (or null when it moves no money).
+//
+//   PaymentSucceeded / PaymentConfirmed   Dr channel:<c>:clearing      Cr revenue:<registration|outpatient>
+//                                                                        or patient:<admission>:deposit (deposit top-up order)
+//   DuplicatePaymentReceived              Dr channel:<c>:clearing      Cr payable:refunds
+//   RefundSucceeded (of the payment)      Dr revenue:<kind>            Cr channel:<c>:clearing
+//   RefundSucceeded (of a surplus payment) Dr payable:refunds          Cr channel:<c>:clearing
+//   DepositToppedUp                       — (posted by the top-up order's payment; the deposit stream mirrors it)
+//   DepositApplied                        Dr patient:<admission>:deposit Cr revenue:inpatient   (null when 0)
+//   DepositRemainderRefunded              Dr patient:<admission>:deposit Cr channel:<c>:clearing
+//   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
+//   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
+// Money moves when the channel says so: requests, identity checks and HIS writebacks post nothing.
+import type { DomainEvent } from '../events.ts';
+import { Money } from '../money.ts';
+import { InvariantViolation } from '../rejection.ts';
+import type { OrderKind } from '../order/types.ts';
+import { type Account, accounts } from './accounts.ts';
+import { credit, debit, JournalEntry } from './journal.ts';
+
+function transfer(from: Account, to: Account, amount: Money, memo: string): JournalEntry {
+  return JournalEntry.create([debit(from, amount), credit(to, amount)], memo);
+}
+
+function orderIncome(kind: OrderKind, admissionId: string | null): Account {
+  if (kind === 'deposit') {
+    if (!admissionId) throw new InvariantViolation('deposit payment without an admission');
+    return accounts.patientDeposit(admissionId);
+  }
+  return accounts.revenue(kind);
+}
+
+export function postingsFor(event: DomainEvent): JournalEntry | null {
+  switch (event.type) {
+    case 'PaymentSucceeded':
+    case 'PaymentConfirmed': {
+      const d = event.data;
+      return transfer(
+        accounts.channelClearing(d.channel),
+        orderIncome(d.orderKind, d.admissionId),
+        Money.parse(d.amount),
+        `${event.type} ${d.orderId} ${d.channelTxnId}`,
+      );
+    }
+    case 'DuplicatePaymentReceived': {
+      const d = event.data;
+      return transfer(
+        accounts.channelClearing(d.channel),
+        accounts.refundsPayable(),
+        Money.parse(d.amount),
+        `${event.type} ${d.orderId} ${d.channelTxnId}`,
+      );
+    }
+    case 'RefundSucceeded': {
+      const d = event.data;
+      if (d.of === 'payment' && d.orderKind === 'deposit')
+        throw new InvariantViolation(`refund ${d.refundId} of a deposit order payment`);
+      const from = d.of === 'duplicate' ? accounts.refundsPayable() : orderIncome(d.orderKind, null);
+      return transfer(
+        from,
+        accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.orderId} ${d.refundId}`,
+      );
+    }
+    case 'DepositApplied': {
+      const d = event.data;
+      const amount = Money.parse(d.amount);
+      if (amount.isZero()) return null;
+      return transfer(
+        accounts.patientDeposit(d.admissionId),
+        accounts.revenue('inpatient'),
+        amount,
+        `${event.type} ${d.admissionId} ${d.settlementId}`,
+      );
+    }
+    case 'DepositRemainderRefunded': {
+      const d = event.data;
+      return transfer(
+        accounts.patientDeposit(d.admissionId),
+        accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.admissionId} ${d.refundId}`,
+      );
+    }
+    case 'ChannelFeeRecorded': {
+      const d = event.data;
+      return transfer(
+        accounts.fees(d.channel),
+        accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.channel} ${d.businessDate} ${d.feeId}`,
+      );
+    }
+    case 'ChannelSettlementReceived': {
+      const d = event.data;
+      return transfer(
+        accounts.bank(d.bankAccount),
+        accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.channel} ${d.businessDate} ${d.settlementId}`,
+      );
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,439 @@
+// Order decisions.
+//
+// Order state machine (status):
+//
+//   none ──CreateOrder──▶ awaiting-payment ◀──────── PaymentFailed ─────────┐
+//                           │  ▲                                            │
+//              RequestPayment  │ PaymentFailed                              │
+//                           ▼  │                                            │
+//                       payment-requested ──MarkPaymentUnknown──▶ payment-unknown
+//                           │                                       │   (only ConfirmPayment or
+//         RecordPayment (amount = order amount)           ConfirmPayment  RecordPaymentFailure
+//                           ▼                                       ▼   leave it; everything else
+//                          paid ◀──────────────────────────────────┘   is PAYMENT_STATUS_UNKNOWN)
+//                           │
+//   awaiting/requested ──CancelOrder──▶ cancelled ◀── CancelOrder (paid registration: + full fee refund)
+//
+// - Paid at most once. The same channelTxnId again is a duplicate callback: [] (a different amount for the same
+//   txn is PAYMENT_CALLBACK_CONFLICT). A *different* successful transaction for a paid or cancelled order is
+//   money the patient is owed: recorded as DuplicatePaymentReceived (never dropped, never rejected, since the
+//   channel holds the money either way) and refundable in full by naming its channelTxnId.
+// - Refunds, per payment:  requested ──VerifyRefundIdentity──▶ requested+verified ──RecordRefundSuccess──▶ succeeded
+//                            └──────────────── RecordRefundFailure (any time before success) ──▶ failed
+//   Success needs verified identity (IDENTITY_NOT_VERIFIED). Requested and succeeded refunds both hold money:
+//   Σ(non-failed refunds) ≤ payment, so two concurrent partial refunds that each fit alone cannot together
+//   exceed it (the handler's optimistic concurrency makes the second re-decide on the state with the first).
+//   Refunds always go back to the original channel, transaction and payer account (copied from the payment).
+//   Deposit top-up orders are not refunded here (their money belongs to the deposit account: use
+//   RefundDepositRemainder), except surplus payments.
+// - HIS writeback: paid ⇒ his 'pending'; HisWritebackFailed ⇒ 'failed' ("paid, not in HIS", see isPaidNotInHis)
+//   until HisWritebackSucceeded ⇒ 'synced', or until the payment is fully refunded.
+import { parseBusinessDate } from '../business-date.ts';
+import { Money, positiveAmount } from '../money.ts';
+import { invariant, reject } from '../rejection.ts';
+import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
+import {
+  type ChargeItemData,
+  MAX_CHARGE_ITEMS,
+  MAX_DUPLICATE_PAYMENTS,
+  MAX_REFUNDS_PER_ORDER,
+  MAX_TEXT_LENGTH,
+  type OrderBusinessData,
+  type OrderCommand,
+  type OrderEvent,
+  type OrderState,
+} from './types.ts';
+
+/** Most HIS writeback attempts the domain accepts for one order. */
+export const MAX_HIS_WRITEBACK_ATTEMPTS = 1_000;
+
+function text(value: string, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_LENGTH)
+    throw reject('INVALID_COMMAND', { field, reason: `must be 1..${MAX_TEXT_LENGTH} characters` });
+  return value;
+}
+
+export function decideOrder(command: OrderCommand, state: OrderState): OrderEvent[] {
+  const events = rules(command, state);
+  // Fold our own decision and check it before anyone appends it: a wrong fact can never be deleted.
+  if (events.length > 0) assertOrderInvariants(events.reduce(evolveOrder, state));
+  return events;
+}
+
+function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
+  if (command.type === 'CreateOrder') return createOrder(command, state);
+  if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId: command.orderId });
+  const orderId = state.orderId;
+
+  switch (command.type) {
+    case 'RequestPayment': {
+      if (state.status === 'payment-unknown')
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'payment-requested' && state.attempt?.attemptId === command.attemptId) return [];
+      if (state.status !== 'awaiting-payment' && state.status !== 'payment-requested')
+        throw reject('ORDER_NOT_PAYABLE', { orderId, status: state.status });
+      return [
+        {
+          type: 'PaymentRequested',
+          data: { orderId, attemptId: command.attemptId, channel: command.channel },
+        },
+      ];
+    }
+
+    case 'RecordPayment': {
+      const amount = positiveAmount(command.amount);
+      const known = findPayment(state, command.channelTxnId);
+      if (known) {
+        if (known.amount.equals(amount) && known.channel === command.channel) return []; // duplicate callback
+        throw reject('PAYMENT_CALLBACK_CONFLICT', { channelTxnId: command.channelTxnId });
+      }
+      if (state.status === 'payment-unknown')
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      const payment = {
+        channel: command.channel,
+        channelTxnId: command.channelTxnId,
+        amount: amount.toString(),
+        payerRef: command.payerRef,
+      };
+      if (state.status === 'paid' || state.status === 'cancelled') {
+        if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
+          throw reject('LIMIT_EXCEEDED', { limit: 'MAX_DUPLICATE_PAYMENTS', orderId });
+        return [
+          {
+            type: 'DuplicatePaymentReceived',
+            data: {
+              orderId,
+              orderKind: state.kind,
+              reason: state.status === 'paid' ? 'order-already-paid' : 'order-cancelled',
+              ...payment,
+            },
+          },
+        ];
+      }
+      if (!amount.equals(state.amount))
+        throw reject('AMOUNT_MISMATCH', { expected: state.amount.toString(), actual: amount.toString() });
+      return [
+        {
+          type: 'PaymentSucceeded',
+          data: {
+            orderId,
+            orderKind: state.kind,
+            admissionId: state.admissionId,
+            attemptId: command.attemptId,
+            ...payment,
+          },
+        },
+      ];
+    }
+
+    case 'MarkPaymentUnknown': {
+      if (state.status === 'payment-unknown') {
+        if (state.attempt?.attemptId === command.attemptId) return [];
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      }
+      if (state.status !== 'awaiting-payment' && state.status !== 'payment-requested')
+        throw reject('ORDER_NOT_PAYABLE', { orderId, status: state.status });
+      if (state.attempt?.attemptId === command.attemptId && state.attempt.channel !== command.channel)
+        throw reject('CHANNEL_MISMATCH', { expected: state.attempt.channel, actual: command.channel });
+      return [
+        {
+          type: 'PaymentStatusUnknown',
+          data: { orderId, attemptId: command.attemptId, channel: command.channel },
+        },
+      ];
+    }
+
+    case 'ConfirmPayment': {
+      const amount = positiveAmount(command.amount);
+      const known = findPayment(state, command.channelTxnId);
+      if (known) {
+        if (state.payment === known && known.amount.equals(amount)) return []; // confirmed already
+        throw reject('PAYMENT_CALLBACK_CONFLICT', { channelTxnId: command.channelTxnId });
+      }
+      if (state.status !== 'payment-unknown' || !state.attempt)
+        throw reject('PAYMENT_NOT_UNKNOWN', { orderId, status: state.status });
+      if (state.attempt.attemptId !== command.attemptId)
+        throw reject('PAYMENT_NOT_FOUND', { attemptId: command.attemptId });
+      if (!amount.equals(state.amount))
+        throw reject('AMOUNT_MISMATCH', { expected: state.amount.toString(), actual: amount.toString() });
+      return [
+        {
+          type: 'PaymentConfirmed',
+          data: {
+            orderId,
+            orderKind: state.kind,
+            admissionId: state.admissionId,
+            attemptId: command.attemptId,
+            channel: state.attempt.channel,
+            channelTxnId: command.channelTxnId,
+            amount: amount.toString(),
+            payerRef: command.payerRef,
+          },
+        },
+      ];
+    }
+
+    case 'RecordPaymentFailure': {
+      const reason = text(command.reason, 'reason');
+      const current = state.attempt;
+      if (state.status === 'payment-unknown' && current && current.attemptId !== command.attemptId)
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: current.attemptId });
+      // A failure of an attempt no longer in flight changes nothing (superseded, or the order moved on).
+      if (!current || current.attemptId !== command.attemptId) return [];
+      if (current.channel !== command.channel)
+        throw reject('CHANNEL_MISMATCH', { expected: current.channel, actual: command.channel });
+      return [
+        {
+          type: 'PaymentFailed',
+          data: { orderId, attemptId: command.attemptId, channel: command.channel, reason },
+        },
+      ];
+    }
+
+    case 'CancelOrder': {
+      const reason = text(command.reason, 'reason');
+      if (state.status === 'cancelled') return [];
+      if (state.status === 'payment-unknown')
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'awaiting-payment' || state.status === 'payment-requested')
+        return [{ type: 'OrderCancelled', data: { orderId, orderKind: state.kind, reason, wasPaid: false } }];
+      // paid: only a registration is cancelled; its fee goes back in full.
+      const payment = state.payment;
+      if (state.kind !== 'registration' || !payment)
+        throw reject('ORDER_NOT_CANCELLABLE', { orderId, kind: state.kind, status: state.status });
+      if (!command.refundId)
+        throw reject('INVALID_COMMAND', { field: 'refundId', reason: 'required for a paid order' });
+      if (state.refunds.has(command.refundId))
+        throw reject('REFUND_ALREADY_EXISTS', { refundId: command.refundId });
+      const cancelled: OrderEvent = {
+        type: 'OrderCancelled',
+        data: { orderId, orderKind: state.kind, reason, wasPaid: true },
+      };
+      const remaining = refundableAmount(state, payment.channelTxnId);
+      if (remaining.isZero()) return [cancelled];
+      return [
+        cancelled,
+        {
+          type: 'RefundRequested',
+          data: {
+            orderId,
+            orderKind: state.kind,
+            refundId: command.refundId,
+            of: 'payment',
+            channel: payment.channel,
+            channelTxnId: payment.channelTxnId,
+            payerRef: payment.payerRef,
+            amount: remaining.toString(),
+            full: true,
+            reason,
+          },
+        },
+      ];
+    }
+
+    case 'RequestRefund': {
+      const reason = text(command.reason, 'reason');
+      const amount = positiveAmount(command.amount);
+      const existing = state.refunds.get(command.refundId);
+      if (existing) {
+        const sameTarget = command.channelTxnId === null || command.channelTxnId === existing.channelTxnId;
+        if (sameTarget && existing.amount.equals(amount)) return []; // the same request again
+        throw reject('REFUND_ALREADY_EXISTS', { refundId: command.refundId });
+      }
+      if (state.status === 'payment-unknown')
+        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      const target =
+        command.channelTxnId === null ? state.payment : (findPayment(state, command.channelTxnId) ?? null);
+      if (!target) {
+        if (command.channelTxnId === null)
+          throw reject('ORDER_NOT_REFUNDABLE', { orderId, status: state.status });
+        throw reject('PAYMENT_NOT_FOUND', { channelTxnId: command.channelTxnId });
+      }
+      const of = target === state.payment ? 'payment' : 'duplicate';
+      if (state.kind === 'deposit' && of === 'payment')
+        throw reject('ORDER_NOT_REFUNDABLE', {
+          orderId,
+          kind: state.kind,
+          reason: 'use RefundDepositRemainder',
+        });
+      if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
+        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId });
+      const remaining = refundableAmount(state, target.channelTxnId);
+      if (amount.gt(remaining))
+        throw reject('REFUND_EXCEEDS_PAYMENT', {
+          requested: amount.toString(),
+          refundable: remaining.toString(),
+          channelTxnId: target.channelTxnId,
+        });
+      return [
+        {
+          type: 'RefundRequested',
+          data: {
+            orderId,
+            orderKind: state.kind,
+            refundId: command.refundId,
+            of,
+            channel: target.channel,
+            channelTxnId: target.channelTxnId,
+            payerRef: target.payerRef,
+            amount: amount.toString(),
+            full: amount.equals(remaining),
+            reason,
+          },
+        },
+      ];
+    }
+
+    case 'VerifyRefundIdentity': {
+      const verifiedBy = text(command.verifiedBy, 'verifiedBy');
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status !== 'requested')
+        throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
+      if (refund.identityVerified) return [];
+      return [
+        {
+          type: 'RefundIdentityVerified',
+          data: { orderId, refundId: refund.refundId, method: command.method, verifiedBy },
+        },
+      ];
+    }
+
+    case 'RecordRefundSuccess': {
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status === 'succeeded' && refund.channelRefundId === command.channelRefundId) return [];
+      if (refund.status !== 'requested')
+        throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
+      if (!refund.identityVerified) throw reject('IDENTITY_NOT_VERIFIED', { refundId: command.refundId });
+      const payment = findPayment(state, refund.channelTxnId)!;
+      return [
+        {
+          type: 'RefundSucceeded',
+          data: {
+            orderId,
+            orderKind: state.kind,
+            refundId: refund.refundId,
+            of: refund.of,
+            channel: payment.channel,
+            channelTxnId: payment.channelTxnId,
+            channelRefundId: command.channelRefundId,
+            amount: refund.amount.toString(),
+          },
+        },
+      ];
+    }
+
+    case 'RecordRefundFailure': {
+      const reason = text(command.reason, 'reason');
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status === 'failed') return [];
+      if (refund.status !== 'requested')
+        throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
+      return [
+        {
+          type: 'RefundFailed',
+          data: { orderId, refundId: refund.refundId, amount: refund.amount.toString(), reason },
+        },
+      ];
+    }
+
+    case 'RecordHisWritebackSuccess': {
+      if (!state.payment) throw reject('HIS_WRITEBACK_NOT_EXPECTED', { orderId, status: state.status });
+      if (state.his === 'synced') return [];
+      return [{ type: 'HisWritebackSucceeded', data: { orderId, hisReceiptId: command.hisReceiptId } }];
+    }
+
+    case 'RecordHisWritebackFailure': {
+      const error = text(command.error, 'error');
+      if (
+        !Number.isSafeInteger(command.attempt) ||
+        command.attempt < 1 ||
+        command.attempt > MAX_HIS_WRITEBACK_ATTEMPTS
+      )
+        throw reject('INVALID_COMMAND', { field: 'attempt', reason: `1..${MAX_HIS_WRITEBACK_ATTEMPTS}` });
+      if (!state.payment) throw reject('HIS_WRITEBACK_NOT_EXPECTED', { orderId, status: state.status });
+      if (state.his === 'synced') return []; // a late failure report after success changes nothing
+      return [{ type: 'HisWritebackFailed', data: { orderId, attempt: command.attempt, error } }];
+    }
+  }
+}
+
+function createOrder(
+  command: Extract<OrderCommand, { type: 'CreateOrder' }>,
+  state: OrderState,
+): OrderEvent[] {
+  if (state.status !== 'none') throw reject('ORDER_ALREADY_EXISTS', { orderId: command.orderId });
+  const amount = positiveAmount(command.amount);
+  const b = command.business;
+  let business: OrderBusinessData;
+  switch (b.kind) {
+    case 'registration':
+      business = {
+        kind: 'registration',
+        mode: b.mode,
+        departmentId: b.departmentId,
+        doctorId: b.doctorId,
+        slotId: b.slotId,
+        visitDate: parseBusinessDate(b.visitDate),
+      };
+      break;
+    case 'outpatient': {
+      if (b.chargeItems.length === 0 || b.chargeItems.length > MAX_CHARGE_ITEMS)
+        throw reject('CHARGE_ITEMS_MISMATCH', {
+          reason: `1..${MAX_CHARGE_ITEMS} items`,
+          count: b.chargeItems.length,
+        });
+      const seen = new Set<string>();
+      const items: ChargeItemData[] = [];
+      for (const item of b.chargeItems) {
+        if (seen.has(item.hisItemId))
+          throw reject('CHARGE_ITEMS_MISMATCH', { reason: 'duplicate item', item: item.hisItemId });
+        seen.add(item.hisItemId);
+        items.push({
+          hisItemId: item.hisItemId,
+          name: text(item.name, 'chargeItems.name'),
+          amount: positiveAmount(item.amount, 'chargeItems.amount').toString(),
+        });
+      }
+      const total = Money.sum(b.chargeItems.map((i) => i.amount));
+      if (!total.equals(amount))
+        throw reject('CHARGE_ITEMS_MISMATCH', { itemsTotal: total.toString(), amount: amount.toString() });
+      business = { kind: 'outpatient', visitId: b.visitId, chargeItems: items };
+      break;
+    }
+    case 'deposit':
+      business = { kind: 'deposit', admissionId: b.admissionId };
+      break;
+    default:
+      throw reject('INVALID_COMMAND', { field: 'business.kind' });
+  }
+  return [
+    {
+      type: 'OrderCreated',
+      data: { orderId: command.orderId, patientId: command.patientId, amount: amount.toString(), business },
+    },
+  ];
+}
+
+/** What must hold in every order state a decision leads to. */
+export function assertOrderInvariants(state: OrderState): void {
+  const txns = new Set<string>();
+  for (const p of paymentsOf(state)) {
+    invariant(!txns.has(p.channelTxnId), `payment ${p.channelTxnId} recorded twice`);
+    txns.add(p.channelTxnId);
+    invariant(p.amount.isPositive(), `payment ${p.channelTxnId} amount must be > 0`);
+    invariant(
+      committedRefunds(state, p.channelTxnId).lte(p.amount),
+      `refunds of ${p.channelTxnId} exceed the payment`,
+    );
+  }
+  if (state.payment)
+    invariant(state.payment.amount.equals(state.amount), 'payment differs from the order amount');
+  if (state.status === 'paid') invariant(state.payment !== null, 'paid without a payment');
+  for (const r of state.refunds.values()) {
+    invariant(txns.has(r.channelTxnId), `refund ${r.refundId} of an unknown payment`);
+    if (r.status === 'succeeded') invariant(r.identityVerified, `refund ${r.refundId} succeeded unverified`);
+  }
+}

@@ -1,0 +1,202 @@
+// Order state from its events. Total over every event the order decider emits; unknown order of facts is
+// tolerated (evolve records facts, decide enforces rules).
+import { Money } from '../money.ts';
+import type { OrderEvent, OrderState, Payment, Refund } from './types.ts';
+
+export function initialOrderState(): OrderState {
+  return {
+    status: 'none',
+    orderId: '',
+    patientId: '',
+    kind: 'registration',
+    admissionId: null,
+    amount: Money.ZERO,
+    attempt: null,
+    payment: null,
+    duplicates: [],
+    refunds: new Map(),
+    his: 'not-applicable',
+    hisAttempts: 0,
+    hisLastError: null,
+  };
+}
+
+function withRefund(state: OrderState, refundId: string, change: (r: Refund) => Refund): OrderState {
+  const r = state.refunds.get(refundId);
+  if (!r) return state;
+  const refunds = new Map(state.refunds);
+  refunds.set(refundId, change(r));
+  return { ...state, refunds };
+}
+
+export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
+  switch (event.type) {
+    case 'OrderCreated': {
+      const d = event.data;
+      return {
+        ...initialOrderState(),
+        status: 'awaiting-payment',
+        orderId: d.orderId,
+        patientId: d.patientId,
+        kind: d.business.kind,
+        admissionId: d.business.kind === 'deposit' ? d.business.admissionId : null,
+        amount: Money.parse(d.amount),
+      };
+    }
+    case 'PaymentRequested':
+      return {
+        ...state,
+        status: 'payment-requested',
+        attempt: { attemptId: event.data.attemptId, channel: event.data.channel },
+      };
+    case 'PaymentStatusUnknown':
+      return {
+        ...state,
+        status: 'payment-unknown',
+        attempt: { attemptId: event.data.attemptId, channel: event.data.channel },
+      };
+    case 'PaymentFailed':
+      return { ...state, status: 'awaiting-payment', attempt: null };
+    case 'PaymentSucceeded':
+    case 'PaymentConfirmed': {
+      const d = event.data;
+      const payment: Payment = {
+        channel: d.channel,
+        channelTxnId: d.channelTxnId,
+        amount: Money.parse(d.amount),
+        payerRef: d.payerRef,
+      };
+      return { ...state, status: 'paid', attempt: null, payment, his: 'pending' };
+    }
+    case 'DuplicatePaymentReceived': {
+      const d = event.data;
+      const dup: Payment = {
+        channel: d.channel,
+        channelTxnId: d.channelTxnId,
+        amount: Money.parse(d.amount),
+        payerRef: d.payerRef,
+      };
+      return { ...state, duplicates: [...state.duplicates, dup] };
+    }
+    case 'OrderCancelled':
+      return { ...state, status: 'cancelled', attempt: null };
+    case 'RefundRequested': {
+      const d = event.data;
+      const refunds = new Map(state.refunds);
+      refunds.set(d.refundId, {
+        refundId: d.refundId,
+        of: d.of,
+        channelTxnId: d.channelTxnId,
+        amount: Money.parse(d.amount),
+        status: 'requested',
+        identityVerified: false,
+        channelRefundId: null,
+      });
+      return { ...state, refunds };
+    }
+    case 'RefundIdentityVerified':
+      return withRefund(state, event.data.refundId, (r) => ({ ...r, identityVerified: true }));
+    case 'RefundSucceeded':
+      return withRefund(state, event.data.refundId, (r) => ({
+        ...r,
+        status: 'succeeded',
+        channelRefundId: event.data.channelRefundId,
+      }));
+    case 'RefundFailed':
+      return withRefund(state, event.data.refundId, (r) => ({ ...r, status: 'failed' }));
+    case 'HisWritebackSucceeded':
+      return { ...state, his: 'synced', hisLastError: null };
+    case 'HisWritebackFailed':
+      return {
+        ...state,
+        his: state.his === 'synced' ? 'synced' : 'failed',
+        hisAttempts: Math.max(state.hisAttempts, event.data.attempt),
+        hisLastError: event.data.error,
+      };
+    default:
+      return state;
+  }
+}
+
+// ---- derived views ----
+
+/** Every payment the order holds: its own and the surplus ones. */
+export function paymentsOf(state: OrderState): Payment[] {
+  return state.payment ? [state.payment, ...state.duplicates] : [...state.duplicates];
+}
+
+export function findPayment(state: OrderState, channelTxnId: string): Payment | undefined {
+  return paymentsOf(state).find((p) => p.channelTxnId === channelTxnId);
+}
+
+/** Refunds on a payment that are requested or succeeded: they hold the money until they fail. */
+export function committedRefunds(state: OrderState, channelTxnId: string): Money {
+  let total = Money.ZERO;
+  for (const r of state.refunds.values())
+    if (r.channelTxnId === channelTxnId && r.status !== 'failed') total = total.add(r.amount);
+  return total;
+}
+
+export function refundableAmount(state: OrderState, channelTxnId: string): Money {
+  const p = findPayment(state, channelTxnId);
+  return p ? p.amount.sub(committedRefunds(state, channelTxnId)) : Money.ZERO;
+}
+
+export function refundedAmount(state: OrderState): Money {
+  let total = Money.ZERO;
+  for (const r of state.refunds.values())
+    if (r.status === 'succeeded' && r.of === 'payment') total = total.add(r.amount);
+  return total;
+}
+
+/**
+ * "Paid, not in HIS": the money is in, the HIS does not know yet (writeback pending or failed). Ends with a
+ * successful writeback or when the payment is fully refunded.
+ */
+export function isPaidNotInHis(state: OrderState): boolean {
+  if (!state.payment || state.his === 'synced') return false;
+  return refundedAmount(state).lt(state.payment.amount);
+}
+
+export interface OrderView {
+  orderId: string;
+  status: OrderStatus | 'refunded' | 'partially-refunded';
+  amount: string;
+  paid: string;
+  refunded: string;
+  refundPending: string;
+  his: OrderState['his'];
+  paidNotInHis: boolean;
+  owedToPayer: string;
+}
+
+type OrderStatus = OrderState['status'];
+
+/** What a screen shows: status with refunds folded in, and the money owed back for surplus payments. */
+export function orderView(state: OrderState): OrderView {
+  const paid = state.payment?.amount ?? Money.ZERO;
+  const refunded = refundedAmount(state);
+  let pending = Money.ZERO;
+  for (const r of state.refunds.values()) if (r.status === 'requested') pending = pending.add(r.amount);
+  let owed = Money.ZERO;
+  for (const d of state.duplicates) owed = owed.add(d.amount);
+  for (const r of state.refunds.values())
+    if (r.of === 'duplicate' && r.status === 'succeeded') owed = owed.sub(r.amount);
+  const status =
+    state.payment && refunded.equals(paid)
+      ? 'refunded'
+      : state.payment && refunded.isPositive()
+        ? 'partially-refunded'
+        : state.status;
+  return {
+    orderId: state.orderId,
+    status,
+    amount: state.amount.toString(),
+    paid: paid.toString(),
+    refunded: refunded.toString(),
+    refundPending: pending.toString(),
+    his: state.his,
+    paidNotInHis: isPaidNotInHis(state),
+    owedToPayer: owed.toString(),
+  };
+}

@@ -1,0 +1,28 @@
+import type { Decider } from '../decider.ts';
+import { decideOrder } from './decide.ts';
+import { evolveOrder, initialOrderState } from './evolve.ts';
+import type { OrderCommand, OrderEvent, OrderState } from './types.ts';
+
+export * from './types.ts';
+export { assertOrderInvariants, decideOrder, MAX_HIS_WRITEBACK_ATTEMPTS } from './decide.ts';
+export {
+  committedRefunds,
+  evolveOrder,
+  findPayment,
+  initialOrderState,
+  isPaidNotInHis,
+  type OrderView,
+  orderView,
+  paymentsOf,
+  refundableAmount,
+  refundedAmount,
+} from './evolve.ts';
+
+/** Stream `<hospitalId>/order/<orderId>` (the platform order number). */
+export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
+  category: 'order',
+  streamKey: (command) => command.orderId,
+  initialState: initialOrderState,
+  decide: decideOrder,
+  evolve: evolveOrder,
+};

@@ -1,0 +1,375 @@
+// Orders and their payments and refunds: commands, events (the data each carries) and state.
+import type { CommandBase } from '../decider.ts';
+import type { BusinessDate } from '../business-date.ts';
+import type {
+  AdmissionId,
+  AttemptId,
+  Channel,
+  ChannelTxnId,
+  MaskedRef,
+  OrderId,
+  PatientId,
+  RefId,
+  RefundId,
+} from '../ids.ts';
+import type { Money, MoneyString } from '../money.ts';
+
+export type OrderKind = 'registration' | 'outpatient' | 'deposit';
+
+/** Most HIS charge items one outpatient order may pay. */
+export const MAX_CHARGE_ITEMS = 500;
+/** Most refunds (requested, any outcome) one order may carry. */
+export const MAX_REFUNDS_PER_ORDER = 100;
+/** Most surplus payments one order may record before the stream is considered abnormal. */
+export const MAX_DUPLICATE_PAYMENTS = 20;
+/** Longest free-text reason or error kept in an event. */
+export const MAX_TEXT_LENGTH = 500;
+
+// ---- commands ----
+
+export interface ChargeItemInput {
+  /** HIS charge item reference (处方/收费明细号). */
+  hisItemId: RefId;
+  name: string;
+  amount: Money;
+}
+
+export type OrderBusinessInput =
+  | {
+      kind: 'registration';
+      /** 预约 (booked ahead) or 当日 (same-day). */
+      mode: 'booked' | 'same-day';
+      departmentId: RefId;
+      doctorId: RefId;
+      slotId: RefId;
+      visitDate: BusinessDate;
+    }
+  | { kind: 'outpatient'; visitId: RefId; chargeItems: ChargeItemInput[] }
+  | { kind: 'deposit'; admissionId: AdmissionId };
+
+interface OrderCommandBase extends CommandBase {
+  orderId: OrderId;
+}
+
+export interface CreateOrder extends OrderCommandBase {
+  type: 'CreateOrder';
+  patientId: PatientId;
+  amount: Money;
+  business: OrderBusinessInput;
+}
+
+/** A prepay request sent to a channel (QR code shown, POS prompted). */
+export interface RequestPayment extends OrderCommandBase {
+  type: 'RequestPayment';
+  attemptId: AttemptId;
+  channel: Channel;
+}
+
+/** A channel reports a successful payment (callback, POS response). */
+export interface RecordPayment extends OrderCommandBase {
+  type: 'RecordPayment';
+  channel: Channel;
+  channelTxnId: ChannelTxnId;
+  amount: Money;
+  payerRef: MaskedRef;
+  attemptId: AttemptId | null;
+}
+
+/** The device lost track of an attempt (kiosk timed out): money may or may not have moved. */
+export interface MarkPaymentUnknown extends OrderCommandBase {
+  type: 'MarkPaymentUnknown';
+  attemptId: AttemptId;
+  channel: Channel;
+}
+
+/** Resolves an unknown attempt as paid (channel query, statement, staff check). */
+export interface ConfirmPayment extends OrderCommandBase {
+  type: 'ConfirmPayment';
+  attemptId: AttemptId;
+  channelTxnId: ChannelTxnId;
+  amount: Money;
+  payerRef: MaskedRef;
+}
+
+/** The channel reports an attempt failed (or an unknown attempt is resolved as not paid). */
+export interface RecordPaymentFailure extends OrderCommandBase {
+  type: 'RecordPaymentFailure';
+  attemptId: AttemptId;
+  channel: Channel;
+  reason: string;
+}
+
+export interface CancelOrder extends OrderCommandBase {
+  type: 'CancelOrder';
+  reason: string;
+  /** Required when cancelling a paid registration: the refund number of the fee refund it triggers. */
+  refundId: RefundId | null;
+}
+
+export interface RequestRefund extends OrderCommandBase {
+  type: 'RequestRefund';
+  refundId: RefundId;
+  amount: Money;
+  /** Which payment to refund; null = the order's payment. A surplus (duplicate) payment must be named. */
+  channelTxnId: ChannelTxnId | null;
+  reason: string;
+}
+
+export type IdentityMethod = 'id-card' | 'insurance-card' | 'face' | 'app-login' | 'staff-check';
+
+export interface VerifyRefundIdentity extends OrderCommandBase {
+  type: 'VerifyRefundIdentity';
+  refundId: RefundId;
+  method: IdentityMethod;
+  /** Staff user or bus client that checked. */
+  verifiedBy: string;
+}
+
+export interface RecordRefundSuccess extends OrderCommandBase {
+  type: 'RecordRefundSuccess';
+  refundId: RefundId;
+  channelRefundId: RefId;
+}
+
+export interface RecordRefundFailure extends OrderCommandBase {
+  type: 'RecordRefundFailure';
+  refundId: RefundId;
+  reason: string;
+}
+
+export interface RecordHisWritebackSuccess extends OrderCommandBase {
+  type: 'RecordHisWritebackSuccess';
+  hisReceiptId: RefId;
+}
+
+export interface RecordHisWritebackFailure extends OrderCommandBase {
+  type: 'RecordHisWritebackFailure';
+  attempt: number;
+  error: string;
+}
+
+export type OrderCommand =
+  | CreateOrder
+  | RequestPayment
+  | RecordPayment
+  | MarkPaymentUnknown
+  | ConfirmPayment
+  | RecordPaymentFailure
+  | CancelOrder
+  | RequestRefund
+  | VerifyRefundIdentity
+  | RecordRefundSuccess
+  | RecordRefundFailure
+  | RecordHisWritebackSuccess
+  | RecordHisWritebackFailure;
+
+export type OrderCommandType = OrderCommand['type'];
+
+// ---- events (data is JSON: money as "12.50", ids as strings, no undefined) ----
+
+export type ChargeItemData = { hisItemId: string; name: string; amount: MoneyString };
+
+export type OrderBusinessData =
+  | {
+      kind: 'registration';
+      mode: 'booked' | 'same-day';
+      departmentId: string;
+      doctorId: string;
+      slotId: string;
+      visitDate: string;
+    }
+  | { kind: 'outpatient'; visitId: string; chargeItems: ChargeItemData[] }
+  | { kind: 'deposit'; admissionId: string };
+
+export type OrderCreated = {
+  type: 'OrderCreated';
+  data: { orderId: string; patientId: string; amount: MoneyString; business: OrderBusinessData };
+};
+
+export type PaymentRequested = {
+  type: 'PaymentRequested';
+  data: { orderId: string; attemptId: string; channel: string };
+};
+
+/** Self-contained so the ledger posts from the event alone: kind and admission tell which account is credited. */
+export type PaymentSucceeded = {
+  type: 'PaymentSucceeded';
+  data: {
+    orderId: string;
+    orderKind: OrderKind;
+    admissionId: string | null;
+    attemptId: string | null;
+    channel: string;
+    channelTxnId: string;
+    amount: MoneyString;
+    payerRef: string;
+  };
+};
+
+export type PaymentStatusUnknown = {
+  type: 'PaymentStatusUnknown';
+  data: { orderId: string; attemptId: string; channel: string };
+};
+
+/** An unknown attempt resolved as paid: the same money effect as PaymentSucceeded. */
+export type PaymentConfirmed = {
+  type: 'PaymentConfirmed';
+  data: {
+    orderId: string;
+    orderKind: OrderKind;
+    admissionId: string | null;
+    attemptId: string;
+    channel: string;
+    channelTxnId: string;
+    amount: MoneyString;
+    payerRef: string;
+  };
+};
+
+export type PaymentFailed = {
+  type: 'PaymentFailed';
+  data: { orderId: string; attemptId: string; channel: string; reason: string };
+};
+
+/**
+ * Money arrived for an order that cannot take it (already paid by another transaction, or cancelled). It is
+ * owed back to the payer: recorded (never dropped) and refundable in full through RequestRefund naming its txn.
+ */
+export type DuplicatePaymentReceived = {
+  type: 'DuplicatePaymentReceived';
+  data: {
+    orderId: string;
+    orderKind: OrderKind;
+    reason: 'order-already-paid' | 'order-cancelled';
+    channel: string;
+    channelTxnId: string;
+    amount: MoneyString;
+    payerRef: string;
+  };
+};
+
+export type OrderCancelled = {
+  type: 'OrderCancelled';
+  data: { orderId: string; orderKind: OrderKind; reason: string; wasPaid: boolean };
+};
+
+/** 'payment' = the order's payment (reverses revenue); 'duplicate' = a surplus payment (settles the payable). */
+export type RefundOf = 'payment' | 'duplicate';
+
+export type RefundRequested = {
+  type: 'RefundRequested';
+  data: {
+    orderId: string;
+    orderKind: OrderKind;
+    refundId: string;
+    of: RefundOf;
+    /** Always the original payment's channel, transaction and account. */
+    channel: string;
+    channelTxnId: string;
+    payerRef: string;
+    amount: MoneyString;
+    /** The refund returns everything still refundable on that payment. */
+    full: boolean;
+    reason: string;
+  };
+};
+
+export type RefundIdentityVerified = {
+  type: 'RefundIdentityVerified';
+  data: { orderId: string; refundId: string; method: IdentityMethod; verifiedBy: string };
+};
+
+export type RefundSucceeded = {
+  type: 'RefundSucceeded';
+  data: {
+    orderId: string;
+    orderKind: OrderKind;
+    refundId: string;
+    of: RefundOf;
+    channel: string;
+    channelTxnId: string;
+    channelRefundId: string;
+    amount: MoneyString;
+  };
+};
+
+export type RefundFailed = {
+  type: 'RefundFailed';
+  data: { orderId: string; refundId: string; amount: MoneyString; reason: string };
+};
+
+export type HisWritebackSucceeded = {
+  type: 'HisWritebackSucceeded';
+  data: { orderId: string; hisReceiptId: string };
+};
+
+export type HisWritebackFailed = {
+  type: 'HisWritebackFailed';
+  data: { orderId: string; attempt: number; error: string };
+};
+
+export type OrderEvent =
+  | OrderCreated
+  | PaymentRequested
+  | PaymentSucceeded
+  | PaymentStatusUnknown
+  | PaymentConfirmed
+  | PaymentFailed
+  | DuplicatePaymentReceived
+  | OrderCancelled
+  | RefundRequested
+  | RefundIdentityVerified
+  | RefundSucceeded
+  | RefundFailed
+  | HisWritebackSucceeded
+  | HisWritebackFailed;
+
+export type OrderEventType = OrderEvent['type'];
+
+// ---- state ----
+
+export type OrderStatus =
+  | 'none'
+  | 'awaiting-payment'
+  | 'payment-requested'
+  | 'payment-unknown'
+  | 'paid'
+  | 'cancelled';
+
+export type HisStatus = 'not-applicable' | 'pending' | 'failed' | 'synced';
+
+export interface Payment {
+  channel: string;
+  channelTxnId: string;
+  amount: Money;
+  payerRef: string;
+}
+
+export interface Refund {
+  refundId: string;
+  of: RefundOf;
+  channelTxnId: string;
+  amount: Money;
+  status: 'requested' | 'succeeded' | 'failed';
+  identityVerified: boolean;
+  channelRefundId: string | null;
+}
+
+export interface OrderState {
+  status: OrderStatus;
+  orderId: string;
+  patientId: string;
+  kind: OrderKind;
+  admissionId: string | null;
+  amount: Money;
+  /** The attempt in flight (requested) or lost (unknown). */
+  attempt: { attemptId: string; channel: string } | null;
+  /** The one payment the order accepted; kept after cancellation (its refund is pending). */
+  payment: Payment | null;
+  /** Surplus payments, owed back to the payer. */
+  duplicates: readonly Payment[];
+  refunds: ReadonlyMap<string, Refund>;
+  his: HisStatus;
+  hisAttempts: number;
+  hisLastError: string | null;
+}
