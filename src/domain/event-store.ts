@@ -133,8 +133,15 @@ export interface IdempotentRecord {
 }
 
 export interface EventStore {
-  appendToStream(stream: StreamId, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
-  readStream(stream: StreamId, options?: { fromVersion?: number; maxCount?: number }): Promise<ReadStreamResult>;
+  appendToStream(
+    stream: StreamId,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult>;
+  readStream(
+    stream: StreamId,
+    options?: { fromVersion?: number; maxCount?: number },
+  ): Promise<ReadStreamResult>;
   /** Events strictly after `after`, in position order, only those no in-flight transaction can precede. */
   readAll(options?: { after?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
   /** Position of the last event a subscriber may safely see. */

@@ -1,0 +1,116 @@
+import { mkdirSync } from 'node:fs';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+
+/**
+ * One database handle for both engines: PostgreSQL through a pg pool (production, integration tests)
+ * and embedded PGlite (the zero-setup default). Everything above this module runs the same SQL on both;
+ * the only differences live here: how LISTEN/NOTIFY is wired and how many connections there are.
+ */
+export interface Database {
+  readonly kind: 'postgres' | 'pglite';
+  // biome-ignore lint/suspicious/noExplicitAny: the schema grows with every read model; typed queries declare their own row types
+  readonly db: Kysely<any>;
+  /** Runs `onNotify` for every NOTIFY on `channel`; returns the function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  notify(channel: string, payload?: string): Promise<void>;
+  /** Connections that may run at once (1 for PGlite, whose queries are serialised). */
+  readonly concurrency: number;
+  /** PGlite only: the whole data directory as a tarball, to start copies from. */
+  dumpDataDir?(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseConfig {
+  /** postgres://… ; when absent the embedded PGlite is used. */
+  url?: string;
+  /** PGlite data directory; `memory://` keeps it in memory. */
+  dataDir?: string;
+  /** A PGlite data-dir dump to start from (tests build one migrated instance and load copies). */
+  loadDataDir?: Blob;
+  poolSize?: number;
+  applicationName?: string;
+}
+
+export const DEFAULT_POOL_SIZE = 10;
+export const DEFAULT_PGLITE_DIR = '.data/pglite';
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const url = env.DATABASE_URL?.trim();
+  if (url) return { url };
+  return { dataDir: env.LEDGER_DATA_DIR?.trim() || DEFAULT_PGLITE_DIR };
+}
+
+export async function openDatabase(config: DatabaseConfig): Promise<Database> {
+  return config.url ? openPostgres(config) : openPglite(config);
+}
+
+async function openPostgres(config: DatabaseConfig): Promise<Database> {
+  const url = config.url!;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: config.poolSize ?? DEFAULT_POOL_SIZE,
+    application_name: config.applicationName ?? 'ledger',
+  });
+  const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+    db: db as Kysely<any>,
+    concurrency: config.poolSize ?? DEFAULT_POOL_SIZE,
+    async listen(channel, onNotify) {
+      // LISTEN needs a connection of its own that stays open.
+      const client = new pg.Client({ connectionString: url, application_name: 'ledger-listen' });
+      await client.connect();
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify(n.payload ?? '');
+      });
+      client.on('error', () => {}); // a dropped listener only delays wake-ups: subscribers also poll
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
+    },
+    async notify(channel, payload = '') {
+      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}
+
+async function openPglite(config: DatabaseConfig): Promise<Database> {
+  const { PGlite, types } = await import('@electric-sql/pglite');
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  const dataDir = config.dataDir ?? DEFAULT_PGLITE_DIR;
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    dataDir,
+    ...(config.loadDataDir ? { loadDataDir: config.loadDataDir } : {}),
+    // int8 and numeric stay strings, as pg gives them: positions become bigint and money Decimal in
+    // code, never a JS number.
+    parsers: { [types.INT8]: (v: string) => v, [types.NUMERIC]: (v: string) => v },
+  });
+  const db = new Kysely<unknown>({ dialect: new PGliteDialect(pglite) });
+  return {
+    kind: 'pglite',
+    // biome-ignore lint/suspicious/noExplicitAny: see Database.db
+    db: db as Kysely<any>,
+    concurrency: 1,
+    async listen(channel, onNotify) {
+      const unsubscribe = await pglite.listen(channel, onNotify);
+      return unsubscribe;
+    },
+    async notify(channel, payload = '') {
+      await pglite.query('SELECT pg_notify($1, $2)', [channel, payload]);
+    },
+    async dumpDataDir() {
+      return pglite.dumpDataDir('gzip');
+    },
+    async close() {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

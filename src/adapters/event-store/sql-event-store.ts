@@ -1,0 +1,456 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import {
+  type AppendOptions,
+  type AppendResult,
+  ConcurrencyError,
+  type EventMetadata,
+  type EventStore,
+  EventStoreError,
+  type ExpectedVersion,
+  type IdempotentRecord,
+  type JsonObject,
+  LIMITS,
+  type NewEvent,
+  parseStreamId,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type StreamId,
+  type SubscribeOptions,
+  type Subscription,
+  type Upcaster,
+} from '../../domain/event-store.ts';
+import type { Database } from '../db/database.ts';
+import { contentHash } from './hashing.ts';
+import { PollingSubscription } from './subscription.ts';
+
+export const EVENTS_CHANNEL = 'ledger_events';
+const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DEFAULT_READ_COUNT = 1_000;
+
+export interface SqlEventStoreOptions {
+  upcasters?: readonly Upcaster[];
+  /** Subscribers poll this often even without a notification (a lost NOTIFY only delays, never loses). */
+  pollIntervalMs?: number;
+}
+
+interface EventRow {
+  position: string;
+  stream_id: string;
+  hospital_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: JsonObject;
+  metadata: EventMetadata;
+  occurred_at: Date;
+  recorded_at: Date;
+  hash: string;
+}
+
+interface AllRow extends EventRow {
+  snapshot_xmax: string;
+}
+
+export interface ReadAllPage {
+  events: RecordedEvent[];
+  /** True when an append that may still commit holds a position before the rows not returned. */
+  blocked: boolean;
+}
+
+/**
+ * The event store over SQL, identical on PostgreSQL and PGlite.
+ *
+ * Global order without gaps: positions come from a sequence, so a later position can commit before an
+ * earlier one. readAll never returns an event past a hole until the hole is known to be final: every
+ * append takes its transaction id before drawing a position, so once the oldest running transaction is
+ * newer than the xmax of the snapshot that showed the hole, whatever owned the hole has committed (and
+ * a re-read shows it) or aborted (and the hole stays forever).
+ */
+export class SqlEventStore implements EventStore {
+  private readonly upcasters = new Map<string, Upcaster>();
+  private readonly wakers = new Set<() => void>();
+  private unlisten: Promise<() => Promise<void>> | undefined;
+  private notifyPending = false;
+  readonly pollIntervalMs: number;
+
+  constructor(
+    readonly database: Database,
+    options: SqlEventStoreOptions = {},
+  ) {
+    for (const u of options.upcasters ?? []) this.upcasters.set(`${u.type}@${u.fromVersion}`, u);
+    this.pollIntervalMs = options.pollIntervalMs ?? 500;
+  }
+
+  async appendToStream(
+    stream: StreamId,
+    events: readonly NewEvent[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
+    const { hospitalId } = parseStreamId(stream);
+    const expected = expectedVersionText(options?.expectedVersion);
+    const payload = serialiseEvents(stream, events);
+    const idem = options.idempotency;
+    if (idem) validateIdempotency(idem.key, idem.requestHash);
+    let row: { next_version: number; first_position: string; last_position: string; duplicate: boolean };
+    try {
+      const result = await sql<typeof row>`
+        SELECT * FROM append_to_stream(${stream}, ${hospitalId}, ${expected}, ${payload}::jsonb,
+                                       ${idem?.key ?? null}, ${idem?.requestHash ?? null})`.execute(
+        this.database.db,
+      );
+      row = result.rows[0]!;
+    } catch (error) {
+      throw mapAppendError(error, stream, options.expectedVersion);
+    }
+    if (!row.duplicate) this.announce();
+    return {
+      streamId: stream,
+      nextExpectedVersion: row.next_version,
+      firstPosition: BigInt(row.first_position),
+      lastPosition: BigInt(row.last_position),
+      duplicate: row.duplicate,
+    };
+  }
+
+  async readStream(
+    stream: StreamId,
+    options: { fromVersion?: number; maxCount?: number } = {},
+  ): Promise<ReadStreamResult> {
+    parseStreamId(stream);
+    const fromVersion = options.fromVersion ?? 1;
+    if (!Number.isSafeInteger(fromVersion) || fromVersion < 1)
+      throw new EventStoreError(
+        'INVALID_EVENT',
+        `fromVersion must be an integer ≥ 1, got ${String(fromVersion)}`,
+      );
+    const limit = options.maxCount === undefined ? null : readCount(options.maxCount);
+    const { rows } = await sql<EventRow>`
+      SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
+      WHERE stream_id = ${stream} AND stream_version >= ${fromVersion}
+      ORDER BY stream_version LIMIT ${limit}`.execute(this.database.db);
+    const events = rows.map((r) => this.toRecorded(r));
+    if (fromVersion === 1 && limit === null) {
+      const version = events.at(-1)?.streamVersion ?? 0;
+      return { exists: version > 0, version, events };
+    }
+    const head = await sql<{
+      version: number;
+    }>`SELECT version FROM streams WHERE stream_id = ${stream}`.execute(this.database.db);
+    const version = head.rows[0]?.version ?? 0;
+    return { exists: head.rows.length > 0, version, events };
+  }
+
+  async readAll(options: { after?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+    return (await this.readAllPage(options)).events;
+  }
+
+  /** readAll, also saying whether it stopped at a hole that may still fill. */
+  async readAllPage(options: { after?: bigint; maxCount?: number } = {}): Promise<ReadAllPage> {
+    const after = options.after ?? 0n;
+    if (typeof after !== 'bigint' || after < 0n)
+      throw new EventStoreError('INVALID_EVENT', `after must be a non-negative bigint position`);
+    const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
+    const rows = await this.selectAfter(after, limit, null);
+    let expected = after + 1n;
+    const holeAt = rows.findIndex((r) => {
+      const position = BigInt(r.position);
+      if (position !== expected) return true;
+      expected = position + 1n;
+      return false;
+    });
+    if (holeAt < 0) return { events: rows.map((r) => this.toRecorded(r)), blocked: false };
+    if (!(await this.settled(rows[0]!.snapshot_xmax)))
+      return { events: rows.slice(0, holeAt).map((r) => this.toRecorded(r)), blocked: true };
+    // Every append that drew a position up to the last row seen has ended; a fresh snapshot shows those that
+    // committed, and the holes left in that range are final.
+    const final = await this.selectAfter(after, limit, BigInt(rows.at(-1)!.position));
+    return { events: final.map((r) => this.toRecorded(r)), blocked: false };
+  }
+
+  private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<AllRow[]> {
+    const { rows } = await sql<AllRow>`
+      SELECT ${sql.raw(EVENT_COLUMNS)}, pg_snapshot_xmax(pg_current_snapshot())::text AS snapshot_xmax
+      FROM events WHERE events.position > ${after.toString()}::bigint
+        AND (${upTo?.toString() ?? null}::bigint IS NULL OR events.position <= ${upTo?.toString() ?? null}::bigint)
+      ORDER BY events.position LIMIT ${limit}`.execute(this.database.db);
+    return rows;
+  }
+
+  /** Have all transactions that were running when a snapshot with this xmax was taken finished? */
+  private async settled(xmax: string): Promise<boolean> {
+    const { rows } = await sql<{ settled: boolean }>`
+      SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8 AS settled`.execute(this.database.db);
+    return rows[0]!.settled;
+  }
+
+  async headPosition(): Promise<bigint> {
+    const { rows } = await sql<{
+      head: string;
+    }>`SELECT coalesce(max(position), 0)::text AS head FROM events`.execute(this.database.db);
+    return BigInt(rows[0]!.head);
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return new PollingSubscription(this, options);
+  }
+
+  async loadCheckpoint(name: string): Promise<bigint | undefined> {
+    const { rows } = await sql<{
+      position: string;
+    }>`SELECT position::text FROM checkpoints WHERE name = ${name}`.execute(this.database.db);
+    return rows[0] ? BigInt(rows[0].position) : undefined;
+  }
+
+  async storeCheckpoint(name: string, position: bigint): Promise<void> {
+    await sql`
+      INSERT INTO checkpoints (name, position) VALUES (${name}, ${position.toString()}::bigint)
+      ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`.execute(
+      this.database.db,
+    );
+  }
+
+  async findIdempotent(hospitalId: string, key: string): Promise<IdempotentRecord | undefined> {
+    const { rows } = await sql<{
+      request_hash: string;
+      stream_id: string;
+      next_version: number | null;
+      first_position: string | null;
+      last_position: string | null;
+    }>`SELECT request_hash, stream_id, next_version, first_position::text, last_position::text
+       FROM idempotency_keys WHERE hospital_id = ${hospitalId} AND key = ${key}`.execute(this.database.db);
+    const r = rows[0];
+    if (!r || r.next_version === null) return undefined;
+    return {
+      key,
+      requestHash: r.request_hash,
+      result: {
+        streamId: r.stream_id,
+        nextExpectedVersion: r.next_version,
+        firstPosition: BigInt(r.first_position!),
+        lastPosition: BigInt(r.last_position!),
+        duplicate: true,
+      },
+    };
+  }
+
+  /** Wakes subscribers when events may have arrived: in-process at once, other processes via NOTIFY. */
+  onAppend(wake: () => void): () => void {
+    this.wakers.add(wake);
+    if (!this.unlisten && this.database.kind === 'postgres') {
+      this.unlisten = this.database.listen(EVENTS_CHANNEL, () => this.wakeAll());
+      this.unlisten.catch(() => {}); // polling still delivers
+    }
+    return () => this.wakers.delete(wake);
+  }
+
+  private wakeAll(): void {
+    for (const wake of this.wakers) wake();
+  }
+
+  private announce(): void {
+    this.wakeAll();
+    if (this.database.kind !== 'postgres' || this.notifyPending) return;
+    // One NOTIFY per burst of appends: NOTIFY serialises committing transactions, so it stays out of the append.
+    this.notifyPending = true;
+    setTimeout(() => {
+      this.notifyPending = false;
+      this.database.notify(EVENTS_CHANNEL).catch(() => {});
+    }, 2);
+  }
+
+  private toRecorded(r: EventRow): RecordedEvent {
+    let data = r.data;
+    let schemaVersion = r.schema_version;
+    for (
+      let u = this.upcasters.get(`${r.type}@${schemaVersion}`);
+      u;
+      u = this.upcasters.get(`${r.type}@${schemaVersion}`)
+    ) {
+      data = u.upcast(data, r.metadata);
+      schemaVersion++;
+    }
+    return {
+      position: BigInt(r.position),
+      streamId: r.stream_id,
+      hospitalId: r.hospital_id,
+      streamVersion: r.stream_version,
+      eventId: r.event_id,
+      type: r.type,
+      schemaVersion,
+      data,
+      metadata: r.metadata,
+      occurredAt: r.occurred_at,
+      recordedAt: r.recorded_at,
+      hash: r.hash,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.wakers.clear();
+    if (this.unlisten) await (await this.unlisten.catch(() => async () => {}))();
+    this.unlisten = undefined;
+  }
+}
+
+const EVENT_COLUMNS = `position::text AS position, stream_id, hospital_id, stream_version, event_id::text AS event_id,
+  type, schema_version, data, metadata, occurred_at, recorded_at, encode(hash, 'hex') AS hash`;
+
+function readCount(n: number): number {
+  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.maxReadCount)
+    throw new EventStoreError(
+      'INVALID_EVENT',
+      `maxCount must be an integer from 1 to ${LIMITS.maxReadCount}`,
+    );
+  return n;
+}
+
+function expectedVersionText(expected: ExpectedVersion | undefined): string {
+  if (expected === 'any' || expected === 'no_stream' || expected === 'exists') return expected;
+  if (
+    typeof expected === 'number' &&
+    Number.isSafeInteger(expected) &&
+    expected >= 0 &&
+    expected <= 2 ** 31 - 1
+  )
+    return String(expected);
+  throw new EventStoreError(
+    'INVALID_EXPECTED_VERSION',
+    `expectedVersion must be a non-negative integer, 'any', 'no_stream' or 'exists', got ${typeof expected === 'string' ? JSON.stringify(expected) : String(expected)}`,
+  );
+}
+
+function validateIdempotency(key: unknown, requestHash: unknown): void {
+  if (typeof key !== 'string' || key.length === 0 || key.length > LIMITS.maxIdempotencyKeyLength)
+    throw new EventStoreError(
+      'INVALID_EVENT',
+      `idempotency key must be 1–${LIMITS.maxIdempotencyKeyLength} characters`,
+    );
+  if (typeof requestHash !== 'string' || requestHash.length === 0)
+    throw new EventStoreError('INVALID_EVENT', 'idempotency requestHash must be a non-empty string');
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+}
+
+/** Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault. */
+function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string {
+  if (!Array.isArray(events) || events.length === 0)
+    throw new EventStoreError('INVALID_EVENT', 'an append needs at least one event');
+  if (events.length > LIMITS.maxEventsPerAppend)
+    throw new EventStoreError(
+      'PAYLOAD_TOO_LARGE',
+      `${events.length} events in one append; the limit is ${LIMITS.maxEventsPerAppend}`,
+    );
+  const parts: string[] = [];
+  let total = 0;
+  events.forEach((candidate, i) => {
+    const where = `event #${i + 1}`;
+    if (!isPlainObject(candidate)) throw new EventStoreError('INVALID_EVENT', `${where} is not an object`);
+    const e = candidate as unknown as NewEvent;
+    if (
+      typeof e.type !== 'string' ||
+      !EVENT_TYPE_PATTERN.test(e.type) ||
+      e.type.length > LIMITS.maxTypeLength
+    )
+      throw new EventStoreError(
+        'INVALID_EVENT',
+        `${where}: type must match ${EVENT_TYPE_PATTERN} (≤ ${LIMITS.maxTypeLength})`,
+      );
+    if (!isPlainObject(e.data))
+      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): data must be a JSON object`);
+    const metadata = e.metadata ?? {};
+    if (
+      !isPlainObject(metadata) ||
+      Object.values(metadata).some((v) => v !== undefined && typeof v !== 'string')
+    )
+      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): metadata values must be strings`);
+    if (!(e.occurredAt instanceof Date) || Number.isNaN(e.occurredAt.getTime()))
+      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): occurredAt must be a valid Date`);
+    const schemaVersion: number = e.schemaVersion ?? 1;
+    if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
+      throw new EventStoreError(
+        'INVALID_EVENT',
+        `${where} (${e.type}): schemaVersion must be an integer ≥ 1`,
+      );
+    const eventId = e.eventId ?? randomUUID();
+    if (typeof eventId !== 'string' || !UUID_PATTERN.test(eventId))
+      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): eventId must be a UUID`);
+    let data: string;
+    let meta: string;
+    try {
+      data = JSON.stringify(e.data);
+      meta = JSON.stringify(metadata);
+    } catch (error) {
+      throw new EventStoreError(
+        'INVALID_EVENT',
+        `${where} (${e.type}): data is not JSON: ${(error as Error).message}`,
+      );
+    }
+    // jsonb cannot hold U+0000; refuse it here with a clear message instead of a database error.
+    if (data.includes('\\u0000') || meta.includes('\\u0000'))
+      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): text must not contain U+0000`);
+    const size = Buffer.byteLength(data) + Buffer.byteLength(meta);
+    if (size > LIMITS.maxEventBytes)
+      throw new EventStoreError(
+        'PAYLOAD_TOO_LARGE',
+        `${where} (${e.type}) is ${size} bytes; the limit is ${LIMITS.maxEventBytes}`,
+      );
+    total += size;
+    if (total > LIMITS.maxAppendBytes)
+      throw new EventStoreError('PAYLOAD_TOO_LARGE', `the append exceeds ${LIMITS.maxAppendBytes} bytes`);
+    const parsedData = JSON.parse(data) as JsonObject;
+    const parsedMeta = JSON.parse(meta) as EventMetadata;
+    const h = contentHash({
+      streamId: stream,
+      eventId: eventId.toLowerCase(),
+      type: e.type,
+      schemaVersion,
+      occurredAt: e.occurredAt,
+      data: parsedData,
+      metadata: parsedMeta,
+    }).toString('hex');
+    parts.push(
+      `{"id":${JSON.stringify(eventId.toLowerCase())},"type":${JSON.stringify(e.type)},"sv":${schemaVersion},"data":${data},"meta":${meta},"at":"${e.occurredAt.toISOString()}","h":"${h}"}`,
+    );
+  });
+  return `[${parts.join(',')}]`;
+}
+
+function mapAppendError(error: unknown, stream: StreamId, expected: ExpectedVersion): Error {
+  const e = error as { code?: string; detail?: string; message?: string };
+  const detail = (): Record<string, unknown> => {
+    try {
+      return JSON.parse(e.detail ?? '{}') as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  switch (e.code) {
+    case 'LE001':
+      return new ConcurrencyError(stream, expected, Number(detail().actual ?? 0));
+    case 'LE003':
+      return new EventStoreError('STREAM_NOT_FOUND', `stream ${stream} does not exist`, { stream });
+    case 'LE004':
+      return new EventStoreError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'idempotency key was already used for another request',
+        {
+          stream,
+          ...detail(),
+        },
+      );
+    case '23505': // unique_violation: an event id that is already stored
+      return new EventStoreError('INVALID_EVENT', `duplicate event id: ${e.detail ?? e.message ?? ''}`, {
+        stream,
+      });
+    case '22P02': // invalid_text_representation (e.g. a malformed uuid the pattern let through)
+    case '22P05': // untranslatable_character
+      return new EventStoreError('INVALID_EVENT', e.message ?? 'invalid event', { stream });
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}

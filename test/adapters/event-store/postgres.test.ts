@@ -1,0 +1,114 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordedEvent } from '../../../src/domain/event-store.ts';
+import type { TestDatabase } from '../../support/databases.ts';
+import { SqlEventStore } from '../../../src/adapters/event-store/sql-event-store.ts';
+import { eventStoreContract } from '../../contracts/event-store.contract.ts';
+import { createPostgresDatabase } from '../../support/databases.ts';
+
+eventStoreContract(
+  'PostgreSQL',
+  () => createPostgresDatabase('es_contract'),
+  (db, o) => new SqlEventStore(db, o),
+);
+
+describe('PostgreSQL: appends that commit out of position order', () => {
+  let t: TestDatabase;
+  let store: SqlEventStore;
+  beforeAll(async () => {
+    t = await createPostgresDatabase('es_order');
+    store = new SqlEventStore(t.database, { pollIntervalMs: 20 });
+  });
+  afterAll(async () => {
+    await store.close();
+    await t.dispose();
+  });
+
+  const event = (type: string) => ({ type, data: {}, occurredAt: new Date('2026-11-20T00:00:00Z') });
+  const payload = (type: string) =>
+    JSON.stringify([
+      {
+        id: crypto.randomUUID(),
+        type,
+        sv: 1,
+        data: {},
+        meta: {},
+        at: '2026-11-20T00:00:00Z',
+        h: '00'.repeat(32),
+      },
+    ]);
+
+  it('a later position that commits first is not seen until the earlier one commits or aborts', async () => {
+    const early = new pg.Client({ connectionString: t.url });
+    await early.connect();
+    try {
+      const before = await store.headPosition();
+      const seen: RecordedEvent[] = [];
+      const sub = store.subscribe({ after: before, handler: async (es) => void seen.push(...es) });
+      // The early transaction draws its position, then stalls before committing.
+      await early.query('BEGIN');
+      const held = await early.query(
+        `SELECT first_position::text FROM append_to_stream('h1/order/early', 'h1', 'any', $1::jsonb, null, null)`,
+        [payload('Early')],
+      );
+      const late = await store.appendToStream('h1/order/late', [event('Late')], { expectedVersion: 'any' });
+      expect(late.firstPosition).toBeGreaterThan(BigInt(held.rows[0].first_position));
+
+      expect(await store.readAll({ after: before })).toEqual([]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(seen).toEqual([]);
+
+      await early.query('COMMIT');
+      await sub.caughtUp();
+      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late']);
+
+      // An aborted append leaves a hole for good; readers move past it once it is settled.
+      await early.query('BEGIN');
+      await early.query(
+        `SELECT * FROM append_to_stream('h1/order/aborted', 'h1', 'any', $1::jsonb, null, null)`,
+        [payload('Aborted')],
+      );
+      await store.appendToStream('h1/order/after', [event('After')], { expectedVersion: 'any' });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late']);
+      await early.query('ROLLBACK');
+      await sub.caughtUp();
+      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late', 'After']);
+      await sub.stop();
+    } finally {
+      await early.end();
+    }
+  });
+
+  it('under 16 concurrent appenders a subscriber sees every event exactly once in position order', async () => {
+    const before = await store.headPosition();
+    const seen: bigint[] = [];
+    const sub = store.subscribe({
+      after: before,
+      batchSize: 100,
+      handler: async (es) => void seen.push(...es.map((e) => e.position)),
+    });
+    const appended: bigint[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        for (let i = 0; i < 60; i++) {
+          const size = 1 + ((w + i) % 3);
+          const stream = `h${w % 4}/order/w${w}-${i}`;
+          await store.appendToStream(
+            stream,
+            Array.from({ length: size }, () => event('X')),
+            {
+              expectedVersion: 'no_stream',
+            },
+          );
+          // positions of one append need not be contiguous: concurrent appends interleave their draws
+          appended.push(...(await store.readStream(stream)).events.map((e) => e.position));
+        }
+      }),
+    );
+    await sub.caughtUp();
+    await sub.stop();
+    expect(appended).toHaveLength(16 * 60 * 2);
+    expect(seen).toEqual([...appended].sort((a, b) => (a < b ? -1 : 1)));
+  });
+});
