@@ -1,0 +1,145 @@
+// Wall-clock times in a statement's zone → UTC. Asia/Shanghai has had no DST since 1991, but any
+// IANA zone works: the offset is looked up once per local hour and cached.
+
+export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+
+export interface LocalDateTime {
+  y: number;
+  mo: number;
+  d: number;
+  h: number;
+  mi: number;
+  s: number;
+}
+
+/**
+ * Parses `text` with a pattern of `yyyy MM dd HH mm ss` tokens and literal characters
+ * (`yyyy-MM-dd HH:mm:ss`, `yyyyMMddHHmmss`, `yyyy/MM/dd`, `yyyy年MM月dd日 HH:mm:ss`). Returns undefined on mismatch.
+ */
+export function parseLocal(text: string, pattern: string): LocalDateTime | undefined {
+  const t = text.trim();
+  const out: LocalDateTime = { y: 0, mo: 1, d: 1, h: 0, mi: 0, s: 0 };
+  let i = 0;
+  let p = 0;
+  while (p < pattern.length) {
+    const tok = /^(yyyy|MM|dd|HH|mm|ss)/.exec(pattern.slice(p))?.[1];
+    if (tok) {
+      const len = tok.length;
+      const part = t.slice(i, i + len);
+      if (part.length !== len || !/^\d+$/.test(part)) return undefined;
+      const n = Number(part);
+      if (tok === 'yyyy') out.y = n;
+      else if (tok === 'MM') out.mo = n;
+      else if (tok === 'dd') out.d = n;
+      else if (tok === 'HH') out.h = n;
+      else if (tok === 'mm') out.mi = n;
+      else out.s = n;
+      i += len;
+      p += len;
+    } else {
+      if (t[i] !== pattern[p]) return undefined;
+      i++;
+      p++;
+    }
+  }
+  if (i !== t.length) return undefined;
+  if (!validLocal(out)) return undefined;
+  return out;
+}
+
+export function validLocal(x: LocalDateTime): boolean {
+  if (x.y < 1970 || x.y > 9999 || x.mo < 1 || x.mo > 12 || x.d < 1 || x.h > 23 || x.mi > 59 || x.s > 59)
+    return false;
+  const dim = new Date(Date.UTC(x.y, x.mo, 0)).getUTCDate();
+  return x.d <= dim;
+}
+
+const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
+
+export function formatLocal(x: LocalDateTime): string {
+  return `${x.y}-${pad2(x.mo)}-${pad2(x.d)} ${pad2(x.h)}:${pad2(x.mi)}:${pad2(x.s)}`;
+}
+
+export function localDate(x: LocalDateTime): string {
+  return `${x.y}-${pad2(x.mo)}-${pad2(x.d)}`;
+}
+
+/** Formats with the same token pattern as `parseLocal`. */
+export function formatPattern(x: LocalDateTime, pattern: string): string {
+  return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (tok) => {
+    if (tok === 'yyyy') return String(x.y).padStart(4, '0');
+    if (tok === 'MM') return pad2(x.mo);
+    if (tok === 'dd') return pad2(x.d);
+    if (tok === 'HH') return pad2(x.h);
+    if (tok === 'mm') return pad2(x.mi);
+    return pad2(x.s);
+  });
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const offsetCache = new Map<string, number>();
+
+/** Offset (ms) of `timeZone` from UTC at the UTC instant `utcMs`. */
+function offsetAt(utcMs: number, timeZone: string): number {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(timeZone, f);
+  }
+  const parts: Record<string, number> = {};
+  for (const p of f.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
+  const asUtc = Date.UTC(
+    parts.year!,
+    parts.month! - 1,
+    parts.day!,
+    parts.hour!,
+    parts.minute!,
+    parts.second!,
+  );
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** The UTC instant of a wall-clock time in `timeZone`. */
+export function localToUtcMs(x: LocalDateTime, timeZone: string = DEFAULT_TIME_ZONE): number {
+  const wall = Date.UTC(x.y, x.mo - 1, x.d, x.h, x.mi, x.s);
+  const key = `${timeZone}|${x.y}-${x.mo}-${x.d}-${x.h}`;
+  let off = offsetCache.get(key);
+  if (off === undefined) {
+    off = offsetAt(wall - offsetAt(wall, timeZone), timeZone);
+    if (offsetCache.size > 100_000) offsetCache.clear();
+    offsetCache.set(key, off);
+  }
+  return wall - off;
+}
+
+export function localToUtcIso(x: LocalDateTime, timeZone: string = DEFAULT_TIME_ZONE): string {
+  return new Date(localToUtcMs(x, timeZone)).toISOString();
+}
+
+/** The wall clock in `timeZone` of a UTC instant (for writers). */
+export function utcToLocal(iso: string, timeZone: string = DEFAULT_TIME_ZONE): LocalDateTime {
+  const ms = Date.parse(iso);
+  const w = new Date(ms + offsetAt(ms, timeZone));
+  return {
+    y: w.getUTCFullYear(),
+    mo: w.getUTCMonth() + 1,
+    d: w.getUTCDate(),
+    h: w.getUTCHours(),
+    mi: w.getUTCMinutes(),
+    s: w.getUTCSeconds(),
+  };
+}
+
+export function isIsoDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  return !!m && validLocal({ y: Number(m[1]), mo: Number(m[2]), d: Number(m[3]), h: 0, mi: 0, s: 0 });
+}

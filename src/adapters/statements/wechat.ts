@@ -1,0 +1,343 @@
+// WeChat Pay trade bill (交易账单), API v2 downloadbill (ALL/SUCCESS/REFUND) and v3 tradebill:
+// same content. Layout and field notes: shared/STATEMENT-FORMATS.md §1.
+import { Decimal } from 'decimal.js';
+import {
+  type StatementLine,
+  type StatementLineKind,
+  type TotalsCheck,
+  money2,
+  parseMoney,
+} from '../../domain/reconciliation/statement-line.ts';
+import { fault } from './errors.ts';
+import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
+import { localDate, parseLocal, formatLocal, localToUtcIso } from './time.ts';
+
+// Exact header lines (format-trade.html; SDK fixtures in binarywang/WxJava WxPayBillResultTest).
+export const WECHAT_ALL_HEADER =
+  '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(
+    ',',
+  );
+export const WECHAT_SUCCESS_HEADER =
+  '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注'.split(
+    ',',
+  );
+export const WECHAT_REFUND_HEADER = [
+  ...WECHAT_ALL_HEADER.slice(0, 14),
+  '退款申请时间',
+  '退款成功时间',
+  ...WECHAT_ALL_HEADER.slice(14),
+];
+// Older (pre-免充值券) layout: blog.csdn.net/weixin_33268205/article/details/111897134 and format-trade.html note.
+export const WECHAT_LEGACY_HEADER =
+  '交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,总金额,代金券或立减优惠金额,微信退款单号,商户退款单号,退款金额,代金券或立减优惠退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率'.split(
+    ',',
+  );
+export const WECHAT_SUMMARY_HEADER =
+  '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额'.split(',');
+// SUCCESS bill summary per the 2024 official page (the SDK fixtures show the 7-column one too).
+export const WECHAT_SUCCESS_SUMMARY_HEADER = '总交易单数,应结订单总金额,手续费总金额,订单总金额'.split(',');
+export const WECHAT_LEGACY_SUMMARY_HEADER =
+  '总交易单数,总交易额,总退款金额,总代金券或立减优惠退款金额,手续费总金额'.split(',');
+
+/** Summary column → the detail column it sums. 总交易额 (legacy) is checked separately. */
+const SUMMARY_SUMS: Record<string, string[]> = {
+  应结订单总金额: ['应结订单金额'],
+  退款总金额: ['退款金额'],
+  总退款金额: ['退款金额'],
+  充值券退款总金额: ['充值券退款金额'],
+  手续费总金额: ['手续费'],
+  订单总金额: ['订单金额'],
+  申请退款总金额: ['申请退款金额'],
+  总代金券或立减优惠退款金额: ['代金券或立减优惠退款金额'],
+  总企业红包退款金额: ['企业红包退款金额'],
+};
+
+const ALIASES: Record<string, string> = { 子商户号: '特约商户号', 企业红包金额: '代金券或立减优惠金额' };
+const FEE_COLUMNS = new Set(['手续费']);
+const DETAIL_MONEY = new Set([
+  '应结订单金额',
+  '代金券金额',
+  '退款金额',
+  '充值券退款金额',
+  '订单金额',
+  '申请退款金额',
+  '总金额',
+  '代金券或立减优惠金额',
+  '代金券或立减优惠退款金额',
+  '企业红包退款金额',
+]);
+const REQUIRED = ['交易时间', '商户号', '微信订单号', '商户订单号', '交易状态', '手续费'];
+
+type Phase = 'header' | 'detail' | 'summary-header' | 'summary' | 'done';
+
+export class WechatBillParser implements RecordParser {
+  readonly format = 'wechat' as const;
+  readonly party = 'channel' as const;
+  readonly source = 'wechat';
+  private phase: Phase = 'header';
+  private cols = new Map<string, number>();
+  private width = 0;
+  private legacy = false;
+  private rows = 0;
+  private readonly sums = new Map<string, Decimal>();
+  private paymentGross = new Decimal(0);
+  private summaryCols: string[] = [];
+  private summaryLine = 0;
+  private checks: TotalsCheck[] = [];
+  private merchant: string | undefined;
+  private dates = new Set<string>();
+
+  constructor(private readonly ctx: ParseContext) {}
+
+  complete(): boolean {
+    return this.phase === 'done';
+  }
+
+  push(rec: RawRecord): StatementLine | undefined {
+    const text = rec.text;
+    if (text.trim() === '') return undefined;
+    switch (this.phase) {
+      case 'header':
+        if (text.startsWith('<xml>') || text.startsWith('<xml '))
+          throw fault(
+            'MALFORMED_FILE',
+            rec.lineNo,
+            `WeChat Pay error response instead of a bill: ${xmlMessage(text)}`,
+          );
+        if (text.startsWith('{'))
+          throw fault(
+            'MALFORMED_FILE',
+            rec.lineNo,
+            'WeChat Pay JSON response instead of a bill (download_url not followed?)',
+          );
+        this.readHeader(rec);
+        this.phase = 'detail';
+        return undefined;
+      case 'detail':
+        if (text.startsWith('`')) return this.readRow(rec);
+        if (text.startsWith('总交易单数')) {
+          this.summaryCols = text.split(',').map((s) => s.trim());
+          this.summaryLine = rec.lineNo;
+          this.phase = 'summary';
+          return undefined;
+        }
+        throw fault(
+          'MALFORMED_LINE',
+          rec.lineNo,
+          'expected a detail row (fields prefixed with `) or the summary header',
+        );
+      case 'summary':
+        if (!text.startsWith('`'))
+          throw fault('MALFORMED_LINE', rec.lineNo, 'expected the summary row after the summary header');
+        this.readSummary(rec);
+        this.phase = 'done';
+        return undefined;
+      default:
+        throw fault('MALFORMED_LINE', rec.lineNo, 'unexpected content after the summary row');
+    }
+  }
+
+  private readHeader(rec: RawRecord): void {
+    const names = rec.text.split(',').map((s) => s.trim());
+    if (names[0] !== '交易时间')
+      throw fault(
+        'MISSING_HEADER',
+        rec.lineNo,
+        'not a WeChat Pay trade bill: the first line must be the 交易时间,… header',
+      );
+    names.forEach((n, i) => {
+      this.cols.set(ALIASES[n] ?? n, i);
+    });
+    this.width = names.length;
+    this.legacy = this.cols.has('总金额');
+    for (const r of REQUIRED)
+      if (!this.cols.has(r)) throw fault('MISSING_HEADER', rec.lineNo, `WeChat Pay bill header lacks ${r}`);
+    if (!this.legacy && !this.cols.has('应结订单金额'))
+      throw fault(
+        'MISSING_HEADER',
+        rec.lineNo,
+        'WeChat Pay bill header lacks 应结订单金额 (or legacy 总金额)',
+      );
+  }
+
+  private fields(rec: RawRecord): string[] {
+    // Every field carries one leading backtick; splitting on ",`" keeps commas inside 商品名称 intact.
+    let f = rec.text.slice(1).split(',`');
+    if (f.length !== this.width) f = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s));
+    if (f.length !== this.width)
+      throw fault('MALFORMED_LINE', rec.lineNo, `expected ${this.width} fields, found ${f.length}`);
+    return f;
+  }
+
+  private get(f: string[], name: string): string | undefined {
+    const i = this.cols.get(name);
+    return i === undefined ? undefined : f[i]?.trim();
+  }
+
+  private moneyCol(f: string[], name: string, line: number, decimals = 2): Decimal {
+    const t = this.get(f, name);
+    if (t === undefined || t === '') return new Decimal(0);
+    const d = parseMoney(t, decimals);
+    if (!d) throw fault('MALFORMED_LINE', line, `${name} is not an amount: '${t}'`);
+    return d;
+  }
+
+  private readRow(rec: RawRecord): StatementLine {
+    const f = this.fields(rec);
+    const n = rec.lineNo;
+    const timeText = this.get(f, '交易时间') ?? '';
+    const local = parseLocal(timeText, 'yyyy-MM-dd HH:mm:ss');
+    if (!local) throw fault('MALFORMED_LINE', n, `交易时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
+    const merchantId = this.get(f, '商户号') ?? '';
+    const subMerchantId = this.get(f, '特约商户号');
+    if (!merchantId) throw fault('MALFORMED_LINE', n, '商户号 is empty');
+    if (this.merchant === undefined) this.merchant = merchantId;
+    else if (this.merchant !== merchantId)
+      throw fault(
+        'WRONG_MERCHANT',
+        n,
+        `商户号 ${merchantId} differs from ${this.merchant} earlier in the bill`,
+      );
+    if (this.ctx.merchantId && this.ctx.merchantId !== merchantId && this.ctx.merchantId !== subMerchantId)
+      throw fault('WRONG_MERCHANT', n, `bill is for 商户号 ${merchantId}, expected ${this.ctx.merchantId}`);
+    const businessDate = localDate(local);
+    if (this.ctx.businessDate && businessDate !== this.ctx.businessDate)
+      throw fault('WRONG_DATE', n, `交易时间 ${timeText} is not on ${this.ctx.businessDate}`);
+    this.dates.add(businessDate);
+    const currency = this.get(f, '货币种类');
+    if (currency && currency !== 'CNY')
+      throw fault('MALFORMED_LINE', n, `货币种类 ${currency} is not supported`);
+
+    const money = new Map<string, Decimal>();
+    for (const name of this.cols.keys()) {
+      if (DETAIL_MONEY.has(name)) money.set(name, this.moneyCol(f, name, n));
+      else if (FEE_COLUMNS.has(name)) money.set(name, this.moneyCol(f, name, n, 6));
+    }
+    for (const [name, v] of money) this.sums.set(name, (this.sums.get(name) ?? new Decimal(0)).plus(v));
+    const m = (name: string) => money.get(name) ?? new Decimal(0);
+
+    const status = this.get(f, '交易状态') ?? '';
+    let kind: StatementLineKind;
+    let amount: Decimal;
+    let gross: Decimal;
+    if (status === 'SUCCESS') {
+      kind = 'payment';
+      amount = this.legacy ? m('总金额') : m('应结订单金额');
+      gross = this.legacy ? m('总金额') : this.cols.has('订单金额') ? m('订单金额') : amount;
+      this.paymentGross = this.paymentGross.plus(this.legacy ? m('总金额') : 0);
+    } else if (status === 'REFUND' || status === 'REVOKED') {
+      // REVOKED (撤销) appears in older docs only: money went back, so it is a refund of the whole order.
+      kind = 'refund';
+      amount = m('退款金额');
+      if (status === 'REVOKED' && amount.isZero()) amount = this.legacy ? m('总金额') : m('应结订单金额');
+      gross = this.cols.has('申请退款金额') ? m('申请退款金额') : amount;
+      if (!this.cols.has('退款金额'))
+        throw fault('MALFORMED_LINE', n, `a ${status} row in a bill without 退款金额 (SUCCESS bill?)`);
+    } else throw fault('MALFORMED_LINE', n, `unknown 交易状态 '${status}'`);
+    if (amount.isNegative() || gross.isNegative()) throw fault('MALFORMED_LINE', n, 'negative amount');
+
+    const line: StatementLine = {
+      party: 'channel',
+      source: 'wechat',
+      format: 'wechat',
+      kind,
+      lineNo: n,
+      raw: rec.text,
+      merchantId,
+      channelTxnId: this.get(f, '微信订单号') ?? '',
+      merchantOrderNo: this.get(f, '商户订单号') ?? '',
+      amount: money2(amount),
+      grossAmount: money2(gross),
+      fee: this.get(f, '手续费') || '0.00000',
+      occurredAt: localToUtcIso(local, this.ctx.timeZone),
+      localTime: formatLocal(local),
+      businessDate,
+      tradeType: this.get(f, '交易类型'),
+    };
+    if (!line.channelTxnId) throw fault('MALFORMED_LINE', n, '微信订单号 is empty');
+    if (!line.merchantOrderNo) throw fault('MALFORMED_LINE', n, '商户订单号 is empty');
+    if (subMerchantId && subMerchantId !== '0') line.subMerchantId = subMerchantId;
+    if (kind === 'refund') {
+      line.refundNo = this.get(f, '商户退款单号');
+      line.channelRefundId = this.get(f, '微信退款单号');
+      if (!line.refundNo || line.refundNo === '0')
+        throw fault('MALFORMED_LINE', n, '商户退款单号 is empty on a refund row');
+      const st = this.get(f, '退款状态');
+      if (st) line.status = st;
+    } else line.status = status;
+    const attach = this.get(f, '商户数据包');
+    if (attach) line.attach = attach;
+    const rate = this.get(f, '费率');
+    if (rate) line.feeRate = rate;
+    const coupon = this.legacy ? m('代金券或立减优惠金额') : m('代金券金额');
+    if (!coupon.isZero()) line.amounts = { coupon: money2(coupon) };
+    if (this.ctx.hospitalId) line.hospitalId = this.ctx.hospitalId;
+    this.rows++;
+    return line;
+  }
+
+  private readSummary(rec: RawRecord): void {
+    const n = rec.lineNo;
+    const values = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s).trim());
+    if (values.length !== this.summaryCols.length)
+      throw fault(
+        'MALFORMED_LINE',
+        n,
+        `summary row has ${values.length} fields, header ${this.summaryCols.length}`,
+      );
+    const declared = new Map(this.summaryCols.map((c, i) => [c, values[i]!]));
+    const count = declared.get('总交易单数');
+    if (count === undefined)
+      throw fault('MISSING_HEADER', this.summaryLine, 'summary header lacks 总交易单数');
+    if (!/^\d+$/.test(count)) throw fault('MALFORMED_LINE', n, `总交易单数 is not a count: '${count}'`);
+    this.check(n, '总交易单数', count, new Decimal(this.rows));
+    for (const [col, text] of declared) {
+      if (col === '总交易单数') continue;
+      const d = parseMoney(text, 6);
+      if (!d) throw fault('MALFORMED_LINE', n, `${col} is not an amount: '${text}'`);
+      if (col === '总交易额') {
+        // Legacy 总交易额: Σ 总金额 — over payment rows or all rows (unconfirmed which); accept either.
+        const all = this.sums.get('总金额') ?? new Decimal(0);
+        this.check(n, col, text, d.equals(this.paymentGross) ? this.paymentGross : all);
+        continue;
+      }
+      const sources = SUMMARY_SUMS[col];
+      if (!sources) continue; // a summary column we do not know is not checked (reported nowhere as verified)
+      const src = sources.find((s) => this.sums.has(s));
+      // A summary total of a column the detail lacks (e.g. 退款总金额 in a SUCCESS bill) must be zero.
+      this.check(n, col, text, src ? this.sums.get(src)! : new Decimal(0));
+    }
+  }
+
+  private check(line: number, name: string, declaredText: string, computed: Decimal): void {
+    const declared = new Decimal(declaredText);
+    const dp = Math.max(declared.decimalPlaces(), computed.decimalPlaces());
+    if (!declared.equals(computed))
+      throw fault(
+        'TOTALS_MISMATCH',
+        line,
+        `${name} is ${declaredText} but the rows add up to ${computed.toFixed(dp)}`,
+      );
+    this.checks.push({ name, declared: declaredText, computed: computed.toFixed(dp) });
+  }
+
+  finish(lastLineNo: number): ParserResult {
+    if (this.phase === 'header')
+      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no WeChat Pay bill header');
+    if (this.phase === 'detail')
+      throw fault('TRUNCATED', lastLineNo, 'file ends before the summary block (总交易单数…)');
+    if (this.phase === 'summary')
+      throw fault('TRUNCATED', lastLineNo, 'file ends after the summary header, without the summary row');
+    const r: ParserResult = { checks: this.checks };
+    if (this.merchant) r.merchantId = this.merchant;
+    else if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
+    const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
+    if (date) r.businessDate = date;
+    return r;
+  }
+}
+
+function xmlMessage(text: string): string {
+  const m = /<return_msg>(?:<!\[CDATA\[)?(.*?)(?:\]\]>)?<\/return_msg>/.exec(text);
+  return m?.[1] ?? text.slice(0, 200);
+}
