@@ -283,7 +283,11 @@ export class AlipayBillParser implements RecordParser {
         line,
         `${name} is ${declaredText} but the rows add up to ${computed.toFixed(2)}`,
       );
-    this.checks.push({ name, declared: declaredText, computed: computed.toFixed(declared.decimalPlaces()) });
+    this.checks.push({
+      name,
+      declared: declaredText,
+      computed: computed.toFixed((declaredText.split('.')[1] ?? '').length),
+    });
   }
 
   finish(lastLineNo: number): ParserResult {

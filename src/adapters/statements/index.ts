@@ -233,6 +233,7 @@ export async function* parseStatement(
       settlement: new Decimal(0),
     };
     let fees = new Decimal(0);
+    let feeDp = 2;
     let total = 0;
     let batch: StatementLine[] = [];
     const handle = (rec: RawRecord, isLast: boolean): void => {
@@ -249,7 +250,10 @@ export async function* parseStatement(
       if (!line) return;
       counts[line.kind]++;
       sums[line.kind] = sums[line.kind].plus(line.amount);
-      if (line.fee) fees = fees.plus(line.fee);
+      if (line.fee) {
+        fees = fees.plus(line.fee);
+        feeDp = Math.max(feeDp, (line.fee.split('.')[1] ?? '').length);
+      }
       total++;
       batch.push(line);
     };
@@ -293,7 +297,7 @@ export async function* parseStatement(
         fee: money2(sums.fee),
         settlement: money2(sums.settlement),
       },
-      fees: fees.toFixed(Math.max(2, fees.decimalPlaces())),
+      fees: fees.toFixed(feeDp),
       checks: result.checks,
     };
     if (result.merchantId) summary.merchantId = result.merchantId;
@@ -340,3 +344,22 @@ export {
 export type { ColumnMapping, ColumnRef } from './mapping.ts';
 export * from './mappings.ts';
 export { bufferSource, fileSource, generatedSource, type StatementSource } from './source.ts';
+export type { BillEntry } from './writers/entry.ts';
+export {
+  alipayBillLines,
+  alipayFileNames,
+  writeAlipayBill,
+  writeAlipayBillZip,
+  type AlipayBillOptions,
+} from './writers/alipay.ts';
+export {
+  mappingColumns,
+  mappingCsvLines,
+  mappingJsonChunks,
+  writeMappingCsv,
+  writeMappingJson,
+  writeMappingXlsx,
+  type MappingWriterOptions,
+} from './writers/mapping.ts';
+export { wechatBillLines, writeWechatBill, type WechatBillOptions } from './writers/wechat.ts';
+export { zipGbk } from './writers/zip.ts';

@@ -311,7 +311,7 @@ export class WechatBillParser implements RecordParser {
 
   private check(line: number, name: string, declaredText: string, computed: Decimal): void {
     const declared = new Decimal(declaredText);
-    const dp = Math.max(declared.decimalPlaces(), computed.decimalPlaces());
+    const dp = Math.max((declaredText.split('.')[1] ?? '').length, computed.decimalPlaces());
     if (!declared.equals(computed))
       throw fault(
         'TOTALS_MISMATCH',
