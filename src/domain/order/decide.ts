@@ -355,6 +355,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         throw reject('INVALID_COMMAND', { field: 'attempt', reason: `1..${MAX_HIS_WRITEBACK_ATTEMPTS}` });
       if (!state.payment) throw reject('HIS_WRITEBACK_NOT_EXPECTED', { orderId, status: state.status });
       if (state.his === 'synced') return []; // a late failure report after success changes nothing
+      if (state.his === 'failed' && command.attempt <= state.hisAttempts) return []; // the same report again
       return [{ type: 'HisWritebackFailed', data: { orderId, attempt: command.attempt, error } }];
     }
   }
