@@ -160,9 +160,15 @@ function refuse(code: AuthRefusalCode, message: string): AuthRefusal {
 }
 
 function header(headers: HeaderBag, name: string): string | undefined {
-  const v = headers[name.toLowerCase()] ?? headers[name];
+  const lower = name.toLowerCase();
+  let found: string | readonly string[] | undefined;
+  for (const [k, v] of Object.entries(headers)) {
+    if (k.toLowerCase() !== lower || v === undefined) continue;
+    if (found !== undefined) return undefined; // the same header twice under different cases
+    found = v;
+  }
   // A repeated auth header is ambiguous: treat it as absent rather than pick one.
-  return typeof v === 'string' ? v : undefined;
+  return typeof found === 'string' ? found : undefined;
 }
 
 /** How long a nonce must be remembered: any timestamp accepted later can be up to 2×skew apart. */

@@ -372,3 +372,40 @@ describe('WeChat Pay v3 notifications', () => {
     });
   });
 });
+
+describe('WeChat platform certificates', () => {
+  it('selects the key by the certificate serial and rejects a mismatched declaration', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'wxcert-'));
+    try {
+      const keyFile = join(dir, 'key.pem');
+      writeFileSync(keyFile, platform.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+      const pem = execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-key',
+          keyFile,
+          '-subj',
+          '/CN=Tenpay.com Root CA',
+          '-days',
+          '1',
+          '-set_serial',
+          '0x5157F09EFDC096DE15EBE81A47057A7232F1B8E1',
+        ],
+        { encoding: 'utf8' },
+      );
+      const keys = wechatPlatformKeys([{ pem }]);
+      expect([...keys.keys()]).toEqual([SERIAL]);
+      const n = notify(transaction());
+      expect(verifyWechatNotification(n, { ...config, platformKeys: keys }, NOW).ok).toBe(true);
+      expect(() => wechatPlatformKeys([{ serial: 'ABC', pem }])).toThrow(/does not match/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -4,7 +4,16 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryNonceStore, NonceStoreFullError } from '../../../src/adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../../../src/adapters/nonce/redis.ts';
-import type { NonceStore } from '../../../src/bus/auth/nonce-store.ts';
+import {
+  busClientSecretContext,
+  generateClientSecret,
+  generateMasterKey,
+  type NonceStore,
+  parseMasterKeys,
+  sealSecret,
+  signRequest,
+  verifyRequest,
+} from '../../../src/bus/auth/index.ts';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
 const prefix = `test:nonce-store:${randomUUID()}:`;
@@ -67,5 +76,29 @@ describe('MemoryNonceStore bounds', () => {
     now += 101;
     expect(await store.claim('c', 'd', 100)).toBe(true);
     expect(store.size).toBe(1);
+  });
+});
+
+describe('replay across bus instances sharing Redis', () => {
+  it('a request accepted by one instance is refused as a replay by another', async () => {
+    const keyring = parseMasterKeys(generateMasterKey());
+    const secret = generateClientSecret();
+    const client = {
+      clientId: 'his-1',
+      sealedSecret: sealSecret(keyring, secret, busClientSecretContext('his-1')),
+    };
+    const keyPrefix = `${prefix}bus:`;
+    const instance = () => ({
+      lookupClient: async (id: string) => (id === client.clientId ? client : undefined),
+      keyring,
+      nonceStore: new RedisNonceStore(redis, { keyPrefix }),
+      now: Date.now,
+    });
+    const body = '{"orderId":"o-9"}';
+    // signRequest's headers go straight in: header names are matched case-insensitively.
+    const headers = signRequest({ clientId: 'his-1', secret, method: 'POST', path: '/v1/orders', body });
+    const req = { method: 'POST', path: '/v1/orders', headers: { ...headers }, body };
+    expect((await verifyRequest(req, instance())).ok).toBe(true);
+    expect(await verifyRequest(req, instance())).toMatchObject({ ok: false, code: 'AUTH_NONCE_REUSED' });
   });
 });

@@ -55,15 +55,31 @@ export interface WechatPayNotifyConfig {
   maxSkewMs?: number;
 }
 
-/** Builds the serial → key map from PEM public keys or PEM platform certificates. */
+/**
+ * Builds the serial → key map. A platform certificate (PEM) supplies its own serial (upper-case
+ * hex, as WeChat sends it in Wechatpay-Serial); a declared serial must match it. A WeChat Pay
+ * public key (PEM, serial `PUB_KEY_ID_…`) needs its serial declared.
+ */
 export function wechatPlatformKeys(
-  entries: ReadonlyArray<{ serial: string; pem: string }>,
+  entries: ReadonlyArray<{ serial?: string; pem: string }>,
 ): ReadonlyMap<string, KeyObject> {
   const keys = new Map<string, KeyObject>();
   for (const { serial, pem } of entries) {
-    const key = pem.includes('BEGIN CERTIFICATE') ? new X509Certificate(pem).publicKey : createPublicKey(pem);
-    if (key.asymmetricKeyType !== 'rsa') throw new Error(`platform key ${serial} is not an RSA key`);
-    keys.set(serial, key);
+    let key: KeyObject;
+    let id = serial;
+    if (pem.includes('BEGIN CERTIFICATE')) {
+      const cert = new X509Certificate(pem);
+      const certSerial = cert.serialNumber.toUpperCase();
+      if (id !== undefined && id.toUpperCase() !== certSerial)
+        throw new Error(`platform certificate serial ${certSerial} does not match the declared ${id}`);
+      id = certSerial;
+      key = cert.publicKey;
+    } else {
+      if (id === undefined) throw new Error('a WeChat Pay public key needs its serial (PUB_KEY_ID_…)');
+      key = createPublicKey(pem);
+    }
+    if (key.asymmetricKeyType !== 'rsa') throw new Error(`platform key ${id} is not an RSA key`);
+    keys.set(id, key);
   }
   return keys;
 }
