@@ -271,11 +271,21 @@ export async function* parseStatement(
     if (opts.declaredTotals) {
       const d = opts.declaredTotals;
       if (d.count !== undefined && d.count !== total)
-        throw fault('TOTALS_MISMATCH', 0, `declared count ${d.count} but the file has ${total} lines`);
+        throw new StatementError(
+          'TOTALS_MISMATCH',
+          file,
+          0,
+          `declared count ${d.count} but the file has ${total} lines`,
+        );
       if (d.amount !== undefined) {
         const net = sums.payment.minus(sums.refund);
         if (!net.equals(d.amount))
-          throw fault('TOTALS_MISMATCH', 0, `declared amount ${d.amount} but the file nets ${money2(net)}`);
+          throw new StatementError(
+            'TOTALS_MISMATCH',
+            file,
+            0,
+            `declared amount ${d.amount} but the file nets ${money2(net)}`,
+          );
         result.checks.push({ name: 'declared amount', declared: d.amount, computed: money2(net) });
       }
     }

@@ -257,7 +257,9 @@ export class MappingParser implements RecordParser {
       for (const a of typeof ref === 'string' ? [ref] : ref) if (a in o) return cellText(o[a]);
       return undefined;
     };
-    for (const alts of requiredColumns(m))
+    const essential: ColumnRef[] = [m.fields.amount, m.fields.occurredAt];
+    if ('column' in m.kind) essential.push(m.kind.column);
+    for (const alts of essential.map((r) => (typeof r === 'string' ? [r] : [...r])))
       if (!alts.some((a) => a in o))
         throw fault('MALFORMED_LINE', rec.lineNo, `record lacks ${alts.join('/')}`);
     this.rowsSeen++;
@@ -317,7 +319,7 @@ export class MappingParser implements RecordParser {
       const d = this.time(dateText, m.dateFormats, n, 'date');
       const t = this.time(
         `2000-01-01 ${get(m.fields.occurredTime) ?? ''}`,
-        ['yyyy-MM-dd HH:mm:ss'],
+        (m.timeFormats ?? ['HH:mm:ss', 'HHmmss']).map((f) => `yyyy-MM-dd ${f}`),
         n,
         'time',
       );
