@@ -16,10 +16,24 @@ export interface Database {
   notify(channel: string, payload?: string): Promise<void>;
   /** Connections that may run at once (1 for PGlite, whose queries are serialised). */
   readonly concurrency: number;
+  /**
+   * Takes an exclusive lease named `key` across every process on this database, or answers null when another
+   * holder has it. PostgreSQL: a session advisory lock on a connection of its own, so the lease ends when
+   * the holder's process dies. PGlite (one process): a lock in this process.
+   */
+  tryLock(key: string): Promise<Lease | null>;
   /** PGlite only: the whole data directory as a tarball, to start copies from. */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
+
+export interface Lease {
+  /** Resolves if the lease is lost (its connection died): the holder must stop acting as leader. */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+const pgliteLocks = new WeakMap<object, Set<string>>();
 
 export interface DatabaseConfig {
   /** postgres://… ; when absent the embedded PGlite is used. */
@@ -74,6 +88,29 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     async notify(channel, payload = '') {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
+    async tryLock(key) {
+      const client = new pg.Client({ connectionString: url, application_name: `ledger-lease:${key}`.slice(0, 63) });
+      await client.connect();
+      let onLost: () => void = () => {};
+      const lost = new Promise<void>((resolve) => {
+        onLost = resolve;
+      });
+      client.on('error', () => onLost());
+      client.on('end', () => onLost());
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
+        key,
+      ]);
+      if (!rows[0]?.ok) {
+        await client.end().catch(() => {});
+        return null;
+      }
+      return {
+        lost,
+        async release() {
+          await client.end().catch(() => {}); // ending the session releases the lock
+        },
+      };
+    },
     async close() {
       await db.destroy();
     },
@@ -107,6 +144,18 @@ async function openPglite(config: DatabaseConfig): Promise<Database> {
     },
     async dumpDataDir() {
       return pglite.dumpDataDir('gzip');
+    },
+    async tryLock(key) {
+      let held = pgliteLocks.get(pglite);
+      if (!held) pgliteLocks.set(pglite, (held = new Set()));
+      if (held.has(key)) return null;
+      held.add(key);
+      return {
+        lost: new Promise<void>(() => {}),
+        async release() {
+          held.delete(key);
+        },
+      };
     },
     async close() {
       await db.destroy();

@@ -1,0 +1,102 @@
+import { parseArgs } from 'node:util';
+import { configFromEnv } from '../../adapters/db/database.ts';
+import { migrateToLatest } from '../../adapters/db/migrate.ts';
+import { sealEvents, verifyEvents } from '../../adapters/event-store/integrity.ts';
+import { openLedger } from '../../adapters/event-store/open.ts';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+}
+
+type Command = (argv: string[], io: CliIo) => Promise<number>;
+
+const USAGE = `ledger — hospital payment ledger & reconciliation
+
+Usage: ledger <command> [options]
+
+Commands:
+  migrate                 bring the database schema up to date
+  verify                  recompute every hash chain and seal; name the first position that does not match
+  seal                    seal every settled event not sealed yet
+  statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
+  help                    this text
+
+The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
+(default .data/pglite).`;
+
+const commands: Record<string, Command> = {
+  async migrate(_argv, io) {
+    const ledger = await openLedger(configFromEnv(io.env));
+    try {
+      const result = await migrateToLatest(ledger.database.db);
+      const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
+      io.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'schema is up to date\n');
+      return 0;
+    } finally {
+      await ledger.close();
+    }
+  },
+
+  async verify(_argv, io) {
+    const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
+    try {
+      const report = await verifyEvents(ledger.database, (checked, position) =>
+        io.stderr.write(`\rverified ${checked} events (position ${position})`),
+      );
+      io.stderr.write('\n');
+      if (report.ok) {
+        io.stdout.write(
+          `OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals match\n`,
+        );
+        return 0;
+      }
+      const p = report.problem!;
+      io.stdout.write(
+        `MISMATCH at position ${p.position ?? '(stream head)'}${p.streamId ? ` in ${p.streamId}` : ''}: ${p.reason}\n`,
+      );
+      return 2;
+    } finally {
+      await ledger.close();
+    }
+  },
+
+  async seal(_argv, io) {
+    const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
+    try {
+      const r = await sealEvents(ledger.store);
+      io.stdout.write(`${r.sealsWritten} seal(s) written; sealed up to position ${r.lastSealedPosition}\n`);
+      return 0;
+    } finally {
+      await ledger.close();
+    }
+  },
+
+  async statements(argv, io) {
+    const { statementsCommand } = await import('./statements.ts');
+    return statementsCommand(argv, io);
+  },
+
+  async help(_argv, io) {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  },
+};
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
+  const name = positionals[0] ?? 'help';
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`ledger: unknown command "${name}"\n\n${USAGE}\n`);
+    return 64;
+  }
+  try {
+    return await command(argv.slice(1), io);
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    io.stderr.write(`ledger ${name}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}\n`);
+    return 1;
+  }
+}

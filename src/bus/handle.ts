@@ -1,0 +1,126 @@
+import {
+  ConcurrencyError,
+  type EventMetadata,
+  type EventStore,
+  EventStoreError,
+  type RecordedEvent,
+  type StreamId,
+} from '../domain/event-store.ts';
+import {
+  type CommandBase,
+  type Decider,
+  type DomainEventShape,
+  fold,
+  streamOf,
+  toNewEvents,
+} from '../domain/decider.ts';
+import type { DomainEventType } from '../domain/events.ts';
+
+/** Reloads and re-decides this many times when another writer moved the stream in between. */
+export const MAX_CONCURRENCY_RETRIES = 8;
+
+export interface HandleOptions {
+  /** Applied once: a repeat returns the original outcome and appends nothing. */
+  idempotencyKey?: string;
+  /** Hash of the request the key stands for; the same key with another request is refused. */
+  requestHash?: string;
+  /** Correlation, causation, channel, device… (the actor comes from the command). */
+  metadata?: EventMetadata;
+}
+
+export interface HandleResult<E, S> {
+  streamId: StreamId;
+  /** The facts this command produced (on a repeat: the facts the first submission produced). */
+  events: E[];
+  /** The aggregate's state right after those facts. */
+  state: S;
+  /** The stream's version right after those facts. */
+  version: number;
+  /** Global position of the last of those facts (null when nothing was appended). */
+  position: bigint | null;
+  /** True when the idempotency key had been applied before. */
+  duplicate: boolean;
+}
+
+/**
+ * The one command handler: load the stream, fold it, decide, append with the version read. A concurrent
+ * writer makes the append fail with a ConcurrencyError; the command is then decided again on the new state
+ * (so two partial refunds racing each other are judged one after the other), a bounded number of times.
+ * Rejections (domain `Rejection`s) pass through untouched.
+ */
+export async function handle<C extends CommandBase, E extends DomainEventShape & { type: DomainEventType }, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  command: C,
+  options: HandleOptions = {},
+): Promise<HandleResult<E, S>> {
+  const stream = streamOf(decider, command);
+  const idempotency =
+    options.idempotencyKey !== undefined
+      ? { key: options.idempotencyKey, requestHash: options.requestHash ?? options.idempotencyKey }
+      : undefined;
+  const metadata: EventMetadata = { ...options.metadata };
+  if (idempotency) metadata.idempotencyKey = idempotency.key;
+
+  if (idempotency) {
+    const seen = await store.findIdempotent(command.hospitalId, idempotency.key);
+    if (seen) {
+      if (seen.requestHash !== idempotency.requestHash || seen.result.streamId !== stream)
+        throw new EventStoreError('IDEMPOTENCY_KEY_REUSED', 'idempotency key was already used for another request', {
+          key: idempotency.key,
+        });
+      return replay(store, decider, stream, seen.result.firstPosition, seen.result.lastPosition);
+    }
+  }
+
+  for (let attempt = 0; ; attempt++) {
+    const read = await store.readStream(stream);
+    const state = fold(decider, read.events as unknown as E[]);
+    const events = decider.decide(command, state);
+    if (events.length === 0)
+      return { streamId: stream, events, state, version: read.version, position: null, duplicate: false };
+    try {
+      const appended = await store.appendToStream(stream, toNewEvents(command, events, metadata), {
+        expectedVersion: read.version,
+        ...(idempotency ? { idempotency } : {}),
+      });
+      if (appended.duplicate) return replay(store, decider, stream, appended.firstPosition, appended.lastPosition);
+      return {
+        streamId: stream,
+        events,
+        state: fold(decider, events, state),
+        version: appended.nextExpectedVersion,
+        position: appended.lastPosition,
+        duplicate: false,
+      };
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
+    }
+  }
+}
+
+/** The outcome of an earlier submission, rebuilt from the stream: the same answer every time. */
+async function replay<C extends CommandBase, E extends DomainEventShape, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  stream: StreamId,
+  first: bigint,
+  last: bigint,
+): Promise<HandleResult<E, S>> {
+  const read = await store.readStream(stream);
+  const before: RecordedEvent[] = [];
+  const produced: RecordedEvent[] = [];
+  for (const e of read.events) {
+    if (e.position < first) before.push(e);
+    else if (e.position <= last) produced.push(e);
+  }
+  const events = produced as unknown as E[];
+  return {
+    streamId: stream,
+    events,
+    state: fold(decider, events, fold(decider, before as unknown as E[])),
+    version: produced.at(-1)?.streamVersion ?? read.version,
+    position: last,
+    duplicate: true,
+  };
+}

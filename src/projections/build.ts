@@ -1,0 +1,97 @@
+import { sql } from 'kysely';
+import type { EventStore, RecordedEvent } from '../domain/event-store.ts';
+import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
+import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
+import { liveSchema } from './runner.ts';
+
+/** Events read per page while building; the next page is read while the current one is applied. */
+export const BUILD_BATCH = 5_000;
+
+export interface BuildProgress {
+  position: bigint;
+  target: bigint;
+  events: number;
+}
+
+export interface BuildOptions {
+  db: AnyDb;
+  store: EventStore;
+  projection: Projection;
+  schema: string;
+  /** Stop after this position (as-of builds); default: whatever the store holds when the build starts. */
+  toPosition?: bigint;
+  /** Drop the schema first. */
+  fresh?: boolean;
+  batchSize?: number;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+/** Builds a projection into a schema of its own from its checkpoint (0 when fresh) up to a position. */
+export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
+  checkIdentifier(o.schema);
+  if (o.fresh) await sql`DROP SCHEMA IF EXISTS ${sql.raw(o.schema)} CASCADE`.execute(o.db);
+  await createProjectionSchema(o.db, o.projection, o.schema);
+  const target = o.toPosition ?? (await o.store.headPosition());
+  const batch = o.batchSize ?? BUILD_BATCH;
+  let position = (await readCheckpoint(o.db, o.schema)) ?? 0n;
+  let count = 0;
+  const read = (after: bigint) =>
+    after >= target ? Promise.resolve([] as RecordedEvent[]) : o.store.readAll({ after, maxCount: batch });
+  let next = read(position);
+  for (;;) {
+    let events = await next;
+    const cut = events.findIndex((e) => e.position > target);
+    if (cut >= 0) events = events.slice(0, cut);
+    if (events.length === 0) break;
+    const last = events.at(-1)!.position;
+    next = read(last);
+    if (!(await applyBatch(o.db, o.projection, o.schema, events, position)))
+      throw new Error(`projection ${o.projection.name}: checkpoint of ${o.schema} moved during the build`);
+    position = last;
+    count += events.length;
+    o.onProgress?.({ position, target, events: count });
+  }
+  await next.catch(() => {});
+  return { position, target, events: count };
+}
+
+/**
+ * Rebuilds a projection from position 0 beside the live one, then swaps the two schemas in one transaction.
+ * Readers keep reading the old copy until the swap; a live runner continues from the new copy's checkpoint
+ * (the checkpoint lives in the schema), so nothing is lost or applied twice.
+ */
+export async function rebuildProjection(
+  o: Omit<BuildOptions, 'schema' | 'toPosition' | 'fresh'> & { schema?: string },
+): Promise<BuildProgress> {
+  const live = o.schema ?? liveSchema(o.projection);
+  const next = checkIdentifier(`${live}__next`.slice(0, 63));
+  const old = checkIdentifier(`${live}__old`.slice(0, 63));
+  const built = await buildProjection({ ...o, schema: next, fresh: true });
+  // Catch up what arrived during the build, then swap.
+  const final = await buildProjection({ ...o, schema: next, fresh: false, onProgress: undefined });
+  await o.db.transaction().execute(async (trx) => {
+    const liveExists = (await readCheckpoint(trx, live)) !== undefined;
+    if (liveExists) {
+      // Waits for a live runner's batch in flight; its next batch sees the swapped schema.
+      await sql`LOCK TABLE ${qualified(live, 'projection_checkpoint')} IN ACCESS EXCLUSIVE MODE`.execute(trx);
+      await sql`DROP SCHEMA IF EXISTS ${sql.raw(old)} CASCADE`.execute(trx);
+      await sql`ALTER SCHEMA ${sql.raw(live)} RENAME TO ${sql.raw(old)}`.execute(trx);
+    }
+    await sql`ALTER SCHEMA ${sql.raw(next)} RENAME TO ${sql.raw(live)}`.execute(trx);
+    if (liveExists) await sql`DROP SCHEMA ${sql.raw(old)} CASCADE`.execute(trx);
+  });
+  return { ...final, events: built.events + final.events };
+}
+
+/** The last position recorded at or before an instant: what the ledger knew then. */
+export async function positionAt(db: AnyDb, instant: Date): Promise<bigint> {
+  const { rows } = await sql<{ position: string }>`
+    SELECT coalesce(max(position), 0)::text AS position FROM events WHERE recorded_at <= ${instant}`.execute(db);
+  return BigInt(rows[0]!.position);
+}
+
+/** `asof_<name>_<yyyymmddhhmmss>`: where an as-of build goes unless told otherwise. */
+export function asOfSchema(projection: Projection, instant: Date): string {
+  const stamp = instant.toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  return checkIdentifier(`asof_${projection.name}_${stamp}`);
+}

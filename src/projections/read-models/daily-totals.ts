@@ -1,0 +1,103 @@
+import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
+import { Money } from '../../domain/money.ts';
+import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+
+const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+
+export const dailyTotalsTable: TableSpec = {
+  table: 'daily_totals',
+  comment:
+    'Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel\'s statement.',
+  key: ['hospital_id', 'business_date', 'channel', 'business_type'],
+  indexes: ['business_date'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    business_date: { type: 'date NOT NULL', comment: 'Business date of the movement.' },
+    channel: { type: 'text NOT NULL', comment: 'wechat | alipay | unionpay | insurance | cash | window …' },
+    business_type: {
+      type: 'text NOT NULL',
+      comment: 'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
+    },
+    payments_count: { type: 'integer NOT NULL', comment: 'Payments received.' },
+    payments_amount: money('Sum of payments received.'),
+    refunds_count: { type: 'integer NOT NULL', comment: 'Refunds paid out.' },
+    refunds_amount: money('Sum of refunds paid out.'),
+    fees_amount: money('Channel fees recorded.'),
+    net_amount: money('payments − refunds − fees.'),
+  },
+};
+
+const m = (v: unknown) => Money.parse(String(v ?? '0'), { allowNegative: true });
+
+/** daily_totals: one row per hospital, business date, channel and business type. */
+export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Projection {
+  return keyedProjection({
+    name: 'daily_totals',
+    description: 'Daily totals per hospital, channel and business type (payments, refunds, fees, net).',
+    handles: [
+      'PaymentSucceeded',
+      'PaymentConfirmed',
+      'DuplicatePaymentReceived',
+      'RefundSucceeded',
+      'DepositRemainderRefunded',
+      'ChannelFeeRecorded',
+    ],
+    table: dailyTotalsTable,
+    changes(event) {
+      const d = event.data as Record<string, unknown>;
+      const amount = Money.parse(String(d.amount));
+      let type: string;
+      let effect: 'payment' | 'refund' | 'fee';
+      switch (event.type) {
+        case 'PaymentSucceeded':
+        case 'PaymentConfirmed':
+          [type, effect] = [String(d.orderKind), 'payment'];
+          break;
+        case 'DuplicatePaymentReceived':
+          [type, effect] = ['surplus', 'payment'];
+          break;
+        case 'RefundSucceeded':
+          [type, effect] = [d.of === 'duplicate' ? 'surplus' : String(d.orderKind), 'refund'];
+          break;
+        case 'DepositRemainderRefunded':
+          [type, effect] = ['deposit', 'refund'];
+          break;
+        default:
+          [type, effect] = ['fees', 'fee'];
+      }
+      const date = typeof d.businessDate === 'string' ? d.businessDate : businessDate(event.occurredAt, dateOptions);
+      const channel = String(d.channel);
+      return [
+        {
+          key: [event.hospitalId, date, channel, type],
+          update(row: Row | undefined): Row {
+            const r: Row = row ?? {
+              hospital_id: event.hospitalId,
+              business_date: date,
+              channel,
+              business_type: type,
+              payments_count: 0,
+              payments_amount: '0.00',
+              refunds_count: 0,
+              refunds_amount: '0.00',
+              fees_amount: '0.00',
+              net_amount: '0.00',
+            };
+            const next: Row = { ...r, business_date: date };
+            if (effect === 'payment') {
+              next.payments_count = Number(r.payments_count) + 1;
+              next.payments_amount = m(r.payments_amount).add(amount).toString();
+            } else if (effect === 'refund') {
+              next.refunds_count = Number(r.refunds_count) + 1;
+              next.refunds_amount = m(r.refunds_amount).add(amount).toString();
+            } else {
+              next.fees_amount = m(r.fees_amount).add(amount).toString();
+            }
+            next.net_amount = m(next.payments_amount).sub(m(next.refunds_amount)).sub(m(next.fees_amount)).toString();
+            return next;
+          },
+        },
+      ];
+    },
+  });
+}

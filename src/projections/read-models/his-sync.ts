@@ -1,0 +1,76 @@
+import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+
+export const hisSyncTable: TableSpec = {
+  table: 'his_sync_status',
+  comment:
+    'Whether each paid order has been written back to the HIS (缴费确认). "paid, not in HIS" rows stay visible until synced or refunded.',
+  key: ['hospital_id', 'order_id'],
+  indexes: ['hospital_id, status'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    order_id: { type: 'text NOT NULL', comment: 'Platform order number.' },
+    channel: { type: 'text NOT NULL', comment: 'Channel of the payment.' },
+    channel_txn_id: { type: 'text NOT NULL', comment: 'Channel transaction id of the payment.' },
+    amount: { type: 'numeric(18,2) NOT NULL', comment: 'Amount paid.' },
+    paid_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the payment.' },
+    status: {
+      type: 'text NOT NULL',
+      comment:
+        'pending (paid, writeback not tried yet) | failed (tried, not confirmed; retried) | synced (HIS confirmed) | needs-refund (paid, not in HIS, order cancelled) | refunded (refunded before it reached the HIS).',
+    },
+    attempts: { type: 'integer NOT NULL', comment: 'Writeback attempts so far.' },
+    last_error: { type: 'text', comment: 'Error of the last failed attempt.' },
+    his_receipt_id: { type: 'text', comment: 'HIS receipt once synced.' },
+    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+  },
+};
+
+/** his_sync_status: one row per paid order. */
+export const hisSyncProjection: Projection = keyedProjection({
+  name: 'his_sync',
+  description: 'HIS writeback status per payment: pending / synced / failed (attempts, last error) / needs refund.',
+  handles: ['PaymentSucceeded', 'PaymentConfirmed', 'HisWritebackSucceeded', 'HisWritebackFailed', 'OrderCancelled', 'RefundSucceeded'],
+  table: hisSyncTable,
+  changes(event) {
+    const d = event.data as Record<string, unknown>;
+    const key = [event.hospitalId, String(d.orderId)];
+    const at = event.occurredAt.toISOString();
+    const touch = (f: (r: Row) => Row) => [
+      { key, update: (r: Row | undefined): Row => (r ? { ...f(r), updated_at: at } : (undefined as unknown as Row)) },
+    ];
+    switch (event.type) {
+      case 'PaymentSucceeded':
+      case 'PaymentConfirmed':
+        return [
+          {
+            key,
+            update: (): Row => ({
+              hospital_id: event.hospitalId,
+              order_id: String(d.orderId),
+              channel: String(d.channel),
+              channel_txn_id: String(d.channelTxnId),
+              amount: String(d.amount),
+              paid_at: at,
+              status: 'pending',
+              attempts: 0,
+              last_error: null,
+              his_receipt_id: null,
+              updated_at: at,
+            }),
+          },
+        ];
+      case 'HisWritebackSucceeded':
+        return touch((r) => ({ ...r, status: 'synced', attempts: Number(r.attempts) + 1, his_receipt_id: String(d.hisReceiptId) }));
+      case 'HisWritebackFailed':
+        return touch((r) =>
+          r.status === 'synced' ? r : { ...r, status: 'failed', attempts: Number(d.attempt), last_error: String(d.error) },
+        );
+      case 'OrderCancelled':
+        return touch((r) => (r.status === 'synced' ? r : { ...r, status: 'needs-refund' }));
+      case 'RefundSucceeded':
+        return d.of === 'duplicate' ? [] : touch((r) => (r.status === 'synced' ? r : { ...r, status: 'refunded' }));
+      default:
+        return [];
+    }
+  },
+});

@@ -1,0 +1,156 @@
+import { sql } from 'kysely';
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import { type DomainEvent, isDomainEventType } from '../../domain/events.ts';
+import { accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
+import { Money } from '../../domain/money.ts';
+import {
+  type AnyDb,
+  createTable,
+  keyedProjection,
+  type Projection,
+  qualified,
+  type Row,
+  type TableSpec,
+  writeRows,
+} from '../projection.ts';
+
+/** Event types that post to the ledger (postingsFor answers an entry for them). */
+export const POSTING_EVENT_TYPES = [
+  'PaymentSucceeded',
+  'PaymentConfirmed',
+  'DuplicatePaymentReceived',
+  'RefundSucceeded',
+  'DepositApplied',
+  'DepositRemainderRefunded',
+  'ChannelFeeRecorded',
+  'ChannelSettlementReceived',
+] as const;
+
+/** The journal entry an event posts, or null (events that move no money). */
+export function entryOf(event: RecordedEvent): JournalEntry | null {
+  if (!isDomainEventType(event.type)) return null;
+  return postingsFor({ type: event.type, data: event.data } as DomainEvent);
+}
+
+const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+
+export const accountBalancesTable: TableSpec = {
+  table: 'account_balances',
+  comment:
+    'Balance of every ledger account per hospital (DESIGN §5). balance is on the account\'s normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.',
+  key: ['hospital_id', 'account'],
+  indexes: ['account'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    account: { type: 'text NOT NULL', comment: 'Account code, e.g. channel:wechat:clearing, revenue:outpatient.' },
+    kind: { type: 'text NOT NULL', comment: 'asset | liability | revenue | expense | equity.' },
+    debit_total: money('Sum of all debits posted to the account.'),
+    credit_total: money('Sum of all credits posted to the account.'),
+    balance: money('debit_total − credit_total for debit-normal accounts, the reverse for credit-normal ones.'),
+    entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
+    last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event that moved the account.' },
+  },
+};
+
+/** account_balances: one row per hospital and account. */
+export const balancesProjection: Projection = keyedProjection({
+  name: 'balances',
+  description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
+  handles: POSTING_EVENT_TYPES,
+  table: accountBalancesTable,
+  changes(event) {
+    const entry = entryOf(event);
+    if (!entry) return [];
+    return entry.lines.map((line) => ({
+      key: [event.hospitalId, line.account.code],
+      update(row: Row | undefined): Row {
+        const debit = Money.parse(String(row?.debit_total ?? '0')).add(line.side === 'debit' ? line.amount : Money.ZERO);
+        const credit = Money.parse(String(row?.credit_total ?? '0')).add(line.side === 'credit' ? line.amount : Money.ZERO);
+        const balance = line.account.normalSide === 'debit' ? debit.sub(credit) : credit.sub(debit);
+        return {
+          hospital_id: event.hospitalId,
+          account: line.account.code,
+          kind: line.account.kind,
+          debit_total: debit.toString(),
+          credit_total: credit.toString(),
+          balance: balance.toString(),
+          entries: Number(row?.entries ?? 0) + 1,
+          last_position: event.position.toString(),
+        };
+      },
+    }));
+  },
+});
+
+export const journalLinesTable: TableSpec = {
+  table: 'journal_lines',
+  comment: 'The general journal: every line of every entry, in event order. Σdebit = Σcredit per position.',
+  key: ['position', 'line_no'],
+  indexes: ['hospital_id, account, position'],
+  columns: {
+    position: { type: 'bigint NOT NULL', comment: 'Position of the event that posted the entry (one entry per event).' },
+    line_no: { type: 'integer NOT NULL', comment: 'Line within the entry, from 1.' },
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    event_id: { type: 'uuid NOT NULL', comment: 'The posting event.' },
+    event_type: { type: 'text NOT NULL', comment: 'The posting event type.' },
+    stream_id: { type: 'text NOT NULL', comment: 'Stream of the posting event (order, deposit, settlement).' },
+    account: { type: 'text NOT NULL', comment: 'Account code.' },
+    side: { type: 'text NOT NULL', comment: 'debit | credit.' },
+    amount: money('Amount of the line, > 0.'),
+    memo: { type: 'text NOT NULL', comment: 'What the entry is for.' },
+    occurred_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the event.' },
+    recorded_at: { type: 'timestamptz NOT NULL', comment: 'When the ledger stored the event (as-of queries use it).' },
+  },
+};
+
+/** journal_lines: every posted line. */
+export const journalProjection: Projection = {
+  name: 'journal',
+  description: 'The general journal: each money event as one balanced entry, line by line.',
+  handles: new Set(POSTING_EVENT_TYPES),
+  createTables: (db, schema) => createTable(db, schema, journalLinesTable),
+  async apply(trx, schema, events) {
+    const rows: Row[] = [];
+    for (const event of events) {
+      const entry = entryOf(event);
+      if (!entry) continue;
+      entry.lines.forEach((line, i) =>
+        rows.push({
+          position: event.position.toString(),
+          line_no: i + 1,
+          hospital_id: event.hospitalId,
+          event_id: event.eventId,
+          event_type: event.type,
+          stream_id: event.streamId,
+          account: line.account.code,
+          side: line.side,
+          amount: line.amount.toString(),
+          memo: entry.memo,
+          occurred_at: event.occurredAt.toISOString(),
+          recorded_at: event.recordedAt.toISOString(),
+        }),
+      );
+    }
+    await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
+  },
+};
+
+/**
+ * One account's balance (on its normal side) as the ledger knew it at an instant, from the journal:
+ * `basis: 'recorded'` counts what had been recorded by then (an auditor's view), `'occurred'` what had
+ * happened by then in business time (late-recorded events included).
+ */
+export async function accountBalanceAsOf(
+  db: AnyDb,
+  q: { hospitalId: string; account: string; at: Date; basis?: 'recorded' | 'occurred'; schema?: string },
+): Promise<Money> {
+  const column = q.basis === 'occurred' ? sql.raw('occurred_at') : sql.raw('recorded_at');
+  const { rows } = await sql<{ debits: string; credits: string }>`
+    SELECT coalesce(sum(amount) FILTER (WHERE side = 'debit'), 0)::text AS debits,
+           coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::text AS credits
+    FROM ${qualified(q.schema ?? 'rm_journal', 'journal_lines')}
+    WHERE hospital_id = ${q.hospitalId} AND account = ${q.account} AND ${column} <= ${q.at}`.execute(db);
+  const debits = Money.parse(rows[0]!.debits);
+  const credits = Money.parse(rows[0]!.credits);
+  return accountOf(q.account).normalSide === 'debit' ? debits.sub(credits) : credits.sub(debits);
+}

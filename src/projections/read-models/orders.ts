@@ -1,0 +1,164 @@
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import { Money } from '../../domain/money.ts';
+import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+
+const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+const text = (comment: string) => ({ type: 'text', comment });
+
+export const ordersTable: TableSpec = {
+  table: 'orders',
+  comment: 'Every order with what was paid, refunded and is still outstanding, and where it stands.',
+  key: ['hospital_id', 'order_id'],
+  indexes: ['hospital_id, patient_id', 'hospital_id, status', 'channel_txn_id'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    order_id: { type: 'text NOT NULL', comment: 'Platform order number (商户订单号).' },
+    kind: { type: 'text NOT NULL', comment: 'registration | outpatient | deposit.' },
+    patient_id: { type: 'text NOT NULL', comment: 'Patient id (masked on screens and exports).' },
+    admission_id: text('Admission of a deposit top-up order.'),
+    amount: money('Amount due.'),
+    paid: money('Paid on the order (the one accepted payment).'),
+    surplus: money('Money received beyond the order (duplicate payments), owed back.'),
+    refund_requested: money('Refunds requested and not yet succeeded or failed.'),
+    refunded: money('Refunds that succeeded.'),
+    outstanding: money('amount − paid while the order is open, else 0.'),
+    status: {
+      type: 'text NOT NULL',
+      comment:
+        'awaiting-payment | payment-unknown | paid | partially-refunded | refunded | cancelled (a paid cancellation stays cancelled while its refund runs).',
+    },
+    channel: text('Channel of the accepted payment.'),
+    channel_txn_id: text('Channel transaction id of the accepted payment.'),
+    his_synced: { type: 'boolean NOT NULL', comment: 'Whether the HIS confirmed the payment (写回).' },
+    created_at: { type: 'timestamptz NOT NULL', comment: 'Business time the order was created.' },
+    paid_at: { type: 'timestamptz', comment: 'Business time of the accepted payment.' },
+    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event applied.' },
+  },
+};
+
+const m = (v: unknown) => Money.parse(String(v ?? '0'));
+
+function status(row: Row): string {
+  if (row.status === 'cancelled') return 'cancelled';
+  const paid = m(row.paid);
+  if (paid.isZero()) return String(row.status);
+  const refunded = m(row.refunded);
+  if (refunded.isZero()) return 'paid';
+  return refunded.equals(paid) ? 'refunded' : 'partially-refunded';
+}
+
+function change(event: RecordedEvent, update: (row: Row) => Row) {
+  const orderId = String(event.data.orderId);
+  return {
+    key: [event.hospitalId, orderId],
+    update(row: Row | undefined): Row {
+      const base: Row = row ?? {
+        hospital_id: event.hospitalId,
+        order_id: orderId,
+        kind: 'unknown',
+        patient_id: '',
+        admission_id: null,
+        amount: '0.00',
+        paid: '0.00',
+        surplus: '0.00',
+        refund_requested: '0.00',
+        refunded: '0.00',
+        outstanding: '0.00',
+        status: 'awaiting-payment',
+        channel: null,
+        channel_txn_id: null,
+        his_synced: false,
+        created_at: event.occurredAt.toISOString(),
+        paid_at: null,
+        updated_at: event.occurredAt.toISOString(),
+        last_position: '0',
+      };
+      const next = update({ ...base });
+      next.status = status(next);
+      next.outstanding =
+        next.status === 'awaiting-payment' || next.status === 'payment-unknown'
+          ? m(next.amount).sub(m(next.paid)).toString()
+          : '0.00';
+      next.updated_at = event.occurredAt.toISOString();
+      next.last_position = event.position.toString();
+      return next;
+    },
+  };
+}
+
+/** orders: one row per order. */
+export const ordersProjection: Projection = keyedProjection({
+  name: 'orders',
+  description: 'Orders with paid / refunded / outstanding amounts and status.',
+  handles: [
+    'OrderCreated',
+    'PaymentStatusUnknown',
+    'PaymentFailed',
+    'PaymentSucceeded',
+    'PaymentConfirmed',
+    'DuplicatePaymentReceived',
+    'OrderCancelled',
+    'RefundRequested',
+    'RefundSucceeded',
+    'RefundFailed',
+    'HisWritebackSucceeded',
+  ],
+  table: ordersTable,
+  changes(event) {
+    const d = event.data as Record<string, unknown>;
+    switch (event.type) {
+      case 'OrderCreated': {
+        const business = d.business as { kind: string; admissionId?: string };
+        return [
+          change(event, (r) => ({
+            ...r,
+            kind: business.kind,
+            patient_id: String(d.patientId),
+            admission_id: business.admissionId ?? null,
+            amount: m(d.amount).toString(),
+            created_at: event.occurredAt.toISOString(),
+          })),
+        ];
+      }
+      case 'PaymentStatusUnknown':
+        return [change(event, (r) => ({ ...r, status: 'payment-unknown' }))];
+      case 'PaymentFailed':
+        return [change(event, (r) => ({ ...r, status: r.status === 'payment-unknown' ? 'awaiting-payment' : (r.status ?? null) }))];
+      case 'PaymentSucceeded':
+      case 'PaymentConfirmed':
+        return [
+          change(event, (r) => ({
+            ...r,
+            paid: m(r.paid).add(m(d.amount)).toString(),
+            status: 'paid',
+            channel: String(d.channel),
+            channel_txn_id: String(d.channelTxnId),
+            paid_at: event.occurredAt.toISOString(),
+          })),
+        ];
+      case 'DuplicatePaymentReceived':
+        return [change(event, (r) => ({ ...r, surplus: m(r.surplus).add(m(d.amount)).toString() }))];
+      case 'OrderCancelled':
+        return [change(event, (r) => ({ ...r, status: 'cancelled' }))];
+      case 'RefundRequested':
+        return [change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).add(m(d.amount)).toString() }))];
+      case 'RefundFailed':
+        return [change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).sub(m(d.amount)).toString() }))];
+      case 'RefundSucceeded':
+        return [
+          change(event, (r) => {
+            const amount = m(d.amount);
+            const next: Row = { ...r, refund_requested: m(r.refund_requested).sub(amount).toString() };
+            if (d.of === 'duplicate') next.surplus = m(r.surplus).sub(amount).toString();
+            else next.refunded = m(r.refunded).add(amount).toString();
+            return next;
+          }),
+        ];
+      case 'HisWritebackSucceeded':
+        return [change(event, (r) => ({ ...r, his_synced: true }))];
+      default:
+        return [];
+    }
+  },
+});
