@@ -6,8 +6,12 @@ import { type AnyDb, type AnyTrx, checkIdentifier, type Projection, qualified } 
  * Each projection schema carries its own checkpoint row, so the position travels with the data: swapping a
  * rebuilt schema in for the live one swaps the position too.
  */
-export async function createProjectionSchema(db: AnyDb, projection: Projection, schema: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+export async function createProjectionSchema(
+  db: AnyDb | AnyTrx,
+  projection: Projection,
+  schema: string,
+): Promise<void> {
+  const create = async (trx: AnyDb | AnyTrx) => {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(checkIdentifier(schema))}`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS ${qualified(schema, 'projection_checkpoint')} (
       projection text PRIMARY KEY,
@@ -16,7 +20,10 @@ export async function createProjectionSchema(db: AnyDb, projection: Projection, 
     await sql`INSERT INTO ${qualified(schema, 'projection_checkpoint')} (projection, position)
       VALUES (${projection.name}, 0) ON CONFLICT DO NOTHING`.execute(trx);
     await projection.createTables(trx, schema);
-  });
+  };
+  // Inside a migration the caller's transaction already holds everything together.
+  if (db.isTransaction) await create(db);
+  else await db.transaction().execute(create);
 }
 
 export async function readCheckpoint(db: AnyDb | AnyTrx, schema: string): Promise<bigint | undefined> {
