@@ -136,7 +136,10 @@ describe('rejection edge cases', () => {
         ),
       'CHARGE_ITEMS_MISMATCH',
     );
-    expectRejection(() => when([], cmd.createOutpatient({ items: [] })), 'CHARGE_ITEMS_MISMATCH');
+    expectRejection(
+      () => when([], { ...cmd.createOutpatient({ items: [] }), amount: Money.parse('1.00') }),
+      'CHARGE_ITEMS_MISMATCH',
+    );
   });
 
   it('bad time input is refused', () => {
