@@ -274,20 +274,67 @@ export function toCommandSteps(plans: readonly OrderPlan[], steps: readonly Step
   return out;
 }
 
-/** A day of one or two hospitals: a few orders, and commands from kiosks, apps, channels, staff and the HIS. */
+/** The usual life of an order of each kind; scenarios take a prefix of it, slightly shuffled, plus noise. */
+export const LIFECYCLES: Readonly<Record<OrderKind, readonly Action[]>> = {
+  registration: ['create', 'request', 'pay', 'hisOk', 'cancel', 'verify', 'refundOk'],
+  outpatient: ['create', 'request', 'pay', 'hisFail', 'hisOk', 'refund', 'verify', 'refundOk'],
+  deposit: ['create', 'request', 'pay', 'topUp', 'apply', 'remainder'],
+};
+
+const arbLife = fc.record({
+  length: fc.integer({ min: 0, max: 8 }),
+  jitter: fc.array(fc.integer({ min: 0, max: 14 }), { minLength: 8, maxLength: 8 }),
+  pct: fc.integer({ min: 1, max: 100 }),
+  actor: fc.nat(3),
+});
+
+/**
+ * A day of one or two hospitals: a few orders, each living (a prefix of) its usual life with some steps swapped,
+ * interleaved with random noise commands (duplicates, wrong amounts, races) from kiosks, apps, channels, staff
+ * and the HIS.
+ */
 export function arbHospitalDay(
   options: { maxOrders?: number; maxSteps?: number } = {},
 ): fc.Arbitrary<{ plans: OrderPlan[]; steps: CommandStep[] }> {
   const maxOrders = options.maxOrders ?? 4;
+  const maxNoise = Math.max(0, (options.maxSteps ?? 40) - 8 * maxOrders);
   return fc
     .integer({ min: 1, max: maxOrders })
     .chain((n) =>
       fc.tuple(
         fc.tuple(...Array.from({ length: n }, (_, i) => arbOrderPlan(i))),
-        fc.array(arbStep(), { maxLength: options.maxSteps ?? 40 }),
+        fc.array(arbLife, { minLength: n, maxLength: n }),
+        fc.array(fc.tuple(arbStep(), fc.integer({ min: 0, max: 120 })), { maxLength: Math.max(maxNoise, 4) }),
       ),
     )
-    .map(([plans, steps]) => ({ plans, steps: toCommandSteps(plans, steps) }));
+    .map(([plans, lives, noise]) => {
+      const keyed: Array<[number, Step]> = [];
+      plans.forEach((plan, order) => {
+        const life = lives[order]!;
+        LIFECYCLES[plan.kind].slice(0, life.length).forEach((action, k) => {
+          const step: Step = {
+            order,
+            action,
+            actor: life.actor,
+            txn: 0,
+            attempt: 0,
+            refund: 0,
+            pct: life.pct,
+            concurrent: false,
+          };
+          keyed.push([k * 15 + (life.jitter[k] ?? 0), step]);
+        });
+      });
+      for (const [step, key] of noise) keyed.push([key, step]);
+      keyed.sort((a, b) => a[0] - b[0]);
+      return {
+        plans,
+        steps: toCommandSteps(
+          plans,
+          keyed.map(([, s]) => s),
+        ),
+      };
+    });
 }
 
 /** Command sequences with duplicates, reorderings and racing pairs. Many commands are (rightly) rejected. */

@@ -24,6 +24,44 @@ export interface HistoryOptions {
   start?: Date;
   /** Orders/admissions in flight at once (interleaving). */
   concurrency?: number;
+  /**
+   * Events simulated through the deciders; beyond it the block is replayed for further tenants (hospital ids
+   * suffixed `-b<k>`, times shifted after the previous block), which keeps 1M events to a couple of seconds.
+   * Data objects are shared between blocks: treat events as immutable.
+   */
+  blockSize?: number;
+}
+
+/** Default number of events simulated through the deciders before blocks are replicated. */
+export const DEFAULT_HISTORY_BLOCK = 50_000;
+
+/**
+ * Exactly `n` valid domain events, deterministic for a seed (see simulateHistory). Large histories replicate one
+ * simulated block across tenants: every stream stays valid, streams of different blocks are distinct.
+ */
+export function generateHistory(seed: number, n: number, options: HistoryOptions = {}): GeneratedEvent[] {
+  const blockSize = Math.max(1, options.blockSize ?? DEFAULT_HISTORY_BLOCK);
+  const block = simulateHistory(seed, Math.min(n, blockSize), options);
+  if (n <= block.length) return block;
+  const first = block[0]!.occurredAt.getTime();
+  const span = block[block.length - 1]!.occurredAt.getTime() - first + 60_000;
+  const out: GeneratedEvent[] = block.slice();
+  out.length = n;
+  for (let k = 1, i = block.length; i < n; k++) {
+    const suffix = `-b${k}`;
+    const shift = k * span;
+    for (let j = 0; j < block.length && i < n; j++, i++) {
+      const e = block[j]!;
+      const hospitalId = e.hospitalId + suffix;
+      out[i] = {
+        ...e,
+        hospitalId,
+        streamId: hospitalId + e.streamId.slice(e.hospitalId.length),
+        occurredAt: new Date(e.occurredAt.getTime() + shift),
+      };
+    }
+  }
+  return out;
 }
 
 const DAY_MS = 86_400_000;
@@ -34,11 +72,11 @@ const FEE_PER_MILLE = 6;
 type Script = { at: number; steps: Array<(at: Date) => DomainCommand>; streams?: Set<string> };
 
 /**
- * Exactly `n` valid domain events, deterministic for a seed: registrations, outpatient payments, admissions with
+ * Exactly `n` valid domain events, all decided by the real deciders, deterministic for a seed: registrations, outpatient payments, admissions with
  * deposit top-ups, discharge and remainder refunds, failures, unknown kiosk payments, duplicate callbacks and
  * payments, cancellations, partial refunds, HIS writeback failures, and each day's channel fees and settlements.
  */
-export function generateHistory(seed: number, n: number, options: HistoryOptions = {}): GeneratedEvent[] {
+export function simulateHistory(seed: number, n: number, options: HistoryOptions = {}): GeneratedEvent[] {
   const rnd = mulberry32(seed);
   const int = (min: number, max: number) => min + Math.floor(rnd() * (max - min + 1));
   const chance = (p: number) => rnd() < p;
