@@ -165,9 +165,31 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       END IF;
       RETURN QUERY SELECT v_version, v_first, v_last, false;
     END $$`.execute(db);
+
+  // Several appends in one transaction (one WAL flush, one round trip): the store combines appends that queue
+  // up behind busy connections. p_batch: a JSON array of { s: stream, t: hospital, x: expected, e: events }.
+  // Any failure aborts all of them; the store then retries each on its own, so every append still succeeds or
+  // fails alone.
+  await sql`
+    CREATE FUNCTION append_many(p_batch jsonb)
+    RETURNS TABLE (ord integer, next_version integer, first_position bigint, last_position bigint)
+    LANGUAGE plpgsql AS $$
+    DECLARE
+      a record;
+      r record;
+    BEGIN
+      PERFORM pg_current_xact_id();
+      FOR a IN SELECT t.e, t.n FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS t(e, n) ORDER BY t.n LOOP
+        SELECT * INTO r FROM append_to_stream(a.e ->> 's', a.e ->> 't', a.e ->> 'x', a.e -> 'e', NULL, NULL);
+        ord := a.n; next_version := r.next_version; first_position := r.first_position;
+        last_position := r.last_position;
+        RETURN NEXT;
+      END LOOP;
+    END $$`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP FUNCTION append_many`.execute(db);
   await sql`DROP FUNCTION append_to_stream`.execute(db);
   await sql`DROP TABLE checkpoints, seals, idempotency_keys, events, streams`.execute(db);
   await sql`DROP FUNCTION ledger_refuse_change`.execute(db);

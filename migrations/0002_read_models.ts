@@ -10,5 +10,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const p of allProjections()) await sql`DROP SCHEMA IF EXISTS ${sql.raw(liveSchema(p))} CASCADE`.execute(db);
+  for (const p of allProjections())
+    await sql`DROP SCHEMA IF EXISTS ${sql.raw(liveSchema(p))} CASCADE`.execute(db);
 }

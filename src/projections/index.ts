@@ -26,6 +26,11 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
 
 export function projectionNamed(name: string, dateOptions: BusinessDateOptions = {}): Projection {
   const p = allProjections(dateOptions).find((x) => x.name === name);
-  if (!p) throw new Error(`unknown projection "${name}"; known: ${allProjections().map((x) => x.name).join(', ')}`);
+  if (!p)
+    throw new Error(
+      `unknown projection "${name}"; known: ${allProjections()
+        .map((x) => x.name)
+        .join(', ')}`,
+    );
   return p;
 }

@@ -60,7 +60,9 @@ export async function createTable(db: AnyDb | AnyTrx, schema: string, spec: Tabl
   }
   await sql`COMMENT ON TABLE ${qualified(schema, spec.table)} IS ${sql.lit(spec.comment)}`.execute(db);
   for (const [name, c] of Object.entries(spec.columns))
-    await sql`COMMENT ON COLUMN ${sql.raw(`${schema}.${spec.table}.${name}`)} IS ${sql.lit(c.comment)}`.execute(db);
+    await sql`COMMENT ON COLUMN ${sql.raw(`${schema}.${spec.table}.${name}`)} IS ${sql.lit(c.comment)}`.execute(
+      db,
+    );
 }
 
 /** Rows per statement when writing a batch. */
@@ -110,12 +112,16 @@ export async function loadRows(
 ): Promise<Map<string, Row>> {
   const found = new Map<string, Row>();
   for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
-    const chunk = keys.slice(i, i + WRITE_CHUNK).map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]])));
+    const chunk = keys
+      .slice(i, i + WRITE_CHUNK)
+      .map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]])));
     const join = spec.key.map((c) => `t.${c} = k.${c}`).join(' AND ');
     const types = spec.key.map((c) => `${c} ${spec.columns[c]!.type.split(/\s+/)[0]}`).join(', ');
     const { rows } = await sql<Record<string, unknown>>`
       SELECT t.* FROM ${qualified(schema, spec.table)} t
-      JOIN jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS k(${sql.raw(types)}) ON ${sql.raw(join)}`.execute(trx);
+      JOIN jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS k(${sql.raw(types)}) ON ${sql.raw(join)}`.execute(
+      trx,
+    );
     for (const r of rows) {
       const row = normalise(r);
       found.set(keyString(spec.key.map((c) => String(row[c]))), row);
@@ -164,7 +170,13 @@ export function keyedProjection(spec: {
         rows.set(k, c.update(rows.get(k)));
         touched.add(k);
       }
-      await writeRows(trx, schema, spec.table, [...touched].map((k) => rows.get(k)!), 'upsert');
+      await writeRows(
+        trx,
+        schema,
+        spec.table,
+        [...touched].map((k) => rows.get(k)!),
+        'upsert',
+      );
     },
   };
 }

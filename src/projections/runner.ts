@@ -142,7 +142,8 @@ export class ProjectionRunner {
         onError: (e) => this.options.onError?.(e),
         handler: async (events) => {
           if (this.stopped || leaseLost) return restart();
-          if (await applyBatch(db, projection, this.schema, events, expected)) expected = events.at(-1)!.position;
+          if (await applyBatch(db, projection, this.schema, events, expected))
+            expected = events.at(-1)!.position;
           else restart();
         },
       });

@@ -66,6 +66,9 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     max: config.poolSize ?? DEFAULT_POOL_SIZE,
     application_name: config.applicationName ?? 'ledger',
   });
+  // An idle pooled connection that the server ends (restart, failover) must not crash the process: the pool
+  // drops it and opens another on the next query.
+  pool.on('error', () => {});
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
@@ -89,7 +92,10 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
     async tryLock(key) {
-      const client = new pg.Client({ connectionString: url, application_name: `ledger-lease:${key}`.slice(0, 63) });
+      const client = new pg.Client({
+        connectionString: url,
+        application_name: `ledger-lease:${key}`.slice(0, 63),
+      });
       await client.connect();
       let onLost: () => void = () => {};
       const lost = new Promise<void>((resolve) => {
@@ -97,9 +103,10 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
       });
       client.on('error', () => onLost());
       client.on('end', () => onLost());
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok', [
-        key,
-      ]);
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+        [key],
+      );
       if (!rows[0]?.ok) {
         await client.end().catch(() => {});
         return null;

@@ -7,16 +7,20 @@ const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment })
 export const dailyTotalsTable: TableSpec = {
   table: 'daily_totals',
   comment:
-    'Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel\'s statement.',
+    "Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel's statement.",
   key: ['hospital_id', 'business_date', 'channel', 'business_type'],
   indexes: ['business_date'],
   columns: {
     hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    business_date: { type: 'date NOT NULL', comment: 'Business date of the movement.' },
+    business_date: {
+      type: "text NOT NULL CHECK (business_date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",
+      comment: 'Business date of the movement (YYYY-MM-DD).',
+    },
     channel: { type: 'text NOT NULL', comment: 'wechat | alipay | unionpay | insurance | cash | window …' },
     business_type: {
       type: 'text NOT NULL',
-      comment: 'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
+      comment:
+        'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
     },
     payments_count: { type: 'integer NOT NULL', comment: 'Payments received.' },
     payments_amount: money('Sum of payments received.'),
@@ -65,7 +69,8 @@ export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Pr
         default:
           [type, effect] = ['fees', 'fee'];
       }
-      const date = typeof d.businessDate === 'string' ? d.businessDate : businessDate(event.occurredAt, dateOptions);
+      const date =
+        typeof d.businessDate === 'string' ? d.businessDate : businessDate(event.occurredAt, dateOptions);
       const channel = String(d.channel);
       return [
         {
@@ -93,7 +98,10 @@ export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Pr
             } else {
               next.fees_amount = m(r.fees_amount).add(amount).toString();
             }
-            next.net_amount = m(next.payments_amount).sub(m(next.refunds_amount)).sub(m(next.fees_amount)).toString();
+            next.net_amount = m(next.payments_amount)
+              .sub(m(next.refunds_amount))
+              .sub(m(next.fees_amount))
+              .toString();
             return next;
           },
         },

@@ -5,7 +5,8 @@ const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment })
 
 export const depositBalancesTable: TableSpec = {
   table: 'deposit_balances',
-  comment: 'Inpatient pre-deposit (住院预交金) per admission: topped up, applied at discharge, refunded, balance.',
+  comment:
+    'Inpatient pre-deposit (住院预交金) per admission: topped up, applied at discharge, refunded, balance.',
   key: ['hospital_id', 'admission_id'],
   indexes: ['hospital_id, patient_id'],
   columns: {
@@ -17,7 +18,10 @@ export const depositBalancesTable: TableSpec = {
     refunded: money('Remainder refunded to the patient.'),
     balance: money('topped_up − applied − refunded; never negative.'),
     top_ups: { type: 'integer NOT NULL', comment: 'Number of top-ups.' },
-    status: { type: 'text NOT NULL', comment: 'open (balance > 0 or no settlement yet) | settled (applied, remainder 0).' },
+    status: {
+      type: 'text NOT NULL',
+      comment: 'open (balance > 0 or no settlement yet) | settled (applied, remainder 0).',
+    },
     updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
   },
 };

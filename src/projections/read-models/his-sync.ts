@@ -28,15 +28,27 @@ export const hisSyncTable: TableSpec = {
 /** his_sync_status: one row per paid order. */
 export const hisSyncProjection: Projection = keyedProjection({
   name: 'his_sync',
-  description: 'HIS writeback status per payment: pending / synced / failed (attempts, last error) / needs refund.',
-  handles: ['PaymentSucceeded', 'PaymentConfirmed', 'HisWritebackSucceeded', 'HisWritebackFailed', 'OrderCancelled', 'RefundSucceeded'],
+  description:
+    'HIS writeback status per payment: pending / synced / failed (attempts, last error) / needs refund.',
+  handles: [
+    'PaymentSucceeded',
+    'PaymentConfirmed',
+    'HisWritebackSucceeded',
+    'HisWritebackFailed',
+    'OrderCancelled',
+    'RefundSucceeded',
+  ],
   table: hisSyncTable,
   changes(event) {
     const d = event.data as Record<string, unknown>;
     const key = [event.hospitalId, String(d.orderId)];
     const at = event.occurredAt.toISOString();
     const touch = (f: (r: Row) => Row) => [
-      { key, update: (r: Row | undefined): Row => (r ? { ...f(r), updated_at: at } : (undefined as unknown as Row)) },
+      {
+        key,
+        update: (r: Row | undefined): Row =>
+          r ? { ...f(r), updated_at: at } : (undefined as unknown as Row),
+      },
     ];
     switch (event.type) {
       case 'PaymentSucceeded':
@@ -60,15 +72,24 @@ export const hisSyncProjection: Projection = keyedProjection({
           },
         ];
       case 'HisWritebackSucceeded':
-        return touch((r) => ({ ...r, status: 'synced', attempts: Number(r.attempts) + 1, his_receipt_id: String(d.hisReceiptId) }));
+        return touch((r) => ({
+          ...r,
+          status: 'synced',
+          attempts: Number(r.attempts) + 1,
+          his_receipt_id: String(d.hisReceiptId),
+        }));
       case 'HisWritebackFailed':
         return touch((r) =>
-          r.status === 'synced' ? r : { ...r, status: 'failed', attempts: Number(d.attempt), last_error: String(d.error) },
+          r.status === 'synced'
+            ? r
+            : { ...r, status: 'failed', attempts: Number(d.attempt), last_error: String(d.error) },
         );
       case 'OrderCancelled':
         return touch((r) => (r.status === 'synced' ? r : { ...r, status: 'needs-refund' }));
       case 'RefundSucceeded':
-        return d.of === 'duplicate' ? [] : touch((r) => (r.status === 'synced' ? r : { ...r, status: 'refunded' }));
+        return d.of === 'duplicate'
+          ? []
+          : touch((r) => (r.status === 'synced' ? r : { ...r, status: 'refunded' }));
       default:
         return [];
     }

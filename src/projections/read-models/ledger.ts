@@ -37,16 +37,21 @@ const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment })
 export const accountBalancesTable: TableSpec = {
   table: 'account_balances',
   comment:
-    'Balance of every ledger account per hospital (DESIGN §5). balance is on the account\'s normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.',
+    "Balance of every ledger account per hospital (DESIGN §5). balance is on the account's normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.",
   key: ['hospital_id', 'account'],
   indexes: ['account'],
   columns: {
     hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    account: { type: 'text NOT NULL', comment: 'Account code, e.g. channel:wechat:clearing, revenue:outpatient.' },
+    account: {
+      type: 'text NOT NULL',
+      comment: 'Account code, e.g. channel:wechat:clearing, revenue:outpatient.',
+    },
     kind: { type: 'text NOT NULL', comment: 'asset | liability | revenue | expense | equity.' },
     debit_total: money('Sum of all debits posted to the account.'),
     credit_total: money('Sum of all credits posted to the account.'),
-    balance: money('debit_total − credit_total for debit-normal accounts, the reverse for credit-normal ones.'),
+    balance: money(
+      'debit_total − credit_total for debit-normal accounts, the reverse for credit-normal ones.',
+    ),
     entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
     last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event that moved the account.' },
   },
@@ -64,8 +69,12 @@ export const balancesProjection: Projection = keyedProjection({
     return entry.lines.map((line) => ({
       key: [event.hospitalId, line.account.code],
       update(row: Row | undefined): Row {
-        const debit = Money.parse(String(row?.debit_total ?? '0')).add(line.side === 'debit' ? line.amount : Money.ZERO);
-        const credit = Money.parse(String(row?.credit_total ?? '0')).add(line.side === 'credit' ? line.amount : Money.ZERO);
+        const debit = Money.parse(String(row?.debit_total ?? '0')).add(
+          line.side === 'debit' ? line.amount : Money.ZERO,
+        );
+        const credit = Money.parse(String(row?.credit_total ?? '0')).add(
+          line.side === 'credit' ? line.amount : Money.ZERO,
+        );
         const balance = line.account.normalSide === 'debit' ? debit.sub(credit) : credit.sub(debit);
         return {
           hospital_id: event.hospitalId,
@@ -88,18 +97,27 @@ export const journalLinesTable: TableSpec = {
   key: ['position', 'line_no'],
   indexes: ['hospital_id, account, position'],
   columns: {
-    position: { type: 'bigint NOT NULL', comment: 'Position of the event that posted the entry (one entry per event).' },
+    position: {
+      type: 'bigint NOT NULL',
+      comment: 'Position of the event that posted the entry (one entry per event).',
+    },
     line_no: { type: 'integer NOT NULL', comment: 'Line within the entry, from 1.' },
     hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
     event_id: { type: 'uuid NOT NULL', comment: 'The posting event.' },
     event_type: { type: 'text NOT NULL', comment: 'The posting event type.' },
-    stream_id: { type: 'text NOT NULL', comment: 'Stream of the posting event (order, deposit, settlement).' },
+    stream_id: {
+      type: 'text NOT NULL',
+      comment: 'Stream of the posting event (order, deposit, settlement).',
+    },
     account: { type: 'text NOT NULL', comment: 'Account code.' },
     side: { type: 'text NOT NULL', comment: 'debit | credit.' },
     amount: money('Amount of the line, > 0.'),
     memo: { type: 'text NOT NULL', comment: 'What the entry is for.' },
     occurred_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the event.' },
-    recorded_at: { type: 'timestamptz NOT NULL', comment: 'When the ledger stored the event (as-of queries use it).' },
+    recorded_at: {
+      type: 'timestamptz NOT NULL',
+      comment: 'When the ledger stored the event (as-of queries use it).',
+    },
   },
 };
 

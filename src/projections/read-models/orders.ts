@@ -124,7 +124,12 @@ export const ordersProjection: Projection = keyedProjection({
       case 'PaymentStatusUnknown':
         return [change(event, (r) => ({ ...r, status: 'payment-unknown' }))];
       case 'PaymentFailed':
-        return [change(event, (r) => ({ ...r, status: r.status === 'payment-unknown' ? 'awaiting-payment' : (r.status ?? null) }))];
+        return [
+          change(event, (r) => ({
+            ...r,
+            status: r.status === 'payment-unknown' ? 'awaiting-payment' : (r.status ?? null),
+          })),
+        ];
       case 'PaymentSucceeded':
       case 'PaymentConfirmed':
         return [
@@ -142,9 +147,19 @@ export const ordersProjection: Projection = keyedProjection({
       case 'OrderCancelled':
         return [change(event, (r) => ({ ...r, status: 'cancelled' }))];
       case 'RefundRequested':
-        return [change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).add(m(d.amount)).toString() }))];
+        return [
+          change(event, (r) => ({
+            ...r,
+            refund_requested: m(r.refund_requested).add(m(d.amount)).toString(),
+          })),
+        ];
       case 'RefundFailed':
-        return [change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).sub(m(d.amount)).toString() }))];
+        return [
+          change(event, (r) => ({
+            ...r,
+            refund_requested: m(r.refund_requested).sub(m(d.amount)).toString(),
+          })),
+        ];
       case 'RefundSucceeded':
         return [
           change(event, (r) => {

@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/adapters/db/database.ts';
+import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
+import {
+  allProjections,
+  buildProjection,
+  readCheckpoint,
+  type Projection,
+  ProjectionRunner,
+} from '../../src/projections/index.ts';
+import { generateHistory } from '../generators/index.ts';
+import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
+import { appendHistory } from '../support/history.ts';
+
+const named = (name: string) => allProjections().find((p) => p.name === name)!;
+
+async function table(db: Database, schema: string, t: string): Promise<unknown[]> {
+  const { rows } = await sql`SELECT * FROM ${sql.raw(`${schema}.${t}`)} ORDER BY 1, 2`.execute(db.db);
+  return rows;
+}
+
+/** Builds a reference copy from scratch and compares it with the live schema. */
+async function expectSameAsFreshBuild(
+  t: TestDatabase,
+  store: SqlEventStore,
+  projection: Projection,
+  live: string,
+  tableName: string,
+) {
+  const schema = `ref_${projection.name}`;
+  await buildProjection({ db: t.database.db, store, projection, schema, fresh: true });
+  expect(await table(t.database, live, tableName)).toEqual(await table(t.database, schema, tableName));
+}
+
+describe('projection runner robustness (real PostgreSQL)', () => {
+  let t: TestDatabase;
+  let store: SqlEventStore;
+  beforeAll(async () => {
+    t = await createPostgresDatabase('runner');
+    store = new SqlEventStore(t.database, { pollIntervalMs: 20 });
+    await appendHistory(store, generateHistory(11, 2_500, { hospitals: 2 }));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await t?.dispose();
+  });
+
+  it('a runner killed (SIGKILL) at random moments and restarted neither loses nor double-applies an event', async () => {
+    const script = join(import.meta.dirname, 'fixtures/run-projection.ts');
+    const tsx = join(import.meta.dirname, '../../node_modules/.bin/tsx');
+    const head = await store.headPosition();
+    let midwayKills = 0;
+    for (let round = 0; ; round++) {
+      expect(round).toBeLessThan(30);
+      const child = spawn(tsx, [script], {
+        env: { ...process.env, DATABASE_URL: t.url },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const finished = await Promise.race([
+        exited.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 800 + round * 300)),
+      ]);
+      if (finished) {
+        expect(await exited).toBe(0);
+        expect(out).toContain('caught-up');
+        break;
+      }
+      const position = (await readCheckpoint(t.database.db, 'rm_balances')) ?? 0n;
+      child.kill('SIGKILL');
+      await exited;
+      if (position > 0n && position < head) midwayKills++;
+    }
+    expect(midwayKills).toBeGreaterThanOrEqual(3);
+    await expectSameAsFreshBuild(t, store, named('balances'), 'rm_balances', 'account_balances');
+    await expectSameAsFreshBuild(t, store, named('journal'), 'rm_journal', 'journal_lines');
+    await expectSameAsFreshBuild(t, store, named('orders'), 'rm_orders', 'orders');
+  }, 180_000);
+
+  it('a batch that fails half-way is rolled back whole and applied once on retry', async () => {
+    const balances = named('balances');
+    let calls = 0;
+    const flaky: Projection = {
+      ...balances,
+      async apply(trx, schema, events) {
+        await balances.apply(trx, schema, events);
+        if (++calls % 3 === 1) throw new Error('crash after writing, before the checkpoint');
+      },
+    };
+    const runner = new ProjectionRunner({
+      db: t.database.db,
+      store,
+      leases: t.database,
+      projection: flaky,
+      schema: 'flaky_balances',
+      batchSize: 100,
+      onError: () => {},
+    }).start();
+    await runner.caughtUp();
+    await runner.stop();
+    expect(calls).toBeGreaterThan(10);
+    await expectSameAsFreshBuild(t, store, balances, 'flaky_balances', 'account_balances');
+  });
+
+  it('two runners started at once: only one is ever leader, the other takes over when it stops', async () => {
+    const other = await openDatabase({ url: t.url!, poolSize: 4 });
+    const otherStore = new SqlEventStore(other, { pollIntervalMs: 20 });
+    const projection = named('balances');
+    const make = (db: Database, s: SqlEventStore) =>
+      new ProjectionRunner({
+        db: db.db,
+        store: s,
+        leases: db,
+        projection,
+        schema: 'duo_balances',
+        batchSize: 50,
+        standbyPollMs: 30,
+      }).start();
+    const a = make(t.database, store);
+    const b = make(other, otherStore);
+    let bothLeaders = 0;
+    let sawLeader = false;
+    const watch = setInterval(() => {
+      if (a.isLeader() && b.isLeader()) bothLeaders++;
+      if (a.isLeader() || b.isLeader()) sawLeader = true;
+    }, 2);
+    try {
+      await a.caughtUp();
+      expect(sawLeader).toBe(true);
+      const [leader, standby] = a.isLeader() ? [a, b] : [b, a];
+      expect(standby.isLeader()).toBe(false);
+      await leader.stop();
+      // New events arrive; the standby must take over and apply them.
+      await appendHistory(
+        store,
+        generateHistory(12, 300, { hospitals: 1 }).map((e) => ({
+          ...e,
+          streamId: e.streamId.replace('/', 'b/'),
+          hospitalId: `${e.hospitalId}b`,
+        })),
+      );
+      await standby.caughtUp();
+      expect(standby.isLeader()).toBe(true);
+      await standby.stop();
+    } finally {
+      clearInterval(watch);
+      await a.stop();
+      await b.stop();
+      await otherStore.close();
+      await other.close();
+    }
+    expect(bothLeaders).toBe(0);
+    await expectSameAsFreshBuild(t, store, projection, 'duo_balances', 'account_balances');
+  });
+});
