@@ -132,7 +132,7 @@ export const journalProjection: Projection = {
     for (const event of events) {
       const entry = entryOf(event);
       if (!entry) continue;
-      entry.lines.forEach((line, i) =>
+      entry.lines.forEach((line, i) => {
         rows.push({
           position: event.position.toString(),
           line_no: i + 1,
@@ -146,8 +146,8 @@ export const journalProjection: Projection = {
           memo: entry.memo,
           occurred_at: event.occurredAt.toISOString(),
           recorded_at: event.recordedAt.toISOString(),
-        }),
-      );
+        });
+      });
     }
     await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
   },
