@@ -48,7 +48,7 @@ export interface HandleResult<E, S> {
  * (so two partial refunds racing each other are judged one after the other), a bounded number of times.
  * Rejections (domain `Rejection`s) pass through untouched.
  */
-export async function handle<C extends CommandBase, E extends DomainEventShape & { type: DomainEventType }, S>(
+export async function handle<C extends CommandBase, E extends DomainEventShape, S>(
   store: EventStore,
   decider: Decider<C, E, S>,
   command: C,
@@ -66,9 +66,13 @@ export async function handle<C extends CommandBase, E extends DomainEventShape &
     const seen = await store.findIdempotent(command.hospitalId, idempotency.key);
     if (seen) {
       if (seen.requestHash !== idempotency.requestHash || seen.result.streamId !== stream)
-        throw new EventStoreError('IDEMPOTENCY_KEY_REUSED', 'idempotency key was already used for another request', {
-          key: idempotency.key,
-        });
+        throw new EventStoreError(
+          'IDEMPOTENCY_KEY_REUSED',
+          'idempotency key was already used for another request',
+          {
+            key: idempotency.key,
+          },
+        );
       return replay(store, decider, stream, seen.result.firstPosition, seen.result.lastPosition);
     }
   }
@@ -80,11 +84,17 @@ export async function handle<C extends CommandBase, E extends DomainEventShape &
     if (events.length === 0)
       return { streamId: stream, events, state, version: read.version, position: null, duplicate: false };
     try {
-      const appended = await store.appendToStream(stream, toNewEvents(command, events, metadata), {
-        expectedVersion: read.version,
-        ...(idempotency ? { idempotency } : {}),
-      });
-      if (appended.duplicate) return replay(store, decider, stream, appended.firstPosition, appended.lastPosition);
+      // Non-ledger aggregates (channels) are not in the domain event catalog: their schema version is 1.
+      const appended = await store.appendToStream(
+        stream,
+        toNewEvents(command, events as (E & { type: DomainEventType })[], metadata),
+        {
+          expectedVersion: read.version,
+          ...(idempotency ? { idempotency } : {}),
+        },
+      );
+      if (appended.duplicate)
+        return replay(store, decider, stream, appended.firstPosition, appended.lastPosition);
       return {
         streamId: stream,
         events,

@@ -21,6 +21,8 @@ Commands:
   verify                  recompute every hash chain and seal; name the first position that does not match
   seal                    seal every settled event not sealed yet
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
+  serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
+  his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
   help                    this text
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
@@ -76,6 +78,18 @@ const commands: Record<string, Command> = {
   async statements(argv, io) {
     const { statementsCommand } = await import('./statements.ts');
     return statementsCommand(argv, io);
+  },
+
+  async serve(argv, io) {
+    const { serve } = await import('./serve.ts');
+    return serve(argv, io);
+  },
+
+  async 'his-simulator'(argv, io) {
+    const { runHisSimulator } = await import('../../adapters/his/simulator-main.ts');
+    await runHisSimulator({ argv, env: io.env, out: (line) => io.stdout.write(`${line}\n`) });
+    await new Promise(() => {}); // runs until SIGINT/SIGTERM (handled by the simulator)
+    return 0;
   },
 
   async help(_argv, io) {

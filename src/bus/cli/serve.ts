@@ -1,0 +1,124 @@
+// `ledger serve`: the command bus on HOST:PORT, on PostgreSQL (DATABASE_URL) or the embedded PGlite, with
+// the projection runners in the same process (read models for the list queries), until SIGINT/SIGTERM.
+//
+// Environment:
+//   HOST (127.0.0.1), PORT (8080), DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (required: seals client secrets),
+//   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…), REDIS_URL (shared replay guard; else in memory),
+//   HIS_URL + HIS_DIALECT (json | soap) for the HIS writeback, HIS_TIMEOUT_MS,
+//   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
+//   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
+import { readFileSync } from 'node:fs';
+import { Redis } from 'ioredis';
+import { wechatPlatformKeys } from '../../adapters/channels/wechat/index.ts';
+import { configFromEnv } from '../../adapters/db/database.ts';
+import { openLedger } from '../../adapters/event-store/open.ts';
+import { HisJsonClient, HisSoapClient } from '../../adapters/his/index.ts';
+import type { HisClient } from '../../adapters/his/port.ts';
+import { createLogger } from '../../adapters/log.ts';
+import { MemoryNonceStore } from '../../adapters/nonce/memory.ts';
+import { RedisNonceStore } from '../../adapters/nonce/redis.ts';
+import { UPCASTERS } from '../../domain/events.ts';
+import { allProjections, ProjectionRunner } from '../../projections/index.ts';
+import { masterKeyringFromEnv } from '../auth/index.ts';
+import { ClientRegistry } from '../clients.ts';
+import { parseStaffTokens, STAFF_TOKENS_ENV } from '../principal.ts';
+import { buildServer, type CallbackSettings } from '../server.ts';
+import type { CliIo } from './main.ts';
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+/** Longest a graceful shutdown waits for in-flight requests and writebacks before exiting anyway. */
+export const SHUTDOWN_GRACE_MS = 15_000;
+
+function hisFromEnv(env: NodeJS.ProcessEnv): HisClient | undefined {
+  const baseUrl = env.HIS_URL?.trim();
+  if (!baseUrl) return undefined;
+  const timeoutMs = env.HIS_TIMEOUT_MS ? Number(env.HIS_TIMEOUT_MS) : undefined;
+  const options = { baseUrl, ...(timeoutMs ? { timeoutMs } : {}) };
+  return env.HIS_DIALECT === 'soap' ? new HisSoapClient(options) : new HisJsonClient(options);
+}
+
+function callbacksFromEnv(env: NodeJS.ProcessEnv): CallbackSettings {
+  const out: CallbackSettings = {};
+  if (env.WECHAT_MCH_ID && env.WECHAT_API_V3_KEY && env.WECHAT_PLATFORM_CERT)
+    out.wechat = {
+      hospitalId: env.WECHAT_HOSPITAL_ID ?? 'H001',
+      config: {
+        mchId: env.WECHAT_MCH_ID,
+        apiV3Key: env.WECHAT_API_V3_KEY,
+        platformKeys: wechatPlatformKeys([
+          {
+            pem: readFileSync(env.WECHAT_PLATFORM_CERT, 'utf8'),
+            ...(env.WECHAT_PLATFORM_SERIAL ? { serial: env.WECHAT_PLATFORM_SERIAL } : {}),
+          },
+        ]),
+      },
+    };
+  if (env.ALIPAY_APP_ID && env.ALIPAY_PUBLIC_KEY)
+    out.alipay = {
+      hospitalId: env.ALIPAY_HOSPITAL_ID ?? 'H001',
+      config: { appId: env.ALIPAY_APP_ID, alipayPublicKey: readFileSync(env.ALIPAY_PUBLIC_KEY, 'utf8') },
+    };
+  return out;
+}
+
+export async function serve(
+  _argv: string[],
+  io: CliIo,
+  options: { signal?: AbortSignal } = {},
+): Promise<number> {
+  const env = io.env;
+  const keyring = masterKeyringFromEnv(env);
+  const staffTokens = parseStaffTokens(env[STAFF_TOKENS_ENV]);
+  const port = Number(env.PORT ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`invalid PORT ${env.PORT}`);
+  const host = env.HOST ?? DEFAULT_HOST;
+  const logger = createLogger({ name: 'bus', destination: io.stderr });
+
+  const ledger = await openLedger(configFromEnv(env), { migrate: true, upcasters: UPCASTERS });
+  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
+  const runners = allProjections().map((projection) =>
+    new ProjectionRunner({
+      db: ledger.database.db,
+      store: ledger.store,
+      leases: ledger.database,
+      projection,
+      onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
+    }).start(),
+  );
+  const his = hisFromEnv(env);
+  const app = await buildServer({
+    store: ledger.store,
+    database: ledger.database,
+    ...(his ? { his } : {}),
+    clients: new ClientRegistry(ledger.database.db, keyring),
+    keyring,
+    nonceStore,
+    logger,
+    staffTokens,
+    callbacks: callbacksFromEnv(env),
+    projections: runners,
+  });
+  const address = await app.listen({ host, port });
+  io.stdout.write(
+    `ledger bus listening on ${address} (${ledger.database.kind}; replay guard: ${redis ? 'redis' : 'memory'}; HIS: ${his ? env.HIS_URL : 'not configured'}; docs: ${address}/docs)\n`,
+  );
+
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    options.signal?.addEventListener('abort', stop, { once: true });
+  });
+  io.stdout.write('ledger bus shutting down\n');
+  const forced = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
+  forced.unref();
+  await app.close(); // stops accepting, waits for in-flight requests
+  await app.reactions.drain();
+  await Promise.all(runners.map((r) => r.stop()));
+  await ledger.close();
+  await redis?.quit();
+  clearTimeout(forced);
+  return 0;
+}

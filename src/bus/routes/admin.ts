@@ -1,0 +1,232 @@
+// Administration: channels (event-sourced settings, through the generic path) and bus clients (credentials).
+import { Type } from 'typebox';
+import {
+  type BusinessType,
+  type ChannelCommand,
+  type ChannelSettingsChange,
+  channelDecider,
+  refuse,
+} from '../../domain/channel/index.ts';
+import { DEFAULT_TIME_ZONE } from '../../domain/business-date.ts';
+import { Channel } from '../../domain/ids.ts';
+import { ClientExistsError } from '../clients.ts';
+import { execute, patientKey } from '../dispatch.ts';
+import { ApiError } from '../errors.ts';
+import {
+  ChangeChannelBody,
+  ChannelParams,
+  ClientParams,
+  errorResponses,
+  ReasonBody,
+  RegisterChannelBody,
+  RegisterClientBody,
+} from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+
+const Any = Type.Object({}, { additionalProperties: true });
+
+export function adminRoutes(app: App, ctx: ServerContext): void {
+  const { deps } = ctx;
+
+  const channelAnswer = async (hospitalId: string, channelId: string) => {
+    const { state, version } = await deps.channels.load(hospitalId as never, channelId);
+    if (!state.exists) throw refuse('CHANNEL_NOT_FOUND', { channelId });
+    deps.channels.put(hospitalId, channelId, state);
+    return {
+      channelId,
+      enabled: state.enabled,
+      settings: { ...state.settings, blacklist: state.settings.blacklist.length },
+      version,
+    };
+  };
+
+  const runChannel = async (req: Parameters<typeof requestContext>[0], command: ChannelCommand) => {
+    const c = requestContext(req);
+    await execute(deps, c.principal, channelDecider, command, c.exec());
+    return channelAnswer(c.hospitalId, command.channelId);
+  };
+
+  app.post(
+    '/v1/admin/channels',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
+        body: RegisterChannelBody,
+        response: { ...errorResponses, 201: Any },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const b = req.body;
+      const answer = await runChannel(req, {
+        type: 'RegisterChannel',
+        hospitalId: c.hospitalId,
+        channelId: Channel(b.channelId),
+        settings: {
+          name: b.name,
+          businessTypes: b.businessTypes as BusinessType[],
+          openingHours: b.openingHours ?? [],
+          timeZone: b.timeZone ?? DEFAULT_TIME_ZONE,
+          rateLimit: b.rateLimit,
+          priority: b.priority ?? 0,
+          blacklist: (b.blacklist ?? []).map((id) => patientKey(c.hospitalId, id)),
+        },
+        at: deps.now(),
+        actor: c.actor,
+      });
+      return reply.code(201).send(answer);
+    },
+  );
+
+  app.patch(
+    '/v1/admin/channels/:channelId',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Change channel settings (each change is an event with its reason)',
+        params: ChannelParams,
+        body: ChangeChannelBody,
+        response: { ...errorResponses, 200: Any },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const { reason, blacklistAdd, blacklistRemove, businessTypes, ...rest } = req.body;
+      const change: ChannelSettingsChange = { ...rest };
+      if (businessTypes) change.businessTypes = businessTypes as BusinessType[];
+      if (blacklistAdd) change.blacklistAdd = blacklistAdd.map((id) => patientKey(c.hospitalId, id));
+      if (blacklistRemove) change.blacklistRemove = blacklistRemove.map((id) => patientKey(c.hospitalId, id));
+      return runChannel(req, {
+        type: 'ChangeChannelSettings',
+        hospitalId: c.hospitalId,
+        channelId: Channel(req.params.channelId),
+        change,
+        reason,
+        at: deps.now(),
+        actor: c.actor,
+      });
+    },
+  );
+
+  for (const action of ['disable', 'enable'] as const)
+    app.post(
+      `/v1/admin/channels/:channelId/${action}`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['admin'],
+          summary:
+            action === 'disable'
+              ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
+              : 'Enable a channel again',
+          params: ChannelParams,
+          body: ReasonBody,
+          response: { ...errorResponses, 200: Any },
+        },
+      },
+      async (req) => {
+        const c = requestContext(req);
+        return runChannel(req, {
+          type: action === 'disable' ? 'DisableChannel' : 'EnableChannel',
+          hospitalId: c.hospitalId,
+          channelId: Channel(req.params.channelId),
+          reason: req.body.reason,
+          at: deps.now(),
+          actor: c.actor,
+        });
+      },
+    );
+
+  app.get(
+    '/v1/admin/channels/:channelId',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['admin'],
+        summary: 'A channel: current settings and the history of changes (who, when, why)',
+        params: ChannelParams,
+        response: { ...errorResponses, 200: Any },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const answer = await channelAnswer(c.hospitalId, req.params.channelId);
+      const stream = `${c.hospitalId}/channel/${req.params.channelId}`;
+      const read = await deps.store.readStream(stream);
+      return {
+        ...answer,
+        history: read.events.map((e) => ({
+          version: e.streamVersion,
+          type: e.type,
+          actor: e.metadata.actor ?? null,
+          at: e.occurredAt.toISOString(),
+          reason: typeof e.data.reason === 'string' ? e.data.reason : null,
+          changed: Array.isArray(e.data.changed) ? e.data.changed : null,
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/admin/clients',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
+        body: RegisterClientBody,
+        response: { ...errorResponses, 201: Any },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      try {
+        const { client, secret } = await ctx.options.clients.register({
+          clientId: req.body.clientId,
+          hospitalId: c.hospitalId,
+          kind: req.body.kind,
+          channelId: req.body.channelId ?? null,
+        });
+        req.log.info({ clientId: client.clientId, by: c.principal.id }, 'bus client registered');
+        return reply
+          .code(201)
+          .send({ clientId: client.clientId, kind: client.kind, channelId: client.channelId, secret });
+      } catch (error) {
+        if (error instanceof ClientExistsError)
+          throw new ApiError('VALIDATION_FAILED', { field: 'body.clientId', reason: 'already registered' });
+        throw error;
+      }
+    },
+  );
+
+  for (const action of ['disable', 'enable'] as const)
+    app.post(
+      `/v1/admin/clients/:clientId/${action}`,
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['admin'],
+          summary:
+            action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
+          params: ClientParams,
+          response: { ...errorResponses, 200: Any },
+        },
+      },
+      async (req) => {
+        const c = requestContext(req);
+        const client = await ctx.options.clients.setDisabled(
+          req.params.clientId,
+          c.hospitalId,
+          action === 'disable',
+        );
+        if (!client) throw new ApiError('AUTH_UNKNOWN_CLIENT', { clientId: req.params.clientId });
+        req.log.info({ clientId: client.clientId, action, by: c.principal.id }, 'bus client changed');
+        return { clientId: client.clientId, disabled: client.disabled };
+      },
+    );
+}

@@ -1,0 +1,149 @@
+// Inpatient pre-deposit: top up (a deposit order, credited to the admission when paid), balance (folded
+// from the deposit stream: always current) and statement (the journal read model: eventually consistent).
+import { sql } from 'kysely';
+import { Type } from 'typebox';
+import { fold, streamOf } from '../../domain/decider.ts';
+import { depositDecider, type DepositEvent } from '../../domain/deposit/index.ts';
+import { AdmissionId, OrderId, PatientId } from '../../domain/ids.ts';
+import { Money } from '../../domain/money.ts';
+import { orderDecider } from '../../domain/order/index.ts';
+import { reject } from '../../domain/rejection.ts';
+import { execute } from '../dispatch.ts';
+import {
+  AdmissionParams,
+  CommandResultSchema,
+  errorResponses,
+  IdempotencyHeaders,
+  PageQuery,
+  TopUpBody,
+} from '../schemas.ts';
+import { type App, markReplay, requestContext, type ServerContext } from '../server.ts';
+import { commandAnswer } from './orders.ts';
+import { pageLimit, readModelFreshness } from './queries.ts';
+
+export function depositRoutes(app: App, ctx: ServerContext): void {
+  const { deps } = ctx;
+
+  app.post(
+    '/v1/deposits/:admissionId/top-ups',
+    {
+      config: { access: 'money', idempotent: true },
+      schema: {
+        tags: ['deposits'],
+        summary: 'Top up an inpatient deposit: creates a deposit order; paying it credits the admission',
+        headers: IdempotencyHeaders,
+        params: AdmissionParams,
+        body: TopUpBody,
+        response: { ...errorResponses, 201: CommandResultSchema },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const result = await execute(
+        deps,
+        c.principal,
+        orderDecider,
+        {
+          type: 'CreateOrder',
+          hospitalId: c.hospitalId,
+          orderId: OrderId(req.body.orderId),
+          patientId: PatientId(req.body.patientId),
+          amount: Money.parse(req.body.amount),
+          business: { kind: 'deposit', admissionId: AdmissionId(req.params.admissionId) },
+          at: deps.now(),
+          actor: c.actor,
+        },
+        c.exec({ businessType: 'deposit', patientId: req.body.patientId }),
+      );
+      markReplay(reply, result.duplicate);
+      return reply.code(201).send(commandAnswer(result));
+    },
+  );
+
+  app.get(
+    '/v1/deposits/:admissionId',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['deposits'],
+        summary: 'Deposit balance of an admission (folded from its stream: always current)',
+        params: AdmissionParams,
+        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const admissionId = AdmissionId(req.params.admissionId);
+      const stream = streamOf(depositDecider, {
+        type: 'TopUpDeposit',
+        hospitalId: c.hospitalId,
+        admissionId,
+      } as never);
+      const read = await deps.store.readStream(stream);
+      const s = fold(depositDecider, read.events as unknown as DepositEvent[]);
+      if (!s.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
+      return {
+        admissionId,
+        patientId: s.patientId,
+        balance: s.balance.toString(),
+        toppedUp: Money.sum([...s.topUps.values()].map((t) => t.amount)).toString(),
+        applied: s.applied.toString(),
+        refunded: Money.sum([...s.refunds.values()].map((r) => r.amount)).toString(),
+        settled: s.settled,
+        topUps: [...s.topUps.values()].map((t) => ({
+          orderId: t.orderId,
+          channel: t.channel,
+          channelTxnId: t.channelTxnId,
+          amount: t.amount.toString(),
+          refunded: t.refunded.toString(),
+        })),
+        version: read.version,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/deposits/:admissionId/statement',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['deposits'],
+        summary:
+          'Deposit statement: every ledger line of the admission deposit account (read model: eventually consistent)',
+        params: AdmissionParams,
+        querystring: PageQuery,
+        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const account = `patient:${AdmissionId(req.params.admissionId)}:deposit`;
+      const { rows } = await sql<{
+        position: string;
+        event_type: string;
+        side: string;
+        amount: string;
+        memo: string;
+        occurred_at: Date;
+      }>`SELECT position::text AS position, event_type, side, amount::text AS amount, memo, occurred_at
+         FROM rm_journal.journal_lines WHERE hospital_id = ${c.hospitalId} AND account = ${account}
+         ORDER BY position, line_no LIMIT ${pageLimit(req.query.limit)}`.execute(ctx.options.database.db);
+      let balance = Money.ZERO;
+      const lines = rows.map((r) => {
+        const amount = Money.parse(r.amount);
+        // A liability account: credits raise the balance the patient holds, debits lower it.
+        balance = r.side === 'credit' ? balance.add(amount) : balance.sub(amount);
+        return {
+          position: r.position,
+          eventType: r.event_type,
+          side: r.side,
+          amount: amount.toString(),
+          balanceAfter: balance.toString(),
+          memo: r.memo,
+          occurredAt: new Date(r.occurred_at).toISOString(),
+        };
+      });
+      return { account, lines, ...(await readModelFreshness(ctx, 'journal')) };
+    },
+  );
+}

@@ -1,0 +1,332 @@
+// The command bus: a fastify 5 app with one TypeBox type provider, JSON Schemas on every route, OpenAPI at
+// /docs/json and a docs page at /docs. Hooks authenticate every route (HMAC-signed bus clients, bearer-token
+// staff), enforce the role a route needs and the Idempotency-Key of money-moving routes; routes translate
+// HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
+import { createHash } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { Logger } from 'pino';
+import type { AlipayNotifyConfig } from '../adapters/channels/alipay/index.ts';
+import type { WechatPayNotifyConfig } from '../adapters/channels/wechat/index.ts';
+import type { Database } from '../adapters/db/database.ts';
+import type { HisClient } from '../adapters/his/port.ts';
+import { createLogger } from '../adapters/log.ts';
+import type { Actor } from '../domain/decider.ts';
+import type { EventStore } from '../domain/event-store.ts';
+import { HospitalId } from '../domain/ids.ts';
+import type { ProjectionRunner } from '../projections/runner.ts';
+import {
+  AUTH_HEADERS,
+  DEFAULT_MAX_SKEW_MS,
+  type MasterKeyring,
+  type NonceStore,
+  verifyRequest,
+} from './auth/index.ts';
+import { ChannelDirectory } from './channels.ts';
+import type { BusClient, ClientRegistry } from './clients.ts';
+import { type BusDeps, type ExecuteOptions, Reactions } from './dispatch.ts';
+import { ApiError, busError, toErrorResponse } from './errors.ts';
+import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { callbackRoutes } from './routes/callbacks.ts';
+import { depositRoutes } from './routes/deposits.ts';
+import { orderRoutes } from './routes/orders.ts';
+import { queryRoutes } from './routes/queries.ts';
+import { ErrorSchema } from './schemas.ts';
+
+/** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
+export const BODY_LIMIT_BYTES = 256 * 1024;
+/** Longest Idempotency-Key accepted (the event store's limit). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,180}$/; // room for the `#identity` suffix within the store limit
+/** Slowest request fastify waits for before closing the connection. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: Buffer;
+    principal?: Principal;
+    idempotency?: { key: string; requestHash: string };
+  }
+  interface FastifyContextConfig {
+    /** Who may call the route; absent = public (docs, health, channel callbacks which verify their own way). */
+    access?: Access;
+    /** Money-moving: requires Idempotency-Key. */
+    idempotent?: boolean;
+  }
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface CallbackSettings {
+  wechat?: { hospitalId: string; config: WechatPayNotifyConfig };
+  alipay?: { hospitalId: string; config: AlipayNotifyConfig };
+}
+
+export interface ServerOptions {
+  store: EventStore;
+  database: Database;
+  his?: HisClient;
+  clients: ClientRegistry;
+  keyring: MasterKeyring;
+  nonceStore: NonceStore;
+  /** Server clock (unix ms). */
+  now?: () => number;
+  logger?: Logger;
+  staffTokens?: readonly StaffToken[];
+  callbacks?: CallbackSettings;
+  /** Runners whose lag the API reports (GET /v1/projections). */
+  projections?: readonly ProjectionRunner[];
+  maxSkewMs?: number;
+}
+
+export interface ServerContext {
+  deps: BusDeps;
+  options: ServerOptions;
+  now: () => number;
+}
+
+export interface RequestContext {
+  principal: Principal;
+  hospitalId: HospitalId;
+  actor: Actor;
+  /** Execute options for a command carrying this request's idempotency, admission and correlation. */
+  exec(admission?: ExecuteOptions['admission'], keySuffix?: string): ExecuteOptions;
+}
+
+export function requestContext(req: FastifyRequest): RequestContext {
+  const principal = req.principal;
+  if (!principal) throw new ApiError('AUTH_MISSING');
+  const actor: Actor =
+    principal.kind === 'client'
+      ? { kind: principal.client.kind === 'his' ? 'his' : 'bus-client', id: principal.id }
+      : { kind: 'staff', id: principal.id };
+  return {
+    principal,
+    hospitalId: HospitalId(principal.hospitalId),
+    actor,
+    exec(admission, keySuffix) {
+      const o: ExecuteOptions = { correlationId: String(req.id) };
+      if (admission) o.admission = admission;
+      if (req.idempotency) {
+        o.idempotencyKey = keySuffix ? `${req.idempotency.key}#${keySuffix}` : req.idempotency.key;
+        o.requestHash = req.idempotency.requestHash;
+      }
+      return o;
+    },
+  };
+}
+
+/** Sorted-key JSON: the same body written with keys in another order hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const o = value as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+export function requestHash(method: string, path: string, body: unknown): string {
+  return createHash('sha256')
+    .update(`${method}\n${path}\n${canonicalJson(body ?? null)}`, 'utf8')
+    .digest('hex');
+}
+
+function bearer(req: FastifyRequest): string | undefined {
+  const h = req.headers.authorization;
+  if (typeof h !== 'string' || !h.startsWith('Bearer ')) return undefined;
+  return h.slice(7).trim();
+}
+
+async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
+  const token = bearer(req);
+  if (token !== undefined) {
+    const staff = findStaff(ctx.options.staffTokens ?? [], token);
+    if (!staff) throw new ApiError('AUTH_BAD_TOKEN');
+    return {
+      kind: 'staff',
+      role: staff.role,
+      id: `${staff.role}:${staff.name}`,
+      hospitalId: staff.hospitalId,
+    };
+  }
+  const result = await verifyRequest<BusClient>(
+    { method: req.method, path: req.url, headers: req.headers, body: req.rawBody },
+    {
+      lookupClient: (id) => ctx.options.clients.lookup(id),
+      keyring: ctx.options.keyring,
+      nonceStore: ctx.options.nonceStore,
+      now: ctx.now,
+      maxSkewMs: ctx.options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS,
+    },
+  );
+  if (!result.ok) {
+    // Never the signature or the body: the client id is not a secret.
+    req.log.warn(
+      {
+        code: result.code,
+        clientId: String(req.headers[AUTH_HEADERS.clientId.toLowerCase()] ?? '').slice(0, 64),
+      },
+      'bus request refused',
+    );
+    throw new ApiError(result.code, { reason: result.message });
+  }
+  const c = result.client;
+  return { kind: 'client', role: 'bus-client', id: c.clientId, hospitalId: c.hospitalId, client: c };
+}
+
+function parseJson(body: Buffer): unknown {
+  if (body.length === 0)
+    throw Object.assign(new Error('empty JSON body'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' });
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw Object.assign(new Error('invalid JSON'), {
+      code: 'FST_ERR_CTP_INVALID_JSON_BODY',
+      statusCode: 400,
+    });
+  }
+}
+
+export async function buildServer(options: ServerOptions): Promise<App> {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger({ name: 'bus' });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const reactions: Reactions = new Reactions(() => deps);
+  const deps: BusDeps = {
+    store: options.store,
+    channels: new ChannelDirectory(options.store, now),
+    rateLimiter: new RateLimiter(now),
+    his: options.his,
+    logger,
+    now: () => new Date(now()),
+    reactions,
+  };
+  const ctx: ServerContext = { deps, options, now };
+  app.decorate('reactions', reactions);
+
+  // JSON bodies are kept raw: the HMAC covers the exact bytes sent.
+  app.removeContentTypeParser(['application/json']);
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
+    (req, body, done) => {
+      req.rawBody = body as Buffer;
+      try {
+        done(null, parseJson(body as Buffer));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    },
+  );
+
+  app.addSchema(ErrorSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Hospital payment ledger — command bus',
+        version: '1',
+        description:
+          'Bus clients sign every request (X-Client-Id, X-Timestamp, X-Nonce, X-Signature = HMAC-SHA256 over method, path, timestamp, nonce and the body hash). Staff use Authorization: Bearer. Money is a decimal string. Every refusal is { code, message: { zh, en }, details }. Lists (patient orders, deposit statements) come from read models and are eventually consistent: see GET /v1/projections for their lag; single orders and deposits are read from their event stream and always current.',
+      },
+      components: {
+        securitySchemes: {
+          busClient: { type: 'apiKey', in: 'header', name: 'X-Signature' },
+          staff: { type: 'http', scheme: 'bearer' },
+        },
+      },
+      security: [{ busClient: [] }, { staff: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('preValidation', async (req) => {
+    const access = req.routeOptions.config.access;
+    if (!access) return; // public: docs, health, channel callbacks
+    const principal = await authenticate(ctx, req);
+    if (!mayAccess(principal, access))
+      throw new ApiError('FORBIDDEN_ROLE', { role: principal.role, needs: access });
+    req.principal = principal;
+    if (req.routeOptions.config.idempotent) {
+      const key = req.headers['idempotency-key'];
+      if (key === undefined) throw new ApiError('IDEMPOTENCY_KEY_MISSING');
+      if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))
+        throw new ApiError('IDEMPOTENCY_KEY_INVALID', { pattern: IDEMPOTENCY_KEY_PATTERN.source });
+      req.idempotency = { key, requestHash: requestHash(req.method, req.url, req.body) };
+    }
+  });
+
+  app.setErrorHandler((error, req, reply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) req.log.error({ err: error, code: body.code }, 'request failed');
+    else req.log.info({ code: body.code, status, route: req.routeOptions.url }, 'request refused');
+    if (status === 429) reply.header('retry-after', '1');
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send(busError('ROUTE_NOT_FOUND', { method: req.method, path: req.url.split('?')[0] })),
+  );
+
+  app.get(
+    '/health',
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Liveness',
+        response: { 200: { type: 'object', properties: { status: { type: 'string' } } } },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  await app.register(async (scope) => orderRoutes(scope as App, ctx));
+  await app.register(async (scope) => depositRoutes(scope as App, ctx));
+  await app.register(async (scope) => queryRoutes(scope as App, ctx));
+  await app.register(async (scope) => adminRoutes(scope as App, ctx));
+  await app.register(async (scope) => callbackRoutes(scope as App, ctx));
+  return app;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    reactions: Reactions;
+  }
+}
+
+/** Marks a replayed idempotent answer (the body is the first answer, byte for byte the same shape). */
+export function markReplay(reply: FastifyReply, duplicate: boolean): void {
+  if (duplicate) reply.header('idempotent-replayed', 'true');
+}

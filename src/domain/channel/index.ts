@@ -1,0 +1,23 @@
+import type { Decider } from '../decider.ts';
+import { decideChannel, evolveChannel, initialChannelState } from './decide.ts';
+import type { ChannelCommand, ChannelEvent, ChannelState } from './types.ts';
+
+export * from './admission.ts';
+export * from './refusals.ts';
+export * from './types.ts';
+export {
+  decideChannel,
+  evolveChannel,
+  initialChannelState,
+  settingsFromData,
+  validateSettings,
+} from './decide.ts';
+
+/** Stream `<hospitalId>/channel/<channelId>`. Channel events post nothing to the ledger. */
+export const channelDecider: Decider<ChannelCommand, ChannelEvent, ChannelState> = {
+  category: 'channel',
+  streamKey: (command) => command.channelId,
+  initialState: initialChannelState,
+  decide: decideChannel,
+  evolve: evolveChannel,
+};
