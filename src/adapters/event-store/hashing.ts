@@ -57,3 +57,51 @@ export function sealStep(acc: Buffer, position: bigint, eventHash: Buffer): Buff
   p.writeBigInt64BE(position);
   return createHash('sha256').update(acc).update(p).update(eventHash).digest();
 }
+
+/**
+ * canonicalJson(JSON.parse(JSON.stringify(value))) in one pass, for values made only of plain objects, arrays,
+ * strings, finite numbers, booleans and null (what events carry). Returns undefined for anything else (a Date,
+ * a class instance, toJSON, undefined in an array, a cycle, …): the caller then takes the slow, general way.
+ */
+export function plainCanonicalJson(value: unknown, depth = 0): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object': {
+      if (value === null) return 'null';
+      if (depth > 64) return undefined;
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const v = value[i];
+          if (v === undefined) return undefined;
+          const s = plainCanonicalJson(v, depth + 1);
+          if (s === undefined) return undefined;
+          out += i === 0 ? s : `,${s}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return undefined;
+      const o = value as Record<string, unknown>;
+      const keys = Object.keys(o).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = o[k];
+        if (v === undefined) continue;
+        const s = plainCanonicalJson(v, depth + 1);
+        if (s === undefined) return undefined;
+        out += `${first ? '' : ','}${JSON.stringify(k)}:${s}`;
+        first = false;
+      }
+      return `${out}}`;
+    }
+    default:
+      return undefined;
+  }
+}

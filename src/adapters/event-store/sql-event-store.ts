@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   type AppendOptions,
@@ -21,7 +21,7 @@ import {
   type Upcaster,
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
-import { contentHash } from './hashing.ts';
+import { canonicalJson, plainCanonicalJson } from './hashing.ts';
 import { PollingSubscription } from './subscription.ts';
 
 export const EVENTS_CHANNEL = 'ledger_events';
@@ -33,7 +33,30 @@ export interface SqlEventStoreOptions {
   upcasters?: readonly Upcaster[];
   /** Subscribers poll this often even without a notification (a lost NOTIFY only delays, never loses). */
   pollIntervalMs?: number;
+  /**
+   * Appends sent to the database at once. Appends that arrive while this many are running wait and then go
+   * together, in one transaction (one WAL flush) through append_many(). Defaults to 2 on PostgreSQL, 1 on PGlite.
+   */
+  appendConcurrency?: number;
 }
+
+type AppendRow = { next_version: number; first_position: string; last_position: string; duplicate: boolean };
+
+interface PendingAppend {
+  stream: StreamId;
+  hospitalId: string;
+  expected: string;
+  payload: string;
+  count: number;
+  bytes: number;
+  options: AppendOptions;
+  resolve(row: AppendRow): void;
+  reject(error: Error): void;
+}
+
+/** A combined append carries at most this many events / payload bytes; larger appends go alone. */
+const COMBINE_MAX_EVENTS = 1_000;
+const COMBINE_MAX_BYTES = 4 * 1024 * 1024;
 
 interface EventRow {
   position: string;
@@ -74,6 +97,9 @@ export class SqlEventStore implements EventStore {
   private readonly wakers = new Set<() => void>();
   private unlisten: Promise<() => Promise<void>> | undefined;
   private notifyPending = false;
+  private readonly queue: PendingAppend[] = [];
+  private inFlight = 0;
+  private readonly appendConcurrency: number;
   readonly pollIntervalMs: number;
 
   constructor(
@@ -82,6 +108,7 @@ export class SqlEventStore implements EventStore {
   ) {
     for (const u of options.upcasters ?? []) this.upcasters.set(`${u.type}@${u.fromVersion}`, u);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
+    this.appendConcurrency = Math.max(1, Math.min(options.appendConcurrency ?? 2, database.concurrency));
   }
 
   async appendToStream(
@@ -93,17 +120,32 @@ export class SqlEventStore implements EventStore {
     const expected = expectedVersionText(options?.expectedVersion);
     const payload = serialiseEvents(stream, events);
     const idem = options.idempotency;
-    if (idem) validateIdempotency(idem.key, idem.requestHash);
-    let row: { next_version: number; first_position: string; last_position: string; duplicate: boolean };
-    try {
-      const result = await sql<typeof row>`
-        SELECT * FROM append_to_stream(${stream}, ${hospitalId}, ${expected}, ${payload}::jsonb,
-                                       ${idem?.key ?? null}, ${idem?.requestHash ?? null})`.execute(
-        this.database.db,
-      );
-      row = result.rows[0]!;
-    } catch (error) {
-      throw mapAppendError(error, stream, options.expectedVersion);
+    let row: AppendRow;
+    if (idem) {
+      validateIdempotency(idem.key, idem.requestHash);
+      try {
+        const result = await sql<AppendRow>`
+          SELECT * FROM append_to_stream(${stream}, ${hospitalId}, ${expected}, ${payload}::jsonb,
+                                         ${idem.key}, ${idem.requestHash})`.execute(this.database.db);
+        row = result.rows[0]!;
+      } catch (error) {
+        throw mapAppendError(error, stream, options.expectedVersion);
+      }
+    } else {
+      row = await new Promise<AppendRow>((resolve, reject) => {
+        this.queue.push({
+          stream,
+          hospitalId,
+          expected,
+          payload,
+          count: events.length,
+          bytes: payload.length,
+          options,
+          resolve,
+          reject,
+        });
+        this.pump();
+      });
     }
     if (!row.duplicate) this.announce();
     return {
@@ -113,6 +155,73 @@ export class SqlEventStore implements EventStore {
       lastPosition: BigInt(row.last_position),
       duplicate: row.duplicate,
     };
+  }
+
+  /** Starts queued appends while fewer than appendConcurrency run; what queued up behind goes as one. */
+  private pump(): void {
+    while (this.inFlight < this.appendConcurrency && this.queue.length > 0) {
+      let events = 0;
+      let bytes = 0;
+      let n = 0;
+      while (n < this.queue.length) {
+        const next = this.queue[n]!;
+        if (n > 0 && (events + next.count > COMBINE_MAX_EVENTS || bytes + next.bytes > COMBINE_MAX_BYTES))
+          break;
+        events += next.count;
+        bytes += next.bytes;
+        n++;
+      }
+      const batch = this.queue.splice(0, n);
+      this.inFlight++;
+      void this.run(batch).finally(() =>
+        // Free the slot on the next turn: the appenders just answered queue their next appends first, and
+        // those go together instead of the first one going alone.
+        setImmediate(() => {
+          this.inFlight--;
+          this.pump();
+        }),
+      );
+    }
+  }
+
+  private async run(batch: PendingAppend[]): Promise<void> {
+    if (batch.length > 1) {
+      // Lock streams in one order in every combined transaction, so two of them never deadlock; appends to
+      // the same stream keep their order (the sort is stable).
+      const ordered = batch
+        .map((p, i) => ({ p, i }))
+        .sort((a, b) => (a.p.stream < b.p.stream ? -1 : a.p.stream > b.p.stream ? 1 : a.i - b.i))
+        .map((x) => x.p);
+      const json = `[${ordered
+        .map(
+          (p) =>
+            `{"s":${JSON.stringify(p.stream)},"t":${JSON.stringify(p.hospitalId)},"x":"${p.expected}","e":${p.payload}}`,
+        )
+        .join(',')}]`;
+      try {
+        const { rows } = await sql<{
+          ord: number;
+          next_version: number;
+          first_position: string;
+          last_position: string;
+        }>`SELECT * FROM append_many(${json}::jsonb)`.execute(this.database.db);
+        for (const r of rows) ordered[r.ord - 1]!.resolve({ ...r, duplicate: false });
+        return;
+      } catch {
+        // One of them failed (a stale expected version, a duplicate event id, …) and took the others with it:
+        // each goes again alone and gets its own result or error.
+      }
+    }
+    for (const p of batch) {
+      try {
+        const { rows } = await sql<AppendRow>`
+          SELECT * FROM append_to_stream(${p.stream}, ${p.hospitalId}, ${p.expected}, ${p.payload}::jsonb,
+                                         NULL, NULL)`.execute(this.database.db);
+        p.resolve(rows[0]!);
+      } catch (error) {
+        p.reject(mapAppendError(error, p.stream, p.options.expectedVersion));
+      }
+    }
   }
 
   async readStream(
@@ -172,7 +281,7 @@ export class SqlEventStore implements EventStore {
 
   private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<AllRow[]> {
     const { rows } = await sql<AllRow>`
-      SELECT ${sql.raw(EVENT_COLUMNS)}, pg_snapshot_xmax(pg_current_snapshot())::text AS snapshot_xmax
+      SELECT ${sql.raw(EVENT_COLUMNS)}, (SELECT pg_snapshot_xmax(pg_current_snapshot())::text) AS snapshot_xmax
       FROM events WHERE events.position > ${after.toString()}::bigint
         AND (${upTo?.toString() ?? null}::bigint IS NULL OR events.position <= ${upTo?.toString() ?? null}::bigint)
       ORDER BY events.position LIMIT ${limit}`.execute(this.database.db);
@@ -346,6 +455,7 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
       `${events.length} events in one append; the limit is ${LIMITS.maxEventsPerAppend}`,
     );
   const parts: string[] = [];
+  const streamJson = JSON.stringify(stream);
   let total = 0;
   events.forEach((candidate, i) => {
     const where = `event #${i + 1}`;
@@ -379,16 +489,20 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
     const eventId = e.eventId ?? randomUUID();
     if (typeof eventId !== 'string' || !UUID_PATTERN.test(eventId))
       throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): eventId must be a UUID`);
-    let data: string;
-    let meta: string;
-    try {
-      data = JSON.stringify(e.data);
-      meta = JSON.stringify(metadata);
-    } catch (error) {
-      throw new EventStoreError(
-        'INVALID_EVENT',
-        `${where} (${e.type}): data is not JSON: ${(error as Error).message}`,
-      );
+    // Canonical JSON (keys sorted) serves both as the stored text and as the hashed content; plain data takes
+    // one pass, anything else (Dates, toJSON, …) goes through JSON first, as it would be stored.
+    let data = plainCanonicalJson(e.data);
+    let meta = plainCanonicalJson(metadata);
+    if (data === undefined || meta === undefined) {
+      try {
+        data = canonicalJson(JSON.parse(JSON.stringify(e.data)));
+        meta = canonicalJson(JSON.parse(JSON.stringify(metadata)));
+      } catch (error) {
+        throw new EventStoreError(
+          'INVALID_EVENT',
+          `${where} (${e.type}): data is not JSON: ${(error as Error).message}`,
+        );
+      }
     }
     // jsonb cannot hold U+0000; refuse it here with a clear message instead of a database error.
     if (data.includes('\\u0000') || meta.includes('\\u0000'))
@@ -402,19 +516,15 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
     total += size;
     if (total > LIMITS.maxAppendBytes)
       throw new EventStoreError('PAYLOAD_TOO_LARGE', `the append exceeds ${LIMITS.maxAppendBytes} bytes`);
-    const parsedData = JSON.parse(data) as JsonObject;
-    const parsedMeta = JSON.parse(meta) as EventMetadata;
-    const h = contentHash({
-      streamId: stream,
-      eventId: eventId.toLowerCase(),
-      type: e.type,
-      schemaVersion,
-      occurredAt: e.occurredAt,
-      data: parsedData,
-      metadata: parsedMeta,
-    }).toString('hex');
+    const id = JSON.stringify(eventId.toLowerCase());
+    const type = JSON.stringify(e.type);
+    const at = JSON.stringify(e.occurredAt.toISOString());
+    // = contentHash(): canonicalJson([streamId, eventId, type, schemaVersion, occurredAt, data, metadata])
+    const h = createHash('sha256')
+      .update(`[${streamJson},${id},${type},${schemaVersion},${at},${data},${meta}]`, 'utf8')
+      .digest('hex');
     parts.push(
-      `{"id":${JSON.stringify(eventId.toLowerCase())},"type":${JSON.stringify(e.type)},"sv":${schemaVersion},"data":${data},"meta":${meta},"at":"${e.occurredAt.toISOString()}","h":"${h}"}`,
+      `{"id":${id},"type":${type},"sv":${schemaVersion},"data":${data},"meta":${meta},"at":${at},"h":"${h}"}`,
     );
   });
   return `[${parts.join(',')}]`;
