@@ -1,0 +1,129 @@
+// Reconciliation vocabulary shared by the matching engine, the discrepancy lifecycle, the scenario generator
+// and its answer key (DESIGN §6, STATEMENT-FORMATS §5). Pure types and helpers.
+
+/**
+ * What a difference between the parties is. Display labels follow the finance (cash) view: 长款 = money
+ * at the channel the records lack, 短款 = records the channel's money does not back.
+ */
+export const DISCREPANCY_TYPES = [
+  /** 长款 / 渠道单边: the channel has a movement the platform does not. */
+  'CHANNEL_ONLY',
+  /** 短款 / 平台单边: the platform has a movement the channel does not (after the cross-day window). */
+  'PLATFORM_ONLY',
+  /** 掉单: paid at the channel and on the platform, missing from the HIS extract (not written back). */
+  'HIS_MISSING',
+  /** The HIS charged something no platform movement paid for. */
+  'HIS_ONLY',
+  /** The same movement with different amounts at two parties. */
+  'AMOUNT_MISMATCH',
+  /** The parties disagree on what happened (e.g. refunded at the channel only). */
+  'STATUS_MISMATCH',
+  /** One movement appears twice on a statement. */
+  'DUPLICATE',
+  /** The channel charged a fee other than the agreed rate gives. */
+  'FEE_MISMATCH',
+  /** The bank received less than the channel owed for the day (net of fees). */
+  'SETTLEMENT_SHORTFALL',
+] as const;
+export type DiscrepancyType = (typeof DISCREPANCY_TYPES)[number];
+
+export const DISCREPANCY_LABELS: Readonly<Record<DiscrepancyType, { zh: string; en: string }>> = {
+  CHANNEL_ONLY: { zh: '长款（渠道单边）', en: 'Channel only (long)' },
+  PLATFORM_ONLY: { zh: '短款（平台单边）', en: 'Platform only (short)' },
+  HIS_MISSING: { zh: 'HIS 未写回（掉单）', en: 'Paid, not in HIS' },
+  HIS_ONLY: { zh: 'HIS 单边', en: 'HIS only' },
+  AMOUNT_MISMATCH: { zh: '金额不符', en: 'Amount mismatch' },
+  STATUS_MISMATCH: { zh: '状态不符', en: 'Status mismatch' },
+  DUPLICATE: { zh: '重复记录', en: 'Duplicate' },
+  FEE_MISMATCH: { zh: '手续费不符', en: 'Fee mismatch' },
+  SETTLEMENT_SHORTFALL: { zh: '结算短款', en: 'Settlement shortfall' },
+};
+
+/** A money movement as the platform ledger knows it (from the order and deposit events). */
+export interface PlatformMovement {
+  hospitalId: string;
+  channel: string;
+  kind: 'payment' | 'refund';
+  /** 商户订单号 (the platform order id). */
+  merchantOrderNo: string;
+  /** 商户退款单号 on refunds. */
+  refundNo?: string;
+  channelTxnId?: string;
+  /** Positive, two decimals. */
+  amount: string;
+  /** ISO-8601 UTC. */
+  occurredAt: string;
+  businessDate: string;
+  /** registration | outpatient | deposit | surplus */
+  businessType: string;
+}
+
+/** Where a finding came from, for the audit trail: a statement line or a platform event. */
+export interface FindingSource {
+  party: 'platform' | 'channel' | 'his' | 'bank';
+  /** Statement SHA-256 and line number, or the event position. */
+  ref: string;
+}
+
+/** One difference found by reconciliation; becomes a discrepancy entity. */
+export interface Finding {
+  type: DiscrepancyType;
+  hospitalId: string;
+  channel: string;
+  businessDate: string;
+  /**
+   * The identity of what differs, stable across re-runs (the discrepancy id derives from it):
+   * the refund no for refunds, the merchant order no for payments, `fee:<order no>`, `settlement:<date>`,
+   * `his:<his no>` for HIS-only charges, `dup:<key>` for duplicate lines.
+   */
+  subject: string;
+  /** The money at stake: for mismatches the difference; otherwise the movement's amount. Positive, 2 decimals. */
+  amount: string;
+  /** What each party says, where it says anything (two decimals; fees as printed). */
+  amounts: Partial<Record<'platform' | 'channel' | 'his' | 'bank' | 'expected', string>>;
+  reason: string;
+  sources: FindingSource[];
+}
+
+/** What the scenario generator injected: reconciliation must find exactly these. */
+export interface AnswerKeyEntry {
+  type: DiscrepancyType;
+  channel: string;
+  businessDate: string;
+  subject: string;
+  amount: string;
+}
+
+export function findingKey(f: Pick<Finding, 'type' | 'channel' | 'businessDate' | 'subject'>): string {
+  return `${f.type}|${f.channel}|${f.businessDate}|${f.subject}`;
+}
+
+export interface AnswerKeyComparison {
+  /** Injected anomalies not found (recall misses). */
+  missing: AnswerKeyEntry[];
+  /** Findings that were not injected (precision misses). */
+  unexpected: Finding[];
+  /** Found with the right type and subject but another amount. */
+  wrongAmount: { expected: AnswerKeyEntry; found: Finding }[];
+  precision: number;
+  recall: number;
+}
+
+/** Compares findings with an answer key: both precision and recall are 1 only on an exact match. */
+export function compareWithAnswerKey(findings: readonly Finding[], key: readonly AnswerKeyEntry[]): AnswerKeyComparison {
+  const found = new Map(findings.map((f) => [findingKey(f), f]));
+  const expected = new Map(key.map((k) => [findingKey(k), k]));
+  const missing = [...expected].filter(([k]) => !found.has(k)).map(([, v]) => v);
+  const unexpected = [...found].filter(([k]) => !expected.has(k)).map(([, v]) => v);
+  const wrongAmount = [...expected]
+    .filter(([k, v]) => found.has(k) && found.get(k)!.amount !== v.amount)
+    .map(([k, v]) => ({ expected: v, found: found.get(k)! }));
+  const correct = expected.size - missing.length - wrongAmount.length;
+  return {
+    missing,
+    unexpected,
+    wrongAmount,
+    precision: found.size === 0 ? 1 : correct / found.size,
+    recall: expected.size === 0 ? 1 : correct / expected.size,
+  };
+}
