@@ -9,10 +9,10 @@ export const STREAM_ID_PATTERN = /^([A-Za-z0-9_-]{1,64})\/([a-z][a-z0-9-]{0,63})
 export const LIMITS = {
   /** Events one append may carry; larger batches must be split by the caller. */
   maxEventsPerAppend: 5_000,
-  /** Serialized size of one event's data + metadata. */
-  maxEventBytes: 64 * 1024,
+  /** Serialized size of one event's data + metadata (a statement's lines are imported ~1,000 per event). */
+  maxEventBytes: 1024 * 1024,
   /** Serialized size of one append. */
-  maxAppendBytes: 8 * 1024 * 1024,
+  maxAppendBytes: 16 * 1024 * 1024,
   /** Events one read may return. */
   maxReadCount: 10_000,
   maxTypeLength: 128,
