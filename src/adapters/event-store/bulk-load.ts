@@ -39,10 +39,11 @@ export async function bulkLoad(
                                   occurred_at, content_hash, hash)
       SELECT x.stream_id, x.hospital_id, x.stream_version, x.event_id, x.type, x.schema_version, x.data, x.metadata,
              x.occurred_at, decode(x.content_hash, 'hex'), decode(x.hash, 'hex')
-      FROM jsonb_to_recordset(${payload}::jsonb) WITH ORDINALITY AS x(stream_id text, hospital_id text,
-        stream_version integer, event_id uuid, type text, schema_version integer, data jsonb, metadata jsonb,
-        occurred_at timestamptz, content_hash text, hash text, ord bigint)
-      ORDER BY x.ord`.execute(database.db);
+      FROM jsonb_array_elements(${payload}::jsonb) WITH ORDINALITY AS t(e, ord),
+        LATERAL jsonb_to_record(t.e) AS x(stream_id text, hospital_id text, stream_version integer, event_id uuid,
+          type text, schema_version integer, data jsonb, metadata jsonb, occurred_at timestamptz, content_hash text,
+          hash text)
+      ORDER BY t.ord`.execute(database.db);
     onProgress?.(loaded);
   };
   const existing = await sql<{ n: string }>`SELECT count(*)::text AS n FROM events`.execute(database.db);

@@ -20,6 +20,7 @@ Commands:
   migrate                 bring the database schema up to date
   verify                  recompute every hash chain and seal; name the first position that does not match
   seal                    seal every settled event not sealed yet
+  projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
@@ -73,6 +74,11 @@ const commands: Record<string, Command> = {
     } finally {
       await ledger.close();
     }
+  },
+
+  async projections(argv, io) {
+    const { projectionsCommand } = await import('./projections.ts');
+    return projectionsCommand(argv, io);
   },
 
   async statements(argv, io) {
