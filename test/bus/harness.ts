@@ -1,0 +1,290 @@
+// The real bus against a fresh PostgreSQL database and a real HIS simulator: signed requests, staff tokens,
+// a controllable clock, projection runners for the list queries.
+import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { wechatPlatformKeys } from '../../src/adapters/channels/wechat/index.ts';
+import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
+import { HisJsonClient, type HisSimulator, startHisSimulator } from '../../src/adapters/his/index.ts';
+import { createLogger } from '../../src/adapters/log.ts';
+import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
+import { generateMasterKey, parseMasterKeys, signRequest } from '../../src/bus/auth/index.ts';
+import { ClientRegistry } from '../../src/bus/clients.ts';
+import { parseStaffTokens } from '../../src/bus/principal.ts';
+import { type App, buildServer } from '../../src/bus/server.ts';
+import { UPCASTERS } from '../../src/domain/events.ts';
+import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
+import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
+
+export const HOSPITAL = 'H001';
+export const TOKENS = {
+  admin: 'admin-token-0123456789abcdef0123456789',
+  clerk: 'clerk-token-0123456789abcdef0123456789',
+  supervisor: 'super-token-0123456789abcdef0123456789',
+  auditor: 'audit-token-0123456789abcdef0123456789',
+};
+export const WECHAT = {
+  mchId: '1900000109',
+  apiV3Key: '0123456789abcdef0123456789abcdef',
+  serial: '5157F09EFDC096DE15EBE81A47057A72',
+};
+export const ALIPAY_APP_ID = '2021004123456789';
+
+export interface Harness {
+  app: App;
+  db: TestDatabase;
+  store: SqlEventStore;
+  his: HisSimulator;
+  clients: ClientRegistry;
+  clock: { ms: number };
+  logs: string[];
+  wechatKey: KeyObject;
+  alipayKey: KeyObject;
+  client(clientId: string, secret: string): Caller;
+  staff(token: string): Caller;
+  kiosk: Caller;
+  /** Registers a channel (admin) and a client bound to it; returns its caller. */
+  addChannelClient(channelId: string, settings?: Record<string, unknown>, kind?: string): Promise<Caller>;
+  /** Waits until the read models have applied every event. */
+  settle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  idem?: string;
+  headers?: Record<string, string>;
+  timestamp?: number;
+  nonce?: string;
+  rawBody?: string;
+}
+
+export type Caller = (method: string, url: string, body?: unknown, options?: CallOptions) => Promise<Answer>;
+
+export interface Answer {
+  status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests read JSON answers field by field
+  body: any;
+  headers: Record<string, unknown>;
+  text: string;
+}
+
+export const DEFAULT_CHANNEL = {
+  name: '自助机',
+  businessTypes: ['registration', 'outpatient', 'deposit', 'refund'],
+  rateLimit: { perSecond: 1000, burst: 1000 },
+};
+
+export async function startHarness(label: string): Promise<Harness> {
+  const db = await createPostgresDatabase(label);
+  const store = new SqlEventStore(db.database, { upcasters: UPCASTERS, pollIntervalMs: 50 });
+  const keyring = parseMasterKeys(generateMasterKey());
+  const his = await startHisSimulator({ port: 0 });
+  const clients = new ClientRegistry(db.database.db, keyring);
+  const clock = { ms: Date.now() };
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(String(chunk));
+      cb();
+    },
+  });
+  const wechat = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const runners = allProjections().map((projection) =>
+    new ProjectionRunner({
+      db: db.database.db,
+      store,
+      leases: db.database,
+      projection,
+      standbyPollMs: 100,
+    }).start(),
+  );
+  const app = await buildServer({
+    store,
+    database: db.database,
+    his: new HisJsonClient({ baseUrl: his.url, timeoutMs: 300 }),
+    clients,
+    keyring,
+    nonceStore: new MemoryNonceStore(),
+    now: () => clock.ms,
+    logger: createLogger({ name: 'bus-test', level: 'info', destination }),
+    staffTokens: parseStaffTokens(
+      [
+        `${HOSPITAL}:administrator:ops:${TOKENS.admin}`,
+        `${HOSPITAL}:finance-clerk:li:${TOKENS.clerk}`,
+        `${HOSPITAL}:finance-supervisor:wang:${TOKENS.supervisor}`,
+        `${HOSPITAL}:auditor:zhao:${TOKENS.auditor}`,
+      ].join(','),
+    ),
+    callbacks: {
+      wechat: {
+        hospitalId: HOSPITAL,
+        config: {
+          mchId: WECHAT.mchId,
+          apiV3Key: WECHAT.apiV3Key,
+          platformKeys: wechatPlatformKeys([
+            {
+              serial: WECHAT.serial,
+              pem: wechat.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+            },
+          ]),
+        },
+      },
+      alipay: {
+        hospitalId: HOSPITAL,
+        config: {
+          appId: ALIPAY_APP_ID,
+          alipayPublicKey: alipay.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        },
+      },
+    },
+    projections: runners,
+  });
+
+  const send = async (
+    method: string,
+    url: string,
+    body: unknown,
+    headers: Record<string, string>,
+    raw?: string,
+  ) => {
+    const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const res = await app.inject({
+      method: method as 'GET',
+      url,
+      headers: { ...(payload !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+      ...(payload !== undefined ? { payload } : {}),
+    });
+    let parsed: unknown;
+    try {
+      parsed = res.body ? JSON.parse(res.body) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.statusCode, body: parsed, headers: res.headers, text: res.body };
+  };
+
+  const client =
+    (clientId: string, secret: string): Caller =>
+    (method, url, body, o = {}) => {
+      const payload = o.rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+      const signed = signRequest({
+        clientId,
+        secret,
+        method,
+        path: url,
+        ...(payload !== undefined ? { body: payload } : {}),
+        timestamp: o.timestamp ?? clock.ms,
+        ...(o.nonce ? { nonce: o.nonce } : {}),
+      });
+      return send(
+        method,
+        url,
+        body,
+        { ...signed, ...(o.idem ? { 'idempotency-key': o.idem } : {}), ...o.headers },
+        o.rawBody,
+      );
+    };
+  const staff =
+    (token: string): Caller =>
+    (method, url, body, o = {}) =>
+      send(
+        method,
+        url,
+        body,
+        { authorization: `Bearer ${token}`, ...(o.idem ? { 'idempotency-key': o.idem } : {}), ...o.headers },
+        o.rawBody,
+      );
+
+  const admin = staff(TOKENS.admin);
+  const addChannelClient = async (
+    channelId: string,
+    settings: Record<string, unknown> = {},
+    kind = 'kiosk-fleet',
+  ) => {
+    const ch = await admin('POST', '/v1/admin/channels', { channelId, ...DEFAULT_CHANNEL, ...settings });
+    if (ch.status !== 201) throw new Error(`channel: ${ch.status} ${ch.text}`);
+    const cl = await admin('POST', '/v1/admin/clients', { clientId: `${channelId}-client`, kind, channelId });
+    if (cl.status !== 201) throw new Error(`client: ${cl.status} ${cl.text}`);
+    return client(`${channelId}-client`, cl.body.secret);
+  };
+  const kiosk = await addChannelClient('kiosk');
+
+  return {
+    app,
+    db,
+    store,
+    his,
+    clients,
+    clock,
+    logs,
+    wechatKey: wechat.privateKey,
+    alipayKey: alipay.privateKey,
+    client,
+    staff,
+    kiosk,
+    addChannelClient,
+    async settle() {
+      const deadline = Date.now() + 15_000;
+      await app.reactions.drain();
+      for (;;) {
+        const statuses = await Promise.all(runners.map((r) => r.status()));
+        if (statuses.every((s) => s.lag === 0n)) return;
+        if (Date.now() > deadline) throw new Error('read models did not catch up');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await app.close();
+      await app.reactions.drain();
+      await Promise.all(runners.map((r) => r.stop()));
+      await store.close();
+      await his.close();
+      await db.dispose();
+    },
+  };
+}
+
+export const key = () => `k-${randomUUID()}`;
+
+let seq = 0;
+export function ids(prefix = 'O') {
+  seq++;
+  const n = `${Date.now().toString(36)}${seq}${Math.random().toString(36).slice(2, 6)}`;
+  return { orderId: `${prefix}${n}`, txn: `T${n}`, refund: `R${n}`, admission: `A${n}`, patient: `P${n}` };
+}
+
+export function registration(orderId: string, patientId: string, amount = '25.00') {
+  return {
+    orderId,
+    patientId,
+    amount,
+    business: {
+      kind: 'registration',
+      mode: 'same-day',
+      departmentId: 'D01',
+      doctorId: 'DR7',
+      slotId: `S-${orderId}`,
+      visitDate: '2025-01-15',
+    },
+  };
+}
+
+export function outpatient(orderId: string, patientId: string) {
+  return {
+    orderId,
+    patientId,
+    amount: '80.50',
+    business: {
+      kind: 'outpatient',
+      visitId: 'V998',
+      chargeItems: [
+        { hisItemId: `${orderId}-1`, name: '血常规', amount: '30.50' },
+        { hisItemId: `${orderId}-2`, name: '胸片', amount: '50.00' },
+      ],
+    },
+  };
+}
+
+export function payment(txn: string, amount: string, channel = 'cash') {
+  return { channel, channelTxnId: txn, amount, payerRef: '6222****1234' };
+}
