@@ -290,8 +290,16 @@ export class SqlEventStore implements EventStore {
 
   /** Have all transactions that were running when a snapshot with this xmax was taken finished? */
   private async settled(xmax: string): Promise<boolean> {
+    // The snapshot horizon is cluster-wide: a long transaction in another database would hold it back. Only
+    // transactions in this database can append, so it is enough that none of them older than xmax still runs
+    // (pg_stat_activity shows the xids of sessions of the same role, which every appender is).
     const { rows } = await sql<{ settled: boolean }>`
-      SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8 AS settled`.execute(this.database.db);
+      SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8
+          OR NOT EXISTS (
+            SELECT 1 FROM pg_stat_activity a
+            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
+              AND age(a.backend_xid) > age(((${xmax}::numeric % 4294967296)::bigint)::text::xid)
+          ) AS settled`.execute(this.database.db);
     return rows[0]!.settled;
   }
 

@@ -80,6 +80,31 @@ describe('PostgreSQL: appends that commit out of position order', () => {
     }
   });
 
+  it('a long transaction in another database does not stall readers at a hole that is already final', async () => {
+    const elsewhere = new pg.Client({
+      connectionString: process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('BEGIN');
+      await elsewhere.query('SELECT pg_current_xact_id()');
+      const before = await store.headPosition();
+      const id = crypto.randomUUID();
+      await store.appendToStream('h1/order/hole-a', [{ ...event('A'), eventId: id }], {
+        expectedVersion: 'any',
+      });
+      // Same event id again: the append draws a position, then fails — a permanent hole.
+      await store
+        .appendToStream('h1/order/hole-b', [{ ...event('B'), eventId: id }], { expectedVersion: 'any' })
+        .catch(() => {});
+      await store.appendToStream('h1/order/hole-c', [event('C')], { expectedVersion: 'any' });
+      expect((await store.readAll({ after: before })).map((e) => e.type)).toEqual(['A', 'C']);
+    } finally {
+      await elsewhere.query('ROLLBACK');
+      await elsewhere.end();
+    }
+  });
+
   it('under 16 concurrent appenders a subscriber sees every event exactly once in position order', async () => {
     const before = await store.headPosition();
     const seen: bigint[] = [];
