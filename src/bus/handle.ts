@@ -62,27 +62,30 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
   const metadata: EventMetadata = { ...options.metadata };
   if (idempotency) metadata.idempotencyKey = idempotency.key;
 
-  if (idempotency) {
-    const seen = await store.findIdempotent(command.hospitalId, idempotency.key);
-    if (seen) {
-      if (seen.requestHash !== idempotency.requestHash || seen.result.streamId !== stream)
-        throw new EventStoreError(
-          'IDEMPOTENCY_KEY_REUSED',
-          'idempotency key was already used for another request',
-          {
-            key: idempotency.key,
-          },
-        );
-      return replay(store, decider, stream, seen.result.firstPosition, seen.result.lastPosition);
-    }
-  }
-
   for (let attempt = 0; ; attempt++) {
     const read = await store.readStream(stream);
     const state = fold(decider, read.events as unknown as E[]);
-    const events = decider.decide(command, state);
-    if (events.length === 0)
-      return { streamId: stream, events, state, version: read.version, position: null, duplicate: false };
+    // The key is looked up only when the decision appends nothing (a replay is usually refused or a no-op
+    // on the state it left behind): a new command pays no extra round trip, and an append carrying a key
+    // that was applied before is answered as a duplicate by the store itself, atomically.
+    let events: E[];
+    try {
+      events = decider.decide(command, state);
+    } catch (error) {
+      const seen = idempotency
+        ? await priorOutcome(store, decider, stream, command.hospitalId, idempotency)
+        : undefined;
+      if (seen) return seen;
+      throw error;
+    }
+    if (events.length === 0) {
+      const seen = idempotency
+        ? await priorOutcome(store, decider, stream, command.hospitalId, idempotency)
+        : undefined;
+      return (
+        seen ?? { streamId: stream, events, state, version: read.version, position: null, duplicate: false }
+      );
+    }
     try {
       // Non-ledger aggregates (channels) are not in the domain event catalog: their schema version is 1.
       const appended = await store.appendToStream(
@@ -107,6 +110,27 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
       if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
     }
   }
+}
+
+/** The earlier outcome of this idempotency key, if it was applied; the same key for another request is refused. */
+async function priorOutcome<C extends CommandBase, E extends DomainEventShape, S>(
+  store: EventStore,
+  decider: Decider<C, E, S>,
+  stream: StreamId,
+  hospitalId: string,
+  idempotency: { key: string; requestHash: string },
+): Promise<HandleResult<E, S> | undefined> {
+  const seen = await store.findIdempotent(hospitalId, idempotency.key);
+  if (!seen) return undefined;
+  if (seen.requestHash !== idempotency.requestHash || seen.result.streamId !== stream)
+    throw new EventStoreError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'idempotency key was already used for another request',
+      {
+        key: idempotency.key,
+      },
+    );
+  return replay(store, decider, stream, seen.result.firstPosition, seen.result.lastPosition);
 }
 
 /** The outcome of an earlier submission, rebuilt from the stream: the same answer every time. */

@@ -27,6 +27,8 @@ import type { CliIo } from './main.ts';
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
+/** After the listener closed: time for handlers of requests whose clients went away to finish. */
+export const SHUTDOWN_SETTLE_MS = 500;
 /** Longest a graceful shutdown waits for in-flight requests and writebacks before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
@@ -115,6 +117,7 @@ export async function serve(
   const forced = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
   forced.unref();
   await app.close(); // stops accepting, waits for in-flight requests
+  await new Promise((r) => setTimeout(r, SHUTDOWN_SETTLE_MS));
   await app.reactions.drain();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
