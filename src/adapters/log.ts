@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 
 /** Field names whose values identify a patient: masked wherever they appear in a log line. */
-const PATIENT_FIELDS = ['patientName', 'name', 'idCard', 'idCardNo', 'phone', 'mobile', 'cardNo', 'payerAccount'];
+const PATIENT_FIELDS = ['patientName', 'idCard', 'idCardNo', 'phone', 'mobile', 'cardNo', 'payerAccount'];
 /** Secrets never reach a log. */
 const SECRET_FIELDS = ['secret', 'password', 'apiKey', 'authorization', 'signature', 'masterKey'];
 
