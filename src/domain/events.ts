@@ -5,6 +5,7 @@ import { Money } from './money.ts';
 import type { DepositEvent } from './deposit/types.ts';
 import type { OrderEvent } from './order/types.ts';
 import type { SettlementEvent } from './settlement/types.ts';
+import { isReconciliationEventType, RECONCILIATION_SCHEMA_VERSION } from './reconciliation/events.ts';
 
 export type DomainEvent = OrderEvent | DepositEvent | SettlementEvent;
 export type DomainEventType = DomainEvent['type'];
@@ -63,6 +64,16 @@ export function isDomainEventType(type: string): type is DomainEventType {
 }
 
 /**
+ * Current schema version of any cataloged type: the ledger aggregates above and the reconciliation catalog
+ * (statements, discrepancies, days: reconciliation/events.ts). Undefined for types of neither.
+ */
+export function schemaVersionOf(type: string): number | undefined {
+  if (isDomainEventType(type)) return CURRENT_SCHEMA_VERSION[type];
+  if (isReconciliationEventType(type)) return RECONCILIATION_SCHEMA_VERSION[type];
+  return undefined;
+}
+
+/**
  * ChannelFeeRecorded v1 → v2. v1 (the first statement importer) stored the fee as `feeFen`, an integer number
  * of cents, and had no transaction reference. v2 stores money as a "12.50" string like every other event.
  */
@@ -89,7 +100,7 @@ export function upcast(
   metadata: EventMetadata = {},
   upcasters: readonly Upcaster[] = UPCASTERS,
 ): { schemaVersion: number; data: JsonObject } {
-  const target = isDomainEventType(type) ? CURRENT_SCHEMA_VERSION[type] : schemaVersion;
+  const target = schemaVersionOf(type) ?? schemaVersion;
   let version = schemaVersion;
   let current = data;
   for (let step = 0; version < target; step++) {

@@ -5,6 +5,8 @@ import { depositsProjection } from './read-models/deposits.ts';
 import { hisSyncProjection } from './read-models/his-sync.ts';
 import { balancesProjection, journalProjection } from './read-models/ledger.ts';
 import { ordersProjection } from './read-models/orders.ts';
+import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
+import { reconciliationProjection } from './reconciliation/read-models.ts';
 
 export * from './build.ts';
 export * from './checkpoint.ts';
@@ -21,6 +23,9 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
     hisSyncProjection,
     depositsProjection,
     dailyTotalsProjection(dateOptions),
+    reconMovementsProjection(dateOptions),
+    reconStatementsProjection,
+    reconciliationProjection,
   ];
 }
 

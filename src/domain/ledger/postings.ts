@@ -10,12 +10,14 @@
 //   DepositRemainderRefunded              Dr patient:<admission>:deposit Cr channel:<c>:clearing
 //   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
 //   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
+//   AdjustingEntryPosted (reconciliation)  Dr/Cr as decided: channel:<c>:clearing ↔ suspense:unmatched
 // Money moves when the channel says so: requests, identity checks and HIS writebacks post nothing.
 import type { DomainEvent } from '../events.ts';
+import type { AdjustingEntryPosted } from '../reconciliation/events.ts';
 import { Money } from '../money.ts';
 import { InvariantViolation } from '../rejection.ts';
 import type { OrderKind } from '../order/types.ts';
-import { type Account, accounts } from './accounts.ts';
+import { type Account, accountOf, accounts } from './accounts.ts';
 import { credit, debit, JournalEntry } from './journal.ts';
 
 function transfer(from: Account, to: Account, amount: Money, memo: string): JournalEntry {
@@ -30,8 +32,21 @@ function orderIncome(kind: OrderKind, admissionId: string | null): Account {
   return accounts.revenue(kind);
 }
 
-export function postingsFor(event: DomainEvent): JournalEntry | null {
+/** Ledger events plus the reconciliation events that post (adjusting entries decided on a discrepancy). */
+export type PostingEvent = DomainEvent | AdjustingEntryPosted;
+
+export function postingsFor(event: PostingEvent): JournalEntry | null {
   switch (event.type) {
+    case 'AdjustingEntryPosted': {
+      const d = event.data;
+      // accountOf refuses a code outside the chart: an adjusting entry cannot invent an account.
+      return transfer(
+        accountOf(d.debitAccount),
+        accountOf(d.creditAccount),
+        Money.parse(d.amount),
+        `${event.type} ${d.discrepancyId} ${d.memo}`.slice(0, 300),
+      );
+    }
     case 'PaymentSucceeded':
     case 'PaymentConfirmed': {
       const d = event.data;

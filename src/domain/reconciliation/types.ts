@@ -49,6 +49,8 @@ export interface PlatformMovement {
   /** 商户退款单号 on refunds. */
   refundNo?: string;
   channelTxnId?: string;
+  /** The channel's refund id (微信退款单号) on refunds, when the platform knows it. */
+  channelRefundId?: string;
   /** Positive, two decimals. */
   amount: string;
   /** ISO-8601 UTC. */
@@ -110,7 +112,10 @@ export interface AnswerKeyComparison {
 }
 
 /** Compares findings with an answer key: both precision and recall are 1 only on an exact match. */
-export function compareWithAnswerKey(findings: readonly Finding[], key: readonly AnswerKeyEntry[]): AnswerKeyComparison {
+export function compareWithAnswerKey(
+  findings: readonly Finding[],
+  key: readonly AnswerKeyEntry[],
+): AnswerKeyComparison {
   const found = new Map(findings.map((f) => [findingKey(f), f]));
   const expected = new Map(key.map((k) => [findingKey(k), k]));
   const missing = [...expected].filter(([k]) => !found.has(k)).map(([, v]) => v);

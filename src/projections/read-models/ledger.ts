@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
-import { type DomainEvent, isDomainEventType } from '../../domain/events.ts';
+import { isDomainEventType } from '../../domain/events.ts';
 import { accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
+import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
   type AnyDb,
@@ -24,12 +25,13 @@ export const POSTING_EVENT_TYPES = [
   'DepositRemainderRefunded',
   'ChannelFeeRecorded',
   'ChannelSettlementReceived',
+  'AdjustingEntryPosted',
 ] as const;
 
 /** The journal entry an event posts, or null (events that move no money). */
 export function entryOf(event: RecordedEvent): JournalEntry | null {
-  if (!isDomainEventType(event.type)) return null;
-  return postingsFor({ type: event.type, data: event.data } as DomainEvent);
+  if (!isDomainEventType(event.type) && event.type !== 'AdjustingEntryPosted') return null;
+  return postingsFor({ type: event.type, data: event.data } as PostingEvent);
 }
 
 const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });

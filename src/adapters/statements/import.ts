@@ -1,0 +1,184 @@
+// Statement import as events (DESIGN §6.1). Stream `<hospitalId>/statement/<sha256 prefix>`:
+//   StatementImportStarted {file meta, format, merchant, date, party, channel, origin}
+//   StatementLinesImported {batch n, ≤ MAX_LINES_PER_BATCH normalized lines incl. raw + lineNo} …
+//   StatementImported {verified summary}   ← the completion marker: reconciliation sees the lines only after it.
+// Pass 1 validates the whole file first, so a malformed file writes nothing. The same bytes imported again
+// are a no-op answering the original import; an import cut off half-way resumes after its last batch.
+import {
+  type EventStore,
+  type JsonObject,
+  LIMITS,
+  type NewEvent,
+  streamId,
+} from '../../domain/event-store.ts';
+import {
+  MAX_LINES_PER_BATCH,
+  type StatementImportStarted,
+  type StatementImported,
+  type StatementLinesImported,
+  type StoredStatementLine,
+} from '../../domain/reconciliation/events.ts';
+import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
+import { type ParseOptions, readVerifiedStatement, validateStatement } from './index.ts';
+import type { StatementSource } from './source.ts';
+
+/** Hex digits of the file's SHA-256 in the statement id (128 bits). */
+export const STATEMENT_ID_HEX = 32;
+/** Line batches appended per store call (each event ≤ 1 MiB; one append ≤ 16 MiB). */
+export const BATCHES_PER_APPEND = 8;
+/** Serialized bytes one StatementLinesImported may reach before its batch is split (headroom under 1 MiB). */
+const MAX_BATCH_BYTES = LIMITS.maxEventBytes - 64 * 1024;
+
+export interface ImportProgress {
+  phase: 'validating' | 'importing' | 'done';
+  lines: number;
+  /** Lines the verified summary announced (known once validated). */
+  total: number | undefined;
+}
+
+export interface ImportOptions extends Omit<ParseOptions, 'hospitalId' | 'batchSize'> {
+  hospitalId: string;
+  /** The platform channel the statement reports; default from its source (wechat, alipay, unionpay …). */
+  channel?: string;
+  /** Where the file came from, for the audit trail (`upload:<user>`, `sftp`, `api`). */
+  origin?: string;
+  /** Business time of the import (default now). */
+  at?: Date;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+export interface ImportResult {
+  statementId: string;
+  streamId: string;
+  sha256: string;
+  /** True when the same bytes had been imported before: nothing was written, this is the original import. */
+  duplicate: boolean;
+  summary: StatementSummary;
+  channel: string | null;
+}
+
+/** Default platform channel of a statement issuer (the HIS extract spans channels: null). */
+export const CHANNEL_OF_SOURCE: Readonly<Record<string, string | null>> = {
+  wechat: 'wechat',
+  alipay: 'alipay',
+  unionpay: 'unionpay',
+  allinpay: 'unionpay',
+  insurance: 'insurance',
+  his: null,
+};
+
+export function statementIdOf(sha256: string): string {
+  return sha256.slice(0, STATEMENT_ID_HEX);
+}
+
+function stored(line: StatementLine): StoredStatementLine & JsonObject {
+  const { party: _p, source: _s, format: _f, hospitalId: _h, ...rest } = line;
+  return rest as StoredStatementLine & JsonObject;
+}
+
+export async function importStatement(
+  deps: { store: EventStore },
+  source: StatementSource,
+  opts: ImportOptions,
+): Promise<ImportResult> {
+  const { store } = deps;
+  const { hospitalId, channel: channelOpt, origin, at, onProgress, ...parse } = opts;
+  const parseOpts: ParseOptions = { ...parse, hospitalId, batchSize: MAX_LINES_PER_BATCH };
+  onProgress?.({ phase: 'validating', lines: 0, total: undefined });
+  const summary = await validateStatement(source, parseOpts);
+  const statementId = statementIdOf(summary.sha256);
+  const stream = streamId(hospitalId, 'statement', statementId);
+  const channel =
+    channelOpt ?? CHANNEL_OF_SOURCE[summary.source] ?? (summary.party === 'his' ? null : summary.source);
+
+  const existing = await store.readStream(stream);
+  const started = existing.events.find((e) => e.type === 'StatementImportStarted');
+  if (existing.events.some((e) => e.type === 'StatementImported')) {
+    const done = existing.events.find((e) => e.type === 'StatementImported')!;
+    onProgress?.({ phase: 'done', lines: summary.lines, total: summary.lines });
+    return {
+      statementId,
+      streamId: stream,
+      sha256: summary.sha256,
+      duplicate: true,
+      summary: (done.data as StatementImported['data']).summary,
+      channel: (started?.data as StatementImportStarted['data'] | undefined)?.channel ?? channel,
+    };
+  }
+
+  const occurredAt = at ?? new Date();
+  let version = existing.version;
+  // A cut-off earlier import resumes after the batches it wrote (batch numbers are deterministic).
+  let batchesWritten = existing.events.filter((e) => e.type === 'StatementLinesImported').length;
+  const pending: NewEvent[] = [];
+  if (!started) {
+    const data: StatementImportStarted['data'] = {
+      statementId,
+      sha256: summary.sha256,
+      file: summary.file,
+      bytes: summary.bytes,
+      format: summary.format,
+      party: summary.party,
+      source: summary.source,
+      channel,
+      merchantId: summary.merchantId ?? null,
+      businessDate: summary.businessDate ?? null,
+      origin: origin ?? 'api',
+      lines: summary.lines,
+    };
+    pending.push({ type: 'StatementImportStarted', data: data as JsonObject, occurredAt });
+  }
+  const flush = async () => {
+    if (pending.length === 0) return;
+    const r = await store.appendToStream(stream, pending.splice(0), { expectedVersion: version });
+    version = r.nextExpectedVersion;
+  };
+
+  let batchNo = 0;
+  let lines = 0;
+  onProgress?.({ phase: 'importing', lines: 0, total: summary.lines });
+  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
+    for (const part of splitBySize(batch.map(stored))) {
+      batchNo++;
+      lines += part.length;
+      if (batchNo <= batchesWritten) continue;
+      const data: StatementLinesImported['data'] = { statementId, batch: batchNo, lines: part };
+      pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
+      if (pending.length >= BATCHES_PER_APPEND) await flush();
+    }
+    onProgress?.({ phase: 'importing', lines, total: summary.lines });
+  }
+  batchesWritten = Math.max(batchesWritten, batchNo);
+  const marker: StatementImported['data'] = {
+    statementId,
+    batches: batchesWritten,
+    summary: summary as StatementSummary & JsonObject,
+  };
+  pending.push({ type: 'StatementImported', data: marker as unknown as JsonObject, occurredAt });
+  await flush();
+  onProgress?.({ phase: 'done', lines, total: summary.lines });
+  return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
+}
+
+/** Splits a batch so each event stays under the event size limit (long raw lines, xlsx rows). */
+function splitBySize(lines: (StoredStatementLine & JsonObject)[]): (StoredStatementLine & JsonObject)[][] {
+  // Cheap bound first: most batches are far below the limit and are not measured line by line.
+  let rough = 0;
+  for (const l of lines) rough += l.raw.length * 3 + 600;
+  if (rough <= MAX_BATCH_BYTES) return [lines];
+  const parts: (StoredStatementLine & JsonObject)[][] = [];
+  let cur: (StoredStatementLine & JsonObject)[] = [];
+  let bytes = 0;
+  for (const l of lines) {
+    const n = Buffer.byteLength(JSON.stringify(l));
+    if (cur.length > 0 && bytes + n > MAX_BATCH_BYTES) {
+      parts.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(l);
+    bytes += n;
+  }
+  if (cur.length) parts.push(cur);
+  return parts;
+}

@@ -1,0 +1,307 @@
+// A discrepancy as an event-sourced entity: stream `<hospitalId>/discrepancy/<discrepancyId>`, the id derived
+// from the finding key, so re-running reconciliation raises each difference once.
+//
+//   raised ─┬─ auto-resolved (a rule: timing cleared next day, HIS synced on retry, no longer found)
+//           └─ assigned ─ resolution proposed ─┬─ resolved                 (accept, repush-his: no money moves)
+//                                               └─ approved by ANOTHER user ─ resolved  (refund, adjusting entry, write-off)
+import { createHash } from 'node:crypto';
+import type { CommandBase, Decider } from '../decider.ts';
+import type { JsonObject } from '../event-store.ts';
+import { accounts } from '../ledger/accounts.ts';
+import { Money } from '../money.ts';
+import { invariant } from '../rejection.ts';
+import {
+  type AutoResolutionRule,
+  type DiscrepancyEvent,
+  MONEY_MOVING_ACTIONS,
+  type ResolutionAction,
+} from './events.ts';
+import { refuse } from './refusals.ts';
+import { type DiscrepancyType, type Finding, findingKey } from './types.ts';
+
+/** Longest reason kept on a resolution (finance staff write a sentence, not a report). */
+export const MAX_RESOLUTION_REASON_LENGTH = 500;
+/** Hex digits of the finding key's SHA-256 used as the discrepancy id (128 bits: collisions are not a concern). */
+const DISCREPANCY_ID_HEX = 32;
+
+/** The stable discrepancy id of a finding: the same difference found again gets the same id. */
+export function discrepancyIdOf(f: Pick<Finding, 'type' | 'channel' | 'businessDate' | 'subject'>): string {
+  return createHash('sha256').update(findingKey(f)).digest('hex').slice(0, DISCREPANCY_ID_HEX);
+}
+
+export type DiscrepancyStatus = 'none' | 'open' | 'assigned' | 'proposed' | 'resolved' | 'auto-resolved';
+
+export interface DiscrepancyState {
+  status: DiscrepancyStatus;
+  discrepancyId: string;
+  type: DiscrepancyType | null;
+  channel: string;
+  businessDate: string;
+  subject: string;
+  amount: string;
+  finding: Finding | null;
+  assignee: string | null;
+  proposal: { action: ResolutionAction; reason: string; by: string; amount: string } | null;
+  approvedBy: string | null;
+  resolvedBy: string | null;
+  autoRule: AutoResolutionRule | null;
+}
+
+interface DiscrepancyCommandBase extends CommandBase {
+  discrepancyId: string;
+}
+
+export interface RaiseDiscrepancy extends DiscrepancyCommandBase {
+  type: 'RaiseDiscrepancy';
+  finding: Finding;
+  runId: string;
+}
+
+export interface AutoResolveDiscrepancy extends DiscrepancyCommandBase {
+  type: 'AutoResolveDiscrepancy';
+  rule: AutoResolutionRule;
+  reason: string;
+  runId: string;
+}
+
+export interface AssignDiscrepancy extends DiscrepancyCommandBase {
+  type: 'AssignDiscrepancy';
+  assignee: string;
+}
+
+/** Resolves at once when the action moves no money; otherwise waits for another user's approval. */
+export interface ProposeResolution extends DiscrepancyCommandBase {
+  type: 'ProposeResolution';
+  action: ResolutionAction;
+  reason: string;
+}
+
+export interface ApproveResolution extends DiscrepancyCommandBase {
+  type: 'ApproveResolution';
+}
+
+export type DiscrepancyCommand =
+  | RaiseDiscrepancy
+  | AutoResolveDiscrepancy
+  | AssignDiscrepancy
+  | ProposeResolution
+  | ApproveResolution;
+
+export function initialDiscrepancyState(): DiscrepancyState {
+  return {
+    status: 'none',
+    discrepancyId: '',
+    type: null,
+    channel: '',
+    businessDate: '',
+    subject: '',
+    amount: '0.00',
+    finding: null,
+    assignee: null,
+    proposal: null,
+    approvedBy: null,
+    resolvedBy: null,
+    autoRule: null,
+  };
+}
+
+const isFinal = (s: DiscrepancyState) => s.status === 'resolved' || s.status === 'auto-resolved';
+
+/**
+ * The adjusting entry for a discrepancy: money the channel holds beyond the records is parked in
+ * suspense:unmatched (Dr clearing / Cr suspense); records the channel's money does not back are taken out of
+ * clearing (Dr suspense / Cr clearing). HIS-side differences move no channel money: no entry applies.
+ */
+export function adjustingAccounts(
+  type: DiscrepancyType,
+  channel: string,
+  amounts: Finding['amounts'],
+): { debit: string; credit: string } | null {
+  const clearing = accounts.channelClearing(channel).code;
+  const suspense = accounts.suspenseUnmatched().code;
+  const moneyOver = { debit: clearing, credit: suspense };
+  const recordsOver = { debit: suspense, credit: clearing };
+  switch (type) {
+    case 'CHANNEL_ONLY':
+    case 'DUPLICATE':
+      return moneyOver;
+    case 'PLATFORM_ONLY':
+    case 'STATUS_MISMATCH':
+    case 'FEE_MISMATCH':
+    case 'SETTLEMENT_SHORTFALL':
+      return recordsOver;
+    case 'AMOUNT_MISMATCH': {
+      if (amounts.channel === undefined || amounts.platform === undefined) return null;
+      return Money.parse(amounts.channel).gt(Money.parse(amounts.platform)) ? moneyOver : recordsOver;
+    }
+    case 'HIS_MISSING':
+    case 'HIS_ONLY':
+      return null;
+  }
+}
+
+function by(command: CommandBase): string {
+  return command.actor.id;
+}
+
+export function decideDiscrepancy(command: DiscrepancyCommand, state: DiscrepancyState): DiscrepancyEvent[] {
+  const id = command.discrepancyId;
+  switch (command.type) {
+    case 'RaiseDiscrepancy': {
+      // Raising is idempotent by id: a re-run finds the same difference again and changes nothing.
+      if (state.status !== 'none') return [];
+      const f = command.finding;
+      invariant(discrepancyIdOf(f) === id, `discrepancy id ${id} does not derive from its finding`);
+      return [
+        {
+          type: 'DiscrepancyRaised',
+          data: {
+            discrepancyId: id,
+            findingKey: findingKey(f),
+            type: f.type,
+            channel: f.channel,
+            businessDate: f.businessDate,
+            subject: f.subject,
+            amount: f.amount,
+            finding: f as Finding & JsonObject,
+            runId: command.runId,
+          },
+        },
+      ];
+    }
+    case 'AutoResolveDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      // A rule never overrides people: once a resolution is proposed, finance staff finish it.
+      if (isFinal(state) || state.status === 'proposed') return [];
+      return [
+        {
+          type: 'DiscrepancyAutoResolved',
+          data: { discrepancyId: id, rule: command.rule, reason: command.reason, runId: command.runId },
+        },
+      ];
+    }
+    case 'AssignDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+      if (state.assignee === command.assignee) return [];
+      return [
+        {
+          type: 'DiscrepancyAssigned',
+          data: { discrepancyId: id, assignee: command.assignee, by: by(command) },
+        },
+      ];
+    }
+    case 'ProposeResolution': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+      const reason = command.reason.trim();
+      if (reason.length === 0 || reason.length > MAX_RESOLUTION_REASON_LENGTH)
+        throw refuse('RESOLUTION_REASON_REQUIRED', { maxLength: MAX_RESOLUTION_REASON_LENGTH });
+      if (
+        command.action === 'adjusting-entry' &&
+        !adjustingAccounts(state.type!, state.channel, state.finding!.amounts)
+      )
+        throw refuse('ADJUSTMENT_NOT_APPLICABLE', { type: state.type });
+      const proposed: DiscrepancyEvent = {
+        type: 'DiscrepancyResolutionProposed',
+        data: { discrepancyId: id, action: command.action, reason, by: by(command), amount: state.amount },
+      };
+      if (MONEY_MOVING_ACTIONS.has(command.action)) return [proposed];
+      return [
+        proposed,
+        {
+          type: 'DiscrepancyResolved',
+          data: { discrepancyId: id, action: command.action, reason, by: by(command), approvedBy: null },
+        },
+      ];
+    }
+    case 'ApproveResolution': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+      const p = state.proposal;
+      if (state.status !== 'proposed' || !p) throw refuse('RESOLUTION_NOT_PROPOSED', { discrepancyId: id });
+      if (!MONEY_MOVING_ACTIONS.has(p.action)) throw refuse('APPROVAL_NOT_NEEDED', { action: p.action });
+      // Maker-checker: the person who proposed a money-moving action cannot also approve it.
+      if (by(command) === p.by) throw refuse('APPROVAL_BY_MAKER', { by: p.by });
+      const events: DiscrepancyEvent[] = [
+        {
+          type: 'DiscrepancyResolutionApproved',
+          data: { discrepancyId: id, action: p.action, by: by(command) },
+        },
+      ];
+      if (p.action === 'adjusting-entry') {
+        const acc = adjustingAccounts(state.type!, state.channel, state.finding!.amounts);
+        invariant(acc !== null, 'adjusting entry proposed for a discrepancy that admits none');
+        invariant(Money.parse(p.amount).isPositive(), 'adjusting entry of a zero amount');
+        events.push({
+          type: 'AdjustingEntryPosted',
+          data: {
+            discrepancyId: id,
+            channel: state.channel,
+            businessDate: state.businessDate,
+            debitAccount: acc.debit,
+            creditAccount: acc.credit,
+            amount: p.amount,
+            memo: `${state.type} ${state.subject}: ${p.reason}`.slice(0, MAX_RESOLUTION_REASON_LENGTH),
+          },
+        });
+      }
+      events.push({
+        type: 'DiscrepancyResolved',
+        data: { discrepancyId: id, action: p.action, reason: p.reason, by: p.by, approvedBy: by(command) },
+      });
+      return events;
+    }
+  }
+}
+
+export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEvent): DiscrepancyState {
+  switch (event.type) {
+    case 'DiscrepancyRaised': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'open',
+        discrepancyId: d.discrepancyId,
+        type: d.type,
+        channel: d.channel,
+        businessDate: d.businessDate,
+        subject: d.subject,
+        amount: d.amount,
+        finding: d.finding as Finding,
+      };
+    }
+    case 'DiscrepancyAutoResolved':
+      return { ...state, status: 'auto-resolved', autoRule: event.data.rule };
+    case 'DiscrepancyAssigned':
+      return {
+        ...state,
+        status: state.status === 'open' ? 'assigned' : state.status,
+        assignee: event.data.assignee,
+      };
+    case 'DiscrepancyResolutionProposed': {
+      const d = event.data;
+      return {
+        ...state,
+        status: 'proposed',
+        proposal: { action: d.action, reason: d.reason, by: d.by, amount: d.amount },
+      };
+    }
+    case 'DiscrepancyResolutionApproved':
+      return { ...state, approvedBy: event.data.by };
+    case 'DiscrepancyResolved':
+      return { ...state, status: 'resolved', resolvedBy: event.data.by, approvedBy: event.data.approvedBy };
+    case 'AdjustingEntryPosted':
+      return state;
+    default:
+      return state;
+  }
+}
+
+export const discrepancyDecider: Decider<DiscrepancyCommand, DiscrepancyEvent, DiscrepancyState> = {
+  category: 'discrepancy',
+  streamKey: (command) => command.discrepancyId,
+  initialState: initialDiscrepancyState,
+  decide: decideDiscrepancy,
+  evolve: evolveDiscrepancy,
+};

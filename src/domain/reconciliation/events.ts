@@ -1,0 +1,244 @@
+// Reconciliation events: statement imports, discrepancies, reconciliation days. A catalog of their own beside
+// the ledger catalog in ../events.ts (which stays the order/deposit/settlement aggregates the ledger folds);
+// ../events.ts `schemaVersionOf` answers for both. Data is JSON only: money as "12.50" strings.
+import type { JsonObject } from '../event-store.ts';
+import type { MoneyString } from '../money.ts';
+import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
+import type { DiscrepancyType, Finding } from './types.ts';
+
+/** Statement lines per StatementLinesImported event (one event stays well under LIMITS.maxEventBytes). */
+export const MAX_LINES_PER_BATCH = 1_000;
+
+// ---- statements: stream `<hospitalId>/statement/<sha256 prefix>` ----
+
+export type StatementImportStarted = {
+  type: 'StatementImportStarted';
+  data: {
+    statementId: string;
+    sha256: string;
+    file: string;
+    bytes: number;
+    format: StatementFormat;
+    party: StatementParty;
+    /** Issuer as the parser names it: wechat, alipay, unionpay, allinpay, his, insurance. */
+    source: string;
+    /** The platform channel whose movements the statement reports (null for the HIS extract: one per line). */
+    channel: string | null;
+    merchantId: string | null;
+    businessDate: string | null;
+    /** Where the file came from (upload, sftp, api download …) and who imported it. */
+    origin: string;
+    /** Lines the verified summary announced (the marker repeats it). */
+    lines: number;
+  };
+};
+
+/**
+ * A line as stored: the normalized StatementLine without the fields every line of the statement shares
+ * (party, source, format, hospitalId), which live in StatementImportStarted and are put back on read.
+ */
+export type StoredStatementLine = Omit<StatementLine, 'party' | 'source' | 'format' | 'hospitalId'>;
+
+export type StatementLinesImported = {
+  type: 'StatementLinesImported';
+  data: { statementId: string; batch: number; lines: StoredStatementLine[] & JsonObject[] };
+};
+
+/** The completion marker: the statement's lines are visible to reconciliation only once it exists. */
+export type StatementImported = {
+  type: 'StatementImported';
+  data: { statementId: string; batches: number; summary: StatementSummary & JsonObject };
+};
+
+export type StatementEvent = StatementImportStarted | StatementLinesImported | StatementImported;
+
+// ---- discrepancies: stream `<hospitalId>/discrepancy/<discrepancyId>` ----
+
+/** How finance staff resolve a discrepancy. */
+export const RESOLUTION_ACTIONS = [
+  'refund-patient',
+  'repush-his',
+  'adjusting-entry',
+  'accept',
+  'write-off',
+] as const;
+export type ResolutionAction = (typeof RESOLUTION_ACTIONS)[number];
+
+/** Actions that move money and so need a second person's approval (maker-checker). */
+export const MONEY_MOVING_ACTIONS: ReadonlySet<ResolutionAction> = new Set([
+  'refund-patient',
+  'adjusting-entry',
+  'write-off',
+]);
+
+/** Rules that resolve a discrepancy without a person. */
+export const AUTO_RESOLUTION_RULES = ['timing-cleared', 'his-synced', 'no-longer-found'] as const;
+export type AutoResolutionRule = (typeof AUTO_RESOLUTION_RULES)[number];
+
+export type DiscrepancyRaised = {
+  type: 'DiscrepancyRaised';
+  data: {
+    discrepancyId: string;
+    findingKey: string;
+    type: DiscrepancyType;
+    channel: string;
+    businessDate: string;
+    subject: string;
+    amount: MoneyString;
+    finding: Finding & JsonObject;
+    /** The reconciliation run that found it. */
+    runId: string;
+  };
+};
+
+export type DiscrepancyAutoResolved = {
+  type: 'DiscrepancyAutoResolved';
+  data: { discrepancyId: string; rule: AutoResolutionRule; reason: string; runId: string };
+};
+
+export type DiscrepancyAssigned = {
+  type: 'DiscrepancyAssigned';
+  data: { discrepancyId: string; assignee: string; by: string };
+};
+
+export type DiscrepancyResolutionProposed = {
+  type: 'DiscrepancyResolutionProposed';
+  data: { discrepancyId: string; action: ResolutionAction; reason: string; by: string; amount: MoneyString };
+};
+
+export type DiscrepancyResolutionApproved = {
+  type: 'DiscrepancyResolutionApproved';
+  data: { discrepancyId: string; action: ResolutionAction; by: string };
+};
+
+export type DiscrepancyResolved = {
+  type: 'DiscrepancyResolved';
+  data: {
+    discrepancyId: string;
+    action: ResolutionAction;
+    reason: string;
+    /** Who proposed the resolution (the maker). */
+    by: string;
+    /** The checker, for money-moving actions; null otherwise. */
+    approvedBy: string | null;
+  };
+};
+
+/**
+ * An adjusting journal entry decided while resolving a discrepancy: one debit, one credit, the same amount
+ * (posted by ledger/postings.ts). Money found at the channel without records goes to suspense:unmatched.
+ */
+export type AdjustingEntryPosted = {
+  type: 'AdjustingEntryPosted';
+  data: {
+    discrepancyId: string;
+    channel: string;
+    businessDate: string;
+    debitAccount: string;
+    creditAccount: string;
+    amount: MoneyString;
+    memo: string;
+  };
+};
+
+export type DiscrepancyEvent =
+  | DiscrepancyRaised
+  | DiscrepancyAutoResolved
+  | DiscrepancyAssigned
+  | DiscrepancyResolutionProposed
+  | DiscrepancyResolutionApproved
+  | DiscrepancyResolved
+  | AdjustingEntryPosted;
+
+// ---- reconciliation days: stream `<hospitalId>/recon-day/<channel>:<businessDate>` ----
+
+export interface CountAmount {
+  count: number;
+  amount: MoneyString;
+}
+
+/** What one run of reconciliation found for a day and channel. */
+export interface DaySummary {
+  matched: CountAmount;
+  /** Matched across the date cut-off (the counterpart is on the neighbouring day). */
+  timing: CountAmount;
+  byType: Record<DiscrepancyType, CountAmount>;
+  /** Per party: lines/movements considered and their gross amount. */
+  parties: Record<string, CountAmount>;
+}
+
+export type ReconciliationRun = {
+  type: 'ReconciliationRun';
+  data: {
+    runId: string;
+    channel: string;
+    businessDate: string;
+    summary: DaySummary & JsonObject;
+    /** SHA-256 of every statement the run used (core and neighbouring days). */
+    statements: string[];
+    findings: number;
+    /** Discrepancy ids open after the run. */
+    open: string[];
+    config: JsonObject;
+  };
+};
+
+export type DayClosed = {
+  type: 'DayClosed';
+  data: {
+    channel: string;
+    businessDate: string;
+    runId: string;
+    summary: DaySummary & JsonObject;
+    by: string;
+  };
+};
+
+export type DayReopened = {
+  type: 'DayReopened';
+  data: { channel: string; businessDate: string; reason: string; by: string };
+};
+
+export type ReconciliationDayEvent = ReconciliationRun | DayClosed | DayReopened;
+
+export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent;
+export type ReconciliationEventType = ReconciliationEvent['type'];
+
+/** Schema version written for each reconciliation event type (bump with an upcaster, as in ../events.ts). */
+export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventType, number>> = {
+  StatementImportStarted: 1,
+  StatementLinesImported: 1,
+  StatementImported: 1,
+  DiscrepancyRaised: 1,
+  DiscrepancyAutoResolved: 1,
+  DiscrepancyAssigned: 1,
+  DiscrepancyResolutionProposed: 1,
+  DiscrepancyResolutionApproved: 1,
+  DiscrepancyResolved: 1,
+  AdjustingEntryPosted: 1,
+  ReconciliationRun: 1,
+  DayClosed: 1,
+  DayReopened: 1,
+};
+
+export const RECONCILIATION_EVENT_CATEGORY: Readonly<
+  Record<ReconciliationEventType, 'statement' | 'discrepancy' | 'recon-day'>
+> = {
+  StatementImportStarted: 'statement',
+  StatementLinesImported: 'statement',
+  StatementImported: 'statement',
+  DiscrepancyRaised: 'discrepancy',
+  DiscrepancyAutoResolved: 'discrepancy',
+  DiscrepancyAssigned: 'discrepancy',
+  DiscrepancyResolutionProposed: 'discrepancy',
+  DiscrepancyResolutionApproved: 'discrepancy',
+  DiscrepancyResolved: 'discrepancy',
+  AdjustingEntryPosted: 'discrepancy',
+  ReconciliationRun: 'recon-day',
+  DayClosed: 'recon-day',
+  DayReopened: 'recon-day',
+};
+
+export function isReconciliationEventType(type: string): type is ReconciliationEventType {
+  return Object.hasOwn(RECONCILIATION_SCHEMA_VERSION, type);
+}

@@ -1,0 +1,633 @@
+// The matching rules (DESIGN §6): pure. The driver (src/projections/reconciliation/reconcile.ts) feeds a Matcher
+// the platform movements of a hospital, channel and business date, then streams the statement lines through
+// it batch by batch; only the platform index and the lines left unmatched stay in memory.
+//
+// Passes, in order:
+//   1. exact keys — payments by channel txn id (else merchant order no when one side lacks the txn id),
+//      refunds by merchant refund no (else the channel refund id). A second line on an already matched key is
+//      a DUPLICATE; a key matched with another amount is an AMOUNT_MISMATCH.
+//   2. amount + time window — lines without any key (bank, cash) against the platform movements left, same
+//      kind and amount, closest in time within `keylessWindowSeconds`.
+//   3. many-to-one / one-to-many — lines left that share an order (or refund) no with a platform movement
+//      left, whose amounts add up to it (a split payment, a batch); and the day's settlement against the
+//      channel's net (Σ payments − Σ refunds − Σ fees).
+//   Cut-off window: movements and lines of the neighbouring days within `cutoffWindowMinutes` of the date's
+//   boundaries are indexed as `edge`; a core item matched with an edge item is a TIMING difference, counted
+//   apart and never a discrepancy. Edge items left unmatched belong to their own day and are ignored.
+// Then what is left is classified into DISCREPANCY_TYPES (see types.ts for subjects and amounts).
+import { Decimal } from 'decimal.js';
+import { money2, type StatementLine } from './statement-line.ts';
+import {
+  DISCREPANCY_TYPES,
+  type DiscrepancyType,
+  type Finding,
+  findingKey,
+  type PlatformMovement,
+} from './types.ts';
+
+export interface MatchingConfig {
+  /** Minutes either side of the date cut-off within which a counterpart may sit on the neighbouring day. */
+  cutoffWindowMinutes: number;
+  /** Pass 2: most seconds between a key-less line and the platform movement it matches. */
+  keylessWindowSeconds: number;
+  /** Agreed fee rate per channel as a decimal fraction (`wechat: '0.006'`); channels without one are not fee-checked. */
+  feeRates: Readonly<Record<string, string>>;
+  /** Whether to compare with the HIS extract when one was imported for the date. */
+  checkHis: boolean;
+}
+
+export const DEFAULT_MATCHING_CONFIG: MatchingConfig = {
+  cutoffWindowMinutes: 30,
+  keylessWindowSeconds: 300,
+  feeRates: {},
+  checkHis: true,
+};
+
+/** Most lines a many-to-one group may combine (split payments, batches); bounds the subset search. */
+export const MAX_GROUP_LINES = 16;
+
+/** Which side of the day an item is on: its own date, or a neighbouring date within the cut-off window. */
+export type Role = 'core' | 'edge';
+
+export type CountAmount = { count: number; amount: string };
+
+/** A platform movement as the matcher takes it. */
+export interface PlatformItem extends PlatformMovement {
+  /** Audit reference: the movement id (`pay:<txn>`, `refund:<refund no>`) or the event position. */
+  ref: string;
+  /** A surplus payment (DuplicatePaymentReceived): its subject is `<order no>:<channel txn id>`. */
+  surplus?: boolean;
+  /** HIS writeback status of a payment (`synced` = the HIS confirmed it, possibly after the extract). */
+  hisStatus?: string | null;
+}
+
+/** A settlement transfer (bank statement line or ChannelSettlementReceived) for the channel and date. */
+export interface SettlementItem {
+  ref: string;
+  amount: string;
+  party: 'bank' | 'platform' | 'channel';
+}
+
+export interface MatchResult {
+  matched: CountAmount;
+  timing: CountAmount;
+  byType: Record<DiscrepancyType, CountAmount>;
+  /** Sorted by finding key: the same inputs give the same list, whatever order they came in. */
+  findings: Finding[];
+  /** Per party: items considered (core) and their gross amount. */
+  parties: Record<string, CountAmount>;
+  /** Subjects matched across the cut-off (rule "timing difference cleared next day"). */
+  timingSubjects: string[];
+  /** Payments missing from the HIS extract whose writeback has since succeeded (rule "HIS synced on retry"). */
+  hisSyncedSubjects: string[];
+}
+
+export function emptyByType(): Record<DiscrepancyType, CountAmount> {
+  return Object.fromEntries(DISCREPANCY_TYPES.map((t) => [t, { count: 0, amount: '0.00' }])) as Record<
+    DiscrepancyType,
+    CountAmount
+  >;
+}
+
+/** Compact line kept by the matcher: what classification needs, nothing of the raw text. */
+interface Held {
+  kind: 'payment' | 'refund';
+  amount: string;
+  occurredAt: number;
+  channelTxnId: string | undefined;
+  merchantOrderNo: string | undefined;
+  refundNo: string | undefined;
+  channelRefundId: string | undefined;
+  hisNo: string | undefined;
+  statement: string;
+  lineNo: number;
+}
+
+interface Entry {
+  item: PlatformItem;
+  role: Role;
+  at: number;
+  /** The channel line(s) matched: the first, and any further ones on the same key (duplicates). */
+  channel: Held | undefined;
+  extra: Held[] | undefined;
+  channelRole: Role | undefined;
+  his: Held | undefined;
+  hisExtra: Held[] | undefined;
+  hisRole: Role | undefined;
+}
+
+const lineRef = (h: Held) => `${h.statement.slice(0, 12)}:${h.lineNo}`;
+
+function compareHeld(a: Held, b: Held): number {
+  if (a.statement !== b.statement) return a.statement < b.statement ? -1 : 1;
+  return a.lineNo - b.lineNo;
+}
+
+export class Matcher {
+  private readonly entries: Entry[] = [];
+  /** Payment keys: `t:<txn id>` and `o:<order no>` → entries; refund keys `r:<refund no>`, `cr:<channel refund id>`. */
+  private readonly byKey = new Map<string, Entry | Entry[]>();
+  private readonly channelLeft: Held[] = [];
+  private readonly channelEdgeLeft: Held[] = [];
+  private readonly hisLeft: Held[] = [];
+  private readonly hisEdge: Held[] = [];
+  private readonly settlements: SettlementItem[] = [];
+  private readonly feeFindings = new Map<string, Finding>();
+  private readonly statements = new Set<string>();
+  private channelFees = new Decimal(0);
+  private channelCore = { count: 0, payments: new Decimal(0), refunds: new Decimal(0) };
+  private hisCore = { count: 0, amount: new Decimal(0) };
+  private hisSeen = false;
+
+  constructor(
+    readonly scope: { hospitalId: string; channel: string; businessDate: string },
+    readonly config: MatchingConfig = DEFAULT_MATCHING_CONFIG,
+  ) {}
+
+  /** Statements whose lines were fed (SHA-256), sorted. */
+  statementsUsed(): string[] {
+    return [...this.statements].sort();
+  }
+
+  addPlatform(item: PlatformItem, role: Role): void {
+    const e: Entry = {
+      item,
+      role,
+      at: Date.parse(item.occurredAt),
+      channel: undefined,
+      extra: undefined,
+      channelRole: undefined,
+      his: undefined,
+      hisExtra: undefined,
+      hisRole: undefined,
+    };
+    this.entries.push(e);
+    for (const k of platformKeys(item)) {
+      const cur = this.byKey.get(k);
+      if (cur === undefined) this.byKey.set(k, e);
+      else if (Array.isArray(cur)) cur.push(e);
+      else this.byKey.set(k, [cur, e]);
+    }
+  }
+
+  addSettlement(s: SettlementItem): void {
+    this.settlements.push(s);
+  }
+
+  /** Feeds channel (or bank POS) statement lines of this channel. Core lines first, then edge lines. */
+  addChannelLines(lines: readonly StatementLine[], statement: string, role: Role): void {
+    this.statements.add(statement);
+    for (const line of lines) {
+      if (line.kind === 'settlement') {
+        if (role === 'core')
+          this.settlements.push({
+            ref: `${statement.slice(0, 12)}:${line.lineNo}`,
+            amount: line.amount,
+            party: line.party === 'bank' ? 'bank' : 'channel',
+          });
+        continue;
+      }
+      if (line.kind === 'fee') {
+        if (role === 'core' && line.fee === undefined) this.channelFees = this.channelFees.plus(line.amount);
+        continue;
+      }
+      const h = hold(line, statement);
+      if (role === 'core') {
+        this.channelCore.count++;
+        if (h.kind === 'payment') this.channelCore.payments = this.channelCore.payments.plus(h.amount);
+        else this.channelCore.refunds = this.channelCore.refunds.plus(h.amount);
+        if (line.fee !== undefined) {
+          this.channelFees = this.channelFees.plus(line.fee);
+          this.checkFee(line, h);
+        }
+      }
+      const e = this.findEntry(h, (x) => x.channel === undefined || role === 'core');
+      if (!e) {
+        (role === 'core' ? this.channelLeft : this.channelEdgeLeft).push(h);
+        continue;
+      }
+      if (role === 'edge') {
+        // An edge line only clears a core movement nobody matched yet.
+        if (e.role !== 'core' || e.channel) {
+          this.channelEdgeLeft.push(h);
+          continue;
+        }
+      }
+      if (e.channel === undefined) {
+        e.channel = h;
+        e.channelRole = role;
+      } else (e.extra ??= []).push(h);
+    }
+  }
+
+  /** Feeds HIS extract lines (all channels: those paid through another channel are skipped). */
+  addHisLines(lines: readonly StatementLine[], statement: string, role: Role): void {
+    this.statements.add(statement);
+    if (role === 'core') this.hisSeen = true;
+    for (const line of lines) {
+      if (line.kind !== 'payment' && line.kind !== 'refund') continue;
+      if (line.payChannel !== undefined && line.payChannel !== this.scope.channel) continue;
+      const h = hold(line, statement);
+      if (role === 'core') {
+        this.hisCore.count++;
+        this.hisCore.amount = this.hisCore.amount.plus(h.amount);
+      }
+      const e = this.findEntry(h, () => true, true);
+      if (!e || (role === 'edge' && (e.role !== 'core' || e.his))) {
+        (role === 'core' ? this.hisLeft : this.hisEdge).push(h);
+        continue;
+      }
+      if (e.his === undefined) {
+        e.his = h;
+        e.hisRole = role;
+      } else (e.hisExtra ??= []).push(h);
+    }
+  }
+
+  /** Orders of channel refund lines left unmatched: the driver says which of them the platform knows as paid. */
+  unmatchedRefundOrders(): string[] {
+    const s = new Set<string>();
+    for (const h of this.channelLeft) if (h.kind === 'refund' && h.merchantOrderNo) s.add(h.merchantOrderNo);
+    return [...s].sort();
+  }
+
+  private findEntry(h: Held, accept: (e: Entry) => boolean, his = false): Entry | undefined {
+    const keys: string[] = [];
+    if (h.kind === 'payment') {
+      // A txn id the platform does not know is a payment the platform lacks, whatever its order no says; the
+      // order no identifies the payment only on lines without a txn id and on the HIS side.
+      if (!his && h.channelTxnId) keys.push(`t:${h.channelTxnId}`);
+      else if (h.merchantOrderNo) keys.push(`o:${h.merchantOrderNo}`);
+    } else {
+      if (h.refundNo) keys.push(`r:${h.refundNo}`);
+      if (!his && h.channelRefundId) keys.push(`cr:${h.channelRefundId}`);
+    }
+    for (const k of keys) {
+      const cur = this.byKey.get(k);
+      if (cur === undefined) continue;
+      if (!Array.isArray(cur)) {
+        if (accept(cur)) return cur;
+        continue;
+      }
+      // Several platform movements on one order no (a surplus payment): the first not yet matched on this side.
+      const free = cur.find((e) => (his ? e.his === undefined : e.channel === undefined) && accept(e));
+      if (free) return free;
+      const any = cur.find(accept);
+      if (any) return any;
+    }
+    return undefined;
+  }
+
+  private checkFee(line: StatementLine, h: Held): void {
+    const rate = this.config.feeRates[this.scope.channel];
+    if (rate === undefined || line.fee === undefined) return;
+    // The channel rounds each transaction's fee to the fen (四舍五入); refunds return the fee proportionally.
+    const expected = new Decimal(h.amount).times(rate).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    const signedExpected = h.kind === 'refund' ? expected.negated() : expected;
+    const printed = new Decimal(line.fee).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+    if (printed.equals(signedExpected)) return;
+    const key =
+      h.kind === 'refund' ? (h.refundNo ?? h.channelRefundId) : (h.merchantOrderNo ?? h.channelTxnId);
+    const subject = `fee:${key ?? lineRef(h)}`;
+    if (this.feeFindings.has(subject)) return;
+    this.feeFindings.set(subject, {
+      ...this.base('FEE_MISMATCH', subject),
+      amount: money2(printed.minus(signedExpected).abs()),
+      amounts: { channel: line.fee, expected: signedExpected.toFixed(2) },
+      reason: `fee ${line.fee} on ${h.amount} differs from the agreed rate ${rate} (${signedExpected.toFixed(2)})`,
+      sources: [{ party: 'channel', ref: lineRef(h) }],
+    });
+  }
+
+  private base(type: DiscrepancyType, subject: string) {
+    return {
+      type,
+      hospitalId: this.scope.hospitalId,
+      channel: this.scope.channel,
+      businessDate: this.scope.businessDate,
+      subject,
+    };
+  }
+
+  /** Runs passes 2 and 3 and classifies what is left. `paidOrders`: orders of unmatched refund lines the platform knows. */
+  finish(paidOrders: ReadonlySet<string> = new Set()): MatchResult {
+    const findings = new Map<string, Finding>();
+    const add = (f: Finding) => {
+      const k = findingKey(f);
+      if (!findings.has(k)) findings.set(k, f);
+    };
+    let matched = { count: 0, amount: new Decimal(0) };
+    let timing = { count: 0, amount: new Decimal(0) };
+    const timingSubjects: string[] = [];
+    const hisSyncedSubjects: string[] = [];
+    const countMatch = (role: Role, item: Entry) => {
+      const amount = item.item.amount;
+      if (role === 'core' && item.role === 'core')
+        matched = { count: matched.count + 1, amount: matched.amount.plus(amount) };
+      else {
+        timing = { count: timing.count + 1, amount: timing.amount.plus(amount) };
+        timingSubjects.push(subjectOf(item.item));
+      }
+    };
+
+    // Deterministic order for the passes that choose: by time, then reference.
+    const entries = [...this.entries].sort(
+      (a, b) => a.at - b.at || (a.item.ref < b.item.ref ? -1 : a.item.ref > b.item.ref ? 1 : 0),
+    );
+    const channelLeft = [...this.channelLeft].sort(
+      (a, b) => a.occurredAt - b.occurredAt || compareHeld(a, b),
+    );
+
+    // Pass 1 outcomes: duplicates and amount mismatches on matched keys.
+    for (const e of entries) {
+      if (!e.channel) continue;
+      const lines = [e.channel, ...(e.extra ?? [])];
+      if (lines.length > 1) {
+        // The primary is the line that agrees with the platform, else the first by reference: order-independent.
+        lines.sort(
+          (a, b) =>
+            Number(a.amount !== e.item.amount) - Number(b.amount !== e.item.amount) || compareHeld(a, b),
+        );
+        e.channel = lines[0]!;
+        for (const dup of lines.slice(1)) {
+          if (e.role !== 'core' && e.channelRole !== 'core') continue;
+          const f: Finding = {
+            ...this.base('DUPLICATE', `dup:${subjectOf(e.item)}`),
+            amount: dup.amount,
+            amounts: { channel: dup.amount, platform: e.item.amount },
+            reason: `the channel lists ${e.item.kind} ${subjectOf(e.item)} more than once`,
+            sources: [
+              { party: 'channel', ref: lineRef(dup) },
+              { party: 'channel', ref: lineRef(e.channel) },
+            ],
+          };
+          add(f);
+        }
+      }
+    }
+
+    // Pass 2: key-less lines by amount and time.
+    const windowMs = this.config.keylessWindowSeconds * 1000;
+    const stillLeft: Held[] = [];
+    for (const h of channelLeft) {
+      if (h.channelTxnId || h.merchantOrderNo || h.refundNo || h.channelRefundId) {
+        stillLeft.push(h);
+        continue;
+      }
+      let best: Entry | undefined;
+      let bestGap = Number.POSITIVE_INFINITY;
+      for (const e of entries) {
+        if (e.channel || e.role !== 'core' || e.item.kind !== h.kind || e.item.amount !== h.amount) continue;
+        const gap = Math.abs(e.at - h.occurredAt);
+        if (gap <= windowMs && gap < bestGap) {
+          best = e;
+          bestGap = gap;
+        }
+      }
+      if (best) {
+        best.channel = h;
+        best.channelRole = 'core';
+      } else stillLeft.push(h);
+    }
+
+    // Pass 3: many lines of one order/refund no adding up to one platform movement left (split, batch).
+    const groups = new Map<string, Held[]>();
+    for (const h of stillLeft) {
+      const k = h.kind === 'payment' ? h.merchantOrderNo : h.refundNo;
+      if (!k) continue;
+      const g = groups.get(`${h.kind}:${k}`) ?? [];
+      g.push(h);
+      groups.set(`${h.kind}:${k}`, g);
+    }
+    const grouped = new Set<Held>();
+    for (const [k, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (g.length < 2 || g.length > MAX_GROUP_LINES) continue;
+      const [kind, no] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
+      const sum = g.reduce((s, h) => s.plus(h.amount), new Decimal(0));
+      const e = entries.find(
+        (x) =>
+          !x.channel &&
+          x.role === 'core' &&
+          x.item.kind === kind &&
+          (kind === 'payment' ? x.item.merchantOrderNo : x.item.refundNo) === no &&
+          sum.equals(x.item.amount),
+      );
+      if (!e) continue;
+      g.sort(compareHeld);
+      e.channel = g[0]!;
+      e.channelRole = 'core';
+      for (const h of g) grouped.add(h);
+    }
+
+    // Matched / timing counts and amount mismatches.
+    for (const e of entries) {
+      if (!e.channel || !e.channelRole) continue;
+      if (e.role === 'edge' && e.channelRole === 'edge') continue;
+      countMatch(e.channelRole, e);
+      const isGroup = grouped.has(e.channel);
+      if (!isGroup && e.channel.amount !== e.item.amount) {
+        const diff = new Decimal(e.channel.amount).minus(e.item.amount).abs();
+        add({
+          ...this.base('AMOUNT_MISMATCH', subjectOf(e.item)),
+          amount: money2(diff),
+          amounts: { platform: e.item.amount, channel: e.channel.amount },
+          reason: `${e.item.kind} ${subjectOf(e.item)}: platform ${e.item.amount}, channel ${e.channel.amount}`,
+          sources: [
+            { party: 'platform', ref: e.item.ref },
+            { party: 'channel', ref: lineRef(e.channel) },
+          ],
+        });
+      }
+    }
+
+    // Channel lines left: channel-only, or refunded at the channel only (status mismatch).
+    const channelOnlySubjects = new Set<string>();
+    for (const h of stillLeft) {
+      if (grouped.has(h)) continue;
+      if (h.kind === 'refund' && h.merchantOrderNo && paidOrders.has(h.merchantOrderNo)) {
+        add({
+          ...this.base(
+            'STATUS_MISMATCH',
+            h.refundNo ?? `${h.merchantOrderNo}:${h.channelRefundId ?? lineRef(h)}`,
+          ),
+          amount: h.amount,
+          amounts: { channel: h.amount },
+          reason: `order ${h.merchantOrderNo} is refunded at the channel but not on the platform`,
+          sources: [{ party: 'channel', ref: lineRef(h) }],
+        });
+        continue;
+      }
+      let subject = channelSubject(h);
+      if (channelOnlySubjects.has(subject))
+        subject = `${subject}:${h.channelTxnId ?? h.channelRefundId ?? lineRef(h)}`;
+      channelOnlySubjects.add(subject);
+      add({
+        ...this.base('CHANNEL_ONLY', subject),
+        amount: h.amount,
+        amounts: { channel: h.amount },
+        reason: `the channel has a ${h.kind} the platform does not`,
+        sources: [{ party: 'channel', ref: lineRef(h) }],
+      });
+    }
+
+    // Platform movements of the day left: platform-only.
+    for (const e of entries) {
+      if (e.role !== 'core' || e.channel) continue;
+      add({
+        ...this.base('PLATFORM_ONLY', subjectOf(e.item)),
+        amount: e.item.amount,
+        amounts: { platform: e.item.amount },
+        reason: `the platform has a ${e.item.kind} the channel statement does not`,
+        sources: [{ party: 'platform', ref: e.item.ref }],
+      });
+    }
+
+    // HIS: paid but not written back; charged in the HIS without a platform movement; amounts differing.
+    let hisMatched = 0;
+    if (this.config.checkHis && this.hisSeen) {
+      for (const e of entries) {
+        if (e.role !== 'core') continue;
+        if (e.his) {
+          hisMatched++;
+          if (e.his.amount !== e.item.amount && e.item.kind === 'payment')
+            add({
+              ...this.base('AMOUNT_MISMATCH', `his:${e.his.hisNo ?? subjectOf(e.item)}`),
+              amount: money2(new Decimal(e.his.amount).minus(e.item.amount).abs()),
+              amounts: { platform: e.item.amount, his: e.his.amount },
+              reason: `HIS charged ${e.his.amount} for ${subjectOf(e.item)}, the platform received ${e.item.amount}`,
+              sources: [
+                { party: 'platform', ref: e.item.ref },
+                { party: 'his', ref: lineRef(e.his) },
+              ],
+            });
+          continue;
+        }
+        // Surplus payments are owed back, never charged in the HIS; a writeback that succeeded after the
+        // extract was taken means the HIS has it now (the rule "HIS sync succeeded on retry").
+        if (e.item.kind !== 'payment' || e.item.surplus) continue;
+        if (e.item.hisStatus === 'synced') {
+          hisSyncedSubjects.push(subjectOf(e.item));
+          continue;
+        }
+        add({
+          ...this.base('HIS_MISSING', subjectOf(e.item)),
+          amount: e.item.amount,
+          amounts: { platform: e.item.amount },
+          reason: `order ${e.item.merchantOrderNo} is paid but missing from the HIS extract`,
+          sources: [{ party: 'platform', ref: e.item.ref }],
+        });
+      }
+      for (const h of this.hisLeft) {
+        add({
+          ...this.base('HIS_ONLY', `his:${h.hisNo ?? h.refundNo ?? h.merchantOrderNo ?? lineRef(h)}`),
+          amount: h.amount,
+          amounts: { his: h.amount },
+          reason: `the HIS booked a ${h.kind === 'payment' ? 'charge' : 'refund'} no platform movement backs`,
+          sources: [{ party: 'his', ref: lineRef(h) }],
+        });
+      }
+    }
+
+    for (const f of this.feeFindings.values()) add(f);
+
+    // Settlement: the day's transfers against the channel's net (payments − refunds − fees).
+    // Transfers on a statement (bank, channel funds bill) take precedence over the platform's own record of them.
+    const stated = this.settlements.filter((x) => x.party !== 'platform');
+    const settlements = stated.length > 0 ? stated : this.settlements;
+    if (settlements.length > 0) {
+      const expected = this.channelCore.payments.minus(this.channelCore.refunds).minus(this.channelFees);
+      const received = settlements.reduce((s, x) => s.plus(x.amount), new Decimal(0));
+      if (received.lessThan(expected.toDecimalPlaces(2, Decimal.ROUND_HALF_UP)))
+        add({
+          ...this.base('SETTLEMENT_SHORTFALL', `settlement:${this.scope.businessDate}`),
+          amount: money2(expected.toDecimalPlaces(2, Decimal.ROUND_HALF_UP).minus(received)),
+          amounts: {
+            expected: money2(expected.toDecimalPlaces(2, Decimal.ROUND_HALF_UP)),
+            bank: money2(received),
+          },
+          reason: `settled ${money2(received)} for a day netting ${money2(expected.toDecimalPlaces(2, Decimal.ROUND_HALF_UP))}`,
+          sources: [...settlements]
+            .sort((a, b) => (a.ref < b.ref ? -1 : 1))
+            .map((s) => ({
+              party: s.party === 'bank' ? ('bank' as const) : ('channel' as const),
+              ref: s.ref,
+            })),
+        });
+    }
+
+    const sorted = [...findings.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, f]) => f);
+    const byType = emptyByType();
+    for (const f of sorted) {
+      const t = byType[f.type];
+      t.count++;
+      t.amount = money2(new Decimal(t.amount).plus(f.amount));
+    }
+    const core = entries.filter((e) => e.role === 'core');
+    return {
+      matched: { count: matched.count, amount: money2(matched.amount) },
+      timing: { count: timing.count, amount: money2(timing.amount) },
+      byType,
+      findings: sorted,
+      timingSubjects: timingSubjects.sort(),
+      hisSyncedSubjects: hisSyncedSubjects.sort(),
+      parties: {
+        platform: {
+          count: core.length,
+          amount: money2(core.reduce((s, e) => s.plus(e.item.amount), new Decimal(0))),
+        },
+        channel: {
+          count: this.channelCore.count,
+          amount: money2(this.channelCore.payments.plus(this.channelCore.refunds)),
+        },
+        his: { count: this.hisCore.count, amount: money2(this.hisCore.amount) },
+        hisMatched: { count: hisMatched, amount: '0.00' },
+        settlement: {
+          count: this.settlements.length,
+          amount: money2(this.settlements.reduce((s, x) => s.plus(x.amount), new Decimal(0))),
+        },
+      },
+    };
+  }
+}
+
+function hold(line: StatementLine, statement: string): Held {
+  return {
+    kind: line.kind === 'refund' ? 'refund' : 'payment',
+    amount: line.amount,
+    occurredAt: Date.parse(line.occurredAt),
+    channelTxnId: line.channelTxnId || undefined,
+    merchantOrderNo: line.merchantOrderNo || undefined,
+    refundNo: line.refundNo || undefined,
+    channelRefundId: line.channelRefundId || undefined,
+    hisNo: line.hisNo || undefined,
+    statement,
+    lineNo: line.lineNo,
+  };
+}
+
+function platformKeys(m: PlatformItem): string[] {
+  if (m.kind === 'payment') {
+    const keys = [`o:${m.merchantOrderNo}`];
+    if (m.channelTxnId) keys.push(`t:${m.channelTxnId}`);
+    return keys;
+  }
+  const keys: string[] = [];
+  if (m.refundNo) keys.push(`r:${m.refundNo}`);
+  if (m.channelRefundId) keys.push(`cr:${m.channelRefundId}`);
+  return keys;
+}
+
+/** Subject of a platform movement (types.ts): refund no; order no; `<order no>:<txn id>` for a surplus payment. */
+export function subjectOf(
+  m: Pick<PlatformItem, 'kind' | 'merchantOrderNo' | 'refundNo' | 'channelTxnId' | 'surplus'>,
+): string {
+  if (m.kind === 'refund') return m.refundNo ?? m.merchantOrderNo;
+  if (m.surplus) return `${m.merchantOrderNo}:${m.channelTxnId ?? ''}`;
+  return m.merchantOrderNo;
+}
+
+function channelSubject(h: Held): string {
+  if (h.kind === 'refund')
+    return h.refundNo ?? (h.channelRefundId ? `txn:${h.channelRefundId}` : `line:${lineRef(h)}`);
+  return h.merchantOrderNo ?? (h.channelTxnId ? `txn:${h.channelTxnId}` : `line:${lineRef(h)}`);
+}

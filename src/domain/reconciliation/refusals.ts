@@ -1,0 +1,97 @@
+// Reconciliation refusals: the same shape as domain Rejections (stable code, zh/en message, status category),
+// kept in their own table like the channel refusals, so the order/deposit rejection table (and the test that
+// gives every one of its codes a scenario) stays as it is.
+import type { RejectionDetails, RejectionStatus } from '../rejection.ts';
+import { HTTP_STATUS } from '../rejection.ts';
+
+export const RECONCILIATION_REFUSALS = {
+  DISCREPANCY_NOT_FOUND: { status: 'not_found', zh: '差错记录不存在', en: 'The discrepancy does not exist' },
+  DISCREPANCY_NOT_OPEN: {
+    status: 'conflict',
+    zh: '差错已处理完毕，不能再操作',
+    en: 'The discrepancy is already resolved',
+  },
+  RESOLUTION_NOT_PROPOSED: {
+    status: 'conflict',
+    zh: '没有待审批的处理方案',
+    en: 'There is no proposed resolution to approve',
+  },
+  APPROVAL_NOT_NEEDED: {
+    status: 'conflict',
+    zh: '该处理方式不涉及资金，无需复核',
+    en: 'This action moves no money and needs no approval',
+  },
+  APPROVAL_BY_MAKER: {
+    status: 'forbidden',
+    zh: '复核人不能是经办人本人',
+    en: 'The resolution must be approved by someone other than its proposer',
+  },
+  RESOLUTION_REASON_REQUIRED: {
+    status: 'invalid',
+    zh: '处理差错须填写原因',
+    en: 'A resolution needs a reason',
+  },
+  ADJUSTMENT_NOT_APPLICABLE: {
+    status: 'invalid',
+    zh: '该类差错不涉及渠道资金，不能做调账分录',
+    en: 'This kind of discrepancy moves no channel money: no adjusting entry applies',
+  },
+  DAY_NOT_RECONCILED: {
+    status: 'conflict',
+    zh: '该日尚未对账',
+    en: 'The day has not been reconciled yet',
+  },
+  DAY_NOT_BALANCED: {
+    status: 'conflict',
+    zh: '仍有未处理的差错，不能日结',
+    en: 'Discrepancies are still open: the day cannot be closed',
+  },
+  DAY_CLOSED: {
+    status: 'conflict',
+    zh: '该日已日结，须先重新打开',
+    en: 'The day is closed; reopen it first',
+  },
+  DAY_NOT_CLOSED: { status: 'conflict', zh: '该日未日结，无需重新打开', en: 'The day is not closed' },
+  REOPEN_REASON_REQUIRED: {
+    status: 'invalid',
+    zh: '重新打开已日结的日期须填写原因',
+    en: 'Reopening a closed day needs a reason',
+  },
+} as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
+
+export type ReconciliationRefusalCode = keyof typeof RECONCILIATION_REFUSALS;
+
+export const RECONCILIATION_REFUSAL_CODES = Object.keys(
+  RECONCILIATION_REFUSALS,
+) as ReconciliationRefusalCode[];
+
+export class ReconciliationRefusal extends Error {
+  readonly status: RejectionStatus;
+  constructor(
+    readonly code: ReconciliationRefusalCode,
+    readonly details: RejectionDetails = {},
+  ) {
+    super(`${code}: ${RECONCILIATION_REFUSALS[code].en}`);
+    this.name = 'ReconciliationRefusal';
+    this.status = RECONCILIATION_REFUSALS[code].status;
+  }
+
+  messageIn(lang: 'zh' | 'en'): string {
+    return RECONCILIATION_REFUSALS[this.code][lang];
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.status];
+  }
+}
+
+export function refuse(
+  code: ReconciliationRefusalCode,
+  details: RejectionDetails = {},
+): ReconciliationRefusal {
+  return new ReconciliationRefusal(code, details);
+}
+
+export function isReconciliationRefusal(e: unknown): e is ReconciliationRefusal {
+  return e instanceof ReconciliationRefusal;
+}

@@ -1,0 +1,304 @@
+// recon_days and discrepancies: what finance staff look at. One projection with two tables, because a
+// discrepancy's resolution changes its day's open/resolved counts and only the discrepancy row knows the day.
+import { sql } from 'kysely';
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import type { DaySummary } from '../../domain/reconciliation/events.ts';
+import {
+  type AnyTrx,
+  type Cell,
+  createTable,
+  keyString,
+  loadRows,
+  type Projection,
+  qualified,
+  type Row,
+  type TableSpec,
+  writeRows,
+} from '../projection.ts';
+
+const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+const text = (comment: string) => ({ type: 'text', comment });
+
+export const reconDaysTable: TableSpec = {
+  table: 'recon_days',
+  comment:
+    'Per hospital, channel and business date: what the last reconciliation run matched and found, and the day state.',
+  key: ['hospital_id', 'channel', 'business_date'],
+  indexes: ['hospital_id, business_date'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    channel: { type: 'text NOT NULL', comment: 'Channel reconciled.' },
+    business_date: { type: 'text NOT NULL', comment: 'Business date yyyy-MM-dd.' },
+    state: {
+      type: 'text NOT NULL',
+      comment:
+        'balanced (reconciled, nothing open) | open (discrepancies open) | closed (DayClosed recorded).',
+    },
+    runs: { type: 'integer NOT NULL', comment: 'Reconciliation runs recorded.' },
+    last_run_id: text('Run id of the last run.'),
+    matched_count: { type: 'integer NOT NULL', comment: 'Movements matched on the day.' },
+    matched_amount: money('Amount matched on the day.'),
+    timing_count: { type: 'integer NOT NULL', comment: 'Movements matched across the date cut-off.' },
+    timing_amount: money('Amount matched across the date cut-off.'),
+    by_type: {
+      type: 'jsonb NOT NULL',
+      comment: 'Per discrepancy type: {count, amount} found by the last run.',
+    },
+    parties: { type: 'jsonb NOT NULL', comment: 'Per party: lines/movements considered and their amount.' },
+    discrepancies_open: { type: 'integer NOT NULL', comment: 'Discrepancies of the day not resolved yet.' },
+    discrepancies_resolved: {
+      type: 'integer NOT NULL',
+      comment: 'Discrepancies of the day resolved (by people or rules).',
+    },
+    closed_by: text('Who closed the day.'),
+    reopened: { type: 'integer NOT NULL', comment: 'Times the day was re-opened.' },
+    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+  },
+};
+
+export const discrepanciesTable: TableSpec = {
+  table: 'discrepancies',
+  comment: 'One row per discrepancy (差错) with its lifecycle: status, assignee, action, maker and checker.',
+  key: ['hospital_id', 'discrepancy_id'],
+  indexes: ['hospital_id, channel, business_date', 'hospital_id, status'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    discrepancy_id: { type: 'text NOT NULL', comment: 'Id derived from the finding key.' },
+    type: { type: 'text NOT NULL', comment: 'DISCREPANCY_TYPES.' },
+    channel: { type: 'text NOT NULL', comment: 'Channel.' },
+    business_date: { type: 'text NOT NULL', comment: 'Business date yyyy-MM-dd.' },
+    subject: {
+      type: 'text NOT NULL',
+      comment: 'What differs (order no, refund no, fee:…, settlement:…, his:…, dup:…).',
+    },
+    amount: money('Money at stake.'),
+    reason: { type: 'text NOT NULL', comment: 'What reconciliation saw.' },
+    status: {
+      type: 'text NOT NULL',
+      comment: 'open | assigned | proposed (awaiting approval) | resolved | auto-resolved.',
+    },
+    assignee: text('Finance user it is assigned to.'),
+    action: text('refund-patient | repush-his | adjusting-entry | accept | write-off, or the auto rule.'),
+    resolution_reason: text('Why it was resolved so.'),
+    proposed_by: text('Maker.'),
+    approved_by: text('Checker (money-moving actions).'),
+    raised_at: { type: 'timestamptz NOT NULL', comment: 'Business time raised.' },
+    resolved_at: { type: 'timestamptz', comment: 'Business time resolved.' },
+  },
+};
+
+const FINAL = new Set(['resolved', 'auto-resolved']);
+
+export const reconciliationProjection: Projection = {
+  name: 'reconciliation',
+  description:
+    'Reconciliation days (matched, per category, open/resolved, state) and discrepancies with their lifecycle.',
+  handles: new Set([
+    'ReconciliationRun',
+    'DayClosed',
+    'DayReopened',
+    'DiscrepancyRaised',
+    'DiscrepancyAutoResolved',
+    'DiscrepancyAssigned',
+    'DiscrepancyResolutionProposed',
+    'DiscrepancyResolutionApproved',
+    'DiscrepancyResolved',
+  ]),
+  async createTables(db, schema) {
+    await createTable(db, schema, reconDaysTable);
+    await createTable(db, schema, discrepanciesTable);
+  },
+  async apply(trx, schema, events) {
+    const discIds = new Map<string, string[]>();
+    const dayKeys = new Map<string, string[]>();
+    for (const e of events) {
+      const d = e.data as Record<string, unknown>;
+      if (e.type.startsWith('Discrepancy')) {
+        const k = [e.hospitalId, String(d.discrepancyId)];
+        discIds.set(keyString(k), k);
+      } else {
+        const k = [e.hospitalId, String(d.channel), String(d.businessDate)];
+        dayKeys.set(keyString(k), k);
+      }
+    }
+    const discs = await loadRows(trx, schema, discrepanciesTable, [...discIds.values()]);
+    const touchedDiscs = new Set<string>();
+    for (const e of events) {
+      if (!e.type.startsWith('Discrepancy')) continue;
+      const d = e.data as Record<string, string>;
+      const k = keyString([e.hospitalId, d.discrepancyId!]);
+      const cur = discs.get(k);
+      const next = discrepancyRow(e, cur);
+      if (!next) continue;
+      discs.set(k, next);
+      touchedDiscs.add(k);
+      const dk = [e.hospitalId, String(next.channel), String(next.business_date)];
+      dayKeys.set(keyString(dk), dk);
+    }
+    await writeRows(
+      trx,
+      schema,
+      discrepanciesTable,
+      [...touchedDiscs].map((k) => discs.get(k)!),
+      'upsert',
+    );
+
+    const days = await loadRows(trx, schema, reconDaysTable, [...dayKeys.values()]);
+    for (const e of events) {
+      if (e.type.startsWith('Discrepancy')) continue;
+      const d = e.data as Record<string, unknown>;
+      const key = [e.hospitalId, String(d.channel), String(d.businessDate)];
+      const k = keyString(key);
+      days.set(k, dayRow(e, days.get(k) ?? emptyDay(e, key)));
+    }
+    // Every day touched gets its counts recomputed from the discrepancies table (already written above).
+    for (const [k, key] of dayKeys) {
+      const row = days.get(k) ?? emptyDay(events[0]!, key);
+      const counts = await countDiscrepancies(trx, schema, key);
+      row.discrepancies_open = counts.open;
+      row.discrepancies_resolved = counts.resolved;
+      if (row.state !== 'closed') row.state = counts.open > 0 ? 'open' : 'balanced';
+      days.set(k, row);
+    }
+    await writeRows(
+      trx,
+      schema,
+      reconDaysTable,
+      [...dayKeys.keys()].map((k) => days.get(k)!),
+      'upsert',
+    );
+  },
+};
+
+async function countDiscrepancies(trx: AnyTrx, schema: string, key: string[]) {
+  const { rows } = await sql<{ open: string; resolved: string }>`
+    SELECT count(*) FILTER (WHERE status NOT IN ('resolved', 'auto-resolved'))::text AS open,
+           count(*) FILTER (WHERE status IN ('resolved', 'auto-resolved'))::text AS resolved
+    FROM ${qualified(schema, 'discrepancies')}
+    WHERE hospital_id = ${key[0]} AND channel = ${key[1]} AND business_date = ${key[2]}`.execute(trx);
+  return { open: Number(rows[0]?.open ?? 0), resolved: Number(rows[0]?.resolved ?? 0) };
+}
+
+function emptyDay(e: RecordedEvent, key: string[]): Row {
+  return {
+    hospital_id: key[0]!,
+    channel: key[1]!,
+    business_date: key[2]!,
+    state: 'open',
+    runs: 0,
+    last_run_id: null,
+    matched_count: 0,
+    matched_amount: '0.00',
+    timing_count: 0,
+    timing_amount: '0.00',
+    by_type: {} as unknown as Cell,
+    parties: {} as unknown as Cell,
+    discrepancies_open: 0,
+    discrepancies_resolved: 0,
+    closed_by: null,
+    reopened: 0,
+    updated_at: e.occurredAt.toISOString(),
+  };
+}
+
+function dayRow(e: RecordedEvent, row: Row): Row {
+  const d = e.data as Record<string, unknown>;
+  const at = e.occurredAt.toISOString();
+  switch (e.type) {
+    case 'ReconciliationRun': {
+      const s = d.summary as DaySummary;
+      return {
+        ...row,
+        runs: Number(row.runs) + 1,
+        last_run_id: String(d.runId),
+        matched_count: s.matched.count,
+        matched_amount: s.matched.amount,
+        timing_count: s.timing.count,
+        timing_amount: s.timing.amount,
+        by_type: s.byType as unknown as Cell,
+        parties: s.parties as unknown as Cell,
+        updated_at: at,
+      };
+    }
+    case 'DayClosed':
+      return { ...row, state: 'closed', closed_by: String(d.by), updated_at: at };
+    case 'DayReopened':
+      return { ...row, state: 'open', reopened: Number(row.reopened) + 1, updated_at: at };
+    default:
+      return row;
+  }
+}
+
+function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined {
+  // The union of the discrepancy events' fields; each event type reads only its own.
+  const d = e.data as unknown as {
+    discrepancyId: string;
+    type: string;
+    channel: string;
+    businessDate: string;
+    subject: string;
+    amount: string;
+    rule: string;
+    reason: string;
+    assignee: string;
+    action: string;
+    by: string;
+    approvedBy: string | null;
+  };
+  const at = e.occurredAt.toISOString();
+  if (e.type === 'DiscrepancyRaised') {
+    if (row) return row;
+    const f = e.data.finding as { reason?: string };
+    return {
+      hospital_id: e.hospitalId,
+      discrepancy_id: String(d.discrepancyId),
+      type: String(d.type),
+      channel: String(d.channel),
+      business_date: String(d.businessDate),
+      subject: String(d.subject),
+      amount: String(d.amount),
+      reason: String(f.reason ?? ''),
+      status: 'open',
+      assignee: null,
+      action: null,
+      resolution_reason: null,
+      proposed_by: null,
+      approved_by: null,
+      raised_at: at,
+      resolved_at: null,
+    };
+  }
+  if (!row || FINAL.has(String(row.status))) return row;
+  switch (e.type) {
+    case 'DiscrepancyAutoResolved':
+      return {
+        ...row,
+        status: 'auto-resolved',
+        action: `auto:${d.rule}`,
+        resolution_reason: d.reason,
+        resolved_at: at,
+      };
+    case 'DiscrepancyAssigned':
+      return {
+        ...row,
+        status: row.status === 'open' ? 'assigned' : (row.status ?? null),
+        assignee: d.assignee,
+      };
+    case 'DiscrepancyResolutionProposed':
+      return { ...row, status: 'proposed', action: d.action, resolution_reason: d.reason, proposed_by: d.by };
+    case 'DiscrepancyResolutionApproved':
+      return { ...row, approved_by: d.by };
+    case 'DiscrepancyResolved':
+      return {
+        ...row,
+        status: 'resolved',
+        action: d.action,
+        resolution_reason: d.reason,
+        proposed_by: d.by,
+        approved_by: d.approvedBy,
+        resolved_at: at,
+      };
+    default:
+      return row;
+  }
+}
