@@ -1,0 +1,236 @@
+// Writes a simulated day's statement files exactly as each party issues them, with the real writers:
+// the WeChat Pay trade bill (ALL), the Alipay business-detail .csv.zip (GBK), the UnionPay MIS-POS back-office
+// CSV (GBK) and the HIS daily charge extract (CSV) — plus the next day's channel bills holding the payments
+// made just before midnight that the channels booked after their cut-off, the answer key, and a manifest.
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import iconv from 'iconv-lite';
+import type { AnswerKeyEntry } from '../../domain/reconciliation/types.ts';
+import {
+  type ChannelRecord,
+  FEE_RATES,
+  type HisRecord,
+  MERCHANT_IDS,
+  type SimulatedDay,
+  STATEMENT_CHANNELS,
+  type StatementChannel,
+} from '../../domain/simulation/types.ts';
+import { HIS_CSV, UNIONPAY_POS_CSV } from '../statements/mappings.ts';
+import { alipayFileNames, writeAlipayBillZip } from '../statements/writers/alipay.ts';
+import type { BillEntry } from '../statements/writers/entry.ts';
+import { mappingCsvLines } from '../statements/writers/mapping.ts';
+import { wechatBillLines } from '../statements/writers/wechat.ts';
+
+export const ANSWER_KEY_FILE = 'answer-key.json';
+export const MANIFEST_FILE = 'scenario.json';
+/** The WeChat appid the simulated hospital's official account pays with. */
+export const SIM_WECHAT_APPID = 'wx8f2c0e5b7a1d3c9e';
+
+export interface ScenarioFile {
+  /** File name inside the scenario directory. */
+  file: string;
+  party: 'channel' | 'bank' | 'his';
+  /** Platform channel the statement reports; null for the HIS extract (all channels). */
+  channel: StatementChannel | null;
+  /** Parser format to pass (`auto` detection also works). */
+  format: 'wechat' | 'alipay' | 'bank:unionpay-pos' | 'his';
+  businessDate: string;
+  merchantId: string | null;
+  lines: number;
+  /** `day` = the simulated date's statement; `next-day` = the following day's bill (cross-midnight lines). */
+  role: 'day' | 'next-day';
+}
+
+export interface AnswerKeyFile {
+  hospitalId: string;
+  businessDate: string;
+  seed: string;
+  orders: number;
+  entries: AnswerKeyEntry[];
+}
+
+export interface ScenarioManifest {
+  hospitalId: string;
+  businessDate: string;
+  timeZone: string;
+  seed: string;
+  orders: number;
+  anomalies: number;
+  runTag: string;
+  /** Contract fee rates, as the matcher's feeRates take them. */
+  feeRates: Record<StatementChannel, string>;
+  files: ScenarioFile[];
+  answerKey: string;
+  bankCredits: SimulatedDay['bankCredits'];
+  stats: SimulatedDay['stats'];
+}
+
+function channelEntry(r: ChannelRecord): BillEntry {
+  const e: BillEntry = {
+    kind: r.kind,
+    amount: r.amount,
+    occurredAt: r.occurredAt,
+    businessDate: r.businessDate,
+    merchantId: r.merchantId,
+    channelTxnId: r.channelTxnId,
+    merchantOrderNo: r.merchantOrderNo,
+    fee: r.fee,
+    feeRate: r.feeRate,
+    productName: r.productName,
+  };
+  for (const k of [
+    'channelRefundId',
+    'refundNo',
+    'tradeType',
+    'attach',
+    'terminalId',
+    'batchNo',
+    'voucherNo',
+    'referenceNo',
+    'status',
+  ] as const) {
+    const v = r[k];
+    if (v !== undefined) e[k] = v;
+  }
+  return e;
+}
+
+function hisEntry(r: HisRecord): BillEntry {
+  const e: BillEntry = {
+    kind: r.kind,
+    amount: r.amount,
+    occurredAt: r.occurredAt,
+    businessDate: r.businessDate,
+    hisNo: r.hisNo,
+    merchantOrderNo: r.merchantOrderNo,
+    payChannel: r.payChannel,
+    tradeType: r.tradeType,
+    patientId: r.patientId,
+    operatorId: r.operatorId,
+  };
+  if (r.refundNo) e.refundNo = r.refundNo;
+  if (r.channelTxnId) e.channelTxnId = r.channelTxnId;
+  return e;
+}
+
+async function writeLines(path: string, lines: Iterable<string>, encoding: 'utf8' | 'gbk'): Promise<void> {
+  const out = createWriteStream(path);
+  const done = new Promise<void>((resolve, reject) => {
+    out.on('finish', resolve);
+    out.on('error', reject);
+  });
+  for (const l of lines) {
+    const chunk = encoding === 'gbk' ? iconv.encode(l, 'gbk') : Buffer.from(l, 'utf8');
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  out.end();
+  await done;
+}
+
+const compact = (date: string) => date.replaceAll('-', '');
+
+/** Writes one channel's statement for one business date; returns what it wrote. */
+async function writeChannelStatement(
+  dir: string,
+  channel: StatementChannel,
+  date: string,
+  records: ChannelRecord[],
+  role: ScenarioFile['role'],
+): Promise<ScenarioFile> {
+  const entries = records.map(channelEntry);
+  const merchantId = MERCHANT_IDS[channel];
+  let file: string;
+  let format: ScenarioFile['format'];
+  switch (channel) {
+    case 'wechat':
+      file = `wechat_${merchantId}_${compact(date)}_ALL.csv`;
+      format = 'wechat';
+      await writeLines(
+        join(dir, file),
+        wechatBillLines(entries, { billType: 'ALL', merchantId, appId: SIM_WECHAT_APPID, eol: '\r\n' }),
+        'utf8',
+      );
+      break;
+    case 'alipay':
+      file = alipayFileNames({ account: merchantId, date }).zip;
+      format = 'alipay';
+      await writeFile(join(dir, file), writeAlipayBillZip(entries, { account: merchantId, date }));
+      break;
+    case 'unionpay':
+      file = `unionpay_${merchantId}_${compact(date)}.csv`;
+      format = 'bank:unionpay-pos';
+      await writeLines(join(dir, file), mappingCsvLines(UNIONPAY_POS_CSV, entries), 'gbk');
+      break;
+  }
+  return {
+    file,
+    party: channel === 'unionpay' ? 'bank' : 'channel',
+    channel,
+    format,
+    businessDate: date,
+    merchantId,
+    lines: entries.length,
+    role,
+  };
+}
+
+/** Writes every statement of the day, the next day's cross-midnight bills, the answer key and the manifest. */
+export async function writeDayFiles(day: SimulatedDay, dir: string): Promise<ScenarioManifest> {
+  await mkdir(dir, { recursive: true });
+  const date = day.config.date;
+  const files: ScenarioFile[] = [];
+  for (const channel of STATEMENT_CHANNELS) {
+    const byDate = new Map<string, ChannelRecord[]>();
+    for (const r of day.channelRecords) {
+      if (r.channel !== channel || r.businessDate < date) continue; // earlier days' bills are not this day's files
+      const list = byDate.get(r.businessDate) ?? [];
+      list.push(r);
+      byDate.set(r.businessDate, list);
+    }
+    if (!byDate.has(date)) byDate.set(date, []);
+    for (const [d, records] of [...byDate].sort(([a], [b]) => (a < b ? -1 : 1)))
+      files.push(await writeChannelStatement(dir, channel, d, records, d === date ? 'day' : 'next-day'));
+  }
+  const his = day.hisRecords.filter((r) => r.businessDate === date).map(hisEntry);
+  const hisFile = `his_charges_${compact(date)}.csv`;
+  await writeLines(join(dir, hisFile), mappingCsvLines(HIS_CSV, his), 'utf8');
+  files.push({
+    file: hisFile,
+    party: 'his',
+    channel: null,
+    format: 'his',
+    businessDate: date,
+    merchantId: null,
+    lines: his.length,
+    role: 'day',
+  });
+
+  const key: AnswerKeyFile = {
+    hospitalId: day.config.hospitalId,
+    businessDate: date,
+    seed: day.config.seed,
+    orders: day.config.orders,
+    entries: day.answerKey,
+  };
+  await writeFile(join(dir, ANSWER_KEY_FILE), `${JSON.stringify(key, null, 2)}\n`);
+  const manifest: ScenarioManifest = {
+    hospitalId: day.config.hospitalId,
+    businessDate: date,
+    timeZone: day.config.timeZone,
+    seed: day.config.seed,
+    orders: day.config.orders,
+    anomalies: day.config.anomalies,
+    runTag: day.runTag,
+    feeRates: Object.fromEntries(STATEMENT_CHANNELS.map((c) => [c, FEE_RATES[c].rate])) as Record<
+      StatementChannel,
+      string
+    >,
+    files,
+    answerKey: ANSWER_KEY_FILE,
+    bankCredits: day.bankCredits,
+    stats: day.stats,
+  };
+  await writeFile(join(dir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

@@ -1,0 +1,328 @@
+// The commands a simulated hospital day issues, built the way the bus would build them (typed ids, Money).
+// The simulator's own builders: src/ never imports test/.
+import type { Actor } from '../decider.ts';
+import type { DepositCommand, RefundDepositRemainder, TopUpDeposit } from '../deposit/types.ts';
+import {
+  AdmissionId,
+  AttemptId,
+  Channel,
+  ChannelTxnId,
+  HospitalId,
+  MaskedRef,
+  OrderId,
+  PatientId,
+  RefId,
+  RefundId,
+} from '../ids.ts';
+import type { Money } from '../money.ts';
+import type { ChargeItemInput, IdentityMethod, OrderBusinessInput, OrderCommand } from '../order/types.ts';
+import type { SettlementCommand } from '../settlement/types.ts';
+
+/** A command for one of the three ledger aggregates, tagged with the decider that takes it. */
+export type SimCommand =
+  | { decider: 'order'; command: OrderCommand }
+  | { decider: 'deposit'; command: DepositCommand }
+  | { decider: 'settlement'; command: SettlementCommand };
+
+export const SIM_ACTORS = {
+  kiosk: { kind: 'bus-client', id: 'kiosk-mz-03' },
+  app: { kind: 'bus-client', id: 'app-wechat-oa' },
+  window: { kind: 'staff', id: 'window-clerk-12' },
+  admission: { kind: 'staff', id: 'admission-desk-2' },
+  his: { kind: 'his', id: 'his-main' },
+  scheduler: { kind: 'system', id: 'scheduler' },
+  treasury: { kind: 'system', id: 'bank-feed' },
+} as const satisfies Record<string, Actor>;
+
+export function channelActor(channel: string): Actor {
+  return { kind: 'channel', id: channel };
+}
+
+interface Base {
+  hospitalId: string;
+  at: Date;
+  actor: Actor;
+}
+
+function base(b: Base): { hospitalId: HospitalId; at: Date; actor: Actor } {
+  return { hospitalId: HospitalId(b.hospitalId), at: b.at, actor: b.actor };
+}
+
+export const simCommands = {
+  createOrder(
+    b: Base & { orderId: string; patientId: string; amount: Money; business: OrderBusinessInput },
+  ): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'CreateOrder',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        patientId: PatientId(b.patientId),
+        amount: b.amount,
+        business: b.business,
+      },
+    };
+  },
+  registration(o: {
+    mode: 'booked' | 'same-day';
+    department: string;
+    doctor: string;
+    slot: string;
+    visitDate: string;
+  }): OrderBusinessInput {
+    return {
+      kind: 'registration',
+      mode: o.mode,
+      departmentId: RefId(o.department),
+      doctorId: RefId(o.doctor),
+      slotId: RefId(o.slot),
+      visitDate: o.visitDate,
+    };
+  },
+  outpatient(visitId: string, items: { id: string; name: string; amount: Money }[]): OrderBusinessInput {
+    const chargeItems: ChargeItemInput[] = items.map((i) => ({
+      hisItemId: RefId(i.id),
+      name: i.name,
+      amount: i.amount,
+    }));
+    return { kind: 'outpatient', visitId: RefId(visitId), chargeItems };
+  },
+  deposit(admissionId: string): OrderBusinessInput {
+    return { kind: 'deposit', admissionId: AdmissionId(admissionId) };
+  },
+  requestPayment(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RequestPayment',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        attemptId: AttemptId(b.attemptId),
+        channel: Channel(b.channel),
+      },
+    };
+  },
+  recordPayment(
+    b: Base & {
+      orderId: string;
+      attemptId: string | null;
+      channel: string;
+      channelTxnId: string;
+      amount: Money;
+      payerRef: string;
+    },
+  ): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RecordPayment',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        channel: Channel(b.channel),
+        channelTxnId: ChannelTxnId(b.channelTxnId),
+        amount: b.amount,
+        payerRef: MaskedRef(b.payerRef),
+        attemptId: b.attemptId === null ? null : AttemptId(b.attemptId),
+      },
+    };
+  },
+  markPaymentUnknown(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'MarkPaymentUnknown',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        attemptId: AttemptId(b.attemptId),
+        channel: Channel(b.channel),
+      },
+    };
+  },
+  confirmPayment(
+    b: Base & { orderId: string; attemptId: string; channelTxnId: string; amount: Money; payerRef: string },
+  ): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'ConfirmPayment',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        attemptId: AttemptId(b.attemptId),
+        channelTxnId: ChannelTxnId(b.channelTxnId),
+        amount: b.amount,
+        payerRef: MaskedRef(b.payerRef),
+      },
+    };
+  },
+  recordPaymentFailure(
+    b: Base & { orderId: string; attemptId: string; channel: string; reason: string },
+  ): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RecordPaymentFailure',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        attemptId: AttemptId(b.attemptId),
+        channel: Channel(b.channel),
+        reason: b.reason,
+      },
+    };
+  },
+  cancelOrder(b: Base & { orderId: string; reason: string; refundId: string | null }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'CancelOrder',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        reason: b.reason,
+        refundId: b.refundId === null ? null : RefundId(b.refundId),
+      },
+    };
+  },
+  requestRefund(b: Base & { orderId: string; refundId: string; amount: Money; reason: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RequestRefund',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        refundId: RefundId(b.refundId),
+        amount: b.amount,
+        channelTxnId: null,
+        reason: b.reason,
+      },
+    };
+  },
+  verifyRefundIdentity(
+    b: Base & { orderId: string; refundId: string; method: IdentityMethod; verifiedBy: string },
+  ): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'VerifyRefundIdentity',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        refundId: RefundId(b.refundId),
+        method: b.method,
+        verifiedBy: b.verifiedBy,
+      },
+    };
+  },
+  recordRefundSuccess(b: Base & { orderId: string; refundId: string; channelRefundId: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RecordRefundSuccess',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        refundId: RefundId(b.refundId),
+        channelRefundId: RefId(b.channelRefundId),
+      },
+    };
+  },
+  hisWritebackSuccess(b: Base & { orderId: string; hisReceiptId: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RecordHisWritebackSuccess',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        hisReceiptId: RefId(b.hisReceiptId),
+      },
+    };
+  },
+  hisWritebackFailure(b: Base & { orderId: string; attempt: number; error: string }): SimCommand {
+    return {
+      decider: 'order',
+      command: {
+        type: 'RecordHisWritebackFailure',
+        ...base(b),
+        orderId: OrderId(b.orderId),
+        attempt: b.attempt,
+        error: b.error,
+      },
+    };
+  },
+  topUpDeposit(
+    b: Base & {
+      admissionId: string;
+      patientId: string;
+      orderId: string;
+      channel: string;
+      channelTxnId: string;
+      payerRef: string;
+      amount: Money;
+    },
+  ): SimCommand {
+    const command: TopUpDeposit = {
+      type: 'TopUpDeposit',
+      ...base(b),
+      admissionId: AdmissionId(b.admissionId),
+      patientId: PatientId(b.patientId),
+      orderId: OrderId(b.orderId),
+      channel: Channel(b.channel),
+      channelTxnId: ChannelTxnId(b.channelTxnId),
+      payerRef: MaskedRef(b.payerRef),
+      amount: b.amount,
+    };
+    return { decider: 'deposit', command };
+  },
+  applyDeposit(b: Base & { admissionId: string; settlementId: string; amount: Money }): SimCommand {
+    return {
+      decider: 'deposit',
+      command: {
+        type: 'ApplyDepositAtDischarge',
+        ...base(b),
+        admissionId: AdmissionId(b.admissionId),
+        settlementId: RefId(b.settlementId),
+        amount: b.amount,
+      },
+    };
+  },
+  refundDepositRemainder(
+    b: Base & {
+      admissionId: string;
+      refundId: string;
+      topUpOrderId: string;
+      amount: Money;
+      method: IdentityMethod;
+      verifiedBy: string;
+    },
+  ): SimCommand {
+    const command: RefundDepositRemainder = {
+      type: 'RefundDepositRemainder',
+      ...base(b),
+      admissionId: AdmissionId(b.admissionId),
+      refundId: RefundId(b.refundId),
+      topUpOrderId: OrderId(b.topUpOrderId),
+      amount: b.amount,
+      identity: { method: b.method, verifiedBy: b.verifiedBy },
+    };
+    return { decider: 'deposit', command };
+  },
+  recordChannelSettlement(
+    b: Base & {
+      channel: string;
+      businessDate: string;
+      settlementId: string;
+      bankAccount: string;
+      amount: Money;
+    },
+  ): SimCommand {
+    return {
+      decider: 'settlement',
+      command: {
+        type: 'RecordChannelSettlement',
+        ...base(b),
+        channel: Channel(b.channel),
+        businessDate: b.businessDate,
+        settlementId: RefId(b.settlementId),
+        bankAccount: RefId(b.bankAccount),
+        amount: b.amount,
+      },
+    };
+  },
+};
