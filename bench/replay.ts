@@ -61,7 +61,9 @@ if (values.child) {
   const seconds = (performance.now() - started) / 1000;
   clearInterval(timer);
   sample();
-  process.stdout.write(JSON.stringify({ events: r.events, seconds, peakRss, peakHeap }));
+  process.stdout.write(
+    JSON.stringify({ events: Number(r.position), applied: r.events, seconds, peakRss, peakHeap }),
+  );
   await store.close();
   await database.close();
   process.exit(0);
@@ -99,6 +101,7 @@ await database.close();
 
 interface Figures {
   events: number;
+  applied: number;
   seconds: number;
   peakRss: number;
   peakHeap: number;
@@ -132,8 +135,8 @@ console.log(
 console.log(
   `rebuild from position 0 of ${EVENTS.toLocaleString()} generated events (target: balances ≥ 50,000 events/s)\n`,
 );
-console.log(row(['projection', 'events', 'seconds', 'events/s', 'peak RSS', 'peak heap']));
-console.log(row(['-'.repeat(14), ...Array(5).fill('-'.repeat(12))]));
+console.log(row(['projection', 'events', 'applied', 'seconds', 'events/s', 'peak RSS', 'peak heap']));
+console.log(row(['-'.repeat(14), ...Array(6).fill('-'.repeat(12))]));
 for (const [name, f] of results)
   console.log(
     row([

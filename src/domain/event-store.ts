@@ -126,6 +126,22 @@ export interface Subscription {
   stop(): Promise<void>;
 }
 
+export interface ReadAllOptions {
+  /** Exclusive. */
+  after?: bigint;
+  maxCount?: number;
+  /** Only events of these types (projections skip what they do not handle); positions of others are still passed. */
+  types?: readonly string[];
+}
+
+export interface ReadAllPage {
+  events: RecordedEvent[];
+  /** Every event after `after` and up to here (of the asked types) is in `events`: resume reading after it. */
+  scannedTo: bigint;
+  /** True when the read stopped at a position an append still in flight may fill. */
+  blocked: boolean;
+}
+
 export interface IdempotentRecord {
   key: string;
   requestHash: string;
@@ -143,7 +159,9 @@ export interface EventStore {
     options?: { fromVersion?: number; maxCount?: number },
   ): Promise<ReadStreamResult>;
   /** Events strictly after `after`, in position order, only those no in-flight transaction can precede. */
-  readAll(options?: { after?: bigint; maxCount?: number }): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** readAll, also saying how far it looked (`scannedTo`: every event up to there of the asked types was returned). */
+  readAllPage(options?: ReadAllOptions): Promise<ReadAllPage>;
   /** Position of the last event a subscriber may safely see. */
   headPosition(): Promise<bigint>;
   subscribe(options: SubscribeOptions): Subscription;

@@ -1,11 +1,13 @@
 import { sql } from 'kysely';
-import type { EventStore, RecordedEvent } from '../domain/event-store.ts';
+import type { EventStore, ReadAllPage } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
 import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
 import { liveSchema } from './runner.ts';
 
 /** Events read per page while building; the next page is read while the current one is applied. */
 export const BUILD_BATCH = 5_000;
+/** How soon a build looks again when it waits on an append in flight. */
+const HOLE_RETRY_MS = 5;
 
 export interface BuildProgress {
   position: bigint;
@@ -35,19 +37,27 @@ export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
   const batch = o.batchSize ?? BUILD_BATCH;
   let position = (await readCheckpoint(o.db, o.schema)) ?? 0n;
   let count = 0;
-  const read = (after: bigint) =>
-    after >= target ? Promise.resolve([] as RecordedEvent[]) : o.store.readAll({ after, maxCount: batch });
+  // Only the types the projection handles are read: most of the history is skipped in the database.
+  const types = [...o.projection.handles];
+  const read = (after: bigint): Promise<ReadAllPage> =>
+    after >= target
+      ? Promise.resolve({ events: [], scannedTo: after, blocked: false })
+      : o.store.readAllPage({ after, maxCount: batch, types });
   let next = read(position);
   for (;;) {
-    let events = await next;
-    const cut = events.findIndex((e) => e.position > target);
-    if (cut >= 0) events = events.slice(0, cut);
-    if (events.length === 0) break;
-    const last = events.at(-1)!.position;
-    next = read(last);
-    if (!(await applyBatch(o.db, o.projection, o.schema, events, position)))
+    const page = await next;
+    const events = page.events.filter((e) => e.position <= target);
+    const upTo = page.scannedTo < target ? page.scannedTo : target;
+    if (upTo <= position) {
+      if (!page.blocked) break;
+      await new Promise((r) => setTimeout(r, HOLE_RETRY_MS));
+      next = read(position);
+      continue;
+    }
+    next = read(upTo);
+    if (!(await applyBatch(o.db, o.projection, o.schema, events, position, upTo)))
       throw new Error(`projection ${o.projection.name}: checkpoint of ${o.schema} moved during the build`);
-    position = last;
+    position = upTo;
     count += events.length;
     o.onProgress?.({ position, target, events: count });
   }

@@ -46,9 +46,10 @@ export async function applyBatch(
   schema: string,
   events: readonly RecordedEvent[],
   expected: bigint,
+  /** Where the checkpoint moves to (default: the last event): a filtered read may have scanned further. */
+  upTo: bigint = events.at(-1)?.position ?? expected,
 ): Promise<boolean> {
-  if (events.length === 0) return true;
-  const last = events.at(-1)!.position;
+  if (upTo <= expected && events.length === 0) return true;
   const relevant = events.filter((e) => projection.handles.has(e.type));
   return db.transaction().execute(async (trx) => {
     const { rows } = await sql<{ position: string }>`
@@ -56,7 +57,7 @@ export async function applyBatch(
     if (!rows[0] || BigInt(rows[0].position) !== expected) return false;
     if (relevant.length > 0) await projection.apply(trx, schema, relevant);
     await sql`UPDATE ${qualified(schema, 'projection_checkpoint')}
-      SET position = ${last.toString()}::bigint, updated_at = now()`.execute(trx);
+      SET position = ${upTo.toString()}::bigint, updated_at = now()`.execute(trx);
     return true;
   });
 }

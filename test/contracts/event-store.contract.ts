@@ -146,6 +146,35 @@ export function eventStoreContract(
       });
     });
 
+    describe('reading by event type', () => {
+      it('readAllPage with types returns only those types, in order, and says how far it scanned', async () => {
+        const before = await store.headPosition();
+        await store.appendToStream(
+          newStream(),
+          [ev('Wanted', { n: 1 }), ev('Other'), ev('Wanted', { n: 2 })],
+          {
+            expectedVersion: 'any',
+          },
+        );
+        await store.appendToStream(newStream(), [ev('Other'), ev('Other')], { expectedVersion: 'any' });
+        const head = await store.headPosition();
+        const page = await store.readAllPage({ after: before, types: ['Wanted'] });
+        expect(page.events.map((e) => e.data.n)).toEqual([1, 2]);
+        expect(page.scannedTo).toBe(head);
+        expect(page.blocked).toBe(false);
+        const small = await store.readAllPage({ after: before, types: ['Wanted'], maxCount: 1 });
+        expect(small.events.map((e) => e.data.n)).toEqual([1]);
+        expect(small.scannedTo).toBe(small.events[0]!.position);
+        const rest = await store.readAllPage({ after: small.scannedTo, types: ['Wanted'], maxCount: 1 });
+        expect(rest.events.map((e) => e.data.n)).toEqual([2]);
+        expect(await store.readAllPage({ after: head, types: ['Wanted'] })).toEqual({
+          events: [],
+          scannedTo: head,
+          blocked: false,
+        });
+      });
+    });
+
     describe('optimistic concurrency', () => {
       it('a stale expected version fails with a typed error and writes nothing', async () => {
         const s = newStream();

@@ -242,7 +242,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
   it('as-of builds stop at a position, and one account balance as of an instant matches them', async () => {
     const all = await store.readAll({ maxCount: 10_000 });
     const cut = all[Math.floor(all.length / 2)]!;
-    for (const p of allProjections()) {
+    for (const p of allProjections().filter((x) => x.name in TABLES)) {
       const built = await buildProjection({
         db: t.database.db,
         store,

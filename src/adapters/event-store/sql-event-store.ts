@@ -13,6 +13,8 @@ import {
   LIMITS,
   type NewEvent,
   parseStreamId,
+  type ReadAllOptions,
+  type ReadAllPage,
   type ReadStreamResult,
   type RecordedEvent,
   type StreamId,
@@ -75,12 +77,6 @@ interface EventRow {
 
 interface AllRow extends EventRow {
   snapshot_xmax: string;
-}
-
-export interface ReadAllPage {
-  events: RecordedEvent[];
-  /** True when an append that may still commit holds a position before the rows not returned. */
-  blocked: boolean;
 }
 
 /**
@@ -252,16 +248,20 @@ export class SqlEventStore implements EventStore {
     return { exists: head.rows.length > 0, version, events };
   }
 
-  async readAll(options: { after?: bigint; maxCount?: number } = {}): Promise<RecordedEvent[]> {
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     return (await this.readAllPage(options)).events;
   }
 
-  /** readAll, also saying whether it stopped at a hole that may still fill. */
-  async readAllPage(options: { after?: bigint; maxCount?: number } = {}): Promise<ReadAllPage> {
+  async readAllPage(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const after = options.after ?? 0n;
     if (typeof after !== 'bigint' || after < 0n)
       throw new EventStoreError('INVALID_EVENT', `after must be a non-negative bigint position`);
     const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
+    if (options.types !== undefined) {
+      if (!Array.isArray(options.types) || options.types.some((t) => typeof t !== 'string'))
+        throw new EventStoreError('INVALID_EVENT', 'types must be an array of event type names');
+      return this.readTypes(after, limit, options.types);
+    }
     const rows = await this.selectAfter(after, limit, null);
     let expected = after + 1n;
     const holeAt = rows.findIndex((r) => {
@@ -270,13 +270,58 @@ export class SqlEventStore implements EventStore {
       expected = position + 1n;
       return false;
     });
-    if (holeAt < 0) return { events: rows.map((r) => this.toRecorded(r)), blocked: false };
-    if (!(await this.settled(rows[0]!.snapshot_xmax)))
-      return { events: rows.slice(0, holeAt).map((r) => this.toRecorded(r)), blocked: true };
+    const page = (rs: AllRow[], blocked: boolean): ReadAllPage => ({
+      events: rs.map((r) => this.toRecorded(r)),
+      scannedTo: rs.length > 0 ? BigInt(rs.at(-1)!.position) : after,
+      blocked,
+    });
+    if (holeAt < 0) return page(rows, false);
+    if (!(await this.settled(rows[0]!.snapshot_xmax))) return page(rows.slice(0, holeAt), true);
     // Every append that drew a position up to the last row seen has ended; a fresh snapshot shows those that
     // committed, and the holes left in that range are final.
-    const final = await this.selectAfter(after, limit, BigInt(rows.at(-1)!.position));
-    return { events: final.map((r) => this.toRecorded(r)), blocked: false };
+    return page(await this.selectAfter(after, limit, BigInt(rows.at(-1)!.position)), false);
+  }
+
+  /**
+   * Events of some types only. The range read is safe when it holds no hole (its rows of every type are
+   * contiguous) or its holes are settled; otherwise it falls back to the plain, contiguous read.
+   */
+  private async readTypes(after: bigint, limit: number, types: readonly string[]): Promise<ReadAllPage> {
+    // One statement, one snapshot: the page, how far it reaches, and whether that range has any hole.
+    const { rows } = await sql<AllRow & { upper: string | null; in_range: string; xmax: string }>`
+      WITH head AS (SELECT max(position) AS head FROM events),
+      page AS (
+        SELECT ${sql.raw(EVENT_COLUMNS)}, events.position AS pos FROM events, head
+        WHERE events.position > ${after.toString()}::bigint AND events.position <= head.head
+          AND events.type = ANY(${[...types]}::text[])
+        ORDER BY events.position LIMIT ${limit}),
+      bound AS (
+        SELECT CASE WHEN (SELECT count(*) FROM page) = ${limit} THEN (SELECT max(pos) FROM page)
+                    ELSE (SELECT head FROM head) END AS upper)
+      SELECT page.*, bound.upper::text AS upper,
+             (SELECT count(*) FROM events e WHERE e.position > ${after.toString()}::bigint AND e.position <= bound.upper)::text
+               AS in_range,
+             pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
+      FROM bound LEFT JOIN page ON true ORDER BY page.pos`.execute(this.database.db);
+    const first = rows[0];
+    if (!first || first.upper === null || BigInt(first.upper) <= after)
+      return { events: [], scannedTo: after, blocked: false };
+    const upper = BigInt(first.upper);
+    const found = rows.filter((r) => r.position !== null);
+    if (BigInt(first.in_range) === upper - after)
+      return { events: found.map((r) => this.toRecorded(r)), scannedTo: upper, blocked: false };
+    if (await this.settled(first.xmax)) {
+      // Whatever could fill a hole up to `upper` has ended: a fresh read of that range is final.
+      const { rows: final } = await sql<AllRow>`
+        SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
+        WHERE events.position > ${after.toString()}::bigint AND events.position <= ${upper.toString()}::bigint
+          AND events.type = ANY(${[...types]}::text[])
+        ORDER BY events.position`.execute(this.database.db);
+      return { events: final.map((r) => this.toRecorded(r)), scannedTo: upper, blocked: false };
+    }
+    const plain = await this.readAllPage({ after, maxCount: limit });
+    const wanted = new Set(types);
+    return { ...plain, events: plain.events.filter((e) => wanted.has(e.type)) };
   }
 
   private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<AllRow[]> {

@@ -1,5 +1,4 @@
-import type { RecordedEvent, SubscribeOptions, Subscription } from '../../domain/event-store.ts';
-import type { ReadAllPage } from './sql-event-store.ts';
+import type { ReadAllPage, RecordedEvent, SubscribeOptions, Subscription } from '../../domain/event-store.ts';
 
 /** What a subscription needs from a store: the gap-safe page read, wake-ups and checkpoints. */
 export interface SubscribableStore {

@@ -1,13 +1,14 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { isDomainEventType } from '../../domain/events.ts';
-import { accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
+import { type Account, accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
   type AnyDb,
   createTable,
-  keyedProjection,
+  keyString,
+  loadRows,
   type Projection,
   qualified,
   type Row,
@@ -59,39 +60,69 @@ export const accountBalancesTable: TableSpec = {
   },
 };
 
-/** account_balances: one row per hospital and account. */
-export const balancesProjection: Projection = keyedProjection({
+/**
+ * account_balances: one row per hospital and account. A batch sums its journal lines per account in memory
+ * first, then loads, adds and writes each touched row once (a rebuild reads a million events).
+ */
+export const balancesProjection: Projection = {
   name: 'balances',
   description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
-  handles: POSTING_EVENT_TYPES,
-  table: accountBalancesTable,
-  changes(event) {
-    const entry = entryOf(event);
-    if (!entry) return [];
-    return entry.lines.map((line) => ({
-      key: [event.hospitalId, line.account.code],
-      update(row: Row | undefined): Row {
-        const debit = Money.parse(String(row?.debit_total ?? '0')).add(
-          line.side === 'debit' ? line.amount : Money.ZERO,
-        );
-        const credit = Money.parse(String(row?.credit_total ?? '0')).add(
-          line.side === 'credit' ? line.amount : Money.ZERO,
-        );
-        const balance = line.account.normalSide === 'debit' ? debit.sub(credit) : credit.sub(debit);
-        return {
-          hospital_id: event.hospitalId,
-          account: line.account.code,
-          kind: line.account.kind,
-          debit_total: debit.toString(),
-          credit_total: credit.toString(),
-          balance: balance.toString(),
-          entries: Number(row?.entries ?? 0) + 1,
-          last_position: event.position.toString(),
-        };
-      },
-    }));
+  handles: new Set(POSTING_EVENT_TYPES),
+  createTables: (db, schema) => createTable(db, schema, accountBalancesTable),
+  async apply(trx, schema, events) {
+    const deltas = new Map<
+      string,
+      { key: [string, string]; account: Account; debit: Money; credit: Money; lines: number; last: bigint }
+    >();
+    for (const event of events) {
+      const entry = entryOf(event);
+      if (!entry) continue;
+      for (const line of entry.lines) {
+        const k = keyString([event.hospitalId, line.account.code]);
+        let d = deltas.get(k);
+        if (!d) {
+          d = {
+            key: [event.hospitalId, line.account.code],
+            account: line.account,
+            debit: Money.ZERO,
+            credit: Money.ZERO,
+            lines: 0,
+            last: 0n,
+          };
+          deltas.set(k, d);
+        }
+        if (line.side === 'debit') d.debit = d.debit.add(line.amount);
+        else d.credit = d.credit.add(line.amount);
+        d.lines++;
+        d.last = event.position;
+      }
+    }
+    if (deltas.size === 0) return;
+    const existing = await loadRows(
+      trx,
+      schema,
+      accountBalancesTable,
+      [...deltas.values()].map((d) => d.key),
+    );
+    const rows: Row[] = [];
+    for (const [k, d] of deltas) {
+      const row = existing.get(k);
+      const debit = Money.parse(String(row?.debit_total ?? '0')).add(d.debit);
+      const credit = Money.parse(String(row?.credit_total ?? '0')).add(d.credit);
+      rows.push({
+        hospital_id: d.key[0],
+        account: d.key[1],
+        kind: d.account.kind,
+        debit_total: debit.toString(),
+        credit_total: credit.toString(),
+        balance: (d.account.normalSide === 'debit' ? debit.sub(credit) : credit.sub(debit)).toString(),
+        entries: Number(row?.entries ?? 0) + d.lines,
+        last_position: d.last.toString(),
+      });
+    }
+    await writeRows(trx, schema, accountBalancesTable, rows, 'upsert');
   },
-});
+};
 
 export const journalLinesTable: TableSpec = {
   table: 'journal_lines',

@@ -62,6 +62,22 @@ describe('PostgreSQL: appends that commit out of position order', () => {
       await sub.caughtUp();
       expect(seen.map((e) => e.type)).toEqual(['Early', 'Late']);
 
+      // A read by type is just as careful: nothing past a hole that may still fill.
+      await early.query('BEGIN');
+      await early.query(
+        `SELECT * FROM append_to_stream('h1/order/early2', 'h1', 'any', $1::jsonb, null, null)`,
+        [payload('Early')],
+      );
+      const late2 = await store.appendToStream('h1/order/late2', [event('Late')], { expectedVersion: 'any' });
+      const mark = seen.at(-1)!.position;
+      const blocked = await store.readAllPage({ after: mark, types: ['Early', 'Late'] });
+      expect(blocked.events).toEqual([]);
+      expect(blocked.scannedTo).toBe(mark);
+      await early.query('COMMIT');
+      const open = await store.readAllPage({ after: mark, types: ['Late'] });
+      expect(open.events.map((e) => e.position)).toEqual([late2.firstPosition]);
+      await sub.caughtUp();
+
       // An aborted append leaves a hole for good; readers move past it once it is settled.
       await early.query('BEGIN');
       await early.query(
@@ -70,10 +86,10 @@ describe('PostgreSQL: appends that commit out of position order', () => {
       );
       await store.appendToStream('h1/order/after', [event('After')], { expectedVersion: 'any' });
       await new Promise((r) => setTimeout(r, 100));
-      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late']);
+      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late', 'Early', 'Late']);
       await early.query('ROLLBACK');
       await sub.caughtUp();
-      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late', 'After']);
+      expect(seen.map((e) => e.type)).toEqual(['Early', 'Late', 'Early', 'Late', 'After']);
       await sub.stop();
     } finally {
       await early.end();
