@@ -11,7 +11,9 @@ import { local } from './support.ts';
 const D = '2024-05-01';
 const scope = { hospitalId: 'H1', channel: 'bank', businessDate: D };
 
-const mv = (o: Partial<PlatformItem> & { merchantOrderNo: string; amount: string; occurredAt: string }): PlatformItem => ({
+const mv = (
+  o: Partial<PlatformItem> & { merchantOrderNo: string; amount: string; occurredAt: string },
+): PlatformItem => ({
   hospitalId: 'H1',
   channel: 'bank',
   kind: 'payment',
@@ -39,11 +41,23 @@ const summary = (m: Matcher) => m.finish().findings.map((f) => `${f.type} ${f.su
 describe('matching passes', () => {
   it('key-less lines match by amount within the time window, closest first', () => {
     const m = new Matcher(scope);
-    m.addPlatform(mv({ merchantOrderNo: 'C1', channelTxnId: 'X1', amount: '10.00', occurredAt: local(D, '10:00:00') }), 'core');
-    m.addPlatform(mv({ merchantOrderNo: 'C2', channelTxnId: 'X2', amount: '10.00', occurredAt: local(D, '10:03:00') }), 'core');
-    m.addPlatform(mv({ merchantOrderNo: 'C3', channelTxnId: 'X3', amount: '10.00', occurredAt: local(D, '18:00:00') }), 'core');
+    m.addPlatform(
+      mv({ merchantOrderNo: 'C1', channelTxnId: 'X1', amount: '10.00', occurredAt: local(D, '10:00:00') }),
+      'core',
+    );
+    m.addPlatform(
+      mv({ merchantOrderNo: 'C2', channelTxnId: 'X2', amount: '10.00', occurredAt: local(D, '10:03:00') }),
+      'core',
+    );
+    m.addPlatform(
+      mv({ merchantOrderNo: 'C3', channelTxnId: 'X3', amount: '10.00', occurredAt: local(D, '18:00:00') }),
+      'core',
+    );
     m.addChannelLines(
-      [line({ amount: '10.00', occurredAt: local(D, '10:02:30') }), line({ amount: '10.00', occurredAt: local(D, '10:00:10') })],
+      [
+        line({ amount: '10.00', occurredAt: local(D, '10:02:30') }),
+        line({ amount: '10.00', occurredAt: local(D, '10:00:10') }),
+      ],
       'S1',
       'core',
     );
@@ -54,7 +68,10 @@ describe('matching passes', () => {
 
   it('a key-less line outside the window is channel-only', () => {
     const m = new Matcher(scope, { ...DEFAULT_MATCHING_CONFIG, keylessWindowSeconds: 60 });
-    m.addPlatform(mv({ merchantOrderNo: 'C1', channelTxnId: 'X1', amount: '10.00', occurredAt: local(D, '10:00:00') }), 'core');
+    m.addPlatform(
+      mv({ merchantOrderNo: 'C1', channelTxnId: 'X1', amount: '10.00', occurredAt: local(D, '10:00:00') }),
+      'core',
+    );
     m.addChannelLines([line({ amount: '10.00', occurredAt: local(D, '10:05:00') })], 'S1', 'core');
     expect(summary(m).map((s) => s.split(' ')[0])).toEqual(['CHANNEL_ONLY', 'PLATFORM_ONLY']);
   });
@@ -64,8 +81,18 @@ describe('matching passes', () => {
     m.addPlatform(mv({ merchantOrderNo: 'S1', amount: '100.00', occurredAt: local(D, '10:00:00') }), 'core');
     m.addChannelLines(
       [
-        line({ amount: '60.00', merchantOrderNo: 'S1', channelTxnId: 'P1', occurredAt: local(D, '10:00:00') }),
-        line({ amount: '40.00', merchantOrderNo: 'S1', channelTxnId: 'P2', occurredAt: local(D, '10:00:01') }),
+        line({
+          amount: '60.00',
+          merchantOrderNo: 'S1',
+          channelTxnId: 'P1',
+          occurredAt: local(D, '10:00:00'),
+        }),
+        line({
+          amount: '40.00',
+          merchantOrderNo: 'S1',
+          channelTxnId: 'P2',
+          occurredAt: local(D, '10:00:01'),
+        }),
       ],
       'S1',
       'core',
@@ -77,25 +104,98 @@ describe('matching passes', () => {
 
   it('a settlement short of the day net (payments − refunds − fees) is a shortfall', () => {
     const m = new Matcher({ ...scope, channel: 'wechat' });
-    m.addPlatform(mv({ channel: 'wechat', merchantOrderNo: 'O1', channelTxnId: 'T1', amount: '100.00', occurredAt: local(D, '10:00:00') }), 'core');
-    m.addChannelLines([line({ amount: '100.00', merchantOrderNo: 'O1', channelTxnId: 'T1', fee: '0.60', occurredAt: local(D, '10:00:00') })], 'S1', 'core');
-    m.addChannelLines([line({ kind: 'settlement', amount: '99.00', occurredAt: local(D, '23:00:00') })], 'S2', 'core');
+    m.addPlatform(
+      mv({
+        channel: 'wechat',
+        merchantOrderNo: 'O1',
+        channelTxnId: 'T1',
+        amount: '100.00',
+        occurredAt: local(D, '10:00:00'),
+      }),
+      'core',
+    );
+    m.addChannelLines(
+      [
+        line({
+          amount: '100.00',
+          merchantOrderNo: 'O1',
+          channelTxnId: 'T1',
+          fee: '0.60',
+          occurredAt: local(D, '10:00:00'),
+        }),
+      ],
+      'S1',
+      'core',
+    );
+    m.addChannelLines(
+      [line({ kind: 'settlement', amount: '99.00', occurredAt: local(D, '23:00:00') })],
+      'S2',
+      'core',
+    );
     expect(summary(m)).toEqual(['SETTLEMENT_SHORTFALL settlement:2024-05-01 0.40']);
   });
 
   it('a settlement that covers the day net is matched (many movements to one transfer)', () => {
     const m = new Matcher({ ...scope, channel: 'wechat' });
-    m.addPlatform(mv({ channel: 'wechat', merchantOrderNo: 'O1', channelTxnId: 'T1', amount: '100.00', occurredAt: local(D, '10:00:00') }), 'core');
-    m.addChannelLines([line({ amount: '100.00', merchantOrderNo: 'O1', channelTxnId: 'T1', fee: '0.60', occurredAt: local(D, '10:00:00') })], 'S1', 'core');
+    m.addPlatform(
+      mv({
+        channel: 'wechat',
+        merchantOrderNo: 'O1',
+        channelTxnId: 'T1',
+        amount: '100.00',
+        occurredAt: local(D, '10:00:00'),
+      }),
+      'core',
+    );
+    m.addChannelLines(
+      [
+        line({
+          amount: '100.00',
+          merchantOrderNo: 'O1',
+          channelTxnId: 'T1',
+          fee: '0.60',
+          occurredAt: local(D, '10:00:00'),
+        }),
+      ],
+      'S1',
+      'core',
+    );
     m.addSettlement({ ref: 'settlement:wechat:1', amount: '99.40', party: 'platform' });
     expect(summary(m)).toEqual([]);
   });
 
   it('an edge line only clears a core movement: the neighbouring day’s own lines are ignored', () => {
     const m = new Matcher(scope);
-    m.addPlatform(mv({ merchantOrderNo: 'O1', channelTxnId: 'T1', amount: '5.00', occurredAt: local(D, '23:59:59') }), 'core');
-    m.addChannelLines([line({ amount: '5.00', merchantOrderNo: 'O1', channelTxnId: 'T1', businessDate: '2024-05-02', occurredAt: local('2024-05-02', '00:00:02') })], 'S2', 'edge');
-    m.addChannelLines([line({ amount: '7.00', merchantOrderNo: 'O9', channelTxnId: 'T9', businessDate: '2024-05-02', occurredAt: local('2024-05-02', '00:01:00') })], 'S2', 'edge');
+    m.addPlatform(
+      mv({ merchantOrderNo: 'O1', channelTxnId: 'T1', amount: '5.00', occurredAt: local(D, '23:59:59') }),
+      'core',
+    );
+    m.addChannelLines(
+      [
+        line({
+          amount: '5.00',
+          merchantOrderNo: 'O1',
+          channelTxnId: 'T1',
+          businessDate: '2024-05-02',
+          occurredAt: local('2024-05-02', '00:00:02'),
+        }),
+      ],
+      'S2',
+      'edge',
+    );
+    m.addChannelLines(
+      [
+        line({
+          amount: '7.00',
+          merchantOrderNo: 'O9',
+          channelTxnId: 'T9',
+          businessDate: '2024-05-02',
+          occurredAt: local('2024-05-02', '00:01:00'),
+        }),
+      ],
+      'S2',
+      'edge',
+    );
     const r = m.finish();
     expect(r.findings).toEqual([]);
     expect(r.timing).toEqual({ count: 1, amount: '5.00' });
@@ -134,7 +234,9 @@ const arbCase: fc.Arbitrary<Case> = fc
       const at = new Date(Date.parse(`${D}T00:00:00+08:00`) + s.minute * 60_000).toISOString();
       const kind = s.refund ? 'refund' : 'payment';
       const order = `O${i}`;
-      const ids = s.refund ? { refundNo: `R${i}`, merchantOrderNo: order } : { channelTxnId: `T${i}`, merchantOrderNo: order };
+      const ids = s.refund
+        ? { refundNo: `R${i}`, merchantOrderNo: order }
+        : { channelTxnId: `T${i}`, merchantOrderNo: order };
       if (s.onPlatform) platform.push(mv({ kind, ...ids, amount, occurredAt: at, ref: `m${i}` }));
       for (let k = 0; k < s.onChannel; k++) {
         const chAmount = ((s.cents + s.channelDelta) / 100).toFixed(2);
@@ -172,7 +274,11 @@ const arbCase: fc.Arbitrary<Case> = fc
     return { platform, lines, his };
   });
 
-function run(c: Case, order: (xs: StatementLine[]) => StatementLine[], porder: (xs: PlatformItem[]) => PlatformItem[]) {
+function run(
+  c: Case,
+  order: (xs: StatementLine[]) => StatementLine[],
+  porder: (xs: PlatformItem[]) => PlatformItem[],
+) {
   const m = new Matcher(scope, { ...DEFAULT_MATCHING_CONFIG, feeRates: {} });
   for (const p of porder(c.platform)) m.addPlatform(p, 'core');
   // Lines arrive in batches, as they stream from the store.
@@ -195,7 +301,11 @@ describe('matching is deterministic', () => {
           }
           return a;
         };
-        const a = run(c, (x) => x, (x) => x);
+        const a = run(
+          c,
+          (x) => x,
+          (x) => x,
+        );
         const b = run(c, shuffle, shuffle);
         expect(b).toEqual(a);
       }),

@@ -213,10 +213,12 @@ export class Matcher {
           continue;
         }
       }
+      // A matched line keeps only what classification reads (amount, reference): a million stay in memory.
+      const kept = slim(h);
       if (e.channel === undefined) {
-        e.channel = h;
+        e.channel = kept;
         e.channelRole = role;
-      } else (e.extra ??= []).push(h);
+      } else (e.extra ??= []).push(kept);
     }
   }
 
@@ -588,6 +590,21 @@ export class Matcher {
       },
     };
   }
+}
+
+function slim(h: Held): Held {
+  return {
+    kind: h.kind,
+    amount: h.amount,
+    occurredAt: h.occurredAt,
+    channelTxnId: undefined,
+    merchantOrderNo: undefined,
+    refundNo: undefined,
+    channelRefundId: undefined,
+    hisNo: h.hisNo,
+    statement: h.statement,
+    lineNo: h.lineNo,
+  };
 }
 
 function hold(line: StatementLine, statement: string): Held {

@@ -77,6 +77,21 @@ export interface Finding {
    * The identity of what differs, stable across re-runs (the discrepancy id derives from it):
    * the refund no for refunds, the merchant order no for payments, `fee:<order no>`, `settlement:<date>`,
    * `his:<his no>` for HIS-only charges, `dup:<key>` for duplicate lines.
+   *
+   * Refined by the matching engine (matching.ts) — the generator's answer key uses the same:
+   * - a platform surplus payment (DuplicatePaymentReceived) is `<order no>:<channel txn id>`;
+   * - CHANNEL_ONLY: the line's order no (payments) / refund no (refunds); a line without one is
+   *   `txn:<channel txn id>` (refunds: `txn:<channel refund id>`), and a line with no key at all
+   *   `line:<statement sha256 first 12>:<line no>`; a second channel-only line on the same order no gets
+   *   `<order no>:<channel txn id>`;
+   * - PLATFORM_ONLY, AMOUNT_MISMATCH (channel vs platform), HIS_MISSING: the platform movement's subject;
+   * - AMOUNT_MISMATCH between the HIS and the platform: `his:<his no>`;
+   * - HIS_ONLY: `his:<his no>` (else `his:<refund no | order no>`);
+   * - STATUS_MISMATCH (refunded at the channel only): the refund no on the channel line;
+   * - DUPLICATE: `dup:<subject of the movement>` (`dup:<order no>`, `dup:<refund no>`), amount = the extra line's;
+   * - FEE_MISMATCH: `fee:<order no>` on payments, `fee:<refund no>` on refunds; amount = |printed − expected|
+   *   with expected = round_half_up(amount × agreed rate, 2), negated on refunds;
+   * - SETTLEMENT_SHORTFALL: `settlement:<business date>`; amount = day net (Σpay − Σrefund − Σfee) − Σsettled.
    */
   subject: string;
   /** The money at stake: for mismatches the difference; otherwise the movement's amount. Positive, 2 decimals. */

@@ -59,11 +59,11 @@ export interface ReconDeps {
 }
 
 /** Events read per page when catching read models up (statement line events are up to 1 MiB each). */
-export const CATCH_UP_PAGE = 64;
+export const CATCH_UP_PAGE = 16;
 /** Platform movements read per query while indexing. */
 export const PLATFORM_PAGE = 50_000;
 /** Statement line events read per store call while matching. */
-export const LINE_EVENTS_PAGE = 16;
+export const LINE_EVENTS_PAGE = 8;
 
 export type ReconcileProgress =
   | { phase: 'catching-up'; events: number }
@@ -190,6 +190,13 @@ interface MovementRow {
   his_status: string | null;
 }
 
+const interned = new Map<string, string>();
+function intern(s: string): string {
+  let v = interned.get(s);
+  if (v === undefined) interned.set(s, (v = s));
+  return v;
+}
+
 async function indexPlatform(
   deps: ReconDeps,
   o: ReconcileOptions,
@@ -226,16 +233,17 @@ async function indexPlatform(
         m.addSettlement({ ref: r.movement_id, amount: r.amount, party: 'platform' });
         continue;
       }
+      // Shared strings for the fields every row repeats: a million movements are indexed at once.
       const item: PlatformItem = {
         hospitalId: o.hospitalId,
-        channel: r.channel,
+        channel: o.channel,
         kind: r.kind === 'refund' ? 'refund' : 'payment',
         merchantOrderNo: r.merchant_order_no,
         amount: r.amount,
         occurredAt:
           r.occurred_at instanceof Date ? r.occurred_at.toISOString() : new Date(r.occurred_at).toISOString(),
-        businessDate: r.business_date,
-        businessType: r.business_type,
+        businessDate: r.business_date === o.businessDate ? o.businessDate : r.business_date,
+        businessType: intern(r.business_type),
         ref: r.movement_id,
         surplus: r.surplus,
         hisStatus: r.his_status,
