@@ -48,7 +48,7 @@ export class SimulationCommandError extends Error {
   constructor(
     readonly story: string,
     readonly commandType: string,
-    readonly cause: unknown,
+    override readonly cause: unknown,
   ) {
     const c = cause as { code?: string; message?: string; details?: unknown };
     super(

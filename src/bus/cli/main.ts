@@ -24,6 +24,10 @@ Commands:
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
+  simulate                simulate a hospital day through the command handlers; write its statement files and answer key
+                          (--date YYYY-MM-DD --orders N --anomalies N --seed S --out DIR)
+  demo                    the first run: simulate a day on PGlite, import its statements, reconcile, print the summary
+                          (--batch: no live progress; exit 0 only when the summary matches the answer key)
   help                    this text
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
@@ -96,6 +100,16 @@ const commands: Record<string, Command> = {
     await runHisSimulator({ argv, env: io.env, out: (line) => io.stdout.write(`${line}\n`) });
     await new Promise(() => {}); // runs until SIGINT/SIGTERM (handled by the simulator)
     return 0;
+  },
+
+  async simulate(argv, io) {
+    const { simulateCommand } = await import('./simulate.ts');
+    return simulateCommand(argv, io);
+  },
+
+  async demo(argv, io) {
+    const { demoCommand } = await import('./demo.ts');
+    return demoCommand(argv, io);
   },
 
   async help(_argv, io) {

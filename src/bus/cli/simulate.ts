@@ -1,0 +1,110 @@
+// `ledger simulate [--date YYYY-MM-DD] [--orders N] [--anomalies N] [--seed S] [--out DIR] [--hospital ID]`
+// Simulates one hospital day through the command handlers into the configured store (PostgreSQL when
+// DATABASE_URL is set, else PGlite in LEDGER_DATA_DIR), writes the day's statement files, the answer key and a
+// manifest into DIR, and prints what it wrote. Progress goes to stderr.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { configFromEnv } from '../../adapters/db/database.ts';
+import { openLedger } from '../../adapters/event-store/open.ts';
+import { addDays, businessDate } from '../../domain/business-date.ts';
+import { UPCASTERS } from '../../domain/events.ts';
+import {
+  DEFAULT_ANOMALIES,
+  DEFAULT_HOSPITAL_ID,
+  DEFAULT_ORDERS,
+  DEFAULT_SEED,
+  type SimulationConfig,
+} from '../../domain/simulation/types.ts';
+import { describe, progressPrinter } from '../simulation/progress.ts';
+import { simulateDay } from '../simulation/scenario.ts';
+import type { CliIo } from './main.ts';
+
+export const SIMULATE_USAGE =
+  'usage: ledger simulate [--date YYYY-MM-DD] [--orders N] [--anomalies N] [--seed S] [--out DIR] [--hospital ID]';
+const EX_USAGE = 64;
+
+export interface SimulateArgs {
+  config: Partial<SimulationConfig> & { date: string };
+  out: string | undefined;
+  batch: boolean;
+  keep: boolean;
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  if (!/^\d+$/.test(text)) throw new Error(`--${name} must be a whole number, got '${text}'`);
+  return Number(text);
+}
+
+/** Yesterday in the hospital's zone: the day a scheduler reconciles this morning. */
+export function yesterday(now: Date = new Date()): string {
+  return addDays(businessDate(now), -1);
+}
+
+/** Parses the options `simulate` and `demo` share. */
+export function parseSimulateArgs(argv: string[], defaults: { orders: number; seed: string }): SimulateArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      date: { type: 'string' },
+      orders: { type: 'string' },
+      anomalies: { type: 'string' },
+      seed: { type: 'string' },
+      out: { type: 'string' },
+      hospital: { type: 'string' },
+      batch: { type: 'boolean' },
+      keep: { type: 'boolean' },
+    },
+    allowPositionals: false,
+    strict: true,
+  });
+  const config: SimulateArgs['config'] = {
+    date: values.date ?? yesterday(),
+    orders: positiveInt('orders', values.orders, defaults.orders),
+    anomalies: positiveInt('anomalies', values.anomalies, DEFAULT_ANOMALIES),
+    seed: values.seed ?? defaults.seed,
+    hospitalId: values.hospital ?? DEFAULT_HOSPITAL_ID,
+  };
+  return { config, out: values.out, batch: values.batch === true, keep: values.keep === true };
+}
+
+export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
+  let args: SimulateArgs;
+  try {
+    args = parseSimulateArgs(argv, { orders: DEFAULT_ORDERS, seed: DEFAULT_SEED });
+  } catch (e) {
+    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${SIMULATE_USAGE}\n`);
+    return EX_USAGE;
+  }
+  const { config } = args;
+  const dir = resolve(args.out ?? `out/sim-${config.date}-${config.seed}`);
+  const live = !args.batch && (io.stderr as NodeJS.WriteStream).isTTY === true;
+  const progress = progressPrinter(io.stderr, live);
+  progress.step('opening the event store');
+  const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+  progress.done(ledger.database.kind);
+  try {
+    progress.step(
+      `simulating ${config.date}: ${config.orders} orders, ${config.anomalies} anomalies (seed ${config.seed})`,
+    );
+    const sim = await simulateDay(ledger, config, dir, (p) => progress.update(describe(p, live)));
+    progress.done(dir);
+    const s = sim.day.stats;
+    io.stdout.write(
+      [
+        `simulated ${s.orders} orders (+${s.historyOrders} from earlier days) of ${sim.manifest.hospitalId} on ${sim.manifest.businessDate}: ${sim.drive.commands} commands, ${sim.drive.events} events${sim.drive.replayed ? `, ${sim.drive.replayed} already applied` : ''}`,
+        `files in ${dir}:`,
+        ...sim.manifest.files.map(
+          (f) =>
+            `  ${f.file}  (${f.role === 'day' ? f.businessDate : `${f.businessDate}, next day`}, ${f.lines} lines)`,
+        ),
+        `  answer-key.json  (${sim.day.answerKey.length} anomalies)`,
+        '  scenario.json  (manifest)',
+        '',
+      ].join('\n'),
+    );
+    return 0;
+  } finally {
+    await ledger.close();
+  }
+}
