@@ -30,6 +30,9 @@ export const EVENTS_CHANNEL = 'ledger_events';
 const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DEFAULT_READ_COUNT = 1_000;
+/** A read by type looks at most max(limit × factor, min) positions ahead. */
+const TYPE_WINDOW_FACTOR = 4;
+const TYPE_WINDOW_MIN = 20_000;
 
 export interface SqlEventStoreOptions {
   upcasters?: readonly Upcaster[];
@@ -288,8 +291,11 @@ export class SqlEventStore implements EventStore {
    */
   private async readTypes(after: bigint, limit: number, types: readonly string[]): Promise<ReadAllPage> {
     // One statement, one snapshot: the page, how far it reaches, and whether that range has any hole.
+    // A bounded window of positions keeps each read a short range scan of the primary key, however rare the
+    // wanted types are.
+    const windowEnd = after + BigInt(Math.max(limit * TYPE_WINDOW_FACTOR, TYPE_WINDOW_MIN));
     const { rows } = await sql<AllRow & { upper: string | null; in_range: string; xmax: string }>`
-      WITH head AS (SELECT max(position) AS head FROM events),
+      WITH head AS (SELECT least(max(position), ${windowEnd.toString()}::bigint) AS head FROM events),
       page AS (
         SELECT ${sql.raw(EVENT_COLUMNS)}, events.position AS pos FROM events, head
         WHERE events.position > ${after.toString()}::bigint AND events.position <= head.head
