@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../../src/domain/event-store.ts';
 import type { TestDatabase } from '../../support/databases.ts';
+import { openDatabase } from '../../../src/adapters/db/database.ts';
 import { SqlEventStore } from '../../../src/adapters/event-store/sql-event-store.ts';
 import { eventStoreContract } from '../../contracts/event-store.contract.ts';
 import { createPostgresDatabase } from '../../support/databases.ts';
@@ -93,6 +94,30 @@ describe('PostgreSQL: appends that commit out of position order', () => {
       await sub.stop();
     } finally {
       await early.end();
+    }
+  });
+
+  it('a subscriber in another process wakes on NOTIFY, not on its (here hour-long) poll', async () => {
+    const other = await openDatabase({ url: t.url!, poolSize: 2 });
+    const listening = new SqlEventStore(other, { pollIntervalMs: 3_600_000 });
+    try {
+      const before = await store.headPosition();
+      const seen: string[] = [];
+      const sub = listening.subscribe({
+        after: before,
+        handler: async (es) => void seen.push(...es.map((e) => e.type)),
+      });
+      await sub.caughtUp();
+      await new Promise((r) => setTimeout(r, 200)); // its first empty read is done; it now sleeps on the poll
+      const started = Date.now();
+      await store.appendToStream('h1/order/notified', [event('Notified')], { expectedVersion: 'any' });
+      while (seen.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 10));
+      expect(seen).toEqual(['Notified']);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      await sub.stop();
+    } finally {
+      await listening.close();
+      await other.close();
     }
   });
 
