@@ -45,9 +45,9 @@ export function progressPrinter(
         lastDraw = t;
         frame = (frame + 1) % SPINNER.length;
         out.write(`\r\x1b[2K${SPINNER[frame]} ${label}  ${detail}`);
-      } else if (detail !== lastBatchDetail) {
+      } else if (detail !== '' && detail !== lastBatchDetail) {
         lastBatchDetail = detail;
-        out.write(`  ${label}: ${detail}\n`);
+        out.write(`  ${detail}\n`);
       }
     },
     done(detail) {
@@ -72,14 +72,16 @@ export function percent(done: number, total: number, live: boolean): string {
 export function describe(p: ScenarioProgress, live: boolean): string {
   switch (p.step) {
     case 'generate':
-      return `${p.stories} episodes, ${p.commands} commands`;
+      return `generated ${p.stories} episodes, ${p.commands} commands`;
     case 'drive':
-      return `${percent(p.commands, p.totalCommands, live)} ${live ? `${p.commands}/${p.totalCommands} commands, ${p.events} events` : ''}`.trim();
+      return `${percent(p.commands, p.totalCommands, live)} of ${p.totalCommands} commands${live ? ` (${p.events} events)` : ''}`;
     case 'files':
-      return `${p.files} files in ${p.dir}`;
+      return live ? `${p.files} files written` : '';
     case 'import':
+      if (!live) return p.phase === 'done' ? `${p.index}/${p.of} ${p.file}: ${p.lines} lines` : '';
       return `${p.index}/${p.of} ${p.file}${p.phase === 'importing' && p.total ? ` ${percent(p.lines, p.total, live)}` : ` ${p.phase}`}`;
     case 'reconcile':
+      if (!live) return p.phase === 'done' ? `${p.channel}: reconciled` : '';
       switch (p.phase) {
         case 'catching-up':
           return live

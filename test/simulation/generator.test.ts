@@ -1,0 +1,226 @@
+import { describe, expect, it } from 'vitest';
+import { addDays, businessDate } from '../../src/domain/business-date.ts';
+import { depositDecider } from '../../src/domain/deposit/index.ts';
+import { Rejection } from '../../src/domain/rejection.ts';
+import { orderDecider } from '../../src/domain/order/index.ts';
+import { DISCREPANCY_TYPES } from '../../src/domain/reconciliation/types.ts';
+import { settlementDecider } from '../../src/domain/settlement/index.ts';
+import { expectedFee, generateDay, simulationConfig } from '../../src/domain/simulation/generate.ts';
+import { seededRandom } from '../../src/domain/simulation/random.ts';
+import { Money } from '../../src/domain/money.ts';
+import type { SimulatedDay } from '../../src/domain/simulation/types.ts';
+
+const DATE = '2024-05-01';
+const day = (seed: string, orders = 600, anomalies = 18) =>
+  generateDay({ date: DATE, seed, orders, anomalies });
+
+/** Folds every episode through the pure deciders: what the command handler would decide, without a store. */
+function foldDay(d: SimulatedDay): { events: number; rejected: string[]; empty: string[] } {
+  const deciders = { order: orderDecider, deposit: depositDecider, settlement: settlementDecider } as const;
+  const states = new Map<string, unknown>();
+  let events = 0;
+  const rejected: string[] = [];
+  const empty: string[] = [];
+  for (const s of d.stories)
+    for (const { decider, command } of s.commands) {
+      // biome-ignore lint/suspicious/noExplicitAny: three deciders, one loop
+      const dd = deciders[decider] as any;
+      const key = `${decider}/${dd.streamKey(command)}`;
+      const state = states.get(key) ?? dd.initialState();
+      try {
+        const es = dd.decide(command, state);
+        if (es.length === 0) empty.push(`${s.key} ${command.type}`);
+        events += es.length;
+        states.set(key, es.reduce(dd.evolve, state));
+      } catch (e) {
+        if (!(e instanceof Rejection)) throw e;
+        rejected.push(`${s.key} ${command.type} ${e.code}`);
+      }
+    }
+  return { events, rejected, empty };
+}
+
+describe('scenario generator', () => {
+  it('is deterministic per seed: the same config gives the same day, another seed another day', () => {
+    const a = JSON.stringify(day('alpha'));
+    expect(JSON.stringify(day('alpha'))).toBe(a);
+    expect(JSON.stringify(day('beta'))).not.toBe(a);
+    expect(day('alpha').runTag).not.toBe(day('alpha', 601).runTag);
+  });
+
+  it('seeded random source: same seed, same draws; forks are independent of later draws', () => {
+    const r1 = seededRandom('x');
+    const r2 = seededRandom('x');
+    const xs = Array.from({ length: 50 }, () => r1.int(0, 1_000_000));
+    expect(Array.from({ length: 50 }, () => r2.int(0, 1_000_000))).toEqual(xs);
+    const f = seededRandom('y').fork('a');
+    const g = seededRandom('y').fork('a');
+    expect(f.next()).toBe(g.next());
+    const sample = Array.from({ length: 10_000 }, () => r1.next());
+    expect(Math.min(...sample)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...sample)).toBeLessThan(1);
+  });
+
+  it('every command it issues is accepted by the domain and produces facts', () => {
+    for (const seed of ['alpha', 'beta', 'gamma']) {
+      const d = day(seed);
+      const r = foldDay(d);
+      expect(r.rejected).toEqual([]);
+      expect(r.empty).toEqual([]);
+      expect(r.events).toBeGreaterThanOrEqual(d.stats.commands);
+    }
+  });
+
+  it('makes a realistic day: the asked number of orders across kinds and channels, refunds, deposits, retries', () => {
+    const d = day('alpha', 3_000);
+    const s = d.stats;
+    expect(s.orders).toBe(3_000);
+    for (const k of ['registration', 'outpatient', 'deposit'] as const)
+      expect(s.byKind[k]).toBeGreaterThan(200);
+    for (const c of ['wechat', 'alipay', 'unionpay', 'cash'] as const)
+      expect(s.byChannel[c]).toBeGreaterThan(150);
+    expect(s.refunds).toBeGreaterThan(50);
+    expect(s.cancellations).toBeGreaterThan(20);
+    expect(s.discharges).toBe(60);
+    expect(s.unknownConfirmed).toBeGreaterThan(0);
+    expect(s.hisRetries).toBeGreaterThan(10);
+    expect(s.crossMidnight).toBeGreaterThanOrEqual(2);
+    const types = new Set(d.stories.flatMap((x) => x.commands.map((c) => c.command.type)));
+    for (const t of [
+      'CreateOrder',
+      'RequestPayment',
+      'RecordPayment',
+      'MarkPaymentUnknown',
+      'ConfirmPayment',
+      'RecordPaymentFailure',
+      'CancelOrder',
+      'RequestRefund',
+      'VerifyRefundIdentity',
+      'RecordRefundSuccess',
+      'RecordHisWritebackSuccess',
+      'RecordHisWritebackFailure',
+      'TopUpDeposit',
+      'ApplyDepositAtDischarge',
+      'RefundDepositRemainder',
+      'RecordChannelSettlement',
+    ])
+      expect(types.has(t)).toBe(true);
+    // Partial refunds exist: some refund is less than its order.
+    const partial = d.stories.some((x) =>
+      x.commands.some(
+        (c) =>
+          c.command.type === 'RequestRefund' &&
+          x.commands.some(
+            (o) => o.command.type === 'CreateOrder' && !o.command.amount.equals(c.command.amount),
+          ),
+      ),
+    );
+    expect(partial).toBe(true);
+  });
+
+  it('injects every discrepancy type with the subject conventions of reconciliation/types.ts', () => {
+    const d = day('alpha', 600, 18);
+    expect(d.answerKey).toHaveLength(18);
+    for (const t of DISCREPANCY_TYPES) expect(d.answerKey.some((k) => k.type === t)).toBe(true);
+    for (const k of d.answerKey) {
+      expect(k.businessDate).toBe(DATE);
+      expect(k.amount).toMatch(/^\d+\.\d{2}$/);
+      expect(Money.parse(k.amount).isPositive()).toBe(true);
+      expect(['wechat', 'alipay', 'unionpay']).toContain(k.channel);
+      if (k.type === 'FEE_MISMATCH') expect(k.subject).toMatch(/^fee:/);
+      if (k.type === 'SETTLEMENT_SHORTFALL') expect(k.subject).toBe(`settlement:${DATE}`);
+      if (k.type === 'HIS_ONLY') expect(k.subject).toMatch(/^his:HIS/);
+      if (k.type === 'DUPLICATE') expect(k.subject).toMatch(/^dup:/);
+      if (k.type === 'STATUS_MISMATCH') expect(k.subject).toMatch(/^TF/);
+    }
+    // Settlement shortfalls: at most one per statement channel, the rest round-robin over the other types.
+    const d40 = day('alpha', 600, 40);
+    expect(d40.answerKey.filter((k) => k.type === 'SETTLEMENT_SHORTFALL')).toHaveLength(3);
+    expect(d40.answerKey).toHaveLength(40);
+  });
+
+  it('anomalies sit where they happen: the channel has what the platform lacks and vice versa', () => {
+    const d = day('gamma', 800, 27);
+    const paidOrders = new Set(
+      d.stories.flatMap((s) =>
+        s.commands
+          .filter((c) => c.command.type === 'RecordPayment' || c.command.type === 'ConfirmPayment')
+          .map((c) => (c.command as { orderId: string }).orderId),
+      ),
+    );
+    const channelPayments = new Set(
+      d.channelRecords.filter((r) => r.kind === 'payment').map((r) => r.merchantOrderNo),
+    );
+    const his = new Set(d.hisRecords.filter((r) => r.kind === 'payment').map((r) => r.merchantOrderNo));
+    for (const k of d.answerKey) {
+      if (k.type === 'CHANNEL_ONLY') {
+        expect(channelPayments.has(k.subject)).toBe(true);
+        expect(paidOrders.has(k.subject)).toBe(false);
+      }
+      if (k.type === 'PLATFORM_ONLY') {
+        expect(paidOrders.has(k.subject)).toBe(true);
+        expect(channelPayments.has(k.subject)).toBe(false);
+      }
+      if (k.type === 'HIS_MISSING') {
+        expect(paidOrders.has(k.subject)).toBe(true);
+        expect(his.has(k.subject)).toBe(false);
+      }
+      if (k.type === 'DUPLICATE')
+        expect(d.channelRecords.filter((r) => `dup:${r.merchantOrderNo}` === k.subject)).toHaveLength(2);
+      if (k.type === 'FEE_MISMATCH') {
+        const r = d.channelRecords.find((x) => `fee:${x.merchantOrderNo}` === k.subject)!;
+        const expected = expectedFee(r.channel, Money.parse(r.amount));
+        expect(Money.parse(r.fee).sub(expected).abs().toString()).toBe(k.amount);
+      }
+    }
+    // Every other channel line carries the contract fee.
+    const feeSubjects = new Set(d.answerKey.filter((k) => k.type === 'FEE_MISMATCH').map((k) => k.subject));
+    for (const r of d.channelRecords) {
+      if (feeSubjects.has(`fee:${r.merchantOrderNo}`)) continue;
+      const fee = expectedFee(r.channel, Money.parse(r.amount));
+      expect(r.fee).toBe((r.kind === 'payment' ? fee : fee.negate()).toString());
+    }
+  });
+
+  it('cross-midnight payments: 23:59:5x on the platform, after midnight at the channel, never in the answer key', () => {
+    const d = day('alpha', 1_200);
+    const late = d.channelRecords.filter((r) => r.businessDate === addDays(DATE, 1));
+    const early = d.channelRecords.filter(
+      (r) => r.businessDate === DATE && Date.parse(r.occurredAt) < Date.parse('2024-04-30T16:00:10Z'),
+    );
+    expect(late.length).toBeGreaterThanOrEqual(1);
+    expect(early.length).toBeGreaterThanOrEqual(1);
+    const paidAt = new Map<string, Date>();
+    for (const s of d.stories)
+      for (const c of s.commands)
+        if (c.command.type === 'RecordPayment') paidAt.set(c.command.orderId, c.command.at);
+    for (const r of late) {
+      const at = paidAt.get(r.merchantOrderNo)!;
+      expect(businessDate(at)).toBe(DATE);
+      expect(at.toISOString() >= '2024-05-01T15:59:50.000Z').toBe(true);
+      expect(d.answerKey.some((k) => k.subject.includes(r.merchantOrderNo))).toBe(false);
+    }
+    for (const r of early) expect(businessDate(paidAt.get(r.merchantOrderNo)!)).toBe(addDays(DATE, -1));
+  });
+
+  it('the bank credit is the statement net less any injected shortfall', () => {
+    const d = day('beta', 600, 18);
+    for (const c of d.bankCredits) {
+      const lines = d.channelRecords.filter((r) => r.channel === c.channel && r.businessDate === DATE);
+      let net = Money.ZERO;
+      for (const r of lines)
+        net = (r.kind === 'payment' ? net.add(Money.parse(r.amount)) : net.sub(Money.parse(r.amount))).sub(
+          Money.parse(r.fee, { allowNegative: true }),
+        );
+      expect(c.due).toBe(net.toString());
+      const short = d.answerKey.find((k) => k.type === 'SETTLEMENT_SHORTFALL' && k.channel === c.channel);
+      expect(c.amount).toBe(short ? net.sub(Money.parse(short.amount)).toString() : net.toString());
+    }
+  });
+
+  it('refuses configs beyond its limits', () => {
+    expect(() => simulationConfig({ date: DATE, orders: 0 })).toThrow(/orders/);
+    expect(() => simulationConfig({ date: DATE, orders: 50, anomalies: 18 })).toThrow(/anomalies need/);
+    expect(() => simulationConfig({ date: '2024-02-30' })).toThrow();
+  });
+});
