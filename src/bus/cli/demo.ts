@@ -20,7 +20,7 @@ import { parseSimulateArgs } from './simulate.ts';
 export const DEMO_USAGE =
   'usage: ledger demo [--batch] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR] [--keep]';
 /** The demo's day: big enough to look like a hospital, small enough to finish in about half a minute on 2 cores. */
-export const DEMO_ORDERS = 800;
+export const DEMO_ORDERS = 1_000;
 export const DEMO_SEED = 'demo';
 const EX_USAGE = 64;
 /** Exit status when reconciliation does not match the answer key. */

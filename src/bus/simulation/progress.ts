@@ -78,7 +78,10 @@ export function describe(p: ScenarioProgress, live: boolean): string {
     case 'files':
       return live ? `${p.files} files written` : '';
     case 'import':
-      if (!live) return p.phase === 'done' ? `${p.index}/${p.of} ${p.file}: ${p.lines} lines` : '';
+      if (!live)
+        return p.phase === 'done'
+          ? `${p.index}/${p.of} ${p.file}: ${p.lines} line${p.lines === 1 ? '' : 's'}`
+          : '';
       return `${p.index}/${p.of} ${p.file}${p.phase === 'importing' && p.total ? ` ${percent(p.lines, p.total, live)}` : ` ${p.phase}`}`;
     case 'reconcile':
       if (!live) return p.phase === 'done' ? `${p.channel}: reconciled` : '';

@@ -1,0 +1,102 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/bus/cli/main.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function run(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c) => (out += c));
+  stderr.on('data', (c) => (err += c));
+  const code = await main(argv, { stdout, stderr, env });
+  return { code, out, err };
+}
+
+describe('ledger simulate / ledger demo', () => {
+  it('simulate writes the files, the answer key and the manifest, and the events into the configured store', async () => {
+    const out = join(dir, 'day');
+    const r = await run(
+      [
+        'simulate',
+        '--date',
+        '2024-05-01',
+        '--orders',
+        '150',
+        '--anomalies',
+        '9',
+        '--seed',
+        'cli',
+        '--out',
+        out,
+      ],
+      { LEDGER_DATA_DIR: 'memory://' },
+    );
+    expect(r.err).toMatch(/simulating 2024-05-01: 150 orders, 9 anomalies \(seed cli\)/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/simulated 150 orders .* of H1 on 2024-05-01: \d+ commands, \d+ events/);
+    const files = await readdir(out);
+    for (const f of [
+      'wechat_1900000109_20240501_ALL.csv',
+      '20881234567890120156_20240501.csv.zip',
+      'unionpay_898310148160568_20240501.csv',
+      'his_charges_20240501.csv',
+      'answer-key.json',
+      'scenario.json',
+    ])
+      expect(files).toContain(f);
+    const key = JSON.parse(await readFile(join(out, 'answer-key.json'), 'utf8'));
+    expect(key.entries).toHaveLength(9);
+    expect(new Set(key.entries.map((e: { type: string }) => e.type)).size).toBe(9);
+  });
+
+  it('refuses bad options with the usage', async () => {
+    const r = await run(['simulate', '--orders', 'many'], { LEDGER_DATA_DIR: 'memory://' });
+    expect(r.code).toBe(64);
+    expect(r.err).toMatch(/--orders must be a whole number/);
+    expect(r.err).toMatch(/usage: ledger simulate/);
+    const d = await run(['demo', '--bogus'], {});
+    expect(d.code).toBe(64);
+    expect(d.err).toMatch(/usage: ledger demo/);
+  });
+
+  it('demo --batch prints the per-channel summary and the comparison, exits 0 only on an exact match', async () => {
+    const out = join(dir, 'demo');
+    const r = await run(
+      ['demo', '--batch', '--orders', '200', '--anomalies', '9', '--date', '2024-05-01', '--out', out],
+      {},
+    );
+    expect(r.err.includes('\r') || r.err.includes('\u001b[')).toBe(false); // batch: plain lines, no terminal tricks
+    expect(r.err).not.toMatch(/^ledger demo: /m);
+    expect(r.err).toMatch(/starting embedded PostgreSQL \(PGlite\)/);
+    for (const label of [
+      '已匹配 Matched',
+      '长款（渠道单边） Channel only (long)',
+      '结算短款 Settlement shortfall',
+      'wechat',
+      'alipay',
+      'unionpay',
+    ])
+      expect(r.out).toContain(label);
+    expect(r.out).toMatch(/precision [\d.]+%\s+recall [\d.]+%/);
+    const exact = /precision 100%\s+recall 100%/.test(r.out) && !/unexpected:|missing:|amount:/.test(r.out);
+    expect(r.code).toBe(exact ? 0 : 1);
+    expect(r.out).toContain(exact ? 'OK: reconciliation found exactly the 9 injected anomalies' : 'MISMATCH');
+    // The reconciliation must match the answer key (see end-to-end.test.ts for the details of any difference).
+    expect(r.code).toBe(0);
+  });
+});
