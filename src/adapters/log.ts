@@ -16,14 +16,17 @@ export function maskIdentifier(value: unknown): string {
 
 const paths = (fields: string[]) => fields.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
 
-export function createLogger(options: { name?: string; level?: string; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { name?: string; level?: string; destination?: NodeJS.WritableStream } = {},
+): Logger {
   return pino(
     {
       name: options.name ?? 'ledger',
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: {
         paths: [...paths(PATIENT_FIELDS), ...paths(SECRET_FIELDS)],
-        censor: (value, path) => (SECRET_FIELDS.includes(path.at(-1) ?? '') ? '[secret]' : maskIdentifier(value)),
+        censor: (value, path) =>
+          SECRET_FIELDS.includes(path.at(-1) ?? '') ? '[secret]' : maskIdentifier(value),
       },
     },
     (options.destination ?? process.stderr) as pino.DestinationStream,
