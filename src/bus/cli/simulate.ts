@@ -13,6 +13,7 @@ import {
   DEFAULT_HOSPITAL_ID,
   DEFAULT_ORDERS,
   DEFAULT_SEED,
+  MIN_ORDERS_PER_ANOMALY,
   type SimulationConfig,
 } from '../../domain/simulation/types.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
@@ -58,10 +59,16 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
     allowPositionals: false,
     strict: true,
   });
+  const orders = positiveInt('orders', values.orders, defaults.orders);
   const config: SimulateArgs['config'] = {
     date: values.date ?? yesterday(),
-    orders: positiveInt('orders', values.orders, defaults.orders),
-    anomalies: positiveInt('anomalies', values.anomalies, DEFAULT_ANOMALIES),
+    orders,
+    // A small day gets fewer anomalies by default (each needs clean orders of its own around it).
+    anomalies: positiveInt(
+      'anomalies',
+      values.anomalies,
+      Math.min(DEFAULT_ANOMALIES, Math.floor(orders / MIN_ORDERS_PER_ANOMALY)),
+    ),
     seed: values.seed ?? defaults.seed,
     hospitalId: values.hospital ?? DEFAULT_HOSPITAL_ID,
   };
@@ -96,7 +103,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
         `files in ${dir}:`,
         ...sim.manifest.files.map(
           (f) =>
-            `  ${f.file}  (${f.role === 'day' ? f.businessDate : `${f.businessDate}, next day`}, ${f.lines} lines)`,
+            `  ${f.file}  (${f.role === 'day' ? f.businessDate : `${f.businessDate}, next day`}, ${f.lines} line${f.lines === 1 ? '' : 's'})`,
         ),
         `  answer-key.json  (${sim.day.answerKey.length} anomalies)`,
         '  scenario.json  (manifest)',
