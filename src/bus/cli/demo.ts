@@ -57,7 +57,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     const sim = await simulateDay(ledger, config, dir, (p) => progress.update(describe(p, live)));
     const s = sim.day.stats;
-    progress.done(`${sim.drive.commands} commands → ${sim.drive.events} events`);
+    progress.done(
+      `${sim.drive.commands} commands → ${sim.drive.events} events${sim.drive.replayed ? ` (${sim.drive.replayed} already applied: this day was simulated into this store before)` : ''}`,
+    );
     progress.note(
       `  wrote ${sim.manifest.files.length} statement files and answer-key.json (${sim.day.answerKey.length} injected anomalies) to ${shownDir}/`,
     );
