@@ -88,7 +88,7 @@ describe('simulated statement files', () => {
       if (f.channel === 'wechat' || f.channel === 'alipay' || f.channel === 'unionpay') {
         const fees = (xs: { fee?: string }[]) =>
           xs.reduce((s, x) => s.plus(x.fee ?? '0'), new Decimal(0)).toFixed(2);
-        expect(fees(lines)).toBe(fees(records));
+        expect(fees(lines)).toBe(fees(records as { fee?: string }[]));
       }
       if (f.channel === 'wechat' || f.channel === 'alipay') {
         const refundNos = (xs: { kind: string; refundNo?: string }[]) =>
