@@ -167,12 +167,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     END $$`.execute(db);
 
   // Several appends in one transaction (one WAL flush, one round trip): the store combines appends that queue
-  // up behind busy connections. p_batch: a JSON array of { s: stream, t: hospital, x: expected, e: events }.
+  // up behind busy connections. p_batch: a JSON array of { s: stream, t: hospital, x: expected, e: events, k?: idempotency key, r?: request hash }.
   // Any failure aborts all of them; the store then retries each on its own, so every append still succeeds or
   // fails alone.
   await sql`
     CREATE FUNCTION append_many(p_batch jsonb)
-    RETURNS TABLE (ord integer, next_version integer, first_position bigint, last_position bigint)
+    RETURNS TABLE (ord integer, next_version integer, first_position bigint, last_position bigint, duplicate boolean)
     LANGUAGE plpgsql AS $$
     DECLARE
       a record;
@@ -180,9 +180,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     BEGIN
       PERFORM pg_current_xact_id();
       FOR a IN SELECT t.e, t.n FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS t(e, n) ORDER BY t.n LOOP
-        SELECT * INTO r FROM append_to_stream(a.e ->> 's', a.e ->> 't', a.e ->> 'x', a.e -> 'e', NULL, NULL);
+        SELECT * INTO r FROM append_to_stream(a.e ->> 's', a.e ->> 't', a.e ->> 'x', a.e -> 'e', a.e ->> 'k',
+                                              a.e ->> 'r');
         ord := a.n; next_version := r.next_version; first_position := r.first_position;
-        last_position := r.last_position;
+        last_position := r.last_position; duplicate := r.duplicate;
         RETURN NEXT;
       END LOOP;
     END $$`.execute(db);

@@ -52,6 +52,7 @@ interface PendingAppend {
   hospitalId: string;
   expected: string;
   payload: string;
+  idempotency: AppendOptions['idempotency'];
   count: number;
   bytes: number;
   options: AppendOptions;
@@ -119,33 +120,22 @@ export class SqlEventStore implements EventStore {
     const expected = expectedVersionText(options?.expectedVersion);
     const payload = serialiseEvents(stream, events);
     const idem = options.idempotency;
-    let row: AppendRow;
-    if (idem) {
-      validateIdempotency(idem.key, idem.requestHash);
-      try {
-        const result = await sql<AppendRow>`
-          SELECT * FROM append_to_stream(${stream}, ${hospitalId}, ${expected}, ${payload}::jsonb,
-                                         ${idem.key}, ${idem.requestHash})`.execute(this.database.db);
-        row = result.rows[0]!;
-      } catch (error) {
-        throw mapAppendError(error, stream, options.expectedVersion);
-      }
-    } else {
-      row = await new Promise<AppendRow>((resolve, reject) => {
-        this.queue.push({
-          stream,
-          hospitalId,
-          expected,
-          payload,
-          count: events.length,
-          bytes: payload.length,
-          options,
-          resolve,
-          reject,
-        });
-        this.pump();
+    if (idem) validateIdempotency(idem.key, idem.requestHash);
+    const row = await new Promise<AppendRow>((resolve, reject) => {
+      this.queue.push({
+        stream,
+        hospitalId,
+        expected,
+        payload,
+        idempotency: idem,
+        count: events.length,
+        bytes: payload.length,
+        options,
+        resolve,
+        reject,
       });
-    }
+      this.pump();
+    });
     if (!row.duplicate) this.announce();
     return {
       streamId: stream,
@@ -194,7 +184,11 @@ export class SqlEventStore implements EventStore {
       const json = `[${ordered
         .map(
           (p) =>
-            `{"s":${JSON.stringify(p.stream)},"t":${JSON.stringify(p.hospitalId)},"x":"${p.expected}","e":${p.payload}}`,
+            `{"s":${JSON.stringify(p.stream)},"t":${JSON.stringify(p.hospitalId)},"x":"${p.expected}","e":${p.payload}${
+              p.idempotency
+                ? `,"k":${JSON.stringify(p.idempotency.key)},"r":${JSON.stringify(p.idempotency.requestHash)}`
+                : ''
+            }}`,
         )
         .join(',')}]`;
       try {
@@ -203,8 +197,9 @@ export class SqlEventStore implements EventStore {
           next_version: number;
           first_position: string;
           last_position: string;
+          duplicate: boolean;
         }>`SELECT * FROM append_many(${json}::jsonb)`.execute(this.database.db);
-        for (const r of rows) ordered[r.ord - 1]!.resolve({ ...r, duplicate: false });
+        for (const r of rows) ordered[r.ord - 1]!.resolve(r);
         return;
       } catch {
         // One of them failed (a stale expected version, a duplicate event id, …) and took the others with it:
@@ -215,7 +210,9 @@ export class SqlEventStore implements EventStore {
       try {
         const { rows } = await sql<AppendRow>`
           SELECT * FROM append_to_stream(${p.stream}, ${p.hospitalId}, ${p.expected}, ${p.payload}::jsonb,
-                                         NULL, NULL)`.execute(this.database.db);
+                                         ${p.idempotency?.key ?? null}, ${p.idempotency?.requestHash ?? null})`.execute(
+          this.database.db,
+        );
         p.resolve(rows[0]!);
       } catch (error) {
         p.reject(mapAppendError(error, p.stream, p.options.expectedVersion));
