@@ -137,8 +137,8 @@ export function keyString(parts: readonly string[]): string {
 export interface KeyedChange {
   /** Values of the table's key columns, in order. */
   key: readonly string[];
-  /** The new row given the current one (undefined when there is none yet). Pure. */
-  update(row: Row | undefined): Row;
+  /** The new row given the current one (undefined when there is none yet), or undefined for no row. Pure. */
+  update(row: Row | undefined): Row | undefined;
 }
 
 /**
@@ -167,7 +167,9 @@ export function keyedProjection(spec: {
       const touched = new Set<string>();
       for (const c of changes) {
         const k = keyString(c.key);
-        rows.set(k, c.update(rows.get(k)));
+        const next = c.update(rows.get(k));
+        if (!next) continue; // the event concerns a row that does not exist (e.g. cancelling an unpaid order)
+        rows.set(k, next);
         touched.add(k);
       }
       await writeRows(

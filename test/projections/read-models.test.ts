@@ -16,7 +16,8 @@ import {
   positionAt,
   rebuildProjection,
 } from '../../src/projections/index.ts';
-import { arbOrderHistory, type GeneratedEvent, generateHistory } from '../generators/index.ts';
+import { handle } from '../../src/bus/handle.ts';
+import { arbOrderHistory, cmd, type GeneratedEvent, generateHistory } from '../generators/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { appendHistory } from '../support/history.ts';
 
@@ -194,6 +195,22 @@ describe('read models from generated histories (real PostgreSQL)', () => {
         .map((e) => e.streamId),
     );
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(paid.size);
+  });
+
+  it('events about rows a read model does not have (an unpaid order cancelled) change nothing there', async () => {
+    const orderId = `CANCEL-UNPAID-${Date.now()}`;
+    await handle(store, orderDecider, cmd.createRegistration({ orderId, hospitalId: 'H001' }));
+    await handle(store, orderDecider, cmd.cancelOrder({ orderId, hospitalId: 'H001', refundId: null }));
+    await Promise.all(runners.map((r) => r.caughtUp()));
+    for (const r of runners) expect((await r.status()).lag).toBe(0n);
+    const his = await sql`SELECT 1 FROM rm_his_sync.his_sync_status WHERE order_id = ${orderId}`.execute(
+      t.database.db,
+    );
+    expect(his.rows).toHaveLength(0);
+    const order = await sql<{
+      status: string;
+    }>`SELECT status FROM rm_orders.orders WHERE order_id = ${orderId}`.execute(t.database.db);
+    expect(order.rows[0]?.status).toBe('cancelled');
   });
 
   it('status reports position, head and lag for each projection', async () => {

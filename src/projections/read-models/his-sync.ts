@@ -46,8 +46,8 @@ export const hisSyncProjection: Projection = keyedProjection({
     const touch = (f: (r: Row) => Row) => [
       {
         key,
-        update: (r: Row | undefined): Row =>
-          r ? { ...f(r), updated_at: at } : (undefined as unknown as Row),
+        // Only payments open a row: a cancelled unpaid order, say, has nothing to sync.
+        update: (r: Row | undefined): Row | undefined => (r ? { ...f(r), updated_at: at } : undefined),
       },
     ];
     switch (event.type) {
