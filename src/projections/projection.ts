@@ -38,6 +38,13 @@ export function qualified(schema: string, table: string) {
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
+/** Column helpers for TableSpec: money is numeric(18,2), read back as a string and parsed into Money. */
+export const column = {
+  money: (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment }),
+  text: (comment: string) => ({ type: 'text NOT NULL', comment }),
+  optionalText: (comment: string) => ({ type: 'text', comment }),
+};
+
 export interface TableSpec {
   table: string;
   /** Column name → SQL type, key columns included. The comment documents the column. */

@@ -1,7 +1,7 @@
 import { Money } from '../../domain/money.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
 
-const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+const money = column.money;
 
 export const depositBalancesTable: TableSpec = {
   table: 'deposit_balances',

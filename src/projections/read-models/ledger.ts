@@ -14,6 +14,7 @@ import {
   type Row,
   type TableSpec,
   writeRows,
+  column,
 } from '../projection.ts';
 
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
@@ -35,7 +36,7 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
   return postingsFor({ type: event.type, data: event.data } as PostingEvent);
 }
 
-const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+const money = column.money;
 
 export const accountBalancesTable: TableSpec = {
   table: 'account_balances',

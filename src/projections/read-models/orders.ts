@@ -1,9 +1,9 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
 
-const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
-const text = (comment: string) => ({ type: 'text', comment });
+const money = column.money;
+const text = column.optionalText;
 
 export const ordersTable: TableSpec = {
   table: 'orders',
