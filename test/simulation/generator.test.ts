@@ -5,7 +5,7 @@ import { Rejection } from '../../src/domain/rejection.ts';
 import { orderDecider } from '../../src/domain/order/index.ts';
 import { DISCREPANCY_TYPES } from '../../src/domain/reconciliation/types.ts';
 import { settlementDecider } from '../../src/domain/settlement/index.ts';
-import { expectedFee, generateDay, simulationConfig } from '../../src/domain/simulation/generate.ts';
+import { daySeed, expectedFee, generateDay, simulationConfig } from '../../src/domain/simulation/generate.ts';
 import { seededRandom } from '../../src/domain/simulation/random.ts';
 import { Money } from '../../src/domain/money.ts';
 import type { SimulatedDay } from '../../src/domain/simulation/types.ts';
@@ -46,6 +46,9 @@ describe('scenario generator', () => {
     expect(JSON.stringify(day('alpha'))).toBe(a);
     expect(JSON.stringify(day('beta'))).not.toBe(a);
     expect(day('alpha').runTag).not.toBe(day('alpha', 601).runTag);
+    // The random source can be passed in: the config's own seed gives the same day.
+    const cfg = { date: DATE, seed: 'alpha', orders: 600, anomalies: 18 };
+    expect(JSON.stringify(generateDay(cfg, seededRandom(daySeed(simulationConfig(cfg)))))).toBe(a);
   });
 
   it('seeded random source: same seed, same draws; forks are independent of later draws', () => {

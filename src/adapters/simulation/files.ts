@@ -137,6 +137,7 @@ async function writeChannelStatement(
   date: string,
   records: ChannelRecord[],
   role: ScenarioFile['role'],
+  timeZone: string,
 ): Promise<ScenarioFile> {
   const entries = records.map(channelEntry);
   const merchantId = MERCHANT_IDS[channel];
@@ -148,19 +149,25 @@ async function writeChannelStatement(
       format = 'wechat';
       await writeLines(
         join(dir, file),
-        wechatBillLines(entries, { billType: 'ALL', merchantId, appId: SIM_WECHAT_APPID, eol: '\r\n' }),
+        wechatBillLines(entries, {
+          billType: 'ALL',
+          merchantId,
+          appId: SIM_WECHAT_APPID,
+          eol: '\r\n',
+          timeZone,
+        }),
         'utf8',
       );
       break;
     case 'alipay':
       file = alipayFileNames({ account: merchantId, date }).zip;
       format = 'alipay';
-      await writeFile(join(dir, file), writeAlipayBillZip(entries, { account: merchantId, date }));
+      await writeFile(join(dir, file), writeAlipayBillZip(entries, { account: merchantId, date, timeZone }));
       break;
     case 'unionpay':
       file = `unionpay_${merchantId}_${compact(date)}.csv`;
       format = 'bank:unionpay-pos';
-      await writeLines(join(dir, file), mappingCsvLines(UNIONPAY_POS_CSV, entries), 'gbk');
+      await writeLines(join(dir, file), mappingCsvLines(UNIONPAY_POS_CSV, entries, { timeZone }), 'gbk');
       break;
   }
   return {
@@ -190,11 +197,24 @@ export async function writeDayFiles(day: SimulatedDay, dir: string): Promise<Sce
     }
     if (!byDate.has(date)) byDate.set(date, []);
     for (const [d, records] of [...byDate].sort(([a], [b]) => (a < b ? -1 : 1)))
-      files.push(await writeChannelStatement(dir, channel, d, records, d === date ? 'day' : 'next-day'));
+      files.push(
+        await writeChannelStatement(
+          dir,
+          channel,
+          d,
+          records,
+          d === date ? 'day' : 'next-day',
+          day.config.timeZone,
+        ),
+      );
   }
   const his = day.hisRecords.filter((r) => r.businessDate === date).map(hisEntry);
   const hisFile = `his_charges_${compact(date)}.csv`;
-  await writeLines(join(dir, hisFile), mappingCsvLines(HIS_CSV, his), 'utf8');
+  await writeLines(
+    join(dir, hisFile),
+    mappingCsvLines(HIS_CSV, his, { timeZone: day.config.timeZone }),
+    'utf8',
+  );
   files.push({
     file: hisFile,
     party: 'his',

@@ -141,12 +141,20 @@ interface Draft {
 }
 
 /** Generates the day. The same config always yields the same day, byte for byte. */
-export function generateDay(input: Partial<SimulationConfig> & { date: string }): SimulatedDay {
-  return new DayBuilder(simulationConfig(input)).build();
+export function generateDay(
+  input: Partial<SimulationConfig> & { date: string },
+  random?: Random,
+): SimulatedDay {
+  const cfg = simulationConfig(input);
+  return new DayBuilder(cfg, random ?? seededRandom(daySeed(cfg))).build();
+}
+
+/** The seed string of a config's own random source: every parameter that shapes the day is in it. */
+export function daySeed(cfg: SimulationConfig): string {
+  return `${cfg.seed}|${cfg.hospitalId}|${cfg.date}|${cfg.orders}|${cfg.anomalies}`;
 }
 
 class DayBuilder {
-  private readonly rng: Random;
   private readonly tag: string;
   private readonly ymd: string;
   private readonly stories: Story[] = [];
@@ -157,8 +165,10 @@ class DayBuilder {
   private readonly stats: SimulationStats;
   private readonly offsetSeconds: number;
 
-  constructor(private readonly cfg: SimulationConfig) {
-    this.rng = seededRandom(`${cfg.seed}|${cfg.hospitalId}|${cfg.date}|${cfg.orders}|${cfg.anomalies}`);
+  constructor(
+    private readonly cfg: SimulationConfig,
+    private readonly rng: Random,
+  ) {
     // Two letters and a digit from the whole config: ids stay apart across runs of other configs in one store.
     const r = seededRandom(`tag:${cfg.seed}|${cfg.hospitalId}|${cfg.date}|${cfg.orders}|${cfg.anomalies}`);
     const L = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
