@@ -268,14 +268,13 @@ class DayBuilder {
     switch (type) {
       case 'CHANNEL_ONLY': {
         // 掉单: the channel took the money, its callback never reached the platform; the kiosk gave up.
-        const attemptId = this.request(d, channel, t + 5);
+        this.request(d, channel, t + 5);
         const txnId = this.txnId(channel);
         this.record(channel, 'payment', d.amount, t + rng.int(15, 60), {
           channelTxnId: txnId,
           merchantOrderNo: d.orderId,
           productName: d.productName,
         });
-        void attemptId;
         key(d.orderId, d.amount);
         return;
       }
@@ -558,7 +557,7 @@ class DayBuilder {
           verifiedBy: SIM_ACTORS.admission.id,
         }),
       );
-      this.refundRecords(rng, p, refundId, amount, tr, undefined);
+      this.refundRecords(rng, p, refundId, amount, tr);
       remainder = remainder.sub(amount);
       tr += rng.int(20, 120);
       this.stats.refunds++;
@@ -987,7 +986,7 @@ class DayBuilder {
       }),
     );
     const tr = t + rng.int(70, 300);
-    const channelRefundId = this.refundRecords(rng, paid, refundId, amount, tr, d);
+    const channelRefundId = this.refundRecords(rng, paid, refundId, amount, tr);
     this.push(
       d.story,
       c.recordRefundSuccess({
@@ -1004,14 +1003,7 @@ class DayBuilder {
   }
 
   /** The channel's refund line (not for cash) and the HIS refund booking; returns the channel's refund id. */
-  private refundRecords(
-    rng: Random,
-    paid: Paid,
-    refundId: string,
-    amount: Money,
-    t: number,
-    d: Draft | undefined,
-  ): string {
+  private refundRecords(rng: Random, paid: Paid, refundId: string, amount: Money, t: number): string {
     const channelRefundId =
       paid.channel === 'cash'
         ? `TK${this.ymd}${this.tag}${this.next('cash-refund')}`
@@ -1029,7 +1021,6 @@ class DayBuilder {
         tradeType: paid.channel === 'unionpay' ? (sameDay ? '消费撤销' : '退货') : undefined,
       });
     }
-    void d;
     this.hisRecords.push({
       hisNo: this.hisNo(),
       kind: 'refund',
