@@ -204,6 +204,34 @@ describe('scenario generator', () => {
     for (const r of early) expect(businessDate(paidAt.get(r.merchantOrderNo)!)).toBe(addDays(DATE, -1));
   });
 
+  it('POS refunds (消费撤销/退货) print their own 参考号 and the original 订单号, no refund no; the platform knows the 参考号', () => {
+    // The contract reconciliation must match on: RefundSucceeded.channelRefundId = the POS line's 参考号 (channelTxnId);
+    // deposit remainder refunds (no channel refund id on the platform) by order no and amount.
+    const d = day('alpha', 3_000);
+    const pos = d.channelRecords.filter((r) => r.channel === 'unionpay' && r.kind === 'refund');
+    expect(pos.length).toBeGreaterThan(5);
+    const refundIds = new Set(
+      d.stories.flatMap((s) =>
+        s.commands.flatMap((c) =>
+          c.command.type === 'RecordRefundSuccess' ? [c.command.channelRefundId] : [],
+        ),
+      ),
+    );
+    const depositRefundOrders = new Set(
+      d.stories.flatMap((s) =>
+        s.commands.flatMap((c) =>
+          c.command.type === 'RefundDepositRemainder' ? [c.command.topUpOrderId] : [],
+        ),
+      ),
+    );
+    for (const r of pos) {
+      expect(r.refundNo).toBeUndefined();
+      expect(r.referenceNo).toBe(r.channelTxnId);
+      expect(['消费撤销', '退货']).toContain(r.tradeType);
+      expect(refundIds.has(r.channelTxnId) || depositRefundOrders.has(r.merchantOrderNo)).toBe(true);
+    }
+  });
+
   it('the bank credit is the statement net less any injected shortfall', () => {
     const d = day('beta', 600, 18);
     for (const c of d.bankCredits) {
