@@ -210,14 +210,14 @@ describe('scenario generator', () => {
     const d = day('alpha', 3_000);
     const pos = d.channelRecords.filter((r) => r.channel === 'unionpay' && r.kind === 'refund');
     expect(pos.length).toBeGreaterThan(5);
-    const refundIds = new Set(
+    const refundIds = new Set<string>(
       d.stories.flatMap((s) =>
         s.commands.flatMap((c) =>
           c.command.type === 'RecordRefundSuccess' ? [c.command.channelRefundId] : [],
         ),
       ),
     );
-    const depositRefundOrders = new Set(
+    const depositRefundOrders = new Set<string>(
       d.stories.flatMap((s) =>
         s.commands.flatMap((c) =>
           c.command.type === 'RefundDepositRemainder' ? [c.command.topUpOrderId] : [],

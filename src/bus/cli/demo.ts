@@ -107,6 +107,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n`,
     );
     return ok ? 0 : EX_MISMATCH;
+  } catch (error) {
+    progress.fail();
+    throw error;
   } finally {
     await ledger.close();
     if (tempDir && !args.keep) await rm(tempDir, { recursive: true, force: true });

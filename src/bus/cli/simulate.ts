@@ -21,7 +21,7 @@ import { simulateDay } from '../simulation/scenario.ts';
 import type { CliIo } from './main.ts';
 
 export const SIMULATE_USAGE =
-  'usage: ledger simulate [--date YYYY-MM-DD] [--orders N] [--anomalies N] [--seed S] [--out DIR] [--hospital ID]';
+  'usage: ledger simulate [--date YYYY-MM-DD] [--orders N] [--anomalies N] [--seed S] [--out DIR] [--hospital ID] [--batch]';
 const EX_USAGE = 64;
 
 export interface SimulateArgs {
@@ -111,6 +111,9 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
       ].join('\n'),
     );
     return 0;
+  } catch (error) {
+    progress.fail();
+    throw error;
   } finally {
     await ledger.close();
   }

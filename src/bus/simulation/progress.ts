@@ -14,6 +14,8 @@ export interface ProgressPrinter {
   done(detail?: string): void;
   /** A line of its own (a warning, a path). */
   note(text: string): void;
+  /** The current step failed: leaves a ✗ line (the caller reports the error). */
+  fail(): void;
 }
 
 export function progressPrinter(
@@ -57,6 +59,10 @@ export function progressPrinter(
     note(text) {
       clear();
       out.write(`${text}\n`);
+    },
+    fail() {
+      clear();
+      out.write(`✗ ${label}  (${secs()})\n`);
     },
   };
 }
