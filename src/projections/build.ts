@@ -47,6 +47,7 @@ export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
   for (;;) {
     const page = await next;
     const events = page.events.filter((e) => e.position <= target);
+    // biome-ignore lint/complexity/useMathMinMax: positions are bigints
     const upTo = page.scannedTo < target ? page.scannedTo : target;
     if (upTo <= position) {
       if (!page.blocked) break;
