@@ -1,9 +1,24 @@
 // Statement import as events (DESIGN §6.1). Stream `<hospitalId>/statement/<sha256 prefix>`:
 //   StatementImportStarted {file meta, format, merchant, date, party, channel, origin}
-//   StatementLinesImported {batch n, ≤ MAX_LINES_PER_BATCH normalized lines incl. raw + lineNo} …
+//   StatementLinesImported {batch n, the lines incl. raw + lineNo: codec.ts} …
 //   StatementImported {verified summary}   ← the completion marker: reconciliation sees the lines only after it.
-// Pass 1 validates the whole file first, so a malformed file writes nothing. The same bytes imported again
-// are a no-op answering the original import; an import cut off half-way resumes after its last batch.
+//
+// Guarantees:
+//   * Refused whole, nothing written. Pass 1 (validateStatement) streams the whole file, checks every line
+//     (format, merchant, date, amounts) and the totals against the summary block, and hashes the bytes; a
+//     malformed, wrong-merchant, wrong-date or totals-mismatch file throws its StatementError (line + reason)
+//     before the first append. Only a verified file reaches pass 2.
+//   * Pass 2 re-reads the same bytes and appends the lines in batches. For a WeChat Pay bill it only splits
+//     the rows again (readVerifiedWechatRows) and stores them raw (codec `wechat-raw/1`: header, raw text, line
+//     numbers; normalized fields are derived on read by the versioned row parser); other formats are parsed
+//     again and stored as objects. Pass 2 hashes again: if the file changed between the passes it throws
+//     FILE_CHANGED before the marker, so what it wrote never becomes visible (reconciliation reads only
+//     statements with the StatementImported marker, recon_statements.imported).
+//   * The same bytes imported again are a no-op answering the original import (stream id = SHA-256 prefix);
+//     an import cut off half-way resumes after its last batch (batch boundaries are deterministic, and a resumed
+//     import keeps the encoding the cut-off one began with).
+//   * Streaming: at most one batch of lines plus the appends in flight (≤ 2 × BATCHES_PER_APPEND events) sit
+//     in memory; the next batch is read while the previous append runs.
 import {
   type EventStore,
   type JsonObject,
@@ -19,7 +34,14 @@ import {
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
-import { type ParseOptions, readVerifiedStatement, validateStatement } from './index.ts';
+import { encodeWechatBatch, rawCodecOf } from './codec.ts';
+import {
+  type ParseOptions,
+  readVerifiedStatement,
+  readVerifiedWechatRows,
+  validateStatement,
+} from './index.ts';
+import { DEFAULT_TIME_ZONE } from './time.ts';
 import type { StatementSource } from './source.ts';
 
 /** Hex digits of the file's SHA-256 in the statement id (128 bits). */
@@ -28,6 +50,10 @@ export const STATEMENT_ID_HEX = 32;
 export const BATCHES_PER_APPEND = 8;
 /** Serialized bytes one StatementLinesImported may reach before its batch is split (headroom under 1 MiB). */
 const MAX_BATCH_BYTES = LIMITS.maxEventBytes - 64 * 1024;
+/** Raw rows per StatementLinesImported in the raw encoding (a WeChat row is ~230 bytes). */
+export const RAW_LINES_PER_BATCH = 4_000;
+/** Bytes of raw text one raw-encoded batch may reach (the header and line numbers fit in the headroom). */
+const MAX_RAW_BATCH_BYTES = 768 * 1024;
 
 export interface ImportProgress {
   phase: 'validating' | 'importing' | 'done';
@@ -109,7 +135,8 @@ export async function importStatement(
   const occurredAt = at ?? new Date();
   let version = existing.version;
   // A cut-off earlier import resumes after the batches it wrote (batch numbers are deterministic).
-  let batchesWritten = existing.events.filter((e) => e.type === 'StatementLinesImported').length;
+  const written = existing.events.filter((e) => e.type === 'StatementLinesImported');
+  let batchesWritten = written.length;
   const pending: NewEvent[] = [];
   if (!started) {
     const data: StatementImportStarted['data'] = {
@@ -128,25 +155,65 @@ export async function importStatement(
     };
     pending.push({ type: 'StatementImportStarted', data: data as JsonObject, occurredAt });
   }
+  // One append in flight while the next events are prepared (its expected version is the previous answer).
+  let inFlight: Promise<void> = Promise.resolve();
   const flush = async () => {
+    await inFlight;
     if (pending.length === 0) return;
-    const r = await store.appendToStream(stream, pending.splice(0), { expectedVersion: version });
-    version = r.nextExpectedVersion;
+    const events = pending.splice(0);
+    inFlight = store.appendToStream(stream, events, { expectedVersion: version }).then((r) => {
+      version = r.nextExpectedVersion;
+    });
+    // A failed append surfaces at the next flush (or at the end); until then it must not go unhandled.
+    inFlight.catch(() => {});
   };
 
   let batchNo = 0;
   let lines = 0;
   onProgress?.({ phase: 'importing', lines: 0, total: summary.lines });
-  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
-    for (const part of splitBySize(batch.map(stored))) {
+  // Resume in the encoding the cut-off import began with (batch boundaries differ between them).
+  const codec =
+    written.length > 0 && !('codec' in (written[0]!.data as object)) ? undefined : rawCodecOf(summary.format);
+  if (codec) {
+    const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
+    let part: { lineNo: number; text: string }[] = [];
+    let bytes = 0;
+    let header = '';
+    const emit = async () => {
       batchNo++;
       lines += part.length;
-      if (batchNo <= batchesWritten) continue;
-      const data: StatementLinesImported['data'] = { statementId, batch: batchNo, lines: part };
-      pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
-      if (pending.length >= BATCHES_PER_APPEND) await flush();
+      if (batchNo > batchesWritten) {
+        const data = encodeWechatBatch(statementId, batchNo, header, timeZone, part);
+        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
+        if (pending.length >= BATCHES_PER_APPEND) await flush();
+      }
+      part = [];
+      bytes = 0;
+    };
+    for await (const chunk of readVerifiedWechatRows(source, parseOpts, summary, RAW_LINES_PER_BATCH)) {
+      header = chunk.header;
+      for (const row of chunk.rows) {
+        const n = rawBytes(row.text);
+        if (part.length > 0 && (part.length >= RAW_LINES_PER_BATCH || bytes + n > MAX_RAW_BATCH_BYTES))
+          await emit();
+        part.push(row);
+        bytes += n;
+      }
+      onProgress?.({ phase: 'importing', lines: lines + part.length, total: summary.lines });
     }
-    onProgress?.({ phase: 'importing', lines, total: summary.lines });
+    if (part.length > 0) await emit();
+  } else {
+    for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
+      for (const part of splitBySize(batch.map(stored))) {
+        batchNo++;
+        lines += part.length;
+        if (batchNo <= batchesWritten) continue;
+        const data: StatementLinesImported['data'] = { statementId, batch: batchNo, lines: part };
+        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
+        if (pending.length >= BATCHES_PER_APPEND) await flush();
+      }
+      onProgress?.({ phase: 'importing', lines, total: summary.lines });
+    }
   }
   batchesWritten = Math.max(batchesWritten, batchNo);
   const marker: StatementImported['data'] = {
@@ -154,10 +221,22 @@ export async function importStatement(
     batches: batchesWritten,
     summary: summary as StatementSummary & JsonObject,
   };
+  await flush();
+  await inFlight;
   pending.push({ type: 'StatementImported', data: marker as unknown as JsonObject, occurredAt });
   await flush();
+  await inFlight;
   onProgress?.({ phase: 'done', lines, total: summary.lines });
   return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
+}
+
+/** UTF-8 bytes of a raw line as JSON text (quotes, backslashes and control characters are escaped). */
+function rawBytes(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) return Buffer.byteLength(JSON.stringify(text));
+  }
+  return Buffer.byteLength(text) + 1;
 }
 
 /** Splits a batch so each event stays under the event size limit (long raw lines, xlsx rows). */

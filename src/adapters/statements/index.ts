@@ -9,7 +9,6 @@
 // commits them with the summary. `parseStatement` is the single-pass primitive both use: an async
 // generator of line batches whose return value is the verified summary (it throws instead).
 import { Readable } from 'node:stream';
-import { Decimal } from 'decimal.js';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import {
@@ -19,6 +18,7 @@ import {
   emptyKindCounts,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
+import { TextSum } from '../../domain/reconciliation/units.ts';
 import { AlipayBillParser, isAlipayDetailEntry } from './alipay.ts';
 import { type Detection, detectFormat } from './detect.ts';
 import { LineFault, StatementError, fault } from './errors.ts';
@@ -33,6 +33,7 @@ import {
   isGzip,
   isZip,
   peek,
+  type RawLine,
   tapped,
   textLines,
   unzipEntry,
@@ -226,13 +227,14 @@ export async function* parseStatement(
           : textLines(bytes, r.encoding);
 
     const counts = emptyKindCounts();
+    // Exact sums in integer units (decimal texts of other shapes go through Decimal: units.ts).
     const sums = {
-      payment: new Decimal(0),
-      refund: new Decimal(0),
-      fee: new Decimal(0),
-      settlement: new Decimal(0),
+      payment: new TextSum(),
+      refund: new TextSum(),
+      fee: new TextSum(),
+      settlement: new TextSum(),
     };
-    let fees = new Decimal(0);
+    const fees = new TextSum();
     let feeDp = 2;
     let total = 0;
     let batch: StatementLine[] = [];
@@ -249,10 +251,11 @@ export async function* parseStatement(
       }
       if (!line) return;
       counts[line.kind]++;
-      sums[line.kind] = sums[line.kind].plus(line.amount);
+      sums[line.kind].add(line.amount);
       if (line.fee) {
-        fees = fees.plus(line.fee);
-        feeDp = Math.max(feeDp, (line.fee.split('.')[1] ?? '').length);
+        fees.add(line.fee);
+        const dot = line.fee.indexOf('.');
+        if (dot >= 0 && line.fee.length - dot - 1 > feeDp) feeDp = line.fee.length - dot - 1;
       }
       total++;
       batch.push(line);
@@ -278,7 +281,7 @@ export async function* parseStatement(
           `declared count ${d.count} but the file has ${total} lines`,
         );
       if (d.amount !== undefined) {
-        const net = sums.payment.minus(sums.refund);
+        const net = sums.payment.decimal().minus(sums.refund.decimal());
         if (!net.equals(d.amount))
           throw new StatementError(
             'TOTALS_MISMATCH',
@@ -302,12 +305,12 @@ export async function* parseStatement(
       lines: total,
       counts,
       amounts: {
-        payment: money2(sums.payment),
-        refund: money2(sums.refund),
-        fee: money2(sums.fee),
-        settlement: money2(sums.settlement),
+        payment: money2(sums.payment.decimal()),
+        refund: money2(sums.refund.decimal()),
+        fee: money2(sums.fee.decimal()),
+        settlement: money2(sums.settlement.decimal()),
       },
-      fees: fees.toFixed(feeDp),
+      fees: fees.decimal().toFixed(feeDp),
       checks: result.checks,
     };
     if (result.merchantId) summary.merchantId = result.merchantId;
@@ -342,6 +345,62 @@ export async function* readVerifiedStatement(
   if (summary.sha256 !== verified.sha256)
     throw new StatementError('FILE_CHANGED', source.name, 0, 'file changed since it was validated');
   return summary;
+}
+
+/**
+ * Pass 2 of a WeChat Pay bill stored raw (codec.ts): the detail rows of a file validated before, as their
+ * line numbers and text, without parsing them again — the same bytes (checked: FILE_CHANGED otherwise) give
+ * the same rows pass 1 verified. Rows are the lines starting with a backtick between the header (the first
+ * non-blank line) and the summary header (总交易单数…), blank lines skipped, as WechatBillParser reads them.
+ */
+export async function* readVerifiedWechatRows(
+  source: StatementSource,
+  opts: ParseOptions,
+  verified: StatementSummary,
+  batchSize: number,
+): AsyncGenerator<{ header: string; rows: RawLine[] }, void, undefined> {
+  const file = source.name;
+  if (verified.format !== 'wechat')
+    throw new StatementError('UNSUPPORTED_FORMAT', file, 0, `not a WeChat Pay bill: ${verified.format}`);
+  const tap = new ByteTap();
+  const raw = tapped(source.open(), tap);
+  let lastLine = 0;
+  try {
+    const mappings = [...(opts.mappings ?? []), ...BUILTIN_MAPPINGS];
+    const { head, rest } = await peek(raw, DETECT_BYTES);
+    if (head.length === 0) throw fault('FILE_CHANGED', 0, 'file changed since it was validated');
+    const r = resolve(head, file, { ...opts, format: 'wechat' }, mappings);
+    let bytes: AsyncIterable<Uint8Array> = rest;
+    if (r.compression === 'gzip') bytes = gunzip(bytes);
+    else if (r.compression === 'zip') bytes = unzipEntry(bytes, (n) => !n.endsWith('/'));
+    let header: string | undefined;
+    let done = false;
+    let rows: RawLine[] = [];
+    for await (const rec of textLines(bytes, r.encoding)) {
+      lastLine = rec.lineNo;
+      if (done) continue;
+      const t = rec.text;
+      if (header === undefined) {
+        if (t.trim() !== '') header = t;
+        continue;
+      }
+      if (t.charCodeAt(0) === 96 /* ` */) {
+        rows.push(rec);
+        if (rows.length >= batchSize) {
+          yield { header, rows };
+          rows = [];
+        }
+      } else if (t.startsWith('总交易单数')) done = true;
+    }
+    if (header !== undefined && rows.length > 0) yield { header, rows };
+    for await (const _ of raw) void _;
+    if (tap.sha256() !== verified.sha256)
+      throw new StatementError('FILE_CHANGED', file, 0, 'file changed since it was validated');
+  } catch (e) {
+    throw toStatementError(e, file, lastLine);
+  } finally {
+    await raw.return(undefined);
+  }
 }
 
 export { detectFormat, type Detection } from './detect.ts';

@@ -17,6 +17,7 @@ export interface LocalDateTime {
  * (`yyyy-MM-dd HH:mm:ss`, `yyyyMMddHHmmss`, `yyyy/MM/dd`, `yyyy年MM月dd日 HH:mm:ss`). Returns undefined on mismatch.
  */
 export function parseLocal(text: string, pattern: string): LocalDateTime | undefined {
+  if (pattern === 'yyyy-MM-dd HH:mm:ss') return parseIsoLocal(text);
   const t = text.trim();
   const out: LocalDateTime = { y: 0, mo: 1, d: 1, h: 0, mi: 0, s: 0 };
   let i = 0;
@@ -47,10 +48,50 @@ export function parseLocal(text: string, pattern: string): LocalDateTime | undef
   return out;
 }
 
+/** `yyyy-MM-dd HH:mm:ss` without regular expressions (the hot path of every statement line). Same answers as the generic pattern. */
+function parseIsoLocal(text: string): LocalDateTime | undefined {
+  const t = text.length === 19 ? text : text.trim();
+  if (t.length !== 19) return undefined;
+  if (
+    t.charCodeAt(4) !== 45 ||
+    t.charCodeAt(7) !== 45 ||
+    t.charCodeAt(10) !== 32 ||
+    t.charCodeAt(13) !== 58 ||
+    t.charCodeAt(16) !== 58
+  )
+    return undefined;
+  const y = digits(t, 0, 4);
+  const mo = digits(t, 5, 2);
+  const d = digits(t, 8, 2);
+  const h = digits(t, 11, 2);
+  const mi = digits(t, 14, 2);
+  const s = digits(t, 17, 2);
+  if (y < 0 || mo < 0 || d < 0 || h < 0 || mi < 0 || s < 0) return undefined;
+  const out: LocalDateTime = { y, mo, d, h, mi, s };
+  return validLocal(out) ? out : undefined;
+}
+
+/** The ASCII digits t[at … at+len) as a number, or -1 when one is not a digit. */
+function digits(t: string, at: number, len: number): number {
+  let n = 0;
+  for (let i = at; i < at + len; i++) {
+    const c = t.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** Days per month, cached per year and month (validLocal runs once per statement line). */
+const monthDays = new Map<number, number>();
+
 export function validLocal(x: LocalDateTime): boolean {
   if (x.y < 1970 || x.y > 9999 || x.mo < 1 || x.mo > 12 || x.d < 1 || x.h > 23 || x.mi > 59 || x.s > 59)
     return false;
-  const dim = new Date(Date.UTC(x.y, x.mo, 0)).getUTCDate();
+  if (x.d <= 28) return true;
+  const ym = x.y * 16 + x.mo;
+  let dim = monthDays.get(ym);
+  if (dim === undefined) monthDays.set(ym, (dim = new Date(Date.UTC(x.y, x.mo, 0)).getUTCDate()));
   return x.d <= dim;
 }
 
@@ -77,7 +118,8 @@ export function formatPattern(x: LocalDateTime, pattern: string): string {
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
-const offsetCache = new Map<string, number>();
+/** Offsets per zone, keyed by the local hour (y, mo, d, h as one number): one Intl lookup per zone and hour. */
+const offsetCache = new Map<string, Map<number, number>>();
 
 /** Offset (ms) of `timeZone` from UTC at the UTC instant `utcMs`. */
 function offsetAt(utcMs: number, timeZone: string): number {
@@ -111,18 +153,29 @@ function offsetAt(utcMs: number, timeZone: string): number {
 /** The UTC instant of a wall-clock time in `timeZone`. */
 export function localToUtcMs(x: LocalDateTime, timeZone: string = DEFAULT_TIME_ZONE): number {
   const wall = Date.UTC(x.y, x.mo - 1, x.d, x.h, x.mi, x.s);
-  const key = `${timeZone}|${x.y}-${x.mo}-${x.d}-${x.h}`;
-  let off = offsetCache.get(key);
+  let zone = offsetCache.get(timeZone);
+  if (zone === undefined) offsetCache.set(timeZone, (zone = new Map()));
+  const key = ((x.y * 16 + x.mo) * 32 + x.d) * 32 + x.h;
+  let off = zone.get(key);
   if (off === undefined) {
     off = offsetAt(wall - offsetAt(wall, timeZone), timeZone);
-    if (offsetCache.size > 100_000) offsetCache.clear();
-    offsetCache.set(key, off);
+    if (zone.size > 100_000) zone.clear();
+    zone.set(key, off);
   }
   return wall - off;
 }
 
+let lastIsoMs = Number.NaN;
+let lastIso = '';
+
 export function localToUtcIso(x: LocalDateTime, timeZone: string = DEFAULT_TIME_ZONE): string {
-  return new Date(localToUtcMs(x, timeZone)).toISOString();
+  // Statement lines come in time order, many to a second: the last text is reused for the same instant.
+  const ms = localToUtcMs(x, timeZone);
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** The wall clock in `timeZone` of a UTC instant (for writers). */

@@ -5,12 +5,12 @@ import {
   type StatementLine,
   type StatementLineKind,
   type TotalsCheck,
-  money2,
   parseMoney,
 } from '../../domain/reconciliation/statement-line.ts';
+import { UnitSum, formatFen, isNegativeUnits, parseUnits } from '../../domain/reconciliation/units.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
-import { localDate, parseLocal, formatLocal, localToUtcIso } from './time.ts';
+import { parseLocal, localToUtcIso } from './time.ts';
 
 // Exact header lines (format-trade.html; SDK fixtures in binarywang/WxJava WxPayBillResultTest).
 export const WECHAT_ALL_HEADER =
@@ -70,6 +70,45 @@ const REQUIRED = ['交易时间', '商户号', '微信订单号', '商户订单�
 
 type Phase = 'header' | 'detail' | 'summary-header' | 'summary' | 'done';
 
+/** A money column of the detail rows: where it is, its scale (fen: 2; fees: 6) and its running sum. */
+interface MoneyColumn {
+  name: string;
+  index: number;
+  scale: number;
+  sum: UnitSum;
+}
+
+/** Column indexes the row reader uses (-1: absent), resolved once from the header. */
+interface Columns {
+  time: number;
+  merchant: number;
+  sub: number;
+  txn: number;
+  order: number;
+  status: number;
+  currency: number;
+  fee: number;
+  tradeType: number;
+  refundNo: number;
+  channelRefundId: number;
+  refundStatus: number;
+  attach: number;
+  rate: number;
+  /** Positions in `money` (-1: absent). */
+  settle: number;
+  gross: number;
+  refund: number;
+  refundGross: number;
+  legacyTotal: number;
+  coupon: number;
+}
+
+/**
+ * Version of the normalisation the row reader applies. Lines are stored raw (codec.ts) and re-read with this
+ * parser: a change to what a row normalises to must bump it and keep the old reading for old statements.
+ */
+export const WECHAT_ROW_VERSION = 1;
+
 export class WechatBillParser implements RecordParser {
   readonly format = 'wechat' as const;
   readonly party = 'channel' as const;
@@ -79,18 +118,27 @@ export class WechatBillParser implements RecordParser {
   private width = 0;
   private legacy = false;
   private rows = 0;
-  private readonly sums = new Map<string, Decimal>();
-  private paymentGross = new Decimal(0);
+  private money: MoneyColumn[] = [];
+  private c: Columns | undefined;
+  /** Per-row unit values of `money`, reused. */
+  private values: number[] = [];
+  private paymentGross = new UnitSum();
   private summaryCols: string[] = [];
   private summaryLine = 0;
   private checks: TotalsCheck[] = [];
   private merchant: string | undefined;
   private dates = new Set<string>();
+  private lastDate = '';
 
   constructor(private readonly ctx: ParseContext) {}
 
   complete(): boolean {
     return this.phase === 'done';
+  }
+
+  /** The header was read (the decoder of stored raw rows reads the header first, then only rows). */
+  get hasHeader(): boolean {
+    return this.c !== undefined;
   }
 
   push(rec: RawRecord): StatementLine | undefined {
@@ -137,7 +185,7 @@ export class WechatBillParser implements RecordParser {
     }
   }
 
-  private readHeader(rec: RawRecord): void {
+  readHeader(rec: RawRecord): void {
     const names = rec.text.split(',').map((s) => s.trim());
     if (names[0] !== '交易时间')
       throw fault(
@@ -158,6 +206,36 @@ export class WechatBillParser implements RecordParser {
         rec.lineNo,
         'WeChat Pay bill header lacks 应结订单金额 (or legacy 总金额)',
       );
+    // Money columns in the order of the (deduplicated) column map, as the checks have always run.
+    for (const [name, index] of this.cols) {
+      if (DETAIL_MONEY.has(name)) this.money.push({ name, index, scale: 2, sum: new UnitSum() });
+      else if (FEE_COLUMNS.has(name)) this.money.push({ name, index, scale: 6, sum: new UnitSum() });
+    }
+    this.values = this.money.map(() => 0);
+    const col = (n: string) => this.cols.get(n) ?? -1;
+    const m = (n: string) => this.money.findIndex((x) => x.name === n);
+    this.c = {
+      time: col('交易时间'),
+      merchant: col('商户号'),
+      sub: col('特约商户号'),
+      txn: col('微信订单号'),
+      order: col('商户订单号'),
+      status: col('交易状态'),
+      currency: col('货币种类'),
+      fee: col('手续费'),
+      tradeType: col('交易类型'),
+      refundNo: col('商户退款单号'),
+      channelRefundId: col('微信退款单号'),
+      refundStatus: col('退款状态'),
+      attach: col('商户数据包'),
+      rate: col('费率'),
+      settle: m('应结订单金额'),
+      gross: m('订单金额'),
+      refund: m('退款金额'),
+      refundGross: m('申请退款金额'),
+      legacyTotal: m('总金额'),
+      coupon: this.legacy ? m('代金券或立减优惠金额') : m('代金券金额'),
+    };
   }
 
   private fields(rec: RawRecord): string[] {
@@ -169,27 +247,21 @@ export class WechatBillParser implements RecordParser {
     return f;
   }
 
-  private get(f: string[], name: string): string | undefined {
-    const i = this.cols.get(name);
-    return i === undefined ? undefined : f[i]?.trim();
+  /** The trimmed field at `i` (undefined for a column the bill lacks). */
+  private at(f: string[], i: number): string | undefined {
+    return i < 0 ? undefined : f[i]?.trim();
   }
 
-  private moneyCol(f: string[], name: string, line: number, decimals = 2): Decimal {
-    const t = this.get(f, name);
-    if (t === undefined || t === '') return new Decimal(0);
-    const d = parseMoney(t, decimals);
-    if (!d) throw fault('MALFORMED_LINE', line, `${name} is not an amount: '${t}'`);
-    return d;
-  }
-
-  private readRow(rec: RawRecord): StatementLine {
+  /** Reads one detail row (also what the decoder of stored raw rows calls). */
+  readRow(rec: RawRecord): StatementLine {
+    const c = this.c!;
     const f = this.fields(rec);
     const n = rec.lineNo;
-    const timeText = this.get(f, '交易时间') ?? '';
+    const timeText = this.at(f, c.time) ?? '';
     const local = parseLocal(timeText, 'yyyy-MM-dd HH:mm:ss');
     if (!local) throw fault('MALFORMED_LINE', n, `交易时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
-    const merchantId = this.get(f, '商户号') ?? '';
-    const subMerchantId = this.get(f, '特约商户号');
+    const merchantId = this.at(f, c.merchant) ?? '';
+    const subMerchantId = this.at(f, c.sub);
     if (!merchantId) throw fault('MALFORMED_LINE', n, '商户号 is empty');
     if (this.merchant === undefined) this.merchant = merchantId;
     else if (this.merchant !== merchantId)
@@ -200,41 +272,57 @@ export class WechatBillParser implements RecordParser {
       );
     if (this.ctx.merchantId && this.ctx.merchantId !== merchantId && this.ctx.merchantId !== subMerchantId)
       throw fault('WRONG_MERCHANT', n, `bill is for 商户号 ${merchantId}, expected ${this.ctx.merchantId}`);
-    const businessDate = localDate(local);
+    // The text matched yyyy-MM-dd HH:mm:ss exactly: its first ten characters are the local date, and the
+    // whole is the local time as formatLocal prints it.
+    let businessDate = timeText.slice(0, 10);
+    if (businessDate === this.lastDate) businessDate = this.lastDate;
+    else {
+      this.lastDate = businessDate;
+      this.dates.add(businessDate);
+    }
     if (this.ctx.businessDate && businessDate !== this.ctx.businessDate)
       throw fault('WRONG_DATE', n, `交易时间 ${timeText} is not on ${this.ctx.businessDate}`);
-    this.dates.add(businessDate);
-    const currency = this.get(f, '货币种类');
+    const currency = this.at(f, c.currency);
     if (currency && currency !== 'CNY')
       throw fault('MALFORMED_LINE', n, `货币种类 ${currency} is not supported`);
 
-    const money = new Map<string, Decimal>();
-    for (const name of this.cols.keys()) {
-      if (DETAIL_MONEY.has(name)) money.set(name, this.moneyCol(f, name, n));
-      else if (FEE_COLUMNS.has(name)) money.set(name, this.moneyCol(f, name, n, 6));
+    const values = this.values;
+    for (let i = 0; i < this.money.length; i++) {
+      const col = this.money[i]!;
+      const t = f[col.index]?.trim();
+      if (t === undefined || t === '') {
+        values[i] = 0;
+        continue;
+      }
+      const u = parseUnits(t, col.scale);
+      if (u === undefined) throw fault('MALFORMED_LINE', n, `${col.name} is not an amount: '${t}'`);
+      if (Number.isNaN(u))
+        throw fault('LIMIT_EXCEEDED', n, `${col.name} ${t} is beyond the amounts this parser reads exactly`);
+      values[i] = u;
     }
-    for (const [name, v] of money) this.sums.set(name, (this.sums.get(name) ?? new Decimal(0)).plus(v));
-    const m = (name: string) => money.get(name) ?? new Decimal(0);
+    for (let i = 0; i < this.money.length; i++) this.money[i]!.sum.add(values[i]!);
 
-    const status = this.get(f, '交易状态') ?? '';
+    const status = this.at(f, c.status) ?? '';
     let kind: StatementLineKind;
-    let amount: Decimal;
-    let gross: Decimal;
+    let amount: number;
+    let gross: number;
     if (status === 'SUCCESS') {
       kind = 'payment';
-      amount = this.legacy ? m('总金额') : m('应结订单金额');
-      gross = this.legacy ? m('总金额') : this.cols.has('订单金额') ? m('订单金额') : amount;
-      this.paymentGross = this.paymentGross.plus(this.legacy ? m('总金额') : 0);
+      amount = this.legacy ? valueAt(values, c.legacyTotal) : valueAt(values, c.settle);
+      gross = this.legacy ? valueAt(values, c.legacyTotal) : c.gross >= 0 ? valueAt(values, c.gross) : amount;
+      if (this.legacy) this.paymentGross.add(valueAt(values, c.legacyTotal));
     } else if (status === 'REFUND' || status === 'REVOKED') {
       // REVOKED (撤销) appears in older docs only: money went back, so it is a refund of the whole order.
       kind = 'refund';
-      amount = m('退款金额');
-      if (status === 'REVOKED' && amount.isZero()) amount = this.legacy ? m('总金额') : m('应结订单金额');
-      gross = this.cols.has('申请退款金额') ? m('申请退款金额') : amount;
+      amount = valueAt(values, c.refund);
+      if (status === 'REVOKED' && amount === 0)
+        amount = this.legacy ? valueAt(values, c.legacyTotal) : valueAt(values, c.settle);
+      gross = c.refundGross >= 0 ? valueAt(values, c.refundGross) : amount;
       if (!this.cols.has('退款金额'))
         throw fault('MALFORMED_LINE', n, `a ${status} row in a bill without 退款金额 (SUCCESS bill?)`);
     } else throw fault('MALFORMED_LINE', n, `unknown 交易状态 '${status}'`);
-    if (amount.isNegative() || gross.isNegative()) throw fault('MALFORMED_LINE', n, 'negative amount');
+    if (isNegativeUnits(amount) || isNegativeUnits(gross))
+      throw fault('MALFORMED_LINE', n, 'negative amount');
 
     const line: StatementLine = {
       party: 'channel',
@@ -244,36 +332,42 @@ export class WechatBillParser implements RecordParser {
       lineNo: n,
       raw: rec.text,
       merchantId,
-      channelTxnId: this.get(f, '微信订单号') ?? '',
-      merchantOrderNo: this.get(f, '商户订单号') ?? '',
-      amount: money2(amount),
-      grossAmount: money2(gross),
-      fee: this.get(f, '手续费') || '0.00000',
+      channelTxnId: this.at(f, c.txn) ?? '',
+      merchantOrderNo: this.at(f, c.order) ?? '',
+      amount: formatFen(amount),
+      grossAmount: formatFen(gross),
+      fee: this.at(f, c.fee) || '0.00000',
       occurredAt: localToUtcIso(local, this.ctx.timeZone),
-      localTime: formatLocal(local),
+      localTime: timeText,
       businessDate,
-      tradeType: this.get(f, '交易类型'),
+      tradeType: this.at(f, c.tradeType),
     };
     if (!line.channelTxnId) throw fault('MALFORMED_LINE', n, '微信订单号 is empty');
     if (!line.merchantOrderNo) throw fault('MALFORMED_LINE', n, '商户订单号 is empty');
     if (subMerchantId && subMerchantId !== '0') line.subMerchantId = subMerchantId;
     if (kind === 'refund') {
-      line.refundNo = this.get(f, '商户退款单号');
-      line.channelRefundId = this.get(f, '微信退款单号');
+      line.refundNo = this.at(f, c.refundNo);
+      line.channelRefundId = this.at(f, c.channelRefundId);
       if (!line.refundNo || line.refundNo === '0')
         throw fault('MALFORMED_LINE', n, '商户退款单号 is empty on a refund row');
-      const st = this.get(f, '退款状态');
+      const st = this.at(f, c.refundStatus);
       if (st) line.status = st;
     } else line.status = status;
-    const attach = this.get(f, '商户数据包');
+    const attach = this.at(f, c.attach);
     if (attach) line.attach = attach;
-    const rate = this.get(f, '费率');
+    const rate = this.at(f, c.rate);
     if (rate) line.feeRate = rate;
-    const coupon = this.legacy ? m('代金券或立减优惠金额') : m('代金券金额');
-    if (!coupon.isZero()) line.amounts = { coupon: money2(coupon) };
+    const coupon = valueAt(values, c.coupon);
+    if (coupon !== 0) line.amounts = { coupon: formatFen(coupon) };
     if (this.ctx.hospitalId) line.hospitalId = this.ctx.hospitalId;
     this.rows++;
     return line;
+  }
+
+  /** Σ of a detail money column as a Decimal (undefined when the bill lacks the column). */
+  private sumOf(name: string): Decimal | undefined {
+    const col = this.money.find((x) => x.name === name);
+    return col?.sum.decimal(col.scale);
   }
 
   private readSummary(rec: RawRecord): void {
@@ -297,15 +391,16 @@ export class WechatBillParser implements RecordParser {
       if (!d) throw fault('MALFORMED_LINE', n, `${col} is not an amount: '${text}'`);
       if (col === '总交易额') {
         // Legacy 总交易额: Σ 总金额 — over payment rows or all rows (unconfirmed which); accept either.
-        const all = this.sums.get('总金额') ?? new Decimal(0);
-        this.check(n, col, text, d.equals(this.paymentGross) ? this.paymentGross : all);
+        const all = this.sumOf('总金额') ?? new Decimal(0);
+        const paymentGross = this.paymentGross.decimal(2);
+        this.check(n, col, text, d.equals(paymentGross) ? paymentGross : all);
         continue;
       }
       const sources = SUMMARY_SUMS[col];
       if (!sources) continue; // a summary column we do not know is not checked (reported nowhere as verified)
-      const src = sources.find((s) => this.sums.has(s));
+      const src = sources.find((s) => this.cols.has(s) && this.money.some((x) => x.name === s));
       // A summary total of a column the detail lacks (e.g. 退款总金额 in a SUCCESS bill) must be zero.
-      this.check(n, col, text, src ? this.sums.get(src)! : new Decimal(0));
+      this.check(n, col, text, src ? this.sumOf(src)! : new Decimal(0));
     }
   }
 
@@ -335,6 +430,10 @@ export class WechatBillParser implements RecordParser {
     if (date) r.businessDate = date;
     return r;
   }
+}
+
+function valueAt(values: readonly number[], i: number): number {
+  return i < 0 ? 0 : values[i]!;
 }
 
 function xmlMessage(text: string): string {

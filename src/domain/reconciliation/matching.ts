@@ -17,6 +17,7 @@
 // Then what is left is classified into DISCREPANCY_TYPES (see types.ts for subjects and amounts).
 import { Decimal } from 'decimal.js';
 import { money2, type StatementLine } from './statement-line.ts';
+import { TextSum } from './units.ts';
 import {
   DISCREPANCY_TYPES,
   type DiscrepancyType,
@@ -89,44 +90,77 @@ export function emptyByType(): Record<DiscrepancyType, CountAmount> {
   >;
 }
 
-/** Compact line kept by the matcher: what classification needs, nothing of the raw text. */
-interface Held {
-  kind: 'payment' | 'refund';
+/** What a matched line keeps: its amount and where it is (statement, line). A million stay in memory. */
+interface LineRef {
   amount: string;
+  statement: string;
+  lineNo: number;
+}
+
+/** Compact line kept by the matcher while unmatched: what classification needs, nothing of the raw text. */
+interface Held extends LineRef {
+  kind: 'payment' | 'refund';
   occurredAt: number;
   channelTxnId: string | undefined;
   merchantOrderNo: string | undefined;
   refundNo: string | undefined;
   channelRefundId: string | undefined;
   hisNo: string | undefined;
-  statement: string;
-  lineNo: number;
 }
 
+/**
+ * A platform movement as indexed, with the party lines matched to it. The movement's fields sit on the entry
+ * itself (no PlatformItem kept): only what matching and classification read.
+ */
 interface Entry {
-  item: PlatformItem;
+  kind: 'payment' | 'refund';
+  merchantOrderNo: string;
+  refundNo: string | undefined;
+  channelTxnId: string | undefined;
+  channelRefundId: string | undefined;
+  amount: string;
+  ref: string;
+  surplus: boolean;
+  hisStatus: string | null | undefined;
   role: Role;
   at: number;
   /** The channel line(s) matched: the first, and any further ones on the same key (duplicates). */
-  channel: Held | undefined;
-  extra: Held[] | undefined;
+  channel: LineRef | undefined;
+  extra: LineRef[] | undefined;
   channelRole: Role | undefined;
   his: Held | undefined;
   hisExtra: Held[] | undefined;
   hisRole: Role | undefined;
 }
 
-const lineRef = (h: Held) => `${h.statement.slice(0, 12)}:${h.lineNo}`;
+type Slot = Entry | Entry[];
 
-function compareHeld(a: Held, b: Held): number {
+const lineRef = (h: LineRef) => `${h.statement.slice(0, 12)}:${h.lineNo}`;
+
+function compareHeld(a: LineRef, b: LineRef): number {
   if (a.statement !== b.statement) return a.statement < b.statement ? -1 : 1;
   return a.lineNo - b.lineNo;
 }
 
+/** Shared copies of the strings a million movements repeat (amounts, statuses). */
+class Interner {
+  private readonly map = new Map<string, string>();
+  get(s: string): string {
+    const v = this.map.get(s);
+    if (v !== undefined) return v;
+    if (this.map.size < 1_000_000) this.map.set(s, s);
+    return s;
+  }
+}
+
 export class Matcher {
   private readonly entries: Entry[] = [];
-  /** Payment keys: `t:<txn id>` and `o:<order no>` → entries; refund keys `r:<refund no>`, `cr:<channel refund id>`. */
-  private readonly byKey = new Map<string, Entry | Entry[]>();
+  /** Payments by channel txn id and by order no; refunds by refund no and by channel refund id. */
+  private readonly byTxn = new Map<string, Slot>();
+  private readonly byOrder = new Map<string, Slot>();
+  private readonly byRefund = new Map<string, Slot>();
+  private readonly byChannelRefund = new Map<string, Slot>();
+  private readonly strings = new Interner();
   private readonly channelLeft: Held[] = [];
   private readonly channelEdgeLeft: Held[] = [];
   private readonly hisLeft: Held[] = [];
@@ -134,8 +168,9 @@ export class Matcher {
   private readonly settlements: SettlementItem[] = [];
   private readonly feeFindings = new Map<string, Finding>();
   private readonly statements = new Set<string>();
-  private channelFees = new Decimal(0);
-  private channelCore = { count: 0, payments: new Decimal(0), refunds: new Decimal(0) };
+  // Exact sums in integer units (units.ts): a million Decimal additions per run cost seconds.
+  private readonly channelFees = new TextSum();
+  private readonly channelCore = { count: 0, payments: new TextSum(), refunds: new TextSum() };
   private hisCore = { count: 0, amount: new Decimal(0) };
   private hisSeen = false;
 
@@ -150,10 +185,27 @@ export class Matcher {
   }
 
   addPlatform(item: PlatformItem, role: Role): void {
+    this.addMovement(item, role, Date.parse(item.occurredAt));
+  }
+
+  /** addPlatform with the instant already in epoch milliseconds (the driver indexes a million at once). */
+  addMovement(
+    item: Omit<PlatformItem, 'occurredAt' | 'hospitalId' | 'channel' | 'businessDate' | 'businessType'>,
+    role: Role,
+    at: number,
+  ): void {
     const e: Entry = {
-      item,
+      kind: item.kind,
+      merchantOrderNo: item.merchantOrderNo,
+      refundNo: item.refundNo,
+      channelTxnId: item.channelTxnId,
+      channelRefundId: item.channelRefundId,
+      amount: this.strings.get(item.amount),
+      ref: item.ref,
+      surplus: item.surplus === true,
+      hisStatus: item.hisStatus == null ? item.hisStatus : this.strings.get(item.hisStatus),
       role,
-      at: Date.parse(item.occurredAt),
+      at,
       channel: undefined,
       extra: undefined,
       channelRole: undefined,
@@ -162,11 +214,12 @@ export class Matcher {
       hisRole: undefined,
     };
     this.entries.push(e);
-    for (const k of platformKeys(item)) {
-      const cur = this.byKey.get(k);
-      if (cur === undefined) this.byKey.set(k, e);
-      else if (Array.isArray(cur)) cur.push(e);
-      else this.byKey.set(k, [cur, e]);
+    if (e.kind === 'payment') {
+      index(this.byOrder, e.merchantOrderNo, e);
+      if (e.channelTxnId) index(this.byTxn, e.channelTxnId, e);
+    } else {
+      if (e.refundNo) index(this.byRefund, e.refundNo, e);
+      if (e.channelRefundId) index(this.byChannelRefund, e.channelRefundId, e);
     }
   }
 
@@ -188,33 +241,39 @@ export class Matcher {
         continue;
       }
       if (line.kind === 'fee') {
-        if (role === 'core' && line.fee === undefined) this.channelFees = this.channelFees.plus(line.amount);
+        if (role === 'core' && line.fee === undefined) this.channelFees.add(line.amount);
         continue;
       }
-      const h = hold(line, statement);
+      const kind = line.kind === 'refund' ? 'refund' : 'payment';
       if (role === 'core') {
         this.channelCore.count++;
-        if (h.kind === 'payment') this.channelCore.payments = this.channelCore.payments.plus(h.amount);
-        else this.channelCore.refunds = this.channelCore.refunds.plus(h.amount);
+        if (kind === 'payment') this.channelCore.payments.add(line.amount);
+        else this.channelCore.refunds.add(line.amount);
         if (line.fee !== undefined) {
-          this.channelFees = this.channelFees.plus(line.fee);
-          this.checkFee(line, h);
+          this.channelFees.add(line.fee);
+          this.checkFee(line, kind, statement);
         }
       }
-      const e = this.findEntry(h, (x) => x.channel === undefined || role === 'core');
-      if (!e) {
-        (role === 'core' ? this.channelLeft : this.channelEdgeLeft).push(h);
+      const e = this.findEntry(
+        kind,
+        line.channelTxnId || undefined,
+        line.merchantOrderNo || undefined,
+        line.refundNo || undefined,
+        line.channelRefundId || undefined,
+        (x) => x.channel === undefined || role === 'core',
+        false,
+      );
+      if (!e || (role === 'edge' && (e.role !== 'core' || e.channel))) {
+        // An edge line only clears a core movement nobody matched yet.
+        (role === 'core' ? this.channelLeft : this.channelEdgeLeft).push(hold(line, statement));
         continue;
       }
-      if (role === 'edge') {
-        // An edge line only clears a core movement nobody matched yet.
-        if (e.role !== 'core' || e.channel) {
-          this.channelEdgeLeft.push(h);
-          continue;
-        }
-      }
       // A matched line keeps only what classification reads (amount, reference): a million stay in memory.
-      const kept = slim(h);
+      const kept: LineRef = {
+        amount: line.amount === e.amount ? e.amount : line.amount,
+        statement,
+        lineNo: line.lineNo,
+      };
       if (e.channel === undefined) {
         e.channel = kept;
         e.channelRole = role;
@@ -234,7 +293,15 @@ export class Matcher {
         this.hisCore.count++;
         this.hisCore.amount = this.hisCore.amount.plus(h.amount);
       }
-      const e = this.findEntry(h, () => true, true);
+      const e = this.findEntry(
+        h.kind,
+        h.channelTxnId,
+        h.merchantOrderNo,
+        h.refundNo,
+        h.channelRefundId,
+        ANY,
+        true,
+      );
       if (!e || (role === 'edge' && (e.role !== 'core' || e.his))) {
         (role === 'core' ? this.hisLeft : this.hisEdge).push(h);
         continue;
@@ -253,39 +320,33 @@ export class Matcher {
     return [...s].sort();
   }
 
-  private findEntry(h: Held, accept: (e: Entry) => boolean, his = false): Entry | undefined {
-    const keys: string[] = [];
-    if (h.kind === 'payment') {
+  private findEntry(
+    kind: 'payment' | 'refund',
+    txn: string | undefined,
+    order: string | undefined,
+    refundNo: string | undefined,
+    channelRefundId: string | undefined,
+    accept: (e: Entry) => boolean,
+    his: boolean,
+  ): Entry | undefined {
+    if (kind === 'payment') {
       // A txn id the platform does not know is a payment the platform lacks, whatever its order no says; the
       // order no identifies the payment only on lines without a txn id and on the HIS side.
-      if (!his && h.channelTxnId) keys.push(`t:${h.channelTxnId}`);
-      else if (h.merchantOrderNo) keys.push(`o:${h.merchantOrderNo}`);
-    } else {
-      if (h.refundNo) keys.push(`r:${h.refundNo}`);
-      if (!his && h.channelRefundId) keys.push(`cr:${h.channelRefundId}`);
+      if (!his && txn) return pick(this.byTxn.get(txn), accept, his);
+      return order ? pick(this.byOrder.get(order), accept, his) : undefined;
     }
-    for (const k of keys) {
-      const cur = this.byKey.get(k);
-      if (cur === undefined) continue;
-      if (!Array.isArray(cur)) {
-        if (accept(cur)) return cur;
-        continue;
-      }
-      // Several platform movements on one order no (a surplus payment): the first not yet matched on this side.
-      const free = cur.find((e) => (his ? e.his === undefined : e.channel === undefined) && accept(e));
-      if (free) return free;
-      const any = cur.find(accept);
-      if (any) return any;
-    }
-    return undefined;
+    const byRefundNo = refundNo ? pick(this.byRefund.get(refundNo), accept, his) : undefined;
+    if (byRefundNo || his || !channelRefundId) return byRefundNo;
+    return pick(this.byChannelRefund.get(channelRefundId), accept, his);
   }
 
-  private checkFee(line: StatementLine, h: Held): void {
+  private checkFee(line: StatementLine, kind: 'payment' | 'refund', statement: string): void {
     const rate = this.config.feeRates[this.scope.channel];
     if (rate === undefined || line.fee === undefined) return;
+    const h = hold(line, statement);
     // The channel rounds each transaction's fee to the fen (四舍五入); refunds return the fee proportionally.
     const expected = new Decimal(h.amount).times(rate).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
-    const signedExpected = h.kind === 'refund' ? expected.negated() : expected;
+    const signedExpected = kind === 'refund' ? expected.negated() : expected;
     const printed = new Decimal(line.fee).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
     if (printed.equals(signedExpected)) return;
     const key =
@@ -318,23 +379,25 @@ export class Matcher {
       const k = findingKey(f);
       if (!findings.has(k)) findings.set(k, f);
     };
-    let matched = { count: 0, amount: new Decimal(0) };
-    let timing = { count: 0, amount: new Decimal(0) };
+    const matched = { count: 0, amount: new TextSum() };
+    const timing = { count: 0, amount: new TextSum() };
     const timingSubjects: string[] = [];
     const hisSyncedSubjects: string[] = [];
     const countMatch = (role: Role, item: Entry) => {
-      const amount = item.item.amount;
-      if (role === 'core' && item.role === 'core')
-        matched = { count: matched.count + 1, amount: matched.amount.plus(amount) };
-      else {
-        timing = { count: timing.count + 1, amount: timing.amount.plus(amount) };
-        timingSubjects.push(subjectOf(item.item));
+      const amount = item.amount;
+      if (role === 'core' && item.role === 'core') {
+        matched.count++;
+        matched.amount.add(amount);
+      } else {
+        timing.count++;
+        timing.amount.add(amount);
+        timingSubjects.push(subjectOf(item));
       }
     };
 
     // Deterministic order for the passes that choose: by time, then reference.
     const entries = [...this.entries].sort(
-      (a, b) => a.at - b.at || (a.item.ref < b.item.ref ? -1 : a.item.ref > b.item.ref ? 1 : 0),
+      (a, b) => a.at - b.at || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0),
     );
     const channelLeft = [...this.channelLeft].sort(
       (a, b) => a.occurredAt - b.occurredAt || compareHeld(a, b),
@@ -347,17 +410,16 @@ export class Matcher {
       if (lines.length > 1) {
         // The primary is the line that agrees with the platform, else the first by reference: order-independent.
         lines.sort(
-          (a, b) =>
-            Number(a.amount !== e.item.amount) - Number(b.amount !== e.item.amount) || compareHeld(a, b),
+          (a, b) => Number(a.amount !== e.amount) - Number(b.amount !== e.amount) || compareHeld(a, b),
         );
         e.channel = lines[0]!;
         for (const dup of lines.slice(1)) {
           if (e.role !== 'core' && e.channelRole !== 'core') continue;
           const f: Finding = {
-            ...this.base('DUPLICATE', `dup:${subjectOf(e.item)}`),
+            ...this.base('DUPLICATE', `dup:${subjectOf(e)}`),
             amount: dup.amount,
-            amounts: { channel: dup.amount, platform: e.item.amount },
-            reason: `the channel lists ${e.item.kind} ${subjectOf(e.item)} more than once`,
+            amounts: { channel: dup.amount, platform: e.amount },
+            reason: `the channel lists ${e.kind} ${subjectOf(e)} more than once`,
             sources: [
               { party: 'channel', ref: lineRef(dup) },
               { party: 'channel', ref: lineRef(e.channel) },
@@ -379,7 +441,7 @@ export class Matcher {
       let best: Entry | undefined;
       let bestGap = Number.POSITIVE_INFINITY;
       for (const e of entries) {
-        if (e.channel || e.role !== 'core' || e.item.kind !== h.kind || e.item.amount !== h.amount) continue;
+        if (e.channel || e.role !== 'core' || e.kind !== h.kind || e.amount !== h.amount) continue;
         const gap = Math.abs(e.at - h.occurredAt);
         if (gap <= windowMs && gap < bestGap) {
           best = e;
@@ -401,7 +463,7 @@ export class Matcher {
       g.push(h);
       groups.set(`${h.kind}:${k}`, g);
     }
-    const grouped = new Set<Held>();
+    const grouped = new Set<LineRef>();
     for (const [k, g] of [...groups].sort(([a], [b]) => (a < b ? -1 : 1))) {
       if (g.length < 2 || g.length > MAX_GROUP_LINES) continue;
       const [kind, no] = [k.slice(0, k.indexOf(':')), k.slice(k.indexOf(':') + 1)];
@@ -410,9 +472,9 @@ export class Matcher {
         (x) =>
           !x.channel &&
           x.role === 'core' &&
-          x.item.kind === kind &&
-          (kind === 'payment' ? x.item.merchantOrderNo : x.item.refundNo) === no &&
-          sum.equals(x.item.amount),
+          x.kind === kind &&
+          (kind === 'payment' ? x.merchantOrderNo : x.refundNo) === no &&
+          sum.equals(x.amount),
       );
       if (!e) continue;
       g.sort(compareHeld);
@@ -427,15 +489,15 @@ export class Matcher {
       if (e.role === 'edge' && e.channelRole === 'edge') continue;
       countMatch(e.channelRole, e);
       const isGroup = grouped.has(e.channel);
-      if (!isGroup && e.channel.amount !== e.item.amount) {
-        const diff = new Decimal(e.channel.amount).minus(e.item.amount).abs();
+      if (!isGroup && e.channel.amount !== e.amount) {
+        const diff = new Decimal(e.channel.amount).minus(e.amount).abs();
         add({
-          ...this.base('AMOUNT_MISMATCH', subjectOf(e.item)),
+          ...this.base('AMOUNT_MISMATCH', subjectOf(e)),
           amount: money2(diff),
-          amounts: { platform: e.item.amount, channel: e.channel.amount },
-          reason: `${e.item.kind} ${subjectOf(e.item)}: platform ${e.item.amount}, channel ${e.channel.amount}`,
+          amounts: { platform: e.amount, channel: e.channel.amount },
+          reason: `${e.kind} ${subjectOf(e)}: platform ${e.amount}, channel ${e.channel.amount}`,
           sources: [
-            { party: 'platform', ref: e.item.ref },
+            { party: 'platform', ref: e.ref },
             { party: 'channel', ref: lineRef(e.channel) },
           ],
         });
@@ -476,11 +538,11 @@ export class Matcher {
     for (const e of entries) {
       if (e.role !== 'core' || e.channel) continue;
       add({
-        ...this.base('PLATFORM_ONLY', subjectOf(e.item)),
-        amount: e.item.amount,
-        amounts: { platform: e.item.amount },
-        reason: `the platform has a ${e.item.kind} the channel statement does not`,
-        sources: [{ party: 'platform', ref: e.item.ref }],
+        ...this.base('PLATFORM_ONLY', subjectOf(e)),
+        amount: e.amount,
+        amounts: { platform: e.amount },
+        reason: `the platform has a ${e.kind} the channel statement does not`,
+        sources: [{ party: 'platform', ref: e.ref }],
       });
     }
 
@@ -491,14 +553,14 @@ export class Matcher {
         if (e.role !== 'core') continue;
         if (e.his) {
           hisMatched++;
-          if (e.his.amount !== e.item.amount && e.item.kind === 'payment')
+          if (e.his.amount !== e.amount && e.kind === 'payment')
             add({
-              ...this.base('AMOUNT_MISMATCH', `his:${e.his.hisNo ?? subjectOf(e.item)}`),
-              amount: money2(new Decimal(e.his.amount).minus(e.item.amount).abs()),
-              amounts: { platform: e.item.amount, his: e.his.amount },
-              reason: `HIS charged ${e.his.amount} for ${subjectOf(e.item)}, the platform received ${e.item.amount}`,
+              ...this.base('AMOUNT_MISMATCH', `his:${e.his.hisNo ?? subjectOf(e)}`),
+              amount: money2(new Decimal(e.his.amount).minus(e.amount).abs()),
+              amounts: { platform: e.amount, his: e.his.amount },
+              reason: `HIS charged ${e.his.amount} for ${subjectOf(e)}, the platform received ${e.amount}`,
               sources: [
-                { party: 'platform', ref: e.item.ref },
+                { party: 'platform', ref: e.ref },
                 { party: 'his', ref: lineRef(e.his) },
               ],
             });
@@ -506,17 +568,17 @@ export class Matcher {
         }
         // Surplus payments are owed back, never charged in the HIS; a writeback that succeeded after the
         // extract was taken means the HIS has it now (the rule "HIS sync succeeded on retry").
-        if (e.item.kind !== 'payment' || e.item.surplus) continue;
-        if (e.item.hisStatus === 'synced') {
-          hisSyncedSubjects.push(subjectOf(e.item));
+        if (e.kind !== 'payment' || e.surplus) continue;
+        if (e.hisStatus === 'synced') {
+          hisSyncedSubjects.push(subjectOf(e));
           continue;
         }
         add({
-          ...this.base('HIS_MISSING', subjectOf(e.item)),
-          amount: e.item.amount,
-          amounts: { platform: e.item.amount },
-          reason: `order ${e.item.merchantOrderNo} is paid but missing from the HIS extract`,
-          sources: [{ party: 'platform', ref: e.item.ref }],
+          ...this.base('HIS_MISSING', subjectOf(e)),
+          amount: e.amount,
+          amounts: { platform: e.amount },
+          reason: `order ${e.merchantOrderNo} is paid but missing from the HIS extract`,
+          sources: [{ party: 'platform', ref: e.ref }],
         });
       }
       for (const h of this.hisLeft) {
@@ -537,7 +599,10 @@ export class Matcher {
     const stated = this.settlements.filter((x) => x.party !== 'platform');
     const settlements = stated.length > 0 ? stated : this.settlements;
     if (settlements.length > 0) {
-      const expected = this.channelCore.payments.minus(this.channelCore.refunds).minus(this.channelFees);
+      const expected = this.channelCore.payments
+        .decimal()
+        .minus(this.channelCore.refunds.decimal())
+        .minus(this.channelFees.decimal());
       const received = settlements.reduce((s, x) => s.plus(x.amount), new Decimal(0));
       if (received.lessThan(expected.toDecimalPlaces(2, Decimal.ROUND_HALF_UP)))
         add({
@@ -566,8 +631,8 @@ export class Matcher {
     }
     const core = entries.filter((e) => e.role === 'core');
     return {
-      matched: { count: matched.count, amount: money2(matched.amount) },
-      timing: { count: timing.count, amount: money2(timing.amount) },
+      matched: { count: matched.count, amount: money2(matched.amount.decimal()) },
+      timing: { count: timing.count, amount: money2(timing.amount.decimal()) },
       byType,
       findings: sorted,
       timingSubjects: timingSubjects.sort(),
@@ -575,11 +640,18 @@ export class Matcher {
       parties: {
         platform: {
           count: core.length,
-          amount: money2(core.reduce((s, e) => s.plus(e.item.amount), new Decimal(0))),
+          amount: money2(
+            core
+              .reduce((s, e) => {
+                s.add(e.amount);
+                return s;
+              }, new TextSum())
+              .decimal(),
+          ),
         },
         channel: {
           count: this.channelCore.count,
-          amount: money2(this.channelCore.payments.plus(this.channelCore.refunds)),
+          amount: money2(this.channelCore.payments.decimal().plus(this.channelCore.refunds.decimal())),
         },
         his: { count: this.hisCore.count, amount: money2(this.hisCore.amount) },
         hisMatched: { count: hisMatched, amount: '0.00' },
@@ -592,19 +664,21 @@ export class Matcher {
   }
 }
 
-function slim(h: Held): Held {
-  return {
-    kind: h.kind,
-    amount: h.amount,
-    occurredAt: h.occurredAt,
-    channelTxnId: undefined,
-    merchantOrderNo: undefined,
-    refundNo: undefined,
-    channelRefundId: undefined,
-    hisNo: h.hisNo,
-    statement: h.statement,
-    lineNo: h.lineNo,
-  };
+const ANY = () => true;
+
+function index(map: Map<string, Slot>, key: string, e: Entry): void {
+  const cur = map.get(key);
+  if (cur === undefined) map.set(key, e);
+  else if (Array.isArray(cur)) cur.push(e);
+  else map.set(key, [cur, e]);
+}
+
+/** The entry for a key: the only one, or of several (a surplus payment) the first free on this side. */
+function pick(slot: Slot | undefined, accept: (e: Entry) => boolean, his: boolean): Entry | undefined {
+  if (slot === undefined) return undefined;
+  if (!Array.isArray(slot)) return accept(slot) ? slot : undefined;
+  const free = slot.find((e) => (his ? e.his === undefined : e.channel === undefined) && accept(e));
+  return free ?? slot.find(accept);
 }
 
 function hold(line: StatementLine, statement: string): Held {
@@ -620,18 +694,6 @@ function hold(line: StatementLine, statement: string): Held {
     statement,
     lineNo: line.lineNo,
   };
-}
-
-function platformKeys(m: PlatformItem): string[] {
-  if (m.kind === 'payment') {
-    const keys = [`o:${m.merchantOrderNo}`];
-    if (m.channelTxnId) keys.push(`t:${m.channelTxnId}`);
-    return keys;
-  }
-  const keys: string[] = [];
-  if (m.refundNo) keys.push(`r:${m.refundNo}`);
-  if (m.channelRefundId) keys.push(`cr:${m.channelRefundId}`);
-  return keys;
 }
 
 /** Subject of a platform movement (types.ts): refund no; order no; `<order no>:<txn id>` for a surplus payment. */

@@ -18,7 +18,14 @@ import {
   localParts,
 } from '../../domain/business-date.ts';
 import type { Actor } from '../../domain/decider.ts';
-import { type EventStore, type JsonObject, type RecordedEvent, streamId } from '../../domain/event-store.ts';
+import {
+  type EventStore,
+  type JsonObject,
+  type ReadAllPage,
+  type ReadStreamResult,
+  type RecordedEvent,
+  streamId,
+} from '../../domain/event-store.ts';
 import { HospitalId } from '../../domain/ids.ts';
 import { type DayState, dayDecider, dayStreamKey } from '../../domain/reconciliation/day.ts';
 import {
@@ -33,18 +40,17 @@ import type {
   DiscrepancyEvent,
   ResolutionAction,
   StatementImportStarted,
-  StatementLinesImported,
 } from '../../domain/reconciliation/events.ts';
 import {
   DEFAULT_MATCHING_CONFIG,
   type MatchingConfig,
   Matcher,
-  type PlatformItem,
   type Role,
 } from '../../domain/reconciliation/matching.ts';
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
 import type { DiscrepancyType, Finding } from '../../domain/reconciliation/types.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from '../checkpoint.ts';
+import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
 import type { AnyDb, Projection } from '../projection.ts';
 import { hisSyncProjection } from '../read-models/his-sync.ts';
 import { liveSchema } from '../runner.ts';
@@ -58,12 +64,14 @@ export interface ReconDeps {
   dateOptions?: BusinessDateOptions;
 }
 
-/** Events read per page when catching read models up (statement line events are up to 1 MiB each). */
-export const CATCH_UP_PAGE = 16;
-/** Platform movements read per query while indexing. */
+/** Events read per page when catching read models up (only the types they handle: never the line batches). */
+export const CATCH_UP_PAGE = 2_000;
+/** Platform movements read per query while indexing (the next page is read while one is indexed). */
 export const PLATFORM_PAGE = 50_000;
-/** Statement line events read per store call while matching. */
+/** Statement line events read per store call while matching (each ≤ 1 MiB; the next is read meanwhile). */
 export const LINE_EVENTS_PAGE = 8;
+/** How soon a catch-up looks again when it waits on an append in flight. */
+const HOLE_RETRY_MS = 5;
 
 export type ReconcileProgress =
   | { phase: 'catching-up'; events: number }
@@ -133,23 +141,49 @@ export async function catchUp(
       await createProjectionSchema(db, p, schemas[i]!);
   const positions = await Promise.all(schemas.map(async (s) => (await readCheckpoint(db, s)) ?? 0n));
   const head = await store.headPosition();
+  // Only the event types the read models handle are read (gap-safe, `scannedTo` says how far it looked): the
+  // statement line batches, most of the bytes in the store, are never read here.
+  const types = [...new Set(projections.flatMap((p) => [...p.handles]))];
+  // biome-ignore lint/complexity/useMathMinMax: positions are bigints (Math.min takes numbers)
+  const lowest = () => positions.reduce((a, b) => (a < b ? a : b));
+  const read = (after: bigint): Promise<ReadAllPage> =>
+    after >= head
+      ? Promise.resolve({ events: [], scannedTo: after, blocked: false })
+      : store.readAllPage({ after, maxCount: CATCH_UP_PAGE, types });
+  let from = lowest();
+  let next = read(from);
   let seen = 0;
-  for (;;) {
-    // biome-ignore lint/complexity/useMathMinMax: positions are bigints (Math.min takes numbers)
-    const from = positions.reduce((a, b) => (a < b ? a : b));
-    if (from >= head) return;
-    let events = await store.readAll({ after: from, maxCount: CATCH_UP_PAGE });
-    events = events.filter((e) => e.position <= head);
-    if (events.length === 0) return;
-    for (const [i, p] of projections.entries()) {
-      const slice = events.filter((e) => e.position > positions[i]!);
-      if (slice.length === 0) continue;
-      if (await applyBatch(db, p, schemas[i]!, slice, positions[i]!)) positions[i] = slice.at(-1)!.position;
-      // Another runner moved it: continue from where it is now.
-      else positions[i] = (await readCheckpoint(db, schemas[i]!)) ?? 0n;
+  try {
+    for (;;) {
+      const page = await next;
+      // biome-ignore lint/complexity/useMathMinMax: bigints
+      const upTo = page.scannedTo < head ? page.scannedTo : head;
+      if (upTo <= from) {
+        if (!page.blocked) return;
+        await new Promise((r) => setTimeout(r, HOLE_RETRY_MS));
+        next = read(from);
+        continue;
+      }
+      next = read(upTo); // the next page is read while this one is applied
+      const events = page.events.filter((e) => e.position <= upTo);
+      for (const [i, p] of projections.entries()) {
+        if (positions[i]! >= upTo) continue;
+        const slice = events.filter((e) => e.position > positions[i]!);
+        if (await applyBatch(db, p, schemas[i]!, slice, positions[i]!, upTo)) positions[i] = upTo;
+        // Another runner moved it: continue from where it is now.
+        else positions[i] = (await readCheckpoint(db, schemas[i]!)) ?? 0n;
+      }
+      seen += events.length;
+      onProgress?.(seen);
+      const lo = lowest();
+      if (lo !== upTo) {
+        await next.catch(() => {});
+        next = read(lo);
+      }
+      from = lo;
     }
-    seen += events.length;
-    onProgress?.(seen);
+  } finally {
+    await next.catch(() => {});
   }
 }
 
@@ -177,24 +211,16 @@ export function dayStart(date: string, options: BusinessDateOptions = {}): numbe
 interface MovementRow {
   movement_id: string;
   kind: string;
-  channel: string;
   merchant_order_no: string;
   refund_no: string | null;
   channel_txn_id: string | null;
   channel_refund_id: string | null;
   amount: string;
-  occurred_at: Date | string;
+  /** occurred_at in epoch milliseconds (a float8: exact for whole milliseconds). */
+  at_ms: number;
   business_date: string;
-  business_type: string;
   surplus: boolean;
   his_status: string | null;
-}
-
-const interned = new Map<string, string>();
-function intern(s: string): string {
-  let v = interned.get(s);
-  if (v === undefined) interned.set(s, (v = s));
-  return v;
 }
 
 async function indexPlatform(
@@ -210,13 +236,12 @@ async function indexPlatform(
   const end = new Date(dayStart(next, deps.dateOptions));
   const lo = new Date(start.getTime() - windowMs);
   const hi = new Date(end.getTime() + windowMs);
-  let after = '';
-  let n = 0;
-  for (;;) {
-    // Keyset pages: a million movements never sit in one result set.
-    const { rows } = await sql<MovementRow>`
-      SELECT m.movement_id, m.kind, m.channel, m.merchant_order_no, m.refund_no, m.channel_txn_id,
-             m.channel_refund_id, m.amount::text AS amount, m.occurred_at, m.business_date, m.business_type,
+  // Keyset pages: a million movements never sit in one result set; the next page is read while one is indexed.
+  const page = (after: string) =>
+    sql<MovementRow>`
+      SELECT m.movement_id, m.kind, m.merchant_order_no, m.refund_no, m.channel_txn_id,
+             m.channel_refund_id, m.amount::text AS amount,
+             (extract(epoch FROM m.occurred_at) * 1000)::float8 AS at_ms, m.business_date,
              m.surplus, h.status AS his_status
       FROM rm_recon_movements.recon_movements m
       LEFT JOIN rm_his_sync.his_sync_status h
@@ -228,34 +253,35 @@ async function indexPlatform(
         AND m.movement_id > ${after}
       ORDER BY m.movement_id
       LIMIT ${PLATFORM_PAGE}`.execute(db);
+  let pending = page('');
+  let n = 0;
+  for (;;) {
+    const { rows } = await pending;
+    const full = rows.length === PLATFORM_PAGE;
+    if (full) pending = page(rows.at(-1)!.movement_id);
     for (const r of rows) {
       if (r.kind === 'settlement') {
         m.addSettlement({ ref: r.movement_id, amount: r.amount, party: 'platform' });
         continue;
       }
-      // Shared strings for the fields every row repeats: a million movements are indexed at once.
-      const item: PlatformItem = {
-        hospitalId: o.hospitalId,
-        channel: o.channel,
-        kind: r.kind === 'refund' ? 'refund' : 'payment',
-        merchantOrderNo: r.merchant_order_no,
-        amount: r.amount,
-        occurredAt:
-          r.occurred_at instanceof Date ? r.occurred_at.toISOString() : new Date(r.occurred_at).toISOString(),
-        businessDate: r.business_date === o.businessDate ? o.businessDate : r.business_date,
-        businessType: intern(r.business_type),
-        ref: r.movement_id,
-        surplus: r.surplus,
-        hisStatus: r.his_status,
-      };
-      if (r.refund_no) item.refundNo = r.refund_no;
-      if (r.channel_txn_id) item.channelTxnId = r.channel_txn_id;
-      if (r.channel_refund_id) item.channelRefundId = r.channel_refund_id;
-      m.addPlatform(item, r.business_date === o.businessDate ? 'core' : 'edge');
+      m.addMovement(
+        {
+          kind: r.kind === 'refund' ? 'refund' : 'payment',
+          merchantOrderNo: r.merchant_order_no,
+          refundNo: r.refund_no ?? undefined,
+          channelTxnId: r.channel_txn_id ?? undefined,
+          channelRefundId: r.channel_refund_id ?? undefined,
+          amount: r.amount,
+          ref: r.movement_id,
+          surplus: r.surplus,
+          hisStatus: r.his_status,
+        },
+        r.business_date === o.businessDate ? 'core' : 'edge',
+        r.at_ms,
+      );
       n++;
     }
-    if (rows.length < PLATFORM_PAGE) return n;
-    after = rows.at(-1)!.movement_id;
+    if (!full) return n;
   }
 }
 
@@ -268,19 +294,10 @@ interface StatementRow {
   lines: number;
 }
 
-/** Puts back the fields every line of a statement shares (stored once in StatementImportStarted). */
-function restore(
-  stored: StatementLinesImported['data']['lines'][number],
-  head: StatementImportStarted['data'],
-): StatementLine {
-  return {
-    ...(stored as object),
-    party: head.party,
-    source: head.source,
-    format: head.format,
-  } as StatementLine;
-}
-
+/**
+ * The lines of an imported statement, batch by batch, whichever encoding they were stored in (codec.ts);
+ * the next page of events is read while the current one is matched.
+ */
 async function* statementLines(
   store: EventStore,
   hospitalId: string,
@@ -288,18 +305,20 @@ async function* statementLines(
 ): AsyncGenerator<{ head: StatementImportStarted['data']; lines: StatementLine[] }> {
   const stream = streamId(hospitalId, 'statement', statementId);
   let head: StatementImportStarted['data'] | undefined;
-  let from = 1;
-  for (;;) {
-    const r = await store.readStream(stream, { fromVersion: from, maxCount: LINE_EVENTS_PAGE });
-    if (r.events.length === 0) return;
-    for (const e of r.events) {
-      if (e.type === 'StatementImportStarted') head = e.data as unknown as StatementImportStarted['data'];
-      else if (e.type === 'StatementLinesImported' && head) {
-        const d = e.data as unknown as StatementLinesImported['data'];
-        yield { head, lines: d.lines.map((l) => restore(l, head!)) };
+  const read = (from: number) => store.readStream(stream, { fromVersion: from, maxCount: LINE_EVENTS_PAGE });
+  let next: Promise<ReadStreamResult> | undefined = read(1);
+  try {
+    while (next) {
+      const r: ReadStreamResult = await next;
+      next = r.events.length === LINE_EVENTS_PAGE ? read(r.events.at(-1)!.streamVersion + 1) : undefined;
+      for (const e of r.events) {
+        if (e.type === 'StatementImportStarted') head = e.data as unknown as StatementImportStarted['data'];
+        else if (e.type === 'StatementLinesImported' && head)
+          yield { head, lines: decodeStatementBatch(e.data, head) };
       }
     }
-    from = r.events.at(-1)!.streamVersion + 1;
+  } finally {
+    await next?.catch(() => {});
   }
 }
 
@@ -396,21 +415,37 @@ export async function reconcileDay(deps: ReconDeps, o: ReconcileOptions): Promis
     if (line.businessDate === next && t < end + windowMs) return 'edge';
     return undefined;
   };
-  // Core lines first, then edge lines (an edge line only clears a core movement no core line matched).
+  // Core lines first, then edge lines (an edge line only clears a core movement no core line matched). Each
+  // statement is read once: the edge lines of a core-date file (within the cut-off window, so few) are kept
+  // for the edge pass, fed in the same statement order as before.
+  const feed = (s: StatementRow, lines: StatementLine[], pass: Role) => {
+    if (lines.length === 0) return;
+    if (s.party === 'his') matcher.addHisLines(lines, s.sha256, pass);
+    else matcher.addChannelLines(lines, s.sha256, pass);
+  };
+  const edgeOfCore = new Map<string, StatementLine[]>();
   for (const pass of ['core', 'edge'] as const) {
     for (const s of stmts) {
       const isCoreFile = s.business_date === o.businessDate || s.business_date === null;
-      if (pass === 'core' && !isCoreFile && s.business_date !== null) continue;
+      if (pass === 'core' && !isCoreFile) continue;
+      if (pass === 'edge' && isCoreFile) {
+        feed(s, edgeOfCore.get(s.statement_id) ?? [], 'edge');
+        continue;
+      }
+      const kept: StatementLine[] = [];
       let n = 0;
       for await (const { lines } of statementLines(store, hospitalId, s.statement_id)) {
-        const picked = lines.filter((l) => roleOf(l) === pass);
-        if (picked.length > 0) {
-          if (s.party === 'his') matcher.addHisLines(picked, s.sha256, pass);
-          else matcher.addChannelLines(picked, s.sha256, pass);
+        const picked: StatementLine[] = [];
+        for (const l of lines) {
+          const role = roleOf(l);
+          if (role === pass) picked.push(l);
+          else if (role === 'edge' && pass === 'core') kept.push(l);
         }
+        feed(s, picked, pass);
         n += lines.length;
         o.onProgress?.({ phase: 'matching', statement: s.sha256, lines: n, total: s.lines });
       }
+      if (pass === 'core') edgeOfCore.set(s.statement_id, kept);
     }
   }
 
