@@ -101,7 +101,7 @@ export async function startHarness(label: string): Promise<Harness> {
   const app = await buildServer({
     store,
     database: db.database,
-    his: new HisJsonClient({ baseUrl: his.url, timeoutMs: 300 }),
+    his: new HisJsonClient({ baseUrl: his.url, timeoutMs: 800 }),
     clients,
     keyring,
     nonceStore: new MemoryNonceStore(),

@@ -31,7 +31,8 @@ const retry = () =>
     {
       store: h.store,
       db: h.db.database.db,
-      his: new HisJsonClient({ baseUrl: h.his.url, timeoutMs: 300 }),
+      // Under the bus's 1 s wait for the HIS, with room for a loaded CI machine.
+      his: new HisJsonClient({ baseUrl: h.his.url, timeoutMs: 800 }),
       logger: createLogger({ level: 'silent' }),
       now: () => new Date(),
     },
