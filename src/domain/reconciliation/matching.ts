@@ -119,7 +119,8 @@ interface Entry {
   channelTxnId: string | undefined;
   channelRefundId: string | undefined;
   amount: string;
-  ref: string;
+  /** The movement id; undefined when it is the usual one (`pay:<txn id>`, `refund:<refund no>`): refOf. */
+  ref: string | undefined;
   surplus: boolean;
   hisStatus: string | null | undefined;
   role: Role;
@@ -201,7 +202,7 @@ export class Matcher {
       channelTxnId: item.channelTxnId,
       channelRefundId: item.channelRefundId,
       amount: this.strings.get(item.amount),
-      ref: item.ref,
+      ref: derivedRef(item) ? undefined : item.ref,
       surplus: item.surplus === true,
       hisStatus: item.hisStatus == null ? item.hisStatus : this.strings.get(item.hisStatus),
       role,
@@ -396,9 +397,7 @@ export class Matcher {
     };
 
     // Deterministic order for the passes that choose: by time, then reference.
-    const entries = [...this.entries].sort(
-      (a, b) => a.at - b.at || (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0),
-    );
+    const entries = [...this.entries].sort((a, b) => a.at - b.at || compareRefs(refOf(a), refOf(b)));
     const channelLeft = [...this.channelLeft].sort(
       (a, b) => a.occurredAt - b.occurredAt || compareHeld(a, b),
     );
@@ -497,7 +496,7 @@ export class Matcher {
           amounts: { platform: e.amount, channel: e.channel.amount },
           reason: `${e.kind} ${subjectOf(e)}: platform ${e.amount}, channel ${e.channel.amount}`,
           sources: [
-            { party: 'platform', ref: e.ref },
+            { party: 'platform', ref: refOf(e) },
             { party: 'channel', ref: lineRef(e.channel) },
           ],
         });
@@ -542,7 +541,7 @@ export class Matcher {
         amount: e.amount,
         amounts: { platform: e.amount },
         reason: `the platform has a ${e.kind} the channel statement does not`,
-        sources: [{ party: 'platform', ref: e.ref }],
+        sources: [{ party: 'platform', ref: refOf(e) }],
       });
     }
 
@@ -560,7 +559,7 @@ export class Matcher {
               amounts: { platform: e.amount, his: e.his.amount },
               reason: `HIS charged ${e.his.amount} for ${subjectOf(e)}, the platform received ${e.amount}`,
               sources: [
-                { party: 'platform', ref: e.ref },
+                { party: 'platform', ref: refOf(e) },
                 { party: 'his', ref: lineRef(e.his) },
               ],
             });
@@ -578,7 +577,7 @@ export class Matcher {
           amount: e.amount,
           amounts: { platform: e.amount },
           reason: `order ${e.merchantOrderNo} is paid but missing from the HIS extract`,
-          sources: [{ party: 'platform', ref: e.ref }],
+          sources: [{ party: 'platform', ref: refOf(e) }],
         });
       }
       for (const h of this.hisLeft) {
@@ -665,6 +664,27 @@ export class Matcher {
 }
 
 const ANY = () => true;
+
+/** True when a movement's id is the one recon_movements gives it (`pay:<txn id>`, `refund:<refund no>`). */
+function derivedRef(m: Pick<PlatformItem, 'kind' | 'ref' | 'channelTxnId' | 'refundNo'>): boolean {
+  const key = m.kind === 'payment' ? m.channelTxnId : m.refundNo;
+  const prefix = m.kind === 'payment' ? 'pay:' : 'refund:';
+  return (
+    key !== undefined &&
+    m.ref.length === prefix.length + key.length &&
+    m.ref.startsWith(prefix) &&
+    m.ref.endsWith(key)
+  );
+}
+
+/** A movement's id (the audit reference), also when the entry does not keep it (a million share the rule). */
+function refOf(e: Entry): string {
+  return e.ref ?? (e.kind === 'payment' ? `pay:${e.channelTxnId}` : `refund:${e.refundNo}`);
+}
+
+function compareRefs(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 function index(map: Map<string, Slot>, key: string, e: Entry): void {
   const cur = map.get(key);

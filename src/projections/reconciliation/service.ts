@@ -67,9 +67,9 @@ export interface ReconDeps {
 /** Events read per page when catching read models up (only the types they handle: never the line batches). */
 export const CATCH_UP_PAGE = 2_000;
 /** Platform movements read per query while indexing (the next page is read while one is indexed). */
-export const PLATFORM_PAGE = 50_000;
+export const PLATFORM_PAGE = 20_000;
 /** Statement line events read per store call while matching (each ≤ 1 MiB; the next is read meanwhile). */
-export const LINE_EVENTS_PAGE = 8;
+export const LINE_EVENTS_PAGE = 4;
 /** How soon a catch-up looks again when it waits on an append in flight. */
 const HOLE_RETRY_MS = 5;
 
