@@ -34,6 +34,10 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${DEMO_USAGE}\n`);
     return EX_USAGE;
   }
+  if (args.help) {
+    io.stdout.write(`${DEMO_USAGE}\n`);
+    return 0;
+  }
   const { config } = args;
   const live = !args.batch && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const progress = progressPrinter(io.stderr, live);

@@ -29,6 +29,7 @@ export interface SimulateArgs {
   out: string | undefined;
   batch: boolean;
   keep: boolean;
+  help: boolean;
 }
 
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
@@ -55,6 +56,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
       hospital: { type: 'string' },
       batch: { type: 'boolean' },
       keep: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
     strict: true,
@@ -72,7 +74,13 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
     seed: values.seed ?? defaults.seed,
     hospitalId: values.hospital ?? DEFAULT_HOSPITAL_ID,
   };
-  return { config, out: values.out, batch: values.batch === true, keep: values.keep === true };
+  return {
+    config,
+    out: values.out,
+    batch: values.batch === true,
+    keep: values.keep === true,
+    help: values.help === true,
+  };
 }
 
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
@@ -82,6 +90,10 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   } catch (e) {
     io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${SIMULATE_USAGE}\n`);
     return EX_USAGE;
+  }
+  if (args.help) {
+    io.stdout.write(`${SIMULATE_USAGE}\n`);
+    return 0;
   }
   const { config } = args;
   const dir = resolve(args.out ?? `out/sim-${config.date}-${config.seed}`);
