@@ -337,8 +337,11 @@ export class Matcher {
       return order ? pick(this.byOrder.get(order), accept, his) : undefined;
     }
     const byRefundNo = refundNo ? pick(this.byRefund.get(refundNo), accept, his) : undefined;
-    if (byRefundNo || his || !channelRefundId) return byRefundNo;
-    return pick(this.byChannelRefund.get(channelRefundId), accept, his);
+    // POS refunds (消费撤销/退货) print no refund no and their own reference (参考号) as the txn id: the platform
+    // holds that reference as the refund's channel refund id.
+    const channelRef = channelRefundId ?? (refundNo ? undefined : txn);
+    if (byRefundNo || his || !channelRef) return byRefundNo;
+    return pick(this.byChannelRefund.get(channelRef), accept, his);
   }
 
   private checkFee(line: StatementLine, kind: 'payment' | 'refund', statement: string): void {
@@ -480,6 +483,26 @@ export class Matcher {
       e.channel = g[0]!;
       e.channelRole = 'core';
       for (const h of g) grouped.add(h);
+    }
+
+    // Pass 3b: a refund line with neither refund no nor a reference the platform knows (a POS 退货 of a deposit
+    // top-up, whose platform refund carries no channel refund id) pairs with a refund still unmatched on the
+    // same order for the same amount.
+    let openRefunds: Map<string, Entry[]> | undefined;
+    for (const h of stillLeft) {
+      if (grouped.has(h) || h.kind !== 'refund' || h.refundNo || !h.merchantOrderNo) continue;
+      if (!openRefunds) {
+        openRefunds = new Map();
+        for (const e of entries)
+          if (!e.channel && e.role === 'core' && e.kind === 'refund')
+            openRefunds.set(e.merchantOrderNo, [...(openRefunds.get(e.merchantOrderNo) ?? []), e]);
+      }
+      const candidates = openRefunds.get(h.merchantOrderNo) ?? [];
+      const e = candidates.find((x) => !x.channel && x.amount === h.amount);
+      if (!e) continue;
+      e.channel = h;
+      e.channelRole = 'core';
+      grouped.add(h);
     }
 
     // Matched / timing counts and amount mismatches.
