@@ -7,6 +7,7 @@
 // generate_series), not through the order events: the bench measures import and matching, and replaying a
 // million payment events is bench/replay's business. Peak memory is the process RSS sampled every 50 ms.
 // The ceiling is a plain csv-parse read of the same file (no validation, no events, no matching).
+import { decodeStatementBatch } from '../src/adapters/statements/codec.ts';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
     rows.push(
       await measure('reconcile (catch up + match)', LINES, async () => {
         report = await reconcileDay(
-          { store: ledger.store, db },
+          { store: ledger.store, db, decodeLines: decodeStatementBatch },
           {
             hospitalId: HOSPITAL,
             channel: 'wechat',

@@ -21,7 +21,7 @@ import {
 import { Money } from '../domain/money.ts';
 import { orderDecider, type OrderEvent } from '../domain/order/index.ts';
 import type { ChannelDirectory } from './channels.ts';
-import { type HandleResult, handle } from './handle.ts';
+import { type HandleResult, handle } from '../domain/command-handler.ts';
 import { writeBackPayment } from './his-writeback.ts';
 import type { Principal } from './principal.ts';
 import type { RateLimiter } from './rate-limit.ts';

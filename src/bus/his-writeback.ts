@@ -12,7 +12,7 @@ import { HospitalId, OrderId, RefId } from '../domain/ids.ts';
 import { MAX_TEXT_LENGTH, orderDecider, type OrderEvent } from '../domain/order/index.ts';
 import type { Logger } from 'pino';
 import type { AnyDb } from '../projections/projection.ts';
-import { handle } from './handle.ts';
+import { handle } from '../domain/command-handler.ts';
 
 /** Orders one scheduler run retries at most. */
 export const HIS_RETRY_BATCH = 200;

@@ -1,6 +1,6 @@
 // The decider shape every aggregate follows (Chassaing/Emmett): pure decide + evolve over a stream.
 //
-// The generic handler (src/bus/handle.ts) does:  stream = streamOf(decider, command)
+// The generic handler (src/domain/command-handler.ts) does:  stream = streamOf(decider, command)
 //   → state = fold(decider, upcast(read events)) → events = decider.decide(command, state)  (throws Rejection)
 //   → append(toNewEvents(command, events), expectedVersion = version read); on ConcurrencyError: reload, decide again.
 //

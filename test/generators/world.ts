@@ -1,6 +1,6 @@
 // An in-memory model of the command handler (load stream → evolve → decide → append with expected version),
 // used by property tests, the seeded history generator and the simulator. Deliberately tiny and synchronous:
-// the real handler lives in src/bus/handle.ts; this one exists to attack the deciders.
+// the real handler lives in src/domain/command-handler.ts; this one exists to attack the deciders.
 import { depositDecider } from '../../src/domain/deposit/index.ts';
 import type { DepositEvent, DepositState } from '../../src/domain/deposit/types.ts';
 import type { JsonObject } from '../../src/domain/event-store.ts';

@@ -16,7 +16,7 @@ import {
   positionAt,
   rebuildProjection,
 } from '../../src/projections/index.ts';
-import { handle } from '../../src/bus/handle.ts';
+import { handle } from '../../src/domain/command-handler.ts';
 import { arbOrderHistory, cmd, type GeneratedEvent, generateHistory } from '../generators/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { appendHistory } from '../support/history.ts';

@@ -1,3 +1,4 @@
+import { decodeStatementBatch } from '../../src/adapters/statements/codec.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import {
@@ -35,7 +36,7 @@ const config = { feeRates: { wechat: '0.006' } };
 
 let tdb: TestDatabase;
 let store: SqlEventStore;
-const deps = () => ({ store, db: tdb.database.db });
+const deps = () => ({ store, db: tdb.database.db, decodeLines: decodeStatementBatch });
 
 async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
   const e = await p.then(

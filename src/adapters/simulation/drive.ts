@@ -3,7 +3,7 @@
 // commands of one episode in order. Idempotency keys make a re-run of the same day on the same store a no-op,
 // so an interrupted simulation resumes where it stopped.
 import { createHash } from 'node:crypto';
-import { handle } from '../../bus/handle.ts';
+import { handle } from '../../domain/command-handler.ts';
 import type { Decider, DomainEventShape } from '../../domain/decider.ts';
 import { depositDecider } from '../../domain/deposit/index.ts';
 import type { EventStore } from '../../domain/event-store.ts';

@@ -24,7 +24,7 @@ import {
 } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
 import { execute } from '../dispatch.ts';
-import type { HandleResult } from '../handle.ts';
+import type { HandleResult } from '../../domain/command-handler.ts';
 import { writeBackPayment } from '../his-writeback.ts';
 import {
   AttemptOutcomeBody,

@@ -2,6 +2,7 @@
 //   simulate  — generate the day from a seed, drive it through the command handler, write the statement files;
 //   import    — import every file as the scheduler would (the day's statements and the next day's bills);
 //   reconcile — reconcile each statement channel for the date and compare the findings with the answer key.
+import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
 import { join } from 'node:path';
 import { type DriveProgress, type DriveResult, driveDay } from '../../adapters/simulation/drive.ts';
 import {
@@ -112,7 +113,12 @@ export async function reconcileScenario(
   for (const channel of channels) {
     reports.push(
       await reconcileDay(
-        { store: deps.store, db: deps.db, dateOptions: { timeZone: manifest.timeZone } },
+        {
+          store: deps.store,
+          db: deps.db,
+          decodeLines: decodeStatementBatch,
+          dateOptions: { timeZone: manifest.timeZone },
+        },
         {
           hospitalId: manifest.hospitalId,
           channel,

@@ -10,7 +10,7 @@
 // so the caller need not run projection runners (a live runner beside it is fine: checkpoints are CAS).
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import { handle } from '../../bus/handle.ts';
+import { handle } from '../../domain/command-handler.ts';
 import {
   addDays,
   type BusinessDateOptions,
@@ -50,16 +50,26 @@ import {
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
 import type { DiscrepancyType, Finding } from '../../domain/reconciliation/types.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from '../checkpoint.ts';
-import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
 import type { AnyDb, Projection } from '../projection.ts';
 import { hisSyncProjection } from '../read-models/his-sync.ts';
 import { liveSchema } from '../runner.ts';
 import { reconMovementsProjection, reconStatementsProjection } from './movements.ts';
 import { reconciliationProjection } from './read-models.ts';
 
+/**
+ * Turns a StatementLinesImported event back into lines. The statement codecs belong to the statement adapters
+ * (src/adapters/statements/codec.ts `decodeStatementBatch`): whoever drives reconciliation hands it in, so this
+ * layer needs nothing but the domain and the store port.
+ */
+export type StatementBatchDecoder = (
+  data: Record<string, unknown>,
+  head: StatementImportStarted['data'],
+) => StatementLine[];
+
 export interface ReconDeps {
   store: EventStore;
   db: AnyDb;
+  decodeLines: StatementBatchDecoder;
   /** The hospital's zone and cut-off (default Asia/Shanghai, 00:00). */
   dateOptions?: BusinessDateOptions;
 }
@@ -300,6 +310,7 @@ interface StatementRow {
  */
 async function* statementLines(
   store: EventStore,
+  decodeLines: StatementBatchDecoder,
   hospitalId: string,
   statementId: string,
 ): AsyncGenerator<{ head: StatementImportStarted['data']; lines: StatementLine[] }> {
@@ -314,7 +325,7 @@ async function* statementLines(
       for (const e of r.events) {
         if (e.type === 'StatementImportStarted') head = e.data as unknown as StatementImportStarted['data'];
         else if (e.type === 'StatementLinesImported' && head)
-          yield { head, lines: decodeStatementBatch(e.data, head) };
+          yield { head, lines: decodeLines(e.data, head) };
       }
     }
   } finally {
@@ -434,7 +445,7 @@ export async function reconcileDay(deps: ReconDeps, o: ReconcileOptions): Promis
       }
       const kept: StatementLine[] = [];
       let n = 0;
-      for await (const { lines } of statementLines(store, hospitalId, s.statement_id)) {
+      for await (const { lines } of statementLines(store, deps.decodeLines, hospitalId, s.statement_id)) {
         const picked: StatementLine[] = [];
         for (const l of lines) {
           const role = roleOf(l);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
-import { handle } from '../../src/bus/handle.ts';
+import { handle } from '../../src/domain/command-handler.ts';
 import type { EventStoreError } from '../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { Money } from '../../src/domain/money.ts';

@@ -5,7 +5,7 @@ import {
   EventStoreError,
   type RecordedEvent,
   type StreamId,
-} from '../domain/event-store.ts';
+} from './event-store.ts';
 import {
   type CommandBase,
   type Decider,
@@ -13,8 +13,8 @@ import {
   fold,
   streamOf,
   toNewEvents,
-} from '../domain/decider.ts';
-import type { DomainEventType } from '../domain/events.ts';
+} from './decider.ts';
+import type { DomainEventType } from './events.ts';
 
 /** Reloads and re-decides this many times when another writer moved the stream in between. */
 export const MAX_CONCURRENCY_RETRIES = 8;
@@ -41,6 +41,10 @@ export interface HandleResult<E, S> {
   /** True when the idempotency key had been applied before. */
   duplicate: boolean;
 }
+
+// The generic command handler sits in the domain layer beside the Decider and the event-store port, as in
+// Emmett: everything that executes commands (the bus, the reconciliation service, the simulator, later the
+// scheduler) uses this one. It does I/O only through the EventStore it is handed; the deciders stay pure.
 
 /**
  * The one command handler: load the stream, fold it, decide, append with the version read. A concurrent
