@@ -192,6 +192,7 @@ interface Figures {
   single8: number;
   batch100: number;
   batch1000: number;
+  batch1000x4: number;
   readAll: number;
   readCount: number;
 }
@@ -210,6 +211,8 @@ async function measure(t: Target): Promise<Figures> {
   const batch100 = await appendLoad(t, 1, 100, SECONDS, counter);
   log(`${t.label}: batches of 1000, ${SECONDS}s`);
   const batch1000 = await appendLoad(t, 1, 1_000, SECONDS, counter);
+  log(`${t.label}: batches of 1000, 4 writers, ${SECONDS}s`);
+  const batch1000x4 = await appendLoad(t, 4, 1_000, SECONDS, counter);
   if (counter.events < READ_ALL_EVENTS) {
     log(`${t.label}: topping up to ${READ_ALL_EVENTS} events for read-all`);
     for (let i = 0; counter.events < READ_ALL_EVENTS; i++) {
@@ -228,7 +231,7 @@ async function measure(t: Target): Promise<Figures> {
   const readAll = readCount / ((performance.now() - started) / 1000);
   if (readCount !== counter.events)
     log(`${t.label}: WARNING read-all saw ${readCount} events, ${counter.events} were appended`);
-  return { single1, single8, batch100, batch1000, readAll, readCount };
+  return { single1, single8, batch100, batch1000, batch1000x4, readAll, readCount };
 }
 
 // ---- databases -----------------------------------------------------------------------------------
@@ -323,6 +326,7 @@ async function main(): Promise<void> {
     ['single8', `single-event appends/s, ${WRITERS} writers`],
     ['batch100', 'events/s, batches of 100 (1 writer)'],
     ['batch1000', 'events/s, batches of 1000 (1 writer)'],
+    ['batch1000x4', 'events/s, batches of 1000 (4 writers)'],
     ['readAll', `read-all events/s (pages of ${PAGE})`],
   ];
   const rows = [
