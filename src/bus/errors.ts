@@ -1,9 +1,8 @@
 // Every refusal the bus answers has one shape: `{ code, message: { zh, en }, details }` with a 4xx status
-// (5xx only for our own failures). Domain rejections map through REJECTIONS/HTTP_STATUS, channel refusals
-// through CHANNEL_REFUSALS, and everything the bus itself refuses through BUS_ERRORS below.
-import { CHANNEL_REFUSALS, ChannelRefusal } from '../domain/channel/refusals.ts';
+// (5xx only for our own failures). Domain refusals (order/deposit rejections, channel and reconciliation
+// refusals) carry their code, messages and status; everything the bus itself refuses maps through BUS_ERRORS.
 import { EventStoreError } from '../domain/event-store.ts';
-import { REJECTIONS, Rejection } from '../domain/rejection.ts';
+import { Refusal } from '../domain/rejection.ts';
 
 export interface ErrorBody {
   code: string;
@@ -115,20 +114,15 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
 
 /** Maps anything thrown while serving a request to its status and body. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
-  if (error instanceof Rejection) {
-    const info = REJECTIONS[error.code];
+  if (error instanceof Refusal)
     return {
       status: error.httpStatus,
-      body: { code: error.code, message: { zh: info.zh, en: info.en }, details: { ...error.details } },
+      body: {
+        code: error.code,
+        message: { zh: error.messageIn('zh'), en: error.messageIn('en') },
+        details: { ...error.details },
+      },
     };
-  }
-  if (error instanceof ChannelRefusal) {
-    const info = CHANNEL_REFUSALS[error.code];
-    return {
-      status: error.httpStatus,
-      body: { code: error.code, message: { zh: info.zh, en: info.en }, details: { ...error.details } },
-    };
-  }
   if (error instanceof ApiError)
     return { status: error.httpStatus, body: busError(error.code, error.details) };
   if (error instanceof EventStoreError) {

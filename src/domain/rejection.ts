@@ -145,24 +145,34 @@ export const REJECTION_CODES = Object.keys(REJECTIONS) as RejectionCode[];
 
 export type RejectionDetails = Readonly<Record<string, string | number | boolean | null>>;
 
-export class Rejection extends Error {
-  readonly status: RejectionStatus;
+/**
+ * A refused command: a stable code from a refusal table, JSON-able details, the human message in Chinese and
+ * English, and the HTTP status the bus answers with. Rejection (orders, deposits, settlements), ChannelRefusal
+ * and ReconciliationRefusal are the three tables' classes; the edges map any Refusal the same way.
+ */
+export class Refusal<Code extends string = string> extends Error {
   constructor(
-    readonly code: RejectionCode,
-    readonly details: RejectionDetails = {},
+    readonly code: Code,
+    readonly details: RejectionDetails,
+    private readonly info: { zh: string; en: string },
+    readonly httpStatus: number,
   ) {
-    super(`${code}: ${REJECTIONS[code].en}`);
-    this.name = 'Rejection';
-    this.status = REJECTIONS[code].status;
+    super(`${code}: ${info.en}`);
+    this.name = 'Refusal';
   }
 
   /** The human message in the caller's language. */
   messageIn(lang: 'zh' | 'en'): string {
-    return REJECTIONS[this.code][lang];
+    return this.info[lang];
   }
+}
 
-  get httpStatus(): number {
-    return HTTP_STATUS[this.status];
+export class Rejection extends Refusal<RejectionCode> {
+  readonly status: RejectionStatus;
+  constructor(code: RejectionCode, details: RejectionDetails = {}) {
+    super(code, details, REJECTIONS[code], HTTP_STATUS[REJECTIONS[code].status]);
+    this.name = 'Rejection';
+    this.status = REJECTIONS[code].status;
   }
 }
 

@@ -1,6 +1,6 @@
 // Channel refusals: the same shape as domain Rejections (stable code, zh/en message, status category),
 // kept in their own table so the order/deposit rejection table stays as it is.
-import type { RejectionDetails } from '../rejection.ts';
+import { type RejectionDetails, Refusal } from '../rejection.ts';
 
 export type ChannelRefusalStatus = 'invalid' | 'conflict' | 'not_found' | 'forbidden' | 'rate_limited';
 
@@ -50,19 +50,13 @@ export const CHANNEL_REFUSALS = {
 
 export type ChannelRefusalCode = keyof typeof CHANNEL_REFUSALS;
 
-export class ChannelRefusal extends Error {
+export class ChannelRefusal extends Refusal<ChannelRefusalCode> {
   readonly status: ChannelRefusalStatus;
-  constructor(
-    readonly code: ChannelRefusalCode,
-    readonly details: RejectionDetails = {},
-  ) {
-    super(`${code}: ${CHANNEL_REFUSALS[code].en}`);
+  constructor(code: ChannelRefusalCode, details: RejectionDetails = {}) {
+    const info = CHANNEL_REFUSALS[code];
+    super(code, details, info, CHANNEL_REFUSAL_HTTP_STATUS[info.status]);
     this.name = 'ChannelRefusal';
-    this.status = CHANNEL_REFUSALS[code].status;
-  }
-
-  get httpStatus(): number {
-    return CHANNEL_REFUSAL_HTTP_STATUS[this.status];
+    this.status = info.status;
   }
 }
 

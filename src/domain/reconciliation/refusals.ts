@@ -2,7 +2,7 @@
 // kept in their own table like the channel refusals, so the order/deposit rejection table (and the test that
 // gives every one of its codes a scenario) stays as it is.
 import type { RejectionDetails, RejectionStatus } from '../rejection.ts';
-import { HTTP_STATUS } from '../rejection.ts';
+import { HTTP_STATUS, Refusal } from '../rejection.ts';
 
 export const RECONCILIATION_REFUSALS = {
   DISCREPANCY_NOT_FOUND: { status: 'not_found', zh: '差错记录不存在', en: 'The discrepancy does not exist' },
@@ -65,23 +65,13 @@ export const RECONCILIATION_REFUSAL_CODES = Object.keys(
   RECONCILIATION_REFUSALS,
 ) as ReconciliationRefusalCode[];
 
-export class ReconciliationRefusal extends Error {
+export class ReconciliationRefusal extends Refusal<ReconciliationRefusalCode> {
   readonly status: RejectionStatus;
-  constructor(
-    readonly code: ReconciliationRefusalCode,
-    readonly details: RejectionDetails = {},
-  ) {
-    super(`${code}: ${RECONCILIATION_REFUSALS[code].en}`);
+  constructor(code: ReconciliationRefusalCode, details: RejectionDetails = {}) {
+    const info = RECONCILIATION_REFUSALS[code];
+    super(code, details, info, HTTP_STATUS[info.status]);
     this.name = 'ReconciliationRefusal';
-    this.status = RECONCILIATION_REFUSALS[code].status;
-  }
-
-  messageIn(lang: 'zh' | 'en'): string {
-    return RECONCILIATION_REFUSALS[this.code][lang];
-  }
-
-  get httpStatus(): number {
-    return HTTP_STATUS[this.status];
+    this.status = info.status;
   }
 }
 
