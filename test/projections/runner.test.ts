@@ -50,7 +50,6 @@ describe('projection runner robustness (real PostgreSQL)', () => {
 
   it('a runner killed (SIGKILL) at random moments and restarted neither loses nor double-applies an event', async () => {
     const script = join(import.meta.dirname, 'fixtures/run-projection.ts');
-    const tsx = join(import.meta.dirname, '../../node_modules/.bin/tsx');
     const head = await store.headPosition();
     let midwayKills = 0;
     // Kill as soon as the child has applied something in this round (so every kill lands mid-way), four
@@ -58,7 +57,7 @@ describe('projection runner robustness (real PostgreSQL)', () => {
     for (let round = 0; ; round++) {
       expect(round).toBeLessThan(12);
       const before = (await readCheckpoint(t.database.db, 'rm_balances')) ?? 0n;
-      const child = spawn(tsx, [script], {
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
         env: { ...process.env, DATABASE_URL: t.url },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -115,6 +114,46 @@ describe('projection runner robustness (real PostgreSQL)', () => {
     await runner.stop();
     expect(calls).toBeGreaterThan(10);
     await expectSameAsFreshBuild(t, store, balances, 'flaky_balances', 'account_balances');
+  });
+
+  it('a standby in this process takes over when the leading process is killed', async () => {
+    const script = join(import.meta.dirname, 'fixtures/hold-lease.ts');
+    const schema = 'takeover_balances';
+    const child = spawn(process.execPath, ['--import', 'tsx', script], {
+      env: { ...process.env, DATABASE_URL: t.url, SCHEMA: schema },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => String(d).includes('leader') && resolve());
+        child.on('exit', () => reject(new Error('the leading process exited early')));
+      });
+      const standby = new ProjectionRunner({
+        db: t.database.db,
+        store,
+        leases: t.database,
+        projection: named('balances'),
+        schema,
+        standbyPollMs: 30,
+      }).start();
+      try {
+        await new Promise((r) => setTimeout(r, 300));
+        expect(standby.isLeader()).toBe(false);
+        child.kill('SIGKILL');
+        await exited;
+        const started = Date.now();
+        while (!standby.isLeader() && Date.now() - started < 10_000)
+          await new Promise((r) => setTimeout(r, 20));
+        expect(standby.isLeader()).toBe(true);
+        await standby.caughtUp();
+      } finally {
+        await standby.stop();
+      }
+    } finally {
+      child.kill('SIGKILL');
+    }
+    await expectSameAsFreshBuild(t, store, named('balances'), schema, 'account_balances');
   });
 
   it('two runners started at once: only one is ever leader, the other takes over when it stops', async () => {
