@@ -1,7 +1,8 @@
 // Wall-clock times in a statement's zone → UTC. Asia/Shanghai has had no DST since 1991, but any
 // IANA zone works: the offset is looked up once per local hour and cached.
+import { DEFAULT_TIME_ZONE, localParts } from '../../domain/business-date.ts';
 
-export const DEFAULT_TIME_ZONE = 'Asia/Shanghai';
+export { DEFAULT_TIME_ZONE };
 
 export interface LocalDateTime {
   y: number;
@@ -117,37 +118,13 @@ export function formatPattern(x: LocalDateTime, pattern: string): string {
   });
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
 /** Offsets per zone, keyed by the local hour (y, mo, d, h as one number): one Intl lookup per zone and hour. */
 const offsetCache = new Map<string, Map<number, number>>();
 
-/** Offset (ms) of `timeZone` from UTC at the UTC instant `utcMs`. */
+/** Offset (ms) of `timeZone` from UTC at the UTC instant `utcMs` (whole minutes, as every zone since 1970). */
 function offsetAt(utcMs: number, timeZone: string): number {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
-  }
-  const parts: Record<string, number> = {};
-  for (const p of f.formatToParts(new Date(utcMs))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  const asUtc = Date.UTC(
-    parts.year!,
-    parts.month! - 1,
-    parts.day!,
-    parts.hour!,
-    parts.minute!,
-    parts.second!,
-  );
-  return asUtc - Math.floor(utcMs / 1000) * 1000;
+  const p = localParts(new Date(utcMs), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(utcMs / 60_000) * 60_000;
 }
 
 /** The UTC instant of a wall-clock time in `timeZone`. */
