@@ -148,7 +148,21 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
   const id = command.discrepancyId;
   switch (command.type) {
     case 'RaiseDiscrepancy': {
-      // Raising is idempotent by id: a re-run finds the same difference again and changes nothing.
+      // Raising is idempotent by id: a re-run finds the same difference again and changes nothing — unless a
+      // rule had closed it (e.g. no longer found, timing cleared): found again, it opens again. What people
+      // resolved stays resolved (an accepted difference is expected to persist).
+      if (state.status === 'auto-resolved')
+        return [
+          {
+            type: 'DiscrepancyReopened',
+            data: {
+              discrepancyId: id,
+              runId: command.runId,
+              amount: command.finding.amount,
+              reason: `found again after auto-resolution (${state.autoRule ?? 'rule'})`,
+            },
+          },
+        ];
       if (state.status !== 'none') return [];
       const f = command.finding;
       invariant(discrepancyIdOf(f) === id, `discrepancy id ${id} does not derive from its finding`);
@@ -273,6 +287,8 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
     }
     case 'DiscrepancyAutoResolved':
       return { ...state, status: 'auto-resolved', autoRule: event.data.rule };
+    case 'DiscrepancyReopened':
+      return { ...state, status: 'open', autoRule: null };
     case 'DiscrepancyAssigned':
       return {
         ...state,

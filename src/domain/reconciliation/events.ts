@@ -96,6 +96,12 @@ export type DiscrepancyAutoResolved = {
   data: { discrepancyId: string; rule: AutoResolutionRule; reason: string; runId: string };
 };
 
+/** A difference a rule had resolved is found again by a later run: it is open again, for people to work. */
+export type DiscrepancyReopened = {
+  type: 'DiscrepancyReopened';
+  data: { discrepancyId: string; runId: string; amount: MoneyString; reason: string };
+};
+
 export type DiscrepancyAssigned = {
   type: 'DiscrepancyAssigned';
   data: { discrepancyId: string; assignee: string; by: string };
@@ -144,6 +150,7 @@ export type AdjustingEntryPosted = {
 export type DiscrepancyEvent =
   | DiscrepancyRaised
   | DiscrepancyAutoResolved
+  | DiscrepancyReopened
   | DiscrepancyAssigned
   | DiscrepancyResolutionProposed
   | DiscrepancyResolutionApproved
@@ -211,6 +218,7 @@ export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventT
   StatementImported: 1,
   DiscrepancyRaised: 1,
   DiscrepancyAutoResolved: 1,
+  DiscrepancyReopened: 1,
   DiscrepancyAssigned: 1,
   DiscrepancyResolutionProposed: 1,
   DiscrepancyResolutionApproved: 1,
@@ -229,6 +237,7 @@ export const RECONCILIATION_EVENT_CATEGORY: Readonly<
   StatementImported: 'statement',
   DiscrepancyRaised: 'discrepancy',
   DiscrepancyAutoResolved: 'discrepancy',
+  DiscrepancyReopened: 'discrepancy',
   DiscrepancyAssigned: 'discrepancy',
   DiscrepancyResolutionProposed: 'discrepancy',
   DiscrepancyResolutionApproved: 'discrepancy',

@@ -99,6 +99,7 @@ export const reconciliationProjection: Projection = {
     'DayReopened',
     'DiscrepancyRaised',
     'DiscrepancyAutoResolved',
+    'DiscrepancyReopened',
     'DiscrepancyAssigned',
     'DiscrepancyResolutionProposed',
     'DiscrepancyResolutionApproved',
@@ -268,6 +269,15 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       resolved_at: null,
     };
   }
+  if (row && e.type === 'DiscrepancyReopened' && row.status === 'auto-resolved')
+    return {
+      ...row,
+      status: 'open',
+      action: null,
+      resolution_reason: null,
+      resolved_at: null,
+      amount: String(d.amount),
+    };
   if (!row || FINAL.has(String(row.status))) return row;
   switch (e.type) {
     case 'DiscrepancyAutoResolved':
