@@ -111,9 +111,9 @@ describe('PostgreSQL: appends that commit out of position order', () => {
       await new Promise((r) => setTimeout(r, 200)); // its first empty read is done; it now sleeps on the poll
       const started = Date.now();
       await store.appendToStream('h1/order/notified', [event('Notified')], { expectedVersion: 'any' });
+      // The poll is an hour away: arriving at all within the wait means NOTIFY woke the subscriber.
       while (seen.length === 0 && Date.now() - started < 5_000) await new Promise((r) => setTimeout(r, 10));
       expect(seen).toEqual(['Notified']);
-      expect(Date.now() - started).toBeLessThan(2_000);
       await sub.stop();
     } finally {
       await listening.close();
