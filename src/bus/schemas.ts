@@ -174,6 +174,24 @@ export const TopUpBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const DischargeBody = Type.Object(
+  {
+    settlementId: Id('HIS discharge settlement reference (出院结算单号)'),
+    amount: MoneySchema,
+  },
+  { additionalProperties: false, description: 'Charges of the stay the deposit covers (≥ 0)' },
+);
+
+export const RemainderRefundBody = Type.Object(
+  {
+    refundId: Id('Refund number (商户退款单号)'),
+    topUpOrderId: Id('The top-up whose channel and account the money goes back to'),
+    amount: MoneySchema,
+    identity: Type.Optional(IdentitySchema),
+  },
+  { additionalProperties: false },
+);
+
 export const AdmissionParams = Type.Object({ admissionId: Id('Admission (住院号)') });
 export const PatientParams = Type.Object({ patientId: Id('Patient id') });
 export const PageQuery = Type.Object(
@@ -198,6 +216,12 @@ export const OrderViewSchema = Type.Object(
 
 export const CommandResultSchema = Type.Object({
   order: OrderViewSchema,
+  version: Type.Integer(),
+  events: Type.Array(Type.String()),
+});
+
+export const DepositResultSchema = Type.Object({
+  deposit: Type.Object({}, { additionalProperties: true }),
   version: Type.Integer(),
   events: Type.Array(Type.String()),
 });

@@ -152,6 +152,101 @@ describe('orders, payments, refunds and deposits over HTTP', () => {
     expect(projections.body.projections.every((p: { lag: string }) => p.lag === '0')).toBe(true);
   });
 
+  it('discharge applies the stay against the deposit; the remainder goes back to a top-up once identity is checked', async () => {
+    const o = ids('D');
+    await h.kiosk(
+      'POST',
+      `/v1/deposits/${o.admission}/top-ups`,
+      { orderId: o.orderId, patientId: o.patient, amount: '2000.00' },
+      { idem: key() },
+    );
+    await h.kiosk('POST', `/v1/orders/${o.orderId}/payments`, payment(o.txn, '2000.00', 'wechat'), {
+      idem: key(),
+    });
+
+    // A refund before discharge settlement is refused: the stay may still need the money.
+    const early = await h.staff(TOKENS.clerk)(
+      'POST',
+      `/v1/deposits/${o.admission}/remainder-refunds`,
+      {
+        refundId: o.refund,
+        topUpOrderId: o.orderId,
+        amount: '100.00',
+        identity: { method: 'id-card', verifiedBy: 'clerk-1' },
+      },
+      { idem: key() },
+    );
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('DEPOSIT_NOT_SETTLED');
+
+    const dischargeKey = key();
+    const discharge = await h.kiosk(
+      'POST',
+      `/v1/deposits/${o.admission}/discharge`,
+      { settlementId: `SETTLE-${o.admission}`, amount: '1234.56' },
+      { idem: dischargeKey },
+    );
+    expect(discharge.status).toBe(201);
+    expect(discharge.body).toMatchObject({
+      deposit: { applied: '1234.56', balance: '765.44', settled: true },
+    });
+    expect(discharge.body.events).toEqual(['DepositApplied']);
+    const again = await h.kiosk(
+      'POST',
+      `/v1/deposits/${o.admission}/discharge`,
+      { settlementId: `SETTLE-${o.admission}`, amount: '1234.56' },
+      { idem: dischargeKey },
+    );
+    expect(again.body).toEqual(discharge.body);
+
+    const unverified = await h.staff(TOKENS.clerk)(
+      'POST',
+      `/v1/deposits/${o.admission}/remainder-refunds`,
+      { refundId: o.refund, topUpOrderId: o.orderId, amount: '765.44' },
+      { idem: key() },
+    );
+    expect(unverified.status).toBe(403);
+    expect(unverified.body.code).toBe('IDENTITY_NOT_VERIFIED');
+
+    const tooMuch = await h.staff(TOKENS.clerk)(
+      'POST',
+      `/v1/deposits/${o.admission}/remainder-refunds`,
+      {
+        refundId: o.refund,
+        topUpOrderId: o.orderId,
+        amount: '765.45',
+        identity: { method: 'id-card', verifiedBy: 'clerk-1' },
+      },
+      { idem: key() },
+    );
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.code).toBe('DEPOSIT_INSUFFICIENT');
+
+    const refund = await h.staff(TOKENS.clerk)(
+      'POST',
+      `/v1/deposits/${o.admission}/remainder-refunds`,
+      {
+        refundId: o.refund,
+        topUpOrderId: o.orderId,
+        amount: '765.44',
+        identity: { method: 'id-card', verifiedBy: 'clerk-1' },
+      },
+      { idem: key() },
+    );
+    expect(refund.status).toBe(201);
+    expect(refund.body).toMatchObject({
+      deposit: { balance: '0.00', refunded: '765.44' },
+      events: ['DepositRemainderRefunded'],
+    });
+
+    await h.settle();
+    const statement = await h.staff(TOKENS.auditor)('GET', `/v1/deposits/${o.admission}/statement`);
+    expect(
+      statement.body.lines.map((l: { amount: string; side: string }) => `${l.side} ${l.amount}`),
+    ).toEqual(['credit 2000.00', 'debit 1234.56', 'debit 765.44']);
+    expect(statement.body.lines.at(-1).balanceAfter).toBe('0.00');
+  });
+
   it("a patient's payments and refunds list shows paid and refunded amounts per order", async () => {
     const o = ids();
     await h.kiosk('POST', '/v1/orders', outpatient(o.orderId, o.patient), { idem: key() });

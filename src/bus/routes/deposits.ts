@@ -1,10 +1,12 @@
-// Inpatient pre-deposit: top up (a deposit order, credited to the admission when paid), balance (folded
-// from the deposit stream: always current) and statement (the journal read model: eventually consistent).
+// Inpatient pre-deposit: top up (a deposit order, credited to the admission when paid), discharge settlement,
+// remainder refund, balance (folded from the deposit stream: always current) and statement (the journal read
+// model: eventually consistent).
 import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { fold, streamOf } from '../../domain/decider.ts';
-import { depositDecider, type DepositEvent } from '../../domain/deposit/index.ts';
-import { AdmissionId, OrderId, PatientId } from '../../domain/ids.ts';
+import type { HandleResult } from '../../domain/command-handler.ts';
+import { depositDecider, type DepositEvent, type DepositState } from '../../domain/deposit/index.ts';
+import { AdmissionId, OrderId, PatientId, RefId, RefundId } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import { orderDecider } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
@@ -12,14 +14,45 @@ import { execute } from '../dispatch.ts';
 import {
   AdmissionParams,
   CommandResultSchema,
+  DepositResultSchema,
+  DischargeBody,
   errorResponses,
   IdempotencyHeaders,
   PageQuery,
+  RemainderRefundBody,
   TopUpBody,
 } from '../schemas.ts';
 import { type App, markReplay, requestContext, type ServerContext } from '../server.ts';
 import { commandAnswer } from './orders.ts';
 import { pageLimit, readModelFreshness } from './queries.ts';
+
+/** What the bus answers about a deposit account. */
+function depositView(admissionId: string, s: DepositState) {
+  return {
+    admissionId,
+    patientId: s.patientId,
+    balance: s.balance.toString(),
+    toppedUp: Money.sum([...s.topUps.values()].map((t) => t.amount)).toString(),
+    applied: s.applied.toString(),
+    refunded: Money.sum([...s.refunds.values()].map((r) => r.amount)).toString(),
+    settled: s.settled,
+    topUps: [...s.topUps.values()].map((t) => ({
+      orderId: t.orderId,
+      channel: t.channel,
+      channelTxnId: t.channelTxnId,
+      amount: t.amount.toString(),
+      refunded: t.refunded.toString(),
+    })),
+  };
+}
+
+function depositAnswer(admissionId: string, result: HandleResult<DepositEvent, DepositState>) {
+  return {
+    deposit: depositView(admissionId, result.state),
+    version: result.version,
+    events: result.events.map((e) => e.type),
+  };
+}
 
 export function depositRoutes(app: App, ctx: ServerContext): void {
   const { deps } = ctx;
@@ -60,6 +93,81 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
+  app.post(
+    '/v1/deposits/:admissionId/discharge',
+    {
+      config: { access: 'money', idempotent: true },
+      schema: {
+        tags: ['deposits'],
+        summary:
+          "Discharge settlement (出院结算): apply the stay's charges against the deposit, once per admission",
+        headers: IdempotencyHeaders,
+        params: AdmissionParams,
+        body: DischargeBody,
+        response: { ...errorResponses, 201: DepositResultSchema },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const result = await execute(
+        deps,
+        c.principal,
+        depositDecider,
+        {
+          type: 'ApplyDepositAtDischarge',
+          hospitalId: c.hospitalId,
+          admissionId: AdmissionId(req.params.admissionId),
+          settlementId: RefId(req.body.settlementId),
+          amount: Money.parse(req.body.amount),
+          at: deps.now(),
+          actor: c.actor,
+        },
+        c.exec({ businessType: 'deposit' }),
+      );
+      markReplay(reply, result.duplicate);
+      return reply.code(201).send(depositAnswer(req.params.admissionId, result));
+    },
+  );
+
+  app.post(
+    '/v1/deposits/:admissionId/remainder-refunds',
+    {
+      config: { access: 'refund', idempotent: true },
+      schema: {
+        tags: ['deposits'],
+        summary:
+          "Refund (part of) what is left after discharge to the channel and account of one top-up; the patient's identity must have been checked",
+        headers: IdempotencyHeaders,
+        params: AdmissionParams,
+        body: RemainderRefundBody,
+        response: { ...errorResponses, 201: DepositResultSchema },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const b = req.body;
+      const result = await execute(
+        deps,
+        c.principal,
+        depositDecider,
+        {
+          type: 'RefundDepositRemainder',
+          hospitalId: c.hospitalId,
+          admissionId: AdmissionId(req.params.admissionId),
+          refundId: RefundId(b.refundId),
+          topUpOrderId: OrderId(b.topUpOrderId),
+          amount: Money.parse(b.amount),
+          identity: b.identity ?? null,
+          at: deps.now(),
+          actor: c.actor,
+        },
+        c.exec({ businessType: 'refund' }),
+      );
+      markReplay(reply, result.duplicate);
+      return reply.code(201).send(depositAnswer(req.params.admissionId, result));
+    },
+  );
+
   app.get(
     '/v1/deposits/:admissionId',
     {
@@ -82,23 +190,7 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
       const read = await deps.store.readStream(stream);
       const s = fold(depositDecider, read.events as unknown as DepositEvent[]);
       if (!s.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
-      return {
-        admissionId,
-        patientId: s.patientId,
-        balance: s.balance.toString(),
-        toppedUp: Money.sum([...s.topUps.values()].map((t) => t.amount)).toString(),
-        applied: s.applied.toString(),
-        refunded: Money.sum([...s.refunds.values()].map((r) => r.amount)).toString(),
-        settled: s.settled,
-        topUps: [...s.topUps.values()].map((t) => ({
-          orderId: t.orderId,
-          channel: t.channel,
-          channelTxnId: t.channelTxnId,
-          amount: t.amount.toString(),
-          refunded: t.refunded.toString(),
-        })),
-        version: read.version,
-      };
+      return { ...depositView(admissionId, s), version: read.version };
     },
   );
 
