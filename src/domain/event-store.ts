@@ -164,6 +164,8 @@ export interface EventStore {
   readAllPage(options?: ReadAllOptions): Promise<ReadAllPage>;
   /** Position of the last event a subscriber may safely see. */
   headPosition(): Promise<bigint>;
+  /** The last position recorded at or before an instant: what the ledger knew then (as-of builds). */
+  positionAt(instant: Date): Promise<bigint>;
   subscribe(options: SubscribeOptions): Subscription;
   findIdempotent(hospitalId: string, key: string): Promise<IdempotentRecord | undefined>;
   close(): Promise<void>;

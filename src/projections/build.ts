@@ -94,15 +94,6 @@ export async function rebuildProjection(
   return { ...final, events: built.events + final.events };
 }
 
-/** The last position recorded at or before an instant: what the ledger knew then. */
-export async function positionAt(db: AnyDb, instant: Date): Promise<bigint> {
-  const { rows } = await sql<{ position: string }>`
-    SELECT coalesce(max(position), 0)::text AS position FROM events WHERE recorded_at <= ${instant}`.execute(
-    db,
-  );
-  return BigInt(rows[0]!.position);
-}
-
 /** `asof_<name>_<yyyymmddhhmmss>`: where an as-of build goes unless told otherwise. */
 export function asOfSchema(projection: Projection, instant: Date): string {
   const stamp = instant

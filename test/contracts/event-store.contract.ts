@@ -117,6 +117,13 @@ export function eventStoreContract(
         expect(r).toEqual({ exists: false, version: 0, events: [] });
       });
 
+      it('positionAt names the last position recorded by an instant', async () => {
+        await store.appendToStream(newStream(), [ev('A')], { expectedVersion: 'any' });
+        expect(await store.positionAt(new Date(Date.now() + 60_000))).toBe(await store.headPosition());
+        expect(await store.positionAt(new Date(0))).toBe(0n);
+        await expectCode(store.positionAt(new Date('nope')), 'INVALID_EVENT');
+      });
+
       it('keeps the given event id and refuses to store the same event id twice', async () => {
         const id = randomUUID();
         const s = newStream();

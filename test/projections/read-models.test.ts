@@ -13,7 +13,6 @@ import {
   buildProjection,
   liveSchema,
   ProjectionRunner,
-  positionAt,
   rebuildProjection,
 } from '../../src/projections/index.ts';
 import { handle } from '../../src/domain/command-handler.ts';
@@ -276,7 +275,8 @@ describe('read models from generated histories (real PostgreSQL)', () => {
 
     // Every event so far was recorded before `now`; the as-of-instant balance equals today's.
     const now = new Date(Date.now() + 1_000);
-    expect(await positionAt(t.database.db, now)).toBe(await store.headPosition());
+    expect(await store.positionAt(now)).toBe(await store.headPosition());
+    expect(await store.positionAt(new Date(0))).toBe(0n);
     const [key, value] = [...foldBalances(all)].find(([k]) => k.includes('channel:wechat:clearing'))!;
     const [hospitalId, account] = key.split('|') as [string, string];
     expect((await accountBalanceAsOf(t.database.db, { hospitalId, account, at: now })).toString()).toBe(

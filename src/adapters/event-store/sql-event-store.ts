@@ -358,6 +358,16 @@ export class SqlEventStore implements EventStore {
     return BigInt(rows[0]!.head);
   }
 
+  async positionAt(instant: Date): Promise<bigint> {
+    if (!(instant instanceof Date) || Number.isNaN(instant.getTime()))
+      throw new EventStoreError('INVALID_EVENT', 'positionAt needs a valid instant');
+    const { rows } = await sql<{ position: string }>`
+      SELECT coalesce(max(position), 0)::text AS position FROM events WHERE recorded_at <= ${instant}`.execute(
+      this.database.db,
+    );
+    return BigInt(rows[0]!.position);
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     return new PollingSubscription(this, options);
   }

@@ -9,7 +9,6 @@ import {
   buildProjection,
   liveSchema,
   ProjectionRunner,
-  positionAt,
   projectionNamed,
   readCheckpoint,
   rebuildProjection,
@@ -116,7 +115,7 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
         io.stderr.write(`--as-of: not an ISO-8601 instant: ${values['as-of']}\n`);
         return 64;
       }
-      toPosition = await positionAt(db, instant);
+      toPosition = await ledger.store.positionAt(instant);
       schema ??= asOfSchema(projection, instant);
     } else if (values['to-position'] && /^\d+$/.test(values['to-position'])) {
       toPosition = BigInt(values['to-position']);
