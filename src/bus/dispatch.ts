@@ -7,18 +7,9 @@ import type { Logger } from 'pino';
 import type { HisClient } from '../adapters/his/port.ts';
 import { admitToChannel, type BusinessType, refuse } from '../domain/channel/index.ts';
 import { type CommandBase, type Decider, type DomainEventShape, fold, streamOf } from '../domain/decider.ts';
-import { depositDecider } from '../domain/deposit/index.ts';
+import { depositCreditFor, depositDecider } from '../domain/deposit/index.ts';
 import type { EventMetadata, EventStore } from '../domain/event-store.ts';
-import {
-  AdmissionId,
-  Channel,
-  ChannelTxnId,
-  HospitalId,
-  MaskedRef,
-  OrderId,
-  PatientId,
-} from '../domain/ids.ts';
-import { Money } from '../domain/money.ts';
+import { HospitalId, OrderId } from '../domain/ids.ts';
 import { orderDecider, type OrderEvent } from '../domain/order/index.ts';
 import type { ChannelDirectory } from './channels.ts';
 import { type HandleResult, handle } from '../domain/command-handler.ts';
@@ -133,23 +124,15 @@ export class Reactions {
 
   async creditDeposit(hospitalId: string, orderId: string): Promise<void> {
     const d = this.deps();
-    const base = { hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId) };
-    const read = await d.store.readStream(streamOf(orderDecider, { ...base, type: 'CreateOrder' } as never));
-    const order = fold(orderDecider, read.events as unknown as OrderEvent[]);
-    if (order.kind !== 'deposit' || !order.payment || !order.admissionId) return;
-    await handle(d.store, depositDecider, {
-      type: 'TopUpDeposit',
-      hospitalId: base.hospitalId,
-      admissionId: AdmissionId(order.admissionId),
-      patientId: PatientId(order.patientId),
-      orderId: base.orderId,
-      channel: Channel(order.payment.channel),
-      channelTxnId: ChannelTxnId(order.payment.channelTxnId),
-      payerRef: MaskedRef(order.payment.payerRef),
-      amount: Money.parse(order.payment.amount.toString()),
-      at: d.now(),
-      actor: { kind: 'system', id: 'deposit-credit' },
-    });
+    const read = await d.store.readStream(
+      streamOf(orderDecider, { hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId) } as never),
+    );
+    const credit = depositCreditFor(
+      hospitalId,
+      fold(orderDecider, read.events as unknown as OrderEvent[]),
+      d.now(),
+    );
+    if (credit) await handle(d.store, depositDecider, credit);
   }
 
   async writeBack(hospitalId: string, orderId: string): Promise<void> {

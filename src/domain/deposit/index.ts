@@ -4,6 +4,7 @@ import { evolveDeposit, initialDepositState } from './evolve.ts';
 import type { DepositCommand, DepositEvent, DepositState } from './types.ts';
 
 export * from './types.ts';
+export { DEPOSIT_CREDIT_ACTOR, depositCreditFor } from './policy.ts';
 export { assertDepositInvariants, decideDeposit } from './decide.ts';
 export { evolveDeposit, initialDepositState } from './evolve.ts';
 
