@@ -79,18 +79,27 @@ interface EventRow {
   hash: string;
 }
 
-interface AllRow extends EventRow {
-  snapshot_xmax: string;
+/** A check in progress: once no transaction of this database with an xid up to `newest` runs, every position up to `upTo` is final. */
+interface PendingSettle {
+  newest: string;
+  upTo: bigint;
 }
 
 /**
  * The event store over SQL, identical on PostgreSQL and PGlite.
  *
  * Global order without gaps: positions come from a sequence, so a later position can commit before an
- * earlier one. readAll never returns an event past a hole until the hole is known to be final: every
- * append takes its transaction id before drawing a position, so once the oldest running transaction is
- * newer than the xmax of the snapshot that showed the hole, whatever owned the hole has committed (and
- * a re-read shows it) or aborted (and the hole stays forever).
+ * earlier one. readAll never returns an event past a hole until the hole is known to be final.
+ *
+ * Why a hole becomes final: every append takes its transaction id before it draws a position. A read that
+ * shows position q committed was taken after every position below q was drawn, so whatever owns a hole
+ * below q already held an xid when that read ended. The store then notes the newest xid running in this
+ * database; once no transaction with an xid up to that one is still running, every hole up to q has
+ * committed (and a fresh read shows it) or aborted (and stays a hole forever).
+ *
+ * The snapshot's xmax is not a safe bound for this: it is one past the newest *completed* xid, and an
+ * appender can hold an xid above it (it took its xid after the one that committed later, but drew its
+ * position first). CI caught exactly that: a subscriber skipped two events under 16 concurrent appenders.
  */
 export class SqlEventStore implements EventStore {
   private readonly upcasters = new Map<string, Upcaster>();
@@ -101,6 +110,9 @@ export class SqlEventStore implements EventStore {
   private inFlight = 0;
   private readonly appendConcurrency: number;
   readonly pollIntervalMs: number;
+  /** Every position up to this is final: a read that starts after it was set sees all that committed. */
+  private finalTo = 0n;
+  private pending: PendingSettle | undefined;
 
   constructor(
     readonly database: Database,
@@ -262,24 +274,24 @@ export class SqlEventStore implements EventStore {
         throw new EventStoreError('INVALID_EVENT', 'types must be an array of event type names');
       return this.readTypes(after, limit, options.types);
     }
+    const trusted = this.finalTo; // taken before the read: holes up to it are final in what the read shows
     const rows = await this.selectAfter(after, limit, null);
-    let expected = after + 1n;
-    const holeAt = rows.findIndex((r) => {
-      const position = BigInt(r.position);
-      if (position !== expected) return true;
-      expected = position + 1n;
-      return false;
-    });
-    const page = (rs: AllRow[], blocked: boolean): ReadAllPage => ({
+    const page = (rs: EventRow[], blocked: boolean): ReadAllPage => ({
       events: rs.map((r) => this.toRecorded(r)),
       scannedTo: rs.length > 0 ? BigInt(rs.at(-1)!.position) : after,
       blocked,
     });
-    if (holeAt < 0) return page(rows, false);
-    if (!(await this.settled(rows[0]!.snapshot_xmax))) return page(rows.slice(0, holeAt), true);
-    // Every append that drew a position up to the last row seen has ended; a fresh snapshot shows those that
-    // committed, and the holes left in that range are final.
-    return page(await this.selectAfter(after, limit, BigInt(rows.at(-1)!.position)), false);
+    const cut = openGapAt(rows, after, trusted);
+    if (cut < 0) return page(rows, false);
+    const seen = BigInt(rows.at(-1)!.position);
+    const finalTo = await this.settle(seen);
+    // The first missing position the read could not trust (the gap ends just before row `cut`).
+    const gapFrom = cut === 0 ? after + 1n : BigInt(rows[cut - 1]!.position) + 1n;
+    const missing = gapFrom > trusted ? gapFrom : trusted + 1n;
+    if (finalTo < missing) return page(rows.slice(0, cut), true);
+    // A fresh read, started after the holes up to finalTo became final, shows every event that committed there.
+    const upTo = finalTo < seen ? finalTo : seen;
+    return page(await this.selectAfter(after, limit, upTo), upTo < seen);
   }
 
   /**
@@ -291,7 +303,8 @@ export class SqlEventStore implements EventStore {
     // A bounded window of positions keeps each read a short range scan of the primary key, however rare the
     // wanted types are.
     const windowEnd = after + BigInt(Math.max(limit * TYPE_WINDOW_FACTOR, TYPE_WINDOW_MIN));
-    const { rows } = await sql<AllRow & { upper: string | null; in_range: string; xmax: string }>`
+    const trusted = this.finalTo;
+    const { rows } = await sql<EventRow & { upper: string | null; in_range: string }>`
       WITH head AS (SELECT least(max(position), ${windowEnd.toString()}::bigint) AS head FROM events),
       page AS (
         SELECT ${sql.raw(EVENT_COLUMNS)}, events.position AS pos FROM events, head
@@ -303,19 +316,18 @@ export class SqlEventStore implements EventStore {
                     ELSE (SELECT head FROM head) END AS upper)
       SELECT page.*, bound.upper::text AS upper,
              (SELECT count(*) FROM events e WHERE e.position > ${after.toString()}::bigint AND e.position <= bound.upper)::text
-               AS in_range,
-             pg_snapshot_xmax(pg_current_snapshot())::text AS xmax
+               AS in_range
       FROM bound LEFT JOIN page ON true ORDER BY page.pos`.execute(this.database.db);
     const first = rows[0];
     if (!first || first.upper === null || BigInt(first.upper) <= after)
       return { events: [], scannedTo: after, blocked: false };
     const upper = BigInt(first.upper);
     const found = rows.filter((r) => r.position !== null);
-    if (BigInt(first.in_range) === upper - after)
+    if (BigInt(first.in_range) === upper - after || upper <= trusted)
       return { events: found.map((r) => this.toRecorded(r)), scannedTo: upper, blocked: false };
-    if (await this.settled(first.xmax)) {
+    if ((await this.settle(upper)) >= upper) {
       // Whatever could fill a hole up to `upper` has ended: a fresh read of that range is final.
-      const { rows: final } = await sql<AllRow>`
+      const { rows: final } = await sql<EventRow>`
         SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
         WHERE events.position > ${after.toString()}::bigint AND events.position <= ${upper.toString()}::bigint
           AND events.type = ANY(${[...types]}::text[])
@@ -327,28 +339,48 @@ export class SqlEventStore implements EventStore {
     return { ...plain, events: plain.events.filter((e) => wanted.has(e.type)) };
   }
 
-  private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<AllRow[]> {
-    const { rows } = await sql<AllRow>`
-      SELECT ${sql.raw(EVENT_COLUMNS)}, (SELECT pg_snapshot_xmax(pg_current_snapshot())::text) AS snapshot_xmax
-      FROM events WHERE events.position > ${after.toString()}::bigint
+  private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<EventRow[]> {
+    const { rows } = await sql<EventRow>`
+      SELECT ${sql.raw(EVENT_COLUMNS)} FROM events WHERE events.position > ${after.toString()}::bigint
         AND (${upTo?.toString() ?? null}::bigint IS NULL OR events.position <= ${upTo?.toString() ?? null}::bigint)
       ORDER BY events.position LIMIT ${limit}`.execute(this.database.db);
     return rows;
   }
 
-  /** Have all transactions that were running when a snapshot with this xmax was taken finished? */
-  private async settled(xmax: string): Promise<boolean> {
-    // The snapshot horizon is cluster-wide: a long transaction in another database would hold it back. Only
-    // transactions in this database can append, so it is enough that none of them older than xmax still runs
-    // (pg_stat_activity shows the xids of sessions of the same role, which every appender is).
-    const { rows } = await sql<{ settled: boolean }>`
-      SELECT pg_snapshot_xmin(pg_current_snapshot()) >= ${xmax}::xid8
-          OR NOT EXISTS (
-            SELECT 1 FROM pg_stat_activity a
-            WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL
-              AND age(a.backend_xid) > age(((${xmax}::numeric % 4294967296)::bigint)::text::xid)
-          ) AS settled`.execute(this.database.db);
-    return rows[0]!.settled;
+  /**
+   * Moves the final horizon as far as it safely can and returns it. `seen`: the highest position shown by a
+   * read that has already ended, so every position up to it was drawn by a transaction that held an xid then.
+   *
+   * Only transactions of this database can append, so a long transaction elsewhere on the server never holds
+   * readers back. pg_stat_activity shows every backend's xid to every role.
+   */
+  private async settle(seen: bigint): Promise<bigint> {
+    const pending = this.pending;
+    const { rows } = await sql<{ ended: boolean; newest: string | null }>`
+      WITH running AS (
+        SELECT a.backend_xid AS xid FROM pg_stat_activity a
+        WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.backend_xid IS NOT NULL)
+      SELECT (${pending?.newest ?? null}::text IS NULL OR NOT EXISTS (
+                SELECT 1 FROM running WHERE age(running.xid) >= age(${pending?.newest ?? null}::text::xid))) AS ended,
+             (SELECT running.xid::text FROM running ORDER BY age(running.xid) LIMIT 1) AS newest`.execute(
+      this.database.db,
+    );
+    const { ended, newest } = rows[0]!;
+    const raise = (to: bigint) => {
+      if (to > this.finalTo) this.finalTo = to;
+    };
+    if (pending && ended) {
+      raise(pending.upTo);
+      if (this.pending === pending) this.pending = undefined;
+    }
+    if (newest === null) {
+      // No transaction of this database holds an xid: whatever drew a position up to `seen` has ended.
+      raise(seen);
+      this.pending = undefined;
+    } else if (!this.pending && seen > this.finalTo) {
+      this.pending = { newest, upTo: seen };
+    }
+    return this.finalTo;
   }
 
   async headPosition(): Promise<bigint> {
@@ -629,4 +661,18 @@ function mapAppendError(error: unknown, stream: StreamId, expected: ExpectedVers
     default:
       return error instanceof Error ? error : new Error(String(error));
   }
+}
+
+/**
+ * The index of the first row that follows a gap the caller cannot trust (one that reaches above `trusted`),
+ * or -1 when every gap in `rows` lies at or below `trusted`.
+ */
+function openGapAt(rows: readonly EventRow[], after: bigint, trusted: bigint): number {
+  let expected = after + 1n;
+  for (let i = 0; i < rows.length; i++) {
+    const position = BigInt(rows[i]!.position);
+    if (position !== expected && position - 1n > trusted) return i;
+    expected = position + 1n;
+  }
+  return -1;
 }

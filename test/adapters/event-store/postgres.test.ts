@@ -146,6 +146,40 @@ describe('PostgreSQL: appends that commit out of position order', () => {
     }
   });
 
+  it('a hole whose owner holds an xid above the snapshot xmax is not passed', async () => {
+    // The owner of the hole takes its xid after the one that commits first, but draws its position first:
+    // the reader's snapshot xmax (one past the newest completed xid) is then not above the owner's xid.
+    const [first, owner] = [
+      new pg.Client({ connectionString: t.url }),
+      new pg.Client({ connectionString: t.url }),
+    ];
+    await Promise.all([first.connect(), owner.connect()]);
+    try {
+      const before = await store.headPosition();
+      await first.query('BEGIN');
+      await first.query('SELECT pg_current_xact_id()');
+      await owner.query('BEGIN');
+      await owner.query('SELECT pg_current_xact_id()');
+      const append = (c: pg.Client, stream: string, type: string) =>
+        c.query(
+          `SELECT first_position::text AS p FROM append_to_stream($1, 'h1', 'any', $2::jsonb, null, null)`,
+          [stream, payload(type)],
+        );
+      const held = await append(owner, 'h1/order/xid-owner', 'Owner');
+      const later = await append(first, 'h1/order/xid-first', 'First');
+      expect(BigInt(later.rows[0].p)).toBeGreaterThan(BigInt(held.rows[0].p));
+      await first.query('COMMIT');
+      for (let i = 0; i < 3; i++) expect(await store.readAll({ after: before })).toEqual([]);
+      await owner.query('COMMIT');
+      let types: string[] = [];
+      for (let i = 0; i < 5 && types.length < 2; i++)
+        types = (await store.readAll({ after: before })).map((e) => e.type);
+      expect(types).toEqual(['Owner', 'First']);
+    } finally {
+      await Promise.all([first.end(), owner.end()]);
+    }
+  });
+
   it('under 16 concurrent appenders a subscriber sees every event exactly once in position order', async () => {
     const before = await store.headPosition();
     const seen: bigint[] = [];
