@@ -113,7 +113,8 @@ describe.each(adapters)('HIS writeback over %s against the simulator', (dialect,
     const req = payment();
     const err = await hisError(client(100).confirmPayment(req));
     expect(err).toMatchObject({ code: 'HIS_TIMEOUT', retryable: true, outcomeUnknown: true });
-    await new Promise((r) => setTimeout(r, 500));
+    // The simulator applies it once its 400 ms pass, whatever the client did.
+    for (let i = 0; i < 250 && sim.records().length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     sim.setMode({ kind: 'normal' });
     expect(await client().confirmPayment(req)).toMatchObject({ status: 'already-confirmed' });
   });
