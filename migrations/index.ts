@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_event_store.ts';
 import * as m0002 from './0002_read_models.ts';
 import * as m0003 from './0003_bus.ts';
+import * as m0004 from './0004_event_compression.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
   '0001_event_store': m0001,
   '0002_read_models': m0002,
   '0003_bus': m0003,
+  '0004_event_compression': m0004,
 };
