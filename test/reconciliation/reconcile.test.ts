@@ -193,6 +193,33 @@ describe('import as events', () => {
     expect(again).toMatchObject({ duplicate: true, statementId: first.statementId, sha256: first.sha256 });
     expect((await store.readStream(streamId(H, 'statement', first.statementId))).version).toBe(3);
   });
+  it('the same file imported by several callers at once is written once; the others get its result or a clear refusal', async () => {
+    // Another hospital, so the day reconciled below is not touched.
+    const bytes = writeWechatBill(wechatDay1, { merchantId: MCH });
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        importStatement({ store }, bufferSource('wechat-0501.csv', bytes), { hospitalId: 'H7' }),
+      ),
+    );
+    const written = outcomes.filter((o) => o.status === 'fulfilled' && !o.value.duplicate);
+    expect(written).toHaveLength(1);
+    for (const o of outcomes) {
+      if (o.status === 'fulfilled') continue;
+      expect(o.reason).toMatchObject({ name: 'StatementError', code: 'IMPORT_IN_PROGRESS', line: 0 });
+    }
+    const id = (written[0] as PromiseFulfilledResult<{ statementId: string }>).value.statementId;
+    const stream = await store.readStream(streamId('H7', 'statement', id));
+    expect(stream.events.map((e) => e.type)).toEqual([
+      'StatementImportStarted',
+      'StatementLinesImported',
+      'StatementImported',
+    ]);
+    // Once it has ended, importing it again is the usual no-op.
+    const again = await importStatement({ store }, bufferSource('wechat-0501.csv', bytes), {
+      hospitalId: 'H7',
+    });
+    expect(again).toMatchObject({ duplicate: true, statementId: id });
+  });
 });
 
 describe('reconciliation of a day', () => {

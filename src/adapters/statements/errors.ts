@@ -11,6 +11,8 @@ export const STATEMENT_ERROR_CODES = [
   'UNSUPPORTED_FORMAT',
   'LIMIT_EXCEEDED',
   'FILE_CHANGED',
+  /** The same file is being imported by another call right now. */
+  'IMPORT_IN_PROGRESS',
 ] as const;
 export type StatementErrorCode = (typeof STATEMENT_ERROR_CODES)[number];
 

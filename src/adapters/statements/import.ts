@@ -20,10 +20,14 @@
 //   * Streaming: at most one batch of lines plus the appends in flight (≤ 2 × BATCHES_PER_APPEND events) sit
 //     in memory; the next batch is read while the previous append runs.
 import {
+  ConcurrencyError,
   type EventStore,
   type JsonObject,
   LIMITS,
   type NewEvent,
+  type ReadStreamResult,
+  type RecordedEvent,
+  type StreamId,
   streamId,
 } from '../../domain/event-store.ts';
 import {
@@ -35,6 +39,7 @@ import {
 } from '../../domain/reconciliation/events.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
 import { encodeWechatBatch, rawCodecOf } from './codec.ts';
+import { StatementError } from './errors.ts';
 import {
   type ParseOptions,
   readVerifiedStatement,
@@ -108,7 +113,7 @@ export async function importStatement(
   opts: ImportOptions,
 ): Promise<ImportResult> {
   const { store } = deps;
-  const { hospitalId, channel: channelOpt, origin, at, onProgress, ...parse } = opts;
+  const { hospitalId, channel: channelOpt, origin: _o, at: _a, onProgress, ...parse } = opts;
   const parseOpts: ParseOptions = { ...parse, hospitalId, batchSize: MAX_LINES_PER_BATCH };
   onProgress?.({ phase: 'validating', lines: 0, total: undefined });
   const summary = await validateStatement(source, parseOpts);
@@ -117,10 +122,11 @@ export async function importStatement(
   const channel =
     channelOpt ?? CHANNEL_OF_SOURCE[summary.source] ?? (summary.party === 'his' ? null : summary.source);
 
-  const existing = await store.readStream(stream);
-  const started = existing.events.find((e) => e.type === 'StatementImportStarted');
-  if (existing.events.some((e) => e.type === 'StatementImported')) {
-    const done = existing.events.find((e) => e.type === 'StatementImported')!;
+  /** The original import's result, when this file's import has completed (by this call or another). */
+  const completed = (events: readonly RecordedEvent[]): ImportResult | undefined => {
+    const done = events.find((e) => e.type === 'StatementImported');
+    if (!done) return undefined;
+    const started = events.find((e) => e.type === 'StatementImportStarted');
     onProgress?.({ phase: 'done', lines: summary.lines, total: summary.lines });
     return {
       statementId,
@@ -130,7 +136,42 @@ export async function importStatement(
       summary: (done.data as StatementImported['data']).summary,
       channel: (started?.data as StatementImportStarted['data'] | undefined)?.channel ?? channel,
     };
+  };
+  const existing = await store.readStream(stream);
+  const before = completed(existing.events);
+  if (before) return before;
+  try {
+    return await writeStatement(store, source, opts, parseOpts, summary, stream, channel, existing);
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+    // Another import of the same bytes wrote to the stream meanwhile. If it has finished, this is a re-import
+    // (a no-op); if it is still writing, say so rather than interleave with it.
+    const now = await store.readStream(stream);
+    const after = completed(now.events);
+    if (after) return after;
+    throw new StatementError(
+      'IMPORT_IN_PROGRESS',
+      summary.file,
+      0,
+      'another import of this file is writing it now; import it again once that ends (an interrupted import resumes where it stopped)',
+    );
   }
+}
+
+/** Writes a verified statement's events, resuming after the batches an interrupted import already wrote. */
+async function writeStatement(
+  store: EventStore,
+  source: StatementSource,
+  opts: ImportOptions,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  stream: StreamId,
+  channel: string | null,
+  existing: ReadStreamResult,
+): Promise<ImportResult> {
+  const { origin, at, onProgress } = opts;
+  const statementId = statementIdOf(summary.sha256);
+  const started = existing.events.find((e) => e.type === 'StatementImportStarted');
 
   const occurredAt = at ?? new Date();
   let version = existing.version;
