@@ -9,6 +9,7 @@ import {
 import type { DiscrepancyEvent } from '../../src/domain/reconciliation/events.ts';
 import type { Finding } from '../../src/domain/reconciliation/types.ts';
 import { HospitalId } from '../../src/domain/ids.ts';
+import { postingsFor } from '../../src/domain/ledger/index.ts';
 
 const finding: Finding = {
   type: 'PLATFORM_ONLY',
@@ -77,5 +78,78 @@ describe('discrepancy lifecycle across re-runs', () => {
       'DiscrepancyResolved',
     ]);
     expect(state.status).toBe('resolved');
+  });
+});
+
+describe('resolutions that post', () => {
+  const checker = { kind: 'staff', id: 'checker-2' } as const;
+  const resolveWith = (f: Finding, action: 'adjusting-entry' | 'write-off') => {
+    const at = { ...base, discrepancyId: discrepancyIdOf(f) };
+    return run([
+      { ...at, actor: system, type: 'RaiseDiscrepancy', finding: f, runId: 'r1' },
+      { ...at, actor: clerk, type: 'ProposeResolution', action, reason: '核销' },
+      { ...at, actor: checker, type: 'ApproveResolution' },
+    ]);
+  };
+  const posted = (events: DiscrepancyEvent[]) => {
+    const e = events.find((x) => x.type === 'AdjustingEntryPosted');
+    if (e?.type !== 'AdjustingEntryPosted') throw new Error('nothing posted');
+    const entry = postingsFor(e)!;
+    return { data: e.data, lines: entry.toJSON().lines };
+  };
+  const channelOnly: Finding = {
+    ...finding,
+    type: 'CHANNEL_ONLY',
+    subject: 'MZ261128QK0000002',
+    amounts: { channel: '25.00' },
+  };
+
+  it('a write-off books money the records lack as other income, once another user approved it', () => {
+    const { events, state } = resolveWith(channelOnly, 'write-off');
+    expect(state.status).toBe('resolved');
+    const { data, lines } = posted(events);
+    expect(data.action).toBe('write-off');
+    expect(lines).toEqual([
+      { account: 'channel:wechat:clearing', side: 'debit', amount: '25.00' },
+      { account: 'writeoff:gain', side: 'credit', amount: '25.00' },
+    ]);
+  });
+
+  it('a write-off of records the money does not back is a loss taken out of clearing', () => {
+    const { lines } = posted(resolveWith(finding, 'write-off').events);
+    expect(lines).toEqual([
+      { account: 'writeoff:loss', side: 'debit', amount: '25.00' },
+      { account: 'channel:wechat:clearing', side: 'credit', amount: '25.00' },
+    ]);
+  });
+
+  it('an adjusting entry parks the same differences in suspense instead', () => {
+    expect(posted(resolveWith(channelOnly, 'adjusting-entry').events).lines).toEqual([
+      { account: 'channel:wechat:clearing', side: 'debit', amount: '25.00' },
+      { account: 'suspense:unmatched', side: 'credit', amount: '25.00' },
+    ]);
+    expect(posted(resolveWith(finding, 'adjusting-entry').events).lines).toEqual([
+      { account: 'suspense:unmatched', side: 'debit', amount: '25.00' },
+      { account: 'channel:wechat:clearing', side: 'credit', amount: '25.00' },
+    ]);
+  });
+
+  it('a HIS-side difference moves no channel money: neither a write-off nor an adjusting entry is accepted', () => {
+    const hisOnly: Finding = { ...finding, type: 'HIS_ONLY', subject: 'his:H9', amounts: { his: '8.00' } };
+    for (const action of ['write-off', 'adjusting-entry'] as const)
+      expect(() => resolveWith(hisOnly, action)).toThrow(
+        expect.objectContaining({ code: 'ADJUSTMENT_NOT_APPLICABLE' }),
+      );
+  });
+
+  it('the approver of a write-off cannot be the one who proposed it', () => {
+    const at = { ...base, discrepancyId: discrepancyIdOf(channelOnly) };
+    expect(() =>
+      run([
+        { ...at, actor: system, type: 'RaiseDiscrepancy', finding: channelOnly, runId: 'r1' },
+        { ...at, actor: clerk, type: 'ProposeResolution', action: 'write-off', reason: '核销' },
+        { ...at, actor: clerk, type: 'ApproveResolution' },
+      ]),
+    ).toThrow(expect.objectContaining({ code: 'APPROVAL_BY_MAKER' }));
   });
 });

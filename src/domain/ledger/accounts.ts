@@ -2,7 +2,9 @@
 //
 // Patient deposits are kept per ADMISSION (`patient:<admissionId>:deposit`): the deposit account belongs to a
 // stay, and one patient may have several stays with their own settlements.
-// Added to the DESIGN table: `payable:refunds` (liability) — surplus (duplicate) payments owed back to payers.
+// Added to the DESIGN table: `payable:refunds` (liability) — surplus (duplicate) payments owed back to payers;
+// `writeoff:gain` (revenue, 其他收入) and `writeoff:loss` (expense, 其他支出) — reconciliation differences finance
+// staff wrote off (核销) with a second person's approval.
 
 export type AccountKind = 'asset' | 'liability' | 'revenue' | 'expense' | 'equity';
 export type Side = 'debit' | 'credit';
@@ -34,6 +36,8 @@ export const accounts = {
   fees: (channel: string): Account => account(`fees:${channel}`, 'expense'),
   suspenseUnmatched: (): Account => account('suspense:unmatched', 'liability'),
   refundsPayable: (): Account => account('payable:refunds', 'liability'),
+  writeOffGain: (): Account => account('writeoff:gain', 'revenue'),
+  writeOffLoss: (): Account => account('writeoff:loss', 'expense'),
 } as const;
 
 const PATTERNS: ReadonlyArray<[RegExp, AccountKind]> = [
@@ -44,6 +48,8 @@ const PATTERNS: ReadonlyArray<[RegExp, AccountKind]> = [
   [/^fees:[^:]+$/, 'expense'],
   [/^suspense:unmatched$/, 'liability'],
   [/^payable:refunds$/, 'liability'],
+  [/^writeoff:gain$/, 'revenue'],
+  [/^writeoff:loss$/, 'expense'],
 ];
 
 /** The account of a code (projections read codes back from rows). */

@@ -44,7 +44,10 @@ export function postingsFor(event: PostingEvent): JournalEntry | null {
         accountOf(d.debitAccount),
         accountOf(d.creditAccount),
         Money.parse(d.amount),
-        `${event.type} ${d.discrepancyId} ${d.memo}`.slice(0, 300),
+        `${d.action === 'write-off' ? 'WriteOffPosted' : event.type} ${d.discrepancyId} ${d.memo}`.slice(
+          0,
+          300,
+        ),
       );
     }
     case 'PaymentSucceeded':

@@ -4,6 +4,9 @@
 //   raised ─┬─ auto-resolved (a rule: timing cleared next day, HIS synced on retry, no longer found)
 //           └─ assigned ─ resolution proposed ─┬─ resolved                 (accept, repush-his: no money moves)
 //                                               └─ approved by ANOTHER user ─ resolved  (refund, adjusting entry, write-off)
+//
+// An approved adjusting entry parks the difference in suspense:unmatched; an approved write-off (核销) takes it
+// to the books for good (writeoff:gain / writeoff:loss). Both post one balanced entry (AdjustingEntryPosted).
 import { createHash } from 'node:crypto';
 import type { CommandBase, Decider } from '../decider.ts';
 import type { JsonObject } from '../event-store.ts';
@@ -107,20 +110,32 @@ export function initialDiscrepancyState(): DiscrepancyState {
 
 const isFinal = (s: DiscrepancyState) => s.status === 'resolved' || s.status === 'auto-resolved';
 
+/** The resolutions that post a journal entry when approved. */
+export type PostingAction = 'adjusting-entry' | 'write-off';
+
 /**
- * The adjusting entry for a discrepancy: money the channel holds beyond the records is parked in
- * suspense:unmatched (Dr clearing / Cr suspense); records the channel's money does not back are taken out of
- * clearing (Dr suspense / Cr clearing). HIS-side differences move no channel money: no entry applies.
+ * The entry a resolution posts for a discrepancy. Money the channel holds beyond the records: an adjusting entry
+ * parks it in suspense:unmatched (Dr clearing / Cr suspense), a write-off books it as other income (Dr clearing /
+ * Cr writeoff:gain). Records the channel's money does not back are taken out of clearing: into suspense (Dr
+ * suspense / Cr clearing) or written off as a loss (Dr writeoff:loss / Cr clearing). HIS-side differences move
+ * no channel money: neither applies.
  */
-export function adjustingAccounts(
+export function resolutionAccounts(
+  action: PostingAction,
   type: DiscrepancyType,
   channel: string,
   amounts: Finding['amounts'],
 ): { debit: string; credit: string } | null {
   const clearing = accounts.channelClearing(channel).code;
-  const suspense = accounts.suspenseUnmatched().code;
-  const moneyOver = { debit: clearing, credit: suspense };
-  const recordsOver = { debit: suspense, credit: clearing };
+  const writeOff = action === 'write-off';
+  const moneyOver = {
+    debit: clearing,
+    credit: writeOff ? accounts.writeOffGain().code : accounts.suspenseUnmatched().code,
+  };
+  const recordsOver = {
+    debit: writeOff ? accounts.writeOffLoss().code : accounts.suspenseUnmatched().code,
+    credit: clearing,
+  };
   switch (type) {
     case 'CHANNEL_ONLY':
     case 'DUPLICATE':
@@ -139,6 +154,9 @@ export function adjustingAccounts(
       return null;
   }
 }
+
+const posts = (action: ResolutionAction): action is PostingAction =>
+  action === 'adjusting-entry' || action === 'write-off';
 
 function by(command: CommandBase): string {
   return command.actor.id;
@@ -212,10 +230,10 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
       if (reason.length === 0 || reason.length > MAX_RESOLUTION_REASON_LENGTH)
         throw refuse('RESOLUTION_REASON_REQUIRED', { maxLength: MAX_RESOLUTION_REASON_LENGTH });
       if (
-        command.action === 'adjusting-entry' &&
-        !adjustingAccounts(state.type!, state.channel, state.finding!.amounts)
+        posts(command.action) &&
+        !resolutionAccounts(command.action, state.type!, state.channel, state.finding!.amounts)
       )
-        throw refuse('ADJUSTMENT_NOT_APPLICABLE', { type: state.type });
+        throw refuse('ADJUSTMENT_NOT_APPLICABLE', { type: state.type, action: command.action });
       const proposed: DiscrepancyEvent = {
         type: 'DiscrepancyResolutionProposed',
         data: { discrepancyId: id, action: command.action, reason, by: by(command), amount: state.amount },
@@ -243,14 +261,15 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
           data: { discrepancyId: id, action: p.action, by: by(command) },
         },
       ];
-      if (p.action === 'adjusting-entry') {
-        const acc = adjustingAccounts(state.type!, state.channel, state.finding!.amounts);
-        invariant(acc !== null, 'adjusting entry proposed for a discrepancy that admits none');
-        invariant(Money.parse(p.amount).isPositive(), 'adjusting entry of a zero amount');
+      if (posts(p.action)) {
+        const acc = resolutionAccounts(p.action, state.type!, state.channel, state.finding!.amounts);
+        invariant(acc !== null, `${p.action} proposed for a discrepancy that admits none`);
+        invariant(Money.parse(p.amount).isPositive(), `${p.action} of a zero amount`);
         events.push({
           type: 'AdjustingEntryPosted',
           data: {
             discrepancyId: id,
+            action: p.action,
             channel: state.channel,
             businessDate: state.businessDate,
             debitAccount: acc.debit,

@@ -131,13 +131,15 @@ export type DiscrepancyResolved = {
 };
 
 /**
- * An adjusting journal entry decided while resolving a discrepancy: one debit, one credit, the same amount
- * (posted by ledger/postings.ts). Money found at the channel without records goes to suspense:unmatched.
+ * A journal entry decided while resolving a discrepancy: one debit, one credit, the same amount (posted by
+ * ledger/postings.ts). An adjusting entry parks the difference in suspense:unmatched; a write-off books it to
+ * writeoff:gain / writeoff:loss. Events written before write-offs posted carry no `action`: adjusting entries.
  */
 export type AdjustingEntryPosted = {
   type: 'AdjustingEntryPosted';
   data: {
     discrepancyId: string;
+    action?: 'adjusting-entry' | 'write-off';
     channel: string;
     businessDate: string;
     debitAccount: string;

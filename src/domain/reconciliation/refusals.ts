@@ -33,8 +33,8 @@ export const RECONCILIATION_REFUSALS = {
   },
   ADJUSTMENT_NOT_APPLICABLE: {
     status: 'invalid',
-    zh: '该类差错不涉及渠道资金，不能做调账分录',
-    en: 'This kind of discrepancy moves no channel money: no adjusting entry applies',
+    zh: '该类差错不涉及渠道资金，不能调账或核销',
+    en: 'This kind of discrepancy moves no channel money: no adjusting entry or write-off applies',
   },
   DAY_NOT_RECONCILED: {
     status: 'conflict',
