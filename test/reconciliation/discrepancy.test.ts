@@ -153,3 +153,51 @@ describe('resolutions that post', () => {
     ).toThrow(expect.objectContaining({ code: 'APPROVAL_BY_MAKER' }));
   });
 });
+
+describe('refunding the patient', () => {
+  const checker = { kind: 'staff', id: 'checker-2' } as const;
+  const propose = (f: Finding) => {
+    const at = { ...base, discrepancyId: discrepancyIdOf(f) };
+    return run([
+      { ...at, actor: system, type: 'RaiseDiscrepancy', finding: f, runId: 'r1' },
+      { ...at, actor: clerk, type: 'ProposeResolution', action: 'refund-patient', reason: '原路退回' },
+      { ...at, actor: checker, type: 'ApproveResolution' },
+    ]);
+  };
+
+  it('is a resolution for money a patient paid beyond the records, approved by a second person', () => {
+    const paidTwice: Finding = {
+      ...finding,
+      type: 'DUPLICATE',
+      subject: 'dup:O5',
+      amounts: { channel: '25.00' },
+    };
+    const { events, state } = propose(paidTwice);
+    expect(state).toMatchObject({ status: 'resolved', approvedBy: 'checker-2' });
+    expect(events.at(-1)).toMatchObject({ type: 'DiscrepancyResolved', data: { action: 'refund-patient' } });
+  });
+
+  it('is refused where no patient money is held: platform-only, fee, settlement, HIS-only, or the channel took less', () => {
+    const cases: Finding[] = [
+      finding,
+      { ...finding, type: 'FEE_MISMATCH', subject: 'fee:O7' },
+      { ...finding, type: 'SETTLEMENT_SHORTFALL', subject: 'settlement:2026-11-28' },
+      { ...finding, type: 'HIS_ONLY', subject: 'his:H9' },
+      {
+        ...finding,
+        type: 'AMOUNT_MISMATCH',
+        subject: 'O2',
+        amounts: { channel: '24.00', platform: '25.00' },
+      },
+    ];
+    for (const f of cases)
+      expect(() => propose(f), f.type).toThrow(expect.objectContaining({ code: 'REFUND_NOT_APPLICABLE' }));
+    const over: Finding = {
+      ...finding,
+      type: 'AMOUNT_MISMATCH',
+      subject: 'O3',
+      amounts: { channel: '26.00', platform: '25.00' },
+    };
+    expect(propose(over).state.status).toBe('resolved');
+  });
+});

@@ -155,6 +155,33 @@ export function resolutionAccounts(
   }
 }
 
+/**
+ * May the patient be refunded for this difference? Only where a patient's money reached the channel beyond
+ * what the records explain or beyond a service the HIS recorded: a channel-only or duplicate payment, a payment
+ * the channel took more of, a paid order the HIS lacks, a status the two sides disagree on. A platform-only
+ * record, a fee, a settlement or a HIS-only charge holds no patient money.
+ */
+export function refundApplies(type: DiscrepancyType, amounts: Finding['amounts']): boolean {
+  switch (type) {
+    case 'CHANNEL_ONLY':
+    case 'DUPLICATE':
+    case 'HIS_MISSING':
+    case 'STATUS_MISMATCH':
+      return true;
+    case 'AMOUNT_MISMATCH':
+      return (
+        amounts.channel !== undefined &&
+        amounts.platform !== undefined &&
+        Money.parse(amounts.channel).gt(Money.parse(amounts.platform))
+      );
+    case 'PLATFORM_ONLY':
+    case 'FEE_MISMATCH':
+    case 'SETTLEMENT_SHORTFALL':
+    case 'HIS_ONLY':
+      return false;
+  }
+}
+
 const posts = (action: ResolutionAction): action is PostingAction =>
   action === 'adjusting-entry' || action === 'write-off';
 
@@ -234,6 +261,8 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
         !resolutionAccounts(command.action, state.type!, state.channel, state.finding!.amounts)
       )
         throw refuse('ADJUSTMENT_NOT_APPLICABLE', { type: state.type, action: command.action });
+      if (command.action === 'refund-patient' && !refundApplies(state.type!, state.finding!.amounts))
+        throw refuse('REFUND_NOT_APPLICABLE', { type: state.type });
       const proposed: DiscrepancyEvent = {
         type: 'DiscrepancyResolutionProposed',
         data: { discrepancyId: id, action: command.action, reason, by: by(command), amount: state.amount },

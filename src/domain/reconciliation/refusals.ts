@@ -36,6 +36,11 @@ export const RECONCILIATION_REFUSALS = {
     zh: '该类差错不涉及渠道资金，不能调账或核销',
     en: 'This kind of discrepancy moves no channel money: no adjusting entry or write-off applies',
   },
+  REFUND_NOT_APPLICABLE: {
+    status: 'invalid',
+    zh: '该类差错没有患者多付的款项，不能退款给患者',
+    en: 'In this kind of discrepancy no patient paid more than was recorded: there is nothing to refund',
+  },
   DAY_NOT_RECONCILED: {
     status: 'conflict',
     zh: '该日尚未对账',
