@@ -374,8 +374,10 @@ export class SqlEventStore implements EventStore {
       if (this.pending === pending) this.pending = undefined;
     }
     if (newest === null) {
-      // No transaction of this database holds an xid: whatever drew a position up to `seen` has ended.
+      // No transaction of this database holds an xid: whatever drew a position up to `seen` (or up to what a
+      // pending check covers, seen by a read that ended before this query) has ended.
       raise(seen);
+      if (this.pending) raise(this.pending.upTo);
       this.pending = undefined;
     } else if (!this.pending && seen > this.finalTo) {
       this.pending = { newest, upTo: seen };
