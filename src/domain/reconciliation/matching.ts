@@ -159,6 +159,12 @@ export class Matcher {
   /** Payments by channel txn id and by order no; refunds by refund no and by channel refund id. */
   private readonly byTxn = new Map<string, Slot>();
   private readonly byOrder = new Map<string, Slot>();
+  /**
+   * The order-number index is built at its first use: channel lines carry txn ids, so only HIS lines and lines
+   * without a txn id look payments up by order no, and a day without them never pays for a million more map
+   * entries. Built from `entries` in insertion order, so it holds exactly what eager indexing would.
+   */
+  private byOrderBuilt = false;
   private readonly byRefund = new Map<string, Slot>();
   private readonly byChannelRefund = new Map<string, Slot>();
   private readonly strings = new Interner();
@@ -216,7 +222,7 @@ export class Matcher {
     };
     this.entries.push(e);
     if (e.kind === 'payment') {
-      index(this.byOrder, e.merchantOrderNo, e);
+      if (this.byOrderBuilt) index(this.byOrder, e.merchantOrderNo, e);
       if (e.channelTxnId) index(this.byTxn, e.channelTxnId, e);
     } else {
       if (e.refundNo) index(this.byRefund, e.refundNo, e);
@@ -321,6 +327,14 @@ export class Matcher {
     return [...s].sort();
   }
 
+  private orders(): Map<string, Slot> {
+    if (!this.byOrderBuilt) {
+      for (const e of this.entries) if (e.kind === 'payment') index(this.byOrder, e.merchantOrderNo, e);
+      this.byOrderBuilt = true;
+    }
+    return this.byOrder;
+  }
+
   private findEntry(
     kind: 'payment' | 'refund',
     txn: string | undefined,
@@ -334,7 +348,7 @@ export class Matcher {
       // A txn id the platform does not know is a payment the platform lacks, whatever its order no says; the
       // order no identifies the payment only on lines without a txn id and on the HIS side.
       if (!his && txn) return pick(this.byTxn.get(txn), accept, his);
-      return order ? pick(this.byOrder.get(order), accept, his) : undefined;
+      return order ? pick(this.orders().get(order), accept, his) : undefined;
     }
     const byRefundNo = refundNo ? pick(this.byRefund.get(refundNo), accept, his) : undefined;
     // POS refunds (消费撤销/退货) print no refund no and their own reference (参考号) as the txn id: the platform
