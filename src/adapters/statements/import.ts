@@ -271,13 +271,13 @@ async function writeStatement(
   return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
 }
 
-/** UTF-8 bytes of a raw line as JSON text (quotes, backslashes and control characters are escaped). */
+/** A character JSON escapes: a quote, a backslash or a control character. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
+const JSON_ESCAPED = /["\\\u0000-\u001f]/;
+
+/** UTF-8 bytes of a raw line as JSON text, plus its separator (a native scan: a million lines per import). */
 function rawBytes(text: string): number {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x22 || c === 0x5c) return Buffer.byteLength(JSON.stringify(text));
-  }
-  return Buffer.byteLength(text) + 1;
+  return JSON_ESCAPED.test(text) ? Buffer.byteLength(JSON.stringify(text)) : Buffer.byteLength(text) + 1;
 }
 
 /** Splits a batch so each event stays under the event size limit (long raw lines, xlsx rows). */

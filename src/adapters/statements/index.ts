@@ -142,6 +142,11 @@ function xlsxCell(v: unknown): string {
   return String(v);
 }
 
+/** Records one at a time, in the batched shape textLines gives (xlsx and JSON records come one by one). */
+async function* one(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord[]> {
+  for await (const rec of records) yield [rec];
+}
+
 async function* xlsxRecords(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<RawRecord> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(bytes), {
     worksheets: 'emit',
@@ -219,11 +224,11 @@ export async function* parseStatement(
     if (r.compression === 'gzip') bytes = gunzip(bytes);
     else if (r.compression === 'zip')
       bytes = unzipEntry(bytes, r.format === 'alipay' ? isAlipayDetailEntry : (n) => !n.endsWith('/'));
-    const records: AsyncIterable<RawRecord> =
+    const records: AsyncIterable<RawRecord[]> =
       r.container === 'xlsx'
-        ? xlsxRecords(bytes)
+        ? one(xlsxRecords(bytes))
         : r.container === 'json'
-          ? jsonRecords(decodedText(bytes, r.encoding), r.mappings[0]?.jsonRecordsKey)
+          ? one(jsonRecords(decodedText(bytes, r.encoding), r.mappings[0]?.jsonRecordsKey))
           : textLines(bytes, r.encoding);
 
     const counts = emptyKindCounts();
@@ -261,14 +266,15 @@ export async function* parseStatement(
       batch.push(line);
     };
     let prev: RawRecord | undefined;
-    for await (const rec of records) {
-      if (prev) handle(prev, false);
-      prev = rec;
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
+    for await (const recs of records)
+      for (const rec of recs) {
+        if (prev) handle(prev, false);
+        prev = rec;
+        if (batch.length >= batchSize) {
+          yield batch;
+          batch = [];
+        }
       }
-    }
     if (prev) handle(prev, true);
     const result = parser.finish(lastLine);
     if (opts.declaredTotals) {
@@ -376,22 +382,23 @@ export async function* readVerifiedWechatRows(
     let header: string | undefined;
     let done = false;
     let rows: RawLine[] = [];
-    for await (const rec of textLines(bytes, r.encoding)) {
-      lastLine = rec.lineNo;
-      if (done) continue;
-      const t = rec.text;
-      if (header === undefined) {
-        if (t.trim() !== '') header = t;
-        continue;
-      }
-      if (t.charCodeAt(0) === 96 /* ` */) {
-        rows.push(rec);
-        if (rows.length >= batchSize) {
-          yield { header, rows };
-          rows = [];
+    for await (const recs of textLines(bytes, r.encoding))
+      for (const rec of recs) {
+        lastLine = rec.lineNo;
+        if (done) continue;
+        const t = rec.text;
+        if (header === undefined) {
+          if (t.trim() !== '') header = t;
+          continue;
         }
-      } else if (t.startsWith('总交易单数')) done = true;
-    }
+        if (t.charCodeAt(0) === 96 /* ` */) {
+          rows.push(rec);
+          if (rows.length >= batchSize) {
+            yield { header, rows };
+            rows = [];
+          }
+        } else if (t.startsWith('总交易单数')) done = true;
+      }
     if (header !== undefined && rows.length > 0) yield { header, rows };
     for await (const _ of raw) void _;
     if (tap.sha256() !== verified.sha256)

@@ -215,11 +215,14 @@ export async function* unzipEntry(
   if (!finished) throw fault('TRUNCATED', 0, 'zip entry ends early');
 }
 
-/** Decodes bytes and splits physical lines (LF or CRLF; a final line without newline counts). */
+/**
+ * Decodes bytes and splits physical lines (LF or CRLF; a final line without newline counts). Yields the lines
+ * of each chunk read as one array: a million lines are a few hundred async steps, not a million.
+ */
 export async function* textLines(
   src: AsyncIterable<Uint8Array>,
   encoding: Encoding,
-): AsyncGenerator<RawLine> {
+): AsyncGenerator<RawLine[]> {
   const utf8 = encoding === 'utf8' ? new TextDecoder('utf-8', { fatal: true }) : undefined;
   const gbk = encoding === 'gbk' ? iconv.getDecoder('gbk') : undefined;
   let rest = '';
@@ -235,7 +238,19 @@ export async function* textLines(
     }
     return c ? gbk!.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength)) : (gbk!.end() ?? '');
   };
-  const emit = function* (text: string, final: boolean): Generator<RawLine> {
+  // A fault found while splitting a chunk is raised after the lines before it were yielded, so a reader still
+  // meets the first bad line of the file first, as when lines came one at a time.
+  let pending: unknown;
+  const emit = (text: string, final: boolean): RawLine[] => {
+    const out: RawLine[] = [];
+    try {
+      split(text, final, out);
+    } catch (error) {
+      pending = error;
+    }
+    return out;
+  };
+  const split = (text: string, final: boolean, out: RawLine[]): void => {
     rest += text;
     let start = 0;
     for (;;) {
@@ -244,7 +259,7 @@ export async function* textLines(
       let line = rest.slice(start, nl);
       if (line.endsWith('\r')) line = line.slice(0, -1);
       start = nl + 1;
-      yield check(line);
+      out.push(check(line));
     }
     rest = rest.slice(start);
     if (rest.length > MAX_LINE_CHARS)
@@ -252,7 +267,7 @@ export async function* textLines(
     if (final && rest.length) {
       const line = rest.endsWith('\r') ? rest.slice(0, -1) : rest;
       rest = '';
-      yield check(line);
+      out.push(check(line));
     }
   };
   const check = (line: string): RawLine => {
@@ -265,8 +280,14 @@ export async function* textLines(
     if (gbk && line.includes('\ufffd')) throw fault('MALFORMED_LINE', lineNo, 'invalid GBK byte sequence');
     return { lineNo, text: line };
   };
-  for await (const c of src) yield* emit(decode(c), false);
-  yield* emit(decode(undefined), true);
+  for await (const c of src) {
+    const lines = emit(decode(c), false);
+    if (lines.length > 0) yield lines;
+    if (pending !== undefined) throw pending;
+  }
+  const last = emit(decode(undefined), true);
+  if (last.length > 0) yield last;
+  if (pending !== undefined) throw pending;
 }
 
 function countNl(s: string): number {
