@@ -76,7 +76,7 @@ async function admit(
     ...(patientId !== undefined ? { patientKey: patientKey(hospitalId, patientId) } : {}),
   });
   const { perSecond, burst } = state.settings.rateLimit;
-  if (!deps.rateLimiter.take(`${hospitalId}/${channelId}`, perSecond, burst))
+  if (!(await deps.rateLimiter.take(`${hospitalId}/${channelId}`, perSecond, burst)))
     throw refuse('CHANNEL_RATE_LIMITED', { channelId, perSecond });
 }
 

@@ -1,35 +1,21 @@
-// Per-channel rate limit: a token bucket per (hospital, channel) in this process's memory. With N bus
-// instances behind a load balancer each enforces the limit on its own share (the effective limit is up to
-// N× the setting); a shared limit would need Redis. Bounded: at most MAX_RATE_BUCKETS buckets are kept.
+// The per-channel rate limit's port: a token bucket per (hospital, channel). Adapters:
+// src/adapters/rate-limit/redis.ts (one bucket shared by every bus instance) and
+// src/adapters/rate-limit/memory.ts (embedded single-process mode: with N instances each would allow the
+// whole rate, so `ledger serve` uses Redis whenever REDIS_URL is set). They satisfy this shape structurally.
 
-export const MAX_RATE_BUCKETS = 10_000;
-
-interface Bucket {
-  tokens: number;
-  at: number;
+export interface RateLimiter {
+  /**
+   * Takes one token from the bucket `key` (refilled at `perSecond`, holding at most `burst`). Resolves false
+   * when it is empty (the caller answers 429). Rejects when the limiter cannot answer; the caller then refuses
+   * the request rather than skip the check.
+   */
+  take(key: string, perSecond: number, burst: number): Promise<boolean>;
 }
 
-export class RateLimiter {
-  readonly #buckets = new Map<string, Bucket>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  /** Takes one token; false when the bucket is empty (the caller answers 429). */
-  take(key: string, perSecond: number, burst: number): boolean {
-    const t = this.now();
-    let b = this.#buckets.get(key);
-    if (!b) {
-      if (this.#buckets.size >= MAX_RATE_BUCKETS) {
-        const oldest = this.#buckets.keys().next().value;
-        if (oldest !== undefined) this.#buckets.delete(oldest);
-      }
-      b = { tokens: burst, at: t };
-      this.#buckets.set(key, b);
-    }
-    b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
-    b.at = t;
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
+/** Bounds on the settings a bucket accepts (a channel's settings are validated; this guards the adapters). */
+export function checkRate(perSecond: number, burst: number): void {
+  if (!Number.isFinite(perSecond) || perSecond <= 0 || perSecond > 1_000_000)
+    throw new RangeError('rate limit perSecond must be in (0, 1e6]');
+  if (!Number.isInteger(burst) || burst < 1 || burst > 1_000_000)
+    throw new RangeError('rate limit burst must be an integer in [1, 1e6]');
 }

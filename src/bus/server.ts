@@ -38,7 +38,8 @@ import type { BusClient, ClientRegistry } from './clients.ts';
 import { type BusDeps, type ExecuteOptions, Reactions } from './dispatch.ts';
 import { ApiError, busError, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
+import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
@@ -88,6 +89,8 @@ export interface ServerOptions {
   clients: ClientRegistry;
   keyring: MasterKeyring;
   nonceStore: NonceStore;
+  /** Per-channel rate limit; default in memory (one process). `ledger serve` shares one in Redis when it can. */
+  rateLimiter?: RateLimiter;
   /** Server clock (unix ms). */
   now?: () => number;
   logger?: Logger;
@@ -228,7 +231,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   const deps: BusDeps = {
     store: options.store,
     channels: new ChannelDirectory(options.store, now),
-    rateLimiter: new RateLimiter(now),
+    rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(now),
     his: options.his,
     logger,
     now: () => new Date(now()),

@@ -3,7 +3,7 @@
 //
 // Environment:
 //   HOST (127.0.0.1), PORT (8080), DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (required: seals client secrets),
-//   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…), REDIS_URL (shared replay guard; else in memory),
+//   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…), REDIS_URL (shared replay guard and channel rate limits; else in memory),
 //   HIS_URL + HIS_DIALECT (json | soap) for the HIS writeback, HIS_TIMEOUT_MS,
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
 //   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
@@ -17,6 +17,7 @@ import type { HisClient } from '../../adapters/his/port.ts';
 import { createLogger } from '../../adapters/log.ts';
 import { MemoryNonceStore } from '../../adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../../adapters/nonce/redis.ts';
+import { RedisRateLimiter } from '../../adapters/rate-limit/redis.ts';
 import { UPCASTERS } from '../../domain/events.ts';
 import { allProjections, ProjectionRunner } from '../../projections/index.ts';
 import { masterKeyringFromEnv } from '../auth/index.ts';
@@ -80,6 +81,7 @@ export async function serve(
   const ledger = await openLedger(configFromEnv(env), { migrate: true, upcasters: UPCASTERS });
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
+  const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
   const runners = allProjections().map((projection) =>
     new ProjectionRunner({
       db: ledger.database.db,
@@ -97,6 +99,7 @@ export async function serve(
     clients: new ClientRegistry(ledger.database.db, keyring),
     keyring,
     nonceStore,
+    ...(rateLimiter ? { rateLimiter } : {}),
     logger,
     staffTokens,
     callbacks: callbacksFromEnv(env),
