@@ -38,6 +38,7 @@ import type { BusClient, ClientRegistry } from './clients.ts';
 import { type BusDeps, type ExecuteOptions, Reactions } from './dispatch.ts';
 import { ApiError, busError, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
+import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -138,18 +139,7 @@ export function requestContext(req: FastifyRequest): RequestContext {
   };
 }
 
-/** Sorted-key JSON: the same body written with keys in another order hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const o = value as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
-}
-
+/** The same body written with keys in another order hashes the same (sorted-key JSON, as events are hashed). */
 export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')
     .update(`${method}\n${path}\n${canonicalJson(body ?? null)}`, 'utf8')

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   type AppendOptions,
@@ -23,7 +23,7 @@ import {
   type Upcaster,
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
-import { canonicalJson, plainCanonicalJson } from './hashing.ts';
+import { canonicalJson, plainCanonicalJson, sha256Hex } from './hashing.ts';
 import { PollingSubscription } from './subscription.ts';
 
 export const EVENTS_CHANNEL = 'ledger_events';
@@ -620,9 +620,7 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
     const type = JSON.stringify(e.type);
     const at = JSON.stringify(e.occurredAt.toISOString());
     // = contentHash(): canonicalJson([streamId, eventId, type, schemaVersion, occurredAt, data, metadata])
-    const h = createHash('sha256')
-      .update(`[${streamJson},${id},${type},${schemaVersion},${at},${data},${meta}]`, 'utf8')
-      .digest('hex');
+    const h = sha256Hex(`[${streamJson},${id},${type},${schemaVersion},${at},${data},${meta}]`);
     parts.push(
       `{"id":${id},"type":${type},"sv":${schemaVersion},"data":${data},"meta":${meta},"at":${at},"h":"${h}"}`,
     );
