@@ -219,7 +219,8 @@ export function dayStart(date: string, options: BusinessDateOptions = {}): numbe
 // ---- reconcile ----
 
 interface MovementRow {
-  movement_id: string;
+  /** NULL when it is the id derived from the movement's key (`pay:<txn id>`, `refund:<refund no>`). */
+  movement_id: string | null;
   kind: string;
   merchant_order_no: string;
   refund_no: string | null;
@@ -228,9 +229,19 @@ interface MovementRow {
   amount: string;
   /** occurred_at in epoch milliseconds (a float8: exact for whole milliseconds). */
   at_ms: number;
-  business_date: string;
+  /** On the date reconciled (else a neighbouring date's movement inside the cut-off window). */
+  core: boolean;
   surplus: boolean;
   his_status: string | null;
+}
+
+/**
+ * A movement's id. The query leaves out the ids a movement's key gives (a million payments' `pay:<txn id>`
+ * need not cross the wire, nor be built as strings twice); the matcher keeps no id it can derive either.
+ */
+function movementIdOf(r: MovementRow): string {
+  if (r.movement_id !== null) return r.movement_id;
+  return r.kind === 'payment' ? `pay:${r.channel_txn_id}` : `refund:${r.refund_no}`;
 }
 
 async function indexPlatform(
@@ -249,9 +260,13 @@ async function indexPlatform(
   // Keyset pages: a million movements never sit in one result set; the next page is read while one is indexed.
   const page = (after: string) =>
     sql<MovementRow>`
-      SELECT m.movement_id, m.kind, m.merchant_order_no, m.refund_no, m.channel_txn_id,
+      SELECT CASE WHEN m.movement_id = CASE m.kind WHEN 'payment' THEN 'pay:' || m.channel_txn_id
+                                                   WHEN 'refund' THEN 'refund:' || m.refund_no END
+                  THEN NULL ELSE m.movement_id END AS movement_id,
+             m.kind, m.merchant_order_no, m.refund_no, m.channel_txn_id,
              m.channel_refund_id, m.amount::text AS amount,
-             (extract(epoch FROM m.occurred_at) * 1000)::float8 AS at_ms, m.business_date,
+             (extract(epoch FROM m.occurred_at) * 1000)::float8 AS at_ms,
+             m.business_date = ${o.businessDate} AS core,
              m.surplus, h.status AS his_status
       FROM rm_recon_movements.recon_movements m
       LEFT JOIN rm_his_sync.his_sync_status h
@@ -268,10 +283,10 @@ async function indexPlatform(
   for (;;) {
     const { rows } = await pending;
     const full = rows.length === PLATFORM_PAGE;
-    if (full) pending = page(rows.at(-1)!.movement_id);
+    if (full) pending = page(movementIdOf(rows.at(-1)!));
     for (const r of rows) {
       if (r.kind === 'settlement') {
-        m.addSettlement({ ref: r.movement_id, amount: r.amount, party: 'platform' });
+        m.addSettlement({ ref: movementIdOf(r), amount: r.amount, party: 'platform' });
         continue;
       }
       m.addMovement(
@@ -282,11 +297,11 @@ async function indexPlatform(
           channelTxnId: r.channel_txn_id ?? undefined,
           channelRefundId: r.channel_refund_id ?? undefined,
           amount: r.amount,
-          ref: r.movement_id,
+          ref: movementIdOf(r),
           surplus: r.surplus,
           hisStatus: r.his_status,
         },
-        r.business_date === o.businessDate ? 'core' : 'edge',
+        r.core ? 'core' : 'edge',
         r.at_ms,
       );
       n++;
