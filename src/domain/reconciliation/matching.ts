@@ -197,7 +197,13 @@ export class Matcher {
 
   /** addPlatform with the instant already in epoch milliseconds (the driver indexes a million at once). */
   addMovement(
-    item: Omit<PlatformItem, 'occurredAt' | 'hospitalId' | 'channel' | 'businessDate' | 'businessType'>,
+    item: Omit<
+      PlatformItem,
+      'occurredAt' | 'hospitalId' | 'channel' | 'businessDate' | 'businessType' | 'ref'
+    > & {
+      /** Omitted when it is the id the movement's key gives (`pay:<txn id>`, `refund:<refund no>`). */
+      ref?: string;
+    },
     role: Role,
     at: number,
   ): void {
@@ -208,7 +214,7 @@ export class Matcher {
       channelTxnId: item.channelTxnId,
       channelRefundId: item.channelRefundId,
       amount: this.strings.get(item.amount),
-      ref: derivedRef(item) ? undefined : item.ref,
+      ref: item.ref === undefined || derivedRef({ ...item, ref: item.ref }) ? undefined : item.ref,
       surplus: item.surplus === true,
       hisStatus: item.hisStatus == null ? item.hisStatus : this.strings.get(item.hisStatus),
       role,

@@ -297,7 +297,7 @@ async function indexPlatform(
           channelTxnId: r.channel_txn_id ?? undefined,
           channelRefundId: r.channel_refund_id ?? undefined,
           amount: r.amount,
-          ref: movementIdOf(r),
+          ...(r.movement_id !== null ? { ref: r.movement_id } : {}),
           surplus: r.surplus,
           hisStatus: r.his_status,
         },
