@@ -30,15 +30,16 @@ const takeN = async (l: RateLimiter, key: string, n: number, perSecond: number, 
 describe.each(adapters)('RateLimiter contract: %s', (_name, make) => {
   it('allows the burst, then refuses until tokens refill', async () => {
     const l = make();
-    expect(await takeN(l, 'H001/kiosk', 4, 1, 3)).toEqual([true, true, true, false]);
+    // 0.5/s: the four takes would have to stall two seconds for a token to come back in between.
+    expect(await takeN(l, 'H001/kiosk', 4, 0.5, 3)).toEqual([true, true, true, false]);
   });
 
   it('refills at the configured rate', async () => {
     const l = make();
-    expect(await takeN(l, 'H001/app', 2, 20, 2)).toEqual([true, true]);
-    expect(await l.take('H001/app', 20, 2)).toBe(false);
-    await new Promise((r) => setTimeout(r, 160)); // 20/s: at least two tokens back, never more than the burst
-    expect(await takeN(l, 'H001/app', 3, 20, 2)).toEqual([true, true, false]);
+    expect(await takeN(l, 'H001/app', 2, 4, 2)).toEqual([true, true]);
+    expect(await l.take('H001/app', 4, 2)).toBe(false);
+    await new Promise((r) => setTimeout(r, 700)); // 4/s: at least two tokens back, never more than the burst
+    expect(await takeN(l, 'H001/app', 3, 4, 2)).toEqual([true, true, false]);
   });
 
   it('keeps one bucket per key', async () => {
@@ -64,7 +65,7 @@ describe('Redis rate limits across bus instances', () => {
       const a = new RedisRateLimiter(redis, { keyPrefix });
       const b = new RedisRateLimiter(other, { keyPrefix });
       const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).take('H001/wechat', 1, 5)),
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).take('H001/wechat', 0.1, 5)),
       );
       expect(results.filter(Boolean)).toHaveLength(5);
     } finally {
