@@ -1,18 +1,15 @@
 import { hash } from 'node:crypto';
 import type { EventMetadata, JsonValue } from '../../domain/event-store.ts';
 
-/** JSON with object keys sorted at every level: the same value always gives the same bytes. */
+/**
+ * JSON with object keys sorted at every level: the same value always gives the same bytes. For plain JSON data
+ * (what JSON.parse returns, what events and request bodies hold); anything else is refused.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    const s = JSON.stringify(value);
-    if (s === undefined) throw new TypeError(`not JSON-serialisable: ${typeof value}`);
-    return s;
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  const keys = Object.keys(value as object)
-    .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-    .sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  const text = plainCanonicalJson(value);
+  if (text === undefined)
+    throw new TypeError('not plain JSON data (a Date, a class instance, NaN, undefined …)');
+  return text;
 }
 
 export interface HashedContent {
