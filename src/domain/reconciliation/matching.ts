@@ -214,7 +214,7 @@ export class Matcher {
       channelTxnId: item.channelTxnId,
       channelRefundId: item.channelRefundId,
       amount: this.strings.get(item.amount),
-      ref: item.ref === undefined || derivedRef({ ...item, ref: item.ref }) ? undefined : item.ref,
+      ref: item.ref === undefined || derivedRef(item, item.ref) ? undefined : item.ref,
       surplus: item.surplus === true,
       hisStatus: item.hisStatus == null ? item.hisStatus : this.strings.get(item.hisStatus),
       role,
@@ -709,14 +709,15 @@ export class Matcher {
 const ANY = () => true;
 
 /** True when a movement's id is the one recon_movements gives it (`pay:<txn id>`, `refund:<refund no>`). */
-function derivedRef(m: Pick<PlatformItem, 'kind' | 'ref' | 'channelTxnId' | 'refundNo'>): boolean {
+/** Is `ref` the id the movement's key gives (`pay:<txn id>`, `refund:<refund no>`)? */
+function derivedRef(m: Pick<PlatformItem, 'kind' | 'channelTxnId' | 'refundNo'>, ref: string): boolean {
   const key = m.kind === 'payment' ? m.channelTxnId : m.refundNo;
   const prefix = m.kind === 'payment' ? 'pay:' : 'refund:';
   return (
     key !== undefined &&
-    m.ref.length === prefix.length + key.length &&
-    m.ref.startsWith(prefix) &&
-    m.ref.endsWith(key)
+    ref.length === prefix.length + key.length &&
+    ref.startsWith(prefix) &&
+    ref.endsWith(key)
   );
 }
 
