@@ -201,3 +201,30 @@ describe('refunding the patient', () => {
     expect(propose(over).state.status).toBe('resolved');
   });
 });
+
+describe('a difference found again with another amount', () => {
+  it('is resolved and posted at the amount found last, not the first', () => {
+    const checker = { kind: 'staff', id: 'checker-2' } as const;
+    const first: Finding = { ...finding, type: 'SETTLEMENT_SHORTFALL', subject: 'settlement:2026-11-28' };
+    const again: Finding = { ...first, amount: '40.00', amounts: { platform: '40.00' } };
+    const at = { ...base, discrepancyId: discrepancyIdOf(first) };
+    const { events, state } = run([
+      { ...at, actor: system, type: 'RaiseDiscrepancy', finding: first, runId: 'r1' },
+      {
+        ...at,
+        actor: system,
+        type: 'AutoResolveDiscrepancy',
+        rule: 'no-longer-found',
+        reason: 'gone',
+        runId: 'r2',
+      },
+      { ...at, actor: system, type: 'RaiseDiscrepancy', finding: again, runId: 'r3' },
+      { ...at, actor: clerk, type: 'ProposeResolution', action: 'write-off', reason: '核销' },
+      { ...at, actor: checker, type: 'ApproveResolution' },
+    ]);
+    expect(state.amount).toBe('40.00');
+    expect(state.finding?.amount).toBe('40.00');
+    const posted = events.find((e) => e.type === 'AdjustingEntryPosted');
+    expect(posted).toMatchObject({ data: { amount: '40.00', debitAccount: 'writeoff:loss' } });
+  });
+});

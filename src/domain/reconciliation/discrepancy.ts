@@ -205,6 +205,7 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
               runId: command.runId,
               amount: command.finding.amount,
               reason: `found again after auto-resolution (${state.autoRule ?? 'rule'})`,
+              finding: command.finding as Finding & JsonObject,
             },
           },
         ];
@@ -335,8 +336,17 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
     }
     case 'DiscrepancyAutoResolved':
       return { ...state, status: 'auto-resolved', autoRule: event.data.rule };
-    case 'DiscrepancyReopened':
-      return { ...state, status: 'open', autoRule: null };
+    case 'DiscrepancyReopened': {
+      // Found again: what a resolution proposes and posts is the difference as it stands now.
+      const d = event.data;
+      return {
+        ...state,
+        status: 'open',
+        autoRule: null,
+        amount: d.amount,
+        ...(d.finding ? { finding: d.finding as Finding } : {}),
+      };
+    }
     case 'DiscrepancyAssigned':
       return {
         ...state,

@@ -99,7 +99,14 @@ export type DiscrepancyAutoResolved = {
 /** A difference a rule had resolved is found again by a later run: it is open again, for people to work. */
 export type DiscrepancyReopened = {
   type: 'DiscrepancyReopened';
-  data: { discrepancyId: string; runId: string; amount: MoneyString; reason: string };
+  data: {
+    discrepancyId: string;
+    runId: string;
+    amount: MoneyString;
+    reason: string;
+    /** The finding as found again (its amounts may differ); absent on events written before it was kept. */
+    finding?: Finding & JsonObject;
+  };
 };
 
 export type DiscrepancyAssigned = {
