@@ -14,7 +14,6 @@ import {
   streamOf,
   toNewEvents,
 } from './decider.ts';
-import type { DomainEventType } from './events.ts';
 
 /** Reloads and re-decides this many times when another writer moved the stream in between. */
 export const MAX_CONCURRENCY_RETRIES = 8;
@@ -91,15 +90,10 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
       );
     }
     try {
-      // Non-ledger aggregates (channels) are not in the domain event catalog: their schema version is 1.
-      const appended = await store.appendToStream(
-        stream,
-        toNewEvents(command, events as (E & { type: DomainEventType })[], metadata),
-        {
-          expectedVersion: read.version,
-          ...(idempotency ? { idempotency } : {}),
-        },
-      );
+      const appended = await store.appendToStream(stream, toNewEvents(command, events, metadata), {
+        expectedVersion: read.version,
+        ...(idempotency ? { idempotency } : {}),
+      });
       if (appended.duplicate)
         return replay(store, decider, stream, appended.firstPosition, appended.lastPosition);
       return {

@@ -13,7 +13,7 @@ import {
   type StreamId,
   streamId,
 } from './event-store.ts';
-import { CURRENT_SCHEMA_VERSION, type DomainEventType } from './events.ts';
+import { schemaVersionOf } from './events.ts';
 import type { HospitalId } from './ids.ts';
 
 export type ActorKind = 'patient' | 'staff' | 'bus-client' | 'channel' | 'his' | 'system';
@@ -74,8 +74,11 @@ export function actorRef(actor: Actor): string {
   return `${actor.kind}:${actor.id}`;
 }
 
-/** Decided events → events to append: occurredAt from the command, current schema version, actor in metadata. */
-export function toNewEvents<E extends DomainEventShape & { type: DomainEventType }>(
+/**
+ * Decided events → events to append: occurredAt from the command, the type's current schema version (ledger and
+ * reconciliation catalogs; 1 for types of neither, such as channel settings), actor in metadata.
+ */
+export function toNewEvents<E extends DomainEventShape>(
   command: CommandBase,
   events: readonly E[],
   metadata: EventMetadata = {},
@@ -84,7 +87,7 @@ export function toNewEvents<E extends DomainEventShape & { type: DomainEventType
     type: e.type,
     data: e.data,
     occurredAt: occurredAt(command),
-    schemaVersion: CURRENT_SCHEMA_VERSION[e.type],
+    schemaVersion: schemaVersionOf(e.type) ?? 1,
     metadata: { actor: actorRef(command.actor), ...metadata },
   }));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { channelFeeRecordedV1, CURRENT_SCHEMA_VERSION, upcast } from '../../src/domain/events.ts';
 import { toNewEvents } from '../../src/domain/decider.ts';
+import { RECONCILIATION_SCHEMA_VERSION } from '../../src/domain/reconciliation/events.ts';
 import {
   accountOf,
   accounts,
@@ -166,5 +167,12 @@ describe('event versions', () => {
       schemaVersion: CURRENT_SCHEMA_VERSION.ChannelFeeRecorded,
       metadata: { actor: 'system:scheduler' },
     });
+    // Reconciliation events carry their own catalog's version; types of neither catalog start at 1.
+    const [raised, channel] = toNewEvents(c, [
+      { type: 'DiscrepancyRaised', data: {} },
+      { type: 'ChannelRegistered', data: {} },
+    ]);
+    expect(raised!.schemaVersion).toBe(RECONCILIATION_SCHEMA_VERSION.DiscrepancyRaised);
+    expect(channel!.schemaVersion).toBe(1);
   });
 });
