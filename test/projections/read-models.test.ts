@@ -5,7 +5,7 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { type DomainEvent, UPCASTERS } from '../../src/domain/events.ts';
 import { applyEntry, type Balances, postingsFor } from '../../src/domain/ledger/index.ts';
 import { Money } from '../../src/domain/money.ts';
-import { orderDecider } from '../../src/domain/order/index.ts';
+import { isPaidNotInHis, orderDecider, orderView } from '../../src/domain/order/index.ts';
 import { depositDecider } from '../../src/domain/deposit/index.ts';
 import {
   accountBalanceAsOf,
@@ -129,8 +129,9 @@ describe('read models from generated histories (real PostgreSQL)', () => {
       paid: string;
       refunded: string;
       amount: string;
+      status: string;
     }>`
-      SELECT hospital_id, order_id, paid::text, refunded::text, amount::text FROM rm_orders.orders`.execute(
+      SELECT hospital_id, order_id, paid::text, refunded::text, amount::text, status FROM rm_orders.orders`.execute(
       t.database.db,
     );
     expect(rows).toHaveLength(byStream.size);
@@ -146,6 +147,9 @@ describe('read models from generated histories (real PostgreSQL)', () => {
         .reduce((s, r) => s.add(r.amount), Money.ZERO);
       expect(Money.parse(row.refunded).toString(), stream).toBe(refunded.toString());
       expect(Money.parse(row.paid).toString(), stream).toBe((state.payment?.amount ?? Money.ZERO).toString());
+      // The read model shows a requested attempt as still awaiting payment (its column comment lists no other).
+      const shown = orderView(state).status;
+      expect(row.status, stream).toBe(shown === 'payment-requested' ? 'awaiting-payment' : shown);
     }
   });
 
@@ -194,6 +198,48 @@ describe('read models from generated histories (real PostgreSQL)', () => {
         .map((e) => e.streamId),
     );
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(paid.size);
+    // "Paid, not in HIS" (pending, failed, needs-refund) exactly where the order aggregate says so.
+    const { rows: open } = await sql<{ hospital_id: string; order_id: string }>`
+      SELECT hospital_id, order_id FROM rm_his_sync.his_sync_status
+      WHERE status IN ('pending', 'failed', 'needs-refund')`.execute(t.database.db);
+    const openStreams = new Set(open.map((r) => `${r.hospital_id}/order/${r.order_id}`));
+    const byStream = new Map<string, GeneratedEvent[]>();
+    for (const e of history)
+      if (e.category === 'order') byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
+    for (const [stream, events] of byStream) {
+      let state = orderDecider.initialState();
+      for (const e of events) state = orderDecider.evolve(state, e as never);
+      expect(openStreams.has(stream), stream).toBe(isPaidNotInHis(state));
+    }
+  });
+
+  it('a partial refund of an order the HIS lacks leaves it paid, not in HIS; the full refund ends that', async () => {
+    const orderId = `PARTIAL-${Date.now()}`;
+    const at = { orderId, hospitalId: 'H001' };
+    await handle(store, orderDecider, cmd.createOutpatient(at)); // 12.50 + 30.00
+    await handle(
+      store,
+      orderDecider,
+      cmd.recordPayment({ ...at, amount: '42.50', channelTxnId: `T-${orderId}`, attemptId: null }),
+    );
+    await handle(store, orderDecider, cmd.hisWritebackFailure(at));
+    const statusNow = async () => {
+      await Promise.all(runners.map((r) => r.caughtUp()));
+      const { rows } = await sql<{ status: string; refunded: string }>`
+        SELECT status, refunded::text FROM rm_his_sync.his_sync_status WHERE order_id = ${orderId}`.execute(
+        t.database.db,
+      );
+      return rows[0];
+    };
+    const refund = async (refundId: string, amount: string) => {
+      await handle(store, orderDecider, cmd.requestRefund({ ...at, refundId, amount }));
+      await handle(store, orderDecider, cmd.verifyRefundIdentity({ ...at, refundId }));
+      await handle(store, orderDecider, cmd.recordRefundSuccess({ ...at, refundId }));
+    };
+    await refund('R-PART-1', '12.50');
+    expect(await statusNow()).toEqual({ status: 'failed', refunded: '12.50' });
+    await refund('R-PART-2', '30.00');
+    expect(await statusNow()).toEqual({ status: 'refunded', refunded: '42.50' });
   });
 
   it('events about rows a read model does not have (an unpaid order cancelled) change nothing there', async () => {

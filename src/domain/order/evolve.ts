@@ -154,8 +154,27 @@ export function refundedAmount(state: OrderState): Money {
  * successful writeback or when the payment is fully refunded.
  */
 export function isPaidNotInHis(state: OrderState): boolean {
-  if (!state.payment || state.his === 'synced') return false;
-  return refundedAmount(state).lt(state.payment.amount);
+  if (!state.payment) return false;
+  return paidNotInHis(state.payment.amount, refundedAmount(state), state.his === 'synced');
+}
+
+/** The rule of isPaidNotInHis on the amounts alone (what a read model holds). */
+export function paidNotInHis(paid: Money, refunded: Money, hisSynced: boolean): boolean {
+  return !hisSynced && paid.isPositive() && refunded.lt(paid);
+}
+
+/**
+ * The status a screen shows: refunds folded into the order's status. A paid cancellation stays cancelled while
+ * its refund runs, and shows refunded once it succeeded.
+ */
+export function displayStatus(
+  status: OrderView['status'],
+  paid: Money,
+  refunded: Money,
+): OrderView['status'] {
+  if (paid.isPositive() && refunded.equals(paid)) return 'refunded';
+  if (paid.isPositive() && refunded.isPositive()) return 'partially-refunded';
+  return status;
 }
 
 export interface OrderView {
@@ -182,12 +201,7 @@ export function orderView(state: OrderState): OrderView {
   for (const d of state.duplicates) owed = owed.add(d.amount);
   for (const r of state.refunds.values())
     if (r.of === 'duplicate' && r.status === 'succeeded') owed = owed.sub(r.amount);
-  const status =
-    state.payment && refunded.equals(paid)
-      ? 'refunded'
-      : state.payment && refunded.isPositive()
-        ? 'partially-refunded'
-        : state.status;
+  const status = displayStatus(state.status, paid, refunded);
   return {
     orderId: state.orderId,
     status,

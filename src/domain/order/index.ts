@@ -7,12 +7,14 @@ export * from './types.ts';
 export { assertOrderInvariants, decideOrder, MAX_HIS_WRITEBACK_ATTEMPTS } from './decide.ts';
 export {
   committedRefunds,
+  displayStatus,
   evolveOrder,
   findPayment,
   initialOrderState,
   isPaidNotInHis,
   type OrderView,
   orderView,
+  paidNotInHis,
   paymentsOf,
   refundableAmount,
   refundedAmount,

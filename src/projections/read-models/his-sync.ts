@@ -1,3 +1,5 @@
+import { Money } from '../../domain/money.ts';
+import { paidNotInHis } from '../../domain/order/index.ts';
 import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
 
 export const hisSyncTable: TableSpec = {
@@ -12,11 +14,12 @@ export const hisSyncTable: TableSpec = {
     channel: { type: 'text NOT NULL', comment: 'Channel of the payment.' },
     channel_txn_id: { type: 'text NOT NULL', comment: 'Channel transaction id of the payment.' },
     amount: { type: 'numeric(18,2) NOT NULL', comment: 'Amount paid.' },
+    refunded: { type: 'numeric(18,2) NOT NULL', comment: 'Refunded of the payment so far.' },
     paid_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the payment.' },
     status: {
       type: 'text NOT NULL',
       comment:
-        'pending (paid, writeback not tried yet) | failed (tried, not confirmed; retried) | synced (HIS confirmed) | needs-refund (paid, not in HIS, order cancelled) | refunded (refunded before it reached the HIS).',
+        'pending (paid, writeback not tried yet) | failed (tried, not confirmed; retried) | synced (HIS confirmed) | needs-refund (paid, not in HIS, order cancelled) | refunded (fully refunded before it reached the HIS). A partial refund leaves the order paid, not in HIS.',
     },
     attempts: { type: 'integer NOT NULL', comment: 'Writeback attempts so far.' },
     last_error: { type: 'text', comment: 'Error of the last failed attempt.' },
@@ -62,6 +65,7 @@ export const hisSyncProjection: Projection = keyedProjection({
               channel: String(d.channel),
               channel_txn_id: String(d.channelTxnId),
               amount: String(d.amount),
+              refunded: '0.00',
               paid_at: at,
               status: 'pending',
               attempts: 0,
@@ -87,9 +91,14 @@ export const hisSyncProjection: Projection = keyedProjection({
       case 'OrderCancelled':
         return touch((r) => (r.status === 'synced' ? r : { ...r, status: 'needs-refund' }));
       case 'RefundSucceeded':
-        return d.of === 'duplicate'
-          ? []
-          : touch((r) => (r.status === 'synced' ? r : { ...r, status: 'refunded' }));
+        if (d.of === 'duplicate') return [];
+        return touch((r) => {
+          const refunded = Money.parse(String(r.refunded)).add(Money.parse(String(d.amount)));
+          const next = { ...r, refunded: refunded.toString() };
+          // Paid, not in HIS until synced or fully refunded (the order aggregate's rule).
+          const open = paidNotInHis(Money.parse(String(r.amount)), refunded, r.status === 'synced');
+          return open || r.status === 'synced' ? next : { ...next, status: 'refunded' };
+        });
       default:
         return [];
     }

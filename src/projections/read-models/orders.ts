@@ -1,5 +1,6 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
+import { displayStatus, type OrderView } from '../../domain/order/index.ts';
 import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
 
 const money = column.money;
@@ -25,7 +26,7 @@ export const ordersTable: TableSpec = {
     status: {
       type: 'text NOT NULL',
       comment:
-        'awaiting-payment | payment-unknown | paid | partially-refunded | refunded | cancelled (a paid cancellation stays cancelled while its refund runs).',
+        'awaiting-payment | payment-unknown | paid | partially-refunded | refunded | cancelled (a paid cancellation stays cancelled while its refund runs, then shows refunded), as the order API shows it.',
     },
     channel: text('Channel of the accepted payment.'),
     channel_txn_id: text('Channel transaction id of the accepted payment.'),
@@ -39,14 +40,9 @@ export const ordersTable: TableSpec = {
 
 const m = (v: unknown) => Money.parse(String(v ?? '0'));
 
-function status(row: Row): string {
-  if (row.status === 'cancelled') return 'cancelled';
-  const paid = m(row.paid);
-  if (paid.isZero()) return String(row.status);
-  const refunded = m(row.refunded);
-  if (refunded.isZero()) return 'paid';
-  return refunded.equals(paid) ? 'refunded' : 'partially-refunded';
-}
+/** The domain's display rule (orderView), on the row's amounts. */
+const status = (row: Row): string =>
+  displayStatus(row.status as OrderView['status'], m(row.paid), m(row.refunded));
 
 function change(event: RecordedEvent, update: (row: Row) => Row) {
   const orderId = String(event.data.orderId);
