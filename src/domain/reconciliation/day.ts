@@ -55,12 +55,16 @@ export function initialDayState(): DayState {
   return { status: 'none', runs: 0, lastRun: null, closedRunId: null, reopened: 0 };
 }
 
+/** A closed day's figures are final: reconciling it again needs an explicit, visible reopen first. */
+export function assertDayOpen(state: DayState, channel: string, businessDate: string): void {
+  if (state.status === 'closed') throw refuse('DAY_CLOSED', { channel, businessDate });
+}
+
 export function decideDay(command: DayCommand, state: DayState): ReconciliationDayEvent[] {
   const { channel, businessDate } = command;
   switch (command.type) {
     case 'RecordReconciliationRun': {
-      // A closed day's figures are final: re-running it needs an explicit, visible reopen first.
-      if (state.status === 'closed') throw refuse('DAY_CLOSED', { channel, businessDate });
+      assertDayOpen(state, channel, businessDate);
       if (state.lastRun?.runId === command.runId) return [];
       return [
         {

@@ -27,7 +27,7 @@ import {
   streamId,
 } from '../../domain/event-store.ts';
 import { HospitalId } from '../../domain/ids.ts';
-import { type DayState, dayDecider, dayStreamKey } from '../../domain/reconciliation/day.ts';
+import { assertDayOpen, type DayState, dayDecider, dayStreamKey } from '../../domain/reconciliation/day.ts';
 import {
   type DiscrepancyState,
   discrepancyDecider,
@@ -146,10 +146,12 @@ export async function catchUp(
 ): Promise<void> {
   const { db, store } = deps;
   const schemas = projections.map((p) => liveSchema(p));
-  for (const [i, p] of projections.entries())
-    if ((await readCheckpoint(db, schemas[i]!)) === undefined)
-      await createProjectionSchema(db, p, schemas[i]!);
-  const positions = await Promise.all(schemas.map(async (s) => (await readCheckpoint(db, s)) ?? 0n));
+  const positions: bigint[] = [];
+  for (const [i, p] of projections.entries()) {
+    const at = await readCheckpoint(db, schemas[i]!);
+    if (at === undefined) await createProjectionSchema(db, p, schemas[i]!);
+    positions.push(at ?? 0n);
+  }
   const head = await store.headPosition();
   // Only the event types the read models handle are read (gap-safe, `scannedTo` says how far it looked): the
   // statement line batches, most of the bytes in the store, are never read here.
@@ -396,23 +398,8 @@ export async function reconcileDay(deps: ReconDeps, o: ReconcileOptions): Promis
   const at = o.at ?? new Date();
   const actor = o.actor ?? SYSTEM;
   const before = await dayState(store, hospitalId, o.channel, o.businessDate);
-  if (before.status === 'closed') {
-    // Refused by the decider with DAY_CLOSED: reconciling a closed day needs an explicit reopen.
-    await handle(store, dayDecider, {
-      type: 'RecordReconciliationRun',
-      hospitalId,
-      at,
-      actor,
-      channel: o.channel,
-      businessDate: o.businessDate,
-      runId: '',
-      summary: {} as DaySummary,
-      statements: [],
-      findings: 0,
-      open: [],
-      config: {},
-    });
-  }
+  // Checked before any work; the run's own append checks again against the day as it is then.
+  assertDayOpen(before, o.channel, o.businessDate);
 
   await catchUp(deps, reconciliationReadModels(deps.dateOptions), (events) =>
     o.onProgress?.({ phase: 'catching-up', events }),
