@@ -333,8 +333,17 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     ).toBe('0.00');
   });
 
-  it('the live schemas are the migrated ones', () => {
-    expect(runners.map((r) => r.schema)).toEqual(allProjections().map(liveSchema));
+  it('the live schemas are the migrated ones', async () => {
+    // A database fresh from the migrations, no runner started: its rm_ schemas are the projections' live ones.
+    const fresh = await createPostgresDatabase('rm_schemas');
+    try {
+      const { rows } = await sql<{ schema_name: string }>`
+        SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE 'rm\\_%'
+        ORDER BY schema_name`.execute(fresh.database.db);
+      expect(rows.map((r) => r.schema_name)).toEqual(allProjections().map(liveSchema).sort());
+    } finally {
+      await fresh.dispose();
+    }
   });
 });
 
