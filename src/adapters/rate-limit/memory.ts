@@ -1,6 +1,6 @@
 // Token buckets in this process's memory (the embedded, single-process mode). Bounded: at most
 // MAX_RATE_BUCKETS buckets are kept; the least recently created goes first.
-import { checkRate } from '../../bus/rate-limit.ts';
+import { checkRate } from './bounds.ts';
 
 export const MAX_RATE_BUCKETS = 10_000;
 

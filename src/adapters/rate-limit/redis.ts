@@ -2,7 +2,7 @@
 // the channel's rate, not N times it. One Lua script refills and takes atomically, on the Redis server's
 // clock (instances' clocks may differ); an idle bucket expires once it would be full again.
 import type { Redis } from 'ioredis';
-import { checkRate } from '../../bus/rate-limit.ts';
+import { checkRate } from './bounds.ts';
 
 export const DEFAULT_RATE_KEY_PREFIX = 'ledger:rate:';
 const MAX_KEY_LENGTH = 256;
