@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/adapters/db/database.ts';
+import { bulkLoad } from '../../src/adapters/event-store/bulk-load.ts';
 import { sealEvents, verifyEvents } from '../../src/adapters/event-store/integrity.ts';
 import type { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import {
@@ -563,6 +564,44 @@ export function eventStoreContract(
         const report = await verifyEvents(t.database);
         expect(report.ok).toBe(false);
         expect(report.problem!.reason).toMatch(/seal|missing/);
+      });
+    });
+
+    describe('bulk load', () => {
+      it('a loaded history has the hashes appends compute: verify accepts it, and appends continue it', async () => {
+        const empty = await open();
+        const loaded = makeStore(empty.database);
+        try {
+          const at = new Date('2026-11-20T08:00:00Z');
+          const history = [1, 2, 3].flatMap((k) =>
+            [1, 2, 3, 4].map((v) => ({
+              streamId: `h1/order/bulk-${k}`,
+              streamVersion: v,
+              type: v === 1 ? 'OrderCreated' : 'Noted',
+              data: { n: v, amount: `${k}${v}.50`, nested: { b: [1, 'x'], a: null } },
+              metadata: { actor: 'system:import' },
+              occurredAt: new Date(at.getTime() + k * 1000 + v),
+            })),
+          );
+          expect(await bulkLoad(empty.database, history)).toBe(12);
+          expect((await sealEvents(loaded)).lastSealedPosition).toBe(12n);
+          const report = await verifyEvents(empty.database);
+          expect(report.problem).toBeUndefined();
+          expect(report.ok).toBe(true);
+          const read = await loaded.readStream('h1/order/bulk-2');
+          expect(read.events.map((e) => [e.streamVersion, e.data.n])).toEqual([
+            [1, 1],
+            [2, 2],
+            [3, 3],
+            [4, 4],
+          ]);
+          const next = await loaded.appendToStream('h1/order/bulk-2', [ev('After')], { expectedVersion: 4 });
+          expect(next.nextExpectedVersion).toBe(5);
+          expect((await verifyEvents(empty.database)).ok).toBe(true);
+        } finally {
+          await loaded.close();
+          await empty.dispose();
+        }
       });
     });
   });
