@@ -51,7 +51,6 @@ import { ErrorSchema } from './schemas.ts';
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /** Longest Idempotency-Key accepted (the event store's limit). */
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,180}$/; // room for the `#identity` suffix within the store limit
 /** Slowest request fastify waits for before closing the connection. */
 export const REQUEST_TIMEOUT_MS = 30_000;

@@ -2,7 +2,7 @@
 // verifies the counter-party's signature, decrypts if needed, and maps to this shape; the command
 // handler turns it into RecordPayment / RecordRefund. Duplicates are the domain's business
 // (same channelTxnId / refundNo → no new events), so adapters never de-duplicate.
-import { Decimal } from 'decimal.js';
+import { Money } from '../../domain/money.ts';
 
 export type PaymentChannelId = 'wechat' | 'alipay';
 
@@ -72,7 +72,7 @@ export function callbackRefusal(code: CallbackRefusalCode, message: string): Cal
 const MAX_FEN = 100_000_000_000_000n;
 
 /**
- * Integer 分 (fen) → "yuan.jj" using integer arithmetic only. Accepts a JSON integer (must be a
+ * Integer 分 (fen) → "yuan.jj" (Money.fromCents, after the range check a callback needs). Accepts a JSON integer (must be a
  * safe integer: JSON.parse already rounded anything bigger), a bigint or a digit string.
  */
 export function fenToYuan(fen: number | bigint | string): string | undefined {
@@ -84,8 +84,7 @@ export function fenToYuan(fen: number | bigint | string): string | undefined {
   else if (/^[0-9]{1,18}$/.test(fen)) n = BigInt(fen);
   else return undefined;
   if (n < 0n || n > MAX_FEN) return undefined;
-  const s = n.toString().padStart(3, '0');
-  return `${s.slice(0, -2)}.${s.slice(-2)}`;
+  return Money.fromCents(n).toString();
 }
 
 const YUAN_PATTERN = /^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$/;
@@ -93,7 +92,7 @@ const YUAN_PATTERN = /^(0|[1-9][0-9]{0,11})(\.[0-9]{1,2})?$/;
 /** A channel's yuan string ("12.5", "12.50", "12") → "12.50"; undefined when not a plain amount. */
 export function normalizeYuan(text: string): string | undefined {
   if (!YUAN_PATTERN.test(text)) return undefined;
-  return new Decimal(text).toFixed(2);
+  return Money.parse(text).toString();
 }
 
 export type HeaderBag = Readonly<Record<string, string | readonly string[] | undefined>>;

@@ -85,7 +85,8 @@ export const HIS_REQUEST_TIMEOUT_MS = 10_000;
 export const HIS_MAX_RESPONSE_BYTES = 256 * 1024;
 export const HIS_MAX_CHARGE_REFS = 500;
 const MAX_ID_LENGTH = 128;
-const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})\.[0-9]{2}$/;
+/** An amount as the HIS wire carries it: yuan with exactly two decimals. */
+export const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})\.[0-9]{2}$/;
 
 function checkId(name: string, v: string | undefined, optional = false): void {
   if (optional && v === undefined) return;

@@ -19,6 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Decimal } from 'decimal.js';
 import { HIS_JSON_PATHS } from './json-client.ts';
+import { AMOUNT_PATTERN } from './port.ts';
 import {
   HIS_SOAP_OPERATIONS,
   HIS_SOAP_PATH,
@@ -93,7 +94,6 @@ export const HIS_SIM_MAX_BODY_BYTES = 1024 * 1024;
 export const HIS_SIM_MAX_RECORDS = 100_000;
 export const HIS_SIM_MAX_CHARGES = 100_000;
 export const HIS_SIM_MAX_SLOW_MS = 10 * 60 * 1000;
-const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})\.[0-9]{2}$/;
 
 type Outcome =
   | { ok: true; data: Record<string, string | undefined> }

@@ -1,8 +1,7 @@
 // Answer fields shared by both HIS dialects, checked the same way.
-import { type HisChargeStatus, type HisConfirmResult, HisError } from './port.ts';
+import { AMOUNT_PATTERN, type HisChargeStatus, type HisConfirmResult, HisError } from './port.ts';
 
 const RECEIPT_PATTERN = /^[A-Za-z0-9_.:/-]{1,64}$/;
-const AMOUNT_PATTERN = /^(0|[1-9][0-9]{0,11})\.[0-9]{2}$/;
 const CHARGE_STATES = new Set<HisChargeStatus['status']>([
   'unpaid',
   'paid',
