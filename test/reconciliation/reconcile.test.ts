@@ -193,6 +193,31 @@ describe('import as events', () => {
     expect(again).toMatchObject({ duplicate: true, statementId: first.statementId, sha256: first.sha256 });
     expect((await store.readStream(streamId(H, 'statement', first.statementId))).version).toBe(3);
   });
+  it('an import cut off after its first write resumes where it stopped, reading no line batch to decide', async () => {
+    const bytes = writeWechatBill(wechatDay1, { merchantId: MCH });
+    let appends = 0;
+    const crashing = Object.assign(Object.create(store) as SqlEventStore, {
+      appendToStream: (...args: Parameters<SqlEventStore['appendToStream']>) => {
+        if (++appends === 2) return Promise.reject(new Error('process killed'));
+        return store.appendToStream(...args);
+      },
+    });
+    await expect(
+      importStatement({ store: crashing }, bufferSource('wechat-0501.csv', bytes), { hospitalId: 'H8' }),
+    ).rejects.toThrow('process killed');
+    const again = await importStatement({ store }, bufferSource('wechat-0501.csv', bytes), {
+      hospitalId: 'H8',
+    });
+    expect(again.duplicate).toBe(false);
+    const stream = await store.readStream(streamId('H8', 'statement', again.statementId));
+    expect(stream.events.map((e) => e.type)).toEqual([
+      'StatementImportStarted',
+      'StatementLinesImported',
+      'StatementImported',
+    ]);
+    expect(stream.events.at(-1)!.data).toMatchObject({ batches: 1, summary: { lines: wechatDay1.length } });
+  });
+
   it('the same file imported by several callers at once is written once; the others get its result or a clear refusal', async () => {
     // Another hospital, so the day reconciled below is not touched.
     const bytes = writeWechatBill(wechatDay1, { merchantId: MCH });

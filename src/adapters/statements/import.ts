@@ -25,7 +25,6 @@ import {
   type JsonObject,
   LIMITS,
   type NewEvent,
-  type ReadStreamResult,
   type RecordedEvent,
   type StreamId,
   streamId,
@@ -123,10 +122,9 @@ export async function importStatement(
     channelOpt ?? CHANNEL_OF_SOURCE[summary.source] ?? (summary.party === 'his' ? null : summary.source);
 
   /** The original import's result, when this file's import has completed (by this call or another). */
-  const completed = (events: readonly RecordedEvent[]): ImportResult | undefined => {
-    const done = events.find((e) => e.type === 'StatementImported');
+  const completed = (head: ImportHead): ImportResult | undefined => {
+    const done = head.last?.type === 'StatementImported' ? head.last : undefined;
     if (!done) return undefined;
-    const started = events.find((e) => e.type === 'StatementImportStarted');
     onProgress?.({ phase: 'done', lines: summary.lines, total: summary.lines });
     return {
       statementId,
@@ -134,11 +132,11 @@ export async function importStatement(
       sha256: summary.sha256,
       duplicate: true,
       summary: (done.data as StatementImported['data']).summary,
-      channel: (started?.data as StatementImportStarted['data'] | undefined)?.channel ?? channel,
+      channel: (head.started?.data as StatementImportStarted['data'] | undefined)?.channel ?? channel,
     };
   };
-  const existing = await store.readStream(stream);
-  const before = completed(existing.events);
+  const existing = await readImportHead(store, stream);
+  const before = completed(existing);
   if (before) return before;
   try {
     return await writeStatement(store, source, opts, parseOpts, summary, stream, channel, existing);
@@ -146,8 +144,7 @@ export async function importStatement(
     if (!(error instanceof ConcurrencyError)) throw error;
     // Another import of the same bytes wrote to the stream meanwhile. If it has finished, this is a re-import
     // (a no-op); if it is still writing, say so rather than interleave with it.
-    const now = await store.readStream(stream);
-    const after = completed(now.events);
+    const after = completed(await readImportHead(store, stream));
     if (after) return after;
     throw new StatementError(
       'IMPORT_IN_PROGRESS',
@@ -156,6 +153,30 @@ export async function importStatement(
       'another import of this file is writing it now; import it again once that ends (an interrupted import resumes where it stopped)',
     );
   }
+}
+
+/**
+ * Where a statement's stream stands, read without its line batches (a million-row bill holds ~240 MB of them):
+ * the stream is StatementImportStarted, the batches, then StatementImported once complete.
+ */
+interface ImportHead {
+  version: number;
+  started?: RecordedEvent;
+  last?: RecordedEvent;
+}
+
+async function readImportHead(store: EventStore, stream: StreamId): Promise<ImportHead> {
+  const first = await store.readStream(stream, { maxCount: 1 });
+  if (first.version === 0) return { version: 0 };
+  const last =
+    first.version === 1
+      ? first.events
+      : (await store.readStream(stream, { fromVersion: first.version })).events;
+  return {
+    version: first.version,
+    ...(first.events[0]?.type === 'StatementImportStarted' ? { started: first.events[0] } : {}),
+    ...(last[0] ? { last: last[0] } : {}),
+  };
 }
 
 /** Writes a verified statement's events, resuming after the batches an interrupted import already wrote. */
@@ -167,17 +188,21 @@ async function writeStatement(
   summary: StatementSummary,
   stream: StreamId,
   channel: string | null,
-  existing: ReadStreamResult,
+  existing: ImportHead,
 ): Promise<ImportResult> {
   const { origin, at, onProgress } = opts;
   const statementId = statementIdOf(summary.sha256);
-  const started = existing.events.find((e) => e.type === 'StatementImportStarted');
+  const { started } = existing;
 
   const occurredAt = at ?? new Date();
   let version = existing.version;
-  // A cut-off earlier import resumes after the batches it wrote (batch numbers are deterministic).
-  const written = existing.events.filter((e) => e.type === 'StatementLinesImported');
-  let batchesWritten = written.length;
+  // A cut-off earlier import resumes after the batches it wrote (batch numbers are deterministic): every event
+  // after StatementImportStarted is a batch until the completion marker, which this stream does not have yet.
+  let batchesWritten = started ? existing.version - 1 : 0;
+  const firstBatch =
+    batchesWritten > 0
+      ? (await store.readStream(stream, { fromVersion: 2, maxCount: 1 })).events[0]
+      : undefined;
   const pending: NewEvent[] = [];
   if (!started) {
     const data: StatementImportStarted['data'] = {
@@ -214,7 +239,7 @@ async function writeStatement(
   onProgress?.({ phase: 'importing', lines: 0, total: summary.lines });
   // Resume in the encoding the cut-off import began with (batch boundaries differ between them).
   const codec =
-    written.length > 0 && !('codec' in (written[0]!.data as object)) ? undefined : rawCodecOf(summary.format);
+    firstBatch && !('codec' in (firstBatch.data as object)) ? undefined : rawCodecOf(summary.format);
   if (codec) {
     const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
     let part: { lineNo: number; text: string }[] = [];
