@@ -455,15 +455,28 @@ export class Matcher {
     // Pass 2: key-less lines by amount and time.
     const windowMs = this.config.keylessWindowSeconds * 1000;
     const stillLeft: Held[] = [];
+    // Core movements by kind and amount, in `entries` order, built at the first key-less line: a day of cash or
+    // bank lines then looks at the movements of its amount only, not at every movement per line.
+    let byAmount: Map<string, Entry[]> | undefined;
     for (const h of channelLeft) {
       if (h.channelTxnId || h.merchantOrderNo || h.refundNo || h.channelRefundId) {
         stillLeft.push(h);
         continue;
       }
+      if (!byAmount) {
+        byAmount = new Map();
+        for (const e of entries) {
+          if (e.role !== 'core') continue;
+          const k = `${e.kind}|${e.amount}`;
+          const bucket = byAmount.get(k);
+          if (bucket) bucket.push(e);
+          else byAmount.set(k, [e]);
+        }
+      }
       let best: Entry | undefined;
       let bestGap = Number.POSITIVE_INFINITY;
-      for (const e of entries) {
-        if (e.channel || e.role !== 'core' || e.kind !== h.kind || e.amount !== h.amount) continue;
+      for (const e of byAmount.get(`${h.kind}|${h.amount}`) ?? []) {
+        if (e.channel) continue;
         const gap = Math.abs(e.at - h.occurredAt);
         if (gap <= windowMs && gap < bestGap) {
           best = e;
