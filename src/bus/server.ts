@@ -51,7 +51,7 @@ import { ErrorSchema } from './schemas.ts';
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /** Longest Idempotency-Key accepted (the event store's limit). */
-const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,180}$/; // room for the `#identity` suffix within the store limit
+const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,180}$/; // within the store's key limit
 /** Slowest request fastify waits for before closing the connection. */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
@@ -112,7 +112,7 @@ export interface RequestContext {
   hospitalId: HospitalId;
   actor: Actor;
   /** Execute options for a command carrying this request's idempotency, admission and correlation. */
-  exec(admission?: ExecuteOptions['admission'], keySuffix?: string): ExecuteOptions;
+  exec(admission?: ExecuteOptions['admission']): ExecuteOptions;
 }
 
 export function requestContext(req: FastifyRequest): RequestContext {
@@ -126,11 +126,11 @@ export function requestContext(req: FastifyRequest): RequestContext {
     principal,
     hospitalId: HospitalId(principal.hospitalId),
     actor,
-    exec(admission, keySuffix) {
+    exec(admission) {
       const o: ExecuteOptions = { correlationId: String(req.id) };
       if (admission) o.admission = admission;
       if (req.idempotency) {
-        o.idempotencyKey = keySuffix ? `${req.idempotency.key}#${keySuffix}` : req.idempotency.key;
+        o.idempotencyKey = req.idempotency.key;
         o.requestHash = req.idempotency.requestHash;
       }
       return o;

@@ -162,6 +162,30 @@ describe('orders: every command', () => {
     expect(when([...history, cmd.recordRefundSuccess()], cmd.recordRefundSuccess())).toEqual([]);
   });
 
+  it('a refund requested or completed with its identity check is one decision', () => {
+    const identity = { method: 'face' as const, verifiedBy: 'kiosk-01' };
+    expect(types(when(paidOrder, { ...cmd.requestRefund(), identity }))).toEqual([
+      'RefundRequested',
+      'RefundIdentityVerified',
+    ]);
+    // The same request again, now with its check: only the check is new.
+    expect(types(when([...paidOrder, cmd.requestRefund()], { ...cmd.requestRefund(), identity }))).toEqual([
+      'RefundIdentityVerified',
+    ]);
+    const requested = [...paidOrder, cmd.requestRefund()];
+    expect(types(when(requested, { ...cmd.recordRefundSuccess(), identity }))).toEqual([
+      'RefundIdentityVerified',
+      'RefundSucceeded',
+    ]);
+    // Reported again once done: nothing new, and no refusal for verifying a refund that is no longer pending.
+    const done = [...requested, { ...cmd.recordRefundSuccess(), identity }];
+    expect(when(done, { ...cmd.recordRefundSuccess(), identity })).toEqual([]);
+    // A refused request writes no verification either.
+    expect(() => when(paidOrder, { ...cmd.requestRefund({ amount: '99.00' }), identity })).toThrow(
+      expect.objectContaining({ code: 'REFUND_EXCEEDS_PAYMENT' }),
+    );
+  });
+
   it('RecordRefundFailure frees the amount for another refund', () => {
     const history = [...paidOrder, cmd.requestRefund()];
     expect(types(when(history, cmd.recordRefundFailure()))).toEqual(['RefundFailed']);

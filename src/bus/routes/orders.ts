@@ -14,7 +14,6 @@ import {
 } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import {
-  type IdentityMethod,
   type OrderBusinessInput,
   type OrderCommand,
   type OrderEvent,
@@ -108,15 +107,8 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     req: Parameters<typeof requestContext>[0],
     command: OrderCommand,
     admission?: Parameters<ReturnType<typeof requestContext>['exec']>[0],
-    suffix?: string,
   ) =>
-    execute(
-      deps,
-      requestContext(req).principal,
-      orderDecider,
-      command,
-      requestContext(req).exec(admission, suffix),
-    );
+    execute(deps, requestContext(req).principal, orderDecider, command, requestContext(req).exec(admission));
   const responses = { ...errorResponses, 200: CommandResultSchema, 201: CommandResultSchema };
 
   app.post(
@@ -296,30 +288,6 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  const verify = (
-    req: Parameters<typeof requestContext>[0],
-    orderId: string,
-    refundId: string,
-    identity: { method: IdentityMethod; verifiedBy: string },
-  ) => {
-    const c = requestContext(req);
-    return run(
-      req,
-      {
-        type: 'VerifyRefundIdentity',
-        hospitalId: c.hospitalId,
-        orderId: OrderId(orderId),
-        refundId: RefundId(refundId),
-        method: identity.method,
-        verifiedBy: identity.verifiedBy,
-        at: deps.now(),
-        actor: c.actor,
-      },
-      { businessType: 'refund' },
-      'identity',
-    );
-  };
-
   app.post(
     '/v1/orders/:orderId/refunds',
     {
@@ -337,7 +305,7 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     async (req, reply) => {
       const c = requestContext(req);
       const b = req.body;
-      let result = await run(
+      const result = await run(
         req,
         {
           type: 'RequestRefund',
@@ -347,19 +315,12 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
           amount: Money.parse(b.amount),
           channelTxnId: b.channelTxnId === undefined ? null : ChannelTxnId(b.channelTxnId),
           reason: b.reason,
+          ...(b.identity ? { identity: b.identity } : {}),
           at: deps.now(),
           actor: c.actor,
         },
         { businessType: 'refund' },
       );
-      if (b.identity) {
-        const verified = await verify(req, req.params.orderId, b.refundId, b.identity);
-        result = {
-          ...verified,
-          duplicate: result.duplicate && verified.duplicate,
-          events: [...result.events, ...verified.events],
-        };
-      }
       markReplay(reply, result.duplicate);
       return reply.code(201).send(commandAnswer(result));
     },
@@ -383,8 +344,6 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
       const c = requestContext(req);
       const b = req.body;
       const { orderId, refundId } = req.params;
-      let verifiedEvents: OrderEvent[] = [];
-      if (b.identity) verifiedEvents = (await verify(req, orderId, refundId, b.identity)).events;
       const base = {
         hospitalId: c.hospitalId,
         orderId: OrderId(orderId),
@@ -399,11 +358,16 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
             field: 'channelRefundId',
             reason: 'required when the refund succeeded',
           });
-        command = { ...base, type: 'RecordRefundSuccess', channelRefundId: RefId(b.channelRefundId) };
+        command = {
+          ...base,
+          type: 'RecordRefundSuccess',
+          channelRefundId: RefId(b.channelRefundId),
+          ...(b.identity ? { identity: b.identity } : {}),
+        };
       } else command = { ...base, type: 'RecordRefundFailure', reason: b.reason ?? 'failed' };
       const result = await run(req, command, { businessType: 'refund' });
       markReplay(reply, result.duplicate);
-      return commandAnswer({ ...result, events: [...verifiedEvents, ...result.events] });
+      return commandAnswer(result);
     },
   );
 

@@ -62,6 +62,28 @@ export function decideOrder(command: OrderCommand, state: OrderState): OrderEven
 
 function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
   if (command.type === 'CreateOrder') return createOrder(command, state);
+  // A refund requested or completed together with its identity check is one decision (one append): never a
+  // request written without the verification that came with it.
+  if ((command.type === 'RequestRefund' || command.type === 'RecordRefundSuccess') && command.identity) {
+    const { identity, ...alone } = command;
+    const verify: OrderCommand = {
+      type: 'VerifyRefundIdentity',
+      hospitalId: command.hospitalId,
+      orderId: command.orderId,
+      refundId: command.refundId,
+      method: identity.method,
+      verifiedBy: identity.verifiedBy,
+      at: command.at,
+      actor: command.actor,
+    };
+    if (alone.type === 'RequestRefund') {
+      const requested = rules(alone, state);
+      return [...requested, ...rules(verify, requested.reduce(evolveOrder, state))];
+    }
+    const pending = state.refunds.get(command.refundId)?.status === 'requested';
+    const verified = pending ? rules(verify, state) : [];
+    return [...verified, ...rules(alone, verified.reduce(evolveOrder, state))];
+  }
   if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId: command.orderId });
   const orderId = state.orderId;
 

@@ -113,9 +113,17 @@ export interface RequestRefund extends OrderCommandBase {
   /** Which payment to refund; null = the order's payment. A surplus (duplicate) payment must be named. */
   channelTxnId: ChannelTxnId | null;
   reason: string;
+  /** The identity check the channel did with the request: verified in the same decision. */
+  identity?: RefundIdentity;
 }
 
 export type IdentityMethod = 'id-card' | 'insurance-card' | 'face' | 'app-login' | 'staff-check';
+
+export interface RefundIdentity {
+  method: IdentityMethod;
+  /** Staff user or bus client that checked. */
+  verifiedBy: string;
+}
 
 export interface VerifyRefundIdentity extends OrderCommandBase {
   type: 'VerifyRefundIdentity';
@@ -129,6 +137,8 @@ export interface RecordRefundSuccess extends OrderCommandBase {
   type: 'RecordRefundSuccess';
   refundId: RefundId;
   channelRefundId: RefId;
+  /** An identity check done at the window with the refund (a refund still awaiting one is verified first). */
+  identity?: RefundIdentity;
 }
 
 export interface RecordRefundFailure extends OrderCommandBase {
