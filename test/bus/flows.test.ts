@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allProjections } from '../../src/projections/index.ts';
 import {
   type Harness,
   ids,
@@ -341,5 +342,21 @@ describe('idempotency', () => {
     expect(refused.every((a) => a.status === 409 && a.body.code === 'REFUND_EXCEEDS_PAYMENT')).toBe(true);
     const order = await h.kiosk('GET', `/v1/orders/${o.orderId}`);
     expect(order.body.refundPending).toBe('80.00');
+  });
+});
+
+describe('read-model freshness', () => {
+  it('GET /v1/projections reports every read model, reconciliation included, with its lag', async () => {
+    await h.settle();
+    const r = await h.staff(TOKENS.auditor)('GET', '/v1/projections');
+    expect(r.status).toBe(200);
+    const names = r.body.projections.map((p: { name: string }) => p.name).sort();
+    expect(names).toEqual(
+      allProjections()
+        .map((p) => p.name)
+        .sort(),
+    );
+    expect(names).toContain('reconciliation');
+    for (const p of r.body.projections) expect(BigInt(p.lag)).toBeGreaterThanOrEqual(0n);
   });
 });

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { PatientId } from '../../domain/ids.ts';
 import { readCheckpoint } from '../../projections/checkpoint.ts';
+import { allProjections } from '../../projections/index.ts';
 import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
@@ -14,10 +15,11 @@ export function pageLimit(limit: string | undefined): number {
   return Math.min(MAX_PAGE_ROWS, limit === undefined ? DEFAULT_PAGE_ROWS : Number(limit));
 }
 
-export async function readModelFreshness(ctx: ServerContext, projection: string) {
+/** Position a read model reflects and its lag; `head` may be passed in when several are reported at once. */
+export async function readModelFreshness(ctx: ServerContext, projection: string, head?: bigint) {
   const position = (await readCheckpoint(ctx.options.database.db, `rm_${projection}`)) ?? 0n;
-  const head = await ctx.deps.store.headPosition();
-  return { asOfPosition: position.toString(), lag: (head > position ? head - position : 0n).toString() };
+  const top = head ?? (await ctx.deps.store.headPosition());
+  return { asOfPosition: position.toString(), lag: (top > position ? top - position : 0n).toString() };
 }
 
 const Listing = Type.Object({}, { additionalProperties: true });
@@ -159,14 +161,20 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
       },
     },
     async () => {
-      const names = ['orders', 'deposits', 'his_sync', 'journal', 'balances', 'daily_totals'];
-      const projections = [];
-      for (const name of names) projections.push({ name, ...(await readModelFreshness(ctx, name)) });
-      const runners = [];
-      for (const r of ctx.options.projections ?? []) {
-        const s = await r.status();
-        runners.push({ name: s.name, leader: s.leader, lag: s.lag.toString() });
-      }
+      // Every read model (reconciliation's included), against one head read.
+      const head = await ctx.deps.store.headPosition();
+      const projections = await Promise.all(
+        allProjections().map(async (p) => ({
+          name: p.name,
+          ...(await readModelFreshness(ctx, p.name, head)),
+        })),
+      );
+      const runners = await Promise.all(
+        (ctx.options.projections ?? []).map(async (r) => {
+          const s = await r.status();
+          return { name: s.name, leader: s.leader, lag: s.lag.toString() };
+        }),
+      );
       return { projections, runners };
     },
   );
