@@ -41,7 +41,6 @@ export type Row = Record<string, Cell>;
 /** Column helpers for TableSpec: money is numeric(18,2), read back as a string and parsed into Money. */
 export const column = {
   money: (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment }),
-  text: (comment: string) => ({ type: 'text NOT NULL', comment }),
   optionalText: (comment: string) => ({ type: 'text', comment }),
 };
 

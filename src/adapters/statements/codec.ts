@@ -73,16 +73,6 @@ export function encodeWechatBatch(
 
 type AnyBatch = StatementLinesImported['data'] | WechatRawBatch;
 
-/** Lines in a stored batch (without decoding them). */
-export function batchLineCount(data: AnyBatch): number {
-  if (!('codec' in data)) return data.lines.length;
-  if (data.lineNos) return data.lineNos.length;
-  if (data.raw === '') return 0;
-  let n = 1;
-  for (let i = data.raw.indexOf('\n'); i >= 0; i = data.raw.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
 /** The normalized lines of a stored batch, whichever its encoding. */
 export function decodeStatementBatch(
   data: AnyBatch | Record<string, unknown>,

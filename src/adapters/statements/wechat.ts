@@ -136,11 +136,6 @@ export class WechatBillParser implements RecordParser {
     return this.phase === 'done';
   }
 
-  /** The header was read (the decoder of stored raw rows reads the header first, then only rows). */
-  get hasHeader(): boolean {
-    return this.c !== undefined;
-  }
-
   push(rec: RawRecord): StatementLine | undefined {
     const text = rec.text;
     if (text.trim() === '') return undefined;

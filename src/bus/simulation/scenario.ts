@@ -5,12 +5,7 @@
 import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
 import { join } from 'node:path';
 import { type DriveProgress, type DriveResult, driveDay } from '../../adapters/simulation/drive.ts';
-import {
-  ANSWER_KEY_FILE,
-  type AnswerKeyFile,
-  type ScenarioManifest,
-  writeDayFiles,
-} from '../../adapters/simulation/files.ts';
+import { type ScenarioManifest, writeDayFiles } from '../../adapters/simulation/files.ts';
 import { type ImportProgress, type ImportResult, importStatement } from '../../adapters/statements/import.ts';
 import { fileSource } from '../../adapters/statements/source.ts';
 import { addDays } from '../../domain/business-date.ts';
@@ -132,9 +127,4 @@ export async function reconcileScenario(
   }
   const findings = reports.flatMap((r) => r.findings);
   return { reports, findings, comparison: compareWithAnswerKey(findings, answerKey) };
-}
-
-export async function readAnswerKey(dir: string): Promise<AnswerKeyFile> {
-  const { readFile } = await import('node:fs/promises');
-  return JSON.parse(await readFile(join(dir, ANSWER_KEY_FILE), 'utf8')) as AnswerKeyFile;
 }

@@ -63,7 +63,3 @@ export class ChannelRefusal extends Refusal<ChannelRefusalCode> {
 export function refuse(code: ChannelRefusalCode, details: RejectionDetails = {}): ChannelRefusal {
   return new ChannelRefusal(code, details);
 }
-
-export function isChannelRefusal(e: unknown): e is ChannelRefusal {
-  return e instanceof ChannelRefusal;
-}

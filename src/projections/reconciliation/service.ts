@@ -23,7 +23,6 @@ import {
   type JsonObject,
   type ReadAllPage,
   type ReadStreamResult,
-  type RecordedEvent,
   streamId,
 } from '../../domain/event-store.ts';
 import { HospitalId } from '../../domain/ids.ts';
@@ -757,5 +756,3 @@ export async function dayStatus(
     ORDER BY channel`.execute(deps.db);
   return rows;
 }
-
-export type { RecordedEvent };
