@@ -7,6 +7,8 @@
 //
 // An approved adjusting entry parks the difference in suspense:unmatched; an approved write-off (核销) takes it
 // to the books for good (writeoff:gain / writeoff:loss). Both post one balanced entry (AdjustingEntryPosted).
+// node:crypto only for SHA-256, a pure function (no I/O, no randomness): the one import outside the domain
+// besides decimal.js, so that an id is derived the same way wherever a finding is raised.
 import { createHash } from 'node:crypto';
 import type { CommandBase, Decider } from '../decider.ts';
 import type { JsonObject } from '../event-store.ts';
