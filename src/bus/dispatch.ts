@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { HisClient } from '../adapters/his/port.ts';
 import { admitToChannel, type BusinessType, refuse } from '../domain/channel/index.ts';
-import { type CommandBase, type Decider, type DomainEventShape, fold, streamOf } from '../domain/decider.ts';
+import type { CommandBase, Decider, DomainEventShape } from '../domain/decider.ts';
 import { depositCreditFor, depositDecider } from '../domain/deposit/index.ts';
 import type { EventMetadata, EventStore } from '../domain/event-store.ts';
-import { HospitalId, OrderId } from '../domain/ids.ts';
-import { orderDecider, type OrderEvent } from '../domain/order/index.ts';
+import { HospitalId } from '../domain/ids.ts';
+import type { OrderEvent, OrderState } from '../domain/order/index.ts';
 import type { ChannelDirectory } from './channels.ts';
 import { type HandleResult, handle } from '../domain/command-handler.ts';
 import { writeBackPayment } from './his-writeback.ts';
@@ -100,7 +100,7 @@ export async function execute<C extends CommandBase, E extends DomainEventShape,
     ...(options.requestHash !== undefined ? { requestHash: options.requestHash } : {}),
     metadata: metadataOf(principal, options.correlationId),
   });
-  await deps.reactions.after(command.hospitalId, result.events);
+  await deps.reactions.after(command.hospitalId, result.events, result.state);
   return result;
 }
 
@@ -114,24 +114,19 @@ export class Reactions {
 
   constructor(private readonly deps: () => Omit<BusDeps, 'reactions'>) {}
 
-  async after(hospitalId: string, events: readonly DomainEventShape[]): Promise<void> {
+  /** `state`: the aggregate's state after `events` (the order's, when they are payment events). */
+  async after(hospitalId: string, events: readonly DomainEventShape[], state: unknown): Promise<void> {
     for (const e of events as OrderEvent[]) {
       if (e.type !== 'PaymentSucceeded' && e.type !== 'PaymentConfirmed') continue;
-      if (e.data.orderKind === 'deposit') await this.creditDeposit(hospitalId, e.data.orderId);
+      if (e.data.orderKind === 'deposit') await this.creditDeposit(hospitalId, state as OrderState);
       await this.writeBack(hospitalId, e.data.orderId);
     }
   }
 
-  async creditDeposit(hospitalId: string, orderId: string): Promise<void> {
+  /** The credit a paid top-up owes its admission, from the order's state just decided (no second read). */
+  async creditDeposit(hospitalId: string, order: OrderState): Promise<void> {
     const d = this.deps();
-    const read = await d.store.readStream(
-      streamOf(orderDecider, { hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId) } as never),
-    );
-    const credit = depositCreditFor(
-      hospitalId,
-      fold(orderDecider, read.events as unknown as OrderEvent[]),
-      d.now(),
-    );
+    const credit = depositCreditFor(hospitalId, order, d.now());
     if (credit) await handle(d.store, depositDecider, credit);
   }
 
