@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
-import { driveDay } from '../../src/adapters/simulation/drive.ts';
+import { driveDay } from '../../src/simulation/drive.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { DISCREPANCY_TYPES } from '../../src/domain/reconciliation/types.ts';
-import { importScenarioFiles, reconcileScenario, simulateDay } from '../../src/bus/simulation/scenario.ts';
-import { comparisonReport } from '../../src/bus/simulation/report.ts';
+import { importScenarioFiles, reconcileScenario, simulateDay } from '../../src/simulation/scenario.ts';
+import { comparisonReport } from '../../src/simulation/report.ts';
 import { createPgliteDatabase, createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 const DATE = '2024-05-01';

@@ -9,11 +9,11 @@ import {
   MANIFEST_FILE,
   type ScenarioManifest,
   writeDayFiles,
-} from '../../src/adapters/simulation/files.ts';
+} from '../../src/simulation/files.ts';
 import { fileSource, parseStatement, validateStatement } from '../../src/adapters/statements/index.ts';
 import type { StatementLine } from '../../src/domain/reconciliation/statement-line.ts';
-import { generateDay } from '../../src/domain/simulation/generate.ts';
-import type { SimulatedDay } from '../../src/domain/simulation/types.ts';
+import { generateDay } from '../../src/simulation/generate.ts';
+import type { SimulatedDay } from '../../src/simulation/types.ts';
 
 const DATE = '2024-05-01';
 let dir: string;

@@ -5,10 +5,10 @@ import { Rejection } from '../../src/domain/rejection.ts';
 import { orderDecider } from '../../src/domain/order/index.ts';
 import { DISCREPANCY_TYPES } from '../../src/domain/reconciliation/types.ts';
 import { settlementDecider } from '../../src/domain/settlement/index.ts';
-import { daySeed, expectedFee, generateDay, simulationConfig } from '../../src/domain/simulation/generate.ts';
-import { seededRandom } from '../../src/domain/simulation/random.ts';
+import { daySeed, expectedFee, generateDay, simulationConfig } from '../../src/simulation/generate.ts';
+import { seededRandom } from '../../src/simulation/random.ts';
 import { Money } from '../../src/domain/money.ts';
-import type { SimulatedDay } from '../../src/domain/simulation/types.ts';
+import type { SimulatedDay } from '../../src/simulation/types.ts';
 
 const DATE = '2024-05-01';
 const day = (seed: string, orders = 600, anomalies = 18) =>

@@ -1,4 +1,3 @@
 export * from './json-client.ts';
 export * from './port.ts';
 export * from './soap-client.ts';
-export * from './simulator.ts';

@@ -7,10 +7,9 @@ import {
   type HisConfirmPaymentRequest,
   HisError,
   HisJsonClient,
-  type HisSimulator,
   HisSoapClient,
-  startHisSimulator,
 } from '../../../src/adapters/his/index.ts';
+import { type HisSimulator, startHisSimulator } from '../../../src/simulation/his/simulator.ts';
 
 let sim: HisSimulator;
 beforeAll(async () => {

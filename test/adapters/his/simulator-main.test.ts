@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { HisJsonClient } from '../../../src/adapters/his/index.ts';
 import { escapeXml, parseSoapBody, soapEnvelope } from '../../../src/adapters/his/soap.ts';
-import { parseModeSpec } from '../../../src/adapters/his/simulator.ts';
-import { runHisSimulator } from '../../../src/adapters/his/simulator-main.ts';
+import { parseModeSpec } from '../../../src/simulation/his/simulator.ts';
+import { runHisSimulator } from '../../../src/simulation/his/simulator-main.ts';
 
 describe('standalone HIS simulator', () => {
   it('starts from argv with a mode, prints where it listens, and serves', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { writeAlipayBillZip, writeWechatBill } from '../../../src/adapters/statements/index.ts';
-import { statementsCommand } from '../../../src/bus/cli/statements.ts';
+import { statementsCommand } from '../../../src/cli/statements.ts';
 import { dayEntries } from './builders.ts';
 
 async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -2,32 +2,28 @@
 //   simulate  — generate the day from a seed, drive it through the command handler, write the statement files;
 //   import    — import every file as the scheduler would (the day's statements and the next day's bills);
 //   reconcile — reconcile each statement channel for the date and compare the findings with the answer key.
-import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
+import { decodeStatementBatch } from '../adapters/statements/codec.ts';
 import { join } from 'node:path';
-import { type DriveProgress, type DriveResult, driveDay } from '../../adapters/simulation/drive.ts';
-import { type ScenarioManifest, writeDayFiles } from '../../adapters/simulation/files.ts';
-import { type ImportProgress, type ImportResult, importStatement } from '../../adapters/statements/import.ts';
-import { fileSource } from '../../adapters/statements/source.ts';
-import { addDays } from '../../domain/business-date.ts';
-import type { EventStore } from '../../domain/event-store.ts';
+import { type DriveProgress, type DriveResult, driveDay } from './drive.ts';
+import { type ScenarioManifest, writeDayFiles } from './files.ts';
+import { type ImportProgress, type ImportResult, importStatement } from '../adapters/statements/import.ts';
+import { fileSource } from '../adapters/statements/source.ts';
+import { addDays } from '../domain/business-date.ts';
+import type { EventStore } from '../domain/event-store.ts';
 import {
   type AnswerKeyComparison,
   type AnswerKeyEntry,
   compareWithAnswerKey,
   type Finding,
-} from '../../domain/reconciliation/types.ts';
-import { generateDay } from '../../domain/simulation/generate.ts';
-import {
-  STATEMENT_CHANNELS,
-  type SimulatedDay,
-  type SimulationConfig,
-} from '../../domain/simulation/types.ts';
-import type { AnyDb } from '../../projections/projection.ts';
+} from '../domain/reconciliation/types.ts';
+import { generateDay } from './generate.ts';
+import { STATEMENT_CHANNELS, type SimulatedDay, type SimulationConfig } from './types.ts';
+import type { AnyDb } from '../projections/projection.ts';
 import {
   type ReconcileProgress,
   type ReconciliationReport,
   reconcileDay,
-} from '../../projections/reconciliation/service.ts';
+} from '../projections/reconciliation/service.ts';
 
 export type ScenarioProgress =
   | { step: 'generate'; stories: number; commands: number }

@@ -18,8 +18,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Decimal } from 'decimal.js';
-import { HIS_JSON_PATHS } from './json-client.ts';
-import { AMOUNT_PATTERN } from './port.ts';
+import { HIS_JSON_PATHS } from '../../adapters/his/json-client.ts';
+import { AMOUNT_PATTERN } from '../../adapters/his/port.ts';
 import {
   HIS_SOAP_OPERATIONS,
   HIS_SOAP_PATH,
@@ -29,7 +29,7 @@ import {
   soapFault,
   text,
   textList,
-} from './soap.ts';
+} from '../../adapters/his/soap.ts';
 
 export type HisSimulatorMode =
   | { kind: 'normal' }

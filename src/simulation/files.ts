@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import type { AnswerKeyEntry } from '../../domain/reconciliation/types.ts';
+import type { AnswerKeyEntry } from '../domain/reconciliation/types.ts';
 import {
   type ChannelRecord,
   FEE_RATES,
@@ -15,12 +15,12 @@ import {
   type SimulatedDay,
   STATEMENT_CHANNELS,
   type StatementChannel,
-} from '../../domain/simulation/types.ts';
-import { HIS_CSV, UNIONPAY_POS_CSV } from '../statements/mappings.ts';
-import { alipayFileNames, writeAlipayBillZip } from '../statements/writers/alipay.ts';
-import type { BillEntry } from '../statements/writers/entry.ts';
-import { mappingCsvLines } from '../statements/writers/mapping.ts';
-import { wechatBillLines } from '../statements/writers/wechat.ts';
+} from './types.ts';
+import { HIS_CSV, UNIONPAY_POS_CSV } from '../adapters/statements/mappings.ts';
+import { alipayFileNames, writeAlipayBillZip } from '../adapters/statements/writers/alipay.ts';
+import type { BillEntry } from '../adapters/statements/writers/entry.ts';
+import { mappingCsvLines } from '../adapters/statements/writers/mapping.ts';
+import { wechatBillLines } from '../adapters/statements/writers/wechat.ts';
 
 export const ANSWER_KEY_FILE = 'answer-key.json';
 export const MANIFEST_FILE = 'scenario.json';

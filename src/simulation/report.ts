@@ -8,8 +8,8 @@ import {
   DISCREPANCY_TYPES,
   type DiscrepancyType,
   type Finding,
-} from '../../domain/reconciliation/types.ts';
-import type { ReconciliationReport } from '../../projections/reconciliation/service.ts';
+} from '../domain/reconciliation/types.ts';
+import type { ReconciliationReport } from '../projections/reconciliation/service.ts';
 
 /** Terminal columns a string takes: CJK and full-width characters take two. */
 export function displayWidth(s: string): number {

@@ -7,9 +7,13 @@
 // a channel that refunds from its own console leaves the platform with a pending refund — and each is written
 // to the answer key with the subject convention of reconciliation/types.ts. Pure: no clock, no I/O.
 import { Decimal } from 'decimal.js';
-import { addDays, localParts, parseBusinessDate } from '../business-date.ts';
-import { Money } from '../money.ts';
-import { DISCREPANCY_TYPES, type AnswerKeyEntry, type DiscrepancyType } from '../reconciliation/types.ts';
+import { addDays, localParts, parseBusinessDate } from '../domain/business-date.ts';
+import { Money } from '../domain/money.ts';
+import {
+  DISCREPANCY_TYPES,
+  type AnswerKeyEntry,
+  type DiscrepancyType,
+} from '../domain/reconciliation/types.ts';
 import {
   CHARGE_ITEM_COUNTS,
   CHARGE_ITEMS,
@@ -19,8 +23,8 @@ import {
   HOURLY_ACTIVITY,
   REGISTRATION_FEES,
 } from './catalog.ts';
-import type { Actor } from '../decider.ts';
-import type { OrderBusinessInput } from '../order/types.ts';
+import type { Actor } from '../domain/decider.ts';
+import type { OrderBusinessInput } from '../domain/order/types.ts';
 import { channelActor, SIM_ACTORS, type SimCommand, simCommands as c } from './commands.ts';
 import { type Random, seededRandom } from './random.ts';
 import {

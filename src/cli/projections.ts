@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../../adapters/db/database.ts';
-import { openLedger } from '../../adapters/event-store/open.ts';
-import { UPCASTERS } from '../../domain/events.ts';
+import { configFromEnv } from '../adapters/db/database.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
+import { UPCASTERS } from '../domain/events.ts';
 import {
   allProjections,
   asOfSchema,
@@ -12,7 +12,7 @@ import {
   projectionNamed,
   readCheckpoint,
   rebuildProjection,
-} from '../../projections/index.ts';
+} from '../projections/index.ts';
 import type { CliIo } from './main.ts';
 
 const USAGE = `ledger projections <list|status|run|rebuild|build>

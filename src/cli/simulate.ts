@@ -4,10 +4,10 @@
 // manifest into DIR, and prints what it wrote. Progress goes to stderr.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../../adapters/db/database.ts';
-import { openLedger } from '../../adapters/event-store/open.ts';
-import { addDays, businessDate } from '../../domain/business-date.ts';
-import { UPCASTERS } from '../../domain/events.ts';
+import { configFromEnv } from '../adapters/db/database.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
+import { addDays, businessDate } from '../domain/business-date.ts';
+import { UPCASTERS } from '../domain/events.ts';
 import {
   DEFAULT_ANOMALIES,
   DEFAULT_HOSPITAL_ID,
@@ -15,7 +15,7 @@ import {
   DEFAULT_SEED,
   MIN_ORDERS_PER_ANOMALY,
   type SimulationConfig,
-} from '../../domain/simulation/types.ts';
+} from '../simulation/types.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
 import { simulateDay } from '../simulation/scenario.ts';
 import type { CliIo } from './main.ts';

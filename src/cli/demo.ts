@@ -7,10 +7,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { configFromEnv, type DatabaseConfig } from '../../adapters/db/database.ts';
-import { openLedger } from '../../adapters/event-store/open.ts';
-import { UPCASTERS } from '../../domain/events.ts';
-import { Money } from '../../domain/money.ts';
+import { configFromEnv, type DatabaseConfig } from '../adapters/db/database.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
+import { UPCASTERS } from '../domain/events.ts';
+import { Money } from '../domain/money.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
 import { comparisonReport, formatAmount, matchesAnswerKey, summaryTable } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';

@@ -1,7 +1,7 @@
 // The commands a simulated hospital day issues, built the way the bus would build them (typed ids, Money).
 // The simulator's own builders: src/ never imports test/.
-import type { Actor } from '../decider.ts';
-import type { DepositCommand, RefundDepositRemainder, TopUpDeposit } from '../deposit/types.ts';
+import type { Actor } from '../domain/decider.ts';
+import type { DepositCommand, RefundDepositRemainder, TopUpDeposit } from '../domain/deposit/types.ts';
 import {
   AdmissionId,
   AttemptId,
@@ -13,10 +13,15 @@ import {
   PatientId,
   RefId,
   RefundId,
-} from '../ids.ts';
-import type { Money } from '../money.ts';
-import type { ChargeItemInput, IdentityMethod, OrderBusinessInput, OrderCommand } from '../order/types.ts';
-import type { SettlementCommand } from '../settlement/types.ts';
+} from '../domain/ids.ts';
+import type { Money } from '../domain/money.ts';
+import type {
+  ChargeItemInput,
+  IdentityMethod,
+  OrderBusinessInput,
+  OrderCommand,
+} from '../domain/order/types.ts';
+import type { SettlementCommand } from '../domain/settlement/types.ts';
 
 /** A command for one of the three ledger aggregates, tagged with the decider that takes it. */
 export type SimCommand =

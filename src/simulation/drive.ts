@@ -3,14 +3,14 @@
 // commands of one episode in order. Idempotency keys make a re-run of the same day on the same store a no-op,
 // so an interrupted simulation resumes where it stopped.
 import { createHash } from 'node:crypto';
-import { handle } from '../../domain/command-handler.ts';
-import type { Decider, DomainEventShape } from '../../domain/decider.ts';
-import { depositDecider } from '../../domain/deposit/index.ts';
-import type { EventStore } from '../../domain/event-store.ts';
-import { orderDecider } from '../../domain/order/index.ts';
-import { settlementDecider } from '../../domain/settlement/index.ts';
-import type { SimCommand } from '../../domain/simulation/commands.ts';
-import type { SimulatedDay, Story } from '../../domain/simulation/types.ts';
+import { handle } from '../domain/command-handler.ts';
+import type { Decider, DomainEventShape } from '../domain/decider.ts';
+import { depositDecider } from '../domain/deposit/index.ts';
+import type { EventStore } from '../domain/event-store.ts';
+import { orderDecider } from '../domain/order/index.ts';
+import { settlementDecider } from '../domain/settlement/index.ts';
+import type { SimCommand } from './commands.ts';
+import type { SimulatedDay, Story } from './types.ts';
 
 /** Episodes in flight at once: enough to keep the store's append batching busy, bounded for memory. */
 export const DEFAULT_DRIVE_CONCURRENCY = 64;

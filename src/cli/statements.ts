@@ -11,7 +11,7 @@ import {
   fileSource,
   readVerifiedStatement,
   validateStatement,
-} from '../../adapters/statements/index.ts';
+} from '../adapters/statements/index.ts';
 
 const USAGE =
   'usage: ledger statements parse FILE [--format auto|wechat|alipay|bank:NAME|his|insurance] [--merchant ID] [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--mapping MAPPING.json]';

@@ -1,7 +1,7 @@
 // What the scenario generator produces: the commands each party's systems issued, the movements each
 // counter-party records (and later prints on its statement), and the answer key. Pure data.
-import type { BusinessDate } from '../business-date.ts';
-import type { AnswerKeyEntry, DiscrepancyType } from '../reconciliation/types.ts';
+import type { BusinessDate } from '../domain/business-date.ts';
+import type { AnswerKeyEntry, DiscrepancyType } from '../domain/reconciliation/types.ts';
 import type { SimCommand } from './commands.ts';
 
 /** Channels that issue a statement file the platform reconciles against. */

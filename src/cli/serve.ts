@@ -9,21 +9,21 @@
 //   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { wechatPlatformKeys } from '../../adapters/channels/wechat/index.ts';
-import { configFromEnv } from '../../adapters/db/database.ts';
-import { openLedger } from '../../adapters/event-store/open.ts';
-import { HisJsonClient, HisSoapClient } from '../../adapters/his/index.ts';
-import type { HisClient } from '../../adapters/his/port.ts';
-import { createLogger } from '../../adapters/log.ts';
-import { MemoryNonceStore } from '../../adapters/nonce/memory.ts';
-import { RedisNonceStore } from '../../adapters/nonce/redis.ts';
-import { RedisRateLimiter } from '../../adapters/rate-limit/redis.ts';
-import { UPCASTERS } from '../../domain/events.ts';
-import { allProjections, ProjectionRunner } from '../../projections/index.ts';
-import { masterKeyringFromEnv } from '../auth/index.ts';
-import { ClientRegistry } from '../clients.ts';
-import { parseStaffTokens, STAFF_TOKENS_ENV } from '../principal.ts';
-import { buildServer, type CallbackSettings } from '../server.ts';
+import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
+import { configFromEnv } from '../adapters/db/database.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
+import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
+import type { HisClient } from '../adapters/his/port.ts';
+import { createLogger } from '../adapters/log.ts';
+import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
+import { RedisNonceStore } from '../adapters/nonce/redis.ts';
+import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
+import { UPCASTERS } from '../domain/events.ts';
+import { allProjections, ProjectionRunner } from '../projections/index.ts';
+import { masterKeyringFromEnv } from '../bus/auth/index.ts';
+import { ClientRegistry } from '../bus/clients.ts';
+import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
+import { buildServer, type CallbackSettings } from '../bus/server.ts';
 import type { CliIo } from './main.ts';
 
 export const DEFAULT_PORT = 8080;

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../../adapters/db/database.ts';
-import { migrateToLatest } from '../../adapters/db/migrate.ts';
-import { sealEvents, verifyEvents } from '../../adapters/event-store/integrity.ts';
-import { openLedger } from '../../adapters/event-store/open.ts';
+import { configFromEnv } from '../adapters/db/database.ts';
+import { migrateToLatest } from '../adapters/db/migrate.ts';
+import { sealEvents, verifyEvents } from '../adapters/event-store/integrity.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -96,7 +96,7 @@ const commands: Record<string, Command> = {
   },
 
   async 'his-simulator'(argv, io) {
-    const { runHisSimulator } = await import('../../adapters/his/simulator-main.ts');
+    const { runHisSimulator } = await import('../simulation/his/simulator-main.ts');
     await runHisSimulator({ argv, env: io.env, out: (line) => io.stdout.write(`${line}\n`) });
     await new Promise(() => {}); // runs until SIGINT/SIGTERM (handled by the simulator)
     return 0;
