@@ -20,12 +20,13 @@ import type { Logger } from 'pino';
 import type { AlipayNotifyConfig } from '../adapters/channels/alipay/index.ts';
 import type { WechatPayNotifyConfig } from '../adapters/channels/wechat/index.ts';
 import type { Database } from '../adapters/db/database.ts';
-import type { HisClient } from '../adapters/his/port.ts';
+import type { HisClient } from '../domain/his/port.ts';
 import { createLogger } from '../adapters/log.ts';
 import type { Actor } from '../domain/decider.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import { HospitalId } from '../domain/ids.ts';
 import type { ProjectionRunner } from '../projections/runner.ts';
+import type { ReactionsHandle } from '../app/reactions/runtime.ts';
 import {
   AUTH_HEADERS,
   DEFAULT_MAX_SKEW_MS,
@@ -35,7 +36,7 @@ import {
 } from './auth/index.ts';
 import { ChannelDirectory } from './channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
-import { type BusDeps, type ExecuteOptions, Reactions } from './dispatch.ts';
+import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
 import { canonicalJson } from '../adapters/event-store/hashing.ts';
@@ -98,6 +99,8 @@ export interface ServerOptions {
   callbacks?: CallbackSettings;
   /** Runners whose lag the API reports (GET /v1/projections). */
   projections?: readonly ProjectionRunner[];
+  /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
+  reactions?: ReactionsHandle;
   maxSkewMs?: number;
 }
 
@@ -216,18 +219,16 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const reactions: Reactions = new Reactions(() => deps);
   const deps: BusDeps = {
     store: options.store,
+    db: options.database.db,
     channels: new ChannelDirectory(options.store, now),
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(now),
-    his: options.his,
+    ...(options.his ? { his: options.his } : {}),
     logger,
     now: () => new Date(now()),
-    reactions,
   };
   const ctx: ServerContext = { deps, options, now };
-  app.decorate('reactions', reactions);
 
   // JSON bodies are kept raw: the HMAC covers the exact bytes sent.
   app.removeContentTypeParser(['application/json']);
@@ -312,12 +313,6 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   return app;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    reactions: Reactions;
-  }
 }
 
 /** Marks a replayed idempotent answer (the body is the first answer, byte for byte the same shape). */

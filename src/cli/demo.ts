@@ -59,7 +59,12 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.step(
       `simulating ${config.hospitalId} on ${config.date}: ${config.orders} orders through the command handlers (seed ${config.seed})`,
     );
-    const sim = await simulateDay(ledger, config, dir, (p) => progress.update(describe(p, live)));
+    const sim = await simulateDay(
+      { store: ledger.store, db: ledger.database.db, leases: ledger.database },
+      config,
+      dir,
+      (p) => progress.update(describe(p, live)),
+    );
     const s = sim.day.stats;
     progress.done(
       `${sim.drive.commands} commands → ${sim.drive.events} events${sim.drive.replayed ? ` (${sim.drive.replayed} already applied: this day was simulated into this store before)` : ''}`,

@@ -13,13 +13,14 @@ import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
-import type { HisClient } from '../adapters/his/port.ts';
+import type { HisClient } from '../domain/his/port.ts';
 import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../adapters/nonce/redis.ts';
 import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ProjectionRunner } from '../projections/index.ts';
+import { startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
@@ -92,6 +93,17 @@ export async function serve(
     }).start(),
   );
   const his = hisFromEnv(env);
+  // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
+  const reactions = startReactions(
+    {
+      store: ledger.store,
+      db: ledger.database.db,
+      now: () => new Date(),
+      logger,
+      ...(his ? { his } : {}),
+    },
+    ledger.database,
+  );
   const app = await buildServer({
     store: ledger.store,
     database: ledger.database,
@@ -104,6 +116,7 @@ export async function serve(
     staffTokens,
     callbacks: callbacksFromEnv(env),
     projections: runners,
+    reactions,
   });
   const address = await app.listen({ host, port });
   io.stdout.write(
@@ -121,7 +134,7 @@ export async function serve(
   forced.unref();
   await app.close(); // stops accepting, waits for in-flight requests
   await new Promise((r) => setTimeout(r, SHUTDOWN_SETTLE_MS));
-  await app.reactions.drain();
+  await reactions.stop();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   await redis?.quit();

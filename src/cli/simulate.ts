@@ -106,7 +106,12 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
     progress.step(
       `simulating ${config.date}: ${config.orders} orders, ${config.anomalies} anomalies (seed ${config.seed})`,
     );
-    const sim = await simulateDay(ledger, config, dir, (p) => progress.update(describe(p, live)));
+    const sim = await simulateDay(
+      { store: ledger.store, db: ledger.database.db, leases: ledger.database },
+      config,
+      dir,
+      (p) => progress.update(describe(p, live)),
+    );
     progress.done(dir);
     const s = sim.day.stats;
     io.stdout.write(

@@ -26,7 +26,9 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   RefundSucceeded: 1,
   RefundFailed: 1,
   HisWritebackSucceeded: 1,
-  HisWritebackFailed: 1,
+  HisWritebackFailed: 2,
+  HisRefundWritebackSucceeded: 1,
+  HisRefundWritebackFailed: 1,
   DepositToppedUp: 1,
   DepositApplied: 1,
   DepositRemainderRefunded: 1,
@@ -50,6 +52,8 @@ export const EVENT_CATEGORY: Readonly<Record<DomainEventType, 'order' | 'deposit
   RefundFailed: 'order',
   HisWritebackSucceeded: 'order',
   HisWritebackFailed: 'order',
+  HisRefundWritebackSucceeded: 'order',
+  HisRefundWritebackFailed: 'order',
   DepositToppedUp: 'deposit',
   DepositApplied: 'deposit',
   DepositRemainderRefunded: 'deposit',
@@ -87,7 +91,20 @@ export const channelFeeRecordedV1: Upcaster = {
   },
 };
 
-export const UPCASTERS: readonly Upcaster[] = [channelFeeRecordedV1];
+/**
+ * HisWritebackFailed v1 → v2. v1 had no `retryable`: the writeback code recorded the HIS client's error code
+ * first in `error`, and only HIS_REJECTED (a business refusal) was final.
+ */
+export const hisWritebackFailedV1: Upcaster = {
+  type: 'HisWritebackFailed',
+  fromVersion: 1,
+  upcast(data: JsonObject, _metadata: EventMetadata): JsonObject {
+    const error = typeof data.error === 'string' ? data.error : '';
+    return { ...data, retryable: !error.startsWith('HIS_REJECTED') };
+  },
+};
+
+export const UPCASTERS: readonly Upcaster[] = [channelFeeRecordedV1, hisWritebackFailedV1];
 
 /** Most upcasting steps one event may go through (guards against a cycle in the upcaster table). */
 const MAX_UPCAST_STEPS = 32;

@@ -87,6 +87,16 @@ export const REJECTIONS = {
   },
   REFUND_NOT_FOUND: { status: 'not_found', zh: '退款单不存在', en: 'The refund does not exist' },
   REFUND_NOT_PENDING: { status: 'conflict', zh: '退款已完结', en: 'The refund is already final' },
+  REFUND_AMOUNT_MISMATCH: {
+    status: 'conflict',
+    zh: '渠道通知的退款金额与退款申请不一致',
+    en: 'The refund amount the channel notified differs from the refund requested',
+  },
+  REFUND_CUMULATIVE_MISMATCH: {
+    status: 'conflict',
+    zh: '渠道通知的累计退款金额与账本不符',
+    en: "The channel's cumulative refunded amount does not agree with the ledger",
+  },
   IDENTITY_NOT_VERIFIED: {
     status: 'forbidden',
     zh: '退款前须核验患者身份',

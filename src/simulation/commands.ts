@@ -1,7 +1,7 @@
 // The commands a simulated hospital day issues, built the way the bus would build them (typed ids, Money).
 // The simulator's own builders: src/ never imports test/.
 import type { Actor } from '../domain/decider.ts';
-import type { DepositCommand, RefundDepositRemainder, TopUpDeposit } from '../domain/deposit/types.ts';
+import type { DepositCommand, RefundDepositRemainder } from '../domain/deposit/types.ts';
 import {
   AdmissionId,
   AttemptId,
@@ -28,6 +28,25 @@ export type SimCommand =
   | { decider: 'order'; command: OrderCommand }
   | { decider: 'deposit'; command: DepositCommand }
   | { decider: 'settlement'; command: SettlementCommand };
+
+/**
+ * A step that waits for the platform rather than issuing a command: the admission desk settles a discharge
+ * only once the deposit shows every top-up, which the platform credits by reaction after each payment.
+ */
+export interface AwaitDepositCredit {
+  decider: 'await';
+  command: { type: 'AwaitDepositCredit'; hospitalId: string; admissionId: string; orderIds: string[] };
+}
+
+export type SimStep = SimCommand | AwaitDepositCredit;
+
+export function awaitDepositCredit(
+  hospitalId: string,
+  admissionId: string,
+  orderIds: string[],
+): AwaitDepositCredit {
+  return { decider: 'await', command: { type: 'AwaitDepositCredit', hospitalId, admissionId, orderIds } };
+}
 
 export const SIM_ACTORS = {
   kiosk: { kind: 'bus-client', id: 'kiosk-mz-03' },
@@ -227,53 +246,6 @@ export const simCommands = {
         channelRefundId: RefId(b.channelRefundId),
       },
     };
-  },
-  hisWritebackSuccess(b: Base & { orderId: string; hisReceiptId: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RecordHisWritebackSuccess',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        hisReceiptId: RefId(b.hisReceiptId),
-      },
-    };
-  },
-  hisWritebackFailure(b: Base & { orderId: string; attempt: number; error: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RecordHisWritebackFailure',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        attempt: b.attempt,
-        error: b.error,
-      },
-    };
-  },
-  topUpDeposit(
-    b: Base & {
-      admissionId: string;
-      patientId: string;
-      orderId: string;
-      channel: string;
-      channelTxnId: string;
-      payerRef: string;
-      amount: Money;
-    },
-  ): SimCommand {
-    const command: TopUpDeposit = {
-      type: 'TopUpDeposit',
-      ...base(b),
-      admissionId: AdmissionId(b.admissionId),
-      patientId: PatientId(b.patientId),
-      orderId: OrderId(b.orderId),
-      channel: Channel(b.channel),
-      channelTxnId: ChannelTxnId(b.channelTxnId),
-      payerRef: MaskedRef(b.payerRef),
-      amount: b.amount,
-    };
-    return { decider: 'deposit', command };
   },
   applyDeposit(b: Base & { admissionId: string; settlementId: string; amount: Money }): SimCommand {
     return {

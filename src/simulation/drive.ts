@@ -1,20 +1,24 @@
-// Drives a simulated day through the one command handler, exactly as the bus would: every command is loaded,
-// decided and appended by handle(). Episodes run concurrently (the store combines concurrent appends), the
-// commands of one episode in order. Idempotency keys make a re-run of the same day on the same store a no-op,
-// so an interrupted simulation resumes where it stopped.
+// Drives a simulated day through the application's use cases, exactly as the bus would: every command goes
+// through the same use case (an order's payment checked against its admission, channel admission…) and the
+// follow-ups (deposit credits, HIS writebacks) come from the platform's reactions, never from the simulator.
+// Episodes run concurrently, the steps of one episode in order. Idempotency keys make a re-run of the same
+// day on the same store a no-op, so an interrupted simulation resumes where it stopped.
 import { createHash } from 'node:crypto';
-import { handle } from '../domain/command-handler.ts';
-import type { Decider, DomainEventShape } from '../domain/decider.ts';
-import { depositDecider } from '../domain/deposit/index.ts';
-import type { EventStore } from '../domain/event-store.ts';
-import { orderDecider } from '../domain/order/index.ts';
+import { runDepositCommand } from '../app/deposits.ts';
+import { type CommandContext, execute } from '../app/execute.ts';
+import { loadDeposit } from '../app/load.ts';
+import { runOrderCommand } from '../app/orders.ts';
+import type { AppPorts } from '../app/ports.ts';
 import { settlementDecider } from '../domain/settlement/index.ts';
-import type { SimCommand } from './commands.ts';
+import type { AwaitDepositCredit, SimCommand, SimStep } from './commands.ts';
 import type { SimulatedDay, Story } from './types.ts';
 
 /** Episodes in flight at once: enough to keep the store's append batching busy, bounded for memory. */
 export const DEFAULT_DRIVE_CONCURRENCY = 64;
 export const MAX_DRIVE_CONCURRENCY = 512;
+/** Longest an episode waits for the platform's reaction (a deposit credit) before it fails. */
+export const AWAIT_REACTION_MS = 120_000;
+const AWAIT_POLL_MS = 25;
 
 export interface DriveProgress {
   commands: number;
@@ -37,13 +41,7 @@ export interface DriveOptions {
   progressEvery?: number;
 }
 
-const DECIDERS = {
-  order: orderDecider,
-  deposit: depositDecider,
-  settlement: settlementDecider,
-} as const;
-
-/** A command the domain refused: the generator produced something the real system would not. */
+/** A command the application refused: the generator produced something the real system would not. */
 export class SimulationCommandError extends Error {
   constructor(
     readonly story: string,
@@ -62,34 +60,64 @@ function requestHash(command: SimCommand['command']): string {
   return createHash('sha256').update(JSON.stringify(command)).digest('hex').slice(0, 32);
 }
 
+/** One command through its use case: what a kiosk, the HIS or a channel callback would call. */
+export async function runSimCommand(
+  ports: AppPorts,
+  step: SimCommand,
+  ctx: CommandContext,
+): Promise<{ events: number; duplicate: boolean }> {
+  const r =
+    step.decider === 'order'
+      ? await runOrderCommand(ports, step.command, ctx)
+      : step.decider === 'deposit'
+        ? await runDepositCommand(ports, step.command, ctx)
+        : await execute(ports, settlementDecider, step.command, ctx);
+  return { events: r.events.length, duplicate: r.duplicate };
+}
+
+async function awaitCredit(ports: AppPorts, step: AwaitDepositCredit['command']): Promise<void> {
+  const deadline = Date.now() + AWAIT_REACTION_MS;
+  for (;;) {
+    const { state } = await loadDeposit(ports.store, step.hospitalId, step.admissionId);
+    if (step.orderIds.every((id) => state.topUps.has(id))) return;
+    if (Date.now() > deadline)
+      throw new Error(`deposit of ${step.admissionId} was not credited in time (are reactions running?)`);
+    await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
+  }
+}
+
 async function runStory(
-  store: EventStore,
+  ports: AppPorts,
   day: SimulatedDay,
   story: Story,
 ): Promise<{ events: number; replayed: number }> {
   let events = 0;
   let replayed = 0;
   for (let i = 0; i < story.commands.length; i++) {
-    const { decider, command } = story.commands[i]!;
-    const d = DECIDERS[decider] as unknown as Decider<typeof command, DomainEventShape, unknown>;
+    const step: SimStep = story.commands[i]!;
     try {
-      const r = await handle(store, d, command, {
+      if (step.decider === 'await') {
+        await awaitCredit(ports, step.command);
+        continue;
+      }
+      const r = await runSimCommand(ports, step, {
+        actor: step.command.actor,
         idempotencyKey: `sim:${day.runTag}:${story.key}:${i}`,
-        requestHash: requestHash(command),
-        metadata: { correlationId: `sim:${day.runTag}:${story.key}` },
+        requestHash: requestHash(step.command),
+        correlationId: `sim:${day.runTag}:${story.key}`,
       });
       if (r.duplicate) replayed++;
-      else events += r.events.length;
+      else events += r.events;
     } catch (error) {
-      throw new SimulationCommandError(story.key, command.type, error);
+      throw new SimulationCommandError(story.key, step.command.type, error);
     }
   }
   return { events, replayed };
 }
 
-/** Runs every episode of the day through handle(); rejects on the first refused command. */
+/** Runs every episode of the day through the use cases; rejects on the first refused command. */
 export async function driveDay(
-  store: EventStore,
+  ports: AppPorts,
   day: SimulatedDay,
   options: DriveOptions = {},
 ): Promise<DriveResult> {
@@ -110,7 +138,7 @@ export async function driveDay(
     while (failure === undefined && next < day.stories.length) {
       const story = day.stories[next++]!;
       try {
-        const r = await runStory(store, day, story);
+        const r = await runStory(ports, day, story);
         events += r.events;
         replayed += r.replayed;
       } catch (error) {

@@ -25,7 +25,13 @@ import {
 } from './catalog.ts';
 import type { Actor } from '../domain/decider.ts';
 import type { OrderBusinessInput } from '../domain/order/types.ts';
-import { channelActor, SIM_ACTORS, type SimCommand, simCommands as c } from './commands.ts';
+import {
+  awaitDepositCredit,
+  channelActor,
+  SIM_ACTORS,
+  type SimCommand,
+  simCommands as c,
+} from './commands.ts';
 import { type Random, seededRandom } from './random.ts';
 import {
   type BankCredit,
@@ -35,6 +41,7 @@ import {
   DEFAULT_ORDERS,
   DEFAULT_SEED,
   FEE_RATES,
+  type HisPlan,
   type HisRecord,
   MAX_ANOMALIES,
   MAX_ORDERS,
@@ -164,6 +171,7 @@ class DayBuilder {
   private readonly stories: Story[] = [];
   private readonly channelRecords: ChannelRecord[] = [];
   private readonly hisRecords: HisRecord[] = [];
+  private readonly hisPlan: Record<string, HisPlan> = {};
   private readonly answerKey: AnswerKeyEntry[] = [];
   private readonly seq = new Map<string, number>();
   private readonly stats: SimulationStats;
@@ -229,6 +237,7 @@ class DayBuilder {
       stories: this.stories,
       channelRecords: [...this.channelRecords].sort(byTime),
       hisRecords: [...this.hisRecords].sort(byTime),
+      hisPlan: this.hisPlan,
       bankCredits,
       answerKey: [...this.answerKey].sort((a, b) =>
         `${a.type}|${a.channel}|${a.subject}` < `${b.type}|${b.channel}|${b.subject}` ? -1 : 1,
@@ -532,6 +541,14 @@ class DayBuilder {
     const appliedCents = (balance.toCents() * BigInt(rng.int(40, 97))) / 100n;
     const applied = Money.fromCents(appliedCents);
     const td = rng.int(9 * 3_600, 16 * 3_600);
+    // The admission desk settles once the deposit shows every top-up (credited by the platform's reaction).
+    story.commands.push(
+      awaitDepositCredit(
+        this.cfg.hospitalId,
+        admissionId,
+        topUps.map((p) => p.orderId),
+      ),
+    );
     this.push(
       story,
       c.applyDeposit({
@@ -865,53 +882,27 @@ class DayBuilder {
     this.count('deposit');
     this.create(d, t);
     const paid = this.pay(rng, d, channel, t + rng.int(5, 60), { noFailures: dayOffset !== 0 });
-    if (!paid) return undefined;
-    this.push(
-      story,
-      c.topUpDeposit({
-        ...this.b(paid.t + 1, SIM_ACTORS.scheduler),
-        admissionId,
-        patientId,
-        orderId,
-        channel,
-        channelTxnId: paid.txnId,
-        payerRef: paid.payerRef,
-        amount,
-      }),
-    );
+    // The admission's deposit is credited by the platform's reaction to the payment, not by a command here.
     return paid;
   }
 
-  /** HIS writeback: confirmed in seconds; or failed then confirmed by the retry job; or failed for good. */
+  /**
+   * What the HIS answers when the platform writes the payment back (the writeback itself is the platform's
+   * reaction): confirmed at once; or unavailable once or twice, then confirmed on a retry; or refused for good.
+   */
   private hisSync(rng: Random, paid: Paid, how: 'synced' | 'retry' | 'never', maxDelay = 3): void {
-    const s = paid.story;
-    let t = paid.t + rng.int(1, maxDelay);
-    if (how !== 'synced') {
-      const failures = how === 'never' ? rng.int(1, 3) : rng.int(1, 2);
-      for (let a = 1; a <= failures; a++) {
-        this.push(
-          s,
-          c.hisWritebackFailure({
-            ...this.b(t, SIM_ACTORS.his),
-            orderId: paid.orderId,
-            attempt: a,
-            error: rng.pick([
-              'HIS timeout after 10000 ms',
-              'HIS 返回错误：收费项目已锁定',
-              'connection reset by HIS',
-            ]),
-          }),
-        );
-        t += rng.int(300, 1_800);
-      }
-      if (how === 'never') return;
-      this.stats.hisRetries++;
+    const t = paid.t + rng.int(1, maxDelay);
+    if (how === 'never') {
+      this.hisPlan[paid.orderId] = { failures: 0, outcome: 'rejected' };
+      return;
     }
+    if (how === 'retry') this.stats.hisRetries++;
     const hisNo = this.hisNo();
-    this.push(
-      s,
-      c.hisWritebackSuccess({ ...this.b(t, SIM_ACTORS.his), orderId: paid.orderId, hisReceiptId: hisNo }),
-    );
+    this.hisPlan[paid.orderId] = {
+      failures: how === 'retry' ? rng.int(1, 2) : 0,
+      outcome: 'confirmed',
+      receiptNo: hisNo,
+    };
     this.hisRecords.push({
       hisNo,
       kind: 'payment',

@@ -4,7 +4,13 @@
 //   reconcile — reconcile each statement channel for the date and compare the findings with the answer key.
 import { decodeStatementBatch } from '../adapters/statements/codec.ts';
 import { join } from 'node:path';
-import { type DriveProgress, type DriveResult, driveDay } from './drive.ts';
+import { type DriveOptions, type DriveProgress, type DriveResult, driveDay } from './drive.ts';
+import { SimClock } from './clock.ts';
+import { ScriptedHis } from './his/scripted.ts';
+import { createLogger } from '../adapters/log.ts';
+import type { AppPorts } from '../app/ports.ts';
+import { drainReactions, startReactions } from '../app/reactions/runtime.ts';
+import type { Leases } from '../projections/runner.ts';
 import { type ScenarioManifest, writeDayFiles } from './files.ts';
 import { type ImportProgress, type ImportResult, importStatement } from '../adapters/statements/import.ts';
 import { fileSource } from '../adapters/statements/source.ts';
@@ -39,16 +45,60 @@ export interface SimulateResult {
   dir: string;
 }
 
-/** Generates the day, runs it through the command handler and writes its files into `dir`. */
+/** What a simulation runs on: the ledger's store and database (its leases elect the reaction runners). */
+export interface SimulationPorts {
+  store: EventStore;
+  db: AnyDb;
+  leases: Leases;
+}
+
+/** The platform as the simulated day meets it: its use cases and reactions, the day's scripted HIS. */
+export function simulationPorts(deps: SimulationPorts, day: SimulatedDay, clock: SimClock): AppPorts {
+  return {
+    store: deps.store,
+    db: deps.db,
+    now: clock.now,
+    logger: createLogger({ name: 'simulation', level: 'silent' }),
+    his: new ScriptedHis(day.hisPlan),
+  };
+}
+
+/**
+ * Drives a generated day through the use cases with the reactions running, as the bus would (the episodes
+ * wait for deposit credits like a kiosk would), then lets the reactions finish what is left: HIS writeback
+ * retries, on a clock moved forward past their backoff.
+ */
+export async function driveWithReactions(
+  deps: SimulationPorts,
+  day: SimulatedDay,
+  options: DriveOptions = {},
+): Promise<DriveResult> {
+  // The platform's own clock starts after the simulated day: its reactions run the morning after.
+  const clock = new SimClock(new Date(`${addDays(day.config.date, 1)}T00:30:00+08:00`));
+  const ports = simulationPorts(deps, day, clock);
+  const reactions = startReactions(ports, deps.leases, { pollMs: 20, standbyPollMs: 100 });
+  let drive: DriveResult;
+  try {
+    drive = await driveDay(ports, day, options);
+  } finally {
+    await reactions.stop();
+  }
+  await drainReactions(ports, { advanceClock: clock.advanceTo });
+  return drive;
+}
+
+/** Generates the day, runs it through the use cases and reactions, and writes its files into `dir`. */
 export async function simulateDay(
-  deps: { store: EventStore },
+  deps: SimulationPorts,
   config: Partial<SimulationConfig> & { date: string },
   dir: string,
   onProgress?: (p: ScenarioProgress) => void,
 ): Promise<SimulateResult> {
   const day = generateDay(config);
   onProgress?.({ step: 'generate', stories: day.stories.length, commands: day.stats.commands });
-  const drive = await driveDay(deps.store, day, { onProgress: (p) => onProgress?.({ step: 'drive', ...p }) });
+  const drive = await driveWithReactions(deps, day, {
+    onProgress: (p) => onProgress?.({ step: 'drive', ...p }),
+  });
   const manifest = await writeDayFiles(day, dir);
   onProgress?.({ step: 'files', dir, files: manifest.files.length });
   return { day, drive, manifest, dir };

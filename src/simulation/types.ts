@@ -2,7 +2,7 @@
 // counter-party records (and later prints on its statement), and the answer key. Pure data.
 import type { BusinessDate } from '../domain/business-date.ts';
 import type { AnswerKeyEntry, DiscrepancyType } from '../domain/reconciliation/types.ts';
-import type { SimCommand } from './commands.ts';
+import type { SimStep } from './commands.ts';
 
 /** Channels that issue a statement file the platform reconciles against. */
 export const STATEMENT_CHANNELS = ['wechat', 'alipay', 'unionpay'] as const;
@@ -58,7 +58,18 @@ export interface SimulationConfig {
 /** A sequence of commands that must run in order (one patient episode); episodes run independently. */
 export interface Story {
   key: string;
-  commands: SimCommand[];
+  commands: SimStep[];
+}
+
+/**
+ * What the simulated HIS answers when the platform writes an order's payment back: `failures` times
+ * unavailable (the platform retries), then confirmed with the receipt the HIS extract prints, or refused for
+ * good (the order stays paid-not-in-HIS: a HIS_MISSING anomaly).
+ */
+export interface HisPlan {
+  failures: number;
+  outcome: 'confirmed' | 'rejected';
+  receiptNo?: string;
 }
 
 /** A movement as a channel records it and prints it on its statement (the StatementLine fields the writers take). */
@@ -129,6 +140,8 @@ export interface SimulatedDay {
   stories: Story[];
   channelRecords: ChannelRecord[];
   hisRecords: HisRecord[];
+  /** Per order id: how the simulated HIS answers its payment writeback (orders not listed: confirmed at once). */
+  hisPlan: Record<string, HisPlan>;
   bankCredits: BankCredit[];
   answerKey: AnswerKeyEntry[];
   stats: SimulationStats;

@@ -1,6 +1,6 @@
 // The one place HIS adapters touch the network: a POST with a deadline and a bounded answer,
 // network failures translated to HisError.
-import { HIS_MAX_RESPONSE_BYTES, HisError } from './port.ts';
+import { HIS_MAX_RESPONSE_BYTES, HisError } from '../../domain/his/port.ts';
 
 export interface HisHttpAnswer {
   status: number;

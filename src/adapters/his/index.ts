@@ -1,3 +1,3 @@
 export * from './json-client.ts';
-export * from './port.ts';
+export * from '../../domain/his/port.ts';
 export * from './soap-client.ts';

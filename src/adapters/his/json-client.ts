@@ -20,7 +20,7 @@ import {
   type HisConfirmRefundRequest,
   type HisConfirmResult,
   HisError,
-} from './port.ts';
+} from '../../domain/his/port.ts';
 import { parseChargeStatus, parseConfirmStatus } from './wire.ts';
 
 export const HIS_JSON_PATHS = {

@@ -15,7 +15,7 @@ import {
   type HisConfirmRefundRequest,
   type HisConfirmResult,
   HisError,
-} from './port.ts';
+} from '../../domain/his/port.ts';
 import {
   HIS_SOAP_PATH,
   type HisSoapOperation,

@@ -1,5 +1,10 @@
 // Answer fields shared by both HIS dialects, checked the same way.
-import { AMOUNT_PATTERN, type HisChargeStatus, type HisConfirmResult, HisError } from './port.ts';
+import {
+  AMOUNT_PATTERN,
+  type HisChargeStatus,
+  type HisConfirmResult,
+  HisError,
+} from '../../domain/his/port.ts';
 
 const RECEIPT_PATTERN = /^[A-Za-z0-9_.:/-]{1,64}$/;
 const CHARGE_STATES = new Set<HisChargeStatus['status']>([

@@ -12,32 +12,12 @@ import {
   wechatCallbackReply,
   wechatFailureReply,
 } from '../../adapters/channels/wechat/index.ts';
-import { fold, streamOf } from '../../domain/decider.ts';
-import {
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  HospitalId,
-  maskRef,
-  OrderId,
-  RefId,
-  RefundId,
-} from '../../domain/ids.ts';
-import { Money } from '../../domain/money.ts';
-import { type OrderCommand, type OrderEvent, orderDecider } from '../../domain/order/index.ts';
+import { applyChannelNotice } from '../../app/orders.ts';
+import type { ChannelNotice } from '../../domain/channel/notice.ts';
+import { maskRef } from '../../domain/ids.ts';
 import { isRejection } from '../../domain/rejection.ts';
-import { execute } from '../dispatch.ts';
 import { ApiError, toErrorResponse } from '../errors.ts';
 import type { App, ServerContext } from '../server.ts';
-
-/** Raised when a verified notification does not agree with what the ledger holds (a discrepancy, not a forgery). */
-class CallbackMismatch extends Error {
-  constructor(readonly code: string) {
-    super(code);
-  }
-}
-
-const CHANNEL_ACTOR = (channel: string) => ({ kind: 'channel' as const, id: channel });
 
 function payerRefOf(n: ChannelNotification): string {
   const payer = n.raw.payer as { openid?: unknown } | undefined;
@@ -50,98 +30,10 @@ function payerRefOf(n: ChannelNotification): string {
   return maskRef(raw);
 }
 
-/** The verified notification → the order command(s) it stands for; unknown outcomes are left to polling. */
-async function applyNotification(
-  ctx: ServerContext,
-  hospitalId: string,
-  n: ChannelNotification,
-): Promise<string> {
-  const { deps } = ctx;
-  const base = {
-    hospitalId: HospitalId(hospitalId),
-    orderId: OrderId(n.merchantOrderNo),
-    at: n.occurredAt,
-    actor: CHANNEL_ACTOR(n.channel),
-  };
-  const meta = { correlationId: n.notificationId ?? `${n.channel}:${n.channelTxnId}` };
-  const run = (command: OrderCommand) => execute(deps, null, orderDecider, command, meta);
-
-  if (n.kind === 'payment') {
-    if (n.status !== 'succeeded') return `ignored-${n.status}`; // the attempt's owner (kiosk, app) reports it
-    const payment = {
-      ...base,
-      channel: Channel(n.channel),
-      channelTxnId: ChannelTxnId(n.channelTxnId),
-      amount: Money.parse(n.amount),
-      payerRef: maskRef(payerRefOf(n)),
-    };
-    try {
-      const r = await run({ ...payment, type: 'RecordPayment', attemptId: null });
-      return r.events.length > 0 ? 'recorded' : 'duplicate';
-    } catch (error) {
-      // The kiosk lost track of the attempt; the channel says it was paid: that confirms it.
-      const attemptId =
-        isRejection(error) && error.code === 'PAYMENT_STATUS_UNKNOWN' ? error.details.attemptId : null;
-      if (typeof attemptId !== 'string') throw error;
-      const { channel: _c, ...confirm } = payment;
-      const r = await run({ ...confirm, type: 'ConfirmPayment', attemptId: AttemptId(attemptId) });
-      return r.events.length > 0 ? 'confirmed' : 'duplicate';
-    }
-  }
-
-  if (!n.refundNo) throw new CallbackMismatch('REFUND_NO_MISSING');
-  const refund = { ...base, refundId: RefundId(n.refundNo) };
-  if (n.status === 'closed') {
-    const r = await run({
-      ...refund,
-      type: 'RecordRefundFailure',
-      reason: `closed by ${n.channel}: ${n.channelStatus}`,
-    });
-    return r.events.length > 0 ? 'refund-failed' : 'duplicate';
-  }
-  if (n.status !== 'succeeded') return `ignored-${n.status}`;
-  await checkRefundAmount(ctx, hospitalId, n);
-  const r = await run({
-    ...refund,
-    type: 'RecordRefundSuccess',
-    // Alipay has no refund id of its own: the trade and our refund number identify it.
-    channelRefundId: RefId(n.channelRefundId ?? `${n.channelTxnId}:${n.refundNo}`),
-  });
-  return r.events.length > 0 ? 'refund-recorded' : 'duplicate';
-}
-
-/**
- * WeChat reports this refund's amount; Alipay the trade's cumulative refunded amount (refund_fee). Either way
- * the notified amount must agree with the refund the ledger requested, or nothing is recorded.
- */
-async function checkRefundAmount(
-  ctx: ServerContext,
-  hospitalId: string,
-  n: ChannelNotification,
-): Promise<void> {
-  const stream = streamOf(orderDecider, { hospitalId, orderId: n.merchantOrderNo } as never);
-  const state = fold(
-    orderDecider,
-    (await ctx.deps.store.readStream(stream)).events as unknown as OrderEvent[],
-  );
-  const refund = state.refunds.get(n.refundNo ?? '');
-  if (!refund) return; // the handler answers REFUND_NOT_FOUND
-  const notified = Money.parse(n.amount);
-  if (n.amountBasis !== 'cumulative-refunds') {
-    if (!notified.equals(refund.amount)) throw new CallbackMismatch('REFUND_AMOUNT_MISMATCH');
-    return;
-  }
-  let succeededOthers = Money.ZERO;
-  let open = Money.ZERO;
-  for (const r of state.refunds.values()) {
-    if (r.channelTxnId !== refund.channelTxnId || r.status === 'failed') continue;
-    open = open.add(r.amount);
-    if (r.status === 'succeeded' && r.refundId !== refund.refundId)
-      succeededOthers = succeededOthers.add(r.amount);
-  }
-  // Out of order: other refunds may have succeeded at the channel before their own notification reached us.
-  if (notified.lt(succeededOthers.add(refund.amount)) || notified.gt(open))
-    throw new CallbackMismatch('REFUND_CUMULATIVE_MISMATCH');
+/** The adapter's verified notification in the domain's words (payer account masked here, at the edge). */
+function noticeOf(n: ChannelNotification): ChannelNotice {
+  const { raw: _raw, attach: _attach, payerAmount: _payer, ...rest } = n;
+  return { ...rest, payerRef: payerRefOf(n) };
 }
 
 function rawBody(req: FastifyRequest): Buffer {
@@ -164,17 +56,14 @@ async function process(
     refundNo: n.refundNo,
   };
   try {
-    const outcome = await applyNotification(ctx, hospitalId, n);
+    const outcome = await applyChannelNotice(ctx.deps, hospitalId, noticeOf(n));
     req.log.info({ ...where, outcome }, 'channel notification applied');
     return undefined;
   } catch (error) {
-    if (error instanceof CallbackMismatch || isRejection(error)) {
+    if (isRejection(error)) {
       // Verified but not applicable: answer failure so the channel redelivers, and let reconciliation see it.
-      req.log.error(
-        { ...where, code: error instanceof CallbackMismatch ? error.code : error.code },
-        'channel notification not applied',
-      );
-      return fail(409, error instanceof CallbackMismatch ? error.code : error.code);
+      req.log.error({ ...where, code: error.code }, 'channel notification not applied');
+      return fail(409, error.code);
     }
     const { status, body } = toErrorResponse(error);
     req.log.error({ ...where, err: error, code: body.code }, 'channel notification failed');

@@ -10,7 +10,8 @@ import { AdmissionId, OrderId, PatientId, RefId, RefundId } from '../../domain/i
 import { Money } from '../../domain/money.ts';
 import { orderDecider } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
-import { execute } from '../dispatch.ts';
+import { runDeposit, runOrder } from '../dispatch.ts';
+import { loadDeposit } from '../../app/load.ts';
 import {
   AdmissionParams,
   CommandResultSchema,
@@ -72,10 +73,9 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const c = requestContext(req);
-      const result = await execute(
+      const result = await runOrder(
         deps,
         c.principal,
-        orderDecider,
         {
           type: 'CreateOrder',
           hospitalId: c.hospitalId,
@@ -109,10 +109,9 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
     async (req, reply) => {
       const c = requestContext(req);
-      const result = await execute(
+      const result = await runDeposit(
         deps,
         c.principal,
-        depositDecider,
         {
           type: 'ApplyDepositAtDischarge',
           hospitalId: c.hospitalId,
@@ -146,10 +145,9 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     async (req, reply) => {
       const c = requestContext(req);
       const b = req.body;
-      const result = await execute(
+      const result = await runDeposit(
         deps,
         c.principal,
-        depositDecider,
         {
           type: 'RefundDepositRemainder',
           hospitalId: c.hospitalId,
@@ -182,15 +180,9 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     async (req) => {
       const c = requestContext(req);
       const admissionId = AdmissionId(req.params.admissionId);
-      const stream = streamOf(depositDecider, {
-        type: 'TopUpDeposit',
-        hospitalId: c.hospitalId,
-        admissionId,
-      } as never);
-      const read = await deps.store.readStream(stream);
-      const s = fold(depositDecider, read.events as unknown as DepositEvent[]);
+      const { state: s, version } = await loadDeposit(deps.store, c.hospitalId, admissionId);
       if (!s.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
-      return { ...depositView(admissionId, s), version: read.version };
+      return { ...depositView(admissionId, s), version };
     },
   );
 

@@ -22,9 +22,10 @@ import {
   orderView,
 } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
-import { execute } from '../dispatch.ts';
+import { runOrder } from '../dispatch.ts';
 import type { HandleResult } from '../../domain/command-handler.ts';
-import { writeBackPayment } from '../his-writeback.ts';
+import { writeBackPayment } from '../../app/his-writeback.ts';
+import { loadOrder } from '../../app/load.ts';
 import {
   AttemptOutcomeBody,
   CancelBody,
@@ -107,8 +108,7 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     req: Parameters<typeof requestContext>[0],
     command: OrderCommand,
     admission?: Parameters<ReturnType<typeof requestContext>['exec']>[0],
-  ) =>
-    execute(deps, requestContext(req).principal, orderDecider, command, requestContext(req).exec(admission));
+  ) => runOrder(deps, requestContext(req).principal, command, requestContext(req).exec(admission));
   const responses = { ...errorResponses, 200: CommandResultSchema, 201: CommandResultSchema };
 
   app.post(
@@ -392,25 +392,15 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
       const c = requestContext(req);
       if (!deps.his)
         return { outcome: 'his-not-configured', order: await readOrder(c.hospitalId, req.params.orderId) };
-      const outcome = await writeBackPayment(
-        { store: deps.store, his: deps.his, logger: deps.logger, now: deps.now },
-        c.hospitalId,
-        req.params.orderId,
-      );
+      const outcome = await writeBackPayment({ ...deps, his: deps.his }, c.hospitalId, req.params.orderId);
       return { outcome, order: await readOrder(c.hospitalId, req.params.orderId) };
     },
   );
 
   const readOrder = async (hospitalId: string, orderId: string) => {
-    const stream = streamOf(orderDecider, {
-      type: 'CreateOrder',
-      hospitalId,
-      orderId: OrderId(orderId),
-    } as never);
-    const read = await deps.store.readStream(stream);
-    const state = fold(orderDecider, read.events as unknown as OrderEvent[]);
+    const { state, version } = await loadOrder(deps.store, hospitalId, OrderId(orderId));
     if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId });
-    return orderDetail(state, read.version);
+    return orderDetail(state, version);
   };
 
   app.get(

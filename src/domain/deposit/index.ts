@@ -1,4 +1,5 @@
 import type { Decider } from '../decider.ts';
+import { type StreamId, streamId } from '../event-store.ts';
 import { decideDeposit } from './decide.ts';
 import { evolveDeposit, initialDepositState } from './evolve.ts';
 import type { DepositCommand, DepositEvent, DepositState } from './types.ts';
@@ -16,3 +17,8 @@ export const depositDecider: Decider<DepositCommand, DepositEvent, DepositState>
   decide: decideDeposit,
   evolve: evolveDeposit,
 };
+
+/** The deposit stream of an admission, from its id. */
+export function depositStreamId(hospitalId: string, admissionId: string): StreamId {
+  return streamId(hospitalId, depositDecider.category, admissionId);
+}

@@ -32,8 +32,12 @@ import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
 import { invariant, reject } from '../rejection.ts';
 import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
+import { AttemptId } from '../ids.ts';
 import {
+  type AdmissionCheck,
   type ChargeItemData,
+  type NotifiedRefundAmount,
+  type Refund,
   MAX_CHARGE_ITEMS,
   MAX_DUPLICATE_PAYMENTS,
   MAX_REFUNDS_PER_ORDER,
@@ -109,8 +113,29 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         if (known.amount.equals(amount) && known.channel === command.channel) return []; // duplicate callback
         throw reject('PAYMENT_CALLBACK_CONFLICT', { channelTxnId: command.channelTxnId });
       }
-      if (state.status === 'payment-unknown')
-        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'payment-unknown') {
+        // The device lost track of its attempt and the channel now reports the money: that confirms the
+        // attempt (through the same channel only; another channel's payment cannot resolve it).
+        const lost = state.attempt;
+        if (!lost || lost.channel !== command.channel)
+          throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: lost?.attemptId ?? null });
+        return rules(
+          {
+            type: 'ConfirmPayment',
+            hospitalId: command.hospitalId,
+            orderId: command.orderId,
+            attemptId: AttemptId(lost.attemptId),
+            channelTxnId: command.channelTxnId,
+            amount,
+            payerRef: command.payerRef,
+            ...(command.admission ? { admission: command.admission } : {}),
+            at: command.at,
+            actor: command.actor,
+          },
+          state,
+        );
+      }
+      checkAdmission(state, command.admission);
       const payment = {
         channel: command.channel,
         channelTxnId: command.channelTxnId,
@@ -178,6 +203,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         throw reject('PAYMENT_NOT_FOUND', { attemptId: command.attemptId });
       if (!amount.equals(state.amount))
         throw reject('AMOUNT_MISMATCH', { expected: state.amount.toString(), actual: amount.toString() });
+      checkAdmission(state, command.admission);
       return [
         {
           type: 'PaymentConfirmed',
@@ -328,6 +354,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
       if (refund.status !== 'requested')
         throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
       if (!refund.identityVerified) throw reject('IDENTITY_NOT_VERIFIED', { refundId: command.refundId });
+      if (command.notified) checkNotifiedRefund(state, refund, command.notified);
       const payment = findPayment(state, refund.channelTxnId)!;
       return [
         {
@@ -369,18 +396,110 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
 
     case 'RecordHisWritebackFailure': {
       const error = text(command.error, 'error');
-      if (
-        !Number.isSafeInteger(command.attempt) ||
-        command.attempt < 1 ||
-        command.attempt > MAX_HIS_WRITEBACK_ATTEMPTS
-      )
-        throw reject('INVALID_COMMAND', { field: 'attempt', reason: `1..${MAX_HIS_WRITEBACK_ATTEMPTS}` });
+      checkAttempt(command.attempt);
       if (!state.payment) throw reject('HIS_WRITEBACK_NOT_EXPECTED', { orderId, status: state.status });
       if (state.his === 'synced') return []; // a late failure report after success changes nothing
       if (state.his === 'failed' && command.attempt <= state.hisAttempts) return []; // the same report again
-      return [{ type: 'HisWritebackFailed', data: { orderId, attempt: command.attempt, error } }];
+      return [
+        {
+          type: 'HisWritebackFailed',
+          data: { orderId, attempt: command.attempt, error, retryable: command.retryable },
+        },
+      ];
+    }
+
+    case 'RecordHisRefundWritebackSuccess': {
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status !== 'succeeded')
+        throw reject('HIS_WRITEBACK_NOT_EXPECTED', {
+          orderId,
+          refundId: refund.refundId,
+          status: refund.status,
+        });
+      if (refund.his === 'synced') return [];
+      return [
+        {
+          type: 'HisRefundWritebackSucceeded',
+          data: { orderId, refundId: refund.refundId, hisReceiptId: command.hisReceiptId },
+        },
+      ];
+    }
+
+    case 'RecordHisRefundWritebackFailure': {
+      const error = text(command.error, 'error');
+      checkAttempt(command.attempt);
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status !== 'succeeded')
+        throw reject('HIS_WRITEBACK_NOT_EXPECTED', {
+          orderId,
+          refundId: refund.refundId,
+          status: refund.status,
+        });
+      if (refund.his === 'synced') return [];
+      if (refund.his === 'failed' && command.attempt <= refund.hisAttempts) return [];
+      return [
+        {
+          type: 'HisRefundWritebackFailed',
+          data: {
+            orderId,
+            refundId: refund.refundId,
+            attempt: command.attempt,
+            error,
+            retryable: command.retryable,
+          },
+        },
+      ];
     }
   }
+}
+
+function checkAttempt(attempt: number): void {
+  if (!Number.isSafeInteger(attempt) || attempt < 1 || attempt > MAX_HIS_WRITEBACK_ATTEMPTS)
+    throw reject('INVALID_COMMAND', { field: 'attempt', reason: `1..${MAX_HIS_WRITEBACK_ATTEMPTS}` });
+}
+
+/** A deposit top-up belongs to its admission's patient: refused before any money is recorded for it. */
+function checkAdmission(
+  order: Pick<OrderState, 'kind' | 'patientId' | 'admissionId'>,
+  admission?: AdmissionCheck,
+) {
+  if (order.kind !== 'deposit' || !admission || admission.patientId === null) return;
+  if (admission.patientId !== order.patientId)
+    throw reject('DEPOSIT_PATIENT_MISMATCH', { admissionId: order.admissionId });
+}
+
+/**
+ * A channel's refund notification must agree with the refund the ledger requested. Per refund (WeChat): the
+ * same amount. Cumulative (Alipay refund_fee): at least what has succeeded at the channel including this one,
+ * and at most what is requested or succeeded on the payment (other refunds' notifications may still be on
+ * their way).
+ */
+function checkNotifiedRefund(state: OrderState, refund: Refund, notified: NotifiedRefundAmount): void {
+  if (notified.basis === 'this-refund') {
+    if (!notified.amount.equals(refund.amount))
+      throw reject('REFUND_AMOUNT_MISMATCH', {
+        refundId: refund.refundId,
+        requested: refund.amount.toString(),
+        notified: notified.amount.toString(),
+      });
+    return;
+  }
+  let succeededOthers = Money.ZERO;
+  let committed = Money.ZERO;
+  for (const r of state.refunds.values()) {
+    if (r.channelTxnId !== refund.channelTxnId || r.status === 'failed') continue;
+    committed = committed.add(r.amount);
+    if (r.status === 'succeeded' && r.refundId !== refund.refundId)
+      succeededOthers = succeededOthers.add(r.amount);
+  }
+  if (notified.amount.lt(succeededOthers.add(refund.amount)) || notified.amount.gt(committed))
+    throw reject('REFUND_CUMULATIVE_MISMATCH', {
+      refundId: refund.refundId,
+      notified: notified.amount.toString(),
+      committed: committed.toString(),
+    });
 }
 
 function createOrder(
@@ -388,6 +507,11 @@ function createOrder(
   state: OrderState,
 ): OrderEvent[] {
   if (state.status !== 'none') throw reject('ORDER_ALREADY_EXISTS', { orderId: command.orderId });
+  if (command.business.kind === 'deposit')
+    checkAdmission(
+      { kind: 'deposit', patientId: command.patientId, admissionId: command.business.admissionId },
+      command.admission,
+    );
   const amount = positiveAmount(command.amount);
   const b = command.business;
   let business: OrderBusinessData;

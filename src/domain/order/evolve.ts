@@ -91,6 +91,8 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         status: 'requested',
         identityVerified: false,
         channelRefundId: null,
+        his: 'not-applicable',
+        hisAttempts: 0,
       });
       return { ...state, refunds };
     }
@@ -101,6 +103,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         ...r,
         status: 'succeeded',
         channelRefundId: event.data.channelRefundId,
+        his: 'pending',
       }));
     case 'RefundFailed':
       return withRefund(state, event.data.refundId, (r) => ({ ...r, status: 'failed' }));
@@ -113,6 +116,14 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         hisAttempts: Math.max(state.hisAttempts, event.data.attempt),
         hisLastError: event.data.error,
       };
+    case 'HisRefundWritebackSucceeded':
+      return withRefund(state, event.data.refundId, (r) => ({ ...r, his: 'synced' }));
+    case 'HisRefundWritebackFailed':
+      return withRefund(state, event.data.refundId, (r) => ({
+        ...r,
+        his: r.his === 'synced' ? 'synced' : 'failed',
+        hisAttempts: Math.max(r.hisAttempts, event.data.attempt),
+      }));
     default:
       return state;
   }

@@ -1,4 +1,5 @@
 import type { Decider } from '../decider.ts';
+import { type StreamId, streamId } from '../event-store.ts';
 import { decideOrder } from './decide.ts';
 import { evolveOrder, initialOrderState } from './evolve.ts';
 import type { OrderCommand, OrderEvent, OrderState } from './types.ts';
@@ -28,3 +29,8 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
   decide: decideOrder,
   evolve: evolveOrder,
 };
+
+/** The stream of an order, from its id. */
+export function orderStreamId(hospitalId: string, orderId: string): StreamId {
+  return streamId(hospitalId, orderDecider.category, orderId);
+}

@@ -56,6 +56,8 @@ export interface CreateOrder extends OrderCommandBase {
   patientId: PatientId;
   amount: Money;
   business: OrderBusinessInput;
+  /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
+  admission?: AdmissionCheck;
 }
 
 /** A prepay request sent to a channel (QR code shown, POS prompted). */
@@ -63,6 +65,15 @@ export interface RequestPayment extends OrderCommandBase {
   type: 'RequestPayment';
   attemptId: AttemptId;
   channel: Channel;
+}
+
+/**
+ * What the admission of a deposit top-up order says, read by the use case before the decision: a top-up for
+ * an admission of another patient is refused before any money is recorded.
+ */
+export interface AdmissionCheck {
+  /** The admission's patient, or null when the admission has no deposit account yet. */
+  patientId: string | null;
 }
 
 /** A channel reports a successful payment (callback, POS response). */
@@ -73,6 +84,8 @@ export interface RecordPayment extends OrderCommandBase {
   amount: Money;
   payerRef: MaskedRef;
   attemptId: AttemptId | null;
+  /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
+  admission?: AdmissionCheck;
 }
 
 /** The device lost track of an attempt (kiosk timed out): money may or may not have moved. */
@@ -89,6 +102,8 @@ export interface ConfirmPayment extends OrderCommandBase {
   channelTxnId: ChannelTxnId;
   amount: Money;
   payerRef: MaskedRef;
+  /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
+  admission?: AdmissionCheck;
 }
 
 /** The channel reports an attempt failed (or an unknown attempt is resolved as not paid). */
@@ -133,12 +148,23 @@ export interface VerifyRefundIdentity extends OrderCommandBase {
   verifiedBy: string;
 }
 
+/**
+ * The amount a channel's refund notification states. WeChat states this refund's amount; Alipay the trade's
+ * cumulative refunded amount (refund_fee), which may run ahead of the notifications that reached us.
+ */
+export interface NotifiedRefundAmount {
+  amount: Money;
+  basis: 'this-refund' | 'cumulative-refunds';
+}
+
 export interface RecordRefundSuccess extends OrderCommandBase {
   type: 'RecordRefundSuccess';
   refundId: RefundId;
   channelRefundId: RefId;
   /** An identity check done at the window with the refund (a refund still awaiting one is verified first). */
   identity?: RefundIdentity;
+  /** What a channel notification said the amount was: checked against the refund requested. */
+  notified?: NotifiedRefundAmount;
 }
 
 export interface RecordRefundFailure extends OrderCommandBase {
@@ -156,6 +182,23 @@ export interface RecordHisWritebackFailure extends OrderCommandBase {
   type: 'RecordHisWritebackFailure';
   attempt: number;
   error: string;
+  /** False when the HIS refused for good (a business refusal): no retry will help. */
+  retryable: boolean;
+}
+
+/** The HIS confirmed a refund (退费确认). */
+export interface RecordHisRefundWritebackSuccess extends OrderCommandBase {
+  type: 'RecordHisRefundWritebackSuccess';
+  refundId: RefundId;
+  hisReceiptId: RefId;
+}
+
+export interface RecordHisRefundWritebackFailure extends OrderCommandBase {
+  type: 'RecordHisRefundWritebackFailure';
+  refundId: RefundId;
+  attempt: number;
+  error: string;
+  retryable: boolean;
 }
 
 export type OrderCommand =
@@ -171,7 +214,9 @@ export type OrderCommand =
   | RecordRefundSuccess
   | RecordRefundFailure
   | RecordHisWritebackSuccess
-  | RecordHisWritebackFailure;
+  | RecordHisWritebackFailure
+  | RecordHisRefundWritebackSuccess
+  | RecordHisRefundWritebackFailure;
 
 export type OrderCommandType = OrderCommand['type'];
 
@@ -313,9 +358,20 @@ export type HisWritebackSucceeded = {
   data: { orderId: string; hisReceiptId: string };
 };
 
+/** Schema v2 added `retryable` (v1 events are upcast: a HIS_REJECTED error was final, anything else retryable). */
 export type HisWritebackFailed = {
   type: 'HisWritebackFailed';
-  data: { orderId: string; attempt: number; error: string };
+  data: { orderId: string; attempt: number; error: string; retryable: boolean };
+};
+
+export type HisRefundWritebackSucceeded = {
+  type: 'HisRefundWritebackSucceeded';
+  data: { orderId: string; refundId: string; hisReceiptId: string };
+};
+
+export type HisRefundWritebackFailed = {
+  type: 'HisRefundWritebackFailed';
+  data: { orderId: string; refundId: string; attempt: number; error: string; retryable: boolean };
 };
 
 export type OrderEvent =
@@ -332,7 +388,9 @@ export type OrderEvent =
   | RefundSucceeded
   | RefundFailed
   | HisWritebackSucceeded
-  | HisWritebackFailed;
+  | HisWritebackFailed
+  | HisRefundWritebackSucceeded
+  | HisRefundWritebackFailed;
 
 export type OrderEventType = OrderEvent['type'];
 
@@ -363,6 +421,9 @@ export interface Refund {
   status: 'requested' | 'succeeded' | 'failed';
   identityVerified: boolean;
   channelRefundId: string | null;
+  /** The HIS learns of a refund once it succeeded: pending until its writeback is confirmed. */
+  his: HisStatus;
+  hisAttempts: number;
 }
 
 export interface OrderState {

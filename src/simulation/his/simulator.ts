@@ -19,7 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Decimal } from 'decimal.js';
 import { HIS_JSON_PATHS } from '../../adapters/his/json-client.ts';
-import { AMOUNT_PATTERN } from '../../adapters/his/port.ts';
+import { AMOUNT_PATTERN } from '../../domain/his/port.ts';
 import {
   HIS_SOAP_OPERATIONS,
   HIS_SOAP_PATH,

@@ -1,0 +1,159 @@
+// HIS writeback (缴费确认 / 退费确认): the HIS is told of every payment and every succeeded refund, and the
+// outcome becomes an event on the order (HisWritebackSucceeded/Failed, HisRefundWritebackSucceeded/Failed).
+// The reaction (domain/reactions/his-writeback.ts) asks for each attempt; these functions carry one out. The
+// order is read again first: an attempt the order already moved past (synced, or a later attempt recorded)
+// does nothing, which is what makes a re-run of the reaction harmless. Every HIS operation is idempotent on
+// the HIS side, so an attempt whose outcome was lost (timeout) is retried as the same request.
+import { handle } from '../domain/command-handler.ts';
+import type { Actor } from '../domain/decider.ts';
+import type { HisClient, HisConfirmPaymentRequest } from '../domain/his/port.ts';
+import { HisError } from '../domain/his/port.ts';
+import { HospitalId, OrderId, RefId, RefundId } from '../domain/ids.ts';
+import { MAX_TEXT_LENGTH, type OrderEvent, orderDecider } from '../domain/order/index.ts';
+import { loadOrder } from './load.ts';
+import type { AppPorts } from './ports.ts';
+
+export type WritebackOutcome = 'synced' | 'failed' | 'not-needed';
+
+export const HIS_WRITEBACK_ACTOR: Actor = { kind: 'system', id: 'his-writeback' };
+
+function chargeRefs(created: OrderEvent | undefined): { refs: string[]; visitNo?: string } {
+  if (created?.type !== 'OrderCreated') return { refs: [] };
+  const b = created.data.business;
+  switch (b.kind) {
+    case 'outpatient':
+      return { refs: b.chargeItems.map((i) => i.hisItemId), visitNo: b.visitId };
+    case 'registration':
+      return { refs: [b.slotId] };
+    case 'deposit':
+      return { refs: [], visitNo: b.admissionId };
+  }
+}
+
+function failureOf(error: unknown): { message: string; retryable: boolean; code: string } {
+  const code = error instanceof HisError ? error.code : 'HIS_CLIENT_ERROR';
+  const detail = error instanceof HisError && error.hisCode ? ` ${error.hisCode}` : '';
+  const message = `${code}${detail}: ${error instanceof Error ? error.message : String(error)}`.slice(
+    0,
+    MAX_TEXT_LENGTH,
+  );
+  return { message, retryable: error instanceof HisError ? error.retryable : true, code };
+}
+
+type Ports = Pick<AppPorts, 'store' | 'logger' | 'now'> & { his: HisClient };
+
+/**
+ * Writes one order's payment back to the HIS if it still needs it, and records the outcome. `attempt`: the
+ * attempt the reaction asked for (default: the next one); an attempt already recorded is not made again.
+ */
+export async function writeBackPayment(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  attempt?: number,
+): Promise<WritebackOutcome> {
+  const { state, events } = await loadOrder(ports.store, hospitalId, orderId);
+  if (!state.payment || (state.his !== 'pending' && state.his !== 'failed')) return 'not-needed';
+  const next = state.hisAttempts + 1;
+  if (attempt !== undefined && attempt < next) return 'not-needed';
+  const paidEvent = [...events]
+    .reverse()
+    .find((e) => e.type === 'PaymentSucceeded' || e.type === 'PaymentConfirmed') as
+    | (OrderEvent & { occurredAt?: Date })
+    | undefined;
+  const { refs, visitNo } = chargeRefs(events.find((e) => e.type === 'OrderCreated'));
+  const request: HisConfirmPaymentRequest = {
+    hospitalId,
+    orderId,
+    hisChargeRefs: refs,
+    ...(visitNo ? { visitNo } : {}),
+    channel: state.payment.channel,
+    channelTxnId: state.payment.channelTxnId,
+    amount: state.payment.amount.toString(),
+    paidAt: paidEvent?.occurredAt ?? ports.now(),
+  };
+  const base = { hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId), actor: HIS_WRITEBACK_ACTOR };
+  try {
+    const result = await ports.his.confirmPayment(request);
+    await handle(ports.store, orderDecider, {
+      ...base,
+      type: 'RecordHisWritebackSuccess',
+      at: ports.now(),
+      hisReceiptId: RefId(result.hisReceiptNo),
+    });
+    ports.logger.info({ orderId, hisStatus: result.status }, 'HIS writeback confirmed');
+    return 'synced';
+  } catch (error) {
+    const f = failureOf(error);
+    await handle(ports.store, orderDecider, {
+      ...base,
+      type: 'RecordHisWritebackFailure',
+      at: ports.now(),
+      attempt: next,
+      error: f.message,
+      retryable: f.retryable,
+    });
+    ports.logger.warn(
+      { orderId, code: f.code, attempt: next, retryable: f.retryable },
+      'HIS writeback failed; order stays paid-not-in-HIS',
+    );
+    return 'failed';
+  }
+}
+
+/** Writes one succeeded refund back to the HIS (退费确认) if it still needs it, and records the outcome. */
+export async function writeBackRefund(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  refundId: string,
+  attempt?: number,
+): Promise<WritebackOutcome> {
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  const refund = state.refunds.get(refundId);
+  if (!refund || refund.status !== 'succeeded' || (refund.his !== 'pending' && refund.his !== 'failed'))
+    return 'not-needed';
+  const next = refund.hisAttempts + 1;
+  if (attempt !== undefined && attempt < next) return 'not-needed';
+  const payment = [state.payment, ...state.duplicates].find((p) => p?.channelTxnId === refund.channelTxnId);
+  const base = {
+    hospitalId: HospitalId(hospitalId),
+    orderId: OrderId(orderId),
+    refundId: RefundId(refundId),
+    actor: HIS_WRITEBACK_ACTOR,
+  };
+  try {
+    const result = await ports.his.confirmRefund({
+      hospitalId,
+      orderId,
+      refundNo: refundId,
+      channel: payment?.channel ?? 'unknown',
+      ...(refund.channelRefundId ? { channelRefundId: refund.channelRefundId } : {}),
+      amount: refund.amount.toString(),
+      refundedAt: ports.now(),
+    });
+    await handle(ports.store, orderDecider, {
+      ...base,
+      type: 'RecordHisRefundWritebackSuccess',
+      at: ports.now(),
+      hisReceiptId: RefId(result.hisReceiptNo),
+    });
+    ports.logger.info({ orderId, refundId, hisStatus: result.status }, 'HIS refund writeback confirmed');
+    return 'synced';
+  } catch (error) {
+    const f = failureOf(error);
+    await handle(ports.store, orderDecider, {
+      ...base,
+      type: 'RecordHisRefundWritebackFailure',
+      at: ports.now(),
+      attempt: next,
+      error: f.message,
+      retryable: f.retryable,
+    });
+    ports.logger.warn(
+      { orderId, refundId, code: f.code, attempt: next, retryable: f.retryable },
+      'HIS refund writeback failed',
+    );
+    return 'failed';
+  }
+}

@@ -1,0 +1,84 @@
+// Order use cases: what kiosks, apps, windows, the HIS and the channels ask of an order. Each orchestrates
+// only: it gathers what the decision needs (for a deposit top-up, the admission as it stands), then runs the
+// one command path. The rules are the order decider's.
+import type { HandleResult } from '../domain/command-handler.ts';
+import { type ChannelNotice, noticeCommand } from '../domain/channel/notice.ts';
+import {
+  type AdmissionCheck,
+  type OrderCommand,
+  type OrderEvent,
+  type OrderState,
+  orderDecider,
+} from '../domain/order/index.ts';
+import { type CommandContext, execute } from './execute.ts';
+import { loadDeposit, loadOrder } from './load.ts';
+import type { AppPorts } from './ports.ts';
+
+export type OrderOutcome = HandleResult<OrderEvent, OrderState>;
+
+async function admissionOf(
+  ports: AppPorts,
+  hospitalId: string,
+  admissionId: string,
+): Promise<AdmissionCheck> {
+  const { state } = await loadDeposit(ports.store, hospitalId, admissionId);
+  return { patientId: state.exists ? state.patientId : null };
+}
+
+/**
+ * Any order command. A deposit top-up order is checked against its admission before any money is recorded
+ * for it: at creation, and again when its payment arrives (an order created before the admission had a
+ * deposit account).
+ */
+export async function runOrderCommand(
+  ports: AppPorts,
+  command: OrderCommand,
+  ctx: CommandContext,
+): Promise<OrderOutcome> {
+  let checked = command;
+  if (command.type === 'CreateOrder' && command.business.kind === 'deposit')
+    checked = {
+      ...command,
+      admission: await admissionOf(ports, command.hospitalId, command.business.admissionId),
+    };
+  else if (command.type === 'RecordPayment' || command.type === 'ConfirmPayment') {
+    const { state } = await loadOrder(ports.store, command.hospitalId, command.orderId);
+    if (state.kind === 'deposit' && state.admissionId)
+      checked = { ...command, admission: await admissionOf(ports, command.hospitalId, state.admissionId) };
+  }
+  return execute(ports, orderDecider, checked, ctx);
+}
+
+export type NoticeOutcome =
+  | 'recorded'
+  | 'confirmed'
+  | 'refund-recorded'
+  | 'refund-failed'
+  | 'duplicate'
+  | `ignored-${string}`;
+
+/** A verified channel notification (callback or query answer) applied to its order. */
+export async function applyChannelNotice(
+  ports: AppPorts,
+  hospitalId: string,
+  notice: ChannelNotice,
+): Promise<NoticeOutcome> {
+  const command = noticeCommand(hospitalId, notice);
+  if (!command) return `ignored-${notice.status}`;
+  const r = await runOrderCommand(ports, command, {
+    actor: command.actor,
+    correlationId: notice.notificationId ?? `${notice.channel}:${notice.channelTxnId}`,
+  });
+  if (r.events.length === 0) return 'duplicate';
+  switch (r.events[0]!.type) {
+    case 'PaymentConfirmed':
+      return 'confirmed';
+    case 'RefundFailed':
+      return 'refund-failed';
+    case 'RefundSucceeded':
+    case 'RefundIdentityVerified':
+      return 'refund-recorded';
+    default:
+      return 'recorded';
+  }
+}

@@ -1,0 +1,30 @@
+// What the use cases run on: the ports, built once by the composition root (src/app/compose.ts) from
+// configuration, or by a test with real adapters. Use cases are functions of these; edges hand them in.
+import type { Logger } from 'pino';
+import type { ChannelState } from '../domain/channel/index.ts';
+import type { EventStore } from '../domain/event-store.ts';
+import type { HisClient } from '../domain/his/port.ts';
+import type { AnyDb } from '../projections/projection.ts';
+
+/** Per-channel admission rate limit (token bucket), in memory or shared through Redis. */
+export interface RateLimiter {
+  take(key: string, perSecond: number, burst: number): Promise<boolean>;
+}
+
+/** Channel settings as the command path reads them (cached briefly per process). */
+export interface ChannelSettings {
+  get(hospitalId: string, channelId: string): Promise<ChannelState>;
+}
+
+export interface AppPorts {
+  store: EventStore;
+  /** Read models (and the event store's own tables) of the same database. */
+  db: AnyDb;
+  /** The clock: business time of what the system itself does (reactions, jobs). */
+  now: () => Date;
+  logger: Logger;
+  /** Absent: nothing is written back to a HIS (the writeback reaction waits). */
+  his?: HisClient;
+  channels?: ChannelSettings;
+  rateLimiter?: RateLimiter;
+}

@@ -1,0 +1,55 @@
+// How each kind of intent is carried out. Every executor reads the current state first and issues its
+// commands with an idempotency key derived from the intent, so carrying the same intent out twice appends
+// nothing twice.
+import { handle } from '../../domain/command-handler.ts';
+import { depositCreditFor, depositDecider } from '../../domain/deposit/index.ts';
+import { DEPOSIT_CREDIT, HIS_PAYMENT_WRITEBACK, HIS_REFUND_WRITEBACK } from '../../domain/reactions/index.ts';
+import type { ClaimedWork } from '../../projections/reactions.ts';
+import { writeBackPayment, writeBackRefund } from '../his-writeback.ts';
+import { loadOrder } from '../load.ts';
+import type { AppPorts } from '../ports.ts';
+
+/** Thrown when work cannot run yet (no HIS configured): retried later, never parked for it. */
+export class NotReady extends Error {}
+
+export type Executor = (ports: AppPorts, work: ClaimedWork, reaction: string) => Promise<string>;
+
+function text(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v === '') throw new Error(`work data without ${field}`);
+  return v;
+}
+
+export const EXECUTORS: Readonly<Record<string, Executor>> = {
+  async [DEPOSIT_CREDIT](ports, work, reaction) {
+    const orderId = text(work.data.orderId, 'orderId');
+    const { state } = await loadOrder(ports.store, work.hospitalId, orderId);
+    // Credited at the payment's business time, whenever the work runs.
+    const credit = depositCreditFor(work.hospitalId, state, work.dueAt);
+    if (!credit) return 'not-needed';
+    const r = await handle(ports.store, depositDecider, credit, {
+      idempotencyKey: `rx:${reaction}:${work.key}`,
+      metadata: { causationId: `order:${orderId}` },
+    });
+    return r.events.length > 0 ? 'credited' : 'already-credited';
+  },
+  async [HIS_PAYMENT_WRITEBACK](ports, work) {
+    if (!ports.his) throw new NotReady('no HIS is configured');
+    const attempt = Number(work.data.attempt);
+    return writeBackPayment(
+      { ...ports, his: ports.his },
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      attempt,
+    );
+  },
+  async [HIS_REFUND_WRITEBACK](ports, work) {
+    if (!ports.his) throw new NotReady('no HIS is configured');
+    return writeBackRefund(
+      { ...ports, his: ports.his },
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.refundId, 'refundId'),
+      Number(work.data.attempt),
+    );
+  },
+};

@@ -1,0 +1,10 @@
+import { depositCreditReaction } from './deposit-credit.ts';
+import { hisWritebackReaction } from './his-writeback.ts';
+import type { Reaction } from './reaction.ts';
+
+export * from './deposit-credit.ts';
+export * from './his-writeback.ts';
+export * from './reaction.ts';
+
+/** Every reaction the platform runs. */
+export const REACTIONS: readonly Reaction[] = [depositCreditReaction, hisWritebackReaction];

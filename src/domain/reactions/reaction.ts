@@ -1,0 +1,39 @@
+// Reactions: what must follow a fact, decided purely from the fact. A reaction's policy turns an event into
+// intents (work to do, keyed, due at an instant derived from the event); the application layer's runner
+// records the intents durably together with its checkpoint and carries them out, retrying until they are
+// done. Every command an intent leads to carries an idempotency key derived from the intent, so carrying one
+// out twice (a crash between the work and its acknowledgement, a re-run from position 0) appends nothing twice.
+import type { JsonObject, RecordedEvent } from '../event-store.ts';
+
+export interface Intent {
+  /** Unique per piece of work (the reaction's name is added by the runner): a second intent with it is the same work. */
+  key: string;
+  /** What to do; the application layer has one executor per kind. */
+  kind: string;
+  hospitalId: string;
+  data: JsonObject;
+  /** When it may run: the triggering event's business time, plus any backoff. */
+  dueAt: Date;
+}
+
+export interface Reaction {
+  /** Lower-case identifier: its runner's schema and checkpoint are named after it. */
+  readonly name: string;
+  /** Bumped when the policy changes what it asks for: the runner re-reads history (idempotent by keys). */
+  readonly version: number;
+  readonly description: string;
+  /** Event types it reacts to. */
+  readonly handles: readonly string[];
+  /** Pure. */
+  react(event: RecordedEvent): Intent[];
+}
+
+/** Delay before retry `attempt + 1` after `attempt` failed: doubling from `baseMs`, at most `capMs`. */
+export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  return Math.min(baseMs * 2 ** exponent, capMs);
+}
+
+export function after(instant: Date, ms: number): Date {
+  return new Date(instant.getTime() + ms);
+}
