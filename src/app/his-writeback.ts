@@ -11,6 +11,8 @@ import { HisError } from '../domain/his/port.ts';
 import { HospitalId, OrderId, RefId, RefundId } from '../domain/ids.ts';
 import { MAX_TEXT_LENGTH, type OrderEvent, orderDecider } from '../domain/order/index.ts';
 import { loadOrder } from './load.ts';
+import { NotReady } from './reactions/not-ready.ts';
+import { HIS_WRITEBACK_MAX_ATTEMPTS } from '../domain/reactions/his-writeback.ts';
 import type { AppPorts } from './ports.ts';
 
 export type WritebackOutcome = 'synced' | 'failed' | 'not-needed';
@@ -111,10 +113,18 @@ export async function writeBackRefund(
 ): Promise<WritebackOutcome> {
   const { state } = await loadOrder(ports.store, hospitalId, orderId);
   const refund = state.refunds.get(refundId);
-  if (!refund || refund.status !== 'succeeded' || (refund.his !== 'pending' && refund.his !== 'failed'))
+  if (refund?.status !== 'succeeded' || (refund.his !== 'pending' && refund.his !== 'failed'))
     return 'not-needed';
   const next = refund.hisAttempts + 1;
   if (attempt !== undefined && attempt < next) return 'not-needed';
+  // The HIS refunds only what it knows was paid: the payment's writeback goes first. While it may still
+  // succeed the refund waits; a payment the HIS never took has no refund to write back (reconciliation shows it).
+  if (state.his !== 'synced') {
+    const paymentMayStillSync =
+      state.his === 'pending' || (state.hisRetryable && state.hisAttempts < HIS_WRITEBACK_MAX_ATTEMPTS);
+    if (paymentMayStillSync) throw new NotReady('the payment is not written back to the HIS yet');
+    return 'not-needed';
+  }
   const payment = [state.payment, ...state.duplicates].find((p) => p?.channelTxnId === refund.channelTxnId);
   const base = {
     hospitalId: HospitalId(hospitalId),

@@ -14,10 +14,12 @@ import {
   rebuildProjection,
 } from '../projections/index.ts';
 import type { CliIo } from './main.ts';
+import { createLogger } from '../adapters/log.ts';
+import { reactionStatuses } from '../app/reactions/runtime.ts';
 
 const USAGE = `ledger projections <list|status|run|rebuild|build>
   list                          the read models and what they answer
-  status                        position, head and lag of each projection
+  status                        position, head and lag of each projection; each reaction's lag and work
   run [NAME…]                   keep projections up to date until interrupted (one active runner per projection)
   rebuild NAME                  rebuild from position 0 beside the live copy, then swap it in
   build NAME --as-of INSTANT    build into a separate schema as the ledger knew it at INSTANT (ISO-8601)
@@ -66,6 +68,20 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
           `${p.name.padEnd(14)} ${String(position).padStart(12)} ${String(head).padStart(12)} ${String(head - position).padStart(10)}\n`,
         );
       }
+      // Reactions beside the projections: their lag, and the work they still have to carry out.
+      const reactions = await reactionStatuses({
+        store: ledger.store,
+        db,
+        now: () => new Date(),
+        logger: createLogger({ level: 'silent' }),
+      });
+      io.stdout.write(
+        `\n${'reaction'.padEnd(16)} ${'position'.padStart(12)} ${'lag'.padStart(10)} ${'pending'.padStart(8)} ${'due'.padStart(6)} ${'retrying'.padStart(8)} ${'parked'.padStart(6)}\n`,
+      );
+      for (const r of reactions)
+        io.stdout.write(
+          `${r.name.padEnd(16)} ${String(r.position).padStart(12)} ${String(r.lag).padStart(10)} ${String(r.work.pending).padStart(8)} ${String(r.work.due).padStart(6)} ${String(r.work.retrying).padStart(8)} ${String(r.work.parked).padStart(6)}\n`,
+        );
       return 0;
     }
     if (sub === 'run') {

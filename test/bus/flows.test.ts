@@ -39,7 +39,7 @@ describe('orders, payments, refunds and deposits over HTTP', () => {
     expect(paid.status).toBe(200);
     expect(paid.body.order).toMatchObject({ status: 'paid', paid: '80.50' });
 
-    await h.app.reactions.drain();
+    await h.reacted();
     const order = await h.kiosk('GET', `/v1/orders/${o.orderId}`);
     expect(order.status).toBe(200);
     expect(order.body).toMatchObject({
@@ -129,6 +129,8 @@ describe('orders, payments, refunds and deposits over HTTP', () => {
     await h.kiosk('POST', `/v1/orders/${o2.orderId}/payments`, payment(o2.txn, '500.50', 'alipay'), {
       idem: key(),
     });
+    // The credits are the deposit-credit reaction's work, after the payments' answers.
+    await h.reacted();
 
     const balance = await h.kiosk('GET', `/v1/deposits/${o.admission}`);
     expect(balance.status).toBe(200);
@@ -164,6 +166,7 @@ describe('orders, payments, refunds and deposits over HTTP', () => {
     await h.kiosk('POST', `/v1/orders/${o.orderId}/payments`, payment(o.txn, '2000.00', 'wechat'), {
       idem: key(),
     });
+    await h.reacted();
 
     // A refund before discharge settlement is refused: the stay may still need the money.
     const early = await h.staff(TOKENS.clerk)(
@@ -307,7 +310,7 @@ describe('idempotency', () => {
     const first = await h.kiosk('POST', `/v1/orders/${o.orderId}/payments`, payment(o.txn, '80.50'), {
       idem: k,
     });
-    await h.app.reactions.drain();
+    await h.reacted();
     const again = await h.kiosk('POST', `/v1/orders/${o.orderId}/payments`, payment(o.txn, '80.50'), {
       idem: k,
     });
@@ -358,5 +361,8 @@ describe('read-model freshness', () => {
     );
     expect(names).toContain('reconciliation');
     for (const p of r.body.projections) expect(BigInt(p.lag)).toBeGreaterThanOrEqual(0n);
+    // The reactions beside them, caught up, with no work left over.
+    expect(r.body.reactions.map((x: { name: string }) => x.name).sort()).toEqual(['deposit_credit', 'his_writeback']);
+    for (const x of r.body.reactions) expect(x).toMatchObject({ lag: '0', work: { due: 0, parked: 0 } });
   });
 });

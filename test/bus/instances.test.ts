@@ -15,6 +15,7 @@ import { generateMasterKey, parseMasterKeys, signRequest } from '../../src/bus/a
 import { ClientRegistry } from '../../src/bus/clients.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';
+import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
 import type { RecordedEvent } from '../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { postingsFor } from '../../src/domain/ledger/index.ts';
@@ -45,7 +46,12 @@ async function startCluster(label: string, n: number): Promise<Cluster> {
   const db: TestDatabase = await createPostgresDatabase(label);
   const keyring = parseMasterKeys(generateMasterKey());
   const keyPrefix = `${prefix}${label}:`;
-  const instances: { app: App; store: SqlEventStore; close(): Promise<void> }[] = [];
+  const instances: {
+    app: App;
+    store: SqlEventStore;
+    reactions: ReactionsHandle;
+    close(): Promise<void>;
+  }[] = [];
   for (let i = 0; i < n; i++) {
     const database = await openDatabase({ url: db.url, poolSize: 4, applicationName: `bus-${i}` });
     const store = new SqlEventStore(database, { upcasters: UPCASTERS });
@@ -59,12 +65,19 @@ async function startCluster(label: string, n: number): Promise<Cluster> {
       logger: createLogger({ name: `bus-${i}`, level: 'silent' }),
       staffTokens: parseStaffTokens(`${HOSPITAL}:administrator:ops:${ADMIN}`),
     });
+    // Every instance runs the reactions: one records each reaction's work (leader), all carry it out.
+    const reactions = startReactions(
+      { store, db: database.db, now: () => new Date(), logger: createLogger({ level: 'silent' }) },
+      database,
+      { pollMs: 20, standbyPollMs: 100 },
+    );
     instances.push({
       app,
       store,
+      reactions,
       async close() {
         await app.close();
-        await app.reactions.drain();
+        await reactions.stop();
         await store.close();
         await database.close();
       },
@@ -117,7 +130,7 @@ async function startCluster(label: string, n: number): Promise<Cluster> {
       return inject(i, method, url, payload, { ...signed, 'idempotency-key': idem });
     },
     async drain() {
-      await Promise.all(instances.map((x) => x.app.reactions.drain()));
+      for (const x of instances) await x.reactions.settled(60_000);
     },
     async events() {
       const all: RecordedEvent[] = [];

@@ -240,3 +240,50 @@ describe('orders: every command', () => {
     expect(world.conflicts).toBe(1);
   });
 });
+
+describe('orders: what a decision checks before any money is recorded', () => {
+  it('a top-up order for an admission of another patient is refused at creation and at payment, nothing appended', () => {
+    const deposit = cmd.createDepositOrder({ patientId: 'P1' });
+    expect(() => when([], { ...deposit, admission: { patientId: 'P2' } })).toThrow(
+      /DEPOSIT_PATIENT_MISMATCH/,
+    );
+    expect(when([], { ...deposit, admission: { patientId: 'P1' } })).toHaveLength(1);
+    expect(when([], { ...deposit, admission: { patientId: null } })).toHaveLength(1);
+    // Created before the admission had a deposit account; another patient's top-up opened it since.
+    const pay = {
+      ...cmd.recordPayment({ amount: deposit.amount.toString() }),
+      admission: { patientId: 'P2' },
+    };
+    expect(() => when([deposit], pay)).toThrow(/DEPOSIT_PATIENT_MISMATCH/);
+    expect(types(when([deposit], { ...pay, admission: { patientId: 'P1' } }))).toEqual(['PaymentSucceeded']);
+  });
+
+  it("the channel's payment for an attempt the device lost confirms that attempt; another channel's does not", () => {
+    const unknown = [created, requested, cmd.markPaymentUnknown()];
+    const [e] = when(unknown, cmd.recordPayment({ channel: 'wechat' }));
+    expect(e).toMatchObject({ type: 'PaymentConfirmed', data: { attemptId: 'A1', channel: 'wechat' } });
+    expect(() => when(unknown, cmd.recordPayment({ channel: 'alipay' }))).toThrow(/PAYMENT_STATUS_UNKNOWN/);
+    // The same notification again changes nothing.
+    expect(
+      when([...unknown, cmd.recordPayment({ channel: 'wechat' })], cmd.recordPayment({ channel: 'wechat' })),
+    ).toEqual([]);
+  });
+
+  it('a succeeded refund is written back to the HIS once; a failure after success changes nothing', () => {
+    const refunded = [
+      ...paidOrder,
+      cmd.requestRefund(),
+      cmd.verifyRefundIdentity(),
+      cmd.recordRefundSuccess(),
+    ];
+    const s = stateAfter(...refunded) as OrderState;
+    expect([...s.refunds.values()][0]).toMatchObject({ status: 'succeeded', his: 'pending' });
+    const ok = {
+      ...cmd.recordRefundSuccess(),
+      type: 'RecordHisRefundWritebackSuccess' as const,
+      hisReceiptId: 'HR1',
+    } as never;
+    expect(types(when(refunded, ok))).toEqual(['HisRefundWritebackSucceeded']);
+    expect(when([...refunded, ok], ok)).toEqual([]);
+  });
+});

@@ -33,7 +33,7 @@ const SCENARIOS: Record<RejectionCode, () => unknown> = {
   ORDER_NOT_FOUND: () => when([], cmd.requestPayment()),
   ORDER_NOT_PAYABLE: () => when(paidOrder, cmd.requestPayment({ attemptId: 'A2' })),
   AMOUNT_MISMATCH: () => when([created], cmd.recordPayment({ amount: '24.99' })),
-  PAYMENT_STATUS_UNKNOWN: () => when(unknownOrder, cmd.recordPayment()),
+  PAYMENT_STATUS_UNKNOWN: () => when(unknownOrder, cmd.recordPayment({ channel: 'alipay' })),
   PAYMENT_NOT_UNKNOWN: () => when([created], cmd.confirmPayment()),
   PAYMENT_CALLBACK_CONFLICT: () => when(paidOrder, cmd.recordPayment({ amount: '26.00' })),
   PAYMENT_NOT_FOUND: () => when(paidOrder, cmd.requestRefund({ channelTxnId: 'NOPE' })),
@@ -52,6 +52,16 @@ const SCENARIOS: Record<RejectionCode, () => unknown> = {
   REFUND_NOT_PENDING: () =>
     when([...paidOrder, cmd.requestRefund(), cmd.recordRefundFailure()], cmd.verifyRefundIdentity()),
   IDENTITY_NOT_VERIFIED: () => when([...paidOrder, cmd.requestRefund()], cmd.recordRefundSuccess()),
+  REFUND_AMOUNT_MISMATCH: () =>
+    when([...paidOrder, cmd.requestRefund(), cmd.verifyRefundIdentity()], {
+      ...cmd.recordRefundSuccess(),
+      notified: { amount: Money.parse('0.01'), basis: 'this-refund' },
+    }),
+  REFUND_CUMULATIVE_MISMATCH: () =>
+    when([...paidOrder, cmd.requestRefund(), cmd.verifyRefundIdentity()], {
+      ...cmd.recordRefundSuccess(),
+      notified: { amount: Money.parse('99999.00'), basis: 'cumulative-refunds' },
+    }),
   HIS_WRITEBACK_NOT_EXPECTED: () => when([created], cmd.hisWritebackSuccess()),
   DEPOSIT_NOT_FOUND: () => when([], cmd.applyDeposit()),
   DEPOSIT_INSUFFICIENT: () => when([top], cmd.applyDeposit({ amount: '2000.01' })),

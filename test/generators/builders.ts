@@ -248,7 +248,7 @@ export const cmd = {
     };
   },
   hisWritebackFailure(
-    o: Base & { orderId?: string; attempt?: number; error?: string } = {},
+    o: Base & { orderId?: string; attempt?: number; error?: string; retryable?: boolean } = {},
   ): RecordHisWritebackFailure {
     return {
       type: 'RecordHisWritebackFailure',
@@ -256,6 +256,7 @@ export const cmd = {
       orderId: OrderId(o.orderId ?? 'O1'),
       attempt: o.attempt ?? 1,
       error: o.error ?? 'HIS timeout',
+      retryable: o.retryable ?? true,
     };
   },
   topUpDeposit(

@@ -9,8 +9,9 @@ import { writeBackPayment, writeBackRefund } from '../his-writeback.ts';
 import { loadOrder } from '../load.ts';
 import type { AppPorts } from '../ports.ts';
 
-/** Thrown when work cannot run yet (no HIS configured): retried later, never parked for it. */
-export class NotReady extends Error {}
+import { NotReady } from './not-ready.ts';
+
+export { NotReady };
 
 export type Executor = (ports: AppPorts, work: ClaimedWork, reaction: string) => Promise<string>;
 

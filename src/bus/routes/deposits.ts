@@ -3,12 +3,10 @@
 // model: eventually consistent).
 import { sql } from 'kysely';
 import { Type } from 'typebox';
-import { fold, streamOf } from '../../domain/decider.ts';
 import type { HandleResult } from '../../domain/command-handler.ts';
-import { depositDecider, type DepositEvent, type DepositState } from '../../domain/deposit/index.ts';
+import type { DepositEvent, DepositState } from '../../domain/deposit/index.ts';
 import { AdmissionId, OrderId, PatientId, RefId, RefundId } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
-import { orderDecider } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
 import { runDeposit, runOrder } from '../dispatch.ts';
 import { loadDeposit } from '../../app/load.ts';

@@ -1,6 +1,5 @@
 // Order commands and the single-order query. Each route: schema → command → execute() → answer.
 import { type Static, Type } from 'typebox';
-import { fold, streamOf } from '../../domain/decider.ts';
 import {
   AdmissionId,
   AttemptId,
@@ -18,7 +17,6 @@ import {
   type OrderCommand,
   type OrderEvent,
   type OrderState,
-  orderDecider,
   orderView,
 } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';

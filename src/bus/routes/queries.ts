@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import { PatientId } from '../../domain/ids.ts';
 import { readCheckpoint } from '../../projections/checkpoint.ts';
 import { allProjections } from '../../projections/index.ts';
+import { reactionStatuses } from '../../app/reactions/runtime.ts';
 import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
@@ -175,7 +176,15 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
           return { name: s.name, leader: s.leader, lag: s.lag.toString() };
         }),
       );
-      return { projections, runners };
+      // Reactions beside the projections: how far they have recorded, and the work still to carry out.
+      const reactions = (await reactionStatuses(ctx.deps)).map((r) => ({
+        name: r.name,
+        version: r.version,
+        asOfPosition: r.position.toString(),
+        lag: r.lag.toString(),
+        work: { ...r.work, nextDueAt: r.work.nextDueAt?.toISOString() ?? null },
+      }));
+      return { projections, runners, reactions };
     },
   );
 }

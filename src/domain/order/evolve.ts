@@ -18,6 +18,7 @@ export function initialOrderState(): OrderState {
     his: 'not-applicable',
     hisAttempts: 0,
     hisLastError: null,
+    hisRetryable: true,
   };
 }
 
@@ -115,6 +116,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         his: state.his === 'synced' ? 'synced' : 'failed',
         hisAttempts: Math.max(state.hisAttempts, event.data.attempt),
         hisLastError: event.data.error,
+        hisRetryable: event.data.retryable !== false,
       };
     case 'HisRefundWritebackSucceeded':
       return withRefund(state, event.data.refundId, (r) => ({ ...r, his: 'synced' }));

@@ -443,4 +443,6 @@ export interface OrderState {
   his: HisStatus;
   hisAttempts: number;
   hisLastError: string | null;
+  /** False once the HIS refused the payment's writeback for good (a business refusal). */
+  hisRetryable: boolean;
 }
