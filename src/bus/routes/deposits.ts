@@ -2,13 +2,17 @@
 // remainder refund, balance (folded from the deposit stream: always current) and statement (the journal read
 // model: eventually consistent).
 import { sql } from 'kysely';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
 import type { HandleResult } from '../../domain/command-handler.ts';
 import type { DepositEvent, DepositState } from '../../domain/deposit/index.ts';
 import { AdmissionId, OrderId, PatientId, RefId, RefundId } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import { reject } from '../../domain/rejection.ts';
 import { runDeposit, runOrder } from '../dispatch.ts';
+import { type CommandRouteSpec, commandRoute } from '../command-route.ts';
+import type { DepositOutcome } from '../../app/deposits.ts';
+import type { OrderCommand } from '../../domain/order/index.ts';
+import type { DepositCommand } from '../../domain/deposit/index.ts';
 import { loadDeposit } from '../../app/load.ts';
 import {
   AdmissionParams,
@@ -16,12 +20,11 @@ import {
   DepositResultSchema,
   DischargeBody,
   errorResponses,
-  IdempotencyHeaders,
   PageQuery,
   RemainderRefundBody,
   TopUpBody,
 } from '../schemas.ts';
-import { type App, markReplay, requestContext, type ServerContext } from '../server.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
 import { commandAnswer } from './orders.ts';
 import { pageLimit, readModelFreshness } from './queries.ts';
 
@@ -56,113 +59,75 @@ function depositAnswer(admissionId: string, result: HandleResult<DepositEvent, D
 export function depositRoutes(app: App, ctx: ServerContext): void {
   const { deps } = ctx;
 
-  app.post(
-    '/v1/deposits/:admissionId/top-ups',
-    {
-      config: { access: 'money', idempotent: true },
-      schema: {
-        tags: ['deposits'],
-        summary: 'Top up an inpatient deposit: creates a deposit order; paying it credits the admission',
-        headers: IdempotencyHeaders,
-        params: AdmissionParams,
-        body: TopUpBody,
-        response: { ...errorResponses, 201: CommandResultSchema },
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const result = await runOrder(
-        deps,
-        c.principal,
-        {
-          type: 'CreateOrder',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(req.body.orderId),
-          patientId: PatientId(req.body.patientId),
-          amount: Money.parse(req.body.amount),
-          business: { kind: 'deposit', admissionId: AdmissionId(req.params.admissionId) },
-          at: deps.now(),
-          actor: c.actor,
-        },
-        c.exec({ businessType: 'deposit', patientId: req.body.patientId }),
-      );
-      markReplay(reply, result.duplicate);
-      return reply.code(201).send(commandAnswer(result));
-    },
-  );
+  commandRoute(app, ctx, '/v1/deposits/:admissionId/top-ups', {
+    access: 'money',
+    tags: ['deposits'],
+    summary: 'Top up an inpatient deposit: creates a deposit order; paying it credits the admission',
+    params: AdmissionParams,
+    body: TopUpBody,
+    status: 201,
+    response: CommandResultSchema,
+    admission: (b) => ({ businessType: 'deposit', patientId: b.patientId }),
+    command: ({ params, body, base }): OrderCommand => ({
+      ...base,
+      type: 'CreateOrder',
+      orderId: OrderId(body.orderId),
+      patientId: PatientId(body.patientId),
+      amount: Money.parse(body.amount),
+      business: { kind: 'deposit', admissionId: AdmissionId(params.admissionId) },
+    }),
+    run: runOrder,
+    answer: commandAnswer,
+  });
 
-  app.post(
-    '/v1/deposits/:admissionId/discharge',
-    {
-      config: { access: 'money', idempotent: true },
-      schema: {
-        tags: ['deposits'],
-        summary:
-          "Discharge settlement (出院结算): apply the stay's charges against the deposit, once per admission",
-        headers: IdempotencyHeaders,
-        params: AdmissionParams,
-        body: DischargeBody,
-        response: { ...errorResponses, 201: DepositResultSchema },
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const result = await runDeposit(
-        deps,
-        c.principal,
-        {
-          type: 'ApplyDepositAtDischarge',
-          hospitalId: c.hospitalId,
-          admissionId: AdmissionId(req.params.admissionId),
-          settlementId: RefId(req.body.settlementId),
-          amount: Money.parse(req.body.amount),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        c.exec({ businessType: 'deposit' }),
-      );
-      markReplay(reply, result.duplicate);
-      return reply.code(201).send(depositAnswer(req.params.admissionId, result));
-    },
-  );
+  const depositRoute = <B extends TSchema>(
+    path: string,
+    spec: Omit<
+      CommandRouteSpec<typeof AdmissionParams, B, DepositCommand, DepositOutcome>,
+      'run' | 'answer' | 'response' | 'params' | 'tags' | 'status'
+    >,
+  ) =>
+    commandRoute(app, ctx, path, {
+      ...spec,
+      tags: ['deposits'],
+      params: AdmissionParams,
+      status: 201,
+      response: DepositResultSchema,
+      run: runDeposit,
+      answer: (result, { params }) => depositAnswer(params.admissionId, result),
+    });
 
-  app.post(
-    '/v1/deposits/:admissionId/remainder-refunds',
-    {
-      config: { access: 'refund', idempotent: true },
-      schema: {
-        tags: ['deposits'],
-        summary:
-          "Refund (part of) what is left after discharge to the channel and account of one top-up; the patient's identity must have been checked",
-        headers: IdempotencyHeaders,
-        params: AdmissionParams,
-        body: RemainderRefundBody,
-        response: { ...errorResponses, 201: DepositResultSchema },
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const b = req.body;
-      const result = await runDeposit(
-        deps,
-        c.principal,
-        {
-          type: 'RefundDepositRemainder',
-          hospitalId: c.hospitalId,
-          admissionId: AdmissionId(req.params.admissionId),
-          refundId: RefundId(b.refundId),
-          topUpOrderId: OrderId(b.topUpOrderId),
-          amount: Money.parse(b.amount),
-          identity: b.identity ?? null,
-          at: deps.now(),
-          actor: c.actor,
-        },
-        c.exec({ businessType: 'refund' }),
-      );
-      markReplay(reply, result.duplicate);
-      return reply.code(201).send(depositAnswer(req.params.admissionId, result));
-    },
-  );
+  depositRoute('/v1/deposits/:admissionId/discharge', {
+    access: 'money',
+    summary:
+      "Discharge settlement (出院结算): apply the stay's charges against the deposit, once per admission",
+    body: DischargeBody,
+    admission: () => ({ businessType: 'deposit' }),
+    command: ({ params, body, base }) => ({
+      ...base,
+      type: 'ApplyDepositAtDischarge',
+      admissionId: AdmissionId(params.admissionId),
+      settlementId: RefId(body.settlementId),
+      amount: Money.parse(body.amount),
+    }),
+  });
+
+  depositRoute('/v1/deposits/:admissionId/remainder-refunds', {
+    access: 'refund',
+    summary:
+      "Refund (part of) what is left after discharge to the channel and account of one top-up; the patient's identity must have been checked",
+    body: RemainderRefundBody,
+    admission: () => ({ businessType: 'refund' }),
+    command: ({ params, body: b, base }) => ({
+      ...base,
+      type: 'RefundDepositRemainder',
+      admissionId: AdmissionId(params.admissionId),
+      refundId: RefundId(b.refundId),
+      topUpOrderId: OrderId(b.topUpOrderId),
+      amount: Money.parse(b.amount),
+      identity: b.identity ?? null,
+    }),
+  });
 
   app.get(
     '/v1/deposits/:admissionId',

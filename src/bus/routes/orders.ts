@@ -1,5 +1,5 @@
-// Order commands and the single-order query. Each route: schema → command → execute() → answer.
-import { type Static, Type } from 'typebox';
+// Order commands and the single-order query. Each command route: schema → command → use case → answer.
+import { type Static, type TSchema, Type } from 'typebox';
 import {
   AdmissionId,
   AttemptId,
@@ -21,6 +21,9 @@ import {
 } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
 import { runOrder } from '../dispatch.ts';
+import { type CommandRouteSpec, commandRoute } from '../command-route.ts';
+import type { OrderOutcome } from '../../app/orders.ts';
+import type { Access } from '../principal.ts';
 import type { HandleResult } from '../../domain/command-handler.ts';
 import { writeBackPayment } from '../../app/his-writeback.ts';
 import { loadOrder } from '../../app/load.ts';
@@ -30,7 +33,6 @@ import {
   CommandResultSchema,
   CreateOrderBody,
   errorResponses,
-  IdempotencyHeaders,
   OrderParams,
   PaymentAttemptBody,
   RecordPaymentBody,
@@ -38,7 +40,7 @@ import {
   RefundParams,
   RefundResultBody,
 } from '../schemas.ts';
-import { type App, markReplay, requestContext, type ServerContext } from '../server.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
 
 export function commandAnswer(result: HandleResult<OrderEvent, OrderState>) {
   return {
@@ -98,276 +100,158 @@ export function orderDetail(state: OrderState, version: number) {
   };
 }
 
-const money = { idempotent: true } as const;
+/** The order command routes: each a schema, the command it stands for, and the order use case. */
+function orderRoute<P extends TSchema, B extends TSchema>(
+  app: App,
+  ctx: ServerContext,
+  path: string,
+  spec: Omit<CommandRouteSpec<P, B, OrderCommand, OrderOutcome>, 'run' | 'answer' | 'response' | 'access'> & {
+    access?: Access;
+  },
+): void {
+  commandRoute(app, ctx, path, {
+    access: 'money',
+    ...spec,
+    response: CommandResultSchema,
+    run: runOrder,
+    answer: commandAnswer,
+  });
+}
 
 export function orderRoutes(app: App, ctx: ServerContext): void {
   const { deps } = ctx;
-  const run = (
-    req: Parameters<typeof requestContext>[0],
-    command: OrderCommand,
-    admission?: Parameters<ReturnType<typeof requestContext>['exec']>[0],
-  ) => runOrder(deps, requestContext(req).principal, command, requestContext(req).exec(admission));
-  const responses = { ...errorResponses, 200: CommandResultSchema, 201: CommandResultSchema };
 
-  app.post(
-    '/v1/orders',
-    {
-      config: { access: 'money', ...money },
-      schema: {
-        tags: ['orders'],
-        summary:
-          'Create an order: a registration (same-day or booked), an outpatient charge or a deposit top-up',
-        headers: IdempotencyHeaders,
-        body: CreateOrderBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const b = req.body;
-      const result = await run(
-        req,
-        {
-          type: 'CreateOrder',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(b.orderId),
-          patientId: PatientId(b.patientId),
-          amount: Money.parse(b.amount),
-          business: business(b.business),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        { businessType: b.business.kind, patientId: b.patientId },
-      );
-      markReplay(reply, result.duplicate);
-      // Creating an order that already exists with these very data is the domain's ORDER_ALREADY_EXISTS.
-      return reply.code(201).send(commandAnswer(result));
-    },
-  );
+  orderRoute(app, ctx, '/v1/orders', {
+    tags: ['orders'],
+    summary: 'Create an order: a registration (same-day or booked), an outpatient charge or a deposit top-up',
+    body: CreateOrderBody,
+    status: 201,
+    admission: (b) => ({ businessType: b.business.kind, patientId: b.patientId }),
+    // Creating an order that already exists with these very data is the domain's ORDER_ALREADY_EXISTS.
+    command: ({ body: b, base }) => ({
+      ...base,
+      type: 'CreateOrder',
+      orderId: OrderId(b.orderId),
+      patientId: PatientId(b.patientId),
+      amount: Money.parse(b.amount),
+      business: business(b.business),
+    }),
+  });
 
-  app.post(
-    '/v1/orders/:orderId/payment-attempts',
-    {
-      config: { access: 'money', ...money },
-      schema: {
-        tags: ['orders'],
-        summary: 'Start a payment attempt (QR code shown, POS prompted)',
-        headers: IdempotencyHeaders,
-        params: OrderParams,
-        body: PaymentAttemptBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const result = await run(
-        req,
-        {
-          type: 'RequestPayment',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(req.params.orderId),
-          attemptId: AttemptId(req.body.attemptId),
-          channel: Channel(req.body.channel),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        {},
-      );
-      markReplay(reply, result.duplicate);
-      return commandAnswer(result);
-    },
-  );
+  orderRoute(app, ctx, '/v1/orders/:orderId/payment-attempts', {
+    tags: ['orders'],
+    summary: 'Start a payment attempt (QR code shown, POS prompted)',
+    params: OrderParams,
+    body: PaymentAttemptBody,
+    command: ({ params, body, base }) => ({
+      ...base,
+      type: 'RequestPayment',
+      orderId: OrderId(params.orderId),
+      attemptId: AttemptId(body.attemptId),
+      channel: Channel(body.channel),
+    }),
+  });
 
-  app.post(
-    '/v1/orders/:orderId/payment-attempts/:attemptId/outcome',
-    {
-      config: { access: 'money', ...money },
-      schema: {
-        tags: ['orders'],
-        summary: 'Report that an attempt failed, or that its outcome is unknown (kiosk timed out)',
-        headers: IdempotencyHeaders,
-        params: Type.Object({
-          orderId: OrderParams.properties.orderId,
-          attemptId: OrderParams.properties.orderId,
-        }),
-        body: AttemptOutcomeBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const base = {
-        hospitalId: c.hospitalId,
-        orderId: OrderId(req.params.orderId),
-        attemptId: AttemptId(req.params.attemptId),
-        channel: Channel(req.body.channel),
-        at: deps.now(),
-        actor: c.actor,
+  orderRoute(app, ctx, '/v1/orders/:orderId/payment-attempts/:attemptId/outcome', {
+    tags: ['orders'],
+    summary: 'Report that an attempt failed, or that its outcome is unknown (kiosk timed out)',
+    params: Type.Object({
+      orderId: OrderParams.properties.orderId,
+      attemptId: OrderParams.properties.orderId,
+    }),
+    body: AttemptOutcomeBody,
+    command: ({ params, body, base }) => {
+      const attempt = {
+        ...base,
+        orderId: OrderId(params.orderId),
+        attemptId: AttemptId(params.attemptId),
+        channel: Channel(body.channel),
       };
-      const command: OrderCommand =
-        req.body.outcome === 'failed'
-          ? { ...base, type: 'RecordPaymentFailure', reason: req.body.reason ?? 'failed' }
-          : { ...base, type: 'MarkPaymentUnknown' };
-      const result = await run(req, command, {});
-      markReplay(reply, result.duplicate);
-      return commandAnswer(result);
+      return body.outcome === 'failed'
+        ? { ...attempt, type: 'RecordPaymentFailure', reason: body.reason ?? 'failed' }
+        : { ...attempt, type: 'MarkPaymentUnknown' };
     },
-  );
+  });
 
-  app.post(
-    '/v1/orders/:orderId/payments',
-    {
-      config: { access: 'money', ...money },
-      schema: {
-        tags: ['orders'],
-        summary: 'Record a payment result from a kiosk, POS or window',
-        description:
-          'The same channel transaction again is a no-op. After a payment the platform writes it back to the HIS (the answer waits at most a second for it; see `his` in the answer and GET /v1/orders/{orderId}).',
-        headers: IdempotencyHeaders,
-        params: OrderParams,
-        body: RecordPaymentBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const b = req.body;
-      const result = await run(
-        req,
-        {
-          type: 'RecordPayment',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(req.params.orderId),
-          channel: Channel(b.channel),
-          channelTxnId: ChannelTxnId(b.channelTxnId),
-          amount: Money.parse(b.amount),
-          payerRef: MaskedRef(b.payerRef),
-          attemptId: b.attemptId === undefined ? null : AttemptId(b.attemptId),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        {},
-      );
-      markReplay(reply, result.duplicate);
-      return commandAnswer(result);
-    },
-  );
+  orderRoute(app, ctx, '/v1/orders/:orderId/payments', {
+    tags: ['orders'],
+    summary: 'Record a payment result from a kiosk, POS or window',
+    description:
+      'The same channel transaction again is a no-op. After a payment the platform writes it back to the HIS (a reaction: the answer never waits for it; see `his` in GET /v1/orders/{orderId}).',
+    params: OrderParams,
+    body: RecordPaymentBody,
+    command: ({ params, body: b, base }) => ({
+      ...base,
+      type: 'RecordPayment',
+      orderId: OrderId(params.orderId),
+      channel: Channel(b.channel),
+      channelTxnId: ChannelTxnId(b.channelTxnId),
+      amount: Money.parse(b.amount),
+      payerRef: MaskedRef(b.payerRef),
+      attemptId: b.attemptId === undefined ? null : AttemptId(b.attemptId),
+    }),
+  });
 
-  app.post(
-    '/v1/orders/:orderId/cancel',
-    {
-      config: { access: 'money', ...money },
-      schema: {
-        tags: ['orders'],
-        summary: 'Cancel an order; a paid registration is cancelled with a full refund of its fee',
-        headers: IdempotencyHeaders,
-        params: OrderParams,
-        body: CancelBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const result = await run(
-        req,
-        {
-          type: 'CancelOrder',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(req.params.orderId),
-          reason: req.body.reason,
-          refundId: req.body.refundId === undefined ? null : RefundId(req.body.refundId),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        {},
-      );
-      markReplay(reply, result.duplicate);
-      return commandAnswer(result);
-    },
-  );
+  orderRoute(app, ctx, '/v1/orders/:orderId/cancel', {
+    tags: ['orders'],
+    summary: 'Cancel an order; a paid registration is cancelled with a full refund of its fee',
+    params: OrderParams,
+    body: CancelBody,
+    command: ({ params, body, base }) => ({
+      ...base,
+      type: 'CancelOrder',
+      orderId: OrderId(params.orderId),
+      reason: body.reason,
+      refundId: body.refundId === undefined ? null : RefundId(body.refundId),
+    }),
+  });
 
-  app.post(
-    '/v1/orders/:orderId/refunds',
-    {
-      config: { access: 'refund', ...money },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Request a refund (full or partial, back to the original payment), with the identity check the channel did',
-        headers: IdempotencyHeaders,
-        params: OrderParams,
-        body: RefundBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const b = req.body;
-      const result = await run(
-        req,
-        {
-          type: 'RequestRefund',
-          hospitalId: c.hospitalId,
-          orderId: OrderId(req.params.orderId),
-          refundId: RefundId(b.refundId),
-          amount: Money.parse(b.amount),
-          channelTxnId: b.channelTxnId === undefined ? null : ChannelTxnId(b.channelTxnId),
-          reason: b.reason,
-          ...(b.identity ? { identity: b.identity } : {}),
-          at: deps.now(),
-          actor: c.actor,
-        },
-        { businessType: 'refund' },
-      );
-      markReplay(reply, result.duplicate);
-      return reply.code(201).send(commandAnswer(result));
-    },
-  );
+  orderRoute(app, ctx, '/v1/orders/:orderId/refunds', {
+    access: 'refund',
+    tags: ['refunds'],
+    summary:
+      'Request a refund (full or partial, back to the original payment), with the identity check the channel did',
+    params: OrderParams,
+    body: RefundBody,
+    status: 201,
+    admission: () => ({ businessType: 'refund' }),
+    command: ({ params, body: b, base }) => ({
+      ...base,
+      type: 'RequestRefund',
+      orderId: OrderId(params.orderId),
+      refundId: RefundId(b.refundId),
+      amount: Money.parse(b.amount),
+      channelTxnId: b.channelTxnId === undefined ? null : ChannelTxnId(b.channelTxnId),
+      reason: b.reason,
+      ...(b.identity ? { identity: b.identity } : {}),
+    }),
+  });
 
-  app.post(
-    '/v1/orders/:orderId/refunds/:refundId/result',
-    {
-      config: { access: 'refund', ...money },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Record the outcome of a refund done at a POS or window (channel callbacks record theirs themselves)',
-        headers: IdempotencyHeaders,
-        params: RefundParams,
-        body: RefundResultBody,
-        response: responses,
-      },
-    },
-    async (req, reply) => {
-      const c = requestContext(req);
-      const b = req.body;
-      const { orderId, refundId } = req.params;
-      const base = {
-        hospitalId: c.hospitalId,
-        orderId: OrderId(orderId),
-        refundId: RefundId(refundId),
-        at: deps.now(),
-        actor: c.actor,
+  orderRoute(app, ctx, '/v1/orders/:orderId/refunds/:refundId/result', {
+    access: 'refund',
+    tags: ['refunds'],
+    summary:
+      'Record the outcome of a refund done at a POS or window (channel callbacks record theirs themselves)',
+    params: RefundParams,
+    body: RefundResultBody,
+    admission: () => ({ businessType: 'refund' }),
+    command: ({ params, body: b, base }) => {
+      const refund = { ...base, orderId: OrderId(params.orderId), refundId: RefundId(params.refundId) };
+      if (b.outcome !== 'succeeded')
+        return { ...refund, type: 'RecordRefundFailure', reason: b.reason ?? 'failed' };
+      if (b.channelRefundId === undefined)
+        throw reject('INVALID_COMMAND', {
+          field: 'channelRefundId',
+          reason: 'required when the refund succeeded',
+        });
+      return {
+        ...refund,
+        type: 'RecordRefundSuccess',
+        channelRefundId: RefId(b.channelRefundId),
+        ...(b.identity ? { identity: b.identity } : {}),
       };
-      let command: OrderCommand;
-      if (b.outcome === 'succeeded') {
-        if (b.channelRefundId === undefined)
-          throw reject('INVALID_COMMAND', {
-            field: 'channelRefundId',
-            reason: 'required when the refund succeeded',
-          });
-        command = {
-          ...base,
-          type: 'RecordRefundSuccess',
-          channelRefundId: RefId(b.channelRefundId),
-          ...(b.identity ? { identity: b.identity } : {}),
-        };
-      } else command = { ...base, type: 'RecordRefundFailure', reason: b.reason ?? 'failed' };
-      const result = await run(req, command, { businessType: 'refund' });
-      markReplay(reply, result.duplicate);
-      return commandAnswer(result);
     },
-  );
+  });
 
   app.post(
     '/v1/orders/:orderId/his-writeback',
