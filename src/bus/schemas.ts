@@ -283,3 +283,41 @@ export const RegisterClientBody = Type.Object(
   { additionalProperties: false },
 );
 export const ClientParams = Type.Object({ clientId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }) });
+
+export const IdentityBody = Type.Object(
+  {
+    method: IdentitySchema.properties.method,
+    verifiedBy: Text('Staff user or bus client that checked the patient'),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfirmAttemptBody = Type.Object(
+  {
+    channelTxnId: Id("The channel's transaction id (微信/支付宝交易号, POS reference)"),
+    amount: MoneySchema,
+    payerRef: RecordPaymentBody.properties.payerRef,
+  },
+  { additionalProperties: false },
+);
+
+export const SettlementBody = Type.Object(
+  {
+    channel: ChannelIdSchema,
+    businessDate: Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+      description: 'The channel day it settles',
+    }),
+    settlementId: Id('Bank reference of the transfer'),
+    bankAccount: Id('The hospital account credited'),
+    amount: MoneySchema,
+  },
+  { additionalProperties: false },
+);
+
+export const SettlementResultSchema = Type.Object({
+  settlementId: Type.String(),
+  totalSettled: Type.String(),
+  version: Type.Integer(),
+  events: Type.Array(Type.String()),
+});

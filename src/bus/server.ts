@@ -47,6 +47,7 @@ import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { settlementRoutes } from './routes/settlements.ts';
 import { ErrorSchema } from './schemas.ts';
 
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
@@ -311,6 +312,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
+  await app.register(async (scope) => settlementRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   return app;
 }

@@ -362,7 +362,10 @@ describe('read-model freshness', () => {
     expect(names).toContain('reconciliation');
     for (const p of r.body.projections) expect(BigInt(p.lag)).toBeGreaterThanOrEqual(0n);
     // The reactions beside them, caught up, with no work left over.
-    expect(r.body.reactions.map((x: { name: string }) => x.name).sort()).toEqual(['deposit_credit', 'his_writeback']);
+    expect(r.body.reactions.map((x: { name: string }) => x.name).sort()).toEqual([
+      'deposit_credit',
+      'his_writeback',
+    ]);
     for (const x of r.body.reactions) expect(x).toMatchObject({ lag: '0', work: { due: 0, parked: 0 } });
   });
 });

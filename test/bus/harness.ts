@@ -4,7 +4,7 @@ import { generateKeyPairSync, type KeyObject, randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { wechatPlatformKeys } from '../../src/adapters/channels/wechat/index.ts';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
-import { HisJsonClient } from '../../src/adapters/his/index.ts';
+import { type HisClient, HisJsonClient } from '../../src/adapters/his/index.ts';
 import { type HisSimulator, startHisSimulator } from '../../src/simulation/his/simulator.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
@@ -78,7 +78,7 @@ export const DEFAULT_CHANNEL = {
   rateLimit: { perSecond: 1000, burst: 1000 },
 };
 
-export async function startHarness(label: string): Promise<Harness> {
+export async function startHarness(label: string, options: { his?: HisClient } = {}): Promise<Harness> {
   const db = await createPostgresDatabase(label);
   const store = new SqlEventStore(db.database, { upcasters: UPCASTERS, pollIntervalMs: 50 });
   const keyring = parseMasterKeys(generateMasterKey());
@@ -104,7 +104,7 @@ export async function startHarness(label: string): Promise<Harness> {
     }).start(),
   );
   // Generous: a loaded machine must not turn a slow answer into a timeout (the timeout test waits it out).
-  const hisClient = new HisJsonClient({ baseUrl: his.url, timeoutMs: 5_000 });
+  const hisClient = options.his ?? new HisJsonClient({ baseUrl: his.url, timeoutMs: 5_000 });
   const reactions = startReactions(
     {
       store,

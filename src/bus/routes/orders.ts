@@ -31,7 +31,9 @@ import {
   AttemptOutcomeBody,
   CancelBody,
   CommandResultSchema,
+  ConfirmAttemptBody,
   CreateOrderBody,
+  IdentityBody,
   errorResponses,
   OrderParams,
   PaymentAttemptBody,
@@ -251,6 +253,43 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
         ...(b.identity ? { identity: b.identity } : {}),
       };
     },
+  });
+
+  orderRoute(app, ctx, '/v1/orders/:orderId/payment-attempts/:attemptId/confirmation', {
+    tags: ['orders'],
+    summary:
+      'Resolve an attempt whose outcome was unknown as paid (the channel, queried, says it was): the money is recorded once',
+    params: Type.Object({
+      orderId: OrderParams.properties.orderId,
+      attemptId: OrderParams.properties.orderId,
+    }),
+    body: ConfirmAttemptBody,
+    command: ({ params, body, base }) => ({
+      ...base,
+      type: 'ConfirmPayment',
+      orderId: OrderId(params.orderId),
+      attemptId: AttemptId(params.attemptId),
+      channelTxnId: ChannelTxnId(body.channelTxnId),
+      amount: Money.parse(body.amount),
+      payerRef: MaskedRef(body.payerRef),
+    }),
+  });
+
+  orderRoute(app, ctx, '/v1/orders/:orderId/refunds/:refundId/identity', {
+    access: 'refund',
+    tags: ['refunds'],
+    summary: "Record that the patient's identity was checked for a refund (at the window, by the app)",
+    params: RefundParams,
+    body: IdentityBody,
+    admission: () => ({ businessType: 'refund' }),
+    command: ({ params, body, base }) => ({
+      ...base,
+      type: 'VerifyRefundIdentity',
+      orderId: OrderId(params.orderId),
+      refundId: RefundId(params.refundId),
+      method: body.method,
+      verifiedBy: body.verifiedBy,
+    }),
   });
 
   app.post(
