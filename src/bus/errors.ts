@@ -1,6 +1,7 @@
 // Every refusal the bus answers has one shape: `{ code, message: { zh, en }, details }` with a 4xx status
 // (5xx only for our own failures). Domain refusals (order/deposit rejections, channel and reconciliation
 // refusals) carry their code, messages and status; everything the bus itself refuses maps through BUS_ERRORS.
+import { isDatabaseUnavailable } from '../adapters/db/faults.ts';
 import { EventStoreError } from '../domain/event-store.ts';
 import { Refusal } from '../domain/rejection.ts';
 
@@ -66,10 +67,18 @@ export const BUS_ERRORS = {
     en: 'The record changed concurrently; retry',
   },
   CALLBACK_REFUSED: { status: 400, zh: '渠道回调被拒绝', en: 'The channel callback was refused' },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    zh: '数据库暂时不可用，请稍后重试',
+    en: 'The database is unavailable for a moment; retry',
+  },
   INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type BusErrorCode = keyof typeof BUS_ERRORS;
+
+/** Seconds a client is asked to wait before retrying a 429 or a 503 (Retry-After). */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** A refusal raised by the bus itself (auth, idempotency, transport). */
 export class ApiError extends Error {
@@ -166,5 +175,6 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return { status: 415, body: busError('UNSUPPORTED_MEDIA_TYPE') };
   if (typeof f?.statusCode === 'number' && f.statusCode === 413)
     return { status: 413, body: busError('PAYLOAD_TOO_LARGE') };
+  if (isDatabaseUnavailable(error)) return { status: 503, body: busError('DATABASE_UNAVAILABLE') };
   return { status: 500, body: busError('INTERNAL_ERROR') };
 }

@@ -36,7 +36,7 @@ import {
 import { ChannelDirectory } from './channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
 import { type BusDeps, type ExecuteOptions, Reactions } from './dispatch.ts';
-import { ApiError, busError, toErrorResponse } from './errors.ts';
+import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
 import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
@@ -286,7 +286,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) req.log.error({ err: error, code: body.code }, 'request failed');
     else req.log.info({ code: body.code, status, route: req.routeOptions.url }, 'request refused');
-    if (status === 429) reply.header('retry-after', '1');
+    if (status === 429 || status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
 
