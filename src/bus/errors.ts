@@ -61,6 +61,8 @@ export const BUS_ERRORS = {
     en: 'The content type is not supported',
   },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such route' },
+  PATH_FORBIDDEN: { status: 403, zh: '不允许访问该路径', en: 'This path may not be accessed' },
+  REQUEST_REFUSED: { status: 400, zh: '请求被拒绝', en: 'The request was refused' },
   CONCURRENCY_CONFLICT: {
     status: 409,
     zh: '并发修改冲突，请重试',
@@ -166,6 +168,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       return { status: 400, body: busError('MALFORMED_JSON', { reason: 'empty body' }) };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, body: busError('MALFORMED_JSON') };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        body: busError('VALIDATION_FAILED', {
+          field: 'params',
+          reason: f.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long',
+        }),
+      };
     default:
       break;
   }
@@ -176,5 +187,11 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
   if (typeof f?.statusCode === 'number' && f.statusCode === 413)
     return { status: 413, body: busError('PAYLOAD_TOO_LARGE') };
   if (isDatabaseUnavailable(error)) return { status: 503, body: busError('DATABASE_UNAVAILABLE') };
+  // Refusals raised by plugins (the docs' static files answer 403 to dot segments): their status, our shape.
+  if (typeof f?.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
+    const code =
+      f.statusCode === 404 ? 'ROUTE_NOT_FOUND' : f.statusCode === 403 ? 'PATH_FORBIDDEN' : 'REQUEST_REFUSED';
+    return { status: f.statusCode, body: busError(code, f.code ? { reason: f.code } : {}) };
+  }
   return { status: 500, body: busError('INTERNAL_ERROR') };
 }

@@ -46,7 +46,8 @@ import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
-import { ErrorSchema } from './schemas.ts';
+import { checkJsonBody } from './body-checks.ts';
+import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -191,14 +192,24 @@ async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Pr
 function parseJson(body: Buffer): unknown {
   if (body.length === 0)
     throw Object.assign(new Error('empty JSON body'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' });
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch {
     throw Object.assign(new Error('invalid JSON'), {
       code: 'FST_ERR_CTP_INVALID_JSON_BODY',
       statusCode: 400,
     });
   }
+  checkJsonBody(value);
+  return value;
+}
+
+/** Answers what the router refuses before any route runs (a path parameter too long, a malformed URL). */
+function frameworkError(error: Error, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(error);
+  req.log.info({ code: body.code, status }, 'request refused');
+  void reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
 export async function buildServer(options: ServerOptions): Promise<App> {
@@ -211,6 +222,9 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     // Per-request access lines are off: refusals and failures are logged by the error handler, with codes only.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Every id in a path fits; a longer parameter is refused by the router (frameworkError), in our shape.
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
+    frameworkErrors: frameworkError,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
@@ -229,8 +243,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   const ctx: ServerContext = { deps, options, now };
   app.decorate('reactions', reactions);
 
-  // JSON bodies are kept raw: the HMAC covers the exact bytes sent.
-  app.removeContentTypeParser(['application/json']);
+  // JSON bodies are kept raw: the HMAC covers the exact bytes sent. JSON is the only body the API reads:
+  // any other content type (text/plain, forms, octet streams) is refused with 415 before authentication,
+  // so no body reaches a signed route without the signature covering it. Channel callbacks, which verify
+  // their own signatures over raw bytes, install their own parsers in their scope.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
