@@ -1,6 +1,7 @@
 // Every refusal the bus answers has one shape: `{ code, message: { zh, en }, details }` with a 4xx status
 // (5xx only for our own failures). Domain refusals (order/deposit rejections, channel and reconciliation
 // refusals) carry their code, messages and status; everything the bus itself refuses maps through BUS_ERRORS.
+import { isDatabaseUnavailable } from '../adapters/db/faults.ts';
 import { EventStoreError } from '../domain/event-store.ts';
 import { Refusal } from '../domain/rejection.ts';
 
@@ -60,16 +61,26 @@ export const BUS_ERRORS = {
     en: 'The content type is not supported',
   },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such route' },
+  PATH_FORBIDDEN: { status: 403, zh: '不允许访问该路径', en: 'This path may not be accessed' },
+  REQUEST_REFUSED: { status: 400, zh: '请求被拒绝', en: 'The request was refused' },
   CONCURRENCY_CONFLICT: {
     status: 409,
     zh: '并发修改冲突，请重试',
     en: 'The record changed concurrently; retry',
   },
   CALLBACK_REFUSED: { status: 400, zh: '渠道回调被拒绝', en: 'The channel callback was refused' },
+  DATABASE_UNAVAILABLE: {
+    status: 503,
+    zh: '数据库暂时不可用，请稍后重试',
+    en: 'The database is unavailable for a moment; retry',
+  },
   INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 
 export type BusErrorCode = keyof typeof BUS_ERRORS;
+
+/** Seconds a client is asked to wait before retrying a 429 or a 503 (Retry-After). */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** A refusal raised by the bus itself (auth, idempotency, transport). */
 export class ApiError extends Error {
@@ -157,6 +168,15 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
       return { status: 400, body: busError('MALFORMED_JSON', { reason: 'empty body' }) };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, body: busError('MALFORMED_JSON') };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+    case 'FST_ERR_BAD_URL':
+      return {
+        status: 400,
+        body: busError('VALIDATION_FAILED', {
+          field: 'params',
+          reason: f.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'a path parameter is too long',
+        }),
+      };
     default:
       break;
   }
@@ -166,5 +186,12 @@ export function toErrorResponse(error: unknown): { status: number; body: ErrorBo
     return { status: 415, body: busError('UNSUPPORTED_MEDIA_TYPE') };
   if (typeof f?.statusCode === 'number' && f.statusCode === 413)
     return { status: 413, body: busError('PAYLOAD_TOO_LARGE') };
+  if (isDatabaseUnavailable(error)) return { status: 503, body: busError('DATABASE_UNAVAILABLE') };
+  // Refusals raised by plugins (the docs' static files answer 403 to dot segments): their status, our shape.
+  if (typeof f?.statusCode === 'number' && f.statusCode >= 400 && f.statusCode < 500) {
+    const code =
+      f.statusCode === 404 ? 'ROUTE_NOT_FOUND' : f.statusCode === 403 ? 'PATH_FORBIDDEN' : 'REQUEST_REFUSED';
+    return { status: f.statusCode, body: busError(code, f.code ? { reason: f.code } : {}) };
+  }
   return { status: 500, body: busError('INTERNAL_ERROR') };
 }

@@ -4,8 +4,11 @@ import { Type } from 'typebox';
 import { BUSINESS_TYPES, MAX_BLACKLIST_CHANGE, MAX_OPENING_WINDOWS } from '../domain/channel/types.ts';
 import { MAX_CHARGE_ITEMS, MAX_TEXT_LENGTH } from '../domain/order/types.ts';
 
-const ID = '^[A-Za-z0-9_.:-]{1,128}$';
-export const Id = (description: string) => Type.String({ pattern: ID, maxLength: 128, description });
+/** Longest id the API accepts; paths carry ids, so it is also the router's longest path parameter. */
+export const MAX_ID_LENGTH = 128;
+const ID = `^[A-Za-z0-9_.:-]{1,${MAX_ID_LENGTH}}$`;
+export const Id = (description: string) =>
+  Type.String({ pattern: ID, maxLength: MAX_ID_LENGTH, description });
 export const ChannelIdSchema = Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$', description: 'Channel id' });
 export const MoneySchema = Type.String({
   pattern: '^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,2})?$',

@@ -37,7 +37,7 @@ import {
 import { ChannelDirectory } from './channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
-import { ApiError, busError, toErrorResponse } from './errors.ts';
+import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
 import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
@@ -48,7 +48,8 @@ import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
-import { ErrorSchema } from './schemas.ts';
+import { checkJsonBody } from './body-checks.ts';
+import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
@@ -195,14 +196,24 @@ async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Pr
 function parseJson(body: Buffer): unknown {
   if (body.length === 0)
     throw Object.assign(new Error('empty JSON body'), { code: 'FST_ERR_CTP_EMPTY_JSON_BODY' });
+  let value: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    value = JSON.parse(body.toString('utf8'));
   } catch {
     throw Object.assign(new Error('invalid JSON'), {
       code: 'FST_ERR_CTP_INVALID_JSON_BODY',
       statusCode: 400,
     });
   }
+  checkJsonBody(value);
+  return value;
+}
+
+/** Answers what the router refuses before any route runs (a path parameter too long, a malformed URL). */
+function frameworkError(error: Error, req: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = toErrorResponse(error);
+  req.log.info({ code: body.code, status }, 'request refused');
+  void reply.code(status).type('application/json; charset=utf-8').send(body);
 }
 
 export async function buildServer(options: ServerOptions): Promise<App> {
@@ -215,6 +226,9 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     // Per-request access lines are off: refusals and failures are logged by the error handler, with codes only.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
+    // Every id in a path fits; a longer parameter is refused by the router (frameworkError), in our shape.
+    routerOptions: { maxParamLength: MAX_ID_LENGTH },
+    frameworkErrors: frameworkError,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
@@ -231,8 +245,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   };
   const ctx: ServerContext = { deps, options, now };
 
-  // JSON bodies are kept raw: the HMAC covers the exact bytes sent.
-  app.removeContentTypeParser(['application/json']);
+  // JSON bodies are kept raw: the HMAC covers the exact bytes sent. JSON is the only body the API reads:
+  // any other content type (text/plain, forms, octet streams) is refused with 415 before authentication,
+  // so no body reaches a signed route without the signature covering it. Channel callbacks, which verify
+  // their own signatures over raw bytes, install their own parsers in their scope.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser(
     'application/json',
     { parseAs: 'buffer', bodyLimit: BODY_LIMIT_BYTES },
@@ -288,7 +305,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     const { status, body } = toErrorResponse(error);
     if (status >= 500) req.log.error({ err: error, code: body.code }, 'request failed');
     else req.log.info({ code: body.code, status, route: req.routeOptions.url }, 'request refused');
-    if (status === 429) reply.header('retry-after', '1');
+    if (status === 429 || status === 503) reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
 

@@ -7,11 +7,13 @@ import {
   asOfSchema,
   type BuildProgress,
   buildProjection,
+  checkBuildTarget,
   liveSchema,
   ProjectionRunner,
   projectionNamed,
   readCheckpoint,
   rebuildProjection,
+  UnsafeSchemaError,
 } from '../projections/index.ts';
 import type { CliIo } from './main.ts';
 import { createLogger } from '../adapters/log.ts';
@@ -23,7 +25,8 @@ const USAGE = `ledger projections <list|status|run|rebuild|build>
   run [NAME…]                   keep projections up to date until interrupted (one active runner per projection)
   rebuild NAME                  rebuild from position 0 beside the live copy, then swap it in
   build NAME --as-of INSTANT    build into a separate schema as the ledger knew it at INSTANT (ISO-8601)
-  build NAME --to-position N    … or up to a global position; --schema NAME chooses the schema`;
+  build NAME --to-position N    … or up to a global position; --schema asof_NAME_… chooses the schema
+                                (only a schema of the projection's own: it is dropped and built anew)`;
 
 function progressPrinter(io: CliIo, label: string) {
   let last = 0;
@@ -138,6 +141,13 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
       schema ??= `asof_${projection.name}_p${toPosition}`;
     } else {
       io.stderr.write(`build needs --as-of INSTANT or --to-position N\n${USAGE}\n`);
+      return 64;
+    }
+    try {
+      checkBuildTarget(projection, schema);
+    } catch (e) {
+      if (!(e instanceof UnsafeSchemaError)) throw e;
+      io.stderr.write(`--schema: ${e.message}\n`);
       return 64;
     }
     const r = await buildProjection({

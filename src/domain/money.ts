@@ -8,6 +8,11 @@ const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
 
 /** Largest absolute amount one parsed value may hold: fits SQL numeric(17,2). */
 export const MAX_AMOUNT_INTEGER_DIGITS = 15;
+/**
+ * Largest absolute sum a read model keeps (SQL numeric(30,2)): two maximal payments already sum past
+ * MAX_AMOUNT_INTEGER_DIGITS, and a running total of accepted amounts must still be stored and read back.
+ */
+export const MAX_TOTAL_INTEGER_DIGITS = 28;
 
 // Plain digits or correctly grouped thousands, then at most two decimals. No sign, exponent, spaces or bare dot.
 const AMOUNT_RE = /^(-)?(\d+|\d{1,3}(?:,\d{3})+)(?:\.(\d{1,2}))?$/;
@@ -21,16 +26,25 @@ export class Money {
 
   /** Exact parse; refuses anything that is not a string of at most two decimals. Negatives only when allowed. */
   static parse(input: string, options: { allowNegative?: boolean } = {}): Money {
+    return Money.parseWithin(input, MAX_AMOUNT_INTEGER_DIGITS, options.allowNegative ?? false);
+  }
+
+  /** A sum read back from a read model: signed, up to MAX_TOTAL_INTEGER_DIGITS integer digits. */
+  static parseTotal(input: string): Money {
+    return Money.parseWithin(input, MAX_TOTAL_INTEGER_DIGITS, true);
+  }
+
+  private static parseWithin(input: string, maxIntegerDigits: number, allowNegative: boolean): Money {
     if (typeof input !== 'string')
       throw reject('INVALID_AMOUNT', { reason: 'not a string', input: String(input) });
     const m = AMOUNT_RE.exec(input);
     if (!m) throw reject('INVALID_AMOUNT', { reason: 'malformed', input });
     const [, sign, intPart = '', frac = ''] = m;
     const digits = intPart.replaceAll(',', '');
-    if (digits.replace(/^0+(?=\d)/, '').length > MAX_AMOUNT_INTEGER_DIGITS)
+    if (digits.replace(/^0+(?=\d)/, '').length > maxIntegerDigits)
       throw reject('INVALID_AMOUNT', { reason: 'too large', input });
     const value = new D(`${sign ?? ''}${digits}.${frac.padEnd(2, '0')}`);
-    if (value.isNegative() && !value.isZero() && !options.allowNegative)
+    if (value.isNegative() && !value.isZero() && !allowNegative)
       throw reject('INVALID_AMOUNT', { reason: 'negative', input });
     return new Money(value.isZero() ? new D(0) : value);
   }

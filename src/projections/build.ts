@@ -3,6 +3,13 @@ import type { EventStore, ReadAllPage } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
 import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
 import { liveSchema } from './runner.ts';
+import {
+  assertOwnSchema,
+  checkBuildTarget,
+  checkRebuildTarget,
+  dropOwnSchema,
+  projectionTables,
+} from './schema-safety.ts';
 
 /** Events read per page while building; the next page is read while the current one is applied. */
 export const BUILD_BATCH = 5_000;
@@ -22,7 +29,7 @@ export interface BuildOptions {
   schema: string;
   /** Stop after this position (as-of builds); default: whatever the store holds when the build starts. */
   toPosition?: bigint;
-  /** Drop the schema first. */
+  /** Drop the schema first (only ever one of the projection's own: see schema-safety.ts). */
   fresh?: boolean;
   batchSize?: number;
   onProgress?: (p: BuildProgress) => void;
@@ -30,8 +37,21 @@ export interface BuildOptions {
 
 /** Builds a projection into a schema of its own from its checkpoint (0 when fresh) up to a position. */
 export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
-  checkIdentifier(o.schema);
-  if (o.fresh) await sql`DROP SCHEMA IF EXISTS ${sql.raw(o.schema)} CASCADE`.execute(o.db);
+  checkBuildTarget(o.projection, o.schema);
+  const tables = await projectionTables(o.db, o.projection);
+  await o.db.transaction().execute(async (trx) => {
+    if (o.fresh) await dropOwnSchema(trx, o.projection, tables, o.schema);
+    else await assertOwnSchema(trx, o.projection, tables, o.schema);
+  });
+  return catchUpProjection(o);
+}
+
+/**
+ * Applies what the store holds beyond the schema's checkpoint (up to `toPosition`), creating the schema's
+ * tables if need be. Drops nothing: safe on a live schema (a reaction's queue, a read model caught up on
+ * demand); the checkpoint's compare-and-set keeps a live runner beside it honest.
+ */
+export async function catchUpProjection(o: Omit<BuildOptions, 'fresh'>): Promise<BuildProgress> {
   await createProjectionSchema(o.db, o.projection, o.schema);
   const target = o.toPosition ?? (await o.store.headPosition());
   const batch = o.batchSize ?? BUILD_BATCH;
@@ -74,9 +94,10 @@ export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
 export async function rebuildProjection(
   o: Omit<BuildOptions, 'schema' | 'toPosition' | 'fresh'> & { schema?: string },
 ): Promise<BuildProgress> {
-  const live = o.schema ?? liveSchema(o.projection);
-  const next = checkIdentifier(`${live}__next`.slice(0, 63));
-  const old = checkIdentifier(`${live}__old`.slice(0, 63));
+  const live = checkRebuildTarget(o.projection, o.schema ?? liveSchema(o.projection));
+  const next = `${live}__next`;
+  const old = `${live}__old`;
+  const tables = await projectionTables(o.db, o.projection);
   const built = await buildProjection({ ...o, schema: next, fresh: true });
   // Catch up what arrived during the build, then swap.
   const final = await buildProjection({ ...o, schema: next, fresh: false, onProgress: undefined });
@@ -85,11 +106,13 @@ export async function rebuildProjection(
     if (liveExists) {
       // Waits for a live runner's batch in flight; its next batch sees the swapped schema.
       await sql`LOCK TABLE ${qualified(live, 'projection_checkpoint')} IN ACCESS EXCLUSIVE MODE`.execute(trx);
-      await sql`DROP SCHEMA IF EXISTS ${sql.raw(old)} CASCADE`.execute(trx);
-      await sql`ALTER SCHEMA ${sql.raw(live)} RENAME TO ${sql.raw(old)}`.execute(trx);
+      await dropOwnSchema(trx, o.projection, tables, old);
+      await assertOwnSchema(trx, o.projection, tables, live);
+      await sql`ALTER SCHEMA ${sql.id(live)} RENAME TO ${sql.id(old)}`.execute(trx);
     }
-    await sql`ALTER SCHEMA ${sql.raw(next)} RENAME TO ${sql.raw(live)}`.execute(trx);
-    if (liveExists) await sql`DROP SCHEMA ${sql.raw(old)} CASCADE`.execute(trx);
+    await assertOwnSchema(trx, o.projection, tables, next);
+    await sql`ALTER SCHEMA ${sql.id(next)} RENAME TO ${sql.id(live)}`.execute(trx);
+    if (liveExists) await sql`DROP SCHEMA ${sql.id(old)} CASCADE`.execute(trx);
   });
   return { ...final, events: built.events + final.events };
 }

@@ -12,6 +12,7 @@ export * from './build.ts';
 export * from './checkpoint.ts';
 export * from './projection.ts';
 export * from './runner.ts';
+export * from './schema-safety.ts';
 export { accountBalanceAsOf, entryOf } from './read-models/ledger.ts';
 
 /** Every projection the platform keeps, by name. Live tables live in schema rm_<name>. */

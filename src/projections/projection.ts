@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
+import { MAX_TOTAL_INTEGER_DIGITS } from '../domain/money.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: read-model tables are addressed by schema-qualified names built at run time
 export type AnyDb = Kysely<any>;
@@ -38,9 +39,13 @@ export function qualified(schema: string, table: string) {
 export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
-/** Column helpers for TableSpec: money is numeric(18,2), read back as a string and parsed into Money. */
+/**
+ * Column helpers for TableSpec, read back as strings and parsed into Money: one amount is numeric(18,2); a sum
+ * of amounts (running totals, balances) is numeric(30,2), read with Money.parseTotal.
+ */
 export const column = {
   money: (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment }),
+  total: (comment: string) => ({ type: `numeric(${MAX_TOTAL_INTEGER_DIGITS + 2},2) NOT NULL`, comment }),
   optionalText: (comment: string) => ({ type: 'text', comment }),
 };
 

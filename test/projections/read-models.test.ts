@@ -293,11 +293,11 @@ describe('read models from generated histories (real PostgreSQL)', () => {
       db: t.database.db,
       store,
       projection,
-      schema: 'check_balances',
+      schema: 'asof_balances_check',
       fresh: true,
     });
     expect(fresh.position).toBe(await store.headPosition());
-    expect(await balancesTable(t)).toEqual(await balancesTable(t, 'check_balances'));
+    expect(await balancesTable(t)).toEqual(await balancesTable(t, 'asof_balances_check'));
     expect(await balancesTable(t)).toEqual(foldBalances(await store.readAll({ maxCount: 10_000 })));
   });
 
@@ -367,7 +367,7 @@ describe('read models equal a straight fold for random histories (fast-check, re
         const store = new SqlEventStore(t.database);
         await appendHistory(store, tagged);
         const projection = allProjections().find((p) => p.name === 'balances')!;
-        const schema = `prop_${run}`;
+        const schema = `asof_balances_prop_${run}`;
         await buildProjection({ db: t.database.db, store, projection, schema, fresh: true });
         const table = await balancesTable(t, schema);
         const expected = foldBalances(tagged);

@@ -30,7 +30,7 @@ async function expectSameAsFreshBuild(
   live: string,
   tableName: string,
 ) {
-  const schema = `ref_${projection.name}`;
+  const schema = `asof_${projection.name}_ref`;
   await buildProjection({ db: t.database.db, store, projection, schema, fresh: true });
   expect(await table(t.database, live, tableName)).toEqual(await table(t.database, schema, tableName));
 }

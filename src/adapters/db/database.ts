@@ -47,6 +47,9 @@ export interface DatabaseConfig {
 }
 
 export const DEFAULT_POOL_SIZE = 10;
+/** First and longest wait before a dropped LISTEN connection is opened again. */
+export const LISTEN_RETRY_MIN_MS = 100;
+export const LISTEN_RETRY_MAX_MS = 5_000;
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
@@ -66,28 +69,18 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     max: config.poolSize ?? DEFAULT_POOL_SIZE,
     application_name: config.applicationName ?? 'ledger',
   });
-  // An idle pooled connection that the server ends (restart, failover) must not crash the process: the pool
-  // drops it and opens another on the next query.
+  // A pooled connection that the server ends (restart, failover, pg_terminate_backend) must not crash the
+  // process, idle or checked out: a pg client without an 'error' listener throws from its socket handler.
+  // The query in flight fails (see isDatabaseUnavailable); the pool drops the client and opens another.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   return {
     kind: 'postgres',
     // biome-ignore lint/suspicious/noExplicitAny: see Database.db
     db: db as Kysely<any>,
     concurrency: config.poolSize ?? DEFAULT_POOL_SIZE,
-    async listen(channel, onNotify) {
-      // LISTEN needs a connection of its own that stays open.
-      const client = new pg.Client({ connectionString: url, application_name: 'ledger-listen' });
-      await client.connect();
-      client.on('notification', (n) => {
-        if (n.channel === channel) onNotify(n.payload ?? '');
-      });
-      client.on('error', () => {}); // a dropped listener only delays wake-ups: subscribers also poll
-      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
-      return async () => {
-        await client.end().catch(() => {});
-      };
-    },
+    listen: (channel, onNotify) => listenReconnecting(url, channel, onNotify),
     async notify(channel, payload = '') {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
     },
@@ -96,17 +89,23 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
         connectionString: url,
         application_name: `ledger-lease:${key}`.slice(0, 63),
       });
-      await client.connect();
       let onLost: () => void = () => {};
       const lost = new Promise<void>((resolve) => {
         onLost = resolve;
       });
       client.on('error', () => onLost());
       client.on('end', () => onLost());
-      const { rows } = await client.query<{ ok: boolean }>(
-        'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
-        [key],
-      );
+      let rows: { ok: boolean }[];
+      try {
+        await client.connect();
+        ({ rows } = await client.query<{ ok: boolean }>(
+          'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok',
+          [key],
+        ));
+      } catch (error) {
+        await client.end().catch(() => {});
+        throw error;
+      }
       if (!rows[0]?.ok) {
         await client.end().catch(() => {});
         return null;
@@ -121,6 +120,63 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     async close() {
       await db.destroy();
     },
+  };
+}
+
+/**
+ * LISTEN on a connection of its own that is opened again whenever it drops (the server restarted or ended
+ * it), with a growing pause between attempts. Notifications sent while it was down are lost, so a reconnect
+ * calls `onNotify('')` once: listeners treat a notification as a wake-up and look for themselves.
+ */
+async function listenReconnecting(
+  url: string,
+  channel: string,
+  onNotify: (payload: string) => void,
+): Promise<() => Promise<void>> {
+  let stopped = false;
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let delay = LISTEN_RETRY_MIN_MS;
+  const open = async (): Promise<void> => {
+    const client = new pg.Client({ connectionString: url, application_name: 'ledger-listen' });
+    client.on('error', () => {}); // 'end' follows and reconnects
+    client.on('notification', (n) => {
+      if (n.channel === channel) onNotify(n.payload ?? '');
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
+    if (stopped) return void (await client.end().catch(() => {}));
+    current = client;
+    client.once('end', () => {
+      if (current === client) current = undefined;
+      if (!stopped) reopen();
+    });
+  };
+  const reopen = () => {
+    retry = setTimeout(() => {
+      open().then(
+        () => {
+          delay = LISTEN_RETRY_MIN_MS;
+          onNotify('');
+        },
+        () => {
+          delay = Math.min(delay * 2, LISTEN_RETRY_MAX_MS);
+          if (!stopped) reopen();
+        },
+      );
+    }, delay);
+    retry.unref();
+  };
+  await open();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await current?.end().catch(() => {});
   };
 }
 

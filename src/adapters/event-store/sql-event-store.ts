@@ -605,7 +605,7 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
       }
     }
     // jsonb cannot hold U+0000; refuse it here with a clear message instead of a database error.
-    if (data.includes('\\u0000') || meta.includes('\\u0000'))
+    if (ESCAPED_NUL.test(data) || ESCAPED_NUL.test(meta))
       throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): text must not contain U+0000`);
     const size = Buffer.byteLength(data) + Buffer.byteLength(meta);
     if (size > LIMITS.maxEventBytes)
@@ -627,6 +627,12 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
   });
   return `[${parts.join(',')}]`;
 }
+
+/**
+ * U+0000 as serialised JSON writes it: `\u0000` after an even number of backslashes. The text `C:\u0000`
+ * (a backslash, then `u0000`) serialises as `C:\\u0000` and is ordinary text jsonb stores.
+ */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
 function mapAppendError(error: unknown, stream: StreamId, expected: ExpectedVersion): Error {
   const e = error as { code?: string; detail?: string; message?: string };

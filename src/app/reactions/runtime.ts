@@ -1,8 +1,8 @@
 // Running the reactions: per reaction, a projection runner records its intents (one leader across processes,
 // checkpointed with the queue) and a dispatch loop in every process carries out what is due.
 import { REACTIONS, type Reaction } from '../../domain/reactions/index.ts';
-import { buildProjection } from '../../projections/build.ts';
-import { createProjectionSchema, readCheckpoint } from '../../projections/checkpoint.ts';
+import { catchUpProjection } from '../../projections/build.ts';
+import { readCheckpoint } from '../../projections/checkpoint.ts';
 import {
   reactionProjection,
   reactionSchema,
@@ -149,8 +149,7 @@ export async function drainReactions(
     for (const reaction of reactions) {
       const projection = reactionProjection(reaction);
       const schema = reactionSchema(reaction);
-      await createProjectionSchema(ports.db, projection, schema);
-      await buildProjection({ db: ports.db, store: ports.store, projection, schema });
+      await catchUpProjection({ db: ports.db, store: ports.store, projection, schema });
       for (;;) {
         const r = await dispatchDue(ports, reaction);
         done += r.done;

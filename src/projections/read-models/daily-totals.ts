@@ -2,7 +2,7 @@ import { type BusinessDateOptions, businessDate } from '../../domain/business-da
 import { Money } from '../../domain/money.ts';
 import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
 
-const money = column.money;
+const total = column.total;
 
 export const dailyTotalsTable: TableSpec = {
   table: 'daily_totals',
@@ -23,15 +23,15 @@ export const dailyTotalsTable: TableSpec = {
         'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
     },
     payments_count: { type: 'integer NOT NULL', comment: 'Payments received.' },
-    payments_amount: money('Sum of payments received.'),
+    payments_amount: total('Sum of payments received.'),
     refunds_count: { type: 'integer NOT NULL', comment: 'Refunds paid out.' },
-    refunds_amount: money('Sum of refunds paid out.'),
-    fees_amount: money('Channel fees recorded.'),
-    net_amount: money('payments − refunds − fees.'),
+    refunds_amount: total('Sum of refunds paid out.'),
+    fees_amount: total('Channel fees recorded.'),
+    net_amount: total('payments − refunds − fees.'),
   },
 };
 
-const m = (v: unknown) => Money.parse(String(v ?? '0'), { allowNegative: true });
+const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** daily_totals: one row per hospital, business date, channel and business type. */
 export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Projection {

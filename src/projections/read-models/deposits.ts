@@ -1,7 +1,7 @@
 import { Money } from '../../domain/money.ts';
 import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
 
-const money = column.money;
+const total = column.total;
 
 export const depositBalancesTable: TableSpec = {
   table: 'deposit_balances',
@@ -13,10 +13,10 @@ export const depositBalancesTable: TableSpec = {
     hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
     admission_id: { type: 'text NOT NULL', comment: 'Admission (住院号) the deposit belongs to.' },
     patient_id: { type: 'text NOT NULL', comment: 'Patient of the admission.' },
-    topped_up: money('Sum of top-ups.'),
-    applied: money('Applied to the discharge settlement.'),
-    refunded: money('Remainder refunded to the patient.'),
-    balance: money('topped_up − applied − refunded; never negative.'),
+    topped_up: total('Sum of top-ups.'),
+    applied: total('Applied to the discharge settlement.'),
+    refunded: total('Remainder refunded to the patient.'),
+    balance: total('topped_up − applied − refunded; never negative.'),
     top_ups: { type: 'integer NOT NULL', comment: 'Number of top-ups.' },
     status: {
       type: 'text NOT NULL',
@@ -26,7 +26,7 @@ export const depositBalancesTable: TableSpec = {
   },
 };
 
-const m = (v: unknown) => Money.parse(String(v ?? '0'));
+const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** deposit_balances: one row per admission. */
 export const depositsProjection: Projection = keyedProjection({
@@ -36,7 +36,7 @@ export const depositsProjection: Projection = keyedProjection({
   table: depositBalancesTable,
   changes(event) {
     const d = event.data as Record<string, unknown>;
-    const amount = m(d.amount);
+    const amount = Money.parse(String(d.amount));
     return [
       {
         key: [event.hospitalId, String(d.admissionId)],

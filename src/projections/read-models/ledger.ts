@@ -37,6 +37,7 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
 }
 
 const money = column.money;
+const total = column.total;
 
 export const accountBalancesTable: TableSpec = {
   table: 'account_balances',
@@ -51,9 +52,9 @@ export const accountBalancesTable: TableSpec = {
       comment: 'Account code, e.g. channel:wechat:clearing, revenue:outpatient.',
     },
     kind: { type: 'text NOT NULL', comment: 'asset | liability | revenue | expense | equity.' },
-    debit_total: money('Sum of all debits posted to the account.'),
-    credit_total: money('Sum of all credits posted to the account.'),
-    balance: money(
+    debit_total: total('Sum of all debits posted to the account.'),
+    credit_total: total('Sum of all credits posted to the account.'),
+    balance: total(
       'debit_total − credit_total for debit-normal accounts, the reverse for credit-normal ones.',
     ),
     entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
@@ -108,8 +109,8 @@ export const balancesProjection: Projection = {
     const rows: Row[] = [];
     for (const [k, d] of deltas) {
       const row = existing.get(k);
-      const debit = Money.parse(String(row?.debit_total ?? '0')).add(d.debit);
-      const credit = Money.parse(String(row?.credit_total ?? '0')).add(d.credit);
+      const debit = Money.parseTotal(String(row?.debit_total ?? '0')).add(d.debit);
+      const credit = Money.parseTotal(String(row?.credit_total ?? '0')).add(d.credit);
       rows.push({
         hospital_id: d.key[0],
         account: d.key[1],
@@ -202,7 +203,7 @@ export async function accountBalanceAsOf(
            coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::text AS credits
     FROM ${qualified(q.schema ?? 'rm_journal', 'journal_lines')}
     WHERE hospital_id = ${q.hospitalId} AND account = ${q.account} AND ${column} <= ${q.at}`.execute(db);
-  const debits = Money.parse(rows[0]!.debits);
-  const credits = Money.parse(rows[0]!.credits);
+  const debits = Money.parseTotal(rows[0]!.debits);
+  const credits = Money.parseTotal(rows[0]!.credits);
   return accountOf(q.account).normalSide === 'debit' ? debits.sub(credits) : credits.sub(debits);
 }

@@ -19,7 +19,7 @@ export const ordersTable: TableSpec = {
     admission_id: text('Admission of a deposit top-up order.'),
     amount: money('Amount due.'),
     paid: money('Paid on the order (the one accepted payment).'),
-    surplus: money('Money received beyond the order (duplicate payments), owed back.'),
+    surplus: column.total('Money received beyond the order (duplicate payments), owed back.'),
     refund_requested: money('Refunds requested and not yet succeeded or failed.'),
     refunded: money('Refunds that succeeded.'),
     outstanding: money('amount − paid while the order is open, else 0.'),
@@ -38,7 +38,7 @@ export const ordersTable: TableSpec = {
   },
 };
 
-const m = (v: unknown) => Money.parse(String(v ?? '0'));
+const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** The domain's display rule (orderView), on the row's amounts. */
 const status = (row: Row): string =>

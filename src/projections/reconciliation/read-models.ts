@@ -6,6 +6,7 @@ import type { DaySummary } from '../../domain/reconciliation/events.ts';
 import {
   type AnyTrx,
   type Cell,
+  column,
   createTable,
   keyString,
   loadRows,
@@ -16,7 +17,8 @@ import {
   writeRows,
 } from '../projection.ts';
 
-const money = (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment });
+// Sums of many movements (a day, a settlement batch): kept as totals, wider than one amount.
+const total = column.total;
 const text = (comment: string) => ({ type: 'text', comment });
 
 export const reconDaysTable: TableSpec = {
@@ -37,9 +39,9 @@ export const reconDaysTable: TableSpec = {
     runs: { type: 'integer NOT NULL', comment: 'Reconciliation runs recorded.' },
     last_run_id: text('Run id of the last run.'),
     matched_count: { type: 'integer NOT NULL', comment: 'Movements matched on the day.' },
-    matched_amount: money('Amount matched on the day.'),
+    matched_amount: total('Amount matched on the day.'),
     timing_count: { type: 'integer NOT NULL', comment: 'Movements matched across the date cut-off.' },
-    timing_amount: money('Amount matched across the date cut-off.'),
+    timing_amount: total('Amount matched across the date cut-off.'),
     by_type: {
       type: 'jsonb NOT NULL',
       comment: 'Per discrepancy type: {count, amount} found by the last run.',
@@ -71,7 +73,7 @@ export const discrepanciesTable: TableSpec = {
       type: 'text NOT NULL',
       comment: 'What differs (order no, refund no, fee:…, settlement:…, his:…, dup:…).',
     },
-    amount: money('Money at stake.'),
+    amount: total('Money at stake.'),
     reason: { type: 'text NOT NULL', comment: 'What reconciliation saw.' },
     status: {
       type: 'text NOT NULL',
