@@ -23,6 +23,7 @@ import {
 import type { Database } from '../db/database.ts';
 import { type CheckpointStore, sqlCheckpoints } from './checkpoints.ts';
 import { PollingSubscription } from './subscription.ts';
+import { UpcasterTable } from './upcasting.ts';
 import {
   checkAfter,
   checkExpectedVersion,
@@ -108,7 +109,7 @@ interface PendingSettle {
  * position first). CI caught exactly that: a subscriber skipped two events under 16 concurrent appenders.
  */
 export class SqlEventStore implements EventStore {
-  private readonly upcasters = new Map<string, Upcaster>();
+  private readonly upcasters: UpcasterTable;
   private readonly wakers = new Set<() => void>();
   private unlisten: Promise<() => Promise<void>> | undefined;
   private notifyPending = false;
@@ -125,7 +126,7 @@ export class SqlEventStore implements EventStore {
     readonly database: Database,
     options: SqlEventStoreOptions = {},
   ) {
-    for (const u of options.upcasters ?? []) this.upcasters.set(`${u.type}@${u.fromVersion}`, u);
+    this.upcasters = new UpcasterTable(options.upcasters);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.appendConcurrency = Math.max(1, Math.min(options.appendConcurrency ?? 2, database.concurrency));
     this.checkpoints = sqlCheckpoints(database);
@@ -460,16 +461,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private toRecorded(r: EventRow): RecordedEvent {
-    let data = r.data;
-    let schemaVersion = r.schema_version;
-    for (
-      let u = this.upcasters.get(`${r.type}@${schemaVersion}`);
-      u;
-      u = this.upcasters.get(`${r.type}@${schemaVersion}`)
-    ) {
-      data = u.upcast(data, r.metadata);
-      schemaVersion++;
-    }
+    const { schemaVersion, data } = this.upcasters.apply(r.type, r.schema_version, r.data, r.metadata);
     return {
       position: BigInt(r.position),
       streamId: r.stream_id,
