@@ -38,10 +38,16 @@ export class LiveWakeups {
 
   private start(): void {
     if (this.closed || this.wakers.size === 0) return;
-    const sub = this.client.subscribeToAll({
-      fromPosition: END,
-      filter: streamNameFilter({ regex: STREAM_ID_PATTERN.source }),
-    });
+    let sub: AllStreamSubscription;
+    try {
+      sub = this.client.subscribeToAll({
+        fromPosition: END,
+        filter: streamNameFilter({ regex: STREAM_ID_PATTERN.source }),
+      });
+    } catch {
+      this.scheduleStart();
+      return;
+    }
     this.subscription = sub;
     sub.on('data', () => {
       this.backoff = RESTART_MIN_MS;
@@ -51,15 +57,20 @@ export class LiveWakeups {
       if (this.subscription !== sub) return;
       this.subscription = undefined;
       sub.unsubscribe().catch(() => {});
-      if (this.closed || this.wakers.size === 0) return;
-      this.restartTimer = setTimeout(() => {
-        this.restartTimer = undefined;
-        this.start();
-      }, this.backoff);
-      this.backoff = Math.min(this.backoff * 2, RESTART_MAX_MS);
+      this.scheduleStart();
     };
     sub.on('error', restart);
     sub.on('end', restart);
+  }
+
+  /** Subscribes again after a back-off; meanwhile subscribers still poll. */
+  private scheduleStart(): void {
+    if (this.closed || this.wakers.size === 0 || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      this.start();
+    }, this.backoff);
+    this.backoff = Math.min(this.backoff * 2, RESTART_MAX_MS);
   }
 
   private stopSubscription(): void {
