@@ -31,12 +31,12 @@ import {
   checkIdempotency,
   checkInstant,
   checkTypes,
+  DEFAULT_READ_COUNT,
   prepareEvents,
   readCount,
 } from './validation.ts';
 
 export const EVENTS_CHANNEL = 'ledger_events';
-const DEFAULT_READ_COUNT = 1_000;
 /** A read by type looks at most max(limit × factor, min) positions ahead. */
 const TYPE_WINDOW_FACTOR = 4;
 const TYPE_WINDOW_MIN = 20_000;

@@ -11,6 +11,8 @@ import { canonicalJson, plainCanonicalJson, sha256Hex } from './hashing.ts';
 
 const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Events a read of $all returns when the caller names no maxCount. */
+export const DEFAULT_READ_COUNT = 1_000;
 /** Largest stream version a store accepts (PostgreSQL int4). */
 const MAX_STREAM_VERSION = 2 ** 31 - 1;
 

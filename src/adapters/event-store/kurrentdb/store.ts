@@ -39,6 +39,7 @@ import {
   checkIdempotency,
   checkInstant,
   checkTypes,
+  DEFAULT_READ_COUNT,
   type PreparedEvent,
   prepareEvents,
   readCount,
@@ -60,7 +61,6 @@ import { revisionOfVersion, streamStateOfVersion } from './revisions.ts';
 
 /** Deadline of every call to KurrentDB, unless the store is given another. */
 export const DEFAULT_DEADLINE_MS = 10_000;
-const DEFAULT_READ_COUNT = 1_000;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** Rounds of read-head-then-append for one append: 'any' and 'exists' retry when another writer moved the stream. */
 const MAX_APPEND_ROUNDS = 16;
