@@ -8,18 +8,11 @@ import {
   verifyKurrentEvents,
 } from '../../../src/adapters/event-store/kurrentdb/integrity.ts';
 import { KurrentDbEventStore } from '../../../src/adapters/event-store/kurrentdb/store.ts';
-import { type EventStoreCapabilities, eventStoreContractFor } from '../../contracts/event-store.contract.ts';
+import { eventStoreContractFor, KURRENTDB_CAPABILITIES } from '../../contracts/event-store.contract.ts';
 
 const url = process.env.KURRENTDB_URL?.trim();
 const SKIP_REASON =
   'KurrentDB contract suite skipped: KURRENTDB_URL is not set (no KurrentDB server here). Set it, e.g. KURRENTDB_URL=kurrentdb://127.0.0.1:2113?tls=false, to run it.';
-
-/** KurrentDB has no SQL tables under it and keeps event ids unique per stream only; seals and verify it has. */
-const KURRENTDB_CAPABILITIES: EventStoreCapabilities = {
-  sqlTables: false,
-  uniqueEventIds: false,
-  bulkLoad: false,
-};
 
 if (!url) {
   console.warn(SKIP_REASON);
