@@ -47,7 +47,8 @@ import {
   versionOfRevision,
   versionOfState,
 } from '../../../src/adapters/event-store/kurrentdb/revisions.ts';
-import { checkExpectation, KurrentDbEventStore } from '../../../src/adapters/event-store/kurrentdb/store.ts';
+import { checkExpectation } from '../../../src/adapters/event-store/kurrentdb/append.ts';
+import { KurrentDbEventStore } from '../../../src/adapters/event-store/kurrentdb/store.ts';
 import { openLedger } from '../../../src/adapters/event-store/open.ts';
 import { prepareEvents } from '../../../src/adapters/event-store/validation.ts';
 import { ConcurrencyError, EventStoreError, type NewEvent } from '../../../src/domain/event-store.ts';

@@ -3,18 +3,13 @@ import {
   BACKWARDS,
   END,
   type Filter,
-  type FORWARDS,
   type KurrentDBClient,
-  type ResolvedEvent,
   streamNameFilter,
 } from '@kurrent/kurrentdb-client';
 import {
   type AppendOptions,
   type AppendResult,
-  ConcurrencyError,
   type EventStore,
-  EventStoreError,
-  type ExpectedVersion,
   type IdempotentRecord,
   type NewEvent,
   parseStreamId,
@@ -29,41 +24,28 @@ import {
   type Upcaster,
 } from '../../../domain/event-store.ts';
 import type { CheckpointStore } from '../checkpoints.ts';
-import { genesisHash } from '../hashing.ts';
 import { PollingSubscription, type SubscribableStore } from '../subscription.ts';
 import { UpcasterTable } from '../upcasting.ts';
 import {
   checkAfter,
-  checkExpectedVersion,
   checkFromVersion,
-  checkIdempotency,
   checkInstant,
   checkTypes,
   DEFAULT_READ_COUNT,
-  type PreparedEvent,
-  prepareEvents,
   readCount,
 } from '../validation.ts';
+import { Appender } from './append.ts';
 import { kurrentCheckpoints } from './checkpoints.ts';
-import { isStreamNotFound, isWrongExpectedVersion, KurrentDbError, translateError } from './errors.ts';
-import { answerFromRecord, IdempotencyRecords } from './idempotency.ts';
+import { KurrentDbError, translateError } from './errors.ts';
+import { IdempotencyRecords } from './idempotency.ts';
 import { LiveWakeups } from './live.ts';
-import {
-  fromResolved,
-  idempotentEventId,
-  type KurrentLedgerEvent,
-  kurrentStreamName,
-  ledgerFilter,
-  readPositionAfter,
-  toEventData,
-} from './mapping.ts';
-import { revisionOfVersion, streamStateOfVersion } from './revisions.ts';
+import { LedgerStreams } from './streams.ts';
+import { fromResolved, type KurrentLedgerEvent, ledgerFilter, readPositionAfter } from './mapping.ts';
+import { revisionOfVersion } from './revisions.ts';
 
 /** Deadline of every call to KurrentDB, unless the store is given another. */
 export const DEFAULT_DEADLINE_MS = 10_000;
 const DEFAULT_POLL_INTERVAL_MS = 1_000;
-/** Rounds of read-head-then-append for one append: 'any' and 'exists' retry when another writer moved the stream. */
-const MAX_APPEND_ROUNDS = 16;
 /** positionAt scans $all backwards from its end; it gives up, loudly, after this many events. */
 const POSITION_AT_MAX_SCAN = 5_000_000;
 
@@ -81,11 +63,6 @@ export interface KurrentDbEventStoreOptions {
 
 /** Only ledger streams `<hospital>/<category>/<id>`: system streams and the ledger's own records stay out. */
 const LEDGER_STREAMS: Filter = streamNameFilter({ regex: STREAM_ID_PATTERN.source });
-
-interface Head {
-  version: number;
-  hash: Buffer;
-}
 
 /**
  * The event store on KurrentDB (EventStoreDB) through the official client.
@@ -106,6 +83,8 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
   private readonly checkpoints: CheckpointStore;
   private readonly idempotency: IdempotencyRecords;
   private readonly live: LiveWakeups;
+  private readonly streams: LedgerStreams;
+  private readonly appender: Appender;
   readonly pollIntervalMs: number;
 
   constructor(
@@ -118,137 +97,16 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
     this.checkpoints = options.checkpoints ?? kurrentCheckpoints(client, this.deadlineMs);
     this.idempotency = new IdempotencyRecords(client, this.deadlineMs);
     this.live = new LiveWakeups(client);
+    this.streams = new LedgerStreams(client, this.deadlineMs);
+    this.appender = new Appender(client, this.streams, this.idempotency, this.deadlineMs);
   }
 
-  async appendToStream(
+  appendToStream(
     stream: StreamId,
     events: readonly NewEvent[],
     options: AppendOptions,
   ): Promise<AppendResult> {
-    const { hospitalId } = parseStreamId(stream);
-    const expected = checkExpectedVersion(options?.expectedVersion);
-    const idem = options.idempotency;
-    if (idem) checkIdempotency(idem.key, idem.requestHash);
-    const prepared = prepareEvents(
-      stream,
-      events,
-      idem ? (i) => idempotentEventId(hospitalId, idem.key, i) : undefined,
-    );
-    for (let round = 1; ; round++) {
-      if (idem) {
-        const prior = await this.idempotency.find(hospitalId, idem.key);
-        if (prior) return answerFromRecord(prior, idem);
-      }
-      const head = await this.readHead(stream);
-      const version = head?.version ?? 0;
-      let written = idem ? await this.findWritten(stream, expected, version, prepared) : undefined;
-      if (!written) {
-        checkExpectation(stream, expected, version);
-        try {
-          written = await this.write(stream, prepared, head);
-        } catch (error) {
-          // Someone else appended between the head read and the write: the next round decides again.
-          if (isWrongExpectedVersion(error) && round < MAX_APPEND_ROUNDS) continue;
-          throw translateError(error, { operation: `append to ${stream}`, stream, expected });
-        }
-      }
-      const result: AppendResult = {
-        streamId: stream,
-        nextExpectedVersion: written.at(-1)!.streamVersion,
-        firstPosition: written[0]!.position,
-        lastPosition: written.at(-1)!.position,
-        duplicate: false,
-      };
-      return idem ? this.idempotency.record(hospitalId, idem, result) : result;
-    }
-  }
-
-  /** Appends at exactly the head's revision and returns the events as stored (with their positions). */
-  private async write(
-    stream: StreamId,
-    prepared: readonly PreparedEvent[],
-    head: Head | undefined,
-  ): Promise<KurrentLedgerEvent[]> {
-    const version = head?.version ?? 0;
-    const chained = toEventData(stream, prepared, head?.hash ?? genesisHash(stream), version + 1);
-    await this.client.appendToStream(
-      kurrentStreamName(stream),
-      chained.map((c) => c.event),
-      { streamState: streamStateOfVersion(version), deadline: this.deadlineMs },
-    );
-    // Read back: the append answers the last position only, and each event has its own.
-    const stored = await this.readVersions(stream, version + 1, prepared.length);
-    if (stored.length !== prepared.length || stored.some((e, i) => e.eventId !== prepared[i]!.eventId))
-      throw new KurrentDbError(
-        'KURRENTDB_FAILED',
-        `the events read back from ${stream} after an append are not those appended`,
-        false,
-      );
-    return stored;
-  }
-
-  /**
-   * The events of this idempotent append if an earlier attempt already stored them (a crash or timeout
-   * between the events and the record): at the expected version for an exact one, at the tail otherwise.
-   */
-  private async findWritten(
-    stream: StreamId,
-    expected: ExpectedVersion,
-    version: number,
-    prepared: readonly PreparedEvent[],
-  ): Promise<KurrentLedgerEvent[] | undefined> {
-    const n = prepared.length;
-    const before = typeof expected === 'number' ? expected : expected === 'no_stream' ? 0 : version - n;
-    if (before < 0 || version < before + n) return undefined;
-    const stored = await this.readVersions(stream, before + 1, n);
-    const same = stored.length === n && stored.every((e, i) => e.eventId === prepared[i]!.eventId);
-    return same ? stored : undefined;
-  }
-
-  private async readVersions(
-    stream: StreamId,
-    fromVersion: number,
-    count: number,
-  ): Promise<KurrentLedgerEvent[]> {
-    const out: KurrentLedgerEvent[] = [];
-    for await (const r of this.readStreamRaw(stream, {
-      fromRevision: revisionOfVersion(fromVersion),
-      maxCount: count,
-    })) {
-      const e = fromResolved(r);
-      if (e) out.push(e);
-    }
-    return out;
-  }
-
-  /** The stream's version and last hash; undefined when it does not exist. */
-  private async readHead(stream: StreamId): Promise<Head | undefined> {
-    for await (const r of this.readStreamRaw(stream, {
-      direction: BACKWARDS,
-      fromRevision: END,
-      maxCount: 1,
-    })) {
-      const e = fromResolved(r);
-      if (e) return { version: e.streamVersion, hash: Buffer.from(e.hash, 'hex') };
-    }
-    return undefined;
-  }
-
-  /** A stream read that ends quietly on a missing stream and throws the port's errors otherwise. */
-  private async *readStreamRaw(
-    stream: StreamId,
-    options: {
-      direction?: typeof BACKWARDS | typeof FORWARDS;
-      fromRevision?: bigint | typeof END;
-      maxCount?: number;
-    },
-  ): AsyncGenerator<ResolvedEvent> {
-    try {
-      yield* this.client.readStream(kurrentStreamName(stream), { ...options, deadline: this.deadlineMs });
-    } catch (error) {
-      if (isStreamNotFound(error)) return;
-      throw translateError(error, { operation: `read ${stream}`, stream });
-    }
+    return this.appender.append(stream, events, options);
   }
 
   async readStream(
@@ -259,7 +117,7 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
     const fromVersion = checkFromVersion(options.fromVersion ?? 1);
     const limit = options.maxCount === undefined ? undefined : readCount(options.maxCount);
     const events: RecordedEvent[] = [];
-    for await (const r of this.readStreamRaw(stream, {
+    for await (const r of this.streams.read(stream, {
       fromRevision: revisionOfVersion(fromVersion),
       ...(limit !== undefined ? { maxCount: limit } : {}),
     })) {
@@ -270,7 +128,7 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
       const version = events.at(-1)?.streamVersion ?? 0;
       return { exists: version > 0, version, events };
     }
-    const head = await this.readHead(stream);
+    const head = await this.streams.head(stream);
     return { exists: head !== undefined, version: head?.version ?? 0, events };
   }
 
@@ -414,18 +272,6 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
     this.live.close();
     if (this.options.ownsClient) await this.client.dispose();
   }
-}
-
-/** The checks KurrentDB would make with our expected version, made on the head just read (the append then pins it). */
-export function checkExpectation(stream: StreamId, expected: ExpectedVersion, version: number): void {
-  if (expected === 'any') return;
-  if (expected === 'exists') {
-    if (version === 0)
-      throw new EventStoreError('STREAM_NOT_FOUND', `stream ${stream} does not exist`, { stream });
-    return;
-  }
-  const wanted = expected === 'no_stream' ? 0 : expected;
-  if (version !== wanted) throw new ConcurrencyError(stream, expected, version);
 }
 
 function later(a: bigint, b: bigint): bigint {
