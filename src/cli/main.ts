@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { migrateToLatest } from '../adapters/db/migrate.ts';
-import { sealEvents, verifyEvents } from '../adapters/event-store/integrity.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 
 export interface CliIo {
@@ -31,7 +30,8 @@ Commands:
   help                    this text
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
-(default .data/pglite).`;
+(default .data/pglite). Events live in that database unless EVENT_STORE=kurrentdb, which keeps them in
+KurrentDB at KURRENTDB_URL (read models and checkpoints stay in the database).`;
 
 const commands: Record<string, Command> = {
   async migrate(_argv, io) {
@@ -49,7 +49,7 @@ const commands: Record<string, Command> = {
   async verify(_argv, io) {
     const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
     try {
-      const report = await verifyEvents(ledger.database, (checked, position) =>
+      const report = await ledger.verify((checked, position) =>
         io.stderr.write(`\rverified ${checked} events (position ${position})`),
       );
       io.stderr.write('\n');
@@ -72,7 +72,7 @@ const commands: Record<string, Command> = {
   async seal(_argv, io) {
     const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
     try {
-      const r = await sealEvents(ledger.store);
+      const r = await ledger.seal();
       io.stdout.write(`${r.sealsWritten} seal(s) written; sealed up to position ${r.lastSealedPosition}\n`);
       return 0;
     } finally {

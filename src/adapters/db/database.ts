@@ -44,7 +44,14 @@ export interface DatabaseConfig {
   loadDataDir?: Blob;
   poolSize?: number;
   applicationName?: string;
+  /** Where the events live; read models always stay in this database. Defaults to this database (`sql`). */
+  eventStore?: EventStoreChoice;
 }
+
+/** `sql`: events in the ledger database (PostgreSQL or PGlite). `kurrentdb`: events in KurrentDB at `url`. */
+export type EventStoreChoice = { kind: 'sql' } | { kind: 'kurrentdb'; url: string };
+
+export const EVENT_STORE_KINDS = ['sql', 'kurrentdb'] as const;
 
 export const DEFAULT_POOL_SIZE = 10;
 /** First and longest wait before a dropped LISTEN connection is opened again. */
@@ -53,9 +60,28 @@ export const LISTEN_RETRY_MAX_MS = 5_000;
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  const eventStore = eventStoreFromEnv(env);
   const url = env.DATABASE_URL?.trim();
-  if (url) return { url };
-  return { dataDir: env.LEDGER_DATA_DIR?.trim() || DEFAULT_PGLITE_DIR };
+  if (url) return { url, eventStore };
+  return { dataDir: env.LEDGER_DATA_DIR?.trim() || DEFAULT_PGLITE_DIR, eventStore };
+}
+
+/** EVENT_STORE (`sql` when unset) and, for `kurrentdb`, KURRENTDB_URL; anything else is refused by name. */
+export function eventStoreFromEnv(env: NodeJS.ProcessEnv = process.env): EventStoreChoice {
+  const raw = env.EVENT_STORE?.trim() ?? '';
+  const kind = raw.toLowerCase() || 'sql';
+  if (kind === 'sql') return { kind: 'sql' };
+  if (kind === 'kurrentdb') {
+    const url = env.KURRENTDB_URL?.trim();
+    if (!url)
+      throw new Error(
+        'EVENT_STORE=kurrentdb needs KURRENTDB_URL, e.g. kurrentdb://127.0.0.1:2113?tls=false or kurrentdb+discover://admin:changeit@node1:2113?tls=true',
+      );
+    return { kind: 'kurrentdb', url };
+  }
+  throw new Error(
+    `EVENT_STORE must be one of ${EVENT_STORE_KINDS.map((k) => `"${k}"`).join(', ')} ("sql", the default, keeps events in the ledger database); got ${JSON.stringify(raw)}`,
+  );
 }
 
 export async function openDatabase(config: DatabaseConfig): Promise<Database> {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { EventMetadata, JsonObject } from '../../domain/event-store.ts';
+import type { EventMetadata, JsonObject, RecordedEvent } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
@@ -14,33 +14,61 @@ export interface SealResult {
   lastSealedPosition: bigint;
 }
 
+/** One seal: the hash over the (position, event hash) pairs of its range, chained to the seal before it. */
+export interface Seal {
+  sealNo: bigint;
+  fromPosition: bigint;
+  toPosition: bigint;
+  eventCount: number;
+  /** Hex. */
+  prevHash: string;
+  /** Hex. */
+  hash: string;
+}
+
+/** Where a store keeps its seals (a table on SQL, a stream on KurrentDB). */
+export interface SealLog {
+  last(): Promise<Seal | undefined>;
+  append(seal: Seal): Promise<void>;
+  /** Every seal, in seal number order. */
+  all(): Promise<Seal[]>;
+}
+
+/** What sealing reads: settled events only, so a seal never covers a range a late commit could still change. */
+export interface SealSource {
+  readAll(options: { after: bigint; maxCount: number }): Promise<RecordedEvent[]>;
+}
+
 /**
  * Seals every settled event not sealed yet, in ranges of at most SEAL_MAX_EVENTS. A seal hashes the
  * (position, event hash) pairs of its range and the previous seal's hash, so deleting, inserting or
  * reordering events anywhere before the last seal changes a seal.
  */
 export async function sealEvents(store: SqlEventStore): Promise<SealResult> {
-  const db = store.database.db;
-  const last = (
-    await sql<{ seal_no: string; to_position: string; hash: Buffer | Uint8Array }>`
-      SELECT seal_no::text, to_position::text, hash FROM seals ORDER BY seal_no DESC LIMIT 1`.execute(db)
-  ).rows[0];
-  let sealNo = last ? BigInt(last.seal_no) : 0n;
-  let after = last ? BigInt(last.to_position) : 0n;
-  let prev: Buffer = last ? Buffer.from(last.hash) : ZERO_HASH;
+  return sealInto(store, sqlSealLog(store.database));
+}
+
+export async function sealInto(source: SealSource, log: SealLog): Promise<SealResult> {
+  const last = await log.last();
+  let sealNo = last?.sealNo ?? 0n;
+  let after = last?.toPosition ?? 0n;
+  let prev: Buffer = last ? Buffer.from(last.hash, 'hex') : ZERO_HASH;
   let written = 0;
   for (;;) {
-    // readAll only returns settled events: a seal never covers a range a late commit could still change.
-    const events = await store.readAll({ after, maxCount: SEAL_MAX_EVENTS });
+    const events = await source.readAll({ after, maxCount: SEAL_MAX_EVENTS });
     if (events.length === 0) break;
     let acc = prev;
     for (const e of events) acc = sealStep(acc, e.position, Buffer.from(e.hash, 'hex'));
     sealNo++;
-    const from = events[0]!.position;
     const to = events.at(-1)!.position;
-    await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash)
-      VALUES (${sealNo.toString()}::bigint, ${from.toString()}::bigint, ${to.toString()}::bigint, ${events.length},
-              decode(${prev.toString('hex')}, 'hex'), decode(${acc.toString('hex')}, 'hex'))`.execute(db);
+    await log.append({
+      sealNo,
+      fromPosition: events[0]!.position,
+      toPosition: to,
+      eventCount: events.length,
+      prevHash: prev.toString('hex'),
+      hash: acc.toString('hex'),
+    });
     prev = acc;
     after = to;
     written++;
@@ -48,6 +76,50 @@ export async function sealEvents(store: SqlEventStore): Promise<SealResult> {
   }
   return { sealsWritten: written, lastSealedPosition: after };
 }
+
+/** The seals table of the SQL stores. */
+export function sqlSealLog(database: Database): SealLog {
+  const db = database.db;
+  const toSeal = (r: SealRow): Seal => ({
+    sealNo: BigInt(r.seal_no),
+    fromPosition: BigInt(r.from_position),
+    toPosition: BigInt(r.to_position),
+    eventCount: r.event_count,
+    prevHash: r.prev_hash,
+    hash: r.hash,
+  });
+  return {
+    async last() {
+      const { rows } =
+        await sql<SealRow>`SELECT ${sql.raw(SEAL_COLUMNS)} FROM seals ORDER BY seal_no DESC LIMIT 1`.execute(
+          db,
+        );
+      return rows[0] && toSeal(rows[0]);
+    },
+    async append(s) {
+      await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash)
+        VALUES (${s.sealNo.toString()}::bigint, ${s.fromPosition.toString()}::bigint, ${s.toPosition.toString()}::bigint,
+                ${s.eventCount}, decode(${s.prevHash}, 'hex'), decode(${s.hash}, 'hex'))`.execute(db);
+    },
+    async all() {
+      const { rows } =
+        await sql<SealRow>`SELECT ${sql.raw(SEAL_COLUMNS)} FROM seals ORDER BY seal_no`.execute(db);
+      return rows.map(toSeal);
+    },
+  };
+}
+
+interface SealRow {
+  seal_no: string;
+  from_position: string;
+  to_position: string;
+  event_count: number;
+  prev_hash: string;
+  hash: string;
+}
+
+const SEAL_COLUMNS = `seal_no::text, from_position::text, to_position::text, event_count,
+  encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash`;
 
 export interface VerifyProblem {
   /** The first position whose stored facts do not match (or the seal's first position). */
@@ -62,6 +134,127 @@ export interface VerifyReport {
   streamsChecked: number;
   sealsChecked: number;
   problem?: VerifyProblem;
+}
+
+/** An event as stored, in position order: what verification recomputes from. */
+export interface StoredEvent {
+  position: bigint;
+  streamId: string;
+  streamVersion: number;
+  eventId: string;
+  type: string;
+  /** As stored, before any upcasting. */
+  schemaVersion: number;
+  data: JsonObject;
+  metadata: EventMetadata;
+  occurredAt: Date;
+  /** Hex, when the store keeps the content hash apart from the chained one (SQL does). */
+  contentHash?: string;
+  /** Hex: the chained hash. */
+  hash: string;
+}
+
+/**
+ * Recomputes, event by event in position order, every content hash, every stream's chain and every seal;
+ * stops at the first mismatch and names its position. Stores feed it their events and seals.
+ */
+export class HistoryVerifier {
+  readonly streams = new Map<string, { version: number; hash: Buffer }>();
+  private checked = 0;
+  private sealIndex = 0;
+  private sealAcc: Buffer = ZERO_HASH;
+  private sealCount = 0;
+  private previousSealHash: Buffer = ZERO_HASH;
+  private problem: VerifyProblem | undefined;
+
+  constructor(private readonly seals: readonly Seal[]) {}
+
+  /** Checks the next event; false once a problem was found (then report() names it). */
+  check(e: StoredEvent): boolean {
+    if (this.problem) return false;
+    const problem = this.checkEvent(e);
+    if (problem) {
+      this.problem = problem;
+      return false;
+    }
+    this.checked++;
+    return true;
+  }
+
+  private checkEvent(e: StoredEvent): VerifyProblem | undefined {
+    const { position, streamId } = e;
+    const content = contentHash(e);
+    if (e.contentHash !== undefined && content.toString('hex') !== e.contentHash)
+      return { position, streamId, reason: 'event content does not match its hash' };
+    const head = this.streams.get(streamId) ?? { version: 0, hash: genesisHash(streamId) };
+    if (e.streamVersion !== head.version + 1)
+      return {
+        position,
+        streamId,
+        reason: `stream version ${e.streamVersion} follows ${head.version}: an event is missing or moved`,
+      };
+    const chained = chainHash(head.hash, e.streamVersion, content);
+    if (chained.toString('hex') !== e.hash)
+      return {
+        position,
+        streamId,
+        reason:
+          e.contentHash === undefined ? 'event content or hash chain does not match' : 'hash chain broken',
+      };
+    this.streams.set(streamId, { version: e.streamVersion, hash: chained });
+
+    const seal = this.seals[this.sealIndex];
+    if (!seal) return undefined;
+    if (position < seal.fromPosition)
+      return { position, streamId, reason: `event lies between seals (before seal ${seal.sealNo})` };
+    if (position > seal.toPosition)
+      return {
+        position: seal.fromPosition,
+        reason: `seal ${seal.sealNo} ends at ${seal.toPosition}, which holds no event`,
+      };
+    if (this.sealCount === 0) {
+      if (seal.prevHash !== this.previousSealHash.toString('hex'))
+        return {
+          position: seal.fromPosition,
+          reason: `seal ${seal.sealNo} is not chained to the seal before it`,
+        };
+      this.sealAcc = this.previousSealHash;
+    }
+    this.sealAcc = sealStep(this.sealAcc, position, chained);
+    this.sealCount++;
+    if (position === seal.toPosition) {
+      if (this.sealCount !== seal.eventCount || this.sealAcc.toString('hex') !== seal.hash)
+        return {
+          position: seal.fromPosition,
+          reason: `seal ${seal.sealNo} (${seal.fromPosition}–${seal.toPosition}) does not match its events`,
+        };
+      this.previousSealHash = this.sealAcc;
+      this.sealIndex++;
+      this.sealCount = 0;
+    }
+    return undefined;
+  }
+
+  get eventsChecked(): number {
+    return this.checked;
+  }
+
+  /** The report once every event was fed: a seal still open covers events that are gone. */
+  report(extra?: VerifyProblem): VerifyReport {
+    const open = this.seals[this.sealIndex];
+    const problem =
+      this.problem ??
+      (open
+        ? { position: open.fromPosition, reason: `seal ${open.sealNo} covers events that are gone` }
+        : extra);
+    return {
+      ok: problem === undefined,
+      eventsChecked: this.checked,
+      streamsChecked: this.streams.size,
+      sealsChecked: this.sealIndex,
+      ...(problem ? { problem } : {}),
+    };
+  }
 }
 
 interface VerifyRow {
@@ -87,34 +280,8 @@ export async function verifyEvents(
   onProgress?: (checked: number, position: bigint) => void,
 ): Promise<VerifyReport> {
   const db = database.db;
-  const seals = (
-    await sql<{
-      seal_no: string;
-      from_position: string;
-      to_position: string;
-      event_count: number;
-      prev_hash: string;
-      hash: string;
-    }>`
-      SELECT seal_no::text, from_position::text, to_position::text, event_count,
-             encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash
-      FROM seals ORDER BY seal_no`.execute(db)
-  ).rows;
-  const streams = new Map<string, { version: number; hash: Buffer }>();
-  let checked = 0;
-  let sealIndex = 0;
-  let sealAcc: Buffer = ZERO_HASH;
-  let sealCount = 0;
-  let previousSealHash: Buffer = ZERO_HASH;
+  const verifier = new HistoryVerifier(await sqlSealLog(database).all());
   let after = 0n;
-  const fail = (problem: VerifyProblem): VerifyReport => ({
-    ok: false,
-    eventsChecked: checked,
-    streamsChecked: streams.size,
-    sealsChecked: sealIndex,
-    problem,
-  });
-
   for (;;) {
     const { rows } = await sql<VerifyRow>`
       SELECT position::text, stream_id, stream_version, event_id::text, type, schema_version, data, metadata,
@@ -123,97 +290,44 @@ export async function verifyEvents(
       db,
     );
     for (const r of rows) {
-      const position = BigInt(r.position);
-      const content = contentHash({
+      const ok = verifier.check({
+        position: BigInt(r.position),
         streamId: r.stream_id,
+        streamVersion: r.stream_version,
         eventId: r.event_id,
         type: r.type,
         schemaVersion: r.schema_version,
-        occurredAt: r.occurred_at,
         data: r.data,
         metadata: r.metadata,
+        occurredAt: r.occurred_at,
+        contentHash: r.content_hash,
+        hash: r.hash,
       });
-      if (content.toString('hex') !== r.content_hash)
-        return fail({ position, streamId: r.stream_id, reason: 'event content does not match its hash' });
-      const head = streams.get(r.stream_id) ?? { version: 0, hash: genesisHash(r.stream_id) };
-      if (r.stream_version !== head.version + 1)
-        return fail({
-          position,
-          streamId: r.stream_id,
-          reason: `stream version ${r.stream_version} follows ${head.version}: an event is missing or moved`,
-        });
-      const chained = chainHash(head.hash, r.stream_version, content);
-      if (chained.toString('hex') !== r.hash)
-        return fail({ position, streamId: r.stream_id, reason: 'hash chain broken' });
-      streams.set(r.stream_id, { version: r.stream_version, hash: chained });
-
-      const seal = seals[sealIndex];
-      if (seal) {
-        const from = BigInt(seal.from_position);
-        const to = BigInt(seal.to_position);
-        if (position < from)
-          return fail({
-            position,
-            streamId: r.stream_id,
-            reason: `event lies between seals (before seal ${seal.seal_no})`,
-          });
-        if (position <= to) {
-          if (sealCount === 0) {
-            if (seal.prev_hash !== previousSealHash.toString('hex'))
-              return fail({
-                position: from,
-                reason: `seal ${seal.seal_no} is not chained to the seal before it`,
-              });
-            sealAcc = previousSealHash;
-          }
-          sealAcc = sealStep(sealAcc, position, chained);
-          sealCount++;
-          if (position === to) {
-            if (sealCount !== seal.event_count || sealAcc.toString('hex') !== seal.hash)
-              return fail({
-                position: from,
-                reason: `seal ${seal.seal_no} (${seal.from_position}–${seal.to_position}) does not match its events`,
-              });
-            previousSealHash = sealAcc;
-            sealIndex++;
-            sealCount = 0;
-          }
-        } else {
-          return fail({
-            position: from,
-            reason: `seal ${seal.seal_no} ends at ${seal.to_position}, which holds no event`,
-          });
-        }
-      }
-      checked++;
+      if (!ok) return verifier.report();
     }
     if (rows.length > 0) {
       after = BigInt(rows.at(-1)!.position);
-      onProgress?.(checked, after);
+      onProgress?.(verifier.eventsChecked, after);
     }
     if (rows.length < VERIFY_PAGE) break;
   }
-  const open = seals[sealIndex];
-  if (open)
-    return fail({
-      position: BigInt(open.from_position),
-      reason: `seal ${open.seal_no} covers events that are gone`,
-    });
+  const early = verifier.report();
+  if (!early.ok) return early;
 
   const heads = (
     await sql<{ stream_id: string; version: number; last_hash: string }>`
       SELECT stream_id, version, encode(last_hash, 'hex') AS last_hash FROM streams`.execute(db)
   ).rows;
   for (const h of heads) {
-    const seen = streams.get(h.stream_id);
+    const seen = verifier.streams.get(h.stream_id);
     const version = seen?.version ?? 0;
     const hash = seen?.hash ?? genesisHash(h.stream_id);
     if (version !== h.version || hash.toString('hex') !== h.last_hash)
-      return fail({
+      return verifier.report({
         position: null,
         streamId: h.stream_id,
         reason: `stream head says version ${h.version} but the events end at ${version}: events are missing`,
       });
   }
-  return { ok: true, eventsChecked: checked, streamsChecked: streams.size, sealsChecked: sealIndex };
+  return early;
 }

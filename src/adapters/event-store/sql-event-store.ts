@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import {
   type AppendOptions,
@@ -10,7 +9,6 @@ import {
   type ExpectedVersion,
   type IdempotentRecord,
   type JsonObject,
-  LIMITS,
   type NewEvent,
   parseStreamId,
   type ReadAllOptions,
@@ -23,13 +21,22 @@ import {
   type Upcaster,
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
-import { canonicalJson, plainCanonicalJson, sha256Hex } from './hashing.ts';
+import { type CheckpointStore, sqlCheckpoints } from './checkpoints.ts';
 import { PollingSubscription } from './subscription.ts';
+import { UpcasterTable } from './upcasting.ts';
+import {
+  checkAfter,
+  checkExpectedVersion,
+  checkFromVersion,
+  checkIdempotency,
+  checkInstant,
+  checkTypes,
+  DEFAULT_READ_COUNT,
+  prepareEvents,
+  readCount,
+} from './validation.ts';
 
 export const EVENTS_CHANNEL = 'ledger_events';
-const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.-]*$/;
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DEFAULT_READ_COUNT = 1_000;
 /** A read by type looks at most max(limit × factor, min) positions ahead. */
 const TYPE_WINDOW_FACTOR = 4;
 const TYPE_WINDOW_MIN = 20_000;
@@ -102,7 +109,7 @@ interface PendingSettle {
  * position first). CI caught exactly that: a subscriber skipped two events under 16 concurrent appenders.
  */
 export class SqlEventStore implements EventStore {
-  private readonly upcasters = new Map<string, Upcaster>();
+  private readonly upcasters: UpcasterTable;
   private readonly wakers = new Set<() => void>();
   private unlisten: Promise<() => Promise<void>> | undefined;
   private notifyPending = false;
@@ -113,14 +120,16 @@ export class SqlEventStore implements EventStore {
   /** Every position up to this is final: a read that starts after it was set sees all that committed. */
   private finalTo = 0n;
   private pending: PendingSettle | undefined;
+  private readonly checkpoints: CheckpointStore;
 
   constructor(
     readonly database: Database,
     options: SqlEventStoreOptions = {},
   ) {
-    for (const u of options.upcasters ?? []) this.upcasters.set(`${u.type}@${u.fromVersion}`, u);
+    this.upcasters = new UpcasterTable(options.upcasters);
     this.pollIntervalMs = options.pollIntervalMs ?? 500;
     this.appendConcurrency = Math.max(1, Math.min(options.appendConcurrency ?? 2, database.concurrency));
+    this.checkpoints = sqlCheckpoints(database);
   }
 
   async appendToStream(
@@ -129,10 +138,10 @@ export class SqlEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const { hospitalId } = parseStreamId(stream);
-    const expected = expectedVersionText(options?.expectedVersion);
+    const expected = String(checkExpectedVersion(options?.expectedVersion));
     const payload = serialiseEvents(stream, events);
     const idem = options.idempotency;
-    if (idem) validateIdempotency(idem.key, idem.requestHash);
+    if (idem) checkIdempotency(idem.key, idem.requestHash);
     const row = await new Promise<AppendRow>((resolve, reject) => {
       this.queue.push({
         stream,
@@ -237,12 +246,7 @@ export class SqlEventStore implements EventStore {
     options: { fromVersion?: number; maxCount?: number } = {},
   ): Promise<ReadStreamResult> {
     parseStreamId(stream);
-    const fromVersion = options.fromVersion ?? 1;
-    if (!Number.isSafeInteger(fromVersion) || fromVersion < 1)
-      throw new EventStoreError(
-        'INVALID_EVENT',
-        `fromVersion must be an integer ≥ 1, got ${String(fromVersion)}`,
-      );
+    const fromVersion = checkFromVersion(options.fromVersion ?? 1);
     const limit = options.maxCount === undefined ? null : readCount(options.maxCount);
     const { rows } = await sql<EventRow>`
       SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
@@ -265,15 +269,9 @@ export class SqlEventStore implements EventStore {
   }
 
   async readAllPage(options: ReadAllOptions = {}): Promise<ReadAllPage> {
-    const after = options.after ?? 0n;
-    if (typeof after !== 'bigint' || after < 0n)
-      throw new EventStoreError('INVALID_EVENT', `after must be a non-negative bigint position`);
+    const after = checkAfter(options.after ?? 0n);
     const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
-    if (options.types !== undefined) {
-      if (!Array.isArray(options.types) || options.types.some((t) => typeof t !== 'string'))
-        throw new EventStoreError('INVALID_EVENT', 'types must be an array of event type names');
-      return this.readTypes(after, limit, options.types);
-    }
+    if (options.types !== undefined) return this.readTypes(after, limit, checkTypes(options.types));
     const trusted = this.finalTo; // taken before the read: holes up to it are final in what the read shows
     const rows = await this.selectAfter(after, limit, null);
     const page = (rs: EventRow[], blocked: boolean): ReadAllPage => ({
@@ -393,8 +391,7 @@ export class SqlEventStore implements EventStore {
   }
 
   async positionAt(instant: Date): Promise<bigint> {
-    if (!(instant instanceof Date) || Number.isNaN(instant.getTime()))
-      throw new EventStoreError('INVALID_EVENT', 'positionAt needs a valid instant');
+    checkInstant(instant);
     const { rows } = await sql<{ position: string }>`
       SELECT coalesce(max(position), 0)::text AS position FROM events WHERE recorded_at <= ${instant}`.execute(
       this.database.db,
@@ -406,19 +403,12 @@ export class SqlEventStore implements EventStore {
     return new PollingSubscription(this, options);
   }
 
-  async loadCheckpoint(name: string): Promise<bigint | undefined> {
-    const { rows } = await sql<{
-      position: string;
-    }>`SELECT position::text FROM checkpoints WHERE name = ${name}`.execute(this.database.db);
-    return rows[0] ? BigInt(rows[0].position) : undefined;
+  loadCheckpoint(name: string): Promise<bigint | undefined> {
+    return this.checkpoints.load(name);
   }
 
-  async storeCheckpoint(name: string, position: bigint): Promise<void> {
-    await sql`
-      INSERT INTO checkpoints (name, position) VALUES (${name}, ${position.toString()}::bigint)
-      ON CONFLICT (name) DO UPDATE SET position = excluded.position, updated_at = now()`.execute(
-      this.database.db,
-    );
+  storeCheckpoint(name: string, position: bigint): Promise<void> {
+    return this.checkpoints.store(name, position);
   }
 
   async findIdempotent(hospitalId: string, key: string): Promise<IdempotentRecord | undefined> {
@@ -471,16 +461,7 @@ export class SqlEventStore implements EventStore {
   }
 
   private toRecorded(r: EventRow): RecordedEvent {
-    let data = r.data;
-    let schemaVersion = r.schema_version;
-    for (
-      let u = this.upcasters.get(`${r.type}@${schemaVersion}`);
-      u;
-      u = this.upcasters.get(`${r.type}@${schemaVersion}`)
-    ) {
-      data = u.upcast(data, r.metadata);
-      schemaVersion++;
-    }
+    const { schemaVersion, data } = this.upcasters.apply(r.type, r.schema_version, r.data, r.metadata);
     return {
       position: BigInt(r.position),
       streamId: r.stream_id,
@@ -507,124 +488,12 @@ export class SqlEventStore implements EventStore {
 const EVENT_COLUMNS = `position::text AS position, stream_id, hospital_id, stream_version, event_id::text AS event_id,
   type, schema_version, data, metadata, occurred_at, recorded_at, encode(hash, 'hex') AS hash`;
 
-function readCount(n: number): number {
-  if (!Number.isSafeInteger(n) || n < 1 || n > LIMITS.maxReadCount)
-    throw new EventStoreError(
-      'INVALID_EVENT',
-      `maxCount must be an integer from 1 to ${LIMITS.maxReadCount}`,
-    );
-  return n;
-}
-
-function expectedVersionText(expected: ExpectedVersion | undefined): string {
-  if (expected === 'any' || expected === 'no_stream' || expected === 'exists') return expected;
-  if (
-    typeof expected === 'number' &&
-    Number.isSafeInteger(expected) &&
-    expected >= 0 &&
-    expected <= 2 ** 31 - 1
-  )
-    return String(expected);
-  throw new EventStoreError(
-    'INVALID_EXPECTED_VERSION',
-    `expectedVersion must be a non-negative integer, 'any', 'no_stream' or 'exists', got ${typeof expected === 'string' ? JSON.stringify(expected) : String(expected)}`,
-  );
-}
-
-function validateIdempotency(key: unknown, requestHash: unknown): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > LIMITS.maxIdempotencyKeyLength)
-    throw new EventStoreError(
-      'INVALID_EVENT',
-      `idempotency key must be 1–${LIMITS.maxIdempotencyKeyLength} characters`,
-    );
-  if (typeof requestHash !== 'string' || requestHash.length === 0)
-    throw new EventStoreError('INVALID_EVENT', 'idempotency requestHash must be a non-empty string');
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
-}
-
 /** Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault. */
 function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string {
-  if (!Array.isArray(events) || events.length === 0)
-    throw new EventStoreError('INVALID_EVENT', 'an append needs at least one event');
-  if (events.length > LIMITS.maxEventsPerAppend)
-    throw new EventStoreError(
-      'PAYLOAD_TOO_LARGE',
-      `${events.length} events in one append; the limit is ${LIMITS.maxEventsPerAppend}`,
-    );
-  const parts: string[] = [];
-  const streamJson = JSON.stringify(stream);
-  let total = 0;
-  events.forEach((candidate, i) => {
-    const where = `event #${i + 1}`;
-    if (!isPlainObject(candidate)) throw new EventStoreError('INVALID_EVENT', `${where} is not an object`);
-    const e = candidate as unknown as NewEvent;
-    if (
-      typeof e.type !== 'string' ||
-      !EVENT_TYPE_PATTERN.test(e.type) ||
-      e.type.length > LIMITS.maxTypeLength
-    )
-      throw new EventStoreError(
-        'INVALID_EVENT',
-        `${where}: type must match ${EVENT_TYPE_PATTERN} (≤ ${LIMITS.maxTypeLength})`,
-      );
-    if (!isPlainObject(e.data))
-      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): data must be a JSON object`);
-    const metadata = e.metadata ?? {};
-    if (
-      !isPlainObject(metadata) ||
-      Object.values(metadata).some((v) => v !== undefined && typeof v !== 'string')
-    )
-      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): metadata values must be strings`);
-    if (!(e.occurredAt instanceof Date) || Number.isNaN(e.occurredAt.getTime()))
-      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): occurredAt must be a valid Date`);
-    const schemaVersion: number = e.schemaVersion ?? 1;
-    if (!Number.isSafeInteger(schemaVersion) || schemaVersion < 1)
-      throw new EventStoreError(
-        'INVALID_EVENT',
-        `${where} (${e.type}): schemaVersion must be an integer ≥ 1`,
-      );
-    const eventId = e.eventId ?? randomUUID();
-    if (typeof eventId !== 'string' || !UUID_PATTERN.test(eventId))
-      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): eventId must be a UUID`);
-    // Canonical JSON (keys sorted) serves both as the stored text and as the hashed content; plain data takes
-    // one pass, anything else (Dates, toJSON, …) goes through JSON first, as it would be stored.
-    let data = plainCanonicalJson(e.data);
-    let meta = plainCanonicalJson(metadata);
-    if (data === undefined || meta === undefined) {
-      try {
-        data = canonicalJson(JSON.parse(JSON.stringify(e.data)));
-        meta = canonicalJson(JSON.parse(JSON.stringify(metadata)));
-      } catch (error) {
-        throw new EventStoreError(
-          'INVALID_EVENT',
-          `${where} (${e.type}): data is not JSON: ${(error as Error).message}`,
-        );
-      }
-    }
-    // jsonb cannot hold U+0000; refuse it here with a clear message instead of a database error.
-    if (ESCAPED_NUL.test(data) || ESCAPED_NUL.test(meta))
-      throw new EventStoreError('INVALID_EVENT', `${where} (${e.type}): text must not contain U+0000`);
-    const size = Buffer.byteLength(data) + Buffer.byteLength(meta);
-    if (size > LIMITS.maxEventBytes)
-      throw new EventStoreError(
-        'PAYLOAD_TOO_LARGE',
-        `${where} (${e.type}) is ${size} bytes; the limit is ${LIMITS.maxEventBytes}`,
-      );
-    total += size;
-    if (total > LIMITS.maxAppendBytes)
-      throw new EventStoreError('PAYLOAD_TOO_LARGE', `the append exceeds ${LIMITS.maxAppendBytes} bytes`);
-    const id = JSON.stringify(eventId.toLowerCase());
-    const type = JSON.stringify(e.type);
-    const at = JSON.stringify(e.occurredAt.toISOString());
-    // = contentHash(): canonicalJson([streamId, eventId, type, schemaVersion, occurredAt, data, metadata])
-    const h = sha256Hex(`[${streamJson},${id},${type},${schemaVersion},${at},${data},${meta}]`);
-    parts.push(
-      `{"id":${id},"type":${type},"sv":${schemaVersion},"data":${data},"meta":${meta},"at":${at},"h":"${h}"}`,
-    );
-  });
+  const parts = prepareEvents(stream, events).map(
+    (e) =>
+      `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"sv":${e.schemaVersion},"data":${e.data},"meta":${e.metadata},"at":${JSON.stringify(e.occurredAt)},"h":"${e.contentHash}"}`,
+  );
   return `[${parts.join(',')}]`;
 }
 
@@ -632,7 +501,6 @@ function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string 
  * U+0000 as serialised JSON writes it: `\u0000` after an even number of backslashes. The text `C:\u0000`
  * (a backslash, then `u0000`) serialises as `C:\\u0000` and is ordinary text jsonb stores.
  */
-const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
 function mapAppendError(error: unknown, stream: StreamId, expected: ExpectedVersion): Error {
   const e = error as { code?: string; detail?: string; message?: string };
