@@ -435,7 +435,8 @@ export class MappingParser implements RecordParser {
       throw fault('MISSING_HEADER', lastLineNo || 1, 'no header row with the mapped columns');
     if (m.totals?.required && !this.totalsSeen)
       throw fault('TRUNCATED', lastLineNo, `file ends without its totals row (${m.totals.equals})`);
-    const r: ParserResult = { checks: this.checks };
+    // A mapping states the totals it maps (count, amount, fee), and each one present was checked.
+    const r: ParserResult = { checks: this.checks, stated: this.checks.length };
     const merchant = this.merchant ?? this.ctx.merchantId;
     if (merchant) r.merchantId = merchant;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
