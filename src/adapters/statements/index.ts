@@ -441,6 +441,9 @@ export async function* readVerifiedWechatRows(
   }
 }
 
+export { AMOUNT_UNITS, type AmountUnit } from './amount.ts';
+export { ALIPAY_ACCOUNT_HEADER, ALIPAY_ACCOUNT_TITLE } from './alipay-account.ts';
+export { WECHAT_FUNDFLOW_HEADER, WECHAT_FUNDFLOW_SUMMARY_HEADER } from './wechat-fundflow.ts';
 export { detectFormat, type Detection } from './detect.ts';
 export {
   StatementError,

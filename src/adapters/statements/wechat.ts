@@ -1,10 +1,10 @@
 // WeChat Pay trade bill (交易账单), API v2 downloadbill (ALL/SUCCESS/REFUND) and v3 tradebill:
 // same content. Layout and field notes: shared/STATEMENT-FORMATS.md §1.
 import { Decimal } from 'decimal.js';
-import {
-  type StatementLine,
-  type StatementLineKind,
-  type TotalsCheck,
+import type {
+  StatementLine,
+  StatementLineKind,
+  TotalsCheck,
 } from '../../domain/reconciliation/statement-line.ts';
 import { UnitSum, formatFen, isNegativeUnits } from '../../domain/reconciliation/units.ts';
 import { type AmountForm, type AmountUnit, YUAN_2, readUnits } from './amount.ts';
