@@ -48,7 +48,8 @@ function decimalsOf(t: string): number {
 export function hasForm(t: string, f: AmountForm): boolean {
   const d = decimalsOf(t);
   if (d < f.minDecimals || d > f.maxDecimals) return false;
-  return f.signed || t.charCodeAt(0) !== 45;
+  // An unsigned form prints no sign at all, not even `+`.
+  return f.signed || (t.charCodeAt(0) !== 45 && t.charCodeAt(0) !== 43);
 }
 
 /**
