@@ -1,5 +1,5 @@
 // Alipay business detail bill (业务明细, bill_type=trade): GBK CSV with `#` header/footer lines,
-// often inside a .csv.zip. Exact lines and sources: shared/STATEMENT-FORMATS.md §2.
+// often inside a .csv.zip. Layout and what is checked: docs/statement-formats.md.
 import { Decimal } from 'decimal.js';
 import {
   type StatementLine,

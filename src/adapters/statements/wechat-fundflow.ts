@@ -12,7 +12,7 @@ import { type AmountForm, YUAN_2, YUAN_2_SIGNED, readUnits } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { localToUtcIso, parseLocal } from './time.ts';
-import { backtickFields } from './wechat.ts';
+import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
 
 export const WECHAT_FUNDFLOW_HEADER =
   '记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号'.split(
@@ -52,16 +52,17 @@ export function fundFlowKind(name: string, type: string, income: boolean): State
   return income ? 'income' : 'expense';
 }
 
-type Phase = 'header' | 'detail' | 'summary' | 'done';
-
 export class WechatFundFlowParser implements RecordParser {
   readonly format = 'wechat-fundflow' as const;
   readonly party = 'channel' as const;
   readonly source = 'wechat';
-  private phase: Phase = 'header';
+  private readonly bill = new BacktickBill('资金流水总笔数', {
+    header: (rec) => this.header(rec),
+    row: (rec) => this.row(rec),
+    summary: (rec, columns) => this.summary(rec, columns),
+  });
   private cols = new Map<string, number>();
   private width = 0;
-  private summaryCols: string[] = [];
   private readonly income = { count: 0, sum: new UnitSum() };
   private readonly expense = { count: 0, sum: new UnitSum() };
   private readonly checks: TotalsCheck[] = [];
@@ -70,38 +71,11 @@ export class WechatFundFlowParser implements RecordParser {
   constructor(private readonly ctx: ParseContext) {}
 
   complete(): boolean {
-    return this.phase === 'done';
+    return this.bill.complete();
   }
 
   push(rec: RawRecord): StatementLine | undefined {
-    const text = rec.text;
-    if (text.trim() === '') return undefined;
-    switch (this.phase) {
-      case 'header':
-        this.header(rec);
-        this.phase = 'detail';
-        return undefined;
-      case 'detail':
-        if (text.startsWith('`')) return this.row(rec);
-        if (text.startsWith('资金流水总笔数')) {
-          this.summaryCols = text.split(',').map((s) => s.trim());
-          this.phase = 'summary';
-          return undefined;
-        }
-        throw fault(
-          'MALFORMED_LINE',
-          rec.lineNo,
-          'expected a detail row (fields prefixed with `) or the summary header',
-        );
-      case 'summary':
-        if (!text.startsWith('`'))
-          throw fault('MALFORMED_LINE', rec.lineNo, 'expected the summary row after the summary header');
-        this.summary(rec);
-        this.phase = 'done';
-        return undefined;
-      default:
-        throw fault('MALFORMED_LINE', rec.lineNo, 'unexpected content after the summary row');
-    }
+    return this.bill.push(rec);
   }
 
   private header(rec: RawRecord): void {
@@ -188,17 +162,11 @@ export class WechatFundFlowParser implements RecordParser {
     return line;
   }
 
-  private summary(rec: RawRecord): void {
+  private summary(rec: RawRecord, columns: readonly string[]): void {
     const n = rec.lineNo;
-    const values = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s).trim());
-    if (values.length !== this.summaryCols.length)
-      throw fault(
-        'MALFORMED_LINE',
-        n,
-        `summary row has ${values.length} fields, header ${this.summaryCols.length}`,
-      );
+    const values = summaryValues(rec, columns);
     const rows = this.income.count + this.expense.count;
-    this.summaryCols.forEach((col, i) => {
+    columns.forEach((col, i) => {
       const text = values[i]!;
       const count =
         col === '资金流水总笔数'
@@ -229,13 +197,8 @@ export class WechatFundFlowParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'header')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no fund-flow bill header');
-    if (this.phase === 'detail')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the summary block (资金流水总笔数…)');
-    if (this.phase === 'summary')
-      throw fault('TRUNCATED', lastLineNo, 'file ends after the summary header, without the summary row');
-    const r: ParserResult = { checks: this.checks, stated: this.summaryCols.length };
+    this.bill.requireComplete(lastLineNo, 'fund-flow bill');
+    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
     // The bill names no merchant: the one it was fetched for is the caller's.
     if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);

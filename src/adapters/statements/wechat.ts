@@ -1,5 +1,5 @@
 // WeChat Pay trade bill (交易账单), API v2 downloadbill (ALL/SUCCESS/REFUND) and v3 tradebill:
-// same content. Layout and field notes: shared/STATEMENT-FORMATS.md §1.
+// same content. Layout and what is checked: docs/statement-formats.md.
 import { Decimal } from 'decimal.js';
 import type {
   StatementLine,
@@ -10,6 +10,7 @@ import { UnitSum, formatFen, isNegativeUnits } from '../../domain/reconciliation
 import { type AmountForm, type AmountUnit, YUAN_2, readUnits } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
+import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
 import { parseLocal, localToUtcIso } from './time.ts';
 
 // Exact header lines (format-trade.html; SDK fixtures in binarywang/WxJava WxPayBillResultTest).
@@ -104,8 +105,6 @@ export function wechatForms(layout: WechatLayout, unit: AmountUnit | undefined):
       };
 }
 
-type Phase = 'header' | 'detail' | 'summary-header' | 'summary' | 'done';
-
 /** A money column of the detail rows: where it is, its scale (fen: 2; fees: 6) and its running sum. */
 interface MoneyColumn {
   name: string;
@@ -154,7 +153,11 @@ export class WechatBillParser implements RecordParser {
   readonly format = 'wechat' as const;
   readonly party = 'channel' as const;
   readonly source = 'wechat';
-  private phase: Phase = 'header';
+  private readonly bill = new BacktickBill('总交易单数', {
+    header: (rec) => this.header(rec),
+    row: (rec) => this.readRow(rec),
+    summary: (rec, columns) => this.readSummary(rec, columns),
+  });
   private cols = new Map<string, number>();
   private width = 0;
   private legacy = false;
@@ -166,8 +169,6 @@ export class WechatBillParser implements RecordParser {
   /** Per-row unit values of `money`, reused. */
   private values: number[] = [];
   private paymentGross = new UnitSum();
-  private summaryCols: string[] = [];
-  private summaryLine = 0;
   private checks: TotalsCheck[] = [];
   private merchant: string | undefined;
   private dates = new Set<string>();
@@ -176,51 +177,28 @@ export class WechatBillParser implements RecordParser {
   constructor(private readonly ctx: ParseContext) {}
 
   complete(): boolean {
-    return this.phase === 'done';
+    return this.bill.complete();
   }
 
   push(rec: RawRecord): StatementLine | undefined {
+    return this.bill.push(rec);
+  }
+
+  private header(rec: RawRecord): void {
     const text = rec.text;
-    if (text.trim() === '') return undefined;
-    switch (this.phase) {
-      case 'header':
-        if (text.startsWith('<xml>') || text.startsWith('<xml '))
-          throw fault(
-            'MALFORMED_FILE',
-            rec.lineNo,
-            `WeChat Pay error response instead of a bill: ${xmlMessage(text)}`,
-          );
-        if (text.startsWith('{'))
-          throw fault(
-            'MALFORMED_FILE',
-            rec.lineNo,
-            'WeChat Pay JSON response instead of a bill (download_url not followed?)',
-          );
-        this.readHeader(rec);
-        this.phase = 'detail';
-        return undefined;
-      case 'detail':
-        if (text.startsWith('`')) return this.readRow(rec);
-        if (text.startsWith('总交易单数')) {
-          this.summaryCols = text.split(',').map((s) => s.trim());
-          this.summaryLine = rec.lineNo;
-          this.phase = 'summary';
-          return undefined;
-        }
-        throw fault(
-          'MALFORMED_LINE',
-          rec.lineNo,
-          'expected a detail row (fields prefixed with `) or the summary header',
-        );
-      case 'summary':
-        if (!text.startsWith('`'))
-          throw fault('MALFORMED_LINE', rec.lineNo, 'expected the summary row after the summary header');
-        this.readSummary(rec);
-        this.phase = 'done';
-        return undefined;
-      default:
-        throw fault('MALFORMED_LINE', rec.lineNo, 'unexpected content after the summary row');
-    }
+    if (text.startsWith('<xml>') || text.startsWith('<xml '))
+      throw fault(
+        'MALFORMED_FILE',
+        rec.lineNo,
+        `WeChat Pay error response instead of a bill: ${xmlMessage(text)}`,
+      );
+    if (text.startsWith('{'))
+      throw fault(
+        'MALFORMED_FILE',
+        rec.lineNo,
+        'WeChat Pay JSON response instead of a bill (download_url not followed?)',
+      );
+    this.readHeader(rec);
   }
 
   readHeader(rec: RawRecord): void {
@@ -448,19 +426,13 @@ export class WechatBillParser implements RecordParser {
     return col?.sum.decimal(col.scale);
   }
 
-  private readSummary(rec: RawRecord): void {
+  private readSummary(rec: RawRecord, columns: readonly string[]): void {
     const n = rec.lineNo;
-    const values = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s).trim());
-    if (values.length !== this.summaryCols.length)
-      throw fault(
-        'MALFORMED_LINE',
-        n,
-        `summary row has ${values.length} fields, header ${this.summaryCols.length}`,
-      );
-    const declared = new Map(this.summaryCols.map((c, i) => [c, values[i]!]));
+    const values = summaryValues(rec, columns);
+    const declared = new Map(columns.map((c, i) => [c, values[i]!]));
     const count = declared.get('总交易单数');
     if (count === undefined)
-      throw fault('MISSING_HEADER', this.summaryLine, 'summary header lacks 总交易单数');
+      throw fault('MISSING_HEADER', this.bill.summaryLine, 'summary header lacks 总交易单数');
     if (!/^\d+$/.test(count)) throw fault('MALFORMED_LINE', n, `总交易单数 is not a count: '${count}'`);
     this.checkCount(n, count);
     for (const [col, text] of declared) {
@@ -512,30 +484,15 @@ export class WechatBillParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'header')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no WeChat Pay bill header');
-    if (this.phase === 'detail')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the summary block (总交易单数…)');
-    if (this.phase === 'summary')
-      throw fault('TRUNCATED', lastLineNo, 'file ends after the summary header, without the summary row');
+    this.bill.requireComplete(lastLineNo, 'WeChat Pay bill');
     // Every column of the summary row is a total, and each was checked (or the file was refused).
-    const r: ParserResult = { checks: this.checks, stated: this.summaryCols.length };
+    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
     if (this.merchant) r.merchantId = this.merchant;
     else if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
     if (date) r.businessDate = date;
     return r;
   }
-}
-
-/** The fields of a WeChat bill row of `width` columns, each stripped of its one leading backtick. */
-export function backtickFields(rec: RawRecord, width: number): string[] {
-  // Splitting on ",`" keeps commas inside 商品名称 intact.
-  let f = rec.text.slice(1).split(',`');
-  if (f.length !== width) f = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s));
-  if (f.length !== width)
-    throw fault('MALFORMED_LINE', rec.lineNo, `expected ${width} fields, found ${f.length}`);
-  return f;
 }
 
 function valueAt(values: readonly number[], i: number): number {

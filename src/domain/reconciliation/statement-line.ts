@@ -1,5 +1,5 @@
 // Normalized statement lines: what every statement parser (WeChat, Alipay, bank/UnionPay, HIS,
-// insurance) produces and what reconciliation matches (DESIGN §6). Pure: types and small helpers.
+// insurance) produces and what reconciliation matches. Pure: types and small helpers.
 import { Decimal } from 'decimal.js';
 
 /** Who issued the statement. `channel` = a payment channel (WeChat Pay, Alipay, UnionPay online). */

@@ -4,16 +4,12 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import {
   HIS_JSON,
-  StatementError,
   UNIONPAY_POS_CSV,
-  bufferSource,
-  parseStatement,
   writeAlipayBill,
   writeMappingCsv,
   writeMappingJson,
   writeWechatBill,
 } from '../../../src/adapters/statements/index.ts';
-import type { StatementLine, StatementSummary } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
 import { mutate, mutation, run } from './mutations.ts';
 

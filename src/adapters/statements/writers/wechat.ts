@@ -1,4 +1,4 @@
-// Writes a WeChat Pay trade bill exactly in the layout the parser reads (STATEMENT-FORMATS §1).
+// Writes a WeChat Pay trade bill exactly in the layout the parser reads (docs/statement-formats.md).
 import { Decimal } from 'decimal.js';
 import {
   WECHAT_ALL_HEADER,
