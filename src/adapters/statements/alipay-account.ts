@@ -9,7 +9,15 @@ import {
   type TotalsCheck,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
-import { AlipayPreamble, alipayTime, checkTotal, columnName, readFooter } from './alipay-common.ts';
+import {
+  AlipayPreamble,
+  type AlipayPhase,
+  alipayResult,
+  alipayTime,
+  checkTotal,
+  columnName,
+  readFooter,
+} from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
@@ -38,13 +46,11 @@ export function accountKind(type: string, income: boolean): StatementLineKind {
   return income ? 'income' : 'expense';
 }
 
-type Phase = 'title' | 'preamble' | 'columns' | 'rows' | 'footer';
-
 export class AlipayAccountParser implements RecordParser {
   readonly format = 'alipay-account' as const;
   readonly party = 'channel' as const;
   readonly source = 'alipay';
-  private phase: Phase = 'title';
+  private phase: AlipayPhase = 'title';
   private cols = new Map<string, number>();
   private width = 0;
   private readonly head: AlipayPreamble;
@@ -218,19 +224,13 @@ export class AlipayAccountParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'title')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no Alipay account statement header');
-    if (this.phase === 'preamble' || this.phase === 'columns')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the detail rows');
-    if (this.phase === 'rows')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 账务明细列表结束 marker');
-    if (!this.income.seen || !this.expense.seen)
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 支出合计/收入合计 footer lines');
-    const r: ParserResult = { checks: this.checks, stated: this.stated };
-    if (this.head.account) r.merchantId = this.head.account;
-    const date = this.head.businessDate();
-    if (date) r.businessDate = date;
-    return r;
+    return alipayResult(
+      { phase: this.phase, footersSeen: this.income.seen && this.expense.seen, lastLineNo },
+      { bill: 'Alipay account statement', list: '账务明细列表', footers: '支出合计/收入合计' },
+      this.head,
+      this.checks,
+      this.stated,
+    );
   }
 }
 

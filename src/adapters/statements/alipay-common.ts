@@ -3,7 +3,7 @@
 import { Decimal } from 'decimal.js';
 import type { TotalsCheck } from '../../domain/reconciliation/statement-line.ts';
 import { fault } from './errors.ts';
-import type { ParseContext } from './parser.ts';
+import type { ParseContext, ParserResult } from './parser.ts';
 import { type LocalDateTime, localDate, localToUtcMs, parseLocal } from './time.ts';
 
 const ACCOUNT = /^#账号[：:]\[(.*)\]\s*$/;
@@ -73,6 +73,33 @@ export class AlipayPreamble {
       this.ctx.businessDate ?? this.periodDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined)
     );
   }
+}
+
+/** Where an Alipay bill's reader is: title line, `#` preamble, column header, rows, footers. */
+export type AlipayPhase = 'title' | 'preamble' | 'columns' | 'rows' | 'footer';
+
+/**
+ * The result of a whole bill, or the refusal of one that ends early: `names` the bill (`Alipay bill`),
+ * its list (`业务明细列表`) and its footers (`交易合计/退款合计`).
+ */
+export function alipayResult(
+  at: { phase: AlipayPhase; footersSeen: boolean; lastLineNo: number },
+  names: { bill: string; list: string; footers: string },
+  head: AlipayPreamble,
+  checks: TotalsCheck[],
+  stated: number,
+): ParserResult {
+  const n = at.lastLineNo;
+  if (at.phase === 'title') throw fault('MISSING_HEADER', n || 1, `empty file: no ${names.bill} header`);
+  if (at.phase === 'preamble' || at.phase === 'columns')
+    throw fault('TRUNCATED', n, 'file ends before the detail rows');
+  if (at.phase === 'rows') throw fault('TRUNCATED', n, `file ends before the ${names.list}结束 marker`);
+  if (!at.footersSeen) throw fault('TRUNCATED', n, `file ends before the ${names.footers} footer lines`);
+  const r: ParserResult = { checks, stated };
+  if (head.account) r.merchantId = head.account;
+  const date = head.businessDate();
+  if (date) r.businessDate = date;
+  return r;
 }
 
 /** A footer `#<label>合计：N笔，<name>共X元，…` read into its parts (name '' for a bare `共X元`). */

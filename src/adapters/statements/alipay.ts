@@ -7,7 +7,15 @@ import {
   type TotalsCheck,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
-import { AlipayPreamble, alipayTime, checkTotal, columnName, readFooter } from './alipay-common.ts';
+import {
+  AlipayPreamble,
+  type AlipayPhase,
+  alipayResult,
+  alipayTime,
+  checkTotal,
+  columnName,
+  readFooter,
+} from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
@@ -23,8 +31,6 @@ export const ALIPAY_HEADER =
     ',',
   );
 const REQUIRED = ['支付宝交易号', '商户订单号', '业务类型', '完成时间', '商家实收（元）'];
-type Phase = 'title' | 'preamble' | 'columns' | 'rows' | 'footer';
-
 interface Sums {
   count: number;
   received: Decimal;
@@ -55,7 +61,7 @@ export class AlipayBillParser implements RecordParser {
   readonly format = 'alipay' as const;
   readonly party = 'channel' as const;
   readonly source = 'alipay';
-  private phase: Phase = 'title';
+  private phase: AlipayPhase = 'title';
   private cols = new Map<string, number>();
   private width = 0;
   private readonly head: AlipayPreamble;
@@ -282,19 +288,13 @@ export class AlipayBillParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'title')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no Alipay bill header');
-    if (this.phase === 'preamble' || this.phase === 'columns')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the detail rows');
-    if (this.phase === 'rows')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 业务明细列表结束 marker');
-    if (!this.tradeTotalSeen || !this.refundTotalSeen)
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 交易合计/退款合计 footer lines');
-    const r: ParserResult = { checks: this.checks, stated: this.stated };
-    if (this.head.account) r.merchantId = this.head.account;
-    const date = this.head.businessDate();
-    if (date) r.businessDate = date;
-    return r;
+    return alipayResult(
+      { phase: this.phase, footersSeen: this.tradeTotalSeen && this.refundTotalSeen, lastLineNo },
+      { bill: 'Alipay bill', list: '业务明细列表', footers: '交易合计/退款合计' },
+      this.head,
+      this.checks,
+      this.stated,
+    );
   }
 }
 

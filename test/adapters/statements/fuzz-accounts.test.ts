@@ -4,10 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { Decimal } from 'decimal.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { StatementError, bufferSource, parseStatement } from '../../../src/adapters/statements/index.ts';
-import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { accountStatement, accountZip, fundFlowBill, gbk } from './accounts.ts';
-import { mutate, mutation } from './mutations.ts';
+import { mutate, mutation, run } from './mutations.ts';
 
 const RUNS = Number(process.env.STATEMENT_FUZZ_RUNS ?? 250);
 const SEED = 20240501;
@@ -19,33 +17,15 @@ const BASES: [string, Buffer][] = [
   ['account.csv.zip', accountZip(accountStatement())],
 ];
 
-/** Runs a file to its end, or to its refusal; anything but a StatementError fails the test. */
-async function outcome(data: Uint8Array, name: string) {
-  const lines: StatementLine[] = [];
-  const it = parseStatement(bufferSource(name, data, 41));
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return { ok: true as const, lines, summary: r.value };
-      lines.push(...r.value);
-    }
-  } catch (e) {
-    if (!(e instanceof StatementError)) throw e;
-    // A refused stream is over: asking again yields nothing more.
-    expect((await it.next()).done).toBe(true);
-    return { ok: false as const, lines, error: e };
-  }
-}
-
 describe('fuzzed account statements', () => {
   it('the unmutated bases verify', async () => {
-    for (const [name, b] of BASES) expect((await outcome(b, name)).ok).toBe(true);
+    for (const [name, b] of BASES) expect((await run(b, name)).ok).toBe(true);
   });
 
   it('never throw anything but a StatementError, and never yield a line after the failing line', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...BASES), mutation, async ([name, base], m) => {
-        const r = await outcome(mutate(base, m), name);
+        const r = await run(mutate(base, m), name);
         if (!r.ok && r.error.line > 0)
           for (const l of r.lines) expect(l.lineNo).toBeLessThanOrEqual(r.error.line);
       }),
@@ -58,7 +38,7 @@ describe('fuzzed account statements', () => {
     await fc.assert(
       fc.asyncProperty(mutation, async (m) => {
         const data = mutate(Buffer.from(text), m);
-        const r = await outcome(data, 'fundflow.csv');
+        const r = await run(data, 'fundflow.csv');
         if (!r.ok) return;
         const rows = new TextDecoder()
           .decode(data)
@@ -96,7 +76,7 @@ describe('fuzzed account statements', () => {
           f[k] = f[k]!.slice(0, -1) + String((Number(f[k]!.at(-1)) + delta) % 10);
           const copy = [...rows];
           copy[i] = f.join(',');
-          const r = await outcome(gbk(copy.join('\r\n')), 'account.csv');
+          const r = await run(gbk(copy.join('\r\n')), 'account.csv');
           expect(r.ok).toBe(false);
         },
       ),

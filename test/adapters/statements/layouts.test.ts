@@ -4,46 +4,16 @@ import { Decimal } from 'decimal.js';
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
 import {
-  type ParseOptions,
-  StatementError,
   bufferSource,
-  parseStatement,
   validateStatement,
   writeAlipayBill,
   writeWechatBill,
 } from '../../../src/adapters/statements/index.ts';
 import type { BillEntry } from '../../../src/adapters/statements/writers/entry.ts';
 import { WechatBillParser } from '../../../src/adapters/statements/wechat.ts';
-import type { StatementLine, StatementSummary } from '../../../src/domain/reconciliation/statement-line.ts';
+import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
-
-async function parse(
-  data: string | Uint8Array,
-  opts: ParseOptions = {},
-  name = 'bill.csv',
-): Promise<{ lines: StatementLine[]; summary: StatementSummary }> {
-  const lines: StatementLine[] = [];
-  const it = parseStatement(bufferSource(name, data, 71), opts);
-  for (;;) {
-    const r = await it.next();
-    if (r.done) return { lines, summary: r.value };
-    lines.push(...r.value);
-  }
-}
-
-async function refusal(
-  data: string | Uint8Array,
-  opts: ParseOptions = {},
-  name = 'bill.csv',
-): Promise<StatementError> {
-  try {
-    await validateStatement(bufferSource(name, data), opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StatementError);
-    return e as StatementError;
-  }
-  throw new Error('file was accepted');
-}
+import { refusal, verified } from './mutations.ts';
 
 const M = '1900000109';
 const without = ({ raw: _r, lineNo: _n, ...rest }: StatementLine) => rest;
@@ -63,8 +33,10 @@ describe('refunds are dated by their own time in every WeChat bill type', () => 
   it('gives the same business date and the same line from an ALL bill and a REFUND bill', async () => {
     const refunds = refundsOfEarlierPayments();
     const payments = dayEntries(2, 99).map((e) => ({ ...e, occurredAt: '2024-05-02T01:00:00.000Z' }));
-    const all = await parse(writeWechatBill([...payments, ...refunds], { merchantId: M, billType: 'ALL' }));
-    const ref = await parse(writeWechatBill(refunds, { merchantId: M, billType: 'REFUND' }));
+    const all = await verified(
+      writeWechatBill([...payments, ...refunds], { merchantId: M, billType: 'ALL' }),
+    );
+    const ref = await verified(writeWechatBill(refunds, { merchantId: M, billType: 'REFUND' }));
     const fromAll = all.lines.filter((l) => l.kind === 'refund');
     expect(fromAll).toHaveLength(2);
     expect(ref.lines.map(without)).toEqual(fromAll.map(without));
@@ -101,10 +73,10 @@ describe('refunds are dated by their own time in every WeChat bill type', () => 
     const row = rows[1]!.split(',`');
     row[applied + 1] = '2024-05-04 10:00:00'; // 退款成功时间: two days later (bank card refund)
     const late = [rows[0], row.join(',`'), ...rows.slice(2)].join('\r\n');
-    expect((await parse(late)).lines[0]!.businessDate).toBe('2024-05-02');
+    expect((await verified(late)).lines[0]!.businessDate).toBe('2024-05-02');
     row[applied] = '';
     const onlySuccess = [rows[0], row.join(',`'), ...rows.slice(2)].join('\r\n');
-    expect((await parse(onlySuccess)).lines[0]!.businessDate).toBe('2024-05-04');
+    expect((await verified(onlySuccess)).lines[0]!.businessDate).toBe('2024-05-04');
     row[applied + 1] = '';
     const neither = [rows[0], row.join(',`'), ...rows.slice(2)].join('\r\n');
     expect((await refusal(neither)).reason).toContain('without 退款申请时间 or 退款成功时间');
@@ -177,7 +149,7 @@ function acquirerBill(summary = '`3,`2500,`1000,`0,`9,`2500,`1000'): string {
 
 describe('the acquirer-issued WeChat bill: the amounts’ unit comes from configuration', () => {
   it('reads integer amounts as fen when configured so', async () => {
-    const { lines, summary } = await parse(acquirerBill(), { amountUnit: 'fen' });
+    const { lines, summary } = await verified(acquirerBill(), { amountUnit: 'fen' });
     expect(lines.map((l) => [l.kind, l.amount, l.fee, l.feeRate])).toEqual([
       ['payment', '15.00', '0.090000', '0.6'],
       ['payment', '10.00', '0.060000', '0.6'],
@@ -192,7 +164,7 @@ describe('the acquirer-issued WeChat bill: the amounts’ unit comes from config
   });
 
   it('reads the same file as yuan when configured so', async () => {
-    const { lines } = await parse(acquirerBill(), { amountUnit: 'yuan' });
+    const { lines } = await verified(acquirerBill(), { amountUnit: 'yuan' });
     expect(lines.map((l) => l.amount)).toEqual(['1500.00', '1000.00', '1000.00']);
   });
 
@@ -217,7 +189,7 @@ describe('the acquirer-issued WeChat bill: the amounts’ unit comes from config
   it('refuses a fen configuration for a bill that states yuan', async () => {
     const text = writeWechatBill(dayEntries(), { merchantId: M });
     expect((await refusal(text, { amountUnit: 'fen' })).code).toBe('UNSUPPORTED_FORMAT');
-    expect((await parse(text, { amountUnit: 'yuan' })).lines).toHaveLength(8);
+    expect((await verified(text, { amountUnit: 'yuan' })).lines).toHaveLength(8);
   });
 });
 
@@ -243,7 +215,7 @@ describe('amounts must have the form their layout declares', () => {
   });
 
   it('every summary total is checked and counted: "7 of 7"', async () => {
-    const { summary } = await parse(text);
+    const { summary } = await verified(text);
     expect(summary.totalsStated).toBe(7);
     expect(summary.checks).toHaveLength(7);
     const unknown = rows
@@ -271,7 +243,7 @@ describe('Alipay footers are checked on everything they state', () => {
 
   it('accepts 交易金额/优惠金额 when they agree, and says how many totals it checked', async () => {
     const ok = gross.toFixed(2);
-    const { summary } = await parse(worded(ok), {}, 'a.csv');
+    const { summary } = await verified(worded(ok), {}, 'a.csv');
     expect(summary.checks.map((c) => c.name)).toEqual(
       expect.arrayContaining(['交易合计笔数', '交易合计交易金额', '交易合计优惠金额']),
     );

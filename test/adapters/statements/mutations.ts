@@ -1,15 +1,32 @@
-// File mutations and a run that tells a refusal from a crash, shared by the fuzz tests of every parser.
+// File mutations, a run that tells a refusal from a crash, and the parse/refusal helpers the statement
+// tests share.
 import fc from 'fast-check';
-import { StatementError, bufferSource, parseStatement } from '../../../src/adapters/statements/index.ts';
+import { expect } from 'vitest';
+import {
+  type ParseOptions,
+  StatementError,
+  bufferSource,
+  parseStatement,
+  validateStatement,
+} from '../../../src/adapters/statements/index.ts';
 import type { StatementLine, StatementSummary } from '../../../src/domain/reconciliation/statement-line.ts';
 
 export type Outcome =
   | { ok: true; lines: StatementLine[]; summary: StatementSummary }
-  | { ok: false; error: StatementError };
+  | { ok: false; lines: StatementLine[]; error: StatementError };
 
-export async function run(data: Uint8Array, name: string): Promise<Outcome> {
+/**
+ * Runs a file to its end or to its refusal (in chunks of `chunk` bytes), keeping the lines yielded on the
+ * way; anything thrown but a StatementError is a crash and fails the test, and a refused stream is over.
+ */
+export async function run(
+  data: Uint8Array,
+  name: string,
+  opts: ParseOptions = {},
+  chunk = 53,
+): Promise<Outcome> {
   const lines: StatementLine[] = [];
-  const it = parseStatement(bufferSource(name, data, 53));
+  const it = parseStatement(bufferSource(name, data, chunk), opts);
   try {
     for (;;) {
       const r = await it.next();
@@ -18,8 +35,35 @@ export async function run(data: Uint8Array, name: string): Promise<Outcome> {
     }
   } catch (e) {
     if (!(e instanceof StatementError)) throw e; // anything else is a crash
-    return { ok: false, error: e };
+    expect((await it.next()).done).toBe(true);
+    return { ok: false, lines, error: e };
   }
+}
+
+/** The lines and summary of a file that must verify. */
+export async function verified(
+  data: string | Uint8Array,
+  opts: ParseOptions = {},
+  name = 'bill.csv',
+): Promise<{ lines: StatementLine[]; summary: StatementSummary }> {
+  const r = await run(typeof data === 'string' ? Buffer.from(data) : data, name, opts, 71);
+  if (!r.ok) throw r.error;
+  return r;
+}
+
+/** The refusal of a file that must be refused (validated in one pass). */
+export async function refusal(
+  data: string | Uint8Array,
+  opts: ParseOptions = {},
+  name = 'bill.csv',
+): Promise<StatementError> {
+  try {
+    await validateStatement(bufferSource(name, data), opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(StatementError);
+    return e as StatementError;
+  }
+  throw new Error('file was accepted');
 }
 
 /** A mutation of a file: flip bytes, cut it, or move/duplicate/drop whole lines. */
