@@ -9,7 +9,6 @@ import {
   HIS_JSON,
   INSURANCE_TSV,
   type ParseOptions,
-  StatementError,
   UNIONPAY_POS_CSV,
   bufferSource,
   detectFormat,
@@ -23,6 +22,7 @@ import {
 } from '../../../src/adapters/statements/index.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
+import { refusal as refused } from './mutations.ts';
 
 async function lines(
   data: Uint8Array | string,
@@ -34,19 +34,8 @@ async function lines(
   return out;
 }
 
-async function refusal(
-  data: Uint8Array | string,
-  opts: ParseOptions = {},
-  name = 'f.csv',
-): Promise<StatementError> {
-  try {
-    await validateStatement(bufferSource(name, data), opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StatementError);
-    return e as StatementError;
-  }
-  throw new Error('file was accepted');
-}
+const refusal = (data: string | Uint8Array, opts: ParseOptions = {}, name = 'f.csv') =>
+  refused(data, opts, name);
 
 const posEntries = (): BillEntry[] =>
   dayEntries(5, 2).map((e, i) => ({
