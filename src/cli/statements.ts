@@ -1,10 +1,12 @@
-// `ledger statements parse FILE [--format auto|wechat|alipay|bank:NAME|his|insurance] [--merchant ID]
-//  [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--mapping MAPPING.json]`
+// `ledger statements parse FILE [--format auto|wechat|wechat-fundflow|alipay|alipay-account|bank:NAME|his|insurance]
+//  [--merchant ID] [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--unit yuan|fen] [--mapping MAPPING.json]`
 // Validates the whole file first (nothing is printed from a refused file), then prints one JSON line
 // per normalized statement line; errors go to stderr as `FILE:LINE: reason (CODE)`.
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
+  AMOUNT_UNITS,
+  type AmountUnit,
   type ColumnMapping,
   type ParseOptions,
   StatementError,
@@ -12,9 +14,10 @@ import {
   readVerifiedStatement,
   validateStatement,
 } from '../adapters/statements/index.ts';
+import type { StatementSummary } from '../domain/reconciliation/statement-line.ts';
 
 const USAGE =
-  'usage: ledger statements parse FILE [--format auto|wechat|alipay|bank:NAME|his|insurance] [--merchant ID] [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--mapping MAPPING.json]';
+  'usage: ledger statements parse FILE [--format auto|wechat|wechat-fundflow|alipay|alipay-account|bank:NAME|his|insurance] [--merchant ID] [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--unit yuan|fen] [--mapping MAPPING.json]';
 const EX_USAGE = 64;
 
 export async function statementsCommand(
@@ -40,6 +43,13 @@ export async function statementsCommand(
   if (values.date) opts.businessDate = values.date;
   if (values.hospital) opts.hospitalId = values.hospital;
   if (values.tz) opts.timeZone = values.tz;
+  if (values.unit) {
+    if (!AMOUNT_UNITS.includes(values.unit as AmountUnit)) {
+      io.stderr.write(`--unit must be yuan or fen, not ${values.unit}\n${USAGE}\n`);
+      return EX_USAGE;
+    }
+    opts.amountUnit = values.unit as AmountUnit;
+  }
   if (values.mapping) {
     try {
       const m = JSON.parse(await readFile(values.mapping, 'utf8')) as ColumnMapping | ColumnMapping[];
@@ -60,10 +70,12 @@ export async function statementsCommand(
       for (const line of batch) out += `${JSON.stringify(line)}\n`;
       if (!io.stdout.write(out)) await new Promise<void>((r) => io.stdout.once('drain', r));
     }
-    const c = summary.counts;
+    const kinds = Object.entries(summary.counts)
+      .filter(([k, n]) => n > 0 || k === 'payment' || k === 'refund')
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
     io.stderr.write(
-      `${path}: ${summary.format} verified, ${summary.lines} lines (payment ${c.payment}, refund ${c.refund}, fee ${c.fee}, settlement ${c.settlement}), ` +
-        `${summary.checks.length} totals agree, sha256 ${summary.sha256}\n`,
+      `${path}: ${summary.format} verified, ${summary.lines} lines (${kinds}), ${totalsText(summary)}, sha256 ${summary.sha256}\n`,
     );
     return 0;
   } catch (e) {
@@ -73,6 +85,12 @@ export async function statementsCommand(
     }
     throw e;
   }
+}
+
+/** `6 of 6 totals agree (总交易单数, …)`, or that the file states none: never "agree" for a partial check. */
+export function totalsText(s: StatementSummary): string {
+  if (s.totalsStated === 0) return 'the file states no totals';
+  return `${s.checks.length} of ${s.totalsStated} totals agree (${s.checks.map((c) => c.name).join(', ')})`;
 }
 
 function parseCli(args: string[]) {
@@ -86,6 +104,7 @@ function parseCli(args: string[]) {
       date: { type: 'string' },
       hospital: { type: 'string' },
       tz: { type: 'string' },
+      unit: { type: 'string' },
       mapping: { type: 'string' },
     },
   });

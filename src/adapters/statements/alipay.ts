@@ -1,17 +1,26 @@
 // Alipay business detail bill (业务明细, bill_type=trade): GBK CSV with `#` header/footer lines,
-// often inside a .csv.zip. Exact lines and sources: shared/STATEMENT-FORMATS.md §2.
+// often inside a .csv.zip. Layout and what is checked: docs/statement-formats.md.
 import { Decimal } from 'decimal.js';
 import {
   type StatementLine,
   type StatementLineKind,
   type TotalsCheck,
   money2,
-  parseMoney,
 } from '../../domain/reconciliation/statement-line.ts';
+import {
+  AlipayPreamble,
+  type AlipayPhase,
+  alipayResult,
+  alipayTime,
+  checkTotal,
+  columnName,
+  readFooter,
+} from './alipay-common.ts';
+import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { splitCsv } from './source.ts';
-import { type LocalDateTime, formatLocal, localDate, localToUtcMs, parseLocal } from './time.ts';
+import { formatLocal, localDate, localToUtcMs } from './time.ts';
 
 export const ALIPAY_TITLE = '#支付宝业务明细查询';
 // Marker lines as hard-coded in dromara/dax-pay AliPayReconcileService.java (41 and 40/36 dashes).
@@ -22,49 +31,50 @@ export const ALIPAY_HEADER =
     ',',
   );
 const REQUIRED = ['支付宝交易号', '商户订单号', '业务类型', '完成时间', '商家实收（元）'];
-const NUM = '([-+]?\\d+(?:\\.\\d+)?)';
-const TRADE_TOTAL = new RegExp(
-  `^#交易合计[：:](\\d+)笔(?:[，,]商家实收共${NUM}元)?(?:[，,]商家优惠共${NUM}元)?`,
-);
-const REFUND_TOTAL = new RegExp(
-  `^#退款合计[：:](\\d+)笔(?:[，,]商家实收退款共${NUM}元)?(?:[，,]商家优惠退款共${NUM}元)?`,
-);
-const ACCOUNT = /^#账号[：:]\[(.*)\]\s*$/;
-const PERIOD = /^#起始日期[：:]\[(.+?)\]\s*终止日期[：:]\[(.+?)\]\s*$/;
-const DATE_PATTERN = 'yyyy年MM月dd日 HH:mm:ss';
-
-/** Normalizes half-width variants of a column name (`(元)` → `（元）`). */
-function columnName(s: string): string {
-  return s.trim().replaceAll('(', '（').replaceAll(')', '）');
-}
-
-type Phase = 'title' | 'preamble' | 'columns' | 'rows' | 'footer';
-
 interface Sums {
   count: number;
   received: Decimal;
   discount: Decimal;
+  /** Σ 订单金额 (as printed: negative on refunds). */
+  gross: Decimal;
+  /** Σ of every discount column (支付宝红包, 集分宝, 支付宝优惠, 商家优惠, 券核销金额). */
+  allDiscounts: Decimal;
 }
+
+const DISCOUNT_COLUMNS = [
+  '支付宝红包（元）',
+  '集分宝（元）',
+  '支付宝优惠（元）',
+  '商家优惠（元）',
+  '券核销金额（元）',
+];
+
+const emptySums = (): Sums => ({
+  count: 0,
+  received: new Decimal(0),
+  discount: new Decimal(0),
+  gross: new Decimal(0),
+  allDiscounts: new Decimal(0),
+});
 
 export class AlipayBillParser implements RecordParser {
   readonly format = 'alipay' as const;
   readonly party = 'channel' as const;
   readonly source = 'alipay';
-  private phase: Phase = 'title';
+  private phase: AlipayPhase = 'title';
   private cols = new Map<string, number>();
   private width = 0;
-  private account: string | undefined;
-  private periodStart: number | undefined;
-  private periodEnd: number | undefined;
-  private periodDate: string | undefined;
-  private readonly trade: Sums = { count: 0, received: new Decimal(0), discount: new Decimal(0) };
-  private readonly refund: Sums = { count: 0, received: new Decimal(0), discount: new Decimal(0) };
+  private readonly head: AlipayPreamble;
+  private readonly trade: Sums = emptySums();
+  private readonly refund: Sums = emptySums();
   private tradeTotalSeen = false;
   private refundTotalSeen = false;
+  private stated = 0;
   private readonly checks: TotalsCheck[] = [];
-  private readonly dates = new Set<string>();
 
-  constructor(private readonly ctx: ParseContext) {}
+  constructor(private readonly ctx: ParseContext) {
+    this.head = new AlipayPreamble(ctx);
+  }
 
   complete(): boolean {
     return this.tradeTotalSeen && this.refundTotalSeen;
@@ -115,35 +125,14 @@ export class AlipayBillParser implements RecordParser {
 
   private preamble(text: string, n: number): void {
     if (/^#-+业务明细列表-+$/.test(text)) {
-      if (this.account === undefined)
+      if (this.head.account === undefined)
         throw fault('MISSING_HEADER', n, 'Alipay bill lacks the #账号：[…] line');
       this.phase = 'columns';
       return;
     }
     if (!text.startsWith('#'))
       throw fault('MISSING_HEADER', n, 'expected the #-----业务明细列表----- marker');
-    const acc = ACCOUNT.exec(text);
-    if (acc) {
-      this.account = acc[1]!.trim();
-      const m = this.ctx.merchantId;
-      // The bill's 账号 is the PID plus "0156" (developer.aliyun.com/article/707638): accept either form.
-      if (m && m !== this.account && `${m}0156` !== this.account && m !== this.account.replace(/0156$/, ''))
-        throw fault('WRONG_MERCHANT', n, `bill is for account ${this.account}, expected ${m}`);
-      return;
-    }
-    const per = PERIOD.exec(text);
-    if (per) {
-      const start = parseLocal(per[1]!, DATE_PATTERN);
-      const end = parseLocal(per[2]!, DATE_PATTERN);
-      if (!start || !end) throw fault('MALFORMED_LINE', n, `cannot read the period: ${text}`);
-      this.periodStart = localToUtcMs(start, this.ctx.timeZone);
-      this.periodEnd = localToUtcMs(end, this.ctx.timeZone);
-      if (this.periodEnd < this.periodStart) throw fault('MALFORMED_LINE', n, 'period ends before it starts');
-      this.periodDate = localDate(start);
-      if (this.ctx.businessDate && this.periodDate !== this.ctx.businessDate)
-        throw fault('WRONG_DATE', n, `bill starts on ${this.periodDate}, expected ${this.ctx.businessDate}`);
-    }
-    // Other # lines (e.g. 导出时间 in some exports) carry nothing to check.
+    this.head.read(text, n);
   }
 
   private get(f: string[], name: string): string {
@@ -154,9 +143,13 @@ export class AlipayBillParser implements RecordParser {
   private money(f: string[], name: string, n: number): Decimal {
     const t = this.get(f, name);
     if (t === '') return new Decimal(0);
-    const d = parseMoney(t, 2);
-    if (!d) throw fault('MALFORMED_LINE', n, `${name} is not an amount: '${t}'`);
-    return d;
+    if (!hasForm(t, YUAN_2_SIGNED))
+      throw fault(
+        'MALFORMED_LINE',
+        n,
+        `${name} '${t}' is not in the layout's form (${describeForm(YUAN_2_SIGNED)})`,
+      );
+    return new Decimal(t);
   }
 
   private row(rec: RawRecord): StatementLine {
@@ -194,11 +187,13 @@ export class AlipayBillParser implements RecordParser {
     sums.count++;
     sums.received = sums.received.plus(received);
     sums.discount = sums.discount.plus(discount);
+    sums.gross = sums.gross.plus(gross);
+    for (const c of DISCOUNT_COLUMNS) sums.allDiscounts = sums.allDiscounts.plus(this.money(f, c, n).abs());
 
     const timeText = this.get(f, '完成时间');
-    const local = parseLocal(timeText, 'yyyy-MM-dd HH:mm:ss') ?? parseLocal(timeText, 'yyyy/MM/dd HH:mm:ss');
+    const local = alipayTime(timeText);
     if (!local) throw fault('MALFORMED_LINE', n, `完成时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
-    this.checkTime(local, timeText, n);
+    this.head.checkTime(local, '完成时间', timeText, n);
     const channelTxnId = this.get(f, '支付宝交易号');
     const merchantOrderNo = this.get(f, '商户订单号');
     if (!channelTxnId) throw fault('MALFORMED_LINE', n, '支付宝交易号 is empty');
@@ -221,7 +216,7 @@ export class AlipayBillParser implements RecordParser {
       businessDate: localDate(local),
       tradeType: type,
     };
-    if (this.account) line.merchantId = this.account;
+    if (this.head.account) line.merchantId = this.head.account;
     const refundNo = this.get(f, '退款批次号/请求号');
     if (kind === 'refund' && refundNo) line.refundNo = refundNo;
     const opt: [keyof StatementLine, string][] = [
@@ -239,72 +234,67 @@ export class AlipayBillParser implements RecordParser {
     return line;
   }
 
-  private checkTime(local: LocalDateTime, text: string, n: number): void {
-    const date = localDate(local);
-    this.dates.add(date);
-    if (this.ctx.businessDate && date !== this.ctx.businessDate)
-      throw fault('WRONG_DATE', n, `完成时间 ${text} is not on ${this.ctx.businessDate}`);
-    if (this.periodStart !== undefined && this.periodEnd !== undefined) {
-      const t = localToUtcMs(local, this.ctx.timeZone);
-      // A trade completed at 00:00:00 of the end date belongs to the next bill (日切 by 完成时间).
-      if (t < this.periodStart || t >= this.periodEnd)
-        throw fault('WRONG_DATE', n, `完成时间 ${text} is outside the bill period`);
-    }
-  }
-
+  /**
+   * Checks every total a footer states. 交易合计/退款合计 name 商家实收 and 商家优惠 in the captured bill;
+   * other exports word them 交易金额 (Σ 订单金额) and 优惠金额 (unconfirmed: 商家优惠 alone, or every
+   * discount column; either reading is accepted). A total of any other name refuses the file.
+   */
   private footer(text: string, n: number): void {
-    const t = TRADE_TOTAL.exec(text);
-    if (t) {
-      this.tradeTotalSeen = true;
-      this.check(n, '交易合计笔数', t[1]!, new Decimal(this.trade.count));
-      if (t[2] !== undefined) this.check(n, '交易合计商家实收', t[2], this.trade.received);
-      if (t[3] !== undefined) this.check(n, '交易合计商家优惠', t[3], this.trade.discount);
-      return;
+    const f = readFooter(text, n);
+    if (!f) {
+      if (text.startsWith('#')) return; // #导出时间：[…]
+      throw fault('MALFORMED_LINE', n, 'unexpected content after the 业务明细列表结束 marker');
     }
-    const r = REFUND_TOTAL.exec(text);
-    if (r) {
-      this.refundTotalSeen = true;
-      this.check(n, '退款合计笔数', r[1]!, new Decimal(this.refund.count));
-      if (r[2] !== undefined) this.check(n, '退款合计商家实收', r[2], this.refund.received);
-      // 商家优惠退款 is printed without a sign in the captured bill; compare magnitudes.
-      if (r[3] !== undefined)
-        this.check(n, '退款合计商家优惠', new Decimal(r[3]).abs().toFixed(), this.refund.discount.abs());
-      return;
+    const refund = f.label === '退款';
+    if (!refund && f.label !== '交易')
+      throw fault('UNSUPPORTED_FORMAT', n, `footer states ${f.label}合计, which this parser cannot check`);
+    const sums = refund ? this.refund : this.trade;
+    if (refund) this.refundTotalSeen = true;
+    else this.tradeTotalSeen = true;
+    this.stated += 1 + f.parts.length;
+    checkTotal(this.checks, n, `${f.label}合计笔数`, f.count, new Decimal(sums.count));
+    for (const p of f.parts) {
+      if (!hasForm(p.amount, YUAN_2_SIGNED))
+        throw fault(
+          'MALFORMED_LINE',
+          n,
+          `${p.name}共${p.amount}元 is not in the layout's form (yuan, 2 decimals)`,
+        );
+      const key = p.name.replace(/退款$/, '');
+      const name = `${f.label}合计${key}`;
+      // Refund totals print the money sign inconsistently (商家实收退款 −, 商家优惠退款 +): compare magnitudes.
+      const abs = (d: Decimal) => d.abs();
+      if (key === '商家实收') {
+        if (refund)
+          checkTotal(this.checks, n, name, p.amount, sums.received, (d) => abs(d).equals(abs(sums.received)));
+        else checkTotal(this.checks, n, name, p.amount, sums.received);
+      } else if (key === '商家优惠')
+        checkTotal(this.checks, n, name, p.amount, sums.discount.abs(), (d) =>
+          abs(d).equals(abs(sums.discount)),
+        );
+      else if (key === '交易金额' || key === '订单金额' || key === '退款金额')
+        checkTotal(this.checks, n, name, p.amount, sums.gross.abs(), (d) => abs(d).equals(abs(sums.gross)));
+      else if (key === '优惠金额' || key === '优惠')
+        checkTotal(
+          this.checks,
+          n,
+          name,
+          p.amount,
+          sums.discount.abs(),
+          (d) => abs(d).equals(abs(sums.discount)) || abs(d).equals(sums.allDiscounts),
+        );
+      else throw fault('UNSUPPORTED_FORMAT', n, `footer states ${name}, a total this parser cannot check`);
     }
-    if (text.startsWith('#')) return; // #导出时间：[…]
-    throw fault('MALFORMED_LINE', n, 'unexpected content after the 业务明细列表结束 marker');
-  }
-
-  private check(line: number, name: string, declaredText: string, computed: Decimal): void {
-    const declared = new Decimal(declaredText);
-    if (!declared.equals(computed))
-      throw fault(
-        'TOTALS_MISMATCH',
-        line,
-        `${name} is ${declaredText} but the rows add up to ${computed.toFixed(2)}`,
-      );
-    this.checks.push({
-      name,
-      declared: declaredText,
-      computed: computed.toFixed((declaredText.split('.')[1] ?? '').length),
-    });
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'title')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no Alipay bill header');
-    if (this.phase === 'preamble' || this.phase === 'columns')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the detail rows');
-    if (this.phase === 'rows')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 业务明细列表结束 marker');
-    if (!this.tradeTotalSeen || !this.refundTotalSeen)
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the 交易合计/退款合计 footer lines');
-    const r: ParserResult = { checks: this.checks };
-    if (this.account) r.merchantId = this.account;
-    const date =
-      this.ctx.businessDate ?? this.periodDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
-    if (date) r.businessDate = date;
-    return r;
+    return alipayResult(
+      { phase: this.phase, footersSeen: this.tradeTotalSeen && this.refundTotalSeen, lastLineNo },
+      { bill: 'Alipay bill', list: '业务明细列表', footers: '交易合计/退款合计' },
+      this.head,
+      this.checks,
+      this.stated,
+    );
   }
 }
 

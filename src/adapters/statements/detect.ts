@@ -2,6 +2,7 @@
 import { gunzipSync, inflateRawSync, constants as zc } from 'node:zlib';
 import iconv from 'iconv-lite';
 import type { StatementFormat } from '../../domain/reconciliation/statement-line.ts';
+import { ALIPAY_ACCOUNT_TITLE } from './alipay-account.ts';
 import { ALIPAY_TITLE } from './alipay.ts';
 import { type ColumnMapping, headerMatches } from './mapping.ts';
 import { BUILTIN_MAPPINGS } from './mappings.ts';
@@ -78,6 +79,14 @@ export function detectFormat(
           }
         : undefined;
     }
+    if (entry?.name.includes('账务明细'))
+      return {
+        format: 'alipay-account',
+        compression: 'zip',
+        container: 'text',
+        encoding: 'gbk',
+        mappings: [],
+      };
     if (entry?.name.includes('业务明细') || lower.endsWith('.csv.zip'))
       return { format: 'alipay', compression: 'zip', container: 'text', encoding: 'gbk', mappings: [] };
     if (entry?.data) {
@@ -92,13 +101,20 @@ export function detectFormat(
 function detectText(b: Uint8Array, mappings: readonly ColumnMapping[]): Detection | undefined {
   const utf8 = textOf(b, 'utf8').replace(/^\ufeff/, '');
   const head = utf8.trimStart();
-  if (head.startsWith('交易时间,') || head.startsWith('<xml'))
-    return { format: 'wechat', compression: 'none', container: 'text', encoding: 'utf8', mappings: [] };
-  if (head.startsWith(ALIPAY_TITLE))
-    return { format: 'alipay', compression: 'none', container: 'text', encoding: 'utf8', mappings: [] };
+  const text = (format: StatementFormat, encoding: Encoding): Detection => ({
+    format,
+    compression: 'none',
+    container: 'text',
+    encoding,
+    mappings: [],
+  });
+  if (head.startsWith('交易时间,') || head.startsWith('<xml')) return text('wechat', 'utf8');
+  if (head.startsWith('记账时间,')) return text('wechat-fundflow', 'utf8');
+  if (head.startsWith(ALIPAY_TITLE)) return text('alipay', 'utf8');
+  if (head.startsWith(ALIPAY_ACCOUNT_TITLE)) return text('alipay-account', 'utf8');
   const gbk = textOf(b, 'gbk').trimStart();
-  if (gbk.startsWith(ALIPAY_TITLE))
-    return { format: 'alipay', compression: 'none', container: 'text', encoding: 'gbk', mappings: [] };
+  if (gbk.startsWith(ALIPAY_TITLE)) return text('alipay', 'gbk');
+  if (gbk.startsWith(ALIPAY_ACCOUNT_TITLE)) return text('alipay-account', 'gbk');
   if (head.startsWith('{') || head.startsWith('[')) {
     const json = mappings.filter((m) => m.container === 'json');
     return json.length

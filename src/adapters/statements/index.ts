@@ -17,9 +17,12 @@ import {
   type StatementSummary,
   emptyKindCounts,
   money2,
+  perKind,
 } from '../../domain/reconciliation/statement-line.ts';
 import { TextSum } from '../../domain/reconciliation/units.ts';
+import { AlipayAccountParser, isAlipayAccountEntry } from './alipay-account.ts';
 import { AlipayBillParser, isAlipayDetailEntry } from './alipay.ts';
+import type { AmountUnit } from './amount.ts';
 import { type Detection, detectFormat } from './detect.ts';
 import { LineFault, StatementError, fault } from './errors.ts';
 import { type ColumnMapping, MappingParser, jsonRecords } from './mapping.ts';
@@ -39,6 +42,7 @@ import {
   unzipEntry,
 } from './source.ts';
 import { DEFAULT_TIME_ZONE, formatLocal, isIsoDate } from './time.ts';
+import { WechatFundFlowParser } from './wechat-fundflow.ts';
 import { WechatBillParser } from './wechat.ts';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
@@ -46,7 +50,7 @@ export const MAX_BATCH_SIZE = 10_000;
 
 export interface ParseOptions {
   /** `auto` (default) detects from the first bytes and the file name. */
-  format?: 'auto' | 'wechat' | 'alipay' | 'his' | 'insurance' | `bank:${string}` | StatementFormat;
+  format?: 'auto' | StatementFormat;
   /** Expected merchant / account: a file for another is refused (WRONG_MERCHANT). */
   merchantId?: string;
   /** Expected business date `yyyy-MM-dd`: a file or line of another date is refused (WRONG_DATE). */
@@ -60,7 +64,20 @@ export interface ParseOptions {
   mappings?: readonly ColumnMapping[];
   /** Totals known from elsewhere (e.g. the insurance 3201 对总账 answer): checked like a footer. */
   declaredTotals?: { count?: number; amount?: string };
+  /**
+   * Unit of the amounts in a layout that does not state it (the WeChat Pay bill issued through an
+   * acquirer prints integers): configuration, never guessed. A layout that states yuan refuses `fen`.
+   */
+  amountUnit?: AmountUnit;
 }
+
+/** Formats read by a built-in parser (not a mapping), with the encoding they come in. */
+const BUILTIN_TEXT_FORMATS: Partial<Record<StatementFormat, 'utf8' | 'gbk'>> = {
+  wechat: 'utf8',
+  'wechat-fundflow': 'utf8',
+  alipay: 'gbk',
+  'alipay-account': 'gbk',
+};
 
 type Resolved = Detection & { format: StatementFormat | undefined };
 
@@ -81,11 +98,11 @@ function resolve(
     : isZip(head) && !name.toLowerCase().endsWith('.xlsx')
       ? 'zip'
       : 'none';
-  if (requested === 'wechat')
-    return { format: 'wechat', compression, container: 'text', encoding: 'utf8', mappings: [] };
-  if (requested === 'alipay') {
-    const encoding = detected?.format === 'alipay' ? detected.encoding : 'gbk';
-    return { format: 'alipay', compression, container: 'text', encoding, mappings: [] };
+  const builtin = BUILTIN_TEXT_FORMATS[requested];
+  if (builtin) {
+    // A UTF-8 copy of a GBK-issued file is told by detection; otherwise the channel's own encoding.
+    const encoding = detected?.format === requested ? detected.encoding : builtin;
+    return { format: requested, compression, container: 'text', encoding, mappings: [] };
   }
   const wanted = requested.startsWith('bank:')
     ? mappings.filter((m) => m.format === requested || `bank:${m.name}` === requested)
@@ -108,7 +125,9 @@ function resolve(
 
 function makeParser(r: Resolved, ctx: ParseContext): RecordParser {
   if (r.format === 'wechat') return new WechatBillParser(ctx);
+  if (r.format === 'wechat-fundflow') return new WechatFundFlowParser(ctx);
   if (r.format === 'alipay') return new AlipayBillParser(ctx);
+  if (r.format === 'alipay-account') return new AlipayAccountParser(ctx);
   return new MappingParser(r.mappings, ctx);
 }
 
@@ -218,12 +237,20 @@ export async function* parseStatement(
     if (opts.merchantId) ctx.merchantId = opts.merchantId;
     if (opts.businessDate) ctx.businessDate = opts.businessDate;
     if (opts.hospitalId) ctx.hospitalId = opts.hospitalId;
+    if (opts.amountUnit) ctx.amountUnit = opts.amountUnit;
     const parser = makeParser(r, ctx);
 
     let bytes: AsyncIterable<Uint8Array> = rest;
     if (r.compression === 'gzip') bytes = gunzip(bytes);
     else if (r.compression === 'zip')
-      bytes = unzipEntry(bytes, r.format === 'alipay' ? isAlipayDetailEntry : (n) => !n.endsWith('/'));
+      bytes = unzipEntry(
+        bytes,
+        r.format === 'alipay'
+          ? isAlipayDetailEntry
+          : r.format === 'alipay-account'
+            ? isAlipayAccountEntry
+            : (n) => !n.endsWith('/'),
+      );
     const records: AsyncIterable<RawRecord[]> =
       r.container === 'xlsx'
         ? one(xlsxRecords(bytes))
@@ -233,12 +260,7 @@ export async function* parseStatement(
 
     const counts = emptyKindCounts();
     // Exact sums in integer units (decimal texts of other shapes go through Decimal: units.ts).
-    const sums = {
-      payment: new TextSum(),
-      refund: new TextSum(),
-      fee: new TextSum(),
-      settlement: new TextSum(),
-    };
+    const sums = perKind(() => new TextSum());
     const fees = new TextSum();
     let feeDp = 2;
     let total = 0;
@@ -296,8 +318,21 @@ export async function* parseStatement(
             `declared amount ${d.amount} but the file nets ${money2(net)}`,
           );
         result.checks.push({ name: 'declared amount', declared: d.amount, computed: money2(net) });
+        result.stated++;
+      }
+      if (d.count !== undefined) {
+        result.checks.push({ name: 'declared count', declared: String(d.count), computed: String(total) });
+        result.stated++;
       }
     }
+    // Never "agree" on a partial check: every total the file stated must have been checked.
+    if (result.checks.length !== result.stated)
+      throw new StatementError(
+        'TOTALS_MISMATCH',
+        file,
+        0,
+        `the file states ${result.stated} totals but only ${result.checks.length} were checked`,
+      );
     if (batch.length) yield batch;
     // Hash every byte of the file, including what follows the statement entry in a zip.
     for await (const _ of raw) void _;
@@ -310,14 +345,10 @@ export async function* parseStatement(
       bytes: tap.bytes,
       lines: total,
       counts,
-      amounts: {
-        payment: money2(sums.payment.decimal()),
-        refund: money2(sums.refund.decimal()),
-        fee: money2(sums.fee.decimal()),
-        settlement: money2(sums.settlement.decimal()),
-      },
+      amounts: perKind((k) => money2(sums[k].decimal())),
       fees: fees.decimal().toFixed(feeDp),
       checks: result.checks,
+      totalsStated: result.stated,
     };
     if (result.merchantId) summary.merchantId = result.merchantId;
     if (result.businessDate) summary.businessDate = result.businessDate;
@@ -410,6 +441,9 @@ export async function* readVerifiedWechatRows(
   }
 }
 
+export { AMOUNT_UNITS, type AmountUnit } from './amount.ts';
+export { ALIPAY_ACCOUNT_HEADER, ALIPAY_ACCOUNT_TITLE } from './alipay-account.ts';
+export { WECHAT_FUNDFLOW_HEADER, WECHAT_FUNDFLOW_SUMMARY_HEADER } from './wechat-fundflow.ts';
 export { detectFormat, type Detection } from './detect.ts';
 export {
   StatementError,

@@ -10,6 +10,7 @@ import {
   money2,
   parseMoney,
 } from '../../domain/reconciliation/statement-line.ts';
+import { type AmountUnit, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { type Encoding, splitCsv } from './source.ts';
@@ -82,6 +83,12 @@ export interface ColumnMapping {
   feeSign?: 'cost-positive' | 'cost-negative' | 'by-kind';
   /** Decimals the fee column may carry (default 2). */
   feeDecimals?: number;
+  /**
+   * The form of the money columns: their unit (fen for files printing integer fen) and the decimals the
+   * amount columns print, fewest and most. Without it: yuan, up to two decimals. With it, an amount in
+   * another form refuses the file; the fee column takes the same unit (its decimals: `feeDecimals`).
+   */
+  amountForm?: { unit: AmountUnit; decimals: readonly [number, number] };
   /** A totals row: the row whose `marker` column equals `equals`; its count/amount must agree with the rows. */
   totals?: {
     marker: ColumnRef;
@@ -266,8 +273,32 @@ export class MappingParser implements RecordParser {
     return this.build(get, rec.lineNo, rec.text);
   }
 
-  private money(text: string | undefined, name: string, lineNo: number, decimals = 2): Decimal | undefined {
+  private money(
+    text: string | undefined,
+    name: string,
+    lineNo: number,
+    decimals?: number,
+  ): Decimal | undefined {
     if (text === undefined || text === '') return undefined;
+    const form = this.mapping?.amountForm;
+    if (form) {
+      // A declared form: the text must have it exactly (no thousands separators guessed away).
+      const f = {
+        unit: form.unit,
+        minDecimals: decimals === undefined ? form.decimals[0] : 0,
+        maxDecimals: decimals ?? form.decimals[1],
+        signed: true,
+      };
+      if (!hasForm(text, f))
+        throw fault(
+          'MALFORMED_LINE',
+          lineNo,
+          `${name} '${text}' is not in the layout's form (${describeForm(f)})`,
+        );
+      const d = new Decimal(text);
+      return form.unit === 'fen' ? d.dividedBy(100) : d;
+    }
+    decimals ??= 2;
     // Thousands separators appear in bank exports (`1,234.50`).
     const d = parseMoney(text.replaceAll(',', ''), decimals);
     if (!d) throw fault('MALFORMED_LINE', lineNo, `${name} is not an amount: '${text}'`);
@@ -359,7 +390,7 @@ export class MappingParser implements RecordParser {
     const gross = this.money(get(m.fields.grossAmount), 'gross amount', n);
     if (gross) line.grossAmount = money2(gross.abs());
     const feeText = get(m.fields.fee);
-    const fee = this.money(feeText, 'fee', n, m.feeDecimals ?? 2);
+    const fee = this.money(feeText, 'fee', n, m.feeDecimals ?? m.amountForm?.decimals[1] ?? 2);
     if (fee) {
       this.feeSum = this.feeSum.plus(fee);
       const sign = m.feeSign ?? 'cost-positive';
@@ -408,7 +439,7 @@ export class MappingParser implements RecordParser {
     if (fee) this.check(n, 'fee', this.requireMoney(fee, n, 6).toFixed(), this.feeSum);
   }
 
-  private requireMoney(text: string, n: number, decimals = 2): Decimal {
+  private requireMoney(text: string, n: number, decimals?: number): Decimal {
     const d = this.money(text, 'total', n, decimals);
     if (!d) throw fault('MALFORMED_LINE', n, 'empty total');
     return d;
@@ -435,7 +466,8 @@ export class MappingParser implements RecordParser {
       throw fault('MISSING_HEADER', lastLineNo || 1, 'no header row with the mapped columns');
     if (m.totals?.required && !this.totalsSeen)
       throw fault('TRUNCATED', lastLineNo, `file ends without its totals row (${m.totals.equals})`);
-    const r: ParserResult = { checks: this.checks };
+    // A mapping states the totals it maps (count, amount, fee), and each one present was checked.
+    const r: ParserResult = { checks: this.checks, stated: this.checks.length };
     const merchant = this.merchant ?? this.ctx.merchantId;
     if (merchant) r.merchantId = merchant;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);

@@ -27,7 +27,7 @@ export const UNIONPAY_POS_CSV: ColumnMapping = {
   },
   dateFormats: ['yyyy-MM-dd HH:mm:ss', 'yyyyMMddHHmmss', 'yyyy/MM/dd HH:mm:ss'],
   businessDateFormats: ['yyyyMMdd', 'yyyy-MM-dd'],
-  // 消费撤销 = same-day void, 退货 = later return: both give money back (STATEMENT-FORMATS §4).
+  // 消费撤销 = same-day void, 退货 = later return: both give money back (docs/statement-formats.md).
   kind: {
     column: '交易类型',
     values: { 消费: 'payment', 消费撤销: 'refund', 撤销: 'refund', 退货: 'refund' },
@@ -133,7 +133,7 @@ export const HIS_JSON: ColumnMapping = {
   jsonMeta: { count: 'count', amount: 'totalAmount', businessDate: 'businessDate', required: true },
 };
 
-/** Medical-insurance settlement detail (3202 对明细账 upload: TAB-separated TXT, STATEMENT-FORMATS §4). */
+/** Medical-insurance settlement detail (3202 对明细账 upload: TAB-separated TXT). */
 export const INSURANCE_TSV: ColumnMapping = {
   name: 'insurance',
   format: 'insurance',

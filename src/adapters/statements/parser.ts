@@ -1,4 +1,5 @@
 // The contract between the streaming driver (index.ts) and one format's record parser.
+import type { AmountUnit } from './amount.ts';
 import type {
   StatementFormat,
   StatementLine,
@@ -26,10 +27,16 @@ export interface ParseContext {
   /** Expected business date (`yyyy-MM-dd`); a line of another date refuses the file. */
   businessDate?: string;
   hospitalId?: string;
+  /** Unit of the amounts of a layout that does not state it (the acquirer-issued WeChat bill). */
+  amountUnit?: AmountUnit;
+  /** WeChat rows stored raw under an older row version are re-read as that version read them. */
+  rowVersion?: number;
 }
 
 export interface ParserResult {
   checks: TotalsCheck[];
+  /** How many totals the file stated; each must be in `checks` (the driver refuses the file otherwise). */
+  stated: number;
   merchantId?: string;
   businessDate?: string;
 }

@@ -1,74 +1,39 @@
 // WeChat Pay trade bill (交易账单), API v2 downloadbill (ALL/SUCCESS/REFUND) and v3 tradebill:
-// same content. Layout and field notes: shared/STATEMENT-FORMATS.md §1.
+// same content. Layout and what is checked: docs/statement-formats.md.
 import { Decimal } from 'decimal.js';
-import {
-  type StatementLine,
-  type StatementLineKind,
-  type TotalsCheck,
-  parseMoney,
+import type {
+  StatementLine,
+  StatementLineKind,
+  TotalsCheck,
 } from '../../domain/reconciliation/statement-line.ts';
-import { UnitSum, formatFen, isNegativeUnits, parseUnits } from '../../domain/reconciliation/units.ts';
+import { UnitSum, formatFen, isNegativeUnits } from '../../domain/reconciliation/units.ts';
+import { readUnits } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
+import {
+  ALIASES,
+  DETAIL_MONEY,
+  FEE_COLUMNS,
+  type LayoutForms,
+  REQUIRED,
+  SUMMARY_SUMS,
+  type WechatLayout,
+  wechatForms,
+} from './wechat-layout.ts';
+import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
+
+export {
+  WECHAT_ALL_HEADER,
+  WECHAT_LEGACY_HEADER,
+  WECHAT_LEGACY_SUMMARY_HEADER,
+  WECHAT_REFUND_HEADER,
+  WECHAT_SUCCESS_HEADER,
+  WECHAT_SUCCESS_SUMMARY_HEADER,
+  WECHAT_SUMMARY_HEADER,
+  type WechatLayout,
+  wechatForms,
+} from './wechat-layout.ts';
 import { parseLocal, localToUtcIso } from './time.ts';
-
-// Exact header lines (format-trade.html; SDK fixtures in binarywang/WxJava WxPayBillResultTest).
-export const WECHAT_ALL_HEADER =
-  '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,微信退款单号,商户退款单号,退款金额,充值券退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率,订单金额,申请退款金额,费率备注'.split(
-    ',',
-  );
-export const WECHAT_SUCCESS_HEADER =
-  '交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,应结订单金额,代金券金额,商品名称,商户数据包,手续费,费率,订单金额,费率备注'.split(
-    ',',
-  );
-export const WECHAT_REFUND_HEADER = [
-  ...WECHAT_ALL_HEADER.slice(0, 14),
-  '退款申请时间',
-  '退款成功时间',
-  ...WECHAT_ALL_HEADER.slice(14),
-];
-// Older (pre-免充值券) layout: blog.csdn.net/weixin_33268205/article/details/111897134 and format-trade.html note.
-export const WECHAT_LEGACY_HEADER =
-  '交易时间,公众账号ID,商户号,子商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,货币种类,总金额,代金券或立减优惠金额,微信退款单号,商户退款单号,退款金额,代金券或立减优惠退款金额,退款类型,退款状态,商品名称,商户数据包,手续费,费率'.split(
-    ',',
-  );
-export const WECHAT_SUMMARY_HEADER =
-  '总交易单数,应结订单总金额,退款总金额,充值券退款总金额,手续费总金额,订单总金额,申请退款总金额'.split(',');
-// SUCCESS bill summary per the 2024 official page (the SDK fixtures show the 7-column one too).
-export const WECHAT_SUCCESS_SUMMARY_HEADER = '总交易单数,应结订单总金额,手续费总金额,订单总金额'.split(',');
-export const WECHAT_LEGACY_SUMMARY_HEADER =
-  '总交易单数,总交易额,总退款金额,总代金券或立减优惠退款金额,手续费总金额'.split(',');
-
-/** Summary column → the detail column it sums. 总交易额 (legacy) is checked separately. */
-const SUMMARY_SUMS: Record<string, string[]> = {
-  应结订单总金额: ['应结订单金额'],
-  退款总金额: ['退款金额'],
-  总退款金额: ['退款金额'],
-  充值券退款总金额: ['充值券退款金额'],
-  手续费总金额: ['手续费'],
-  订单总金额: ['订单金额'],
-  申请退款总金额: ['申请退款金额'],
-  总代金券或立减优惠退款金额: ['代金券或立减优惠退款金额'],
-  总企业红包退款金额: ['企业红包退款金额'],
-};
-
-const ALIASES: Record<string, string> = { 子商户号: '特约商户号', 企业红包金额: '代金券或立减优惠金额' };
-const FEE_COLUMNS = new Set(['手续费']);
-const DETAIL_MONEY = new Set([
-  '应结订单金额',
-  '代金券金额',
-  '退款金额',
-  '充值券退款金额',
-  '订单金额',
-  '申请退款金额',
-  '总金额',
-  '代金券或立减优惠金额',
-  '代金券或立减优惠退款金额',
-  '企业红包退款金额',
-]);
-const REQUIRED = ['交易时间', '商户号', '微信订单号', '商户订单号', '交易状态', '手续费'];
-
-type Phase = 'header' | 'detail' | 'summary-header' | 'summary' | 'done';
 
 /** A money column of the detail rows: where it is, its scale (fen: 2; fees: 6) and its running sum. */
 interface MoneyColumn {
@@ -89,6 +54,9 @@ interface Columns {
   currency: number;
   fee: number;
   tradeType: number;
+  /** REFUND bills: the refund's own times (交易时间 there is the original payment's). */
+  refundApplied: number;
+  refundSucceeded: number;
   refundNo: number;
   channelRefundId: number;
   refundStatus: number;
@@ -107,24 +75,30 @@ interface Columns {
  * Version of the normalisation the row reader applies. Lines are stored raw (codec.ts) and re-read with this
  * parser: a change to what a row normalises to must bump it and keep the old reading for old statements.
  */
-export const WECHAT_ROW_VERSION = 1;
+export const WECHAT_ROW_VERSION = 2;
+// Version 1 dated the refund rows of a REFUND bill by 交易时间 (the original payment's time); version 2
+// dates them by 退款申请时间 like the ALL bill does. ParseContext.rowVersion 1 keeps the old reading.
 
 export class WechatBillParser implements RecordParser {
   readonly format = 'wechat' as const;
   readonly party = 'channel' as const;
   readonly source = 'wechat';
-  private phase: Phase = 'header';
+  private readonly bill = new BacktickBill('总交易单数', {
+    header: (rec) => this.header(rec),
+    row: (rec) => this.readRow(rec),
+    summary: (rec, columns) => this.readSummary(rec, columns),
+  });
   private cols = new Map<string, number>();
   private width = 0;
   private legacy = false;
+  private layout: WechatLayout = 'current';
+  private forms: LayoutForms = wechatForms('current', undefined)!;
   private rows = 0;
   private money: MoneyColumn[] = [];
   private c: Columns | undefined;
   /** Per-row unit values of `money`, reused. */
   private values: number[] = [];
   private paymentGross = new UnitSum();
-  private summaryCols: string[] = [];
-  private summaryLine = 0;
   private checks: TotalsCheck[] = [];
   private merchant: string | undefined;
   private dates = new Set<string>();
@@ -133,51 +107,28 @@ export class WechatBillParser implements RecordParser {
   constructor(private readonly ctx: ParseContext) {}
 
   complete(): boolean {
-    return this.phase === 'done';
+    return this.bill.complete();
   }
 
   push(rec: RawRecord): StatementLine | undefined {
+    return this.bill.push(rec);
+  }
+
+  private header(rec: RawRecord): void {
     const text = rec.text;
-    if (text.trim() === '') return undefined;
-    switch (this.phase) {
-      case 'header':
-        if (text.startsWith('<xml>') || text.startsWith('<xml '))
-          throw fault(
-            'MALFORMED_FILE',
-            rec.lineNo,
-            `WeChat Pay error response instead of a bill: ${xmlMessage(text)}`,
-          );
-        if (text.startsWith('{'))
-          throw fault(
-            'MALFORMED_FILE',
-            rec.lineNo,
-            'WeChat Pay JSON response instead of a bill (download_url not followed?)',
-          );
-        this.readHeader(rec);
-        this.phase = 'detail';
-        return undefined;
-      case 'detail':
-        if (text.startsWith('`')) return this.readRow(rec);
-        if (text.startsWith('总交易单数')) {
-          this.summaryCols = text.split(',').map((s) => s.trim());
-          this.summaryLine = rec.lineNo;
-          this.phase = 'summary';
-          return undefined;
-        }
-        throw fault(
-          'MALFORMED_LINE',
-          rec.lineNo,
-          'expected a detail row (fields prefixed with `) or the summary header',
-        );
-      case 'summary':
-        if (!text.startsWith('`'))
-          throw fault('MALFORMED_LINE', rec.lineNo, 'expected the summary row after the summary header');
-        this.readSummary(rec);
-        this.phase = 'done';
-        return undefined;
-      default:
-        throw fault('MALFORMED_LINE', rec.lineNo, 'unexpected content after the summary row');
-    }
+    if (text.startsWith('<xml>') || text.startsWith('<xml '))
+      throw fault(
+        'MALFORMED_FILE',
+        rec.lineNo,
+        `WeChat Pay error response instead of a bill: ${xmlMessage(text)}`,
+      );
+    if (text.startsWith('{'))
+      throw fault(
+        'MALFORMED_FILE',
+        rec.lineNo,
+        'WeChat Pay JSON response instead of a bill (download_url not followed?)',
+      );
+    this.readHeader(rec);
   }
 
   readHeader(rec: RawRecord): void {
@@ -193,6 +144,22 @@ export class WechatBillParser implements RecordParser {
     });
     this.width = names.length;
     this.legacy = this.cols.has('总金额');
+    this.layout = this.legacy ? 'legacy' : this.cols.has('特约商户号') ? 'current' : 'acquirer';
+    const unit = this.ctx.amountUnit;
+    if (unit && this.layout !== 'acquirer' && unit !== 'yuan')
+      throw fault(
+        'UNSUPPORTED_FORMAT',
+        rec.lineNo,
+        `amounts configured in ${unit}, but this ${this.layout} WeChat Pay bill states them in yuan`,
+      );
+    const forms = wechatForms(this.layout, unit);
+    if (!forms)
+      throw fault(
+        'UNSUPPORTED_FORMAT',
+        rec.lineNo,
+        'WeChat Pay bill issued through an acquirer (no 特约商户号 column): its amounts do not say whether they are yuan or fen; configure the unit (amountUnit / --unit yuan|fen)',
+      );
+    this.forms = forms;
     for (const r of REQUIRED)
       if (!this.cols.has(r)) throw fault('MISSING_HEADER', rec.lineNo, `WeChat Pay bill header lacks ${r}`);
     if (!this.legacy && !this.cols.has('应结订单金额'))
@@ -219,6 +186,8 @@ export class WechatBillParser implements RecordParser {
       currency: col('货币种类'),
       fee: col('手续费'),
       tradeType: col('交易类型'),
+      refundApplied: col('退款申请时间'),
+      refundSucceeded: col('退款成功时间'),
       refundNo: col('商户退款单号'),
       channelRefundId: col('微信退款单号'),
       refundStatus: col('退款状态'),
@@ -234,12 +203,7 @@ export class WechatBillParser implements RecordParser {
   }
 
   private fields(rec: RawRecord): string[] {
-    // Every field carries one leading backtick; splitting on ",`" keeps commas inside 商品名称 intact.
-    let f = rec.text.slice(1).split(',`');
-    if (f.length !== this.width) f = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s));
-    if (f.length !== this.width)
-      throw fault('MALFORMED_LINE', rec.lineNo, `expected ${this.width} fields, found ${f.length}`);
-    return f;
+    return backtickFields(rec, this.width);
   }
 
   /** The trimmed field at `i` (undefined for a column the bill lacks). */
@@ -252,9 +216,10 @@ export class WechatBillParser implements RecordParser {
     const c = this.c!;
     const f = this.fields(rec);
     const n = rec.lineNo;
-    const timeText = this.at(f, c.time) ?? '';
+    const status = this.at(f, c.status) ?? '';
+    const [timeName, timeText] = this.timeOf(f, status, n);
     const local = parseLocal(timeText, 'yyyy-MM-dd HH:mm:ss');
-    if (!local) throw fault('MALFORMED_LINE', n, `交易时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
+    if (!local) throw fault('MALFORMED_LINE', n, `${timeName} is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
     const merchantId = this.at(f, c.merchant) ?? '';
     const subMerchantId = this.at(f, c.sub);
     if (!merchantId) throw fault('MALFORMED_LINE', n, '商户号 is empty');
@@ -276,7 +241,7 @@ export class WechatBillParser implements RecordParser {
       this.dates.add(businessDate);
     }
     if (this.ctx.businessDate && businessDate !== this.ctx.businessDate)
-      throw fault('WRONG_DATE', n, `交易时间 ${timeText} is not on ${this.ctx.businessDate}`);
+      throw fault('WRONG_DATE', n, `${timeName} ${timeText} is not on ${this.ctx.businessDate}`);
     const currency = this.at(f, c.currency);
     if (currency && currency !== 'CNY')
       throw fault('MALFORMED_LINE', n, `货币种类 ${currency} is not supported`);
@@ -289,15 +254,11 @@ export class WechatBillParser implements RecordParser {
         values[i] = 0;
         continue;
       }
-      const u = parseUnits(t, col.scale);
-      if (u === undefined) throw fault('MALFORMED_LINE', n, `${col.name} is not an amount: '${t}'`);
-      if (Number.isNaN(u))
-        throw fault('LIMIT_EXCEEDED', n, `${col.name} ${t} is beyond the amounts this parser reads exactly`);
-      values[i] = u;
+      const form = col.scale === 2 ? this.forms.amount : this.forms.fee;
+      values[i] = readUnits(t, form, col.scale, col.name, n);
     }
     for (let i = 0; i < this.money.length; i++) this.money[i]!.sum.add(values[i]!);
 
-    const status = this.at(f, c.status) ?? '';
     let kind: StatementLineKind;
     let amount: number;
     let gross: number;
@@ -331,7 +292,7 @@ export class WechatBillParser implements RecordParser {
       merchantOrderNo: this.at(f, c.order) ?? '',
       amount: formatFen(amount),
       grossAmount: formatFen(gross),
-      fee: this.at(f, c.fee) || '0.00000',
+      fee: this.feeText(values, f, c.fee),
       occurredAt: localToUtcIso(local, this.ctx.timeZone),
       localTime: timeText,
       businessDate,
@@ -359,66 +320,103 @@ export class WechatBillParser implements RecordParser {
     return line;
   }
 
+  /**
+   * The time a row is dated by: 交易时间, except on the refund rows of a REFUND bill, where 交易时间 is the
+   * original payment's and the refund's own acceptance (退款申请时间, what an ALL bill prints as 交易时间)
+   * is the day the refund belongs to; 退款成功时间 only when no application time is printed.
+   */
+  private timeOf(f: string[], status: string, n: number): [string, string] {
+    const c = this.c!;
+    const refundRow = status === 'REFUND' || status === 'REVOKED';
+    if (
+      !refundRow ||
+      (this.ctx.rowVersion ?? WECHAT_ROW_VERSION) < 2 ||
+      (c.refundApplied < 0 && c.refundSucceeded < 0)
+    )
+      return ['交易时间', this.at(f, c.time) ?? ''];
+    const applied = this.at(f, c.refundApplied);
+    if (applied) return ['退款申请时间', applied];
+    const succeeded = this.at(f, c.refundSucceeded);
+    if (succeeded) return ['退款成功时间', succeeded];
+    throw fault('MALFORMED_LINE', n, 'refund row without 退款申请时间 or 退款成功时间');
+  }
+
+  /** The fee as the line carries it: as printed in yuan layouts, converted (exactly) from fen otherwise. */
+  private feeText(values: readonly number[], f: string[], feeCol: number): string {
+    const t = this.at(f, feeCol);
+    if (!t) return '0.00000';
+    if (this.forms.fee.unit === 'yuan') return t;
+    const i = this.money.findIndex((m) => m.index === feeCol);
+    return new Decimal(`${values[i]!}e-6`).toFixed(6);
+  }
+
   /** Σ of a detail money column as a Decimal (undefined when the bill lacks the column). */
   private sumOf(name: string): Decimal | undefined {
     const col = this.money.find((x) => x.name === name);
     return col?.sum.decimal(col.scale);
   }
 
-  private readSummary(rec: RawRecord): void {
+  private readSummary(rec: RawRecord, columns: readonly string[]): void {
     const n = rec.lineNo;
-    const values = rec.text.split(',').map((s) => (s.startsWith('`') ? s.slice(1) : s).trim());
-    if (values.length !== this.summaryCols.length)
-      throw fault(
-        'MALFORMED_LINE',
-        n,
-        `summary row has ${values.length} fields, header ${this.summaryCols.length}`,
-      );
-    const declared = new Map(this.summaryCols.map((c, i) => [c, values[i]!]));
+    const values = summaryValues(rec, columns);
+    const declared = new Map(columns.map((c, i) => [c, values[i]!]));
     const count = declared.get('总交易单数');
     if (count === undefined)
-      throw fault('MISSING_HEADER', this.summaryLine, 'summary header lacks 总交易单数');
+      throw fault('MISSING_HEADER', this.bill.summaryLine, 'summary header lacks 总交易单数');
     if (!/^\d+$/.test(count)) throw fault('MALFORMED_LINE', n, `总交易单数 is not a count: '${count}'`);
-    this.check(n, '总交易单数', count, new Decimal(this.rows));
+    this.checkCount(n, count);
     for (const [col, text] of declared) {
       if (col === '总交易单数') continue;
-      const d = parseMoney(text, 6);
-      if (!d) throw fault('MALFORMED_LINE', n, `${col} is not an amount: '${text}'`);
+      const sources = col === '总交易额' ? ['总金额'] : SUMMARY_SUMS[col];
+      // A total the parser cannot recompute is not "checked": the whole file is refused instead.
+      if (!sources)
+        throw fault('UNSUPPORTED_FORMAT', n, `summary states ${col}, a total this parser cannot check`);
+      const fee = FEE_COLUMNS.has(sources[0]!);
+      const scale = fee ? 6 : 2;
+      const form = fee ? this.forms.fee : { ...this.forms.amount, signed: true };
+      const d = new Decimal(`${readUnits(text, form, scale, col, n)}e-${scale}`);
       if (col === '总交易额') {
         // Legacy 总交易额: Σ 总金额 — over payment rows or all rows (unconfirmed which); accept either.
         const all = this.sumOf('总金额') ?? new Decimal(0);
         const paymentGross = this.paymentGross.decimal(2);
-        this.check(n, col, text, d.equals(paymentGross) ? paymentGross : all);
+        this.check(n, col, text, d, d.equals(paymentGross) ? paymentGross : all);
         continue;
       }
-      const sources = SUMMARY_SUMS[col];
-      if (!sources) continue; // a summary column we do not know is not checked (reported nowhere as verified)
-      const src = sources.find((s) => this.cols.has(s) && this.money.some((x) => x.name === s));
+      const src = sources.find((x) => this.cols.has(x) && this.money.some((m) => m.name === x));
       // A summary total of a column the detail lacks (e.g. 退款总金额 in a SUCCESS bill) must be zero.
-      this.check(n, col, text, src ? this.sumOf(src)! : new Decimal(0));
+      this.check(n, col, text, d, src ? this.sumOf(src)! : new Decimal(0));
     }
   }
 
-  private check(line: number, name: string, declaredText: string, computed: Decimal): void {
-    const declared = new Decimal(declaredText);
-    const dp = Math.max((declaredText.split('.')[1] ?? '').length, computed.decimalPlaces());
+  private checkCount(line: number, count: string): void {
+    if (Number(count) !== this.rows)
+      throw fault('TOTALS_MISMATCH', line, `总交易单数 is ${count} but the bill has ${this.rows} rows`);
+    this.checks.push({ name: '总交易单数', declared: count, computed: String(this.rows) });
+  }
+
+  /** Compares in yuan; reports both sides in the file's own unit. */
+  private check(
+    line: number,
+    name: string,
+    declaredText: string,
+    declared: Decimal,
+    computed: Decimal,
+  ): void {
+    const shown = this.forms.amount.unit === 'fen' ? computed.times(100) : computed;
+    const dp = Math.max((declaredText.split('.')[1] ?? '').length, shown.decimalPlaces());
     if (!declared.equals(computed))
       throw fault(
         'TOTALS_MISMATCH',
         line,
-        `${name} is ${declaredText} but the rows add up to ${computed.toFixed(dp)}`,
+        `${name} is ${declaredText} but the rows add up to ${shown.toFixed(dp)}`,
       );
-    this.checks.push({ name, declared: declaredText, computed: computed.toFixed(dp) });
+    this.checks.push({ name, declared: declaredText, computed: shown.toFixed(dp) });
   }
 
   finish(lastLineNo: number): ParserResult {
-    if (this.phase === 'header')
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'empty file: no WeChat Pay bill header');
-    if (this.phase === 'detail')
-      throw fault('TRUNCATED', lastLineNo, 'file ends before the summary block (总交易单数…)');
-    if (this.phase === 'summary')
-      throw fault('TRUNCATED', lastLineNo, 'file ends after the summary header, without the summary row');
-    const r: ParserResult = { checks: this.checks };
+    this.bill.requireComplete(lastLineNo, 'WeChat Pay bill');
+    // Every column of the summary row is a total, and each was checked (or the file was refused).
+    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
     if (this.merchant) r.merchantId = this.merchant;
     else if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);

@@ -1,17 +1,32 @@
 // Normalized statement lines: what every statement parser (WeChat, Alipay, bank/UnionPay, HIS,
-// insurance) produces and what reconciliation matches (DESIGN §6). Pure: types and small helpers.
+// insurance) produces and what reconciliation matches. Pure: types and small helpers.
 import { Decimal } from 'decimal.js';
 
 /** Who issued the statement. `channel` = a payment channel (WeChat Pay, Alipay, UnionPay online). */
 export const STATEMENT_PARTIES = ['channel', 'bank', 'his', 'insurance'] as const;
 export type StatementParty = (typeof STATEMENT_PARTIES)[number];
 
-/** What a line moves. Direction comes from the kind, never from the sign of `amount`. */
-export const STATEMENT_LINE_KINDS = ['payment', 'refund', 'fee', 'settlement'] as const;
+/**
+ * What a line moves. Direction comes from the kind, never from the sign of `amount`: payment and income
+ * come in; refund, settlement (paid out to the bank: 提现, 结算) and expense go out; a fee goes out when
+ * `fee` is positive (charged) and comes back when it is negative (returned). `income`/`expense` are the
+ * other movements of an account statement (fund-flow bill, Alipay 账务明细) that are neither.
+ */
+export const STATEMENT_LINE_KINDS = ['payment', 'refund', 'fee', 'settlement', 'income', 'expense'] as const;
 export type StatementLineKind = (typeof STATEMENT_LINE_KINDS)[number];
 
 /** A statement format: the built-in ones plus `bank:<mapping name>` for declarative mappings. */
-export type StatementFormat = 'wechat' | 'alipay' | 'his' | 'insurance' | `bank:${string}` | `his:${string}`;
+export type StatementFormat =
+  | 'wechat'
+  | 'alipay'
+  /** WeChat Pay fund-flow bill (资金账单): the merchant account's movements, fees and payouts. */
+  | 'wechat-fundflow'
+  /** Alipay account statement (账务明细, bill_type=signcustomer): the account's movements. */
+  | 'alipay-account'
+  | 'his'
+  | 'insurance'
+  | `bank:${string}`
+  | `his:${string}`;
 
 /**
  * One normalized statement line. Every id is a string; money is a decimal string, never a number.
@@ -75,6 +90,10 @@ export interface StatementLine {
   patientId?: string;
   /** Further named money amounts (insurance fundPay/accountPay/cashPay, coupons …), decimal strings. */
   amounts?: Record<string, string>;
+  /** Account statements: the account balance after this movement, signed, two decimals, as printed. */
+  balanceAfter?: string;
+  /** Account statements: the account's own journal id (资金流水单号, 账务流水号). */
+  entryId?: string;
 }
 
 /** Totals the file declared and what the rows add up to; a verified summary only holds agreeing ones. */
@@ -103,7 +122,10 @@ export interface StatementSummary {
   amounts: Record<StatementLineKind, string>;
   /** Σ fee (signed as on the lines). */
   fees: string;
+  /** Every total the file's summary/footer states, each checked against the rows (all agree, or the file is refused). */
   checks: TotalsCheck[];
+  /** How many totals the file stated: a verified file has `checks.length === totalsStated`. */
+  totalsStated: number;
 }
 
 const MONEY_RE = /^[+-]?(\d+)(\.\d+)?$/;
@@ -131,12 +153,18 @@ export function isAmountString(s: string): boolean {
   return /^\d+\.\d{2}$/.test(s);
 }
 
-/** The line's effect on the channel's clearing balance: + payment, − refund/fee/settlement. */
-export function signedAmount(line: Pick<StatementLine, 'kind' | 'amount'>): Decimal {
+/** The line's effect on the account it is stated for: + payment/income/returned fee, − refund/fee/settlement/expense. */
+export function signedAmount(line: Pick<StatementLine, 'kind' | 'amount'> & { fee?: string }): Decimal {
   const a = new Decimal(line.amount);
-  return line.kind === 'payment' ? a : a.negated();
+  if (line.kind === 'fee') return line.fee?.startsWith('-') ? a : a.negated();
+  return line.kind === 'payment' || line.kind === 'income' ? a : a.negated();
 }
 
 export function emptyKindCounts(): Record<StatementLineKind, number> {
-  return { payment: 0, refund: 0, fee: 0, settlement: 0 };
+  return { payment: 0, refund: 0, fee: 0, settlement: 0, income: 0, expense: 0 };
+}
+
+/** A Record with one value per kind, built by `make`. */
+export function perKind<T>(make: (kind: StatementLineKind) => T): Record<StatementLineKind, T> {
+  return Object.fromEntries(STATEMENT_LINE_KINDS.map((k) => [k, make(k)])) as Record<StatementLineKind, T>;
 }

@@ -3,7 +3,6 @@ import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import {
   type ParseOptions,
-  StatementError,
   alipayFileNames,
   bufferSource,
   parseStatement,
@@ -14,6 +13,7 @@ import {
 } from '../../../src/adapters/statements/index.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
+import { refusal as refused } from './mutations.ts';
 
 const PID = '2088123412341234';
 const ACCOUNT = `${PID}0156`;
@@ -29,19 +29,8 @@ async function lines(
   return out;
 }
 
-async function refusal(
-  data: Uint8Array,
-  opts: ParseOptions = {},
-  name = 'alipay.csv',
-): Promise<StatementError> {
-  try {
-    await validateStatement(bufferSource(name, data), opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StatementError);
-    return e as StatementError;
-  }
-  throw new Error('file was accepted');
-}
+const refusal = (data: string | Uint8Array, opts: ParseOptions = {}, name = 'alipay.csv') =>
+  refused(data, opts, name);
 
 const gbk = (s: string) => iconv.encode(s, 'gbk');
 const text = (b: Buffer) => iconv.decode(b, 'gbk');

@@ -4,36 +4,14 @@ import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
 import {
   HIS_JSON,
-  StatementError,
   UNIONPAY_POS_CSV,
-  bufferSource,
-  parseStatement,
   writeAlipayBill,
   writeMappingCsv,
   writeMappingJson,
   writeWechatBill,
 } from '../../../src/adapters/statements/index.ts';
-import type { StatementLine, StatementSummary } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
-
-type Outcome =
-  | { ok: true; lines: StatementLine[]; summary: StatementSummary }
-  | { ok: false; error: StatementError };
-
-async function run(data: Uint8Array, name: string): Promise<Outcome> {
-  const lines: StatementLine[] = [];
-  const it = parseStatement(bufferSource(name, data, 53));
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return { ok: true, lines, summary: r.value };
-      lines.push(...r.value);
-    }
-  } catch (e) {
-    if (!(e instanceof StatementError)) throw e; // anything else is a crash
-    return { ok: false, error: e };
-  }
-}
+import { mutate, mutation, run } from './mutations.ts';
 
 const entries = dayEntries(12, 3);
 const wechat = Buffer.from(writeWechatBill(entries, { merchantId: '1900000109', eol: '\n' }));
@@ -49,42 +27,6 @@ const BASES: [string, Buffer][] = [
   ],
   ['his.json', Buffer.from(writeMappingJson(HIS_JSON, entries))],
 ];
-
-/** A mutation of a file: flip bytes, cut it, or move/duplicate/drop whole lines. */
-const mutation = fc.oneof(
-  fc.record({
-    t: fc.constant('bytes' as const),
-    at: fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
-  }),
-  fc.record({ t: fc.constant('cut' as const), at: fc.nat() }),
-  fc.record({ t: fc.constant('swap' as const), a: fc.nat(), b: fc.nat() }),
-  fc.record({ t: fc.constant('dup' as const), a: fc.nat() }),
-  fc.record({ t: fc.constant('drop' as const), a: fc.nat() }),
-);
-type Mutation = typeof mutation extends fc.Arbitrary<infer T> ? T : never;
-
-function mutate(b: Buffer, m: Mutation): Buffer {
-  if (m.t === 'bytes') {
-    const c = Buffer.from(b);
-    for (const [at, v] of m.at) c[at % c.length] = v;
-    return c;
-  }
-  if (m.t === 'cut') return b.subarray(0, m.at % b.length);
-  const lines: Buffer[] = [];
-  let s = 0;
-  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) {
-    lines.push(b.subarray(s, i + 1));
-    s = i + 1;
-  }
-  if (s < b.length) lines.push(b.subarray(s));
-  const n = lines.length;
-  if (m.t === 'swap') {
-    const [x, y] = [m.a % n, m.b % n];
-    [lines[x], lines[y]] = [lines[y]!, lines[x]!];
-  } else if (m.t === 'dup') lines.splice(m.a % n, 0, lines[m.a % n]!);
-  else lines.splice(m.a % n, 1);
-  return Buffer.concat(lines);
-}
 
 /** Independent oracle for a WeChat bill: the summary row's count and sums, read naively. */
 function wechatDeclared(text: string): { count: number; settle: Decimal; refund: Decimal } | undefined {

@@ -9,7 +9,6 @@ import {
   HIS_JSON,
   INSURANCE_TSV,
   type ParseOptions,
-  StatementError,
   UNIONPAY_POS_CSV,
   bufferSource,
   detectFormat,
@@ -23,6 +22,7 @@ import {
 } from '../../../src/adapters/statements/index.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
+import { refusal as refused } from './mutations.ts';
 
 async function lines(
   data: Uint8Array | string,
@@ -34,19 +34,8 @@ async function lines(
   return out;
 }
 
-async function refusal(
-  data: Uint8Array | string,
-  opts: ParseOptions = {},
-  name = 'f.csv',
-): Promise<StatementError> {
-  try {
-    await validateStatement(bufferSource(name, data), opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StatementError);
-    return e as StatementError;
-  }
-  throw new Error('file was accepted');
-}
+const refusal = (data: string | Uint8Array, opts: ParseOptions = {}, name = 'f.csv') =>
+  refused(data, opts, name);
 
 const posEntries = (): BillEntry[] =>
   dayEntries(5, 2).map((e, i) => ({
@@ -224,6 +213,40 @@ describe('declarative mappings: bank / UnionPay', () => {
       ['payment', '12.00', '2024-05-01 10:15:00'],
       ['refund', '2.00', '2024-05-01 23:59:58'],
     ]);
+  });
+  it('holds a mapping to the amount form it declares: integer fen read as fen, anything else refused', async () => {
+    const mapping: ColumnMapping = {
+      name: 'acquirer-fen',
+      format: 'bank:acquirer-fen',
+      party: 'bank',
+      source: 'acquirer',
+      container: 'csv',
+      fields: { occurredAt: '时间', amount: '金额', merchantOrderNo: '订单号' },
+      dateFormats: ['yyyy-MM-dd HH:mm:ss'],
+      kind: { bySign: true },
+      amountSign: 'refund-negative',
+      amountForm: { unit: 'fen', decimals: [0, 0] },
+      totals: { marker: '订单号', equals: '合计', amount: '金额', required: true },
+    };
+    const file = (rows: string[], total = '1000') =>
+      ['时间,订单号,金额', ...rows, `,合计,${total}`, ''].join('\n');
+    const opts = { format: 'bank:acquirer-fen' as const, mappings: [mapping] };
+    const got = await lines(file(['2024-05-01 10:00:00,P1,1200', '2024-05-01 11:00:00,P1,-200']), opts);
+    expect(got.map((l) => [l.kind, l.amount])).toEqual([
+      ['payment', '12.00'],
+      ['refund', '2.00'],
+    ]);
+    const e = await refusal(
+      file(['2024-05-01 10:00:00,P1,12.00', '2024-05-01 11:00:00,P1,-200'], '1000'),
+      opts,
+    );
+    expect(e).toMatchObject({ code: 'MALFORMED_LINE', line: 2 });
+    expect(e.reason).toContain("amount '12.00' is not in the layout's form (fen, an integer, signed)");
+    const t = await refusal(
+      file(['2024-05-01 10:00:00,P1,1200', '2024-05-01 11:00:00,P1,-200'], '1001'),
+      opts,
+    );
+    expect(t.code).toBe('TOTALS_MISMATCH');
   });
 });
 

@@ -2,7 +2,6 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   type ParseOptions,
-  StatementError,
   bufferSource,
   parseStatement,
   validateStatement,
@@ -10,6 +9,7 @@ import {
 } from '../../../src/adapters/statements/index.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 import { dayEntries } from './builders.ts';
+import { refusal as refused } from './mutations.ts';
 
 async function lines(
   data: string | Uint8Array,
@@ -21,19 +21,8 @@ async function lines(
   return out;
 }
 
-async function refusal(
-  data: string | Uint8Array,
-  opts: ParseOptions = {},
-  name = 'bill.csv',
-): Promise<StatementError> {
-  try {
-    await validateStatement(bufferSource(name, data), opts);
-  } catch (e) {
-    expect(e).toBeInstanceOf(StatementError);
-    return e as StatementError;
-  }
-  throw new Error('file was accepted');
-}
+const refusal = (data: string | Uint8Array, opts: ParseOptions = {}, name = 'bill.csv') =>
+  refused(data, opts, name);
 
 const M = '1900000109';
 

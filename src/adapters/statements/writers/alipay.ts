@@ -1,5 +1,5 @@
 // Writes an Alipay business detail bill (GBK CSV, optionally the .csv.zip with its 汇总 entry) in the
-// layout the parser reads (STATEMENT-FORMATS §2).
+// layout the parser reads (docs/statement-formats.md).
 import { Decimal } from 'decimal.js';
 import iconv from 'iconv-lite';
 import { ALIPAY_HEADER, ALIPAY_LIST_END, ALIPAY_LIST_START, ALIPAY_TITLE } from '../alipay.ts';

@@ -5,4 +5,6 @@ export type BillEntry = Pick<StatementLine, 'kind' | 'amount' | 'occurredAt'> &
   Partial<Omit<StatementLine, 'kind' | 'amount' | 'occurredAt'>> & {
     /** 商品名称 / product or charge description. */
     productName?: string;
+    /** Refunds: when the refunded payment was made (a REFUND-type WeChat bill prints it as 交易时间). */
+    paidAt?: string;
   };

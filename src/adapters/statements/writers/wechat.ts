@@ -1,4 +1,4 @@
-// Writes a WeChat Pay trade bill exactly in the layout the parser reads (STATEMENT-FORMATS §1).
+// Writes a WeChat Pay trade bill exactly in the layout the parser reads (docs/statement-formats.md).
 import { Decimal } from 'decimal.js';
 import {
   WECHAT_ALL_HEADER,
@@ -53,8 +53,10 @@ export function* wechatBillLines(entries: Iterable<BillEntry>, opts: WechatBillO
     const pay = e.kind === 'payment';
     const local = formatLocal(utcToLocal(e.occurredAt, tz));
     const gross = e.grossAmount ?? e.amount;
+    // A REFUND bill prints the original payment's time as 交易时间 and the refund's in its own columns.
+    const tradeTime = type === 'REFUND' && e.paidAt ? formatLocal(utcToLocal(e.paidAt, tz)) : local;
     const v: Record<string, string> = {
-      交易时间: local,
+      交易时间: tradeTime,
       公众账号ID: opts.appId ?? 'wx2421b1c4370ec43b',
       商户号: e.merchantId ?? opts.merchantId,
       特约商户号: e.subMerchantId ?? '0',

@@ -1,5 +1,5 @@
 // A minimal zip writer (deflate) whose entry names are GBK bytes without the UTF-8 flag, as Alipay
-// ships its .csv.zip (STATEMENT-FORMATS §2); fflate's zipSync would write UTF-8 names with the flag.
+// ships its .csv.zip (docs/statement-formats.md); fflate's zipSync would write UTF-8 names with the flag.
 import { crc32, deflateRawSync } from 'node:zlib';
 import iconv from 'iconv-lite';
 
