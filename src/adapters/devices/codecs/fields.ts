@@ -92,7 +92,8 @@ export function withoutMac(message: DeviceMessage): DeviceMessage {
 }
 
 export interface DeviceCodec {
-  readonly format: DeviceFormat;
+  /** The TCP formats, or json (MQTT payloads). */
+  readonly format: DeviceFormat | 'json';
   encode(message: DeviceMessage): Buffer;
   /** Throws DeviceError; never returns a message its spec would refuse. */
   decode(bytes: Buffer): DeviceMessage;

@@ -7,6 +7,7 @@ import { xmlCodec } from './xml.ts';
 export * from './errors.ts';
 export { type DeviceCodec, DEVICE_FORMATS, type DeviceFormat, withoutMac } from './fields.ts';
 export type { IsoProfile } from './iso8583.ts';
+export { jsonCodec } from './json.ts';
 
 export interface CodecOptions {
   xmlCharset?: 'utf8' | 'gbk';
