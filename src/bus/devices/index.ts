@@ -26,6 +26,8 @@ export interface DevicesConfig {
   /** One TCP listener per model: `{ model: 'kiosk-pipe', host, port }` (port 0: any free port). */
   listeners: readonly { model: string; host: string; port: number }[];
   mqttUrl?: string;
+  /** Gateway instances sharing this MQTT group split the devices' messages between them. */
+  mqttShareGroup?: string;
   limits?: Partial<GatewayLimits>;
   now?: () => Date;
 }
@@ -61,7 +63,12 @@ export async function startDevices(config: DevicesConfig): Promise<RunningDevice
     throw error;
   }
   const mqtt = config.mqttUrl
-    ? await DeviceMqttBridge.start({ url: config.mqttUrl, service, logger: config.logger })
+    ? await DeviceMqttBridge.start({
+        url: config.mqttUrl,
+        service,
+        logger: config.logger,
+        ...(config.mqttShareGroup !== undefined ? { shareGroup: config.mqttShareGroup } : {}),
+      })
     : undefined;
   return {
     registry,

@@ -42,7 +42,8 @@ export class DeviceMqttBridge {
     service: DeviceService;
     logger: Logger;
     clientId?: string;
-    shared?: boolean;
+    /** Instances in one group split the messages; '' subscribes to all of them (one instance). */
+    shareGroup?: string;
   }): Promise<DeviceMqttBridge> {
     const client = await connectAsync(options.url, {
       ...(options.clientId ? { clientId: options.clientId } : {}),
@@ -52,7 +53,8 @@ export class DeviceMqttBridge {
     const bridge = new DeviceMqttBridge(client, options.service, options.logger);
     client.on('message', (topic, payload) => bridge.#track(bridge.#handle(topic, payload)));
     client.on('error', (err) => options.logger.warn({ err }, 'MQTT error'));
-    const prefix = options.shared === false ? '' : `$share/${SHARE_GROUP}/`;
+    const group = options.shareGroup ?? SHARE_GROUP;
+    const prefix = group === '' ? '' : `$share/${group}/`;
     await client.subscribeAsync(
       Object.keys(MQTT_TOPICS).map((suffix) => `${prefix}${TOPIC_ROOT}/+/device/+/${suffix}`),
       { qos: 1 },

@@ -50,7 +50,8 @@ export async function startDevicesHarness(
     port: new HandlerDevicePort(store),
     logger,
     listeners: Object.keys(DEVICE_MODELS).map((model) => ({ model, host: '127.0.0.1', port: 0 })),
-    ...(options.mqtt ? { mqttUrl: MQTT_URL } : {}),
+    // a group of its own: another test run's gateway on the same broker must not take these messages
+    ...(options.mqtt ? { mqttUrl: MQTT_URL, mqttShareGroup: `test-${process.pid}-${Date.now()}` } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   });
   const devices: DevicesHarness['devices'] = {};
