@@ -1,7 +1,12 @@
 // Valid device messages generated from the declarative specs, for the round-trip properties, the fuzzers
 // and the bench.
 import fc from 'fast-check';
-import { codecFor, DEVICE_FORMATS, type DeviceCodec } from '../../../src/adapters/devices/codecs/index.ts';
+import {
+  codecFor,
+  DEVICE_FORMATS,
+  type DeviceCodec,
+  jsonCodec,
+} from '../../../src/adapters/devices/codecs/index.ts';
 import {
   ALL_SPECS,
   type DeviceMessage,
@@ -60,4 +65,5 @@ export const CODECS: readonly (readonly [string, DeviceCodec])[] = [
   ...DEVICE_FORMATS.map((f) => [f, codecFor(f)] as const),
   ['xml-gbk', codecFor('xml', { xmlCharset: 'gbk' })],
   ['iso8583-ascii', codecFor('iso8583', { iso: { mti: 'ascii', lengthPrefix: 'ascii' } })],
+  ['json (MQTT)', jsonCodec],
 ];
