@@ -42,6 +42,7 @@ import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { deviceRoutes } from './routes/devices.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -310,6 +311,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
+  await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   return app;
 }

@@ -2,6 +2,7 @@
 // heartbeat (TCP or MQTT) is younger than ONLINE_WINDOW_MS. Heartbeats and connections are written to
 // devices.status so every gateway instance and the admin API see the same picture.
 import { type Kysely, sql } from 'kysely';
+import { MAX_DEVICES_LISTED } from './registry.ts';
 
 /** A device that has not sent a heartbeat for this long (and holds no connection) is offline. */
 export const ONLINE_WINDOW_MS = 90_000;
@@ -78,7 +79,7 @@ export class DeviceStatusBook {
     const { rows } = await sql<Row>`SELECT d.device_id, d.model, d.channel, d.disabled, s.last_heartbeat_at,
         s.last_seen_at, s.last_transport, s.device_state, s.software_version
       FROM devices.devices d LEFT JOIN devices.status s ON s.device_id = d.device_id
-      WHERE d.hospital_id = ${hospitalId} ORDER BY d.device_id LIMIT 5000`.execute(this.db);
+      WHERE d.hospital_id = ${hospitalId} ORDER BY d.device_id LIMIT ${MAX_DEVICES_LISTED}`.execute(this.db);
     const now = this.now().getTime();
     return rows.map((r) => {
       const connections = this.#connections.get(r.device_id) ?? 0;
