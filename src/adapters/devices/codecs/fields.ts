@@ -13,12 +13,21 @@ const KIND_PATTERNS = {
   ans: /^(?![\s])[^\p{Cc}|\uFFFD]*(?<![\s])$/u,
 } as const;
 
+const ASCII_TEXT = /^[\x00-\x7f]*$/;
+
+// GBK is ASCII below 0x80: most fields are ids and digits, so they skip the converter.
 export function gbkBytes(text: string): Buffer {
-  return iconv.encode(text, CHARSET);
+  return ASCII_TEXT.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, CHARSET);
+}
+
+function isAscii(bytes: Buffer): boolean {
+  for (const b of bytes) if (b > 0x7f) return false;
+  return true;
 }
 
 /** GBK bytes → text; refuses bytes that are not GBK (they would not encode back to themselves). */
 export function gbkText(bytes: Buffer, where: string): string {
+  if (isAscii(bytes)) return bytes.toString('latin1');
   const text = iconv.decode(bytes, CHARSET);
   if (!gbkBytes(text).equals(bytes)) throw deviceError('INVALID_ENCODING', `${where} is not valid GBK`);
   return text;
@@ -36,7 +45,7 @@ export function checkField(field: FieldSpec, value: string | undefined): string 
   }
   if (typeof value !== 'string' || !KIND_PATTERNS[field.kind].test(value))
     throw deviceError('INVALID_FIELD', `${field.name} has characters a ${field.kind} field may not`);
-  if (field.kind === 'ans' && iconv.decode(gbkBytes(value), CHARSET) !== value)
+  if (field.kind === 'ans' && !ASCII_TEXT.test(value) && iconv.decode(gbkBytes(value), CHARSET) !== value)
     throw deviceError('INVALID_FIELD', `${field.name} has characters GBK cannot carry`);
   if (field.kind === 'hex' && value.length % 2 !== 0)
     throw deviceError('INVALID_FIELD', `${field.name} has an odd number of hex digits`);
