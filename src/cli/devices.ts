@@ -103,9 +103,14 @@ export async function devicesCommand(
       io.stdout.write(`devices: ${model} on ${a.host}:${a.port}\n`);
     io.stdout.write(`devices: MQTT ${mqttUrl ?? 'not configured'}\n`);
     await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      options.signal?.addEventListener('abort', () => resolve(), { once: true });
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      options.signal?.addEventListener('abort', stop, { once: true });
     });
     await running.close();
     return 0;
