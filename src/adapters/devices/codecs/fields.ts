@@ -13,11 +13,14 @@ const KIND_PATTERNS = {
   ans: /^(?![\s])[^\p{Cc}|\uFFFD]*(?<![\s])$/u,
 } as const;
 
-const ASCII_TEXT = /^[\x00-\x7f]*$/;
+function isAsciiText(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
 
 // GBK is ASCII below 0x80: most fields are ids and digits, so they skip the converter.
 export function gbkBytes(text: string): Buffer {
-  return ASCII_TEXT.test(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, CHARSET);
+  return isAsciiText(text) ? Buffer.from(text, 'latin1') : iconv.encode(text, CHARSET);
 }
 
 function isAscii(bytes: Buffer): boolean {
@@ -45,7 +48,7 @@ export function checkField(field: FieldSpec, value: string | undefined): string 
   }
   if (typeof value !== 'string' || !KIND_PATTERNS[field.kind].test(value))
     throw deviceError('INVALID_FIELD', `${field.name} has characters a ${field.kind} field may not`);
-  if (field.kind === 'ans' && !ASCII_TEXT.test(value) && iconv.decode(gbkBytes(value), CHARSET) !== value)
+  if (field.kind === 'ans' && !isAsciiText(value) && iconv.decode(gbkBytes(value), CHARSET) !== value)
     throw deviceError('INVALID_FIELD', `${field.name} has characters GBK cannot carry`);
   if (field.kind === 'hex' && value.length % 2 !== 0)
     throw deviceError('INVALID_FIELD', `${field.name} has an odd number of hex digits`);
