@@ -20,7 +20,7 @@ export const MQTT_TOPICS: Readonly<Record<string, MessageType>> = {
   heartbeat: 'heartbeat',
 };
 
-const TOPIC = /^hospital\/([A-Za-z0-9_-]{1,64})\/device\/([A-Za-z0-9_.:*+-]{1,16})\/([a-z-]+)$/;
+const TOPIC = /^hospital\/([A-Za-z0-9_-]{1,64})\/device\/([A-Za-z0-9_.:-]{1,16})\/([a-z-]+)$/;
 
 export function deviceTopic(hospitalId: string, deviceId: string, suffix: string): string {
   return `${TOPIC_ROOT}/${hospitalId}/device/${deviceId}/${suffix}`;

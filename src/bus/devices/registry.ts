@@ -11,7 +11,8 @@ import { type MasterKeyring, openSecret, sealSecret } from '../auth/secrets.ts';
 export const DEVICE_CACHE_TTL_MS = 2_000;
 export const DEVICE_CACHE_MAX_ENTRIES = 10_000;
 export const MAX_DEVICES_LISTED = 5_000;
-const DEVICE_ID = /^[A-Za-z0-9_.:*/+-]{1,16}$/;
+// no '/', '+' or '#': a device id is a segment of its MQTT topics
+const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,16}$/;
 
 export interface Device {
   deviceId: string;
