@@ -80,6 +80,29 @@ describe.each(MODELS)('a %s device over TCP', (model) => {
   });
 });
 
+describe('the same request twice at once', () => {
+  it('on two connections is applied once and both copies get the same answer', async () => {
+    const model = 'mispos-8583';
+    const { deviceId, key } = h.devices[model]!;
+    const address = h.address(model);
+    const orderId = unique('O');
+    await requestOnce(
+      model,
+      address,
+      build.createOutpatient(deviceId, unique('s'), { orderId, patientId: 'P3', cents: 990 }),
+      key,
+    );
+    const payment = build.payment(deviceId, unique('s'), { orderId, cents: 990, txn: unique('T') });
+    const [a, b] = await Promise.all([
+      requestOnce(model, address, payment, key),
+      requestOnce(model, address, payment, key),
+    ]);
+    expect(a.fields.resultCode).toBe('OK');
+    expect(b.fields).toEqual({ ...a.fields, time: b.fields.time, mac: b.fields.mac });
+    expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual(['OrderCreated', 'PaymentSucceeded']);
+  });
+});
+
 describe('requests on one long connection', () => {
   it('are answered in order, pipelined beyond the queue bound, and refusals carry the domain code', async () => {
     const model = 'kiosk-fixed';
