@@ -4,6 +4,7 @@ import * as m0002 from './0002_read_models.ts';
 import * as m0003 from './0003_bus.ts';
 import * as m0004 from './0004_event_compression.ts';
 import * as m0005 from './0005_his_sync_refunded.ts';
+import * as m0030 from './0030_devices.ts';
 import * as m0040 from './0040_read_model_totals.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003_bus': m0003,
   '0004_event_compression': m0004,
   '0005_his_sync_refunded': m0005,
+  '0030_devices': m0030,
   '0040_read_model_totals': m0040,
 };

@@ -1,0 +1,93 @@
+// What a kiosk or POS message asks the application to do. The gateway translates each decoded request into
+// one call; the application implements it with its use cases (HandlerDevicePort runs the order decider
+// directly until then). Refusals are thrown as domain Refusals and answered with their code.
+import type {
+  AttemptId,
+  Channel,
+  ChannelTxnId,
+  HospitalId,
+  MaskedRef,
+  OrderId,
+  PatientId,
+  RefundId,
+} from '../../domain/ids.ts';
+import type { Money } from '../../domain/money.ts';
+import type { IdentityMethod, OrderBusinessInput } from '../../domain/order/index.ts';
+
+/** Who asks and under which idempotency key: (device id, serial). */
+export interface DeviceRequestContext {
+  hospitalId: HospitalId;
+  deviceId: string;
+  /** The access channel the device belongs to (e.g. kiosk, unionpay). */
+  channel: Channel;
+  serial: string;
+  /** The device's own clock (business time of what it reports). */
+  at: Date;
+  /** `device:<deviceId>:<serial>`: a resend is answered with the first outcome, nothing appended again. */
+  idempotencyKey: string;
+  /** Hash of the request's content: the same serial with other content is refused. */
+  requestHash: string;
+}
+
+/** The order as it stands after the command, for the response message. */
+export interface DeviceOrderAnswer {
+  orderId: string;
+  status: string;
+  amount: Money;
+  refunded: Money;
+}
+
+/** The slip a MIS-POS prints: kept with the payment so a finance clerk can find the bank's record. */
+export interface PosSlip {
+  referenceNo: string;
+  terminalId: string;
+  merchantId: string;
+  batchNo: string;
+  voucherNo: string;
+}
+
+export interface DeviceCreateOrder {
+  orderId: OrderId;
+  patientId: PatientId;
+  amount: Money;
+  business: OrderBusinessInput;
+}
+
+export interface DeviceRecordPayment {
+  orderId: OrderId;
+  channel: Channel;
+  channelTxnId: ChannelTxnId;
+  amount: Money;
+  payerRef: MaskedRef;
+  attemptId: AttemptId | null;
+  slip: PosSlip;
+}
+
+export interface DeviceMarkPaymentUnknown {
+  orderId: OrderId;
+  attemptId: AttemptId;
+  channel: Channel;
+  amount: Money;
+  reason: string;
+}
+
+export interface DeviceRequestRefund {
+  orderId: OrderId;
+  refundId: RefundId;
+  /** 消费撤销 (void, same batch) or 退货 (return). */
+  kind: 'void' | 'return';
+  amount: Money;
+  channelTxnId: ChannelTxnId | null;
+  originalReferenceNo: string | null;
+  reason: string;
+  /** The check the kiosk did (ID card reader, insurance card, face); absent: the refund waits for one. */
+  identity: IdentityMethod | null;
+}
+
+export interface DeviceCommandPort {
+  createOrder(ctx: DeviceRequestContext, input: DeviceCreateOrder): Promise<DeviceOrderAnswer>;
+  recordPayment(ctx: DeviceRequestContext, input: DeviceRecordPayment): Promise<DeviceOrderAnswer>;
+  markPaymentUnknown(ctx: DeviceRequestContext, input: DeviceMarkPaymentUnknown): Promise<DeviceOrderAnswer>;
+  requestRefund(ctx: DeviceRequestContext, input: DeviceRequestRefund): Promise<DeviceOrderAnswer>;
+  queryOrder(ctx: DeviceRequestContext, orderId: OrderId): Promise<DeviceOrderAnswer>;
+}

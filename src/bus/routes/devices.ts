@@ -1,0 +1,36 @@
+// Device fleet status for administrators: every registered kiosk / POS of the hospital, online or not.
+import { Type } from 'typebox';
+import { DeviceStatusBook } from '../devices/status.ts';
+import { errorResponses } from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+
+const DeviceStatusSchema = Type.Object({
+  deviceId: Type.String(),
+  model: Type.String(),
+  channel: Type.String(),
+  disabled: Type.Boolean(),
+  online: Type.Boolean(),
+  connections: Type.Integer(),
+  lastHeartbeatAt: Type.Union([Type.String(), Type.Null()]),
+  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
+  lastTransport: Type.Union([Type.String(), Type.Null()]),
+  deviceState: Type.Union([Type.String(), Type.Null()]),
+  softwareVersion: Type.Union([Type.String(), Type.Null()]),
+});
+
+export function deviceRoutes(app: App, ctx: ServerContext): void {
+  const status = new DeviceStatusBook(ctx.options.database.db, () => new Date(ctx.now()));
+  app.get(
+    '/v1/admin/devices',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          'Kiosks and POS terminals: online (open connection or a recent heartbeat), last heartbeat, state',
+        response: { ...errorResponses, 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
+      },
+    },
+    async (req) => ({ devices: await status.list(requestContext(req).hospitalId) }),
+  );
+}
