@@ -4,6 +4,7 @@ import * as m0002 from './0002_read_models.ts';
 import * as m0003 from './0003_bus.ts';
 import * as m0004 from './0004_event_compression.ts';
 import * as m0005 from './0005_his_sync_refunded.ts';
+import * as m0045 from './0045_signed_seals.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_bus': m0003,
   '0004_event_compression': m0004,
   '0005_his_sync_refunded': m0005,
+  '0045_signed_seals': m0045,
 };

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { migrateToLatest } from '../adapters/db/migrate.ts';
-import { sealEvents, verifyEvents } from '../adapters/event-store/integrity.ts';
+import { sealEvents } from '../adapters/event-store/integrity.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 
 export interface CliIo {
@@ -18,7 +18,8 @@ Usage: ledger <command> [options]
 
 Commands:
   migrate                 bring the database schema up to date
-  verify                  recompute every hash chain and seal; name the first position that does not match
+  audit …                 verify | … : what an auditor runs (ledger audit --help)
+  verify                  the same as \`audit verify\`: every chain, seal and stream row; exit 2 on a break
   seal                    seal every settled event not sealed yet
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
@@ -46,27 +47,15 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async verify(_argv, io) {
-    const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
-    try {
-      const report = await verifyEvents(ledger.database, (checked, position) =>
-        io.stderr.write(`\rverified ${checked} events (position ${position})`),
-      );
-      io.stderr.write('\n');
-      if (report.ok) {
-        io.stdout.write(
-          `OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals match\n`,
-        );
-        return 0;
-      }
-      const p = report.problem!;
-      io.stdout.write(
-        `MISMATCH at position ${p.position ?? '(stream head)'}${p.streamId ? ` in ${p.streamId}` : ''}: ${p.reason}\n`,
-      );
-      return 2;
-    } finally {
-      await ledger.close();
-    }
+  async audit(argv, io) {
+    const { auditCommand } = await import('./audit.ts');
+    return auditCommand(argv, io);
+  },
+
+  // The first name of `audit verify`, kept for scripts that call it.
+  async verify(argv, io) {
+    const { auditCommand } = await import('./audit.ts');
+    return auditCommand(['verify', ...argv], io);
   },
 
   async seal(_argv, io) {

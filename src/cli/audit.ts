@@ -1,0 +1,154 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { configFromEnv } from '../adapters/db/database.ts';
+import { openLedger } from '../adapters/event-store/open.ts';
+import { type AuditReport, auditVerify, type IntegrityBreak } from '../adapters/event-store/verification.ts';
+import type { CliIo } from './main.ts';
+
+// `ledger audit …`: what an auditor runs. Every subcommand checks its arguments before it opens a store, so a
+// usage error (exit 64) never touches the database.
+
+export const EXIT_USAGE = 64;
+/** Exit status when the store's history does not verify. */
+export const EXIT_BROKEN = 2;
+
+interface Subcommand {
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** Checks the parsed arguments; returns an error message, or the run. */
+  prepare(values: Record<string, string | boolean | undefined>, positionals: string[]): string | Run;
+}
+
+type Run = (io: CliIo) => Promise<number>;
+
+const USAGE = `ledger audit <verify|…> [options]   (--help after a subcommand for its options)
+  verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, the stream rows; exit 2 on a break`;
+
+class UsageError extends Error {}
+
+function position(name: string, value: string | boolean | undefined): bigint | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[1-9][0-9]{0,18}$/.test(value))
+    throw new UsageError(`--${name}: a global position (a positive integer), got ${String(value)}`);
+  return BigInt(value);
+}
+
+const subcommands: Record<string, Subcommand> = {
+  verify: {
+    usage: `ledger audit verify [--from POS] [--to POS] [--json]
+  Recomputes every event's hash and its link to the event before it in its stream, every seal over the events
+  of its range, and checks every row of \`streams\` against its events. Reports each break with its kind
+  (altered, missing, reordered, inserted, stream-row-changed, stream-row-missing, seal-changed, …), its
+  position and stream. Progress goes to stderr. Exit 0: intact; 2: a break.
+  --from, --to   limit the event checks to a position range (widened to whole seals)
+  --json         the report as JSON on stdout`,
+    options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
+    prepare(values) {
+      const from = position('from', values.from);
+      const to = position('to', values.to);
+      if (from !== undefined && to !== undefined && from > to) return '--from is after --to';
+      return async (io) => {
+        const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
+        try {
+          let last = 0;
+          const report = await auditVerify(ledger.database, {
+            ...(from !== undefined ? { from } : {}),
+            ...(to !== undefined ? { to } : {}),
+            onProgress: (p) => {
+              const now = Date.now();
+              if (now - last < 200) return;
+              last = now;
+              io.stderr.write(
+                `\rverifying ${p.phase}: ${p.checked} checked (position ${p.position}/${p.target})   `,
+              );
+            },
+          });
+          io.stderr.write('\r\u001b[K');
+          io.stdout.write(values.json ? `${toJson(report)}\n` : formatReport(report));
+          return report.ok ? 0 : EXIT_BROKEN;
+        } finally {
+          await ledger.close();
+        }
+      };
+    },
+  },
+};
+
+/** JSON with bigints as decimal strings (positions do not fit a JS number in general). */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+function formatReport(r: AuditReport): string {
+  const lines = [
+    `checked positions ${r.from}–${r.to}: ${r.eventsChecked} events, ${r.streamRowsChecked} stream rows, ${r.sealsChecked} seals${r.witnessChecked ? `, ${r.witnessChecked} signatures and anchors` : ''}`,
+  ];
+  if (r.ok) return `${lines[0]}\nOK: nothing was altered, removed, inserted or moved\n`;
+  const f = r.first!;
+  lines.push(
+    `BROKEN: ${r.breakCount} break(s); the first at position ${f.position ?? '(none)'}: ${f.kind}${f.streamId ? ` in ${f.streamId}` : ''}`,
+    '',
+    table(r.breaks),
+    '',
+    `streams affected: ${r.streamsAffected.length ? r.streamsAffected.join(', ') : '(none named)'}`,
+  );
+  if (r.breakCount > r.breaks.length)
+    lines.push(`(${r.breakCount - r.breaks.length} more breaks not listed)`);
+  return `${lines.join('\n')}\n`;
+}
+
+function table(breaks: readonly IntegrityBreak[]): string {
+  const rows = breaks.map((b) => [
+    b.position?.toString() ?? '-',
+    b.kind,
+    b.streamId ?? (b.sealNo !== undefined ? `seal ${b.sealNo}` : '-'),
+    b.detail,
+  ]);
+  return formatTable(['position', 'kind', 'stream / seal', 'detail'], rows);
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === 'help') {
+    (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
+    return name ? 0 : EXIT_USAGE;
+  }
+  const sub = subcommands[name];
+  if (!sub) {
+    io.stderr.write(`ledger audit: unknown subcommand "${name}"\n${USAGE}\n`);
+    return EXIT_USAGE;
+  }
+  let run: string | Run;
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      strict: true,
+      options: { ...sub.options, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      io.stdout.write(`${sub.usage}\n`);
+      return 0;
+    }
+    run = sub.prepare(values, positionals);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw error;
+    run = (error as Error).message;
+  }
+  if (typeof run === 'string') {
+    io.stderr.write(`ledger audit ${name}: ${run}\n${sub.usage}\n`);
+    return EXIT_USAGE;
+  }
+  return run(io);
+}
