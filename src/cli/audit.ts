@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
+import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { type AuditReport, auditVerify, type IntegrityBreak } from '../adapters/event-store/verification.ts';
 import type { CliIo } from './main.ts';
@@ -20,8 +21,10 @@ interface Subcommand {
 
 type Run = (io: CliIo) => Promise<number>;
 
-const USAGE = `ledger audit <verify|…> [options]   (--help after a subcommand for its options)
-  verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, the stream rows; exit 2 on a break`;
+const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand for its options)
+  verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, signature and anchor, the stream rows;
+                                            exit 2 on a break
+  rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals`;
 
 class UsageError extends Error {}
 
@@ -38,7 +41,9 @@ const subcommands: Record<string, Subcommand> = {
   Recomputes every event's hash and its link to the event before it in its stream, every seal over the events
   of its range, and checks every row of \`streams\` against its events. Reports each break with its kind
   (altered, missing, reordered, inserted, stream-row-changed, stream-row-missing, seal-changed, …), its
-  position and stream. Progress goes to stderr. Exit 0: intact; 2: a break.
+  position and stream. Each seal's signature is checked against the public keys listed in the anchor directory
+  (LEDGER_ANCHOR_DIR, default .data/anchors), and each seal against its anchor there. Progress goes to stderr.
+  Exit 0: intact; 2: a break.
   --from, --to   limit the event checks to a position range (widened to whole seals)
   --json         the report as JSON on stdout`,
     options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
@@ -51,6 +56,7 @@ const subcommands: Record<string, Subcommand> = {
         try {
           let last = 0;
           const report = await auditVerify(ledger.database, {
+            sealWitness: anchorWitness(sealKeyConfigFromEnv(io.env).anchorDir),
             ...(from !== undefined ? { from } : {}),
             ...(to !== undefined ? { to } : {}),
             onProgress: (p) => {
@@ -72,6 +78,23 @@ const subcommands: Record<string, Subcommand> = {
     },
   },
 };
+
+const rotateKey: Subcommand = {
+  usage: `ledger audit rotate-key
+  Generates a new Ed25519 seal-signing key in LEDGER_SEAL_KEY_FILE (on the embedded database: seal-key.pem beside
+  its data directory), lists its public key in LEDGER_ANCHOR_DIR/keys.jsonl and marks the old one retired there.
+  Seals the old key signed keep verifying with its listed public key; the old private key is overwritten.`,
+  options: {},
+  prepare(_values, positionals) {
+    if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
+    return async (io) => {
+      const r = rotateSealKey(sealKeyConfigFromEnv(io.env));
+      io.stdout.write(`retired ${r.retired}; new seal-signing key ${r.current}\n`);
+      return 0;
+    };
+  },
+};
+subcommands['rotate-key'] = rotateKey;
 
 /** JSON with bigints as decimal strings (positions do not fit a JS number in general). */
 export function toJson(value: unknown): string {

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { migrateToLatest } from '../adapters/db/migrate.ts';
+import { AnchorDir, openSealSigner, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { sealEvents } from '../adapters/event-store/integrity.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 
@@ -20,7 +21,8 @@ Commands:
   migrate                 bring the database schema up to date
   audit …                 verify | … : what an auditor runs (ledger audit --help)
   verify                  the same as \`audit verify\`: every chain, seal and stream row; exit 2 on a break
-  seal                    seal every settled event not sealed yet
+  seal                    seal every settled event not sealed yet; sign each seal (LEDGER_SEAL_KEY_FILE) and anchor it
+                          in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
@@ -59,10 +61,16 @@ const commands: Record<string, Command> = {
   },
 
   async seal(_argv, io) {
+    // The key is opened (or generated) before the store: a missing key file fails without touching the database.
+    const keys = sealKeyConfigFromEnv(io.env);
+    const signer = openSealSigner(keys, (message) => io.stderr.write(`${message}\n`));
     const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
     try {
-      const r = await sealEvents(ledger.store);
-      io.stdout.write(`${r.sealsWritten} seal(s) written; sealed up to position ${r.lastSealedPosition}\n`);
+      const r = await sealEvents(ledger.store, { signer, anchors: new AnchorDir(keys.anchorDir) });
+      io.stdout.write(
+        `${r.sealsWritten} seal(s) written, signed with ${signer.keyId} and anchored in ${keys.anchorDir}; ` +
+          `sealed up to position ${r.lastSealedPosition}\n`,
+      );
       return 0;
     } finally {
       await ledger.close();

@@ -2,11 +2,30 @@ import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
-import { auditVerify } from './verification.ts';
+import { type AnchorDir, type SealSigner, verifySeal } from './anchors.ts';
+import { auditVerify, readSeals } from './verification.ts';
 
 /** Events one seal covers at most, so that verifying or re-sealing a range stays bounded. */
 export const SEAL_MAX_EVENTS = 10_000;
 const ZERO_HASH: Buffer = Buffer.alloc(32);
+
+export interface SealAnchoring {
+  signer: SealSigner;
+  anchors: AnchorDir;
+}
+
+/** Anchors the signed seals that have no anchor yet (a run that stopped between its insert and its anchor). */
+async function anchorSignedSeals(store: SqlEventStore, anchoring: SealAnchoring): Promise<void> {
+  const anchored = new Set(anchoring.anchors.anchors().map((a) => a.sealNo));
+  const keys = anchoring.anchors.keys();
+  for (const s of await readSeals(store.database)) {
+    if (s.signature === null || s.keyId === null || anchored.has(s.sealNo.toString())) continue;
+    const key = keys.get(s.keyId);
+    // Only a seal this deployment's keys signed is anchored: a forged row must stay unanchored, and be reported.
+    if (key && verifySeal(s, s.signature, key.publicKeyPem))
+      anchoring.anchors.appendAnchor(s, s.keyId, s.signature);
+  }
+}
 
 export interface SealResult {
   sealsWritten: number;
@@ -18,8 +37,9 @@ export interface SealResult {
  * (position, event hash) pairs of its range and the previous seal's hash, so deleting, inserting or
  * reordering events anywhere before the last seal changes a seal.
  */
-export async function sealEvents(store: SqlEventStore): Promise<SealResult> {
+export async function sealEvents(store: SqlEventStore, anchoring?: SealAnchoring): Promise<SealResult> {
   const db = store.database.db;
+  if (anchoring) await anchorSignedSeals(store, anchoring);
   const last = (
     await sql<{ seal_no: string; to_position: string; hash: Buffer | Uint8Array }>`
       SELECT seal_no::text, to_position::text, hash FROM seals ORDER BY seal_no DESC LIMIT 1`.execute(db)
@@ -35,11 +55,23 @@ export async function sealEvents(store: SqlEventStore): Promise<SealResult> {
     let acc = prev;
     for (const e of events) acc = sealStep(acc, e.position, Buffer.from(e.hash, 'hex'));
     sealNo++;
-    const from = events[0]!.position;
-    const to = events.at(-1)!.position;
-    await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash)
-      VALUES (${sealNo.toString()}::bigint, ${from.toString()}::bigint, ${to.toString()}::bigint, ${events.length},
-              decode(${prev.toString('hex')}, 'hex'), decode(${acc.toString('hex')}, 'hex'))`.execute(db);
+    const facts = {
+      sealNo,
+      fromPosition: events[0]!.position,
+      toPosition: events.at(-1)!.position,
+      eventCount: events.length,
+      prevHash: prev.toString('hex'),
+      hash: acc.toString('hex'),
+    };
+    const signature = anchoring?.signer.sign(facts) ?? null;
+    await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash, key_id, signature)
+      VALUES (${sealNo.toString()}::bigint, ${facts.fromPosition.toString()}::bigint,
+              ${facts.toPosition.toString()}::bigint, ${facts.eventCount}, decode(${facts.prevHash}, 'hex'),
+              decode(${facts.hash}, 'hex'), ${anchoring?.signer.keyId ?? null},
+              decode(${signature}, 'base64'))`.execute(db);
+    // Anchored once the seal is committed; a crash in between is repaired by the next run (anchorSignedSeals).
+    if (anchoring && signature) anchoring.anchors.appendAnchor(facts, anchoring.signer.keyId, signature);
+    const to = facts.toPosition;
     prev = acc;
     after = to;
     written++;
