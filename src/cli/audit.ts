@@ -3,6 +3,8 @@ import { configFromEnv } from '../adapters/db/database.ts';
 import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { type AuditReport, auditVerify, type IntegrityBreak } from '../adapters/event-store/verification.ts';
+import { exportAudit } from '../app/audit/export.ts';
+import { DEFAULT_TIME_ZONE, isBusinessDate } from '../domain/business-date.ts';
 import type { CliIo } from './main.ts';
 
 // `ledger audit …`: what an auditor runs. Every subcommand checks its arguments before it opens a store, so a
@@ -24,7 +26,8 @@ type Run = (io: CliIo) => Promise<number>;
 const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand for its options)
   verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, signature and anchor, the stream rows;
                                             exit 2 on a break
-  rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals`;
+  rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals
+  export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest`;
 
 class UsageError extends Error {}
 
@@ -47,7 +50,8 @@ const subcommands: Record<string, Subcommand> = {
   --from, --to   limit the event checks to a position range (widened to whole seals)
   --json         the report as JSON on stdout`,
     options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } },
-    prepare(values) {
+    prepare(values, positionals) {
+      if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
       const from = position('from', values.from);
       const to = position('to', values.to);
       if (from !== undefined && to !== undefined && from > to) return '--from is after --to';
@@ -95,6 +99,63 @@ const rotateKey: Subcommand = {
   },
 };
 subcommands['rotate-key'] = rotateKey;
+
+subcommands.export = {
+  usage: `ledger audit export --from DATE --to DATE [--out DIR] [--time-zone ZONE]
+  Writes the events recorded from DATE to DATE (inclusive, local days in ZONE, default ${DEFAULT_TIME_ZONE}),
+  widened to whole seals, as events.jsonl and events.csv (UTF-8 with BOM), with seals.jsonl, anchors.jsonl,
+  manifest.json (counts, first/last position, SHA-256 of each file, anchors, public keys) and SHA256SUMS.
+  docs/audit.md says how an auditor checks it. Default DIR: audit-export-FROM-TO.`,
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    out: { type: 'string' },
+    'time-zone': { type: 'string' },
+  },
+  prepare(values, positionals) {
+    if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
+    const fromDate = String(values.from ?? '');
+    const toDate = String(values.to ?? '');
+    if (!isBusinessDate(fromDate)) return `--from: a date YYYY-MM-DD is needed, got "${fromDate}"`;
+    if (!isBusinessDate(toDate)) return `--to: a date YYYY-MM-DD is needed, got "${toDate}"`;
+    if (toDate < fromDate) return '--to is before --from';
+    const timeZone = String(values['time-zone'] ?? DEFAULT_TIME_ZONE);
+    if (!isTimeZone(timeZone)) return `--time-zone: unknown time zone "${timeZone}"`;
+    const outDir = String(values.out ?? `audit-export-${fromDate}-${toDate}`);
+    return async (io) => {
+      const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
+      try {
+        const r = await exportAudit({
+          database: ledger.database,
+          fromDate,
+          toDate,
+          timeZone,
+          outDir,
+          anchorDir: sealKeyConfigFromEnv(io.env).anchorDir,
+          onProgress: (n, position, last) =>
+            io.stderr.write(`\rexported ${n} events (position ${position}/${last})   `),
+        });
+        io.stderr.write('\r\u001b[K');
+        io.stdout.write(
+          `exported positions ${r.firstPosition}–${r.lastPosition}: ${r.events} events, ${r.seals} seals, ` +
+            `${r.anchors} anchors into ${r.outDir} (check: cd ${r.outDir} && sha256sum -c SHA256SUMS)\n`,
+        );
+        return 0;
+      } finally {
+        await ledger.close();
+      }
+    };
+  },
+};
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** JSON with bigints as decimal strings (positions do not fit a JS number in general). */
 export function toJson(value: unknown): string {

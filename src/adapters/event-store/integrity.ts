@@ -3,7 +3,8 @@ import type { Database } from '../db/database.ts';
 import { sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
 import { type AnchorDir, type SealSigner, verifySeal } from './anchors.ts';
-import { auditVerify, readSeals } from './verification.ts';
+import { readSeals } from './audit-read.ts';
+import { auditVerify } from './verification.ts';
 
 /** Events one seal covers at most, so that verifying or re-sealing a range stays bounded. */
 export const SEAL_MAX_EVENTS = 10_000;

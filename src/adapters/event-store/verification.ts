@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { EventMetadata, JsonObject } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
+import { type AuditRow, readEventsWithPredecessors, readSeals, type SealRow } from './audit-read.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 
 // The auditor's check of the whole store: every event against its own hash and its predecessor in the stream,
@@ -55,17 +55,7 @@ export interface AuditVerifyOptions {
   sealWitness?: SealWitness;
 }
 
-/** A seal row as stored. */
-export interface SealRow {
-  sealNo: bigint;
-  fromPosition: bigint;
-  toPosition: bigint;
-  eventCount: number;
-  prevHash: string;
-  hash: string;
-  keyId: string | null;
-  signature: string | null;
-}
+export type { SealRow };
 
 export interface SealWitness {
   /** Breaks for the seals given (every seal of the store when the check is not limited to a range). */
@@ -89,48 +79,6 @@ export interface AuditReport {
   /** The break at the lowest position. */
   first?: IntegrityBreak;
   streamsAffected: string[];
-}
-
-interface AuditRow {
-  position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: JsonObject;
-  metadata: EventMetadata;
-  occurred_at: Date;
-  content_hash: string;
-  hash: string;
-  prev_position: string | null;
-  prev_hash: string | null;
-}
-
-export async function readSeals(database: Database): Promise<SealRow[]> {
-  const { rows } = await sql<{
-    seal_no: string;
-    from_position: string;
-    to_position: string;
-    event_count: number;
-    prev_hash: string;
-    hash: string;
-    key_id: string | null;
-    signature: string | null;
-  }>`SELECT seal_no::text, from_position::text, to_position::text, event_count,
-            encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash, key_id,
-            encode(signature, 'base64') AS signature
-     FROM seals ORDER BY seal_no`.execute(database.db);
-  return rows.map((r) => ({
-    sealNo: BigInt(r.seal_no),
-    fromPosition: BigInt(r.from_position),
-    toPosition: BigInt(r.to_position),
-    eventCount: r.event_count,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-    keyId: r.key_id,
-    signature: r.signature?.replace(/\s+/g, '') ?? null,
-  }));
 }
 
 class Findings {
@@ -286,14 +234,7 @@ async function checkEvents(
   let after = from - 1n;
   let checked = 0;
   for (;;) {
-    const { rows } = await sql<AuditRow>`
-      SELECT e.position::text, e.stream_id, e.stream_version, e.event_id::text, e.type, e.schema_version, e.data,
-             e.metadata, e.occurred_at, encode(e.content_hash, 'hex') AS content_hash, encode(e.hash, 'hex') AS hash,
-             p.position::text AS prev_position, encode(p.hash, 'hex') AS prev_hash
-      FROM events e
-      LEFT JOIN events p ON p.stream_id = e.stream_id AND p.stream_version = e.stream_version - 1
-      WHERE e.position > ${after.toString()}::bigint AND e.position <= ${to.toString()}::bigint
-      ORDER BY e.position LIMIT ${AUDIT_PAGE}`.execute(database.db);
+    const rows = await readEventsWithPredecessors(database, after, to, AUDIT_PAGE);
     for (const r of rows) {
       const position = BigInt(r.position);
       checkEvent(r, position, findings);

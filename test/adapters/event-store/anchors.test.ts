@@ -13,7 +13,8 @@ import {
 import { chainHash, contentHash, genesisHash, sealStep } from '../../../src/adapters/event-store/hashing.ts';
 import { sealEvents } from '../../../src/adapters/event-store/integrity.ts';
 import { SqlEventStore } from '../../../src/adapters/event-store/sql-event-store.ts';
-import { auditVerify, readSeals } from '../../../src/adapters/event-store/verification.ts';
+import { readSeals } from '../../../src/adapters/event-store/audit-read.ts';
+import { auditVerify } from '../../../src/adapters/event-store/verification.ts';
 import { ev, newStream, runCli, tamper } from '../../support/audit.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../support/databases.ts';
 
