@@ -4,6 +4,8 @@ import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/
 import { openLedger } from '../adapters/event-store/open.ts';
 import { type AuditReport, auditVerify, type IntegrityBreak } from '../adapters/event-store/verification.ts';
 import { exportAudit } from '../app/audit/export.ts';
+import { type Trace, traceId } from '../app/audit/trace.ts';
+import { UPCASTERS } from '../domain/events.ts';
 import { DEFAULT_TIME_ZONE, isBusinessDate } from '../domain/business-date.ts';
 import type { CliIo } from './main.ts';
 
@@ -27,7 +29,8 @@ const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand 
   verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, signature and anchor, the stream rows;
                                             exit 2 on a break
   rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals
-  export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest`;
+  export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest
+  trace ID [--json]                         an order, payment, refund, statement line or discrepancy end to end`;
 
 class UsageError extends Error {}
 
@@ -148,6 +151,32 @@ subcommands.export = {
   },
 };
 
+subcommands.trace = {
+  usage: `ledger audit trace ID [--hospital H] [--json]
+  ID: an order id, a payment's channel transaction id, a refund id, a statement line (the statement id's first 12
+  hex digits, a colon, the line number: 3f2a9c01b7de:118) or a discrepancy id. Prints every event about it (time,
+  actor, channel, device, correlation, causation), the journal entry each money event posts (computed from the
+  events with the posting rules), the reconciliation discrepancies that mention it and the statement lines that
+  carry it. --json: the same as JSON.`,
+  options: { hospital: { type: 'string' }, json: { type: 'boolean' } },
+  prepare(values, positionals) {
+    if (positionals.length !== 1) return 'one ID is needed';
+    const id = positionals[0]!;
+    if (id.length > 200) return 'ID is too long';
+    const hospital = typeof values.hospital === 'string' ? values.hospital : undefined;
+    return async (io) => {
+      const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+      try {
+        const trace = await traceId(ledger.database, ledger.store, id, hospital);
+        io.stdout.write(values.json ? `${toJson(trace)}\n` : formatTrace(trace));
+        return trace.events.length + trace.statementLines.length > 0 ? 0 : 1;
+      } finally {
+        await ledger.close();
+      }
+    };
+  },
+};
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -178,6 +207,80 @@ function formatReport(r: AuditReport): string {
   if (r.breakCount > r.breaks.length)
     lines.push(`(${r.breakCount - r.breaks.length} more breaks not listed)`);
   return `${lines.join('\n')}\n`;
+}
+
+function formatTrace(t: Trace): string {
+  if (t.events.length + t.statementLines.length === 0) return `nothing in the ledger mentions ${t.query}\n`;
+  const out = [
+    `trace of ${t.query}: ${t.events.length} events, ${t.discrepancies.length} discrepancies, ${t.statementLines.length} statement lines`,
+    '',
+  ];
+  const rows: string[][] = [];
+  for (const e of t.events) {
+    rows.push([
+      String(e.position),
+      e.occurredAt.toISOString(),
+      `${e.streamId}@${e.streamVersion}`,
+      e.type,
+      e.actor ?? '',
+      e.channel ?? '',
+      e.device ?? '',
+      e.correlationId ?? '',
+      e.causationId ?? '',
+    ]);
+    for (const l of e.journal?.lines ?? [])
+      rows.push(['', '', '', `  ${l.side === 'debit' ? 'Dr' : 'Cr'} ${l.account}`, l.amount, '', '', '', '']);
+    if (e.journalError) rows.push(['', '', '', `  posting refused: ${e.journalError}`, '', '', '', '', '']);
+  }
+  out.push(
+    formatTable(
+      [
+        'position',
+        'occurred (UTC)',
+        'stream@version',
+        'type / journal',
+        'actor',
+        'channel',
+        'device',
+        'correlation',
+        'causation',
+      ],
+      rows,
+    ),
+  );
+  if (t.discrepancies.length > 0)
+    out.push(
+      '',
+      formatTable(
+        ['discrepancy', 'type', 'subject', 'amount', 'latest'],
+        t.discrepancies.map((d) => [
+          d.discrepancyId,
+          d.type ?? '',
+          d.subject ?? '',
+          d.amount ?? '',
+          d.lastEvent,
+        ]),
+      ),
+    );
+  if (t.statementLines.length > 0)
+    out.push(
+      '',
+      formatTable(
+        ['statement', 'line', 'kind', 'amount', 'order no', 'refund no', 'channel txn id'],
+        t.statementLines.map(({ statementId, line }) =>
+          [
+            statementId.slice(0, 12),
+            line.lineNo,
+            line.kind,
+            line.amount,
+            line.merchantOrderNo,
+            line.refundNo,
+            line.channelTxnId,
+          ].map((v) => (v === undefined || v === null ? '' : String(v))),
+        ),
+      ),
+    );
+  return `${out.join('\n')}\n`;
 }
 
 function table(breaks: readonly IntegrityBreak[]): string {

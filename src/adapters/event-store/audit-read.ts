@@ -92,3 +92,90 @@ export async function positionsRecordedBetween(
   const r = rows[0];
   return r?.first && r.last ? { first: BigInt(r.first), last: BigInt(r.last) } : undefined;
 }
+
+/** Events one trace reads at most (a trace is one order's story, not a history). */
+export const MAX_TRACE_EVENTS = 10_000;
+
+/** `%` and `_` in an id are literal in a LIKE pattern. */
+function likePrefix(id: string): string {
+  return `${id.replace(/[\\%_]/g, (c) => `\\${c}`)}:%`;
+}
+
+export interface TraceHit {
+  streamId: string;
+  position: bigint;
+}
+
+/**
+ * Events that name one of the ids: as their stream's id (order, deposit, discrepancy), or in their data as an
+ * order, channel transaction, refund, channel refund or discrepancy id. A scan of the events: an audit query.
+ */
+export async function findEventsMentioning(
+  database: Database,
+  ids: readonly string[],
+  hospitalId?: string,
+): Promise<TraceHit[]> {
+  if (ids.length === 0) return [];
+  const list = [...ids];
+  const { rows } = await sql<{ stream_id: string; position: string }>`
+    SELECT stream_id, position::text FROM events
+    WHERE (${hospitalId ?? null}::text IS NULL OR hospital_id = ${hospitalId ?? null})
+      AND ((split_part(stream_id, '/', 2) IN ('order', 'deposit', 'discrepancy')
+            AND split_part(stream_id, '/', 3) = ANY(${list}::text[]))
+        OR data->>'orderId' = ANY(${list}::text[]) OR data->>'channelTxnId' = ANY(${list}::text[])
+        OR data->>'refundId' = ANY(${list}::text[]) OR data->>'channelRefundId' = ANY(${list}::text[])
+        OR data->>'discrepancyId' = ANY(${list}::text[]))
+    ORDER BY position LIMIT ${MAX_TRACE_EVENTS}`.execute(database.db);
+  return rows.map((r) => ({ streamId: r.stream_id, position: BigInt(r.position) }));
+}
+
+/**
+ * Discrepancy streams whose finding names one of the ids as its subject (`<id>`, `dup:<id>`, `fee:<id>`,
+ * `txn:<id>`, `his:<id>`, `<id>:<txn>`) or one of the statement lines among its sources.
+ */
+export async function findDiscrepanciesMentioning(
+  database: Database,
+  ids: readonly string[],
+  lineRefs: readonly string[],
+  hospitalId?: string,
+): Promise<string[]> {
+  if (ids.length === 0 && lineRefs.length === 0) return [];
+  const subjects = ids.flatMap((id) => [id, `dup:${id}`, `fee:${id}`, `txn:${id}`, `his:${id}`]);
+  const prefixes = ids.map(likePrefix);
+  const { rows } = await sql<{ stream_id: string }>`
+    SELECT DISTINCT stream_id FROM events
+    WHERE type IN ('DiscrepancyRaised', 'DiscrepancyReopened')
+      AND (${hospitalId ?? null}::text IS NULL OR hospital_id = ${hospitalId ?? null})
+      AND (data->>'subject' = ANY(${subjects}::text[]) OR data->>'subject' LIKE ANY(${prefixes}::text[])
+        OR data->'finding'->>'subject' = ANY(${subjects}::text[])
+        OR EXISTS (SELECT 1 FROM jsonb_array_elements(coalesce(data->'finding'->'sources', '[]'::jsonb)) s
+                   WHERE s->>'ref' = ANY(${[...lineRefs]}::text[])))
+    ORDER BY stream_id LIMIT ${MAX_TRACE_EVENTS}`.execute(database.db);
+  return rows.map((r) => r.stream_id);
+}
+
+export interface FoundStatementLine {
+  streamId: string;
+  statementId: string;
+  line: JsonObject;
+}
+
+/** Imported statement lines that carry one of the ids as a key, or are the line `<statement id prefix>:<line no>`. */
+export async function findStatementLines(
+  database: Database,
+  ids: readonly string[],
+  lineRefs: readonly string[],
+  hospitalId?: string,
+): Promise<FoundStatementLine[]> {
+  if (ids.length === 0 && lineRefs.length === 0) return [];
+  const { rows } = await sql<{ stream_id: string; statement_id: string; line: JsonObject }>`
+    SELECT e.stream_id, e.data->>'statementId' AS statement_id, l.line
+    FROM events e, LATERAL jsonb_array_elements(e.data->'lines') AS l(line)
+    WHERE e.type = 'StatementLinesImported'
+      AND (${hospitalId ?? null}::text IS NULL OR e.hospital_id = ${hospitalId ?? null})
+      AND (l.line->>'merchantOrderNo' = ANY(${[...ids]}::text[]) OR l.line->>'refundNo' = ANY(${[...ids]}::text[])
+        OR l.line->>'channelTxnId' = ANY(${[...ids]}::text[]) OR l.line->>'channelRefundId' = ANY(${[...ids]}::text[])
+        OR left(e.data->>'statementId', 12) || ':' || (l.line->>'lineNo') = ANY(${[...lineRefs]}::text[]))
+    ORDER BY e.position LIMIT ${MAX_TRACE_EVENTS}`.execute(database.db);
+  return rows.map((r) => ({ streamId: r.stream_id, statementId: r.statement_id, line: r.line }));
+}
