@@ -2,11 +2,13 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
-import { type AuditReport, auditVerify, type IntegrityBreak } from '../adapters/event-store/verification.ts';
+import { auditVerify } from '../adapters/event-store/verification.ts';
 import { exportAudit } from '../app/audit/export.ts';
-import { type Trace, traceId } from '../app/audit/trace.ts';
+import { replayAsOf } from '../app/audit/replay.ts';
+import { traceId } from '../app/audit/trace.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { DEFAULT_TIME_ZONE, isBusinessDate } from '../domain/business-date.ts';
+import { formatReplay, formatReport, formatTrace, toJson } from './audit-format.ts';
 import type { CliIo } from './main.ts';
 
 // `ledger audit …`: what an auditor runs. Every subcommand checks its arguments before it opens a store, so a
@@ -15,6 +17,8 @@ import type { CliIo } from './main.ts';
 export const EXIT_USAGE = 64;
 /** Exit status when the store's history does not verify. */
 export const EXIT_BROKEN = 2;
+/** Orders `audit replay` prints unless told otherwise. */
+const DEFAULT_REPLAY_ORDERS_SHOWN = 20;
 
 interface Subcommand {
   usage: string;
@@ -30,7 +34,8 @@ const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand 
                                             exit 2 on a break
   rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals
   export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest
-  trace ID [--json]                         an order, payment, refund, statement line or discrepancy end to end`;
+  trace ID [--json]                         an order, payment, refund, statement line or discrepancy end to end
+  replay --as-of INSTANT [--json]           balances and orders as they stood at an instant, in schemas of their own`;
 
 class UsageError extends Error {}
 
@@ -177,6 +182,49 @@ subcommands.trace = {
   },
 };
 
+subcommands.replay = {
+  usage: `ledger audit replay --as-of INSTANT [--hospital H] [--orders N] [--json]
+  Builds the balances and the orders from the events recorded up to INSTANT (ISO-8601, e.g. 2026-11-20T16:00:00Z)
+  into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>; the live read models are untouched) and
+  prints every account balance and the first N orders (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
+  options: {
+    'as-of': { type: 'string' },
+    hospital: { type: 'string' },
+    orders: { type: 'string' },
+    json: { type: 'boolean' },
+  },
+  prepare(values, positionals) {
+    if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
+    const text = String(values['as-of'] ?? '');
+    // An instant, not a date: a bare date would silently mean midnight UTC.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/.test(text))
+      return `--as-of: an ISO-8601 instant with its offset is needed (2026-11-20T16:00:00Z), got "${text}"`;
+    const asOf = new Date(text);
+    if (Number.isNaN(asOf.getTime())) return `--as-of: not a valid instant: ${text}`;
+    const shown = values.orders === undefined ? DEFAULT_REPLAY_ORDERS_SHOWN : Number(values.orders);
+    if (!Number.isSafeInteger(shown) || shown < 0) return `--orders: a count, got ${String(values.orders)}`;
+    const hospitalId = typeof values.hospital === 'string' ? values.hospital : undefined;
+    return async (io) => {
+      const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+      try {
+        const r = await replayAsOf({
+          db: ledger.database.db,
+          store: ledger.store,
+          asOf,
+          ...(hospitalId ? { hospitalId } : {}),
+          onProgress: (name, p) =>
+            io.stderr.write(`\rreplaying ${name}: position ${p.position}/${p.target}   `),
+        });
+        io.stderr.write('\r\u001b[K');
+        io.stdout.write(values.json ? `${toJson(r)}\n` : formatReplay(r, shown));
+        return 0;
+      } finally {
+        await ledger.close();
+      }
+    };
+  },
+};
+
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
@@ -184,124 +232,6 @@ function isTimeZone(zone: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** JSON with bigints as decimal strings (positions do not fit a JS number in general). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2);
-}
-
-function formatReport(r: AuditReport): string {
-  const lines = [
-    `checked positions ${r.from}–${r.to}: ${r.eventsChecked} events, ${r.streamRowsChecked} stream rows, ${r.sealsChecked} seals${r.witnessChecked ? `, ${r.witnessChecked} signatures and anchors` : ''}`,
-  ];
-  if (r.ok) return `${lines[0]}\nOK: nothing was altered, removed, inserted or moved\n`;
-  const f = r.first!;
-  lines.push(
-    `BROKEN: ${r.breakCount} break(s); the first at position ${f.position ?? '(none)'}: ${f.kind}${f.streamId ? ` in ${f.streamId}` : ''}`,
-    '',
-    table(r.breaks),
-    '',
-    `streams affected: ${r.streamsAffected.length ? r.streamsAffected.join(', ') : '(none named)'}`,
-  );
-  if (r.breakCount > r.breaks.length)
-    lines.push(`(${r.breakCount - r.breaks.length} more breaks not listed)`);
-  return `${lines.join('\n')}\n`;
-}
-
-function formatTrace(t: Trace): string {
-  if (t.events.length + t.statementLines.length === 0) return `nothing in the ledger mentions ${t.query}\n`;
-  const out = [
-    `trace of ${t.query}: ${t.events.length} events, ${t.discrepancies.length} discrepancies, ${t.statementLines.length} statement lines`,
-    '',
-  ];
-  const rows: string[][] = [];
-  for (const e of t.events) {
-    rows.push([
-      String(e.position),
-      e.occurredAt.toISOString(),
-      `${e.streamId}@${e.streamVersion}`,
-      e.type,
-      e.actor ?? '',
-      e.channel ?? '',
-      e.device ?? '',
-      e.correlationId ?? '',
-      e.causationId ?? '',
-    ]);
-    for (const l of e.journal?.lines ?? [])
-      rows.push(['', '', '', `  ${l.side === 'debit' ? 'Dr' : 'Cr'} ${l.account}`, l.amount, '', '', '', '']);
-    if (e.journalError) rows.push(['', '', '', `  posting refused: ${e.journalError}`, '', '', '', '', '']);
-  }
-  out.push(
-    formatTable(
-      [
-        'position',
-        'occurred (UTC)',
-        'stream@version',
-        'type / journal',
-        'actor',
-        'channel',
-        'device',
-        'correlation',
-        'causation',
-      ],
-      rows,
-    ),
-  );
-  if (t.discrepancies.length > 0)
-    out.push(
-      '',
-      formatTable(
-        ['discrepancy', 'type', 'subject', 'amount', 'latest'],
-        t.discrepancies.map((d) => [
-          d.discrepancyId,
-          d.type ?? '',
-          d.subject ?? '',
-          d.amount ?? '',
-          d.lastEvent,
-        ]),
-      ),
-    );
-  if (t.statementLines.length > 0)
-    out.push(
-      '',
-      formatTable(
-        ['statement', 'line', 'kind', 'amount', 'order no', 'refund no', 'channel txn id'],
-        t.statementLines.map(({ statementId, line }) =>
-          [
-            statementId.slice(0, 12),
-            line.lineNo,
-            line.kind,
-            line.amount,
-            line.merchantOrderNo,
-            line.refundNo,
-            line.channelTxnId,
-          ].map((v) => (v === undefined || v === null ? '' : String(v))),
-        ),
-      ),
-    );
-  return `${out.join('\n')}\n`;
-}
-
-function table(breaks: readonly IntegrityBreak[]): string {
-  const rows = breaks.map((b) => [
-    b.position?.toString() ?? '-',
-    b.kind,
-    b.streamId ?? (b.sealNo !== undefined ? `seal ${b.sealNo}` : '-'),
-    b.detail,
-  ]);
-  return formatTable(['position', 'kind', 'stream / seal', 'detail'], rows);
-}
-
-/** Columns padded to their widest cell; the last column is not padded. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
