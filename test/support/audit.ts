@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { type RawBuilder, sql } from 'kysely';
 import type { Database } from '../../src/adapters/db/database.ts';
-import { main } from '../../src/cli/main.ts';
 import { type NewEvent, streamId } from '../../src/domain/event-store.ts';
 
 export const AT = new Date('2026-11-20T08:30:00.000Z');
@@ -30,16 +28,4 @@ export async function tamper(database: Database, ...statements: RawBuilder<unkno
   });
 }
 
-export async function runCli(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(argv, { stdout, stderr, env });
-  return { code, out, err };
-}
+export { runCli } from './cli.ts';

@@ -10,7 +10,10 @@ import {
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_PGLITE_DIR } from '../db/database.ts';
-import type { IntegrityBreak, SealRow, SealWitness } from './verification.ts';
+import type { SealFacts, SealRow } from './audit-read.ts';
+import type { IntegrityBreak, SealWitness } from './verification.ts';
+
+export type { SealFacts };
 
 // Seals anchored outside the database. Each seal is signed with an Ed25519 key whose private half lives in a file,
 // never in the database, and the signed seal is appended to a JSON-lines anchor file (which an operator can put on
@@ -22,15 +25,6 @@ export const KEYS_FILE = 'keys.jsonl';
 export const DEFAULT_ANCHOR_DIR = '.data/anchors';
 /** What a signature covers, versioned so that the message can change without old seals becoming unverifiable. */
 const MESSAGE_TAG = 'ledger-seal/v1';
-
-export interface SealFacts {
-  sealNo: bigint;
-  fromPosition: bigint;
-  toPosition: bigint;
-  eventCount: number;
-  prevHash: string;
-  hash: string;
-}
 
 /** The bytes a seal's signature covers: every fact of the seal, one per line. */
 export function sealMessage(s: SealFacts): Buffer {

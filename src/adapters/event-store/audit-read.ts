@@ -5,14 +5,18 @@ import type { Database } from '../db/database.ts';
 // Reads for the auditor: events with their stream predecessor, seals, the positions recorded in a period. Raw
 // rows, hashes as hex, so that checks and exports see exactly what is stored.
 
-/** A seal row as stored. */
-export interface SealRow {
+/** What a seal says: its range, its count and its hashes (what a signature covers). */
+export interface SealFacts {
   sealNo: bigint;
   fromPosition: bigint;
   toPosition: bigint;
   eventCount: number;
   prevHash: string;
   hash: string;
+}
+
+/** A seal row as stored. */
+export interface SealRow extends SealFacts {
   keyId: string | null;
   signature: string | null;
 }
