@@ -42,6 +42,7 @@ import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { auditRoutes } from './routes/audit.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -311,6 +312,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
+  await app.register(async (scope) => auditRoutes(scope as App, ctx));
   return app;
 }
 
