@@ -68,7 +68,17 @@ export function formatTrace(t: Trace): string {
       e.causationId ?? '',
     ]);
     for (const l of e.journal?.lines ?? [])
-      rows.push(['', '', '', `  ${l.side === 'debit' ? 'Dr' : 'Cr'} ${l.account}`, l.amount, '', '', '', '']);
+      rows.push([
+        '',
+        '',
+        '',
+        `  ${l.side === 'debit' ? 'Dr' : 'Cr'} ${l.account} ${l.amount}`,
+        '',
+        '',
+        '',
+        '',
+        '',
+      ]);
     if (e.journalError) rows.push(['', '', '', `  posting refused: ${e.journalError}`, '', '', '', '', '']);
   }
   out.push(

@@ -121,8 +121,8 @@ describe('ledger audit trace', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/trace of TX-T2: \d+ events, 0 discrepancies, 1 statement lines/);
     expect(r.out).toMatch(/PaymentSucceeded .*wechat/);
-    expect(r.out).toMatch(/Dr channel:wechat:clearing\s+25\.00/);
-    expect(r.out).toMatch(/Cr revenue:registration\s+25\.00/);
+    expect(r.out).toMatch(/Dr channel:wechat:clearing 25\.00/);
+    expect(r.out).toMatch(/Cr revenue:registration 25\.00/);
     const json = JSON.parse((await runCli(['audit', 'trace', 'O-T2', '--json'], env)).out);
     expect(json.events.map((e: { type: string }) => e.type)).toContain('PaymentSucceeded');
     expect((await runCli(['audit', 'trace', 'NOPE'], env)).code).toBe(1);
