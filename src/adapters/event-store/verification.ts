@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Database } from '../db/database.ts';
 import { type AuditRow, readEventsWithPredecessors, readSeals, type SealRow } from './audit-read.ts';
+import { checkIdempotencyRows, checkStreamRows } from './derived-rows.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 
 // The auditor's check of the whole store: every event against its own hash and its predecessor in the stream,
@@ -10,8 +11,6 @@ import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 
 /** Events read per page. */
 export const AUDIT_PAGE = 5_000;
-/** Stream rows read per page. */
-const STREAM_PAGE = 5_000;
 /** Breaks kept in a report (the count goes on). */
 export const MAX_BREAKS_LISTED = 1_000;
 const ZERO_HASH = Buffer.alloc(32).toString('hex');
@@ -29,6 +28,10 @@ export type BreakKind =
   | 'stream-row-changed'
   /** A stream has events but no `streams` row (every append to it would then fail). */
   | 'stream-row-missing'
+  /** An idempotency key's row points at events that are not the ones appended under it. */
+  | 'idempotency-row-changed'
+  /** Events were appended under an idempotency key that has no row (a retry would be applied twice). */
+  | 'idempotency-row-missing'
   /** A seal row was changed or removed (numbering, chaining to the seal before). */
   | 'seal-changed'
   /** A seal carries no signature, or one that no known key verifies. */
@@ -81,7 +84,12 @@ export interface AuditReport {
   streamsAffected: string[];
 }
 
-class Findings {
+/** Where checks put what they find. */
+export interface BreakSink {
+  add(b: IntegrityBreak): void;
+}
+
+class Findings implements BreakSink {
   readonly list: IntegrityBreak[] = [];
   /** Positions of breaks found on an event itself (not on a seal or a stream row). */
   readonly eventPositions: bigint[] = [];
@@ -119,6 +127,7 @@ export async function auditVerify(
   checkSealLinks(allSeals, seals, findings);
   const eventsChecked = await checkEvents(database, from, to, seals, allSeals, findings, progress);
   const streamRowsChecked = await checkStreamRows(database, findings, progress);
+  await checkIdempotencyRows(database, findings);
   let witnessChecked = 0;
   if (options.sealWitness) {
     const w = await options.sealWitness.check(wholeStore ? allSeals : seals, wholeStore);
@@ -310,84 +319,4 @@ function checkEvent(r: AuditRow, position: bigint, all: Findings): void {
       ...at,
       detail: `hash chain broken at version ${r.stream_version}: the stored hash does not follow the one before it`,
     });
-}
-
-/** Every `streams` row against its events, and every stream with events against its row. */
-async function checkStreamRows(
-  database: Database,
-  findings: Findings,
-  progress: (checked: number, position: bigint, phase: string) => void,
-): Promise<number> {
-  let after = '';
-  let checked = 0;
-  for (;;) {
-    const { rows } = await sql<{
-      stream_id: string;
-      version: number;
-      last_hash: string;
-      at_hash: string | null;
-      next_position: string | null;
-      last_version: number | null;
-      last_event_hash: string | null;
-      last_position: string | null;
-    }>`
-      SELECT s.stream_id, s.version, encode(s.last_hash, 'hex') AS last_hash, encode(at.hash, 'hex') AS at_hash,
-             nx.position::text AS next_position, last.stream_version AS last_version,
-             encode(last.hash, 'hex') AS last_event_hash, last.position::text AS last_position
-      FROM streams s
-      LEFT JOIN events at ON at.stream_id = s.stream_id AND at.stream_version = s.version
-      LEFT JOIN events nx ON nx.stream_id = s.stream_id AND nx.stream_version = s.version + 1
-      LEFT JOIN LATERAL (
-        SELECT l.stream_version, l.hash, l.position FROM events l
-        WHERE l.stream_id = s.stream_id ORDER BY l.stream_version DESC LIMIT 1) last ON true
-      WHERE s.stream_id > ${after}
-      ORDER BY s.stream_id LIMIT ${STREAM_PAGE}`.execute(database.db);
-    for (const r of rows) {
-      checked++;
-      const lastVersion = r.last_version ?? 0;
-      const lastHash = r.last_event_hash ?? genesisHash(r.stream_id).toString('hex');
-      if (lastVersion === r.version && lastHash === r.last_hash) continue;
-      const lastPosition = r.last_position === null ? null : BigInt(r.last_position);
-      if (lastVersion > r.version && (r.at_hash ?? genesisHash(r.stream_id).toString('hex')) === r.last_hash)
-        findings.add({
-          kind: 'inserted',
-          position: r.next_position === null ? lastPosition : BigInt(r.next_position),
-          streamId: r.stream_id,
-          detail: `the stream row ends at version ${r.version}, but events run to version ${lastVersion}`,
-        });
-      else if (lastVersion < r.version && r.at_hash === null && r.last_hash !== lastHash)
-        findings.add({
-          kind: 'missing',
-          position: lastPosition,
-          streamId: r.stream_id,
-          detail: `the stream row says version ${r.version}; the events end at version ${lastVersion}${lastPosition === null ? '' : ` (position ${lastPosition})`}: events after it are missing`,
-        });
-      else
-        findings.add({
-          kind: 'stream-row-changed',
-          position: lastPosition,
-          streamId: r.stream_id,
-          detail: `the stream row (version ${r.version}) does not describe its events (version ${lastVersion}, last hash ${lastHash.slice(0, 12)}…)`,
-        });
-    }
-    if (rows.length > 0) {
-      after = rows.at(-1)!.stream_id;
-      progress(checked, 0n, 'stream rows');
-    }
-    if (rows.length < STREAM_PAGE) break;
-  }
-  // Version 1 of every stream is there (or reported missing above): one probe per stream finds rows that are gone.
-  const orphans = await sql<{ stream_id: string; last_position: string; n: number }>`
-    SELECT e.stream_id, max(e.position)::text AS last_position, count(*)::int AS n
-    FROM events e
-    WHERE NOT EXISTS (SELECT 1 FROM streams s WHERE s.stream_id = e.stream_id)
-    GROUP BY e.stream_id ORDER BY max(e.position) LIMIT ${MAX_BREAKS_LISTED}`.execute(database.db);
-  for (const o of orphans.rows)
-    findings.add({
-      kind: 'stream-row-missing',
-      position: BigInt(o.last_position),
-      streamId: o.stream_id,
-      detail: `${o.n} event(s) but no stream row: every append to ${o.stream_id} would fail with a concurrency conflict`,
-    });
-  return checked;
 }

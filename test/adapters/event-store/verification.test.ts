@@ -139,6 +139,27 @@ describe('ledger audit verify', () => {
     ]);
   });
 
+  it('an idempotency row that is gone or points elsewhere is named (a retry would otherwise apply twice)', async () => {
+    const { p } = await history();
+    const s = newStream();
+    const keyed = await store.appendToStream(s, [ev('A', {}, { metadata: { idempotencyKey: 'k-1' } })], {
+      expectedVersion: 'no_stream',
+      idempotency: { key: 'k-1', requestHash: 'r-1' },
+    });
+    expect((await auditVerify(t.database)).ok).toBe(true);
+    await tamper(
+      t.database,
+      sql`UPDATE idempotency_keys SET first_position = ${pos(p(1))} WHERE key = 'k-1'`,
+    );
+    expect((await auditVerify(t.database)).breaks.map((b) => [b.kind, b.position])).toEqual([
+      ['idempotency-row-changed', p(1)],
+    ]);
+    await tamper(t.database, sql`DELETE FROM idempotency_keys WHERE key = 'k-1'`);
+    expect((await auditVerify(t.database)).breaks.map((b) => [b.kind, b.position, b.streamId])).toEqual([
+      ['idempotency-row-missing', keyed.firstPosition, s],
+    ]);
+  });
+
   it('the CLI reports kind, position and stream, exits 2, and `ledger verify` is the same command', async () => {
     const { s, p } = await history();
     await tamper(t.database, sql`UPDATE events SET type = 'Forged' WHERE position = ${pos(p(1))}`);
