@@ -145,7 +145,8 @@ export async function auditVerify(
     sealsChecked: seals.length,
     witnessChecked,
     breaks,
-    breakCount: findings.count,
+    // Seal mismatches that only confirm a listed event break are not counted either.
+    breakCount: findings.count - (findings.list.length - breaks.length),
     ...(breaks[0] ? { first: breaks[0] } : {}),
     streamsAffected: [...new Set(breaks.flatMap((b) => (b.streamId ? [b.streamId] : [])))].sort(),
   };
