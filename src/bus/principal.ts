@@ -30,7 +30,9 @@ export type Access =
   /** Operational money fixes (HIS writeback retry): finance supervisors and administrators. */
   | 'supervise'
   /** Channel and client management. */
-  | 'admin';
+  | 'admin'
+  /** Read-only audit trails (every event, patient data included): auditors and administrators. */
+  | 'audit';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -38,6 +40,7 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   refund: ['bus-client', 'finance-clerk', 'finance-supervisor'],
   supervise: ['finance-supervisor', 'administrator'],
   admin: ['administrator'],
+  audit: ['auditor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

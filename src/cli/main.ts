@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { migrateToLatest } from '../adapters/db/migrate.ts';
+import { AnchorDir, openSealSigner, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 
 export interface CliIo {
@@ -17,8 +18,10 @@ Usage: ledger <command> [options]
 
 Commands:
   migrate                 bring the database schema up to date
-  verify                  recompute every hash chain and seal; name the first position that does not match
-  seal                    seal every settled event not sealed yet
+  audit …                 verify | … : what an auditor runs (ledger audit --help)
+  verify                  the same as \`audit verify\`: every chain, seal and stream row; exit 2 on a break
+  seal                    seal every settled event not sealed yet; sign each seal (LEDGER_SEAL_KEY_FILE) and anchor it
+                          in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
@@ -47,34 +50,28 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async verify(_argv, io) {
-    const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
-    try {
-      const report = await ledger.verify((checked, position) =>
-        io.stderr.write(`\rverified ${checked} events (position ${position})`),
-      );
-      io.stderr.write('\n');
-      if (report.ok) {
-        io.stdout.write(
-          `OK: ${report.eventsChecked} events in ${report.streamsChecked} streams, ${report.sealsChecked} seals match\n`,
-        );
-        return 0;
-      }
-      const p = report.problem!;
-      io.stdout.write(
-        `MISMATCH at position ${p.position ?? '(stream head)'}${p.streamId ? ` in ${p.streamId}` : ''}: ${p.reason}\n`,
-      );
-      return 2;
-    } finally {
-      await ledger.close();
-    }
+  async audit(argv, io) {
+    const { auditCommand } = await import('./audit.ts');
+    return auditCommand(argv, io);
+  },
+
+  // The first name of `audit verify`, kept for scripts that call it.
+  async verify(argv, io) {
+    const { auditCommand } = await import('./audit.ts');
+    return auditCommand(['verify', ...argv], io);
   },
 
   async seal(_argv, io) {
+    // The key is opened (or generated) before the store: a missing key file fails without touching the database.
+    const keys = sealKeyConfigFromEnv(io.env);
+    const signer = openSealSigner(keys, (message) => io.stderr.write(`${message}\n`));
     const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
     try {
-      const r = await ledger.seal();
-      io.stdout.write(`${r.sealsWritten} seal(s) written; sealed up to position ${r.lastSealedPosition}\n`);
+      const r = await ledger.seal({ signer, anchors: new AnchorDir(keys.anchorDir) });
+      io.stdout.write(
+        `${r.sealsWritten} seal(s) written, signed with ${signer.keyId} and anchored in ${keys.anchorDir}; ` +
+          `sealed up to position ${r.lastSealedPosition}\n`,
+      );
       return 0;
     } finally {
       await ledger.close();

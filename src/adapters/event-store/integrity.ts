@@ -3,6 +3,9 @@ import type { EventMetadata, JsonObject, RecordedEvent } from '../../domain/even
 import type { Database } from '../db/database.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
+import { type AnchorDir, type SealSigner, verifySeal } from './anchors.ts';
+import { readSeals } from './audit-read.ts';
+import { auditVerify } from './verification.ts';
 
 /** Events one seal covers at most, so that verifying or re-sealing a range stays bounded. */
 export const SEAL_MAX_EVENTS = 10_000;
@@ -29,7 +32,8 @@ export interface Seal {
 /** Where a store keeps its seals (a table on SQL, a stream on KurrentDB). */
 export interface SealLog {
   last(): Promise<Seal | undefined>;
-  append(seal: Seal): Promise<void>;
+  /** `signed`: the Ed25519 signature of the seal's facts (base64) and the key that made it. */
+  append(seal: Seal, signed?: { keyId: string; signature: string }): Promise<void>;
   /** Every seal, in seal number order. */
   all(): Promise<Seal[]>;
 }
@@ -44,11 +48,35 @@ export interface SealSource {
  * (position, event hash) pairs of its range and the previous seal's hash, so deleting, inserting or
  * reordering events anywhere before the last seal changes a seal.
  */
-export async function sealEvents(store: SqlEventStore): Promise<SealResult> {
-  return sealInto(store, sqlSealLog(store.database));
+export async function sealEvents(store: SqlEventStore, anchoring?: SealAnchoring): Promise<SealResult> {
+  if (anchoring) await anchorSignedSeals(store, anchoring);
+  return sealInto(store, sqlSealLog(store.database), anchoring);
 }
 
-export async function sealInto(source: SealSource, log: SealLog): Promise<SealResult> {
+/** A key outside the database signs each seal, and each signed seal is also written outside it. */
+export interface SealAnchoring {
+  signer: SealSigner;
+  anchors: AnchorDir;
+}
+
+/** Anchors the signed seals that have no anchor yet (a run that stopped between its insert and its anchor). */
+async function anchorSignedSeals(store: SqlEventStore, anchoring: SealAnchoring): Promise<void> {
+  const anchored = new Set(anchoring.anchors.anchors().map((a) => a.sealNo));
+  const keys = anchoring.anchors.keys();
+  for (const s of await readSeals(store.database)) {
+    if (s.signature === null || s.keyId === null || anchored.has(s.sealNo.toString())) continue;
+    const key = keys.get(s.keyId);
+    // Only a seal this deployment's keys signed is anchored: a forged row must stay unanchored, and be reported.
+    if (key && verifySeal(s, s.signature, key.publicKeyPem))
+      anchoring.anchors.appendAnchor(s, s.keyId, s.signature);
+  }
+}
+
+export async function sealInto(
+  source: SealSource,
+  log: SealLog,
+  anchoring?: SealAnchoring,
+): Promise<SealResult> {
   const last = await log.last();
   let sealNo = last?.sealNo ?? 0n;
   let after = last?.toPosition ?? 0n;
@@ -61,14 +89,18 @@ export async function sealInto(source: SealSource, log: SealLog): Promise<SealRe
     for (const e of events) acc = sealStep(acc, e.position, Buffer.from(e.hash, 'hex'));
     sealNo++;
     const to = events.at(-1)!.position;
-    await log.append({
+    const facts: Seal = {
       sealNo,
       fromPosition: events[0]!.position,
       toPosition: to,
       eventCount: events.length,
       prevHash: prev.toString('hex'),
       hash: acc.toString('hex'),
-    });
+    };
+    const signature = anchoring?.signer.sign(facts);
+    await log.append(facts, signature ? { keyId: anchoring!.signer.keyId, signature } : undefined);
+    // Anchored once the seal is committed; a crash in between is repaired by the next run (anchorSignedSeals).
+    if (anchoring && signature) anchoring.anchors.appendAnchor(facts, anchoring.signer.keyId, signature);
     prev = acc;
     after = to;
     written++;
@@ -96,10 +128,11 @@ export function sqlSealLog(database: Database): SealLog {
         );
       return rows[0] && toSeal(rows[0]);
     },
-    async append(s) {
-      await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash)
+    async append(s, signed) {
+      await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash, key_id, signature)
         VALUES (${s.sealNo.toString()}::bigint, ${s.fromPosition.toString()}::bigint, ${s.toPosition.toString()}::bigint,
-                ${s.eventCount}, decode(${s.prevHash}, 'hex'), decode(${s.hash}, 'hex'))`.execute(db);
+                ${s.eventCount}, decode(${s.prevHash}, 'hex'), decode(${s.hash}, 'hex'),
+                ${signed?.keyId ?? null}, decode(${signed?.signature ?? null}, 'base64'))`.execute(db);
     },
     async all() {
       const { rows } =
@@ -271,63 +304,30 @@ interface VerifyRow {
   hash: string;
 }
 
-/**
- * Recomputes every event's content hash and every stream's chain from the stored facts, every seal from
- * the events it covers, and every stream head; stops at the first mismatch and names its position.
- */
+/** The whole-store audit (verification.ts) summed up as its first break. */
 export async function verifyEvents(
   database: Database,
   onProgress?: (checked: number, position: bigint) => void,
 ): Promise<VerifyReport> {
-  const db = database.db;
-  const verifier = new HistoryVerifier(await sqlSealLog(database).all());
-  let after = 0n;
-  for (;;) {
-    const { rows } = await sql<VerifyRow>`
-      SELECT position::text, stream_id, stream_version, event_id::text, type, schema_version, data, metadata,
-             occurred_at, encode(content_hash, 'hex') AS content_hash, encode(hash, 'hex') AS hash
-      FROM events WHERE events.position > ${after.toString()}::bigint ORDER BY events.position LIMIT ${VERIFY_PAGE}`.execute(
-      db,
-    );
-    for (const r of rows) {
-      const ok = verifier.check({
-        position: BigInt(r.position),
-        streamId: r.stream_id,
-        streamVersion: r.stream_version,
-        eventId: r.event_id,
-        type: r.type,
-        schemaVersion: r.schema_version,
-        data: r.data,
-        metadata: r.metadata,
-        occurredAt: r.occurred_at,
-        contentHash: r.content_hash,
-        hash: r.hash,
-      });
-      if (!ok) return verifier.report();
-    }
-    if (rows.length > 0) {
-      after = BigInt(rows.at(-1)!.position);
-      onProgress?.(verifier.eventsChecked, after);
-    }
-    if (rows.length < VERIFY_PAGE) break;
-  }
-  const early = verifier.report();
-  if (!early.ok) return early;
-
-  const heads = (
-    await sql<{ stream_id: string; version: number; last_hash: string }>`
-      SELECT stream_id, version, encode(last_hash, 'hex') AS last_hash FROM streams`.execute(db)
-  ).rows;
-  for (const h of heads) {
-    const seen = verifier.streams.get(h.stream_id);
-    const version = seen?.version ?? 0;
-    const hash = seen?.hash ?? genesisHash(h.stream_id);
-    if (version !== h.version || hash.toString('hex') !== h.last_hash)
-      return verifier.report({
-        position: null,
-        streamId: h.stream_id,
-        reason: `stream head says version ${h.version} but the events end at ${version}: events are missing`,
-      });
-  }
-  return early;
+  const report = await auditVerify(database, {
+    onProgress: (p) => {
+      if (p.phase === 'events') onProgress?.(p.checked, p.position);
+    },
+  });
+  const first = report.first;
+  return {
+    ok: report.ok,
+    eventsChecked: report.eventsChecked,
+    streamsChecked: report.streamRowsChecked,
+    sealsChecked: report.sealsChecked,
+    ...(first
+      ? {
+          problem: {
+            position: first.position,
+            ...(first.streamId ? { streamId: first.streamId } : {}),
+            reason: `${first.kind}: ${first.detail}`,
+          },
+        }
+      : {}),
+  };
 }

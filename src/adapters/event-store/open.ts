@@ -2,7 +2,13 @@ import type { EventStore, Upcaster } from '../../domain/event-store.ts';
 import { type Database, type DatabaseConfig, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
 import { sqlCheckpoints } from './checkpoints.ts';
-import { type SealResult, sealEvents, type VerifyReport, verifyEvents } from './integrity.ts';
+import {
+  type SealAnchoring,
+  type SealResult,
+  sealEvents,
+  type VerifyReport,
+  verifyEvents,
+} from './integrity.ts';
 import { SqlEventStore, type SqlEventStoreOptions } from './sql-event-store.ts';
 
 export interface Ledger {
@@ -11,7 +17,7 @@ export interface Ledger {
   store: EventStore;
   eventStore: 'sql' | 'kurrentdb';
   /** Seals every settled event not sealed yet, in the store that holds the events. */
-  seal(): Promise<SealResult>;
+  seal(anchoring?: SealAnchoring): Promise<SealResult>;
   /** Recomputes every hash chain and seal of the store that holds the events. */
   verify(onProgress?: (checked: number, position: bigint) => void): Promise<VerifyReport>;
   close(): Promise<void>;
@@ -42,7 +48,7 @@ export async function openLedger(config: DatabaseConfig, options: OpenLedgerOpti
     database,
     store,
     eventStore: 'sql',
-    seal: () => sealEvents(store),
+    seal: (anchoring) => sealEvents(store, anchoring),
     verify: (onProgress) => verifyEvents(database, onProgress),
     async close() {
       await store.close();
@@ -70,7 +76,7 @@ async function openKurrentLedger(
     database,
     store,
     eventStore: 'kurrentdb',
-    seal: () => sealKurrentEvents(store),
+    seal: (anchoring) => sealKurrentEvents(store, anchoring),
     verify: (onProgress) => verifyKurrentEvents(store, onProgress),
     async close() {
       await store.close();

@@ -2,6 +2,7 @@
 // two sealers never interleave; verification recomputes hashes from the events as stored.
 import { BACKWARDS, END, jsonEvent, type KurrentDBClient, NO_STREAM } from '@kurrent/kurrentdb-client';
 import {
+  type SealAnchoring,
   HistoryVerifier,
   type Seal,
   type SealLog,
@@ -22,6 +23,8 @@ interface SealData {
   eventCount: number;
   prevHash: string;
   hash: string;
+  keyId?: string;
+  signature?: string;
 }
 
 function toSeal(data: unknown): Seal {
@@ -54,7 +57,7 @@ export function kurrentSealLog(client: KurrentDBClient, deadline: number): SealL
     async last() {
       return (await read({ direction: BACKWARDS, fromRevision: END, maxCount: 1 }))[0];
     },
-    async append(seal) {
+    async append(seal, signed) {
       const data: SealData = {
         sealNo: seal.sealNo.toString(),
         fromPosition: seal.fromPosition.toString(),
@@ -62,6 +65,7 @@ export function kurrentSealLog(client: KurrentDBClient, deadline: number): SealL
         eventCount: seal.eventCount,
         prevHash: seal.prevHash,
         hash: seal.hash,
+        ...(signed ? { keyId: signed.keyId, signature: signed.signature } : {}),
       };
       try {
         await client.appendToStream(SEAL_STREAM, jsonEvent({ type: SEAL_EVENT_TYPE, data: { ...data } }), {
@@ -78,10 +82,14 @@ export function kurrentSealLog(client: KurrentDBClient, deadline: number): SealL
   };
 }
 
-export function sealKurrentEvents(store: KurrentDbEventStore): Promise<SealResult> {
+export function sealKurrentEvents(
+  store: KurrentDbEventStore,
+  anchoring?: SealAnchoring,
+): Promise<SealResult> {
   return sealInto(
     { readAll: ({ after, maxCount }) => store.readStored(after, maxCount) },
     kurrentSealLog(store.client, store.deadlineMs),
+    anchoring,
   );
 }
 
