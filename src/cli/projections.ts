@@ -7,6 +7,7 @@ import {
   asOfSchema,
   type BuildProgress,
   buildProjection,
+  ensureReadModels,
   liveSchema,
   ProjectionRunner,
   projectionNamed,
@@ -52,7 +53,11 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
     io.stderr.write(`${USAGE}\n`);
     return 64;
   }
-  const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(configFromEnv(io.env), {
+    migrate: true,
+    prepare: ensureReadModels,
+    upcasters: UPCASTERS,
+  });
   try {
     const { db } = ledger.database;
     if (sub === 'status') {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { EventStore, ReadAllPage } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
 import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
-import { liveSchema } from './runner.ts';
+import { liveSchema } from './projection.ts';
 
 /** Events read per page while building; the next page is read while the current one is applied. */
 export const BUILD_BATCH = 5_000;

@@ -15,7 +15,42 @@ import {
   type TableSpec,
   writeRows,
   column,
+  readModel,
 } from '../projection.ts';
+import type { Int8Column, NumericColumn, TimestampColumn } from '../sql-types.ts';
+
+/** The balances read model: name, live schema, version. */
+export const BALANCES = readModel('balances', 1);
+/** The journal read model: name, live schema, version. */
+export const JOURNAL = readModel('journal', 1);
+
+/** A row of `account_balances`, as kysely reads it. */
+export interface AccountBalancesTable {
+  hospital_id: string;
+  account: string;
+  kind: string;
+  debit_total: NumericColumn;
+  credit_total: NumericColumn;
+  balance: NumericColumn;
+  entries: number;
+  last_position: Int8Column;
+}
+
+/** A row of `journal_lines`, as kysely reads it. */
+export interface JournalLinesTable {
+  position: Int8Column;
+  line_no: number;
+  hospital_id: string;
+  event_id: string;
+  event_type: string;
+  stream_id: string;
+  account: string;
+  side: 'debit' | 'credit';
+  amount: NumericColumn;
+  memo: string;
+  occurred_at: TimestampColumn;
+  recorded_at: TimestampColumn;
+}
 
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
 export const POSTING_EVENT_TYPES = [
@@ -38,7 +73,7 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
 
 const money = column.money;
 
-export const accountBalancesTable: TableSpec = {
+export const accountBalancesTable = {
   table: 'account_balances',
   comment:
     "Balance of every ledger account per hospital (DESIGN §5). balance is on the account's normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.",
@@ -59,14 +94,15 @@ export const accountBalancesTable: TableSpec = {
     entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
     last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event that moved the account.' },
   },
-};
+} satisfies TableSpec;
 
 /**
  * account_balances: one row per hospital and account. A batch sums its journal lines per account in memory
  * first, then loads, adds and writes each touched row once (a rebuild reads a million events).
  */
 export const balancesProjection: Projection = {
-  name: 'balances',
+  name: BALANCES.name,
+  version: BALANCES.version,
   description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
   handles: new Set(POSTING_EVENT_TYPES),
   createTables: (db, schema) => createTable(db, schema, accountBalancesTable),
@@ -125,7 +161,7 @@ export const balancesProjection: Projection = {
   },
 };
 
-export const journalLinesTable: TableSpec = {
+export const journalLinesTable = {
   table: 'journal_lines',
   comment: 'The general journal: every line of every entry, in event order. Σdebit = Σcredit per position.',
   key: ['position', 'line_no'],
@@ -153,11 +189,12 @@ export const journalLinesTable: TableSpec = {
       comment: 'When the ledger stored the event (as-of queries use it).',
     },
   },
-};
+} satisfies TableSpec;
 
 /** journal_lines: every posted line. */
 export const journalProjection: Projection = {
-  name: 'journal',
+  name: JOURNAL.name,
+  version: JOURNAL.version,
   description: 'The general journal: each money event as one balanced entry, line by line.',
   handles: new Set(POSTING_EVENT_TYPES),
   createTables: (db, schema) => createTable(db, schema, journalLinesTable),
