@@ -1,9 +1,8 @@
 // HIS writeback (缴费确认): after a payment succeeds the HIS is told, and the outcome becomes an event
 // (HisWritebackSucceeded / HisWritebackFailed) through the one command handler. A failed or timed-out
-// writeback leaves the order "paid, not in HIS" (rm_his_sync.his_sync_status) until a retry succeeds:
+// writeback leaves the order "paid, not in HIS" (the his_sync read model) until a retry succeeds:
 // `retryHisWriteback` is what the scheduler runs. Every HIS operation is idempotent, so retrying an
 // unknown outcome is safe.
-import { sql } from 'kysely';
 import type { HisClient, HisConfirmPaymentRequest } from '../adapters/his/port.ts';
 import { HisError } from '../adapters/his/port.ts';
 import { fold, streamOf } from '../domain/decider.ts';
@@ -12,6 +11,7 @@ import { HospitalId, OrderId, RefId } from '../domain/ids.ts';
 import { MAX_TEXT_LENGTH, orderDecider, type OrderEvent } from '../domain/order/index.ts';
 import type { Logger } from 'pino';
 import type { AnyDb } from '../projections/projection.ts';
+import { hisWritebackDue } from '../projections/queries.ts';
 import { handle } from '../domain/command-handler.ts';
 
 /** Orders one scheduler run retries at most. */
@@ -110,11 +110,8 @@ export async function retryHisWriteback(
   options: { hospitalId: string; limit?: number },
 ): Promise<{ tried: number; synced: number; failed: number }> {
   const limit = Math.min(options.limit ?? HIS_RETRY_BATCH, HIS_RETRY_BATCH);
-  const { rows } = await sql<{ order_id: string }>`SELECT order_id FROM rm_his_sync.his_sync_status
-    WHERE hospital_id = ${options.hospitalId} AND status IN ('pending', 'failed')
-    ORDER BY updated_at LIMIT ${limit}`.execute(deps.db);
+  const queue = await hisWritebackDue(deps.db, { hospitalId: options.hospitalId, limit });
   const outcome = { tried: 0, synced: 0, failed: 0 };
-  const queue = rows.map((r) => r.order_id);
   const worker = async () => {
     for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
       outcome.tried++;

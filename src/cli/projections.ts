@@ -11,14 +11,14 @@ import {
   liveSchema,
   ProjectionRunner,
   projectionNamed,
-  readCheckpoint,
   rebuildProjection,
 } from '../projections/index.ts';
+import { readModelFreshness } from '../projections/queries.ts';
 import type { CliIo } from './main.ts';
 
 const USAGE = `ledger projections <list|status|run|rebuild|build>
   list                          the read models and what they answer
-  status                        position, head and lag of each projection
+  status                        code version, position, head and lag of each projection (a→b: rebuild due)
   run [NAME…]                   keep projections up to date until interrupted (one active runner per projection)
   rebuild NAME                  rebuild from position 0 beside the live copy, then swap it in
   build NAME --as-of INSTANT    build into a separate schema as the ledger knew it at INSTANT (ISO-8601)
@@ -63,12 +63,14 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
     if (sub === 'status') {
       const head = await ledger.store.headPosition();
       io.stdout.write(
-        `${'projection'.padEnd(14)} ${'position'.padStart(12)} ${'head'.padStart(12)} ${'lag'.padStart(10)}\n`,
+        `${'projection'.padEnd(16)} ${'version'.padStart(9)} ${'position'.padStart(12)} ${'head'.padStart(12)} ${'lag'.padStart(10)}\n`,
       );
       for (const p of allProjections()) {
-        const position = (await readCheckpoint(db, liveSchema(p))) ?? 0n;
+        const f = await readModelFreshness(db, liveSchema(p), head);
+        // A stored version other than the code's: the next runner rebuilds the read model.
+        const version = f.version === p.version ? String(p.version) : `${f.version ?? '-'}→${p.version}`;
         io.stdout.write(
-          `${p.name.padEnd(14)} ${String(position).padStart(12)} ${String(head).padStart(12)} ${String(head - position).padStart(10)}\n`,
+          `${p.name.padEnd(16)} ${version.padStart(9)} ${String(f.position).padStart(12)} ${String(head).padStart(12)} ${String(f.lag).padStart(10)}\n`,
         );
       }
       return 0;

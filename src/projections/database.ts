@@ -14,7 +14,7 @@ import type {
 } from './read-models/ledger.ts';
 import type { OrdersTable, ordersTable } from './read-models/orders.ts';
 import type { ReconciliationTables } from './reconciliation/tables.ts';
-import type { DefaultedTimestamp, Generated, Int8Column, TimestampColumn } from './sql-types.ts';
+import type { DefaultedTimestamp, Generated, Int8Column, TimestampColumn } from './columns.ts';
 
 /** In every projection schema: where the read model stands and which code version built it. */
 export interface ProjectionCheckpointTable {

@@ -3,4 +3,5 @@ export * from './catalog.ts';
 export * from './checkpoint.ts';
 export * from './projection.ts';
 export * from './runner.ts';
-export { accountBalanceAsOf, entryOf } from './read-models/ledger.ts';
+export { entryOf } from './read-models/ledger.ts';
+export * from './queries.ts';

@@ -1,6 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
-import type { ReadModelId } from './sql-types.ts';
+import type { ReadModelId } from './columns.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: read-model tables are addressed by schema-qualified names built at run time
 export type AnyDb = Kysely<any>;

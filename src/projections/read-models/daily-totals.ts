@@ -8,7 +8,7 @@ import {
   readModel,
   type TableSpec,
 } from '../projection.ts';
-import type { NumericColumn } from '../sql-types.ts';
+import type { NumericColumn } from '../columns.ts';
 
 /** The daily-totals read model: name, live schema, version. */
 export const DAILY_TOTALS = readModel('daily_totals', 1);

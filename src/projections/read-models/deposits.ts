@@ -7,7 +7,7 @@ import {
   readModel,
   type TableSpec,
 } from '../projection.ts';
-import type { NumericColumn, TimestampColumn } from '../sql-types.ts';
+import type { NumericColumn, TimestampColumn } from '../columns.ts';
 
 /** The deposits read model: name, live schema, version. */
 export const DEPOSITS = readModel('deposits', 1);

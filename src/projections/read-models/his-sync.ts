@@ -1,7 +1,7 @@
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/index.ts';
 import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
-import type { NumericColumn, TimestampColumn } from '../sql-types.ts';
+import type { NumericColumn, TimestampColumn } from '../columns.ts';
 
 /** The HIS-sync read model: name, live schema, version. */
 export const HIS_SYNC = readModel('his_sync', 1);

@@ -1,23 +1,20 @@
-import { sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { isDomainEventType } from '../../domain/events.ts';
-import { type Account, accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
+import { type Account, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
-  type AnyDb,
   createTable,
   keyString,
   loadRows,
   type Projection,
-  qualified,
   type Row,
   type TableSpec,
   writeRows,
   column,
   readModel,
 } from '../projection.ts';
-import type { Int8Column, NumericColumn, TimestampColumn } from '../sql-types.ts';
+import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
 
 /** The balances read model: name, live schema, version. */
 export const BALANCES = readModel('balances', 1);
@@ -223,23 +220,3 @@ export const journalProjection: Projection = {
     await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
   },
 };
-
-/**
- * One account's balance (on its normal side) as the ledger knew it at an instant, from the journal:
- * `basis: 'recorded'` counts what had been recorded by then (an auditor's view), `'occurred'` what had
- * happened by then in business time (late-recorded events included).
- */
-export async function accountBalanceAsOf(
-  db: AnyDb,
-  q: { hospitalId: string; account: string; at: Date; basis?: 'recorded' | 'occurred'; schema?: string },
-): Promise<Money> {
-  const column = q.basis === 'occurred' ? sql.raw('occurred_at') : sql.raw('recorded_at');
-  const { rows } = await sql<{ debits: string; credits: string }>`
-    SELECT coalesce(sum(amount) FILTER (WHERE side = 'debit'), 0)::text AS debits,
-           coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::text AS credits
-    FROM ${qualified(q.schema ?? 'rm_journal', 'journal_lines')}
-    WHERE hospital_id = ${q.hospitalId} AND account = ${q.account} AND ${column} <= ${q.at}`.execute(db);
-  const debits = Money.parse(rows[0]!.debits);
-  const credits = Money.parse(rows[0]!.credits);
-  return accountOf(q.account).normalSide === 'debit' ? debits.sub(credits) : credits.sub(debits);
-}

@@ -9,7 +9,7 @@ import {
   readModel,
   type TableSpec,
 } from '../projection.ts';
-import type { Int8Column, NumericColumn, TimestampColumn } from '../sql-types.ts';
+import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
 
 /** The orders read model: name, live schema, version. */
 export const ORDERS = readModel('orders', 1);

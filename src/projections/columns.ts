@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely';
+import { Money } from '../domain/money.ts';
 
 // How PostgreSQL columns come back through kysely here (both drivers are configured alike): numeric and
 // bigint as strings (no precision lost; money is parsed into Money at the query boundary), timestamptz as Date.
@@ -18,4 +19,9 @@ export interface ReadModelId {
   /** Live schema `rm_<name>`; rebuilds and as-of builds read the same tables in another schema. */
   readonly schema: string;
   readonly version: number;
+}
+
+/** A money column as read (numeric text) into Money. Balances and nets may be negative. */
+export function moneyColumn(value: string): Money {
+  return Money.parse(value, { allowNegative: true });
 }
