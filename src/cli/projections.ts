@@ -46,7 +46,9 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
   const [sub, ...names] = positionals;
   if (sub === 'list') {
     for (const p of allProjections())
-      io.stdout.write(`${p.name.padEnd(14)} ${liveSchema(p).padEnd(18)} ${p.description}\n`);
+      io.stdout.write(
+        `${p.name.padEnd(16)} v${String(p.version).padEnd(3)} ${liveSchema(p).padEnd(20)} ${p.description}\n`,
+      );
     return 0;
   }
   if (!sub || !['status', 'run', 'rebuild', 'build'].includes(sub)) {
