@@ -21,9 +21,15 @@ export async function createProjectionSchema(
       position   bigint NOT NULL,
       version    integer NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
-    // Schemas made before versions were recorded hold version 1 of their read model.
-    await sql`ALTER TABLE ${qualified(schema, 'projection_checkpoint')}
-      ADD COLUMN IF NOT EXISTS version integer NOT NULL DEFAULT ${sql.lit(LEGACY_VERSION)}`.execute(trx);
+    // Schemas made before versions were recorded hold version 1 of their read model. (Checked first: ALTER
+    // TABLE would lock out the live runner's batches even when the column is there.)
+    const { rows } = await sql`SELECT 1 FROM information_schema.columns
+      WHERE table_schema = ${schema} AND table_name = 'projection_checkpoint' AND column_name = 'version'`.execute(
+      trx,
+    );
+    if (rows.length === 0)
+      await sql`ALTER TABLE ${qualified(schema, 'projection_checkpoint')}
+        ADD COLUMN version integer NOT NULL DEFAULT ${sql.lit(LEGACY_VERSION)}`.execute(trx);
     await sql`INSERT INTO ${qualified(schema, 'projection_checkpoint')} (projection, position, version)
       VALUES (${projection.name}, 0, ${projection.version}) ON CONFLICT DO NOTHING`.execute(trx);
     const stored = await checkpointRow(trx, schema);
