@@ -39,8 +39,16 @@ async function serveForBench(url: string): Promise<void> {
   const { parseStaffTokens } = await import('../src/bus/principal.ts');
   const { buildServer } = await import('../src/bus/server.ts');
   const { UPCASTERS } = await import('../src/domain/events.ts');
+  const { ensureReadModels } = await import('../src/projections/index.ts');
 
-  const ledger = await openLedger({ url, poolSize: 16 }, { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(
+    { url, poolSize: 16 },
+    {
+      migrate: true,
+      prepare: ensureReadModels,
+      upcasters: UPCASTERS,
+    },
+  );
   const keyring = parseMasterKeys(generateMasterKey());
   const adminToken = randomUUID() + randomUUID();
   const clients = new ClientRegistry(ledger.database.db, keyring);

@@ -20,6 +20,7 @@ import { openLedger } from '../src/adapters/event-store/open.ts';
 import { type BillEntry, fileSource, wechatBillLines } from '../src/adapters/statements/index.ts';
 import { importStatement } from '../src/adapters/statements/import.ts';
 import { UPCASTERS } from '../src/domain/events.ts';
+import { ensureReadModels } from '../src/projections/index.ts';
 import { reconcileDay } from '../src/projections/reconciliation/service.ts';
 
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
   url.pathname = `/${dbName}`;
   const ledger = await openLedger(
     { url: url.toString(), poolSize: 4 },
-    { migrate: true, upcasters: UPCASTERS },
+    { migrate: true, prepare: ensureReadModels, upcasters: UPCASTERS },
   );
   const db = ledger.database.db;
   try {

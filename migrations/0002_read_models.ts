@@ -1,15 +1,9 @@
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
-import { allProjections, createProjectionSchema, liveSchema } from '../src/projections/index.ts';
 
-// Read models: each projection's live schema rm_<name> with its tables (defined beside the projection, so
-// rebuilds and as-of builds create the very same tables elsewhere) and its checkpoint row.
-export async function up(db: Kysely<unknown>): Promise<void> {
-  // biome-ignore lint/suspicious/noExplicitAny: read-model schemas are addressed by name
-  for (const p of allProjections()) await createProjectionSchema(db as Kysely<any>, p, liveSchema(p));
-}
+// Read models used to be created here. They are owned by the projection code now (ensureReadModels in
+// src/projections creates each live schema rm_<name> that is missing, and a runner rebuilds one whose
+// recorded version differs from its code), so this migration does nothing. It keeps its name: databases
+// that applied it keep their read-model schemas, which are taken as version 1 of each read model.
+export async function up(_db: Kysely<unknown>): Promise<void> {}
 
-export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const p of allProjections())
-    await sql`DROP SCHEMA IF EXISTS ${sql.raw(liveSchema(p))} CASCADE`.execute(db);
-}
+export async function down(_db: Kysely<unknown>): Promise<void> {}

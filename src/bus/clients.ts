@@ -1,6 +1,7 @@
 // The bus-client registry (table bus.clients, migration 0003): one credential per channel app, kiosk
 // fleet, window or HIS. Secrets are generated here, shown once, and stored only sealed.
-import { type Kysely, sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import { BUS_SCHEMA, type BusTables, type ReadDb } from '../projections/database.ts';
 import {
   type BusClientCredential,
   busClientSecretContext,
@@ -25,14 +26,7 @@ export interface BusClient extends BusClientCredential {
   disabled: boolean;
 }
 
-interface Row {
-  client_id: string;
-  hospital_id: string;
-  kind: string;
-  channel_id: string | null;
-  sealed_secret: string;
-  disabled: boolean;
-}
+type Row = Selectable<BusTables['clients']>;
 
 function fromRow(r: Row): BusClient {
   return {
@@ -49,8 +43,7 @@ export class ClientRegistry {
   readonly #cache = new Map<string, { client: BusClient | undefined; until: number }>();
 
   constructor(
-    // biome-ignore lint/suspicious/noExplicitAny: the bus schema is addressed with raw SQL
-    private readonly db: Kysely<any>,
+    private readonly db: ReadDb,
     private readonly keyring: MasterKeyring,
     private readonly now: () => number = Date.now,
   ) {}
@@ -59,8 +52,12 @@ export class ClientRegistry {
     const t = this.now();
     const hit = this.#cache.get(clientId);
     if (hit && hit.until > t) return hit.client;
-    const { rows } = await sql<Row>`SELECT * FROM bus.clients WHERE client_id = ${clientId}`.execute(this.db);
-    const client = rows[0] ? fromRow(rows[0]) : undefined;
+    const row = await this.clients()
+      .selectFrom('clients')
+      .selectAll()
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
+    const client = row && fromRow(row);
     if (this.#cache.size >= CLIENT_CACHE_MAX_ENTRIES) this.#cache.clear();
     this.#cache.set(clientId, { client, until: t + CLIENT_CACHE_TTL_MS });
     return client;
@@ -75,36 +72,65 @@ export class ClientRegistry {
   }): Promise<{ client: BusClient; secret: string }> {
     const secret = generateClientSecret();
     const sealed = sealSecret(this.keyring, secret, busClientSecretContext(input.clientId));
-    const { rows } =
-      await sql<Row>`INSERT INTO bus.clients (client_id, hospital_id, kind, channel_id, sealed_secret)
-      VALUES (${input.clientId}, ${input.hospitalId}, ${input.kind}, ${input.channelId}, ${sealed})
-      ON CONFLICT (client_id) DO NOTHING RETURNING *`.execute(this.db);
-    if (!rows[0]) throw new ClientExistsError(input.clientId);
+    const row = await this.clients()
+      .insertInto('clients')
+      .values({
+        client_id: input.clientId,
+        hospital_id: input.hospitalId,
+        kind: input.kind,
+        channel_id: input.channelId,
+        sealed_secret: sealed,
+      })
+      .onConflict((oc) => oc.column('client_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new ClientExistsError(input.clientId);
     this.#cache.delete(input.clientId);
-    return { client: fromRow(rows[0]), secret };
+    return { client: fromRow(row), secret };
   }
 
   /** Issues a new secret; the old one stops working at once on this instance, within the cache TTL elsewhere. */
   async rotate(clientId: string, hospitalId: string): Promise<string | undefined> {
     const secret = generateClientSecret();
     const sealed = sealSecret(this.keyring, secret, busClientSecretContext(clientId));
-    const { rows } = await sql<Row>`UPDATE bus.clients SET sealed_secret = ${sealed}, updated_at = now()
-      WHERE client_id = ${clientId} AND hospital_id = ${hospitalId} RETURNING *`.execute(this.db);
+    const row = await this.update(clientId, hospitalId, { sealed_secret: sealed });
     this.#cache.delete(clientId);
-    return rows[0] ? secret : undefined;
+    return row ? secret : undefined;
   }
 
   async setDisabled(clientId: string, hospitalId: string, disabled: boolean): Promise<BusClient | undefined> {
-    const { rows } = await sql<Row>`UPDATE bus.clients SET disabled = ${disabled}, updated_at = now()
-      WHERE client_id = ${clientId} AND hospital_id = ${hospitalId} RETURNING *`.execute(this.db);
+    const row = await this.update(clientId, hospitalId, { disabled });
     this.#cache.delete(clientId);
-    return rows[0] ? fromRow(rows[0]) : undefined;
+    return row && fromRow(row);
   }
 
   async list(hospitalId: string): Promise<BusClient[]> {
-    const { rows } = await sql<Row>`SELECT * FROM bus.clients WHERE hospital_id = ${hospitalId}
-      ORDER BY client_id LIMIT ${MAX_CLIENTS_LISTED}`.execute(this.db);
+    const rows = await this.clients()
+      .selectFrom('clients')
+      .selectAll()
+      .where('hospital_id', '=', hospitalId)
+      .orderBy('client_id')
+      .limit(MAX_CLIENTS_LISTED)
+      .execute();
     return rows.map(fromRow);
+  }
+
+  private clients() {
+    return this.db.withSchema(BUS_SCHEMA);
+  }
+
+  private update(
+    clientId: string,
+    hospitalId: string,
+    set: { sealed_secret: string } | { disabled: boolean },
+  ): Promise<Row | undefined> {
+    return this.clients()
+      .updateTable('clients')
+      .set({ ...set, updated_at: sql<Date>`now()` })
+      .where('client_id', '=', clientId)
+      .where('hospital_id', '=', hospitalId)
+      .returningAll()
+      .executeTakeFirst();
   }
 }
 

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { configFromEnv, type DatabaseConfig } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
+import { ensureReadModels } from '../projections/index.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { Money } from '../domain/money.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
@@ -53,7 +54,11 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
 
   const started = performance.now();
   progress.step(`starting ${where}`);
-  const ledger = await openLedger(dbConfig, { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(dbConfig, {
+    migrate: true,
+    prepare: ensureReadModels,
+    upcasters: UPCASTERS,
+  });
   progress.done();
   try {
     progress.step(

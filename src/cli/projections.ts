@@ -8,20 +8,21 @@ import {
   type BuildProgress,
   buildProjection,
   checkBuildTarget,
+  ensureReadModels,
   liveSchema,
   ProjectionRunner,
   projectionNamed,
-  readCheckpoint,
   rebuildProjection,
   UnsafeSchemaError,
 } from '../projections/index.ts';
+import { readModelFreshness } from '../projections/queries.ts';
 import type { CliIo } from './main.ts';
 import { createLogger } from '../adapters/log.ts';
 import { reactionStatuses } from '../app/reactions/runtime.ts';
 
 const USAGE = `ledger projections <list|status|run|rebuild|build>
   list                          the read models and what they answer
-  status                        position, head and lag of each projection; each reaction's lag and work
+  status                        code version, position, head and lag of each projection (a→b: rebuild due); each reaction's lag and work
   run [NAME…]                   keep projections up to date until interrupted (one active runner per projection)
   rebuild NAME                  rebuild from position 0 beside the live copy, then swap it in
   build NAME --as-of INSTANT    build into a separate schema as the ledger knew it at INSTANT (ISO-8601)
@@ -50,25 +51,33 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
   const [sub, ...names] = positionals;
   if (sub === 'list') {
     for (const p of allProjections())
-      io.stdout.write(`${p.name.padEnd(14)} ${liveSchema(p).padEnd(18)} ${p.description}\n`);
+      io.stdout.write(
+        `${p.name.padEnd(16)} v${String(p.version).padEnd(3)} ${liveSchema(p).padEnd(20)} ${p.description}\n`,
+      );
     return 0;
   }
   if (!sub || !['status', 'run', 'rebuild', 'build'].includes(sub)) {
     io.stderr.write(`${USAGE}\n`);
     return 64;
   }
-  const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(configFromEnv(io.env), {
+    migrate: true,
+    prepare: ensureReadModels,
+    upcasters: UPCASTERS,
+  });
   try {
     const { db } = ledger.database;
     if (sub === 'status') {
       const head = await ledger.store.headPosition();
       io.stdout.write(
-        `${'projection'.padEnd(14)} ${'position'.padStart(12)} ${'head'.padStart(12)} ${'lag'.padStart(10)}\n`,
+        `${'projection'.padEnd(16)} ${'version'.padStart(9)} ${'position'.padStart(12)} ${'head'.padStart(12)} ${'lag'.padStart(10)}\n`,
       );
       for (const p of allProjections()) {
-        const position = (await readCheckpoint(db, liveSchema(p))) ?? 0n;
+        const f = await readModelFreshness(db, liveSchema(p), head);
+        // A stored version other than the code's: the next runner rebuilds the read model.
+        const version = f.version === p.version ? String(p.version) : `${f.version ?? '-'}→${p.version}`;
         io.stdout.write(
-          `${p.name.padEnd(14)} ${String(position).padStart(12)} ${String(head).padStart(12)} ${String(head - position).padStart(10)}\n`,
+          `${p.name.padEnd(16)} ${version.padStart(9)} ${String(f.position).padStart(12)} ${String(head).padStart(12)} ${String(f.lag).padStart(10)}\n`,
         );
       }
       // Reactions beside the projections: their lag, and the work they still have to carry out.

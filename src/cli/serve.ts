@@ -19,7 +19,7 @@ import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../adapters/nonce/redis.ts';
 import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
 import { UPCASTERS } from '../domain/events.ts';
-import { allProjections, ProjectionRunner } from '../projections/index.ts';
+import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
@@ -79,7 +79,11 @@ export async function serve(
   const host = env.HOST ?? DEFAULT_HOST;
   const logger = createLogger({ name: 'bus', destination: io.stderr });
 
-  const ledger = await openLedger(configFromEnv(env), { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(configFromEnv(env), {
+    migrate: true,
+    prepare: ensureReadModels,
+    upcasters: UPCASTERS,
+  });
   const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
   const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
   const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;

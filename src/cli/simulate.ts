@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
+import { ensureReadModels } from '../projections/index.ts';
 import { addDays, businessDate } from '../domain/business-date.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import {
@@ -100,7 +101,11 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   const live = !args.batch && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const progress = progressPrinter(io.stderr, live);
   progress.step('opening the event store');
-  const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
+  const ledger = await openLedger(configFromEnv(io.env), {
+    migrate: true,
+    prepare: ensureReadModels,
+    upcasters: UPCASTERS,
+  });
   progress.done(ledger.database.kind);
   try {
     progress.step(

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { EventStore, ReadAllPage } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
 import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
-import { liveSchema } from './runner.ts';
+import { liveSchema } from './projection.ts';
 import {
   assertOwnSchema,
   checkBuildTarget,

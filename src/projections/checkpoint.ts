@@ -1,38 +1,78 @@
 import { sql } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
+import { typed } from './database.ts';
 import { type AnyDb, type AnyTrx, checkIdentifier, type Projection, qualified } from './projection.ts';
 
 /**
  * Each projection schema carries its own checkpoint row, so the position travels with the data: swapping a
- * rebuilt schema in for the live one swaps the position too.
+ * rebuilt schema in for the live one swaps the position too. The row also records which code version built
+ * the tables. Answers that stored version: when it differs from `projection.version` the tables are left as
+ * they are (their shape may differ from what the code would create) and the caller rebuilds.
  */
 export async function createProjectionSchema(
   db: AnyDb | AnyTrx,
   projection: Projection,
   schema: string,
-): Promise<void> {
+): Promise<number> {
   const create = async (trx: AnyDb | AnyTrx) => {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(checkIdentifier(schema))}`.execute(trx);
     await sql`CREATE TABLE IF NOT EXISTS ${qualified(schema, 'projection_checkpoint')} (
       projection text PRIMARY KEY,
       position   bigint NOT NULL,
+      version    integer NOT NULL,
       updated_at timestamptz NOT NULL DEFAULT now())`.execute(trx);
-    await sql`INSERT INTO ${qualified(schema, 'projection_checkpoint')} (projection, position)
-      VALUES (${projection.name}, 0) ON CONFLICT DO NOTHING`.execute(trx);
-    await projection.createTables(trx, schema);
+    // Schemas made before versions were recorded hold version 1 of their read model. (Checked first: ALTER
+    // TABLE would lock out the live runner's batches even when the column is there.)
+    const { rows } = await sql`SELECT 1 FROM information_schema.columns
+      WHERE table_schema = ${schema} AND table_name = 'projection_checkpoint' AND column_name = 'version'`.execute(
+      trx,
+    );
+    if (rows.length === 0)
+      await sql`ALTER TABLE ${qualified(schema, 'projection_checkpoint')}
+        ADD COLUMN version integer NOT NULL DEFAULT ${sql.lit(LEGACY_VERSION)}`.execute(trx);
+    await sql`INSERT INTO ${qualified(schema, 'projection_checkpoint')} (projection, position, version)
+      VALUES (${projection.name}, 0, ${projection.version}) ON CONFLICT DO NOTHING`.execute(trx);
+    const stored = await checkpointRow(trx, schema);
+    if (stored?.version === projection.version) await projection.createTables(trx, schema);
+    return stored?.version ?? projection.version;
   };
   // Inside a migration the caller's transaction already holds everything together.
-  if (db.isTransaction) await create(db);
-  else await db.transaction().execute(create);
+  if (db.isTransaction) return create(db);
+  return db.transaction().execute(create);
 }
 
-export async function readCheckpoint(db: AnyDb | AnyTrx, schema: string): Promise<bigint | undefined> {
+/** The version a projection schema made before versions were recorded is taken to hold. */
+export const LEGACY_VERSION = 1;
+
+export interface CheckpointRow {
+  position: bigint;
+  version: number;
+  updatedAt: Date;
+}
+
+async function checkpointRow(db: AnyDb | AnyTrx, schema: string): Promise<CheckpointRow | undefined> {
+  const row = await typed(db)
+    .withSchema(checkIdentifier(schema))
+    .selectFrom('projection_checkpoint')
+    .select(['position', 'version', 'updated_at'])
+    .limit(1)
+    .executeTakeFirst();
+  return row && { position: BigInt(row.position), version: row.version, updatedAt: row.updated_at };
+}
+
+/** The checkpoint of a projection schema (position, code version), or undefined when there is none. */
+export async function readCheckpointRow(
+  db: AnyDb | AnyTrx,
+  schema: string,
+): Promise<CheckpointRow | undefined> {
   const exists = await sql<{ ok: boolean }>`
     SELECT to_regclass(${`${checkIdentifier(schema)}.projection_checkpoint`}) IS NOT NULL AS ok`.execute(db);
   if (!exists.rows[0]?.ok) return undefined;
-  const { rows } = await sql<{ position: string }>`
-    SELECT position::text FROM ${qualified(schema, 'projection_checkpoint')} LIMIT 1`.execute(db);
-  return rows[0] ? BigInt(rows[0].position) : undefined;
+  return checkpointRow(db, schema);
+}
+
+export async function readCheckpoint(db: AnyDb | AnyTrx, schema: string): Promise<bigint | undefined> {
+  return (await readCheckpointRow(db, schema))?.position;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import { MAX_TOTAL_INTEGER_DIGITS } from '../domain/money.ts';
+import type { ReadModelId } from './columns.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: read-model tables are addressed by schema-qualified names built at run time
 export type AnyDb = Kysely<any>;
@@ -15,6 +16,12 @@ export type AnyTrx = Transaction<any>;
  */
 export interface Projection {
   readonly name: string;
+  /**
+   * Version of the read model's code (tables and how events change them). Stored with the checkpoint; a
+   * runner that finds another version rebuilds the read model before following live. Bump it whenever a
+   * table or an `apply` changes.
+   */
+  readonly version: number;
   /** What the read model answers, for `ledger projections list` and the docs. */
   readonly description: string;
   /** Event types it reads; the runner skips the rest (their positions still advance the checkpoint). */
@@ -29,6 +36,21 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 export function checkIdentifier(name: string): string {
   if (!IDENTIFIER.test(name)) throw new Error(`invalid SQL identifier: ${name}`);
   return name;
+}
+
+/** Where a projection's live tables are: `rm_<name>`. Every reader takes the name from here. */
+export function liveSchemaName(projectionName: string): string {
+  return checkIdentifier(`rm_${projectionName}`);
+}
+
+/** The live schema of a projection: `rm_<name>`. */
+export function liveSchema(projection: Projection): string {
+  return liveSchemaName(projection.name);
+}
+
+/** A read model's name, live schema (derived from the name) and code version. */
+export function readModel(name: string, version: number): ReadModelId {
+  return { name, schema: liveSchemaName(name), version };
 }
 
 /** `schema.table`, both checked: read-model names are built at run time, never from user input unchecked. */
@@ -159,6 +181,7 @@ export interface KeyedChange {
  */
 export function keyedProjection(spec: {
   name: string;
+  version: number;
   description: string;
   handles: readonly string[];
   table: TableSpec;
@@ -166,6 +189,7 @@ export function keyedProjection(spec: {
 }): Projection {
   return {
     name: spec.name,
+    version: spec.version,
     description: spec.description,
     handles: new Set(spec.handles),
     createTables: (db, schema) => createTable(db, schema, spec.table),

@@ -72,6 +72,7 @@ const INSERT_CHUNK = 1_000;
 export function reactionProjection(reaction: Reaction): Projection {
   return {
     name: reaction.name,
+    version: reaction.version,
     description: reaction.description,
     handles: new Set(reaction.handles),
     createTables: (db, schema) => createTable(db, schema, workTable),

@@ -1,6 +1,7 @@
 import type { EventStore } from '../domain/event-store.ts';
-import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
-import type { AnyDb, Projection } from './projection.ts';
+import { rebuildProjection } from './build.ts';
+import { applyBatch, createProjectionSchema, readCheckpoint, readCheckpointRow } from './checkpoint.ts';
+import { type AnyDb, liveSchema, type Projection } from './projection.ts';
 
 /** Leases come from the database adapter (advisory locks on PostgreSQL). */
 export interface Leases {
@@ -21,18 +22,20 @@ export interface ProjectionStatus {
   lag: bigint;
   /** Whether this runner currently holds the projection's lease. */
   leader: boolean;
+  /** Code version of the projection. */
+  version: number;
+  /** Version that built the tables in the schema (undefined before it exists); another one means a rebuild is due. */
+  storedVersion: number | undefined;
 }
 
-export function liveSchema(projection: Projection): string {
-  return `rm_${projection.name}`;
-}
+export { liveSchema };
 
 export interface RunnerOptions {
   db: AnyDb;
   store: EventStore;
   leases: Leases;
   projection: Projection;
-  /** Defaults to rm_<name>. */
+  /** Defaults to the live schema rm_<name>. */
   schema?: string;
   batchSize?: number;
   standbyPollMs?: number;
@@ -74,7 +77,8 @@ export class ProjectionRunner {
   }
 
   async status(): Promise<ProjectionStatus> {
-    const position = (await readCheckpoint(this.options.db, this.schema)) ?? 0n;
+    const checkpoint = await readCheckpointRow(this.options.db, this.schema);
+    const position = checkpoint?.position ?? 0n;
     const head = await this.options.store.headPosition();
     return {
       name: this.options.projection.name,
@@ -83,15 +87,21 @@ export class ProjectionRunner {
       head,
       lag: head > position ? head - position : 0n,
       leader: this.leader,
+      version: this.options.projection.version,
+      storedVersion: checkpoint?.version,
     };
   }
 
-  /** Resolves once the read model has applied everything in the store at the time of the call. */
+  /**
+   * Resolves once the read model has applied everything in the store at the time of the call, built by this
+   * code version (a copy of another version is being rebuilt, however far it got).
+   */
   async caughtUp(pollMs = 10): Promise<void> {
     const head = await this.options.store.headPosition();
     while (!this.stopped) {
-      const position = (await readCheckpoint(this.options.db, this.schema)) ?? 0n;
-      if (position >= head) return;
+      const checkpoint = await readCheckpointRow(this.options.db, this.schema);
+      if (checkpoint && checkpoint.version === this.options.projection.version && checkpoint.position >= head)
+        return;
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }
@@ -111,7 +121,10 @@ export class ProjectionRunner {
       }
       this.leader = true;
       try {
-        await createProjectionSchema(db, projection, this.schema);
+        const stored = await createProjectionSchema(db, projection, this.schema);
+        // Tables built by another code version: rebuild beside them and swap before following live.
+        if (stored !== projection.version)
+          await rebuildProjection({ db, store: this.options.store, projection, schema: this.schema });
         await this.follow(lease.lost);
       } catch (error) {
         this.options.onError?.(error);

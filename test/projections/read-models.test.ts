@@ -15,6 +15,14 @@ import {
   ProjectionRunner,
   rebuildProjection,
 } from '../../src/projections/index.ts';
+import {
+  BALANCES,
+  DAILY_TOTALS,
+  DEPOSITS,
+  HIS_SYNC,
+  JOURNAL,
+  ORDERS,
+} from '../../src/projections/queries.ts';
 import { handle } from '../../src/domain/command-handler.ts';
 import { arbOrderHistory, cmd, type GeneratedEvent, generateHistory } from '../generators/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
@@ -37,7 +45,7 @@ function foldBalances(
   return out;
 }
 
-async function balancesTable(t: TestDatabase, schema = 'rm_balances'): Promise<Map<string, string>> {
+async function balancesTable(t: TestDatabase, schema = BALANCES.schema): Promise<Map<string, string>> {
   const { rows } = await sql<{ hospital_id: string; account: string; balance: string }>`
     SELECT hospital_id, account, balance::text FROM ${sql.raw(schema)}.account_balances`.execute(
     t.database.db,
@@ -101,7 +109,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     expect(expected.size).toBeGreaterThan(10);
     expect(await balancesTable(t)).toEqual(expected);
     const { rows } = await sql<{ debits: string; credits: string }>`
-      SELECT sum(debit_total)::text AS debits, sum(credit_total)::text AS credits FROM rm_balances.account_balances`.execute(
+      SELECT sum(debit_total)::text AS debits, sum(credit_total)::text AS credits FROM ${sql.table(`${BALANCES.schema}.account_balances`)}`.execute(
       t.database.db,
     );
     expect(rows[0]!.debits).toBe(rows[0]!.credits);
@@ -111,7 +119,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     const { rows } = await sql<{ position: string; d: string; c: string }>`
       SELECT position::text, sum(amount) FILTER (WHERE side = 'debit')::text AS d,
              sum(amount) FILTER (WHERE side = 'credit')::text AS c
-      FROM rm_journal.journal_lines GROUP BY position`.execute(t.database.db);
+      FROM ${sql.table(`${JOURNAL.schema}.journal_lines`)} GROUP BY position`.execute(t.database.db);
     const posting = history.filter(
       (e) => postingsFor({ type: e.type, data: e.data } as DomainEvent) !== null,
     );
@@ -131,7 +139,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
       amount: string;
       status: string;
     }>`
-      SELECT hospital_id, order_id, paid::text, refunded::text, amount::text, status FROM rm_orders.orders`.execute(
+      SELECT hospital_id, order_id, paid::text, refunded::text, amount::text, status FROM ${sql.table(`${ORDERS.schema}.orders`)}`.execute(
       t.database.db,
     );
     expect(rows).toHaveLength(byStream.size);
@@ -159,7 +167,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
       if (e.category === 'deposit') byStream.set(e.streamId, [...(byStream.get(e.streamId) ?? []), e]);
     expect(byStream.size).toBeGreaterThan(0);
     const { rows } = await sql<{ hospital_id: string; admission_id: string; balance: string }>`
-      SELECT hospital_id, admission_id, balance::text FROM rm_deposits.deposit_balances`.execute(
+      SELECT hospital_id, admission_id, balance::text FROM ${sql.table(`${DEPOSITS.schema}.deposit_balances`)}`.execute(
       t.database.db,
     );
     const table = new Map(rows.map((r) => [`${r.hospital_id}/deposit/${r.admission_id}`, r.balance]));
@@ -174,7 +182,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
   it('daily totals: net of each channel equals the movement of its clearing account before fees and settlements', async () => {
     const { rows } = await sql<{ hospital_id: string; channel: string; net: string; fees: string }>`
       SELECT hospital_id, channel, sum(payments_amount - refunds_amount)::text AS net, sum(fees_amount)::text AS fees
-      FROM rm_daily_totals.daily_totals GROUP BY 1, 2`.execute(t.database.db);
+      FROM ${sql.table(`${DAILY_TOTALS.schema}.daily_totals`)} GROUP BY 1, 2`.execute(t.database.db);
     const clearing = foldBalances(
       history.filter((e) => e.type !== 'ChannelSettlementReceived' && e.type !== 'ChannelFeeRecorded'),
     );
@@ -186,7 +194,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
 
   it('HIS sync status: every paid order is tracked, synced ones carry a receipt', async () => {
     const { rows } = await sql<{ status: string; n: number; receipts: number }>`
-      SELECT status, count(*)::int AS n, count(his_receipt_id)::int AS receipts FROM rm_his_sync.his_sync_status GROUP BY 1`.execute(
+      SELECT status, count(*)::int AS n, count(his_receipt_id)::int AS receipts FROM ${sql.table(`${HIS_SYNC.schema}.his_sync_status`)} GROUP BY 1`.execute(
       t.database.db,
     );
     const by = Object.fromEntries(rows.map((r) => [r.status, r]));
@@ -200,7 +208,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     expect(rows.reduce((s, r) => s + r.n, 0)).toBe(paid.size);
     // "Paid, not in HIS" (pending, failed, needs-refund) exactly where the order aggregate says so.
     const { rows: open } = await sql<{ hospital_id: string; order_id: string }>`
-      SELECT hospital_id, order_id FROM rm_his_sync.his_sync_status
+      SELECT hospital_id, order_id FROM ${sql.table(`${HIS_SYNC.schema}.his_sync_status`)}
       WHERE status IN ('pending', 'failed', 'needs-refund')`.execute(t.database.db);
     const openStreams = new Set(open.map((r) => `${r.hospital_id}/order/${r.order_id}`));
     const byStream = new Map<string, GeneratedEvent[]>();
@@ -226,7 +234,7 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     const statusNow = async () => {
       await Promise.all(runners.map((r) => r.caughtUp()));
       const { rows } = await sql<{ status: string; refunded: string }>`
-        SELECT status, refunded::text FROM rm_his_sync.his_sync_status WHERE order_id = ${orderId}`.execute(
+        SELECT status, refunded::text FROM ${sql.table(`${HIS_SYNC.schema}.his_sync_status`)} WHERE order_id = ${orderId}`.execute(
         t.database.db,
       );
       return rows[0];
@@ -248,13 +256,16 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     await handle(store, orderDecider, cmd.cancelOrder({ orderId, hospitalId: 'H001', refundId: null }));
     await Promise.all(runners.map((r) => r.caughtUp()));
     for (const r of runners) expect((await r.status()).lag).toBe(0n);
-    const his = await sql`SELECT 1 FROM rm_his_sync.his_sync_status WHERE order_id = ${orderId}`.execute(
-      t.database.db,
-    );
+    const his =
+      await sql`SELECT 1 FROM ${sql.table(`${HIS_SYNC.schema}.his_sync_status`)} WHERE order_id = ${orderId}`.execute(
+        t.database.db,
+      );
     expect(his.rows).toHaveLength(0);
     const order = await sql<{
       status: string;
-    }>`SELECT status FROM rm_orders.orders WHERE order_id = ${orderId}`.execute(t.database.db);
+    }>`SELECT status FROM ${sql.table(`${ORDERS.schema}.orders`)} WHERE order_id = ${orderId}`.execute(
+      t.database.db,
+    );
     expect(order.rows[0]?.status).toBe('cancelled');
   });
 
@@ -333,8 +344,9 @@ describe('read models from generated histories (real PostgreSQL)', () => {
     ).toBe('0.00');
   });
 
-  it('the live schemas are the migrated ones', async () => {
-    // A database fresh from the migrations, no runner started: its rm_ schemas are the projections' live ones.
+  it('the live schemas are the ones ensureReadModels creates', async () => {
+    // A database as the ledger opens it (migrations, then ensureReadModels), no runner started: its rm_
+    // schemas are the projections' live ones.
     const fresh = await createPostgresDatabase('rm_schemas');
     try {
       const { rows } = await sql<{ schema_name: string }>`

@@ -11,6 +11,7 @@ import {
   type Projection,
   ProjectionRunner,
 } from '../../src/projections/index.ts';
+import { BALANCES, JOURNAL, ORDERS } from '../../src/projections/queries.ts';
 import { generateHistory } from '../generators/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { appendHistory } from '../support/history.ts';
@@ -56,7 +57,7 @@ describe('projection runner robustness (real PostgreSQL)', () => {
     // times; the fifth run must finish on its own.
     for (let round = 0; ; round++) {
       expect(round).toBeLessThan(12);
-      const before = (await readCheckpoint(t.database.db, 'rm_balances')) ?? 0n;
+      const before = (await readCheckpoint(t.database.db, BALANCES.schema)) ?? 0n;
       const child = spawn(process.execPath, ['--import', 'tsx', script], {
         env: { ...process.env, DATABASE_URL: t.url },
         stdio: ['ignore', 'pipe', 'inherit'],
@@ -76,7 +77,7 @@ describe('projection runner robustness (real PostgreSQL)', () => {
       for (;;) {
         await new Promise((r) => setTimeout(r, 25));
         if (exitCode !== undefined) break;
-        const now = (await readCheckpoint(t.database.db, 'rm_balances')) ?? 0n;
+        const now = (await readCheckpoint(t.database.db, BALANCES.schema)) ?? 0n;
         if (now > before + 20n && now < head) {
           child.kill('SIGKILL');
           await exited;
@@ -86,9 +87,9 @@ describe('projection runner robustness (real PostgreSQL)', () => {
       }
     }
     expect(midwayKills).toBe(4);
-    await expectSameAsFreshBuild(t, store, named('balances'), 'rm_balances', 'account_balances');
-    await expectSameAsFreshBuild(t, store, named('journal'), 'rm_journal', 'journal_lines');
-    await expectSameAsFreshBuild(t, store, named('orders'), 'rm_orders', 'orders');
+    await expectSameAsFreshBuild(t, store, named('balances'), BALANCES.schema, 'account_balances');
+    await expectSameAsFreshBuild(t, store, named('journal'), JOURNAL.schema, 'journal_lines');
+    await expectSameAsFreshBuild(t, store, named('orders'), ORDERS.schema, 'orders');
   }, 180_000);
 
   it('a batch that fails half-way is rolled back whole and applied once on retry', async () => {

@@ -26,6 +26,11 @@ export interface Ledger {
 export interface OpenLedgerOptions extends SqlEventStoreOptions {
   migrate?: boolean;
   upcasters?: readonly Upcaster[];
+  /**
+   * Runs after the migrations, before the store opens: callers that read or serve pass the read models'
+   * schema creation (ensureReadModels), which this adapter does not know.
+   */
+  prepare?: (db: Database['db']) => Promise<unknown>;
 }
 
 /**
@@ -38,6 +43,7 @@ export async function openLedger(config: DatabaseConfig, options: OpenLedgerOpti
   const database = await openDatabase(config);
   try {
     if (options.migrate) await migrateToLatest(database.db);
+    await options.prepare?.(database.db);
     if (choice.kind === 'kurrentdb') return await openKurrentLedger(database, choice.url, options);
   } catch (error) {
     await database.close();

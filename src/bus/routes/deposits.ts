@@ -1,7 +1,6 @@
 // Inpatient pre-deposit: top up (a deposit order, credited to the admission when paid), discharge settlement,
 // remainder refund, balance (folded from the deposit stream: always current) and statement (the journal read
 // model: eventually consistent).
-import { sql } from 'kysely';
 import { type TSchema, Type } from 'typebox';
 import type { HandleResult } from '../../domain/command-handler.ts';
 import type { DepositEvent, DepositState } from '../../domain/deposit/index.ts';
@@ -26,6 +25,7 @@ import {
 } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import { commandAnswer } from './orders.ts';
+import { depositStatement, JOURNAL } from '../../projections/queries.ts';
 import { pageLimit, readModelFreshness } from './queries.ts';
 
 /** What the bus answers about a deposit account. */
@@ -164,33 +164,22 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
-      const account = `patient:${AdmissionId(req.params.admissionId)}:deposit`;
-      const { rows } = await sql<{
-        position: string;
-        event_type: string;
-        side: string;
-        amount: string;
-        memo: string;
-        occurred_at: Date;
-      }>`SELECT position::text AS position, event_type, side, amount::text AS amount, memo, occurred_at
-         FROM rm_journal.journal_lines WHERE hospital_id = ${c.hospitalId} AND account = ${account}
-         ORDER BY position, line_no LIMIT ${pageLimit(req.query.limit)}`.execute(ctx.options.database.db);
-      let balance = Money.ZERO;
-      const lines = rows.map((r) => {
-        const amount = Money.parse(r.amount);
-        // A liability account: credits raise the balance the patient holds, debits lower it.
-        balance = r.side === 'credit' ? balance.add(amount) : balance.sub(amount);
-        return {
-          position: r.position,
-          eventType: r.event_type,
-          side: r.side,
-          amount: amount.toString(),
-          balanceAfter: balance.toString(),
-          memo: r.memo,
-          occurredAt: new Date(r.occurred_at).toISOString(),
-        };
+      const { account, lines } = await depositStatement(ctx.options.database.db, {
+        hospitalId: c.hospitalId,
+        admissionId: AdmissionId(req.params.admissionId),
+        limit: pageLimit(req.query.limit),
       });
-      return { account, lines, ...(await readModelFreshness(ctx, 'journal')) };
+      return {
+        account,
+        lines: lines.map((l) => ({
+          ...l,
+          position: l.position.toString(),
+          amount: l.amount.toString(),
+          balanceAfter: l.balanceAfter.toString(),
+          occurredAt: l.occurredAt.toISOString(),
+        })),
+        ...(await readModelFreshness(ctx, JOURNAL.schema)),
+      };
     },
   );
 }

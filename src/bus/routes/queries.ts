@@ -1,10 +1,18 @@
 // List queries served from read models (projections). They are eventually consistent: every answer says
 // which event position it reflects and how far the projection lags the store (GET /v1/projections too).
-import { sql } from 'kysely';
 import { Type } from 'typebox';
 import { PatientId } from '../../domain/ids.ts';
-import { readCheckpoint } from '../../projections/checkpoint.ts';
-import { allProjections } from '../../projections/index.ts';
+import { allProjections, liveSchema } from '../../projections/index.ts';
+import {
+  DEPOSITS,
+  HIS_SYNC,
+  HIS_SYNC_STATUSES,
+  hisSyncList,
+  ORDERS,
+  patientDeposits,
+  patientOrders,
+  readModelFreshness as freshness,
+} from '../../projections/queries.ts';
 import { reactionStatuses } from '../../app/reactions/runtime.ts';
 import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
@@ -16,11 +24,14 @@ export function pageLimit(limit: string | undefined): number {
   return Math.min(MAX_PAGE_ROWS, limit === undefined ? DEFAULT_PAGE_ROWS : Number(limit));
 }
 
-/** Position a read model reflects and its lag; `head` may be passed in when several are reported at once. */
-export async function readModelFreshness(ctx: ServerContext, projection: string, head?: bigint) {
-  const position = (await readCheckpoint(ctx.options.database.db, `rm_${projection}`)) ?? 0n;
+/**
+ * Position a read model (its schema, e.g. ORDERS.schema) reflects and its lag; `head` may be passed in when
+ * several are reported at once.
+ */
+export async function readModelFreshness(ctx: ServerContext, schema: string, head?: bigint) {
   const top = head ?? (await ctx.deps.store.headPosition());
-  return { asOfPosition: position.toString(), lag: (top > position ? top - position : 0n).toString() };
+  const f = await freshness(ctx.options.database.db, schema, top);
+  return { asOfPosition: f.position.toString(), lag: f.lag.toString() };
 }
 
 const Listing = Type.Object({}, { additionalProperties: true });
@@ -43,30 +54,22 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
-      const { rows } = await sql<
-        Record<string, unknown>
-      >`SELECT order_id, kind, admission_id, amount::text AS amount,
-          paid::text AS paid, surplus::text AS surplus, refund_requested::text AS refund_requested,
-          refunded::text AS refunded, status, channel, channel_txn_id, his_synced, created_at, paid_at
-        FROM rm_orders.orders WHERE hospital_id = ${c.hospitalId} AND patient_id = ${PatientId(req.params.patientId)}
-        ORDER BY created_at DESC, order_id LIMIT ${pageLimit(req.query.limit)}`.execute(db());
+      const rows = await patientOrders(db(), {
+        hospitalId: c.hospitalId,
+        patientId: PatientId(req.params.patientId),
+        limit: pageLimit(req.query.limit),
+      });
       const orders = rows.map((r) => ({
-        orderId: r.order_id,
-        kind: r.kind,
-        admissionId: r.admission_id,
-        amount: r.amount,
-        paid: r.paid,
-        surplus: r.surplus,
-        refundRequested: r.refund_requested,
-        refunded: r.refunded,
-        status: r.status,
-        channel: r.channel,
-        channelTxnId: r.channel_txn_id,
-        hisSynced: r.his_synced,
-        createdAt: new Date(r.created_at as string).toISOString(),
-        paidAt: r.paid_at ? new Date(r.paid_at as string).toISOString() : null,
+        ...r,
+        amount: r.amount.toString(),
+        paid: r.paid.toString(),
+        surplus: r.surplus.toString(),
+        refundRequested: r.refundRequested.toString(),
+        refunded: r.refunded.toString(),
+        createdAt: r.createdAt.toISOString(),
+        paidAt: r.paidAt?.toISOString() ?? null,
       }));
-      return { patientId: req.params.patientId, orders, ...(await readModelFreshness(ctx, 'orders')) };
+      return { patientId: req.params.patientId, orders, ...(await readModelFreshness(ctx, ORDERS.schema)) };
     },
   );
 
@@ -84,22 +87,21 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
-      const { rows } = await sql<Record<string, unknown>>`SELECT admission_id, topped_up::text AS topped_up,
-          applied::text AS applied, refunded::text AS refunded, balance::text AS balance, top_ups, status
-        FROM rm_deposits.deposit_balances WHERE hospital_id = ${c.hospitalId} AND patient_id = ${PatientId(req.params.patientId)}
-        ORDER BY admission_id LIMIT ${pageLimit(req.query.limit)}`.execute(db());
+      const rows = await patientDeposits(db(), {
+        hospitalId: c.hospitalId,
+        patientId: PatientId(req.params.patientId),
+        limit: pageLimit(req.query.limit),
+      });
       return {
         patientId: req.params.patientId,
         deposits: rows.map((r) => ({
-          admissionId: r.admission_id,
-          toppedUp: r.topped_up,
-          applied: r.applied,
-          refunded: r.refunded,
-          balance: r.balance,
-          topUps: Number(r.top_ups),
-          status: r.status,
+          ...r,
+          toppedUp: r.toppedUp.toString(),
+          applied: r.applied.toString(),
+          refunded: r.refunded.toString(),
+          balance: r.balance.toString(),
         })),
-        ...(await readModelFreshness(ctx, 'deposits')),
+        ...(await readModelFreshness(ctx, DEPOSITS.schema)),
       };
     },
   );
@@ -113,11 +115,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
         summary: 'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
         querystring: Type.Object(
           {
-            status: Type.Optional(
-              Type.Union(
-                ['pending', 'failed', 'synced', 'needs-refund', 'refunded'].map((s) => Type.Literal(s)),
-              ),
-            ),
+            status: Type.Optional(Type.Union(HIS_SYNC_STATUSES.map((s) => Type.Literal(s)))),
             limit: PageQuery.properties.limit,
           },
           { additionalProperties: false },
@@ -127,26 +125,14 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
-      const statuses = req.query.status ? [req.query.status] : ['pending', 'failed', 'needs-refund'];
-      const { rows } = await sql<
-        Record<string, unknown>
-      >`SELECT order_id, channel, channel_txn_id, amount::text AS amount,
-          status, attempts, last_error, his_receipt_id, paid_at
-        FROM rm_his_sync.his_sync_status WHERE hospital_id = ${c.hospitalId} AND status = ANY(${statuses})
-        ORDER BY paid_at LIMIT ${pageLimit(req.query.limit)}`.execute(db());
+      const rows = await hisSyncList(db(), {
+        hospitalId: c.hospitalId,
+        ...(req.query.status ? { statuses: [req.query.status] } : {}),
+        limit: pageLimit(req.query.limit),
+      });
       return {
-        orders: rows.map((r) => ({
-          orderId: r.order_id,
-          channel: r.channel,
-          channelTxnId: r.channel_txn_id,
-          amount: r.amount,
-          status: r.status,
-          attempts: Number(r.attempts),
-          lastError: r.last_error,
-          hisReceiptId: r.his_receipt_id,
-          paidAt: new Date(r.paid_at as string).toISOString(),
-        })),
-        ...(await readModelFreshness(ctx, 'his_sync')),
+        orders: rows.map((r) => ({ ...r, amount: r.amount.toString(), paidAt: r.paidAt.toISOString() })),
+        ...(await readModelFreshness(ctx, HIS_SYNC.schema)),
       };
     },
   );
@@ -167,7 +153,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
       const projections = await Promise.all(
         allProjections().map(async (p) => ({
           name: p.name,
-          ...(await readModelFreshness(ctx, p.name, head)),
+          ...(await readModelFreshness(ctx, liveSchema(p), head)),
         })),
       );
       const runners = await Promise.all(

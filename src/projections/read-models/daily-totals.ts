@@ -1,10 +1,35 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import { Money } from '../../domain/money.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
+import {
+  column,
+  keyedProjection,
+  type Projection,
+  type Row,
+  readModel,
+  type TableSpec,
+} from '../projection.ts';
+import type { NumericColumn } from '../columns.ts';
+
+/** The daily-totals read model: name, live schema, version. */
+export const DAILY_TOTALS = readModel('daily_totals', 1);
+
+/** A row of `daily_totals`, as kysely reads it. */
+export interface DailyTotalsTable {
+  hospital_id: string;
+  business_date: string;
+  channel: string;
+  business_type: string;
+  payments_count: number;
+  payments_amount: NumericColumn;
+  refunds_count: number;
+  refunds_amount: NumericColumn;
+  fees_amount: NumericColumn;
+  net_amount: NumericColumn;
+}
 
 const total = column.total;
 
-export const dailyTotalsTable: TableSpec = {
+export const dailyTotalsTable = {
   table: 'daily_totals',
   comment:
     "Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel's statement.",
@@ -29,14 +54,15 @@ export const dailyTotalsTable: TableSpec = {
     fees_amount: total('Channel fees recorded.'),
     net_amount: total('payments − refunds − fees.'),
   },
-};
+} satisfies TableSpec;
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** daily_totals: one row per hospital, business date, channel and business type. */
 export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Projection {
   return keyedProjection({
-    name: 'daily_totals',
+    name: DAILY_TOTALS.name,
+    version: DAILY_TOTALS.version,
     description: 'Daily totals per hospital, channel and business type (payments, refunds, fees, net).',
     handles: [
       'PaymentSucceeded',

@@ -1,9 +1,34 @@
 import { Money } from '../../domain/money.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
+import {
+  column,
+  keyedProjection,
+  type Projection,
+  type Row,
+  readModel,
+  type TableSpec,
+} from '../projection.ts';
+import type { NumericColumn, TimestampColumn } from '../columns.ts';
+
+/** The deposits read model: name, live schema, version. */
+export const DEPOSITS = readModel('deposits', 1);
+
+/** A row of `deposit_balances`, as kysely reads it. */
+export interface DepositBalancesTable {
+  hospital_id: string;
+  admission_id: string;
+  patient_id: string;
+  topped_up: NumericColumn;
+  applied: NumericColumn;
+  refunded: NumericColumn;
+  balance: NumericColumn;
+  top_ups: number;
+  status: string;
+  updated_at: TimestampColumn;
+}
 
 const total = column.total;
 
-export const depositBalancesTable: TableSpec = {
+export const depositBalancesTable = {
   table: 'deposit_balances',
   comment:
     'Inpatient pre-deposit (住院预交金) per admission: topped up, applied at discharge, refunded, balance.',
@@ -24,13 +49,14 @@ export const depositBalancesTable: TableSpec = {
     },
     updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
   },
-};
+} satisfies TableSpec;
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** deposit_balances: one row per admission. */
 export const depositsProjection: Projection = keyedProjection({
-  name: 'deposits',
+  name: DEPOSITS.name,
+  version: DEPOSITS.version,
   description: 'Deposit balance per admission.',
   handles: ['DepositToppedUp', 'DepositApplied', 'DepositRemainderRefunded'],
   table: depositBalancesTable,

@@ -1,8 +1,28 @@
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/index.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
+import type { NumericColumn, TimestampColumn } from '../columns.ts';
 
-export const hisSyncTable: TableSpec = {
+/** The HIS-sync read model: name, live schema, version. */
+export const HIS_SYNC = readModel('his_sync', 1);
+
+/** A row of `his_sync_status`, as kysely reads it. */
+export interface HisSyncStatusTable {
+  hospital_id: string;
+  order_id: string;
+  channel: string;
+  channel_txn_id: string;
+  amount: NumericColumn;
+  refunded: NumericColumn;
+  paid_at: TimestampColumn;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  his_receipt_id: string | null;
+  updated_at: TimestampColumn;
+}
+
+export const hisSyncTable = {
   table: 'his_sync_status',
   comment:
     'Whether each paid order has been written back to the HIS (缴费确认). "paid, not in HIS" rows stay visible until synced or refunded.',
@@ -26,11 +46,12 @@ export const hisSyncTable: TableSpec = {
     his_receipt_id: { type: 'text', comment: 'HIS receipt once synced.' },
     updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
   },
-};
+} satisfies TableSpec;
 
 /** his_sync_status: one row per paid order. */
 export const hisSyncProjection: Projection = keyedProjection({
-  name: 'his_sync',
+  name: HIS_SYNC.name,
+  version: HIS_SYNC.version,
   description:
     'HIS writeback status per payment: pending / synced / failed (attempts, last error) / needs refund.',
   handles: [

@@ -1,21 +1,53 @@
-import { sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { isDomainEventType } from '../../domain/events.ts';
-import { type Account, accountOf, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
+import { type Account, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
-  type AnyDb,
   createTable,
   keyString,
   loadRows,
   type Projection,
-  qualified,
   type Row,
   type TableSpec,
   writeRows,
   column,
+  readModel,
 } from '../projection.ts';
+import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
+
+/** The balances read model: name, live schema, version. */
+export const BALANCES = readModel('balances', 1);
+/** The journal read model: name, live schema, version. */
+export const JOURNAL = readModel('journal', 1);
+
+/** A row of `account_balances`, as kysely reads it. */
+export interface AccountBalancesTable {
+  hospital_id: string;
+  account: string;
+  kind: string;
+  debit_total: NumericColumn;
+  credit_total: NumericColumn;
+  balance: NumericColumn;
+  entries: number;
+  last_position: Int8Column;
+}
+
+/** A row of `journal_lines`, as kysely reads it. */
+export interface JournalLinesTable {
+  position: Int8Column;
+  line_no: number;
+  hospital_id: string;
+  event_id: string;
+  event_type: string;
+  stream_id: string;
+  account: string;
+  side: 'debit' | 'credit';
+  amount: NumericColumn;
+  memo: string;
+  occurred_at: TimestampColumn;
+  recorded_at: TimestampColumn;
+}
 
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
 export const POSTING_EVENT_TYPES = [
@@ -39,7 +71,7 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
 const money = column.money;
 const total = column.total;
 
-export const accountBalancesTable: TableSpec = {
+export const accountBalancesTable = {
   table: 'account_balances',
   comment:
     "Balance of every ledger account per hospital (DESIGN §5). balance is on the account's normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.",
@@ -60,14 +92,15 @@ export const accountBalancesTable: TableSpec = {
     entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
     last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event that moved the account.' },
   },
-};
+} satisfies TableSpec;
 
 /**
  * account_balances: one row per hospital and account. A batch sums its journal lines per account in memory
  * first, then loads, adds and writes each touched row once (a rebuild reads a million events).
  */
 export const balancesProjection: Projection = {
-  name: 'balances',
+  name: BALANCES.name,
+  version: BALANCES.version,
   description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
   handles: new Set(POSTING_EVENT_TYPES),
   createTables: (db, schema) => createTable(db, schema, accountBalancesTable),
@@ -126,7 +159,7 @@ export const balancesProjection: Projection = {
   },
 };
 
-export const journalLinesTable: TableSpec = {
+export const journalLinesTable = {
   table: 'journal_lines',
   comment: 'The general journal: every line of every entry, in event order. Σdebit = Σcredit per position.',
   key: ['position', 'line_no'],
@@ -154,11 +187,12 @@ export const journalLinesTable: TableSpec = {
       comment: 'When the ledger stored the event (as-of queries use it).',
     },
   },
-};
+} satisfies TableSpec;
 
 /** journal_lines: every posted line. */
 export const journalProjection: Projection = {
-  name: 'journal',
+  name: JOURNAL.name,
+  version: JOURNAL.version,
   description: 'The general journal: each money event as one balanced entry, line by line.',
   handles: new Set(POSTING_EVENT_TYPES),
   createTables: (db, schema) => createTable(db, schema, journalLinesTable),
@@ -187,23 +221,3 @@ export const journalProjection: Projection = {
     await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
   },
 };
-
-/**
- * One account's balance (on its normal side) as the ledger knew it at an instant, from the journal:
- * `basis: 'recorded'` counts what had been recorded by then (an auditor's view), `'occurred'` what had
- * happened by then in business time (late-recorded events included).
- */
-export async function accountBalanceAsOf(
-  db: AnyDb,
-  q: { hospitalId: string; account: string; at: Date; basis?: 'recorded' | 'occurred'; schema?: string },
-): Promise<Money> {
-  const column = q.basis === 'occurred' ? sql.raw('occurred_at') : sql.raw('recorded_at');
-  const { rows } = await sql<{ debits: string; credits: string }>`
-    SELECT coalesce(sum(amount) FILTER (WHERE side = 'debit'), 0)::text AS debits,
-           coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::text AS credits
-    FROM ${qualified(q.schema ?? 'rm_journal', 'journal_lines')}
-    WHERE hospital_id = ${q.hospitalId} AND account = ${q.account} AND ${column} <= ${q.at}`.execute(db);
-  const debits = Money.parseTotal(rows[0]!.debits);
-  const credits = Money.parseTotal(rows[0]!.credits);
-  return accountOf(q.account).normalSide === 'debit' ? debits.sub(credits) : credits.sub(debits);
-}

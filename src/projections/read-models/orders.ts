@@ -1,12 +1,46 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { displayStatus, type OrderView } from '../../domain/order/index.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec, column } from '../projection.ts';
+import {
+  column,
+  keyedProjection,
+  type Projection,
+  type Row,
+  readModel,
+  type TableSpec,
+} from '../projection.ts';
+import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
+
+/** The orders read model: name, live schema, version. */
+export const ORDERS = readModel('orders', 1);
+
+/** A row of `orders`, as kysely reads it. */
+export interface OrdersTable {
+  hospital_id: string;
+  order_id: string;
+  kind: string;
+  patient_id: string;
+  admission_id: string | null;
+  amount: NumericColumn;
+  paid: NumericColumn;
+  surplus: NumericColumn;
+  refund_requested: NumericColumn;
+  refunded: NumericColumn;
+  outstanding: NumericColumn;
+  status: string;
+  channel: string | null;
+  channel_txn_id: string | null;
+  his_synced: boolean;
+  created_at: TimestampColumn;
+  paid_at: TimestampColumn | null;
+  updated_at: TimestampColumn;
+  last_position: Int8Column;
+}
 
 const money = column.money;
 const text = column.optionalText;
 
-export const ordersTable: TableSpec = {
+export const ordersTable = {
   table: 'orders',
   comment: 'Every order with what was paid, refunded and is still outstanding, and where it stands.',
   key: ['hospital_id', 'order_id'],
@@ -36,7 +70,7 @@ export const ordersTable: TableSpec = {
     updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
     last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event applied.' },
   },
-};
+} satisfies TableSpec;
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
@@ -85,7 +119,8 @@ function change(event: RecordedEvent, update: (row: Row) => Row) {
 
 /** orders: one row per order. */
 export const ordersProjection: Projection = keyedProjection({
-  name: 'orders',
+  name: ORDERS.name,
+  version: ORDERS.version,
   description: 'Orders with paid / refunded / outstanding amounts and status.',
   handles: [
     'OrderCreated',

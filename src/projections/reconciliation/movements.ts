@@ -50,6 +50,7 @@ function row(event: RecordedEvent, r: Omit<Row, 'hospital_id' | 'position'>): Ro
 export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}): Projection {
   return keyedProjection({
     name: 'recon_movements',
+    version: 1,
     description: 'Platform payments, refunds and settlements as reconciliation matches them.',
     handles: [
       'PaymentSucceeded',
@@ -171,6 +172,7 @@ export const reconStatementsTable: TableSpec = {
 
 export const reconStatementsProjection: Projection = keyedProjection({
   name: 'recon_statements',
+  version: 1,
   description: 'Imported statement files per hospital, party, channel and business date.',
   handles: ['StatementImportStarted', 'StatementImported'],
   table: reconStatementsTable,

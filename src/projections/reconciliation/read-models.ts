@@ -93,6 +93,7 @@ const FINAL = new Set(['resolved', 'auto-resolved']);
 
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
+  version: 1,
   description:
     'Reconciliation days (matched, per category, open/resolved, state) and discrepancies with their lifecycle.',
   handles: new Set([

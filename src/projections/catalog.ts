@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { BusinessDateOptions } from '../domain/business-date.ts';
+import { createProjectionSchema } from './checkpoint.ts';
+import { type AnyDb, liveSchema, type Projection } from './projection.ts';
+import { dailyTotalsProjection } from './read-models/daily-totals.ts';
+import { depositsProjection } from './read-models/deposits.ts';
+import { hisSyncProjection } from './read-models/his-sync.ts';
+import { balancesProjection, journalProjection } from './read-models/ledger.ts';
+import { ordersProjection } from './read-models/orders.ts';
+import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
+import { reconciliationProjection } from './reconciliation/read-models.ts';
+
+/** Every projection the platform keeps, by name. Live tables live in schema rm_<name>. */
+export function allProjections(dateOptions: BusinessDateOptions = {}): Projection[] {
+  return [
+    balancesProjection,
+    journalProjection,
+    ordersProjection,
+    hisSyncProjection,
+    depositsProjection,
+    dailyTotalsProjection(dateOptions),
+    reconMovementsProjection(dateOptions),
+    reconStatementsProjection,
+    reconciliationProjection,
+  ];
+}
+
+export function projectionNamed(name: string, dateOptions: BusinessDateOptions = {}): Projection {
+  const p = allProjections(dateOptions).find((x) => x.name === name);
+  if (!p)
+    throw new Error(
+      `unknown projection "${name}"; known: ${allProjections()
+        .map((x) => x.name)
+        .join(', ')}`,
+    );
+  return p;
+}
+
+export interface ReadModelState {
+  name: string;
+  schema: string;
+  /** Code version. */
+  version: number;
+  /** Version whose tables the live schema holds. */
+  storedVersion: number;
+  /** created: made now, empty, at position 0; current: holds this version; stale: a runner rebuilds it. */
+  state: 'created' | 'current' | 'stale';
+}
+
+/** Key of the transaction-level advisory lock that serialises read-model schema creation across processes. */
+const ENSURE_LOCK_KEY = 0x4c45_5244; // "LERD"
+
+/**
+ * Read models are owned here, not by the migrations: creates every live schema that is missing (tables,
+ * indexes, checkpoint at position 0 stamped with the code version) and reports each one's version. A schema
+ * another code version built is left untouched for its runner to rebuild beside it and swap in; until then
+ * readers keep reading it. Safe to call from several processes at once.
+ */
+export async function ensureReadModels(
+  db: AnyDb,
+  projections: readonly Projection[] = allProjections(),
+): Promise<ReadModelState[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SELECT pg_advisory_xact_lock(${ENSURE_LOCK_KEY})`.execute(trx);
+    const existing = new Set(
+      (
+        await sql<{ nspname: string }>`SELECT nspname FROM pg_namespace WHERE nspname = ANY(${projections.map(
+          liveSchema,
+        )})`.execute(trx)
+      ).rows.map((r) => r.nspname),
+    );
+    const states: ReadModelState[] = [];
+    for (const p of projections) {
+      const schema = liveSchema(p);
+      const storedVersion = await createProjectionSchema(trx, p, schema);
+      const state = !existing.has(schema) ? 'created' : storedVersion === p.version ? 'current' : 'stale';
+      states.push({ name: p.name, schema, version: p.version, storedVersion, state });
+    }
+    return states;
+  });
+}
