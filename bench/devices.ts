@@ -12,7 +12,7 @@ import { migrateToLatest } from '../src/adapters/db/migrate.ts';
 import { SqlEventStore } from '../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../src/adapters/log.ts';
 import { generateMasterKey, parseMasterKeys } from '../src/bus/auth/index.ts';
-import { HandlerDevicePort, startDevices } from '../src/bus/devices/index.ts';
+import { startDevices, UseCaseDevicePort } from '../src/bus/devices/index.ts';
 import { UPCASTERS } from '../src/domain/events.ts';
 import { anyMessage, CODECS, SEED } from '../test/adapters/devices/arbitraries.ts';
 import { DEVICE_MODELS } from '../src/adapters/devices/models.ts';
@@ -61,7 +61,7 @@ try {
   const running = await startDevices({
     db: database.db,
     keyring: parseMasterKeys(generateMasterKey()),
-    port: new HandlerDevicePort(store),
+    port: new UseCaseDevicePort({ store, db: database.db, now: () => new Date(), logger: createLogger({ level: 'silent' }) }),
     logger: createLogger({ level: 'error' }),
     listeners: models.map((model) => ({ model, host: '127.0.0.1', port: 0 })),
   });

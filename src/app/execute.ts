@@ -21,6 +21,8 @@ export interface CommandContext {
   accessChannel?: string | null;
   device?: string;
   admission?: Admission;
+  /** Further facts the edge knows about the request (a POS slip's reference numbers…), kept with the events. */
+  metadata?: EventMetadata;
 }
 
 export interface Admission {
@@ -35,7 +37,7 @@ export function patientKey(hospitalId: string, id: string): string {
 }
 
 function metadataOf(ctx: CommandContext): EventMetadata {
-  const m: EventMetadata = {};
+  const m: EventMetadata = { ...ctx.metadata };
   if (ctx.correlationId) m.correlationId = ctx.correlationId;
   if (ctx.causationId) m.causationId = ctx.causationId;
   if (ctx.device) m.device = ctx.device;

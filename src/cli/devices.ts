@@ -10,7 +10,7 @@ import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
-import { HandlerDevicePort, startDevices } from '../bus/devices/index.ts';
+import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
 import { DeviceRegistry } from '../bus/devices/registry.ts';
 import { DeviceStatusBook } from '../bus/devices/status.ts';
 import { UPCASTERS } from '../domain/events.ts';
@@ -94,7 +94,13 @@ export async function devicesCommand(
     const running = await startDevices({
       db: ledger.database.db,
       keyring,
-      port: new HandlerDevicePort(ledger.store),
+      // Payments recorded here are followed up (deposit credit, HIS writeback) by the reactions of `ledger serve`.
+      port: new UseCaseDevicePort({
+        store: ledger.store,
+        db: ledger.database.db,
+        now: () => new Date(),
+        logger,
+      }),
       logger,
       listeners,
       ...(mqttUrl ? { mqttUrl } : {}),

@@ -1,27 +1,15 @@
-// DeviceCommandPort on the one command handler: each call is one order command through `handle` (load,
-// fold, decide, append with the (device, serial) idempotency key). Until the application's use cases take
-// this port over, it is what `ledger devices` and the tests run.
-import { type HandleResult, handle } from '../../domain/command-handler.ts';
-import type { Actor, DomainEventShape } from '../../domain/decider.ts';
-import type { EventMetadata, EventStore } from '../../domain/event-store.ts';
-import { fold } from '../../domain/decider.ts';
-import { streamId } from '../../domain/event-store.ts';
+// DeviceCommandPort on the application's order use cases: each device request is the same use case as its
+// JSON counterpart (a deposit top-up checked against its admission…), under the (device, serial) idempotency
+// key. What follows a payment (deposit credit, HIS writeback) is the reactions' work, as for the bus.
+import { loadOrder } from '../../app/load.ts';
+import { runOrderCommand } from '../../app/orders.ts';
+import type { AppPorts } from '../../app/ports.ts';
+import type { Actor } from '../../domain/decider.ts';
+import type { EventMetadata } from '../../domain/event-store.ts';
 import type { OrderId } from '../../domain/ids.ts';
-import {
-  type OrderCommand,
-  type OrderEvent,
-  type OrderState,
-  orderDecider,
-  orderView,
-  refundedAmount,
-} from '../../domain/order/index.ts';
+import { type OrderCommand, type OrderState, orderView, refundedAmount } from '../../domain/order/index.ts';
 import { reject } from '../../domain/rejection.ts';
 import type { DeviceCommandPort, DeviceOrderAnswer, DeviceRequestContext, PosSlip } from './port.ts';
-
-/** What must follow a payment (deposit credit, HIS writeback): the bus's Reactions fit. */
-export interface AfterCommand {
-  after(hospitalId: string, events: readonly DomainEventShape[], state: unknown): Promise<void>;
-}
 
 export function deviceActor(deviceId: string): Actor {
   return { kind: 'bus-client', id: `device:${deviceId}` };
@@ -37,23 +25,22 @@ function answer(state: OrderState): DeviceOrderAnswer {
   };
 }
 
-export class HandlerDevicePort implements DeviceCommandPort {
-  constructor(
-    private readonly store: EventStore,
-    private readonly reactions?: AfterCommand,
-  ) {}
+export class UseCaseDevicePort implements DeviceCommandPort {
+  constructor(private readonly ports: AppPorts) {}
 
   async #run(
     ctx: DeviceRequestContext,
     command: OrderCommand,
     extra: EventMetadata = {},
   ): Promise<DeviceOrderAnswer> {
-    const result: HandleResult<OrderEvent, OrderState> = await handle(this.store, orderDecider, command, {
+    const result = await runOrderCommand(this.ports, command, {
+      actor: command.actor,
       idempotencyKey: ctx.idempotencyKey,
       requestHash: ctx.requestHash,
-      metadata: { device: ctx.deviceId, channel: ctx.channel, correlationId: ctx.idempotencyKey, ...extra },
+      correlationId: ctx.idempotencyKey,
+      device: ctx.deviceId,
+      metadata: { channel: ctx.channel, ...extra },
     });
-    await this.reactions?.after(ctx.hospitalId, result.events, result.state);
     return answer(result.state);
   }
 
@@ -99,8 +86,7 @@ export class HandlerDevicePort implements DeviceCommandPort {
     );
 
   async queryOrder(ctx: DeviceRequestContext, orderId: OrderId): Promise<DeviceOrderAnswer> {
-    const read = await this.store.readStream(streamId(ctx.hospitalId, orderDecider.category, orderId));
-    const state = fold(orderDecider, read.events as unknown as OrderEvent[]);
+    const { state } = await loadOrder(this.ports.store, ctx.hospitalId, orderId);
     if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId });
     return answer(state);
   }

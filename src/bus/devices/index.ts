@@ -13,7 +13,7 @@ import { DeviceStatusBook } from './status.ts';
 import { DeviceGateway, type GatewayLimits } from './tcp.ts';
 
 export type { DeviceCommandPort } from './port.ts';
-export { HandlerDevicePort } from './handler-port.ts';
+export { UseCaseDevicePort } from './handler-port.ts';
 export { DeviceRegistry } from './registry.ts';
 export { DeviceStatusBook, type DeviceStatus, ONLINE_WINDOW_MS } from './status.ts';
 

@@ -5,7 +5,7 @@ import { DEVICE_MODELS } from '../../../src/adapters/devices/models.ts';
 import { SqlEventStore } from '../../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../../src/adapters/log.ts';
 import { generateMasterKey, parseMasterKeys } from '../../../src/bus/auth/index.ts';
-import { HandlerDevicePort, type RunningDevices, startDevices } from '../../../src/bus/devices/index.ts';
+import { UseCaseDevicePort, type RunningDevices, startDevices } from '../../../src/bus/devices/index.ts';
 import type { GatewayLimits } from '../../../src/bus/devices/tcp.ts';
 import type { RecordedEvent } from '../../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../../src/domain/events.ts';
@@ -47,7 +47,7 @@ export async function startDevicesHarness(
   const running = await startDevices({
     db: db.database.db,
     keyring,
-    port: new HandlerDevicePort(store),
+    port: new UseCaseDevicePort({ store, db: db.database.db, now: () => new Date(), logger }),
     logger,
     listeners: Object.keys(DEVICE_MODELS).map((model) => ({ model, host: '127.0.0.1', port: 0 })),
     // a group of its own: another test run's gateway on the same broker must not take these messages
