@@ -8,10 +8,10 @@
 //     (format, merchant, date, amounts) and the totals against the summary block, and hashes the bytes; a
 //     malformed, wrong-merchant, wrong-date or totals-mismatch file throws its StatementError (line + reason)
 //     before the first append. Only a verified file reaches pass 2.
-//   * Pass 2 re-reads the same bytes and appends the lines in batches. For a WeChat Pay bill it only splits
-//     the rows again (readVerifiedWechatRows) and stores them raw (codec `wechat-raw/1`: header, raw text, line
-//     numbers; normalized fields are derived on read by the versioned row parser); other formats are parsed
-//     again and stored as objects. Pass 2 hashes again: if the file changed between the passes it throws
+//   * Pass 2 re-reads the same bytes, parses them again and appends the lines in batches, every format in the
+//     columnar encoding (codec `columns/1`, src/domain/reconciliation/line-columns.ts): the normalized fields
+//     the matcher reads beside the raw row and its line number, so reading a batch back needs no parser.
+//     Pass 2 hashes again: if the file changed between the passes it throws
 //     FILE_CHANGED before the marker, so what it wrote never becomes visible (reconciliation reads only
 //     statements with the StatementImported marker, recon_statements.imported).
 //   * The same bytes imported again are a no-op answering the original import (stream id = SHA-256 prefix);
@@ -31,13 +31,14 @@ import {
 } from '../../domain/event-store.ts';
 import {
   MAX_LINES_PER_BATCH,
+  RECONCILIATION_SCHEMA_VERSION,
   type StatementImportStarted,
   type StatementImported,
-  type StatementLinesImported,
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
+import { encodeLineColumns, isColumnBatch, TEXT_FIELDS } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
-import { encodeWechatBatch, rawCodecOf } from './codec.ts';
+import { encodeWechatBatch } from './codec.ts';
 import { StatementError } from './errors.ts';
 import {
   type ParseOptions,
@@ -54,7 +55,11 @@ export const STATEMENT_ID_HEX = 32;
 export const BATCHES_PER_APPEND = 8;
 /** Serialized bytes one StatementLinesImported may reach before its batch is split (headroom under 1 MiB). */
 const MAX_BATCH_BYTES = LIMITS.maxEventBytes - 64 * 1024;
-/** Raw rows per StatementLinesImported in the raw encoding (a WeChat row is ~230 bytes). */
+/** Lines per StatementLinesImported in the columnar encoding (a WeChat line is ~320 bytes there). */
+export const COLUMN_LINES_PER_BATCH = 3_000;
+/** Schema version of StatementLinesImported written in the columnar encoding (the legacy ones are version 1). */
+const COLUMNS_SCHEMA_VERSION = RECONCILIATION_SCHEMA_VERSION.StatementLinesImported;
+/** Raw rows per StatementLinesImported in the legacy raw encoding (a WeChat row is ~230 bytes). */
 export const RAW_LINES_PER_BATCH = 4_000;
 /** Bytes of raw text one raw-encoded batch may reach (the header and line numbers fit in the headroom). */
 const MAX_RAW_BATCH_BYTES = 768 * 1024;
@@ -237,50 +242,26 @@ async function writeStatement(
   let batchNo = 0;
   let lines = 0;
   onProgress?.({ phase: 'importing', lines: 0, total: summary.lines });
+  /** Appends batch n (unless an earlier, cut-off import already wrote it). */
+  const emit = async (count: number, data: (batch: number) => object, schemaVersion: number) => {
+    batchNo++;
+    lines += count;
+    if (batchNo <= batchesWritten) return;
+    pending.push({
+      type: 'StatementLinesImported',
+      schemaVersion,
+      data: data(batchNo) as JsonObject,
+      occurredAt,
+    });
+    if (pending.length >= BATCHES_PER_APPEND) await flush();
+  };
+  const progress = (buffered: number) =>
+    onProgress?.({ phase: 'importing', lines: lines + buffered, total: summary.lines });
   // Resume in the encoding the cut-off import began with (batch boundaries differ between them).
-  const codec =
-    firstBatch && !('codec' in (firstBatch.data as object)) ? undefined : rawCodecOf(summary.format);
-  if (codec) {
-    const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
-    let part: { lineNo: number; text: string }[] = [];
-    let bytes = 0;
-    let header = '';
-    const emit = async () => {
-      batchNo++;
-      lines += part.length;
-      if (batchNo > batchesWritten) {
-        const data = encodeWechatBatch(statementId, batchNo, header, timeZone, part);
-        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
-        if (pending.length >= BATCHES_PER_APPEND) await flush();
-      }
-      part = [];
-      bytes = 0;
-    };
-    for await (const chunk of readVerifiedWechatRows(source, parseOpts, summary, RAW_LINES_PER_BATCH)) {
-      header = chunk.header;
-      for (const row of chunk.rows) {
-        const n = rawBytes(row.text);
-        if (part.length > 0 && (part.length >= RAW_LINES_PER_BATCH || bytes + n > MAX_RAW_BATCH_BYTES))
-          await emit();
-        part.push(row);
-        bytes += n;
-      }
-      onProgress?.({ phase: 'importing', lines: lines + part.length, total: summary.lines });
-    }
-    if (part.length > 0) await emit();
-  } else {
-    for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
-      for (const part of splitBySize(batch.map(stored))) {
-        batchNo++;
-        lines += part.length;
-        if (batchNo <= batchesWritten) continue;
-        const data: StatementLinesImported['data'] = { statementId, batch: batchNo, lines: part };
-        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
-        if (pending.length >= BATCHES_PER_APPEND) await flush();
-      }
-      onProgress?.({ phase: 'importing', lines, total: summary.lines });
-    }
-  }
+  const legacy = firstBatch && !isColumnBatch(firstBatch.data) ? firstBatch.data : undefined;
+  if (legacy === undefined) await writeColumns(source, parseOpts, summary, emit, progress);
+  else if ('codec' in legacy) await writeLegacyWechatRaw(source, opts, parseOpts, summary, emit, progress);
+  else await writeLegacyObjects(source, parseOpts, summary, emit, progress);
   batchesWritten = Math.max(batchesWritten, batchNo);
   const marker: StatementImported['data'] = {
     statementId,
@@ -294,6 +275,104 @@ async function writeStatement(
   await inFlight;
   onProgress?.({ phase: 'done', lines, total: summary.lines });
   return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
+}
+
+type Emit = (count: number, data: (batch: number) => object, schemaVersion: number) => Promise<void>;
+type Progress = (buffered: number) => void;
+
+/** The current encoding: columns of normalized fields beside the raw rows, split by lines and bytes. */
+async function writeColumns(
+  source: StatementSource,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  const statementId = statementIdOf(summary.sha256);
+  let part: StatementLine[] = [];
+  let bytes = 0;
+  const flushPart = async () => {
+    const lines = part;
+    part = [];
+    bytes = 0;
+    await emit(lines.length, (n) => encodeLineColumns(statementId, n, lines), COLUMNS_SCHEMA_VERSION);
+  };
+  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
+    for (const line of batch) {
+      const n = columnBytes(line);
+      if (part.length > 0 && (part.length >= COLUMN_LINES_PER_BATCH || bytes + n > MAX_BATCH_BYTES))
+        await flushPart();
+      part.push(line);
+      bytes += n;
+    }
+    progress(part.length);
+  }
+  if (part.length > 0) await flushPart();
+}
+
+/** Legacy `wechat-raw/1` (codec.ts): only to finish an import cut off while writing it. */
+async function writeLegacyWechatRaw(
+  source: StatementSource,
+  opts: ImportOptions,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  const statementId = statementIdOf(summary.sha256);
+  const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
+  let part: { lineNo: number; text: string }[] = [];
+  let bytes = 0;
+  let header = '';
+  const flushPart = async () => {
+    const rows = part;
+    part = [];
+    bytes = 0;
+    await emit(rows.length, (n) => encodeWechatBatch(statementId, n, header, timeZone, rows), 1);
+  };
+  for await (const chunk of readVerifiedWechatRows(source, parseOpts, summary, RAW_LINES_PER_BATCH)) {
+    header = chunk.header;
+    for (const row of chunk.rows) {
+      const n = rawBytes(row.text);
+      if (part.length > 0 && (part.length >= RAW_LINES_PER_BATCH || bytes + n > MAX_RAW_BATCH_BYTES))
+        await flushPart();
+      part.push(row);
+      bytes += n;
+    }
+    progress(part.length);
+  }
+  if (part.length > 0) await flushPart();
+}
+
+/** Legacy line objects: only to finish an import cut off while writing them. */
+async function writeLegacyObjects(
+  source: StatementSource,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  const statementId = statementIdOf(summary.sha256);
+  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
+    for (const part of splitBySize(batch.map(stored)))
+      await emit(part.length, (n) => ({ statementId, batch: n, lines: part }), 1);
+    progress(0);
+  }
+}
+
+/**
+ * Upper bound of a line's bytes in a columnar batch: its raw row as JSON text plus each normalized field with
+ * its quotes and comma (fields of a non-ASCII row are counted at three bytes a character).
+ */
+function columnBytes(line: StatementLine): number {
+  const raw = rawBytes(line.raw);
+  let fields = line.amount.length + line.businessDate.length + 40; // kind, times, line no, separators
+  for (const f of TEXT_FIELDS) {
+    const v = line[f];
+    if (v !== undefined) fields += v.length + 3;
+  }
+  if (line.amounts) fields += JSON.stringify(line.amounts).length;
+  return raw + (raw > line.raw.length + 1 ? fields * 3 : fields);
 }
 
 /** A character JSON escapes: a quote, a backslash or a control character. */

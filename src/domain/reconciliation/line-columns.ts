@@ -1,0 +1,245 @@
+// The stored form of statement lines (StatementLinesImported, schema version 2, codec `columns/1`): one array
+// per field across the batch's lines, the normalized fields beside the raw row. Reading a batch back is pure
+// data work (no statement parser runs), so replaying an import years later yields the lines the import saw,
+// whatever the parsers have become since. Pure: no I/O.
+//
+// A column is the most compact of:
+//   absent                 every line lacks the field (the key is left out)
+//   { c: v }               every line has the same value v (null = lacks it)
+//   { d: [v…], i: [k…] }   a dictionary of at most MAX_DICTIONARY values and one index per line
+//   [v…]                   one value per line (null where a line lacks it)
+// `lineNo` is `{ first }` when the lines are consecutive; `occurredAt` is epoch milliseconds as the first
+// instant and per-line deltas (checked to round-trip to the same ISO text, else stored as text);
+// `localTime` is the offset in minutes from UTC of each line's wall clock (checked likewise).
+import type { LegacyObjectBatch, StatementImportStarted, StoredStatementLine } from './events.ts';
+import type { StatementLine, StatementLineKind } from './statement-line.ts';
+
+export const COLUMNS_CODEC = 'columns/1' as const;
+/** Distinct values a dictionary column may hold before the column is stored value by value. */
+export const MAX_DICTIONARY = 256;
+
+type Scalar = string | number;
+export type Column<T extends Scalar> = { c: T | null } | { d: (T | null)[]; i: number[] } | (T | null)[];
+
+/** Optional text fields of a line, stored one column each (money stays decimal text, never a number). */
+export const TEXT_FIELDS = [
+  'merchantId',
+  'subMerchantId',
+  'channelTxnId',
+  'channelRefundId',
+  'merchantOrderNo',
+  'refundNo',
+  'grossAmount',
+  'fee',
+  'feeRate',
+  'status',
+  'tradeType',
+  'hisNo',
+  'attach',
+  'payChannel',
+  'terminalId',
+  'batchNo',
+  'voucherNo',
+  'referenceNo',
+  'storeId',
+  'operatorId',
+  'patientId',
+] as const satisfies readonly (keyof StoredStatementLine)[];
+type TextField = (typeof TEXT_FIELDS)[number];
+
+/** Data of a StatementLinesImported event in the columnar encoding. */
+export interface ColumnBatch {
+  statementId: string;
+  batch: number;
+  codec: typeof COLUMNS_CODEC;
+  count: number;
+  lineNo: { first: number } | number[];
+  /** The rows as the file printed them (xlsx: the cells joined by commas), for audit. */
+  raw: string[];
+  kind: Column<string>;
+  amount: Column<string>;
+  occurredAt: { t0: number; dt: number[] } | Column<string>;
+  localTime: { offsetMinutes: Column<number> } | Column<string>;
+  businessDate: Column<string>;
+  text: Partial<Record<TextField, Column<string>>>;
+  amounts?: (Record<string, string> | null)[];
+}
+
+function encodeColumn<T extends Scalar>(values: readonly (T | undefined)[]): Column<T> | undefined {
+  const dict = new Map<T | null, number>();
+  const index: number[] = new Array(values.length);
+  let defined = false;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] ?? null;
+    if (v !== null) defined = true;
+    let k = dict.get(v);
+    if (k === undefined) {
+      if (dict.size >= MAX_DICTIONARY) return values.map((x) => x ?? null);
+      dict.set(v, (k = dict.size));
+    }
+    index[i] = k;
+  }
+  if (!defined) return undefined;
+  const d = [...dict.keys()];
+  if (d.length === 1) return { c: d[0]! };
+  // A dictionary pays off only when its indices are shorter than the values they stand for.
+  if (d.length * 4 > values.length) return values.map((x) => x ?? null);
+  return { d, i: index };
+}
+
+/** The value of a column at line i (undefined where the line lacks it). */
+export function columnValue<T extends Scalar>(col: Column<T> | undefined, i: number): T | undefined {
+  if (col === undefined) return undefined;
+  if (Array.isArray(col)) return col[i] ?? undefined;
+  if ('c' in col) return col.c ?? undefined;
+  return col.d[col.i[i]!] ?? undefined;
+}
+
+const pad2 = (n: number): string => (n < 10 ? '0' : '') + n;
+
+/** `yyyy-MM-dd HH:mm:ss` of an instant shifted by an offset (the wall clock the file printed). */
+function wallClock(ms: number, offsetMinutes: number): string {
+  const w = new Date(ms + offsetMinutes * 60_000);
+  return `${w.getUTCFullYear()}-${pad2(w.getUTCMonth() + 1)}-${pad2(w.getUTCDate())} ${pad2(w.getUTCHours())}:${pad2(w.getUTCMinutes())}:${pad2(w.getUTCSeconds())}`;
+}
+
+function encodeTimes(lines: readonly StoredStatementLine[]): Pick<ColumnBatch, 'occurredAt' | 'localTime'> {
+  const ms = new Array<number>(lines.length);
+  const offsets = new Array<number>(lines.length);
+  let exact = true;
+  for (let i = 0; i < lines.length && exact; i++) {
+    const l = lines[i]!;
+    const t = Date.parse(l.occurredAt);
+    if (!Number.isFinite(t) || new Date(t).toISOString() !== l.occurredAt) exact = false;
+    ms[i] = t;
+    // The offset of the printed wall clock from the instant, in whole minutes (every zone since 1970).
+    const wall = Date.parse(`${l.localTime.replace(' ', 'T')}Z`);
+    const off = Math.round((wall - Math.floor(t / 1000) * 1000) / 60_000);
+    offsets[i] = Number.isFinite(off) && wallClock(t, off) === l.localTime ? off : Number.NaN;
+  }
+  if (!exact)
+    return {
+      occurredAt: encodeColumn(lines.map((l) => l.occurredAt))!,
+      localTime: encodeColumn(lines.map((l) => l.localTime))!,
+    };
+  const dt = new Array<number>(lines.length);
+  for (let i = 0; i < lines.length; i++) dt[i] = i === 0 ? 0 : ms[i]! - ms[i - 1]!;
+  const wallKept = offsets.every((o) => !Number.isNaN(o));
+  return {
+    occurredAt: { t0: ms[0] ?? 0, dt },
+    localTime: wallKept
+      ? { offsetMinutes: encodeColumn(offsets)! }
+      : encodeColumn(lines.map((l) => l.localTime))!,
+  };
+}
+
+/** Encodes a batch of lines (at least one) as columns. */
+export function encodeLineColumns(
+  statementId: string,
+  batch: number,
+  lines: readonly StoredStatementLine[],
+): ColumnBatch {
+  const first = lines[0]?.lineNo ?? 0;
+  let consecutive = true;
+  for (let i = 0; i < lines.length && consecutive; i++) consecutive = lines[i]!.lineNo === first + i;
+  const text: ColumnBatch['text'] = {};
+  for (const f of TEXT_FIELDS) {
+    const col = encodeColumn(lines.map((l) => l[f]));
+    if (col !== undefined) text[f] = col;
+  }
+  const out: ColumnBatch = {
+    statementId,
+    batch,
+    codec: COLUMNS_CODEC,
+    count: lines.length,
+    lineNo: consecutive ? { first } : lines.map((l) => l.lineNo),
+    raw: lines.map((l) => l.raw),
+    kind: encodeColumn(lines.map((l) => l.kind))!,
+    amount: encodeColumn(lines.map((l) => l.amount))!,
+    ...encodeTimes(lines),
+    businessDate: encodeColumn(lines.map((l) => l.businessDate))!,
+    text,
+  };
+  if (lines.some((l) => l.amounts !== undefined)) out.amounts = lines.map((l) => l.amounts ?? null);
+  return out;
+}
+
+export function isColumnBatch(data: unknown): data is ColumnBatch {
+  return (data as { codec?: unknown } | null)?.codec === COLUMNS_CODEC;
+}
+
+/** The lines of a columnar batch, with the fields the statement shares (party, source, format) put back. */
+export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['data']): StatementLine[] {
+  const n = b.count;
+  if (!Array.isArray(b.raw) || b.raw.length !== n)
+    throw new Error(`statement batch ${b.batch}: ${b.raw?.length} raw rows for ${n} lines`);
+  const out = new Array<StatementLine>(n);
+  const times = b.occurredAt;
+  const wall = b.localTime;
+  const present = TEXT_FIELDS.filter((f) => b.text[f] !== undefined);
+  let ms = 'dt' in times ? times.t0 : 0;
+  let lastMs = Number.NaN;
+  let lastIso = '';
+  let lastOffset = Number.NaN;
+  let lastWall = '';
+  for (let i = 0; i < n; i++) {
+    let occurredAt: string;
+    if ('dt' in times) {
+      ms += times.dt[i]!;
+      // Lines come in time order, many to the same instant: the last texts are reused.
+      if (ms !== lastMs) {
+        lastIso = new Date(ms).toISOString();
+        lastMs = ms;
+        lastOffset = Number.NaN;
+      }
+      occurredAt = lastIso;
+    } else occurredAt = columnValue(times, i)!;
+    let localTime: string;
+    if ('offsetMinutes' in wall) {
+      const off = columnValue(wall.offsetMinutes, i)!;
+      if (off !== lastOffset || occurredAt !== lastIso) {
+        lastWall = wallClock(Date.parse(occurredAt), off);
+        lastOffset = off;
+      }
+      localTime = lastWall;
+    } else localTime = columnValue(wall, i)!;
+    const line: StatementLine = {
+      party: head.party,
+      source: head.source,
+      format: head.format,
+      kind: columnValue(b.kind, i) as StatementLineKind,
+      lineNo: Array.isArray(b.lineNo) ? b.lineNo[i]! : b.lineNo.first + i,
+      raw: b.raw[i]!,
+      amount: columnValue(b.amount, i)!,
+      occurredAt,
+      localTime,
+      businessDate: columnValue(b.businessDate, i)!,
+    };
+    for (const f of present) {
+      const v = columnValue(b.text[f], i);
+      if (v !== undefined) line[f] = v;
+    }
+    const amounts = b.amounts?.[i];
+    if (amounts) line.amounts = amounts;
+    out[i] = line;
+  }
+  return out;
+}
+
+/**
+ * The lines of a stored batch in an encoding that carries its facts: `columns/1`, or the line objects of the
+ * first importer. Undefined for an encoding whose lines must be re-derived by a parser (the legacy WeChat raw
+ * rows, `wechat-raw/1`): the statement adapters decode those.
+ */
+export function decodeStoredLines(
+  data: unknown,
+  head: StatementImportStarted['data'],
+): StatementLine[] | undefined {
+  if (isColumnBatch(data)) return decodeLineColumns(data, head);
+  const d = data as Partial<LegacyObjectBatch> & { codec?: unknown };
+  if (d.codec !== undefined || !Array.isArray(d.lines)) return undefined;
+  const out = new Array<StatementLine>(d.lines.length);
+  for (let i = 0; i < d.lines.length; i++)
+    out[i] = { ...d.lines[i]!, party: head.party, source: head.source, format: head.format };
+  return out;
+}
