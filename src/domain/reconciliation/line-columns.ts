@@ -107,8 +107,16 @@ function encodeTimes(lines: readonly StoredStatementLine[]): Pick<ColumnBatch, '
   const ms = new Array<number>(lines.length);
   const offsets = new Array<number>(lines.length);
   let exact = true;
+  let prev: StoredStatementLine | undefined;
   for (let i = 0; i < lines.length && exact; i++) {
     const l = lines[i]!;
+    // Lines come in time order, many to the same second: the previous line's answers are reused.
+    if (prev && l.occurredAt === prev.occurredAt && l.localTime === prev.localTime) {
+      ms[i] = ms[i - 1]!;
+      offsets[i] = offsets[i - 1]!;
+      continue;
+    }
+    prev = l;
     const t = Date.parse(l.occurredAt);
     if (!Number.isFinite(t) || new Date(t).toISOString() !== l.occurredAt) exact = false;
     ms[i] = t;
