@@ -36,7 +36,7 @@ import {
   type StatementImported,
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
-import { encodeLineColumns, isColumnBatch, TEXT_FIELDS } from '../../domain/reconciliation/line-columns.ts';
+import { encodeLineColumns, isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
 import { encodeWechatBatch } from './codec.ts';
 import { StatementError } from './errors.ts';
@@ -366,12 +366,13 @@ async function writeLegacyObjects(
  */
 function columnBytes(line: StatementLine): number {
   const raw = rawBytes(line.raw);
-  let fields = line.amount.length + line.businessDate.length + 40; // kind, times, line no, separators
-  for (const f of TEXT_FIELDS) {
-    const v = line[f];
-    if (v !== undefined) fields += v.length + 3;
+  let fields = 40; // kind, times, line no, separators
+  for (const k in line) {
+    if (k === 'raw') continue;
+    const v = (line as unknown as Record<string, unknown>)[k];
+    if (typeof v === 'string') fields += v.length + 3;
+    else if (typeof v === 'object' && v !== null) fields += JSON.stringify(v).length + 1;
   }
-  if (line.amounts) fields += JSON.stringify(line.amounts).length;
   return raw + (raw > line.raw.length + 1 ? fields * 3 : fields);
 }
 

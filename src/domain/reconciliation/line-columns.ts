@@ -21,31 +21,20 @@ export const MAX_DICTIONARY = 256;
 type Scalar = string | number;
 export type Column<T extends Scalar> = { c: T | null } | { d: (T | null)[]; i: number[] } | (T | null)[];
 
-/** Optional text fields of a line, stored one column each (money stays decimal text, never a number). */
-export const TEXT_FIELDS = [
-  'merchantId',
-  'subMerchantId',
-  'channelTxnId',
-  'channelRefundId',
-  'merchantOrderNo',
-  'refundNo',
-  'grossAmount',
-  'fee',
-  'feeRate',
-  'status',
-  'tradeType',
-  'hisNo',
-  'attach',
-  'payChannel',
-  'terminalId',
-  'batchNo',
-  'voucherNo',
-  'referenceNo',
-  'storeId',
-  'operatorId',
-  'patientId',
-] as const satisfies readonly (keyof StoredStatementLine)[];
-type TextField = (typeof TEXT_FIELDS)[number];
+/** Fields every line has (own columns) or the statement shares (in StatementImportStarted: not stored). */
+const CORE_FIELDS: ReadonlySet<string> = new Set([
+  'kind',
+  'lineNo',
+  'raw',
+  'amount',
+  'occurredAt',
+  'localTime',
+  'businessDate',
+  'party',
+  'source',
+  'format',
+  'hospitalId',
+]);
 
 /** Data of a StatementLinesImported event in the columnar encoding. */
 export interface ColumnBatch {
@@ -61,9 +50,13 @@ export interface ColumnBatch {
   occurredAt: { t0: number; dt: number[] } | Column<string>;
   localTime: { offsetMinutes: Column<number> } | Column<string>;
   businessDate: Column<string>;
-  text: Partial<Record<TextField, Column<string>>>;
-  amounts?: (Record<string, string> | null)[];
+  /** Every optional text field the lines carry (channelTxnId, merchantOrderNo, refundNo, fee, status …). */
+  text: Record<string, Column<string>>;
+  /** Optional fields that are not text (the named `amounts`), one value per line. */
+  objects?: Record<string, (JsonValue | null)[]>;
 }
+
+type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
 function encodeColumn<T extends Scalar>(values: readonly (T | undefined)[]): Column<T> | undefined {
   const dict = new Map<T | null, number>();
@@ -150,10 +143,21 @@ export function encodeLineColumns(
   const first = lines[0]?.lineNo ?? 0;
   let consecutive = true;
   for (let i = 0; i < lines.length && consecutive; i++) consecutive = lines[i]!.lineNo === first + i;
+  // The optional fields present on any line: text ones as columns, the others (named amounts) line by line.
+  const optional = new Map<string, boolean>();
+  for (const l of lines)
+    for (const k in l) {
+      if (CORE_FIELDS.has(k)) continue;
+      const v = (l as unknown as Record<string, unknown>)[k];
+      if (v === undefined) continue;
+      if (optional.get(k) !== false) optional.set(k, typeof v === 'string');
+    }
   const text: ColumnBatch['text'] = {};
-  for (const f of TEXT_FIELDS) {
-    const col = encodeColumn(lines.map((l) => l[f]));
-    if (col !== undefined) text[f] = col;
+  const objects: NonNullable<ColumnBatch['objects']> = {};
+  for (const [k, isText] of optional) {
+    const values = lines.map((l) => (l as unknown as Record<string, JsonValue | undefined>)[k]);
+    if (isText) text[k] = encodeColumn(values as (string | undefined)[])!;
+    else objects[k] = values.map((v) => v ?? null);
   }
   const out: ColumnBatch = {
     statementId,
@@ -168,7 +172,7 @@ export function encodeLineColumns(
     businessDate: encodeColumn(lines.map((l) => l.businessDate))!,
     text,
   };
-  if (lines.some((l) => l.amounts !== undefined)) out.amounts = lines.map((l) => l.amounts ?? null);
+  if (Object.keys(objects).length > 0) out.objects = objects;
   return out;
 }
 
@@ -184,7 +188,8 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
   const out = new Array<StatementLine>(n);
   const times = b.occurredAt;
   const wall = b.localTime;
-  const present = TEXT_FIELDS.filter((f) => b.text[f] !== undefined);
+  const text = Object.entries(b.text);
+  const objects = Object.entries(b.objects ?? {});
   let ms = 'dt' in times ? times.t0 : 0;
   let lastMs = Number.NaN;
   let lastIso = '';
@@ -223,12 +228,15 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
       localTime,
       businessDate: columnValue(b.businessDate, i)!,
     };
-    for (const f of present) {
-      const v = columnValue(b.text[f], i);
-      if (v !== undefined) line[f] = v;
+    const fields = line as unknown as Record<string, unknown>;
+    for (const [k, col] of text) {
+      const v = columnValue(col, i);
+      if (v !== undefined) fields[k] = v;
     }
-    const amounts = b.amounts?.[i];
-    if (amounts) line.amounts = amounts;
+    for (const [k, values] of objects) {
+      const v = values[i];
+      if (v !== null && v !== undefined) fields[k] = v;
+    }
     out[i] = line;
   }
   return out;
