@@ -56,7 +56,9 @@ describe('business date', () => {
 describe('the start of a business date (local wall clock → UTC)', () => {
   it('is local midnight, or the cut-off on the previous calendar day', () => {
     expect(new Date(dayStartOf('2024-05-01')).toISOString()).toBe('2024-04-30T16:00:00.000Z');
-    expect(new Date(dayStartOf('2024-05-01', { cutoff: '17:00' })).toISOString()).toBe('2024-04-30T09:00:00.000Z');
+    expect(new Date(dayStartOf('2024-05-01', { cutoff: '17:00' })).toISOString()).toBe(
+      '2024-04-30T09:00:00.000Z',
+    );
     expect(new Date(dayStartOf('2024-05-01', { timeZone: 'UTC', cutoff: '23:30' })).toISOString()).toBe(
       '2024-04-30T23:30:00.000Z',
     );
@@ -65,13 +67,13 @@ describe('the start of a business date (local wall clock → UTC)', () => {
   it('a reading DST skips is the instant the clock jumps; a repeated one is its first occurrence', () => {
     const ny = 'America/New_York';
     // 2024-03-10 02:30 never happens in New York: the clock jumps from 02:00 EST (07:00Z) to 03:00 EDT.
-    expect(new Date(localToUtc({ year: 2024, month: 3, day: 10, hour: 2, minute: 30 }, ny)).toISOString()).toBe(
-      '2024-03-10T07:00:00.000Z',
-    );
+    expect(
+      new Date(localToUtc({ year: 2024, month: 3, day: 10, hour: 2, minute: 30 }, ny)).toISOString(),
+    ).toBe('2024-03-10T07:00:00.000Z');
     // 2024-11-03 01:30 happens twice (EDT, then EST): the first.
-    expect(new Date(localToUtc({ year: 2024, month: 11, day: 3, hour: 1, minute: 30 }, ny)).toISOString()).toBe(
-      '2024-11-03T05:30:00.000Z',
-    );
+    expect(
+      new Date(localToUtc({ year: 2024, month: 11, day: 3, hour: 1, minute: 30 }, ny)).toISOString(),
+    ).toBe('2024-11-03T05:30:00.000Z');
     expect(zoneOffsetMs(Date.parse('2024-07-01T00:00:00Z'), ny)).toBe(-4 * 3_600_000);
   });
 
