@@ -4,21 +4,20 @@
 //   StatementImported {verified summary}   ← the completion marker: reconciliation sees the lines only after it.
 //
 // Guarantees:
-//   * Refused whole, nothing written. Pass 1 (validateStatement) streams the whole file, checks every line
-//     (format, merchant, date, amounts) and the totals against the summary block, and hashes the bytes; a
-//     malformed, wrong-merchant, wrong-date or totals-mismatch file throws its StatementError (line + reason)
-//     before the first append. Only a verified file reaches pass 2.
-//   * Pass 2 re-reads the same bytes, parses them again and appends the lines in batches, every format in the
-//     columnar encoding (codec `columns/1`, src/domain/reconciliation/line-columns.ts): the normalized fields
-//     the matcher reads beside the raw row and its line number, so reading a batch back needs no parser.
-//     Pass 2 hashes again: if the file changed between the passes it throws
-//     FILE_CHANGED before the marker, so what it wrote never becomes visible (reconciliation reads only
-//     statements with the StatementImported marker, recon_statements.imported).
+//   * Refused whole, nothing written. Pass 1 (staging.ts) streams the whole file once, checks every line
+//     (format, merchant, date, amounts) and the totals against the summary block, hashes the bytes, and stages
+//     the lines as columnar batches in a temporary file; a malformed, wrong-merchant, wrong-date or
+//     totals-mismatch file throws its StatementError (line + reason) before the first append.
+//   * Pass 2 appends the staged batches (codec `columns/1`, src/domain/reconciliation/line-columns.ts): the
+//     normalized fields the matcher reads beside the raw row and its line number, so reading a batch back needs
+//     no parser. What is appended is what was verified: the file is not read again. Reconciliation reads only
+//     statements with the StatementImported marker (recon_statements.imported), written last.
 //   * The same bytes imported again are a no-op answering the original import (stream id = SHA-256 prefix);
-//     an import cut off half-way resumes after its last batch (batch boundaries are deterministic, and a resumed
-//     import keeps the encoding the cut-off one began with).
-//   * Streaming: at most one batch of lines plus the appends in flight (≤ 2 × BATCHES_PER_APPEND events) sit
-//     in memory; the next batch is read while the previous append runs.
+//     an import cut off half-way resumes after its last batch (batch boundaries are deterministic). One cut
+//     off while writing a legacy encoding (codec.ts) is finished in it, re-reading the file (FILE_CHANGED if
+//     its bytes differ now).
+//   * Streaming: at most one batch of lines sits in memory while staging, and the appends in flight
+//     (≤ 2 × BATCHES_PER_APPEND events) while appending; the staged batches wait on disk.
 import {
   ConcurrencyError,
   type EventStore,
@@ -36,27 +35,19 @@ import {
   type StatementImported,
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
-import { encodeLineColumns, isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
+import { isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
 import { encodeWechatBatch } from './codec.ts';
 import { StatementError } from './errors.ts';
-import {
-  type ParseOptions,
-  readVerifiedStatement,
-  readVerifiedWechatRows,
-  validateStatement,
-} from './index.ts';
+import { type ParseOptions, readVerifiedStatement, readVerifiedWechatRows } from './index.ts';
 import { DEFAULT_TIME_ZONE } from './time.ts';
 import type { StatementSource } from './source.ts';
+import { MAX_BATCH_BYTES, rawBytes, type Staged, stageStatement } from './staging.ts';
 
 /** Hex digits of the file's SHA-256 in the statement id (128 bits). */
 export const STATEMENT_ID_HEX = 32;
 /** Line batches appended per store call (each event ≤ 1 MiB; one append ≤ 16 MiB). */
 export const BATCHES_PER_APPEND = 8;
-/** Serialized bytes one StatementLinesImported may reach before its batch is split (headroom under 1 MiB). */
-const MAX_BATCH_BYTES = LIMITS.maxEventBytes - 64 * 1024;
-/** Lines per StatementLinesImported in the columnar encoding (a WeChat line is ~320 bytes there). */
-export const COLUMN_LINES_PER_BATCH = 3_000;
 /** Schema version of StatementLinesImported written in the columnar encoding (the legacy ones are version 1). */
 const COLUMNS_SCHEMA_VERSION = RECONCILIATION_SCHEMA_VERSION.StatementLinesImported;
 /** Raw rows per StatementLinesImported in the legacy raw encoding (a WeChat row is ~230 bytes). */
@@ -120,7 +111,26 @@ export async function importStatement(
   const { hospitalId, channel: channelOpt, origin: _o, at: _a, onProgress, ...parse } = opts;
   const parseOpts: ParseOptions = { ...parse, hospitalId, batchSize: MAX_LINES_PER_BATCH };
   onProgress?.({ phase: 'validating', lines: 0, total: undefined });
-  const summary = await validateStatement(source, parseOpts);
+  const staged = await stageStatement(source, parseOpts, (lines) =>
+    onProgress?.({ phase: 'validating', lines, total: undefined }),
+  );
+  try {
+    return await importStaged(store, source, opts, parseOpts, staged, channelOpt);
+  } finally {
+    await staged.discard();
+  }
+}
+
+async function importStaged(
+  store: EventStore,
+  source: StatementSource,
+  opts: ImportOptions,
+  parseOpts: ParseOptions,
+  staged: Staged,
+  channelOpt: string | undefined,
+): Promise<ImportResult> {
+  const { hospitalId, onProgress } = opts;
+  const { summary } = staged;
   const statementId = statementIdOf(summary.sha256);
   const stream = streamId(hospitalId, 'statement', statementId);
   const channel =
@@ -144,7 +154,7 @@ export async function importStatement(
   const before = completed(existing);
   if (before) return before;
   try {
-    return await writeStatement(store, source, opts, parseOpts, summary, stream, channel, existing);
+    return await writeStatement(store, source, opts, parseOpts, staged, stream, channel, existing);
   } catch (error) {
     if (!(error instanceof ConcurrencyError)) throw error;
     // Another import of the same bytes wrote to the stream meanwhile. If it has finished, this is a re-import
@@ -190,11 +200,12 @@ async function writeStatement(
   source: StatementSource,
   opts: ImportOptions,
   parseOpts: ParseOptions,
-  summary: StatementSummary,
+  staged: Staged,
   stream: StreamId,
   channel: string | null,
   existing: ImportHead,
 ): Promise<ImportResult> {
+  const { summary } = staged;
   const { origin, at, onProgress } = opts;
   const statementId = statementIdOf(summary.sha256);
   const { started } = existing;
@@ -259,7 +270,7 @@ async function writeStatement(
     onProgress?.({ phase: 'importing', lines: lines + buffered, total: summary.lines });
   // Resume in the encoding the cut-off import began with (batch boundaries differ between them).
   const legacy = firstBatch && !isColumnBatch(firstBatch.data) ? firstBatch.data : undefined;
-  if (legacy === undefined) await writeColumns(source, parseOpts, summary, emit, progress);
+  if (legacy === undefined) await writeColumns(staged, statementId, emit, progress);
   else if ('codec' in legacy) await writeLegacyWechatRaw(source, opts, parseOpts, summary, emit, progress);
   else await writeLegacyObjects(source, parseOpts, summary, emit, progress);
   batchesWritten = Math.max(batchesWritten, batchNo);
@@ -280,34 +291,17 @@ async function writeStatement(
 type Emit = (count: number, data: (batch: number) => object, schemaVersion: number) => Promise<void>;
 type Progress = (buffered: number) => void;
 
-/** The current encoding: columns of normalized fields beside the raw rows, split by lines and bytes. */
+/** The current encoding: the batches pass 1 staged as columns, numbered as they are appended. */
 async function writeColumns(
-  source: StatementSource,
-  parseOpts: ParseOptions,
-  summary: StatementSummary,
+  staged: Staged,
+  statementId: string,
   emit: Emit,
   progress: Progress,
 ): Promise<void> {
-  const statementId = statementIdOf(summary.sha256);
-  let part: StatementLine[] = [];
-  let bytes = 0;
-  const flushPart = async () => {
-    const lines = part;
-    part = [];
-    bytes = 0;
-    await emit(lines.length, (n) => encodeLineColumns(statementId, n, lines), COLUMNS_SCHEMA_VERSION);
-  };
-  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
-    for (const line of batch) {
-      const n = columnBytes(line);
-      if (part.length > 0 && (part.length >= COLUMN_LINES_PER_BATCH || bytes + n > MAX_BATCH_BYTES))
-        await flushPart();
-      part.push(line);
-      bytes += n;
-    }
-    progress(part.length);
+  for await (const columns of staged.read()) {
+    await emit(columns.count, (batch) => ({ statementId, batch, ...columns }), COLUMNS_SCHEMA_VERSION);
+    progress(0);
   }
-  if (part.length > 0) await flushPart();
 }
 
 /** Legacy `wechat-raw/1` (codec.ts): only to finish an import cut off while writing it. */
@@ -358,31 +352,6 @@ async function writeLegacyObjects(
       await emit(part.length, (n) => ({ statementId, batch: n, lines: part }), 1);
     progress(0);
   }
-}
-
-/**
- * Upper bound of a line's bytes in a columnar batch: its raw row as JSON text plus each normalized field with
- * its quotes and comma (fields of a non-ASCII row are counted at three bytes a character).
- */
-function columnBytes(line: StatementLine): number {
-  const raw = rawBytes(line.raw);
-  let fields = 40; // kind, times, line no, separators
-  for (const k in line) {
-    if (k === 'raw') continue;
-    const v = (line as unknown as Record<string, unknown>)[k];
-    if (typeof v === 'string') fields += v.length + 3;
-    else if (typeof v === 'object' && v !== null) fields += JSON.stringify(v).length + 1;
-  }
-  return raw + (raw > line.raw.length + 1 ? fields * 3 : fields);
-}
-
-/** A character JSON escapes: a quote, a backslash or a control character. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
-const JSON_ESCAPED = /["\\\u0000-\u001f]/;
-
-/** UTF-8 bytes of a raw line as JSON text, plus its separator (a native scan: a million lines per import). */
-function rawBytes(text: string): number {
-  return JSON_ESCAPED.test(text) ? Buffer.byteLength(JSON.stringify(text)) : Buffer.byteLength(text) + 1;
 }
 
 /** Splits a batch so each event stays under the event size limit (long raw lines, xlsx rows). */

@@ -36,6 +36,33 @@ const CORE_FIELDS: ReadonlySet<string> = new Set([
   'hospitalId',
 ]);
 
+/** Optional text fields of a line this version names (the decoder gives every line all of them). */
+const KNOWN_TEXT_FIELDS = [
+  'merchantId',
+  'subMerchantId',
+  'channelTxnId',
+  'channelRefundId',
+  'merchantOrderNo',
+  'refundNo',
+  'grossAmount',
+  'fee',
+  'feeRate',
+  'status',
+  'tradeType',
+  'hisNo',
+  'attach',
+  'payChannel',
+  'terminalId',
+  'batchNo',
+  'voucherNo',
+  'referenceNo',
+  'storeId',
+  'operatorId',
+  'patientId',
+] as const satisfies readonly (keyof StatementLine)[];
+type KnownTextField = (typeof KNOWN_TEXT_FIELDS)[number];
+const KNOWN_TEXT: ReadonlySet<string> = new Set(KNOWN_TEXT_FIELDS);
+
 /** Data of a StatementLinesImported event in the columnar encoding. */
 export interface ColumnBatch {
   statementId: string;
@@ -188,8 +215,12 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
   const out = new Array<StatementLine>(n);
   const times = b.occurredAt;
   const wall = b.localTime;
-  const text = Object.entries(b.text);
-  const objects = Object.entries(b.objects ?? {});
+  const t = b.text as Partial<Record<KnownTextField, Column<string>>>;
+  const amounts = b.objects?.amounts;
+  const other: [string, Column<string> | (JsonValue | null)[]][] = [
+    ...Object.entries(b.text).filter(([k]) => !KNOWN_TEXT.has(k)),
+    ...Object.entries(b.objects ?? {}).filter(([k]) => k !== 'amounts'),
+  ];
   let ms = 'dt' in times ? times.t0 : 0;
   let lastMs = Number.NaN;
   let lastIso = '';
@@ -216,6 +247,8 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
       }
       localTime = lastWall;
     } else localTime = columnValue(wall, i)!;
+    // One object shape for every line (the known fields always present, undefined where absent): the matcher
+    // reads a million of them, and objects that differ in their keys would make each of its reads slow.
     const line: StatementLine = {
       party: head.party,
       source: head.source,
@@ -227,15 +260,36 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
       occurredAt,
       localTime,
       businessDate: columnValue(b.businessDate, i)!,
+      merchantId: columnValue(t.merchantId, i),
+      subMerchantId: columnValue(t.subMerchantId, i),
+      channelTxnId: columnValue(t.channelTxnId, i),
+      channelRefundId: columnValue(t.channelRefundId, i),
+      merchantOrderNo: columnValue(t.merchantOrderNo, i),
+      refundNo: columnValue(t.refundNo, i),
+      grossAmount: columnValue(t.grossAmount, i),
+      fee: columnValue(t.fee, i),
+      feeRate: columnValue(t.feeRate, i),
+      status: columnValue(t.status, i),
+      tradeType: columnValue(t.tradeType, i),
+      hisNo: columnValue(t.hisNo, i),
+      attach: columnValue(t.attach, i),
+      payChannel: columnValue(t.payChannel, i),
+      terminalId: columnValue(t.terminalId, i),
+      batchNo: columnValue(t.batchNo, i),
+      voucherNo: columnValue(t.voucherNo, i),
+      referenceNo: columnValue(t.referenceNo, i),
+      storeId: columnValue(t.storeId, i),
+      operatorId: columnValue(t.operatorId, i),
+      patientId: columnValue(t.patientId, i),
+      amounts: (amounts?.[i] ?? undefined) as Record<string, string> | undefined,
     };
-    const fields = line as unknown as Record<string, unknown>;
-    for (const [k, col] of text) {
-      const v = columnValue(col, i);
-      if (v !== undefined) fields[k] = v;
-    }
-    for (const [k, values] of objects) {
-      const v = values[i];
-      if (v !== null && v !== undefined) fields[k] = v;
+    if (other.length > 0) {
+      // Fields this version does not name (written by a newer importer) still come back.
+      const fields = line as unknown as Record<string, unknown>;
+      for (const [k, values] of other) {
+        const v = Array.isArray(values) ? values[i] : columnValue(values, i);
+        if (v !== null && v !== undefined) fields[k] = v;
+      }
     }
     out[i] = line;
   }
