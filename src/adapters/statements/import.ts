@@ -22,7 +22,6 @@ import {
   ConcurrencyError,
   type EventStore,
   type JsonObject,
-  LIMITS,
   type NewEvent,
   type RecordedEvent,
   type StreamId,

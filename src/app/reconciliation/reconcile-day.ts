@@ -109,7 +109,9 @@ async function feedStatements(
       for await (const { lines } of statementLines(ports.store, decode, o.hospitalId, s.statement_id)) {
         const picked: StatementLine[] = [];
         for (const l of lines) {
-          const role = roleOf(w, l.businessDate, Date.parse(l.occurredAt));
+          // Most lines are of the date itself: their instant need not be parsed to know their role.
+          const role =
+            l.businessDate === w.businessDate ? 'core' : roleOf(w, l.businessDate, Date.parse(l.occurredAt));
           if (role === pass) picked.push(l);
           else if (role === 'edge' && pass === 'core') kept.push(l);
         }
