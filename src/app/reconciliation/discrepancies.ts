@@ -4,6 +4,7 @@ import { handle } from '../../domain/command-handler.ts';
 import { streamId } from '../../domain/event-store.ts';
 import { HospitalId } from '../../domain/ids.ts';
 import {
+  type DiscrepancyCommand,
   type DiscrepancyState,
   discrepancyDecider,
   evolveDiscrepancy,
@@ -39,54 +40,52 @@ export async function discrepancyState(
   return s;
 }
 
-export async function assignDiscrepancy(
+type StaffCommand = DistributiveOmit<
+  Exclude<DiscrepancyCommand, { type: 'RaiseDiscrepancy' | 'AutoResolveDiscrepancy' }>,
+  'hospitalId' | 'at' | 'actor' | 'discrepancyId'
+>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** A finance user's command on a discrepancy, with who, when and which from the reference. */
+async function byStaff(
   ports: Pick<ReconciliationPorts, 'store'>,
-  o: DiscrepancyRef & { assignee: string },
+  o: DiscrepancyRef,
+  command: StaffCommand,
 ): Promise<DiscrepancyState> {
   const r = await handle(ports.store, discrepancyDecider, {
-    type: 'AssignDiscrepancy',
+    ...command,
     hospitalId: HospitalId(o.hospitalId),
     at: o.at ?? new Date(),
     actor: staff(o.by),
     discrepancyId: o.discrepancyId,
-    assignee: o.assignee,
-  });
+  } as DiscrepancyCommand);
   return r.state;
+}
+
+export function assignDiscrepancy(
+  ports: Pick<ReconciliationPorts, 'store'>,
+  o: DiscrepancyRef & { assignee: string },
+): Promise<DiscrepancyState> {
+  return byStaff(ports, o, { type: 'AssignDiscrepancy', assignee: o.assignee });
 }
 
 /**
  * Proposes a resolution. `accept` and `repush-his` (补单) resolve at once; refund-patient, adjusting-entry and
  * write-off wait for approveResolution by another user.
  */
-export async function resolveDiscrepancy(
+export function resolveDiscrepancy(
   ports: Pick<ReconciliationPorts, 'store'>,
   o: DiscrepancyRef & { action: ResolutionAction; reason: string },
 ): Promise<DiscrepancyState> {
-  const r = await handle(ports.store, discrepancyDecider, {
-    type: 'ProposeResolution',
-    hospitalId: HospitalId(o.hospitalId),
-    at: o.at ?? new Date(),
-    actor: staff(o.by),
-    discrepancyId: o.discrepancyId,
-    action: o.action,
-    reason: o.reason,
-  });
-  return r.state;
+  return byStaff(ports, o, { type: 'ProposeResolution', action: o.action, reason: o.reason });
 }
 
 /** The checker's approval of a money-moving resolution (APPROVAL_BY_MAKER when `by` proposed it). */
-export async function approveResolution(
+export function approveResolution(
   ports: Pick<ReconciliationPorts, 'store'>,
   o: DiscrepancyRef,
 ): Promise<DiscrepancyState> {
-  const r = await handle(ports.store, discrepancyDecider, {
-    type: 'ApproveResolution',
-    hospitalId: HospitalId(o.hospitalId),
-    at: o.at ?? new Date(),
-    actor: staff(o.by),
-    discrepancyId: o.discrepancyId,
-  });
-  return r.state;
+  return byStaff(ports, o, { type: 'ApproveResolution' });
 }
 
 export async function listDiscrepancies(
