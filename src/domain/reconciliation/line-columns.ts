@@ -10,7 +10,9 @@
 //   [v…]                   one value per line (null where a line lacks it)
 // `lineNo` is `{ first }` when the lines are consecutive; `occurredAt` is epoch milliseconds as the first
 // instant and per-line deltas (checked to round-trip to the same ISO text, else stored as text);
-// `localTime` is the offset in minutes from UTC of each line's wall clock (checked likewise).
+// `localTime` is the offset in minutes from UTC of each line's wall clock (checked likewise). `text` holds a
+// column per optional text field any line carries (keys, fee, status …: whatever the parser gave), `objects`
+// the non-text ones (named amounts) line by line, so a field a newer parser adds is stored without a change here.
 import type { LegacyObjectBatch, StatementImportStarted, StoredStatementLine } from './events.ts';
 import type { StatementLine, StatementLineKind } from './statement-line.ts';
 
