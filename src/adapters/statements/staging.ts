@@ -7,7 +7,6 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { LIMITS } from '../../domain/event-store.ts';
 import { type ColumnBatch, encodeLineColumns } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
@@ -84,14 +83,41 @@ export async function stageStatement(
       summary,
       batches,
       async *read() {
-        const rl = createInterface({ input: createReadStream(file), crlfDelay: Number.POSITIVE_INFINITY });
-        for await (const text of rl) if (text !== '') yield JSON.parse(text) as StagedBatch;
+        for await (const text of stagedLines(file)) yield JSON.parse(text) as StagedBatch;
       },
       discard,
     };
   } catch (e) {
     await discard();
     throw e;
+  }
+}
+
+/** Bytes read from the staging file at a time. */
+const STAGING_READ_BYTES = 1024 * 1024;
+
+/**
+ * The staged batches' texts, one at a time: the file is read only as fast as the batches are appended (a line
+ * reader that buffers ahead would hold the whole staging file in memory).
+ */
+async function* stagedLines(file: string): AsyncGenerator<string> {
+  let pending: Buffer[] = [];
+  for await (const chunk of createReadStream(file, {
+    highWaterMark: STAGING_READ_BYTES,
+  }) as AsyncIterable<Buffer>) {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl >= 0; nl = chunk.indexOf(10, from)) {
+      pending.push(chunk.subarray(from, nl));
+      const text = Buffer.concat(pending).toString('utf8');
+      pending = [];
+      from = nl + 1;
+      if (text !== '') yield text;
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from));
+  }
+  if (pending.length > 0) {
+    const text = Buffer.concat(pending).toString('utf8');
+    if (text !== '') yield text;
   }
 }
 
