@@ -38,7 +38,7 @@ const CORE_FIELDS: ReadonlySet<string> = new Set([
   'hospitalId',
 ]);
 
-/** Optional text fields of a line this version names (the decoder gives every line all of them). */
+/** Optional text fields of a line this version names, in the order the decoder sets them. */
 const KNOWN_TEXT_FIELDS = [
   'merchantId',
   'subMerchantId',
@@ -218,6 +218,8 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
   const times = b.occurredAt;
   const wall = b.localTime;
   const t = b.text as Partial<Record<KnownTextField, Column<string>>>;
+  const known: [KnownTextField, Column<string>][] = [];
+  for (const k of KNOWN_TEXT_FIELDS) if (t[k] !== undefined) known.push([k, t[k]]);
   const amounts = b.objects?.amounts;
   const other: [string, Column<string> | (JsonValue | null)[]][] = [
     ...Object.entries(b.text).filter(([k]) => !KNOWN_TEXT.has(k)),
@@ -249,8 +251,6 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
       }
       localTime = lastWall;
     } else localTime = columnValue(wall, i)!;
-    // One object shape for every line (the known fields always present, undefined where absent): the matcher
-    // reads a million of them, and objects that differ in their keys would make each of its reads slow.
     const line: StatementLine = {
       party: head.party,
       source: head.source,
@@ -262,29 +262,15 @@ export function decodeLineColumns(b: ColumnBatch, head: StatementImportStarted['
       occurredAt,
       localTime,
       businessDate: columnValue(b.businessDate, i)!,
-      merchantId: columnValue(t.merchantId, i),
-      subMerchantId: columnValue(t.subMerchantId, i),
-      channelTxnId: columnValue(t.channelTxnId, i),
-      channelRefundId: columnValue(t.channelRefundId, i),
-      merchantOrderNo: columnValue(t.merchantOrderNo, i),
-      refundNo: columnValue(t.refundNo, i),
-      grossAmount: columnValue(t.grossAmount, i),
-      fee: columnValue(t.fee, i),
-      feeRate: columnValue(t.feeRate, i),
-      status: columnValue(t.status, i),
-      tradeType: columnValue(t.tradeType, i),
-      hisNo: columnValue(t.hisNo, i),
-      attach: columnValue(t.attach, i),
-      payChannel: columnValue(t.payChannel, i),
-      terminalId: columnValue(t.terminalId, i),
-      batchNo: columnValue(t.batchNo, i),
-      voucherNo: columnValue(t.voucherNo, i),
-      referenceNo: columnValue(t.referenceNo, i),
-      storeId: columnValue(t.storeId, i),
-      operatorId: columnValue(t.operatorId, i),
-      patientId: columnValue(t.patientId, i),
-      amounts: (amounts?.[i] ?? undefined) as Record<string, string> | undefined,
     };
+    // The batch's fields in one fixed order: lines of a format share their shape (the matcher reads a million),
+    // and a line holds only the fields it has (a million lines of 32 slots each would weigh on memory).
+    for (const [k, col] of known) {
+      const v = columnValue(col, i);
+      if (v !== undefined) line[k] = v;
+    }
+    const a = amounts?.[i];
+    if (a) line.amounts = a as Record<string, string>;
     if (other.length > 0) {
       // Fields this version does not name (written by a newer importer) still come back.
       const fields = line as unknown as Record<string, unknown>;
