@@ -14,7 +14,7 @@ import {
 import type { StatementBatchDecoder } from './ports.ts';
 
 /** Statement line events read per store call while matching (each ≤ 1 MiB; the next is read meanwhile). */
-export const LINE_EVENTS_PAGE = 4;
+export const LINE_EVENTS_PAGE = 2;
 
 /**
  * A movement's id. The query leaves out the ids a movement's key gives (a million payments' `pay:<txn id>`
