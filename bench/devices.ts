@@ -61,7 +61,12 @@ try {
   const running = await startDevices({
     db: database.db,
     keyring: parseMasterKeys(generateMasterKey()),
-    port: new UseCaseDevicePort({ store, db: database.db, now: () => new Date(), logger: createLogger({ level: 'silent' }) }),
+    port: new UseCaseDevicePort({
+      store,
+      db: database.db,
+      now: () => new Date(),
+      logger: createLogger({ level: 'silent' }),
+    }),
     logger: createLogger({ level: 'error' }),
     listeners: models.map((model) => ({ model, host: '127.0.0.1', port: 0 })),
   });

@@ -62,12 +62,16 @@ export function localParts(
   };
 }
 
-export function businessDate(instant: Date, options: BusinessDateOptions = {}): BusinessDate {
-  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
-  const cutoff = options.cutoff ?? DEFAULT_CUTOFF;
+/** Minutes after local midnight at which a business date turns over ('00:00' → 0). */
+function cutoffMinutesOf(cutoff: string): number {
   const c = CUTOFF_RE.exec(cutoff);
   if (!c) throw reject('INVALID_BUSINESS_DATE', { reason: 'cutoff must be HH:MM', cutoff });
-  const cutoffMinutes = Number(c[1]) * 60 + Number(c[2]);
+  return Number(c[1]) * 60 + Number(c[2]);
+}
+
+export function businessDate(instant: Date, options: BusinessDateOptions = {}): BusinessDate {
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const cutoffMinutes = cutoffMinutesOf(options.cutoff ?? DEFAULT_CUTOFF);
   const p = localParts(instant, timeZone);
   const date = formatDate(p.year, p.month, p.day);
   return cutoffMinutes > 0 && p.hour * 60 + p.minute >= cutoffMinutes ? addDays(date, 1) : date;
@@ -98,4 +102,68 @@ export function addDays(date: BusinessDate, days: number): BusinessDate {
   const m = DATE_RE.exec(parseBusinessDate(date))!;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
   return formatDate(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate());
+}
+
+// ---- local wall clock → UTC: the one conversion every part of the platform uses ----
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 86_400_000;
+/** Steps of the search for a DST gap's end (a gap is at most a day wide: 2^11 minutes > 24 h). */
+const GAP_SEARCH_STEPS = 11;
+
+/** A wall-clock reading in some zone (month 1–12; second optional). */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second?: number;
+}
+
+/** Offset (ms) of the zone's wall clock from UTC at an instant: whole minutes, as for every zone since 1970. */
+export function zoneOffsetMs(utcMs: number, timeZone: string): number {
+  const p = localParts(new Date(utcMs), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(utcMs / MINUTE_MS) * MINUTE_MS;
+}
+
+/**
+ * The UTC instant (epoch ms) of a wall-clock reading in a zone. A reading that happens twice (DST ends) is its
+ * first occurrence; one that never happens (DST starts: the clock jumps over it) is the instant the clock
+ * jumps, the first instant whose reading is at or after it — so a day or cut-off starting there loses nothing.
+ */
+export function localToUtc(wall: WallClock, timeZone: string = DEFAULT_TIME_ZONE): number {
+  const w = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second ?? 0);
+  if (Number.isNaN(w)) throw reject('INVALID_BUSINESS_DATE', { reason: 'invalid wall clock' });
+  // The zone's offsets a day either side: a reading is its wall time less one of them (one transition at most).
+  const before = zoneOffsetMs(w - DAY_MS, timeZone);
+  const after = zoneOffsetMs(w + DAY_MS, timeZone);
+  const candidates = before === after ? [w - before] : [w - before, w - after].sort((a, b) => a - b);
+  for (const t of candidates) if (zoneOffsetMs(t, timeZone) === w - t) return t;
+  // In a gap: the transition lies between the two candidates; find its minute.
+  let lo = Math.min(w - before, w - after);
+  let hi = Math.max(w - before, w - after);
+  for (let i = 0; i < GAP_SEARCH_STEPS && hi - lo > MINUTE_MS; i++) {
+    const mid = lo + Math.floor((hi - lo) / 2 / MINUTE_MS) * MINUTE_MS;
+    if (zoneOffsetMs(mid, timeZone) === after) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/**
+ * The instant (epoch ms) a business date starts: its cut-off on the previous calendar day in the hospital's
+ * zone (local midnight of the date itself when the cut-off is 00:00). `businessDate(dayStartOf(d)) === d`, and
+ * the instant before belongs to the previous date.
+ */
+export function dayStartOf(date: BusinessDate, options: BusinessDateOptions = {}): number {
+  const timeZone = options.timeZone ?? DEFAULT_TIME_ZONE;
+  const cutoffMinutes = cutoffMinutesOf(options.cutoff ?? DEFAULT_CUTOFF);
+  // A cut-off after midnight starts the date on the previous calendar day at that time.
+  const m = DATE_RE.exec(cutoffMinutes === 0 ? parseBusinessDate(date) : addDays(date, -1))!;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return localToUtc(
+    { year: y, month: mo, day: d, hour: Math.floor(cutoffMinutes / 60), minute: cutoffMinutes % 60 },
+    timeZone,
+  );
 }

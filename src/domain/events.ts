@@ -104,7 +104,21 @@ export const hisWritebackFailedV1: Upcaster = {
   },
 };
 
-export const UPCASTERS: readonly Upcaster[] = [channelFeeRecordedV1, hisWritebackFailedV1];
+/**
+ * StatementLinesImported v1 → v2. v2 added the columnar encoding (`columns/1`); a v1 batch is one of the legacy
+ * encodings, which v2 readers still take as they are (each batch names its encoding): nothing to convert.
+ */
+export const statementLinesImportedV1: Upcaster = {
+  type: 'StatementLinesImported',
+  fromVersion: 1,
+  upcast: (data: JsonObject): JsonObject => data,
+};
+
+export const UPCASTERS: readonly Upcaster[] = [
+  channelFeeRecordedV1,
+  hisWritebackFailedV1,
+  statementLinesImportedV1,
+];
 
 /** Most upcasting steps one event may go through (guards against a cycle in the upcaster table). */
 const MAX_UPCAST_STEPS = 32;

@@ -7,7 +7,7 @@
 // a channel that refunds from its own console leaves the platform with a pending refund — and each is written
 // to the answer key with the subject convention of reconciliation/types.ts. Pure: no clock, no I/O.
 import { Decimal } from 'decimal.js';
-import { addDays, localParts, parseBusinessDate } from '../domain/business-date.ts';
+import { addDays, localToUtc, parseBusinessDate } from '../domain/business-date.ts';
 import { Money } from '../domain/money.ts';
 import {
   DISCREPANCY_TYPES,
@@ -1196,10 +1196,9 @@ function hisTradeType(kind: Kind): string {
   return kind === 'registration' ? '挂号' : kind === 'outpatient' ? '门诊缴费' : '住院预交金';
 }
 
-/** Offset of the zone from UTC, in seconds, on the date (whole minutes; Asia/Shanghai: +28,800). */
+/** Offset of the zone from UTC, in seconds, at local noon of the date (whole minutes; Asia/Shanghai: +28,800). */
 function zoneOffsetSeconds(date: string, timeZone: string): number {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const noon = Date.UTC(y, m - 1, d, 12, 0);
-  const p = localParts(new Date(noon), timeZone);
-  return (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - noon) / 1_000;
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  const noon = { year, month, day, hour: 12, minute: 0 };
+  return (Date.UTC(year, month - 1, day, 12) - localToUtc(noon, timeZone)) / 1_000;
 }

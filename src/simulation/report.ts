@@ -9,7 +9,7 @@ import {
   type DiscrepancyType,
   type Finding,
 } from '../domain/reconciliation/types.ts';
-import type { ReconciliationReport } from '../projections/reconciliation/service.ts';
+import type { ReconciliationReport } from '../app/reconciliation/index.ts';
 
 /** Terminal columns a string takes: CJK and full-width characters take two. */
 export function displayWidth(s: string): number {

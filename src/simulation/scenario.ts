@@ -2,7 +2,6 @@
 //   simulate  — generate the day from a seed, drive it through the command handler, write the statement files;
 //   import    — import every file as the scheduler would (the day's statements and the next day's bills);
 //   reconcile — reconcile each statement channel for the date and compare the findings with the answer key.
-import { decodeStatementBatch } from '../adapters/statements/codec.ts';
 import { join } from 'node:path';
 import { type DriveOptions, type DriveProgress, type DriveResult, driveDay } from './drive.ts';
 import { SimClock } from './clock.ts';
@@ -12,7 +11,6 @@ import type { AppPorts } from '../app/ports.ts';
 import { drainReactions, startReactions } from '../app/reactions/runtime.ts';
 import type { Leases } from '../projections/runner.ts';
 import { type ScenarioManifest, writeDayFiles } from './files.ts';
-import { type ImportProgress, type ImportResult, importStatement } from '../adapters/statements/import.ts';
 import { fileSource } from '../adapters/statements/source.ts';
 import { addDays } from '../domain/business-date.ts';
 import type { EventStore } from '../domain/event-store.ts';
@@ -26,10 +24,13 @@ import { generateDay } from './generate.ts';
 import { STATEMENT_CHANNELS, type SimulatedDay, type SimulationConfig } from './types.ts';
 import type { AnyDb } from '../projections/projection.ts';
 import {
+  type ImportProgress,
+  type ImportResult,
+  importStatement,
   type ReconcileProgress,
   type ReconciliationReport,
   reconcileDay,
-} from '../projections/reconciliation/service.ts';
+} from '../app/reconciliation/index.ts';
 
 export type ScenarioProgress =
   | { step: 'generate'; stories: number; commands: number }
@@ -157,7 +158,6 @@ export async function reconcileScenario(
         {
           store: deps.store,
           db: deps.db,
-          decodeLines: decodeStatementBatch,
           dateOptions: { timeZone: manifest.timeZone },
         },
         {

@@ -1,4 +1,3 @@
-import { decodeStatementBatch } from '../../src/adapters/statements/codec.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import {
@@ -25,7 +24,7 @@ import {
   reconcileDay,
   reopenDay,
   resolveDiscrepancy,
-} from '../../src/projections/reconciliation/service.ts';
+} from '../../src/app/reconciliation/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { H, local, platformPayment, platformRefund } from './support.ts';
 
@@ -36,7 +35,7 @@ const config = { feeRates: { wechat: '0.006' } };
 
 let tdb: TestDatabase;
 let store: SqlEventStore;
-const deps = () => ({ store, db: tdb.database.db, decodeLines: decodeStatementBatch });
+const deps = () => ({ store, db: tdb.database.db });
 
 async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
   const e = await p.then(

@@ -1,27 +1,26 @@
 // How statement lines are stored in StatementLinesImported events, and read back.
 //
-// Two encodings, told apart by `codec` in the event data (schema version 1 for both; readers take either):
-//   * objects (no `codec`; every format): `lines` = the normalized StatementLine objects without the fields
-//     the whole statement shares (party, source, format, hospitalId: in StatementImportStarted).
-//   * `wechat-raw/1` (WeChat Pay trade bills): only what the file said — the header line, the detail rows'
-//     raw text joined by "\n" and their line numbers (`first` when consecutive, else `lineNos`) and the time
-//     zone of the file's wall-clock times. The normalized fields are derived on read by re-parsing each row
-//     with WechatBillParser, whose row normalisation is versioned (WECHAT_ROW_VERSION, the `/1`): a change
-//     to what a row normalises to must bump the version and keep this reading for the stored `/1` events.
-//     The raw line, its line number and the file hash (stream id, StatementImportStarted) stay for audit;
-//     a million rows take ~240 MB of text instead of ~625 MB of JSON objects, and the store neither builds
-//     nor hashes nor parses a million small objects.
-import type {
-  StatementImportStarted,
-  StatementLinesImported,
-  StoredStatementLine,
-} from '../../domain/reconciliation/events.ts';
+// Every import writes the columnar encoding (schema version 2, codec `columns/1`,
+// src/domain/reconciliation/line-columns.ts): the normalized fields beside the raw rows, decoded without a
+// parser. Two LEGACY encodings (schema version 1) are still read, because events are never rewritten:
+//   * objects (no `codec`): the normalized StatementLine objects without the fields the statement shares —
+//     they carry their facts, the domain decodes them too;
+//   * `wechat-raw/1` (WeChat Pay trade bills, until columns/1): only what the file said — the header line, the
+//     detail rows' raw text joined by "\n", their line numbers (`first` when consecutive, else `lineNos`) and
+//     the zone of the file's wall-clock times. Its normalized fields were never stored, so reading it re-parses
+//     each row with WechatBillParser's versioned row reader (WECHAT_ROW_VERSION, the `/1`): a change to what a
+//     row normalises to must keep this reading for the stored `/1` events.
+// The legacy writers below stay only to finish an import that was cut off while writing a legacy encoding
+// (its batch boundaries are fixed by what it already wrote); no new import begins in one.
+import type { StatementImportStarted } from '../../domain/reconciliation/events.ts';
+import { decodeStoredLines } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
-import { WECHAT_ROW_VERSION, WechatBillParser } from './wechat.ts';
+import { WechatBillParser } from './wechat.ts';
 
-export const WECHAT_RAW_CODEC = `wechat-raw/${WECHAT_ROW_VERSION}` as const;
+/** The legacy raw encoding: rows re-read with the first version of the WeChat row reading (rowVersion 1). */
+export const WECHAT_RAW_CODEC = 'wechat-raw/1' as const;
 
-/** Data of a StatementLinesImported event in the raw WeChat encoding. */
+/** Data of a legacy StatementLinesImported event in the raw WeChat encoding. */
 export interface WechatRawBatch {
   statementId: string;
   batch: number;
@@ -37,11 +36,7 @@ export interface WechatRawBatch {
   raw: string;
 }
 
-/** Statement formats whose lines are stored raw (the others as objects). */
-export function rawCodecOf(format: string): typeof WECHAT_RAW_CODEC | undefined {
-  return format === 'wechat' ? WECHAT_RAW_CODEC : undefined;
-}
-
+/** Legacy writer: a batch of WeChat rows in `wechat-raw/1` (only to resume an import begun in it). */
 export function encodeWechatBatch(
   statementId: string,
   batch: number,
@@ -56,8 +51,6 @@ export function encodeWechatBatch(
       consecutive = false;
       break;
     }
-  const texts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) texts[i] = rows[i]!.text;
   const data: WechatRawBatch = {
     statementId,
     batch,
@@ -65,35 +58,24 @@ export function encodeWechatBatch(
     header,
     timeZone,
     first,
-    raw: texts.join('\n'),
+    raw: rows.map((r) => r.text).join('\n'),
   };
   if (!consecutive) data.lineNos = rows.map((r) => r.lineNo);
   return data;
 }
 
-type AnyBatch = StatementLinesImported['data'] | WechatRawBatch;
-
-/** The normalized lines of a stored batch, whichever its encoding. */
+/** The normalized lines of a stored batch, whichever its encoding (the legacy raw one through its parser). */
 export function decodeStatementBatch(
-  data: AnyBatch | Record<string, unknown>,
+  data: Record<string, unknown>,
   head: StatementImportStarted['data'],
 ): StatementLine[] {
-  const d = data as AnyBatch;
-  if (!('codec' in d)) {
-    const out = new Array<StatementLine>(d.lines.length);
-    for (let i = 0; i < d.lines.length; i++)
-      out[i] = {
-        ...(d.lines[i] as StoredStatementLine),
-        party: head.party,
-        source: head.source,
-        format: head.format,
-      } as StatementLine;
-    return out;
-  }
+  const lines = decodeStoredLines(data, head);
+  if (lines) return lines;
+  const d = data as unknown as WechatRawBatch;
   if (d.codec !== WECHAT_RAW_CODEC) throw new Error(`unknown statement line codec ${String(d.codec)}`);
   if (d.raw === '') return [];
-  // A parser per batch: it was verified whole at import; the row reader re-derives the normalized fields.
-  const parser = new WechatBillParser({ file: head.file, timeZone: d.timeZone });
+  // A parser per batch: it was verified whole at import; the row reader of its time re-derives the fields.
+  const parser = new WechatBillParser({ file: head.file, timeZone: d.timeZone, rowVersion: 1 });
   parser.readHeader({ lineNo: 0, text: d.header });
   const texts = d.raw.split('\n');
   const out = new Array<StatementLine>(texts.length);

@@ -4,26 +4,24 @@
 //   StatementImported {verified summary}   ← the completion marker: reconciliation sees the lines only after it.
 //
 // Guarantees:
-//   * Refused whole, nothing written. Pass 1 (validateStatement) streams the whole file, checks every line
-//     (format, merchant, date, amounts) and the totals against the summary block, and hashes the bytes; a
-//     malformed, wrong-merchant, wrong-date or totals-mismatch file throws its StatementError (line + reason)
-//     before the first append. Only a verified file reaches pass 2.
-//   * Pass 2 re-reads the same bytes and appends the lines in batches. For a WeChat Pay bill it only splits
-//     the rows again (readVerifiedWechatRows) and stores them raw (codec `wechat-raw/1`: header, raw text, line
-//     numbers; normalized fields are derived on read by the versioned row parser); other formats are parsed
-//     again and stored as objects. Pass 2 hashes again: if the file changed between the passes it throws
-//     FILE_CHANGED before the marker, so what it wrote never becomes visible (reconciliation reads only
-//     statements with the StatementImported marker, recon_statements.imported).
+//   * Refused whole, nothing written. Pass 1 (staging.ts) streams the whole file once, checks every line
+//     (format, merchant, date, amounts) and the totals against the summary block, hashes the bytes, and stages
+//     the lines as columnar batches in a temporary file; a malformed, wrong-merchant, wrong-date or
+//     totals-mismatch file throws its StatementError (line + reason) before the first append.
+//   * Pass 2 appends the staged batches (codec `columns/1`, src/domain/reconciliation/line-columns.ts): the
+//     normalized fields the matcher reads beside the raw row and its line number, so reading a batch back needs
+//     no parser. What is appended is what was verified: the file is not read again. Reconciliation reads only
+//     statements with the StatementImported marker (recon_statements.imported), written last.
 //   * The same bytes imported again are a no-op answering the original import (stream id = SHA-256 prefix);
-//     an import cut off half-way resumes after its last batch (batch boundaries are deterministic, and a resumed
-//     import keeps the encoding the cut-off one began with).
-//   * Streaming: at most one batch of lines plus the appends in flight (≤ 2 × BATCHES_PER_APPEND events) sit
-//     in memory; the next batch is read while the previous append runs.
+//     an import cut off half-way resumes after its last batch (batch boundaries are deterministic). One cut
+//     off while writing a legacy encoding (codec.ts) is finished in it, re-reading the file (FILE_CHANGED if
+//     its bytes differ now).
+//   * Streaming: at most one batch of lines sits in memory while staging, and the appends in flight
+//     (≤ 2 × BATCHES_PER_APPEND events) while appending; the staged batches wait on disk.
 import {
   ConcurrencyError,
   type EventStore,
   type JsonObject,
-  LIMITS,
   type NewEvent,
   type RecordedEvent,
   type StreamId,
@@ -31,30 +29,27 @@ import {
 } from '../../domain/event-store.ts';
 import {
   MAX_LINES_PER_BATCH,
+  RECONCILIATION_SCHEMA_VERSION,
   type StatementImportStarted,
   type StatementImported,
-  type StatementLinesImported,
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
+import { isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
-import { encodeWechatBatch, rawCodecOf } from './codec.ts';
+import { encodeWechatBatch } from './codec.ts';
 import { StatementError } from './errors.ts';
-import {
-  type ParseOptions,
-  readVerifiedStatement,
-  readVerifiedWechatRows,
-  validateStatement,
-} from './index.ts';
+import { type ParseOptions, readVerifiedStatement, readVerifiedWechatRows } from './index.ts';
 import { DEFAULT_TIME_ZONE } from './time.ts';
 import type { StatementSource } from './source.ts';
+import { MAX_BATCH_BYTES, rawBytes, type Staged, stageStatement } from './staging.ts';
 
 /** Hex digits of the file's SHA-256 in the statement id (128 bits). */
 export const STATEMENT_ID_HEX = 32;
 /** Line batches appended per store call (each event ≤ 1 MiB; one append ≤ 16 MiB). */
 export const BATCHES_PER_APPEND = 8;
-/** Serialized bytes one StatementLinesImported may reach before its batch is split (headroom under 1 MiB). */
-const MAX_BATCH_BYTES = LIMITS.maxEventBytes - 64 * 1024;
-/** Raw rows per StatementLinesImported in the raw encoding (a WeChat row is ~230 bytes). */
+/** Schema version of StatementLinesImported written in the columnar encoding (the legacy ones are version 1). */
+const COLUMNS_SCHEMA_VERSION = RECONCILIATION_SCHEMA_VERSION.StatementLinesImported;
+/** Raw rows per StatementLinesImported in the legacy raw encoding (a WeChat row is ~230 bytes). */
 export const RAW_LINES_PER_BATCH = 4_000;
 /** Bytes of raw text one raw-encoded batch may reach (the header and line numbers fit in the headroom). */
 const MAX_RAW_BATCH_BYTES = 768 * 1024;
@@ -115,7 +110,26 @@ export async function importStatement(
   const { hospitalId, channel: channelOpt, origin: _o, at: _a, onProgress, ...parse } = opts;
   const parseOpts: ParseOptions = { ...parse, hospitalId, batchSize: MAX_LINES_PER_BATCH };
   onProgress?.({ phase: 'validating', lines: 0, total: undefined });
-  const summary = await validateStatement(source, parseOpts);
+  const staged = await stageStatement(source, parseOpts, (lines) =>
+    onProgress?.({ phase: 'validating', lines, total: undefined }),
+  );
+  try {
+    return await importStaged(store, source, opts, parseOpts, staged, channelOpt);
+  } finally {
+    await staged.discard();
+  }
+}
+
+async function importStaged(
+  store: EventStore,
+  source: StatementSource,
+  opts: ImportOptions,
+  parseOpts: ParseOptions,
+  staged: Staged,
+  channelOpt: string | undefined,
+): Promise<ImportResult> {
+  const { hospitalId, onProgress } = opts;
+  const { summary } = staged;
   const statementId = statementIdOf(summary.sha256);
   const stream = streamId(hospitalId, 'statement', statementId);
   const channel =
@@ -139,7 +153,7 @@ export async function importStatement(
   const before = completed(existing);
   if (before) return before;
   try {
-    return await writeStatement(store, source, opts, parseOpts, summary, stream, channel, existing);
+    return await writeStatement(store, source, opts, parseOpts, staged, stream, channel, existing);
   } catch (error) {
     if (!(error instanceof ConcurrencyError)) throw error;
     // Another import of the same bytes wrote to the stream meanwhile. If it has finished, this is a re-import
@@ -185,11 +199,12 @@ async function writeStatement(
   source: StatementSource,
   opts: ImportOptions,
   parseOpts: ParseOptions,
-  summary: StatementSummary,
+  staged: Staged,
   stream: StreamId,
   channel: string | null,
   existing: ImportHead,
 ): Promise<ImportResult> {
+  const { summary } = staged;
   const { origin, at, onProgress } = opts;
   const statementId = statementIdOf(summary.sha256);
   const { started } = existing;
@@ -237,50 +252,26 @@ async function writeStatement(
   let batchNo = 0;
   let lines = 0;
   onProgress?.({ phase: 'importing', lines: 0, total: summary.lines });
+  /** Appends batch n (unless an earlier, cut-off import already wrote it). */
+  const emit = async (count: number, data: (batch: number) => object, schemaVersion: number) => {
+    batchNo++;
+    lines += count;
+    if (batchNo <= batchesWritten) return;
+    pending.push({
+      type: 'StatementLinesImported',
+      schemaVersion,
+      data: data(batchNo) as JsonObject,
+      occurredAt,
+    });
+    if (pending.length >= BATCHES_PER_APPEND) await flush();
+  };
+  const progress = (buffered: number) =>
+    onProgress?.({ phase: 'importing', lines: lines + buffered, total: summary.lines });
   // Resume in the encoding the cut-off import began with (batch boundaries differ between them).
-  const codec =
-    firstBatch && !('codec' in (firstBatch.data as object)) ? undefined : rawCodecOf(summary.format);
-  if (codec) {
-    const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
-    let part: { lineNo: number; text: string }[] = [];
-    let bytes = 0;
-    let header = '';
-    const emit = async () => {
-      batchNo++;
-      lines += part.length;
-      if (batchNo > batchesWritten) {
-        const data = encodeWechatBatch(statementId, batchNo, header, timeZone, part);
-        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
-        if (pending.length >= BATCHES_PER_APPEND) await flush();
-      }
-      part = [];
-      bytes = 0;
-    };
-    for await (const chunk of readVerifiedWechatRows(source, parseOpts, summary, RAW_LINES_PER_BATCH)) {
-      header = chunk.header;
-      for (const row of chunk.rows) {
-        const n = rawBytes(row.text);
-        if (part.length > 0 && (part.length >= RAW_LINES_PER_BATCH || bytes + n > MAX_RAW_BATCH_BYTES))
-          await emit();
-        part.push(row);
-        bytes += n;
-      }
-      onProgress?.({ phase: 'importing', lines: lines + part.length, total: summary.lines });
-    }
-    if (part.length > 0) await emit();
-  } else {
-    for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
-      for (const part of splitBySize(batch.map(stored))) {
-        batchNo++;
-        lines += part.length;
-        if (batchNo <= batchesWritten) continue;
-        const data: StatementLinesImported['data'] = { statementId, batch: batchNo, lines: part };
-        pending.push({ type: 'StatementLinesImported', data: data as unknown as JsonObject, occurredAt });
-        if (pending.length >= BATCHES_PER_APPEND) await flush();
-      }
-      onProgress?.({ phase: 'importing', lines, total: summary.lines });
-    }
-  }
+  const legacy = firstBatch && !isColumnBatch(firstBatch.data) ? firstBatch.data : undefined;
+  if (legacy === undefined) await writeColumns(staged, statementId, emit, progress);
+  else if ('codec' in legacy) await writeLegacyWechatRaw(source, opts, parseOpts, summary, emit, progress);
+  else await writeLegacyObjects(source, parseOpts, summary, emit, progress);
   batchesWritten = Math.max(batchesWritten, batchNo);
   const marker: StatementImported['data'] = {
     statementId,
@@ -296,13 +287,70 @@ async function writeStatement(
   return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
 }
 
-/** A character JSON escapes: a quote, a backslash or a control character. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what it looks for
-const JSON_ESCAPED = /["\\\u0000-\u001f]/;
+type Emit = (count: number, data: (batch: number) => object, schemaVersion: number) => Promise<void>;
+type Progress = (buffered: number) => void;
 
-/** UTF-8 bytes of a raw line as JSON text, plus its separator (a native scan: a million lines per import). */
-function rawBytes(text: string): number {
-  return JSON_ESCAPED.test(text) ? Buffer.byteLength(JSON.stringify(text)) : Buffer.byteLength(text) + 1;
+/** The current encoding: the batches pass 1 staged as columns, numbered as they are appended. */
+async function writeColumns(
+  staged: Staged,
+  statementId: string,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  for await (const columns of staged.read()) {
+    await emit(columns.count, (batch) => ({ statementId, batch, ...columns }), COLUMNS_SCHEMA_VERSION);
+    progress(0);
+  }
+}
+
+/** Legacy `wechat-raw/1` (codec.ts): only to finish an import cut off while writing it. */
+async function writeLegacyWechatRaw(
+  source: StatementSource,
+  opts: ImportOptions,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  const statementId = statementIdOf(summary.sha256);
+  const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
+  let part: { lineNo: number; text: string }[] = [];
+  let bytes = 0;
+  let header = '';
+  const flushPart = async () => {
+    const rows = part;
+    part = [];
+    bytes = 0;
+    await emit(rows.length, (n) => encodeWechatBatch(statementId, n, header, timeZone, rows), 1);
+  };
+  for await (const chunk of readVerifiedWechatRows(source, parseOpts, summary, RAW_LINES_PER_BATCH)) {
+    header = chunk.header;
+    for (const row of chunk.rows) {
+      const n = rawBytes(row.text);
+      if (part.length > 0 && (part.length >= RAW_LINES_PER_BATCH || bytes + n > MAX_RAW_BATCH_BYTES))
+        await flushPart();
+      part.push(row);
+      bytes += n;
+    }
+    progress(part.length);
+  }
+  if (part.length > 0) await flushPart();
+}
+
+/** Legacy line objects: only to finish an import cut off while writing them. */
+async function writeLegacyObjects(
+  source: StatementSource,
+  parseOpts: ParseOptions,
+  summary: StatementSummary,
+  emit: Emit,
+  progress: Progress,
+): Promise<void> {
+  const statementId = statementIdOf(summary.sha256);
+  for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
+    for (const part of splitBySize(batch.map(stored)))
+      await emit(part.length, (n) => ({ statementId, batch: n, lines: part }), 1);
+    progress(0);
+  }
 }
 
 /** Splits a batch so each event stays under the event size limit (long raw lines, xlsx rows). */

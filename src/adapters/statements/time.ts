@@ -1,6 +1,6 @@
-// Wall-clock times in a statement's zone → UTC. Asia/Shanghai has had no DST since 1991, but any
-// IANA zone works: the offset is looked up once per local hour and cached.
-import { DEFAULT_TIME_ZONE, localParts } from '../../domain/business-date.ts';
+// Wall-clock times in a statement's zone → UTC. The conversion is the domain's (business-date.ts
+// `localToUtc`); a statement has a million lines, so its answer is cached per zone and local hour.
+import { DEFAULT_TIME_ZONE, localToUtc, zoneOffsetMs } from '../../domain/business-date.ts';
 
 export { DEFAULT_TIME_ZONE };
 
@@ -118,14 +118,10 @@ export function formatPattern(x: LocalDateTime, pattern: string): string {
   });
 }
 
-/** Offsets per zone, keyed by the local hour (y, mo, d, h as one number): one Intl lookup per zone and hour. */
+/** Offsets per zone, keyed by the local hour (y, mo, d, h as one number): one conversion per zone and hour. */
 const offsetCache = new Map<string, Map<number, number>>();
-
-/** Offset (ms) of `timeZone` from UTC at the UTC instant `utcMs` (whole minutes, as every zone since 1970). */
-function offsetAt(utcMs: number, timeZone: string): number {
-  const p = localParts(new Date(utcMs), timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(utcMs / 60_000) * 60_000;
-}
+/** Local hours cached per zone before its cache starts afresh (a bill spans a day or two of them). */
+const MAX_CACHED_HOURS = 100_000;
 
 /** The UTC instant of a wall-clock time in `timeZone`. */
 export function localToUtcMs(x: LocalDateTime, timeZone: string = DEFAULT_TIME_ZONE): number {
@@ -135,8 +131,15 @@ export function localToUtcMs(x: LocalDateTime, timeZone: string = DEFAULT_TIME_Z
   const key = ((x.y * 16 + x.mo) * 32 + x.d) * 32 + x.h;
   let off = zone.get(key);
   if (off === undefined) {
-    off = offsetAt(wall - offsetAt(wall, timeZone), timeZone);
-    if (zone.size > 100_000) zone.clear();
+    // Zones change offset on the hour or half hour: the offset at the start of the hour holds for all of it
+    // unless the hour holds a transition (then the domain's conversion answers each reading itself).
+    const start = Date.UTC(x.y, x.mo - 1, x.d, x.h);
+    const at = localToUtc({ year: x.y, month: x.mo, day: x.d, hour: x.h, minute: 0 }, timeZone);
+    const end = localToUtc({ year: x.y, month: x.mo, day: x.d, hour: x.h, minute: 59 }, timeZone);
+    if (end - at !== 59 * 60_000)
+      return localToUtc({ year: x.y, month: x.mo, day: x.d, hour: x.h, minute: x.mi, second: x.s }, timeZone);
+    off = start - at;
+    if (zone.size > MAX_CACHED_HOURS) zone.clear();
     zone.set(key, off);
   }
   return wall - off;
@@ -158,7 +161,7 @@ export function localToUtcIso(x: LocalDateTime, timeZone: string = DEFAULT_TIME_
 /** The wall clock in `timeZone` of a UTC instant (for writers). */
 export function utcToLocal(iso: string, timeZone: string = DEFAULT_TIME_ZONE): LocalDateTime {
   const ms = Date.parse(iso);
-  const w = new Date(ms + offsetAt(ms, timeZone));
+  const w = new Date(ms + zoneOffsetMs(ms, timeZone));
   return {
     y: w.getUTCFullYear(),
     mo: w.getUTCMonth() + 1,

@@ -110,7 +110,20 @@ export function initialDiscrepancyState(): DiscrepancyState {
   };
 }
 
-const isFinal = (s: DiscrepancyState) => s.status === 'resolved' || s.status === 'auto-resolved';
+/** Statuses a discrepancy ends in (re-opened only by a later run that finds the difference again). */
+export const FINAL_DISCREPANCY_STATUSES = [
+  'resolved',
+  'auto-resolved',
+] as const satisfies readonly DiscrepancyStatus[];
+const FINAL: ReadonlySet<string> = new Set(FINAL_DISCREPANCY_STATUSES);
+
+/** Whether a status (as in the event-folded state or the read model) is final. */
+export const isFinalStatus = (status: string): boolean => FINAL.has(status);
+
+/** Open = raised and not final (open, assigned, or proposed and awaiting approval): it keeps its day open. */
+export const isOpenStatus = (status: string): boolean => status !== 'none' && !FINAL.has(status);
+
+const isFinal = (s: DiscrepancyState) => isFinalStatus(s.status);
 
 /** The resolutions that post a journal entry when approved. */
 export type PostingAction = 'adjusting-entry' | 'write-off';

@@ -4,6 +4,7 @@
 import type { JsonObject } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
+import type { ColumnBatch } from './line-columns.ts';
 import type { DiscrepancyType, Finding } from './types.ts';
 
 /** Statement lines per StatementLinesImported event (one event stays well under LIMITS.maxEventBytes). */
@@ -39,10 +40,26 @@ export type StatementImportStarted = {
  */
 export type StoredStatementLine = Omit<StatementLine, 'party' | 'source' | 'format' | 'hospitalId'>;
 
+/**
+ * A batch of a statement's lines. Schema version 2 writes the columnar encoding (line-columns.ts, codec
+ * `columns/1`): the normalized fields beside the raw rows, read back without a parser. Version 1 events hold
+ * one of the legacy encodings, told apart by `codec`: the line objects (no codec) or `wechat-raw/1` (the WeChat
+ * rows' raw text only, re-parsed on read by the statement adapters). Events are never rewritten: the v1 → v2
+ * upcaster keeps a legacy batch as it is, and every reader takes the three encodings.
+ */
 export type StatementLinesImported = {
   type: 'StatementLinesImported';
-  data: { statementId: string; batch: number; lines: StoredStatementLine[] & JsonObject[] };
+  data: ColumnBatch | LegacyObjectBatch | LegacyRawBatch;
 };
+
+/** Legacy (v1): the normalized lines as objects. */
+export type LegacyObjectBatch = {
+  statementId: string;
+  batch: number;
+  lines: StoredStatementLine[] & JsonObject[];
+};
+/** Legacy (v1): a batch whose lines a parser derives from the raw rows (`wechat-raw/1`, statement adapters). */
+export type LegacyRawBatch = { statementId: string; batch: number; codec: string };
 
 /** The completion marker: the statement's lines are visible to reconciliation only once it exists. */
 export type StatementImported = {
@@ -223,7 +240,7 @@ export type ReconciliationEventType = ReconciliationEvent['type'];
 /** Schema version written for each reconciliation event type (bump with an upcaster, as in ../events.ts). */
 export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventType, number>> = {
   StatementImportStarted: 1,
-  StatementLinesImported: 1,
+  StatementLinesImported: 2,
   StatementImported: 1,
   DiscrepancyRaised: 1,
   DiscrepancyAutoResolved: 1,

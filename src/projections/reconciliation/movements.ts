@@ -3,6 +3,7 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { liveSchema } from '../runner.ts';
 
 const text = (comment: string) => ({ type: 'text', comment });
 
@@ -215,3 +216,7 @@ export const reconStatementsProjection: Projection = keyedProjection({
     return [];
   },
 });
+
+/** Live schemas of the two read models (their typed queries: queries.ts). */
+export const RECON_MOVEMENTS_SCHEMA = liveSchema(reconMovementsProjection());
+export const RECON_STATEMENTS_SCHEMA = liveSchema(reconStatementsProjection);

@@ -1,7 +1,8 @@
 // recon_days and discrepancies: what finance staff look at. One projection with two tables, because a
 // discrepancy's resolution changes its day's open/resolved counts and only the discrepancy row knows the day.
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
+import { FINAL_DISCREPANCY_STATUSES, isFinalStatus } from '../../domain/reconciliation/discrepancy.ts';
 import type { DaySummary } from '../../domain/reconciliation/events.ts';
 import {
   type AnyTrx,
@@ -11,11 +12,12 @@ import {
   keyString,
   loadRows,
   type Projection,
-  qualified,
   type Row,
   type TableSpec,
   writeRows,
 } from '../projection.ts';
+import { liveSchema } from '../runner.ts';
+import type { ReconciliationTables } from './tables.ts';
 
 // Sums of many movements (a day, a settlement batch): kept as totals, wider than one amount.
 const total = column.total;
@@ -89,8 +91,6 @@ export const discrepanciesTable: TableSpec = {
   },
 };
 
-const FINAL = new Set(['resolved', 'auto-resolved']);
-
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
   version: 1,
@@ -158,7 +158,11 @@ export const reconciliationProjection: Projection = {
     // Every day touched gets its counts recomputed from the discrepancies table (already written above).
     for (const [k, key] of dayKeys) {
       const row = days.get(k) ?? emptyDay(events[0]!, key);
-      const counts = await countDiscrepancies(trx, schema, key);
+      const counts = await countDayDiscrepancies(trx, schema, {
+        hospitalId: key[0]!,
+        channel: key[1]!,
+        businessDate: key[2]!,
+      });
       row.discrepancies_open = counts.open;
       row.discrepancies_resolved = counts.resolved;
       if (row.state !== 'closed') row.state = counts.open > 0 ? 'open' : 'balanced';
@@ -174,13 +178,25 @@ export const reconciliationProjection: Projection = {
   },
 };
 
-async function countDiscrepancies(trx: AnyTrx, schema: string, key: string[]) {
-  const { rows } = await sql<{ open: string; resolved: string }>`
-    SELECT count(*) FILTER (WHERE status NOT IN ('resolved', 'auto-resolved'))::text AS open,
-           count(*) FILTER (WHERE status IN ('resolved', 'auto-resolved'))::text AS resolved
-    FROM ${qualified(schema, 'discrepancies')}
-    WHERE hospital_id = ${key[0]} AND channel = ${key[1]} AND business_date = ${key[2]}`.execute(trx);
-  return { open: Number(rows[0]?.open ?? 0), resolved: Number(rows[0]?.resolved ?? 0) };
+/** Open and final discrepancies of a day (the projection recomputes its day's counts with it). */
+async function countDayDiscrepancies(
+  db: AnyTrx,
+  schema: string,
+  day: { hospitalId: string; channel: string; businessDate: string },
+): Promise<{ open: number; resolved: number }> {
+  const final = [...FINAL_DISCREPANCY_STATUSES];
+  const row = await (db as unknown as Kysely<ReconciliationTables>)
+    .withSchema(schema)
+    .selectFrom('discrepancies')
+    .select([
+      sql<string>`count(*) FILTER (WHERE status NOT IN (${sql.join(final)}))::text`.as('open'),
+      sql<string>`count(*) FILTER (WHERE status IN (${sql.join(final)}))::text`.as('resolved'),
+    ])
+    .where('hospital_id', '=', day.hospitalId)
+    .where('channel', '=', day.channel)
+    .where('business_date', '=', day.businessDate)
+    .executeTakeFirst();
+  return { open: Number(row?.open ?? 0), resolved: Number(row?.resolved ?? 0) };
 }
 
 function emptyDay(e: RecordedEvent, key: string[]): Row {
@@ -281,7 +297,7 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       resolved_at: null,
       amount: String(d.amount),
     };
-  if (!row || FINAL.has(String(row.status))) return row;
+  if (!row || isFinalStatus(String(row.status))) return row;
   switch (e.type) {
     case 'DiscrepancyAutoResolved':
       return {
@@ -315,3 +331,6 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       return row;
   }
 }
+
+/** Live schema of the reconciliation read model (its typed queries: queries.ts). */
+export const RECONCILIATION_SCHEMA = liveSchema(reconciliationProjection);

@@ -1,0 +1,93 @@
+// Catch-up of the read models reconciliation reads, on demand before reading them: the caller need not run
+// projection runners (a live runner beside it is fine: each read model's checkpoint is compare-and-set).
+import type { BusinessDateOptions } from '../../domain/business-date.ts';
+import type { ReadAllPage } from '../../domain/event-store.ts';
+import { applyBatch, createProjectionSchema, readCheckpoint } from '../../projections/checkpoint.ts';
+import type { Projection } from '../../projections/projection.ts';
+import { hisSyncProjection } from '../../projections/read-models/his-sync.ts';
+import {
+  reconMovementsProjection,
+  reconStatementsProjection,
+} from '../../projections/reconciliation/movements.ts';
+import { reconciliationProjection } from '../../projections/reconciliation/read-models.ts';
+import { liveSchema } from '../../projections/runner.ts';
+import type { ReconciliationPorts } from './ports.ts';
+
+/** Events read per page when catching read models up (only the types they handle: never the line batches). */
+export const CATCH_UP_PAGE = 2_000;
+/** How soon a catch-up looks again when it waits on an append in flight. */
+const HOLE_RETRY_MS = 5;
+
+/** Read models reconciliation reads, in the order they are caught up. */
+export function reconciliationReadModels(dateOptions: BusinessDateOptions = {}): Projection[] {
+  return [
+    reconMovementsProjection(dateOptions),
+    reconStatementsProjection,
+    hisSyncProjection,
+    reconciliationProjection,
+  ];
+}
+
+/**
+ * Brings the given read models up to the store's head in one pass over the events (read once for all of them).
+ * Each projection keeps its own CAS checkpoint, so a live runner may run too.
+ */
+export async function catchUp(
+  ports: Pick<ReconciliationPorts, 'store' | 'db' | 'dateOptions'>,
+  projections: readonly Projection[] = reconciliationReadModels(ports.dateOptions),
+  onProgress?: (events: number) => void,
+): Promise<void> {
+  const { db, store } = ports;
+  const schemas = projections.map((p) => liveSchema(p));
+  const positions: bigint[] = [];
+  for (const [i, p] of projections.entries()) {
+    const at = await readCheckpoint(db, schemas[i]!);
+    if (at === undefined) await createProjectionSchema(db, p, schemas[i]!);
+    positions.push(at ?? 0n);
+  }
+  const head = await store.headPosition();
+  // Only the event types the read models handle are read (gap-safe, `scannedTo` says how far it looked): the
+  // statement line batches, most of the bytes in the store, are never read here.
+  const types = [...new Set(projections.flatMap((p) => [...p.handles]))];
+  // biome-ignore lint/complexity/useMathMinMax: positions are bigints (Math.min takes numbers)
+  const lowest = () => positions.reduce((a, b) => (a < b ? a : b));
+  const read = (after: bigint): Promise<ReadAllPage> =>
+    after >= head
+      ? Promise.resolve({ events: [], scannedTo: after, blocked: false })
+      : store.readAllPage({ after, maxCount: CATCH_UP_PAGE, types });
+  let from = lowest();
+  let next = read(from);
+  let seen = 0;
+  try {
+    for (;;) {
+      const page = await next;
+      // biome-ignore lint/complexity/useMathMinMax: bigints
+      const upTo = page.scannedTo < head ? page.scannedTo : head;
+      if (upTo <= from) {
+        if (!page.blocked) return;
+        await new Promise((r) => setTimeout(r, HOLE_RETRY_MS));
+        next = read(from);
+        continue;
+      }
+      next = read(upTo); // the next page is read while this one is applied
+      const events = page.events.filter((e) => e.position <= upTo);
+      for (const [i, p] of projections.entries()) {
+        if (positions[i]! >= upTo) continue;
+        const slice = events.filter((e) => e.position > positions[i]!);
+        if (await applyBatch(db, p, schemas[i]!, slice, positions[i]!, upTo)) positions[i] = upTo;
+        // Another runner moved it: continue from where it is now.
+        else positions[i] = (await readCheckpoint(db, schemas[i]!)) ?? 0n;
+      }
+      seen += events.length;
+      onProgress?.(seen);
+      const lo = lowest();
+      if (lo !== upTo) {
+        await next.catch(() => {});
+        next = read(lo);
+      }
+      from = lo;
+    }
+  } finally {
+    await next.catch(() => {});
+  }
+}

@@ -1,0 +1,227 @@
+// Reconcile one hospital, channel and business date: load the day, catch the read models up, feed the matcher
+// (platform movements of the window, then the statements' lines, core before edge), raise a discrepancy per
+// finding, auto-resolve what the last run had open and this one no longer finds, record the run. Orchestration
+// only: the window, roles, matching, auto-resolution and run id are domain rules.
+import { handle } from '../../domain/command-handler.ts';
+import type { Actor } from '../../domain/decider.ts';
+import type { JsonObject } from '../../domain/event-store.ts';
+import { HospitalId } from '../../domain/ids.ts';
+import { autoResolutionOf, noLongerFound } from '../../domain/reconciliation/auto-resolution.ts';
+import { assertDayOpen, dayDecider } from '../../domain/reconciliation/day.ts';
+import {
+  discrepancyDecider,
+  discrepancyIdOf,
+  isOpenStatus,
+} from '../../domain/reconciliation/discrepancy.ts';
+import { type MatchingConfig, Matcher, type Role } from '../../domain/reconciliation/matching.ts';
+import {
+  type DayState3,
+  daySummaryOf,
+  matchingConfigOf,
+  runIdOf,
+  runStateOf,
+} from '../../domain/reconciliation/run.ts';
+import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
+import type { DiscrepancyType, Finding } from '../../domain/reconciliation/types.ts';
+import { type DayWindow, dayWindow, isCoreStatement, roleOf } from '../../domain/reconciliation/window.ts';
+import {
+  paidOrders,
+  type StatementRow,
+  statementsOfWindow,
+} from '../../projections/reconciliation/queries.ts';
+import { catchUp, reconciliationReadModels } from './catch-up.ts';
+import { loadDay } from './days.ts';
+import { discrepancyState } from './discrepancies.ts';
+import { indexPlatform, statementLines } from './inputs.ts';
+import { decoderOf, type ReconciliationPorts, SYSTEM_ACTOR } from './ports.ts';
+
+export type ReconcileProgress =
+  | { phase: 'catching-up'; events: number }
+  | { phase: 'indexing-platform'; movements: number }
+  | { phase: 'matching'; statement: string; lines: number; total: number }
+  | { phase: 'classifying' }
+  | { phase: 'raising'; done: number; total: number }
+  | { phase: 'done' };
+
+/** Findings raised between two progress reports. */
+const RAISE_PROGRESS_EVERY = 100;
+
+export interface ReconcileOptions {
+  hospitalId: string;
+  channel: string;
+  businessDate: string;
+  config?: Partial<MatchingConfig>;
+  /** Who runs it (default system:reconciliation). */
+  actor?: Actor;
+  /** Business time of the run (default now). */
+  at?: Date;
+  onProgress?: (p: ReconcileProgress) => void;
+}
+
+export type { DayState3 };
+
+export interface ReconciliationReport {
+  hospitalId: string;
+  channel: string;
+  businessDate: string;
+  runId: string;
+  matched: { count: number; amount: string };
+  timing: { count: number; amount: string };
+  byType: Record<DiscrepancyType, { count: number; amount: string }>;
+  /** Sorted by finding key; identical on every re-run over the same inputs. */
+  findings: Finding[];
+  parties: Record<string, { count: number; amount: string }>;
+  /** SHA-256 of the statements used. */
+  statements: string[];
+  discrepancies: { raised: number; autoResolved: number; open: string[] };
+  state: DayState3;
+}
+
+/**
+ * Feeds the statements' lines: core lines first, then edge lines (an edge line only clears a core movement no
+ * core line matched). Each statement is read once: the edge lines of a core-date file (within the cut-off
+ * window, so few) are kept for the edge pass.
+ */
+async function feedStatements(
+  ports: ReconciliationPorts,
+  o: ReconcileOptions,
+  w: DayWindow,
+  stmts: readonly StatementRow[],
+  matcher: Matcher,
+): Promise<void> {
+  const decode = decoderOf(ports);
+  const feed = (s: StatementRow, lines: StatementLine[], pass: Role) => {
+    if (lines.length === 0) return;
+    if (s.party === 'his') matcher.addHisLines(lines, s.sha256, pass);
+    else matcher.addChannelLines(lines, s.sha256, pass);
+  };
+  const edgeOfCore = new Map<string, StatementLine[]>();
+  for (const pass of ['core', 'edge'] as const) {
+    for (const s of stmts) {
+      const coreFile = isCoreStatement(w, s.business_date);
+      if (pass === 'core' && !coreFile) continue;
+      if (pass === 'edge' && coreFile) {
+        feed(s, edgeOfCore.get(s.statement_id) ?? [], 'edge');
+        continue;
+      }
+      const kept: StatementLine[] = [];
+      let n = 0;
+      for await (const { lines } of statementLines(ports.store, decode, o.hospitalId, s.statement_id)) {
+        const picked: StatementLine[] = [];
+        for (const l of lines) {
+          // Most lines are of the date itself: their instant need not be parsed to know their role.
+          const role =
+            l.businessDate === w.businessDate ? 'core' : roleOf(w, l.businessDate, Date.parse(l.occurredAt));
+          if (role === pass) picked.push(l);
+          else if (role === 'edge' && pass === 'core') kept.push(l);
+        }
+        feed(s, picked, pass);
+        n += lines.length;
+        o.onProgress?.({ phase: 'matching', statement: s.sha256, lines: n, total: s.lines });
+      }
+      if (pass === 'core') edgeOfCore.set(s.statement_id, kept);
+    }
+  }
+}
+
+/**
+ * Reconciles one hospital, channel and business date. Re-running over the same inputs raises nothing twice
+ * (discrepancy ids come from the findings) and records the same run id.
+ */
+export async function reconcileDay(
+  ports: ReconciliationPorts,
+  o: ReconcileOptions,
+): Promise<ReconciliationReport> {
+  const { store, db } = ports;
+  const hospitalId = HospitalId(o.hospitalId);
+  const config = matchingConfigOf(o.config);
+  const at = o.at ?? new Date();
+  const actor = o.actor ?? SYSTEM_ACTOR;
+  const before = await loadDay(store, hospitalId, o.channel, o.businessDate);
+  // Checked before any work; the run's own append checks again against the day as it is then.
+  assertDayOpen(before, o.channel, o.businessDate);
+
+  await catchUp(ports, reconciliationReadModels(ports.dateOptions), (events) =>
+    o.onProgress?.({ phase: 'catching-up', events }),
+  );
+
+  const w = dayWindow(o.businessDate, config.cutoffWindowMinutes, ports.dateOptions);
+  const scope = { hospitalId, channel: o.channel, window: w };
+  const matcher = new Matcher({ hospitalId, channel: o.channel, businessDate: o.businessDate }, config);
+  const movements = await indexPlatform(db, scope, matcher);
+  o.onProgress?.({ phase: 'indexing-platform', movements });
+  await feedStatements(ports, o, w, await statementsOfWindow(db, scope), matcher);
+
+  o.onProgress?.({ phase: 'classifying' });
+  const result = matcher.finish(await paidOrders(db, hospitalId, matcher.unmatchedRefundOrders()));
+  const statements = matcher.statementsUsed();
+  const runId = runIdOf(statements, config, result);
+
+  // Raise every finding (idempotent by id), then auto-resolve what the previous run had open and this one no
+  // longer finds.
+  const ids = result.findings.map((f) => discrepancyIdOf(f));
+  let raised = 0;
+  const open: string[] = [];
+  for (const [i, f] of result.findings.entries()) {
+    const id = ids[i]!;
+    const r = await handle(store, discrepancyDecider, {
+      type: 'RaiseDiscrepancy',
+      hospitalId,
+      at,
+      actor,
+      discrepancyId: id,
+      finding: f,
+      runId,
+    });
+    if (r.events.length > 0) raised++;
+    if (isOpenStatus(r.state.status)) open.push(id);
+    if (i % RAISE_PROGRESS_EVERY === 0)
+      o.onProgress?.({ phase: 'raising', done: i, total: result.findings.length });
+  }
+  const cleared = { timing: new Set(result.timingSubjects), hisSynced: new Set(result.hisSyncedSubjects) };
+  let autoResolved = 0;
+  for (const id of noLongerFound(before.lastRun?.open ?? [], new Set(ids))) {
+    const s = await discrepancyState(ports, hospitalId, id);
+    if (!isOpenStatus(s.status)) continue;
+    const r = await handle(store, discrepancyDecider, {
+      type: 'AutoResolveDiscrepancy',
+      hospitalId,
+      at,
+      actor,
+      discrepancyId: id,
+      ...autoResolutionOf(s, cleared),
+      runId,
+    });
+    if (r.events.length > 0) autoResolved++;
+  }
+
+  await handle(store, dayDecider, {
+    type: 'RecordReconciliationRun',
+    hospitalId,
+    at,
+    actor,
+    channel: o.channel,
+    businessDate: o.businessDate,
+    runId,
+    summary: daySummaryOf(result),
+    statements,
+    findings: result.findings.length,
+    open,
+    config: config as unknown as JsonObject,
+  });
+  o.onProgress?.({ phase: 'done' });
+  return {
+    hospitalId,
+    channel: o.channel,
+    businessDate: o.businessDate,
+    runId,
+    matched: result.matched,
+    timing: result.timing,
+    byType: result.byType,
+    findings: result.findings,
+    parties: result.parties,
+    statements,
+    discrepancies: { raised, autoResolved, open },
+    state: runStateOf(open),
+  };
+}
