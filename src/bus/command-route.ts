@@ -27,7 +27,7 @@ export interface CommandRouteSpec<P extends TSchema, B extends TSchema, C, R> {
   /** The answer's status: 201 when the command creates something. */
   status?: 200 | 201;
   response: TSchema;
-  /** Channel admission of a bus client's command (business type, the patient it names). */
+  /** What the channel admission checks beyond the channel itself (business type, the patient it names). */
   admission?: (body: Static<B>) => Admission;
   command(input: { params: Static<P>; body: Static<B>; base: CommandBaseOf }): C;
   run(deps: ServerContext['deps'], principal: Principal, command: C, options: ExecuteOptions): Promise<R>;
@@ -65,7 +65,8 @@ export function commandRoute<P extends TSchema, B extends TSchema, C, R extends 
         body,
         base: { hospitalId: c.hospitalId, at: ctx.deps.now(), actor: c.actor },
       });
-      const result = await spec.run(ctx.deps, c.principal, command, c.exec(spec.admission?.(body)));
+      // Every command of a bus client is admitted by its channel (enabled, hours, rate), with or without a type.
+      const result = await spec.run(ctx.deps, c.principal, command, c.exec(spec.admission?.(body) ?? {}));
       markReplay(reply, result.duplicate);
       return reply.code(status).send(spec.answer(result, { params }));
     },

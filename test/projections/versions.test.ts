@@ -87,14 +87,14 @@ describe('read-model versions (real PostgreSQL)', () => {
       db: t.database.db,
       store,
       projection: v2,
-      schema: 'fresh_balances',
+      schema: 'asof_balances_fresh',
       fresh: true,
     });
     const rows = await dump(schema);
     expect(rows.length).toBeGreaterThan(10);
     expect(rows.some((r) => r.balance === '999999.99')).toBe(false);
-    expect(rows).toEqual(await dump('fresh_balances'));
-    expect((await readCheckpointRow(t.database.db, 'fresh_balances'))?.version).toBe(v2.version);
+    expect(rows).toEqual(await dump('asof_balances_fresh'));
+    expect((await readCheckpointRow(t.database.db, 'asof_balances_fresh'))?.version).toBe(v2.version);
 
     // The same version again: no rebuild, the runner just follows.
     await sql`UPDATE ${sql.table(`${schema}.account_balances`)} SET entries = entries`.execute(t.database.db);

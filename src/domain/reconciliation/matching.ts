@@ -257,7 +257,9 @@ export class Matcher {
         if (role === 'core' && line.fee === undefined) this.channelFees.add(line.amount);
         continue;
       }
-      const kind = line.kind === 'refund' ? 'refund' : 'payment';
+      // Account-statement movements (fund-flow income and expense) are not trades: the payout check reads them.
+      if (line.kind !== 'payment' && line.kind !== 'refund') continue;
+      const kind = line.kind;
       if (role === 'core') {
         this.channelCore.count++;
         if (kind === 'payment') this.channelCore.payments.add(line.amount);
