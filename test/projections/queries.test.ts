@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { Money } from '../../src/domain/money.ts';
-import { allProjections, buildProjection, liveSchema } from '../../src/projections/index.ts';
+import { allProjections, catchUpProjection, liveSchema } from '../../src/projections/index.ts';
 import {
   accountBalanceAsOf,
   accountBalances,
@@ -42,7 +42,7 @@ describe('typed read-model queries equal the raw SQL they replaced (real Postgre
     history = generateHistory(21, 2_500, { hospitals: 2 });
     await appendHistory(store, history);
     for (const p of allProjections().filter((x) => LEDGER_READ_MODELS.includes(x.name)))
-      await buildProjection({ db, store, projection: p, schema: liveSchema(p) });
+      await catchUpProjection({ db, store, projection: p, schema: liveSchema(p) });
     for (const e of history) {
       const d = e.data as Record<string, unknown>;
       if (typeof d.patientId === 'string') {

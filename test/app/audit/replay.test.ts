@@ -5,7 +5,7 @@ import { replayAsOf } from '../../../src/app/audit/replay.ts';
 import { handle } from '../../../src/domain/command-handler.ts';
 import { UPCASTERS } from '../../../src/domain/events.ts';
 import { orderDecider } from '../../../src/domain/order/index.ts';
-import { buildProjection, liveSchema, projectionNamed, qualified } from '../../../src/projections/index.ts';
+import { catchUpProjection, liveSchema, projectionNamed, qualified } from '../../../src/projections/index.ts';
 import { cmd } from '../../generators/index.ts';
 import { runCli } from '../../support/audit.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../support/databases.ts';
@@ -42,7 +42,7 @@ async function liveRows() {
   const db = t.database.db;
   for (const name of ['balances', 'orders']) {
     const projection = projectionNamed(name);
-    await buildProjection({ db, store, projection, schema: liveSchema(projection) });
+    await catchUpProjection({ db, store, projection, schema: liveSchema(projection) });
   }
   const balances = await sql<Record<string, unknown>>`
     SELECT hospital_id AS "hospitalId", account, kind, debit_total::text AS "debitTotal",

@@ -118,8 +118,8 @@ describe('requests on one long connection', () => {
         cents: 50000,
       }),
       build.unknown(deviceId, serials[1]!, { orderId, cents: 50000, attemptId: 'AT1' }),
-      // paying an order whose attempt is unknown is refused by the order's own rule
-      build.payment(deviceId, serials[2]!, { orderId, cents: 50000, txn: unique('T') }),
+      // the lost attempt's payment with another amount is refused by the order's own rule
+      build.payment(deviceId, serials[2]!, { orderId, cents: 40000, txn: unique('T') }),
       ...serials.slice(3).map((s) => build.query(deviceId, s, orderId)),
     ];
     for (const m of messages) c.sendBody(c.codec.encode(signMessage(c.codec, m, key)));
@@ -129,7 +129,7 @@ describe('requests on one long connection', () => {
     expect(answers.map((a) => a.fields.serial)).toEqual(serials);
     expect(answers[0]!.fields.resultCode).toBe('OK');
     expect(answers[1]!.fields).toMatchObject({ resultCode: 'OK', orderStatus: 'payment-unknown' });
-    expect(answers[2]!.fields.resultCode).toBe('PAYMENT_STATUS_UNKNOWN');
+    expect(answers[2]!.fields.resultCode).toBe('AMOUNT_MISMATCH');
     for (const a of answers.slice(3))
       expect(a.fields).toMatchObject({ resultCode: 'OK', orderStatus: 'payment-unknown' });
     expect((await h.orderEvents(orderId)).map((e) => e.type)).toEqual([
