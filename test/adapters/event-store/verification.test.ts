@@ -112,8 +112,8 @@ describe('ledger audit verify', () => {
   it('a forged event inside a sealed range is inserted, even when its stream row was forged too', async () => {
     const { s } = await history();
     const free = await hole();
-    await store.appendToStream(newStream(), [ev('Later')], { expectedVersion: 'no_stream' });
-    await sealEvents(store);
+    const later = await store.appendToStream(newStream(), [ev('Later')], { expectedVersion: 'no_stream' });
+    await sealThrough(later.lastPosition);
     await forgeNextEvent(s, { updateStreamRow: true, position: free });
     const report = await auditVerify(t.database);
     expect(report.breaks.map((b) => b.kind)).toEqual(['inserted']);
@@ -222,6 +222,19 @@ async function forgeNextEvent(
 }
 
 /** A position no event will take (as an append that rolled back leaves): sequences never give one back. */
+/**
+ * Seals until the seals reach `position`. A position skipped without a transaction (a hole) is sealed over
+ * only once no transaction that could still fill it is running, anywhere on the server: on a busy server
+ * (other test files) that may take a few rounds.
+ */
+async function sealThrough(position: bigint): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await sealEvents(store)).lastSealedPosition < position) {
+    if (Date.now() > deadline) throw new Error(`seals did not reach position ${position}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function hole(): Promise<bigint> {
   const { rows } = await sql<{ p: string }>`
     SELECT nextval(pg_get_serial_sequence('events', 'position'))::text AS p`.execute(t.database.db);
