@@ -145,6 +145,18 @@ export function requestContext(req: FastifyRequest): RequestContext {
   };
 }
 
+/**
+ * The key the store keeps for a caller's Idempotency-Key: the caller's identity (hashed to a fixed width, so
+ * the longest key still fits the store's limit) before the key it sent.
+ */
+export function scopedIdempotencyKey(principal: Principal, key: string): string {
+  const who = createHash('sha256')
+    .update(`${principal.kind}:${principal.id}`, 'utf8')
+    .digest('hex')
+    .slice(0, 16);
+  return `${who}:${key}`;
+}
+
 /** The same body written with keys in another order hashes the same (sorted-key JSON, as events are hashed). */
 export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')
@@ -299,7 +311,11 @@ export async function buildServer(options: ServerOptions): Promise<App> {
       if (key === undefined) throw new ApiError('IDEMPOTENCY_KEY_MISSING');
       if (typeof key !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(key))
         throw new ApiError('IDEMPOTENCY_KEY_INVALID', { pattern: IDEMPOTENCY_KEY_PATTERN.source });
-      req.idempotency = { key, requestHash: requestHash(req.method, req.url, req.body) };
+      // A key is the caller's own: scoped per client (or staff user), so one kiosk never gets another's answer.
+      req.idempotency = {
+        key: scopedIdempotencyKey(principal, key),
+        requestHash: requestHash(req.method, req.url, req.body),
+      };
     }
   });
 

@@ -303,6 +303,21 @@ describe('idempotency', () => {
     expect(events.version).toBe(1);
   });
 
+  it("an idempotency key is the caller's own: another kiosk's request under the same key is its own request", async () => {
+    const other = await h.addChannelClient('kiosk-b');
+    const k = key();
+    const a = ids();
+    const b = ids();
+    const first = await h.kiosk('POST', '/v1/orders', registration(a.orderId, a.patient), { idem: k });
+    expect(first.status).toBe(201);
+    // The same key from another client neither replays the first answer nor is refused as reused.
+    const second = await other('POST', '/v1/orders', registration(b.orderId, b.patient), { idem: k });
+    expect(second.status).toBe(201);
+    expect(second.headers['idempotent-replayed']).toBeUndefined();
+    expect(second.body.order.orderId).toBe(b.orderId);
+    expect((await h.store.readStream(`H001/order/${b.orderId}`)).version).toBe(1);
+  });
+
   it('a replayed payment answers as first time even after the order moved on, and pays nothing twice', async () => {
     const o = ids();
     await h.kiosk('POST', '/v1/orders', outpatient(o.orderId, o.patient), { idem: key() });
