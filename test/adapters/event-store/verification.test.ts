@@ -113,7 +113,9 @@ describe('ledger audit verify', () => {
     const { s } = await history();
     const free = await hole();
     const later = await store.appendToStream(newStream(), [ev('Later')], { expectedVersion: 'no_stream' });
-    await sealThrough(later.lastPosition);
+    // One seal over the hole: seal only once readers may pass it (no transaction could still fill it).
+    await readableThrough(later.lastPosition);
+    await sealEvents(store);
     await forgeNextEvent(s, { updateStreamRow: true, position: free });
     const report = await auditVerify(t.database);
     expect(report.breaks.map((b) => b.kind)).toEqual(['inserted']);
@@ -223,14 +225,16 @@ async function forgeNextEvent(
 
 /** A position no event will take (as an append that rolled back leaves): sequences never give one back. */
 /**
- * Seals until the seals reach `position`. A position skipped without a transaction (a hole) is sealed over
- * only once no transaction that could still fill it is running, anywhere on the server: on a busy server
- * (other test files) that may take a few rounds.
+ * Waits until readers see every event up to `position`. A position skipped without a transaction (a hole) is
+ * passed only once no transaction that could still fill it is running, anywhere on the server: on a busy
+ * server (other test files) that may take a moment.
  */
-async function sealThrough(position: bigint): Promise<void> {
+async function readableThrough(position: bigint): Promise<void> {
   const deadline = Date.now() + 120_000;
-  while ((await sealEvents(store)).lastSealedPosition < position) {
-    if (Date.now() > deadline) throw new Error(`seals did not reach position ${position}`);
+  for (;;) {
+    const seen = await store.readAll({ after: 0n, maxCount: 10_000 });
+    if ((seen.at(-1)?.position ?? 0n) >= position) return;
+    if (Date.now() > deadline) throw new Error(`readers did not reach position ${position}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
