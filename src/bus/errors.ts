@@ -3,7 +3,7 @@
 // refusals) carry their code, messages and status; everything the bus itself refuses maps through BUS_ERRORS.
 import { isDatabaseUnavailable } from '../adapters/db/faults.ts';
 import { EventStoreError } from '../domain/event-store.ts';
-import { Refusal } from '../domain/rejection.ts';
+import { Refusal, type RefusalKind } from '../domain/rejection.ts';
 
 export interface ErrorBody {
   code: string;
@@ -123,11 +123,20 @@ function fieldOf(v: { instancePath?: string; params?: Record<string, unknown> },
   return field === '' ? context : `${context}.${field}`;
 }
 
+/** The HTTP status the bus answers a domain refusal of each kind with (the domain knows no HTTP). */
+export const HTTP_STATUS_OF_REFUSAL: Readonly<Record<RefusalKind, number>> = {
+  invalid: 422,
+  conflict: 409,
+  not_found: 404,
+  forbidden: 403,
+  rate_limited: 429,
+};
+
 /** Maps anything thrown while serving a request to its status and body. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof Refusal)
     return {
-      status: error.httpStatus,
+      status: HTTP_STATUS_OF_REFUSAL[error.kind],
       body: {
         code: error.code,
         message: { zh: error.messageIn('zh'), en: error.messageIn('en') },

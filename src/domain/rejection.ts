@@ -1,15 +1,11 @@
-// Rejections: a command the domain refuses. A stable `code` (callers switch on it), JSON-able `details`,
-// and ONE table mapping each code to its human messages and the HTTP status category the bus answers with.
+// Rejections: a command the domain refuses. A stable `code` (callers switch on it), JSON-able `details`, the
+// human messages and the kind of refusal (invalid, conflict, not found, forbidden). The orders/deposits codes
+// are defined here, the channel and reconciliation codes beside their rules; src/domain/refusals.ts is the
+// one table of them all. Edges choose their answer from the kind (the bus: an HTTP status).
 
 export type RejectionStatus = 'invalid' | 'conflict' | 'not_found' | 'forbidden';
-
-/** What the bus answers for each category. */
-export const HTTP_STATUS: Readonly<Record<RejectionStatus, number>> = {
-  invalid: 422,
-  conflict: 409,
-  not_found: 404,
-  forbidden: 403,
-};
+/** Every kind of refusal: the rejection kinds plus a channel's rate limit. */
+export type RefusalKind = RejectionStatus | 'rate_limited';
 
 export interface RejectionInfo {
   status: RejectionStatus;
@@ -156,8 +152,8 @@ export const REJECTION_CODES = Object.keys(REJECTIONS) as RejectionCode[];
 export type RejectionDetails = Readonly<Record<string, string | number | boolean | null>>;
 
 /**
- * A refused command: a stable code from a refusal table, JSON-able details, the human message in Chinese and
- * English, and the HTTP status the bus answers with. Rejection (orders, deposits, settlements), ChannelRefusal
+ * A refused command: a stable code from the refusal table, JSON-able details, the human message in Chinese and
+ * English, and its kind (the edge maps it: the bus to an HTTP status). Rejection (orders, deposits, settlements), ChannelRefusal
  * and ReconciliationRefusal are the three tables' classes; the edges map any Refusal the same way.
  */
 export class Refusal<Code extends string = string> extends Error {
@@ -165,7 +161,7 @@ export class Refusal<Code extends string = string> extends Error {
     readonly code: Code,
     readonly details: RejectionDetails,
     private readonly info: { zh: string; en: string },
-    readonly httpStatus: number,
+    readonly kind: RefusalKind,
   ) {
     super(`${code}: ${info.en}`);
     this.name = 'Refusal';
@@ -180,7 +176,7 @@ export class Refusal<Code extends string = string> extends Error {
 export class Rejection extends Refusal<RejectionCode> {
   readonly status: RejectionStatus;
   constructor(code: RejectionCode, details: RejectionDetails = {}) {
-    super(code, details, REJECTIONS[code], HTTP_STATUS[REJECTIONS[code].status]);
+    super(code, details, REJECTIONS[code], REJECTIONS[code].status);
     this.name = 'Rejection';
     this.status = REJECTIONS[code].status;
   }

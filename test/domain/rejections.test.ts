@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { businessDate } from '../../src/domain/business-date.ts';
 import { OrderId } from '../../src/domain/ids.ts';
 import { Money } from '../../src/domain/money.ts';
-import { HTTP_STATUS, REJECTION_CODES, REJECTIONS, type RejectionCode } from '../../src/domain/rejection.ts';
+import { REJECTION_CODES, REJECTIONS, type RejectionCode } from '../../src/domain/rejection.ts';
+import { clashingRefusalCodes, REFUSALS } from '../../src/domain/refusals.ts';
+import { HTTP_STATUS_OF_REFUSAL } from '../../src/bus/errors.ts';
 import { MAX_DUPLICATE_PAYMENTS } from '../../src/domain/order/types.ts';
 import { cmd } from '../generators/builders.ts';
 import { expectRejection, when } from './helpers.ts';
@@ -80,10 +82,22 @@ describe('every rejection code', () => {
       const r = expectRejection(SCENARIOS[code], code);
       expect(REJECTIONS[code].zh.length).toBeGreaterThan(0);
       expect(r.messageIn('en')).toBe(REJECTIONS[code].en);
-      expect(Object.values(HTTP_STATUS)).toContain(r.httpStatus);
+      expect(REFUSALS[code]).toBe(REJECTIONS[code]); // the one table holds it
+      expect([422, 409, 404, 403]).toContain(HTTP_STATUS_OF_REFUSAL[r.kind]);
       expect(JSON.parse(JSON.stringify(r.details))).toEqual(r.details);
     },
   );
+});
+
+describe('the one refusal table', () => {
+  it('holds every code of orders, deposits, channels and reconciliation, each once, with zh/en and a kind', () => {
+    expect(clashingRefusalCodes()).toEqual([]);
+    for (const [code, info] of Object.entries(REFUSALS)) {
+      expect(info.zh.length, code).toBeGreaterThan(0);
+      expect(info.en.length, code).toBeGreaterThan(0);
+      expect(HTTP_STATUS_OF_REFUSAL[info.status], code).toBeGreaterThanOrEqual(400);
+    }
+  });
 });
 
 describe('rejection edge cases', () => {

@@ -1,16 +1,8 @@
 // Channel refusals: the same shape as domain Rejections (stable code, zh/en message, status category),
 // kept in their own table so the order/deposit rejection table stays as it is.
-import { type RejectionDetails, Refusal } from '../rejection.ts';
+import { type RefusalKind, type RejectionDetails, Refusal } from '../rejection.ts';
 
-export type ChannelRefusalStatus = 'invalid' | 'conflict' | 'not_found' | 'forbidden' | 'rate_limited';
-
-export const CHANNEL_REFUSAL_HTTP_STATUS: Readonly<Record<ChannelRefusalStatus, number>> = {
-  invalid: 422,
-  conflict: 409,
-  not_found: 404,
-  forbidden: 403,
-  rate_limited: 429,
-};
+export type ChannelRefusalStatus = RefusalKind;
 
 export const CHANNEL_REFUSALS = {
   CHANNEL_INVALID_SETTINGS: {
@@ -54,7 +46,7 @@ export class ChannelRefusal extends Refusal<ChannelRefusalCode> {
   readonly status: ChannelRefusalStatus;
   constructor(code: ChannelRefusalCode, details: RejectionDetails = {}) {
     const info = CHANNEL_REFUSALS[code];
-    super(code, details, info, CHANNEL_REFUSAL_HTTP_STATUS[info.status]);
+    super(code, details, info, info.status);
     this.name = 'ChannelRefusal';
     this.status = info.status;
   }

@@ -2,7 +2,7 @@
 // kept in their own table like the channel refusals, so the order/deposit rejection table (and the test that
 // gives every one of its codes a scenario) stays as it is.
 import type { RejectionDetails, RejectionStatus } from '../rejection.ts';
-import { HTTP_STATUS, Refusal } from '../rejection.ts';
+import { Refusal } from '../rejection.ts';
 
 export const RECONCILIATION_REFUSALS = {
   DISCREPANCY_NOT_FOUND: { status: 'not_found', zh: '差错记录不存在', en: 'The discrepancy does not exist' },
@@ -74,7 +74,7 @@ export class ReconciliationRefusal extends Refusal<ReconciliationRefusalCode> {
   readonly status: RejectionStatus;
   constructor(code: ReconciliationRefusalCode, details: RejectionDetails = {}) {
     const info = RECONCILIATION_REFUSALS[code];
-    super(code, details, info, HTTP_STATUS[info.status]);
+    super(code, details, info, info.status);
     this.name = 'ReconciliationRefusal';
     this.status = info.status;
   }
