@@ -2,46 +2,22 @@
 // verifies the counter-party's signature, decrypts if needed, and maps to this shape; the command
 // handler turns it into RecordPayment / RecordRefund. Duplicates are the domain's business
 // (same channelTxnId / refundNo → no new events), so adapters never de-duplicate.
+import type { ChannelNotice, NoticeStatus } from '../../domain/channel/notice.ts';
 import { Money } from '../../domain/money.ts';
 
 export type PaymentChannelId = 'wechat' | 'alipay';
 
-/** Normalized status across channels; `channelStatus` keeps the channel's own word. */
-export type NotificationStatus =
-  | 'succeeded' // paid / refund arrived
-  | 'pending' // not paid yet, paying, refund processing
-  | 'closed' // closed or revoked before paying; refund closed without money moving
-  | 'failed' // payment failed
-  | 'refunded' // payment later turned into a refund (WeChat trade_state REFUND)
-  | 'abnormal'; // refund stuck (WeChat ABNORMAL): needs a person
+/** Normalized status across channels (the domain's); `channelStatus` keeps the channel's own word. */
+export type NotificationStatus = NoticeStatus;
 
-export interface ChannelNotification {
+/**
+ * A verified notification: the domain's ChannelNotice fields (the payer's account still raw, in `raw`; the
+ * edge masks it) plus what only the adapter knows.
+ */
+export interface ChannelNotification extends Omit<ChannelNotice, 'payerRef' | 'channel'> {
   channel: PaymentChannelId;
-  kind: 'payment' | 'refund';
-  status: NotificationStatus;
-  /** The channel's own status word (trade_state, refund_status, trade_status). */
-  channelStatus: string;
-  /** Our order number as the channel echoes it (out_trade_no). */
-  merchantOrderNo: string;
-  /** The channel's transaction id of the payment (transaction_id, trade_no). */
-  channelTxnId: string;
-  /** Our refund number (WeChat out_refund_no, Alipay out_biz_no); refunds only. */
-  refundNo?: string;
-  /** The channel's refund id (WeChat refund_id); refunds only, when the channel has one. */
-  channelRefundId?: string;
-  /** CNY, exactly two decimals ("12.50"). Payment: order total. Refund: see amountBasis. */
-  amount: string;
-  /**
-   * Refunds only. WeChat reports this refund's amount; Alipay reports the total refunded on the
-   * trade so far (refund_fee), so the handler derives this refund's amount from what it has seen.
-   */
-  amountBasis?: 'this-refund' | 'cumulative-refunds';
   /** What the payer actually paid / got back, when the channel says (coupons make it differ). */
   payerAmount?: string;
-  /** When the money moved (success_time, gmt_payment, gmt_refund), else when the channel notified. */
-  occurredAt: Date;
-  /** The channel's id of this notification (WeChat id, Alipay notify_id), for tracing retries. */
-  notificationId?: string;
   /** Merchant-defined passthrough (WeChat attach, Alipay passback_params). */
   attach?: string;
   /** The verified, decrypted payload. May hold payer ids (openid, buyer_id): never log it whole. */
