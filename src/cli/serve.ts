@@ -8,7 +8,6 @@
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
 //   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
 import { readFileSync } from 'node:fs';
-import { Redis } from 'ioredis';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -17,6 +16,7 @@ import type { HisClient } from '../domain/his/port.ts';
 import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../adapters/nonce/redis.ts';
+import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
@@ -84,7 +84,7 @@ export async function serve(
     prepare: ensureReadModels,
     upcasters: UPCASTERS,
   });
-  const redis = env.REDIS_URL ? new Redis(env.REDIS_URL, { maxRetriesPerRequest: 2 }) : undefined;
+  const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
   const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
   const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
   const runners = allProjections().map((projection) =>
@@ -141,7 +141,7 @@ export async function serve(
   await reactions.stop();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
-  await redis?.quit();
+  if (redis) await closeRedis(redis);
   clearTimeout(forced);
   return 0;
 }
