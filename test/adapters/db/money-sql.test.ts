@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { FC_SEED } from '../../support/property.ts';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Money } from '../../../src/domain/money.ts';
@@ -42,7 +43,7 @@ describe.each([
           ).not.toContain(false);
         },
       ),
-      { numRuns: 200 },
+      { seed: FC_SEED, numRuns: 200 },
     );
   });
 });
