@@ -44,9 +44,11 @@ async function statusOf(
 ): Promise<ReactionStatus> {
   const schema = reactionSchema(reaction);
   const head = await ports.store.headPosition();
-  const position = (await readCheckpoint(ports.db, schema)) ?? 0n;
+  const checkpoint = await readCheckpoint(ports.db, schema);
+  const position = checkpoint ?? 0n;
+  // No checkpoint: the reaction's queue does not exist yet, so it holds no work.
   const work =
-    position > 0n || (await readCheckpoint(ports.db, schema)) !== undefined
+    checkpoint !== undefined
       ? await workCounts(ports.db, schema, ports.now())
       : { pending: 0, due: 0, retrying: 0, parked: 0, nextDueAt: null };
   return {
