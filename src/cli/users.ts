@@ -212,13 +212,18 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
     const str = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
     const fromStdin = v['password-stdin'] === true;
     const reader = new SecretReader(io);
-    const target = sub === 'add' ? need(str('username'), '--username') : need(positionals[0], 'USERNAME');
+    const target =
+      sub === 'list'
+        ? ''
+        : sub === 'add'
+          ? need(str('username'), '--username')
+          : need(positionals[0], 'USERNAME');
     if (sub === 'add' || sub === 'set-role') {
       const role = need(str('role'), '--role');
       if (!isStaffRole(role)) throw new UsageError(`--role must be one of ${STAFF_ROLES.join(', ')}`);
     }
     if (sub === 'disable' || sub === 'enable') need(str('reason'), '--reason');
-    if (sub !== 'list') checkUsername(target === undefined ? '' : target.toLowerCase());
+    if (sub !== 'list') checkUsername(target.toLowerCase());
 
     return withStaff(io, async (staff, ledger) => {
       const now = staff.now();
