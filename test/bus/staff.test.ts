@@ -76,6 +76,26 @@ describe('sign-in', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the sign-in, session, user administration and staff-action routes', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/auth/sessions',
+        '/v1/auth/sessions/current',
+        '/v1/auth/me',
+        '/v1/admin/users',
+        '/v1/admin/users/{username}/role',
+        '/v1/admin/users/{username}/disable',
+        '/v1/admin/users/{username}/password',
+        '/v1/admin/users/{username}/sessions',
+        '/v1/audit/staff-actions',
+      ]),
+    );
+    expect(doc.paths['/v1/auth/sessions'].post.security).toEqual([]);
+  });
+});
+
 describe('expiry (controlled clock)', () => {
   it('ends a session left unused past the idle limit', async () => {
     const u = await user('idle-clerk', 'finance-clerk');
