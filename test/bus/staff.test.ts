@@ -180,6 +180,24 @@ describe('lock-out', () => {
     expect((await attempt(TEST_PASSWORD)).status).toBe(201);
   });
 
+  it('concurrent wrong attempts are counted one by one: exactly one lock-out', async () => {
+    await user('hammered', 'finance-clerk');
+    const n = DEFAULT_SIGN_IN_POLICY.maxFailures * 2;
+    const answers = await Promise.all(
+      Array.from({ length: n }, () =>
+        signInOverHttp(h.app, { hospitalId: 'H001', username: 'hammered', password: 'wrong password!!' }),
+      ),
+    );
+    expect(answers.every((a) => a.status === 401)).toBe(true);
+    const events = (await h.store.readStream('H001/staff-user/hammered')).events;
+    expect(events.filter((e) => e.type === 'StaffLockedOut')).toHaveLength(1);
+    const reasons = events.filter((e) => e.type === 'StaffSignInFailed').map((e) => e.data.reason);
+    expect(reasons).toEqual([
+      ...Array(DEFAULT_SIGN_IN_POLICY.maxFailures).fill('bad-password'),
+      ...Array(n - DEFAULT_SIGN_IN_POLICY.maxFailures).fill('locked'),
+    ]);
+  });
+
   it('a password reset clears a lock-out and revokes the old sessions', async () => {
     const u = await user('forgetful', 'finance-clerk');
     for (let i = 0; i < DEFAULT_SIGN_IN_POLICY.maxFailures; i++)

@@ -167,6 +167,22 @@ describe('ledger users and login', () => {
     expect(wrong.err).toMatch(/sign-in failed/);
   });
 
+  it('LEDGER_SESSION carries a printed token instead of the file', async () => {
+    const printed = await runCli(
+      ['login', '--hospital', 'H001', '--username', 'root', '--password-stdin', '--print-token'],
+      { ...env, XDG_CONFIG_HOME: join(String(env.HOME), 'none') },
+      `${ADMIN_PW}\n`,
+    );
+    expect(printed.code).toBe(0);
+    const token = printed.out.trim();
+    expect(token).toMatch(/^lsk_/);
+    const noFile = { ...env, XDG_CONFIG_HOME: join(String(env.HOME), 'none') };
+    expect((await runCli(['users', 'list'], noFile)).code).toBe(77);
+    const list = await runCli(['users', 'list', '--json'], { ...noFile, LEDGER_SESSION: token });
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(/"username":"root"/);
+  });
+
   it('disable ends the user’s sessions; logout ends the saved one and removes the file', async () => {
     const clerkEnv = { ...env, XDG_CONFIG_HOME: join(String(env.HOME), 'clerk') };
     expect(
