@@ -51,6 +51,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
 import { staffRoutes } from './routes/staff.ts';
+import { staffActionRoutes } from './routes/staff-actions.ts';
 import { staffPrincipal } from './staff-auth.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { checkJsonBody } from './body-checks.ts';
@@ -368,6 +369,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
   await app.register(async (scope) => staffRoutes(scope as App, ctx));
+  await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
   return app;
 }
 

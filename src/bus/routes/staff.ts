@@ -1,9 +1,8 @@
-// Staff sign-in and sessions (/v1/auth), staff user administration (/v1/admin/users, administrators of the
-// caller's hospital) and the auditor's list of staff actions (/v1/audit/staff-actions). Routes translate and
-// call the staff use cases (src/app/staff); every account change records who, when and from which address.
+// Staff sign-in and sessions (/v1/auth) and staff user administration (/v1/admin/users, administrators of the
+// caller's hospital). Routes translate and call the staff use cases (src/app/staff); every account change
+// records who, when and from which address.
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { listStaffActions, MAX_ACTIONS_PAGE } from '../../app/staff/actions.ts';
 import {
   changeStaffRole,
   createStaffUser,
@@ -15,122 +14,22 @@ import {
 } from '../../app/staff/accounts.ts';
 import type { CommandContext } from '../../app/execute.ts';
 import { authenticateSession, signIn, signOut } from '../../app/staff/sessions.ts';
-import {
-  checkUsername,
-  MAX_PASSWORD_LENGTH,
-  refuseStaff,
-  STAFF_ROLES,
-  type StaffAccount,
-} from '../../domain/staff/index.ts';
+import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
 import { ApiError } from '../errors.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
-
-const Username = Type.String({
-  pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
-  description: 'Lower-case letters, digits and ._- (1..64)',
-});
-const Password = Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH, description: 'The password' });
-const Role = Type.Union(
-  STAFF_ROLES.map((r) => Type.Literal(r)),
-  { description: 'finance-clerk | finance-supervisor | auditor | administrator' },
-);
-const HospitalIdSchema = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'Hospital id' });
-const Instant = Type.String({ format: 'date-time', description: 'ISO-8601 instant' });
-
-const SignInBody = Type.Object(
-  {
-    hospitalId: HospitalIdSchema,
-    username: Type.String({ minLength: 1, maxLength: 64 }),
-    password: Password,
-  },
-  { additionalProperties: false },
-);
-const UserView = Type.Object({
-  hospitalId: Type.String(),
-  username: Type.String(),
-  displayName: Type.String(),
-  role: Type.String(),
-  disabled: Type.Boolean(),
-  failures: Type.Integer({ description: 'Consecutive failed sign-ins' }),
-  lockedUntil: Type.Union([Type.String(), Type.Null()]),
-  lastSignInAt: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Type.String(),
-  updatedAt: Type.String(),
-});
-const SessionAnswer = Type.Object({
-  token: Type.String({ description: 'Bearer token: send as Authorization: Bearer <token>. Shown once.' }),
-  tokenType: Type.Literal('Bearer'),
-  sessionId: Type.String(),
-  expiresAt: Type.String({ description: 'Absolute expiry' }),
-  idleTimeoutSeconds: Type.Integer({ description: 'The session ends after this long unused' }),
-  user: Type.Object({
-    hospitalId: Type.String(),
-    username: Type.String(),
-    displayName: Type.String(),
-    role: Type.String(),
-  }),
-});
-const MeAnswer = Type.Object({
-  hospitalId: Type.String(),
-  username: Type.String(),
-  displayName: Type.Union([Type.String(), Type.Null()]),
-  role: Type.String(),
-  session: Type.Union([
-    Type.Object({
-      sessionId: Type.String(),
-      address: Type.String(),
-      createdAt: Type.String(),
-      expiresAt: Type.String(),
-      idleExpiresAt: Type.String(),
-    }),
-    Type.Null(),
-  ]),
-});
-const CreateUserBody = Type.Object(
-  {
-    username: Username,
-    displayName: Type.String({ minLength: 1, maxLength: 100 }),
-    role: Role,
-    password: Password,
-  },
-  { additionalProperties: false },
-);
-const UserParams = Type.Object({ username: Username });
-const RoleBody = Type.Object({ role: Role }, { additionalProperties: false });
-const PasswordBody = Type.Object({ password: Password }, { additionalProperties: false });
-const Users = Type.Object({ users: Type.Array(UserView) });
-const Revoked = Type.Object({ revokedSessionIds: Type.Array(Type.String()) });
-const ActionsQuery = Type.Object(
-  {
-    user: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Actor id (username)' })),
-    from: Type.Optional(Instant),
-    to: Type.Optional(Instant),
-    cursor: Type.Optional(
-      Type.String({ pattern: '^[0-9]{1,19}$', description: 'nextCursor of the page before' }),
-    ),
-    limit: Type.Optional(
-      Type.String({ pattern: '^[1-9][0-9]{0,3}$', description: `Rows, 1..${MAX_ACTIONS_PAGE}` }),
-    ),
-  },
-  { additionalProperties: false },
-);
-const ActionsAnswer = Type.Object({
-  actions: Type.Array(
-    Type.Object({
-      position: Type.String(),
-      streamId: Type.String(),
-      type: Type.String(),
-      user: Type.String(),
-      address: Type.Union([Type.String(), Type.Null()]),
-      correlationId: Type.Union([Type.String(), Type.Null()]),
-      occurredAt: Type.String(),
-      recordedAt: Type.String(),
-      data: Type.Object({}, { additionalProperties: true }),
-    }),
-  ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
-});
+import {
+  CreateUserBody,
+  MeAnswer,
+  PasswordBody,
+  Revoked,
+  RoleBody,
+  SessionAnswer,
+  SignInBody,
+  UserParams,
+  Users,
+  UserView,
+} from '../staff-schemas.ts';
 
 function userView(a: StaffAccount) {
   return {
@@ -440,41 +339,6 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
         context,
       );
       return { revokedSessionIds: ids };
-    },
-  );
-
-  app.get(
-    '/v1/audit/staff-actions',
-    {
-      config: { access: 'audit' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          "What staff did in the caller's hospital: every event a staff user caused (account changes, sign-ins, failures, lock-outs, commands), with when and the client address",
-        querystring: ActionsQuery,
-        response: { ...errorResponses, 200: ActionsAnswer },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
-      const q = req.query;
-      const page = await listStaffActions(ctx.deps.db, {
-        hospitalId: c.hospitalId,
-        ...(q.user !== undefined ? { user: q.user } : {}),
-        ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-        ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
-        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
-        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
-      });
-      return {
-        nextCursor: page.nextCursor,
-        actions: page.actions.map((a) => ({
-          ...a,
-          position: a.position.toString(),
-          occurredAt: a.occurredAt.toISOString(),
-          recordedAt: a.recordedAt.toISOString(),
-        })),
-      };
     },
   );
 }
