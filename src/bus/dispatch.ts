@@ -2,6 +2,7 @@
 // (idempotency key, correlation) become the use case's CommandContext; the use cases do the rest.
 import type { HandleResult } from '../domain/command-handler.ts';
 import type { CommandBase, Decider, DomainEventShape } from '../domain/decider.ts';
+import type { EventMetadata } from '../domain/event-store.ts';
 import type { DepositCommand } from '../domain/deposit/index.ts';
 import type { OrderCommand } from '../domain/order/index.ts';
 import { runDepositCommand } from '../app/deposits.ts';
@@ -20,6 +21,8 @@ export interface ExecuteOptions {
   requestHash?: string;
   admission?: Admission;
   correlationId?: string;
+  /** Facts about the request kept with the events (the client's address). */
+  metadata?: EventMetadata;
 }
 
 /** The use-case context of a command from this principal (null: a verified channel callback or a job). */

@@ -36,6 +36,21 @@ export const BUS_ERRORS = {
     en: 'Authentication cannot be checked right now',
   },
   AUTH_BAD_TOKEN: { status: 401, zh: '访问令牌无效', en: 'The bearer token is not valid' },
+  AUTH_SESSION_ENDED: {
+    status: 401,
+    zh: '会话已过期或已注销，请重新登录',
+    en: 'The session has expired or was revoked; sign in again',
+  },
+  AUTH_SIGN_IN_FAILED: {
+    status: 401,
+    zh: '用户名或密码错误，或账号已锁定或停用',
+    en: 'Wrong username or password, or the account is locked or disabled',
+  },
+  AUTH_NOT_A_SESSION: {
+    status: 400,
+    zh: '该令牌不是登录会话，无法注销',
+    en: 'This token is not a sign-in session, so it cannot be signed out',
+  },
   FORBIDDEN_ROLE: { status: 403, zh: '当前角色无权执行此操作', en: 'Your role may not do this' },
   IDEMPOTENCY_KEY_MISSING: {
     status: 400,

@@ -1,13 +1,12 @@
 // Who is calling and what they may do. Bus clients sign every request (HMAC, see auth/signing.ts);
-// staff (finance, auditors, administrators) present bearer tokens configured at start-up.
-//
-// LIMITATION: staff bearer tokens are static secrets from LEDGER_STAFF_TOKENS (held in memory only as
-// SHA-256 hashes). There is no login, expiry or per-person revocation yet: that needs the platform's SSO.
+// staff (finance, auditors, administrators) present the bearer token of a session they signed in to
+// (POST /v1/auth/sessions; src/app/staff). The static tokens of LEDGER_STAFF_TOKENS (held in memory only as
+// SHA-256 hashes, no expiry, no revocation) remain for tests only: `ledger serve` does not read them.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { STAFF_ROLES, type StaffRole } from '../domain/staff/types.ts';
 import type { BusClient } from './clients.ts';
 
-export const STAFF_ROLES = ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+export { STAFF_ROLES, type StaffRole };
 export type Role = 'bus-client' | StaffRole;
 
 export const STAFF_TOKENS_ENV = 'LEDGER_STAFF_TOKENS';
@@ -17,7 +16,17 @@ export const MAX_STAFF_TOKENS = 1_000;
 
 export type Principal =
   | { kind: 'client'; role: 'bus-client'; id: string; hospitalId: string; client: BusClient }
-  | { kind: 'staff'; role: StaffRole; id: string; hospitalId: string };
+  | {
+      kind: 'staff';
+      role: StaffRole;
+      /** The username for session users (`<role>:<name>` for a static test token). */
+      id: string;
+      hospitalId: string;
+      /** Set for session users. */
+      username?: string;
+      displayName?: string;
+      sessionId?: string;
+    };
 
 /** What a route needs. */
 export type Access =
@@ -32,7 +41,9 @@ export type Access =
   /** Channel and client management. */
   | 'admin'
   /** Read-only audit trails (every event, patient data included): auditors and administrators. */
-  | 'audit';
+  | 'audit'
+  /** Any staff user, whatever the role (their own session, their own account). */
+  | 'staff';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -41,6 +52,7 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   supervise: ['finance-supervisor', 'administrator'],
   admin: ['administrator'],
   audit: ['auditor', 'administrator'],
+  staff: ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

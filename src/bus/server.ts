@@ -50,6 +50,10 @@ import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
+import { staffRoutes } from './routes/staff.ts';
+import { staffActionRoutes } from './routes/staff-actions.ts';
+import { staffPrincipal } from './staff-auth.ts';
+import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { checkJsonBody } from './body-checks.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
@@ -99,7 +103,10 @@ export interface ServerOptions {
   /** Server clock (unix ms). */
   now?: () => number;
   logger?: Logger;
+  /** Static staff tokens: tests only (no expiry, no revocation); `ledger serve` signs staff in with sessions. */
   staffTokens?: readonly StaffToken[];
+  /** Staff accounts and sessions: the directory, the password hasher and the sign-in policy (defaults: the database's tables, argon2id, DEFAULT_SIGN_IN_POLICY). */
+  staff?: StaffSettings;
   callbacks?: CallbackSettings;
   /** Runners whose lag the API reports (GET /v1/projections). */
   projections?: readonly ProjectionRunner[];
@@ -112,6 +119,8 @@ export interface ServerContext {
   deps: BusDeps;
   options: ServerOptions;
   now: () => number;
+  /** The staff use cases' ports (accounts, sessions). */
+  staff: StaffPorts;
 }
 
 export interface RequestContext {
@@ -134,7 +143,8 @@ export function requestContext(req: FastifyRequest): RequestContext {
     hospitalId: HospitalId(principal.hospitalId),
     actor,
     exec(admission) {
-      const o: ExecuteOptions = { correlationId: String(req.id) };
+      // Who acted is the principal (the event's actor); from where is the client's address.
+      const o: ExecuteOptions = { correlationId: String(req.id), metadata: { address: req.ip } };
       if (admission) o.admission = admission;
       if (req.idempotency) {
         o.idempotencyKey = req.idempotency.key;
@@ -173,6 +183,8 @@ function bearer(req: FastifyRequest): string | undefined {
 async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
   if (token !== undefined) {
+    const session = await staffPrincipal(ctx.staff, token);
+    if (session) return session;
     const staff = findStaff(ctx.options.staffTokens ?? [], token);
     if (!staff) throw new ApiError('AUTH_BAD_TOKEN');
     return {
@@ -257,7 +269,12 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     logger,
     now: () => new Date(now()),
   };
-  const ctx: ServerContext = { deps, options, now };
+  const ctx: ServerContext = {
+    deps,
+    options,
+    now,
+    staff: staffPortsOf(deps, options.database, options.staff),
+  };
 
   // JSON bodies are kept raw: the HMAC covers the exact bytes sent. JSON is the only body the API reads:
   // any other content type (text/plain, forms, octet streams) is refused with 415 before authentication,
@@ -351,6 +368,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => staffRoutes(scope as App, ctx));
+  await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
   return app;
 }
 

@@ -8,6 +8,8 @@ export interface CliIo {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
+  /** Where passwords are read from (--password-stdin, prompts); process.stdin when absent. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
@@ -25,6 +27,8 @@ Commands:
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
+  users …                 add | list | show | disable | enable | set-password | set-role | revoke-sessions: staff accounts
+  login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
   simulate                simulate a hospital day through the command handlers; write its statement files and answer key
@@ -91,6 +95,21 @@ const commands: Record<string, Command> = {
   async serve(argv, io) {
     const { serve } = await import('./serve.ts');
     return serve(argv, io);
+  },
+
+  async users(argv, io) {
+    const { usersCommand } = await import('./users.ts');
+    return usersCommand(argv, io);
+  },
+
+  async login(argv, io) {
+    const { loginCommand } = await import('./users.ts');
+    return loginCommand(argv, io);
+  },
+
+  async logout(argv, io) {
+    const { logoutCommand } = await import('./users.ts');
+    return logoutCommand(argv, io);
   },
 
   async devices(argv, io) {

@@ -3,7 +3,10 @@
 //
 // Environment:
 //   HOST (127.0.0.1), PORT (8080), DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (required: seals client secrets),
-//   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…), REDIS_URL (shared replay guard and channel rate limits; else in memory),
+//   staff sign in with accounts (`ledger users add`, POST /v1/auth/sessions); LEDGER_SESSION_IDLE_MINUTES (30),
+//   LEDGER_SESSION_MAX_HOURS (12), LEDGER_SIGNIN_MAX_FAILURES (5), LEDGER_SIGNIN_LOCKOUT_MINUTES (15);
+//   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…) is deprecated, for tests only: refused when
+//   NODE_ENV=production, warned about otherwise. REDIS_URL (shared replay guard and channel rate limits; else in memory),
 //   HIS_URL + HIS_DIALECT (json | soap) for the HIS writeback, HIS_TIMEOUT_MS,
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
 //   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
@@ -24,6 +27,7 @@ import { startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
+import { signInPolicyFromEnv } from '../app/staff/ports.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
 import type { CliIo } from './main.ts';
 
@@ -74,10 +78,19 @@ export async function serve(
   const env = io.env;
   const keyring = masterKeyringFromEnv(env);
   const staffTokens = parseStaffTokens(env[STAFF_TOKENS_ENV]);
+  // Static tokens never expire and cannot be revoked one person at a time: not for production.
+  if (staffTokens.length > 0 && env.NODE_ENV === 'production')
+    throw new Error(`${STAFF_TOKENS_ENV} is for tests only; staff sign in with accounts (ledger users add)`);
+  const policy = signInPolicyFromEnv(env);
   const port = Number(env.PORT ?? DEFAULT_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`invalid PORT ${env.PORT}`);
   const host = env.HOST ?? DEFAULT_HOST;
   const logger = createLogger({ name: 'bus', destination: io.stderr });
+  if (staffTokens.length > 0)
+    logger.warn(
+      { tokens: staffTokens.length },
+      `${STAFF_TOKENS_ENV} is deprecated (tests only): static staff tokens never expire and cannot be revoked`,
+    );
 
   const ledger = await openLedger(configFromEnv(env), {
     migrate: true,
@@ -118,6 +131,7 @@ export async function serve(
     ...(rateLimiter ? { rateLimiter } : {}),
     logger,
     staffTokens,
+    staff: { policy },
     callbacks: callbacksFromEnv(env),
     projections: runners,
     reactions,

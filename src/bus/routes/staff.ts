@@ -1,0 +1,344 @@
+// Staff sign-in and sessions (/v1/auth) and staff user administration (/v1/admin/users, administrators of the
+// caller's hospital). Routes translate and call the staff use cases (src/app/staff); every account change
+// records who, when and from which address.
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import {
+  changeStaffRole,
+  createStaffUser,
+  disableStaffUser,
+  enableStaffUser,
+  listStaffUsers,
+  resetStaffPassword,
+  revokeAllSessions,
+} from '../../app/staff/accounts.ts';
+import type { CommandContext } from '../../app/execute.ts';
+import { authenticateSession, signIn, signOut } from '../../app/staff/sessions.ts';
+import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
+import { ApiError } from '../errors.ts';
+import { errorResponses, ReasonBody } from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+import {
+  CreateUserBody,
+  MeAnswer,
+  PasswordBody,
+  Revoked,
+  RoleBody,
+  SessionAnswer,
+  SignInBody,
+  UserParams,
+  Users,
+  UserView,
+} from '../staff-schemas.ts';
+
+function userView(a: StaffAccount) {
+  return {
+    hospitalId: a.hospitalId,
+    username: a.username,
+    displayName: a.displayName,
+    role: a.role,
+    disabled: a.disabled,
+    failures: a.failures,
+    lockedUntil: a.lockedUntil?.toISOString() ?? null,
+    lastSignInAt: a.lastSignInAt?.toISOString() ?? null,
+    createdAt: a.createdAt.toISOString(),
+    updatedAt: a.updatedAt.toISOString(),
+  };
+}
+
+function bearerOf(req: FastifyRequest): string {
+  const h = req.headers.authorization;
+  return typeof h === 'string' && h.startsWith('Bearer ') ? h.slice(7).trim() : '';
+}
+
+export function staffRoutes(app: App, ctx: ServerContext): void {
+  const { staff } = ctx;
+  const tags = ['staff'];
+
+  /** The acting administrator and the account they act on, always in the administrator's own hospital. */
+  const acting = (req: FastifyRequest, username: string) => {
+    const c = requestContext(req);
+    const context: CommandContext = { actor: c.actor, ...c.exec() };
+    return { hospitalId: c.hospitalId, username: checkUsername(username), context };
+  };
+  const existing = async (hospitalId: string, username: string) => {
+    const a = await staff.directory.account(hospitalId, username);
+    if (!a) throw refuseStaff('STAFF_USER_NOT_FOUND', { username });
+    return a;
+  };
+
+  app.post(
+    '/v1/auth/sessions',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+        description:
+          'Every attempt on an existing account is recorded (signed in, failed, locked out) with the client address. After repeated failures the account is locked for a while. The answer to a failure never says why.',
+        security: [],
+        body: SignInBody,
+        response: { ...errorResponses, 201: SessionAnswer },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const outcome = await signIn(staff, {
+        hospitalId: b.hospitalId,
+        username: b.username,
+        password: b.password,
+        address: req.ip,
+      });
+      if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+      return reply.code(201).send({
+        token: outcome.token,
+        tokenType: 'Bearer' as const,
+        sessionId: outcome.sessionId,
+        expiresAt: outcome.expiresAt.toISOString(),
+        idleTimeoutSeconds: Math.floor(outcome.idleMs / 1000),
+        user: {
+          hospitalId: outcome.hospitalId,
+          username: outcome.username,
+          displayName: outcome.displayName,
+          role: outcome.role,
+        },
+      });
+    },
+  );
+
+  app.delete(
+    '/v1/auth/sessions/current',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Sign out: the session of this bearer token ends now',
+        response: { ...errorResponses, 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      if (c.principal.kind !== 'staff' || !c.principal.sessionId) throw new ApiError('AUTH_NOT_A_SESSION');
+      await signOut(staff, bearerOf(req), { actor: c.actor, ...c.exec() });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/v1/auth/me',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Who this bearer token signs in as: user, role now, hospital and the session',
+        response: { ...errorResponses, 200: MeAnswer },
+      },
+    },
+    async (req) => {
+      const { principal } = requestContext(req);
+      if (principal.kind !== 'staff') throw new ApiError('AUTH_NOT_A_SESSION');
+      const check = principal.sessionId ? await authenticateSession(staff, bearerOf(req)) : undefined;
+      const s = check?.ok ? check.session : undefined;
+      return {
+        hospitalId: principal.hospitalId,
+        username: principal.username ?? principal.id,
+        displayName: principal.displayName ?? null,
+        role: principal.role,
+        session: s
+          ? {
+              sessionId: s.sessionId,
+              address: s.address,
+              createdAt: s.createdAt.toISOString(),
+              expiresAt: s.expiresAt.toISOString(),
+              idleExpiresAt: s.idleExpiresAt.toISOString(),
+            }
+          : null,
+      };
+    },
+  );
+
+  app.get(
+    '/v1/admin/users',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: "The staff users of the administrator's hospital",
+        response: { ...errorResponses, 200: Users },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return { users: (await listStaffUsers(staff, c.hospitalId)).map(userView) };
+    },
+  );
+
+  app.get(
+    '/v1/admin/users/:username',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'One staff user and their active sessions',
+        params: UserParams,
+        response: {
+          ...errorResponses,
+          200: Type.Object({
+            ...UserView.properties,
+            sessions: Type.Array(
+              Type.Object({
+                sessionId: Type.String(),
+                address: Type.String(),
+                createdAt: Type.String(),
+                lastSeenAt: Type.String(),
+                expiresAt: Type.String(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username } = acting(req, req.params.username);
+      const a = await existing(hospitalId, username);
+      const sessions = await staff.directory.activeSessions(hospitalId, username, staff.now());
+      return {
+        ...userView(a),
+        sessions: sessions.map((s) => ({
+          sessionId: s.sessionId,
+          address: s.address,
+          createdAt: s.createdAt.toISOString(),
+          lastSeenAt: s.lastSeenAt.toISOString(),
+          expiresAt: s.expiresAt.toISOString(),
+        })),
+      };
+    },
+  );
+
+  app.post(
+    '/v1/admin/users',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: "Create a staff user in the administrator's hospital (password hashed with argon2id)",
+        body: CreateUserBody,
+        response: { ...errorResponses, 201: UserView },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const { hospitalId, username, context } = acting(req, b.username);
+      const a = await createStaffUser(
+        staff,
+        { hospitalId, username, displayName: b.displayName, role: b.role, password: b.password },
+        context,
+      );
+      return reply.code(201).send(userView(a));
+    },
+  );
+
+  app.put(
+    '/v1/admin/users/:username/role',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Set a user’s role; it applies to their sessions at once',
+        params: UserParams,
+        body: RoleBody,
+        response: { ...errorResponses, 200: UserView },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username, context } = acting(req, req.params.username);
+      await existing(hospitalId, username);
+      return userView(await changeStaffRole(staff, { hospitalId, username, role: req.body.role }, context));
+    },
+  );
+
+  app.post(
+    '/v1/admin/users/:username/disable',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Disable a user: sign-in refused, every session revoked',
+        params: UserParams,
+        body: ReasonBody,
+        response: { ...errorResponses, 200: UserView },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username, context } = acting(req, req.params.username);
+      await existing(hospitalId, username);
+      return userView(
+        await disableStaffUser(staff, { hospitalId, username, reason: req.body.reason }, context),
+      );
+    },
+  );
+
+  app.post(
+    '/v1/admin/users/:username/enable',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Enable a disabled user again (clears a lock-out)',
+        params: UserParams,
+        body: ReasonBody,
+        response: { ...errorResponses, 200: UserView },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username, context } = acting(req, req.params.username);
+      await existing(hospitalId, username);
+      return userView(
+        await enableStaffUser(staff, { hospitalId, username, reason: req.body.reason }, context),
+      );
+    },
+  );
+
+  app.put(
+    '/v1/admin/users/:username/password',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Reset a user’s password: clears a lock-out and revokes every session of the user',
+        params: UserParams,
+        body: PasswordBody,
+        response: { ...errorResponses, 200: UserView },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username, context } = acting(req, req.params.username);
+      await existing(hospitalId, username);
+      return userView(
+        await resetStaffPassword(staff, { hospitalId, username, password: req.body.password }, context),
+      );
+    },
+  );
+
+  app.delete(
+    '/v1/admin/users/:username/sessions',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags,
+        summary: 'Revoke every session of a user (they sign in again)',
+        params: UserParams,
+        response: { ...errorResponses, 200: Revoked },
+      },
+    },
+    async (req) => {
+      const { hospitalId, username, context } = acting(req, req.params.username);
+      await existing(hospitalId, username);
+      const ids = await revokeAllSessions(
+        staff,
+        { hospitalId, username, reason: 'revoked by an administrator' },
+        context,
+      );
+      return { revokedSessionIds: ids };
+    },
+  );
+}
