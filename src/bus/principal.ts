@@ -4,6 +4,7 @@
 // LIMITATION: staff bearer tokens are static secrets from LEDGER_STAFF_TOKENS (held in memory only as
 // SHA-256 hashes). There is no login, expiry or per-person revocation yet: that needs the platform's SSO.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { FINANCE_PERMISSIONS } from '../app/reconciliation/staff-access.ts';
 import type { BusClient } from './clients.ts';
 
 export const STAFF_ROLES = ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'] as const;
@@ -32,7 +33,11 @@ export type Access =
   /** Channel and client management. */
   | 'admin'
   /** Read-only audit trails (every event, patient data included): auditors and administrators. */
-  | 'audit';
+  | 'audit'
+  /** Reconciliation (statements, days, discrepancies): read / work / check (approve, reject). Staff only. */
+  | 'finance-read'
+  | 'finance-work'
+  | 'finance-check';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -41,6 +46,9 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   supervise: ['finance-supervisor', 'administrator'],
   admin: ['administrator'],
   audit: ['auditor', 'administrator'],
+  'finance-read': FINANCE_PERMISSIONS.read,
+  'finance-work': FINANCE_PERMISSIONS.work,
+  'finance-check': FINANCE_PERMISSIONS.check,
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

@@ -50,6 +50,11 @@ import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { statementRoutes } from './routes/statements.ts';
+import type { JobStore } from '../app/jobs.ts';
+import type { MappingCatalog } from '../app/reconciliation/mapping-catalog.ts';
+import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
@@ -106,6 +111,14 @@ export interface ServerOptions {
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
   reactions?: ReactionsHandle;
   maxSkewMs?: number;
+  /** Statement mappings the hospitals configured (`mapping=NAME` on an upload); default: none. */
+  mappings?: MappingCatalog;
+  /** Where upload jobs are recorded; default the `jobs.jobs` table of `database`. */
+  jobs?: JobStore;
+  /** Uploads larger than this many bytes run as a job (202); default 4 MiB. */
+  asyncUploadBytes?: number;
+  /** The hospitals' business-date zone and cut-off for reconciliation (default Asia/Shanghai, 00:00). */
+  dateOptions?: BusinessDateOptions;
 }
 
 export interface ServerContext {
@@ -351,6 +364,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => statementRoutes(scope as App, ctx));
+  await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
   return app;
 }
 
