@@ -75,7 +75,7 @@ export interface RangeReconciliation {
 }
 
 /**
- * Reconciles every date of the range, for one channel or for every channel with statements or movements on it.
+ * Reconciles every date of the range, for one channel or for every channel with a statement imported for it.
  * Stops at the first refusal (a closed day): the days before it stay reconciled, each a run of its own.
  */
 export async function reconcileDates(

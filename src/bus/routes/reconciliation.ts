@@ -85,7 +85,7 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
       schema: {
         tags: ['reconciliation'],
         summary:
-          'Reconcile a date (or a range up to 31 days) for one channel or every channel with statements or movements on it',
+          'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
         body: Type.Object(
           {
             date: DateQ,

@@ -60,11 +60,11 @@ const likeLiteral = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const SORT_SQL: Record<DiscrepancySort, { column: string; cast: string; text: string }> = {
   business_date: { column: 'business_date', cast: 'text', text: 'business_date' },
-  amount: { column: 'amount', cast: 'numeric', text: 'amount::text' },
+  amount: { column: 'amount', cast: 'numeric', text: 'discrepancies.amount::text' },
   raised_at: {
     column: 'raised_at',
     cast: 'timestamptz',
-    text: `to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    text: `to_char(discrepancies.raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
   },
   type: { column: 'type', cast: 'text', text: 'type' },
 };
@@ -109,8 +109,8 @@ export async function discrepancyPage(
   if (f.type !== undefined) q = q.where('type', '=', f.type as DiscrepancyRow['type']);
   if (f.status === 'unresolved') q = q.where('status', 'in', ['open', 'assigned', 'proposed']);
   else if (f.status !== undefined) q = q.where('status', '=', f.status);
-  if (f.minAmount !== undefined) q = q.where(sql<boolean>`amount >= ${f.minAmount}::numeric`);
-  if (f.maxAmount !== undefined) q = q.where(sql<boolean>`amount <= ${f.maxAmount}::numeric`);
+  if (f.minAmount !== undefined) q = q.where(sql<boolean>`discrepancies.amount >= ${f.minAmount}::numeric`);
+  if (f.maxAmount !== undefined) q = q.where(sql<boolean>`discrepancies.amount <= ${f.maxAmount}::numeric`);
   if (f.assignee !== undefined) q = q.where('assignee', '=', f.assignee);
   if (f.ref !== undefined) {
     // Subjects are `<order no>`, `<refund no>`, `<order no>:<txn id>`, `txn:<txn id>`, `dup:<no>`, `his:<no>` …
@@ -127,12 +127,13 @@ export async function discrepancyPage(
     const [value, id] = o.cursor;
     const cmp = sql.raw(dir === 'asc' ? '>' : '<');
     q = q.where(
-      sql<boolean>`(${sql.ref(sort.column)}, discrepancy_id) ${cmp} (${value}::${sql.raw(sort.cast)}, ${id})`,
+      sql<boolean>`(${sql.ref(`discrepancies.${sort.column}`)}, discrepancies.discrepancy_id) ${cmp} (${value}::${sql.raw(sort.cast)}, ${id})`,
     );
   }
   const rows = await q
-    .orderBy(sql.ref(sort.column), dir)
-    .orderBy('discrepancy_id', dir)
+    // Qualified: the select list has text aliases of the same names (ORDER BY would pick those).
+    .orderBy(sql.ref(`discrepancies.${sort.column}`), dir)
+    .orderBy('discrepancies.discrepancy_id', dir)
     .limit(limit + 1)
     .execute();
   const more = rows.length > limit;
@@ -229,15 +230,18 @@ export async function statementRows(
     .execute();
 }
 
-/** The channels with anything to reconcile on the dates: imported channel statements or platform movements. */
+/**
+ * The channels with a statement imported for any of the dates: what "every channel" reconciles (a channel whose
+ * statement has not arrived would only show every platform movement as missing from it).
+ */
 export async function channelsOfDates(
   db: AnyDb,
   hospitalId: string,
   dates: readonly string[],
-  schemas: { movements?: string; statements?: string } = {},
+  schema = RECON_STATEMENTS_SCHEMA,
 ): Promise<string[]> {
   if (dates.length === 0) return [];
-  const fromStatements = await tables(db, schemas.statements ?? RECON_STATEMENTS_SCHEMA)
+  const rows = await tables(db, schema)
     .selectFrom('recon_statements')
     .select('channel')
     .distinct()
@@ -246,16 +250,7 @@ export async function channelsOfDates(
     .where('channel', 'is not', null)
     .where('business_date', 'in', [...dates])
     .execute();
-  const fromMovements = await tables(db, schemas.movements ?? RECON_MOVEMENTS_SCHEMA)
-    .selectFrom('recon_movements')
-    .select('channel')
-    .distinct()
-    .where('hospital_id', '=', hospitalId)
-    .where('business_date', 'in', [...dates])
-    .execute();
-  const all = new Set<string>();
-  for (const r of [...fromStatements, ...fromMovements]) if (r.channel) all.add(r.channel);
-  return [...all].sort();
+  return rows.map((r) => r.channel!).sort();
 }
 
 /** The platform movement a finding's source names (`pay:<txn>`, `refund:<no>`, `settlement:<id>`). */
