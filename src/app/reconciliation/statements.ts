@@ -2,7 +2,7 @@
 // mapping the hospital configured, by name) refused whole with a specific code, file, line and reason; and the
 // list of imported statements with the checks each passed and who imported it.
 import { StatementError } from '../../adapters/statements/errors.ts';
-import type { ParseOptions } from '../../adapters/statements/index.ts';
+import type { ColumnMapping, ParseOptions } from '../../adapters/statements/index.ts';
 import type { StatementSource } from '../../adapters/statements/source.ts';
 import { streamId } from '../../domain/event-store.ts';
 import type { StatementImported } from '../../domain/reconciliation/events.ts';
@@ -61,6 +61,18 @@ function mappingFormat(m: { name: string; format: string }): string {
   return m.format.startsWith('bank') ? `bank:${m.name}` : m.name;
 }
 
+/** The hospital's mapping of that name (UNKNOWN_MAPPING when it has none): checked before a file is read. */
+export async function namedMapping(
+  ports: { mappings?: MappingCatalog },
+  hospitalId: string,
+  name: string,
+  file: string,
+): Promise<ColumnMapping> {
+  const m = await (ports.mappings ?? EMPTY_MAPPING_CATALOG).get(hospitalId, name);
+  if (!m) throw refuse('UNKNOWN_MAPPING', { mapping: name, file, line: 0 });
+  return m;
+}
+
 /**
  * Imports a statement file for a hospital. Nothing is written unless the whole file verified; the same bytes
  * again answer the original import (`duplicate`).
@@ -70,11 +82,9 @@ export async function importStatementFile(
   source: StatementSource,
   r: StatementImportRequest,
 ): Promise<ImportResult> {
-  const catalog = ports.mappings ?? EMPTY_MAPPING_CATALOG;
   const options: ParseOptions = {};
   if (r.mapping !== undefined) {
-    const m = await catalog.get(r.hospitalId, r.mapping);
-    if (!m) throw refuse('UNKNOWN_MAPPING', { mapping: r.mapping, file: source.name, line: 0 });
+    const m = await namedMapping(ports, r.hospitalId, r.mapping, source.name);
     options.mappings = [m];
     options.format = (r.format ?? mappingFormat(m)) as ParseOptions['format'];
   } else if (r.format !== undefined) options.format = r.format as ParseOptions['format'];

@@ -15,7 +15,7 @@ import { SqlJobStore } from '../../adapters/jobs/sql-job-store.ts';
 import { fileSource } from '../../adapters/statements/source.ts';
 import { type JobStore, jobView, startJob } from '../../app/jobs.ts';
 import type { ImportResult, ReconciliationPorts } from '../../app/reconciliation/index.ts';
-import { importStatementFile, listStatements } from '../../app/reconciliation/statements.ts';
+import { importStatementFile, listStatements, namedMapping } from '../../app/reconciliation/statements.ts';
 import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { ChannelIdSchema, errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
@@ -130,6 +130,8 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
       const c = requestContext(req);
       const q = req.query;
       const name = q.file ?? `upload-${randomUUID()}`;
+      // An unknown mapping is refused before the body is read.
+      if (q.mapping !== undefined) await namedMapping(ports(), c.hospitalId, q.mapping, name);
       const dir = await mkdtemp(join(tmpdir(), 'ledger-upload-'));
       const path = join(dir, name);
       let handedOff = false;
