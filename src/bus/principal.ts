@@ -4,6 +4,7 @@
 // SHA-256 hashes, no expiry, no revocation) remain for tests only: `ledger serve` does not read them.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { STAFF_ROLES, type StaffRole } from '../domain/staff/types.ts';
+import { FINANCE_PERMISSIONS } from '../app/reconciliation/staff-access.ts';
 import type { BusClient } from './clients.ts';
 
 export { STAFF_ROLES, type StaffRole };
@@ -43,7 +44,11 @@ export type Access =
   /** Read-only audit trails (every event, patient data included): auditors and administrators. */
   | 'audit'
   /** Any staff user, whatever the role (their own session, their own account). */
-  | 'staff';
+  | 'staff'
+  /** Reconciliation (statements, days, discrepancies): read / work / check (approve, reject). Staff only. */
+  | 'finance-read'
+  | 'finance-work'
+  | 'finance-check';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -53,6 +58,9 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   admin: ['administrator'],
   audit: ['auditor', 'administrator'],
   staff: ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
+  'finance-read': FINANCE_PERMISSIONS.read,
+  'finance-work': FINANCE_PERMISSIONS.work,
+  'finance-check': FINANCE_PERMISSIONS.check,
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

@@ -54,6 +54,11 @@ import { staffRoutes } from './routes/staff.ts';
 import { staffActionRoutes } from './routes/staff-actions.ts';
 import { staffPrincipal } from './staff-auth.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
+import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { statementRoutes } from './routes/statements.ts';
+import type { JobStore } from '../app/jobs.ts';
+import type { MappingCatalog } from '../app/reconciliation/mapping-catalog.ts';
+import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
@@ -113,6 +118,14 @@ export interface ServerOptions {
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
   reactions?: ReactionsHandle;
   maxSkewMs?: number;
+  /** Statement mappings the hospitals configured (`mapping=NAME` on an upload); default: none. */
+  mappings?: MappingCatalog;
+  /** Where upload jobs are recorded; default the `jobs.jobs` table of `database`. */
+  jobs?: JobStore;
+  /** Uploads larger than this many bytes run as a job (202); default 4 MiB. */
+  asyncUploadBytes?: number;
+  /** The hospitals' business-date zone and cut-off for reconciliation (default Asia/Shanghai, 00:00). */
+  dateOptions?: BusinessDateOptions;
 }
 
 export interface ServerContext {
@@ -370,6 +383,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
   await app.register(async (scope) => staffRoutes(scope as App, ctx));
   await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
+  await app.register(async (scope) => statementRoutes(scope as App, ctx));
+  await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
   return app;
 }
 

@@ -26,6 +26,10 @@ Commands:
                           in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
+  statements import|list  import a statement file as a finance user; list imported statements with their checks
+  reconcile               reconcile a date or range (--date D [--to D] [--channel C]) as a finance user
+  days …                  list | show | close | reopen: reconciliation days
+  discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   users …                 add | list | show | disable | enable | set-password | set-role | revoke-sessions: staff accounts
   login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
@@ -90,6 +94,21 @@ const commands: Record<string, Command> = {
   async statements(argv, io) {
     const { statementsCommand } = await import('./statements.ts');
     return statementsCommand(argv, io);
+  },
+
+  async reconcile(argv, io) {
+    const { reconcileCommand } = await import('./finance.ts');
+    return reconcileCommand(argv, io);
+  },
+
+  async days(argv, io) {
+    const { daysCommand } = await import('./finance.ts');
+    return daysCommand(argv, io);
+  },
+
+  async discrepancies(argv, io) {
+    const { discrepanciesCommand } = await import('./finance.ts');
+    return discrepanciesCommand(argv, io);
   },
 
   async serve(argv, io) {

@@ -46,9 +46,18 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { 'as-of': { type: 'string' }, 'to-position': { type: 'string' }, schema: { type: 'string' } },
+    options: {
+      'as-of': { type: 'string' },
+      'to-position': { type: 'string' },
+      schema: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   const [sub, ...names] = positionals;
+  if (values.help || sub === 'help') {
+    io.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (sub === 'list') {
     for (const p of allProjections())
       io.stdout.write(

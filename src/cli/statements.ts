@@ -15,6 +15,7 @@ import {
   validateStatement,
 } from '../adapters/statements/index.ts';
 import type { StatementSummary } from '../domain/reconciliation/statement-line.ts';
+import type { CliIo } from './main.ts';
 
 const USAGE =
   'usage: ledger statements parse FILE [--format auto|wechat|wechat-fundflow|alipay|alipay-account|bank:NAME|his|insurance] [--merchant ID] [--date YYYY-MM-DD] [--hospital ID] [--tz ZONE] [--unit yuan|fen] [--mapping MAPPING.json]';
@@ -25,6 +26,11 @@ export async function statementsCommand(
   io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
   const args = argv[0] === 'statements' ? argv.slice(1) : argv;
+  if (args[0] === 'import' || args[0] === 'list' || args[0] === '--help' || args[0] === '-h') {
+    const { financeStatementsCommand } = await import('./finance.ts');
+    if (args[0] === '--help' || args[0] === '-h') io.stdout.write(`${USAGE}\n\n`);
+    return financeStatementsCommand(args, io as CliIo);
+  }
   let parsed: ReturnType<typeof parseCli>;
   try {
     parsed = parseCli(args);

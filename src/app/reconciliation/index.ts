@@ -3,11 +3,15 @@
 export { CATCH_UP_PAGE, catchUp, reconciliationReadModels } from './catch-up.ts';
 export { closeDay, type DayRef, dayStatus, loadDay, reopenDay } from './days.ts';
 export {
+  acceptTimingItems,
   approveResolution,
   assignDiscrepancy,
+  commentOnDiscrepancy,
   type DiscrepancyRef,
   discrepancyState,
   listDiscrepancies,
+  MAX_BULK_ITEMS,
+  rejectResolution,
   resolveDiscrepancy,
 } from './discrepancies.ts';
 export {
@@ -25,3 +29,22 @@ export {
   type ReconciliationReport,
   reconcileDay,
 } from './reconcile-day.ts';
+export { EMPTY_MAPPING_CATALOG, type MappingCatalog } from './mapping-catalog.ts';
+export {
+  importStatementFile,
+  listStatements,
+  type StatementImportRequest,
+  type StatementView,
+  statementRefusal,
+} from './statements.ts';
+export { assertStaffMay, FINANCE_PERMISSIONS, type FinancePermission, staffMay } from './staff-access.ts';
+export {
+  datesBetween,
+  type DiscrepancyDetail,
+  discrepancyDetail,
+  listDays,
+  listWorklist,
+  reconcileDates,
+  showDay,
+  type WorklistQuery,
+} from './worklist.ts';

@@ -26,6 +26,15 @@ import { type DiscrepancyType, type Finding, findingKey } from './types.ts';
 
 /** Longest reason kept on a resolution (finance staff write a sentence, not a report). */
 export const MAX_RESOLUTION_REASON_LENGTH = 500;
+/** Longest comment kept on a discrepancy. */
+export const MAX_COMMENT_LENGTH = 2_000;
+/** The role that checks money-moving resolutions (maker-checker). */
+export const CHECKER_ROLE = 'finance-supervisor';
+/**
+ * One-sided items whose counterpart may simply sit on the neighbouring day's statement: the only ones that
+ * can be accepted as timing differences.
+ */
+export const TIMING_TYPES: ReadonlySet<DiscrepancyType> = new Set(['CHANNEL_ONLY', 'PLATFORM_ONLY']);
 /** Hex digits of the finding key's SHA-256 used as the discrepancy id (128 bits: collisions are not a concern). */
 const DISCREPANCY_ID_HEX = 32;
 
@@ -83,6 +92,26 @@ export interface ProposeResolution extends DiscrepancyCommandBase {
 
 export interface ApproveResolution extends DiscrepancyCommandBase {
   type: 'ApproveResolution';
+  /** The checker's staff role, when a person approves: only CHECKER_ROLE may (absent: a trusted caller). */
+  role?: string;
+}
+
+/** The checker sends a money-moving proposal back with a reason. */
+export interface RejectResolution extends DiscrepancyCommandBase {
+  type: 'RejectResolution';
+  reason: string;
+  role?: string;
+}
+
+export interface CommentOnDiscrepancy extends DiscrepancyCommandBase {
+  type: 'CommentOnDiscrepancy';
+  text: string;
+}
+
+/** Accepts a one-sided item as a timing difference (no money moves: resolved at once). */
+export interface AcceptTimingDifference extends DiscrepancyCommandBase {
+  type: 'AcceptTimingDifference';
+  reason: string;
 }
 
 export type DiscrepancyCommand =
@@ -90,7 +119,10 @@ export type DiscrepancyCommand =
   | AutoResolveDiscrepancy
   | AssignDiscrepancy
   | ProposeResolution
-  | ApproveResolution;
+  | ApproveResolution
+  | RejectResolution
+  | CommentOnDiscrepancy
+  | AcceptTimingDifference;
 
 export function initialDiscrepancyState(): DiscrepancyState {
   return {
@@ -204,6 +236,32 @@ function by(command: CommandBase): string {
   return command.actor.id;
 }
 
+/** A resolution's reason, trimmed; RESOLUTION_REASON_REQUIRED when empty or too long. */
+function resolutionReason(text: string): string {
+  const reason = text.trim();
+  if (reason.length === 0 || reason.length > MAX_RESOLUTION_REASON_LENGTH)
+    throw refuse('RESOLUTION_REASON_REQUIRED', { maxLength: MAX_RESOLUTION_REASON_LENGTH });
+  return reason;
+}
+
+/** The proposal a checker may act on (approve or reject): refusals in the order a user reads them. */
+function proposalToCheck(
+  command: ApproveResolution | RejectResolution,
+  state: DiscrepancyState,
+): NonNullable<DiscrepancyState['proposal']> {
+  const id = command.discrepancyId;
+  if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+  if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+  const p = state.proposal;
+  if (state.status !== 'proposed' || !p) throw refuse('RESOLUTION_NOT_PROPOSED', { discrepancyId: id });
+  if (!MONEY_MOVING_ACTIONS.has(p.action)) throw refuse('APPROVAL_NOT_NEEDED', { action: p.action });
+  // Maker-checker: the person who proposed a money-moving action cannot also approve (or reject) it.
+  if (by(command) === p.by) throw refuse('APPROVAL_BY_MAKER', { by: p.by });
+  if (command.role !== undefined && command.role !== CHECKER_ROLE)
+    throw refuse('APPROVER_NOT_SUPERVISOR', { role: command.role, needs: CHECKER_ROLE });
+  return p;
+}
+
 export function decideDiscrepancy(command: DiscrepancyCommand, state: DiscrepancyState): DiscrepancyEvent[] {
   const id = command.discrepancyId;
   switch (command.type) {
@@ -269,9 +327,7 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
     case 'ProposeResolution': {
       if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
       if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
-      const reason = command.reason.trim();
-      if (reason.length === 0 || reason.length > MAX_RESOLUTION_REASON_LENGTH)
-        throw refuse('RESOLUTION_REASON_REQUIRED', { maxLength: MAX_RESOLUTION_REASON_LENGTH });
+      const reason = resolutionReason(command.reason);
       if (
         posts(command.action) &&
         !resolutionAccounts(command.action, state.type!, state.channel, state.finding!.amounts)
@@ -293,13 +349,7 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
       ];
     }
     case 'ApproveResolution': {
-      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
-      if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
-      const p = state.proposal;
-      if (state.status !== 'proposed' || !p) throw refuse('RESOLUTION_NOT_PROPOSED', { discrepancyId: id });
-      if (!MONEY_MOVING_ACTIONS.has(p.action)) throw refuse('APPROVAL_NOT_NEEDED', { action: p.action });
-      // Maker-checker: the person who proposed a money-moving action cannot also approve it.
-      if (by(command) === p.by) throw refuse('APPROVAL_BY_MAKER', { by: p.by });
+      const p = proposalToCheck(command, state);
       const events: DiscrepancyEvent[] = [
         {
           type: 'DiscrepancyResolutionApproved',
@@ -329,6 +379,48 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
         data: { discrepancyId: id, action: p.action, reason: p.reason, by: p.by, approvedBy: by(command) },
       });
       return events;
+    }
+    case 'RejectResolution': {
+      const p = proposalToCheck(command, state);
+      const reason = command.reason.trim();
+      if (reason.length === 0 || reason.length > MAX_RESOLUTION_REASON_LENGTH)
+        throw refuse('REJECTION_REASON_REQUIRED', { maxLength: MAX_RESOLUTION_REASON_LENGTH });
+      return [
+        {
+          type: 'DiscrepancyResolutionRejected',
+          data: { discrepancyId: id, action: p.action, reason, by: by(command), proposedBy: p.by },
+        },
+      ];
+    }
+    case 'CommentOnDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      const text = command.text.trim();
+      if (text.length === 0 || text.length > MAX_COMMENT_LENGTH)
+        throw refuse('COMMENT_REQUIRED', { maxLength: MAX_COMMENT_LENGTH });
+      return [{ type: 'DiscrepancyCommented', data: { discrepancyId: id, text, by: by(command) } }];
+    }
+    case 'AcceptTimingDifference': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (isFinal(state)) throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+      if (!TIMING_TYPES.has(state.type!))
+        throw refuse('NOT_A_TIMING_ITEM', { discrepancyId: id, type: state.type });
+      // A proposal awaiting its checker is the checker's to finish.
+      if (state.status === 'proposed')
+        throw refuse('DISCREPANCY_NOT_OPEN', { discrepancyId: id, status: state.status });
+      const reason = `timing difference: ${resolutionReason(command.reason)}`.slice(
+        0,
+        MAX_RESOLUTION_REASON_LENGTH,
+      );
+      return [
+        {
+          type: 'DiscrepancyResolutionProposed',
+          data: { discrepancyId: id, action: 'accept', reason, by: by(command), amount: state.amount },
+        },
+        {
+          type: 'DiscrepancyResolved',
+          data: { discrepancyId: id, action: 'accept', reason, by: by(command), approvedBy: null },
+        },
+      ];
     }
   }
 }
@@ -378,6 +470,10 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
     }
     case 'DiscrepancyResolutionApproved':
       return { ...state, approvedBy: event.data.by };
+    case 'DiscrepancyResolutionRejected':
+      return { ...state, status: state.assignee ? 'assigned' : 'open', proposal: null };
+    case 'DiscrepancyCommented':
+      return state;
     case 'DiscrepancyResolved':
       return { ...state, status: 'resolved', resolvedBy: event.data.by, approvedBy: event.data.approvedBy };
     case 'AdjustingEntryPosted':

@@ -141,6 +141,18 @@ export type DiscrepancyResolutionApproved = {
   data: { discrepancyId: string; action: ResolutionAction; by: string };
 };
 
+/** The checker sends a money-moving proposal back: the discrepancy is worked again (assigned, or open). */
+export type DiscrepancyResolutionRejected = {
+  type: 'DiscrepancyResolutionRejected';
+  data: { discrepancyId: string; action: ResolutionAction; reason: string; by: string; proposedBy: string };
+};
+
+/** A note on the discrepancy's file (what was checked, who was called); changes nothing else. */
+export type DiscrepancyCommented = {
+  type: 'DiscrepancyCommented';
+  data: { discrepancyId: string; text: string; by: string };
+};
+
 export type DiscrepancyResolved = {
   type: 'DiscrepancyResolved';
   data: {
@@ -180,6 +192,8 @@ export type DiscrepancyEvent =
   | DiscrepancyAssigned
   | DiscrepancyResolutionProposed
   | DiscrepancyResolutionApproved
+  | DiscrepancyResolutionRejected
+  | DiscrepancyCommented
   | DiscrepancyResolved
   | AdjustingEntryPosted;
 
@@ -248,6 +262,8 @@ export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventT
   DiscrepancyAssigned: 1,
   DiscrepancyResolutionProposed: 1,
   DiscrepancyResolutionApproved: 1,
+  DiscrepancyResolutionRejected: 1,
+  DiscrepancyCommented: 1,
   DiscrepancyResolved: 1,
   AdjustingEntryPosted: 1,
   ReconciliationRun: 1,
@@ -267,6 +283,8 @@ export const RECONCILIATION_EVENT_CATEGORY: Readonly<
   DiscrepancyAssigned: 'discrepancy',
   DiscrepancyResolutionProposed: 'discrepancy',
   DiscrepancyResolutionApproved: 'discrepancy',
+  DiscrepancyResolutionRejected: 'discrepancy',
+  DiscrepancyCommented: 'discrepancy',
   DiscrepancyResolved: 'discrepancy',
   AdjustingEntryPosted: 'discrepancy',
   ReconciliationRun: 'recon-day',

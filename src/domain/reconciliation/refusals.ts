@@ -62,6 +62,82 @@ export const RECONCILIATION_REFUSALS = {
     zh: '重新打开已日结的日期须填写原因',
     en: 'Reopening a closed day needs a reason',
   },
+  COMMENT_REQUIRED: {
+    status: 'invalid',
+    zh: '备注内容不能为空且不超过 2000 字',
+    en: 'A comment needs text (at most 2000 characters)',
+  },
+  REJECTION_REASON_REQUIRED: {
+    status: 'invalid',
+    zh: '驳回处理方案须填写原因',
+    en: 'Rejecting a proposed resolution needs a reason',
+  },
+  NOT_A_TIMING_ITEM: {
+    status: 'invalid',
+    zh: '只有单边账（长款/短款）可以按时间差接受',
+    en: 'Only one-sided items (channel only / platform only) can be accepted as timing differences',
+  },
+  APPROVER_NOT_SUPERVISOR: {
+    status: 'forbidden',
+    zh: '涉及资金的处理方案须由财务主管复核',
+    en: 'A money-moving resolution must be approved or rejected by a finance supervisor',
+  },
+  STAFF_ROLE_FORBIDDEN: {
+    status: 'forbidden',
+    zh: '当前角色无权执行此财务操作',
+    en: 'Your role may not do this finance action',
+  },
+  UNKNOWN_MAPPING: {
+    status: 'invalid',
+    zh: '未知的对账文件映射名称',
+    en: 'No statement mapping of that name is configured for this hospital',
+  },
+  STATEMENT_MALFORMED: {
+    status: 'invalid',
+    zh: '对账文件格式错误，整份文件未导入',
+    en: 'The statement file is malformed; nothing was imported',
+  },
+  STATEMENT_TRUNCATED: {
+    status: 'invalid',
+    zh: '对账文件不完整（被截断），整份文件未导入',
+    en: 'The statement file is truncated; nothing was imported',
+  },
+  STATEMENT_TOTALS_MISMATCH: {
+    status: 'invalid',
+    zh: '对账文件汇总与明细不符，整份文件未导入',
+    en: 'The statement totals do not agree with its lines; nothing was imported',
+  },
+  STATEMENT_WRONG_MERCHANT: {
+    status: 'invalid',
+    zh: '对账文件属于其他商户，整份文件未导入',
+    en: 'The statement is for another merchant; nothing was imported',
+  },
+  STATEMENT_WRONG_DATE: {
+    status: 'invalid',
+    zh: '对账文件属于其他日期，整份文件未导入',
+    en: 'The statement is for another business date; nothing was imported',
+  },
+  STATEMENT_FORMAT_UNKNOWN: {
+    status: 'invalid',
+    zh: '无法识别对账文件格式，请指定格式或映射',
+    en: 'The statement format cannot be told; name the format or a mapping',
+  },
+  STATEMENT_TOO_LARGE: {
+    status: 'invalid',
+    zh: '对账文件超出允许的大小或行数',
+    en: 'The statement file exceeds the allowed size or line count',
+  },
+  STATEMENT_CHANGED: {
+    status: 'conflict',
+    zh: '对账文件在中断的导入之后被修改',
+    en: 'The file changed since an interrupted import of it',
+  },
+  STATEMENT_IMPORT_IN_PROGRESS: {
+    status: 'conflict',
+    zh: '该文件正在导入中，请稍后再试',
+    en: 'This file is being imported right now; try again when that ends',
+  },
+  JOB_NOT_FOUND: { status: 'not_found', zh: '任务不存在', en: 'No such job' },
 } as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
 
 export type ReconciliationRefusalCode = keyof typeof RECONCILIATION_REFUSALS;

@@ -106,6 +106,7 @@ export const reconciliationProjection: Projection = {
     'DiscrepancyAssigned',
     'DiscrepancyResolutionProposed',
     'DiscrepancyResolutionApproved',
+    'DiscrepancyResolutionRejected',
     'DiscrepancyResolved',
   ]),
   async createTables(db, schema) {
@@ -317,6 +318,15 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       return { ...row, status: 'proposed', action: d.action, resolution_reason: d.reason, proposed_by: d.by };
     case 'DiscrepancyResolutionApproved':
       return { ...row, approved_by: d.by };
+    case 'DiscrepancyResolutionRejected':
+      // Sent back by the checker: worked again, the rejected proposal is in the stream's history.
+      return {
+        ...row,
+        status: row.assignee ? 'assigned' : 'open',
+        action: null,
+        resolution_reason: null,
+        proposed_by: null,
+      };
     case 'DiscrepancyResolved':
       return {
         ...row,

@@ -1,0 +1,431 @@
+// Reconciliation for finance staff: run it for a date or a range, the days with their state and summary, the
+// discrepancy worklist (filters, sorting, cursor pages), one discrepancy with the three parties side by side,
+// and the work on it (assign, comment, propose a resolution, approve or reject as the checker, accept timing
+// items in bulk), closing and reopening a day. Every route is the caller's hospital only; the use cases are the
+// ones the CLI calls.
+import { Type } from 'typebox';
+import {
+  acceptTimingItems,
+  approveResolution,
+  assignDiscrepancy,
+  closeDay,
+  commentOnDiscrepancy,
+  MAX_BULK_ITEMS,
+  type ReconciliationPorts,
+  rejectResolution,
+  reopenDay,
+  resolveDiscrepancy,
+} from '../../app/reconciliation/index.ts';
+import {
+  discrepancyDetail,
+  listDays,
+  listWorklist,
+  reconcileDates,
+  showDay,
+} from '../../app/reconciliation/worklist.ts';
+import type { DiscrepancyState } from '../../domain/reconciliation/discrepancy.ts';
+import { RESOLUTION_ACTIONS } from '../../domain/reconciliation/events.ts';
+import { DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
+import { DISCREPANCY_SORTS } from '../../projections/reconciliation/worklist.ts';
+import { ChannelIdSchema, errorResponses, MoneySchema } from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+import { ApiError } from '../errors.ts';
+
+const DateQ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
+const Loose = Type.Object({}, { additionalProperties: true });
+const StaffName = Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$', description: 'A staff user id' });
+const DiscrepancyParams = Type.Object({
+  id: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Discrepancy id' }),
+});
+const DayParams = Type.Object({ channel: ChannelIdSchema, date: DateQ });
+/** A reason's schema lets an empty or missing one through: the domain refuses it with its own code. */
+const Reason = Type.Optional(Type.String({ maxLength: 2_000, description: 'Why (required)' }));
+const STATUSES = ['open', 'assigned', 'proposed', 'resolved', 'auto-resolved', 'unresolved'] as const;
+
+const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
+  (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
+
+/** A discrepancy's state as answered after an action. */
+function stateAnswer(s: DiscrepancyState) {
+  return {
+    discrepancyId: s.discrepancyId,
+    status: s.status,
+    type: s.type,
+    channel: s.channel,
+    businessDate: s.businessDate,
+    subject: s.subject,
+    amount: s.amount,
+    assignee: s.assignee,
+    proposal: s.proposal,
+    approvedBy: s.approvedBy,
+    resolvedBy: s.resolvedBy,
+  };
+}
+
+/** Positions are bigints in code, decimal strings on the wire. */
+function wire(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+export function reconciliationRoutes(app: App, ctx: ServerContext): void {
+  const ports = (): ReconciliationPorts => ({
+    store: ctx.deps.store,
+    db: ctx.deps.db,
+    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+  });
+  const badRange = (e: unknown, field: string): never => {
+    if (e instanceof RangeError) throw new ApiError('VALIDATION_FAILED', { field, reason: e.message });
+    throw e;
+  };
+
+  app.post(
+    '/v1/reconciliations',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
+        body: Type.Object(
+          {
+            date: DateQ,
+            to: Type.Optional(DateQ),
+            channel: Type.Optional(ChannelIdSchema),
+            feeRates: Type.Optional(
+              Type.Record(
+                Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
+                Type.String({ pattern: '^0(\\.[0-9]{1,6})?$' }),
+                {
+                  description: 'Agreed fee rate per channel ("0.006"); without one, fees are not checked',
+                },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const b = req.body;
+      const r = await reconcileDates(ports(), {
+        hospitalId: c.hospitalId,
+        from: b.date,
+        actor: c.actor,
+        at: ctx.deps.now(),
+        ...opt('to', b.to),
+        ...opt('channel', b.channel),
+        ...(b.feeRates ? { config: { feeRates: b.feeRates } } : {}),
+      }).catch((e) => badRange(e, 'body.to'));
+      return {
+        days: r.reports.map((x) => ({
+          channel: x.channel,
+          businessDate: x.businessDate,
+          runId: x.runId,
+          state: x.state,
+          matched: x.matched,
+          timing: x.timing,
+          byType: x.byType,
+          parties: x.parties,
+          findings: x.findings.length,
+          discrepancies: x.discrepancies,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/v1/days',
+    {
+      config: { access: 'finance-read' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'Reconciliation days of a date range (default: one date) per channel: state, matched, per category, open and resolved discrepancies, amounts',
+        querystring: Type.Object(
+          {
+            from: DateQ,
+            to: Type.Optional(DateQ),
+            channel: Type.Optional(ChannelIdSchema),
+            state: Type.Optional(Type.Union(['balanced', 'open', 'closed'].map((s) => Type.Literal(s)))),
+          },
+          { additionalProperties: false },
+        ),
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const q = req.query;
+      const days = await listDays(ports(), {
+        hospitalId: c.hospitalId,
+        from: q.from,
+        ...opt('to', q.to),
+        ...opt('channel', q.channel),
+        ...opt('state', q.state),
+      }).catch((e) => badRange(e, 'querystring.to'));
+      return { days };
+    },
+  );
+
+  app.get(
+    '/v1/days/:channel/:date',
+    {
+      config: { access: 'finance-read' },
+      schema: {
+        tags: ['reconciliation'],
+        summary: "One channel's day: its summary (read model) and its state from its stream",
+        params: DayParams,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const v = await showDay(ports(), {
+        hospitalId: c.hospitalId,
+        channel: req.params.channel,
+        businessDate: req.params.date,
+      });
+      return { day: v.row ?? null, state: v.state };
+    },
+  );
+
+  app.post(
+    '/v1/days/:channel/:date/close',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
+        params: DayParams,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const state = await closeDay(ports(), {
+        hospitalId: c.hospitalId,
+        channel: req.params.channel,
+        businessDate: req.params.date,
+        by: c.actor.id,
+        at: ctx.deps.now(),
+      });
+      return { channel: req.params.channel, businessDate: req.params.date, state };
+    },
+  );
+
+  app.post(
+    '/v1/days/:channel/:date/reopen',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['reconciliation'],
+        summary: 'Reopen a closed day, with a reason (recorded as an event)',
+        params: DayParams,
+        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const state = await reopenDay(ports(), {
+        hospitalId: c.hospitalId,
+        channel: req.params.channel,
+        businessDate: req.params.date,
+        by: c.actor.id,
+        at: ctx.deps.now(),
+        reason: req.body.reason ?? '',
+      });
+      return { channel: req.params.channel, businessDate: req.params.date, state };
+    },
+  );
+
+  app.get(
+    '/v1/discrepancies',
+    {
+      config: { access: 'finance-read' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'The discrepancy worklist: filters (dates, channel, type, status, amount range, assignee, order/refund/transaction id), sorting, cursor pages',
+        querystring: Type.Object(
+          {
+            from: Type.Optional(DateQ),
+            to: Type.Optional(DateQ),
+            channel: Type.Optional(ChannelIdSchema),
+            type: Type.Optional(Type.Union(DISCREPANCY_TYPES.map((t) => Type.Literal(t)))),
+            status: Type.Optional(Type.Union(STATUSES.map((t) => Type.Literal(t)))),
+            minAmount: Type.Optional(MoneySchema),
+            maxAmount: Type.Optional(MoneySchema),
+            assignee: Type.Optional(StaffName),
+            ref: Type.Optional(
+              Type.String({
+                pattern: '^[A-Za-z0-9_.:-]{1,128}$',
+                description: 'Order, refund or transaction id',
+              }),
+            ),
+            sort: Type.Optional(Type.Union(DISCREPANCY_SORTS.map((t) => Type.Literal(t)))),
+            order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Rows, 1..500' })),
+            cursor: Type.Optional(
+              Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'From `next`' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const q = req.query;
+      const page = await listWorklist(ports(), {
+        hospitalId: c.hospitalId,
+        ...opt('from', q.from),
+        ...opt('to', q.to),
+        ...opt('channel', q.channel),
+        ...opt('type', q.type),
+        ...opt('status', q.status),
+        ...opt('minAmount', q.minAmount),
+        ...opt('maxAmount', q.maxAmount),
+        ...opt('assignee', q.assignee),
+        ...opt('ref', q.ref),
+        ...opt('sort', q.sort),
+        ...(q.order === 'desc' ? { descending: true } : {}),
+        ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
+        ...opt('cursor', q.cursor),
+      }).catch((e) => badRange(e, 'querystring.cursor'));
+      return { discrepancies: page.rows, next: page.next };
+    },
+  );
+
+  app.get(
+    '/v1/discrepancies/:id',
+    {
+      config: { access: 'finance-read' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
+        params: DiscrepancyParams,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => wire(await discrepancyDetail(ports(), requestContext(req).hospitalId, req.params.id)),
+  );
+
+  const action = (
+    url: string,
+    summary: string,
+    access: 'finance-work' | 'finance-check',
+    body: ReturnType<typeof Type.Object>,
+    run: (
+      ref: { hospitalId: string; discrepancyId: string; by: string; at: Date },
+      body: Record<string, string | undefined>,
+      role: string,
+    ) => Promise<DiscrepancyState>,
+  ) =>
+    app.post(
+      url,
+      {
+        config: { access },
+        schema: {
+          tags: ['reconciliation'],
+          summary,
+          params: DiscrepancyParams,
+          body,
+          response: { ...errorResponses, 200: Loose },
+        },
+      },
+      async (req) => {
+        const c = requestContext(req);
+        const { id } = req.params as { id: string };
+        const s = await run(
+          { hospitalId: c.hospitalId, discrepancyId: id, by: c.actor.id, at: ctx.deps.now() },
+          (req.body ?? {}) as Record<string, string | undefined>,
+          c.principal.role,
+        );
+        return stateAnswer(s);
+      },
+    );
+
+  action(
+    '/v1/discrepancies/:id/assign',
+    'Assign the discrepancy to a finance user',
+    'finance-work',
+    Type.Object({ assignee: StaffName }, { additionalProperties: false }),
+    (ref, b) => assignDiscrepancy(ports(), { ...ref, assignee: b.assignee! }),
+  );
+  action(
+    '/v1/discrepancies/:id/comments',
+    'Add a comment to the discrepancy’s history',
+    'finance-work',
+    Type.Object({ text: Type.Optional(Type.String({ maxLength: 4_000 })) }, { additionalProperties: false }),
+    (ref, b) => commentOnDiscrepancy(ports(), { ...ref, text: b.text ?? '' }),
+  );
+  action(
+    '/v1/discrepancies/:id/resolution',
+    'Propose a resolution with a reason: accept and repush-his resolve at once; refund-patient, adjusting-entry and write-off wait for a supervisor’s approval',
+    'finance-work',
+    Type.Object(
+      { action: Type.Union(RESOLUTION_ACTIONS.map((a) => Type.Literal(a))), reason: Reason },
+      { additionalProperties: false },
+    ),
+    (ref, b) =>
+      resolveDiscrepancy(ports(), {
+        ...ref,
+        action: b.action as (typeof RESOLUTION_ACTIONS)[number],
+        reason: b.reason ?? '',
+      }),
+  );
+  action(
+    '/v1/discrepancies/:id/approve',
+    'Approve a money-moving resolution (a supervisor other than its proposer): posts its entry and resolves',
+    'finance-check',
+    Type.Object({}, { additionalProperties: false }),
+    (ref, _b, role) => approveResolution(ports(), { ...ref, role }),
+  );
+  action(
+    '/v1/discrepancies/:id/reject',
+    'Send a money-moving resolution back, with a reason (a supervisor other than its proposer)',
+    'finance-check',
+    Type.Object({ reason: Reason }, { additionalProperties: false }),
+    (ref, b, role) => rejectResolution(ports(), { ...ref, reason: b.reason ?? '', role }),
+  );
+
+  app.post(
+    '/v1/discrepancies/accept-timing',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['reconciliation'],
+        summary:
+          'Accept one-sided items (channel only / platform only) as timing differences, all or none, with one reason',
+        body: Type.Object(
+          {
+            ids: Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
+              minItems: 1,
+              maxItems: MAX_BULK_ITEMS,
+            }),
+            reason: Reason,
+          },
+          { additionalProperties: false },
+        ),
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const states = await acceptTimingItems(ports(), {
+        hospitalId: c.hospitalId,
+        discrepancyIds: req.body.ids,
+        reason: req.body.reason ?? '',
+        by: c.actor.id,
+        at: ctx.deps.now(),
+      });
+      return { accepted: states.map(stateAnswer) };
+    },
+  );
+}
