@@ -319,6 +319,8 @@ export interface TrialResult {
   fileRefusal: { code: string; line: number; reason: string } | null;
   /** The totals check an import would make, when the file got that far. */
   totals: TotalsVerdict | null;
+  /** Would an import of this file with this mapping go through? */
+  wouldImport: boolean;
 }
 
 /** A trial's stop after too many refused rows (not a fault of the file: it ends the listing). */
@@ -340,7 +342,8 @@ export async function tryMapping(
   const lines: StatementLine[] = [];
   const refused: RowFault[] = [];
   let refusedTruncated = false;
-  const parse: ParseOptions = { mapping: m.definition, hospitalId };
+  // One line per batch: a file refused at its end (its totals) still shows every line read before.
+  const parse: ParseOptions = { mapping: m.definition, hospitalId, batchSize: 1 };
   const timeZone = opts.timeZone ?? ports.dateOptions?.timeZone;
   if (timeZone) parse.timeZone = timeZone;
   if (opts.businessDate) parse.businessDate = opts.businessDate;
@@ -383,6 +386,15 @@ export async function tryMapping(
     refusedTruncated,
     fileRefusal,
     totals,
+    wouldImport:
+      refused.length === 0 &&
+      !refusedTruncated &&
+      fileRefusal === null &&
+      !(
+        totals?.method === 'platform' &&
+        totals.outcome === 'disagrees' &&
+        m.definition.platformCheck === 'refuse'
+      ),
   };
 }
 

@@ -24,6 +24,8 @@ Commands:
                           in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
+  mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
+                          the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
@@ -86,6 +88,11 @@ const commands: Record<string, Command> = {
   async statements(argv, io) {
     const { statementsCommand } = await import('./statements.ts');
     return statementsCommand(argv, io);
+  },
+
+  async mappings(argv, io) {
+    const { mappingsCommand } = await import('./mappings.ts');
+    return mappingsCommand(argv, io);
   },
 
   async serve(argv, io) {
