@@ -32,7 +32,11 @@ export type Access =
   /** Channel and client management. */
   | 'admin'
   /** Read-only audit trails (every event, patient data included): auditors and administrators. */
-  | 'audit';
+  | 'audit'
+  /** Staff reads of configuration (statement mappings): every staff role, no bus client. */
+  | 'staff'
+  /** Finance work (trying a mapping on a sample): clerks, supervisors and administrators. */
+  | 'finance';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -41,6 +45,8 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   supervise: ['finance-supervisor', 'administrator'],
   admin: ['administrator'],
   audit: ['auditor', 'administrator'],
+  staff: ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
+  finance: ['finance-clerk', 'finance-supervisor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

@@ -47,6 +47,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
+import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
@@ -351,6 +352,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => mappingRoutes(scope as App, ctx));
   return app;
 }
 
