@@ -208,3 +208,23 @@ describe('the mapping validator', () => {
     );
   });
 });
+
+describe('the worked example in docs/', () => {
+  it('validates, and reads its sample file with its totals row checked', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const mapping = validateMapping(
+      JSON.parse(await readFile('docs/examples/his-east-wing.mapping.json', 'utf8')),
+    );
+    const { lines, summary } = await linesOf(await readFile('docs/examples/his-east-wing.csv'), mapping);
+    expect(lines.map((l) => [l.hisNo, l.kind, l.amount])).toEqual([
+      ['S1', 'payment', '25.00'],
+      ['S2', 'payment', '31.00'],
+      ['S3', 'refund', '5.00'],
+    ]);
+    expect(summary.checks.map((c) => c.name)).toEqual(['count', 'amount']);
+    expect(
+      validateMapping(JSON.parse(await readFile('docs/examples/bank-headerless.mapping.json', 'utf8')))
+        .header,
+    ).toBe(false);
+  });
+});
