@@ -407,7 +407,7 @@ export class MappingParser implements RecordParser {
         lastLineNo || 1,
         m?.header === false ? 'no rows' : 'no header row with the mapped columns',
       );
-    if (m.totals && m.totals.required && !this.totalsSeen)
+    if (m.totals !== false && m.totals?.required && !this.totalsSeen)
       throw fault('TRUNCATED', lastLineNo, `file ends without its totals row (${m.totals.equals})`);
     // A mapping states the totals it maps (count, amount, fee), and each one present was checked.
     const r: ParserResult = { checks: this.checks, stated: this.checks.length, mapping: m.name };

@@ -383,7 +383,7 @@ export function validateMapping(input: Json): ColumnMapping {
 
   m.totals = totalsOf(o, container, col);
   if (o.platformCheck !== undefined) {
-    if (m.totals && m.totals.required)
+    if (m.totals !== false && m.totals?.required)
       bad('$.platformCheck', 'a file with a required totals row is checked by it');
     m.platformCheck = oneOf(o.platformCheck, '$.platformCheck', PLATFORM_CHECKS);
   }
