@@ -48,7 +48,9 @@ export type Access =
   /** Reconciliation (statements, days, discrepancies): read / work / check (approve, reject). Staff only. */
   | 'finance-read'
   | 'finance-work'
-  | 'finance-check';
+  | 'finance-check'
+  /** Finance work on configuration (trying a mapping on a sample): clerks, supervisors and administrators. */
+  | 'finance';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -61,6 +63,7 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   'finance-read': FINANCE_PERMISSIONS.read,
   'finance-work': FINANCE_PERMISSIONS.work,
   'finance-check': FINANCE_PERMISSIONS.check,
+  finance: ['finance-clerk', 'finance-supervisor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

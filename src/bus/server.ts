@@ -47,6 +47,7 @@ import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
+import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
@@ -57,7 +58,7 @@ import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { statementRoutes } from './routes/statements.ts';
 import type { JobStore } from '../app/jobs.ts';
-import type { MappingCatalog } from '../app/reconciliation/mapping-catalog.ts';
+import type { MappingCatalog } from '../app/mappings.ts';
 import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
@@ -385,6 +386,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
   await app.register(async (scope) => statementRoutes(scope as App, ctx));
   await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
+  await app.register(async (scope) => mappingRoutes(scope as App, ctx));
   return app;
 }
 

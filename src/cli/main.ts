@@ -30,6 +30,8 @@ Commands:
   reconcile               reconcile a date or range (--date D [--to D] [--channel C]) as a finance user
   days …                  list | show | close | reopen: reconciliation days
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
+  mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
+                          the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   users …                 add | list | show | disable | enable | set-password | set-role | revoke-sessions: staff accounts
   login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
@@ -109,6 +111,11 @@ const commands: Record<string, Command> = {
   async discrepancies(argv, io) {
     const { discrepanciesCommand } = await import('./finance.ts');
     return discrepanciesCommand(argv, io);
+  },
+
+  async mappings(argv, io) {
+    const { mappingsCommand } = await import('./mappings.ts');
+    return mappingsCommand(argv, io);
   },
 
   async serve(argv, io) {

@@ -2,6 +2,7 @@
 // each with its Chinese and English message and its kind. Each code is defined beside the rules that raise it;
 // this is where any code is looked up (an edge's docs, a message in the caller's language).
 import { CHANNEL_REFUSALS } from './channel/refusals.ts';
+import { MAPPING_REFUSALS } from './mappings/refusals.ts';
 import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
 import { REJECTIONS, type RefusalKind } from './rejection.ts';
 import { STAFF_REFUSALS } from './staff/refusals.ts';
@@ -11,6 +12,7 @@ export const REFUSALS = {
   ...CHANNEL_REFUSALS,
   ...RECONCILIATION_REFUSALS,
   ...STAFF_REFUSALS,
+  ...MAPPING_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -18,7 +20,13 @@ export type RefusalCode = keyof typeof REFUSALS;
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */
 export function clashingRefusalCodes(): string[] {
   const seen = new Map<string, number>();
-  for (const table of [REJECTIONS, CHANNEL_REFUSALS, RECONCILIATION_REFUSALS, STAFF_REFUSALS])
+  for (const table of [
+    REJECTIONS,
+    CHANNEL_REFUSALS,
+    RECONCILIATION_REFUSALS,
+    STAFF_REFUSALS,
+    MAPPING_REFUSALS,
+  ])
     for (const code of Object.keys(table)) seen.set(code, (seen.get(code) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([code]) => code);
 }

@@ -5,6 +5,7 @@ import { type AnyDb, liveSchema, type Projection } from './projection.ts';
 import { dailyTotalsProjection } from './read-models/daily-totals.ts';
 import { depositsProjection } from './read-models/deposits.ts';
 import { hisSyncProjection } from './read-models/his-sync.ts';
+import { mappingsProjection } from './read-models/mappings.ts';
 import { balancesProjection, journalProjection } from './read-models/ledger.ts';
 import { ordersProjection } from './read-models/orders.ts';
 import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
@@ -22,6 +23,7 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
     reconMovementsProjection(dateOptions),
     reconStatementsProjection,
     reconciliationProjection,
+    mappingsProjection,
   ];
 }
 

@@ -35,6 +35,7 @@ import {
   type StoredStatementLine,
 } from '../../domain/reconciliation/events.ts';
 import { isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
+import type { TotalsVerdict } from '../../domain/mappings/totals.ts';
 import type { StatementLine, StatementSummary } from '../../domain/reconciliation/statement-line.ts';
 import { encodeWechatBatch } from './codec.ts';
 import { StatementError } from './errors.ts';
@@ -70,6 +71,17 @@ export interface ImportOptions extends Omit<ParseOptions, 'hospitalId' | 'batchS
   /** Business time of the import (default now). */
   at?: Date;
   onProgress?: (p: ImportProgress) => void;
+  /**
+   * Called once the file verified, before anything is written: what to record with the import (the mapping it
+   * used, the totals check). Throwing refuses the file, nothing written.
+   */
+  review?: (summary: StatementSummary, channel: string | null) => Promise<ImportReview>;
+}
+
+/** What an import records beside the file: which mapping read it and which totals check it passed. */
+export interface ImportReview {
+  mapping?: { name: string; version: number; builtin: boolean };
+  totalsCheck?: TotalsVerdict;
 }
 
 export interface ImportResult {
@@ -80,6 +92,10 @@ export interface ImportResult {
   duplicate: boolean;
   summary: StatementSummary;
   channel: string | null;
+  /** The mapping that read the file and its version (absent for the channels' own bills). */
+  mapping?: ImportReview['mapping'];
+  /** Which totals check the import used and what it found. */
+  totalsCheck?: TotalsVerdict;
 }
 
 /** Default platform channel of a statement issuer (the HIS extract spans channels: null). */
@@ -107,7 +123,7 @@ export async function importStatement(
   opts: ImportOptions,
 ): Promise<ImportResult> {
   const { store } = deps;
-  const { hospitalId, channel: channelOpt, origin: _o, at: _a, onProgress, ...parse } = opts;
+  const { hospitalId, channel: channelOpt, origin: _o, at: _a, onProgress, review: _r, ...parse } = opts;
   const parseOpts: ParseOptions = { ...parse, hospitalId, batchSize: MAX_LINES_PER_BATCH };
   onProgress?.({ phase: 'validating', lines: 0, total: undefined });
   const staged = await stageStatement(source, parseOpts, (lines) =>
@@ -140,20 +156,24 @@ async function importStaged(
     const done = head.last?.type === 'StatementImported' ? head.last : undefined;
     if (!done) return undefined;
     onProgress?.({ phase: 'done', lines: summary.lines, total: summary.lines });
+    const started = head.started?.data as (StatementImportStarted['data'] & ImportReview) | undefined;
     return {
       statementId,
       streamId: stream,
       sha256: summary.sha256,
       duplicate: true,
       summary: (done.data as StatementImported['data']).summary,
-      channel: (head.started?.data as StatementImportStarted['data'] | undefined)?.channel ?? channel,
+      channel: started?.channel ?? channel,
+      ...(started?.mapping ? { mapping: started.mapping } : {}),
+      ...(started?.totalsCheck ? { totalsCheck: started.totalsCheck } : {}),
     };
   };
   const existing = await readImportHead(store, stream);
   const before = completed(existing);
   if (before) return before;
+  const review = (await opts.review?.(summary, channel)) ?? {};
   try {
-    return await writeStatement(store, source, opts, parseOpts, staged, stream, channel, existing);
+    return await writeStatement(store, source, opts, parseOpts, staged, stream, channel, existing, review);
   } catch (error) {
     if (!(error instanceof ConcurrencyError)) throw error;
     // Another import of the same bytes wrote to the stream meanwhile. If it has finished, this is a re-import
@@ -203,6 +223,7 @@ async function writeStatement(
   stream: StreamId,
   channel: string | null,
   existing: ImportHead,
+  review: ImportReview,
 ): Promise<ImportResult> {
   const { summary } = staged;
   const { origin, at, onProgress } = opts;
@@ -234,7 +255,8 @@ async function writeStatement(
       origin: origin ?? 'api',
       lines: summary.lines,
     };
-    pending.push({ type: 'StatementImportStarted', data: data as JsonObject, occurredAt });
+    const recorded = { ...data, ...review } as StatementImportStarted['data'] & ImportReview;
+    pending.push({ type: 'StatementImportStarted', data: recorded as unknown as JsonObject, occurredAt });
   }
   // One append in flight while the next events are prepared (its expected version is the previous answer).
   let inFlight: Promise<void> = Promise.resolve();
@@ -284,7 +306,18 @@ async function writeStatement(
   await flush();
   await inFlight;
   onProgress?.({ phase: 'done', lines, total: summary.lines });
-  return { statementId, streamId: stream, sha256: summary.sha256, duplicate: false, summary, channel };
+  // A resumed import answers what its first part recorded.
+  const recorded = (started?.data as ImportReview | undefined) ?? review;
+  return {
+    statementId,
+    streamId: stream,
+    sha256: summary.sha256,
+    duplicate: false,
+    summary,
+    channel,
+    ...(recorded.mapping ? { mapping: recorded.mapping } : {}),
+    ...(recorded.totalsCheck ? { totalsCheck: recorded.totalsCheck } : {}),
+  };
 }
 
 type Emit = (count: number, data: (batch: number) => object, schemaVersion: number) => Promise<void>;

@@ -24,7 +24,7 @@ import { AlipayAccountParser, isAlipayAccountEntry } from './alipay-account.ts';
 import { AlipayBillParser, isAlipayDetailEntry } from './alipay.ts';
 import type { AmountUnit } from './amount.ts';
 import { type Detection, detectFormat } from './detect.ts';
-import { LineFault, StatementError, fault } from './errors.ts';
+import { LineFault, StatementError, type StatementErrorCode, fault } from './errors.ts';
 import { type ColumnMapping, MappingParser, jsonRecords } from './mapping.ts';
 import { BUILTIN_MAPPINGS } from './mappings.ts';
 import type { ParseContext, RawRecord, RecordParser } from './parser.ts';
@@ -46,6 +46,19 @@ import { WechatFundFlowParser } from './wechat-fundflow.ts';
 import { WechatBillParser } from './wechat.ts';
 
 export const DEFAULT_BATCH_SIZE = 1_000;
+
+/** A row a trial parse refused, and why. */
+export interface RowFault {
+  line: number;
+  code: StatementErrorCode;
+  reason: string;
+}
+/** Faults of single rows a trial goes past (the others end it as they end an import). */
+const ROW_FAULTS: ReadonlySet<StatementErrorCode> = new Set([
+  'MALFORMED_LINE',
+  'WRONG_DATE',
+  'WRONG_MERCHANT',
+]);
 export const MAX_BATCH_SIZE = 10_000;
 
 export interface ParseOptions {
@@ -62,6 +75,13 @@ export interface ParseOptions {
   batchSize?: number;
   /** Extra declarative mappings (a new bank is configuration); they take precedence over built-ins. */
   mappings?: readonly ColumnMapping[];
+  /** Read the file with exactly this mapping (named by the caller): no detection, no other mapping. */
+  mapping?: ColumnMapping;
+  /**
+   * A trial (`ledger mappings try`): a row the parser refuses is handed here instead of refusing the file, and
+   * the parse goes on; whatever concerns the file as a whole (header, totals, truncation) still refuses it.
+   */
+  onRowFault?: (fault: RowFault) => void;
   /** Totals known from elsewhere (e.g. the insurance 3201 对总账 answer): checked like a footer. */
   declaredTotals?: { count?: number; amount?: string };
   /**
@@ -90,7 +110,12 @@ function resolve(
   const requested = opts.format ?? 'auto';
   const detected = detectFormat(head, name, mappings);
   if (requested === 'auto') {
-    if (!detected) throw fault('UNSUPPORTED_FORMAT', 1, 'cannot tell the statement format; pass --format');
+    if (!detected)
+      throw fault(
+        'UNSUPPORTED_FORMAT',
+        1,
+        'cannot tell the statement format; pass --format or --mapping NAME',
+      );
     return detected;
   }
   const compression = isGzip(head)
@@ -229,10 +254,10 @@ export async function* parseStatement(
   try {
     if (opts.businessDate !== undefined && !isIsoDate(opts.businessDate))
       throw fault('WRONG_DATE', 0, `expected business date ${opts.businessDate} is not yyyy-MM-dd`);
-    const mappings = [...(opts.mappings ?? []), ...BUILTIN_MAPPINGS];
+    const mappings = opts.mapping ? [opts.mapping] : [...(opts.mappings ?? []), ...BUILTIN_MAPPINGS];
     const { head, rest } = await peek(raw, DETECT_BYTES);
     if (head.length === 0) throw fault('TRUNCATED', 0, 'empty file');
-    const r = resolve(head, file, opts, mappings);
+    const r = resolve(head, file, opts.mapping ? { ...opts, format: opts.mapping.format } : opts, mappings);
     const ctx: ParseContext = { file, timeZone: opts.timeZone ?? DEFAULT_TIME_ZONE };
     if (opts.merchantId) ctx.merchantId = opts.merchantId;
     if (opts.businessDate) ctx.businessDate = opts.businessDate;
@@ -274,6 +299,10 @@ export async function* parseStatement(
         // A broken last line with the closing part still missing is a cut-off file.
         if (e instanceof LineFault && e.code === 'MALFORMED_LINE' && isLast && !parser.complete())
           throw fault('TRUNCATED', rec.lineNo, `file ends in an incomplete line (${e.reason})`);
+        if (opts.onRowFault && e instanceof LineFault && ROW_FAULTS.has(e.code) && !parser.complete()) {
+          opts.onRowFault({ line: e.line || rec.lineNo, code: e.code, reason: e.reason });
+          return;
+        }
         throw e;
       }
       if (!line) return;
@@ -352,6 +381,7 @@ export async function* parseStatement(
     };
     if (result.merchantId) summary.merchantId = result.merchantId;
     if (result.businessDate) summary.businessDate = result.businessDate;
+    if (result.mapping) summary.mapping = result.mapping;
     return summary;
   } catch (e) {
     throw toStatementError(e, file, lastLine);

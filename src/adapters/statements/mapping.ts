@@ -10,117 +10,37 @@ import {
   money2,
   parseMoney,
 } from '../../domain/reconciliation/statement-line.ts';
-import { type AmountUnit, describeForm, hasForm } from './amount.ts';
+import type { ColumnMapping, ColumnRef, TotalsRow } from '../../domain/mappings/definition.ts';
+import { describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
-import { type Encoding, splitCsv } from './source.ts';
+import { splitCsv } from './source.ts';
 import { type LocalDateTime, formatLocal, isIsoDate, localDate, localToUtcIso, parseLocal } from './time.ts';
 
-/** A column name, or several accepted names (aliases across export versions). */
-export type ColumnRef = string | readonly string[];
+// The mapping's shape is the domain's (a hospital manages mappings as events: src/domain/mappings/).
+export type { ColumnMapping, ColumnRef, MappedTextField } from '../../domain/mappings/definition.ts';
 
-/** Fields of a StatementLine a mapping can fill from one column. */
-export type MappedTextField =
-  | 'merchantId'
-  | 'subMerchantId'
-  | 'channelTxnId'
-  | 'channelRefundId'
-  | 'merchantOrderNo'
-  | 'refundNo'
-  | 'status'
-  | 'tradeType'
-  | 'hisNo'
-  | 'attach'
-  | 'payChannel'
-  | 'terminalId'
-  | 'batchNo'
-  | 'voucherNo'
-  | 'referenceNo'
-  | 'storeId'
-  | 'operatorId'
-  | 'patientId'
-  | 'feeRate';
-
-export interface ColumnMapping {
-  /** Unique name; bank mappings are addressed as `bank:<name>` (`--format bank:unionpay-pos`). */
-  name: string;
-  format: StatementFormat;
-  party: StatementParty;
-  /** Issuer written on every line (`unionpay`, `allinpay`, `his`, `insurance`). */
-  source: string;
-  container: 'csv' | 'xlsx' | 'json';
-  /** csv only (default utf8). */
-  encoding?: Encoding;
-  /** csv only (default `,`; `\t` for TSV). */
-  delimiter?: string;
-  /** Lines starting with this are comments (skipped). */
-  commentPrefix?: string;
-  /** The header is the first record within this many holding every mapped column (default 20). */
-  headerSearchRows?: number;
-  /** json: key of the records array when the root is an object (a root array is also accepted). */
-  jsonRecordsKey?: string;
-  fields: { amount: ColumnRef; occurredAt: ColumnRef } & Partial<Record<MappedTextField, ColumnRef>> & {
-      /** A separate time column when `occurredAt` holds only the date. */
-      occurredTime?: ColumnRef;
-      businessDate?: ColumnRef;
-      grossAmount?: ColumnRef;
-      fee?: ColumnRef;
-    };
-  /** Further named money columns kept on the line (`amounts`). */
-  amounts?: Record<string, ColumnRef>;
-  /** Patterns for occurredAt (see time.ts parseLocal), tried in order. */
-  dateFormats: readonly string[];
-  timeFormats?: readonly string[];
-  businessDateFormats?: readonly string[];
-  /** How a row's kind is told: a column's values, or the amount's sign (+ payment, − refund). */
-  kind: { column: ColumnRef; values: Record<string, StatementLineKind> } | { bySign: true };
-  /**
-   * How the amount column is signed: `positive` (never negative; kind says the direction),
-   * `refund-negative` (payments +, refunds/fees/settlements −), `any` (sign ignored).
-   */
-  amountSign: 'positive' | 'refund-negative' | 'any';
-  /** How the fee column is signed: as a cost (+ charged), as a deduction (− charged), or sign-agnostic by kind. */
-  feeSign?: 'cost-positive' | 'cost-negative' | 'by-kind';
-  /** Decimals the fee column may carry (default 2). */
-  feeDecimals?: number;
-  /**
-   * The form of the money columns: their unit (fen for files printing integer fen) and the decimals the
-   * amount columns print, fewest and most. Without it: yuan, up to two decimals. With it, an amount in
-   * another form refuses the file; the fee column takes the same unit (its decimals: `feeDecimals`).
-   */
-  amountForm?: { unit: AmountUnit; decimals: readonly [number, number] };
-  /** A totals row: the row whose `marker` column equals `equals`; its count/amount must agree with the rows. */
-  totals?: {
-    marker: ColumnRef;
-    equals: string;
-    count?: ColumnRef;
-    /** Σ of the amount column as printed (signed). */
-    amount?: ColumnRef;
-    fee?: ColumnRef;
-    /** Refuse a file without the totals row (TRUNCATED). */
-    required: boolean;
-  };
-  /** json: top-level keys carrying the file's totals/metadata. */
-  jsonMeta?: {
-    count?: string;
-    amount?: string;
-    merchantId?: string;
-    businessDate?: string;
-    required?: boolean;
-  };
-  /** Header names (after trim) used for auto-detection; defaults to the mapped columns. */
-  signature?: readonly string[];
+/** The header names a column reference accepts (none for a position). */
+export function refNames(r: ColumnRef): string[] {
+  return typeof r === 'number' ? [] : typeof r === 'string' ? [r] : [...r];
 }
 
-/** Every column name a mapping needs in the header (first alias of each ref). */
+/** A column as people read it: its (first) name, or its position. */
+export function describeRef(r: ColumnRef): string {
+  return typeof r === 'number' ? `column ${r}` : refNames(r).join('/');
+}
+
+/** Every column name a mapping needs in the header (the accepted names of each named ref; positions need none). */
 export function requiredColumns(m: ColumnMapping): string[][] {
   const refs: ColumnRef[] = [m.fields.amount, m.fields.occurredAt];
   for (const [k, v] of Object.entries(m.fields)) if (k !== 'amount' && k !== 'occurredAt' && v) refs.push(v);
   if ('column' in m.kind) refs.push(m.kind.column);
-  return refs.map((r) => (typeof r === 'string' ? [r] : [...r]));
+  return refs.map(refNames).filter((names) => names.length > 0);
 }
 
 export function headerMatches(m: ColumnMapping, names: readonly string[]): boolean {
+  // A file without a header row is never told by its first lines: it is read only when its mapping is named.
+  if (m.header === false) return false;
   const set = new Set(names.map((s) => s.trim()));
   if (m.signature) return m.signature.every((s) => set.has(s));
   return requiredColumns(m).every((alts) => alts.some((a) => set.has(a)));
@@ -139,6 +59,8 @@ function cellText(v: unknown): string {
 export class MappingParser implements RecordParser {
   private mapping: ColumnMapping | undefined;
   private cols: Resolved = new Map();
+  /** The header was read (or the mapping has none and the first row fixed the width). */
+  private ready = false;
   private width = 0;
   private rowsSeen = 0;
   private count = 0;
@@ -174,6 +96,7 @@ export class MappingParser implements RecordParser {
 
   private col(ref: ColumnRef | undefined): number | undefined {
     if (ref === undefined) return undefined;
+    if (typeof ref === 'number') return ref - 1;
     for (const a of typeof ref === 'string' ? [ref] : ref) {
       const i = this.cols.get(a);
       if (i !== undefined) return i;
@@ -210,7 +133,11 @@ export class MappingParser implements RecordParser {
       cells = split.map((s) => s.trim());
     } else if (cells.every((c) => c === '')) return undefined;
     this.rowsSeen++;
-    if (this.cols.size === 0) return this.header(cells, lineNo);
+    if (!this.ready) {
+      if (this.mapping?.header !== false) return this.header(cells, lineNo);
+      this.ready = true;
+      this.width = cells.length;
+    }
     return this.row(cells, lineNo, text);
   }
 
@@ -231,6 +158,7 @@ export class MappingParser implements RecordParser {
       return undefined;
     }
     this.mapping = m;
+    this.ready = true;
     cells.forEach((c, i) => {
       if (!this.cols.has(c)) this.cols.set(c, i);
     });
@@ -261,12 +189,12 @@ export class MappingParser implements RecordParser {
     const o = rec.object!;
     const get = (ref: ColumnRef | undefined): string | undefined => {
       if (ref === undefined) return undefined;
-      for (const a of typeof ref === 'string' ? [ref] : ref) if (a in o) return cellText(o[a]);
+      for (const a of refNames(ref)) if (a in o) return cellText(o[a]);
       return undefined;
     };
     const essential: ColumnRef[] = [m.fields.amount, m.fields.occurredAt];
     if ('column' in m.kind) essential.push(m.kind.column);
-    for (const alts of essential.map((r) => (typeof r === 'string' ? [r] : [...r])))
+    for (const alts of essential.map(refNames))
       if (!alts.some((a) => a in o))
         throw fault('MALFORMED_LINE', rec.lineNo, `record lacks ${alts.join('/')}`);
     this.rowsSeen++;
@@ -330,7 +258,7 @@ export class MappingParser implements RecordParser {
     else {
       const v = get(m.kind.column) ?? '';
       const k = m.kind.values[v];
-      if (!k) throw fault('MALFORMED_LINE', n, `unknown ${String(m.kind.column)} '${v}'`);
+      if (!k) throw fault('MALFORMED_LINE', n, `unknown ${describeRef(m.kind.column)} '${v}'`);
       kind = k;
     }
     if (m.amountSign === 'positive' && signed.isNegative())
@@ -341,8 +269,6 @@ export class MappingParser implements RecordParser {
       signed.isNegative() !== (kind !== 'payment')
     )
       throw fault('MALFORMED_LINE', n, `amount ${amountText} has the wrong sign for a ${kind}`);
-    this.count++;
-    this.amountSum = this.amountSum.plus(signed);
 
     const dateText = get(m.fields.occurredAt) ?? '';
     let local: LocalDateTime;
@@ -392,7 +318,6 @@ export class MappingParser implements RecordParser {
     const feeText = get(m.fields.fee);
     const fee = this.money(feeText, 'fee', n, m.feeDecimals ?? m.amountForm?.decimals[1] ?? 2);
     if (fee) {
-      this.feeSum = this.feeSum.plus(fee);
       const sign = m.feeSign ?? 'cost-positive';
       const cost =
         sign === 'cost-positive'
@@ -422,21 +347,35 @@ export class MappingParser implements RecordParser {
         );
     }
     if (this.ctx.hospitalId) line.hospitalId = this.ctx.hospitalId;
+    // Counted only once the whole row was read: a refused row (kept going past by a trial) adds nothing.
+    this.count++;
+    this.amountSum = this.amountSum.plus(signed);
+    if (fee) this.feeSum = this.feeSum.plus(fee);
     return line;
   }
 
   private totals(cells: string[], n: number): void {
-    const t = this.mapping!.totals!;
+    const t = this.mapping!.totals as TotalsRow;
     this.totalsSeen = true;
-    const count = this.get(cells, t.count);
-    if (count !== undefined && count !== '') {
+    // A totals row the mapping describes is read whole: a total it cannot read refuses the file, never skipped.
+    const cell = (ref: ColumnRef | undefined, name: string): string | undefined => {
+      if (ref === undefined) return undefined;
+      const v = this.get(cells, ref);
+      if (v === undefined)
+        throw fault('MALFORMED_LINE', n, `totals row: no ${describeRef(ref)} column for the ${name}`);
+      if (v === '')
+        throw fault('MALFORMED_LINE', n, `totals row: the ${name} (${describeRef(ref)}) is empty`);
+      return v;
+    };
+    const count = cell(t.count, 'count');
+    if (count !== undefined) {
       if (!/^\d+$/.test(count)) throw fault('MALFORMED_LINE', n, `totals count is not a number: '${count}'`);
       this.check(n, 'count', count, new Decimal(this.count));
     }
-    const amount = this.get(cells, t.amount);
-    if (amount) this.check(n, 'amount', this.requireMoney(amount, n).toFixed(), this.amountSum);
-    const fee = this.get(cells, t.fee);
-    if (fee) this.check(n, 'fee', this.requireMoney(fee, n, 6).toFixed(), this.feeSum);
+    const amount = cell(t.amount, 'amount');
+    if (amount !== undefined) this.check(n, 'amount', this.requireMoney(amount, n).toFixed(), this.amountSum);
+    const fee = cell(t.fee, 'fee');
+    if (fee !== undefined) this.check(n, 'fee', this.requireMoney(fee, n, 6).toFixed(), this.feeSum);
   }
 
   private requireMoney(text: string, n: number, decimals?: number): Decimal {
@@ -462,12 +401,16 @@ export class MappingParser implements RecordParser {
     if (m?.container === 'json') {
       if (!this.meta) throw fault('TRUNCATED', lastLineNo, 'JSON document ends early');
       this.jsonMetaChecks(m, lastLineNo);
-    } else if (this.cols.size === 0 || !m)
-      throw fault('MISSING_HEADER', lastLineNo || 1, 'no header row with the mapped columns');
-    if (m.totals?.required && !this.totalsSeen)
+    } else if (!this.ready || !m)
+      throw fault(
+        'MISSING_HEADER',
+        lastLineNo || 1,
+        m?.header === false ? 'no rows' : 'no header row with the mapped columns',
+      );
+    if (m.totals !== false && m.totals?.required && !this.totalsSeen)
       throw fault('TRUNCATED', lastLineNo, `file ends without its totals row (${m.totals.equals})`);
     // A mapping states the totals it maps (count, amount, fee), and each one present was checked.
-    const r: ParserResult = { checks: this.checks, stated: this.checks.length };
+    const r: ParserResult = { checks: this.checks, stated: this.checks.length, mapping: m.name };
     const merchant = this.merchant ?? this.ctx.merchantId;
     if (merchant) r.merchantId = merchant;
     const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);

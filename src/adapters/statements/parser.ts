@@ -39,6 +39,8 @@ export interface ParserResult {
   stated: number;
   merchantId?: string;
   businessDate?: string;
+  /** The mapping that read the file (mapping-driven formats). */
+  mapping?: string;
 }
 
 /**

@@ -29,7 +29,7 @@ export {
   type ReconciliationReport,
   reconcileDay,
 } from './reconcile-day.ts';
-export { EMPTY_MAPPING_CATALOG, type MappingCatalog } from './mapping-catalog.ts';
+export type { MappingCatalog } from '../mappings.ts';
 export {
   importStatementFile,
   listStatements,

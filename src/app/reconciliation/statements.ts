@@ -2,7 +2,7 @@
 // mapping the hospital configured, by name) refused whole with a specific code, file, line and reason; and the
 // list of imported statements with the checks each passed and who imported it.
 import { StatementError } from '../../adapters/statements/errors.ts';
-import type { ColumnMapping, ParseOptions } from '../../adapters/statements/index.ts';
+import type { ParseOptions } from '../../adapters/statements/index.ts';
 import type { StatementSource } from '../../adapters/statements/source.ts';
 import { streamId } from '../../domain/event-store.ts';
 import type { StatementImported } from '../../domain/reconciliation/events.ts';
@@ -16,7 +16,12 @@ import { reconStatementsProjection } from '../../projections/reconciliation/move
 import { type StatementListRow, statementRows } from '../../projections/reconciliation/worklist.ts';
 import { catchUp } from './catch-up.ts';
 import { type ImportProgress, type ImportResult, importStatement } from './import-statement.ts';
-import { EMPTY_MAPPING_CATALOG, type MappingCatalog } from './mapping-catalog.ts';
+import {
+  type CatalogMapping,
+  type MappingCatalog,
+  resolveMapping,
+  storeMappingCatalog,
+} from '../mappings.ts';
 import type { ReconciliationPorts } from './ports.ts';
 
 export interface StatementImportRequest {
@@ -56,21 +61,13 @@ export function statementRefusal(e: StatementError): ReconciliationRefusal {
   return refuse(STATEMENT_REFUSAL[e.code], { file: e.file, line: e.line, reason: e.reason, parser: e.code });
 }
 
-/** The format to ask the parser for when a mapping is named (bank mappings are addressed `bank:<name>`). */
-function mappingFormat(m: { name: string; format: string }): string {
-  return m.format.startsWith('bank') ? `bank:${m.name}` : m.name;
-}
-
-/** The hospital's mapping of that name (UNKNOWN_MAPPING when it has none): checked before a file is read. */
-export async function namedMapping(
-  ports: { mappings?: MappingCatalog },
+/** The hospital's mapping of that name, or a built-in (UNKNOWN_MAPPING, MAPPING_RETIRED): checked before a file is read. */
+export function namedMapping(
+  ports: Pick<ReconciliationPorts, 'store'> & { mappings?: MappingCatalog },
   hospitalId: string,
   name: string,
-  file: string,
-): Promise<ColumnMapping> {
-  const m = await (ports.mappings ?? EMPTY_MAPPING_CATALOG).get(hospitalId, name);
-  if (!m) throw refuse('UNKNOWN_MAPPING', { mapping: name, file, line: 0 });
-  return m;
+): Promise<CatalogMapping> {
+  return resolveMapping(ports.mappings ?? storeMappingCatalog(ports.store), hospitalId, name);
 }
 
 /**
@@ -78,16 +75,14 @@ export async function namedMapping(
  * again answer the original import (`duplicate`).
  */
 export async function importStatementFile(
-  ports: Pick<ReconciliationPorts, 'store' | 'dateOptions'> & { mappings?: MappingCatalog },
+  ports: Pick<ReconciliationPorts, 'store' | 'dateOptions'> &
+    Partial<Pick<ReconciliationPorts, 'db'>> & { mappings?: MappingCatalog },
   source: StatementSource,
   r: StatementImportRequest,
 ): Promise<ImportResult> {
-  const options: ParseOptions = {};
-  if (r.mapping !== undefined) {
-    const m = await namedMapping(ports, r.hospitalId, r.mapping, source.name);
-    options.mappings = [m];
-    options.format = (r.format ?? mappingFormat(m)) as ParseOptions['format'];
-  } else if (r.format !== undefined) options.format = r.format as ParseOptions['format'];
+  const options: Omit<ParseOptions, 'mapping'> & { mapping?: string } = {};
+  if (r.mapping !== undefined) options.mapping = r.mapping;
+  else if (r.format !== undefined) options.format = r.format as ParseOptions['format'];
   if (r.merchantId !== undefined) options.merchantId = r.merchantId;
   if (r.businessDate !== undefined) options.businessDate = r.businessDate;
   try {

@@ -131,7 +131,7 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
       const q = req.query;
       const name = q.file ?? `upload-${randomUUID()}`;
       // An unknown mapping is refused before the body is read.
-      if (q.mapping !== undefined) await namedMapping(ports(), c.hospitalId, q.mapping, name);
+      if (q.mapping !== undefined) await namedMapping(ports(), c.hospitalId, q.mapping);
       const dir = await mkdtemp(join(tmpdir(), 'ledger-upload-'));
       const path = join(dir, name);
       let handedOff = false;

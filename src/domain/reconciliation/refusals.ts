@@ -87,11 +87,6 @@ export const RECONCILIATION_REFUSALS = {
     zh: '当前角色无权执行此财务操作',
     en: 'Your role may not do this finance action',
   },
-  UNKNOWN_MAPPING: {
-    status: 'invalid',
-    zh: '未知的对账文件映射名称',
-    en: 'No statement mapping of that name is configured for this hospital',
-  },
   STATEMENT_MALFORMED: {
     status: 'invalid',
     zh: '对账文件格式错误，整份文件未导入',

@@ -126,6 +126,8 @@ export interface StatementSummary {
   checks: TotalsCheck[];
   /** How many totals the file stated: a verified file has `checks.length === totalsStated`. */
   totalsStated: number;
+  /** The column mapping that read the file (bank, HIS and insurance files). */
+  mapping?: string;
 }
 
 const MONEY_RE = /^[+-]?(\d+)(\.\d+)?$/;

@@ -18,7 +18,8 @@ export interface MappingWriterOptions {
   meta?: Record<string, string | number>;
 }
 
-const first = (r: ColumnRef): string => (typeof r === 'string' ? r : r[0]!);
+/** The header name a writer gives a column (a positional column is written under its position). */
+const first = (r: ColumnRef): string => (typeof r === 'number' ? `#${r}` : typeof r === 'string' ? r : r[0]!);
 
 /** The header a writer emits: every mapped column once, in mapping order. */
 export function mappingColumns(m: ColumnMapping): string[] {

@@ -1,0 +1,177 @@
+// Statement mappings as managed configuration (docs/mappings.md), scoped to the caller's hospital: finance staff
+// and auditors list and show them; a finance supervisor or an administrator adds, revises and retires them; any
+// finance staff tries one against an uploaded sample (application/octet-stream), which writes nothing.
+import { Type } from 'typebox';
+import { bufferSource } from '../../adapters/statements/source.ts';
+import {
+  addMapping,
+  listMappings,
+  MAX_TRIAL_LINES,
+  retireMapping,
+  reviseMapping,
+  showMapping,
+  storeMappingCatalog,
+  tryMapping,
+} from '../../app/mappings.ts';
+import { MAPPING_LIMITS } from '../../domain/mappings/definition.ts';
+import { ApiError } from '../errors.ts';
+import { errorResponses } from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+
+/** Largest sample a trial reads (a sample, not a day's file: imports stream large files elsewhere). */
+export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
+
+const Any = Type.Object({}, { additionalProperties: true });
+const NameParams = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.nameLength, description: 'Mapping name' }),
+});
+const Note = Type.String({ maxLength: MAPPING_LIMITS.descriptionLength });
+const DefinitionBody = Type.Object(
+  {
+    definition: Type.Unknown({
+      description: 'The mapping (docs/mappings.md); refused with the JSON path and reason',
+    }),
+    note: Type.Optional(Note),
+  },
+  { additionalProperties: false },
+);
+const Written = Type.Object({ name: Type.String(), version: Type.Integer(), duplicate: Type.Boolean() });
+
+export function mappingRoutes(app: App, ctx: ServerContext): void {
+  const { deps } = ctx;
+  const ports = { store: deps.store, db: deps.db };
+  const writer = (req: Parameters<typeof requestContext>[0]) => {
+    const c = requestContext(req);
+    return { hospitalId: c.hospitalId, actor: c.actor, at: deps.now(), options: c.exec() };
+  };
+
+  // A sample arrives as the raw bytes of the file (any encoding): only the trial route reads this body type.
+  app.addContentTypeParser(
+    'application/octet-stream',
+    { parseAs: 'buffer', bodyLimit: MAX_TRIAL_SAMPLE_BYTES },
+    (_req, body, done) => done(null, body),
+  );
+
+  app.get(
+    '/v1/mappings',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags: ['mappings'],
+        summary: "The hospital's statement mappings (newest version of each) and the built-in ones",
+        response: { ...errorResponses, 200: Type.Object({ mappings: Type.Array(Any) }) },
+      },
+    },
+    async (req) => ({ mappings: await listMappings(ports, requestContext(req).hospitalId) }),
+  );
+
+  app.get(
+    '/v1/mappings/:name',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags: ['mappings'],
+        summary: 'One mapping: the version asked for (default the newest) and the list of its versions',
+        params: NameParams,
+        querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
+        response: { ...errorResponses, 200: Any },
+      },
+    },
+    async (req) => {
+      const { version } = req.query;
+      return showMapping(
+        ports,
+        requestContext(req).hospitalId,
+        req.params.name,
+        version === undefined ? undefined : Number(version),
+      );
+    },
+  );
+
+  app.post(
+    '/v1/mappings',
+    {
+      config: { access: 'supervise' },
+      schema: {
+        tags: ['mappings'],
+        summary: 'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
+        body: DefinitionBody,
+        response: { ...errorResponses, 201: Written },
+      },
+    },
+    async (req, reply) => {
+      const r = await addMapping(ports, writer(req), req.body.definition, req.body.note);
+      return reply.code(201).send(r);
+    },
+  );
+
+  app.put(
+    '/v1/mappings/:name',
+    {
+      config: { access: 'supervise' },
+      schema: {
+        tags: ['mappings'],
+        summary: 'Revise a mapping: a new version (the earlier ones stay readable)',
+        params: NameParams,
+        body: DefinitionBody,
+        response: { ...errorResponses, 200: Written },
+      },
+    },
+    async (req) => reviseMapping(ports, writer(req), req.params.name, req.body.definition, req.body.note),
+  );
+
+  app.post(
+    '/v1/mappings/:name/retire',
+    {
+      config: { access: 'supervise' },
+      schema: {
+        tags: ['mappings'],
+        summary: 'Retire a mapping: no new import may use it',
+        params: NameParams,
+        body: Type.Object({
+          reason: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.descriptionLength }),
+        }),
+        response: { ...errorResponses, 200: Written },
+      },
+    },
+    async (req) => retireMapping(ports, writer(req), req.params.name, req.body.reason),
+  );
+
+  app.post(
+    '/v1/mappings/:name/try',
+    {
+      config: { access: 'finance' },
+      schema: {
+        tags: ['mappings'],
+        summary: `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
+        params: NameParams,
+        querystring: Type.Object({
+          fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+          businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+          merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        }),
+        response: { ...errorResponses, 200: Any },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const q = req.query;
+      if (!Buffer.isBuffer(req.body))
+        throw new ApiError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/octet-stream' });
+      const body = req.body;
+      return tryMapping(
+        ports,
+        storeMappingCatalog(deps.store),
+        c.hospitalId,
+        req.params.name,
+        bufferSource(q.fileName ?? 'sample', body),
+        {
+          ...(q.businessDate ? { businessDate: q.businessDate } : {}),
+          ...(q.merchantId ? { merchantId: q.merchantId } : {}),
+          ...(q.channel ? { channel: q.channel } : {}),
+        },
+      );
+    },
+  );
+}

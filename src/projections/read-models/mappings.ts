@@ -1,0 +1,89 @@
+// The mappings read model: every version of every managed mapping per hospital, which one is current, which
+// were superseded and which mapping is retired. Its queries: mappings-queries.ts.
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import type { MappingVersionData } from '../../domain/mappings/decide.ts';
+import { keyedProjection, liveSchema, type Projection, type Row, type TableSpec } from '../projection.ts';
+
+export const mappingVersionsTable: TableSpec = {
+  table: 'mapping_versions',
+  comment: "Every version of a hospital's managed statement mappings (bank, HIS extract, insurance file).",
+  key: ['hospital_id', 'name', 'version'],
+  indexes: ['hospital_id, status'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    name: { type: 'text NOT NULL', comment: 'Mapping name: stream <hospital>/mapping/<name>.' },
+    version: { type: 'integer NOT NULL', comment: 'Version, 1 for the mapping as added.' },
+    status: {
+      type: 'text NOT NULL',
+      comment: 'current | superseded (a later version exists) | retired (the mapping was retired at it).',
+    },
+    party: { type: 'text NOT NULL', comment: 'bank | his | insurance.' },
+    format: { type: 'text NOT NULL', comment: 'Format its lines carry: bank:<name>, his:<name>, insurance.' },
+    definition: { type: 'text NOT NULL', comment: 'The validated mapping, JSON.' },
+    note: { type: 'text', comment: 'Why this version was written.' },
+    actor: { type: 'text', comment: 'Who wrote it (kind:id).' },
+    recorded_at: { type: 'timestamptz NOT NULL', comment: 'When it was written (business time).' },
+    retired_reason: { type: 'text', comment: 'Why the mapping was retired (on its last version).' },
+    retired_at: { type: 'timestamptz', comment: 'When it was retired.' },
+  },
+};
+
+function versionRow(event: RecordedEvent, d: MappingVersionData): Row {
+  return {
+    hospital_id: event.hospitalId,
+    name: d.name,
+    version: d.version,
+    status: 'current',
+    party: d.definition.party,
+    format: d.definition.format,
+    definition: JSON.stringify(d.definition),
+    note: d.note,
+    actor: event.metadata.actor ?? null,
+    recorded_at: event.occurredAt.toISOString(),
+    retired_reason: null,
+    retired_at: null,
+  };
+}
+
+export const mappingsProjection: Projection = keyedProjection({
+  name: 'mappings',
+  version: 1,
+  description: 'Managed statement mappings per hospital: every version, the current one, retirements.',
+  handles: ['MappingAdded', 'MappingRevised', 'MappingRetired'],
+  table: mappingVersionsTable,
+  changes(event) {
+    const h = event.hospitalId;
+    if (event.type === 'MappingAdded' || event.type === 'MappingRevised') {
+      const d = event.data as unknown as MappingVersionData;
+      const added = { key: [h, d.name, String(d.version)], update: () => versionRow(event, d) };
+      if (d.version === 1) return [added];
+      return [
+        {
+          key: [h, d.name, String(d.version - 1)],
+          update: (r) => (r ? { ...r, status: 'superseded' } : undefined),
+        },
+        added,
+      ];
+    }
+    if (event.type === 'MappingRetired') {
+      const d = event.data as { name: string; version: number; reason: string };
+      return [
+        {
+          key: [h, d.name, String(d.version)],
+          update: (r) =>
+            r
+              ? {
+                  ...r,
+                  status: 'retired',
+                  retired_reason: d.reason,
+                  retired_at: event.occurredAt.toISOString(),
+                }
+              : undefined,
+        },
+      ];
+    }
+    return [];
+  },
+});
+
+export const MAPPINGS_SCHEMA = liveSchema(mappingsProjection);
