@@ -32,7 +32,9 @@ export type Access =
   /** Channel and client management. */
   | 'admin'
   /** Read-only audit trails (every event, patient data included): auditors and administrators. */
-  | 'audit';
+  | 'audit'
+  /** Finance reports (日结, 对账 …): finance staff, auditors and administrators; never bus clients. */
+  | 'report';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -41,6 +43,7 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   supervise: ['finance-supervisor', 'administrator'],
   admin: ['administrator'],
   audit: ['auditor', 'administrator'],
+  report: ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

@@ -49,6 +49,7 @@ import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { settlementRoutes } from './routes/settlements.ts';
 import { checkJsonBody } from './body-checks.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
@@ -351,6 +352,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => reportRoutes(scope as App, ctx));
   return app;
 }
 

@@ -23,6 +23,8 @@ Commands:
   seal                    seal every settled event not sealed yet; sign each seal (LEDGER_SEAL_KEY_FILE) and anchor it
                           in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
+  report …                finance reports as xlsx / CSV / JSON: list | NAME --hospital H --from D --to D --out FILE
+                          [--as-of T] [--lang zh|en] (ledger report --help)
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
@@ -81,6 +83,11 @@ const commands: Record<string, Command> = {
   async projections(argv, io) {
     const { projectionsCommand } = await import('./projections.ts');
     return projectionsCommand(argv, io);
+  },
+
+  async report(argv, io) {
+    const { reportCommand } = await import('./report.ts');
+    return reportCommand(argv, io);
   },
 
   async statements(argv, io) {
