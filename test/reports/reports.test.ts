@@ -354,6 +354,17 @@ describe('every report', () => {
     expect(short.every((r) => (r.difference as Money).isNegative())).toBe(true);
   });
 
+  it("is scoped to one hospital: another hospital's report reads none of these events", async () => {
+    const req = checkReportRequest(
+      { name: 'daily-settlement', hospitalId: 'H2', from: DATE, to: DATE },
+      new Date(),
+    );
+    const other = await buildRequestedReport(ports(), req);
+    expect(other.events).toBe(0);
+    expect(other.sheets.every((s) => s.rows.length === 0)).toBe(true);
+    expect(other.position).toBe(await store.headPosition());
+  });
+
   it('refuses bad requests before reading anything', () => {
     const now = new Date();
     const bad = [
