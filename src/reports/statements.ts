@@ -9,6 +9,9 @@ import { entry } from './vocabulary.ts';
 /** The account statements (fund-flow bill, 账务明细) report payouts and fees again: never counted as trade fees. */
 const ACCOUNT_STATEMENT_FORMATS: ReadonlySet<string> = new Set(['wechat-fundflow', 'alipay-account']);
 
+/** Parties whose statements report a channel's trades. */
+const TRADE_PARTIES: ReadonlySet<string> = new Set(['channel', 'bank']);
+
 export const STATEMENT_EVENT_TYPES = ['StatementImportStarted', 'StatementImported'] as const;
 
 export interface ImportedStatement {
@@ -56,8 +59,10 @@ const amountOf = (v: string | undefined): Money => Money.parseTotal(v ?? '0');
 export function tradeBills(statements: Map<string, ImportedStatement>): TradeBill[] {
   const bills: TradeBill[] = [];
   for (const s of statements.values()) {
-    if (!s.summary || s.party !== 'channel' || !s.channel || ACCOUNT_STATEMENT_FORMATS.has(s.format))
+    // A channel's trade statement: the acquirer's (UnionPay POS) comes as a bank file, still naming its channel.
+    if (!s.summary || !s.channel || !TRADE_PARTIES.has(s.party) || ACCOUNT_STATEMENT_FORMATS.has(s.format))
       continue;
+    if ((s.summary.counts.payment ?? 0) + (s.summary.counts.refund ?? 0) === 0) continue;
     const date = s.businessDate ?? s.summary.businessDate;
     if (!date) continue;
     bills.push({

@@ -145,11 +145,13 @@ describe('daily settlement (日结) workbook', () => {
       const billFees = sumBy(
         bills.filter((b) => {
           const s = started.get(b.data.statementId) as Record<string, unknown>;
+          const counts = (b.data.summary as { counts: Record<string, number> }).counts;
+          // Trade statements of the channel for the day (UnionPay's comes from the acquirer as a bank file).
           return (
             s.channel === channel &&
-            s.party === 'channel' &&
             s.businessDate === DATE &&
-            !String(s.format).includes('-')
+            !['wechat-fundflow', 'alipay-account'].includes(String(s.format)) &&
+            (counts.payment ?? 0) + (counts.refund ?? 0) > 0
           );
         }),
         (b) => m(Number((b.data.summary as { fees: string }).fees).toFixed(2)),
@@ -159,6 +161,12 @@ describe('daily settlement (日结) workbook', () => {
       );
     }
     expect(channels).toContain('cash');
+    // Every statement channel of the simulated day charged fees.
+    for (const ch of ['wechat', 'alipay', 'unionpay'])
+      expect(
+        report.sheets[0]!.rows.some((r) => r.channel === ch && r.businessType === 'fee'),
+        ch,
+      ).toBe(true);
 
     // The totals row: formulas over the data rows, with their values; money formatted #,##0.00.
     const totals = ws.getRow(n + 2);
