@@ -36,6 +36,7 @@ let tdb: TestDatabase;
 let store: SqlEventStore;
 let dir: string;
 let events: RecordedEvent[];
+let shortfalls: Map<string, string>;
 const clock = () => new Date();
 const ports = () => ({ store, now: clock });
 
@@ -74,6 +75,9 @@ beforeAll(async () => {
   );
   await importScenarioFiles({ store }, sim.manifest, dir);
   await reconcileScenario({ store, db: tdb.database.db }, sim.manifest, sim.day.answerKey);
+  shortfalls = new Map(
+    sim.day.answerKey.filter((k) => k.type === 'SETTLEMENT_SHORTFALL').map((k) => [k.channel, k.amount]),
+  );
   events = (await store.readAll({ maxCount: 10_000 })).filter((e) => e.hospitalId === HOSPITAL);
 }, 300_000);
 
@@ -354,12 +358,12 @@ describe('every report', () => {
     expect(Money.sum(report.sheets[0]!.rows.map((r) => r.credited as Money)).toString()).toBe(
       credited.toString(),
     );
-    // The simulator short-paid one channel: its difference is negative, the others' zero.
-    const short = report.sheets[0]!.rows.filter(
+    // Exactly the channels the simulator short-paid show a difference, of exactly the shortfall it injected.
+    expect(shortfalls.size).toBeGreaterThan(0);
+    const differences = report.sheets[0]!.rows.filter(
       (r) => r.difference !== null && !(r.difference as Money).isZero(),
-    );
-    expect(short.length).toBeGreaterThan(0);
-    expect(short.every((r) => (r.difference as Money).isNegative())).toBe(true);
+    ).map((r) => [r.channel, (r.difference as Money).negate().toString()]);
+    expect(new Map(differences as [string, string][])).toEqual(shortfalls);
   });
 
   it("is scoped to one hospital: another hospital's report reads none of these events", async () => {
