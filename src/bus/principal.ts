@@ -50,7 +50,9 @@ export type Access =
   | 'finance-work'
   | 'finance-check'
   /** Finance work on configuration (trying a mapping on a sample): clerks, supervisors and administrators. */
-  | 'finance';
+  | 'finance'
+  /** Finance reports (日结, 对账 …): finance staff, auditors and administrators; never bus clients. */
+  | 'report';
 
 const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   read: ['bus-client', 'finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
@@ -64,6 +66,7 @@ const ALLOWED: Readonly<Record<Access, readonly Role[]>> = {
   'finance-work': FINANCE_PERMISSIONS.work,
   'finance-check': FINANCE_PERMISSIONS.check,
   finance: ['finance-clerk', 'finance-supervisor', 'administrator'],
+  report: ['finance-clerk', 'finance-supervisor', 'auditor', 'administrator'],
 };
 
 export function mayAccess(principal: Principal, access: Access): boolean {

@@ -50,6 +50,7 @@ import { depositRoutes } from './routes/deposits.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { settlementRoutes } from './routes/settlements.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { staffActionRoutes } from './routes/staff-actions.ts';
@@ -387,6 +388,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => statementRoutes(scope as App, ctx));
   await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
   await app.register(async (scope) => mappingRoutes(scope as App, ctx));
+  await app.register(async (scope) => reportRoutes(scope as App, ctx));
   return app;
 }
 

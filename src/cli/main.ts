@@ -25,6 +25,8 @@ Commands:
   seal                    seal every settled event not sealed yet; sign each seal (LEDGER_SEAL_KEY_FILE) and anchor it
                           in LEDGER_ANCHOR_DIR (default .data/anchors)
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
+  report …                finance reports as xlsx / CSV / JSON: list | NAME --hospital H --from D --to D --out FILE
+                          [--as-of T] [--lang zh|en] (ledger report --help)
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   statements import|list  import a statement file as a finance user; list imported statements with their checks
   reconcile               reconcile a date or range (--date D [--to D] [--channel C]) as a finance user
@@ -91,6 +93,11 @@ const commands: Record<string, Command> = {
   async projections(argv, io) {
     const { projectionsCommand } = await import('./projections.ts');
     return projectionsCommand(argv, io);
+  },
+
+  async report(argv, io) {
+    const { reportCommand } = await import('./report.ts');
+    return reportCommand(argv, io);
   },
 
   async statements(argv, io) {

@@ -4,6 +4,7 @@
 import { CHANNEL_REFUSALS } from './channel/refusals.ts';
 import { MAPPING_REFUSALS } from './mappings/refusals.ts';
 import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
+import { REPORT_REFUSALS } from './report-refusals.ts';
 import { REJECTIONS, type RefusalKind } from './rejection.ts';
 import { STAFF_REFUSALS } from './staff/refusals.ts';
 
@@ -13,20 +14,25 @@ export const REFUSALS = {
   ...RECONCILIATION_REFUSALS,
   ...STAFF_REFUSALS,
   ...MAPPING_REFUSALS,
+  ...REPORT_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
 
+/** The tables REFUSALS is made of, each kept beside its rules. */
+const SOURCE_TABLES: readonly Readonly<Record<string, unknown>>[] = [
+  REJECTIONS,
+  CHANNEL_REFUSALS,
+  RECONCILIATION_REFUSALS,
+  STAFF_REFUSALS,
+  MAPPING_REFUSALS,
+  REPORT_REFUSALS,
+];
+
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */
 export function clashingRefusalCodes(): string[] {
   const seen = new Map<string, number>();
-  for (const table of [
-    REJECTIONS,
-    CHANNEL_REFUSALS,
-    RECONCILIATION_REFUSALS,
-    STAFF_REFUSALS,
-    MAPPING_REFUSALS,
-  ])
+  for (const table of SOURCE_TABLES)
     for (const code of Object.keys(table)) seen.set(code, (seen.get(code) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([code]) => code);
 }

@@ -1,0 +1,190 @@
+// HIS 同步异常: payments and refunds of the date range the HIS has not confirmed (缴费确认 / 退费确认) at the
+// report's position: still pending, failing and retried, refused for good, or cancelled while unsynced.
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import { Money } from '../../domain/money.ts';
+import { paidNotInHis } from '../../domain/order/evolve.ts';
+import type { ReportDefinition, ReportRow } from '../types.ts';
+import {
+  BUSINESS_TYPE_LABELS,
+  byKeys,
+  channelColumn,
+  column,
+  dateColumn,
+  dateOf,
+  inRange,
+  money,
+} from '../vocabulary.ts';
+
+type SyncStatus = 'pending' | 'failed' | 'refused' | 'needs-refund' | 'synced' | 'refunded';
+
+interface Movement {
+  what: 'payment' | 'refund';
+  orderId: string;
+  refundId: string | null;
+  kind: string;
+  channel: string;
+  channelTxnId: string;
+  amount: Money;
+  refunded: Money;
+  businessDate: string;
+  at: Date;
+  status: SyncStatus;
+  attempts: number;
+  lastError: string | null;
+}
+
+interface State {
+  /** `pay:<order>` or `refund:<order>:<refund>` → movement. */
+  movements: Map<string, Movement>;
+}
+
+const STATUS_VALUES = {
+  pending: { zh: '待写回', en: 'Pending' },
+  failed: { zh: '写回失败（重试中）', en: 'Failed (retrying)' },
+  refused: { zh: 'HIS 拒绝', en: 'Refused by the HIS' },
+  'needs-refund': { zh: '已撤销待退款', en: 'Cancelled, to refund' },
+};
+const WHAT_VALUES = { payment: { zh: '缴费', en: 'Payment' }, refund: { zh: '退费', en: 'Refund' } };
+
+function failed(m: Movement, d: Record<string, unknown>): void {
+  if (m.status === 'synced') return;
+  m.attempts = Number(d.attempt);
+  m.lastError = String(d.error);
+  m.status = d.retryable === false ? 'refused' : 'failed';
+}
+
+export const hisSyncExceptions: ReportDefinition<State> = {
+  name: 'his-sync-exceptions',
+  title: { zh: 'HIS 同步异常', en: 'HIS sync exceptions' },
+  description: {
+    zh: '日期范围内未被 HIS 确认的缴费和退费：待写回、失败重试、被拒、撤销待退',
+    en: 'Payments and refunds the HIS has not confirmed: pending, failing, refused, cancelled while unsynced',
+  },
+  handles: [
+    'PaymentSucceeded',
+    'PaymentConfirmed',
+    'HisWritebackSucceeded',
+    'HisWritebackFailed',
+    'OrderCancelled',
+    'RefundSucceeded',
+    'HisRefundWritebackSucceeded',
+    'HisRefundWritebackFailed',
+  ],
+  initial: () => ({ movements: new Map() }),
+  evolve(state, event: RecordedEvent, params) {
+    const d = event.data as Record<string, unknown>;
+    const pay = state.movements.get(`pay:${d.orderId}`);
+    const refundKey = `refund:${d.orderId}:${d.refundId}`;
+    switch (event.type) {
+      case 'PaymentSucceeded':
+      case 'PaymentConfirmed': {
+        const amount = money(d.amount);
+        state.movements.set(`pay:${d.orderId}`, {
+          what: 'payment',
+          orderId: String(d.orderId),
+          refundId: null,
+          kind: String(d.orderKind),
+          channel: String(d.channel),
+          channelTxnId: String(d.channelTxnId),
+          amount,
+          refunded: Money.ZERO,
+          businessDate: dateOf(event, params),
+          at: event.occurredAt,
+          status: 'pending',
+          attempts: 0,
+          lastError: null,
+        });
+        break;
+      }
+      case 'HisWritebackSucceeded':
+        if (pay) [pay.status, pay.attempts] = ['synced', pay.attempts + 1];
+        break;
+      case 'HisWritebackFailed':
+        if (pay) failed(pay, d);
+        break;
+      case 'OrderCancelled':
+        if (pay && pay.status !== 'synced') pay.status = 'needs-refund';
+        break;
+      case 'RefundSucceeded': {
+        if (d.of === 'duplicate' || !pay) break;
+        pay.refunded = pay.refunded.add(money(d.amount));
+        // Paid, not in HIS until synced or fully refunded (the order aggregate's rule).
+        if (pay.status !== 'synced' && !paidNotInHis(pay.amount, pay.refunded, false))
+          pay.status = 'refunded';
+        // A refund of a payment the HIS knows must be confirmed to the HIS too (退费确认).
+        if (pay.status === 'synced')
+          state.movements.set(refundKey, {
+            ...pay,
+            what: 'refund',
+            refundId: String(d.refundId),
+            amount: money(d.amount),
+            businessDate: dateOf(event, params),
+            at: event.occurredAt,
+            status: 'pending',
+            attempts: 0,
+            lastError: null,
+          });
+        break;
+      }
+      case 'HisRefundWritebackSucceeded': {
+        const r = state.movements.get(refundKey);
+        if (r) r.status = 'synced';
+        break;
+      }
+      case 'HisRefundWritebackFailed': {
+        const r = state.movements.get(refundKey);
+        if (r) failed(r, d);
+        break;
+      }
+    }
+    return state;
+  },
+  sheets(state, params) {
+    const rows: ReportRow[] = [...state.movements.values()]
+      .filter((m) => m.status !== 'synced' && m.status !== 'refunded' && inRange(m.businessDate, params))
+      .map((m) => ({
+        businessDate: m.businessDate,
+        channel: m.channel,
+        what: m.what,
+        kind: m.kind,
+        orderId: m.orderId,
+        refundId: m.refundId,
+        channelTxnId: m.channelTxnId,
+        amount: m.amount,
+        at: m.at,
+        status: m.status,
+        attempts: m.attempts,
+        lastError: m.lastError,
+      }))
+      .sort(
+        byKeys((r) => [
+          String(r.businessDate),
+          String(r.channel),
+          String(r.orderId),
+          String(r.refundId ?? ''),
+        ]),
+      );
+    return [
+      {
+        id: 'exceptions',
+        title: { zh: 'HIS 同步异常', en: 'HIS sync exceptions' },
+        totals: true,
+        columns: [
+          dateColumn(),
+          channelColumn(),
+          column('what', 'text', '类别', 'Movement', { width: 8, values: WHAT_VALUES }),
+          column('kind', 'text', '业务类型', 'Business type', { width: 12, values: BUSINESS_TYPE_LABELS }),
+          column('orderId', 'text', '订单号', 'Order', { width: 22 }),
+          column('refundId', 'text', '退款单号', 'Refund', { width: 22 }),
+          column('channelTxnId', 'text', '渠道交易号', 'Channel txn', { width: 28 }),
+          column('amount', 'money', '金额', 'Amount', { width: 14 }),
+          column('at', 'instant', '支付/退款时间', 'Paid / refunded at', { width: 20 }),
+          column('status', 'text', '状态', 'Status', { width: 16, values: STATUS_VALUES }),
+          column('attempts', 'count', '尝试次数', 'Attempts', { total: false }),
+          column('lastError', 'text', '最后错误', 'Last error', { width: 40 }),
+        ],
+        rows,
+      },
+    ];
+  },
+};

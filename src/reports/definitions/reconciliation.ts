@@ -1,0 +1,151 @@
+// 对账报告: per business date and channel, what the last reconciliation run matched, what it matched across
+// the cut-off (timing), what still waits for the neighbouring day's statement (pending), each discrepancy
+// category, and how many differences are open now; then the list of open items.
+import type { RecordedEvent } from '../../domain/event-store.ts';
+import type { CountAmount, ReconciliationDayEvent } from '../../domain/reconciliation/events.ts';
+import { type DayState, evolveDay, initialDayState } from '../../domain/reconciliation/day.ts';
+import { Money } from '../../domain/money.ts';
+import type { Column, ReportDefinition, ReportRow } from '../types.ts';
+import {
+  addTo,
+  byKeys,
+  channelColumn,
+  column,
+  dateColumn,
+  emptyTally,
+  entry,
+  inRange,
+  key,
+  money,
+  splitKey,
+} from '../vocabulary.ts';
+import {
+  DISCREPANCY_EVENT_TYPES,
+  DISCREPANCY_TYPE_VALUES,
+  DISCREPANCY_TYPES,
+  foldDiscrepancy,
+  openDiscrepancies,
+  openItemColumns,
+  openItemRow,
+  type TrackedDiscrepancy,
+} from './discrepancies.ts';
+
+interface State {
+  days: Map<string, DayState>;
+  discrepancies: Map<string, TrackedDiscrepancy>;
+}
+
+const DAY_STATUS_VALUES = {
+  reconciled: { zh: '已对账', en: 'Reconciled' },
+  closed: { zh: '已日结', en: 'Closed' },
+};
+
+const count = (c: CountAmount | undefined) => c?.count ?? 0;
+const amount = (c: CountAmount | undefined) => money(c?.amount);
+
+function dayColumns(): Column[] {
+  const cols: Column[] = [
+    dateColumn(),
+    channelColumn(),
+    column('status', 'text', '状态', 'State', { width: 10, values: DAY_STATUS_VALUES }),
+    column('runs', 'count', '对账次数', 'Runs', { total: false }),
+    column('matchedCount', 'count', '勾对笔数', 'Matched'),
+    column('matchedAmount', 'money', '勾对金额', 'Matched amount', { width: 16 }),
+    column('timingCount', 'count', '跨日笔数', 'Timing'),
+    column('timingAmount', 'money', '跨日金额', 'Timing amount', { width: 14 }),
+    column('pendingCount', 'count', '未达笔数', 'Pending'),
+    column('pendingAmount', 'money', '未达金额', 'Pending amount', { width: 14 }),
+  ];
+  for (const t of DISCREPANCY_TYPES) {
+    const l = DISCREPANCY_TYPE_VALUES[t]!;
+    cols.push(column(`${t}:count`, 'count', `${l.zh}笔数`, `${l.en}: count`, { width: 12 }));
+    cols.push(column(`${t}:amount`, 'money', `${l.zh}金额`, `${l.en}: amount`, { width: 14 }));
+  }
+  cols.push(
+    column('openCount', 'count', '未处理笔数', 'Open'),
+    column('openAmount', 'money', '未处理金额', 'Open amount', { width: 14 }),
+    column('resolvedCount', 'count', '已处理笔数', 'Resolved'),
+  );
+  return cols;
+}
+
+export const reconciliationReport: ReportDefinition<State> = {
+  name: 'reconciliation',
+  title: { zh: '对账报告', en: 'Reconciliation report' },
+  description: {
+    zh: '按日期、渠道：勾对、跨日、未达、各类差错笔数金额，未处理差错清单',
+    en: 'Per date and channel: matched, timing, pending and each discrepancy category; the list of open items',
+  },
+  handles: ['ReconciliationRun', 'DayClosed', 'DayReopened', ...DISCREPANCY_EVENT_TYPES],
+  initial: () => ({ days: new Map(), discrepancies: new Map() }),
+  evolve(state, event: RecordedEvent, params) {
+    if (event.type.startsWith('Discrepancy')) {
+      foldDiscrepancy(state.discrepancies, event);
+      return state;
+    }
+    const d = event.data as { channel: string; businessDate: string };
+    if (!inRange(d.businessDate, params)) return state;
+    const k = key(d.businessDate, d.channel);
+    state.days.set(
+      k,
+      evolveDay(state.days.get(k) ?? initialDayState(), event as unknown as ReconciliationDayEvent),
+    );
+    return state;
+  },
+  sheets(state, params) {
+    const open = openDiscrepancies(state.discrepancies).filter((t) => inRange(t.state.businessDate, params));
+    const isOpen = new Set(open);
+    const resolved = new Map<string, number>();
+    const openByDay = new Map<string, ReturnType<typeof emptyTally>>();
+    for (const t of state.discrepancies.values()) {
+      const k = key(t.state.businessDate, t.state.channel);
+      if (!isOpen.has(t)) resolved.set(k, (resolved.get(k) ?? 0) + 1);
+    }
+    for (const t of open)
+      addTo(entry(openByDay, key(t.state.businessDate, t.state.channel), emptyTally), money(t.state.amount));
+    const rows: ReportRow[] = [];
+    for (const [k, day] of state.days) {
+      const [businessDate, channel] = splitKey(k);
+      const s = day.lastRun?.summary;
+      const pending = (s as { pending?: CountAmount } | undefined)?.pending;
+      const row: ReportRow = {
+        businessDate: businessDate!,
+        channel: channel!,
+        status: day.status,
+        runs: day.runs,
+        matchedCount: count(s?.matched),
+        matchedAmount: amount(s?.matched),
+        timingCount: count(s?.timing),
+        timingAmount: amount(s?.timing),
+        pendingCount: count(pending),
+        pendingAmount: amount(pending),
+      };
+      for (const t of DISCREPANCY_TYPES) {
+        row[`${t}:count`] = count(s?.byType[t]);
+        row[`${t}:amount`] = amount(s?.byType[t]);
+      }
+      const o = openByDay.get(k);
+      row.openCount = o?.count ?? 0;
+      row.openAmount = o?.amount ?? Money.ZERO;
+      row.resolvedCount = resolved.get(k) ?? 0;
+      rows.push(row);
+    }
+    rows.sort(byKeys((r) => [String(r.businessDate), String(r.channel)]));
+    return [
+      {
+        id: 'days',
+        title: { zh: '对账汇总', en: 'Reconciliation' },
+        totals: true,
+        columns: dayColumns(),
+        rows,
+      },
+      {
+        id: 'open-items',
+        title: { zh: '未处理差错', en: 'Open items' },
+        totals: true,
+        columns: openItemColumns(),
+        rows: open.map((t) => openItemRow(t, money)),
+      },
+    ];
+  },
+};
