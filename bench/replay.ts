@@ -5,7 +5,7 @@
 //   npm run bench:replay                # 1,000,000 events
 //   npm run bench:replay -- --events 200000 --fresh
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import os, { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -133,7 +133,13 @@ console.log(
   `\nbench/replay — ${cpus().length} cores, Node ${process.version}, PostgreSQL ${settings.rows[0].v} (fsync=${settings.rows[0].f}, synchronous_commit=${settings.rows[0].s})`,
 );
 console.log(
-  `rebuild from position 0 of ${EVENTS.toLocaleString()} generated events (target: balances ≥ 50,000 events/s); events/s counts the history replayed, applied the events of the types the projection handles\n`,
+  `rebuild from position 0 of ${EVENTS.toLocaleString()} generated events (targets: balances and orders ≥ 50,000 events/s); events/s counts the history replayed, applied the events of the types the projection handles\n`,
+);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} at the end (shared machine)\n`,
 );
 console.log(row(['projection', 'events', 'applied', 'seconds', 'events/s', 'peak RSS', 'peak heap']));
 console.log(row(['-'.repeat(14), ...Array(6).fill('-'.repeat(12))]));
