@@ -30,6 +30,8 @@ const WARMUP_SECONDS = 2;
 const RATES = [500, 1_000, 2_000];
 /** The offered rate at which the breakdown of our path is taken. */
 const BREAKDOWN_RATE = 1_000;
+/** Pause around the breakdown's row so that no command of another row is counted in it. */
+const DRAIN_MS = 5_000;
 const CONNECTIONS = 64;
 const HOSPITAL = 'H001';
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
@@ -71,6 +73,16 @@ async function serveForBench(url: string): Promise<void> {
   const adminToken = randomUUID() + randomUUID();
   const clients = new ClientRegistry(ledger.database.db, keyring);
   const timed = timedStore(ledger.store);
+  const { orderDecider } = await import('../src/domain/order/index.ts');
+  const decide = orderDecider.decide;
+  orderDecider.decide = (command, state) => {
+    const t0 = performance.now();
+    try {
+      return decide(command, state);
+    } finally {
+      timed.spent.decide += performance.now() - t0;
+    }
+  };
   const app = await buildServer({
     store: timed.store,
     database: ledger.database,
@@ -123,11 +135,11 @@ async function serveForBench(url: string): Promise<void> {
   });
 }
 
-type Spent = Record<'loadOrder' | 'loadOther' | 'append' | 'idempotency', number>;
+type Spent = Record<'loadOrder' | 'loadOther' | 'append' | 'idempotency' | 'decide', number>;
 
 /** The store, timing what the command path asks of it (summed over calls). */
 function timedStore(store: EventStore): { store: EventStore; spent: Spent } {
-  const spent: Spent = { loadOrder: 0, loadOther: 0, append: 0, idempotency: 0 };
+  const spent: Spent = { loadOrder: 0, loadOther: 0, append: 0, idempotency: 0, decide: 0 };
   const timed = async <T>(into: keyof Spent, work: Promise<T>): Promise<T> => {
     const t0 = performance.now();
     try {
@@ -157,55 +169,71 @@ function timedStore(store: EventStore): { store: EventStore; spent: Spent } {
 /**
  * Stamps every request at each fastify stage (hooks added after the server's own, so `auth` ends when its
  * authentication and Idempotency-Key check have run) and reports mean milliseconds per command per phase.
+ * The parent lets the server drain before `reset` and before `report`, so the store calls summed are those of
+ * the commands in the window; the fastify stages count only requests that started after the reset.
  */
 function timePhases(app: FastifyInstance, spent: Spent) {
   const stamps = new WeakMap<object, number[]>();
-  const sum = { receiveAuth: 0, validate: 0, handler: 0, answer: 0, total: 0 };
+  const sum = { receiveAuth: 0, validate: 0, handler: 0, answer: 0 };
+  /** Commands whose handler ran in the window (the store sums are theirs) and those answered in it. */
   let commands = 0;
+  let answered = 0;
+  let since = performance.now();
   const at = (req: object, i: number) => {
     const s = stamps.get(req);
     if (s) s[i] = performance.now();
   };
   app.addHook('onRequest', async (req) => {
-    stamps.set(req, [performance.now(), 0, 0, 0, 0]);
+    stamps.set(req, [performance.now(), 0, 0, 0]);
   });
   app.addHook('preValidation', async (req) => at(req, 1));
-  app.addHook('preHandler', async (req) => at(req, 2));
+  app.addHook('preHandler', async (req) => {
+    at(req, 2);
+    if (stamps.get(req)![0]! >= since) commands++;
+  });
   app.addHook('onSend', async (req) => at(req, 3));
   app.addHook('onResponse', async (req) => {
     const s = stamps.get(req);
-    if (!s?.[3] || !req.url.startsWith('/v1/orders')) return;
-    const end = performance.now();
+    if (!s?.[3] || s[0]! < since || !req.url.startsWith('/v1/orders')) return;
     sum.receiveAuth += s[1]! - s[0]!;
     sum.validate += s[2]! - s[1]!;
     sum.handler += s[3]! - s[2]!;
-    sum.answer += end - s[3]!;
-    sum.total += end - s[0]!;
-    commands++;
+    sum.answer += performance.now() - s[3]!;
+    answered++;
   });
   return {
     reset() {
       for (const k of Object.keys(sum) as (keyof typeof sum)[]) sum[k] = 0;
       for (const k of Object.keys(spent) as (keyof Spent)[]) spent[k] = 0;
       commands = 0;
+      answered = 0;
+      since = performance.now();
     },
     report(): Breakdown {
-      const per = (ms: number) => (commands ? ms / commands : 0);
-      const decide = sum.handler - spent.loadOrder - spent.loadOther - spent.append - spent.idempotency;
-      return {
-        commands,
-        phases: [
-          ['receive + auth (body read, signature, nonce, client) + Idempotency-Key', per(sum.receiveAuth)],
-          ['body schema validation', per(sum.validate)],
-          ['load: order stream reads', per(spent.loadOrder)],
-          ['load: channel settings reads (admission)', per(spent.loadOther)],
-          ['idempotency lookups (only a replay pays one)', per(spent.idempotency)],
-          ['decide (command, admission rules, fold, decide, event hashing)', per(decide)],
-          ['append (queue + append_to_stream round trip + commit)', per(spent.append)],
-          ['answer (serialise + write)', per(sum.answer)],
-          ['total, onRequest to onResponse', per(sum.total)],
+      const perCommand = (ms: number) => (commands ? ms / commands : 0);
+      const perAnswer = (ms: number) => (answered ? ms / answered : 0);
+      const timed = spent.loadOrder + spent.loadOther + spent.append + spent.idempotency + spent.decide;
+      const phases: [string, number][] = [
+        [
+          'receive + auth (body read, signature, nonce, client) + Idempotency-Key',
+          perAnswer(sum.receiveAuth),
         ],
-      };
+        ['body schema validation', perAnswer(sum.validate)],
+        ['load: order stream reads', perCommand(spent.loadOrder)],
+        ['load: channel settings reads (admission)', perCommand(spent.loadOther)],
+        ['idempotency lookups (only a replay pays one)', perCommand(spent.idempotency)],
+        ['decide (the order decider)', perCommand(spent.decide)],
+        [
+          'rest of the handler (command, admission rules, rate limit, await turns)',
+          Math.max(0, perAnswer(sum.handler) - perCommand(timed)),
+        ],
+        [
+          'append (validation, event hashing, queue, append_to_stream round trip, commit)',
+          perCommand(spent.append),
+        ],
+        ['answer (serialise + write)', perAnswer(sum.answer)],
+      ];
+      return { commands, phases: [...phases, ['total', phases.reduce((a, [, ms]) => a + ms, 0)]] };
     },
   };
 }
@@ -350,6 +378,9 @@ async function stop(child: ChildProcess | undefined): Promise<void> {
   await exited;
 }
 
+/** Lets the commands still in flight on the server finish (autocannon stops waiting at the end of a row). */
+const drain = () => new Promise((r) => setTimeout(r, DRAIN_MS));
+
 async function main(): Promise<void> {
   const dbName = `bench_http_${process.pid}`;
   const peerDb = `bench_http_peer_${process.pid}`;
@@ -424,9 +455,13 @@ async function main(): Promise<void> {
       for (const rate of [...RATES, undefined]) {
         log(`${scenario} at ${rate ?? 'max'} for ${SECONDS}s`);
         const timed = scenario === OURS && rate === BREAKDOWN_RATE;
-        if (timed) child.send('reset' satisfies ToChild);
+        if (timed) {
+          await drain();
+          child.send('reset' satisfies ToChild);
+        }
         rows.push(await run(scenario, target, setup, rate, SECONDS));
         if (timed) {
+          await drain();
           const report = nextMessage<Breakdown>(child);
           child.send('report' satisfies ToChild);
           breakdown = await report;
@@ -457,7 +492,7 @@ async function main(): Promise<void> {
       const total = breakdown.phases.at(-1)![1];
       out.push(
         '',
-        `Where a command's time goes on our path (mean per command, ${breakdown.commands} commands at ${BREAKDOWN_RATE}/s offered; server side, so the load generator's queueing is not in it)`,
+        `Where a command's time goes on our path (mean per command, ${breakdown.commands} commands at ${BREAKDOWN_RATE}/s offered; server side, so the load generator's queueing is not in it; a store call's time includes waiting for a pool connection)`,
         '',
         '| phase | ms | share |',
         '|---|--:|--:|',
