@@ -107,9 +107,11 @@ interface Figures {
   peakHeap: number;
 }
 const results: [string, Figures][] = [];
+/** A projection whose rebuild failed: the others' figures are still printed, and the run exits non-zero. */
+const failed: string[] = [];
 for (const name of values.projections!.split(',')) {
   process.stderr.write(`rebuilding ${name}…\n`);
-  const figures = await new Promise<Figures>((resolve, reject) => {
+  const figures = await new Promise<Figures | undefined>((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', import.meta.filename, '--events', String(EVENTS), '--child', name],
@@ -119,11 +121,13 @@ for (const name of values.projections!.split(',')) {
     );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Figures) : reject(new Error(`child exited ${code}`)),
-    );
+    child.on('exit', (code) => {
+      if (code === 0) return resolve(JSON.parse(out) as Figures);
+      failed.push(`${name}: the rebuild exited with ${code} (its error is above)`);
+      resolve(undefined);
+    });
   });
-  results.push([name, figures]);
+  if (figures) results.push([name, figures]);
 }
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
@@ -155,3 +159,5 @@ for (const [name, f] of results)
       mb(f.peakHeap),
     ]),
   );
+for (const f of failed) console.log(`FAILED ${f}`);
+if (failed.length > 0) process.exitCode = 1;
