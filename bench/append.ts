@@ -197,7 +197,16 @@ interface Figures {
   readCount: number;
 }
 
+/** Load average at the start of each store's figures: the machine is shared, so say how busy it was. */
+const loads: string[] = [];
+
 async function measure(t: Target): Promise<Figures> {
+  loads.push(
+    `${t.label}: load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(', ')} at its start`,
+  );
   const counter = { events: 0 };
   log(`${t.label}: warm-up`);
   await appendLoad(t, 1, 1, 0.5, counter);
@@ -364,6 +373,7 @@ async function main(): Promise<void> {
       'PGlite has one connection: its 8-writer row is 8 loops whose queries run one at a time.',
       'Peer read-all: emmett-postgresql readMessagesBatch(dumbo(...).execute, { after, batchSize }). Pool size 10 on both PostgreSQL stores.',
       `Event: PaymentSucceeded, 11 string fields (amount "123.45"), metadata { correlationId, actor, channel }. Whole run: ${((performance.now() - benchStarted) / 1000).toFixed(0)} s.`,
+      ...loads,
     ]
       .map((s) => `- ${s}`)
       .join('\n'),

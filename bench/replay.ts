@@ -5,7 +5,7 @@
 //   npm run bench:replay                # 1,000,000 events
 //   npm run bench:replay -- --events 200000 --fresh
 import { spawn } from 'node:child_process';
-import { cpus } from 'node:os';
+import os, { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -107,9 +107,11 @@ interface Figures {
   peakHeap: number;
 }
 const results: [string, Figures][] = [];
+/** A projection whose rebuild failed: the others' figures are still printed, and the run exits non-zero. */
+const failed: string[] = [];
 for (const name of values.projections!.split(',')) {
   process.stderr.write(`rebuilding ${name}…\n`);
-  const figures = await new Promise<Figures>((resolve, reject) => {
+  const figures = await new Promise<Figures | undefined>((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', import.meta.filename, '--events', String(EVENTS), '--child', name],
@@ -119,11 +121,13 @@ for (const name of values.projections!.split(',')) {
     );
     let out = '';
     child.stdout.on('data', (d) => (out += d));
-    child.on('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as Figures) : reject(new Error(`child exited ${code}`)),
-    );
+    child.on('exit', (code) => {
+      if (code === 0) return resolve(JSON.parse(out) as Figures);
+      failed.push(`${name}: the rebuild exited with ${code} (its error is above)`);
+      resolve(undefined);
+    });
   });
-  results.push([name, figures]);
+  if (figures) results.push([name, figures]);
 }
 
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
@@ -133,7 +137,13 @@ console.log(
   `\nbench/replay — ${cpus().length} cores, Node ${process.version}, PostgreSQL ${settings.rows[0].v} (fsync=${settings.rows[0].f}, synchronous_commit=${settings.rows[0].s})`,
 );
 console.log(
-  `rebuild from position 0 of ${EVENTS.toLocaleString()} generated events (target: balances ≥ 50,000 events/s); events/s counts the history replayed, applied the events of the types the projection handles\n`,
+  `rebuild from position 0 of ${EVENTS.toLocaleString()} generated events (targets: balances and orders ≥ 50,000 events/s); events/s counts the history replayed, applied the events of the types the projection handles\n`,
+);
+console.log(
+  `load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')} at the end (shared machine)\n`,
 );
 console.log(row(['projection', 'events', 'applied', 'seconds', 'events/s', 'peak RSS', 'peak heap']));
 console.log(row(['-'.repeat(14), ...Array(6).fill('-'.repeat(12))]));
@@ -149,3 +159,5 @@ for (const [name, f] of results)
       mb(f.peakHeap),
     ]),
   );
+for (const f of failed) console.log(`FAILED ${f}`);
+if (failed.length > 0) process.exitCode = 1;

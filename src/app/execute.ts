@@ -65,6 +65,8 @@ export async function execute<C extends CommandBase, E extends DomainEventShape,
   decider: Decider<C, E, S>,
   command: C,
   ctx: CommandContext,
+  /** Completes the command from the aggregate's state as read for the decision (see HandleOptions.prepare). */
+  prepare?: (command: C, state: S) => C | Promise<C>,
 ): Promise<HandleResult<E, S>> {
   try {
     await admit(ports, command.hospitalId, ctx);
@@ -77,5 +79,6 @@ export async function execute<C extends CommandBase, E extends DomainEventShape,
     ...(ctx.idempotencyKey !== undefined ? { idempotencyKey: ctx.idempotencyKey } : {}),
     ...(ctx.requestHash !== undefined ? { requestHash: ctx.requestHash } : {}),
     metadata: metadataOf(ctx),
+    ...(prepare ? { prepare } : {}),
   });
 }

@@ -11,7 +11,7 @@ import {
   orderDecider,
 } from '../domain/order/index.ts';
 import { type CommandContext, execute } from './execute.ts';
-import { loadDeposit, loadOrder } from './load.ts';
+import { loadDeposit } from './load.ts';
 import type { AppPorts } from './ports.ts';
 
 export type OrderOutcome = HandleResult<OrderEvent, OrderState>;
@@ -28,25 +28,25 @@ async function admissionOf(
 /**
  * Any order command. A deposit top-up order is checked against its admission before any money is recorded
  * for it: at creation, and again when its payment arrives (an order created before the admission had a
- * deposit account).
+ * deposit account). The payment's check reads the admission from the order as the handler read it for the
+ * decision, so the order stream is read once.
  */
 export async function runOrderCommand(
   ports: AppPorts,
   command: OrderCommand,
   ctx: CommandContext,
 ): Promise<OrderOutcome> {
-  let checked = command;
-  if (command.type === 'CreateOrder' && command.business.kind === 'deposit')
-    checked = {
-      ...command,
-      admission: await admissionOf(ports, command.hospitalId, command.business.admissionId),
-    };
-  else if (command.type === 'RecordPayment' || command.type === 'ConfirmPayment') {
-    const { state } = await loadOrder(ports.store, command.hospitalId, command.orderId);
-    if (state.kind === 'deposit' && state.admissionId)
-      checked = { ...command, admission: await admissionOf(ports, command.hospitalId, state.admissionId) };
+  if (command.type === 'CreateOrder' && command.business.kind === 'deposit') {
+    const admission = await admissionOf(ports, command.hospitalId, command.business.admissionId);
+    return execute(ports, orderDecider, { ...command, admission }, ctx);
   }
-  return execute(ports, orderDecider, checked, ctx);
+  if (command.type === 'RecordPayment' || command.type === 'ConfirmPayment')
+    return execute(ports, orderDecider, command, ctx, async (c, order) =>
+      order.kind === 'deposit' && order.admissionId
+        ? { ...c, admission: await admissionOf(ports, c.hospitalId, order.admissionId) }
+        : c,
+    );
+  return execute(ports, orderDecider, command, ctx);
 }
 
 export type NoticeOutcome =

@@ -12,6 +12,7 @@ export const CHANNEL_CACHE_MAX_ENTRIES = 10_000;
 
 export class ChannelDirectory {
   readonly #cache = new Map<string, { state: ChannelState; until: number }>();
+  readonly #loading = new Map<string, Promise<ChannelState>>();
 
   constructor(
     private readonly store: EventStore,
@@ -31,19 +32,37 @@ export class ChannelDirectory {
     return { state: fold(channelDecider, read.events as never[]), version: read.version };
   }
 
+  /**
+   * The channel's settings, at most CHANNEL_CACHE_TTL_MS old. Commands that miss together share one read: when
+   * the entry expires under load, one read of the channel stream serves every command waiting for it.
+   */
   async get(hospitalId: HospitalId, channelId: string): Promise<ChannelState> {
     const key = `${hospitalId}/${channelId}`;
     const t = this.now();
     const hit = this.#cache.get(key);
     if (hit && hit.until > t) return hit.state;
-    const { state } = await this.load(hospitalId, channelId);
-    if (this.#cache.size >= CHANNEL_CACHE_MAX_ENTRIES) this.#cache.clear();
-    this.#cache.set(key, { state, until: t + CHANNEL_CACHE_TTL_MS });
-    return state;
+    const loading = this.#loading.get(key);
+    if (loading) return loading;
+    const read = this.load(hospitalId, channelId)
+      .then(({ state }) => {
+        // A put() while this read ran holds newer settings than the read may have seen: keep those.
+        if (this.#loading.get(key) === read) {
+          if (this.#cache.size >= CHANNEL_CACHE_MAX_ENTRIES) this.#cache.clear();
+          this.#cache.set(key, { state, until: t + CHANNEL_CACHE_TTL_MS });
+        }
+        return state;
+      })
+      .finally(() => {
+        if (this.#loading.get(key) === read) this.#loading.delete(key);
+      });
+    this.#loading.set(key, read);
+    return read;
   }
 
   /** After an admin change on this instance: the next command sees it at once. */
   put(hospitalId: string, channelId: string, state: ChannelState): void {
-    this.#cache.set(`${hospitalId}/${channelId}`, { state, until: this.now() + CHANNEL_CACHE_TTL_MS });
+    const key = `${hospitalId}/${channelId}`;
+    this.#loading.delete(key);
+    this.#cache.set(key, { state, until: this.now() + CHANNEL_CACHE_TTL_MS });
   }
 }

@@ -1,4 +1,5 @@
 import {
+  type AppendResult,
   ConcurrencyError,
   type EventMetadata,
   type EventStore,
@@ -18,7 +19,13 @@ import {
 /** Reloads and re-decides this many times when another writer moved the stream in between. */
 export const MAX_CONCURRENCY_RETRIES = 8;
 
-export interface HandleOptions {
+export interface HandleOptions<C = never, S = never> {
+  /**
+   * Completes the command from the state just read, before it is decided: what the decision needs from
+   * elsewhere (the admission a deposit order pays into…). Runs again on every retry, with the new state, so the
+   * stream is read once per attempt and never twice. It must not change the command's stream.
+   */
+  prepare?: (command: C, state: S) => C | Promise<C>;
   /** Applied once: a repeat returns the original outcome and appends nothing. */
   idempotencyKey?: string;
   /** Hash of the request the key stands for; the same key with another request is refused. */
@@ -55,7 +62,7 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
   store: EventStore,
   decider: Decider<C, E, S>,
   command: C,
-  options: HandleOptions = {},
+  options: HandleOptions<C, S> = {},
 ): Promise<HandleResult<E, S>> {
   const stream = streamOf(decider, command);
   const idempotency =
@@ -64,16 +71,44 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
       : undefined;
   const metadata: EventMetadata = { ...options.metadata };
   if (idempotency) metadata.idempotencyKey = idempotency.key;
+  const prepare = options.prepare;
+
+  // A creation is decided on the initial state and appended expecting no stream: one round trip, no read. If
+  // the stream exists after all, or the decision on a fresh stream refuses, the ordinary path below decides
+  // it again on what is stored, so the answer is the one a read-first handler gives.
+  if (decider.startsStream?.(command)) {
+    const state = decider.initialState();
+    let events: E[] | undefined;
+    try {
+      events = decider.decide(prepare ? await prepare(command, state) : command, state);
+    } catch {
+      events = undefined;
+    }
+    if (events && events.length > 0) {
+      try {
+        const appended = await store.appendToStream(stream, toNewEvents(command, events, metadata), {
+          expectedVersion: 'no_stream',
+          ...(idempotency ? { idempotency } : {}),
+        });
+        return appended.duplicate
+          ? replay(store, decider, stream, appended.firstPosition, appended.lastPosition)
+          : appendedOutcome(decider, stream, events, state, appended);
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+  }
 
   for (let attempt = 0; ; attempt++) {
     const read = await store.readStream(stream);
     const state = fold(decider, read.events as unknown as E[]);
+    const decided = prepare ? await prepare(command, state) : command;
     // The key is looked up only when the decision appends nothing (a replay is usually refused or a no-op
     // on the state it left behind): a new command pays no extra round trip, and an append carrying a key
     // that was applied before is answered as a duplicate by the store itself, atomically.
     let events: E[];
     try {
-      events = decider.decide(command, state);
+      events = decider.decide(decided, state);
     } catch (error) {
       const seen = idempotency
         ? await priorOutcome(store, decider, stream, command.hospitalId, idempotency)
@@ -90,24 +125,34 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
       );
     }
     try {
-      const appended = await store.appendToStream(stream, toNewEvents(command, events, metadata), {
+      const appended = await store.appendToStream(stream, toNewEvents(decided, events, metadata), {
         expectedVersion: read.version,
         ...(idempotency ? { idempotency } : {}),
       });
       if (appended.duplicate)
         return replay(store, decider, stream, appended.firstPosition, appended.lastPosition);
-      return {
-        streamId: stream,
-        events,
-        state: fold(decider, events, state),
-        version: appended.nextExpectedVersion,
-        position: appended.lastPosition,
-        duplicate: false,
-      };
+      return appendedOutcome(decider, stream, events, state, appended);
     } catch (error) {
       if (!(error instanceof ConcurrencyError) || attempt >= MAX_CONCURRENCY_RETRIES) throw error;
     }
   }
+}
+
+function appendedOutcome<C extends CommandBase, E extends DomainEventShape, S>(
+  decider: Decider<C, E, S>,
+  stream: StreamId,
+  events: E[],
+  state: S,
+  appended: AppendResult,
+): HandleResult<E, S> {
+  return {
+    streamId: stream,
+    events,
+    state: fold(decider, events, state),
+    version: appended.nextExpectedVersion,
+    position: appended.lastPosition,
+    duplicate: false,
+  };
 }
 
 /** The earlier outcome of this idempotency key, if it was applied; the same key for another request is refused. */

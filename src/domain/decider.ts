@@ -47,6 +47,12 @@ export interface Decider<Command extends CommandBase, Event extends DomainEventS
   decide(command: Command, state: State): Event[];
   /** Pure and total over every event the decider ever emitted (after upcasting). */
   evolve(state: State, event: Event): State;
+  /**
+   * True for a command that can only succeed on a stream that does not exist yet (a creation). The handler then
+   * decides on the initial state and appends expecting no stream, without reading it first; when the stream
+   * does exist (a repeat, a clash) it reads and decides as for any other command, so the outcome is the same.
+   */
+  startsStream?(command: Command): boolean;
 }
 
 export function occurredAt(command: CommandBase): Date {

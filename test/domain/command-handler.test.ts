@@ -125,4 +125,106 @@ describe('the command handler on PostgreSQL', () => {
     }).catch((e: unknown) => e);
     expect((other as EventStoreError).code).toBe('IDEMPOTENCY_KEY_REUSED');
   });
+
+  /** The store, counting the stream reads and the appends the handler makes. */
+  function counting() {
+    const calls = { reads: 0, appends: 0 };
+    const counted = Object.create(store) as SqlEventStore;
+    counted.readStream = (...args) => {
+      calls.reads++;
+      return store.readStream(...args);
+    };
+    counted.appendToStream = (...args) => {
+      calls.appends++;
+      return store.appendToStream(...args);
+    };
+    return { counted, calls };
+  }
+
+  it('creates a new stream in one append, without reading it first', async () => {
+    const { counted, calls } = counting();
+    const orderId = order();
+    const created = await handle(
+      counted,
+      orderDecider,
+      cmd.createRegistration({ orderId, amount: '25.00' }),
+      {
+        idempotencyKey: `create-${orderId}`,
+        requestHash: 'h',
+      },
+    );
+    expect(calls).toEqual({ reads: 0, appends: 1 });
+    expect(created).toMatchObject({ version: 1, duplicate: false, state: { status: 'awaiting-payment' } });
+    expect(created.position).toBe((await store.readStream(created.streamId)).events[0]!.position);
+  });
+
+  it('a creation of a stream that exists is decided on what is stored: refused, or the first answer for its key', async () => {
+    const orderId = order();
+    const create = cmd.createRegistration({ orderId, amount: '25.00' });
+    const first = await handle(store, orderDecider, create, {
+      idempotencyKey: `c-${orderId}`,
+      requestHash: 'h',
+    });
+    const repeat = await handle(store, orderDecider, create, {
+      idempotencyKey: `c-${orderId}`,
+      requestHash: 'h',
+    });
+    expect(repeat).toMatchObject({ duplicate: true, version: 1, position: first.position });
+    expect(repeat.events.map((e) => e.type)).toEqual(['OrderCreated']);
+    const clash = await handle(store, orderDecider, create).catch((e: unknown) => e);
+    expect((clash as Rejection).code).toBe('ORDER_ALREADY_EXISTS');
+    expect((await store.readStream(first.streamId)).version).toBe(1);
+  });
+
+  it('concurrent creations of one stream: exactly one creates it, the others are refused on the stored state', async () => {
+    const orderId = order();
+    const results = await Promise.allSettled(
+      Array.from({ length: 5 }, () =>
+        handle(store, orderDecider, cmd.createRegistration({ orderId, amount: '25.00' })),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected'))
+      expect(((r as PromiseRejectedResult).reason as Rejection).code).toBe('ORDER_ALREADY_EXISTS');
+  });
+
+  it('prepare completes the command from the state read for the decision: one read per attempt', async () => {
+    const orderId = await paidOrder('100.00');
+    const { counted, calls } = counting();
+    const seen: string[] = [];
+    const refund = await handle(
+      counted,
+      orderDecider,
+      cmd.requestRefund({ orderId, refundId: 'R-p', amount: '10.00' }),
+      {
+        prepare: (c, state) => {
+          seen.push(state.status);
+          return c.type === 'RequestRefund' ? { ...c, amount: Money.parse('12.00') } : c;
+        },
+      },
+    );
+    expect(calls).toEqual({ reads: 1, appends: 1 });
+    expect(seen).toEqual(['paid']);
+    // The prepared command is the one decided.
+    expect(refund.events[0]!.data).toMatchObject({ amount: '12.00' });
+  });
+
+  it('prepare runs again on the new state when a concurrent writer moved the stream', async () => {
+    const orderId = await paidOrder('100.00');
+    const statuses: number[] = [];
+    let raced = false;
+    await handle(store, orderDecider, cmd.requestRefund({ orderId, refundId: 'R-a', amount: '10.00' }), {
+      prepare: async (c) => {
+        const version = (await store.readStream(`H1/order/${orderId}`)).version;
+        statuses.push(version);
+        if (!raced) {
+          raced = true;
+          await handle(store, orderDecider, cmd.requestRefund({ orderId, refundId: 'R-b', amount: '10.00' }));
+        }
+        return c;
+      },
+    });
+    expect(statuses).toEqual([2, 3]);
+    expect((await store.readStream(`H1/order/${orderId}`)).version).toBe(4);
+  });
 });

@@ -100,15 +100,25 @@ function sortedCopy(value: unknown, depth: number): unknown {
       if (value === null) return null;
       if (depth > 64) return NOT_PLAIN;
       if (Array.isArray(value)) {
-        const out = new Array<unknown>(value.length);
+        // An array of plain scalars (a statement batch's columns: thousands of strings) needs no copy: JSON
+        // writes it as it is. A copy is made only from the first element that changes (an object, re-keyed).
+        let out: unknown[] | undefined;
         for (let i = 0; i < value.length; i++) {
           const v = value[i];
-          if (v === undefined) return NOT_PLAIN;
+          if (v === undefined) return NOT_PLAIN; // a hole or undefined: JSON would write null
           const c = sortedCopy(v, depth + 1);
           if (c === NOT_PLAIN || c === INDEX_KEY) return c;
-          out[i] = c;
+          if (out) out[i] = c;
+          else if (c !== v) {
+            out = value.slice(0, i);
+            out[i] = c;
+          }
         }
-        return out;
+        if (out) return out;
+        // Returned as it is only when JSON.stringify writes it exactly like a copy: a plain array with no toJSON.
+        return Object.getPrototypeOf(value) === Array.prototype && !('toJSON' in value)
+          ? value
+          : Array.from(value);
       }
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;

@@ -28,6 +28,7 @@ export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
   initialState: initialOrderState,
   decide: decideOrder,
   evolve: evolveOrder,
+  startsStream: (command) => command.type === 'CreateOrder',
 };
 
 /** The stream of an order, from its id. */
