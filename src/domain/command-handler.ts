@@ -19,19 +19,23 @@ import {
 /** Reloads and re-decides this many times when another writer moved the stream in between. */
 export const MAX_CONCURRENCY_RETRIES = 8;
 
-export interface HandleOptions<C = never, S = never> {
-  /**
-   * Completes the command from the state just read, before it is decided: what the decision needs from
-   * elsewhere (the admission a deposit order pays into…). Runs again on every retry, with the new state, so the
-   * stream is read once per attempt and never twice. It must not change the command's stream.
-   */
-  prepare?: (command: C, state: S) => C | Promise<C>;
+export interface HandleOptions {
   /** Applied once: a repeat returns the original outcome and appends nothing. */
   idempotencyKey?: string;
   /** Hash of the request the key stands for; the same key with another request is refused. */
   requestHash?: string;
   /** Correlation, causation, channel, device… (the actor comes from the command). */
   metadata?: EventMetadata;
+}
+
+/** HandleOptions with a step that completes the command from the state read (typed by the decider's). */
+export interface PreparedHandleOptions<C, S> extends HandleOptions {
+  /**
+   * Completes the command from the state just read, before it is decided: what the decision needs from
+   * elsewhere (the admission a deposit order pays into…). Runs again on every retry, with the new state, so the
+   * stream is read once per attempt and never twice. It must not change the command's stream.
+   */
+  prepare?: (command: C, state: S) => C | Promise<C>;
 }
 
 export interface HandleResult<E, S> {
@@ -62,7 +66,7 @@ export async function handle<C extends CommandBase, E extends DomainEventShape, 
   store: EventStore,
   decider: Decider<C, E, S>,
   command: C,
-  options: HandleOptions<C, S> = {},
+  options: PreparedHandleOptions<C, S> = {},
 ): Promise<HandleResult<E, S>> {
   const stream = streamOf(decider, command);
   const idempotency =
