@@ -330,7 +330,7 @@ class DayBuilder {
           patientId: d.patientId,
           operatorId: 'SF012',
         });
-        key(`his:${hisNo}`, d.amount);
+        key(`his:payment:${hisNo}`, d.amount);
         return;
       }
       case 'AMOUNT_MISMATCH': {

@@ -143,7 +143,7 @@ describe('scenario generator', () => {
       expect(['wechat', 'alipay', 'unionpay']).toContain(k.channel);
       if (k.type === 'FEE_MISMATCH') expect(k.subject).toMatch(/^fee:/);
       if (k.type === 'SETTLEMENT_SHORTFALL') expect(k.subject).toBe(`settlement:${DATE}`);
-      if (k.type === 'HIS_ONLY') expect(k.subject).toMatch(/^his:HIS/);
+      if (k.type === 'HIS_ONLY') expect(k.subject).toMatch(/^his:payment:HIS/);
       if (k.type === 'DUPLICATE') expect(k.subject).toMatch(/^dup:/);
       if (k.type === 'STATUS_MISMATCH') expect(k.subject).toMatch(/^TF/);
     }

@@ -51,5 +51,27 @@ export function isCoreStatement(w: DayWindow, statementDate: string | null): boo
   return statementDate === null || statementDate === w.businessDate;
 }
 
+/**
+ * Account statements (the channel account's own movements: WeChat 资金账单, Alipay 账务明细) repeat the trade
+ * lines as income and expense: the payout check reads them, trade matching never does.
+ */
+export const isAccountStatement = (format: string): boolean =>
+  format === 'wechat-fundflow' || format === 'alipay-account';
+
+/**
+ * Whether the channel's trade statements of the neighbouring dates are imported: a movement inside the cut-off
+ * window can only be found on them, so without one it waits (pending) rather than being raised.
+ */
+export function neighbourStatements(
+  w: DayWindow,
+  statements: readonly { party: string; format: string; business_date: string | null }[],
+): { previous: boolean; next: boolean } {
+  const trade = (date: string) =>
+    statements.some(
+      (s) => s.party !== 'his' && s.business_date === date && !isAccountStatement(s.format),
+    );
+  return { previous: trade(w.previous), next: trade(w.next) };
+}
+
 /** Dates whose statements a run reads: the date and its neighbours (their lines may fall in the window). */
 export const statementDates = (w: DayWindow): BusinessDate[] => [w.previous, w.businessDate, w.next];
