@@ -25,3 +25,8 @@ export {
   type ReconciliationReport,
   reconcileDay,
 } from './reconcile-day.ts';
+export {
+  type RangeReport,
+  type ReconcileRangeOptions,
+  reconcileRange,
+} from './reconcile-range.ts';

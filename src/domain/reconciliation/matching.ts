@@ -481,7 +481,12 @@ export class Matcher {
       findings.set(k, f);
     };
     const pending: PendingItem[] = [];
-    const holdOrRaise = (f: Finding, kind: 'payment' | 'refund', awaiting: PendingReason, deadline: number) => {
+    const holdOrRaise = (
+      f: Finding,
+      kind: 'payment' | 'refund',
+      awaiting: PendingReason,
+      deadline: number,
+    ) => {
       if (ctx && ctx.asOf < deadline)
         pending.push({ awaiting, kind, deadline: new Date(deadline).toISOString(), finding: f });
       else add(f);
@@ -655,7 +660,15 @@ export class Matcher {
     const statusMismatched = new Set<Entry>();
     const failed = { count: 0, amount: new TextSum() };
     for (const h of [...this.failedLines].sort(compareHeld)) {
-      const e = this.findEntry(h.kind, h.channelTxnId, h.merchantOrderNo, h.refundNo, h.channelRefundId, ANY, false);
+      const e = this.findEntry(
+        h.kind,
+        h.channelTxnId,
+        h.merchantOrderNo,
+        h.refundNo,
+        h.channelRefundId,
+        ANY,
+        false,
+      );
       if (e && e.role === 'core' && !e.channel && !statusMismatched.has(e)) {
         statusMismatched.add(e);
         add({

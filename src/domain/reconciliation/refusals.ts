@@ -62,6 +62,11 @@ export const RECONCILIATION_REFUSALS = {
     zh: '重新打开已日结的日期须填写原因',
     en: 'Reopening a closed day needs a reason',
   },
+  DATE_RANGE_INVALID: {
+    status: 'invalid',
+    zh: '对账日期区间无效（起始日不能晚于结束日，且区间有长度上限）',
+    en: 'The date range is invalid: it must not end before it starts, nor exceed the longest range',
+  },
 } as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
 
 export type ReconciliationRefusalCode = keyof typeof RECONCILIATION_REFUSALS;

@@ -2,7 +2,14 @@
 // and the cut-off window either side of the date's boundaries. A movement or line on the date is `core`; one
 // on a neighbouring date within the window is `edge` (it may be the counterpart of a core item: a timing
 // difference); anything else is outside the run. Pure.
-import { addDays, type BusinessDate, type BusinessDateOptions, dayStartOf } from '../business-date.ts';
+import {
+  addDays,
+  type BusinessDate,
+  type BusinessDateOptions,
+  dayStartOf,
+  parseBusinessDate,
+} from '../business-date.ts';
+import { refuse } from './refusals.ts';
 import type { Role } from './matching.ts';
 
 export interface DayWindow {
@@ -67,11 +74,26 @@ export function neighbourStatements(
   statements: readonly { party: string; format: string; business_date: string | null }[],
 ): { previous: boolean; next: boolean } {
   const trade = (date: string) =>
-    statements.some(
-      (s) => s.party !== 'his' && s.business_date === date && !isAccountStatement(s.format),
-    );
+    statements.some((s) => s.party !== 'his' && s.business_date === date && !isAccountStatement(s.format));
   return { previous: trade(w.previous), next: trade(w.next) };
 }
 
 /** Dates whose statements a run reads: the date and its neighbours (their lines may fall in the window). */
 export const statementDates = (w: DayWindow): BusinessDate[] => [w.previous, w.businessDate, w.next];
+
+/** Longest date range one call reconciles (a quarter). */
+export const MAX_RANGE_DAYS = 92;
+
+/** The dates from `from` to `to`, both included, in order (DATE_RANGE_INVALID when reversed or too long). */
+export function datesOf(from: string, to: string): BusinessDate[] {
+  const a = parseBusinessDate(from);
+  const b = parseBusinessDate(to);
+  const out: BusinessDate[] = [];
+  for (let d = a; d <= b; d = addDays(d, 1)) {
+    if (out.length === MAX_RANGE_DAYS)
+      throw refuse('DATE_RANGE_INVALID', { from, to, maxDays: MAX_RANGE_DAYS });
+    out.push(d);
+  }
+  if (out.length === 0) throw refuse('DATE_RANGE_INVALID', { from, to, maxDays: MAX_RANGE_DAYS });
+  return out;
+}
