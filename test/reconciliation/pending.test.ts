@@ -2,6 +2,7 @@
 // counted apart in the day summary, carried across a closed day into the next, raised at the deadline and then
 // resolved by rule when the bill arrives; a range reconciled in one call; a re-run after a neighbour changed
 // equal to a fresh run of both; the payout check (account statement → bank credit) wired into the run.
+import { Decimal } from 'decimal.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { type BillEntry, bufferSource, writeWechatBill } from '../../src/adapters/statements/index.ts';
@@ -17,7 +18,8 @@ import {
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { isReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
-import { H, local, platformPayment } from './support.ts';
+import { FUND_FLOW_DAY, fundFlowBill } from '../adapters/statements/accounts.ts';
+import { H, local, platformPayment, platformRefund } from './support.ts';
 
 const D1 = '2024-06-01';
 const D2 = '2024-06-02';
@@ -188,5 +190,80 @@ describe('ranges', () => {
       const e = await reconcileRange(p, { hospitalId: H, channels: ['wechat'], from, to }).catch((x) => x);
       expect(isReconciliationRefusal(e) ? e.code : e).toBe('DATE_RANGE_INVALID');
     }
+  });
+});
+
+describe('the payout check in the run', () => {
+  const DP = '2024-05-01';
+  const T1 = '4200001900000000000000000001';
+  const T2 = '4200001900000000000000000002';
+  const tradeBill = () =>
+    bill('wechat-0501.csv', [
+      { ...pay('P0001', T1, '37.13', local(DP, '08:01:37')), fee: '0.22' },
+      { ...pay('P0002', T2, '100.00', local(DP, '09:15:00')), fee: '0.60' },
+      {
+        kind: 'refund',
+        amount: '50.00',
+        occurredAt: local(DP, '10:00:00'),
+        channelTxnId: T2,
+        channelRefundId: '50300000000000000000000001',
+        merchantOrderNo: 'P0002',
+        refundNo: 'R0002',
+        fee: '-0.30',
+        merchantId: MCH,
+      },
+    ]);
+  /** The fund-flow bill of the day, its payout (提现) of `paid` (the day cleared 86.61). */
+  const fundFlow = (paid: string) => {
+    const rows = FUND_FLOW_DAY.map((r) =>
+      r.name === '提现' ? { ...r, amount: paid, balance: new Decimal('1086.61').minus(paid).toFixed(2) } : r,
+    );
+    return bufferSource(`fundflow-${paid}.csv`, Buffer.from(fundFlowBill(rows)));
+  };
+  const day = async (label: string) => {
+    const p = await ledger(label);
+    await platformPayment(p.store, {
+      orderId: 'P0001',
+      txn: T1,
+      amount: '37.13',
+      at: local(DP, '08:01:37'),
+      his: 'synced',
+    });
+    await platformPayment(p.store, {
+      orderId: 'P0002',
+      txn: T2,
+      amount: '100.00',
+      at: local(DP, '09:15:00'),
+      his: 'synced',
+    });
+    await platformRefund(p.store, {
+      orderId: 'P0002',
+      refundId: 'R0002',
+      txn: T2,
+      amount: '50.00',
+      at: local(DP, '10:00:00'),
+    });
+    await imp(p, tradeBill());
+    return p;
+  };
+
+  it('a payout of what the day cleared finds nothing; the account statement’s trade lines are not matched again', async () => {
+    const p = await day('recon_payout_ok');
+    await imp(p, fundFlow('86.61'));
+    const r = await recon(p, DP, new Date('2024-05-03T10:30:00+08:00'));
+    expect(r.findings).toEqual([]);
+    expect(r.matched.count).toBe(3);
+    expect(r.statements).toHaveLength(2);
+  });
+
+  it('a short payout is a settlement shortfall with the account statement’s line as its source', async () => {
+    const p = await day('recon_payout_short');
+    await imp(p, fundFlow('80.00'));
+    const r = await recon(p, DP, new Date('2024-05-03T10:30:00+08:00'));
+    expect(r.findings.map((f) => [f.type, f.subject, f.amount, f.amounts])).toEqual([
+      ['SETTLEMENT_SHORTFALL', `payout:${DP}`, '6.61', { expected: '86.61', channel: '80.00' }],
+    ]);
+    expect(r.findings[0]!.sources[0]!.party).toBe('channel');
+    expect(r.byType.SETTLEMENT_SHORTFALL).toEqual({ count: 1, amount: '6.61' });
   });
 });
