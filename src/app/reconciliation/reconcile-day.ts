@@ -94,6 +94,8 @@ export interface ReconciliationReport {
   failed: { count: number; amount: string };
   /** What became of the previous day's pending items (null when it carried none). */
   carriedIn: CarriedIn | null;
+  /** Subjects matched across the cut-off (timing differences), sorted. */
+  timingSubjects: string[];
   /** SHA-256 of the statements used. */
   statements: string[];
   discrepancies: { raised: number; autoResolved: number; open: string[] };
@@ -299,6 +301,7 @@ export async function reconcileDay(
     pendingItems: result.pending,
     failed: result.failed,
     carriedIn: result.carriedIn,
+    timingSubjects: result.timingSubjects,
     statements,
     discrepancies: { raised, autoResolved, open },
     state: runStateOf(open),
