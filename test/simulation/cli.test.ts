@@ -86,7 +86,9 @@ describe('ledger simulate / ledger demo', () => {
     const exact = /precision 100%\s+recall 100%/.test(r.out) && !/unexpected:|missing:|amount:/.test(r.out);
     expect(r.code).toBe(exact ? 0 : 1);
     // 9 anomalies and the HIS charge and reversal on one HIS number (two findings) of the edge cases.
-    expect(r.out).toContain(exact ? 'OK: reconciliation found exactly the 11 injected anomalies' : 'MISMATCH');
+    expect(r.out).toContain(
+      exact ? 'OK: reconciliation found exactly the 11 injected anomalies' : 'MISMATCH',
+    );
     // The reconciliation must match the answer key (see end-to-end.test.ts for the details of any difference).
     expect(r.code).toBe(0);
   });

@@ -46,7 +46,8 @@ export const reconDaysTable: TableSpec = {
     timing_amount: total('Amount matched across the date cut-off.'),
     pending_count: {
       type: 'integer NOT NULL',
-      comment: 'Pending items (未达账项) the last run held for the neighbouring statement or an in-flight outcome.',
+      comment:
+        'Pending items (未达账项) the last run held for the neighbouring statement or an in-flight outcome.',
     },
     pending_amount: total('Amount of the pending items.'),
     by_type: {

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type AccountStatementLines, type PayoutInput, checkPayout } from '../../../src/domain/reconciliation/payout.ts';
+import {
+  type AccountStatementLines,
+  type PayoutInput,
+  checkPayout,
+} from '../../../src/domain/reconciliation/payout.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 
 const SHA = 'ab'.repeat(32);
