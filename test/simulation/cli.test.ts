@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EDGE_CASE_FINDINGS } from '../../src/simulation/types.ts';
 import { runCli } from '../support/cli.ts';
 
 let dir: string;
@@ -47,7 +48,8 @@ describe('ledger simulate / ledger demo', () => {
     ])
       expect(files).toContain(f);
     const key = JSON.parse(await readFile(join(out, 'answer-key.json'), 'utf8'));
-    expect(key.entries).toHaveLength(9);
+    expect(key.entries).toHaveLength(9 + EDGE_CASE_FINDINGS);
+    expect(key.cases.length).toBeGreaterThan(0);
     expect(new Set(key.entries.map((e: { type: string }) => e.type)).size).toBe(9);
   });
 

@@ -523,12 +523,11 @@ describe('groups: amounts conserved', () => {
           const at = local(D, '10:00:00');
           const money = (c: number) => (c / 100).toFixed(2);
           if (combined) {
-            parts.forEach((c, i) =>
+            for (const [i, c] of parts.entries())
               m.addPlatform(
                 mv({ merchantOrderNo: 'G', channelTxnId: `T${i}`, amount: money(c), occurredAt: at }),
                 'core',
-              ),
-            );
+              );
             m.addChannelLines(
               [ln({ amount: money(total), occurredAt: at, channelTxnId: 'TG', merchantOrderNo: 'G' })],
               'S',
