@@ -13,7 +13,14 @@ import { ensureReadModels } from '../projections/index.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { Money } from '../domain/money.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
-import { comparisonReport, formatAmount, matchesAnswerKey, summaryTable } from '../simulation/report.ts';
+import {
+  casesReport,
+  comparisonReport,
+  formatAmount,
+  matchesAnswerKey,
+  pendingReport,
+  summaryTable,
+} from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
 import type { CliIo } from './main.ts';
 import { parseSimulateArgs } from './simulate.ts';
@@ -78,20 +85,44 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `  wrote ${sim.manifest.files.length} statement files and answer-key.json (${sim.day.answerKey.length} injected anomalies) to ${shownDir}/`,
     );
 
-    progress.step(`importing ${sim.manifest.files.length} statement files`);
+    // 10:30 on T+1, as the scheduler runs it: the day's own statements exist, the next day's bills do not yet.
+    const dayFiles = sim.manifest.files.filter((f) => f.role === 'day').length;
+    progress.step(`importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`);
+    const morningImports = await importScenarioFiles(
+      ledger,
+      sim.manifest,
+      dir,
+      (p) => progress.update(describe(p, live)),
+      { nextDay: false },
+    );
+    progress.done(`${morningImports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
+    progress.step('reconciling platform ↔ channel ↔ HIS (without the next day)');
+    const morning = await reconcileScenario(
+      { store: ledger.store, db: ledger.database.db },
+      sim.manifest,
+      sim.day.answerKey,
+      (p) => progress.update(describe(p, live)),
+      { cases: sim.day.cases, withNextDay: false },
+    );
+    progress.done(`${morning.findings.length} discrepancies, ${morning.pending.length} pending`);
+
+    progress.step(
+      `importing all ${sim.manifest.files.length} statement files (the next day's bills arrived)`,
+    );
     const imports = await importScenarioFiles(ledger, sim.manifest, dir, (p) =>
       progress.update(describe(p, live)),
     );
     progress.done(`${imports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
 
-    progress.step('reconciling platform ↔ channel ↔ HIS');
+    progress.step('reconciling again');
     const recon = await reconcileScenario(
       { store: ledger.store, db: ledger.database.db },
       sim.manifest,
       sim.day.answerKey,
       (p) => progress.update(describe(p, live)),
+      { cases: sim.day.cases },
     );
-    progress.done(`${recon.findings.length} discrepancies`);
+    progress.done(`${recon.findings.length} discrepancies, ${recon.pending.length} pending`);
 
     const out = io.stdout;
     out.write('\n');
@@ -102,19 +133,30 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `${s.orders} orders (${s.byKind.registration} registrations, ${s.byKind.outpatient} outpatient, ${s.byKind.deposit} deposit top-ups) + ${s.historyOrders} from earlier days; ` +
         `${s.refunds} refunds, ${s.cancellations} cancellations, ${s.discharges} discharges, ${s.unknownConfirmed} kiosk payments confirmed after an unknown status, ${s.hisRetries} HIS writebacks retried, ${s.crossMidnight} cross-midnight payments\n\n`,
     );
+    out.write('T+1 10:30，次日账单未到 Before the next day’s bills arrived\n');
+    out.write(`${summaryTable(morning.reports)}\n\n`);
+    out.write('未达账项 Pending items (counted apart, not discrepancies)\n');
+    out.write(`${pendingReport(morning.reports)}\n\n`);
+    out.write('次日账单导入后 After the next day’s bills were imported\n');
     out.write(`${summaryTable(recon.reports)}\n\n`);
+    out.write('未达账项 Pending items still followed\n');
+    out.write(`${pendingReport(recon.reports)}\n\n`);
     const matched = recon.reports.reduce((n, r) => n + r.matched.count, 0);
     out.write(
       `matched ${matched} movements; timing differences are payments at 23:59:5x the channels booked after midnight (not discrepancies)\n\n`,
     );
     out.write('与模拟器答案对比 Compared with the simulator’s answer key\n');
     out.write(`${comparisonReport(recon.findings, sim.day.answerKey, recon.comparison)}\n\n`);
-    const ok = matchesAnswerKey(recon.comparison);
+    const mismatched = [...morning.cases, ...recon.cases];
+    if (mismatched.length > 0)
+      out.write(`边界情形不符 Edge cases not as the answer key says\n${casesReport(mismatched)}\n\n`);
+    const ok =
+      matchesAnswerKey(morning.comparison) && matchesAnswerKey(recon.comparison) && mismatched.length === 0;
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const atStake = Money.sum(sim.day.answerKey.map((k) => Money.parse(k.amount))).toString();
     out.write(
       ok
-        ? `OK: reconciliation found exactly the ${sim.day.answerKey.length} injected anomalies (${formatAmount(atStake)} CNY at stake) and nothing else, in ${secs} s.\n`
+        ? `OK: reconciliation found exactly the ${sim.day.answerKey.length} injected anomalies (${formatAmount(atStake)} CNY at stake) and nothing else, before and after the next day's bills; ${morning.pending.length} items were pending, ${recon.pending.length} still are (in flight), in ${secs} s.\n`
         : `MISMATCH: reconciliation does not match the answer key (see above), in ${secs} s.\n`,
     );
     out.write(

@@ -6,7 +6,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import iconv from 'iconv-lite';
-import type { AnswerKeyEntry } from '../domain/reconciliation/types.ts';
+import type { AnswerKeyCase, AnswerKeyEntry } from '../domain/reconciliation/types.ts';
 import {
   type ChannelRecord,
   FEE_RATES,
@@ -48,6 +48,8 @@ export interface AnswerKeyFile {
   seed: string;
   orders: number;
   entries: AnswerKeyEntry[];
+  /** The edge cases and what each must end as, with and without the next day's statements imported. */
+  cases: AnswerKeyCase[];
 }
 
 export interface ScenarioManifest {
@@ -232,6 +234,7 @@ export async function writeDayFiles(day: SimulatedDay, dir: string): Promise<Sce
     seed: day.config.seed,
     orders: day.config.orders,
     entries: day.answerKey,
+    cases: day.cases,
   };
   await writeFile(join(dir, ANSWER_KEY_FILE), `${JSON.stringify(key, null, 2)}\n`);
   const manifest: ScenarioManifest = {

@@ -11,6 +11,7 @@ import { addDays, localToUtc, parseBusinessDate } from '../domain/business-date.
 import { Money } from '../domain/money.ts';
 import {
   DISCREPANCY_TYPES,
+  type AnswerKeyCase,
   type AnswerKeyEntry,
   type DiscrepancyType,
 } from '../domain/reconciliation/types.ts';
@@ -55,6 +56,8 @@ import {
   STATEMENT_CHANNELS,
   type StatementChannel,
   type Story,
+  type EdgeCaseKind,
+  EDGE_CASE_KINDS,
 } from './types.ts';
 
 const DAY = 86_400;
@@ -173,6 +176,7 @@ class DayBuilder {
   private readonly hisRecords: HisRecord[] = [];
   private readonly hisPlan: Record<string, HisPlan> = {};
   private readonly answerKey: AnswerKeyEntry[] = [];
+  private readonly cases: AnswerKeyCase[] = [];
   private readonly seq = new Map<string, number>();
   private readonly stats: SimulationStats;
   private readonly offsetSeconds: number;
@@ -201,6 +205,7 @@ class DayBuilder {
       discharges: 0,
       crossMidnight: 0,
       anomalies: Object.fromEntries(DISCREPANCY_TYPES.map((t) => [t, 0])) as Record<DiscrepancyType, number>,
+      edgeCases: Object.fromEntries(EDGE_CASE_KINDS.map((k) => [k, 0])) as Record<EdgeCaseKind, number>,
     };
   }
 
@@ -219,6 +224,7 @@ class DayBuilder {
       this.crossMidnightOrder(xrng, STATEMENT_CHANNELS[i % STATEMENT_CHANNELS.length]!, 0);
       this.crossMidnightOrder(xrng, STATEMENT_CHANNELS[(i + 1) % STATEMENT_CHANNELS.length]!, -1);
     }
+    this.edgeCases(this.rng.fork('edge-cases'));
     const hrng = this.rng.fork('history');
     const discharges = Math.max(1, Math.round(cfg.orders * DISCHARGES_PER_ORDER));
     for (let i = 0; i < discharges; i++) this.dischargedAdmission(hrng);
@@ -241,6 +247,9 @@ class DayBuilder {
       bankCredits,
       answerKey: [...this.answerKey].sort((a, b) =>
         `${a.type}|${a.channel}|${a.subject}` < `${b.type}|${b.channel}|${b.subject}` ? -1 : 1,
+      ),
+      cases: [...this.cases].sort((a, b) =>
+        `${a.case}|${a.channel}|${a.subject}` < `${b.case}|${b.channel}|${b.subject}` ? -1 : 1,
       ),
       stats: this.stats,
     };
@@ -330,7 +339,7 @@ class DayBuilder {
           patientId: d.patientId,
           operatorId: 'SF012',
         });
-        key(`his:${hisNo}`, d.amount);
+        key(`his:payment:${hisNo}`, d.amount);
         return;
       }
       case 'AMOUNT_MISMATCH': {
@@ -415,7 +424,8 @@ class DayBuilder {
     for (const channel of STATEMENT_CHANNELS) {
       let due = Money.ZERO;
       for (const r of this.channelRecords) {
-        if (r.channel !== channel || r.businessDate !== date) continue;
+        // A line that failed at the channel moved no money: it is in no net (the matcher's clearing agrees).
+        if (r.channel !== channel || r.businessDate !== date || r.status === 'FAIL') continue;
         const a = Money.parse(r.amount);
         due = (r.kind === 'payment' ? due.add(a) : due.sub(a)).sub(
           Money.parse(r.fee, { allowNegative: true }),
@@ -613,7 +623,157 @@ class DayBuilder {
     });
     this.hisSync(rng, paid, 'synced', 1);
     if (dayOffset === -1) this.history(d.kind);
+    // Paid on the date, booked by the channel on the next: pending until the next day's bill is imported.
+    else {
+      this.stats.edgeCases['cross-midnight']++;
+      this.cases.push({
+        case: 'cross-midnight',
+        channel,
+        businessDate: this.cfg.date,
+        subject: d.orderId,
+        amount: d.amount.toString(),
+        withoutNextDay: 'pending',
+        withNextDay: 'resolved',
+        awaiting: 'next-statement',
+      });
+    }
     this.stats.crossMidnight++;
+  }
+
+  // ---- edge cases (EDGE_CASE_KINDS): what must end pending, resolved by rule, matched, or open ----
+
+  private edgeCases(rng: Random): void {
+    const date = this.cfg.date;
+    const note = (c: Omit<AnswerKeyCase, 'businessDate'>) => {
+      this.cases.push({ ...c, businessDate: date });
+      this.stats.edgeCases[c.case as EdgeCaseKind]++;
+    };
+    // A refund the channel still processes (退款处理中): followed, pending in flight whatever is imported.
+    // And one the channel failed (退款失败): no money moved, nothing is owed, nobody raises anything.
+    for (const [kind, status] of [
+      ['refund-in-flight', 'PROCESSING'],
+      ['refund-failed', 'FAIL'],
+    ] as const) {
+      const d = this.newOutpatient(rng, 0);
+      const t = this.daytime(rng);
+      this.create(d, t);
+      const paid = this.payClean(rng, d, 'wechat', t + 5);
+      this.hisSync(rng, paid, 'synced');
+      const refundId = this.refundId();
+      const tr = t + rng.int(600, 3_600);
+      this.push(
+        d.story,
+        c.requestRefund({
+          ...this.b(tr, SIM_ACTORS.window),
+          orderId: d.orderId,
+          refundId,
+          amount: d.amount,
+          reason: '患者要求退费',
+        }),
+      );
+      this.push(
+        d.story,
+        c.verifyRefundIdentity({
+          ...this.b(tr + 30, SIM_ACTORS.window),
+          orderId: d.orderId,
+          refundId,
+          method: 'id-card',
+          verifiedBy: SIM_ACTORS.window.id,
+        }),
+      );
+      const r = this.record('wechat', 'refund', d.amount, tr + rng.int(60, 600), {
+        channelTxnId: paid.txnId,
+        channelRefundId: this.channelRefundId('wechat'),
+        merchantOrderNo: d.orderId,
+        refundNo: refundId,
+        productName: d.productName,
+      });
+      r.status = status;
+      const pending = kind === 'refund-in-flight';
+      note({
+        case: kind,
+        channel: 'wechat',
+        subject: refundId,
+        amount: d.amount.toString(),
+        withoutNextDay: pending ? 'pending' : 'matched',
+        withNextDay: pending ? 'pending' : 'matched',
+        ...(pending ? { awaiting: 'in-flight' as const } : {}),
+      });
+    }
+    // One payment printed as several lines (组合支付: balance and card), each with its own transaction id.
+    {
+      const channel = rng.pick(['wechat', 'alipay'] as const);
+      const d = this.newOutpatient(rng, 0, 100 * rng.int(60, 400));
+      const t = this.daytime(rng);
+      this.create(d, t);
+      const paid = this.payClean(rng, d, channel, t + 5);
+      this.hisSync(rng, paid, 'synced');
+      const whole = paid.record!;
+      const first = Money.fromCents(BigInt(rng.int(1, Number(d.amount.toCents()) - 1)));
+      const parts = [first, d.amount.sub(first)];
+      this.channelRecords.splice(this.channelRecords.indexOf(whole), 1);
+      parts.forEach((amount, i) => {
+        const fee = expectedFee(channel, amount);
+        this.channelRecords.push({
+          ...whole,
+          channelTxnId: `${whole.channelTxnId}${i + 1}`,
+          amount: amount.toString(),
+          fee: fee.toString(),
+        });
+      });
+      note({
+        case: 'split-lines',
+        channel,
+        subject: d.orderId,
+        amount: d.amount.toString(),
+        withoutNextDay: 'matched',
+        withNextDay: 'matched',
+      });
+    }
+    // The HIS books a charge by hand and reverses it under the same HIS number, with no platform movement
+    // behind either: two HIS-only findings, neither replacing the other.
+    {
+      const channel = rng.pick(STATEMENT_CHANNELS);
+      const d = this.newOutpatient(rng, 0);
+      const t = this.daytime(rng);
+      this.create(d, t);
+      const hisNo = this.hisNo();
+      const refundNo = this.refundId();
+      for (const [kind, dt] of [
+        ['payment', 300],
+        ['refund', 1_800],
+      ] as const) {
+        this.hisRecords.push({
+          hisNo,
+          kind,
+          merchantOrderNo: d.orderId,
+          ...(kind === 'refund' ? { refundNo } : {}),
+          payChannel: channel,
+          tradeType: hisTradeType(d.kind),
+          amount: d.amount.toString(),
+          occurredAt: this.iso(t + dt),
+          businessDate: date,
+          patientId: d.patientId,
+          operatorId: 'SF012',
+        });
+        const subject = kind === 'payment' ? `his:payment:${hisNo}` : `his:refund:${hisNo}:${refundNo}`;
+        this.answerKey.push({
+          type: 'HIS_ONLY',
+          channel,
+          businessDate: date,
+          subject,
+          amount: d.amount.toString(),
+        });
+      }
+      note({
+        case: 'his-shared-number',
+        channel,
+        subject: `his:payment:${hisNo}`,
+        amount: d.amount.toString(),
+        withoutNextDay: 'open',
+        withNextDay: 'open',
+      });
+    }
   }
 
   // ---- building blocks ----

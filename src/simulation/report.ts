@@ -8,8 +8,10 @@ import {
   DISCREPANCY_TYPES,
   type DiscrepancyType,
   type Finding,
+  type PendingReason,
 } from '../domain/reconciliation/types.ts';
 import type { ReconciliationReport } from '../app/reconciliation/index.ts';
+import type { CaseMismatch } from './cases.ts';
 
 /** Terminal columns a string takes: CJK and full-width characters take two. */
 export function displayWidth(s: string): number {
@@ -66,6 +68,7 @@ export function summaryTable(reports: readonly ReconciliationReport[]): string {
   const rows: string[][] = [head];
   rows.push(['已匹配 Matched', ...reports.map((r) => cell(r.matched))]);
   rows.push(['跨日时间差 Timing (cross-day)', ...reports.map((r) => cell(r.timing))]);
+  rows.push(['未达账项 Pending (not discrepancies)', ...reports.map((r) => cell(r.pending))]);
   for (const t of DISCREPANCY_TYPES)
     rows.push([
       `${DISCREPANCY_LABELS[t].zh} ${DISCREPANCY_LABELS[t].en}`,
@@ -142,4 +145,29 @@ export function matchesAnswerKey(cmp: AnswerKeyComparison): boolean {
     cmp.unexpected.length === 0 &&
     cmp.wrongAmount.length === 0
   );
+}
+
+/** The pending items (未达账项) of a run, one line each: what each waits for and until when. */
+export function pendingReport(reports: readonly ReconciliationReport[]): string {
+  const lines = reports.flatMap((r) =>
+    r.pendingItems.map(
+      (p) =>
+        `  ${r.channel.padEnd(9)} ${p.finding.subject.padEnd(28)} ${formatAmount(p.finding.amount).padStart(12)}  ${PENDING_LABELS[p.awaiting]} (deadline ${p.deadline}, then ${p.finding.type})`,
+    ),
+  );
+  return lines.length > 0 ? lines.join('\n') : '  (none)';
+}
+
+const PENDING_LABELS: Readonly<Record<PendingReason, string>> = {
+  'next-statement': '等待次日账单 awaiting the next day’s statement',
+  'previous-statement': '等待前日账单 awaiting the previous day’s statement',
+  'platform-next-day': '等待平台次日记录 awaiting the platform’s next-day record',
+  'in-flight': '渠道处理中 in flight at the channel',
+};
+
+/** Edge cases that did not end as the answer key says, one line each (empty when all did). */
+export function casesReport(mismatches: readonly CaseMismatch[]): string {
+  return mismatches
+    .map((m) => `  ${m.case.case} ${m.case.channel} ${m.case.subject}: ${m.found}, expected ${m.expected}`)
+    .join('\n');
 }

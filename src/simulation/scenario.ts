@@ -15,11 +15,14 @@ import { fileSource } from '../adapters/statements/source.ts';
 import { addDays } from '../domain/business-date.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import {
+  type AnswerKeyCase,
   type AnswerKeyComparison,
   type AnswerKeyEntry,
   compareWithAnswerKey,
   type Finding,
+  type PendingItem,
 } from '../domain/reconciliation/types.ts';
+import { type CaseMismatch, compareCases } from './cases.ts';
 import { generateDay } from './generate.ts';
 import { STATEMENT_CHANNELS, type SimulatedDay, type SimulationConfig } from './types.ts';
 import type { AnyDb } from '../projections/projection.ts';
@@ -110,16 +113,21 @@ export function morningAfter(manifest: Pick<ScenarioManifest, 'businessDate'>): 
   return new Date(`${addDays(manifest.businessDate, 1)}T10:30:00+08:00`);
 }
 
-/** Imports every statement file of the scenario (re-importing the same bytes is a no-op). */
+/**
+ * Imports the scenario's statement files (re-importing the same bytes is a no-op): every one, or with
+ * `nextDay: false` only the date's own — the state at 10:00 on T+1, before the next day's bills exist.
+ */
 export async function importScenarioFiles(
   deps: { store: EventStore },
   manifest: ScenarioManifest,
   dir: string,
   onProgress?: (p: ScenarioProgress) => void,
+  options: { nextDay?: boolean } = {},
 ): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   const at = morningAfter(manifest);
-  for (const [i, f] of manifest.files.entries()) {
+  const files = manifest.files.filter((f) => options.nextDay !== false || f.role === 'day');
+  for (const [i, f] of files.entries()) {
     const r = await importStatement(deps, fileSource(join(dir, f.file)), {
       hospitalId: manifest.hospitalId,
       format: f.format,
@@ -129,8 +137,7 @@ export async function importScenarioFiles(
       timeZone: manifest.timeZone,
       origin: 'simulator',
       at,
-      onProgress: (p) =>
-        onProgress?.({ step: 'import', file: f.file, index: i + 1, of: manifest.files.length, ...p }),
+      onProgress: (p) => onProgress?.({ step: 'import', file: f.file, index: i + 1, of: files.length, ...p }),
     });
     results.push(r);
   }
@@ -141,6 +148,9 @@ export interface ScenarioReconciliation {
   reports: ReconciliationReport[];
   findings: Finding[];
   comparison: AnswerKeyComparison;
+  /** Edge cases that did not end as the answer key says (empty when `cases` were not given, or all did). */
+  cases: CaseMismatch[];
+  pending: PendingItem[];
 }
 
 /** Reconciles every statement channel for the date and compares the findings with the answer key. */
@@ -149,6 +159,7 @@ export async function reconcileScenario(
   manifest: ScenarioManifest,
   answerKey: readonly AnswerKeyEntry[],
   onProgress?: (p: ScenarioProgress) => void,
+  options: { cases?: readonly AnswerKeyCase[]; withNextDay?: boolean } = {},
 ): Promise<ScenarioReconciliation> {
   const reports: ReconciliationReport[] = [];
   const channels = STATEMENT_CHANNELS.filter((c) => manifest.files.some((f) => f.channel === c));
@@ -172,5 +183,11 @@ export async function reconcileScenario(
     );
   }
   const findings = reports.flatMap((r) => r.findings);
-  return { reports, findings, comparison: compareWithAnswerKey(findings, answerKey) };
+  return {
+    reports,
+    findings,
+    comparison: compareWithAnswerKey(findings, answerKey),
+    cases: compareCases(options.cases ?? [], reports, options.withNextDay !== false),
+    pending: reports.flatMap((r) => r.pendingItems),
+  };
 }

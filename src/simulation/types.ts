@@ -1,7 +1,7 @@
 // What the scenario generator produces: the commands each party's systems issued, the movements each
 // counter-party records (and later prints on its statement), and the answer key. Pure data.
 import type { BusinessDate } from '../domain/business-date.ts';
-import type { AnswerKeyEntry, DiscrepancyType } from '../domain/reconciliation/types.ts';
+import type { AnswerKeyCase, AnswerKeyEntry, DiscrepancyType } from '../domain/reconciliation/types.ts';
 import type { SimStep } from './commands.ts';
 
 /** Channels that issue a statement file the platform reconciles against. */
@@ -133,6 +133,29 @@ export interface BankCredit {
   creditedAt: string;
 }
 
+/**
+ * The edge cases every simulated day holds besides its anomalies (the answer key's `cases` say what each must end
+ * as, with and without the next day's statements imported):
+ * - `cross-midnight`: paid at 23:59:5x, booked by the channel after midnight — pending (next statement) without
+ *   the next day's bill, a timing difference (resolved by rule) with it;
+ * - `refund-in-flight`: a WeChat refund printed 退款处理中 (PROCESSING) the platform has not completed — pending
+ *   (in flight) either way;
+ * - `refund-failed`: a WeChat refund printed FAIL the platform never completed — no money moved, matched, no finding;
+ * - `split-lines`: one payment printed as two lines with their own transaction ids — matched as one, no finding;
+ * - `his-shared-number`: a HIS charge and its reversal on one HIS number, no platform movement — two HIS_ONLY
+ *   findings (both in the answer key).
+ */
+export const EDGE_CASE_KINDS = [
+  'cross-midnight',
+  'refund-in-flight',
+  'refund-failed',
+  'split-lines',
+  'his-shared-number',
+] as const;
+export type EdgeCaseKind = (typeof EDGE_CASE_KINDS)[number];
+/** Answer-key findings the edge cases add to the injected anomalies (the HIS charge and its reversal). */
+export const EDGE_CASE_FINDINGS = 2;
+
 export interface SimulatedDay {
   config: SimulationConfig;
   /** A short tag derived from the seed, part of every id so several runs can share one store. */
@@ -144,6 +167,8 @@ export interface SimulatedDay {
   hisPlan: Record<string, HisPlan>;
   bankCredits: BankCredit[];
   answerKey: AnswerKeyEntry[];
+  /** What each edge case must end as (pending, resolved, matched, open), with and without the next day. */
+  cases: AnswerKeyCase[];
   stats: SimulationStats;
 }
 
@@ -163,4 +188,6 @@ export interface SimulationStats {
   discharges: number;
   crossMidnight: number;
   anomalies: Record<DiscrepancyType, number>;
+  /** Edge cases injected besides the anomalies (cross-midnight counts the date's own). */
+  edgeCases: Record<EdgeCaseKind, number>;
 }

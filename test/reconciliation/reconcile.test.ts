@@ -263,7 +263,7 @@ describe('reconciliation of a day', () => {
         'DUPLICATE dup:O5 12.00',
         'FEE_MISMATCH fee:O7 0.38',
         'HIS_MISSING O7 20.00',
-        'HIS_ONLY his:H9 8.00',
+        'HIS_ONLY his:payment:H9 8.00',
         'PLATFORM_ONLY O3 40.00',
         // 23:59:58 on the platform, the next day's bill is not imported yet.
         'PLATFORM_ONLY O4 50.00',

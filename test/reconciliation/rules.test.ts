@@ -116,6 +116,7 @@ describe('a run’s own facts', () => {
       matched: { count: 2, amount: '10.00' },
       timing: { count: 0, amount: '0.00' },
       findings: subjects.map((subject) => ({ type: 'PLATFORM_ONLY', subject, amount: '1.00' })),
+      pending: [],
     }) as unknown as MatchResult;
 
   it('the run id depends on the statements, the configuration and the findings only', () => {

@@ -8,7 +8,7 @@ import { settlementDecider } from '../../src/domain/settlement/index.ts';
 import { daySeed, expectedFee, generateDay, simulationConfig } from '../../src/simulation/generate.ts';
 import { seededRandom } from '../../src/simulation/random.ts';
 import { Money } from '../../src/domain/money.ts';
-import type { SimulatedDay } from '../../src/simulation/types.ts';
+import { EDGE_CASE_FINDINGS, EDGE_CASE_KINDS, type SimulatedDay } from '../../src/simulation/types.ts';
 
 const DATE = '2024-05-01';
 const day = (seed: string, orders = 600, anomalies = 18) =>
@@ -134,7 +134,7 @@ describe('scenario generator', () => {
 
   it('injects every discrepancy type with the subject conventions of reconciliation/types.ts', () => {
     const d = day('alpha', 600, 18);
-    expect(d.answerKey).toHaveLength(18);
+    expect(d.answerKey).toHaveLength(18 + EDGE_CASE_FINDINGS);
     for (const t of DISCREPANCY_TYPES) expect(d.answerKey.some((k) => k.type === t)).toBe(true);
     for (const k of d.answerKey) {
       expect(k.businessDate).toBe(DATE);
@@ -143,14 +143,43 @@ describe('scenario generator', () => {
       expect(['wechat', 'alipay', 'unionpay']).toContain(k.channel);
       if (k.type === 'FEE_MISMATCH') expect(k.subject).toMatch(/^fee:/);
       if (k.type === 'SETTLEMENT_SHORTFALL') expect(k.subject).toBe(`settlement:${DATE}`);
-      if (k.type === 'HIS_ONLY') expect(k.subject).toMatch(/^his:HIS/);
+      if (k.type === 'HIS_ONLY') expect(k.subject).toMatch(/^his:(payment|refund):HIS/);
       if (k.type === 'DUPLICATE') expect(k.subject).toMatch(/^dup:/);
       if (k.type === 'STATUS_MISMATCH') expect(k.subject).toMatch(/^TF/);
     }
     // Settlement shortfalls: at most one per statement channel, the rest round-robin over the other types.
     const d40 = day('alpha', 600, 40);
     expect(d40.answerKey.filter((k) => k.type === 'SETTLEMENT_SHORTFALL')).toHaveLength(3);
-    expect(d40.answerKey).toHaveLength(40);
+    expect(d40.answerKey).toHaveLength(40 + EDGE_CASE_FINDINGS);
+  });
+
+  it('injects every edge case, and its answer key says what each must end as with and without the next day', () => {
+    const d = day('alpha', 600, 18);
+    expect(new Set(d.cases.map((c) => c.case))).toEqual(new Set(EDGE_CASE_KINDS));
+    for (const k of EDGE_CASE_KINDS)
+      expect(d.stats.edgeCases[k]).toBe(d.cases.filter((c) => c.case === k).length);
+    const of = (kind: string) => d.cases.filter((c) => c.case === kind);
+    for (const c of of('cross-midnight'))
+      expect([c.withoutNextDay, c.withNextDay, c.awaiting]).toEqual([
+        'pending',
+        'resolved',
+        'next-statement',
+      ]);
+    const [inFlight] = of('refund-in-flight');
+    expect(d.channelRecords.find((r) => r.refundNo === inFlight!.subject)?.status).toBe('PROCESSING');
+    expect([inFlight!.withoutNextDay, inFlight!.withNextDay]).toEqual(['pending', 'pending']);
+    const [failed] = of('refund-failed');
+    expect(d.channelRecords.find((r) => r.refundNo === failed!.subject)?.status).toBe('FAIL');
+    const [split] = of('split-lines');
+    const parts = d.channelRecords.filter(
+      (r) => r.merchantOrderNo === split!.subject && r.kind === 'payment',
+    );
+    expect(parts).toHaveLength(2);
+    expect(Money.sum(parts.map((r) => Money.parse(r.amount))).toString()).toBe(split!.amount);
+    const [shared] = of('his-shared-number');
+    const hisNo = shared!.subject.split(':')[2];
+    expect(d.hisRecords.filter((r) => r.hisNo === hisNo).map((r) => r.kind)).toEqual(['payment', 'refund']);
+    expect(d.answerKey.filter((k) => k.subject.includes(`:${hisNo}`))).toHaveLength(2);
   });
 
   it('anomalies sit where they happen: the channel has what the platform lacks and vice versa', () => {
@@ -245,10 +274,12 @@ describe('scenario generator', () => {
     }
   });
 
-  it('the bank credit is the statement net less any injected shortfall', () => {
+  it('the bank credit is the statement net (failed lines moved no money) less any injected shortfall', () => {
     const d = day('beta', 600, 18);
     for (const c of d.bankCredits) {
-      const lines = d.channelRecords.filter((r) => r.channel === c.channel && r.businessDate === DATE);
+      const lines = d.channelRecords.filter(
+        (r) => r.channel === c.channel && r.businessDate === DATE && r.status !== 'FAIL',
+      );
       let net = Money.ZERO;
       for (const r of lines)
         net = (r.kind === 'payment' ? net.add(Money.parse(r.amount)) : net.sub(Money.parse(r.amount))).sub(

@@ -233,7 +233,10 @@ export async function* textLines(
       try {
         return c ? utf8.decode(c, { stream: true }) : utf8.decode();
       } catch {
-        throw fault('MALFORMED_LINE', lineNo + 1 + countNl(rest), 'invalid UTF-8 byte sequence');
+        // The line of the bad byte itself: lines already split, those decoded and waiting, and the newlines of
+        // this chunk before the byte (a chunk may hold the whole file).
+        const before = c ? newlinesBefore(c, firstInvalidUtf8(c)) : 0;
+        throw fault('MALFORMED_LINE', lineNo + 1 + countNl(rest) + before, 'invalid UTF-8 byte sequence');
       }
     }
     return c ? gbk!.write(Buffer.from(c.buffer, c.byteOffset, c.byteLength)) : (gbk!.end() ?? '');
@@ -288,6 +291,33 @@ export async function* textLines(
   const last = emit(decode(undefined), true);
   if (last.length > 0) yield last;
   if (pending !== undefined) throw pending;
+}
+
+function newlinesBefore(bytes: Uint8Array, end: number): number {
+  let n = 0;
+  for (let i = 0; i < end; i++) if (bytes[i] === 0x0a) n++;
+  return n;
+}
+
+/**
+ * Index of the first byte that cannot start or continue a UTF-8 sequence (bytes.length when none is found).
+ * Continuation bytes at the very start belong to a sequence the previous chunk began and are skipped.
+ */
+export function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < 3 && i < bytes.length && (bytes[i]! & 0xc0) === 0x80) i++;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const len =
+      b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len === 0) return i;
+    for (let k = 1; k < len; k++) {
+      if (i + k >= bytes.length) return bytes.length; // continues in the next chunk
+      if ((bytes[i + k]! & 0xc0) !== 0x80) return i;
+    }
+    i += len;
+  }
+  return bytes.length;
 }
 
 function countNl(s: string): number {

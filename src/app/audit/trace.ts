@@ -54,10 +54,11 @@ export interface Trace {
   statementLines: FoundStatementLine[];
 }
 
-/** Ids a discrepancy's subject names: `dup:X`, `fee:X`, `txn:X`, `his:X`, `X:txn`, `line:sha:n`. */
+/** Ids a discrepancy's subject names: `dup:X`, `fee:X`, `txn:X`, `his:<kind>:X`, `X:txn`, `line:sha:n`. */
 function idsInSubject(subject: string): string[] {
   const parts = subject.split(':');
   if (parts[0] === 'line' && parts.length === 3) return [`${parts[1]}:${parts[2]}`];
+  if (parts[0] === 'his' && (parts[1] === 'payment' || parts[1] === 'refund')) return parts.slice(2);
   if (['dup', 'fee', 'txn', 'his', 'settlement'].includes(parts[0]!)) return parts.slice(1);
   return parts;
 }

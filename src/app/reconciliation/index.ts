@@ -48,3 +48,8 @@ export {
   showDay,
   type WorklistQuery,
 } from './worklist.ts';
+export {
+  type RangeReport,
+  type ReconcileRangeOptions,
+  reconcileRange,
+} from './reconcile-range.ts';

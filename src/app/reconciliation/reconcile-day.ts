@@ -13,17 +13,33 @@ import {
   discrepancyIdOf,
   isOpenStatus,
 } from '../../domain/reconciliation/discrepancy.ts';
-import { type MatchingConfig, Matcher, type Role } from '../../domain/reconciliation/matching.ts';
+import {
+  type MatchingConfig,
+  Matcher,
+  type Role,
+  type RunContext,
+} from '../../domain/reconciliation/matching.ts';
+import { type AccountStatementLines, checkPayout } from '../../domain/reconciliation/payout.ts';
 import {
   type DayState3,
   daySummaryOf,
   matchingConfigOf,
+  pendingOf,
+  pendingTotal,
   runIdOf,
   runStateOf,
+  withFindings,
 } from '../../domain/reconciliation/run.ts';
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
-import type { DiscrepancyType, Finding } from '../../domain/reconciliation/types.ts';
-import { type DayWindow, dayWindow, isCoreStatement, roleOf } from '../../domain/reconciliation/window.ts';
+import type { CarriedIn, DiscrepancyType, Finding, PendingItem } from '../../domain/reconciliation/types.ts';
+import {
+  type DayWindow,
+  dayWindow,
+  isAccountStatement,
+  isCoreStatement,
+  neighbourStatements,
+  roleOf,
+} from '../../domain/reconciliation/window.ts';
 import {
   paidOrders,
   type StatementRow,
@@ -71,6 +87,15 @@ export interface ReconciliationReport {
   /** Sorted by finding key; identical on every re-run over the same inputs. */
   findings: Finding[];
   parties: Record<string, { count: number; amount: string }>;
+  /** Held pending (未达账项): counted apart, not discrepancies; carried forward to the next day. */
+  pending: { count: number; amount: string };
+  pendingItems: PendingItem[];
+  /** Lines that failed at the channel (no money moved) that no platform movement claims. */
+  failed: { count: number; amount: string };
+  /** What became of the previous day's pending items (null when it carried none). */
+  carriedIn: CarriedIn | null;
+  /** Subjects matched across the cut-off (timing differences), sorted. */
+  timingSubjects: string[];
   /** SHA-256 of the statements used. */
   statements: string[];
   discrepancies: { raised: number; autoResolved: number; open: string[] };
@@ -124,6 +149,24 @@ async function feedStatements(
   }
 }
 
+/** The day's account statements (fund-flow bill, account statement): the lines the payout check reads. */
+async function accountLines(
+  ports: ReconciliationPorts,
+  hospitalId: string,
+  stmts: readonly StatementRow[],
+): Promise<AccountStatementLines[]> {
+  const decode = decoderOf(ports);
+  const out: AccountStatementLines[] = [];
+  for (const s of stmts) {
+    const kept: StatementLine[] = [];
+    for await (const { lines } of statementLines(ports.store, decode, hospitalId, s.statement_id))
+      for (const l of lines)
+        if (l.kind === 'fee' || l.kind === 'settlement' || l.kind === 'income') kept.push(l);
+    out.push({ statement: s.sha256, lines: kept });
+  }
+  return out;
+}
+
 /**
  * Reconciles one hospital, channel and business date. Re-running over the same inputs raises nothing twice
  * (discrepancy ids come from the findings) and records the same run id.
@@ -150,11 +193,45 @@ export async function reconcileDay(
   const matcher = new Matcher({ hospitalId, channel: o.channel, businessDate: o.businessDate }, config);
   const movements = await indexPlatform(db, scope, matcher);
   o.onProgress?.({ phase: 'indexing-platform', movements });
-  await feedStatements(ports, o, w, await statementsOfWindow(db, scope), matcher);
+  const window = await statementsOfWindow(db, scope);
+  const trade = window.filter((s) => !isAccountStatement(s.format));
+  await feedStatements(ports, o, w, trade, matcher);
+  const accounts = await accountLines(
+    ports,
+    hospitalId,
+    window.filter((s) => isAccountStatement(s.format) && s.business_date === o.businessDate),
+  );
 
   o.onProgress?.({ phase: 'classifying' });
-  const result = matcher.finish(await paidOrders(db, hospitalId, matcher.unmatchedRefundOrders()));
-  const statements = matcher.statementsUsed();
+  // What the previous day's last run held pending is carried in: cleared here, raised at its deadline, or
+  // listed again.
+  const carried = pendingOf((await loadDay(store, hospitalId, o.channel, w.previous)).lastRun?.summary);
+  const ctx: RunContext = {
+    start: w.start,
+    end: w.end,
+    asOf: at.getTime(),
+    neighbours: neighbourStatements(w, trade),
+    settlementByPayout: accounts.length > 0,
+    ...(carried.length > 0 ? { carried: { from: w.previous, items: carried } } : {}),
+  };
+  const matchResult = matcher.finish(await paidOrders(db, hospitalId, matcher.unmatchedRefundOrders()), ctx);
+  // The payout: the trade bill's clearing against the account statement's fees and payouts and the bank's
+  // credits (payout.ts). Without an account statement the matcher's own net check has judged the settlement.
+  const result =
+    accounts.length > 0
+      ? withFindings(
+          matchResult,
+          checkPayout({
+            hospitalId,
+            channel: o.channel,
+            businessDate: o.businessDate,
+            clearing: matchResult.clearing,
+            account: accounts,
+            bankCredits: matcher.bankCredits(),
+          }),
+        )
+      : matchResult;
+  const statements = [...new Set([...matcher.statementsUsed(), ...accounts.map((a) => a.statement)])].sort();
   const runId = runIdOf(statements, config, result);
 
   // Raise every finding (idempotent by id), then auto-resolve what the previous run had open and this one no
@@ -220,6 +297,11 @@ export async function reconcileDay(
     byType: result.byType,
     findings: result.findings,
     parties: result.parties,
+    pending: pendingTotal(result.pending),
+    pendingItems: result.pending,
+    failed: result.failed,
+    carriedIn: result.carriedIn,
+    timingSubjects: result.timingSubjects,
     statements,
     discrepancies: { raised, autoResolved, open },
     state: runStateOf(open),

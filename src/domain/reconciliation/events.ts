@@ -5,7 +5,7 @@ import type { JsonObject } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
 import type { ColumnBatch } from './line-columns.ts';
-import type { DiscrepancyType, Finding } from './types.ts';
+import type { CarriedIn, DiscrepancyType, Finding, PendingItem } from './types.ts';
 
 /** Statement lines per StatementLinesImported event (one event stays well under LIMITS.maxEventBytes). */
 export const MAX_LINES_PER_BATCH = 1_000;
@@ -212,6 +212,14 @@ export interface DaySummary {
   byType: Record<DiscrepancyType, CountAmount>;
   /** Per party: lines/movements considered and their gross amount. */
   parties: Record<string, CountAmount>;
+  // Absent on runs recorded before pending items existed (read as none).
+  /** Held pending (未达账项): counted apart, not discrepancies; carried forward to the next day. */
+  pending?: CountAmount;
+  pendingItems?: PendingItem[];
+  /** Lines that failed at the channel (no money moved) and that no platform movement claims. */
+  failed?: CountAmount;
+  /** What became of the previous day's pending items. */
+  carriedIn?: CarriedIn | null;
 }
 
 export type ReconciliationRun = {

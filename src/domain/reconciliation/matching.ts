@@ -16,13 +16,17 @@
 //   apart and never a discrepancy. Edge items left unmatched belong to their own day and are ignored.
 // Then what is left is classified into DISCREPANCY_TYPES (see types.ts for subjects and amounts).
 import { Decimal } from 'decimal.js';
+import { lineStateOf } from './line-status.ts';
 import { money2, type StatementLine } from './statement-line.ts';
 import { TextSum } from './units.ts';
 import {
+  type CarriedIn,
   DISCREPANCY_TYPES,
   type DiscrepancyType,
   type Finding,
   findingKey,
+  type PendingItem,
+  type PendingReason,
   type PlatformMovement,
 } from './types.ts';
 
@@ -35,6 +39,14 @@ export interface MatchingConfig {
   feeRates: Readonly<Record<string, string>>;
   /** Whether to compare with the HIS extract when one was imported for the date. */
   checkHis: boolean;
+  /**
+   * Hours after the end of the business date that a movement inside the cut-off window waits, pending, for the
+   * neighbouring day's statement; past them it is raised with its real type. The channel issues T+1's bill on
+   * T+2 from 09:00, so 48 hours leave a day's margin.
+   */
+  pendingDeadlineHours: number;
+  /** Hours after the end of the business date a line the channel still processes (in flight) is followed. */
+  inFlightDeadlineHours: number;
 }
 
 export const DEFAULT_MATCHING_CONFIG: MatchingConfig = {
@@ -42,7 +54,29 @@ export const DEFAULT_MATCHING_CONFIG: MatchingConfig = {
   keylessWindowSeconds: 300,
   feeRates: {},
   checkHis: true,
+  pendingDeadlineHours: 48,
+  inFlightDeadlineHours: 168,
 };
+
+/** Most lines a one-line-for-many-movements group may cover (bounds the subset search: 2^12 sums). */
+export const MAX_COVERED_MOVEMENTS = 12;
+
+/**
+ * What a run knows besides its inputs: the day's boundaries, the instant it runs at (deadlines), whether the
+ * neighbouring days' statements of the channel are imported, and the pending items the previous day's last run
+ * carried forward. Without it (`finish()` alone) nothing is held pending.
+ */
+export interface RunContext {
+  /** First instant of the date and of the next date (epoch ms). */
+  start: number;
+  end: number;
+  /** The run's business time (epoch ms). */
+  asOf: number;
+  neighbours: { previous: boolean; next: boolean };
+  carried?: { from: string; items: readonly PendingItem[] };
+  /** The payout check (payout.ts) judges the day's settlement: the matcher's own net check stands down. */
+  settlementByPayout?: boolean;
+}
 
 /** Most lines a many-to-one group may combine (split payments, batches); bounds the subset search. */
 export const MAX_GROUP_LINES = 16;
@@ -81,6 +115,13 @@ export interface MatchResult {
   timingSubjects: string[];
   /** Payments missing from the HIS extract whose writeback has since succeeded (rule "HIS synced on retry"). */
   hisSyncedSubjects: string[];
+  /** Held, not raised (未达账项): sorted by finding key. */
+  pending: PendingItem[];
+  /** Lines whose money never moved (failed at the channel) and that no platform movement claims. */
+  failed: CountAmount;
+  carriedIn: CarriedIn | null;
+  /** The day's clearing as the channel's trade lines state it (for the payout check). */
+  clearing: { payments: string; refunds: string; fees: string };
 }
 
 export function emptyByType(): Record<DiscrepancyType, CountAmount> {
@@ -100,6 +141,8 @@ interface LineRef {
 /** Compact line kept by the matcher while unmatched: what classification needs, nothing of the raw text. */
 interface Held extends LineRef {
   kind: 'payment' | 'refund';
+  /** The channel still processes it (in flight): followed, not settled. */
+  inFlight: boolean;
   occurredAt: number;
   channelTxnId: string | undefined;
   merchantOrderNo: string | undefined;
@@ -173,6 +216,8 @@ export class Matcher {
   private readonly hisLeft: Held[] = [];
   private readonly hisEdge: Held[] = [];
   private readonly settlements: SettlementItem[] = [];
+  /** Core lines whose money never moved (failed at the channel). */
+  private readonly failedLines: Held[] = [];
   private readonly feeFindings = new Map<string, Finding>();
   private readonly statements = new Set<string>();
   // Exact sums in integer units (units.ts): a million Decimal additions per run cost seconds.
@@ -240,10 +285,19 @@ export class Matcher {
     this.settlements.push(s);
   }
 
+  /** The day's credits on a bank statement (undefined when no bank statement line settled the day). */
+  bankCredits(): { ref: string; amount: string }[] | undefined {
+    const credits = this.settlements.filter((s) => s.party === 'bank');
+    return credits.length > 0 ? credits.map((s) => ({ ref: s.ref, amount: s.amount })) : undefined;
+  }
+
   /** Feeds channel (or bank POS) statement lines of this channel. Core lines first, then edge lines. */
   addChannelLines(lines: readonly StatementLine[], statement: string, role: Role): void {
     this.statements.add(statement);
-    for (const line of lines) {
+    for (const printed of lines) {
+      // A split payment: the insurance settles its fund's share, the patient's self-pay part goes through
+      // another channel and is matched there.
+      const line = printed.party === 'insurance' && printed.amounts ? insuranceShare(printed) : printed;
       if (line.kind === 'settlement') {
         if (role === 'core')
           this.settlements.push({
@@ -260,6 +314,12 @@ export class Matcher {
       // Account-statement movements (fund-flow income and expense) are not trades: the payout check reads them.
       if (line.kind !== 'payment' && line.kind !== 'refund') continue;
       const kind = line.kind;
+      const state = line.status === undefined ? 'done' : lineStateOf(line.status);
+      // A failed line moved no money: it counts in no total and only matters against a platform movement.
+      if (state === 'failed') {
+        if (role === 'core') this.failedLines.push(hold(line, statement));
+        continue;
+      }
       if (role === 'core') {
         this.channelCore.count++;
         if (kind === 'payment') this.channelCore.payments.add(line.amount);
@@ -280,7 +340,9 @@ export class Matcher {
       );
       if (!e || (role === 'edge' && (e.role !== 'core' || e.channel))) {
         // An edge line only clears a core movement nobody matched yet.
-        (role === 'core' ? this.channelLeft : this.channelEdgeLeft).push(hold(line, statement));
+        const h = hold(line, statement);
+        h.inFlight = state === 'in-flight';
+        (role === 'core' ? this.channelLeft : this.channelEdgeLeft).push(h);
         continue;
       }
       // A matched line keeps only what classification reads (amount, reference): a million stay in memory.
@@ -398,13 +460,41 @@ export class Matcher {
     };
   }
 
-  /** Runs passes 2 and 3 and classifies what is left. `paidOrders`: orders of unmatched refund lines the platform knows. */
-  finish(paidOrders: ReadonlySet<string> = new Set()): MatchResult {
+  /**
+   * Runs passes 2 and 3 and classifies what is left. `paidOrders`: orders of unmatched refund lines the platform
+   * knows. `ctx`: what holds an item pending instead of raising it (none without it).
+   */
+  finish(paidOrders: ReadonlySet<string> = new Set(), ctx?: RunContext): MatchResult {
     const findings = new Map<string, Finding>();
+    // No finding replaces another: two different ones on one key (three copies of a line, ids that collide
+    // across kinds) are told apart by their first source, so each stays.
     const add = (f: Finding) => {
-      const k = findingKey(f);
-      if (!findings.has(k)) findings.set(k, f);
+      let k = findingKey(f);
+      const cur = findings.get(k);
+      if (cur !== undefined) {
+        if (sameFinding(cur, f)) return;
+        f = { ...f, subject: `${f.subject}#${f.sources[0]?.ref ?? findings.size}` };
+        k = findingKey(f);
+        if (findings.has(k)) f = { ...f, subject: `${f.subject}#${findings.size}` };
+        k = findingKey(f);
+      }
+      findings.set(k, f);
     };
+    const pending: PendingItem[] = [];
+    const holdOrRaise = (
+      f: Finding,
+      kind: 'payment' | 'refund',
+      awaiting: PendingReason,
+      deadline: number,
+    ) => {
+      if (ctx && ctx.asOf < deadline)
+        pending.push({ awaiting, kind, deadline: new Date(deadline).toISOString(), finding: f });
+      else add(f);
+    };
+    const hours = (h: number) => h * 3_600_000;
+    const pendingDeadline = ctx ? ctx.end + hours(this.config.pendingDeadlineHours) : 0;
+    const inFlightDeadline = ctx ? ctx.end + hours(this.config.inFlightDeadlineHours) : 0;
+    const windowMs = this.config.cutoffWindowMinutes * 60_000;
     const matched = { count: 0, amount: new TextSum() };
     const timing = { count: 0, amount: new TextSum() };
     const timingSubjects: string[] = [];
@@ -455,7 +545,7 @@ export class Matcher {
     }
 
     // Pass 2: key-less lines by amount and time.
-    const windowMs = this.config.keylessWindowSeconds * 1000;
+    const keylessMs = this.config.keylessWindowSeconds * 1000;
     const stillLeft: Held[] = [];
     // Core movements by kind and amount, in `entries` order, built at the first key-less line: a day of cash or
     // bank lines then looks at the movements of its amount only, not at every movement per line.
@@ -480,7 +570,7 @@ export class Matcher {
       for (const e of byAmount.get(`${h.kind}|${h.amount}`) ?? []) {
         if (e.channel) continue;
         const gap = Math.abs(e.at - h.occurredAt);
-        if (gap <= windowMs && gap < bestGap) {
+        if (gap <= keylessMs && gap < bestGap) {
           best = e;
           bestGap = gap;
         }
@@ -540,6 +630,63 @@ export class Matcher {
       grouped.add(h);
     }
 
+    // Pass 3c: one line covering several platform movements of its order (a combined line, a batch): the
+    // movements still unmatched on the line's order no whose amounts add up to the line's, exactly.
+    let openByOrder: Map<string, Entry[]> | undefined;
+    for (const h of stillLeft) {
+      if (grouped.has(h) || h.inFlight || !h.merchantOrderNo) continue;
+      if (!openByOrder) {
+        openByOrder = new Map();
+        for (const e of entries) {
+          if (e.channel || e.role !== 'core') continue;
+          const k = `${e.kind}|${e.merchantOrderNo}`;
+          const bucket = openByOrder.get(k);
+          if (bucket) bucket.push(e);
+          else openByOrder.set(k, [e]);
+        }
+      }
+      const free = (openByOrder.get(`${h.kind}|${h.merchantOrderNo}`) ?? []).filter((x) => !x.channel);
+      const covered = coveringSubset(free, h.amount);
+      if (!covered) continue;
+      for (const e of covered) {
+        e.channel = h;
+        e.channelRole = 'core';
+      }
+      grouped.add(h);
+    }
+
+    // Lines that failed at the channel: no money moved. Against a platform movement no other line backs, the
+    // parties disagree on what happened; otherwise nothing is owed by anyone.
+    const statusMismatched = new Set<Entry>();
+    const failed = { count: 0, amount: new TextSum() };
+    for (const h of [...this.failedLines].sort(compareHeld)) {
+      const e = this.findEntry(
+        h.kind,
+        h.channelTxnId,
+        h.merchantOrderNo,
+        h.refundNo,
+        h.channelRefundId,
+        ANY,
+        false,
+      );
+      if (e && e.role === 'core' && !e.channel && !statusMismatched.has(e)) {
+        statusMismatched.add(e);
+        add({
+          ...this.base('STATUS_MISMATCH', subjectOf(e)),
+          amount: e.amount,
+          amounts: { platform: e.amount, channel: '0.00' },
+          reason: `the platform records ${e.kind} ${subjectOf(e)} as done, the channel as failed (no money moved)`,
+          sources: [
+            { party: 'platform', ref: refOf(e) },
+            { party: 'channel', ref: lineRef(h) },
+          ],
+        });
+        continue;
+      }
+      failed.count++;
+      failed.amount.add(h.amount);
+    }
+
     // Matched / timing counts and amount mismatches.
     for (const e of entries) {
       if (!e.channel || !e.channelRole) continue;
@@ -562,18 +709,27 @@ export class Matcher {
     }
 
     // Channel lines left: channel-only, or refunded at the channel only (status mismatch).
+    // An in-flight line is followed until its deadline; a line in the last minutes of the day waits while the
+    // platform's own next-day window is still open (its record of the movement may yet come).
     const channelOnlySubjects = new Set<string>();
     for (const h of stillLeft) {
       if (grouped.has(h)) continue;
+      const flight = h.inFlight ? ' and is still in flight at the channel past its deadline' : '';
+      const wait = (f: Finding) => {
+        if (h.inFlight) holdOrRaise(f, h.kind, 'in-flight', inFlightDeadline);
+        else if (ctx && h.occurredAt >= ctx.end - windowMs)
+          holdOrRaise(f, h.kind, 'platform-next-day', ctx.end + windowMs);
+        else add(f);
+      };
       if (h.kind === 'refund' && h.merchantOrderNo && paidOrders.has(h.merchantOrderNo)) {
-        add({
+        wait({
           ...this.base(
             'STATUS_MISMATCH',
             h.refundNo ?? `${h.merchantOrderNo}:${h.channelRefundId ?? lineRef(h)}`,
           ),
           amount: h.amount,
           amounts: { channel: h.amount },
-          reason: `order ${h.merchantOrderNo} is refunded at the channel but not on the platform`,
+          reason: `order ${h.merchantOrderNo} is refunded at the channel but not on the platform${flight}`,
           sources: [{ party: 'channel', ref: lineRef(h) }],
         });
         continue;
@@ -582,25 +738,60 @@ export class Matcher {
       if (channelOnlySubjects.has(subject))
         subject = `${subject}:${h.channelTxnId ?? h.channelRefundId ?? lineRef(h)}`;
       channelOnlySubjects.add(subject);
-      add({
+      wait({
         ...this.base('CHANNEL_ONLY', subject),
         amount: h.amount,
         amounts: { channel: h.amount },
-        reason: `the channel has a ${h.kind} the platform does not`,
+        reason: `the channel has a ${h.kind} the platform does not${flight}`,
         sources: [{ party: 'channel', ref: lineRef(h) }],
       });
     }
 
-    // Platform movements of the day left: platform-only.
+    // Platform movements of the day left: platform-only — unless inside the cut-off window while the
+    // neighbouring day's statement is not imported (pending, 未达账项), or the completion of a movement a
+    // previous day followed in flight.
+    const carried = new Map((ctx?.carried?.items ?? []).map((p) => [p.finding.subject, p]));
+    const carriedCleared = new Set<string>();
     for (const e of entries) {
-      if (e.role !== 'core' || e.channel) continue;
-      add({
-        ...this.base('PLATFORM_ONLY', subjectOf(e)),
+      if (e.role !== 'core' || e.channel || statusMismatched.has(e)) continue;
+      const subject = subjectOf(e);
+      if (carried.get(subject)?.awaiting === 'in-flight') {
+        carriedCleared.add(subject);
+        countMatch('edge', e);
+        continue;
+      }
+      const f: Finding = {
+        ...this.base('PLATFORM_ONLY', subject),
         amount: e.amount,
         amounts: { platform: e.amount },
         reason: `the platform has a ${e.kind} the channel statement does not`,
         sources: [{ party: 'platform', ref: refOf(e) }],
-      });
+      };
+      if (ctx && e.at >= ctx.end - windowMs && !ctx.neighbours.next)
+        holdOrRaise(f, e.kind, 'next-statement', pendingDeadline);
+      else if (ctx && e.at < ctx.start + windowMs && !ctx.neighbours.previous)
+        holdOrRaise(f, e.kind, 'previous-statement', pendingDeadline);
+      else add(f);
+    }
+
+    // The previous day's pending items: cleared when their counterpart turned up (a timing difference on this
+    // day), raised with their real type once their deadline passed, else still pending here.
+    let carriedIn: CarriedIn | null = null;
+    if (ctx?.carried && ctx.carried.items.length > 0) {
+      const timingSet = new Set(timingSubjects);
+      carriedIn = { from: ctx.carried.from, count: 0, cleared: 0, raised: 0, pending: 0 };
+      for (const p of ctx.carried.items) {
+        carriedIn.count++;
+        const s = p.finding.subject;
+        if (carriedCleared.has(s) || (p.awaiting !== 'in-flight' && timingSet.has(s))) carriedIn.cleared++;
+        else if (ctx.asOf >= Date.parse(p.deadline)) {
+          carriedIn.raised++;
+          add(p.finding);
+        } else {
+          carriedIn.pending++;
+          pending.push(p);
+        }
+      }
     }
 
     // HIS: paid but not written back; charged in the HIS without a platform movement; amounts differing.
@@ -612,7 +803,7 @@ export class Matcher {
           hisMatched++;
           if (e.his.amount !== e.amount && e.kind === 'payment')
             add({
-              ...this.base('AMOUNT_MISMATCH', `his:${e.his.hisNo ?? subjectOf(e)}`),
+              ...this.base('AMOUNT_MISMATCH', `his:payment:${e.his.hisNo ?? subjectOf(e)}`),
               amount: money2(new Decimal(e.his.amount).minus(e.amount).abs()),
               amounts: { platform: e.amount, his: e.his.amount },
               reason: `HIS charged ${e.his.amount} for ${subjectOf(e)}, the platform received ${e.amount}`,
@@ -640,7 +831,7 @@ export class Matcher {
       }
       for (const h of this.hisLeft) {
         add({
-          ...this.base('HIS_ONLY', `his:${h.hisNo ?? h.refundNo ?? h.merchantOrderNo ?? lineRef(h)}`),
+          ...this.base('HIS_ONLY', hisSubject(h)),
           amount: h.amount,
           amounts: { his: h.amount },
           reason: `the HIS booked a ${h.kind === 'payment' ? 'charge' : 'refund'} no platform movement backs`,
@@ -655,7 +846,7 @@ export class Matcher {
     // Transfers on a statement (bank, channel funds bill) take precedence over the platform's own record of them.
     const stated = this.settlements.filter((x) => x.party !== 'platform');
     const settlements = stated.length > 0 ? stated : this.settlements;
-    if (settlements.length > 0) {
+    if (settlements.length > 0 && !ctx?.settlementByPayout) {
       const expected = this.channelCore.payments
         .decimal()
         .minus(this.channelCore.refunds.decimal())
@@ -687,7 +878,16 @@ export class Matcher {
       t.amount = money2(new Decimal(t.amount).plus(f.amount));
     }
     const core = entries.filter((e) => e.role === 'core');
+    pending.sort((a, b) => compareRefs(findingKey(a.finding), findingKey(b.finding)));
     return {
+      pending,
+      failed: { count: failed.count, amount: money2(failed.amount.decimal()) },
+      carriedIn,
+      clearing: {
+        payments: money2(this.channelCore.payments.decimal()),
+        refunds: money2(this.channelCore.refunds.decimal()),
+        fees: this.channelFees.decimal().toFixed(),
+      },
       matched: { count: matched.count, amount: money2(matched.amount.decimal()) },
       timing: { count: timing.count, amount: money2(timing.amount.decimal()) },
       byType,
@@ -763,6 +963,7 @@ function pick(slot: Slot | undefined, accept: (e: Entry) => boolean, his: boolea
 function hold(line: StatementLine, statement: string): Held {
   return {
     kind: line.kind === 'refund' ? 'refund' : 'payment',
+    inFlight: false,
     amount: line.amount,
     occurredAt: Date.parse(line.occurredAt),
     channelTxnId: line.channelTxnId || undefined,
@@ -788,4 +989,70 @@ function channelSubject(h: Held): string {
   if (h.kind === 'refund')
     return h.refundNo ?? (h.channelRefundId ? `txn:${h.channelRefundId}` : `line:${lineRef(h)}`);
   return h.merchantOrderNo ?? (h.channelTxnId ? `txn:${h.channelTxnId}` : `line:${lineRef(h)}`);
+}
+
+function sameFinding(a: Finding, b: Finding): boolean {
+  return a.amount === b.amount && a.sources[0]?.ref === b.sources[0]?.ref && a.reason === b.reason;
+}
+
+/**
+ * The movements (in their given order) whose amounts add up exactly to `amount`, at least two of them: all of
+ * them when they do, else the first subset found by size (bounded by MAX_COVERED_MOVEMENTS). Amounts conserved.
+ */
+function coveringSubset(free: readonly Entry[], amount: string): Entry[] | undefined {
+  if (free.length < 2) return undefined;
+  const cents = (a: string) => Math.round(Number(a) * 100);
+  const target = cents(amount);
+  const values = free.map((e) => cents(e.amount));
+  let picked: Entry[] | undefined;
+  if (values.reduce((a, b) => a + b, 0) === target) picked = [...free];
+  else if (free.length <= MAX_COVERED_MOVEMENTS) {
+    let best: number | undefined;
+    for (let mask = 1; mask < 1 << free.length; mask++) {
+      const bits = popcount(mask);
+      if (bits < 2 || (best !== undefined && popcount(best) <= bits)) continue;
+      let sum = 0;
+      for (let i = 0; i < free.length; i++) if (mask & (1 << i)) sum += values[i]!;
+      if (sum === target) best = mask;
+    }
+    if (best !== undefined) picked = free.filter((_, i) => best! & (1 << i));
+  }
+  if (!picked) return undefined;
+  // Money is exact: the integer-cent search is confirmed in decimals before anything is paired.
+  const sum = picked.reduce((s, e) => s.plus(e.amount), new Decimal(0));
+  if (!sum.equals(amount)) throw new Error(`group of ${picked.length} movements does not conserve ${amount}`);
+  return picked;
+}
+
+function popcount(n: number): number {
+  let c = 0;
+  for (let x = n; x; x &= x - 1) c++;
+  return c;
+}
+
+/**
+ * An insurance settlement line as the insurance channel moved it: the fund's and the personal account's parts
+ * (the self-pay part is the patient's, through another channel). Only when the parts add up to the total: a line
+ * whose split does not conserve its amount keeps its total (and then differs from the platform visibly).
+ */
+export function insuranceShare(line: StatementLine): StatementLine {
+  const a = line.amounts ?? {};
+  if (a.fundPay === undefined && a.accountPay === undefined) return line;
+  const fund = new Decimal(a.fundPay ?? 0).plus(a.accountPay ?? 0);
+  const total = fund.plus(a.cashPay ?? 0);
+  if (!total.equals(line.amount)) return line;
+  return { ...line, amount: money2(fund) };
+}
+
+/**
+ * A HIS line's subject: its kind and the HIS's own number (a charge and its refund may share one), with the
+ * platform refund no on refunds (several partial refunds of one charge); lines without a HIS number fall back
+ * to the platform's numbers, then to the line itself.
+ */
+function hisSubject(h: Held): string {
+  const own = h.hisNo ?? (h.kind === 'refund' ? h.refundNo : h.merchantOrderNo) ?? h.merchantOrderNo;
+  const id = own ?? lineRef(h);
+  return h.kind === 'refund' && h.hisNo && h.refundNo
+    ? `his:refund:${id}:${h.refundNo}`
+    : `his:${h.kind}:${id}`;
 }

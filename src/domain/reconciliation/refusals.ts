@@ -133,6 +133,11 @@ export const RECONCILIATION_REFUSALS = {
     en: 'This file is being imported right now; try again when that ends',
   },
   JOB_NOT_FOUND: { status: 'not_found', zh: '任务不存在', en: 'No such job' },
+  DATE_RANGE_INVALID: {
+    status: 'invalid',
+    zh: '对账日期区间无效（起始日不能晚于结束日，且区间有长度上限）',
+    en: 'The date range is invalid: it must not end before it starts, nor exceed the longest range',
+  },
 } as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
 
 export type ReconciliationRefusalCode = keyof typeof RECONCILIATION_REFUSALS;

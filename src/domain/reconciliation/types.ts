@@ -76,7 +76,7 @@ export interface Finding {
   /**
    * The identity of what differs, stable across re-runs (the discrepancy id derives from it):
    * the refund no for refunds, the merchant order no for payments, `fee:<order no>`, `settlement:<date>`,
-   * `his:<his no>` for HIS-only charges, `dup:<key>` for duplicate lines.
+   * `his:<kind>:<his no>` for HIS-only lines, `dup:<key>` for duplicate lines.
    *
    * Refined by the matching engine (matching.ts) — the generator's answer key uses the same:
    * - a platform surplus payment (DuplicatePaymentReceived) is `<order no>:<channel txn id>`;
@@ -85,8 +85,11 @@ export interface Finding {
    *   `line:<statement sha256 first 12>:<line no>`; a second channel-only line on the same order no gets
    *   `<order no>:<channel txn id>`;
    * - PLATFORM_ONLY, AMOUNT_MISMATCH (channel vs platform), HIS_MISSING: the platform movement's subject;
-   * - AMOUNT_MISMATCH between the HIS and the platform: `his:<his no>`;
-   * - HIS_ONLY: `his:<his no>` (else `his:<refund no | order no>`);
+   * - AMOUNT_MISMATCH between the HIS and the platform: `his:payment:<his no>`;
+   * - HIS_ONLY: `his:payment:<his no>`, `his:refund:<his no>:<refund no>` (a charge and its refund may share
+   *   a HIS no; without one, the refund no / order no stands for it);
+   * - a finding whose key another finding already holds (a third copy of a line…) gets `#<its first source>`
+   *   appended: no finding replaces another;
    * - STATUS_MISMATCH (refunded at the channel only): the refund no on the channel line;
    * - DUPLICATE: `dup:<subject of the movement>` (`dup:<order no>`, `dup:<refund no>`), amount = the extra line's;
    * - FEE_MISMATCH: `fee:<order no>` on payments, `fee:<refund no>` on refunds; amount = |printed − expected|
@@ -102,6 +105,44 @@ export interface Finding {
   sources: FindingSource[];
 }
 
+/**
+ * What a pending item (未达账项) waits for: the neighbouring day's statement (a movement inside the cut-off
+ * window the channel may book on that day), the platform's own next-day window (a channel line at the very end
+ * of the day whose platform record may still come), or the outcome of a line the channel still processes.
+ */
+export const PENDING_REASONS = [
+  'next-statement',
+  'previous-statement',
+  'platform-next-day',
+  'in-flight',
+] as const;
+export type PendingReason = (typeof PENDING_REASONS)[number];
+
+/**
+ * A movement held, not raised: visible and counted apart in the day summary, carried forward to the next day,
+ * and raised as `finding` (its real type) once `deadline` passes without its counterpart.
+ */
+export interface PendingItem {
+  awaiting: PendingReason;
+  kind: 'payment' | 'refund';
+  /** ISO-8601 UTC instant after which the item is raised as its finding. */
+  deadline: string;
+  /** What it is raised as at the deadline (its business date is the day it was found on). */
+  finding: Finding;
+}
+
+/** What became of the pending items a day carried in from the previous day's last run. */
+export interface CarriedIn {
+  from: string;
+  count: number;
+  /** Counterpart found (a timing difference, or the in-flight movement completed). */
+  cleared: number;
+  /** Deadline passed: raised with their real type. */
+  raised: number;
+  /** Still waiting (listed among this day's pending items). */
+  pending: number;
+}
+
 /** What the scenario generator injected: reconciliation must find exactly these. */
 export interface AnswerKeyEntry {
   type: DiscrepancyType;
@@ -109,6 +150,25 @@ export interface AnswerKeyEntry {
   businessDate: string;
   subject: string;
   amount: string;
+}
+
+/**
+ * What the generator says must become of an injected case that is not (or not yet) an open discrepancy:
+ * `pending` while the neighbouring statement is missing (and, with it imported, `resolved` as a timing
+ * difference), `matched` when the engine must pair it without any finding (groups, failed lines).
+ */
+export interface AnswerKeyCase {
+  /** The generator's anomaly kind (docs/reconciliation.md lists them). */
+  case: string;
+  channel: string;
+  businessDate: string;
+  subject: string;
+  amount: string;
+  /** Without the next day's statements imported. */
+  withoutNextDay: 'pending' | 'open' | 'matched';
+  /** With them imported. */
+  withNextDay: 'resolved' | 'pending' | 'open' | 'matched';
+  awaiting?: PendingReason;
 }
 
 export function findingKey(f: Pick<Finding, 'type' | 'channel' | 'businessDate' | 'subject'>): string {

@@ -123,7 +123,7 @@ export async function paidOrders(
 
 export type StatementRow = Pick<
   ReconStatementsTable,
-  'statement_id' | 'sha256' | 'party' | 'channel' | 'business_date' | 'lines'
+  'statement_id' | 'sha256' | 'party' | 'format' | 'channel' | 'business_date' | 'lines'
 >;
 
 /** Imported statements a run of the window reads: the channel's and the HIS extracts, dated around the date. */
@@ -134,7 +134,7 @@ export async function statementsOfWindow(
 ): Promise<StatementRow[]> {
   return tables(db, schema)
     .selectFrom('recon_statements')
-    .select(['statement_id', 'sha256', 'party', 'channel', 'business_date', 'lines'])
+    .select(['statement_id', 'sha256', 'party', 'format', 'channel', 'business_date', 'lines'])
     .where('hospital_id', '=', q.hospitalId)
     .where('imported', '=', true)
     .where((eb) => eb.or([eb('channel', '=', q.channel), eb('party', '=', 'his')]))
@@ -209,6 +209,8 @@ export async function dayRows(
       sql<string>`matched_amount::text`.as('matched_amount'),
       'timing_count',
       sql<string>`timing_amount::text`.as('timing_amount'),
+      'pending_count',
+      sql<string>`pending_amount::text`.as('pending_amount'),
       'by_type',
       'parties',
       'discrepancies_open',

@@ -44,6 +44,12 @@ export const reconDaysTable: TableSpec = {
     matched_amount: total('Amount matched on the day.'),
     timing_count: { type: 'integer NOT NULL', comment: 'Movements matched across the date cut-off.' },
     timing_amount: total('Amount matched across the date cut-off.'),
+    pending_count: {
+      type: 'integer NOT NULL',
+      comment:
+        'Pending items (未达账项) the last run held for the neighbouring statement or an in-flight outcome.',
+    },
+    pending_amount: total('Amount of the pending items.'),
     by_type: {
       type: 'jsonb NOT NULL',
       comment: 'Per discrepancy type: {count, amount} found by the last run.',
@@ -93,7 +99,8 @@ export const discrepanciesTable: TableSpec = {
 
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
-  version: 1,
+  // 2: recon_days.pending_count / pending_amount (pending items, 未达账项).
+  version: 2,
   description:
     'Reconciliation days (matched, per category, open/resolved, state) and discrepancies with their lifecycle.',
   handles: new Set([
@@ -212,6 +219,8 @@ function emptyDay(e: RecordedEvent, key: string[]): Row {
     matched_amount: '0.00',
     timing_count: 0,
     timing_amount: '0.00',
+    pending_count: 0,
+    pending_amount: '0.00',
     by_type: {} as unknown as Cell,
     parties: {} as unknown as Cell,
     discrepancies_open: 0,
@@ -236,6 +245,8 @@ function dayRow(e: RecordedEvent, row: Row): Row {
         matched_amount: s.matched.amount,
         timing_count: s.timing.count,
         timing_amount: s.timing.amount,
+        pending_count: s.pending?.count ?? 0,
+        pending_amount: s.pending?.amount ?? '0.00',
         by_type: s.byType as unknown as Cell,
         parties: s.parties as unknown as Cell,
         updated_at: at,

@@ -54,6 +54,8 @@ export interface ReconDaysTable {
   matched_amount: Numeric;
   timing_count: number;
   timing_amount: Numeric;
+  pending_count: number;
+  pending_amount: Numeric;
   by_type: Record<DiscrepancyType, { count: number; amount: string }>;
   parties: CountAmounts;
   discrepancies_open: number;

@@ -178,6 +178,8 @@ export async function dayRange(
       sql<string>`matched_amount::text`.as('matched_amount'),
       'timing_count',
       sql<string>`timing_amount::text`.as('timing_amount'),
+      'pending_count',
+      sql<string>`pending_amount::text`.as('pending_amount'),
       'by_type',
       'parties',
       'discrepancies_open',

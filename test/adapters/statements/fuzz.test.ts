@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FC_SEED } from '../../support/property.ts';
+import { FC_SEED, fuzzRuns } from '../../support/property.ts';
 import iconv from 'iconv-lite';
 import { Decimal } from 'decimal.js';
 import { describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('fuzzed statements', () => {
       fc.asyncProperty(fc.constantFrom(...BASES), mutation, async ([name, base], m) => {
         await run(mutate(base, m), name);
       }),
-      { seed: FC_SEED, numRuns: 400 },
+      { seed: FC_SEED, numRuns: fuzzRuns(400) },
     );
   });
 
@@ -81,7 +81,7 @@ describe('fuzzed statements', () => {
         // A verified file's rows are all different lines of the file (a duplicated row changes the count).
         expect(r.summary.lines).toBe(r.lines.length);
       }),
-      { seed: FC_SEED, numRuns: 300 },
+      { seed: FC_SEED, numRuns: fuzzRuns(300) },
     );
   });
 
@@ -111,7 +111,7 @@ describe('fuzzed statements', () => {
           if (!r.ok) expect(['TOTALS_MISMATCH', 'MALFORMED_LINE']).toContain(r.error.code);
         },
       ),
-      { seed: FC_SEED, numRuns: 150 },
+      { seed: FC_SEED, numRuns: fuzzRuns(150) },
     );
   });
 
@@ -123,7 +123,7 @@ describe('fuzzed statements', () => {
         const r = await run(alipay.subarray(0, at), 'alipay.csv');
         expect(r.ok).toBe(false);
       }),
-      { seed: FC_SEED, numRuns: 150 },
+      { seed: FC_SEED, numRuns: fuzzRuns(150) },
     );
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type PayoutInput, checkPayout } from '../../../src/domain/reconciliation/payout.ts';
+import {
+  type AccountStatementLines,
+  type PayoutInput,
+  checkPayout,
+} from '../../../src/domain/reconciliation/payout.ts';
 import type { StatementLine } from '../../../src/domain/reconciliation/statement-line.ts';
 
 const SHA = 'ab'.repeat(32);
@@ -55,7 +59,7 @@ describe('payout: what the channel owed the hospital was paid out', () => {
     const input = day();
     input.account = {
       statement: SHA,
-      lines: [...input.account!.lines.slice(0, 2), line(4, 'settlement', '890.00')],
+      lines: [...(input.account as AccountStatementLines).lines.slice(0, 2), line(4, 'settlement', '890.00')],
     };
     input.bankCredits = [{ ref: 'bank:1', amount: '890.00' }];
     const f = checkPayout(input);
@@ -95,7 +99,7 @@ describe('payout: what the channel owed the hospital was paid out', () => {
     input.account = {
       statement: SHA,
       lines: [
-        ...input.account!.lines,
+        ...(input.account as AccountStatementLines).lines,
         line(6, 'settlement', '894.60', { entryId: 'W2' }),
         line(7, 'income', '894.60', { entryId: 'R1' }),
       ],
