@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { alipayCallbackReply, alipayFailureReply } from '../../adapters/channels/alipay/index.ts';
 import type { ChannelNotification } from '../../adapters/channels/notification.ts';
-import { MAX_CALLBACK_BODY_BYTES } from '../../adapters/channels/notification.ts';
+import { MAX_CALLBACK_BODY_BYTES, toChannelNotice } from '../../adapters/channels/notification.ts';
 import { verifyAlipayNotification } from '../../adapters/channels/alipay/index.ts';
 import {
   verifyWechatNotification,
@@ -13,28 +13,9 @@ import {
   wechatFailureReply,
 } from '../../adapters/channels/wechat/index.ts';
 import { applyChannelNotice } from '../../app/orders.ts';
-import type { ChannelNotice } from '../../domain/channel/notice.ts';
-import { maskRef } from '../../domain/ids.ts';
 import { isRejection } from '../../domain/rejection.ts';
 import { ApiError, toErrorResponse } from '../errors.ts';
 import type { App, ServerContext } from '../server.ts';
-
-function payerRefOf(n: ChannelNotification): string {
-  const payer = n.raw.payer as { openid?: unknown } | undefined;
-  const raw =
-    typeof payer?.openid === 'string'
-      ? payer.openid
-      : typeof n.raw.buyer_id === 'string'
-        ? n.raw.buyer_id
-        : n.channelTxnId;
-  return maskRef(raw);
-}
-
-/** The adapter's verified notification in the domain's words (payer account masked here, at the edge). */
-function noticeOf(n: ChannelNotification): ChannelNotice {
-  const { raw: _raw, attach: _attach, payerAmount: _payer, ...rest } = n;
-  return { ...rest, payerRef: payerRefOf(n) };
-}
 
 function rawBody(req: FastifyRequest): Buffer {
   if (!Buffer.isBuffer(req.body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
@@ -56,7 +37,7 @@ async function process(
     refundNo: n.refundNo,
   };
   try {
-    const outcome = await applyChannelNotice(ctx.deps, hospitalId, noticeOf(n));
+    const outcome = await applyChannelNotice(ctx.deps, hospitalId, toChannelNotice(n));
     req.log.info({ ...where, outcome }, 'channel notification applied');
     return undefined;
   } catch (error) {
