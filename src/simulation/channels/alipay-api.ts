@@ -136,7 +136,7 @@ export function alipayApi(sandbox: ChannelSandbox): AlipayApi {
           out_request_no: requestNo,
           total_amount: t.total,
         };
-        if (!r || r.state !== 'SUCCESS') {
+        if (r?.state !== 'SUCCESS') {
           const left = processingPolls.get(requestNo);
           if (r && left !== undefined) {
             if (left <= 1) {
