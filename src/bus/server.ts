@@ -46,6 +46,8 @@ import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
+import { merchantRoutes } from './routes/merchants.ts';
+import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
@@ -101,6 +103,8 @@ export interface ServerOptions {
   logger?: Logger;
   staffTokens?: readonly StaffToken[];
   callbacks?: CallbackSettings;
+  /** Channel management's merchant accounts (admin routes, per-hospital callbacks); absent: not configured. */
+  merchants?: { ports: MerchantPorts; gateways: MerchantGateways };
   /** Runners whose lag the API reports (GET /v1/projections). */
   projections?: readonly ProjectionRunner[];
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
@@ -350,6 +354,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => settlementRoutes(scope as App, ctx));
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
+  await app.register(async (scope) => merchantRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
   return app;
 }

@@ -3,6 +3,8 @@ import { decideChannel, evolveChannel, initialChannelState } from './decide.ts';
 import type { ChannelCommand, ChannelEvent, ChannelState } from './types.ts';
 
 export * from './admission.ts';
+export * from './gateway.ts';
+export * from './merchants.ts';
 export * from './notice.ts';
 export * from './refusals.ts';
 export * from './types.ts';
