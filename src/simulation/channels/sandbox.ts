@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { GatewayChannel } from '../../domain/channel/gateway.ts';
 import { type AlipayApi, alipayApi } from './alipay-api.ts';
 import { SandboxBook, type SandboxRefund, type SandboxTrade } from './book.ts';
-import { FaultPlan, type SandboxFault, type SandboxOperation } from './faults.ts';
+import { FaultPlan, SANDBOX_FAULTS, type SandboxFault, type SandboxOperation } from './faults.ts';
 import {
   apiV3Key,
   type KeyPair,
@@ -304,6 +304,51 @@ export class ChannelSandbox {
 
   // ---- the HTTP side ----
 
+  /**
+   * The sandbox's own control API (loopback, for the demo and manual tests): POST /sandbox/pay
+   * {channel, outTradeNo, amount, notifyUrl?}, POST /sandbox/faults {kind, channel?, operation?, times?, ms?, polls?},
+   * DELETE /sandbox/faults, POST /sandbox/refunds/complete, POST /sandbox/rotate-certificate, GET /sandbox/deliveries.
+   */
+  private async control(req: SandboxRequest): Promise<SandboxReply> {
+    const reply = (status: number, body: unknown): SandboxReply => ({
+      status,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    let b: Record<string, unknown> = {};
+    try {
+      b = req.body ? (JSON.parse(req.body) as Record<string, unknown>) : {};
+    } catch {
+      return reply(400, { error: 'body is not JSON' });
+    }
+    const route = `${req.method} ${req.path}`;
+    if (route === 'POST /sandbox/pay') {
+      if (!isChannel(b.channel) || typeof b.outTradeNo !== 'string' || typeof b.amount !== 'string')
+        return reply(400, { error: 'channel, outTradeNo and amount are required' });
+      if (typeof b.notifyUrl === 'string')
+        if (b.channel === 'wechat') this.wechat.notifyUrl = b.notifyUrl;
+        else this.alipay.notifyUrl = b.notifyUrl;
+      const t = await this.pay(b.channel, b.outTradeNo, b.amount);
+      return reply(200, { txnId: t.txnId, state: t.state });
+    }
+    if (route === 'POST /sandbox/faults') {
+      if (!SANDBOX_FAULTS.includes(b.kind as never))
+        return reply(400, { error: `kind: ${SANDBOX_FAULTS.join(' | ')}` });
+      this.fault(b as unknown as SandboxFault);
+      return reply(200, { ok: true });
+    }
+    if (route === 'DELETE /sandbox/faults') {
+      this.faults.clear();
+      return reply(200, { ok: true });
+    }
+    if (route === 'POST /sandbox/refunds/complete')
+      return reply(200, { completed: await this.completeRefunds() });
+    if (route === 'POST /sandbox/rotate-certificate')
+      return reply(200, { serial: this.rotatePlatformCertificate().serial });
+    if (route === 'GET /sandbox/deliveries') return reply(200, { deliveries: this.deliveries });
+    return NOT_FOUND;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://sandbox');
@@ -315,6 +360,10 @@ export class ChannelSandbox {
       headers: req.headers,
       body,
     };
+    if (url.pathname.startsWith('/sandbox/')) {
+      send(res, await this.control(request));
+      return;
+    }
     if (url.pathname.startsWith('/files/')) {
       // Alipay's bill URL: unsigned, short-lived (here: valid until the sandbox closes).
       const file = this.files.get(url.searchParams.get('token') ?? '');
@@ -365,6 +414,8 @@ export class ChannelSandbox {
     send(res, signed);
   }
 }
+
+const isChannel = (v: unknown): v is GatewayChannel => v === 'wechat' || v === 'alipay';
 
 const NOT_FOUND: SandboxReply = {
   status: 404,
