@@ -34,7 +34,7 @@ import {
   type NonceStore,
   verifyRequest,
 } from './auth/index.ts';
-import { ChannelDirectory } from './channels.ts';
+import { ChannelDirectory } from '../app/channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';

@@ -24,3 +24,8 @@ export const channelDecider: Decider<ChannelCommand, ChannelEvent, ChannelState>
   decide: decideChannel,
   evolve: evolveChannel,
 };
+
+/** The stream of a hospital's access channel: `<hospitalId>/channel/<channelId>`. */
+export function channelStreamId(hospitalId: string, channelId: string): string {
+  return `${hospitalId}/channel/${channelId}`;
+}
