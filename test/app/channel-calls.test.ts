@@ -11,7 +11,9 @@ import { toChannelNotice } from '../../src/adapters/channels/notification.ts';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { bufferSource } from '../../src/adapters/statements/source.ts';
-import { downloadChannelBill } from '../../src/app/channel-calls.ts';
+import { discrepancyRefundId, downloadChannelBill } from '../../src/app/channel-calls.ts';
+import { HospitalId } from '../../src/domain/ids.ts';
+import { discrepancyDecider, discrepancyIdOf } from '../../src/domain/reconciliation/discrepancy.ts';
 import { handle } from '../../src/domain/command-handler.ts';
 import { loadOrder } from '../../src/app/load.ts';
 import { applyChannelNotice } from '../../src/app/orders.ts';
@@ -194,6 +196,55 @@ describe('refunds sent to the channel and followed', () => {
     await run(cmd.requestRefund({ orderId: 'ID1', refundId: 'R-ID1', amount: '5.00', at: clock.now() }));
     await drain();
     expect(sandbox.book.trade('wechat', 'ID1')!.refunds.size).toBe(0);
+  });
+});
+
+describe('an approved refund-the-patient', () => {
+  it('refunds the platform order it names, at the channel, once', async () => {
+    await paidOrder('HM1', 'wechat');
+    const discrepancyId = discrepancyIdOf({
+      type: 'HIS_MISSING',
+      channel: 'wechat',
+      businessDate: '2026-11-30',
+      subject: 'HM1',
+    });
+    const base = { hospitalId: HospitalId('H1'), discrepancyId, at: clock.now() };
+    const clerk = { kind: 'staff', id: 'clerk-7' } as const;
+    const supervisor = { kind: 'staff', id: 'wang' } as const;
+    await handle(store, discrepancyDecider, {
+      ...base,
+      type: 'RaiseDiscrepancy',
+      actor: { kind: 'system', id: 'reconciliation' },
+      runId: 'run-1',
+      finding: {
+        type: 'HIS_MISSING',
+        hospitalId: 'H1',
+        channel: 'wechat',
+        businessDate: '2026-11-30',
+        subject: 'HM1',
+        amount: '25.00',
+        amounts: { platform: '25.00', channel: '25.00' },
+        reason: 'paid, not in the HIS',
+        sources: [],
+      },
+    });
+    await handle(store, discrepancyDecider, {
+      ...base,
+      type: 'ProposeResolution',
+      action: 'refund-patient',
+      reason: '患者要求退费',
+      actor: clerk,
+    });
+    await drain();
+    expect(sandbox.book.trade('wechat', 'HM1')!.refunds.size).toBe(0); // not before the second person approves
+    await handle(store, discrepancyDecider, { ...base, type: 'ApproveResolution', actor: supervisor });
+    await drain();
+    await drain();
+    const refund = (await loadOrder(store, 'H1', 'HM1')).state.refunds.get(
+      discrepancyRefundId(discrepancyId),
+    );
+    expect(refund?.status).toBe('succeeded');
+    expect(sandbox.book.trade('wechat', 'HM1')!.refunds.size).toBe(1);
   });
 });
 
