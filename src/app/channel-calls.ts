@@ -119,7 +119,7 @@ export async function followRefund(
 ): Promise<ChannelCallOutcome> {
   const { state } = await loadOrder(ports.store, hospitalId, orderId);
   const refund = state.refunds.get(refundId);
-  if (!refund || refund.status !== 'requested' || !refund.identityVerified) return 'not-needed';
+  if (refund?.status !== 'requested' || !refund.identityVerified) return 'not-needed';
   const payment = findPayment(state, refund.channelTxnId);
   if (!payment) return 'not-needed';
   const gateway = await gatewayOf(ports, hospitalId, payment.channel);
