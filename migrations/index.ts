@@ -9,6 +9,7 @@ import * as m0040 from './0040_read_model_totals.ts';
 import * as m0045 from './0045_signed_seals.ts';
 import * as m0050 from './0050_staff_accounts.ts';
 import * as m0055 from './0055_jobs.ts';
+import * as m0075 from './0075_channel_merchants.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0045_signed_seals': m0045,
   '0050_staff_accounts': m0050,
   '0055_jobs': m0055,
+  '0075_channel_merchants': m0075,
 };

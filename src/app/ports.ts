@@ -2,6 +2,7 @@
 // configuration, or by a test with real adapters. Use cases are functions of these; edges hand them in.
 import type { Logger } from 'pino';
 import type { ChannelState } from '../domain/channel/index.ts';
+import type { ChannelGateways } from '../domain/channel/gateway.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import type { HisClient } from '../domain/his/port.ts';
 import type { AnyDb } from '../projections/projection.ts';
@@ -27,4 +28,6 @@ export interface AppPorts {
   his?: HisClient;
   channels?: ChannelSettings;
   rateLimiter?: RateLimiter;
+  /** Clients of the hospitals' WeChat Pay / Alipay merchants. Absent: nothing is asked of a channel. */
+  gateways?: ChannelGateways;
 }

@@ -9,7 +9,7 @@ import { runDepositCommand } from '../app/deposits.ts';
 import { type Admission, type CommandContext, execute as executeCommand } from '../app/execute.ts';
 import { runOrderCommand } from '../app/orders.ts';
 import type { AppPorts, RateLimiter } from '../app/ports.ts';
-import type { ChannelDirectory } from './channels.ts';
+import type { ChannelDirectory } from '../app/channels.ts';
 import type { Principal } from './principal.ts';
 
 export { patientKey } from '../app/execute.ts';

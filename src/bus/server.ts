@@ -34,7 +34,7 @@ import {
   type NonceStore,
   verifyRequest,
 } from './auth/index.ts';
-import { ChannelDirectory } from './channels.ts';
+import { ChannelDirectory } from '../app/channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
@@ -46,6 +46,8 @@ import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
+import { merchantRoutes } from './routes/merchants.ts';
+import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -115,6 +117,8 @@ export interface ServerOptions {
   /** Staff accounts and sessions: the directory, the password hasher and the sign-in policy (defaults: the database's tables, argon2id, DEFAULT_SIGN_IN_POLICY). */
   staff?: StaffSettings;
   callbacks?: CallbackSettings;
+  /** Channel management's merchant accounts (admin routes, per-hospital callbacks); absent: not configured. */
+  merchants?: { ports: MerchantPorts; gateways: MerchantGateways };
   /** Runners whose lag the API reports (GET /v1/projections). */
   projections?: readonly ProjectionRunner[];
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
@@ -382,6 +386,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => settlementRoutes(scope as App, ctx));
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
+  await app.register(async (scope) => merchantRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
   await app.register(async (scope) => staffRoutes(scope as App, ctx));
   await app.register(async (scope) => staffActionRoutes(scope as App, ctx));

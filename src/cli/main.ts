@@ -39,6 +39,7 @@ Commands:
   login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
+  channel-sandbox         run the WeChat Pay / Alipay sandbox (--port, --credentials FILE, --fault kind[:channel[:op[:n]]])
   simulate                simulate a hospital day through the command handlers; write its statement files and answer key
                           (--date YYYY-MM-DD --orders N --anomalies N --seed S --out DIR)
   demo                    the first run: simulate a day on PGlite, import its statements, reconcile, print the summary
@@ -155,6 +156,11 @@ const commands: Record<string, Command> = {
     await runHisSimulator({ argv, env: io.env, out: (line) => io.stdout.write(`${line}\n`) });
     await new Promise(() => {}); // runs until SIGINT/SIGTERM (handled by the simulator)
     return 0;
+  },
+
+  async 'channel-sandbox'(argv, io) {
+    const { channelSandboxCommand } = await import('./channel-sandbox.ts');
+    return channelSandboxCommand(argv, io);
   },
 
   async simulate(argv, io) {

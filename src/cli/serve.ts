@@ -9,7 +9,9 @@
 //   NODE_ENV=production, warned about otherwise. REDIS_URL (shared replay guard and channel rate limits; else in memory),
 //   HIS_URL + HIS_DIALECT (json | soap) for the HIS writeback, HIS_TIMEOUT_MS,
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
-//   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
+//   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file) — one hospital's callbacks, as before;
+//   every hospital's merchants live in channel management (PUT /v1/admin/merchants), see channel-wiring.ts for
+//   CHANNEL_QUERY_DELAY_MS, CHANNEL_PAYMENT_DEADLINE_MS, CHANNEL_TIMEOUT_MS.
 import { readFileSync } from 'node:fs';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
@@ -29,6 +31,7 @@ import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
+import { channelWiring } from './channel-wiring.ts';
 import type { CliIo } from './main.ts';
 
 export const DEFAULT_PORT = 8080;
@@ -110,6 +113,7 @@ export async function serve(
     }).start(),
   );
   const his = hisFromEnv(env);
+  const channels = channelWiring(env, ledger.database.db, keyring);
   // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
   const reactions = startReactions(
     {
@@ -118,8 +122,10 @@ export async function serve(
       now: () => new Date(),
       logger,
       ...(his ? { his } : {}),
+      gateways: channels.merchants.gateways,
     },
     ledger.database,
+    { reactions: channels.reactions },
   );
   const app = await buildServer({
     store: ledger.store,
@@ -133,6 +139,7 @@ export async function serve(
     staffTokens,
     staff: { policy },
     callbacks: callbacksFromEnv(env),
+    merchants: channels.merchants,
     projections: runners,
     reactions,
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNEL_CACHE_TTL_MS, ChannelDirectory } from '../../src/bus/channels.ts';
+import { CHANNEL_CACHE_TTL_MS, ChannelDirectory } from '../../src/app/channels.ts';
 import { channelDecider } from '../../src/domain/channel/index.ts';
 import type { EventStore, ReadStreamResult } from '../../src/domain/event-store.ts';
 import { HospitalId } from '../../src/domain/ids.ts';

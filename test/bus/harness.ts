@@ -15,6 +15,7 @@ import { type App, buildServer } from '../../src/bus/server.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
+import { channelWiring } from '../../src/cli/channel-wiring.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 export const HOSPITAL = 'H001';
@@ -47,6 +48,8 @@ export interface Harness {
   /** Registers a channel (admin) and a client bound to it; returns its caller. */
   addChannelClient(channelId: string, settings?: Record<string, unknown>, kind?: string): Promise<Caller>;
   reactions: ReactionsHandle;
+  /** Channel management's merchant accounts behind the admin routes and the per-hospital callbacks. */
+  merchants: ReturnType<typeof channelWiring>['merchants'];
   /** Waits until the reactions have recorded every event and carried out what is due now. */
   reacted(): Promise<void>;
   /** Waits until the reactions and the read models have applied every event. */
@@ -116,6 +119,7 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     db.database,
     { pollMs: 20, standbyPollMs: 100 },
   );
+  const merchants = channelWiring({}, db.database.db, keyring).merchants;
   const app = await buildServer({
     store,
     database: db.database,
@@ -157,6 +161,7 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     },
     projections: runners,
     reactions,
+    merchants,
   });
 
   const send = async (
@@ -243,6 +248,7 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     kiosk,
     addChannelClient,
     reactions,
+    merchants,
     async reacted() {
       await reactions.settled(60_000);
     },

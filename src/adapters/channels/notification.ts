@@ -3,6 +3,7 @@
 // handler turns it into RecordPayment / RecordRefund. Duplicates are the domain's business
 // (same channelTxnId / refundNo → no new events), so adapters never de-duplicate.
 import type { ChannelNotice, NoticeStatus } from '../../domain/channel/notice.ts';
+import { maskRef } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 
 export type PaymentChannelId = 'wechat' | 'alipay';
@@ -83,3 +84,22 @@ export function singleHeader(headers: HeaderBag, name: string): string | undefin
 
 /** Callbacks larger than this are refused unread (both channels send a few KB). */
 export const MAX_CALLBACK_BODY_BYTES = 64 * 1024;
+
+function payerRefOf(n: ChannelNotification): string {
+  const payer = n.raw.payer as { openid?: unknown } | undefined;
+  const raw =
+    typeof payer?.openid === 'string'
+      ? payer.openid
+      : typeof n.raw.buyer_id === 'string'
+        ? n.raw.buyer_id
+        : typeof n.raw.buyer_user_id === 'string'
+          ? n.raw.buyer_user_id
+          : n.channelTxnId;
+  return maskRef(raw);
+}
+
+/** A verified notification (or query answer) in the domain's words: the payer's account masked, raw dropped. */
+export function toChannelNotice(n: ChannelNotification): ChannelNotice {
+  const { raw: _raw, attach: _attach, payerAmount: _payer, ...rest } = n;
+  return { ...rest, payerRef: payerRefOf(n) };
+}

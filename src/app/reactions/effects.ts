@@ -3,7 +3,21 @@
 // nothing twice.
 import { handle } from '../../domain/command-handler.ts';
 import { depositCreditFor, depositDecider } from '../../domain/deposit/index.ts';
-import { DEPOSIT_CREDIT, HIS_PAYMENT_WRITEBACK, HIS_REFUND_WRITEBACK } from '../../domain/reactions/index.ts';
+import {
+  CHANNEL_CLOSE_ORDER,
+  CHANNEL_QUERY_PAYMENT,
+  CHANNEL_REFUND,
+  DEPOSIT_CREDIT,
+  DISCREPANCY_REFUND,
+  HIS_PAYMENT_WRITEBACK,
+  HIS_REFUND_WRITEBACK,
+} from '../../domain/reactions/index.ts';
+import {
+  closeUnpaidOrder,
+  followRefund,
+  refundForDiscrepancy,
+  resolveUnknownPayment,
+} from '../channel-calls.ts';
 import type { ClaimedWork } from '../../projections/reactions.ts';
 import { writeBackPayment, writeBackRefund } from '../his-writeback.ts';
 import { loadOrder } from '../load.ts';
@@ -53,4 +67,36 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
       Number(work.data.attempt),
     );
   },
+  [CHANNEL_QUERY_PAYMENT]: (ports, work, reaction) =>
+    resolveUnknownPayment(
+      ports,
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.attemptId, 'attemptId'),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [CHANNEL_REFUND]: (ports, work, reaction) =>
+    followRefund(
+      ports,
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.refundId, 'refundId'),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [CHANNEL_CLOSE_ORDER]: (ports, work, reaction) =>
+    closeUnpaidOrder(
+      ports,
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.attemptId, 'attemptId'),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [DISCREPANCY_REFUND]: (ports, work, reaction) =>
+    refundForDiscrepancy(
+      ports,
+      work.hospitalId,
+      text(work.data.discrepancyId, 'discrepancyId'),
+      text(work.data.approvedBy, 'approvedBy'),
+      `rx:${reaction}:${work.key}`,
+    ),
 };

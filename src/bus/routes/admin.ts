@@ -9,6 +9,7 @@ import {
 } from '../../domain/channel/index.ts';
 import { DEFAULT_TIME_ZONE } from '../../domain/business-date.ts';
 import { Channel } from '../../domain/ids.ts';
+import { channelHistory } from '../../app/channels.ts';
 import { ClientExistsError } from '../clients.ts';
 import { execute, patientKey } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
@@ -155,19 +156,7 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     async (req) => {
       const c = requestContext(req);
       const answer = await channelAnswer(c.hospitalId, req.params.channelId);
-      const stream = `${c.hospitalId}/channel/${req.params.channelId}`;
-      const read = await deps.store.readStream(stream);
-      return {
-        ...answer,
-        history: read.events.map((e) => ({
-          version: e.streamVersion,
-          type: e.type,
-          actor: e.metadata.actor ?? null,
-          at: e.occurredAt.toISOString(),
-          reason: typeof e.data.reason === 'string' ? e.data.reason : null,
-          changed: Array.isArray(e.data.changed) ? e.data.changed : null,
-        })),
-      };
+      return { ...answer, history: await channelHistory(deps.store, c.hospitalId, req.params.channelId) };
     },
   );
 

@@ -5,36 +5,18 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { alipayCallbackReply, alipayFailureReply } from '../../adapters/channels/alipay/index.ts';
 import type { ChannelNotification } from '../../adapters/channels/notification.ts';
-import { MAX_CALLBACK_BODY_BYTES } from '../../adapters/channels/notification.ts';
+import { MAX_CALLBACK_BODY_BYTES, toChannelNotice } from '../../adapters/channels/notification.ts';
 import { verifyAlipayNotification } from '../../adapters/channels/alipay/index.ts';
 import {
   verifyWechatNotification,
   wechatCallbackReply,
   wechatFailureReply,
+  wechatPlatformKeys,
 } from '../../adapters/channels/wechat/index.ts';
 import { applyChannelNotice } from '../../app/orders.ts';
-import type { ChannelNotice } from '../../domain/channel/notice.ts';
-import { maskRef } from '../../domain/ids.ts';
 import { isRejection } from '../../domain/rejection.ts';
 import { ApiError, toErrorResponse } from '../errors.ts';
 import type { App, ServerContext } from '../server.ts';
-
-function payerRefOf(n: ChannelNotification): string {
-  const payer = n.raw.payer as { openid?: unknown } | undefined;
-  const raw =
-    typeof payer?.openid === 'string'
-      ? payer.openid
-      : typeof n.raw.buyer_id === 'string'
-        ? n.raw.buyer_id
-        : n.channelTxnId;
-  return maskRef(raw);
-}
-
-/** The adapter's verified notification in the domain's words (payer account masked here, at the edge). */
-function noticeOf(n: ChannelNotification): ChannelNotice {
-  const { raw: _raw, attach: _attach, payerAmount: _payer, ...rest } = n;
-  return { ...rest, payerRef: payerRefOf(n) };
-}
 
 function rawBody(req: FastifyRequest): Buffer {
   if (!Buffer.isBuffer(req.body)) throw new ApiError('UNSUPPORTED_MEDIA_TYPE');
@@ -56,7 +38,7 @@ async function process(
     refundNo: n.refundNo,
   };
   try {
-    const outcome = await applyChannelNotice(ctx.deps, hospitalId, noticeOf(n));
+    const outcome = await applyChannelNotice(ctx.deps, hospitalId, toChannelNotice(n));
     req.log.info({ ...where, outcome }, 'channel notification applied');
     return undefined;
   } catch (error) {
@@ -72,6 +54,83 @@ async function process(
   }
 }
 
+type WechatConfig = Parameters<typeof verifyWechatNotification>[1];
+type AlipayConfig = Parameters<typeof verifyAlipayNotification>[1];
+
+async function wechatCallback(
+  ctx: ServerContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  hospitalId: string,
+  config: WechatConfig,
+): Promise<unknown> {
+  const result = verifyWechatNotification({ headers: req.headers, body: rawBody(req) }, config, ctx.now());
+  if (!result.ok) {
+    req.log.warn(
+      { channel: 'wechat', hospitalId, code: result.code, ip: req.ip },
+      'channel notification refused (forged or malformed)',
+    );
+    const r = wechatCallbackReply(result);
+    return reply.code(r.status).send(r.body);
+  }
+  const failed = await process(
+    ctx,
+    req,
+    hospitalId,
+    result.notification,
+    (status, code) => wechatFailureReply(status, code),
+    reply,
+  );
+  if (failed) {
+    const f = failed as ReturnType<typeof wechatFailureReply>;
+    return reply.code(f.status).send(f.body);
+  }
+  return reply.code(204).send();
+}
+
+async function alipayCallback(
+  ctx: ServerContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  hospitalId: string,
+  config: AlipayConfig,
+): Promise<unknown> {
+  const result = verifyAlipayNotification(rawBody(req), config);
+  if (!result.ok) {
+    req.log.warn(
+      { channel: 'alipay', hospitalId, code: result.code, ip: req.ip },
+      'channel notification refused (forged or malformed)',
+    );
+    const r = alipayCallbackReply(result);
+    return reply.code(r.status).type(r.contentType).send(r.body);
+  }
+  const failed = await process(ctx, req, hospitalId, result.notification, () => alipayFailureReply(), reply);
+  const r = (failed as ReturnType<typeof alipayFailureReply> | undefined) ?? alipayCallbackReply(result);
+  return reply.code(r.status).type(r.contentType).send(r.body);
+}
+
+const WECHAT_DESCRIPTION =
+  'Verified with the platform certificate (Wechatpay-* headers, SHA256-RSA over the raw body); resource decrypted with AEAD_AES_256_GCM. 204 = accepted (also for duplicates); 4xx/5xx {code:"FAIL"} makes WeChat retry.';
+const ALIPAY_DESCRIPTION =
+  'application/x-www-form-urlencoded, RSA2 over the sorted decoded parameters, verified with the Alipay public key. Answers the plain text `success` when accepted (also for duplicates); anything else makes Alipay retry.';
+const WECHAT_HEADERS_SCHEMA = {
+  type: 'object',
+  properties: {
+    'wechatpay-timestamp': { type: 'string' },
+    'wechatpay-nonce': { type: 'string' },
+    'wechatpay-signature': { type: 'string' },
+    'wechatpay-serial': { type: 'string' },
+  },
+};
+const MERCHANT_PARAMS = {
+  type: 'object',
+  required: ['hospitalId', 'merchantId'],
+  properties: {
+    hospitalId: { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+    merchantId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$' },
+  },
+};
+
 export function callbackRoutes(app: App, ctx: ServerContext): void {
   // These routes read the body as raw bytes, whatever the channel sends.
   app.removeAllContentTypeParsers();
@@ -81,55 +140,22 @@ export function callbackRoutes(app: App, ctx: ServerContext): void {
     (_req, body, done) => done(null, body),
   );
 
+  // The one hospital configured from the environment (WECHAT_* / ALIPAY_*), as before channel management.
   app.post(
     '/v1/callbacks/wechat',
     {
       bodyLimit: MAX_CALLBACK_BODY_BYTES,
       schema: {
         tags: ['callbacks'],
-        summary: 'WeChat Pay API v3 payment / refund notification',
-        description:
-          'Verified with the platform certificate (Wechatpay-* headers, SHA256-RSA over the raw body); resource decrypted with AEAD_AES_256_GCM. 204 = accepted (also for duplicates); 4xx/5xx {code:"FAIL"} makes WeChat retry.',
-        headers: {
-          type: 'object',
-          properties: {
-            'wechatpay-timestamp': { type: 'string' },
-            'wechatpay-nonce': { type: 'string' },
-            'wechatpay-signature': { type: 'string' },
-            'wechatpay-serial': { type: 'string' },
-          },
-        },
+        summary: 'WeChat Pay API v3 payment / refund notification (the environment-configured merchant)',
+        description: WECHAT_DESCRIPTION,
+        headers: WECHAT_HEADERS_SCHEMA,
       },
     },
     async (req, reply) => {
       const cfg = ctx.options.callbacks?.wechat;
       if (!cfg) throw new ApiError('ROUTE_NOT_FOUND', { reason: 'WeChat Pay is not configured' });
-      const result = verifyWechatNotification(
-        { headers: req.headers, body: rawBody(req) },
-        cfg.config,
-        ctx.now(),
-      );
-      if (!result.ok) {
-        req.log.warn(
-          { channel: 'wechat', code: result.code, ip: req.ip },
-          'channel notification refused (forged or malformed)',
-        );
-        const r = wechatCallbackReply(result);
-        return reply.code(r.status).send(r.body);
-      }
-      const failed = await process(
-        ctx,
-        req,
-        cfg.hospitalId,
-        result.notification,
-        (status, code) => wechatFailureReply(status, code),
-        reply,
-      );
-      if (failed) {
-        const f = failed as ReturnType<typeof wechatFailureReply>;
-        return reply.code(f.status).send(f.body);
-      }
-      return reply.code(204).send();
+      return wechatCallback(ctx, req, reply, cfg.hospitalId, cfg.config);
     },
   );
 
@@ -139,33 +165,74 @@ export function callbackRoutes(app: App, ctx: ServerContext): void {
       bodyLimit: MAX_CALLBACK_BODY_BYTES,
       schema: {
         tags: ['callbacks'],
-        summary: 'Alipay asynchronous notification (trade_status_sync)',
-        description:
-          'application/x-www-form-urlencoded, RSA2 over the sorted decoded parameters, verified with the Alipay public key. Answers the plain text `success` when accepted (also for duplicates); anything else makes Alipay retry.',
+        summary: 'Alipay asynchronous notification (the environment-configured app)',
+        description: ALIPAY_DESCRIPTION,
       },
     },
     async (req, reply) => {
       const cfg = ctx.options.callbacks?.alipay;
       if (!cfg) throw new ApiError('ROUTE_NOT_FOUND', { reason: 'Alipay is not configured' });
-      const result = verifyAlipayNotification(rawBody(req), cfg.config);
-      if (!result.ok) {
-        req.log.warn(
-          { channel: 'alipay', code: result.code, ip: req.ip },
-          'channel notification refused (forged or malformed)',
-        );
-        const r = alipayCallbackReply(result);
-        return reply.code(r.status).type(r.contentType).send(r.body);
-      }
-      const failed = await process(
-        ctx,
-        req,
-        cfg.hospitalId,
-        result.notification,
-        () => alipayFailureReply(),
-        reply,
-      );
-      const r = (failed as ReturnType<typeof alipayFailureReply> | undefined) ?? alipayCallbackReply(result);
-      return reply.code(r.status).type(r.contentType).send(r.body);
+      return alipayCallback(ctx, req, reply, cfg.hospitalId, cfg.config);
+    },
+  );
+
+  // Every hospital's merchants from channel management: the notify_url names the hospital and the merchant.
+  const merchantCredentials = async (hospitalId: string, channel: string, merchantId: string) => {
+    const c = await ctx.options.merchants?.gateways.credentials(hospitalId, channel, merchantId);
+    if (!c)
+      throw new ApiError('ROUTE_NOT_FOUND', {
+        reason: `no ${channel} merchant ${merchantId} for ${hospitalId}`,
+      });
+    return c;
+  };
+
+  app.post<{ Params: { hospitalId: string; merchantId: string } }>(
+    '/v1/callbacks/wechat/:hospitalId/:merchantId',
+    {
+      bodyLimit: MAX_CALLBACK_BODY_BYTES,
+      schema: {
+        tags: ['callbacks'],
+        summary: 'WeChat Pay API v3 notification for a hospital’s merchant (channel management)',
+        description: WECHAT_DESCRIPTION,
+        headers: WECHAT_HEADERS_SCHEMA,
+        params: MERCHANT_PARAMS,
+      },
+    },
+    async (req, reply) => {
+      const { hospitalId, merchantId } = req.params;
+      const c = await merchantCredentials(hospitalId, 'wechat', merchantId);
+      if (c.channel !== 'wechat') throw new ApiError('ROUTE_NOT_FOUND');
+      const keys = wechatPlatformKeys(c.wechat.platformKeys);
+      const config: WechatConfig = {
+        mchId: c.wechat.mchId,
+        apiV3Key: c.wechat.apiV3Key,
+        platformKeys: keys,
+        ...(c.wechat.appId ? { appIds: [c.wechat.appId] } : {}),
+      };
+      return wechatCallback(ctx, req, reply, hospitalId, config);
+    },
+  );
+
+  app.post<{ Params: { hospitalId: string; merchantId: string } }>(
+    '/v1/callbacks/alipay/:hospitalId/:merchantId',
+    {
+      bodyLimit: MAX_CALLBACK_BODY_BYTES,
+      schema: {
+        tags: ['callbacks'],
+        summary: 'Alipay asynchronous notification for a hospital’s app (channel management)',
+        description: ALIPAY_DESCRIPTION,
+        params: MERCHANT_PARAMS,
+      },
+    },
+    async (req, reply) => {
+      const { hospitalId, merchantId } = req.params;
+      const c = await merchantCredentials(hospitalId, 'alipay', merchantId);
+      if (c.channel !== 'alipay') throw new ApiError('ROUTE_NOT_FOUND');
+      return alipayCallback(ctx, req, reply, hospitalId, {
+        appId: c.alipay.appId,
+        alipayPublicKey: c.alipay.alipayPublicKey,
+        ...(c.alipay.pid ? { sellerId: c.alipay.pid } : {}),
+      });
     },
   );
 }

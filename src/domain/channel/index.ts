@@ -3,6 +3,8 @@ import { decideChannel, evolveChannel, initialChannelState } from './decide.ts';
 import type { ChannelCommand, ChannelEvent, ChannelState } from './types.ts';
 
 export * from './admission.ts';
+export * from './gateway.ts';
+export * from './merchants.ts';
 export * from './notice.ts';
 export * from './refusals.ts';
 export * from './types.ts';
@@ -22,3 +24,8 @@ export const channelDecider: Decider<ChannelCommand, ChannelEvent, ChannelState>
   decide: decideChannel,
   evolve: evolveChannel,
 };
+
+/** The stream of a hospital's access channel: `<hospitalId>/channel/<channelId>`. */
+export function channelStreamId(hospitalId: string, channelId: string): string {
+  return `${hospitalId}/channel/${channelId}`;
+}

@@ -38,6 +38,16 @@ export const CHANNEL_REFUSALS = {
     zh: '请求过于频繁，请稍后再试',
     en: 'Too many requests from this channel; retry later',
   },
+  CHANNEL_MERCHANT_INVALID: {
+    status: 'invalid',
+    zh: '渠道商户凭据不正确',
+    en: 'The channel merchant credentials are invalid',
+  },
+  CHANNEL_MERCHANT_NOT_FOUND: {
+    status: 'not_found',
+    zh: '该医院未配置此渠道商户',
+    en: 'No such channel merchant is configured for the hospital',
+  },
 } as const satisfies Record<string, { status: ChannelRefusalStatus; zh: string; en: string }>;
 
 export type ChannelRefusalCode = keyof typeof CHANNEL_REFUSALS;

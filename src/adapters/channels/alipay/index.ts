@@ -1,2 +1,4 @@
 export * from './notify.ts';
 export * from './simulate.ts';
+export * from './signing.ts';
+export * from './client.ts';

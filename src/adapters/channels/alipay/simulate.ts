@@ -1,6 +1,7 @@
 // Signs notifications the way Alipay does (RSA2 over the sorted, decoded, non-empty params without
 // sign/sign_type) and form-encodes them. Shared by tests, bench and the demo.
-import { type KeyObject, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { alipaySign, alipaySignString } from './signing.ts';
 
 /** UTF-8 only; GBK notifications are built by hand in the tests. */
 export function simulateAlipayNotification(
@@ -8,12 +9,7 @@ export function simulateAlipayNotification(
   privateKey: KeyObject,
   options: { includeSignType?: boolean } = {},
 ): { body: string; params: Record<string, string> } {
-  const content = Object.keys(params)
-    .filter((k) => k !== 'sign' && k !== 'sign_type' && params[k] !== '')
-    .sort()
-    .map((k) => `${k}=${params[k]}`)
-    .join('&');
-  const signature = sign('sha256', Buffer.from(content, 'utf8'), privateKey).toString('base64');
+  const signature = alipaySign(alipaySignString(params), privateKey);
   const all: Record<string, string> = { ...params, sign: signature };
   if (options.includeSignType !== false) all.sign_type = 'RSA2';
   return { body: new URLSearchParams(all).toString(), params: all };

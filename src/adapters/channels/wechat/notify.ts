@@ -19,6 +19,7 @@ import {
   X509Certificate,
 } from 'node:crypto';
 import {
+  type CallbackRefusal,
   type CallbackVerification,
   type ChannelNotification,
   callbackRefusal,
@@ -84,6 +85,56 @@ export function wechatPlatformKeys(
   return keys;
 }
 
+/**
+ * WeChat's signature over `${timestamp}\n${nonce}\n${body}\n` (notifications and API answers alike): the
+ * Wechatpay-* headers present, the timestamp fresh, the key chosen by Wechatpay-Serial, SHA256-RSA valid.
+ */
+export function verifyWechatSigned(
+  headers: HeaderBag,
+  body: Buffer,
+  platformKeys: ReadonlyMap<string, KeyObject>,
+  nowMs: number,
+  maxSkew?: number,
+): { ok: true; serial: string } | CallbackRefusal {
+  const req = { headers };
+  const timestamp = singleHeader(req.headers, WECHAT_HEADERS.timestamp);
+  const nonce = singleHeader(req.headers, WECHAT_HEADERS.nonce);
+  const signature = singleHeader(req.headers, WECHAT_HEADERS.signature);
+  const serial = singleHeader(req.headers, WECHAT_HEADERS.serial);
+  const missing = Object.entries({ timestamp, nonce, signature, serial })
+    .filter(([, v]) => v === undefined || v === '')
+    .map(([k]) => WECHAT_HEADERS[k as 'timestamp' | 'nonce' | 'signature' | 'serial']);
+  if (missing.length > 0)
+    return callbackRefusal('CALLBACK_MALFORMED', `missing headers: ${missing.join(', ')}`);
+  const signatureType = singleHeader(req.headers, WECHAT_HEADERS.signatureType);
+  if (signatureType !== undefined && signatureType !== WECHAT_SIGNATURE_TYPE)
+    return callbackRefusal('CALLBACK_BAD_SIGNATURE', `unsupported signature type ${signatureType}`);
+
+  if (!/^[0-9]{1,12}$/.test(timestamp!))
+    return callbackRefusal('CALLBACK_MALFORMED', 'timestamp is not unix seconds');
+  const maxSkewMs = maxSkew ?? WECHAT_MAX_SKEW_MS;
+  if (!(Math.abs(nowMs - Number(timestamp) * 1000) <= maxSkewMs))
+    return callbackRefusal('CALLBACK_STALE', `timestamp outside ±${maxSkewMs / 1000} s`);
+
+  const key = platformKeys.get(serial!);
+  if (!key) return callbackRefusal('CALLBACK_UNKNOWN_SERIAL', `no platform key for serial ${serial}`);
+
+  const message = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'), body, Buffer.from('\n')]);
+  let valid = false;
+  try {
+    valid = verify(
+      'sha256',
+      message,
+      { key, padding: cryptoConstants.RSA_PKCS1_PADDING },
+      Buffer.from(signature!, 'base64'),
+    );
+  } catch {
+    valid = false;
+  }
+  if (!valid) return callbackRefusal('CALLBACK_BAD_SIGNATURE', 'signature does not verify');
+  return { ok: true, serial: serial! };
+}
+
 export interface WechatCallbackRequest {
   headers: HeaderBag;
   /** The raw body exactly as received. */
@@ -134,41 +185,8 @@ export function verifyWechatNotification(
   if (body.length === 0 || body.length > MAX_CALLBACK_BODY_BYTES)
     return callbackRefusal('CALLBACK_MALFORMED', `body must be 1..${MAX_CALLBACK_BODY_BYTES} bytes`);
 
-  const timestamp = singleHeader(req.headers, WECHAT_HEADERS.timestamp);
-  const nonce = singleHeader(req.headers, WECHAT_HEADERS.nonce);
-  const signature = singleHeader(req.headers, WECHAT_HEADERS.signature);
-  const serial = singleHeader(req.headers, WECHAT_HEADERS.serial);
-  const missing = Object.entries({ timestamp, nonce, signature, serial })
-    .filter(([, v]) => v === undefined || v === '')
-    .map(([k]) => WECHAT_HEADERS[k as 'timestamp' | 'nonce' | 'signature' | 'serial']);
-  if (missing.length > 0)
-    return callbackRefusal('CALLBACK_MALFORMED', `missing headers: ${missing.join(', ')}`);
-  const signatureType = singleHeader(req.headers, WECHAT_HEADERS.signatureType);
-  if (signatureType !== undefined && signatureType !== WECHAT_SIGNATURE_TYPE)
-    return callbackRefusal('CALLBACK_BAD_SIGNATURE', `unsupported signature type ${signatureType}`);
-
-  if (!/^[0-9]{1,12}$/.test(timestamp!))
-    return callbackRefusal('CALLBACK_MALFORMED', 'timestamp is not unix seconds');
-  const maxSkewMs = config.maxSkewMs ?? WECHAT_MAX_SKEW_MS;
-  if (!(Math.abs(nowMs - Number(timestamp) * 1000) <= maxSkewMs))
-    return callbackRefusal('CALLBACK_STALE', `timestamp outside ±${maxSkewMs / 1000} s`);
-
-  const key = config.platformKeys.get(serial!);
-  if (!key) return callbackRefusal('CALLBACK_UNKNOWN_SERIAL', `no platform key for serial ${serial}`);
-
-  const message = Buffer.concat([Buffer.from(`${timestamp}\n${nonce}\n`, 'utf8'), body, Buffer.from('\n')]);
-  let valid = false;
-  try {
-    valid = verify(
-      'sha256',
-      message,
-      { key, padding: cryptoConstants.RSA_PKCS1_PADDING },
-      Buffer.from(signature!, 'base64'),
-    );
-  } catch {
-    valid = false;
-  }
-  if (!valid) return callbackRefusal('CALLBACK_BAD_SIGNATURE', 'signature does not verify');
+  const signed = verifyWechatSigned(req.headers, body, config.platformKeys, nowMs, config.maxSkewMs);
+  if (!signed.ok) return signed;
 
   // Signed by WeChat from here on; what follows checks shape, not authenticity.
   let envelope: unknown;
@@ -213,7 +231,7 @@ export function verifyWechatNotification(
     originalType === 'refund' || (originalType === undefined && eventType.startsWith('REFUND.'));
   const notifiedAt = time(typeof envelope.create_time === 'string' ? envelope.create_time : undefined);
   const id = typeof envelope.id === 'string' ? envelope.id : undefined;
-  return isRefund ? mapRefund(data, id, notifiedAt) : mapPayment(data, id, notifiedAt);
+  return isRefund ? mapWechatRefund(data, id, notifiedAt) : mapWechatPayment(data, id, notifiedAt);
 }
 
 /** AEAD_AES_256_GCM as WeChat uses it; undefined on any failure (wrong key, bad tag, bad sizes). */
@@ -249,7 +267,12 @@ function checkCurrency(amount: Json): boolean {
   return amount.currency === undefined || amount.currency === 'CNY';
 }
 
-function mapPayment(data: Json, id: string | undefined, notifiedAt: Date | undefined): CallbackVerification {
+/** A transaction (callback resource or query answer) in the platform's words. */
+export function mapWechatPayment(
+  data: Json,
+  id: string | undefined,
+  notifiedAt: Date | undefined,
+): CallbackVerification {
   const merchantOrderNo = str(data, 'out_trade_no');
   const channelTxnId = str(data, 'transaction_id');
   const state = str(data, 'trade_state');
@@ -293,7 +316,12 @@ function mapPayment(data: Json, id: string | undefined, notifiedAt: Date | undef
   return { ok: true, notification };
 }
 
-function mapRefund(data: Json, id: string | undefined, notifiedAt: Date | undefined): CallbackVerification {
+/** A refund (callback resource, or a refund API answer with `status` copied to `refund_status`). */
+export function mapWechatRefund(
+  data: Json,
+  id: string | undefined,
+  notifiedAt: Date | undefined,
+): CallbackVerification {
   const merchantOrderNo = str(data, 'out_trade_no');
   const channelTxnId = str(data, 'transaction_id');
   const refundNo = str(data, 'out_refund_no');

@@ -1,10 +1,41 @@
-// Channel settings as the command path reads them: folded from the channel's stream (always the latest
-// facts), cached briefly per process so admission does not read the stream on every request.
-import { channelDecider, type ChannelState } from '../domain/channel/index.ts';
-import { fold, streamOf } from '../domain/decider.ts';
+// Channel management's reads: a channel's settings as the command path reads them (folded from the channel's
+// stream, always the latest facts, cached briefly per process so admission does not read the stream on every
+// request), and the history of its changes. Edges call these; they never read the store themselves.
+import {
+  type ChannelEvent,
+  channelDecider,
+  type ChannelState,
+  channelStreamId,
+} from '../domain/channel/index.ts';
+import { fold } from '../domain/decider.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import type { HospitalId } from '../domain/ids.ts';
-import { Channel } from '../domain/ids.ts';
+
+/** One change of a channel's settings: who, when, why. */
+export interface ChannelChange {
+  version: number;
+  type: string;
+  actor: unknown;
+  at: string;
+  reason: string | null;
+  changed: unknown[] | null;
+}
+
+export async function channelHistory(
+  store: EventStore,
+  hospitalId: string,
+  channelId: string,
+): Promise<ChannelChange[]> {
+  const read = await store.readStream(channelStreamId(hospitalId, channelId));
+  return read.events.map((e) => ({
+    version: e.streamVersion,
+    type: e.type,
+    actor: e.metadata.actor ?? null,
+    at: e.occurredAt.toISOString(),
+    reason: typeof e.data.reason === 'string' ? e.data.reason : null,
+    changed: Array.isArray(e.data.changed) ? e.data.changed : null,
+  }));
+}
 
 /** A change made on another bus instance reaches this one within this time. */
 export const CHANNEL_CACHE_TTL_MS = 1_000;
@@ -20,16 +51,11 @@ export class ChannelDirectory {
   ) {}
 
   async load(hospitalId: HospitalId, channelId: string): Promise<{ state: ChannelState; version: number }> {
-    const stream = streamOf(channelDecider, {
-      type: 'DisableChannel',
-      hospitalId,
-      channelId: Channel(channelId),
-      at: new Date(0),
-      actor: { kind: 'system', id: 'read' },
-      reason: 'read',
-    });
-    const read = await this.store.readStream(stream);
-    return { state: fold(channelDecider, read.events as never[]), version: read.version };
+    const read = await this.store.readStream(channelStreamId(hospitalId, channelId));
+    return {
+      state: fold(channelDecider, read.events as unknown as ChannelEvent[]),
+      version: read.version,
+    };
   }
 
   /**

@@ -1,0 +1,318 @@
+// What the platform asks of a channel on its own initiative, one use case each; the channel_calls reaction
+// (domain/reactions/channel-calls.ts) runs them, the scheduler runs the bill download. Each reads the order as it
+// stands first and records what the channel says through the same path as a callback (applyChannelNotice), so a
+// callback that came first, a retry after a lost answer, or a re-run of the reaction records nothing twice.
+//
+// While the channel's answer is "not yet" (a refund PROCESSING, a payment still being entered) the work throws
+// NotReady: the dispatcher asks again later with backoff, without ever parking it. A channel that cannot be
+// reached throws its ChannelCallError: retried with backoff, parked after repeated failures for a person.
+import type { StatementSource } from '../adapters/statements/source.ts';
+import { bufferSource } from '../adapters/statements/source.ts';
+import type { Actor } from '../domain/decider.ts';
+import {
+  type BillKind,
+  ChannelCallError,
+  type ChannelGateway,
+  type GatewayChannel,
+  isGatewayChannel,
+} from '../domain/channel/gateway.ts';
+import { handle } from '../domain/command-handler.ts';
+import { fold } from '../domain/decider.ts';
+import { AttemptId, Channel, ChannelTxnId, HospitalId, OrderId, RefundId } from '../domain/ids.ts';
+import { Money } from '../domain/money.ts';
+import { MAX_TEXT_LENGTH, orderDecider } from '../domain/order/index.ts';
+import { findPayment } from '../domain/order/evolve.ts';
+import { discrepancyDecider } from '../domain/reconciliation/discrepancy.ts';
+import type { DiscrepancyEvent } from '../domain/reconciliation/events.ts';
+import { isRejection } from '../domain/rejection.ts';
+import { loadOrder } from './load.ts';
+import { applyChannelNotice } from './orders.ts';
+import type { AppPorts } from './ports.ts';
+import { NotReady } from './reactions/not-ready.ts';
+import { importStatement, type ImportResult } from './reconciliation/import-statement.ts';
+import type { ReconciliationPorts } from './reconciliation/ports.ts';
+
+export const CHANNEL_CALLS_ACTOR: Actor = { kind: 'system', id: 'channel-calls' };
+
+type Ports = AppPorts;
+
+async function gatewayOf(
+  ports: Ports,
+  hospitalId: string,
+  channel: string,
+): Promise<ChannelGateway | undefined> {
+  if (!isGatewayChannel(channel) || !ports.gateways) return undefined;
+  return ports.gateways.gateway(hospitalId, channel);
+}
+
+const clip = (s: string) => s.slice(0, MAX_TEXT_LENGTH);
+
+export type ChannelCallOutcome =
+  | 'not-needed'
+  | 'no-gateway'
+  | 'confirmed'
+  | 'failed'
+  | 'refunded'
+  | 'refund-failed'
+  | 'closed-and-cancelled'
+  | 'paid-meanwhile'
+  | 'refund-requested'
+  | `refused-${string}`;
+
+/** 主动查单: resolves a lost payment attempt from what the channel says. */
+export async function resolveUnknownPayment(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  attemptId: string,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  if (state.status !== 'payment-unknown' || state.attempt?.attemptId !== attemptId) return 'not-needed';
+  const channel = state.attempt.channel;
+  const gateway = await gatewayOf(ports, hospitalId, channel);
+  if (!gateway) return 'no-gateway';
+  let found = await gateway.queryPayment(orderId);
+  if (found.found && found.notice.status === 'pending') {
+    // Still NOTPAY after the delay: close it so it cannot be paid later, then read the final state.
+    if (found.notice.channelStatus === 'USERPAYING') throw new NotReady('the patient is still paying');
+    await gateway.closeOrder(orderId);
+    found = await gateway.queryPayment(orderId);
+  }
+  if (found.found && (found.notice.status === 'succeeded' || found.notice.status === 'refunded')) {
+    await applyChannelNotice(ports, hospitalId, { ...found.notice, status: 'succeeded' });
+    return 'confirmed';
+  }
+  if (found.found && found.notice.status === 'pending') throw new NotReady('the channel still has it open');
+  const reason = found.found
+    ? `${channel} says ${found.notice.channelStatus}`
+    : `${channel} has no such order`;
+  await handle(
+    ports.store,
+    orderDecider,
+    {
+      type: 'RecordPaymentFailure',
+      hospitalId: HospitalId(hospitalId),
+      orderId: OrderId(orderId),
+      attemptId: AttemptId(attemptId),
+      channel: Channel(channel),
+      reason: clip(`payment query: ${reason}`),
+      at: ports.now(),
+      actor: CHANNEL_CALLS_ACTOR,
+    },
+    { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
+  );
+  return 'failed';
+}
+
+/**
+ * Sends a verified refund to the channel and records its outcome once. Asks first (the request may have gone
+ * through before its answer was lost), sends only when the channel does not know it (the channel de-duplicates
+ * on our refund number anyway), and records success or failure through the callback path.
+ */
+export async function followRefund(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  refundId: string,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  const refund = state.refunds.get(refundId);
+  if (refund?.status !== 'requested' || !refund.identityVerified) return 'not-needed';
+  const payment = findPayment(state, refund.channelTxnId);
+  if (!payment) return 'not-needed';
+  const gateway = await gatewayOf(ports, hospitalId, payment.channel);
+  if (!gateway) return 'no-gateway';
+
+  const known = await gateway.queryRefund(orderId, refundId);
+  let notice = known.found ? known.notice : undefined;
+  if (!notice) {
+    try {
+      notice = await gateway.refund({
+        merchantOrderNo: orderId,
+        refundNo: refundId,
+        amount: refund.amount.toString(),
+        total: payment.amount.toString(),
+        reason: `退款 ${refundId}`,
+      });
+    } catch (error) {
+      // A definite refusal (over the refundable amount, trade not refundable): the refund failed.
+      if (!(error instanceof ChannelCallError) || error.code !== 'CHANNEL_REJECTED') throw error;
+      return recordRefundFailure(ports, hospitalId, orderId, refundId, error, idempotencyKey);
+    }
+  }
+  if (notice.status === 'pending')
+    throw new NotReady(`${payment.channel} is still processing refund ${refundId}`);
+  if (notice.status === 'abnormal')
+    throw new Error(
+      `${payment.channel} reports refund ${refundId} ABNORMAL: it needs a person at the merchant platform`,
+    );
+  const outcome = await applyChannelNotice(ports, hospitalId, { ...notice, refundNo: refundId });
+  return outcome === 'refund-failed' || notice.status === 'closed' ? 'refund-failed' : 'refunded';
+}
+
+async function recordRefundFailure(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  refundId: string,
+  error: ChannelCallError,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  await handle(
+    ports.store,
+    orderDecider,
+    {
+      type: 'RecordRefundFailure',
+      hospitalId: HospitalId(hospitalId),
+      orderId: OrderId(orderId),
+      refundId: RefundId(refundId),
+      reason: clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
+      at: ports.now(),
+      actor: CHANNEL_CALLS_ACTOR,
+    },
+    { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
+  );
+  return 'refund-failed';
+}
+
+/**
+ * An attempt still unpaid at its deadline: closed at the channel first, so the patient can no longer pay it,
+ * then the order is cancelled. If the patient paid meanwhile, the payment is recorded instead.
+ */
+export async function closeUnpaidOrder(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  attemptId: string,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  if (state.status !== 'payment-requested' || state.attempt?.attemptId !== attemptId) return 'not-needed';
+  const channel = state.attempt.channel;
+  const gateway = await gatewayOf(ports, hospitalId, channel);
+  if (!gateway) return 'no-gateway';
+  if ((await gateway.closeOrder(orderId)) === 'already-paid') {
+    const paid = await gateway.queryPayment(orderId);
+    if (!paid.found || paid.notice.status !== 'succeeded')
+      throw new Error(`${channel} refused to close ${orderId} as paid but does not show it paid`);
+    await applyChannelNotice(ports, hospitalId, paid.notice);
+    return 'paid-meanwhile';
+  }
+  await handle(
+    ports.store,
+    orderDecider,
+    {
+      type: 'CancelOrder',
+      hospitalId: HospitalId(hospitalId),
+      orderId: OrderId(orderId),
+      reason: `unpaid past its deadline; closed at ${channel}`,
+      refundId: null,
+      at: ports.now(),
+      actor: CHANNEL_CALLS_ACTOR,
+    },
+    { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
+  );
+  return 'closed-and-cancelled';
+}
+
+/** The refund number of a discrepancy's refund-the-patient: stable, so the same approval refunds once. */
+export function discrepancyRefundId(discrepancyId: string): string {
+  return `D${discrepancyId.slice(0, 24)}`;
+}
+
+/**
+ * An approved refund-the-patient: the money the discrepancy is about is refunded through the platform order it
+ * names (the refund is then sent and followed like any other). Money on no platform order cannot be refunded
+ * from here: the work fails loudly (parked) for a person.
+ */
+export async function refundForDiscrepancy(
+  ports: Ports,
+  hospitalId: string,
+  discrepancyId: string,
+  approvedBy: string,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  const read = await ports.store.readStream(`${hospitalId}/discrepancy/${discrepancyId}`);
+  const d = fold(discrepancyDecider, read.events as unknown as DiscrepancyEvent[]);
+  const amount = d.proposal?.action === 'refund-patient' ? d.proposal.amount : undefined;
+  if (d.status !== 'resolved' || !amount) return 'not-needed';
+  const orderId = d.subject.replace(/^dup:/, '');
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  if (state.status === 'none')
+    throw new Error(
+      `discrepancy ${discrepancyId}: ${d.subject} is no platform order; refund it at the channel by hand`,
+    );
+  const duplicate =
+    state.duplicates.length > 0 && d.type === 'DUPLICATE' ? state.duplicates.at(-1) : undefined;
+  try {
+    const r = await handle(
+      ports.store,
+      orderDecider,
+      {
+        type: 'RequestRefund',
+        hospitalId: HospitalId(hospitalId),
+        orderId: OrderId(orderId),
+        refundId: RefundId(discrepancyRefundId(discrepancyId)),
+        amount: Money.parse(amount),
+        channelTxnId: duplicate ? ChannelTxnId(duplicate.channelTxnId) : null,
+        reason: clip(`discrepancy ${discrepancyId} resolved: refund the patient`),
+        identity: { method: 'staff-check', verifiedBy: approvedBy },
+        at: ports.now(),
+        actor: CHANNEL_CALLS_ACTOR,
+      },
+      { idempotencyKey, metadata: { causationId: `discrepancy:${discrepancyId}` } },
+    );
+    return r.events.length > 0 ? 'refund-requested' : 'not-needed';
+  } catch (error) {
+    if (!isRejection(error)) throw error;
+    ports.logger.error(
+      { discrepancyId, orderId, code: error.code },
+      'discrepancy refund refused by the order',
+    );
+    return `refused-${error.code}`;
+  }
+}
+
+export interface BillDownload {
+  hospitalId: string;
+  channel: GatewayChannel;
+  /** `yyyy-MM-dd`. */
+  date: string;
+  kind?: BillKind;
+}
+
+/**
+ * Downloads a day's bill from the channel and imports it exactly as an uploaded file is imported (the same
+ * bytes twice import once). The scheduler calls this for T-1 each morning.
+ */
+export async function downloadChannelBill(
+  ports: Ports & Pick<ReconciliationPorts, 'dateOptions'>,
+  request: BillDownload,
+): Promise<ImportResult> {
+  const gateway = await gatewayOf(ports, request.hospitalId, request.channel);
+  if (!gateway)
+    throw new ChannelCallError(
+      'CHANNEL_MISCONFIGURED',
+      `no ${request.channel} merchant for ${request.hospitalId}`,
+    );
+  const kind = request.kind ?? 'trade';
+  const bill = await gateway.downloadBill({ date: request.date, kind });
+  const source: StatementSource = bufferSource(bill.fileName, bill.bytes);
+  const format =
+    request.channel === 'wechat'
+      ? kind === 'trade'
+        ? 'wechat'
+        : 'wechat-fundflow'
+      : kind === 'trade'
+        ? 'alipay'
+        : 'alipay-account';
+  return importStatement(ports, source, {
+    hospitalId: request.hospitalId,
+    channel: request.channel,
+    format,
+    origin: `api:${request.channel}`,
+    at: ports.now(),
+  });
+}

@@ -1,0 +1,108 @@
+// Asking the channel, as reactions (never inside a request):
+// - a payment attempt whose result was lost (PaymentStatusUnknown) is resolved by 主动查单 after a delay, in case
+//   no callback settles it first;
+// - a refund is sent to the channel once the patient's identity is verified (a refund requested together with
+//   its check is verified in the same append), and followed until it succeeds or fails;
+// - an approved refund-the-patient resolution of a discrepancy on a platform order becomes a refund of that
+//   order (which the previous rule then sends);
+// - a payment attempt still unpaid at its deadline is closed at the channel, and only then is the order cancelled.
+// Pure: the delays come in with the reaction (channelCallsReaction(options)); the work reads the order as it is
+// when it runs, so a callback that settled things first makes the work a no-op.
+import type { RecordedEvent } from '../event-store.ts';
+import type { DiscrepancyResolved } from '../reconciliation/events.ts';
+import type { PaymentRequested, PaymentStatusUnknown, RefundIdentityVerified } from '../order/types.ts';
+import { after, type Intent, type Reaction } from './reaction.ts';
+
+export const CHANNEL_QUERY_PAYMENT = 'channel-query-payment';
+export const CHANNEL_REFUND = 'channel-refund';
+export const CHANNEL_CLOSE_ORDER = 'channel-close-order';
+export const DISCREPANCY_REFUND = 'discrepancy-refund';
+
+/** Wait before asking the channel about a lost attempt: its callback usually arrives within seconds. */
+export const DEFAULT_PAYMENT_QUERY_DELAY_MS = 60_000;
+/** How long a requested payment (QR code shown, POS prompted) may stay unpaid before the order is closed. */
+export const DEFAULT_PAYMENT_DEADLINE_MS = 30 * 60_000;
+/** Longest either may be configured to (a day): past that an order is stale, not pending. */
+export const MAX_CHANNEL_DELAY_MS = 24 * 3600_000;
+
+export interface ChannelCallOptions {
+  paymentQueryDelayMs?: number;
+  paymentDeadlineMs?: number;
+}
+
+type Handled = PaymentStatusUnknown | PaymentRequested | RefundIdentityVerified | DiscrepancyResolved;
+
+function delay(ms: number | undefined, fallback: number, name: string): number {
+  const v = ms ?? fallback;
+  if (!Number.isInteger(v) || v < 0 || v > MAX_CHANNEL_DELAY_MS)
+    throw new RangeError(`${name} must be an integer 0..${MAX_CHANNEL_DELAY_MS} ms`);
+  return v;
+}
+
+export function channelCallsReaction(options: ChannelCallOptions = {}): Reaction {
+  const queryDelay = delay(
+    options.paymentQueryDelayMs,
+    DEFAULT_PAYMENT_QUERY_DELAY_MS,
+    'paymentQueryDelayMs',
+  );
+  const deadline = delay(options.paymentDeadlineMs, DEFAULT_PAYMENT_DEADLINE_MS, 'paymentDeadlineMs');
+  return {
+    name: 'channel_calls',
+    version: 1,
+    description:
+      'asks the channel: queries lost payments, sends and follows refunds, closes orders unpaid past their deadline',
+    handles: ['PaymentStatusUnknown', 'PaymentRequested', 'RefundIdentityVerified', 'DiscrepancyResolved'],
+    react(event: RecordedEvent): Intent[] {
+      const e = event as unknown as Handled;
+      const hospitalId = event.hospitalId;
+      switch (e.type) {
+        case 'PaymentStatusUnknown':
+          return [
+            {
+              key: `query:${e.data.orderId}:${e.data.attemptId}`,
+              kind: CHANNEL_QUERY_PAYMENT,
+              hospitalId,
+              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
+              dueAt: after(event.occurredAt, queryDelay),
+            },
+          ];
+        case 'PaymentRequested':
+          return [
+            {
+              key: `close:${e.data.orderId}:${e.data.attemptId}`,
+              kind: CHANNEL_CLOSE_ORDER,
+              hospitalId,
+              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
+              dueAt: after(event.occurredAt, deadline),
+            },
+          ];
+        case 'RefundIdentityVerified':
+          return [
+            {
+              key: `refund:${e.data.orderId}:${e.data.refundId}`,
+              kind: CHANNEL_REFUND,
+              hospitalId,
+              data: { orderId: e.data.orderId, refundId: e.data.refundId },
+              dueAt: event.occurredAt,
+            },
+          ];
+        case 'DiscrepancyResolved':
+          // Only an approved (maker-checker) refund-the-patient moves money.
+          if (e.data.action !== 'refund-patient' || e.data.approvedBy === null) return [];
+          return [
+            {
+              key: `discrepancy:${e.data.discrepancyId}`,
+              kind: DISCREPANCY_REFUND,
+              hospitalId,
+              data: { discrepancyId: e.data.discrepancyId, approvedBy: e.data.approvedBy },
+              dueAt: event.occurredAt,
+            },
+          ];
+        default:
+          return [];
+      }
+    },
+  };
+}
+
+export const channelCalls: Reaction = channelCallsReaction();
