@@ -74,6 +74,12 @@ export const BUS_ERRORS = {
     zh: '数据库暂时不可用，请稍后重试',
     en: 'The database is unavailable for a moment; retry',
   },
+  OVERLOADED: {
+    status: 503,
+    zh: '服务繁忙，请稍后重试（本请求未被处理）',
+    en: 'The server is overloaded; this request was not processed, retry later',
+  },
+  NOT_READY: { status: 503, zh: '服务尚未就绪', en: 'The server is not ready to serve requests' },
   INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

@@ -51,6 +51,7 @@ import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { settlementRoutes } from './routes/settlements.ts';
 import { checkJsonBody } from './body-checks.ts';
+import { installOps, type OpsOptions } from './ops.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
@@ -106,6 +107,8 @@ export interface ServerOptions {
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
   reactions?: ReactionsHandle;
   maxSkewMs?: number;
+  /** Readiness, metrics and load shedding (ops.ts). */
+  ops?: OpsOptions;
 }
 
 export interface ServerContext {
@@ -342,6 +345,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     },
     async () => ({ status: 'ok' }),
   );
+  installOps(app, ctx, options.ops);
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));

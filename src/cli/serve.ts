@@ -6,7 +6,8 @@
 //   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…), REDIS_URL (shared replay guard and channel rate limits; else in memory),
 //   HIS_URL + HIS_DIALECT (json | soap) for the HIS writeback, HIS_TIMEOUT_MS,
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
-//   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file).
+//   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file),
+//   LEDGER_MAX_IN_FLIGHT, LEDGER_MAX_POOL_WAITING, LEDGER_READY_MAX_LAG, LEDGER_METRICS_TOKEN (docs/operations.md).
 import { readFileSync } from 'node:fs';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
@@ -25,6 +26,8 @@ import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
+import { BusMetrics } from '../bus/metrics.ts';
+import { opsOptionsFromEnv } from '../bus/ops.ts';
 import type { CliIo } from './main.ts';
 
 export const DEFAULT_PORT = 8080;
@@ -78,12 +81,20 @@ export async function serve(
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`invalid PORT ${env.PORT}`);
   const host = env.HOST ?? DEFAULT_HOST;
   const logger = createLogger({ name: 'bus', destination: io.stderr });
+  const ops = opsOptionsFromEnv(env);
+  const metrics = new BusMetrics();
 
-  const ledger = await openLedger(configFromEnv(env), {
+  const opened = await openLedger(configFromEnv(env), {
     migrate: true,
     prepare: ensureReadModels,
     upcasters: UPCASTERS,
   });
+  // Every append of this process (requests and reactions) is counted and timed for /metrics.
+  const ledger = {
+    database: opened.database,
+    store: metrics.meterAppends(opened.store),
+    close: () => opened.close(),
+  };
   const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
   const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
   const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
@@ -121,6 +132,7 @@ export async function serve(
     callbacks: callbacksFromEnv(env),
     projections: runners,
     reactions,
+    ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
   });
   const address = await app.listen({ host, port });
   io.stdout.write(
