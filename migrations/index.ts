@@ -7,6 +7,7 @@ import * as m0005 from './0005_his_sync_refunded.ts';
 import * as m0030 from './0030_devices.ts';
 import * as m0040 from './0040_read_model_totals.ts';
 import * as m0045 from './0045_signed_seals.ts';
+import * as m0085 from './0085_client_read_grants.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0030_devices': m0030,
   '0040_read_model_totals': m0040,
   '0045_signed_seals': m0045,
+  '0085_client_read_grants': m0085,
 };

@@ -37,6 +37,11 @@ export const BUS_ERRORS = {
   },
   AUTH_BAD_TOKEN: { status: 401, zh: '访问令牌无效', en: 'The bearer token is not valid' },
   FORBIDDEN_ROLE: { status: 403, zh: '当前角色无权执行此操作', en: 'Your role may not do this' },
+  FORBIDDEN_GRANT: {
+    status: 403,
+    zh: '该客户端的读取授权不包含此数据',
+    en: "This client's read grants do not cover this",
+  },
   IDEMPOTENCY_KEY_MISSING: {
     status: 400,
     zh: '资金类请求必须带 Idempotency-Key 头',

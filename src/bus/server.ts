@@ -45,6 +45,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { grantRoutes } from './routes/grants.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { orderRoutes } from './routes/orders.ts';
@@ -355,6 +356,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => grantRoutes(scope as App, ctx));
   return app;
 }
 

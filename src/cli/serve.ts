@@ -16,9 +16,8 @@ import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
 import type { HisClient } from '../domain/his/port.ts';
 import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
-import { RedisNonceStore } from '../adapters/nonce/redis.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
-import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
+import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { startReactions } from '../app/reactions/runtime.ts';
@@ -96,8 +95,9 @@ export async function serve(
     close: () => opened.close(),
   };
   const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
-  const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
-  const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
+  // Shared across instances through Redis; this process's memory while Redis is away (redis-fallback.ts).
+  const nonceStore = redis ? new FallbackNonceStore(redis, logger) : new MemoryNonceStore();
+  const rateLimiter = redis ? new FallbackRateLimiter(redis, logger) : undefined;
   const runners = allProjections().map((projection) =>
     new ProjectionRunner({
       db: ledger.database.db,

@@ -45,7 +45,12 @@ export interface Harness {
   staff(token: string): Caller;
   kiosk: Caller;
   /** Registers a channel (admin) and a client bound to it; returns its caller. */
-  addChannelClient(channelId: string, settings?: Record<string, unknown>, kind?: string): Promise<Caller>;
+  addChannelClient(
+    channelId: string,
+    settings?: Record<string, unknown>,
+    kind?: string,
+    grants?: Record<string, string>,
+  ): Promise<Caller>;
   reactions: ReactionsHandle;
   /** Waits until the reactions have recorded every event and carried out what is due now. */
   reacted(): Promise<void>;
@@ -71,6 +76,9 @@ export interface Answer {
   headers: Record<string, unknown>;
   text: string;
 }
+
+/** The harness's clients read their whole hospital unless a test asks for less (grants.ts). */
+export const HOSPITAL_READER = { read: 'hospital', patientIds: 'full' };
 
 export const DEFAULT_CHANNEL = {
   name: '自助机',
@@ -223,10 +231,16 @@ export async function startHarness(
     channelId: string,
     settings: Record<string, unknown> = {},
     kind = 'kiosk-fleet',
+    grants: Record<string, string> = HOSPITAL_READER,
   ) => {
     const ch = await admin('POST', '/v1/admin/channels', { channelId, ...DEFAULT_CHANNEL, ...settings });
     if (ch.status !== 201) throw new Error(`channel: ${ch.status} ${ch.text}`);
-    const cl = await admin('POST', '/v1/admin/clients', { clientId: `${channelId}-client`, kind, channelId });
+    const cl = await admin('POST', '/v1/admin/clients', {
+      clientId: `${channelId}-client`,
+      kind,
+      channelId,
+      grants,
+    });
     if (cl.status !== 201) throw new Error(`client: ${cl.status} ${cl.text}`);
     return client(`${channelId}-client`, cl.body.secret);
   };
