@@ -25,6 +25,7 @@ Commands:
   projections …           list | status | run | rebuild NAME | build NAME --as-of INSTANT
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
+  worker                  run the projections and reactions without the bus (scale-out: docs/operations.md)
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
   simulate                simulate a hospital day through the command handlers; write its statement files and answer key
@@ -91,6 +92,11 @@ const commands: Record<string, Command> = {
   async serve(argv, io) {
     const { serve } = await import('./serve.ts');
     return serve(argv, io);
+  },
+
+  async worker(argv, io) {
+    const { worker } = await import('./worker.ts');
+    return worker(argv, io);
   },
 
   async devices(argv, io) {

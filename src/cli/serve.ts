@@ -14,13 +14,16 @@ import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
 import type { HisClient } from '../domain/his/port.ts';
+import type { Database } from '../adapters/db/database.ts';
+import type { EventStore } from '../domain/event-store.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
-import { startReactions } from '../app/reactions/runtime.ts';
+import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
@@ -36,7 +39,7 @@ export const SHUTDOWN_SETTLE_MS = 500;
 /** Longest a graceful shutdown waits for in-flight requests and writebacks before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
-function hisFromEnv(env: NodeJS.ProcessEnv): HisClient | undefined {
+export function hisFromEnv(env: NodeJS.ProcessEnv): HisClient | undefined {
   const baseUrl = env.HIS_URL?.trim();
   if (!baseUrl) return undefined;
   const timeoutMs = env.HIS_TIMEOUT_MS ? Number(env.HIS_TIMEOUT_MS) : undefined;
@@ -66,6 +69,39 @@ function callbacksFromEnv(env: NodeJS.ProcessEnv): CallbackSettings {
       config: { appId: env.ALIPAY_APP_ID, alipayPublicKey: readFileSync(env.ALIPAY_PUBLIC_KEY, 'utf8') },
     };
   return out;
+}
+
+/**
+ * The projection runners and the reactions (deposit credit, HIS writeback) of a process: `ledger serve`
+ * runs them beside the bus unless LEDGER_BACKGROUND=off; `ledger worker` runs only them. Each projection and
+ * reaction has one leader across processes (advisory-lock leases), so any number may run.
+ */
+export function startBackgroundWork(
+  ledger: { database: Database; store: EventStore },
+  logger: Logger,
+  his: HisClient | undefined,
+): { runners: ProjectionRunner[]; reactions: ReactionsHandle } {
+  const runners = allProjections().map((projection) =>
+    new ProjectionRunner({
+      db: ledger.database.db,
+      store: ledger.store,
+      leases: ledger.database,
+      projection,
+      onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
+    }).start(),
+  );
+  // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
+  const reactions = startReactions(
+    {
+      store: ledger.store,
+      db: ledger.database.db,
+      now: () => new Date(),
+      logger,
+      ...(his ? { his } : {}),
+    },
+    ledger.database,
+  );
+  return { runners, reactions };
 }
 
 export async function serve(
@@ -98,27 +134,11 @@ export async function serve(
   // Shared across instances through Redis; this process's memory while Redis is away (redis-fallback.ts).
   const nonceStore = redis ? new FallbackNonceStore(redis, logger) : new MemoryNonceStore();
   const rateLimiter = redis ? new FallbackRateLimiter(redis, logger) : undefined;
-  const runners = allProjections().map((projection) =>
-    new ProjectionRunner({
-      db: ledger.database.db,
-      store: ledger.store,
-      leases: ledger.database,
-      projection,
-      onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
-    }).start(),
-  );
   const his = hisFromEnv(env);
-  // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
-  const reactions = startReactions(
-    {
-      store: ledger.store,
-      db: ledger.database.db,
-      now: () => new Date(),
-      logger,
-      ...(his ? { his } : {}),
-    },
-    ledger.database,
-  );
+  const { runners, reactions } =
+    env.LEDGER_BACKGROUND === 'off'
+      ? { runners: [], reactions: undefined }
+      : startBackgroundWork(ledger, logger, his);
   const app = await buildServer({
     store: ledger.store,
     database: ledger.database,
@@ -131,7 +151,7 @@ export async function serve(
     staffTokens,
     callbacks: callbacksFromEnv(env),
     projections: runners,
-    reactions,
+    ...(reactions ? { reactions } : {}),
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
   });
   const address = await app.listen({ host, port });
@@ -150,7 +170,7 @@ export async function serve(
   forced.unref();
   await app.close(); // stops accepting, waits for in-flight requests
   await new Promise((r) => setTimeout(r, SHUTDOWN_SETTLE_MS));
-  await reactions.stop();
+  await reactions?.stop();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   if (redis) await closeRedis(redis);
