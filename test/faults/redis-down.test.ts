@@ -46,6 +46,7 @@ async function startRedis(): Promise<void> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  probe.on('error', () => {}); // refused until the server listens: expected while it starts
   for (let i = 0; i < 200; i++) {
     try {
       await probe.connect();
