@@ -16,9 +16,9 @@ import {
   notExactlyOnce,
   registerKiosk,
   runWorkload,
+  scratchDatabase,
   startLedger,
 } from '../test/faults/ledger-process.ts';
-import { createPostgresDatabase } from '../test/support/databases.ts';
 
 const BUSES = 3;
 const WORKERS = 2;
@@ -29,7 +29,7 @@ const { values } = parseArgs({
 const clients = Number(values.clients);
 const units = Number(values.units);
 
-const db = await createPostgresDatabase('bench_scale_out', 4);
+const db = await scratchDatabase('bench_scale_out');
 const processes: LedgerProcess[] = [];
 try {
   const bases: string[] = [];
@@ -38,11 +38,11 @@ try {
     const port = await freePort();
     bases.push(`http://127.0.0.1:${port}`);
     processes.push(
-      await startLedger('serve', ledgerEnv(db.url!, { PORT: String(port), LEDGER_BACKGROUND: 'off' })),
+      await startLedger('serve', ledgerEnv(db.url, { PORT: String(port), LEDGER_BACKGROUND: 'off' })),
     );
   }
   const workers: LedgerProcess[] = [];
-  for (let i = 0; i < WORKERS; i++) workers.push(await startLedger('worker', ledgerEnv(db.url!)));
+  for (let i = 0; i < WORKERS; i++) workers.push(await startLedger('worker', ledgerEnv(db.url)));
   processes.push(...workers);
   console.log(`${BUSES} buses (${bases.join(', ')}) and ${WORKERS} workers on one PostgreSQL`);
 
@@ -74,8 +74,8 @@ try {
     },
   });
   const elapsed = (performance.now() - started) / 1000;
-  const caughtUp = await creditsCaughtUp(db.url!, done);
-  const wrong = await notExactlyOnce(db.url!, done);
+  const caughtUp = await creditsCaughtUp(db.url, done);
+  const wrong = await notExactlyOnce(db.url, done);
   const credits = done.filter((u) => u.admissionId).length;
   console.log('');
   console.log('| measure | value |');

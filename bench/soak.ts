@@ -14,9 +14,9 @@ import {
   payment,
   registerKiosk,
   registration,
+  scratchDatabase,
   startLedger,
 } from '../test/faults/ledger-process.ts';
-import { createPostgresDatabase } from '../test/support/databases.ts';
 
 const { values } = parseArgs({
   options: {
@@ -39,10 +39,10 @@ function metric(text: string, name: string): number {
   return m ? Number(m[1]) : Number.NaN;
 }
 
-const db = await createPostgresDatabase('bench_soak', 10);
+const db = await scratchDatabase('bench_soak');
 const port = await freePort();
 const base = `http://127.0.0.1:${port}`;
-const server = await startLedger('serve', ledgerEnv(db.url!, { PORT: String(port) }));
+const server = await startLedger('serve', ledgerEnv(db.url, { PORT: String(port) }));
 try {
   const client = { id: 'kiosk-client', secret: await registerKiosk(base) };
   const signed = (method: string, path: string, body: unknown, idem: string) => {
