@@ -10,6 +10,7 @@ import * as m0045 from './0045_signed_seals.ts';
 import * as m0050 from './0050_staff_accounts.ts';
 import * as m0055 from './0055_jobs.ts';
 import * as m0075 from './0075_channel_merchants.ts';
+import * as m0085 from './0085_client_read_grants.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0050_staff_accounts': m0050,
   '0055_jobs': m0055,
   '0075_channel_merchants': m0075,
+  '0085_client_read_grants': m0085,
 };

@@ -23,7 +23,8 @@ export async function loadDeposit(
   store: EventStore,
   hospitalId: string,
   admissionId: string,
-): Promise<{ state: DepositState; version: number }> {
+): Promise<{ state: DepositState; version: number; events: DepositEvent[] }> {
   const read = await store.readStream(depositStreamId(hospitalId, admissionId));
-  return { state: fold(depositDecider, read.events as unknown as DepositEvent[]), version: read.version };
+  const events = read.events as unknown as DepositEvent[];
+  return { state: fold(depositDecider, events), version: read.version, events };
 }

@@ -9,6 +9,7 @@ import {
   type MasterKeyring,
   sealSecret,
 } from './auth/index.ts';
+import { defaultGrants, type PatientIdGrant, type ReadGrants, type ReadScope } from './grants.ts';
 
 export const CLIENT_KINDS = ['channel', 'kiosk-fleet', 'window', 'his'] as const;
 export type ClientKind = (typeof CLIENT_KINDS)[number];
@@ -24,6 +25,8 @@ export interface BusClient extends BusClientCredential {
   /** The access channel its commands are admitted through (null for the HIS). */
   channelId: string | null;
   disabled: boolean;
+  /** What it may read besides its own commands' answers (grants.ts). */
+  grants: ReadGrants;
 }
 
 type Row = Selectable<BusTables['clients']>;
@@ -36,6 +39,7 @@ function fromRow(r: Row): BusClient {
     channelId: r.channel_id,
     sealedSecret: r.sealed_secret,
     disabled: r.disabled,
+    grants: { read: r.read_scope as ReadScope, patientIds: r.patient_ids as PatientIdGrant },
   };
 }
 
@@ -69,7 +73,9 @@ export class ClientRegistry {
     hospitalId: string;
     kind: ClientKind;
     channelId: string | null;
+    grants?: ReadGrants;
   }): Promise<{ client: BusClient; secret: string }> {
+    const grants = input.grants ?? defaultGrants(input.kind);
     const secret = generateClientSecret();
     const sealed = sealSecret(this.keyring, secret, busClientSecretContext(input.clientId));
     const row = await this.clients()
@@ -80,6 +86,8 @@ export class ClientRegistry {
         kind: input.kind,
         channel_id: input.channelId,
         sealed_secret: sealed,
+        read_scope: grants.read,
+        patient_ids: grants.patientIds,
       })
       .onConflict((oc) => oc.column('client_id').doNothing())
       .returningAll()
@@ -104,6 +112,16 @@ export class ClientRegistry {
     return row && fromRow(row);
   }
 
+  /** Changes what a client may read; effective at once here, within the cache TTL on other instances. */
+  async setGrants(clientId: string, hospitalId: string, grants: ReadGrants): Promise<BusClient | undefined> {
+    const row = await this.update(clientId, hospitalId, {
+      read_scope: grants.read,
+      patient_ids: grants.patientIds,
+    });
+    this.#cache.delete(clientId);
+    return row && fromRow(row);
+  }
+
   async list(hospitalId: string): Promise<BusClient[]> {
     const rows = await this.clients()
       .selectFrom('clients')
@@ -122,7 +140,7 @@ export class ClientRegistry {
   private update(
     clientId: string,
     hospitalId: string,
-    set: { sealed_secret: string } | { disabled: boolean },
+    set: { sealed_secret: string } | { disabled: boolean } | { read_scope: string; patient_ids: string },
   ): Promise<Row | undefined> {
     return this.clients()
       .updateTable('clients')

@@ -52,6 +52,11 @@ export const BUS_ERRORS = {
     en: 'This token is not a sign-in session, so it cannot be signed out',
   },
   FORBIDDEN_ROLE: { status: 403, zh: '当前角色无权执行此操作', en: 'Your role may not do this' },
+  FORBIDDEN_GRANT: {
+    status: 403,
+    zh: '该客户端的读取授权不包含此数据',
+    en: "This client's read grants do not cover this",
+  },
   IDEMPOTENCY_KEY_MISSING: {
     status: 400,
     zh: '资金类请求必须带 Idempotency-Key 头',
@@ -89,6 +94,12 @@ export const BUS_ERRORS = {
     zh: '数据库暂时不可用，请稍后重试',
     en: 'The database is unavailable for a moment; retry',
   },
+  OVERLOADED: {
+    status: 503,
+    zh: '服务繁忙，请稍后重试（本请求未被处理）',
+    en: 'The server is overloaded; this request was not processed, retry later',
+  },
+  NOT_READY: { status: 503, zh: '服务尚未就绪', en: 'The server is not ready to serve requests' },
   INTERNAL_ERROR: { status: 500, zh: '服务器内部错误', en: 'Internal server error' },
 } as const satisfies Record<string, { status: number; zh: string; en: string }>;
 

@@ -272,6 +272,15 @@ export const ChangeChannelBody = Type.Object(
 export const ReasonBody = Type.Object({ reason: Text('Why') }, { additionalProperties: false });
 export const ChannelParams = Type.Object({ channelId: ChannelIdSchema });
 
+/** A bus client's read grants (grants.ts); absent at registration: the HIS hospital/full, others own/masked. */
+export const ReadGrantsSchema = Type.Object(
+  {
+    read: Type.Union([Type.Literal('own'), Type.Literal('hospital')]),
+    patientIds: Type.Union([Type.Literal('masked'), Type.Literal('full')]),
+  },
+  { additionalProperties: false },
+);
+
 export const RegisterClientBody = Type.Object(
   {
     clientId: Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$' }),
@@ -282,6 +291,7 @@ export const RegisterClientBody = Type.Object(
       Type.Literal('his'),
     ]),
     channelId: Type.Optional(ChannelIdSchema),
+    grants: Type.Optional(ReadGrantsSchema),
   },
   { additionalProperties: false },
 );

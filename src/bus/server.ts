@@ -45,6 +45,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { grantRoutes } from './routes/grants.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
@@ -64,6 +65,7 @@ import type { JobStore } from '../app/jobs.ts';
 import type { MappingCatalog } from '../app/mappings.ts';
 import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';
+import { installOps, type OpsOptions } from './ops.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
 /** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
@@ -132,6 +134,8 @@ export interface ServerOptions {
   asyncUploadBytes?: number;
   /** The hospitals' business-date zone and cut-off for reconciliation (default Asia/Shanghai, 00:00). */
   dateOptions?: BusinessDateOptions;
+  /** Readiness, metrics and load shedding (ops.ts). */
+  ops?: OpsOptions;
 }
 
 export interface ServerContext {
@@ -378,6 +382,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     },
     async () => ({ status: 'ok' }),
   );
+  installOps(app, ctx, options.ops);
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
@@ -394,6 +399,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
   await app.register(async (scope) => mappingRoutes(scope as App, ctx));
   await app.register(async (scope) => reportRoutes(scope as App, ctx));
+  await app.register(async (scope) => grantRoutes(scope as App, ctx));
   return app;
 }
 

@@ -37,6 +37,7 @@ Commands:
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   users …                 add | list | show | disable | enable | set-password | set-role | revoke-sessions: staff accounts
   login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
+  worker                  run the projections, reactions and background jobs without the bus (scale-out, schedules)
   devices …               serve (kiosk / MIS-POS TCP gateway + MQTT) | register | status | models
   his-simulator           run the HIS simulator (--port, --host, --mode normal|slow:<ms>|fail:<code>|timeout|twice|…)
   channel-sandbox         run the WeChat Pay / Alipay sandbox (--port, --credentials FILE, --fault kind[:channel[:op[:n]]])
@@ -144,6 +145,11 @@ const commands: Record<string, Command> = {
   async logout(argv, io) {
     const { logoutCommand } = await import('./users.ts');
     return logoutCommand(argv, io);
+  },
+
+  async worker(argv, io) {
+    const { worker } = await import('./worker.ts');
+    return worker(argv, io);
   },
 
   async devices(argv, io) {

@@ -11,27 +11,33 @@
 //   WECHAT_HOSPITAL_ID, WECHAT_MCH_ID, WECHAT_API_V3_KEY, WECHAT_PLATFORM_CERT (PEM file) [, WECHAT_PLATFORM_SERIAL],
 //   ALIPAY_HOSPITAL_ID, ALIPAY_APP_ID, ALIPAY_PUBLIC_KEY (PEM file) — one hospital's callbacks, as before;
 //   every hospital's merchants live in channel management (PUT /v1/admin/merchants), see channel-wiring.ts for
-//   CHANNEL_QUERY_DELAY_MS, CHANNEL_PAYMENT_DEADLINE_MS, CHANNEL_TIMEOUT_MS.
+//   CHANNEL_QUERY_DELAY_MS, CHANNEL_PAYMENT_DEADLINE_MS, CHANNEL_TIMEOUT_MS;
+//   LEDGER_MAX_IN_FLIGHT, LEDGER_MAX_POOL_WAITING, LEDGER_READY_MAX_LAG, LEDGER_METRICS_TOKEN (docs/operations.md);
+//   LEDGER_BACKGROUND=off: HTTP only (projections and reactions run in `ledger worker` processes).
 import { readFileSync } from 'node:fs';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
 import type { HisClient } from '../domain/his/port.ts';
+import type { Database } from '../adapters/db/database.ts';
+import type { EventStore } from '../domain/event-store.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
-import { RedisNonceStore } from '../adapters/nonce/redis.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
-import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
+import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
-import { startReactions } from '../app/reactions/runtime.ts';
+import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
 import { channelWiring } from './channel-wiring.ts';
+import { BusMetrics } from '../bus/metrics.ts';
+import { opsOptionsFromEnv } from '../bus/ops.ts';
 import type { CliIo } from './main.ts';
 
 export const DEFAULT_PORT = 8080;
@@ -41,7 +47,7 @@ export const SHUTDOWN_SETTLE_MS = 500;
 /** Longest a graceful shutdown waits for in-flight requests and writebacks before exiting anyway. */
 export const SHUTDOWN_GRACE_MS = 15_000;
 
-function hisFromEnv(env: NodeJS.ProcessEnv): HisClient | undefined {
+export function hisFromEnv(env: NodeJS.ProcessEnv): HisClient | undefined {
   const baseUrl = env.HIS_URL?.trim();
   if (!baseUrl) return undefined;
   const timeoutMs = env.HIS_TIMEOUT_MS ? Number(env.HIS_TIMEOUT_MS) : undefined;
@@ -73,6 +79,42 @@ function callbacksFromEnv(env: NodeJS.ProcessEnv): CallbackSettings {
   return out;
 }
 
+/**
+ * The projection runners and the reactions (deposit credit, HIS writeback) of a process: `ledger serve`
+ * runs them beside the bus unless LEDGER_BACKGROUND=off; `ledger worker` runs only them. Each projection and
+ * reaction has one leader across processes (advisory-lock leases), so any number may run.
+ */
+export function startBackgroundWork(
+  ledger: { database: Database; store: EventStore },
+  logger: Logger,
+  his: HisClient | undefined,
+  channels?: Pick<ReturnType<typeof channelWiring>, 'merchants' | 'reactions'>,
+): { runners: ProjectionRunner[]; reactions: ReactionsHandle } {
+  const runners = allProjections().map((projection) =>
+    new ProjectionRunner({
+      db: ledger.database.db,
+      store: ledger.store,
+      leases: ledger.database,
+      projection,
+      onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
+    }).start(),
+  );
+  // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
+  const reactions = startReactions(
+    {
+      store: ledger.store,
+      db: ledger.database.db,
+      now: () => new Date(),
+      logger,
+      ...(his ? { his } : {}),
+      ...(channels ? { gateways: channels.merchants.gateways } : {}),
+    },
+    ledger.database,
+    channels ? { reactions: channels.reactions } : {},
+  );
+  return { runners, reactions };
+}
+
 export async function serve(
   _argv: string[],
   io: CliIo,
@@ -94,39 +136,30 @@ export async function serve(
       { tokens: staffTokens.length },
       `${STAFF_TOKENS_ENV} is deprecated (tests only): static staff tokens never expire and cannot be revoked`,
     );
+  const ops = opsOptionsFromEnv(env);
+  const metrics = new BusMetrics();
 
-  const ledger = await openLedger(configFromEnv(env), {
+  const opened = await openLedger(configFromEnv(env), {
     migrate: true,
     prepare: ensureReadModels,
     upcasters: UPCASTERS,
   });
+  // Every append of this process (requests and reactions) is counted and timed for /metrics.
+  const ledger = {
+    database: opened.database,
+    store: metrics.meterAppends(opened.store),
+    close: () => opened.close(),
+  };
   const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
-  const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
-  const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
-  const runners = allProjections().map((projection) =>
-    new ProjectionRunner({
-      db: ledger.database.db,
-      store: ledger.store,
-      leases: ledger.database,
-      projection,
-      onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
-    }).start(),
-  );
+  // Shared across instances through Redis; this process's memory while Redis is away (redis-fallback.ts).
+  const nonceStore = redis ? new FallbackNonceStore(redis, logger) : new MemoryNonceStore();
+  const rateLimiter = redis ? new FallbackRateLimiter(redis, logger) : undefined;
   const his = hisFromEnv(env);
   const channels = channelWiring(env, ledger.database.db, keyring);
-  // What follows an event (deposit credit, HIS writeback) runs here as durable reactions, never in a request.
-  const reactions = startReactions(
-    {
-      store: ledger.store,
-      db: ledger.database.db,
-      now: () => new Date(),
-      logger,
-      ...(his ? { his } : {}),
-      gateways: channels.merchants.gateways,
-    },
-    ledger.database,
-    { reactions: channels.reactions },
-  );
+  const { runners, reactions } =
+    env.LEDGER_BACKGROUND === 'off'
+      ? { runners: [], reactions: undefined }
+      : startBackgroundWork(ledger, logger, his, channels);
   const app = await buildServer({
     store: ledger.store,
     database: ledger.database,
@@ -141,7 +174,8 @@ export async function serve(
     callbacks: callbacksFromEnv(env),
     merchants: channels.merchants,
     projections: runners,
-    reactions,
+    ...(reactions ? { reactions } : {}),
+    ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
   });
   const address = await app.listen({ host, port });
   io.stdout.write(
@@ -159,7 +193,7 @@ export async function serve(
   forced.unref();
   await app.close(); // stops accepting, waits for in-flight requests
   await new Promise((r) => setTimeout(r, SHUTDOWN_SETTLE_MS));
-  await reactions.stop();
+  await reactions?.stop();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   if (redis) await closeRedis(redis);

@@ -96,6 +96,8 @@ export interface BusTables {
     channel_id: string | null;
     sealed_secret: string;
     disabled: Generated<boolean>;
+    read_scope: Generated<string>;
+    patient_ids: Generated<string>;
     created_at: DefaultedTimestamp;
     updated_at: DefaultedTimestamp;
   };

@@ -11,7 +11,7 @@ import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
 import { generateMasterKey, parseMasterKeys, signRequest } from '../../src/bus/auth/index.ts';
 import { ClientRegistry } from '../../src/bus/clients.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
-import { type App, buildServer } from '../../src/bus/server.ts';
+import { type App, buildServer, type ServerOptions } from '../../src/bus/server.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
@@ -46,7 +46,12 @@ export interface Harness {
   staff(token: string): Caller;
   kiosk: Caller;
   /** Registers a channel (admin) and a client bound to it; returns its caller. */
-  addChannelClient(channelId: string, settings?: Record<string, unknown>, kind?: string): Promise<Caller>;
+  addChannelClient(
+    channelId: string,
+    settings?: Record<string, unknown>,
+    kind?: string,
+    grants?: Record<string, string>,
+  ): Promise<Caller>;
   reactions: ReactionsHandle;
   /** Channel management's merchant accounts behind the admin routes and the per-hospital callbacks. */
   merchants: ReturnType<typeof channelWiring>['merchants'];
@@ -75,13 +80,19 @@ export interface Answer {
   text: string;
 }
 
+/** The harness's clients read their whole hospital unless a test asks for less (grants.ts). */
+export const HOSPITAL_READER = { read: 'hospital', patientIds: 'full' };
+
 export const DEFAULT_CHANNEL = {
   name: '自助机',
   businessTypes: ['registration', 'outpatient', 'deposit', 'refund'],
   rateLimit: { perSecond: 1000, burst: 1000 },
 };
 
-export async function startHarness(label: string, options: { his?: HisClient } = {}): Promise<Harness> {
+export async function startHarness(
+  label: string,
+  options: { his?: HisClient; server?: Partial<ServerOptions> } = {},
+): Promise<Harness> {
   const db = await createPostgresDatabase(label);
   const store = new SqlEventStore(db.database, { upcasters: UPCASTERS, pollIntervalMs: 50 });
   const keyring = parseMasterKeys(generateMasterKey());
@@ -162,6 +173,7 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     projections: runners,
     reactions,
     merchants,
+    ...options.server,
   });
 
   const send = async (
@@ -224,10 +236,16 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     channelId: string,
     settings: Record<string, unknown> = {},
     kind = 'kiosk-fleet',
+    grants: Record<string, string> = HOSPITAL_READER,
   ) => {
     const ch = await admin('POST', '/v1/admin/channels', { channelId, ...DEFAULT_CHANNEL, ...settings });
     if (ch.status !== 201) throw new Error(`channel: ${ch.status} ${ch.text}`);
-    const cl = await admin('POST', '/v1/admin/clients', { clientId: `${channelId}-client`, kind, channelId });
+    const cl = await admin('POST', '/v1/admin/clients', {
+      clientId: `${channelId}-client`,
+      kind,
+      channelId,
+      grants,
+    });
     if (cl.status !== 201) throw new Error(`client: ${cl.status} ${cl.text}`);
     return client(`${channelId}-client`, cl.body.secret);
   };

@@ -24,7 +24,18 @@ export interface Database {
   tryLock(key: string): Promise<Lease | null>;
   /** PGlite only: the whole data directory as a tarball, to start copies from. */
   dumpDataDir?(): Promise<Blob>;
+  /** PostgreSQL only: the pool's connections now (for metrics and load shedding). */
+  poolStats?(): PoolStats;
   close(): Promise<void>;
+}
+
+export interface PoolStats {
+  /** Connections open (idle or in use), at most `max`. */
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
+  max: number;
 }
 
 export interface Lease {
@@ -106,6 +117,12 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     // biome-ignore lint/suspicious/noExplicitAny: see Database.db
     db: db as Kysely<any>,
     concurrency: config.poolSize ?? DEFAULT_POOL_SIZE,
+    poolStats: () => ({
+      total: pool.totalCount,
+      idle: pool.idleCount,
+      waiting: pool.waitingCount,
+      max: config.poolSize ?? DEFAULT_POOL_SIZE,
+    }),
     listen: (channel, onNotify) => listenReconnecting(url, channel, onNotify),
     async notify(channel, payload = '') {
       await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);

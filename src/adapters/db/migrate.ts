@@ -7,3 +7,10 @@ export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationRes
   if (result.error) throw result.error;
   return result;
 }
+
+/** Migrations this code knows that the database has not applied (empty when the schema is current). */
+export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const known = await migrator.getMigrations();
+  return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}

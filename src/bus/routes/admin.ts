@@ -180,11 +180,16 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
           hospitalId: c.hospitalId,
           kind: req.body.kind,
           channelId: req.body.channelId ?? null,
+          ...(req.body.grants ? { grants: req.body.grants } : {}),
         });
         req.log.info({ clientId: client.clientId, by: c.principal.id }, 'bus client registered');
-        return reply
-          .code(201)
-          .send({ clientId: client.clientId, kind: client.kind, channelId: client.channelId, secret });
+        return reply.code(201).send({
+          clientId: client.clientId,
+          kind: client.kind,
+          channelId: client.channelId,
+          grants: client.grants,
+          secret,
+        });
       } catch (error) {
         if (error instanceof ClientExistsError)
           throw new ApiError('VALIDATION_FAILED', { field: 'body.clientId', reason: 'already registered' });

@@ -13,6 +13,7 @@ import type { DepositOutcome } from '../../app/deposits.ts';
 import type { OrderCommand } from '../../domain/order/index.ts';
 import type { DepositCommand } from '../../domain/deposit/index.ts';
 import { loadDeposit } from '../../app/load.ts';
+import { requireDepositReadable, requireHospitalRead } from '../grants.ts';
 import {
   AdmissionParams,
   CommandResultSchema,
@@ -143,8 +144,9 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     async (req) => {
       const c = requestContext(req);
       const admissionId = AdmissionId(req.params.admissionId);
-      const { state: s, version } = await loadDeposit(deps.store, c.hospitalId, admissionId);
+      const { state: s, version, events } = await loadDeposit(deps.store, c.hospitalId, admissionId);
       if (!s.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
+      await requireDepositReadable(c, deps.store, admissionId, { events, topUpOrderIds: s.topUps.keys() });
       return { ...depositView(admissionId, s), version };
     },
   );
@@ -164,6 +166,7 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
+      requireHospitalRead(c.principal);
       const { account, lines } = await depositStatement(ctx.options.database.db, {
         hospitalId: c.hospitalId,
         admissionId: AdmissionId(req.params.admissionId),

@@ -27,6 +27,7 @@ import type { Access } from '../principal.ts';
 import type { HandleResult } from '../../domain/command-handler.ts';
 import { writeBackPayment } from '../../app/his-writeback.ts';
 import { loadOrder } from '../../app/load.ts';
+import { patientIdFor, requireOrderReadable } from '../grants.ts';
 import {
   AttemptOutcomeBody,
   CancelBody,
@@ -336,6 +337,17 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
         response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
       },
     },
-    async (req) => readOrder(requestContext(req).hospitalId, req.params.orderId),
+    async (req) => {
+      const c = requestContext(req);
+      const { state, version, events } = await loadOrder(
+        deps.store,
+        c.hospitalId,
+        OrderId(req.params.orderId),
+      );
+      if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId: req.params.orderId });
+      requireOrderReadable(c, req.params.orderId, events);
+      const detail = orderDetail(state, version);
+      return { ...detail, patientId: patientIdFor(c.principal, detail.patientId) };
+    },
   );
 }

@@ -14,6 +14,7 @@ import {
   readModelFreshness as freshness,
 } from '../../projections/queries.ts';
 import { reactionStatuses } from '../../app/reactions/runtime.ts';
+import { requireHospitalRead } from '../grants.ts';
 import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
@@ -54,6 +55,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
+      requireHospitalRead(c.principal);
       const rows = await patientOrders(db(), {
         hospitalId: c.hospitalId,
         patientId: PatientId(req.params.patientId),
@@ -87,6 +89,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
+      requireHospitalRead(c.principal);
       const rows = await patientDeposits(db(), {
         hospitalId: c.hospitalId,
         patientId: PatientId(req.params.patientId),
@@ -125,6 +128,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
+      requireHospitalRead(c.principal);
       const rows = await hisSyncList(db(), {
         hospitalId: c.hospitalId,
         ...(req.query.status ? { statuses: [req.query.status] } : {}),
