@@ -2,6 +2,8 @@
 // /docs/json and a docs page at /docs. Hooks authenticate every route (HMAC-signed bus clients, bearer-token
 // staff), enforce the role a route needs and the Idempotency-Key of money-moving routes; routes translate
 // HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
+import type { ScheduleQueue } from '../app/schedules.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -106,6 +108,8 @@ export interface ServerOptions {
   /** Reactions running in this process, reported beside the projections (GET /v1/projections). */
   reactions?: ReactionsHandle;
   maxSkewMs?: number;
+  /** The worker queue's side of schedules (run-now, job schedulers kept in step); absent without Redis. */
+  scheduleQueue?: ScheduleQueue;
 }
 
 export interface ServerContext {
@@ -351,6 +355,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => deviceRoutes(scope as App, ctx));
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
   return app;
 }
 

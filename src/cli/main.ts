@@ -31,6 +31,8 @@ Commands:
                           (--date YYYY-MM-DD --orders N --anomalies N --seed S --out DIR)
   demo                    the first run: simulate a day on PGlite, import its statements, reconcile, print the summary
                           (--batch: no live progress; exit 0 only when the summary matches the answer key)
+  worker                  run background jobs (BullMQ on REDIS_URL): scheduled auto-reconciliation, periodic seals
+  schedules …             list | set | pause | resume | remove | run-now | runs : auto-reconciliation schedules
   help                    this text
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
@@ -48,6 +50,16 @@ const commands: Record<string, Command> = {
     } finally {
       await ledger.close();
     }
+  },
+
+  async worker(argv, io) {
+    const { workerCommand } = await import('./worker.ts');
+    return workerCommand(argv, io);
+  },
+
+  async schedules(argv, io) {
+    const { schedulesCommand } = await import('./schedules.ts');
+    return schedulesCommand(argv, io);
   },
 
   async audit(argv, io) {

@@ -4,11 +4,13 @@
 import { CHANNEL_REFUSALS } from './channel/refusals.ts';
 import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
 import { REJECTIONS, type RefusalKind } from './rejection.ts';
+import { SCHEDULE_REFUSALS } from './schedules/refusals.ts';
 
 export const REFUSALS = {
   ...REJECTIONS,
   ...CHANNEL_REFUSALS,
   ...RECONCILIATION_REFUSALS,
+  ...SCHEDULE_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -16,7 +18,7 @@ export type RefusalCode = keyof typeof REFUSALS;
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */
 export function clashingRefusalCodes(): string[] {
   const seen = new Map<string, number>();
-  for (const table of [REJECTIONS, CHANNEL_REFUSALS, RECONCILIATION_REFUSALS])
+  for (const table of [REJECTIONS, CHANNEL_REFUSALS, RECONCILIATION_REFUSALS, SCHEDULE_REFUSALS])
     for (const code of Object.keys(table)) seen.set(code, (seen.get(code) ?? 0) + 1);
   return [...seen].filter(([, n]) => n > 1).map(([code]) => code);
 }

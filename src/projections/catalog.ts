@@ -7,6 +7,7 @@ import { depositsProjection } from './read-models/deposits.ts';
 import { hisSyncProjection } from './read-models/his-sync.ts';
 import { balancesProjection, journalProjection } from './read-models/ledger.ts';
 import { ordersProjection } from './read-models/orders.ts';
+import { scheduleRunsProjection, schedulesProjection } from './read-models/schedules.ts';
 import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
 import { reconciliationProjection } from './reconciliation/read-models.ts';
 
@@ -22,6 +23,8 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
     reconMovementsProjection(dateOptions),
     reconStatementsProjection,
     reconciliationProjection,
+    schedulesProjection,
+    scheduleRunsProjection,
   ];
 }
 
