@@ -40,7 +40,7 @@ const SYNC_EVERY_MS = 60_000;
 
 /** The worker's job handlers, each a use case (shared with the tests, which run workers in process). */
 export function jobHandlers(
-  ledger: Ledger,
+  ledger: Pick<Ledger, 'store' | 'database' | 'seal'>,
   env: NodeJS.ProcessEnv,
   logger: Logger,
 ): Record<string, JobHandler> {
@@ -62,6 +62,7 @@ export function jobHandlers(
           attempt: run.attempt,
           outcome: outcome.kind,
           ...('businessDate' in outcome ? { businessDate: outcome.businessDate } : {}),
+          ...('reason' in outcome ? { reason: outcome.reason } : {}),
         },
         'auto-reconcile',
       );
@@ -69,7 +70,7 @@ export function jobHandlers(
     }),
     async seal() {
       const keys = sealKeyConfigFromEnv(env);
-      const signer = await openSealSigner(keys);
+      const signer = openSealSigner(keys, (message) => logger.warn(message));
       const r = await ledger.seal({ signer, anchors: new AnchorDir(keys.anchorDir) });
       logger.info({ seals: r.sealsWritten, position: String(r.lastSealedPosition) }, 'sealed');
       return { seals: r.sealsWritten, position: String(r.lastSealedPosition) };
