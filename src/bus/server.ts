@@ -4,6 +4,8 @@
 // HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
 import type { ScheduleQueue } from '../app/schedules.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
+import { queueRoutes } from './routes/queues.ts';
+import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -110,6 +112,8 @@ export interface ServerOptions {
   maxSkewMs?: number;
   /** The worker queue's side of schedules (run-now, job schedulers kept in step); absent without Redis. */
   scheduleQueue?: ScheduleQueue;
+  /** The worker queue itself: failed jobs and the dashboard for administrators. */
+  jobQueue?: Queue;
 }
 
 export interface ServerContext {
@@ -174,7 +178,7 @@ function bearer(req: FastifyRequest): string | undefined {
   return h.slice(7).trim();
 }
 
-async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
+export async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
   if (token !== undefined) {
     const staff = findStaff(ctx.options.staffTokens ?? [], token);
@@ -356,6 +360,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
   await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
+  await app.register(async (scope) => queueRoutes(scope as App, ctx));
   return app;
 }
 

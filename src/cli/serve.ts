@@ -17,6 +17,7 @@ import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { RedisNonceStore } from '../adapters/nonce/redis.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
+import { BullScheduleQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
 import { RedisRateLimiter } from '../adapters/rate-limit/redis.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
@@ -87,6 +88,9 @@ export async function serve(
   const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
   const nonceStore = redis ? new RedisNonceStore(redis) : new MemoryNonceStore();
   const rateLimiter = redis ? new RedisRateLimiter(redis) : undefined;
+  // The worker queue (schedules' run-now, failed jobs, the dashboard); its calls are bounded, so Redis away
+  // never holds a request: commands are taken regardless.
+  const jobQueue = env.REDIS_URL ? openQueue(queueConfigFromEnv(env), logger) : undefined;
   const runners = allProjections().map((projection) =>
     new ProjectionRunner({
       db: ledger.database.db,
@@ -121,6 +125,7 @@ export async function serve(
     callbacks: callbacksFromEnv(env),
     projections: runners,
     reactions,
+    ...(jobQueue ? { jobQueue, scheduleQueue: new BullScheduleQueue(jobQueue) } : {}),
   });
   const address = await app.listen({ host, port });
   io.stdout.write(
@@ -142,6 +147,7 @@ export async function serve(
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   if (redis) await closeRedis(redis);
+  await jobQueue?.close().catch(() => undefined);
   clearTimeout(forced);
   return 0;
 }

@@ -11,7 +11,7 @@ import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
 import { generateMasterKey, parseMasterKeys, signRequest } from '../../src/bus/auth/index.ts';
 import { ClientRegistry } from '../../src/bus/clients.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
-import { type App, buildServer } from '../../src/bus/server.ts';
+import { type App, buildServer, type ServerOptions } from '../../src/bus/server.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
@@ -78,7 +78,10 @@ export const DEFAULT_CHANNEL = {
   rateLimit: { perSecond: 1000, burst: 1000 },
 };
 
-export async function startHarness(label: string, options: { his?: HisClient } = {}): Promise<Harness> {
+export async function startHarness(
+  label: string,
+  options: { his?: HisClient; server?: Partial<ServerOptions> } = {},
+): Promise<Harness> {
   const db = await createPostgresDatabase(label);
   const store = new SqlEventStore(db.database, { upcasters: UPCASTERS, pollIntervalMs: 50 });
   const keyring = parseMasterKeys(generateMasterKey());
@@ -157,6 +160,7 @@ export async function startHarness(label: string, options: { his?: HisClient } =
     },
     projections: runners,
     reactions,
+    ...options.server,
   });
 
   const send = async (

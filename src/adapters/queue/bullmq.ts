@@ -7,6 +7,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ScheduledRunOutcome, ScheduleQueue } from '../../app/schedules.ts';
+import { refuseSchedule } from '../../domain/schedules/refusals.ts';
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 
 export const QUEUE_NAME = 'ledger';
@@ -54,25 +55,57 @@ export type AutoReconcileData = {
 export const schedulerIdOf = (hospitalId: string, scheduleId: string) =>
   `auto-reconcile:${hospitalId}:${scheduleId}`;
 
+/** Longest a queue call made on behalf of a request may take (Redis away: the caller hears so, never hangs). */
+export const QUEUE_CALL_TIMEOUT_MS = 3_000;
+
+async function bounded<T>(what: string, p: Promise<T>, ms = QUEUE_CALL_TIMEOUT_MS): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(
+              refuseSchedule('QUEUE_UNAVAILABLE', { reason: `${what}: Redis did not answer in ${ms} ms` }),
+            ),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class BullScheduleQueue implements ScheduleQueue {
   constructor(readonly queue: Queue) {}
 
   async upsert(s: { hospitalId: string; scheduleId: string; spec: ScheduleSpec }): Promise<void> {
     const data: AutoReconcileData = { hospitalId: s.hospitalId, scheduleId: s.scheduleId };
-    await this.queue.upsertJobScheduler(
-      schedulerIdOf(s.hospitalId, s.scheduleId),
-      { pattern: s.spec.cron, tz: s.spec.timeZone },
-      { name: 'auto-reconcile', data, opts: { removeOnComplete: 1000, removeOnFail: 5000 } },
+    await bounded(
+      'upsert job scheduler',
+      this.queue.upsertJobScheduler(
+        schedulerIdOf(s.hospitalId, s.scheduleId),
+        { pattern: s.spec.cron, tz: s.spec.timeZone },
+        { name: 'auto-reconcile', data, opts: { removeOnComplete: 1000, removeOnFail: 5000 } },
+      ),
     );
   }
 
   async remove(hospitalId: string, scheduleId: string): Promise<void> {
-    await this.queue.removeJobScheduler(schedulerIdOf(hospitalId, scheduleId));
+    await bounded(
+      'remove job scheduler',
+      this.queue.removeJobScheduler(schedulerIdOf(hospitalId, scheduleId)),
+    );
   }
 
   async enqueue(run: { hospitalId: string; scheduleId: string; businessDate?: string }): Promise<string> {
     const data: AutoReconcileData = { ...run, firedAt: Date.now(), attempt: 1 };
-    const job = await this.queue.add('auto-reconcile', data, { removeOnComplete: 1000, removeOnFail: 5000 });
+    const job = await bounded(
+      'queue a run',
+      this.queue.add('auto-reconcile', data, { removeOnComplete: 1000, removeOnFail: 5000 }),
+    );
     return job.id ?? '';
   }
 }
