@@ -287,6 +287,29 @@ export interface BillDownload {
  * Downloads a day's bill from the channel and imports it exactly as an uploaded file is imported (the same
  * bytes twice import once). The scheduler calls this for T-1 each morning.
  */
+/**
+ * A day's bill as the channel issues it, not imported: what a scheduled fetch takes (and imports like any other
+ * file). Undefined while the channel has not issued it yet (the scheduler looks again later).
+ */
+export async function fetchChannelBill(
+  ports: Pick<Ports, 'gateways'>,
+  request: { hospitalId: string; channel: string; date: string; kind: 'trade' | 'fundflow' },
+): Promise<{ fileName: string; bytes: Uint8Array } | undefined> {
+  const gateway = await gatewayOf(ports as Ports, request.hospitalId, request.channel);
+  if (!gateway)
+    throw new ChannelCallError(
+      'CHANNEL_MISCONFIGURED',
+      `no ${request.channel} merchant for ${request.hospitalId}`,
+    );
+  try {
+    const bill = await gateway.downloadBill({ date: request.date, kind: request.kind });
+    return { fileName: bill.fileName, bytes: bill.bytes };
+  } catch (e) {
+    if (e instanceof ChannelCallError && e.code === 'CHANNEL_BILL_NOT_READY') return undefined;
+    throw e;
+  }
+}
+
 export async function downloadChannelBill(
   ports: Ports & Pick<ReconciliationPorts, 'dateOptions'>,
   request: BillDownload,

@@ -2,6 +2,10 @@
 // /docs/json and a docs page at /docs. Hooks authenticate every route (HMAC-signed bus clients, bearer-token
 // staff), enforce the role a route needs and the Idempotency-Key of money-moving routes; routes translate
 // HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
+import type { ScheduleQueue } from '../app/schedules.ts';
+import { scheduleRoutes } from './routes/schedules.ts';
+import { queueRoutes } from './routes/queues.ts';
+import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -136,6 +140,10 @@ export interface ServerOptions {
   dateOptions?: BusinessDateOptions;
   /** Readiness, metrics and load shedding (ops.ts). */
   ops?: OpsOptions;
+  /** The worker queue's side of schedules (run-now, job schedulers kept in step); absent without Redis. */
+  scheduleQueue?: ScheduleQueue;
+  /** The worker queue itself: failed jobs and the dashboard for administrators. */
+  jobQueue?: Queue;
 }
 
 export interface ServerContext {
@@ -203,7 +211,7 @@ function bearer(req: FastifyRequest): string | undefined {
   return h.slice(7).trim();
 }
 
-async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
+export async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
   if (token !== undefined) {
     const session = await staffPrincipal(ctx.staff, token);
@@ -400,6 +408,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => mappingRoutes(scope as App, ctx));
   await app.register(async (scope) => reportRoutes(scope as App, ctx));
   await app.register(async (scope) => grantRoutes(scope as App, ctx));
+  await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
+  await app.register(async (scope) => queueRoutes(scope as App, ctx));
   return app;
 }
 

@@ -45,6 +45,7 @@ Commands:
                           (--date YYYY-MM-DD --orders N --anomalies N --seed S --out DIR)
   demo                    the first run: simulate a day on PGlite, import its statements, reconcile, print the summary
                           (--batch: no live progress; exit 0 only when the summary matches the answer key)
+  schedules …             list | set | pause | resume | remove | run-now | runs : auto-reconciliation schedules
   help                    this text
 
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
@@ -62,6 +63,11 @@ const commands: Record<string, Command> = {
     } finally {
       await ledger.close();
     }
+  },
+
+  async schedules(argv, io) {
+    const { schedulesCommand } = await import('./schedules.ts');
+    return schedulesCommand(argv, io);
   },
 
   async audit(argv, io) {

@@ -27,6 +27,7 @@ import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
+import { BullScheduleQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
@@ -154,6 +155,9 @@ export async function serve(
   // Shared across instances through Redis; this process's memory while Redis is away (redis-fallback.ts).
   const nonceStore = redis ? new FallbackNonceStore(redis, logger) : new MemoryNonceStore();
   const rateLimiter = redis ? new FallbackRateLimiter(redis, logger) : undefined;
+  // The worker queue (schedules' run-now, failed jobs, the dashboard); its calls are bounded, so Redis away
+  // never holds a request: commands are taken regardless.
+  const jobQueue = env.REDIS_URL ? openQueue(queueConfigFromEnv(env), logger) : undefined;
   const his = hisFromEnv(env);
   const channels = channelWiring(env, ledger.database.db, keyring);
   const { runners, reactions } =
@@ -176,6 +180,7 @@ export async function serve(
     projections: runners,
     ...(reactions ? { reactions } : {}),
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
+    ...(jobQueue ? { jobQueue, scheduleQueue: new BullScheduleQueue(jobQueue) } : {}),
   });
   const address = await app.listen({ host, port });
   io.stdout.write(
@@ -197,6 +202,7 @@ export async function serve(
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   if (redis) await closeRedis(redis);
+  await jobQueue?.close().catch(() => undefined);
   clearTimeout(forced);
   return 0;
 }

@@ -7,6 +7,7 @@ import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
 import { REPORT_REFUSALS } from './report-refusals.ts';
 import { REJECTIONS, type RefusalKind } from './rejection.ts';
 import { STAFF_REFUSALS } from './staff/refusals.ts';
+import { SCHEDULE_REFUSALS } from './schedules/refusals.ts';
 
 export const REFUSALS = {
   ...REJECTIONS,
@@ -15,6 +16,7 @@ export const REFUSALS = {
   ...STAFF_REFUSALS,
   ...MAPPING_REFUSALS,
   ...REPORT_REFUSALS,
+  ...SCHEDULE_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -27,6 +29,7 @@ const SOURCE_TABLES: readonly Readonly<Record<string, unknown>>[] = [
   STAFF_REFUSALS,
   MAPPING_REFUSALS,
   REPORT_REFUSALS,
+  SCHEDULE_REFUSALS,
 ];
 
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */

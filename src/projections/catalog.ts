@@ -8,6 +8,7 @@ import { hisSyncProjection } from './read-models/his-sync.ts';
 import { mappingsProjection } from './read-models/mappings.ts';
 import { balancesProjection, journalProjection } from './read-models/ledger.ts';
 import { ordersProjection } from './read-models/orders.ts';
+import { scheduleRunsProjection, schedulesProjection } from './read-models/schedules.ts';
 import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
 import { reconciliationProjection } from './reconciliation/read-models.ts';
 
@@ -24,6 +25,8 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
     reconStatementsProjection,
     reconciliationProjection,
     mappingsProjection,
+    schedulesProjection,
+    scheduleRunsProjection,
   ];
 }
 

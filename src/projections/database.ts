@@ -13,6 +13,7 @@ import type {
   journalLinesTable,
 } from './read-models/ledger.ts';
 import type { OrdersTable, ordersTable } from './read-models/orders.ts';
+import type { ScheduleRunsTable, SchedulesTable } from './read-models/schedules.ts';
 import type { ReconciliationTables } from './reconciliation/tables.ts';
 import type { DefaultedTimestamp, Generated, Int8Column, TimestampColumn } from './columns.ts';
 
@@ -32,6 +33,8 @@ export interface LedgerTables {
   his_sync_status: HisSyncStatusTable;
   deposit_balances: DepositBalancesTable;
   daily_totals: DailyTotalsTable;
+  schedules: SchedulesTable;
+  schedule_runs: ScheduleRunsTable;
   projection_checkpoint: ProjectionCheckpointTable;
 }
 

@@ -1,0 +1,201 @@
+// Auto-reconciliation schedules of the caller's hospital: administrators configure them, finance staff and
+// auditors read them and their alerts (statement missing, failed). The same use cases as `ledger schedules`.
+import { Type } from 'typebox';
+import {
+  pauseSchedule,
+  removeSchedule,
+  resumeSchedule,
+  runScheduleNow,
+  type ScheduleConfigPorts,
+  scheduleRuns,
+  schedules,
+  setSchedule,
+} from '../../app/schedules.ts';
+import { refuseSchedule } from '../../domain/schedules/refusals.ts';
+import { errorResponses } from '../schemas.ts';
+import { type App, requestContext, type ServerContext } from '../server.ts';
+
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
+const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
+const Open = Type.Object({}, { additionalProperties: true });
+const Source = Type.Object(
+  {
+    kind: Type.Union([
+      Type.Literal('folder'),
+      Type.Literal('sftp'),
+      Type.Literal('https'),
+      Type.Literal('channel'),
+    ]),
+  },
+  {
+    additionalProperties: true,
+    description:
+      'folder {path, pattern} | sftp {host, port, username, path, pattern, credential} | https {url, credential?} | channel {channel, bill}',
+  },
+);
+const ScheduleBody = Type.Object(
+  {
+    channel: Type.String({ minLength: 1, maxLength: 32 }),
+    cron: Type.Optional(Type.String({ maxLength: 100, description: 'Default 0 10 * * * (10:00 each day)' })),
+    timeZone: Type.Optional(Type.String({ maxLength: 64, description: 'IANA zone, default Asia/Shanghai' })),
+    dayOffset: Type.Optional(Type.Integer({ minimum: 0, maximum: 31, description: 'Default 1 (T-1)' })),
+    source: Source,
+    retryMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })),
+    deadlineMinutes: Type.Optional(Type.Integer({ minimum: 0, maximum: 10080 })),
+    format: Type.Optional(Type.String({ maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+const RunBody = Type.Object(
+  { businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })) },
+  { additionalProperties: false },
+);
+const RunsQuery = Type.Object({
+  schedule: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' })),
+  alerts: Type.Optional(Type.Boolean({ description: 'Only statement-missing and failed days' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+});
+
+const wire = (v: unknown) => JSON.parse(JSON.stringify(v));
+
+export function scheduleRoutes(app: App, ctx: ServerContext): void {
+  const ports = (): ScheduleConfigPorts => ({
+    store: ctx.deps.store,
+    db: ctx.options.database.db,
+    ...(ctx.options.scheduleQueue ? { queue: ctx.options.scheduleQueue } : {}),
+  });
+  const stateAnswer = (s: Awaited<ReturnType<typeof setSchedule>>) =>
+    wire({ status: s.status, changes: s.changes, spec: s.spec });
+
+  app.get(
+    '/v1/schedules',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['schedules'],
+        summary: "The hospital's auto-reconciliation schedules",
+        response: { ...errorResponses, 200: Type.Array(Open) },
+      },
+    },
+    async (req) => wire(await schedules(ports(), requestContext(req).hospitalId)),
+  );
+  app.get(
+    '/v1/schedules/runs',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Scheduled days, newest first (alerts=true: statement missing or failed)',
+        querystring: RunsQuery,
+        response: { ...errorResponses, 200: Type.Array(Open) },
+      },
+    },
+    async (req) =>
+      wire(
+        await scheduleRuns(ports(), {
+          hospitalId: requestContext(req).hospitalId,
+          ...(req.query.schedule !== undefined ? { scheduleId: req.query.schedule } : {}),
+          ...(req.query.alerts !== undefined ? { alerts: req.query.alerts } : {}),
+          ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}),
+        }),
+      ),
+  );
+  app.put(
+    '/v1/schedules/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Create or change a schedule',
+        params: IdParams,
+        body: ScheduleBody,
+        response: { ...errorResponses, 200: Open },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return stateAnswer(
+        await setSchedule(ports(), c.hospitalId, c.actor, { ...req.body, scheduleId: req.params.id }),
+      );
+    },
+  );
+  app.post(
+    '/v1/schedules/:id/pause',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Pause a schedule (with a reason)',
+        params: IdParams,
+        body: Reason,
+        response: { ...errorResponses, 200: Open },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return stateAnswer(await pauseSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason));
+    },
+  );
+  app.post(
+    '/v1/schedules/:id/resume',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Resume a paused schedule',
+        params: IdParams,
+        response: { ...errorResponses, 200: Open },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return stateAnswer(await resumeSchedule(ports(), c.hospitalId, c.actor, req.params.id));
+    },
+  );
+  app.delete(
+    '/v1/schedules/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['schedules'],
+        summary: 'Remove a schedule (with a reason)',
+        params: IdParams,
+        body: Reason,
+        response: { ...errorResponses, 200: Open },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return stateAnswer(
+        await removeSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason),
+      );
+    },
+  );
+  app.post(
+    '/v1/schedules/:id/run',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['schedules'],
+        summary:
+          'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
+        params: IdParams,
+        body: RunBody,
+        response: { ...errorResponses, 202: Open },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const queue = ctx.options.scheduleQueue;
+      if (!queue)
+        throw refuseSchedule('QUEUE_UNAVAILABLE', { reason: 'no REDIS_URL: no worker queue is configured' });
+      const jobId = await runScheduleNow(
+        { ...ports(), queue },
+        c.hospitalId,
+        req.params.id,
+        req.body?.businessDate,
+      );
+      return reply.code(202).send({ jobId });
+    },
+  );
+}
