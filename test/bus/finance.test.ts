@@ -171,7 +171,7 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     expect(dateError.details.file).toBe(wechat.file);
 
     const mapping = await upload(T.clerk, `file=x.csv&mapping=no-such-bank`, bytes);
-    expect(mapping.status).toBe(422);
+    expect(mapping.status).toBe(404);
     expect(mapping.body.code).toBe('UNKNOWN_MAPPING');
 
     const auditor = await upload(T.auditor, queryOf(wechat), bytes);
