@@ -220,7 +220,7 @@ describe('scheduled auto-reconciliation', () => {
     let requests = 0;
     let hold = true;
     const held: (() => void)[] = [];
-    const server: Server = createServer((req, res) => {
+    const server: Server = createServer((_req, res) => {
       requests++;
       const answer = () => {
         res.writeHead(200, {

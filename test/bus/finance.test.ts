@@ -13,21 +13,16 @@ import { createLogger } from '../../src/adapters/log.ts';
 import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
 import { generateMasterKey, parseMasterKeys } from '../../src/bus/auth/index.ts';
 import { ClientRegistry } from '../../src/bus/clients.ts';
-import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import type { ScenarioManifest } from '../../src/simulation/files.ts';
 import { simulateDay } from '../../src/simulation/scenario.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
+import { staffUser } from '../support/staff.ts';
 
 const DATE = '2024-05-01';
-const T = {
-  clerk: 'clerk-token-finance-0123456789abcdef01',
-  supervisor: 'super-token-finance-0123456789abcdef01',
-  supervisor2: 'super2-token-finance-0123456789abcdef0',
-  auditor: 'audit-token-finance-0123456789abcdef01',
-  other: 'other-token-finance-0123456789abcdef01',
-};
+/** Bearer tokens of real staff sessions (accounts created, then signed in over HTTP). */
+const T = { clerk: '', supervisor: '', supervisor2: '', auditor: '', other: '' };
 
 let tdb: TestDatabase;
 let store: SqlEventStore;
@@ -114,16 +109,13 @@ beforeAll(async () => {
     // The smallest file is imported before the answer; every larger one runs as a job.
     asyncUploadBytes: smallest,
     dateOptions: { timeZone: manifest.timeZone },
-    staffTokens: parseStaffTokens(
-      [
-        `${H}:finance-clerk:li:${T.clerk}`,
-        `${H}:finance-supervisor:wang:${T.supervisor}`,
-        `${H}:finance-supervisor:chen:${T.supervisor2}`,
-        `${H}:auditor:zhao:${T.auditor}`,
-        `OTHER-H:finance-supervisor:sun:${T.other}`,
-      ].join(','),
-    ),
   });
+  const target = { app, database: tdb.database, store };
+  T.clerk = (await staffUser(target, { hospitalId: H, username: 'li', role: 'finance-clerk' })).token;
+  T.supervisor = (await staffUser(target, { hospitalId: H, username: 'wang', role: 'finance-supervisor' })).token;
+  T.supervisor2 = (await staffUser(target, { hospitalId: H, username: 'chen', role: 'finance-supervisor' })).token;
+  T.auditor = (await staffUser(target, { hospitalId: H, username: 'zhao', role: 'auditor' })).token;
+  T.other = (await staffUser(target, { hospitalId: 'OTHER-H', username: 'sun', role: 'finance-supervisor' })).token;
 }, 240_000);
 
 afterAll(async () => {
@@ -190,7 +182,7 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
         const job = await jobOutcome(r.body.jobId);
         expect(job.state, JSON.stringify(job.error)).toBe('succeeded');
         expect(job.result.lines).toBe(f.lines);
-        expect(job.createdBy).toBe('finance-clerk:li');
+        expect(job.createdBy).toBe('li');
       } else {
         expect(r.status).toBe(201);
         expect(r.body.lines).toBe(f.lines);
@@ -206,7 +198,7 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     expect(list.status).toBe(200);
     expect(list.body.statements).toHaveLength(manifest.files.length);
     for (const s of list.body.statements) {
-      expect(s.importedBy).toBe('upload:finance-clerk:li');
+      expect(s.importedBy).toBe('upload:li');
       expect(s.checks.lines).toBe(s.lines);
       expect(['totals', 'none-stated']).toContain(s.checks.kind);
     }
@@ -295,7 +287,7 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     expect(
       (
         await call(T.clerk, 'POST', `/v1/discrepancies/${his.discrepancy_id}/assign`, {
-          assignee: 'finance-clerk:li',
+          assignee: 'li',
         })
       ).body.status,
     ).toBe('assigned');
@@ -348,8 +340,8 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     const approved = await call(T.supervisor, 'POST', `/v1/discrepancies/${co.discrepancy_id}/approve`, {});
     expect(approved.body).toMatchObject({
       status: 'resolved',
-      approvedBy: 'finance-supervisor:wang',
-      resolvedBy: 'finance-clerk:li',
+      approvedBy: 'wang',
+      resolvedBy: 'li',
     });
 
     // adjusting-entry proposed by a supervisor: they cannot approve it themselves, another supervisor does
@@ -448,7 +440,7 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     const days = await call(T.clerk, 'GET', `/v1/days?from=${DATE}&channel=${channel}`);
     expect(days.body.days[0]).toMatchObject({
       state: 'closed',
-      closed_by: 'finance-clerk:li',
+      closed_by: 'li',
       discrepancies_open: 0,
     });
 

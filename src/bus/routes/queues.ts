@@ -73,9 +73,9 @@ export async function queueRoutes(app: App, ctx: ServerContext): Promise<void> {
     },
     async (req, reply) => {
       const job = await queueOf(ctx).getJob(req.params.id);
-      if (!job) throw refuseSchedule('JOB_NOT_FOUND', { jobId: req.params.id });
+      if (!job) throw refuseSchedule('QUEUE_JOB_NOT_FOUND', { jobId: req.params.id });
       if (!(await job.isFailed()))
-        throw refuseSchedule('JOB_NOT_FAILED', { jobId: req.params.id, state: await job.getState() });
+        throw refuseSchedule('QUEUE_JOB_NOT_FAILED', { jobId: req.params.id, state: await job.getState() });
       await job.retry('failed');
       return reply.code(202).send({ id: job.id, state: 'waiting' });
     },

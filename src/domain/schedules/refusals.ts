@@ -14,8 +14,8 @@ export const SCHEDULE_REFUSALS = {
     zh: '补跑日期不正确',
     en: 'The business date to run is invalid',
   },
-  JOB_NOT_FOUND: { status: 'not_found', zh: '后台任务不存在', en: 'The background job does not exist' },
-  JOB_NOT_FAILED: { status: 'conflict', zh: '只能重试失败的任务', en: 'Only a failed job can be retried' },
+  QUEUE_JOB_NOT_FOUND: { status: 'not_found', zh: '后台任务不存在', en: 'The background job does not exist' },
+  QUEUE_JOB_NOT_FAILED: { status: 'conflict', zh: '只能重试失败的任务', en: 'Only a failed job can be retried' },
   QUEUE_UNAVAILABLE: {
     status: 'conflict',
     zh: '任务队列暂不可用，请稍后再试',
