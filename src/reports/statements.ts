@@ -4,6 +4,9 @@ import type { RecordedEvent } from '../domain/event-store.ts';
 import { Decimal } from 'decimal.js';
 import { money2, type StatementSummary } from '../domain/reconciliation/statement-line.ts';
 import { Money } from '../domain/money.ts';
+import type { StatementImportStarted } from '../domain/reconciliation/events.ts';
+import { decodeStoredLines } from '../domain/reconciliation/line-columns.ts';
+import { lineStateOf } from '../domain/reconciliation/line-status.ts';
 import { entry } from './vocabulary.ts';
 
 /** The account statements (fund-flow bill, 账务明细) report payouts and fees again: never counted as trade fees. */
@@ -12,7 +15,11 @@ const ACCOUNT_STATEMENT_FORMATS: ReadonlySet<string> = new Set(['wechat-fundflow
 /** Parties whose statements report a channel's trades. */
 const TRADE_PARTIES: ReadonlySet<string> = new Set(['channel', 'bank']);
 
-export const STATEMENT_EVENT_TYPES = ['StatementImportStarted', 'StatementImported'] as const;
+export const STATEMENT_EVENT_TYPES = [
+  'StatementImportStarted',
+  'StatementLinesImported',
+  'StatementImported',
+] as const;
 
 export interface ImportedStatement {
   statementId: string;
@@ -22,17 +29,28 @@ export interface ImportedStatement {
   businessDate: string | null;
   /** Set once the import completed. */
   summary: StatementSummary | null;
+  /** The import's head (to read its line batches back). */
+  head: StatementImportStarted['data'] | null;
+  /** Lines printed as failed: no money moved on them, so what a bill says was traded leaves them out. */
+  unmoved: { payment: Tally; refund: Tally; fees: Money };
 }
 
-/** A channel's trade bill for a date, imported completely: the day's fees as the channel charged them. */
+interface Tally {
+  count: number;
+  amount: Money;
+}
+
+/** A channel's trade bill for a date, imported completely: what moved (in-flight and failed lines left out), the day's fees as the channel charged them. */
 export interface TradeBill {
   channel: string;
   businessDate: string;
   statementId: string;
   payments: { count: number; amount: Money };
   refunds: { count: number; amount: Money };
-  /** Net fees charged (positive = a cost; fees returned on refunds already netted). */
+  /** Net fees charged (positive = a cost; fees returned on refunds already netted), as the bill prints them. */
   fees: Money;
+  /** The part of `fees` on failed lines: never charged or returned, so out of what the channel pays. */
+  failedFees: Money;
 }
 
 export function foldStatement(statements: Map<string, ImportedStatement>, event: RecordedEvent): void {
@@ -46,7 +64,25 @@ export function foldStatement(statements: Map<string, ImportedStatement>, event:
       format: String(d.format),
       businessDate: (d.businessDate as string | null) ?? null,
       summary: null,
+      head: d as unknown as StatementImportStarted['data'],
+      unmoved: {
+        payment: { count: 0, amount: Money.ZERO },
+        refund: { count: 0, amount: Money.ZERO },
+        fees: Money.ZERO,
+      },
     }));
+  } else if (event.type === 'StatementLinesImported') {
+    const s = statements.get(id);
+    if (!s?.head || !TRADE_PARTIES.has(s.party) || ACCOUNT_STATEMENT_FORMATS.has(s.format)) return;
+    for (const line of decodeStoredLines(d, s.head) ?? []) {
+      // In flight: the channel settles it once it completes, as its own net does; failed: never.
+      if (lineStateOf(line.status) !== 'failed' || (line.kind !== 'payment' && line.kind !== 'refund'))
+        continue;
+      const t = s.unmoved[line.kind];
+      t.count++;
+      t.amount = t.amount.add(Money.parseTotal(line.amount));
+      if (line.fee) s.unmoved.fees = s.unmoved.fees.add(Money.parseTotal(money2(new Decimal(line.fee))));
+    }
   } else if (event.type === 'StatementImported') {
     const s = statements.get(id);
     if (s) s.summary = d.summary as unknown as StatementSummary;
@@ -69,9 +105,16 @@ export function tradeBills(statements: Map<string, ImportedStatement>): TradeBil
       channel: s.channel,
       businessDate: date,
       statementId: s.statementId,
-      payments: { count: s.summary.counts.payment ?? 0, amount: amountOf(s.summary.amounts.payment) },
-      refunds: { count: s.summary.counts.refund ?? 0, amount: amountOf(s.summary.amounts.refund) },
+      payments: {
+        count: (s.summary.counts.payment ?? 0) - s.unmoved.payment.count,
+        amount: amountOf(s.summary.amounts.payment).sub(s.unmoved.payment.amount),
+      },
+      refunds: {
+        count: (s.summary.counts.refund ?? 0) - s.unmoved.refund.count,
+        amount: amountOf(s.summary.amounts.refund).sub(s.unmoved.refund.amount),
+      },
       fees: Money.parseTotal(roundFee(s.summary.fees)),
+      failedFees: s.unmoved.fees,
     });
   }
   return bills.sort((a, b) =>

@@ -112,10 +112,16 @@ beforeAll(async () => {
   });
   const target = { app, database: tdb.database, store };
   T.clerk = (await staffUser(target, { hospitalId: H, username: 'li', role: 'finance-clerk' })).token;
-  T.supervisor = (await staffUser(target, { hospitalId: H, username: 'wang', role: 'finance-supervisor' })).token;
-  T.supervisor2 = (await staffUser(target, { hospitalId: H, username: 'chen', role: 'finance-supervisor' })).token;
+  T.supervisor = (
+    await staffUser(target, { hospitalId: H, username: 'wang', role: 'finance-supervisor' })
+  ).token;
+  T.supervisor2 = (
+    await staffUser(target, { hospitalId: H, username: 'chen', role: 'finance-supervisor' })
+  ).token;
   T.auditor = (await staffUser(target, { hospitalId: H, username: 'zhao', role: 'auditor' })).token;
-  T.other = (await staffUser(target, { hospitalId: 'OTHER-H', username: 'sun', role: 'finance-supervisor' })).token;
+  T.other = (
+    await staffUser(target, { hospitalId: 'OTHER-H', username: 'sun', role: 'finance-supervisor' })
+  ).token;
 }, 240_000);
 
 afterAll(async () => {
@@ -215,9 +221,19 @@ describe('finance staff over HTTP, a simulated day end to end', () => {
     const all = await call(T.clerk, 'GET', `/v1/discrepancies?from=${DATE}&to=${DATE}&limit=500`);
     const key = JSON.parse(await readFile(join(dir, manifest.answerKey), 'utf8')) as Json;
     const entries: Json[] = Array.isArray(key) ? key : key.entries;
-    expect(all.body.discrepancies.map((d: Json) => `${d.type} ${d.subject}`).sort()).toEqual(
-      entries.map((k) => `${k.type} ${k.subject}`).sort(),
-    );
+    // The day is reconciled long after it (the wall clock of this run): an item the key says stays pending (a
+    // refund still in flight) is past its deadline now and raised with its real type, besides the key's anomalies.
+    const pendingSubjects: string[] = (key.cases ?? [])
+      .filter((c: Json) => c.withNextDay === 'pending')
+      .map((c: Json) => String(c.subject));
+    const isPending = (d: Json) => pendingSubjects.some((p) => String(d.subject).includes(p));
+    expect(all.body.discrepancies.filter(isPending)).toHaveLength(pendingSubjects.length);
+    expect(
+      all.body.discrepancies
+        .filter((d: Json) => !isPending(d))
+        .map((d: Json) => `${d.type} ${d.subject}`)
+        .sort(),
+    ).toEqual(entries.map((k) => `${k.type} ${k.subject}`).sort());
 
     // Cursor pages of 4, sorted by amount descending: every row once, in order.
     const seen: Json[] = [];

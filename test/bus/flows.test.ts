@@ -378,6 +378,7 @@ describe('read-model freshness', () => {
     for (const p of r.body.projections) expect(BigInt(p.lag)).toBeGreaterThanOrEqual(0n);
     // The reactions beside them, caught up, with no work left over.
     expect(r.body.reactions.map((x: { name: string }) => x.name).sort()).toEqual([
+      'channel_calls',
       'deposit_credit',
       'his_writeback',
     ]);

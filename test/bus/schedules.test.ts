@@ -96,7 +96,9 @@ describe('/v1/schedules', () => {
     );
     expect((await admin('POST', `/v1/admin/jobs/${run.body.jobId}/retry`)).status).toBe(202);
     expect(await (await queue.getJob(run.body.jobId))?.getState()).toBe('waiting');
-    expect((await admin('POST', `/v1/admin/jobs/${run.body.jobId}/retry`)).body.code).toBe('QUEUE_JOB_NOT_FAILED');
+    expect((await admin('POST', `/v1/admin/jobs/${run.body.jobId}/retry`)).body.code).toBe(
+      'QUEUE_JOB_NOT_FAILED',
+    );
     expect((await h.staff(TOKENS.clerk)('GET', '/v1/admin/jobs')).status).toBe(403);
   });
 

@@ -9,7 +9,11 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { UPCASTERS } from '../../src/domain/events.ts';
 import type { ScenarioManifest } from '../../src/simulation/files.ts';
 import { simulateDay } from '../../src/simulation/scenario.ts';
+import { createStaffUser } from '../../src/app/staff/accounts.ts';
+import { signIn } from '../../src/app/staff/sessions.ts';
+import type { HospitalId } from '../../src/domain/ids.ts';
 import { runCli } from '../support/cli.ts';
+import { TEST_PASSWORD, testStaffPorts } from '../support/staff.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 const DATE = '2024-05-01';
@@ -17,7 +21,10 @@ let tdb: TestDatabase;
 let dir: string;
 let manifest: ScenarioManifest;
 let env: NodeJS.ProcessEnv;
-const as = (user: string, role: string) => ['--user', user, '--role', role];
+/** Session tokens of real staff accounts (created and signed in through the use cases), by username. */
+const sessions: Record<string, string> = {};
+/** The environment of a command run by that signed-in user (LEDGER_SESSION, as after `ledger login`). */
+const envAs = (user: string) => ({ ...env, LEDGER_SESSION: sessions[user]! });
 
 beforeAll(async () => {
   tdb = await createPostgresDatabase('finance_cli');
@@ -30,6 +37,22 @@ beforeAll(async () => {
       dir,
     );
     manifest = sim.manifest;
+    const ports = testStaffPorts({ database: tdb.database, store });
+    for (const [username, role] of [
+      ['li', 'finance-clerk'],
+      ['wang', 'finance-supervisor'],
+      ['zhao', 'auditor'],
+    ] as const) {
+      const hospitalId = sim.manifest.hospitalId as HospitalId;
+      await createStaffUser(
+        ports,
+        { hospitalId, username, displayName: username, role, password: TEST_PASSWORD },
+        { actor: { kind: 'system', id: 'test' } },
+      );
+      const signed = await signIn(ports, { hospitalId, username, password: TEST_PASSWORD, address: 'test' });
+      if (!signed.ok) throw new Error(`sign-in of ${username} failed`);
+      sessions[username] = signed.token;
+    }
   } finally {
     await store.close();
   }
@@ -66,23 +89,17 @@ describe('ledger finance commands', () => {
 
   it('refuses without an acting user (64) and a bad file with FILE:LINE: reason (1), nothing imported', async () => {
     const noUser = await runCli(['statements', 'list'], { DATABASE_URL: tdb.url });
-    expect(noUser.code).toBe(64);
-    expect(noUser.err).toMatch(/--user/);
+    expect(noUser.code).toBe(77);
+    expect(noUser.err).toMatch(/not signed in/);
     const bad = join(dir, 'bad.csv');
     await writeFile(bad, 'not,a\nbill\n');
-    const r = await runCli(
-      ['statements', 'import', bad, '--format', 'wechat', ...as('li', 'finance-clerk')],
-      env,
-    );
+    const r = await runCli(['statements', 'import', bad, '--format', 'wechat'], envAs('li'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/^bad\.csv:\d+: .+ \(STATEMENT_(MALFORMED|TRUNCATED)\)/);
-    const mapping = await runCli(
-      ['statements', 'import', bad, '--mapping', 'nope', ...as('li', 'finance-clerk')],
-      env,
-    );
+    const mapping = await runCli(['statements', 'import', bad, '--mapping', 'nope'], envAs('li'));
     expect(mapping.code).toBe(1);
     expect(mapping.err).toMatch(/UNKNOWN_MAPPING/);
-    const list = await runCli(['statements', 'list', '--json', ...as('li', 'finance-clerk')], env);
+    const list = await runCli(['statements', 'list', '--json'], envAs('li'));
     expect(JSON.parse(list.out)).toEqual([]);
   });
 
@@ -99,86 +116,58 @@ describe('ledger finance commands', () => {
       ];
       if (f.merchantId) args.push('--merchant', f.merchantId);
       if (f.channel) args.push('--channel', f.channel);
-      const r = await runCli([...args, ...as('li', 'finance-clerk')], env);
+      const r = await runCli([...args], envAs('li'));
       expect(r.code, r.err).toBe(0);
       expect(r.out).toMatch(/imported as/);
     }
-    const auditorWrites = await runCli(['reconcile', '--date', DATE, ...as('zhao', 'auditor')], env);
+    const auditorWrites = await runCli(['reconcile', '--date', DATE], envAs('zhao'));
     expect(auditorWrites.code).toBe(77);
 
     const rates = Object.entries(manifest.feeRates).flatMap(([c, r]) => ['--fee-rate', `${c}=${r}`]);
-    const rec = await runCli(['reconcile', '--date', DATE, ...rates, ...as('li', 'finance-clerk')], env);
+    const rec = await runCli(['reconcile', '--date', DATE, ...rates], envAs('li'));
     expect(rec.code, rec.err).toBe(0);
     expect(rec.out).toMatch(/matched/);
 
-    const list = await runCli(
-      ['discrepancies', 'list', '--status', 'open', '--json', ...as('zhao', 'auditor')],
-      env,
-    );
+    const list = await runCli(['discrepancies', 'list', '--status', 'open', '--json'], envAs('zhao'));
     expect(list.code).toBe(0);
     const rows = JSON.parse(list.out).rows as { discrepancy_id: string; type: string }[];
     expect(rows.length).toBeGreaterThan(0);
-    const table = await runCli(['discrepancies', 'list', ...as('zhao', 'auditor')], env);
+    const table = await runCli(['discrepancies', 'list'], envAs('zhao'));
     expect(table.out.split('\n')[0]).toMatch(/^id\s+date\s+channel\s+type/);
 
     const co = rows.find((r) => r.type === 'CHANNEL_ONLY' || r.type === 'DUPLICATE')!;
-    const show = await runCli(
-      ['discrepancies', 'show', co.discrepancy_id, ...as('li', 'finance-clerk')],
-      env,
-    );
+    const show = await runCli(['discrepancies', 'show', co.discrepancy_id], envAs('li'));
     expect(show.code).toBe(0);
     expect(show.out).toMatch(/channel:\n {2}\S+:\d+: /);
 
     const noReason = await runCli(
-      [
-        'discrepancies',
-        'resolve',
-        co.discrepancy_id,
-        '--action',
-        'refund-patient',
-        ...as('li', 'finance-clerk'),
-      ],
-      env,
+      ['discrepancies', 'resolve', co.discrepancy_id, '--action', 'refund-patient'],
+      envAs('li'),
     );
     expect(noReason.code).toBe(1);
     expect(noReason.err).toMatch(/RESOLUTION_REASON_REQUIRED/);
     const proposed = await runCli(
-      [
-        'discrepancies',
-        'resolve',
-        co.discrepancy_id,
-        '--action',
-        'refund-patient',
-        '--reason',
-        'paid twice',
-        ...as('li', 'finance-clerk'),
-      ],
-      env,
+      ['discrepancies', 'resolve', co.discrepancy_id, '--action', 'refund-patient', '--reason', 'paid twice'],
+      envAs('li'),
     );
     expect(proposed.out).toMatch(/proposed/);
-    const clerk = await runCli(
-      ['discrepancies', 'approve', co.discrepancy_id, ...as('li', 'finance-clerk')],
-      env,
-    );
+    const clerk = await runCli(['discrepancies', 'approve', co.discrepancy_id], envAs('li'));
     expect(clerk.code).toBe(77);
-    const approved = await runCli(
-      ['discrepancies', 'approve', co.discrepancy_id, '--json', ...as('wang', 'finance-supervisor')],
-      env,
-    );
+    const approved = await runCli(['discrepancies', 'approve', co.discrepancy_id, '--json'], envAs('wang'));
     expect(approved.code, approved.err).toBe(0);
     expect(JSON.parse(approved.out)).toMatchObject({
       status: 'resolved',
-      approvedBy: 'finance-supervisor:wang',
+      approvedBy: 'wang',
     });
 
-    const days = await runCli(['days', 'list', '--from', DATE, '--json', ...as('zhao', 'auditor')], env);
+    const days = await runCli(['days', 'list', '--from', DATE, '--json'], envAs('zhao'));
     const d = JSON.parse(days.out) as { channel: string; discrepancies_open: number }[];
     expect(d.length).toBeGreaterThan(0);
     const open = d.find((x) => x.discrepancies_open > 0)!;
-    const close = await runCli(['days', 'close', open.channel, DATE, ...as('li', 'finance-clerk')], env);
+    const close = await runCli(['days', 'close', open.channel, DATE], envAs('li'));
     expect(close.code).toBe(1);
     expect(close.err).toMatch(/DAY_NOT_BALANCED/);
-    const shown = await runCli(['days', 'show', open.channel, DATE, ...as('li', 'finance-clerk')], env);
+    const shown = await runCli(['days', 'show', open.channel, DATE], envAs('li'));
     expect(shown.out).toMatch(/matched \d+/);
   });
 });

@@ -23,7 +23,12 @@ export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
 
 const Any = Type.Object({}, { additionalProperties: true });
 const NameParams = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.nameLength, description: 'Mapping name' }),
+  name: Type.String({
+    minLength: 1,
+    maxLength: MAPPING_LIMITS.nameLength,
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]*$',
+    description: 'Mapping name',
+  }),
 });
 const Note = Type.String({ maxLength: MAPPING_LIMITS.descriptionLength });
 const DefinitionBody = Type.Object(

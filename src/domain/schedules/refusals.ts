@@ -15,7 +15,11 @@ export const SCHEDULE_REFUSALS = {
     en: 'The business date to run is invalid',
   },
   QUEUE_JOB_NOT_FOUND: { status: 'not_found', zh: '后台任务不存在', en: 'The background job does not exist' },
-  QUEUE_JOB_NOT_FAILED: { status: 'conflict', zh: '只能重试失败的任务', en: 'Only a failed job can be retried' },
+  QUEUE_JOB_NOT_FAILED: {
+    status: 'conflict',
+    zh: '只能重试失败的任务',
+    en: 'Only a failed job can be retried',
+  },
   QUEUE_UNAVAILABLE: {
     status: 'conflict',
     zh: '任务队列暂不可用，请稍后再试',

@@ -129,7 +129,10 @@ function owedByDay(state: SettlementState, params: ReportParams): Map<string, Mo
   for (const b of tradeBills(state.statements)) {
     if (!inRange(b.businessDate, params)) continue;
     const k = key(b.businessDate, b.channel);
-    owed.set(k, (owed.get(k) ?? Money.ZERO).add(b.payments.amount).sub(b.refunds.amount).sub(b.fees));
+    owed.set(
+      k,
+      (owed.get(k) ?? Money.ZERO).add(b.payments.amount).sub(b.refunds.amount).sub(b.fees.sub(b.failedFees)),
+    );
   }
   return owed;
 }
