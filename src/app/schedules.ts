@@ -9,6 +9,9 @@ import type { EventStore } from '../domain/event-store.ts';
 import { fold } from '../domain/decider.ts';
 import { isBusinessDate } from '../domain/business-date.ts';
 import { HospitalId } from '../domain/ids.ts';
+import { streamId } from '../domain/event-store.ts';
+import { dayStreamKey } from '../domain/reconciliation/day.ts';
+import type { MatchingConfig } from '../domain/reconciliation/matching.ts';
 import { Refusal } from '../domain/rejection.ts';
 import { refuseSchedule } from '../domain/schedules/refusals.ts';
 import {
@@ -34,9 +37,17 @@ import {
   type ScheduleRunRow,
 } from '../projections/read-models/schedules-queries.ts';
 import type { StatementFetcher } from '../adapters/sources/fetch.ts';
+import { daysWithPending } from '../projections/reconciliation/queries.ts';
+import { reconciliationProjection } from '../projections/reconciliation/read-models.ts';
 import { SourceError } from '../adapters/sources/errors.ts';
 import { isStatementError } from '../adapters/statements/errors.ts';
-import { catchUp, importStatement, type ReconciliationPorts, reconcileDay } from './reconciliation/index.ts';
+import {
+  catchUp,
+  dayStatus,
+  importStatement,
+  type ReconciliationPorts,
+  reconcileDay,
+} from './reconciliation/index.ts';
 
 /** The queue's side of schedules (BullMQ job schedulers in production). */
 export interface ScheduleQueue {
@@ -375,4 +386,45 @@ export async function runScheduledDay(ports: SchedulePorts, run: ScheduledRun): 
   } finally {
     await fetched.release();
   }
+}
+
+/** Days looked at per deadline round (the rest wait for the next round). */
+export const PENDING_ROUND_DAYS = 500;
+
+/**
+ * The pending-items deadline job: every day still holding pending items is reconciled again at `now`, so an item
+ * whose neighbouring statement never came is raised with its real type once its deadline passes (and one whose
+ * statement came is cleared). A day where nothing changed records nothing (its run id is the same); a closed
+ * day is left as finance closed it.
+ */
+export async function reconcileOverduePending(
+  ports: ScheduleConfigPorts,
+  now: Date = (ports.now ?? (() => new Date()))(),
+): Promise<{ days: number; changed: number; raised: number }> {
+  const rp = schedulePorts(ports);
+  await catchUp(rp, [reconciliationProjection]);
+  const days = await daysWithPending(ports.db, PENDING_ROUND_DAYS);
+  let changed = 0;
+  let raised = 0;
+  for (const d of days) {
+    try {
+      const runs = async () => (await dayStatus(rp, d))[0]?.runs ?? 0;
+      const before = await runs();
+      // Again with the configuration the day was last reconciled with (fee rates and windows as finance set them).
+      const events = (
+        await ports.store.readStream(
+          streamId(d.hospitalId, 'recon-day', dayStreamKey(d.channel, d.businessDate)),
+        )
+      ).events;
+      const last = events.filter((e) => e.type === 'ReconciliationRun').at(-1);
+      const config = (last?.data as { config?: Partial<MatchingConfig> } | undefined)?.config ?? {};
+      const report = await reconcileDay(rp, { ...d, config, actor: SCHEDULER_ACTOR, at: now });
+      if ((await runs()) > before) changed++;
+      raised += report.discrepancies.raised;
+    } catch (e) {
+      if (e instanceof Refusal && e.code === 'DAY_CLOSED') continue;
+      throw e;
+    }
+  }
+  return { days: days.length, changed, raised };
 }

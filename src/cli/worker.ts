@@ -25,7 +25,12 @@ import { credentialDir, FileCredentialStore } from '../adapters/sources/credenti
 import { type ChannelBillFetcher, statementFetcher } from '../adapters/sources/fetch.ts';
 import { fetchChannelBill } from '../app/channel-calls.ts';
 import type { ChannelGateways } from '../domain/channel/gateway.ts';
-import { runScheduledDay, type SchedulePorts, syncSchedules } from '../app/schedules.ts';
+import {
+  reconcileOverduePending,
+  runScheduledDay,
+  type SchedulePorts,
+  syncSchedules,
+} from '../app/schedules.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { ensureReadModels } from '../projections/index.ts';
@@ -35,8 +40,8 @@ import { hisFromEnv, startBackgroundWork } from './serve.ts';
 
 const USAGE = `ledger worker [--concurrency N] [--jobs-only | --background-only]
   Runs the projections and reactions (as \`ledger serve\` does beside the bus) and the background jobs from the
-  queue in Redis: scheduled auto-reconciliation of each hospital's days (ledger schedules) and periodic seals
-  of the event log. Run several for capacity and failover; Ctrl-C (SIGINT/SIGTERM) finishes the jobs in hand.
+  queue in Redis: scheduled auto-reconciliation of each hospital's days (ledger schedules), pending items past
+  their deadline raised, and periodic seals of the event log. Run several for capacity and failover; Ctrl-C (SIGINT/SIGTERM) finishes the jobs in hand.
   --jobs-only          only the queue's jobs        --background-only   only projections and reactions
   --concurrency N      jobs run at once by this worker (default 2)
 
@@ -47,6 +52,7 @@ Environment (besides the database's, HIS_URL … and LEDGER_MASTER_KEY as for \`
                               (default .data/credentials)
   LEDGER_FOLDER_SETTLE_MS     a drop-folder file younger than this is still being written (default 10000)
   LEDGER_SEAL_EVERY_MINUTES   seal the event log this often when LEDGER_SEAL_KEY_FILE is set (default 60)
+  LEDGER_PENDING_CHECK_MINUTES  look again at days holding pending items this often (default 60)
   LEDGER_JOB_LOCK_MS          a job's lock; a dead worker's job is taken up after about this (default 60000)`;
 
 const SYNC_EVERY_MS = 60_000;
@@ -99,6 +105,11 @@ export function jobHandlers(
       );
       return outcome;
     }),
+    async 'pending-deadline'() {
+      const r = await reconcileOverduePending(ports);
+      logger.info(r, 'pending items past their deadline looked at again');
+      return r;
+    },
     async seal() {
       const keys = sealKeyConfigFromEnv(env);
       const signer = openSealSigner(keys, (message) => logger.warn(message));
@@ -168,6 +179,11 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
     const sync = async () => {
       try {
         const r = await syncSchedules({ store: ledger.store, db: ledger.database.db, queue: scheduleQueue });
+        await queue.upsertJobScheduler(
+          'pending-deadline',
+          { every: Number(io.env.LEDGER_PENDING_CHECK_MINUTES ?? 60) * 60_000 },
+          { name: 'pending-deadline' },
+        );
         if (io.env.LEDGER_SEAL_KEY_FILE)
           await queue.upsertJobScheduler(
             'seal',

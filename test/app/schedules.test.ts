@@ -22,6 +22,7 @@ import {
   schedules,
   setSchedule,
   pauseSchedule,
+  reconcileOverduePending,
   runScheduleNow,
 } from '../../src/app/schedules.ts';
 import { dayStatus } from '../../src/app/reconciliation/index.ts';
@@ -369,5 +370,35 @@ describe('scheduled auto-reconciliation', () => {
     const alerts = await scheduleRuns(ports(), { hospitalId: H, scheduleId: 'bad-login', alerts: true });
     expect(alerts[0]).toMatchObject({ state: 'failed' });
     expect(alerts[0]!.detail).toMatch(/SOURCE_UNREACHABLE/);
+  });
+
+  it('the pending-items deadline job raises what waited past its deadline, once, with the day’s own configuration', async () => {
+    // The day reconciled above without its next-day bill holds cross-midnight items pending.
+    const date = sim.manifest.businessDate;
+    const pendingBefore = (
+      await dayStatus(
+        { store, db: tdb.database.db },
+        { hospitalId: H, channel: 'wechat', businessDate: date },
+      )
+    )[0]!;
+    expect(pendingBefore.pending_count).toBeGreaterThan(0);
+    // Still inside the deadline: looked at, nothing changes.
+    const early = await reconcileOverduePending(ports(), new Date());
+    expect(early.days).toBeGreaterThanOrEqual(1);
+    expect(early.changed).toBe(0);
+    // Ten days on, past every deadline: raised with their real types, and the day holds nothing pending.
+    const late = new Date(Date.now() + 10 * 86_400_000);
+    const r = await reconcileOverduePending(ports(), late);
+    expect(r.changed).toBeGreaterThanOrEqual(1);
+    expect(r.raised).toBeGreaterThanOrEqual(pendingBefore.pending_count);
+    const after = (
+      await dayStatus(
+        { store, db: tdb.database.db },
+        { hospitalId: H, channel: 'wechat', businessDate: date },
+      )
+    )[0]!;
+    expect(after.pending_count).toBe(0);
+    // Again: nothing new.
+    expect((await reconcileOverduePending(ports(), late)).changed).toBe(0);
   });
 });

@@ -223,3 +223,22 @@ export async function dayRows(
   if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
   return q.orderBy('channel').execute();
 }
+
+/** Days still holding pending items (未达账项) and not closed: what the deadline job looks at again. */
+export async function daysWithPending(
+  db: AnyDb,
+  limit: number,
+  schema = RECONCILIATION_SCHEMA,
+): Promise<{ hospitalId: string; channel: string; businessDate: string }[]> {
+  const rows = await tables(db, schema)
+    .selectFrom('recon_days')
+    .select(['hospital_id', 'channel', 'business_date'])
+    .where('pending_count', '>', 0)
+    .where('state', '<>', 'closed')
+    .orderBy('business_date')
+    .orderBy('hospital_id')
+    .orderBy('channel')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ hospitalId: r.hospital_id, channel: r.channel, businessDate: r.business_date }));
+}
