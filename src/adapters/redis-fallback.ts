@@ -48,7 +48,9 @@ export class FallbackNonceStore {
   async claim(clientId: string, nonce: string, ttlMs: number): Promise<boolean> {
     // Recorded locally too, so a replay to this instance is refused even across a Redis outage's edges.
     const fresh = await this.#local.claim(clientId, nonce, ttlMs);
-    return this.#mode.up() ? this.#shared.claim(clientId, nonce, ttlMs) : fresh;
+    if (!this.#mode.up()) return fresh;
+    // Redis may go away between the check and the call: the answer is then this process's, as while it is away.
+    return this.#shared.claim(clientId, nonce, ttlMs).catch(() => fresh);
   }
 }
 
@@ -64,8 +66,8 @@ export class FallbackRateLimiter implements RateLimiter {
   }
 
   take(key: string, perSecond: number, burst: number): Promise<boolean> {
-    return this.#mode.up()
-      ? this.#shared.take(key, perSecond, burst)
-      : this.#local.take(key, perSecond, burst);
+    if (!this.#mode.up()) return this.#local.take(key, perSecond, burst);
+    // Redis may go away between the check and the call: the limit is then this process's, as while it is away.
+    return this.#shared.take(key, perSecond, burst).catch(() => this.#local.take(key, perSecond, burst));
   }
 }
