@@ -27,7 +27,7 @@ import { createLogger } from '../adapters/log.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
-import { BullScheduleQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
+import { BullScheduleQueue, closeQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
@@ -202,7 +202,7 @@ export async function serve(
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
   if (redis) await closeRedis(redis);
-  await jobQueue?.close().catch(() => undefined);
+  if (jobQueue) await closeQueue(jobQueue);
   clearTimeout(forced);
   return 0;
 }

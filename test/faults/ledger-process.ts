@@ -49,6 +49,9 @@ export function ledgerEnv(databaseUrl: string, extra: Record<string, string> = {
 }
 const MASTER_KEY = generateMasterKey();
 
+/** How long a graceful stop may take before the process is killed. */
+const STOP_DEADLINE_MS = 30_000;
+
 /** Starts `ledger <command>`; resolves once it prints `ready` (a line matching it). */
 export async function startLedger(
   command: 'serve' | 'worker',
@@ -74,7 +77,11 @@ export async function startLedger(
       if (gone) return;
       const exit = once(child, 'exit');
       child.kill(signal);
+      // A process that does not finish its shutdown in time is killed: the test's verdict is in its body, and a
+      // hung shutdown must not hold the suite (its output is kept for the failure message).
+      const killer = setTimeout(() => child.kill('SIGKILL'), STOP_DEADLINE_MS);
       await exit;
+      clearTimeout(killer);
     },
   };
 }

@@ -111,10 +111,28 @@ export class BullScheduleQueue implements ScheduleQueue {
 }
 
 export function openQueue(config: QueueConfig, logger: Logger): Queue {
-  return new Queue(QUEUE_NAME, {
+  const queue = new Queue(QUEUE_NAME, {
     connection: queueConnection(config.redisUrl, logger),
     ...(config.prefix ? { prefix: config.prefix } : {}),
   });
+  // The connection logs its faults (throttled); an 'error' nobody listens to would end the process.
+  queue.on('error', () => {});
+  return queue;
+}
+
+/** Closes a queue, waiting at most `ms` (Redis away: the connection is dropped instead of waited for). */
+export async function closeQueue(queue: Queue, ms = QUEUE_CALL_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    queue.close().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        void queue.disconnect().catch(() => undefined);
+        resolve();
+      }, ms);
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 export type JobHandler = (job: Job, token: string | undefined) => Promise<unknown>;
