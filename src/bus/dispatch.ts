@@ -1,5 +1,6 @@
 // The bus's side of the command path: who is calling (the principal) and what the request carries
 // (idempotency key, correlation) become the use case's CommandContext; the use cases do the rest.
+import type { DeviceFleet } from '../adapters/devices/status.ts';
 import type { HandleResult } from '../domain/command-handler.ts';
 import type { CommandBase, Decider, DomainEventShape } from '../domain/decider.ts';
 import type { EventMetadata } from '../domain/event-store.ts';
@@ -14,7 +15,12 @@ import type { Principal } from './principal.ts';
 
 export { patientKey } from '../app/execute.ts';
 
-export type BusDeps = AppPorts & { channels: ChannelDirectory; rateLimiter: RateLimiter };
+/** What the routes run on: the use cases' ports, and the device fleet's status for the admin API. */
+export type BusDeps = AppPorts & {
+  channels: ChannelDirectory;
+  rateLimiter: RateLimiter;
+  devices: DeviceFleet;
+};
 
 export interface ExecuteOptions {
   idempotencyKey?: string;

@@ -2,6 +2,7 @@
 // /docs/json and a docs page at /docs. Hooks authenticate every route (HMAC-signed bus clients, bearer-token
 // staff), enforce the role a route needs and the Idempotency-Key of money-moving routes; routes translate
 // HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
+import { type DeviceFleet, DeviceStatusBook } from '../adapters/devices/status.ts';
 import type { ScheduleQueue } from '../app/schedules.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { queueRoutes } from './routes/queues.ts';
@@ -142,6 +143,8 @@ export interface ServerOptions {
   ops?: OpsOptions;
   /** The worker queue's side of schedules (run-now, job schedulers kept in step); absent without Redis. */
   scheduleQueue?: ScheduleQueue;
+  /** The device fleet's status (default: devices.status in `database`, connections unknown to this process). */
+  devices?: DeviceFleet;
   /** The worker queue itself: failed jobs and the dashboard for administrators. */
   jobQueue?: Queue;
 }
@@ -296,6 +299,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     db: options.database.db,
     channels: new ChannelDirectory(options.store, now),
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(now),
+    devices: options.devices ?? new DeviceStatusBook(options.database.db, () => new Date(now())),
     ...(options.his ? { his: options.his } : {}),
     logger,
     now: () => new Date(now()),

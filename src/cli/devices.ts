@@ -12,7 +12,7 @@ import { createLogger } from '../adapters/log.ts';
 import { masterKeyringFromEnv } from '../bus/auth/index.ts';
 import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
 import { DeviceRegistry } from '../bus/devices/registry.ts';
-import { DeviceStatusBook } from '../bus/devices/status.ts';
+import { DeviceStatusBook } from '../adapters/devices/status.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import type { CliIo } from './main.ts';
 

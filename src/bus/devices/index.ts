@@ -4,18 +4,18 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { deviceModel } from '../../adapters/devices/models.ts';
 import type { MasterKeyring } from '../auth/secrets.ts';
-import { ExchangeBook } from './exchanges.ts';
+import { ExchangeBook } from '../../adapters/devices/exchanges.ts';
 import { DeviceMqttBridge } from './mqtt.ts';
 import type { DeviceCommandPort } from './port.ts';
 import { DeviceRegistry } from './registry.ts';
 import { DeviceService } from './service.ts';
-import { DeviceStatusBook } from './status.ts';
+import { DeviceStatusBook } from '../../adapters/devices/status.ts';
 import { DeviceGateway, type GatewayLimits } from './tcp.ts';
 
 export type { DeviceCommandPort } from './port.ts';
 export { UseCaseDevicePort } from './handler-port.ts';
 export { DeviceRegistry } from './registry.ts';
-export { DeviceStatusBook, type DeviceStatus, ONLINE_WINDOW_MS } from './status.ts';
+export { DeviceStatusBook, type DeviceStatus, ONLINE_WINDOW_MS } from '../../adapters/devices/status.ts';
 
 export interface DevicesConfig {
   // biome-ignore lint/suspicious/noExplicitAny: the devices schema is addressed with raw SQL

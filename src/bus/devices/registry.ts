@@ -4,13 +4,15 @@ import { randomBytes } from 'node:crypto';
 import { type Kysely, sql } from 'kysely';
 import { DEVICE_KEY_BYTES } from '../../adapters/devices/mac.ts';
 import { deviceModel } from '../../adapters/devices/models.ts';
+import { MAX_DEVICES_LISTED } from '../../adapters/devices/status.ts';
+
+export { MAX_DEVICES_LISTED };
 import { Channel, HospitalId } from '../../domain/ids.ts';
 import { type MasterKeyring, openSecret, sealSecret } from '../auth/secrets.ts';
 
 /** How long a looked-up device (and its opened key) is trusted before it is read again. */
 export const DEVICE_CACHE_TTL_MS = 2_000;
 export const DEVICE_CACHE_MAX_ENTRIES = 10_000;
-export const MAX_DEVICES_LISTED = 5_000;
 // no '/', '+' or '#': a device id is a segment of its MQTT topics
 const DEVICE_ID = /^[A-Za-z0-9_.:-]{1,16}$/;
 

@@ -8,10 +8,10 @@ import { signMessage, verifyMac } from '../../adapters/devices/mac.ts';
 import { type DeviceMessage, MAC_FIELD, SPECS } from '../../adapters/devices/specs/index.ts';
 import { EventStoreError } from '../../domain/event-store.ts';
 import { Refusal } from '../../domain/rejection.ts';
-import type { Exchange, ExchangeBook } from './exchanges.ts';
+import type { Exchange, ExchangeBook } from '../../adapters/devices/exchanges.ts';
 import type { DeviceOrderAnswer, DeviceCommandPort } from './port.ts';
 import type { Device, DeviceRegistry } from './registry.ts';
-import type { DeviceStatusBook, Transport } from './status.ts';
+import type { DeviceStatusBook, Transport } from '../../adapters/devices/status.ts';
 import { deviceTime, dispatch, formatDeviceTime } from './translate.ts';
 import { gbkBytes } from '../../adapters/devices/codecs/fields.ts';
 

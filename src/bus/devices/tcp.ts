@@ -7,7 +7,7 @@ import { DeviceError } from '../../adapters/devices/codecs/index.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameReader, frame } from '../../adapters/devices/framing.ts';
 import { type DeviceModel, modelCodec } from '../../adapters/devices/models.ts';
 import type { DeviceService } from './service.ts';
-import type { DeviceStatusBook } from './status.ts';
+import type { DeviceStatusBook } from '../../adapters/devices/status.ts';
 
 export interface GatewayLimits {
   /** Open connections one listener accepts; beyond it new connections are dropped at once. */

@@ -1,6 +1,5 @@
 // Device fleet status for administrators: every registered kiosk / POS of the hospital, online or not.
 import { Type } from 'typebox';
-import { DeviceStatusBook } from '../devices/status.ts';
 import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
@@ -19,7 +18,6 @@ const DeviceStatusSchema = Type.Object({
 });
 
 export function deviceRoutes(app: App, ctx: ServerContext): void {
-  const status = new DeviceStatusBook(ctx.options.database.db, () => new Date(ctx.now()));
   app.get(
     '/v1/admin/devices',
     {
@@ -31,6 +29,6 @@ export function deviceRoutes(app: App, ctx: ServerContext): void {
         response: { ...errorResponses, 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
       },
     },
-    async (req) => ({ devices: await status.list(requestContext(req).hospitalId) }),
+    async (req) => ({ devices: await ctx.deps.devices.list(requestContext(req).hospitalId) }),
   );
 }

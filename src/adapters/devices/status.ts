@@ -1,11 +1,12 @@
-// Is a device online? It is while it holds an open TCP connection to this gateway, or while its last
-// heartbeat (TCP or MQTT) is younger than ONLINE_WINDOW_MS. Heartbeats and connections are written to
-// devices.status so every gateway instance and the admin API see the same picture.
+// Where devices' heartbeats and connections are kept (devices.status, migration 0030), so every gateway
+// instance and the admin API see the same picture; whether that makes a device online is the domain's rule
+// (domain/devices/online.ts).
 import { type Kysely, sql } from 'kysely';
-import { MAX_DEVICES_LISTED } from './registry.ts';
+import { isOnline, ONLINE_WINDOW_MS } from '../../domain/devices/online.ts';
 
-/** A device that has not sent a heartbeat for this long (and holds no connection) is offline. */
-export const ONLINE_WINDOW_MS = 90_000;
+export { ONLINE_WINDOW_MS };
+/** Devices listed at most for one hospital. */
+export const MAX_DEVICES_LISTED = 5_000;
 
 export type Transport = 'tcp' | 'mqtt';
 
@@ -36,7 +37,12 @@ interface Row {
   software_version: string | null;
 }
 
-export class DeviceStatusBook {
+/** The fleet's status as the admin API reads it. */
+export interface DeviceFleet {
+  list(hospitalId: string): Promise<DeviceStatus[]>;
+}
+
+export class DeviceStatusBook implements DeviceFleet {
   readonly #connections = new Map<string, number>();
 
   constructor(
@@ -80,7 +86,7 @@ export class DeviceStatusBook {
         s.last_seen_at, s.last_transport, s.device_state, s.software_version
       FROM devices.devices d LEFT JOIN devices.status s ON s.device_id = d.device_id
       WHERE d.hospital_id = ${hospitalId} ORDER BY d.device_id LIMIT ${MAX_DEVICES_LISTED}`.execute(this.db);
-    const now = this.now().getTime();
+    const now = this.now();
     return rows.map((r) => {
       const connections = this.#connections.get(r.device_id) ?? 0;
       const beat = r.last_heartbeat_at ? new Date(r.last_heartbeat_at) : null;
@@ -89,8 +95,7 @@ export class DeviceStatusBook {
         model: r.model,
         channel: r.channel,
         disabled: r.disabled,
-        online:
-          !r.disabled && (connections > 0 || (beat !== null && now - beat.getTime() <= ONLINE_WINDOW_MS)),
+        online: isOnline({ disabled: r.disabled, connections, lastHeartbeatAt: beat }, now),
         connections,
         lastHeartbeatAt: beat?.toISOString() ?? null,
         lastSeenAt: r.last_seen_at ? new Date(r.last_seen_at).toISOString() : null,
