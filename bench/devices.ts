@@ -11,7 +11,7 @@ import { openDatabase } from '../src/adapters/db/database.ts';
 import { migrateToLatest } from '../src/adapters/db/migrate.ts';
 import { SqlEventStore } from '../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../src/adapters/log.ts';
-import { generateMasterKey, parseMasterKeys } from '../src/bus/auth/index.ts';
+import { generateMasterKey, parseMasterKeys } from '../src/adapters/secrets/keyring.ts';
 import { startDevices, UseCaseDevicePort } from '../src/bus/devices/index.ts';
 import { UPCASTERS } from '../src/domain/events.ts';
 import { anyMessage, CODECS, SEED } from '../test/adapters/devices/arbitraries.ts';

@@ -54,7 +54,7 @@ async function serveForBench(url: string): Promise<void> {
   const { openLedger } = await import('../src/adapters/event-store/open.ts');
   const { MemoryNonceStore } = await import('../src/adapters/nonce/memory.ts');
   const { createLogger } = await import('../src/adapters/log.ts');
-  const { generateMasterKey, parseMasterKeys } = await import('../src/bus/auth/index.ts');
+  const { generateMasterKey, parseMasterKeys } = await import('../src/adapters/secrets/keyring.ts');
   const { ClientRegistry } = await import('../src/bus/clients.ts');
   const { parseStaffTokens } = await import('../src/bus/principal.ts');
   const { buildServer } = await import('../src/bus/server.ts');

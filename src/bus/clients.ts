@@ -2,13 +2,8 @@
 // fleet, window or HIS. Secrets are generated here, shown once, and stored only sealed.
 import { type Selectable, sql } from 'kysely';
 import { BUS_SCHEMA, type BusTables, type ReadDb } from '../projections/database.ts';
-import {
-  type BusClientCredential,
-  busClientSecretContext,
-  generateClientSecret,
-  type MasterKeyring,
-  sealSecret,
-} from './auth/index.ts';
+import { type BusClientCredential, busClientSecretContext } from './auth/index.ts';
+import { generateClientSecret, type MasterKeyring, sealSecret } from '../adapters/secrets/keyring.ts';
 import { defaultGrants, type PatientIdGrant, type ReadGrants, type ReadScope } from './grants.ts';
 
 export const CLIENT_KINDS = ['channel', 'kiosk-fleet', 'window', 'his'] as const;

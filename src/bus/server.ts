@@ -32,13 +32,9 @@ import type { EventStore } from '../domain/event-store.ts';
 import { HospitalId } from '../domain/ids.ts';
 import type { ProjectionRunner } from '../projections/runner.ts';
 import type { ReactionsHandle } from '../app/reactions/runtime.ts';
-import {
-  AUTH_HEADERS,
-  DEFAULT_MAX_SKEW_MS,
-  type MasterKeyring,
-  type NonceStore,
-  verifyRequest,
-} from './auth/index.ts';
+import { AUTH_HEADERS, DEFAULT_MAX_SKEW_MS, type NonceStore, verifyRequest } from './auth/index.ts';
+import type { MasterKeyring } from '../adapters/secrets/keyring.ts';
+import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { ChannelDirectory } from '../app/channels.ts';
 import type { BusClient, ClientRegistry } from './clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
@@ -232,7 +228,7 @@ export async function authenticate(ctx: ServerContext, req: FastifyRequest): Pro
     { method: req.method, path: req.url, headers: req.headers, body: req.rawBody },
     {
       lookupClient: (id) => ctx.options.clients.lookup(id),
-      keyring: ctx.options.keyring,
+      secrets: keyringSealer(ctx.options.keyring),
       nonceStore: ctx.options.nonceStore,
       now: ctx.now,
       maxSkewMs: ctx.options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS,

@@ -10,8 +10,8 @@ import { SqlMerchantStore } from '../adapters/channels/merchant-store.ts';
 import { MerchantGateways, type MerchantPorts } from '../app/merchants.ts';
 import { channelCallsReaction, REACTIONS, type Reaction } from '../domain/reactions/index.ts';
 import type { AnyDb } from '../projections/projection.ts';
-import { openLargeSecret, sealLargeSecret } from '../bus/auth/envelope.ts';
-import type { MasterKeyring } from '../bus/auth/index.ts';
+import { envelopeSealer } from '../adapters/secrets/sealer.ts';
+import type { MasterKeyring } from '../adapters/secrets/keyring.ts';
 
 function positiveMs(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const v = env[name]?.trim();
@@ -30,10 +30,7 @@ export interface ChannelWiring {
 export function channelWiring(env: NodeJS.ProcessEnv, db: AnyDb, keyring: MasterKeyring): ChannelWiring {
   const ports: MerchantPorts = {
     merchants: new SqlMerchantStore(db),
-    sealer: {
-      seal: (plaintext, context) => sealLargeSecret(keyring, plaintext, context),
-      open: (sealed, context) => openLargeSecret(keyring, sealed, context),
-    },
+    sealer: envelopeSealer(keyring),
     now: () => new Date(),
   };
   const timeoutMs = positiveMs(env, 'CHANNEL_TIMEOUT_MS');

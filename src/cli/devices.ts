@@ -9,7 +9,7 @@ import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
-import { masterKeyringFromEnv } from '../bus/auth/index.ts';
+import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
 import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
 import { DeviceRegistry } from '../bus/devices/registry.ts';
 import { DeviceStatusBook } from '../adapters/devices/status.ts';

@@ -31,7 +31,7 @@ import { BullScheduleQueue, closeQueue, openQueue, queueConfigFromEnv } from '..
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
-import { masterKeyringFromEnv } from '../bus/auth/index.ts';
+import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
 import { ClientRegistry } from '../bus/clients.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';

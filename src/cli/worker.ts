@@ -31,7 +31,7 @@ import {
   type SchedulePorts,
   syncSchedules,
 } from '../app/schedules.ts';
-import { masterKeyringFromEnv } from '../bus/auth/index.ts';
+import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { ensureReadModels } from '../projections/index.ts';
 import { channelWiring } from './channel-wiring.ts';

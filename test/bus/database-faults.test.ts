@@ -6,7 +6,8 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey, signRequest } from '../../src/bus/auth/index.ts';
+import { signRequest } from '../../src/bus/auth/index.ts';
+import { generateMasterKey } from '../../src/adapters/secrets/keyring.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { ids, payment, registration } from './harness.ts';
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
-import { generateMasterKey, parseMasterKeys } from '../../src/bus/auth/index.ts';
+import { generateMasterKey, parseMasterKeys } from '../../src/adapters/secrets/keyring.ts';
 import { ClientRegistry } from '../../src/bus/clients.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';

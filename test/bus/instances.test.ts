@@ -11,7 +11,8 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { createLogger } from '../../src/adapters/log.ts';
 import { RedisNonceStore } from '../../src/adapters/nonce/redis.ts';
 import { RedisRateLimiter } from '../../src/adapters/rate-limit/redis.ts';
-import { generateMasterKey, parseMasterKeys, signRequest } from '../../src/bus/auth/index.ts';
+import { signRequest } from '../../src/bus/auth/index.ts';
+import { generateMasterKey, parseMasterKeys } from '../../src/adapters/secrets/keyring.ts';
 import { ClientRegistry } from '../../src/bus/clients.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';

@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey } from '../../src/bus/auth/index.ts';
+import { generateMasterKey } from '../../src/adapters/secrets/keyring.ts';
 import { devicesCommand } from '../../src/cli/devices.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { DeviceConnection, build } from '../support/device-client.ts';

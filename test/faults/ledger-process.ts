@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { generateMasterKey, signRequest } from '../../src/bus/auth/index.ts';
+import { signRequest } from '../../src/bus/auth/index.ts';
+import { generateMasterKey } from '../../src/adapters/secrets/keyring.ts';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789';
 const BIN = join(import.meta.dirname, '../../bin/ledger.mjs');

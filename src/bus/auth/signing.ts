@@ -16,7 +16,7 @@
 // requests cannot burn a client's nonces.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NonceStore } from './nonce-store.ts';
-import { type MasterKeyring, openSecret } from './secrets.ts';
+import type { SecretSealer } from '../../domain/secrets.ts';
 
 export const AUTH_HEADERS = {
   clientId: 'X-Client-Id',
@@ -56,7 +56,7 @@ export type VerifyResult<C> = { ok: true; client: C } | AuthRefusal;
 /** What the verifier needs to know about a client; routes may carry more (channel, roles…). */
 export interface BusClientCredential {
   clientId: string;
-  /** `sealSecret(keyring, secret, busClientSecretContext(clientId))`. */
+  /** The secret sealed under `busClientSecretContext(clientId)`. */
   sealedSecret: string;
   disabled?: boolean;
 }
@@ -148,7 +148,8 @@ export interface RequestParts {
 
 export interface VerifyOptions<C extends BusClientCredential> {
   lookupClient: (clientId: string) => Promise<C | undefined>;
-  keyring: MasterKeyring;
+  /** Opens the client's sealed secret. */
+  secrets: SecretSealer;
   nonceStore: NonceStore;
   /** Server clock in unix ms. */
   now: () => number;
@@ -219,7 +220,7 @@ export async function verifyRequest<C extends BusClientCredential>(
 
   let secret: string;
   try {
-    secret = openSecret(options.keyring, client.sealedSecret, busClientSecretContext(id));
+    secret = options.secrets.open(client.sealedSecret, busClientSecretContext(id));
   } catch {
     // A secret sealed under a retired key or corrupted: the operator must re-issue; never echo it.
     return refuse('AUTH_UNAVAILABLE', `credential of client ${id} cannot be opened`);

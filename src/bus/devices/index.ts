@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { deviceModel } from '../../adapters/devices/models.ts';
-import type { MasterKeyring } from '../auth/secrets.ts';
+import type { MasterKeyring } from '../../adapters/secrets/keyring.ts';
 import { ExchangeBook } from '../../adapters/devices/exchanges.ts';
 import { DeviceMqttBridge } from './mqtt.ts';
 import type { DeviceCommandPort } from './port.ts';

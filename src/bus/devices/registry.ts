@@ -8,7 +8,7 @@ import { MAX_DEVICES_LISTED } from '../../adapters/devices/status.ts';
 
 export { MAX_DEVICES_LISTED };
 import { Channel, HospitalId } from '../../domain/ids.ts';
-import { type MasterKeyring, openSecret, sealSecret } from '../auth/secrets.ts';
+import { type MasterKeyring, openSecret, sealSecret } from '../../adapters/secrets/keyring.ts';
 
 /** How long a looked-up device (and its opened key) is trusted before it is read again. */
 export const DEVICE_CACHE_TTL_MS = 2_000;

@@ -77,11 +77,7 @@ export interface MerchantStore {
   ): Promise<boolean>;
 }
 
-/** Seals and opens secrets under a context (the bus-client secret scheme: AES-GCM under the master keyring). */
-export interface SecretSealer {
-  seal(plaintext: string, context: string): string;
-  open(sealed: string, context: string): string;
-}
+export type { SecretSealer } from '../secrets.ts';
 
 export function merchantIdOf(c: MerchantCredentials): string {
   return c.channel === 'wechat' ? c.wechat.mchId : c.alipay.appId;

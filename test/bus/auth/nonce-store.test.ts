@@ -6,14 +6,17 @@ import { MemoryNonceStore, NonceStoreFullError } from '../../../src/adapters/non
 import { RedisNonceStore } from '../../../src/adapters/nonce/redis.ts';
 import {
   busClientSecretContext,
-  generateClientSecret,
-  generateMasterKey,
   type NonceStore,
-  parseMasterKeys,
-  sealSecret,
   signRequest,
   verifyRequest,
 } from '../../../src/bus/auth/index.ts';
+import {
+  generateClientSecret,
+  generateMasterKey,
+  parseMasterKeys,
+  sealSecret,
+} from '../../../src/adapters/secrets/keyring.ts';
+import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
 const prefix = `test:nonce-store:${randomUUID()}:`;
@@ -90,7 +93,7 @@ describe('replay across bus instances sharing Redis', () => {
     const keyPrefix = `${prefix}bus:`;
     const instance = () => ({
       lookupClient: async (id: string) => (id === client.clientId ? client : undefined),
-      keyring,
+      secrets: keyringSealer(keyring),
       nonceStore: new RedisNonceStore(redis, { keyPrefix }),
       now: Date.now,
     });

@@ -4,14 +4,17 @@ import {
   type BusClientCredential,
   busClientSecretContext,
   canonicalString,
-  generateClientSecret,
-  generateMasterKey,
-  parseMasterKeys,
   type RequestParts,
-  sealSecret,
   signRequest,
   verifyRequest,
 } from '../../../src/bus/auth/index.ts';
+import {
+  generateClientSecret,
+  generateMasterKey,
+  parseMasterKeys,
+  sealSecret,
+} from '../../../src/adapters/secrets/keyring.ts';
+import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 2, 0, 0);
 const keyring = parseMasterKeys(generateMasterKey('k1'));
@@ -29,7 +32,7 @@ function setup() {
   const nonceStore = new MemoryNonceStore({ now: () => NOW });
   const options = {
     lookupClient: async (id: string) => clients.get(id),
-    keyring,
+    secrets: keyringSealer(keyring),
     nonceStore,
     now: () => NOW,
   };

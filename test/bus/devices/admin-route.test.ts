@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateMasterKey, parseMasterKeys } from '../../../src/bus/auth/index.ts';
+import { generateMasterKey, parseMasterKeys } from '../../../src/adapters/secrets/keyring.ts';
 import { DeviceRegistry, DeviceStatusBook } from '../../../src/bus/devices/index.ts';
 import { type Harness, HOSPITAL, startHarness, TOKENS } from '../harness.ts';
 

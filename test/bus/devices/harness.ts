@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { DEVICE_MODELS } from '../../../src/adapters/devices/models.ts';
 import { SqlEventStore } from '../../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../../src/adapters/log.ts';
-import { generateMasterKey, parseMasterKeys } from '../../../src/bus/auth/index.ts';
+import { generateMasterKey, parseMasterKeys } from '../../../src/adapters/secrets/keyring.ts';
 import { UseCaseDevicePort, type RunningDevices, startDevices } from '../../../src/bus/devices/index.ts';
 import type { GatewayLimits } from '../../../src/bus/devices/tcp.ts';
 import type { RecordedEvent } from '../../../src/domain/event-store.ts';

@@ -3,7 +3,7 @@
 // sealed exactly as a bus-client secret is, so master-key rotation (resealSecret on the first part) and the
 // keyring's rules apply unchanged. Format: `env1.<sealed data key>~<iv>.<ciphertext+tag>` (base64url parts).
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { type MasterKeyring, openSecret, SecretError, sealSecret } from './secrets.ts';
+import { type MasterKeyring, openSecret, SecretError, sealSecret } from './keyring.ts';
 
 const ENVELOPE_VERSION = 'env1';
 const IV_BYTES = 12;

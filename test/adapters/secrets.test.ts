@@ -9,7 +9,7 @@ import {
   SecretError,
   sealedKeyId,
   sealSecret,
-} from '../../../src/bus/auth/secrets.ts';
+} from '../../src/adapters/secrets/keyring.ts';
 
 describe('sealed client secrets', () => {
   const k1 = generateMasterKey('k1');
