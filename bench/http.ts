@@ -55,7 +55,9 @@ async function serveForBench(url: string): Promise<void> {
   const { MemoryNonceStore } = await import('../src/adapters/nonce/memory.ts');
   const { createLogger } = await import('../src/adapters/log.ts');
   const { generateMasterKey, parseMasterKeys } = await import('../src/adapters/secrets/keyring.ts');
-  const { ClientRegistry } = await import('../src/bus/clients.ts');
+  const { ClientRegistry } = await import('../src/app/clients.ts');
+  const { SqlClientStore } = await import('../src/adapters/clients/sql-client-store.ts');
+  const { keyringSealer } = await import('../src/adapters/secrets/sealer.ts');
   const { parseStaffTokens } = await import('../src/bus/principal.ts');
   const { buildServer } = await import('../src/bus/server.ts');
   const { UPCASTERS } = await import('../src/domain/events.ts');
@@ -71,7 +73,7 @@ async function serveForBench(url: string): Promise<void> {
   );
   const keyring = parseMasterKeys(generateMasterKey());
   const adminToken = randomUUID() + randomUUID();
-  const clients = new ClientRegistry(ledger.database.db, keyring);
+  const clients = new ClientRegistry(new SqlClientStore(ledger.database.db), keyringSealer(keyring));
   const timed = timedStore(ledger.store);
   const { orderDecider } = await import('../src/domain/order/index.ts');
   const decide = orderDecider.decide;

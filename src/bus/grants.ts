@@ -4,6 +4,7 @@
 // lists served from read models (patients' orders and deposits, deposit statements, HIS sync). Patient ids
 // are `masked` in what it reads unless granted `full`. Staff are bounded by their roles, not by grants.
 import { loadOrder } from '../app/load.ts';
+import type { ReadGrants } from '../domain/clients/client.ts';
 import { actorRef } from '../domain/decider.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import { maskRef } from '../domain/ids.ts';
@@ -11,21 +12,6 @@ import { reject } from '../domain/rejection.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import type { RequestContext } from './server.ts';
-
-export const READ_SCOPES = ['own', 'hospital'] as const;
-export type ReadScope = (typeof READ_SCOPES)[number];
-export const PATIENT_ID_GRANTS = ['masked', 'full'] as const;
-export type PatientIdGrant = (typeof PATIENT_ID_GRANTS)[number];
-
-export interface ReadGrants {
-  read: ReadScope;
-  patientIds: PatientIdGrant;
-}
-
-/** What a client gets when registered without grants: the HIS owns the patients; every other kind its own. */
-export function defaultGrants(kind: string): ReadGrants {
-  return kind === 'his' ? { read: 'hospital', patientIds: 'full' } : { read: 'own', patientIds: 'masked' };
-}
 
 const STAFF_GRANTS: ReadGrants = { read: 'hospital', patientIds: 'full' };
 

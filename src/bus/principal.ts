@@ -5,7 +5,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { STAFF_ROLES, type StaffRole } from '../domain/staff/types.ts';
 import { FINANCE_PERMISSIONS } from '../app/reconciliation/staff-access.ts';
-import type { BusClient } from './clients.ts';
+import type { BusClient } from '../app/clients.ts';
 
 export { STAFF_ROLES, type StaffRole };
 export type Role = 'bus-client' | StaffRole;

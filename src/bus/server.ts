@@ -36,7 +36,7 @@ import { AUTH_HEADERS, DEFAULT_MAX_SKEW_MS, type NonceStore, verifyRequest } fro
 import type { MasterKeyring } from '../adapters/secrets/keyring.ts';
 import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { ChannelDirectory } from '../app/channels.ts';
-import type { BusClient, ClientRegistry } from './clients.ts';
+import type { BusClient, ClientRegistry } from '../app/clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';

@@ -32,7 +32,9 @@ import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
 import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
-import { ClientRegistry } from '../bus/clients.ts';
+import { ClientRegistry } from '../app/clients.ts';
+import { SqlClientStore } from '../adapters/clients/sql-client-store.ts';
+import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
@@ -168,7 +170,7 @@ export async function serve(
     store: ledger.store,
     database: ledger.database,
     ...(his ? { his } : {}),
-    clients: new ClientRegistry(ledger.database.db, keyring),
+    clients: new ClientRegistry(new SqlClientStore(ledger.database.db), keyringSealer(keyring)),
     keyring,
     nonceStore,
     ...(rateLimiter ? { rateLimiter } : {}),

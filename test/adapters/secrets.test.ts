@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
+import { generateClientSecret } from '../../src/app/clients.ts';
 import { describe, expect, it } from 'vitest';
 import {
-  generateClientSecret,
   generateMasterKey,
   openSecret,
   parseMasterKeys,

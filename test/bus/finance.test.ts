@@ -12,7 +12,9 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { createLogger } from '../../src/adapters/log.ts';
 import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
 import { generateMasterKey, parseMasterKeys } from '../../src/adapters/secrets/keyring.ts';
-import { ClientRegistry } from '../../src/bus/clients.ts';
+import { ClientRegistry } from '../../src/app/clients.ts';
+import { SqlClientStore } from '../../src/adapters/clients/sql-client-store.ts';
+import { keyringSealer } from '../../src/adapters/secrets/sealer.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import type { ScenarioManifest } from '../../src/simulation/files.ts';
@@ -102,7 +104,7 @@ beforeAll(async () => {
   app = await buildServer({
     store,
     database: tdb.database,
-    clients: new ClientRegistry(tdb.database.db, keyring),
+    clients: new ClientRegistry(new SqlClientStore(tdb.database.db), keyringSealer(keyring)),
     keyring,
     nonceStore: new MemoryNonceStore(),
     logger: createLogger({ name: 'finance-test', level: 'silent' }),

@@ -10,7 +10,9 @@ import { createLogger } from '../../src/adapters/log.ts';
 import { MemoryNonceStore } from '../../src/adapters/nonce/memory.ts';
 import { signRequest } from '../../src/bus/auth/index.ts';
 import { generateMasterKey, parseMasterKeys } from '../../src/adapters/secrets/keyring.ts';
-import { ClientRegistry } from '../../src/bus/clients.ts';
+import { ClientRegistry } from '../../src/app/clients.ts';
+import { SqlClientStore } from '../../src/adapters/clients/sql-client-store.ts';
+import { keyringSealer } from '../../src/adapters/secrets/sealer.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer, type ServerOptions } from '../../src/bus/server.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
@@ -98,7 +100,7 @@ export async function startHarness(
   const store = new SqlEventStore(db.database, { upcasters: UPCASTERS, pollIntervalMs: 50 });
   const keyring = parseMasterKeys(generateMasterKey());
   const his = await startHisSimulator({ port: 0 });
-  const clients = new ClientRegistry(db.database.db, keyring);
+  const clients = new ClientRegistry(new SqlClientStore(db.database.db), keyringSealer(keyring));
   const clock = { ms: Date.now() };
   const logs: string[] = [];
   const destination = new Writable({

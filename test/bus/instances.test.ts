@@ -13,7 +13,9 @@ import { RedisNonceStore } from '../../src/adapters/nonce/redis.ts';
 import { RedisRateLimiter } from '../../src/adapters/rate-limit/redis.ts';
 import { signRequest } from '../../src/bus/auth/index.ts';
 import { generateMasterKey, parseMasterKeys } from '../../src/adapters/secrets/keyring.ts';
-import { ClientRegistry } from '../../src/bus/clients.ts';
+import { ClientRegistry } from '../../src/app/clients.ts';
+import { SqlClientStore } from '../../src/adapters/clients/sql-client-store.ts';
+import { keyringSealer } from '../../src/adapters/secrets/sealer.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer } from '../../src/bus/server.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
@@ -59,7 +61,7 @@ async function startCluster(label: string, n: number): Promise<Cluster> {
     const app = await buildServer({
       store,
       database,
-      clients: new ClientRegistry(database.db, keyring),
+      clients: new ClientRegistry(new SqlClientStore(database.db), keyringSealer(keyring)),
       keyring,
       nonceStore: new RedisNonceStore(redis, { keyPrefix }),
       rateLimiter: new RedisRateLimiter(redis, { keyPrefix }),

@@ -19,7 +19,6 @@ const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
 export const MAX_MASTER_KEYS = 16;
 /** Upper bound on a secret's plaintext size; bus-client secrets are ~43 chars. */
 export const MAX_SECRET_BYTES = 1024;
-const CLIENT_SECRET_BYTES = 32;
 
 export type SecretErrorCode =
   | 'MASTER_KEY_MISSING'
@@ -114,11 +113,6 @@ export function masterKeyringFromEnv(env: NodeJS.ProcessEnv = process.env): Mast
 /** A fresh master key, formatted for `LEDGER_MASTER_KEY` (for setup scripts and tests). */
 export function generateMasterKey(keyId = 'k1'): string {
   return `${keyId}:${randomBytes(KEY_BYTES).toString('base64')}`;
-}
-
-/** 256 random bits, base64url (43 chars): shown once to the client's operator, then only stored sealed. */
-export function generateClientSecret(): string {
-  return randomBytes(CLIENT_SECRET_BYTES).toString('base64url');
 }
 
 function aad(keyId: string, context: string): Buffer {

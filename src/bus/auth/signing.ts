@@ -16,6 +16,7 @@
 // requests cannot burn a client's nonces.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { NonceStore } from './nonce-store.ts';
+import { busClientSecretContext } from '../../domain/clients/client.ts';
 import type { SecretSealer } from '../../domain/secrets.ts';
 
 export const AUTH_HEADERS = {
@@ -83,9 +84,7 @@ export interface SignedHeaders {
   'X-Signature': string;
 }
 
-export function busClientSecretContext(clientId: string): string {
-  return `bus-client:${clientId}`;
-}
+export { busClientSecretContext } from '../../domain/clients/client.ts';
 
 export function bodySha256Hex(body: RequestBody): string {
   const h = createHash('sha256');

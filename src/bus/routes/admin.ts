@@ -10,7 +10,7 @@ import {
 import { DEFAULT_TIME_ZONE } from '../../domain/business-date.ts';
 import { Channel } from '../../domain/ids.ts';
 import { channelHistory } from '../../app/channels.ts';
-import { ClientExistsError } from '../clients.ts';
+import { ClientExistsError } from '../../app/clients.ts';
 import { execute, patientKey } from '../dispatch.ts';
 import { ApiError } from '../errors.ts';
 import {

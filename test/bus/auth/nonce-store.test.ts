@@ -1,5 +1,6 @@
 // One contract for every NonceStore adapter: the in-memory one and Redis (real, 127.0.0.1:6379).
 import { randomUUID } from 'node:crypto';
+import { generateClientSecret } from '../../../src/app/clients.ts';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryNonceStore, NonceStoreFullError } from '../../../src/adapters/nonce/memory.ts';
@@ -10,12 +11,7 @@ import {
   signRequest,
   verifyRequest,
 } from '../../../src/bus/auth/index.ts';
-import {
-  generateClientSecret,
-  generateMasterKey,
-  parseMasterKeys,
-  sealSecret,
-} from '../../../src/adapters/secrets/keyring.ts';
+import { generateMasterKey, parseMasterKeys, sealSecret } from '../../../src/adapters/secrets/keyring.ts';
 import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });

@@ -1,3 +1,4 @@
+import { generateClientSecret } from '../../../src/app/clients.ts';
 import { describe, expect, it } from 'vitest';
 import { MemoryNonceStore } from '../../../src/adapters/nonce/memory.ts';
 import {
@@ -8,12 +9,7 @@ import {
   signRequest,
   verifyRequest,
 } from '../../../src/bus/auth/index.ts';
-import {
-  generateClientSecret,
-  generateMasterKey,
-  parseMasterKeys,
-  sealSecret,
-} from '../../../src/adapters/secrets/keyring.ts';
+import { generateMasterKey, parseMasterKeys, sealSecret } from '../../../src/adapters/secrets/keyring.ts';
 import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
 
 const NOW = Date.UTC(2025, 0, 15, 2, 0, 0);
