@@ -18,6 +18,11 @@ import { anyMessage, CODECS, SEED } from '../test/adapters/devices/arbitraries.t
 import { DEVICE_MODELS } from '../src/adapters/devices/models.ts';
 import type { DeviceMessage } from '../src/adapters/devices/specs/index.ts';
 import { build, DeviceConnection, requestOnce } from '../test/support/device-client.ts';
+import { DeviceRegistry } from '../src/app/devices.ts';
+import { SqlDeviceStore } from '../src/adapters/devices/registry-store.ts';
+import { ExchangeBook } from '../src/adapters/devices/exchanges.ts';
+import { keyringSealer } from '../src/adapters/secrets/sealer.ts';
+import { DeviceStatusBook } from '../src/adapters/devices/status.ts';
 
 const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const { values } = parseArgs({
@@ -59,8 +64,12 @@ try {
   const store = new SqlEventStore(database, { upcasters: UPCASTERS });
   const models = ['kiosk-pipe', 'kiosk-fixed', 'kiosk-xml', 'mispos-8583'];
   const running = await startDevices({
-    db: database.db,
-    keyring: parseMasterKeys(generateMasterKey()),
+    registry: new DeviceRegistry(
+      new SqlDeviceStore(database.db),
+      keyringSealer(parseMasterKeys(generateMasterKey())),
+    ),
+    exchanges: new ExchangeBook(database.db),
+    status: new DeviceStatusBook(database.db),
     port: new UseCaseDevicePort({
       store,
       db: database.db,

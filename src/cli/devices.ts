@@ -11,10 +11,13 @@ import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
 import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
 import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
-import { DeviceRegistry } from '../bus/devices/registry.ts';
 import { DeviceStatusBook } from '../adapters/devices/status.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import type { CliIo } from './main.ts';
+import { DeviceRegistry } from '../app/devices.ts';
+import { SqlDeviceStore } from '../adapters/devices/registry-store.ts';
+import { ExchangeBook } from '../adapters/devices/exchanges.ts';
+import { keyringSealer } from '../adapters/secrets/sealer.ts';
 
 const EX_USAGE = 64;
 export const DEFAULT_DEVICE_LISTENERS = 'kiosk-pipe=9101,kiosk-fixed=9102,kiosk-xml=9103,mispos-8583=9104';
@@ -74,7 +77,10 @@ export async function devicesCommand(
   const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
   try {
     if (sub === 'register') {
-      const { device, key } = await new DeviceRegistry(ledger.database.db, keyring).register({
+      const { device, key } = await new DeviceRegistry(
+        new SqlDeviceStore(ledger.database.db),
+        keyringSealer(keyring),
+      ).register({
         deviceId: need('device'),
         hospitalId: need('hospital'),
         model: need('model'),
@@ -92,8 +98,9 @@ export async function devicesCommand(
     const logger = createLogger({ name: 'devices', destination: io.stderr });
     const mqttUrl = values.mqtt ?? io.env.DEVICES_MQTT_URL;
     const running = await startDevices({
-      db: ledger.database.db,
-      keyring,
+      registry: new DeviceRegistry(new SqlDeviceStore(ledger.database.db), keyringSealer(keyring)),
+      exchanges: new ExchangeBook(ledger.database.db),
+      status: new DeviceStatusBook(ledger.database.db),
       // Payments recorded here are followed up (deposit credit, HIS writeback) by the reactions of `ledger serve`.
       port: new UseCaseDevicePort({
         store: ledger.store,

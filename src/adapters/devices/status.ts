@@ -2,11 +2,10 @@
 // instance and the admin API see the same picture; whether that makes a device online is the domain's rule
 // (domain/devices/online.ts).
 import { type Kysely, sql } from 'kysely';
+import { MAX_DEVICES_LISTED } from '../../domain/devices/device.ts';
 import { isOnline, ONLINE_WINDOW_MS } from '../../domain/devices/online.ts';
 
-export { ONLINE_WINDOW_MS };
-/** Devices listed at most for one hospital. */
-export const MAX_DEVICES_LISTED = 5_000;
+export { MAX_DEVICES_LISTED, ONLINE_WINDOW_MS };
 
 export type Transport = 'tcp' | 'mqtt';
 

@@ -1,26 +1,24 @@
 // The device gateway assembled: registry, answer journal, status, the service, TCP listeners per model and
 // (optionally) the MQTT bridge. `ledger devices serve` and the tests start it through here.
-import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { deviceModel } from '../../adapters/devices/models.ts';
-import type { MasterKeyring } from '../../adapters/secrets/keyring.ts';
-import { ExchangeBook } from '../../adapters/devices/exchanges.ts';
+import type { ExchangeBook } from '../../adapters/devices/exchanges.ts';
 import { DeviceMqttBridge } from './mqtt.ts';
 import type { DeviceCommandPort } from './port.ts';
-import { DeviceRegistry } from './registry.ts';
+import type { DeviceRegistry } from '../../app/devices.ts';
 import { DeviceService } from './service.ts';
-import { DeviceStatusBook } from '../../adapters/devices/status.ts';
+import type { DeviceStatusBook } from '../../adapters/devices/status.ts';
 import { DeviceGateway, type GatewayLimits } from './tcp.ts';
 
 export type { DeviceCommandPort } from './port.ts';
 export { UseCaseDevicePort } from './handler-port.ts';
-export { DeviceRegistry } from './registry.ts';
 export { DeviceStatusBook, type DeviceStatus, ONLINE_WINDOW_MS } from '../../adapters/devices/status.ts';
 
 export interface DevicesConfig {
-  // biome-ignore lint/suspicious/noExplicitAny: the devices schema is addressed with raw SQL
-  db: Kysely<any>;
-  keyring: MasterKeyring;
+  /** The registered devices and their keys, the answer journal and the status book, each on its store. */
+  registry: DeviceRegistry;
+  exchanges: ExchangeBook;
+  status: DeviceStatusBook;
   port: DeviceCommandPort;
   logger: Logger;
   /** One TCP listener per model: `{ model: 'kiosk-pipe', host, port }` (port 0: any free port). */
@@ -43,11 +41,10 @@ export interface RunningDevices {
 }
 
 export async function startDevices(config: DevicesConfig): Promise<RunningDevices> {
-  const registry = new DeviceRegistry(config.db, config.keyring);
-  const status = new DeviceStatusBook(config.db, config.now);
+  const { registry, status } = config;
   const service = new DeviceService({
     registry,
-    exchanges: new ExchangeBook(config.db),
+    exchanges: config.exchanges,
     status,
     port: config.port,
     logger: config.logger,

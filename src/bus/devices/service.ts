@@ -10,7 +10,7 @@ import { EventStoreError } from '../../domain/event-store.ts';
 import { Refusal } from '../../domain/rejection.ts';
 import type { Exchange, ExchangeBook } from '../../adapters/devices/exchanges.ts';
 import type { DeviceOrderAnswer, DeviceCommandPort } from './port.ts';
-import type { Device, DeviceRegistry } from './registry.ts';
+import type { Device, DeviceRegistry } from '../../app/devices.ts';
 import type { DeviceStatusBook, Transport } from '../../adapters/devices/status.ts';
 import { deviceTime, dispatch, formatDeviceTime } from './translate.ts';
 import { gbkBytes } from '../../adapters/devices/codecs/fields.ts';

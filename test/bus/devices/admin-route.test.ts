@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateMasterKey, parseMasterKeys } from '../../../src/adapters/secrets/keyring.ts';
-import { DeviceRegistry, DeviceStatusBook } from '../../../src/bus/devices/index.ts';
+import { DeviceStatusBook } from '../../../src/bus/devices/index.ts';
+import { DeviceRegistry } from '../../../src/app/devices.ts';
+import { SqlDeviceStore } from '../../../src/adapters/devices/registry-store.ts';
+import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
 import { type Harness, HOSPITAL, startHarness, TOKENS } from '../harness.ts';
 
 let h: Harness;
@@ -13,7 +16,10 @@ afterAll(async () => {
 
 describe('GET /v1/admin/devices', () => {
   it('lists the hospital devices with their online state, for administrators only', async () => {
-    const registry = new DeviceRegistry(h.db.database.db, parseMasterKeys(generateMasterKey()));
+    const registry = new DeviceRegistry(
+      new SqlDeviceStore(h.db.database.db),
+      keyringSealer(parseMasterKeys(generateMasterKey())),
+    );
     await registry.register({
       deviceId: 'K-ALIVE',
       hospitalId: HOSPITAL,

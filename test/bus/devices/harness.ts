@@ -10,6 +10,11 @@ import type { GatewayLimits } from '../../../src/bus/devices/tcp.ts';
 import type { RecordedEvent } from '../../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../../src/domain/events.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../support/databases.ts';
+import { DeviceRegistry } from '../../../src/app/devices.ts';
+import { SqlDeviceStore } from '../../../src/adapters/devices/registry-store.ts';
+import { ExchangeBook } from '../../../src/adapters/devices/exchanges.ts';
+import { keyringSealer } from '../../../src/adapters/secrets/sealer.ts';
+import { DeviceStatusBook } from '../../../src/adapters/devices/status.ts';
 
 export const HOSPITAL = 'H001';
 export const MQTT_URL = process.env.TEST_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
@@ -45,8 +50,9 @@ export async function startDevicesHarness(
     }),
   });
   const running = await startDevices({
-    db: db.database.db,
-    keyring,
+    registry: new DeviceRegistry(new SqlDeviceStore(db.database.db), keyringSealer(keyring)),
+    exchanges: new ExchangeBook(db.database.db),
+    status: new DeviceStatusBook(db.database.db),
     port: new UseCaseDevicePort({ store, db: db.database.db, now: () => new Date(), logger }),
     logger,
     listeners: Object.keys(DEVICE_MODELS).map((model) => ({ model, host: '127.0.0.1', port: 0 })),
