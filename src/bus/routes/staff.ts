@@ -2,7 +2,7 @@
 // caller's hospital). Routes translate and call the staff use cases (src/app/staff); every account change
 // records who, when and from which address.
 import type { FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, type TSchema, Type } from 'typebox';
 import {
   changeStaffRole,
   createStaffUser,
@@ -237,86 +237,50 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.put(
-    '/v1/admin/users/:username/role',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Set a user’s role; it applies to their sessions at once',
-        params: UserParams,
-        body: RoleBody,
-        response: { ...errorResponses, 200: UserView },
+  /** An administrator's change to one existing user of their hospital; answers the account as it is after. */
+  const userChange = <B extends TSchema>(
+    method: 'post' | 'put',
+    action: string,
+    summary: string,
+    body: B,
+    change: (
+      user: Omit<ReturnType<typeof acting>, 'context'>,
+      body: Static<B>,
+      c: CommandContext,
+    ) => Promise<StaffAccount>,
+  ) =>
+    app[method](
+      `/v1/admin/users/:username/${action}`,
+      {
+        config: { access: 'admin' },
+        schema: { tags, summary, params: UserParams, body, response: { ...errorResponses, 200: UserView } },
       },
-    },
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
-      await existing(hospitalId, username);
-      return userView(await changeStaffRole(staff, { hospitalId, username, role: req.body.role }, context));
-    },
-  );
+      async (req) => {
+        const { hospitalId, username, context } = acting(req, (req.params as { username: string }).username);
+        await existing(hospitalId, username);
+        return userView(await change({ hospitalId, username }, req.body as Static<B>, context));
+      },
+    );
 
-  app.post(
-    '/v1/admin/users/:username/disable',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Disable a user: sign-in refused, every session revoked',
-        params: UserParams,
-        body: ReasonBody,
-        response: { ...errorResponses, 200: UserView },
-      },
-    },
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
-      await existing(hospitalId, username);
-      return userView(
-        await disableStaffUser(staff, { hospitalId, username, reason: req.body.reason }, context),
-      );
-    },
+  userChange('put', 'role', 'Set a user’s role; it applies to their sessions at once', RoleBody, (u, b, c) =>
+    changeStaffRole(staff, { ...u, role: b.role }, c),
   );
-
-  app.post(
-    '/v1/admin/users/:username/enable',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Enable a disabled user again (clears a lock-out)',
-        params: UserParams,
-        body: ReasonBody,
-        response: { ...errorResponses, 200: UserView },
-      },
-    },
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
-      await existing(hospitalId, username);
-      return userView(
-        await enableStaffUser(staff, { hospitalId, username, reason: req.body.reason }, context),
-      );
-    },
+  userChange(
+    'post',
+    'disable',
+    'Disable a user: sign-in refused, every session revoked',
+    ReasonBody,
+    (u, b, c) => disableStaffUser(staff, { ...u, reason: b.reason }, c),
   );
-
-  app.put(
-    '/v1/admin/users/:username/password',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Reset a user’s password: clears a lock-out and revokes every session of the user',
-        params: UserParams,
-        body: PasswordBody,
-        response: { ...errorResponses, 200: UserView },
-      },
-    },
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
-      await existing(hospitalId, username);
-      return userView(
-        await resetStaffPassword(staff, { hospitalId, username, password: req.body.password }, context),
-      );
-    },
+  userChange('post', 'enable', 'Enable a disabled user again (clears a lock-out)', ReasonBody, (u, b, c) =>
+    enableStaffUser(staff, { ...u, reason: b.reason }, c),
+  );
+  userChange(
+    'put',
+    'password',
+    'Reset a user’s password: clears a lock-out and revokes every session of the user',
+    PasswordBody,
+    (u, b, c) => resetStaffPassword(staff, { ...u, password: b.password }, c),
   );
 
   app.delete(
