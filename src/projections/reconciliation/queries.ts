@@ -192,12 +192,9 @@ export async function listDiscrepancyRows(
 
 export type DayRow = Omit<ReconDaysTable, 'last_run_id' | 'updated_at'>;
 
-export async function dayRows(
-  db: AnyDb,
-  f: { hospitalId: string; businessDate: string; channel?: string },
-  schema = RECONCILIATION_SCHEMA,
-): Promise<DayRow[]> {
-  let q = tables(db, schema)
+/** A hospital's reconciliation days, as DayRow (amounts as text), for the callers to narrow. */
+export function selectDays(db: AnyDb, hospitalId: string, schema = RECONCILIATION_SCHEMA) {
+  return tables(db, schema)
     .selectFrom('recon_days')
     .select([
       'hospital_id',
@@ -218,8 +215,15 @@ export async function dayRows(
       'closed_by',
       'reopened',
     ])
-    .where('hospital_id', '=', f.hospitalId)
-    .where('business_date', '=', f.businessDate);
+    .where('hospital_id', '=', hospitalId);
+}
+
+export async function dayRows(
+  db: AnyDb,
+  f: { hospitalId: string; businessDate: string; channel?: string },
+  schema = RECONCILIATION_SCHEMA,
+): Promise<DayRow[]> {
+  let q = selectDays(db, f.hospitalId, schema).where('business_date', '=', f.businessDate);
   if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
   return q.orderBy('channel').execute();
 }

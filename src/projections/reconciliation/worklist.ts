@@ -4,7 +4,7 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../projection.ts';
 import { RECON_MOVEMENTS_SCHEMA, RECON_STATEMENTS_SCHEMA } from './movements.ts';
-import { type DayRow, type DiscrepancyRow, HIS_SYNC_SCHEMA, tables } from './queries.ts';
+import { type DayRow, type DiscrepancyRow, HIS_SYNC_SCHEMA, selectDays, tables } from './queries.ts';
 import { RECONCILIATION_SCHEMA } from './read-models.ts';
 import type { HisSyncJoinTable, ReconMovementsTable, ReconStatementsTable } from './tables.ts';
 
@@ -166,28 +166,7 @@ export async function dayRange(
   f: { hospitalId: string; from: string; to: string; channel?: string; state?: string },
   schema = RECONCILIATION_SCHEMA,
 ): Promise<DayRow[]> {
-  let q = tables(db, schema)
-    .selectFrom('recon_days')
-    .select([
-      'hospital_id',
-      'channel',
-      'business_date',
-      'state',
-      'runs',
-      'matched_count',
-      sql<string>`matched_amount::text`.as('matched_amount'),
-      'timing_count',
-      sql<string>`timing_amount::text`.as('timing_amount'),
-      'pending_count',
-      sql<string>`pending_amount::text`.as('pending_amount'),
-      'by_type',
-      'parties',
-      'discrepancies_open',
-      'discrepancies_resolved',
-      'closed_by',
-      'reopened',
-    ])
-    .where('hospital_id', '=', f.hospitalId)
+  let q = selectDays(db, f.hospitalId, schema)
     .where('business_date', '>=', f.from)
     .where('business_date', '<=', f.to);
   if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
