@@ -28,7 +28,8 @@ import { loadDay } from './days.ts';
 import { discrepancyState } from './discrepancies.ts';
 import { statementLines } from './inputs.ts';
 import { decoderOf, type ReconciliationPorts } from './ports.ts';
-import { type ReconcileOptions, type ReconciliationReport, reconcileDay } from './reconcile-day.ts';
+import type { ReconcileOptions, ReconciliationReport } from './reconcile-day.ts';
+import { reconcileRange } from './reconcile-range.ts';
 
 /** Most days one reconcile call covers (a month: more is a batch job, not a request). */
 export const MAX_RECONCILE_DAYS = 31;
@@ -83,14 +84,14 @@ export async function reconcileDates(
   o: Omit<ReconcileOptions, 'businessDate' | 'channel'> & { from: string; to?: string; channel?: string },
 ): Promise<RangeReconciliation> {
   const dates = datesBetween(o.from, o.to ?? o.from, MAX_RECONCILE_DAYS);
-  const { from: _f, to: _t, channel, ...rest } = o;
+  const { from, to: _t, channel, ...rest } = o;
+  if (channel !== undefined)
+    return reconcileRange(ports, { ...rest, from, to: dates.at(-1)!, channels: [channel] });
+  await catchUp(ports);
   const reports: ReconciliationReport[] = [];
-  if (channel === undefined) await catchUp(ports);
   for (const date of dates) {
-    const channels =
-      channel !== undefined ? [channel] : await channelsOfDates(ports.db, o.hospitalId, [date]);
-    for (const c of channels)
-      reports.push(await reconcileDay(ports, { ...rest, channel: c, businessDate: date }));
+    const channels = await channelsOfDates(ports.db, o.hospitalId, [date]);
+    reports.push(...(await reconcileRange(ports, { ...rest, from: date, to: date, channels })).reports);
   }
   return { reports };
 }
