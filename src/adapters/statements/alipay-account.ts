@@ -19,6 +19,7 @@ import {
   readFooter,
 } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
+import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { splitCsv } from './source.ts';
@@ -51,8 +52,7 @@ export class AlipayAccountParser implements RecordParser {
   readonly party = 'channel' as const;
   readonly source = 'alipay';
   private phase: AlipayPhase = 'title';
-  private cols = new Map<string, number>();
-  private width = 0;
+  private cols = new HeaderColumns([]);
   private readonly head: AlipayPreamble;
   private readonly income = { count: 0, sum: new Decimal(0), seen: false };
   private readonly expense = { count: 0, sum: new Decimal(0), seen: false };
@@ -91,14 +91,11 @@ export class AlipayAccountParser implements RecordParser {
         else this.head.read(text, n);
         return undefined;
       case 'columns': {
-        const names = (splitCsv(text) ?? []).map(columnName);
-        names.forEach((c, i) => {
-          if (!this.cols.has(c)) this.cols.set(c, i);
-        });
-        for (const r of REQUIRED)
-          if (!this.cols.has(r))
-            throw fault('MISSING_HEADER', n, `account statement column header lacks ${r}`);
-        this.width = names.length;
+        this.cols = new HeaderColumns((splitCsv(text) ?? []).map(columnName)).require(
+          REQUIRED,
+          n,
+          'account statement column header',
+        );
         this.phase = 'rows';
         return undefined;
       }
@@ -117,8 +114,7 @@ export class AlipayAccountParser implements RecordParser {
   }
 
   private get(f: string[], name: string): string {
-    const i = this.cols.get(name);
-    return i === undefined ? '' : (f[i] ?? '').trim();
+    return this.cols.cell(f, name);
   }
 
   /** A money column in yuan with two decimals; `sign` is the only sign it may print (收入 +, 支出 −). */
@@ -142,8 +138,8 @@ export class AlipayAccountParser implements RecordParser {
     const n = rec.lineNo;
     const f = splitCsv(rec.text);
     if (!f) throw fault('MALFORMED_LINE', n, 'unterminated quote');
-    if (f.length !== this.width)
-      throw fault('MALFORMED_LINE', n, `expected ${this.width} fields, found ${f.length}`);
+    if (f.length !== this.cols.width)
+      throw fault('MALFORMED_LINE', n, `expected ${this.cols.width} fields, found ${f.length}`);
     const inc = this.money(f, INCOME, '+', n).abs();
     const exp = this.money(f, EXPENSE, '-', n).abs();
     if (inc.isZero() === exp.isZero())

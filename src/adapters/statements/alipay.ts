@@ -17,6 +17,7 @@ import {
   readFooter,
 } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
+import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { splitCsv } from './source.ts';
@@ -62,8 +63,7 @@ export class AlipayBillParser implements RecordParser {
   readonly party = 'channel' as const;
   readonly source = 'alipay';
   private phase: AlipayPhase = 'title';
-  private cols = new Map<string, number>();
-  private width = 0;
+  private cols = new HeaderColumns([]);
   private readonly head: AlipayPreamble;
   private readonly trade: Sums = emptySums();
   private readonly refund: Sums = emptySums();
@@ -98,13 +98,11 @@ export class AlipayBillParser implements RecordParser {
         this.preamble(text, n);
         return undefined;
       case 'columns': {
-        const names = (splitCsv(text) ?? []).map(columnName);
-        names.forEach((c, i) => {
-          this.cols.set(c, i);
-        });
-        for (const r of REQUIRED)
-          if (!this.cols.has(r)) throw fault('MISSING_HEADER', n, `Alipay bill column header lacks ${r}`);
-        this.width = names.length;
+        this.cols = new HeaderColumns((splitCsv(text) ?? []).map(columnName), { lastWins: true }).require(
+          REQUIRED,
+          n,
+          'Alipay bill column header',
+        );
         this.phase = 'rows';
         return undefined;
       }
@@ -136,8 +134,7 @@ export class AlipayBillParser implements RecordParser {
   }
 
   private get(f: string[], name: string): string {
-    const i = this.cols.get(name);
-    return i === undefined ? '' : (f[i] ?? '').trim();
+    return this.cols.cell(f, name);
   }
 
   private money(f: string[], name: string, n: number): Decimal {
@@ -157,8 +154,8 @@ export class AlipayBillParser implements RecordParser {
     // TAB-padded fields (Excel guard) are trimmed by get(); rows are not quoted but may be.
     const f = splitCsv(rec.text);
     if (!f) throw fault('MALFORMED_LINE', n, 'unterminated quote');
-    if (f.length !== this.width)
-      throw fault('MALFORMED_LINE', n, `expected ${this.width} fields, found ${f.length}`);
+    if (f.length !== this.cols.width)
+      throw fault('MALFORMED_LINE', n, `expected ${this.cols.width} fields, found ${f.length}`);
     const type = this.get(f, '业务类型');
     let kind: StatementLineKind;
     let sums: Sums;

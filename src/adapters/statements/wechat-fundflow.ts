@@ -9,6 +9,7 @@ import type {
 } from '../../domain/reconciliation/statement-line.ts';
 import { UnitSum, formatFen } from '../../domain/reconciliation/units.ts';
 import { type AmountForm, YUAN_2, YUAN_2_SIGNED, readUnits } from './amount.ts';
+import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { localToUtcIso, parseLocal } from './time.ts';
@@ -61,8 +62,7 @@ export class WechatFundFlowParser implements RecordParser {
     row: (rec) => this.row(rec),
     summary: (rec, columns) => this.summary(rec, columns),
   });
-  private cols = new Map<string, number>();
-  private width = 0;
+  private cols = new HeaderColumns([]);
   private readonly income = { count: 0, sum: new UnitSum() };
   private readonly expense = { count: 0, sum: new UnitSum() };
   private readonly checks: TotalsCheck[] = [];
@@ -88,22 +88,16 @@ export class WechatFundFlowParser implements RecordParser {
         rec.lineNo,
         'not a WeChat Pay fund-flow bill: the first line must be the 记账时间,… header',
       );
-    names.forEach((c, i) => {
-      if (!this.cols.has(c)) this.cols.set(c, i);
-    });
-    for (const r of REQUIRED)
-      if (!this.cols.has(r)) throw fault('MISSING_HEADER', rec.lineNo, `fund-flow bill header lacks ${r}`);
-    this.width = names.length;
+    this.cols = new HeaderColumns(names).require(REQUIRED, rec.lineNo, 'fund-flow bill header');
   }
 
   private at(f: string[], name: string): string {
-    const i = this.cols.get(name);
-    return i === undefined ? '' : (f[i] ?? '').trim();
+    return this.cols.cell(f, name);
   }
 
   private row(rec: RawRecord): StatementLine {
     const n = rec.lineNo;
-    const f = backtickFields(rec, this.width);
+    const f = backtickFields(rec, this.cols.width);
     const timeText = this.at(f, '记账时间');
     const local = parseLocal(timeText, 'yyyy-MM-dd HH:mm:ss');
     if (!local) throw fault('MALFORMED_LINE', n, `记账时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
