@@ -300,6 +300,22 @@ export async function runWorkload(o: {
   return done;
 }
 
+/** `ledger serve` on a free port over a database: its environment (to start it again there), address, process. */
+export async function serveOnFreePort(
+  databaseUrl: string,
+  extra: Record<string, string> = {},
+): Promise<{ env: NodeJS.ProcessEnv; base: string; server: LedgerProcess }> {
+  const port = await freePort();
+  const env = ledgerEnv(databaseUrl, { PORT: String(port), ...extra });
+  return { env, base: `http://127.0.0.1:${port}`, server: await startLedger('serve', env) };
+}
+
+/** After a load: waits for the deposit credits, then answers what is not exactly once ([] when all is). */
+export async function afterLoad(databaseUrl: string, units: readonly Unit[]): Promise<string[]> {
+  if (!(await creditsCaughtUp(databaseUrl, units))) return ['deposit credits did not catch up'];
+  return notExactlyOnce(databaseUrl, units);
+}
+
 /** Every unit's order created once and paid once; every top-up credited once. Answers what does not hold. */
 export async function notExactlyOnce(databaseUrl: string, units: readonly Unit[]): Promise<string[]> {
   const counts = await eventsPerOrder(databaseUrl, ['OrderCreated', 'PaymentSucceeded', 'DepositToppedUp']);
