@@ -1,5 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
+import { strings } from './args.ts';
 import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { auditVerify } from '../adapters/event-store/verification.ts';
@@ -115,10 +116,7 @@ subcommands.export = {
   manifest.json (counts, first/last position, SHA-256 of each file, anchors, public keys) and SHA256SUMS.
   docs/audit.md says how an auditor checks it. Default DIR: audit-export-FROM-TO.`,
   options: {
-    from: { type: 'string' },
-    to: { type: 'string' },
-    out: { type: 'string' },
-    'time-zone': { type: 'string' },
+    ...strings('from', 'to', 'out', 'time-zone'),
   },
   prepare(values, positionals) {
     if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
@@ -188,9 +186,7 @@ subcommands.replay = {
   into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>; the live read models are untouched) and
   prints every account balance and the first N orders (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
   options: {
-    'as-of': { type: 'string' },
-    hospital: { type: 'string' },
-    orders: { type: 'string' },
+    ...strings('as-of', 'hospital', 'orders'),
     json: { type: 'boolean' },
   },
   prepare(values, positionals) {

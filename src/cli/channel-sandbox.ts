@@ -6,6 +6,7 @@
 //   --fault kind[:channel[:operation[:times]]]   e.g. timeout:wechat:refund:1, processing:alipay:refund, fail
 //   --wechat-notify-url / --alipay-notify-url    where the sandbox sends callbacks
 import { writeFileSync } from 'node:fs';
+import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import {
   SANDBOX_FAULTS,
@@ -46,9 +47,7 @@ export async function channelSandboxCommand(
   const { values } = parseArgs({
     args: argv,
     options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      credentials: { type: 'string' },
+      ...strings('port', 'host', 'credentials'),
       'public-key-mode': { type: 'boolean' },
       fault: { type: 'string', multiple: true },
       'wechat-notify-url': { type: 'string' },

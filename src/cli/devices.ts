@@ -5,6 +5,7 @@
 //   models                                                    the device models and their framing
 // Environment: DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (seals device keys), DEVICES_MQTT_URL.
 import { parseArgs } from 'node:util';
+import { strings } from './args.ts';
 import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -137,13 +138,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      host: { type: 'string' },
-      listen: { type: 'string' },
-      mqtt: { type: 'string' },
-      device: { type: 'string' },
-      hospital: { type: 'string' },
-      model: { type: 'string' },
-      channel: { type: 'string' },
+      ...strings('host', 'listen', 'mqtt', 'device', 'hospital', 'model', 'channel'),
     },
   });
 }

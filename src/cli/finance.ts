@@ -5,6 +5,7 @@
 // Exit codes: 0 done; 1 refused by the ledger (a rule, a bad file: CODE and message, or FILE:LINE: reason);
 // 64 usage (unknown option, missing argument, no acting user); 77 the acting user's role may not do this.
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { fileSource } from '../adapters/statements/source.ts';
@@ -212,16 +213,18 @@ async function group(
 }
 
 const FILTER_OPTIONS = {
-  from: { type: 'string' },
-  to: { type: 'string' },
-  channel: { type: 'string' },
-  type: { type: 'string' },
-  status: { type: 'string' },
-  'min-amount': { type: 'string' },
-  'max-amount': { type: 'string' },
-  assignee: { type: 'string' },
-  ref: { type: 'string' },
-  sort: { type: 'string' },
+  ...strings(
+    'from',
+    'to',
+    'channel',
+    'type',
+    'status',
+    'min-amount',
+    'max-amount',
+    'assignee',
+    'ref',
+    'sort',
+  ),
   desc: { type: 'boolean' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
@@ -403,10 +406,7 @@ export const DAY_COMMANDS: Record<string, Sub> = {
     usage: 'ledger days list --from D [--to D] [--channel C] [--state balanced|open|closed]',
     needs: 'read',
     options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      channel: { type: 'string' },
-      state: { type: 'string' },
+      ...strings('from', 'to', 'channel', 'state'),
     },
     run: async ({ ports, actor, values: v, io }) => {
       const days = await listDays(ports, {
@@ -502,11 +502,7 @@ export const STATEMENT_COMMANDS: Record<string, Sub> = {
       'ledger statements import FILE [--format auto|wechat|alipay|bank:NAME|his|…] [--mapping NAME] [--merchant ID] [--date YYYY-MM-DD] [--channel C]',
     needs: 'work',
     options: {
-      format: { type: 'string' },
-      mapping: { type: 'string' },
-      merchant: { type: 'string' },
-      date: { type: 'string' },
-      channel: { type: 'string' },
+      ...strings('format', 'mapping', 'merchant', 'date', 'channel'),
     },
     run: async ({ ports, actor, values: v, args, io }) => {
       if (args.length !== 1) throw new Usage('one FILE');
@@ -541,10 +537,7 @@ export const STATEMENT_COMMANDS: Record<string, Sub> = {
     usage: 'ledger statements list [--from D] [--to D] [--channel C] [--limit N]',
     needs: 'read',
     options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      channel: { type: 'string' },
-      limit: { type: 'string' },
+      ...strings('from', 'to', 'channel', 'limit'),
     },
     run: async ({ ports, actor, values: v, io }) => {
       const limit = str(v, 'limit');
@@ -583,9 +576,7 @@ export const RECONCILE_COMMAND: Sub = {
   usage: 'ledger reconcile --date D [--to D] [--channel C] [--fee-rate CHANNEL=RATE …]',
   needs: 'work',
   options: {
-    date: { type: 'string' },
-    to: { type: 'string' },
-    channel: { type: 'string' },
+    ...strings('date', 'to', 'channel'),
     'fee-rate': { type: 'string', multiple: true },
   },
   run: async ({ ports, actor, values: v, io }) => {

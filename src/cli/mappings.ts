@@ -10,6 +10,7 @@
 // JSON for scripts. Exit codes: 0 done (try: the file would import), 1 refused (try: the file would be refused),
 // 64 usage.
 import { readFile } from 'node:fs/promises';
+import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -45,14 +46,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     strict: true,
     options: {
-      hospital: { type: 'string' },
-      user: { type: 'string' },
-      note: { type: 'string' },
-      reason: { type: 'string' },
-      version: { type: 'string' },
-      date: { type: 'string' },
-      merchant: { type: 'string' },
-      channel: { type: 'string' },
+      ...strings('hospital', 'user', 'note', 'reason', 'version', 'date', 'merchant', 'channel'),
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

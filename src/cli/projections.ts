@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
+import { strings } from './args.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import {
@@ -47,9 +48,7 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
     args: argv,
     allowPositionals: true,
     options: {
-      'as-of': { type: 'string' },
-      'to-position': { type: 'string' },
-      schema: { type: 'string' },
+      ...strings('as-of', 'to-position', 'schema'),
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -2,6 +2,7 @@
 // [--format xlsx|csv|json] [--sheet ID] --out FILE`: the finance reports, written to a file (never a partial
 // one: written beside it, renamed when complete) with progress on stderr.
 import { createWriteStream } from 'node:fs';
+import { strings } from './args.ts';
 import { rename, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -164,14 +165,7 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      hospital: { type: 'string' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      'as-of': { type: 'string' },
-      lang: { type: 'string' },
-      format: { type: 'string' },
-      sheet: { type: 'string' },
-      out: { type: 'string' },
+      ...strings('hospital', 'from', 'to', 'as-of', 'lang', 'format', 'sheet', 'out'),
       help: { type: 'boolean', short: 'h' },
     },
   });

@@ -1,5 +1,6 @@
 // `ledger schedules …`: a hospital's auto-reconciliation schedules, the same use cases as /v1/schedules.
 import { readFile } from 'node:fs/promises';
+import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -206,19 +207,21 @@ function parse(argv: string[]) {
     args: argv,
     allowPositionals: true,
     options: {
-      hospital: { type: 'string' },
-      by: { type: 'string' },
-      channel: { type: 'string' },
-      source: { type: 'string' },
-      cron: { type: 'string' },
-      tz: { type: 'string' },
-      'day-offset': { type: 'string' },
-      'retry-minutes': { type: 'string' },
-      'deadline-minutes': { type: 'string' },
-      format: { type: 'string' },
-      reason: { type: 'string' },
-      date: { type: 'string' },
-      schedule: { type: 'string' },
+      ...strings(
+        'hospital',
+        'by',
+        'channel',
+        'source',
+        'cron',
+        'tz',
+        'day-offset',
+        'retry-minutes',
+        'deadline-minutes',
+        'format',
+        'reason',
+        'date',
+        'schedule',
+      ),
       alerts: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

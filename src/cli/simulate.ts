@@ -3,6 +3,7 @@
 // DATABASE_URL is set, else PGlite in LEDGER_DATA_DIR), writes the day's statement files, the answer key and a
 // manifest into DIR, and prints what it wrote. Progress goes to stderr.
 import { resolve } from 'node:path';
+import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -49,12 +50,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
   const { values } = parseArgs({
     args: argv,
     options: {
-      date: { type: 'string' },
-      orders: { type: 'string' },
-      anomalies: { type: 'string' },
-      seed: { type: 'string' },
-      out: { type: 'string' },
-      hospital: { type: 'string' },
+      ...strings('date', 'orders', 'anomalies', 'seed', 'out', 'hospital'),
       batch: { type: 'boolean' },
       keep: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },

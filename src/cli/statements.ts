@@ -3,6 +3,7 @@
 // Validates the whole file first (nothing is printed from a refused file), then prints one JSON line
 // per normalized statement line; errors go to stderr as `FILE:LINE: reason (CODE)`.
 import { readFile } from 'node:fs/promises';
+import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import {
   AMOUNT_UNITS,
@@ -105,13 +106,7 @@ function parseCli(args: string[]) {
     allowPositionals: true,
     strict: true,
     options: {
-      format: { type: 'string' },
-      merchant: { type: 'string' },
-      date: { type: 'string' },
-      hospital: { type: 'string' },
-      tz: { type: 'string' },
-      unit: { type: 'string' },
-      mapping: { type: 'string' },
+      ...strings('format', 'merchant', 'date', 'hospital', 'tz', 'unit', 'mapping'),
     },
   });
 }

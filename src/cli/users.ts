@@ -1,6 +1,7 @@
 // `ledger users …`, `ledger login`, `ledger logout`: staff accounts from the command line, through the same use
 // cases as the HTTP API. Passwords are typed at a prompt or piped in (--password-stdin), never in argv.
 import { parseArgs } from 'node:util';
+import { strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import type { CommandContext } from '../app/execute.ts';
@@ -92,9 +93,7 @@ const COMMON = {
 const SUBCOMMAND_OPTIONS = {
   add: {
     ...COMMON,
-    username: { type: 'string' },
-    role: { type: 'string' },
-    'display-name': { type: 'string' },
+    ...strings('username', 'role', 'display-name'),
   },
   list: COMMON,
   show: COMMON,
