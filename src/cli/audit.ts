@@ -93,8 +93,8 @@ const subcommands: Record<string, Subcommand> = {
 
 const rotateKey: Subcommand = {
   usage: `ledger audit rotate-key
-  Generates a new Ed25519 seal-signing key in LEDGER_SEAL_KEY_FILE (on the embedded database: seal-key.pem beside
-  its data directory), lists its public key in LEDGER_ANCHOR_DIR/keys.jsonl and marks the old one retired there.
+  Generates a new Ed25519 seal-signing key in LEDGER_SEAL_KEY_FILE (on the embedded database, by default a file
+  under ~/.config/hospital-ledger/seal-keys/, one per data directory), lists its public key in LEDGER_ANCHOR_DIR/keys.jsonl and marks the old one retired there.
   Seals the old key signed keep verifying with its listed public key; the old private key is overwritten.`,
   options: {},
   prepare(_values, positionals) {
