@@ -198,10 +198,10 @@ subcommands.export = {
 subcommands.trace = {
   usage: `ledger audit trace ID [--hospital H] [--json]
   ID: an order id, a payment's channel transaction id, a refund id, a statement line (the statement id's first 12
-  hex digits, a colon, the line number: 3f2a9c01b7de:118) or a discrepancy id. Prints every event about it (time,
-  actor, channel, device, correlation, causation), the journal entry each money event posts (computed from the
-  events with the posting rules), the reconciliation discrepancies that mention it and the statement lines that
-  carry it. --json: the same as JSON.`,
+  hex digits, a colon, the line number: 3f2a9c01b7de:118), a discrepancy id, an export id or a staff session id.
+  Prints every event about it (time, actor, channel, device, correlation, causation), the journal entry each money
+  event posts (computed from the events with the posting rules), the reconciliation discrepancies that mention it
+  and the statement lines that carry it. --json: the same as JSON.`,
   options: { hospital: { type: 'string' }, json: { type: 'boolean' } },
   prepare(values, positionals) {
     if (positionals.length !== 1) return 'one ID is needed';
