@@ -39,7 +39,8 @@ const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand 
                                             recorded as an event (auditors and administrators)
   trace ID [--json]                         an order, payment, refund, statement line, discrepancy, export or
                                             staff session end to end
-  replay --as-of INSTANT [--json]           balances and orders as they stood at an instant, in schemas of their own`;
+  replay --as-of INSTANT [--json]           balances, orders and reconciliation as they stood at an instant, in
+                                            schemas of their own`;
 
 class UsageError extends Error {}
 
@@ -223,9 +224,10 @@ subcommands.trace = {
 
 subcommands.replay = {
   usage: `ledger audit replay --as-of INSTANT [--hospital H] [--orders N] [--json]
-  Builds the balances and the orders from the events recorded up to INSTANT (ISO-8601, e.g. 2026-11-20T16:00:00Z)
-  into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>; the live read models are untouched) and
-  prints every account balance and the first N orders (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
+  Builds the balances, the orders and the reconciliation (days, discrepancies) from the events recorded up to
+  INSTANT (ISO-8601, e.g. 2026-11-20T16:00:00Z) into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>,
+  asof_reconciliation_<stamp>; the live read models are untouched) and prints every account balance, every
+  reconciled day and the first N orders and discrepancies (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
   options: {
     'as-of': { type: 'string' },
     hospital: { type: 'string' },
