@@ -81,6 +81,11 @@ export const BUS_ERRORS = {
     en: 'The content type is not supported',
   },
   ROUTE_NOT_FOUND: { status: 404, zh: '接口不存在', en: 'No such route' },
+  AUDIT_EXPORT_EMPTY: {
+    status: 404,
+    zh: '该期间没有可导出的事件',
+    en: 'No event was recorded in that period',
+  },
   PATH_FORBIDDEN: { status: 403, zh: '不允许访问该路径', en: 'This path may not be accessed' },
   REQUEST_REFUSED: { status: 400, zh: '请求被拒绝', en: 'The request was refused' },
   CONCURRENCY_CONFLICT: {

@@ -46,6 +46,7 @@ import type { RateLimiter } from './rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { auditExportRoutes } from './routes/audit-exports.ts';
 import { grantRoutes } from './routes/grants.ts';
 import { callbackRoutes } from './routes/callbacks.ts';
 import { merchantRoutes } from './routes/merchants.ts';
@@ -143,6 +144,8 @@ export interface ServerOptions {
   devices?: DeviceFleet;
   /** The worker queue itself: failed jobs and the dashboard for administrators. */
   jobQueue?: Queue;
+  /** The seal anchor directory an audit export takes its anchors from (default .data/anchors). */
+  anchorDir?: string;
 }
 
 export interface ServerContext {
@@ -401,6 +404,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => callbackRoutes(scope as App, ctx));
   await app.register(async (scope) => merchantRoutes(scope as App, ctx));
   await app.register(async (scope) => auditRoutes(scope as App, ctx));
+  await app.register(async (scope) => auditExportRoutes(scope as App, ctx));
   await app.register(async (scope) => staffRoutes(scope as App, ctx));
   await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
   await app.register(async (scope) => statementRoutes(scope as App, ctx));

@@ -134,7 +134,7 @@ export function formatTrace(t: Trace): string {
 
 export function formatReplay(r: Replay, shown: number): string {
   const out = [
-    `as of ${r.asOf.toISOString()} (events up to position ${r.position}); built into ${r.schemas.balances} and ${r.schemas.orders}`,
+    `as of ${r.asOf.toISOString()} (events up to position ${r.position}); built into ${r.schemas.balances}, ${r.schemas.orders} and ${r.schemas.reconciliation}`,
     '',
     formatTable(
       ['hospital', 'account', 'kind', 'debits', 'credits', 'balance'],
@@ -159,6 +159,44 @@ export function formatReplay(r: Replay, shown: number): string {
             x.refunded,
             x.outstanding,
             x.channel ?? '',
+          ]),
+      ),
+    );
+  const { days, discrepancies } = r.reconciliation;
+  out.push('', `${days.length} reconciled days, ${discrepancies.length} discrepancies`);
+  if (days.length > 0)
+    out.push(
+      formatTable(
+        ['hospital', 'date', 'channel', 'state', 'runs', 'matched', 'amount', 'pending', 'open', 'resolved'],
+        days.map((d) => [
+          d.hospitalId,
+          d.businessDate,
+          d.channel,
+          d.state,
+          String(d.runs),
+          String(d.matchedCount),
+          d.matchedAmount,
+          String(d.pendingCount),
+          String(d.discrepanciesOpen),
+          String(d.discrepanciesResolved),
+        ]),
+      ),
+    );
+  if (shown > 0 && discrepancies.length > 0)
+    out.push(
+      formatTable(
+        ['hospital', 'discrepancy', 'date', 'channel', 'type', 'subject', 'amount', 'status'],
+        discrepancies
+          .slice(0, shown)
+          .map((d) => [
+            d.hospitalId,
+            d.discrepancyId,
+            d.businessDate,
+            d.channel,
+            d.type,
+            d.subject,
+            d.amount,
+            d.status,
           ]),
       ),
     );

@@ -4,12 +4,14 @@ import { strings } from './args.ts';
 import { anchorWitness, rotateSealKey, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { auditVerify } from '../adapters/event-store/verification.ts';
-import { exportAudit } from '../app/audit/export.ts';
+import { takeAuditExport } from '../app/audit/record-export.ts';
 import { replayAsOf } from '../app/audit/replay.ts';
 import { traceId } from '../app/audit/trace.ts';
+import { AUDIT_ROLES } from '../domain/audit/export.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { DEFAULT_TIME_ZONE, isBusinessDate } from '../domain/business-date.ts';
 import { formatReplay, formatReport, formatTrace, toJson } from './audit-format.ts';
+import { type CliActor, CliAuthError, EX_NOPERM, resolveCliActor } from './actor.ts';
 import type { CliIo } from './main.ts';
 
 // `ledger audit …`: what an auditor runs. Every subcommand checks its arguments before it opens a store, so a
@@ -34,9 +36,12 @@ const USAGE = `ledger audit <subcommand> [options]   (--help after a subcommand 
   verify [--from POS] [--to POS] [--json]   every stream's chain, every seal, signature and anchor, the stream rows;
                                             exit 2 on a break
   rotate-key                                a new seal-signing key; the old public key stays listed to verify old seals
-  export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest
-  trace ID [--json]                         an order, payment, refund, statement line or discrepancy end to end
-  replay --as-of INSTANT [--json]           balances and orders as they stood at an instant, in schemas of their own`;
+  export --from DATE --to DATE [--out DIR]  the events of a period, their seals, anchors and keys, and a manifest;
+                                            recorded as an event (auditors and administrators)
+  trace ID [--json]                         an order, payment, refund, statement line, discrepancy, export or
+                                            staff session end to end
+  replay --as-of INSTANT [--json]           balances, orders and reconciliation as they stood at an instant, in
+                                            schemas of their own`;
 
 class UsageError extends Error {}
 
@@ -94,8 +99,8 @@ const subcommands: Record<string, Subcommand> = {
 
 const rotateKey: Subcommand = {
   usage: `ledger audit rotate-key
-  Generates a new Ed25519 seal-signing key in LEDGER_SEAL_KEY_FILE (on the embedded database: seal-key.pem beside
-  its data directory), lists its public key in LEDGER_ANCHOR_DIR/keys.jsonl and marks the old one retired there.
+  Generates a new Ed25519 seal-signing key in LEDGER_SEAL_KEY_FILE (on the embedded database, by default a file
+  under ~/.config/hospital-ledger/seal-keys/, one per data directory), lists its public key in LEDGER_ANCHOR_DIR/keys.jsonl and marks the old one retired there.
   Seals the old key signed keep verifying with its listed public key; the old private key is overwritten.`,
   options: {},
   prepare(_values, positionals) {
@@ -110,13 +115,21 @@ const rotateKey: Subcommand = {
 subcommands['rotate-key'] = rotateKey;
 
 subcommands.export = {
-  usage: `ledger audit export --from DATE --to DATE [--out DIR] [--time-zone ZONE]
+  usage: `ledger audit export --from DATE --to DATE [--out DIR] [--time-zone ZONE] [--all-hospitals]
+                          [--user NAME --hospital H [--password-stdin]]
   Writes the events recorded from DATE to DATE (inclusive, local days in ZONE, default ${DEFAULT_TIME_ZONE}),
   widened to whole seals, as events.jsonl and events.csv (UTF-8 with BOM), with seals.jsonl, anchors.jsonl,
-  manifest.json (counts, first/last position, SHA-256 of each file, anchors, public keys) and SHA256SUMS.
-  docs/audit.md says how an auditor checks it. Default DIR: audit-export-FROM-TO.`,
+  other-hospitals.jsonl, manifest.json (counts, first/last position, SHA-256 of each file, anchors, public keys)
+  and SHA256SUMS. docs/audit.md says how an auditor checks it. Default DIR: audit-export-FROM-TO.
+  Run by an auditor or administrator: --user (password at a prompt, or the first line of stdin with
+  --password-stdin) or the session of \`ledger login\`. Exports that user's hospital (the other hospitals' events
+  in the same positions as hashes only); --all-hospitals: every hospital's events. The export is recorded as an
+  event (who, period, address, the manifest's SHA-256) that \`ledger audit trace EXPORT-ID\` shows.
+  Exit 77: not signed in, or not an auditor or administrator.`,
   options: {
-    ...strings('from', 'to', 'out', 'time-zone'),
+    ...strings('from', 'to', 'out', 'time-zone', 'user', 'hospital'),
+    'all-hospitals': { type: 'boolean' },
+    'password-stdin': { type: 'boolean' },
   },
   prepare(values, positionals) {
     if (positionals.length > 0) return `unexpected argument: ${positionals[0]}`;
@@ -128,23 +141,48 @@ subcommands.export = {
     const timeZone = String(values['time-zone'] ?? DEFAULT_TIME_ZONE);
     if (!isTimeZone(timeZone)) return `--time-zone: unknown time zone "${timeZone}"`;
     const outDir = String(values.out ?? `audit-export-${fromDate}-${toDate}`);
+    const flags = {
+      ...(typeof values.user === 'string' ? { user: values.user } : {}),
+      ...(typeof values.hospital === 'string' ? { hospital: values.hospital } : {}),
+      ...(values['password-stdin'] === true ? { 'password-stdin': true } : {}),
+    };
     return async (io) => {
       const ledger = await openLedger(configFromEnv(io.env), { migrate: true });
       try {
-        const r = await exportAudit({
+        let actor: CliActor;
+        try {
+          actor = await resolveCliActor(ledger, flags, io);
+          if (!(AUDIT_ROLES as readonly string[]).includes(actor.role))
+            throw new CliAuthError(
+              `${actor.username} is ${actor.role}: an export is taken by an auditor or administrator`,
+            );
+        } catch (error) {
+          if (!(error instanceof CliAuthError)) throw error;
+          io.stderr.write(`ledger audit export: ${error.message}\n`);
+          return EX_NOPERM;
+        }
+        const r = await takeAuditExport({
           database: ledger.database,
+          store: ledger.store,
           fromDate,
           toDate,
           timeZone,
           outDir,
           anchorDir: sealKeyConfigFromEnv(io.env).anchorDir,
+          hospitalId: actor.hospitalId,
+          scope: values['all-hospitals'] === true ? 'all-hospitals' : 'hospital',
+          via: 'cli',
+          sessionId: actor.sessionId,
+          context: actor.context,
+          now: () => new Date(),
           onProgress: (n, position, last) =>
             io.stderr.write(`\rexported ${n} events (position ${position}/${last})   `),
         });
         io.stderr.write('\r\u001b[K');
         io.stdout.write(
           `exported positions ${r.firstPosition}–${r.lastPosition}: ${r.events} events, ${r.seals} seals, ` +
-            `${r.anchors} anchors into ${r.outDir} (check: cd ${r.outDir} && sha256sum -c SHA256SUMS)\n`,
+            `${r.anchors} anchors into ${r.outDir} (check: cd ${r.outDir} && sha256sum -c SHA256SUMS)\n` +
+            `recorded as export ${r.exportId} (manifest SHA-256 ${r.manifestSha256})\n`,
         );
         return 0;
       } finally {
@@ -157,10 +195,10 @@ subcommands.export = {
 subcommands.trace = {
   usage: `ledger audit trace ID [--hospital H] [--json]
   ID: an order id, a payment's channel transaction id, a refund id, a statement line (the statement id's first 12
-  hex digits, a colon, the line number: 3f2a9c01b7de:118) or a discrepancy id. Prints every event about it (time,
-  actor, channel, device, correlation, causation), the journal entry each money event posts (computed from the
-  events with the posting rules), the reconciliation discrepancies that mention it and the statement lines that
-  carry it. --json: the same as JSON.`,
+  hex digits, a colon, the line number: 3f2a9c01b7de:118), a discrepancy id, an export id or a staff session id.
+  Prints every event about it (time, actor, channel, device, correlation, causation), the journal entry each money
+  event posts (computed from the events with the posting rules), the reconciliation discrepancies that mention it
+  and the statement lines that carry it. --json: the same as JSON.`,
   options: { hospital: { type: 'string' }, json: { type: 'boolean' } },
   prepare(values, positionals) {
     if (positionals.length !== 1) return 'one ID is needed';
@@ -182,9 +220,10 @@ subcommands.trace = {
 
 subcommands.replay = {
   usage: `ledger audit replay --as-of INSTANT [--hospital H] [--orders N] [--json]
-  Builds the balances and the orders from the events recorded up to INSTANT (ISO-8601, e.g. 2026-11-20T16:00:00Z)
-  into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>; the live read models are untouched) and
-  prints every account balance and the first N orders (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
+  Builds the balances, the orders and the reconciliation (days, discrepancies) from the events recorded up to
+  INSTANT (ISO-8601, e.g. 2026-11-20T16:00:00Z) into schemas of their own (asof_balances_<stamp>, asof_orders_<stamp>,
+  asof_reconciliation_<stamp>; the live read models are untouched) and prints every account balance, every
+  reconciled day and the first N orders and discrepancies (default ${DEFAULT_REPLAY_ORDERS_SHOWN}). --json prints all.`,
   options: {
     ...strings('as-of', 'hospital', 'orders'),
     json: { type: 'boolean' },

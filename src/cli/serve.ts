@@ -17,6 +17,7 @@
 import { readFileSync } from 'node:fs';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
+import { sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { HisJsonClient, HisSoapClient } from '../adapters/his/index.ts';
 import type { HisClient } from '../domain/his/port.ts';
@@ -183,6 +184,7 @@ export async function serve(
     ...(reactions ? { reactions } : {}),
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
     ...(jobQueue ? { jobQueue, scheduleQueue: new BullScheduleQueue(jobQueue) } : {}),
+    anchorDir: sealKeyConfigFromEnv(env).anchorDir,
   });
   const address = await app.listen({ host, port });
   io.stdout.write(

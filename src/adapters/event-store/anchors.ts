@@ -8,7 +8,8 @@ import {
   verify,
 } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { DEFAULT_PGLITE_DIR } from '../db/database.ts';
 import type { SealFacts, SealRow } from './audit-read.ts';
 import type { IntegrityBreak, SealWitness } from './verification.ts';
@@ -71,8 +72,20 @@ export interface SealKeyConfig {
 }
 
 /**
- * LEDGER_SEAL_KEY_FILE and LEDGER_ANCHOR_DIR. On the embedded database the key defaults to `seal-key.pem` beside
- * its data directory (so a first run needs no setup); on PostgreSQL the operator must say where the key lives.
+ * Where the embedded database's key lives by default: in the user's configuration directory
+ * (`$XDG_CONFIG_HOME/hospital-ledger/seal-keys/`, else `~/.config/…`), one file per data directory, named by the
+ * SHA-256 of its absolute path. Never beside the data: a data directory inside a project (`.data`) would put the
+ * private key in the project's working tree, one `git add` away from being published.
+ */
+export function defaultSealKeyFile(env: NodeJS.ProcessEnv, dataDir: string): string {
+  const configHome = env.XDG_CONFIG_HOME?.trim() || join(env.HOME?.trim() || homedir(), '.config');
+  const digest = hash('sha256', resolve(dataDir), 'hex').slice(0, 16);
+  return join(configHome, 'hospital-ledger', 'seal-keys', `${digest}.pem`);
+}
+
+/**
+ * LEDGER_SEAL_KEY_FILE and LEDGER_ANCHOR_DIR. On the embedded database the key defaults to a file in the user's
+ * configuration directory (so a first run needs no setup); on PostgreSQL the operator must say where it lives.
  */
 export function sealKeyConfigFromEnv(env: NodeJS.ProcessEnv): SealKeyConfig {
   const anchorDir = env.LEDGER_ANCHOR_DIR?.trim() || DEFAULT_ANCHOR_DIR;
@@ -80,7 +93,7 @@ export function sealKeyConfigFromEnv(env: NodeJS.ProcessEnv): SealKeyConfig {
   if (explicit) return { keyFile: explicit, anchorDir };
   if (env.DATABASE_URL?.trim()) return { anchorDir };
   const dataDir = env.LEDGER_DATA_DIR?.trim() || DEFAULT_PGLITE_DIR;
-  return { keyFile: join(dirname(dataDir), 'seal-key.pem'), anchorDir };
+  return { keyFile: defaultSealKeyFile(env, dataDir), anchorDir };
 }
 
 export class SealKeyError extends Error {

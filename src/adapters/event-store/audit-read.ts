@@ -84,15 +84,20 @@ export async function readSeals(database: Database): Promise<SealRow[]> {
   }));
 }
 
-/** The first and last positions recorded in [from, to); undefined when nothing was recorded then. */
+/**
+ * The first and last positions recorded in [from, to) (of one hospital's events, when given); undefined when
+ * nothing was recorded then.
+ */
 export async function positionsRecordedBetween(
   database: Database,
   from: Date,
   to: Date,
+  hospitalId?: string,
 ): Promise<{ first: bigint; last: bigint } | undefined> {
   const { rows } = await sql<{ first: string | null; last: string | null }>`
     SELECT min(position)::text AS first, max(position)::text AS last FROM events
-    WHERE recorded_at >= ${from} AND recorded_at < ${to}`.execute(database.db);
+    WHERE recorded_at >= ${from} AND recorded_at < ${to}
+      AND (${hospitalId ?? null}::text IS NULL OR hospital_id = ${hospitalId ?? null})`.execute(database.db);
   const r = rows[0];
   return r?.first && r.last ? { first: BigInt(r.first), last: BigInt(r.last) } : undefined;
 }
@@ -111,8 +116,8 @@ export interface TraceHit {
 }
 
 /**
- * Events that name one of the ids: as their stream's id (order, deposit, discrepancy), or in their data as an
- * order, channel transaction, refund, channel refund or discrepancy id. A scan of the events: an audit query.
+ * Events that name one of the ids: as their stream's id (order, deposit, discrepancy, audit export), or in their
+ * data as an order, channel transaction, refund, channel refund, discrepancy or staff session id. A scan of the events: an audit query.
  */
 export async function findEventsMentioning(
   database: Database,
@@ -124,11 +129,11 @@ export async function findEventsMentioning(
   const { rows } = await sql<{ stream_id: string; position: string }>`
     SELECT stream_id, position::text FROM events
     WHERE (${hospitalId ?? null}::text IS NULL OR hospital_id = ${hospitalId ?? null})
-      AND ((split_part(stream_id, '/', 2) IN ('order', 'deposit', 'discrepancy')
+      AND ((split_part(stream_id, '/', 2) IN ('order', 'deposit', 'discrepancy', 'audit-export')
             AND split_part(stream_id, '/', 3) = ANY(${list}::text[]))
         OR data->>'orderId' = ANY(${list}::text[]) OR data->>'channelTxnId' = ANY(${list}::text[])
         OR data->>'refundId' = ANY(${list}::text[]) OR data->>'channelRefundId' = ANY(${list}::text[])
-        OR data->>'discrepancyId' = ANY(${list}::text[]))
+        OR data->>'discrepancyId' = ANY(${list}::text[]) OR data->>'sessionId' = ANY(${list}::text[]))
     ORDER BY position LIMIT ${MAX_TRACE_EVENTS}`.execute(database.db);
   return rows.map((r) => ({ streamId: r.stream_id, position: BigInt(r.position) }));
 }

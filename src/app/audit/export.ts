@@ -23,6 +23,7 @@ export const EXPORT_FILES = {
   eventsCsv: 'events.csv',
   seals: 'seals.jsonl',
   anchors: 'anchors.jsonl',
+  otherHospitals: 'other-hospitals.jsonl',
   manifest: 'manifest.json',
   sums: 'SHA256SUMS',
 } as const;
@@ -53,6 +54,10 @@ export interface ExportOptions {
   timeZone: string;
   outDir: string;
   anchorDir: string;
+  /** Only this hospital's events; the other hospitals' events in the exported positions appear as hashes only. */
+  hospitalId?: string;
+  /** Written into the manifest, and the id the export is recorded under. */
+  exportId?: string;
   onProgress?: (events: number, position: bigint, last: bigint) => void;
 }
 
@@ -63,6 +68,12 @@ export interface ExportResult {
   events: number;
   seals: number;
   anchors: number;
+  /** Other hospitals' events inside the exported positions, exported as position and hash only. */
+  otherHospitalEvents: number;
+  /** SHA-256 (hex) of manifest.json. */
+  manifestSha256: string;
+  /** Every file written, in the order an archive lists them. */
+  files: string[];
 }
 
 export class ExportError extends Error {
@@ -102,9 +113,11 @@ function sha256File(file: string): { sha256: string; bytes: number } {
 export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
   const from = startOfLocalDay(o.fromDate, o.timeZone);
   const to = startOfLocalDay(addDays(o.toDate, 1), o.timeZone);
-  const range = await positionsRecordedBetween(o.database, from, to);
+  const range = await positionsRecordedBetween(o.database, from, to, o.hospitalId);
   if (!range)
-    throw new ExportError(`no event was recorded between ${o.fromDate} and ${o.toDate} (${o.timeZone})`);
+    throw new ExportError(
+      `no event${o.hospitalId ? ` of ${o.hospitalId}` : ''} was recorded between ${o.fromDate} and ${o.toDate} (${o.timeZone})`,
+    );
   // Widened to whole seals, so that every seal in the export can be recomputed from the export alone.
   const allSeals = await readSeals(o.database);
   let { first, last } = range;
@@ -122,6 +135,10 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
   mkdirSync(o.outDir, { recursive: true });
   const jsonl = createWriteStream(join(o.outDir, EXPORT_FILES.eventsJsonl), { encoding: 'utf8' });
   const csv = createWriteStream(join(o.outDir, EXPORT_FILES.eventsCsv), { encoding: 'utf8' });
+  // Seals cover every hospital's events: another hospital's event is exported as its position and hash, which
+  // the seal needs and which tell nothing of its content.
+  const others = createWriteStream(join(o.outDir, EXPORT_FILES.otherHospitals), { encoding: 'utf8' });
+  let otherCount = 0;
   // The BOM makes spreadsheet programs read the file as UTF-8 (Chinese text otherwise turns to mojibake).
   await write(csv, `\uFEFF${CSV_COLUMNS.join(',')}\r\n`);
   let count = 0;
@@ -131,6 +148,11 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
     for (;;) {
       const rows = await readEventsWithPredecessors(o.database, after, last, EXPORT_PAGE);
       for (const r of rows) {
+        if (o.hospitalId !== undefined && r.hospital_id !== o.hospitalId) {
+          await write(others, `${JSON.stringify({ position: r.position, hash: r.hash })}\n`);
+          otherCount++;
+          continue;
+        }
         const event = {
           position: r.position,
           hospitalId: r.hospital_id,
@@ -166,6 +188,7 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
   } finally {
     await close(jsonl);
     await close(csv);
+    await close(others);
   }
   writeFileSync(
     join(o.outDir, EXPORT_FILES.seals),
@@ -178,14 +201,23 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
     EXPORT_FILES.eventsCsv,
     EXPORT_FILES.seals,
     EXPORT_FILES.anchors,
+    EXPORT_FILES.otherHospitals,
   ];
   const files = Object.fromEntries(dataFiles.map((f) => [f, sha256File(join(o.outDir, f))]));
   const manifest = {
     format: EXPORT_FORMAT,
+    exportId: o.exportId ?? null,
     generatedAt: new Date().toISOString(),
     requested: { fromDate: o.fromDate, toDate: o.toDate, timeZone: o.timeZone, from, to },
+    hospitalId: o.hospitalId ?? null,
     positions: { first: first.toString(), last: last.toString() },
-    counts: { events: count, streams: streams.size, seals: seals.length, anchors: anchors.length },
+    counts: {
+      events: count,
+      streams: streams.size,
+      seals: seals.length,
+      anchors: anchors.length,
+      otherHospitalEvents: otherCount,
+    },
     files,
     anchors,
     publicKeys,
@@ -194,7 +226,7 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
         'sha256(canonical JSON of [streamId, eventId, type, schemaVersion, occurredAt, data, metadata])',
       chain:
         'sha256(prevHash ‖ int4 big-endian streamVersion ‖ contentHash); version 1 chains from sha256(streamId)',
-      seal: 'fold of sha256(acc ‖ int8 big-endian position ‖ hash) over the seal range, from prevHash',
+      seal: "fold of sha256(acc ‖ int8 big-endian position ‖ hash) over every event of the seal range (other hospitals' from other-hospitals.jsonl), from prevHash",
     },
   };
   writeFileSync(join(o.outDir, EXPORT_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -203,6 +235,9 @@ export async function exportAudit(o: ExportOptions): Promise<ExportResult> {
   );
   writeFileSync(join(o.outDir, EXPORT_FILES.sums), sums.join(''));
   return {
+    manifestSha256: sha256File(join(o.outDir, EXPORT_FILES.manifest)).sha256,
+    files: [...dataFiles, EXPORT_FILES.manifest, EXPORT_FILES.sums],
+    otherHospitalEvents: otherCount,
     outDir: o.outDir,
     firstPosition: first,
     lastPosition: last,

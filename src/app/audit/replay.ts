@@ -9,8 +9,9 @@ import {
   qualified,
 } from '../../projections/index.ts';
 
-// `ledger audit replay --as-of T`: the balances and the orders as the ledger knew them at an instant, built from
-// the events into schemas of their own (beside the live read models, which stay untouched).
+// `ledger audit replay --as-of T`: the balances, the orders and the reconciliation (days and discrepancies) as the
+// ledger knew them at an instant, built from the events into schemas of their own (beside the live read models,
+// which stay untouched).
 
 /** Orders returned at most (a replay is read by a person; the schema keeps them all). */
 export const MAX_REPLAY_ORDERS = 10_000;
@@ -46,19 +47,45 @@ export interface ReplayedOrder {
   channelTxnId: string | null;
 }
 
+export interface ReplayedReconDay {
+  hospitalId: string;
+  channel: string;
+  businessDate: string;
+  state: string;
+  runs: number;
+  matchedCount: number;
+  matchedAmount: string;
+  pendingCount: number;
+  discrepanciesOpen: number;
+  discrepanciesResolved: number;
+}
+
+export interface ReplayedDiscrepancy {
+  hospitalId: string;
+  discrepancyId: string;
+  type: string;
+  channel: string;
+  businessDate: string;
+  subject: string;
+  amount: string;
+  status: string;
+  action: string | null;
+}
+
 export interface Replay {
   asOf: Date;
   /** The last position recorded at or before the instant: everything up to it, nothing after. */
   position: bigint;
-  schemas: { balances: string; orders: string };
+  schemas: { balances: string; orders: string; reconciliation: string };
   balances: ReplayedBalance[];
   orders: ReplayedOrder[];
+  reconciliation: { days: ReplayedReconDay[]; discrepancies: ReplayedDiscrepancy[] };
 }
 
 export async function replayAsOf(o: ReplayOptions): Promise<Replay> {
   const position = await o.store.positionAt(o.asOf);
-  const schemas = { balances: '', orders: '' };
-  for (const name of ['balances', 'orders'] as const) {
+  const schemas = { balances: '', orders: '', reconciliation: '' };
+  for (const name of ['balances', 'orders', 'reconciliation'] as const) {
     const projection = projectionNamed(name);
     schemas[name] = asOfSchema(projection, o.asOf);
     await buildProjection({
@@ -85,5 +112,25 @@ export async function replayAsOf(o: ReplayOptions): Promise<Replay> {
     FROM ${qualified(schemas.orders, 'orders')}
     WHERE ${hospital}::text IS NULL OR hospital_id = ${hospital}
     ORDER BY hospital_id, order_id LIMIT ${MAX_REPLAY_ORDERS}`.execute(o.db);
-  return { asOf: o.asOf, position, schemas, balances: balances.rows, orders: orders.rows };
+  const days = await sql<ReplayedReconDay>`
+    SELECT hospital_id AS "hospitalId", channel, business_date AS "businessDate", state, runs,
+           matched_count AS "matchedCount", matched_amount::text AS "matchedAmount", pending_count AS "pendingCount",
+           discrepancies_open AS "discrepanciesOpen", discrepancies_resolved AS "discrepanciesResolved"
+    FROM ${qualified(schemas.reconciliation, 'recon_days')}
+    WHERE ${hospital}::text IS NULL OR hospital_id = ${hospital}
+    ORDER BY hospital_id, business_date, channel LIMIT ${MAX_REPLAY_ORDERS}`.execute(o.db);
+  const discrepancies = await sql<ReplayedDiscrepancy>`
+    SELECT hospital_id AS "hospitalId", discrepancy_id AS "discrepancyId", type, channel,
+           business_date AS "businessDate", subject, amount::text AS amount, status, action
+    FROM ${qualified(schemas.reconciliation, 'discrepancies')}
+    WHERE ${hospital}::text IS NULL OR hospital_id = ${hospital}
+    ORDER BY hospital_id, business_date, discrepancy_id LIMIT ${MAX_REPLAY_ORDERS}`.execute(o.db);
+  return {
+    asOf: o.asOf,
+    position,
+    schemas,
+    balances: balances.rows,
+    orders: orders.rows,
+    reconciliation: { days: days.rows, discrepancies: discrepancies.rows },
+  };
 }

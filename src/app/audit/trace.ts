@@ -13,8 +13,8 @@ import { type PostingEvent, postingsFor } from '../../domain/ledger/postings.ts'
 // entries are computed from the events with the posting rules, not read from a read model, so the trace shows
 // what the facts imply even when a projection is behind or wrong.
 
-/** Streams read whole: an order's and a discrepancy's story is its stream. */
-const WHOLE_STREAM_CATEGORIES = new Set(['order', 'discrepancy']);
+/** Streams read whole: an order's, a discrepancy's and an audit export's story is its stream. */
+const WHOLE_STREAM_CATEGORIES = new Set(['order', 'discrepancy', 'audit-export']);
 /** A statement line reference as findings carry it: the statement id's first 12 hex digits and the line number. */
 const LINE_REF = /^[0-9a-f]{12}:[1-9][0-9]*$/;
 
@@ -101,12 +101,13 @@ export async function traceId(
       }
     }
   }
-  // Ids found in the orders' own events (refund ids, channel transaction ids) bring their discrepancies and lines.
+  // Ids found in the streams' own events (refund ids, channel transaction ids) bring their discrepancies and
+  // lines; an export's staff session brings its sign-in and sign-out.
   const events = new Map<bigint, RecordedEvent>();
   for (const s of streams)
     for (const e of (await store.readStream(s)).events) {
       events.set(e.position, e);
-      for (const k of ['refundId', 'channelTxnId', 'channelRefundId']) {
+      for (const k of ['refundId', 'channelTxnId', 'channelRefundId', 'sessionId']) {
         const v = text(e.data[k]);
         if (v) ids.add(v);
       }

@@ -64,7 +64,7 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
       schema: {
         tags: ['audit'],
         summary:
-          "The hospital's account balances and orders as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
+          "The hospital's account balances, orders and reconciliation (days, discrepancies) as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
         querystring: ReplayQuery,
         response: { ...errorResponses, 200: TraceAnswer },
       },
@@ -86,6 +86,7 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
         position: r.position,
         balances: r.balances,
         orders: r.orders,
+        reconciliation: r.reconciliation,
       });
     },
   );

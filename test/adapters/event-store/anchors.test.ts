@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
@@ -166,13 +166,37 @@ describe('anchored seals', () => {
     expect(lines.map((l) => JSON.parse(l).event)).toEqual(['activated', 'activated', 'retired']);
   });
 
-  it('on PostgreSQL without LEDGER_SEAL_KEY_FILE, seal refuses; the embedded default keeps the key beside its data', async () => {
+  it('on PostgreSQL without LEDGER_SEAL_KEY_FILE, seal refuses; the embedded default keeps the key out of the project', async () => {
     const r = await runCli(['seal'], { DATABASE_URL: t.url, LEDGER_ANCHOR_DIR: keys.anchorDir });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/LEDGER_SEAL_KEY_FILE/);
-    expect(sealKeyConfigFromEnv({ LEDGER_DATA_DIR: '/srv/ledger/pglite' })).toEqual({
-      keyFile: '/srv/ledger/seal-key.pem',
+    // A data directory inside the project (the case that once put a private key at the repository's root).
+    for (const dataDir of ['.data', '.data/pglite', 'memory://', join(process.cwd(), 'x')]) {
+      const { keyFile } = sealKeyConfigFromEnv({ LEDGER_DATA_DIR: dataDir, HOME: '/home/op' });
+      expect(keyFile).toMatch(/^\/home\/op\/\.config\/hospital-ledger\/seal-keys\/[0-9a-f]{16}\.pem$/);
+      expect(relative(process.cwd(), keyFile!).startsWith('..')).toBe(true);
+    }
+    // One key per data directory; XDG_CONFIG_HOME is honoured; an explicit file wins.
+    const a = sealKeyConfigFromEnv({ LEDGER_DATA_DIR: '/srv/a', XDG_CONFIG_HOME: '/etc/xdg' }).keyFile;
+    const b = sealKeyConfigFromEnv({ LEDGER_DATA_DIR: '/srv/b', XDG_CONFIG_HOME: '/etc/xdg' }).keyFile;
+    expect(a).toMatch(/^\/etc\/xdg\/hospital-ledger\/seal-keys\//);
+    expect(a).not.toBe(b);
+    expect(sealKeyConfigFromEnv({ LEDGER_DATA_DIR: '.data', LEDGER_SEAL_KEY_FILE: '/k.pem' })).toEqual({
+      keyFile: '/k.pem',
       anchorDir: '.data/anchors',
     });
+    // `ledger seal` on an embedded database with no key configured writes the key there, not beside the data.
+    const home = join(dir, 'home');
+    const data = join(dir, 'data', 'pglite');
+    const sealed = await runCli(['seal'], {
+      LEDGER_DATA_DIR: data,
+      HOME: home,
+      LEDGER_ANCHOR_DIR: keys.anchorDir,
+    });
+    expect(sealed.code, sealed.err).toBe(0);
+    const made = sealKeyConfigFromEnv({ LEDGER_DATA_DIR: data, HOME: home }).keyFile!;
+    expect(sealed.err).toContain(made);
+    expect((await stat(made)).mode & 0o777).toBe(0o600);
+    expect(await readdir(join(dir, 'data'))).toEqual(['pglite']);
   });
 });

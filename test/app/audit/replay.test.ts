@@ -40,7 +40,7 @@ async function refund(orderId: string, refundId: string, amount: string): Promis
 /** The live read models brought up to the head, as a runner keeps them. */
 async function liveRows() {
   const db = t.database.db;
-  for (const name of ['balances', 'orders']) {
+  for (const name of ['balances', 'orders', 'reconciliation']) {
     const projection = projectionNamed(name);
     await catchUpProjection({ db, store, projection, schema: liveSchema(projection) });
   }
@@ -55,7 +55,56 @@ async function liveRows() {
     FROM ${qualified(liveSchema(projectionNamed('orders')), 'orders')} ORDER BY hospital_id, order_id`.execute(
     db,
   );
-  return { balances: balances.rows, orders: orders.rows };
+  const recon = liveSchema(projectionNamed('reconciliation'));
+  const days = await sql<Record<string, unknown>>`
+    SELECT business_date AS "businessDate", channel, state, discrepancies_open AS "discrepanciesOpen",
+           discrepancies_resolved AS "discrepanciesResolved"
+    FROM ${qualified(recon, 'recon_days')} ORDER BY hospital_id, business_date, channel`.execute(db);
+  const discrepancies = await sql<Record<string, unknown>>`
+    SELECT discrepancy_id AS "discrepancyId", status, action
+    FROM ${qualified(recon, 'discrepancies')} ORDER BY hospital_id, business_date, discrepancy_id`.execute(
+    db,
+  );
+  return { balances: balances.rows, orders: orders.rows, days: days.rows, discrepancies: discrepancies.rows };
+}
+
+/** A discrepancy as reconciliation raises it (the fields the read model keeps). */
+async function raise(discrepancyId: string, subject: string): Promise<void> {
+  await store.appendToStream(
+    `H1/discrepancy/${discrepancyId}`,
+    [
+      {
+        type: 'DiscrepancyRaised',
+        occurredAt: new Date(),
+        metadata: { actor: 'system:reconciliation' },
+        data: {
+          discrepancyId,
+          type: 'MISSING_IN_CHANNEL',
+          channel: 'wechat',
+          businessDate: '2026-11-20',
+          subject,
+          amount: '25.00',
+          finding: { subject, reason: 'not on the statement', sources: [] },
+        },
+      },
+    ],
+    { expectedVersion: 'no_stream' },
+  );
+}
+
+async function resolve(discrepancyId: string): Promise<void> {
+  await store.appendToStream(
+    `H1/discrepancy/${discrepancyId}`,
+    [
+      {
+        type: 'DiscrepancyResolved',
+        occurredAt: new Date(),
+        metadata: { actor: 'staff:wang' },
+        data: { discrepancyId, action: 'accept', reason: 'timing', by: 'wang', approvedBy: null },
+      },
+    ],
+    { expectedVersion: 1 },
+  );
 }
 
 /** The database's clock: recorded_at is its now(), so the instant is taken from the same clock. */
@@ -65,24 +114,47 @@ async function dbNow(): Promise<Date> {
 }
 
 describe('ledger audit replay', () => {
-  it('balances and orders as of an instant equal the live ones captured then, whatever came after', async () => {
+  it('balances, orders and reconciliation as of an instant equal the live ones captured then, whatever came after', async () => {
     await payOrder('O-1', 'wechat', '25.00');
     await payOrder('O-2', 'alipay', '40.00');
     await refund('O-1', 'R-1', '5.00');
+    await raise('D-1', 'O-1');
     const captured = await liveRows();
+    expect(captured.discrepancies).toEqual([{ discrepancyId: 'D-1', status: 'open', action: null }]);
     const instant = await dbNow();
     // Later facts on the same accounts and orders, recorded strictly after the instant.
     while ((await dbNow()) <= instant) await new Promise((r) => setTimeout(r, 5));
     await refund('O-2', 'R-2', '40.00');
     await payOrder('O-3', 'wechat', '12.00');
+    await resolve('D-1');
+    await raise('D-2', 'O-3');
     const now = await liveRows();
     expect(now.balances).not.toEqual(captured.balances);
+    expect(now.discrepancies).not.toEqual(captured.discrepancies);
 
     const replay = await replayAsOf({ db: t.database.db, store, asOf: instant });
     expect(replay.balances).toEqual(captured.balances);
     expect(
       replay.orders.map(({ orderId, status, paid, refunded }) => ({ orderId, status, paid, refunded })),
     ).toEqual(captured.orders);
+    expect(
+      replay.reconciliation.discrepancies.map(({ discrepancyId, status, action }) => ({
+        discrepancyId,
+        status,
+        action,
+      })),
+    ).toEqual(captured.discrepancies);
+    expect(
+      replay.reconciliation.days.map(
+        ({ businessDate, channel, state, discrepanciesOpen, discrepanciesResolved }) => ({
+          businessDate,
+          channel,
+          state,
+          discrepanciesOpen,
+          discrepanciesResolved,
+        }),
+      ),
+    ).toEqual(captured.days);
     expect(replay.schemas.balances).toMatch(/^asof_balances_\d{14}$/);
 
     const cli = await runCli(['audit', 'replay', '--as-of', instant.toISOString(), '--json'], {
