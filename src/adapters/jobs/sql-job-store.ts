@@ -225,6 +225,7 @@ export class SqlJobStore implements JobStore {
           state: outcome.state,
           result: outcome.state === 'succeeded' ? json(outcome.result) : null,
           error: outcome.state === 'failed' ? json(outcome.error) : null,
+          ...(outcome.state === 'succeeded' ? { progress: sql`progress || '{"percent": 100}'::jsonb` } : {}),
           lease_until: null,
           updated_at: sql`now()`,
           finished_at: sql`now()`,

@@ -190,7 +190,7 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
       if (job.state !== 'succeeded')
         throw refuseSchedule('JOB_RESULT_NOT_READY', { jobId: job.jobId, state: job.state });
       const file = await rj.jobs.file(job.jobId, 'result');
-      if (!file) return reply.type('application/json; charset=utf-8').send(job.result);
+      if (!file) return reply.type('application/json; charset=utf-8').send(JSON.stringify(job.result));
       return reply
         .header('content-type', file.meta.contentType)
         .header('content-length', String(file.meta.bytes))
