@@ -158,6 +158,8 @@ export class SqlJobStore implements JobStore {
       .where((eb) =>
         eb.or([
           eb('state', '=', 'queued'),
+          // A job that failed for an internal reason (not a refusal) runs again when an administrator retries it.
+          eb.and([eb('state', '=', 'failed'), sql<boolean>`error->>'code' = 'INTERNAL_ERROR'`]),
           eb.and([
             eb('state', '=', 'running'),
             eb.or([
