@@ -16,6 +16,8 @@ import type {
 
 /** Bytes per stored chunk of a job's file. */
 export const FILE_CHUNK_BYTES = 1024 * 1024;
+/** Days a finished job's files (a report to download, a failed upload kept for a retry) are kept. */
+export const JOB_FILE_RETENTION_DAYS = 7;
 
 interface JobsTable {
   job_id: string;
@@ -233,6 +235,16 @@ export class SqlJobStore implements JobStore {
           finished_at: sql`now()`,
         })
         .where('job_id', '=', jobId)
+        .execute();
+      // Files of jobs finished long ago go (the job's record stays, its result link then answers the JSON).
+      await trx
+        .deleteFrom('jobs.files')
+        .where('job_id', 'in', (eb) =>
+          eb
+            .selectFrom('jobs.jobs')
+            .select('job_id')
+            .where('finished_at', '<', sql<Date>`now() - ${`${JOB_FILE_RETENTION_DAYS} days`}::interval`),
+        )
         .execute();
       return true;
     });
