@@ -1,9 +1,9 @@
 // Run a finance report: check the request, fold the events up to the position it asks for (the head, or what
 // the ledger knew at an as-of instant), and stream the export. The CLI and the HTTP route both call this.
 //
-// Generation is synchronous and streamed today. A durable job (record, progress, download later) would wrap
-// `produceReport` unchanged: `checkReportRequest` when the job is created, `produceReport` in the worker with
-// `onProgress` writing the job's progress and `out` a file the download route serves.
+// Small reports are produced while the caller waits (streamed). A large one is a job (app/jobs/kinds.ts):
+// `checkReportRequest` and the position when the job is asked for, `buildRequestedReport` and `exportReport`
+// in a worker with `onProgress` writing the job's progress and `out` a file stored with the job's result.
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { type BusinessDateOptions, addDays, isBusinessDate } from '../domain/business-date.ts';
@@ -47,6 +47,8 @@ export interface ReportRequest {
   format: ReportFormat;
   lang: Lang;
   sheet?: string;
+  /** Build to this event position (a job fixes it when asked for, so every attempt builds the same report). */
+  toPosition?: bigint;
 }
 
 export type ReportProgress = ReportBuildProgress | WriteProgress;
@@ -121,6 +123,12 @@ export function checkReportRequest(input: ReportRequestInput, now: Date): Report
   };
 }
 
+/** The event position a request is built to: the one it fixes, else what the ledger knew at its as-of, else the head. */
+export async function reportPosition(ports: Pick<ReportPorts, 'store'>, req: ReportRequest): Promise<bigint> {
+  if (req.toPosition !== undefined) return req.toPosition;
+  return req.asOf ? ports.store.positionAt(req.asOf) : ports.store.headPosition();
+}
+
 /** Folds the events up to the request's position into the report's sheets. */
 export async function buildRequestedReport(
   ports: ReportPorts,
@@ -128,7 +136,7 @@ export async function buildRequestedReport(
   onProgress?: (p: ReportProgress) => void,
 ): Promise<BuiltReport> {
   const generatedAt = ports.now();
-  const toPosition = req.asOf ? await ports.store.positionAt(req.asOf) : await ports.store.headPosition();
+  const toPosition = await reportPosition(ports, req);
   try {
     return await buildReport({
       store: ports.store,

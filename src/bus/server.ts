@@ -6,6 +6,7 @@ import { type DeviceFleet, DeviceStatusBook } from '../adapters/devices/status.t
 import type { ScheduleQueue } from '../app/schedules.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { queueRoutes } from './routes/queues.ts';
+import { jobRoutes } from './routes/jobs.ts';
 import type { Queue } from 'bullmq';
 import { createHash } from 'node:crypto';
 import swagger from '@fastify/swagger';
@@ -63,7 +64,7 @@ import { staffPrincipal } from './staff-auth.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { statementRoutes } from './routes/statements.ts';
-import type { JobStore } from '../app/jobs.ts';
+import type { JobDispatch, JobStore } from '../app/jobs.ts';
 import type { MappingCatalog } from '../app/mappings.ts';
 import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';
@@ -132,6 +133,8 @@ export interface ServerOptions {
   mappings?: MappingCatalog;
   /** Where upload jobs are recorded; default the `jobs.jobs` table of `database`. */
   jobs?: JobStore;
+  /** Who runs jobs (uploads, rebuilds, large reports); default the worker queue (`jobQueue`), else this process. */
+  jobDispatch?: JobDispatch;
   /** Uploads larger than this many bytes run as a job (202); default 4 MiB. */
   asyncUploadBytes?: number;
   /** The hospitals' business-date zone and cut-off for reconciliation (default Asia/Shanghai, 00:00). */
@@ -414,6 +417,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => grantRoutes(scope as App, ctx));
   await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
   await app.register(async (scope) => queueRoutes(scope as App, ctx));
+  await app.register(async (scope) => jobRoutes(scope as App, ctx));
   return app;
 }
 

@@ -14,6 +14,9 @@
 //   CHANNEL_QUERY_DELAY_MS, CHANNEL_PAYMENT_DEADLINE_MS, CHANNEL_TIMEOUT_MS;
 //   LEDGER_MAX_IN_FLIGHT, LEDGER_MAX_POOL_WAITING, LEDGER_READY_MAX_LAG, LEDGER_METRICS_TOKEN (docs/operations.md);
 //   LEDGER_BACKGROUND=off: HTTP only (projections and reactions run in `ledger worker` processes).
+//   Jobs requests start (large uploads, rebuilds, large reports): with REDIS_URL they go to the worker queue
+//   (`ledger worker` runs them); without it this process runs them, taking up at start what an earlier one left
+//   (LEDGER_JOB_LOCK_MS: a runner's lease, 60000; LEDGER_JOB_RESUME_MS: how often it looks, 15000).
 import { readFileSync } from 'node:fs';
 import { wechatPlatformKeys } from '../adapters/channels/wechat/index.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
@@ -25,6 +28,9 @@ import type { Database } from '../adapters/db/database.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import type { Logger } from 'pino';
 import { createLogger } from '../adapters/log.ts';
+import { SqlJobStore } from '../adapters/jobs/sql-job-store.ts';
+import { runnerId } from '../adapters/queue/request-jobs.ts';
+import { LocalJobRunner } from '../app/jobs/local.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
 import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
@@ -167,6 +173,23 @@ export async function serve(
     env.LEDGER_BACKGROUND === 'off'
       ? { runners: [], reactions: undefined }
       : startBackgroundWork(ledger, logger, his, channels);
+  // Without a worker queue this process runs the jobs requests start, and takes up those a dead one left.
+  const localJobs = jobQueue
+    ? undefined
+    : new LocalJobRunner(
+        {
+          jobs: new SqlJobStore(ledger.database.db),
+          store: ledger.store,
+          db: ledger.database.db,
+          now: () => new Date(),
+        },
+        {
+          runner: runnerId('bus'),
+          logger,
+          ...(env.LEDGER_JOB_LOCK_MS ? { leaseMs: Number(env.LEDGER_JOB_LOCK_MS) } : {}),
+          ...(env.LEDGER_JOB_RESUME_MS ? { resumeEveryMs: Number(env.LEDGER_JOB_RESUME_MS) } : {}),
+        },
+      );
   const app = await buildServer({
     store: ledger.store,
     database: ledger.database,
@@ -185,8 +208,10 @@ export async function serve(
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
     ...(jobQueue ? { jobQueue, scheduleQueue: new BullScheduleQueue(jobQueue) } : {}),
     anchorDir: sealKeyConfigFromEnv(env).anchorDir,
+    ...(localJobs ? { jobDispatch: localJobs } : {}),
   });
   const address = await app.listen({ host, port });
+  localJobs?.start();
   io.stdout.write(
     `ledger bus listening on ${address} (${ledger.database.kind}; replay guard: ${redis ? 'redis' : 'memory'}; HIS: ${his ? env.HIS_URL : 'not configured'}; docs: ${address}/docs)\n`,
   );
@@ -201,6 +226,7 @@ export async function serve(
   const forced = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
   forced.unref();
   await app.close(); // stops accepting, waits for in-flight requests
+  await localJobs?.stop();
   await new Promise((r) => setTimeout(r, SHUTDOWN_SETTLE_MS));
   await reactions?.stop();
   await Promise.all(runners.map((r) => r.stop()));

@@ -2,9 +2,11 @@
 // you like on as many machines as you like, beside stateless buses (`ledger serve` with LEDGER_BACKGROUND=off):
 //   - the projection runners and the reactions (deposit credit, HIS writeback, channel calls): each has one
 //     leader at a time (advisory-lock leases); a worker that dies hands its leases on;
-//   - the background jobs on BullMQ (REDIS_URL): scheduled auto-reconciliation and periodic seals. BullMQ gives
-//     each job to one worker; a job whose worker died is taken up by another once its lock expires. At start and
-//     then every minute a worker brings the job schedulers in step with the schedules configured.
+//   - the background jobs on BullMQ (REDIS_URL): scheduled auto-reconciliation, periodic seals, and the jobs
+//     requests started (large statement uploads, projection rebuilds, large reports). BullMQ gives each job to
+//     one worker; a job whose worker died is taken up by another once its lock expires. At start and then every
+//     minute a worker brings the job schedulers in step with the schedules configured; every few seconds it
+//     hands the queue the request jobs recorded while Redis was away.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,6 +23,8 @@ import {
   queueConfigFromEnv,
   startWorker,
 } from '../adapters/queue/bullmq.ts';
+import { SqlJobStore } from '../adapters/jobs/sql-job-store.ts';
+import { relayQueuedJobs, requestJobHandler, runnerId } from '../adapters/queue/request-jobs.ts';
 import { credentialDir, FileCredentialStore } from '../adapters/sources/credentials.ts';
 import { type ChannelBillFetcher, statementFetcher } from '../adapters/sources/fetch.ts';
 import { fetchChannelBill } from '../app/channel-calls.ts';
@@ -53,9 +57,11 @@ Environment (besides the database's, HIS_URL … and LEDGER_MASTER_KEY as for \`
   LEDGER_FOLDER_SETTLE_MS     a drop-folder file younger than this is still being written (default 10000)
   LEDGER_SEAL_EVERY_MINUTES   seal the event log this often when LEDGER_SEAL_KEY_FILE is set (default 60)
   LEDGER_PENDING_CHECK_MINUTES  look again at days holding pending items this often (default 60)
-  LEDGER_JOB_LOCK_MS          a job's lock; a dead worker's job is taken up after about this (default 60000)`;
+  LEDGER_JOB_LOCK_MS          a job's lock; a dead worker's job is taken up after about this (default 60000)
+  LEDGER_JOB_RELAY_MS         how often jobs recorded while Redis was away are handed to the queue (default 5000)`;
 
 const SYNC_EVERY_MS = 60_000;
+const RELAY_EVERY_MS = 5_000;
 
 /** Channel bills for the scheduler, through the merchants' gateways (none without them). */
 function channelBills(gateways: ChannelGateways | undefined): ChannelBillFetcher | undefined {
@@ -89,7 +95,17 @@ export function jobHandlers(
       ...(bills ? { channelBills: bills } : {}),
     }),
   };
+  const leaseMs = Number(env.LEDGER_JOB_LOCK_MS ?? 60_000);
   return {
+    'request-job': requestJobHandler(
+      {
+        jobs: new SqlJobStore(ledger.database.db),
+        store: ledger.store,
+        db: ledger.database.db,
+        now: () => new Date(),
+      },
+      { runner: runnerId('worker'), leaseMs, logger },
+    ),
     'auto-reconcile': autoReconcileHandler(async (run) => {
       const outcome = await runScheduledDay(ports, run);
       logger.info(
@@ -200,6 +216,23 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
     };
     void sync();
     const timer = setInterval(sync, SYNC_EVERY_MS);
+    const requestJobs = new SqlJobStore(ledger.database.db);
+    let relaying = false;
+    const relay = setInterval(
+      async () => {
+        if (relaying) return;
+        relaying = true;
+        try {
+          const n = await relayQueuedJobs(queue, requestJobs);
+          if (n > 0) logger.info({ jobs: n }, 'jobs recorded while Redis was away handed to the queue');
+        } catch (e) {
+          logger.debug({ err: (e as Error).message }, 'jobs not relayed (Redis or the database away)');
+        } finally {
+          relaying = false;
+        }
+      },
+      Number(io.env.LEDGER_JOB_RELAY_MS ?? RELAY_EVERY_MS),
+    );
     const jobs = startWorker(
       config,
       jobHandlers(ledger, io.env, logger, channels?.merchants.gateways),
@@ -211,6 +244,7 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
     );
     stopJobs = async () => {
       clearInterval(timer);
+      clearInterval(relay);
       await jobs.close();
       await queue.close();
     };

@@ -68,7 +68,7 @@ async function jobOutcome(jobId: string): Promise<Json> {
   for (let i = 0; i < 2_000; i++) {
     const r = await call(T.clerk, 'GET', `/v1/jobs/${jobId}`);
     expect(r.status).toBe(200);
-    if (r.body.state !== 'running') return r.body;
+    if (r.body.state === 'succeeded' || r.body.state === 'failed') return r.body;
     await new Promise((res) => setTimeout(res, 20));
   }
   throw new Error(`job ${jobId} did not end`);

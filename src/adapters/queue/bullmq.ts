@@ -58,7 +58,7 @@ export const schedulerIdOf = (hospitalId: string, scheduleId: string) =>
 /** Longest a queue call made on behalf of a request may take (Redis away: the caller hears so, never hangs). */
 export const QUEUE_CALL_TIMEOUT_MS = 3_000;
 
-async function bounded<T>(what: string, p: Promise<T>, ms = QUEUE_CALL_TIMEOUT_MS): Promise<T> {
+export async function bounded<T>(what: string, p: Promise<T>, ms = QUEUE_CALL_TIMEOUT_MS): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

@@ -1,8 +1,8 @@
-// Statement upload and listing for finance staff, and the jobs a large upload runs as. The body is the file
-// itself (any of the content types below), streamed to a temporary file as it arrives — never held whole in
-// memory — then imported by the same use case the CLI calls. A file larger than the async threshold answers
-// 202 with a job to poll at GET /v1/jobs/:id; a smaller one is imported before the answer (201, or 200 when
-// the same bytes were imported before).
+// Statement upload and listing for finance staff. The body is the file itself (any of the content types
+// below), streamed to a temporary file as it arrives — never held whole in memory — then imported by the same
+// use case the CLI calls. A file larger than the async threshold is stored with a job in the database and
+// answers 202 with the job to poll at GET /v1/jobs/:id (a worker imports it: jobs.ts); a smaller one is
+// imported before the answer (201, or 200 when the same bytes were imported before).
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,14 +11,14 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Type } from 'typebox';
-import { SqlJobStore } from '../../adapters/jobs/sql-job-store.ts';
 import { fileSource } from '../../adapters/statements/source.ts';
-import { type JobStore, jobView, startJob } from '../../app/jobs.ts';
-import type { ImportResult, ReconciliationPorts } from '../../app/reconciliation/index.ts';
+import { importAnswer, type StatementImportPayload } from '../../app/jobs/kinds.ts';
+import type { ReconciliationPorts } from '../../app/reconciliation/index.ts';
 import { importStatementFile, listStatements, namedMapping } from '../../app/reconciliation/statements.ts';
 import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { ChannelIdSchema, errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { acceptedJob, requestJobs } from './jobs.ts';
 
 /** Largest statement file accepted over HTTP (a month of a busy hospital's WeChat bill is ~300 MB). */
 export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -63,30 +63,6 @@ const UploadQuery = Type.Object(
 
 const Loose = Type.Object({}, { additionalProperties: true });
 
-function importAnswer(r: ImportResult) {
-  const s = r.summary;
-  return {
-    statementId: r.statementId,
-    sha256: r.sha256,
-    duplicate: r.duplicate,
-    channel: r.channel,
-    file: s.file,
-    format: s.format,
-    party: s.party,
-    merchantId: s.merchantId ?? null,
-    businessDate: s.businessDate ?? null,
-    lines: s.lines,
-    counts: s.counts,
-    amounts: s.amounts,
-    fees: s.fees,
-    checks: {
-      kind: s.totalsStated > 0 ? 'totals' : 'none-stated',
-      totalsStated: s.totalsStated,
-      verified: s.checks.map((c) => c.name),
-    },
-  };
-}
-
 /** Copies the body to `path`, refusing (and stopping) past `max` bytes. */
 async function spool(body: Readable, path: string, max: number): Promise<number> {
   let bytes = 0;
@@ -102,7 +78,7 @@ async function spool(body: Readable, path: string, max: number): Promise<number>
 }
 
 export function statementRoutes(app: App, ctx: ServerContext): void {
-  const jobs: JobStore = ctx.options.jobs ?? new SqlJobStore(ctx.options.database.db);
+  const jobs = requestJobs(ctx);
   const ports = (): ReconciliationPorts & { mappings?: NonNullable<typeof ctx.options.mappings> } => ({
     store: ctx.deps.store,
     db: ctx.deps.db,
@@ -134,7 +110,6 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
       if (q.mapping !== undefined) await namedMapping(ports(), c.hospitalId, q.mapping);
       const dir = await mkdtemp(join(tmpdir(), 'ledger-upload-'));
       const path = join(dir, name);
-      let handedOff = false;
       try {
         const bytes = await spool(req.body as Readable, path, MAX_UPLOAD_BYTES);
         const request = {
@@ -148,28 +123,37 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
           ...(q.channel !== undefined ? { channel: q.channel } : {}),
         };
         if (bytes > asyncBytes) {
-          const job = await startJob(
-            jobs,
-            { hospitalId: c.hospitalId, kind: 'statement-import', subject: name, by: c.actor.id },
-            (report) =>
-              importStatementFile(ports(), fileSource(path, name), {
-                ...request,
-                onProgress: (p) => report({ phase: p.phase, lines: p.lines, total: p.total ?? null, bytes }),
-              }),
-            importAnswer,
-            (e) => req.log.info({ code: (e as { code?: string }).code }, 'statement import job refused'),
+          // Stored with the job in the database, so a worker on any machine imports it; the answer comes now.
+          const payload: StatementImportPayload = {
+            file: name,
+            bytes,
+            by: c.actor.id,
+            at: request.at.toISOString(),
+            ...(q.format !== undefined ? { format: q.format } : {}),
+            ...(q.mapping !== undefined ? { mapping: q.mapping } : {}),
+            ...(q.merchant !== undefined ? { merchantId: q.merchant } : {}),
+            ...(q.date !== undefined ? { businessDate: q.date } : {}),
+            ...(q.channel !== undefined ? { channel: q.channel } : {}),
+          };
+          const job = await jobs.submit(
+            {
+              hospitalId: c.hospitalId,
+              kind: 'statement-import',
+              subject: name,
+              payload: payload as unknown as Record<string, unknown>,
+              createdBy: c.actor.id,
+            },
+            { path, name, contentType: 'application/octet-stream' },
           );
-          handedOff = true;
-          void job.done.finally(() => rm(dir, { recursive: true, force: true }));
           return reply
             .code(202)
             .header('location', `/v1/jobs/${job.jobId}`)
-            .send({ jobId: job.jobId, state: 'running', poll: `/v1/jobs/${job.jobId}`, bytes });
+            .send({ ...acceptedJob(job), bytes });
         }
         const r = await importStatementFile(ports(), fileSource(path, name), request);
         return reply.code(r.duplicate ? 200 : 201).send(importAnswer(r));
       } finally {
-        if (!handedOff) await rm(dir, { recursive: true, force: true });
+        await rm(dir, { recursive: true, force: true });
       }
     },
   );
@@ -205,32 +189,6 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
         ...(q.limit !== undefined ? { limit: Number(q.limit) } : {}),
       });
       return { statements };
-    },
-  );
-
-  app.get(
-    '/v1/jobs/:id',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'A job a request started (a large statement upload): running (with progress), succeeded (with its result), failed (with its refusal) or interrupted',
-        params: Type.Object({ id: Type.String({ pattern: '^[0-9a-f-]{36}$' }) }),
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
-      const job = await jobs.get(c.hospitalId, req.params.id);
-      if (!job) throw refuse('JOB_NOT_FOUND', { jobId: req.params.id });
-      const v = jobView(job, ctx.deps.now());
-      return {
-        ...v,
-        createdAt: v.createdAt.toISOString(),
-        updatedAt: v.updatedAt.toISOString(),
-        finishedAt: v.finishedAt?.toISOString() ?? null,
-      };
     },
   );
 }

@@ -25,6 +25,12 @@ export const SCHEDULE_REFUSALS = {
     zh: '任务队列暂不可用，请稍后再试',
     en: 'The job queue is unavailable; retry later',
   },
+  JOB_RESULT_NOT_READY: {
+    status: 'conflict',
+    zh: '任务尚未完成，或没有可下载的结果',
+    en: 'The job has not succeeded yet, or has no file to download',
+  },
+  PROJECTION_UNKNOWN: { status: 'not_found', zh: '读模型不存在', en: 'No projection of that name' },
 } as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
 
 export type ScheduleRefusalCode = keyof typeof SCHEDULE_REFUSALS;
