@@ -139,6 +139,10 @@ export async function assertOwnSchema(
     UNION ALL
     SELECT 'a dependent ' || d.classid::regclass::text FROM pg_depend d JOIN pg_class c ON c.oid = d.refobjid
       WHERE d.refclassid = 'pg_class'::regclass AND c.relnamespace = ${nsp}::oid AND d.deptype = 'n'
+        -- a table's own CHECK constraint depends 'normally' on its columns: it goes with the table
+        AND NOT (d.classid = 'pg_constraint'::regclass AND EXISTS (
+          SELECT 1 FROM pg_constraint k JOIN pg_class kc ON kc.oid = k.conrelid
+          WHERE k.oid = d.objid AND kc.relnamespace = ${nsp}::oid))
     LIMIT 5`.execute(db);
   if (others.length > 0)
     throw new UnsafeSchemaError(schema, `it holds or feeds ${others.map((r) => r.what).join(', ')}`);

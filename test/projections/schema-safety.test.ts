@@ -10,6 +10,7 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { main } from '../../src/cli/main.ts';
 import {
   type AnyDb,
+  allProjections,
   buildProjection,
   projectionNamed,
   rebuildProjection,
@@ -168,6 +169,33 @@ describe('builds never drop what they did not create (PostgreSQL)', () => {
     expect(again).toEqual(first);
     const rebuilt = await rebuildProjection({ db, store, projection: balances });
     expect(rebuilt.position).toBe(await store.headPosition());
+    expect(await precious(db)).toBe(before);
+  });
+  it('every projection rebuilds twice over its own live schema (its CHECK constraints are its own)', async () => {
+    const db = t.database.db;
+    for (const projection of allProjections()) {
+      await rebuildProjection({ db, store, projection });
+      const again = await rebuildProjection({ db, store, projection });
+      expect(again.position, projection.name).toBe(await store.headPosition());
+    }
+    // A foreign key from outside into a built copy is still something a DROP … CASCADE would take.
+    await buildProjection({ db, store, projection: balances, schema: 'asof_balances_referenced' });
+    const { rows } = await sql<{ column_name: string }>`
+      SELECT a.attname AS column_name FROM pg_index i
+      JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+      WHERE i.indrelid = 'asof_balances_referenced.account_balances'::regclass AND i.indisprimary`.execute(
+      db,
+    );
+    const cols = rows.map((r) => sql.id(r.column_name));
+    await sql`CREATE TABLE public.balance_notes AS SELECT ${sql.join(cols)} FROM asof_balances_referenced.account_balances LIMIT 0`.execute(
+      db,
+    );
+    await sql`ALTER TABLE public.balance_notes ADD FOREIGN KEY (${sql.join(cols)}) REFERENCES asof_balances_referenced.account_balances (${sql.join(cols)})`.execute(
+      db,
+    );
+    await expect(
+      buildProjection({ db, store, projection: balances, schema: 'asof_balances_referenced', fresh: true }),
+    ).rejects.toThrow(UnsafeSchemaError);
     expect(await precious(db)).toBe(before);
   });
 });
