@@ -9,7 +9,7 @@ import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
-import { masterKeyringFromEnv } from '../bus/auth/index.ts';
+import { cliMasterKeyring } from './master-key.ts';
 import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
 import { DeviceRegistry } from '../bus/devices/registry.ts';
 import { DeviceStatusBook } from '../adapters/devices/status.ts';
@@ -42,6 +42,10 @@ export async function devicesCommand(
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
+    if (parsed.values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (!['serve', 'register', 'status', 'models'].includes(parsed.positionals[0] ?? ''))
       throw new UsageError('which devices command?');
   } catch (e) {
@@ -70,7 +74,7 @@ export async function devicesCommand(
     return EX_USAGE;
   }
 
-  const keyring = masterKeyringFromEnv(io.env);
+  const keyring = cliMasterKeyring(io.env);
   const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
   try {
     if (sub === 'register') {
@@ -137,6 +141,7 @@ function parse(argv: string[]) {
       hospital: { type: 'string' },
       model: { type: 'string' },
       channel: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
   });
 }
