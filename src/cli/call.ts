@@ -202,7 +202,7 @@ export async function callCommand(argv: string[], io: CliIo): Promise<number> {
   const text = await res.text();
   if (args.include) {
     io.stdout.write(`HTTP ${res.status} ${res.statusText}\n`);
-    res.headers.forEach((value, name) => io.stdout.write(`${name}: ${value}\n`));
+    for (const [name, value] of res.headers) io.stdout.write(`${name}: ${value}\n`);
     io.stdout.write('\n');
   } else io.stderr.write(`HTTP ${res.status} ${res.statusText}\n`);
   let shown = text;

@@ -1,8 +1,5 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../adapters/db/database.ts';
-import { migrateToLatest } from '../adapters/db/migrate.ts';
-import { AnchorDir, openSealSigner, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
-import { openLedger } from '../adapters/event-store/open.ts';
+// Every command's module (and the database drivers) loads only when that command runs: `ledger help` stays fast.
 import { isParseError, preflight, shortParseError, usageHint } from './usage.ts';
 
 export interface CliIo {
@@ -58,6 +55,9 @@ KurrentDB at KURRENTDB_URL (read models and checkpoints stay in the database).`;
 
 const commands: Record<string, Command> = {
   async migrate(_argv, io) {
+    const { configFromEnv } = await import('../adapters/db/database.ts');
+    const { migrateToLatest } = await import('../adapters/db/migrate.ts');
+    const { openLedger } = await import('../adapters/event-store/open.ts');
     const ledger = await openLedger(configFromEnv(io.env));
     try {
       const result = await migrateToLatest(ledger.database.db);
@@ -86,6 +86,11 @@ const commands: Record<string, Command> = {
   },
 
   async seal(_argv, io) {
+    const { configFromEnv } = await import('../adapters/db/database.ts');
+    const { AnchorDir, openSealSigner, sealKeyConfigFromEnv } = await import(
+      '../adapters/event-store/anchors.ts'
+    );
+    const { openLedger } = await import('../adapters/event-store/open.ts');
     // The key is opened (or generated) before the store: a missing key file fails without touching the database.
     const keys = sealKeyConfigFromEnv(io.env);
     const signer = openSealSigner(keys, (message) => io.stderr.write(`${message}\n`));
@@ -199,6 +204,9 @@ const commands: Record<string, Command> = {
     return 0;
   },
 };
+
+/** Every command's name (the usage test walks them all). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
