@@ -16,7 +16,7 @@ export const MASTER_KEY_FILE = 'master-key';
 export function masterKeyFile(env: NodeJS.ProcessEnv): string | undefined {
   if (env[MASTER_KEY_ENV]?.trim() || env.NODE_ENV === 'production') return undefined;
   const config = configFromEnv(env);
-  if (!config.dataDir) return undefined;
+  if (!config.dataDir || config.dataDir.startsWith('memory://')) return undefined;
   return join(dirname(resolve(config.dataDir)), MASTER_KEY_FILE);
 }
 
@@ -32,6 +32,11 @@ export function cliMasterKeyring(
 ): MasterKeyring {
   if (env[MASTER_KEY_ENV]?.trim()) return parseMasterKeys(env[MASTER_KEY_ENV]);
   const file = masterKeyFile(env);
+  if (!file && env.NODE_ENV !== 'production' && configFromEnv(env).dataDir?.startsWith('memory://')) {
+    // A store in memory: its secrets end with the process, and so may its key.
+    options.note?.('the store is in memory: its master key is made for this process only');
+    return parseMasterKeys(`k1:${randomBytes(32).toString('base64')}`);
+  }
   if (!file) {
     throw new SecretError(
       'MASTER_KEY_MISSING',

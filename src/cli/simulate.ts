@@ -30,6 +30,8 @@ export interface SimulateArgs {
   out: string | undefined;
   batch: boolean;
   keep: boolean;
+  /** demo: start the demo's data folder anew. */
+  fresh: boolean;
   help: boolean;
 }
 
@@ -57,6 +59,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
       hospital: { type: 'string' },
       batch: { type: 'boolean' },
       keep: { type: 'boolean' },
+      fresh: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -80,6 +83,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
     out: values.out,
     batch: values.batch === true,
     keep: values.keep === true,
+    fresh: values.fresh === true,
     help: values.help === true,
   };
 }
