@@ -214,7 +214,7 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
         io.stderr.write(
           `ledger projections build: no event was recorded at or before ${instant.toISOString()}, so there is nothing ` +
             'to build. --as-of is the recording time (when the ledger learned of each fact), not the business date: ' +
-            'choose a later instant (`ledger audit verify` shows the first and last positions).\n',
+            'choose a later instant, or build up to a position with --to-position N.\n',
         );
         return 1;
       }
