@@ -12,6 +12,7 @@ import * as m0055 from './0055_jobs.ts';
 import * as m0075 from './0075_channel_merchants.ts';
 import * as m0085 from './0085_client_read_grants.ts';
 import * as m0110 from './0110_request_jobs.ts';
+import * as m0125 from './0125_demo_runs.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0075_channel_merchants': m0075,
   '0085_client_read_grants': m0085,
   '0110_request_jobs': m0110,
+  '0125_demo_runs': m0125,
 };

@@ -271,7 +271,7 @@ function isTimeZone(zone: string): boolean {
 
 export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === 'help') {
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
     (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
     return name ? 0 : EXIT_USAGE;
   }

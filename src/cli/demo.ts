@@ -1,14 +1,17 @@
-// `ledger demo [--batch] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR] [--keep]`
-// The first run: no servers. On the embedded PostgreSQL (PGlite, in a temporary data directory unless
-// DATABASE_URL or LEDGER_DATA_DIR is set) it simulates a hospital day through the command handlers, writes the
-// day's statement files, imports them, reconciles every channel, prints the summary and compares it with the
-// simulator's answer key. Exit 0 only when reconciliation found exactly the injected anomalies.
-// --batch: no live status line (CI, pipes); --keep: keep the temporary data directory.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// `ledger demo [--batch] [--fresh] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]`
+// The first run: no servers. On the embedded PostgreSQL (PGlite in .data/demo/pglite, unless DATABASE_URL or
+// LEDGER_DATA_DIR is set) it simulates a hospital day through the command handlers, writes the day's statement
+// files, imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
+// key. Exit 0 only when reconciliation found exactly the injected anomalies.
+// The data stays, for the commands the demo suggests at its end; running the demo again shows the same day
+// again. A store that holds anything but this demo day is refused (its other data would be reconciled too and
+// counted as discrepancies): --fresh empties .data/demo first.
+// --batch: no live status line (CI, pipes).
+import { rm } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
+import { sql } from 'kysely';
 import { configFromEnv, type DatabaseConfig } from '../adapters/db/database.ts';
-import { openLedger } from '../adapters/event-store/open.ts';
+import { type Ledger, openLedger } from '../adapters/event-store/open.ts';
 import { ensureReadModels } from '../projections/index.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { Money } from '../domain/money.ts';
@@ -25,8 +28,16 @@ import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulati
 import type { CliIo } from './main.ts';
 import { parseSimulateArgs } from './simulate.ts';
 
-export const DEMO_USAGE =
-  'usage: ledger demo [--batch] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR] [--keep]';
+export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
+  Simulates a hospital day through the command handlers on the embedded PostgreSQL, imports the day's statement
+  files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match).
+  The data stays in .data/demo (the store in .data/demo/pglite, the statement files in .data/demo/files) for the
+  commands suggested at the end; running the demo again shows the same day again.
+  --fresh   start .data/demo anew (a store holding other data is refused, never reconciled)
+  --batch   plain progress lines, for CI and pipes
+  DATABASE_URL or LEDGER_DATA_DIR point the demo at another store: it must be empty, or hold this same demo day.`;
+/** Where the demo keeps its data when no store is configured. */
+export const DEMO_DIR = '.data/demo';
 /** The demo's day: big enough to look like a hospital, small enough to finish in about half a minute on 2 cores. */
 export const DEMO_ORDERS = 1_000;
 export const DEMO_SEED = 'demo';
@@ -46,18 +57,22 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     io.stdout.write(`${DEMO_USAGE}\n`);
     return 0;
   }
-  const { config } = args;
+  const configured = Boolean(io.env.DATABASE_URL?.trim() || io.env.LEDGER_DATA_DIR?.trim());
+  if (args.fresh && configured) {
+    io.stderr.write(
+      "ledger demo: --fresh empties only the demo's own folder (.data/demo); with DATABASE_URL or LEDGER_DATA_DIR set, " +
+        'empty that store yourself or unset them\n',
+    );
+    return EX_USAGE;
+  }
+  const demoDir = resolve(DEMO_DIR);
+  if (args.fresh) await rm(demoDir, { recursive: true, force: true });
   const live = !args.batch && (io.stderr as NodeJS.WriteStream).isTTY === true;
   const progress = progressPrinter(io.stderr, live);
-  const dir = resolve(args.out ?? 'out/demo');
-  const shownDir = relative(process.cwd(), dir) || '.';
-
-  const configured = Boolean(io.env.DATABASE_URL?.trim() || io.env.LEDGER_DATA_DIR?.trim());
-  const tempDir = configured ? undefined : await mkdtemp(join(tmpdir(), 'ledger-demo-'));
-  const dbConfig: DatabaseConfig = tempDir ? { dataDir: tempDir } : configFromEnv(io.env);
+  const dbConfig: DatabaseConfig = configured ? configFromEnv(io.env) : { dataDir: join(demoDir, 'pglite') };
   const where = dbConfig.url
     ? 'PostgreSQL (DATABASE_URL)'
-    : `embedded PostgreSQL (PGlite) in ${dbConfig.dataDir}`;
+    : `embedded PostgreSQL (PGlite) in ${relative(process.cwd(), dbConfig.dataDir ?? '') || dbConfig.dataDir}`;
 
   const started = performance.now();
   progress.step(`starting ${where}`);
@@ -67,7 +82,21 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     upcasters: UPCASTERS,
   });
   progress.done();
+  let config = args.config;
   try {
+    // The store must be empty, or hold this demo day (run again); anything else is refused before any write.
+    const chosen = await chooseScenario(ledger, config, explicitScenario(argv));
+    if (!chosen.ok) {
+      io.stderr.write(`ledger demo: ${chosen.message}\n`);
+      return EX_OTHER_DATA;
+    }
+    config = chosen.config;
+    if (chosen.again)
+      progress.note(
+        `  this store holds the demo day ${scenarioKey(config)}: showing it again (--fresh starts anew)`,
+      );
+    const dir = resolve(args.out ?? (configured ? `out/demo` : join(demoDir, 'files')));
+    const shownDir = relative(process.cwd(), dir) || '.';
     progress.step(
       `simulating ${config.hospitalId} on ${config.date}: ${config.orders} orders through the command handlers (seed ${config.seed})`,
     );
@@ -147,12 +176,20 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     out.write('与模拟器答案对比 Compared with the simulator’s answer key\n');
     out.write(`${comparisonReport(recon.findings, sim.day.answerKey, recon.comparison)}\n\n`);
-    const mismatched = [...morning.cases, ...recon.cases];
+    // Shown again, the store already holds the next day's bills the first run imported: the morning's edge cases
+    // (a payment still awaiting them) cannot be pending any more, so only the full day's are compared.
+    const again = chosen.again;
+    if (again)
+      out.write(
+        'Shown again: the next day’s bills were imported by the first run, so the T+1 10:30 view already includes them.\n\n',
+      );
+    const mismatched = [...(again ? [] : morning.cases), ...recon.cases];
     if (mismatched.length > 0)
       out.write(`边界情形不符 Edge cases not as the answer key says\n${casesReport(mismatched)}\n\n`);
     const ok =
       matchesAnswerKey(morning.comparison) && matchesAnswerKey(recon.comparison) && mismatched.length === 0;
     const secs = ((performance.now() - started) / 1000).toFixed(1);
+    const envPrefix = configured ? '' : `LEDGER_DATA_DIR=${relative(process.cwd(), dbConfig.dataDir!)} `;
     const atStake = Money.sum(sim.day.answerKey.map((k) => Money.parse(k.amount))).toString();
     out.write(
       ok
@@ -162,13 +199,84 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     out.write(
       `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n`,
     );
+    out.write(nextSteps(envPrefix, config, recon.findings.length));
     return ok ? 0 : EX_MISMATCH;
   } catch (error) {
     progress.fail();
     throw error;
   } finally {
     await ledger.close();
-    if (tempDir && !args.keep) await rm(tempDir, { recursive: true, force: true });
-    else if (tempDir) progress.note(`kept the data directory ${tempDir}`);
   }
+}
+
+/** Exit status when the store holds other data than this demo day. */
+export const EX_OTHER_DATA = 65;
+
+const SCENARIO_OPTIONS = ['--date', '--orders', '--anomalies', '--seed', '--hospital'];
+
+/** Whether the command line chose the day (else a store's recorded demo day is shown again). */
+function explicitScenario(argv: readonly string[]): boolean {
+  return argv.some((a) => SCENARIO_OPTIONS.some((o) => a === o || a.startsWith(`${o}=`)));
+}
+
+type DemoConfig = ReturnType<typeof parseSimulateArgs>['config'];
+
+export function scenarioKey(c: DemoConfig): string {
+  return `${c.hospitalId}/${c.date} orders=${c.orders} anomalies=${c.anomalies} seed=${c.seed}`;
+}
+
+async function chooseScenario(
+  ledger: Ledger,
+  config: DemoConfig,
+  explicit: boolean,
+): Promise<{ ok: true; config: DemoConfig; again: boolean } | { ok: false; message: string }> {
+  const db = ledger.database.db;
+  const head = await ledger.store.headPosition();
+  const { rows } = await sql<{ scenario: string; config: DemoConfig | string }>`
+    SELECT scenario, config FROM demo_runs ORDER BY first_run_at`.execute(db);
+  const recorded = rows.map((r) => ({
+    scenario: r.scenario,
+    config: (typeof r.config === 'string' ? JSON.parse(r.config) : r.config) as DemoConfig,
+  }));
+  const fresh =
+    "run `npm run demo -- --fresh` to start the demo's folder anew, or point LEDGER_DATA_DIR at an empty folder";
+  if (head === 0n && recorded.length === 0) {
+    await sql`INSERT INTO demo_runs (scenario, config) VALUES (${scenarioKey(config)}, ${JSON.stringify(config)}::jsonb)`.execute(
+      db,
+    );
+    return { ok: true, config, again: false };
+  }
+  if (recorded.length === 0)
+    return {
+      ok: false,
+      message: `this store already holds ${head} events that the demo did not write; the demo reconciles everything in its store, so that data would show as discrepancies. Nothing was written: ${fresh}.`,
+    };
+  const same = explicit
+    ? recorded.find((r) => r.scenario === scenarioKey(config))
+    : recorded.length === 1
+      ? recorded[0]
+      : undefined;
+  if (same) return { ok: true, config: same.config, again: true };
+  return {
+    ok: false,
+    message: `this store holds another demo day (${recorded.map((r) => r.scenario).join('; ')}), not ${scenarioKey(config)}; reconciling both would report the other day's payments as discrepancies. Nothing was written: run the demo without --date/--orders/--anomalies/--seed to show that day again, or ${fresh}.`,
+  };
+}
+
+/** What to do after the demo: the commands that read the day just reconciled. */
+function nextSteps(env: string, c: DemoConfig, discrepancies: number): string {
+  const ledger = `${env}node bin/ledger.mjs`;
+  return `
+Next steps (the data stays; \`npm run demo -- --fresh\` starts anew):
+  The ${discrepancies} open discrepancies, as a finance clerk would see them:
+    ${ledger} users add --hospital ${c.hospitalId} --username admin --role administrator   (the first administrator; asks a password)
+    ${ledger} login --hospital ${c.hospitalId} --username admin
+    ${ledger} discrepancies list --from ${c.date}
+    ${ledger} days show wechat ${c.date}
+  The daily settlement report as a workbook:   ${ledger} report --help
+  Check the audit chain:                       ${ledger} audit verify
+  The read models, as of any recording time:   ${ledger} projections status
+  The bus with its API docs (http://127.0.0.1:8080/docs):   ${ledger} serve
+    then, signed in:  ${ledger} call GET /v1/discrepancies
+`;
 }

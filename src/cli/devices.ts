@@ -10,7 +10,7 @@ import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
-import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
+import { cliMasterKeyring } from './master-key.ts';
 import { UseCaseDevicePort, startDevices } from '../bus/devices/index.ts';
 import { DeviceStatusBook } from '../adapters/devices/status.ts';
 import { UPCASTERS } from '../domain/events.ts';
@@ -46,6 +46,10 @@ export async function devicesCommand(
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
+    if (parsed.values.help) {
+      io.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
     if (!['serve', 'register', 'status', 'models'].includes(parsed.positionals[0] ?? ''))
       throw new UsageError('which devices command?');
   } catch (e) {
@@ -74,7 +78,7 @@ export async function devicesCommand(
     return EX_USAGE;
   }
 
-  const keyring = masterKeyringFromEnv(io.env);
+  const keyring = cliMasterKeyring(io.env);
   const ledger = await openLedger(configFromEnv(io.env), { migrate: true, upcasters: UPCASTERS });
   try {
     if (sub === 'register') {
@@ -139,6 +143,7 @@ function parse(argv: string[]) {
     allowPositionals: true,
     options: {
       ...strings('host', 'listen', 'mqtt', 'device', 'hospital', 'model', 'channel'),
+      help: { type: 'boolean', short: 'h' },
     },
   });
 }

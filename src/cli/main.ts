@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
-import { configFromEnv } from '../adapters/db/database.ts';
-import { migrateToLatest } from '../adapters/db/migrate.ts';
-import { AnchorDir, openSealSigner, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
-import { openLedger } from '../adapters/event-store/open.ts';
+// Every command's module (and the database drivers) loads only when that command runs: `ledger help` stays fast.
+import { isParseError, preflight, shortParseError, usageHint } from './usage.ts';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -34,6 +32,7 @@ Commands:
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
   mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
                           the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
+  call METHOD PATH [JSON]  send a signed request to the bus as a bus client (or your \`ledger login\` session)
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
   users …                 add | list | show | disable | enable | set-password | set-role | revoke-sessions: staff accounts
   login / logout          sign in as a staff user (session kept in ~/.config/ledger/session.json, mode 0600) / sign out
@@ -48,12 +47,17 @@ Commands:
   schedules …             list | set | pause | resume | remove | run-now | runs : auto-reconciliation schedules
   help                    this text
 
+\`ledger <command> --help\` prints a command's usage and does nothing else.
+
 The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGlite in LEDGER_DATA_DIR
 (default .data/pglite). Events live in that database unless EVENT_STORE=kurrentdb, which keeps them in
 KurrentDB at KURRENTDB_URL (read models and checkpoints stay in the database).`;
 
 const commands: Record<string, Command> = {
   async migrate(_argv, io) {
+    const { configFromEnv } = await import('../adapters/db/database.ts');
+    const { migrateToLatest } = await import('../adapters/db/migrate.ts');
+    const { openLedger } = await import('../adapters/event-store/open.ts');
     const ledger = await openLedger(configFromEnv(io.env));
     try {
       const result = await migrateToLatest(ledger.database.db);
@@ -82,6 +86,11 @@ const commands: Record<string, Command> = {
   },
 
   async seal(_argv, io) {
+    const { configFromEnv } = await import('../adapters/db/database.ts');
+    const { AnchorDir, openSealSigner, sealKeyConfigFromEnv } = await import(
+      '../adapters/event-store/anchors.ts'
+    );
+    const { openLedger } = await import('../adapters/event-store/open.ts');
     // The key is opened (or generated) before the store: a missing key file fails without touching the database.
     const keys = sealKeyConfigFromEnv(io.env);
     const signer = openSealSigner(keys, (message) => io.stderr.write(`${message}\n`));
@@ -185,11 +194,19 @@ const commands: Record<string, Command> = {
     return demoCommand(argv, io);
   },
 
+  async call(argv, io) {
+    const { callCommand } = await import('./call.ts');
+    return callCommand(argv, io);
+  },
+
   async help(_argv, io) {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   },
 };
+
+/** Every command's name (the usage test walks them all). */
+export const COMMAND_NAMES: readonly string[] = Object.keys(commands);
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args: argv.slice(0, 1), allowPositionals: true, strict: false });
@@ -199,11 +216,20 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stderr.write(`ledger: unknown command "${name}"\n\n${USAGE}\n`);
     return 64;
   }
+  const checked = preflight(name, argv.slice(1), io);
+  if (checked !== undefined) return checked;
   try {
     return await command(argv.slice(1), io);
   } catch (error) {
     const e = error as { code?: string; message?: string };
-    io.stderr.write(`ledger ${name}: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(error)}\n`);
+    if (isParseError(error)) {
+      io.stderr.write(`ledger ${name}: ${shortParseError(e.message ?? '')}; ${usageHint(name)}\n`);
+      return 64;
+    }
+    const message = e.message ?? String(error);
+    // A message that already starts with its code is printed once.
+    const code = e.code && !message.startsWith(e.code) && !/^ERR_/.test(e.code) ? `${e.code}: ` : '';
+    io.stderr.write(`ledger ${name}: ${code}${message}\n`);
     return 1;
   }
 }

@@ -2,7 +2,8 @@
 // the projection runners in the same process (read models for the list queries), until SIGINT/SIGTERM.
 //
 // Environment:
-//   HOST (127.0.0.1), PORT (8080), DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (required: seals client secrets),
+//   HOST (127.0.0.1), PORT (8080), DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (seals client secrets; on PGlite
+//   outside production, made in the data folder's parent on first start: master-key.ts),
 //   staff sign in with accounts (`ledger users add`, POST /v1/auth/sessions); LEDGER_SESSION_IDLE_MINUTES (30),
 //   LEDGER_SESSION_MAX_HOURS (12), LEDGER_SIGNIN_MAX_FAILURES (5), LEDGER_SIGNIN_LOCKOUT_MINUTES (15);
 //   LEDGER_STAFF_TOKENS (<hospitalId>:<role>:<name>:<token>,…) is deprecated, for tests only: refused when
@@ -38,7 +39,7 @@ import { BullScheduleQueue, closeQueue, openQueue, queueConfigFromEnv } from '..
 import { UPCASTERS } from '../domain/events.ts';
 import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
-import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
+import { cliMasterKeyring } from './master-key.ts';
 import { ClientRegistry } from '../app/clients.ts';
 import { SqlClientStore } from '../adapters/clients/sql-client-store.ts';
 import { keyringSealer } from '../adapters/secrets/sealer.ts';
@@ -131,7 +132,7 @@ export async function serve(
   options: { signal?: AbortSignal } = {},
 ): Promise<number> {
   const env = io.env;
-  const keyring = masterKeyringFromEnv(env);
+  const keyring = cliMasterKeyring(env, { create: true, note: (m) => io.stderr.write(`${m}\n`) });
   const staffTokens = parseStaffTokens(env[STAFF_TOKENS_ENV]);
   // Static tokens never expire and cannot be revoked one person at a time: not for production.
   if (staffTokens.length > 0 && env.NODE_ENV === 'production')

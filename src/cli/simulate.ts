@@ -31,6 +31,8 @@ export interface SimulateArgs {
   out: string | undefined;
   batch: boolean;
   keep: boolean;
+  /** demo: start the demo's data folder anew. */
+  fresh: boolean;
   help: boolean;
 }
 
@@ -53,6 +55,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
       ...strings('date', 'orders', 'anomalies', 'seed', 'out', 'hospital'),
       batch: { type: 'boolean' },
       keep: { type: 'boolean' },
+      fresh: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -76,6 +79,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
     out: values.out,
     batch: values.batch === true,
     keep: values.keep === true,
+    fresh: values.fresh === true,
     help: values.help === true,
   };
 }

@@ -35,7 +35,7 @@ import {
   type SchedulePorts,
   syncSchedules,
 } from '../app/schedules.ts';
-import { masterKeyringFromEnv } from '../adapters/secrets/keyring.ts';
+import { cliMasterKeyring } from './master-key.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { ensureReadModels } from '../projections/index.ts';
 import { channelWiring } from './channel-wiring.ts';
@@ -181,7 +181,7 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
   });
   // Channel calls and bill downloads need the merchants' sealed credentials: the master key opens them.
   const channels = io.env.LEDGER_MASTER_KEY
-    ? channelWiring(io.env, ledger.database.db, masterKeyringFromEnv(io.env))
+    ? channelWiring(io.env, ledger.database.db, cliMasterKeyring(io.env))
     : undefined;
   const background = values['jobs-only']
     ? undefined

@@ -2,12 +2,15 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EX_OTHER_DATA } from '../../src/cli/demo.ts';
 import { EDGE_CASE_FINDINGS } from '../../src/simulation/types.ts';
 import { runCli } from '../support/cli.ts';
 
 let dir: string;
+let store: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+  store = join(dir, 'store');
 });
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -67,7 +70,7 @@ describe('ledger simulate / ledger demo', () => {
     const out = join(dir, 'demo');
     const r = await run(
       ['demo', '--batch', '--orders', '200', '--anomalies', '9', '--date', '2024-05-01', '--out', out],
-      {},
+      { LEDGER_DATA_DIR: store },
     );
     expect(r.err.includes('\r') || r.err.includes('\u001b[')).toBe(false); // batch: plain lines, no terminal tricks
     expect(r.err).not.toMatch(/^ledger demo: /m);
@@ -93,5 +96,43 @@ describe('ledger simulate / ledger demo', () => {
     );
     // The reconciliation must match the answer key (see end-to-end.test.ts for the details of any difference).
     expect(r.code).toBe(0);
+    expect(r.out).toMatch(/Next steps/);
+    expect(r.out).toContain('discrepancies list --from 2024-05-01');
+  });
+
+  it('demo refuses a store holding another demo day, and shows the same day again', async () => {
+    // Another day for the same date: reconciling both would report the other day's payments as discrepancies.
+    const other = await run(
+      ['demo', '--batch', '--orders', '200', '--seed', 'other', '--date', '2024-05-01'],
+      {
+        LEDGER_DATA_DIR: store,
+      },
+    );
+    expect(other.code).toBe(EX_OTHER_DATA);
+    expect(other.err).toMatch(/holds another demo day \(H1\/2024-05-01 orders=200 anomalies=9 seed=demo\)/);
+    expect(other.err).toMatch(/Nothing was written/);
+    expect(other.out).not.toMatch(/PLATFORM_ONLY|MISMATCH/);
+    // Without options, the day the store holds is shown again, and still matches its answer key.
+    const again = await run(['demo', '--batch', '--out', join(dir, 'again')], { LEDGER_DATA_DIR: store });
+    expect(again.err).toMatch(/showing it again/);
+    expect(again.out).toContain('OK: reconciliation found exactly the 11 injected anomalies');
+    expect(again.code).toBe(0);
+  });
+
+  it('demo refuses a store holding data it did not write, before writing anything', async () => {
+    const foreign = join(dir, 'foreign');
+    const sim = await run(
+      ['simulate', '--orders', '150', '--anomalies', '9', '--date', '2024-05-02', '--out', join(dir, 'sim2')],
+      {
+        LEDGER_DATA_DIR: foreign,
+      },
+    );
+    expect(sim.code).toBe(0);
+    const r = await run(['demo', '--batch'], { LEDGER_DATA_DIR: foreign });
+    expect(r.code).toBe(EX_OTHER_DATA);
+    expect(r.err).toMatch(/already holds \d+ events that the demo did not write/);
+    expect(r.err).toMatch(/--fresh/);
+    const f = await run(['demo', '--fresh'], { LEDGER_DATA_DIR: foreign });
+    expect(f.code).toBe(64);
   });
 });

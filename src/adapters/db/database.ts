@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { seedFromTemplate } from './pglite-template.ts';
 
 /**
  * One database handle for both engines: PostgreSQL through a pg pool (production, integration tests)
@@ -227,6 +228,8 @@ async function openPglite(config: DatabaseConfig): Promise<Database> {
   const { PGlite, types } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   const dataDir = config.dataDir ?? DEFAULT_PGLITE_DIR;
+  // A new folder starts as a copy of a prepared one instead of running initdb (pglite-template.ts).
+  if (!config.loadDataDir) await seedFromTemplate(dataDir, (dir) => PGlite.create({ dataDir: dir }));
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pglite = await PGlite.create({
     dataDir,
