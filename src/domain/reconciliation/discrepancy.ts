@@ -43,7 +43,17 @@ export function discrepancyIdOf(f: Pick<Finding, 'type' | 'channel' | 'businessD
   return createHash('sha256').update(findingKey(f)).digest('hex').slice(0, DISCREPANCY_ID_HEX);
 }
 
-export type DiscrepancyStatus = 'none' | 'open' | 'assigned' | 'proposed' | 'resolved' | 'auto-resolved';
+export type DiscrepancyStatus =
+  | 'none'
+  | 'open'
+  | 'assigned'
+  | 'proposed'
+  | 'resolved'
+  | 'auto-resolved'
+  /** Settled by a person's match (manual-match.ts): undone by an unmatch, which opens it again. */
+  | 'matched'
+  /** A difference a match named, withdrawn with its match: counted nowhere. */
+  | 'withdrawn';
 
 export interface DiscrepancyState {
   status: DiscrepancyStatus;
@@ -59,6 +69,8 @@ export interface DiscrepancyState {
   approvedBy: string | null;
   resolvedBy: string | null;
   autoRule: AutoResolutionRule | null;
+  /** The match that settles it (status matched) or that raised it (a named difference). */
+  matchId: string | null;
 }
 
 interface DiscrepancyCommandBase extends CommandBase {
@@ -114,7 +126,32 @@ export interface AcceptTimingDifference extends DiscrepancyCommandBase {
   reason: string;
 }
 
+/** A recorded match settles the item (manual-match.ts decided the match; this records it on the item). */
+export interface MatchDiscrepancy extends DiscrepancyCommandBase {
+  type: 'MatchDiscrepancy';
+  matchId: string;
+  reason: string;
+  approvedBy: string | null;
+}
+
+/** The match is undone: the item is open again. */
+export interface UnmatchDiscrepancy extends DiscrepancyCommandBase {
+  type: 'UnmatchDiscrepancy';
+  matchId: string;
+  reason: string;
+}
+
+/** The difference a match raised goes with its match. */
+export interface WithdrawDiscrepancy extends DiscrepancyCommandBase {
+  type: 'WithdrawDiscrepancy';
+  matchId: string;
+  reason: string;
+}
+
 export type DiscrepancyCommand =
+  | MatchDiscrepancy
+  | UnmatchDiscrepancy
+  | WithdrawDiscrepancy
   | RaiseDiscrepancy
   | AutoResolveDiscrepancy
   | AssignDiscrepancy
@@ -139,6 +176,7 @@ export function initialDiscrepancyState(): DiscrepancyState {
     approvedBy: null,
     resolvedBy: null,
     autoRule: null,
+    matchId: null,
   };
 }
 
@@ -146,6 +184,8 @@ export function initialDiscrepancyState(): DiscrepancyState {
 export const FINAL_DISCREPANCY_STATUSES = [
   'resolved',
   'auto-resolved',
+  'matched',
+  'withdrawn',
 ] as const satisfies readonly DiscrepancyStatus[];
 const FINAL: ReadonlySet<string> = new Set(FINAL_DISCREPANCY_STATUSES);
 
@@ -265,6 +305,46 @@ function proposalToCheck(
 export function decideDiscrepancy(command: DiscrepancyCommand, state: DiscrepancyState): DiscrepancyEvent[] {
   const id = command.discrepancyId;
   switch (command.type) {
+    case 'MatchDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      // Re-applying a recorded match changes nothing (the use case may repeat after an interruption).
+      if (state.status === 'matched' && state.matchId === command.matchId) return [];
+      if (state.status !== 'open' && state.status !== 'assigned')
+        throw refuse('MATCH_ITEM_NOT_OPEN', { discrepancyId: id, status: state.status });
+      return [
+        {
+          type: 'DiscrepancyMatched',
+          data: {
+            discrepancyId: id,
+            matchId: command.matchId,
+            reason: command.reason,
+            by: by(command),
+            approvedBy: command.approvedBy,
+          },
+        },
+      ];
+    }
+    case 'UnmatchDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (state.status !== 'matched' || state.matchId !== command.matchId) return [];
+      return [
+        {
+          type: 'DiscrepancyUnmatched',
+          data: { discrepancyId: id, matchId: command.matchId, reason: command.reason, by: by(command) },
+        },
+      ];
+    }
+    case 'WithdrawDiscrepancy': {
+      if (state.status === 'none' || state.status === 'withdrawn') return [];
+      if (state.status !== 'open' && state.status !== 'assigned')
+        throw refuse('MATCH_DIFFERENCE_SETTLED', { discrepancyId: id, status: state.status });
+      return [
+        {
+          type: 'DiscrepancyWithdrawn',
+          data: { discrepancyId: id, matchId: command.matchId, reason: command.reason, by: by(command) },
+        },
+      ];
+    }
     case 'RaiseDiscrepancy': {
       // Raising is idempotent by id: a re-run finds the same difference again and changes nothing — unless a
       // rule had closed it (e.g. no longer found, timing cleared): found again, it opens again. What people
@@ -478,6 +558,13 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
       return { ...state, status: 'resolved', resolvedBy: event.data.by, approvedBy: event.data.approvedBy };
     case 'AdjustingEntryPosted':
       return state;
+    case 'DiscrepancyMatched':
+      return { ...state, status: 'matched', matchId: event.data.matchId, approvedBy: event.data.approvedBy };
+    case 'DiscrepancyUnmatched':
+      // Open again as before the match (its assignee kept).
+      return { ...state, status: state.assignee ? 'assigned' : 'open', matchId: null, approvedBy: null };
+    case 'DiscrepancyWithdrawn':
+      return { ...state, status: 'withdrawn', matchId: event.data.matchId };
     default:
       return state;
   }

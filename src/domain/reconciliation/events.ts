@@ -5,6 +5,7 @@ import type { JsonObject } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
 import type { ColumnBatch } from './line-columns.ts';
+import type { MatchBookEvent } from './match-events.ts';
 import type { CarriedIn, DiscrepancyType, Finding, PendingItem } from './types.ts';
 
 /** Statement lines per StatementLinesImported event (one event stays well under LIMITS.maxEventBytes). */
@@ -185,6 +186,27 @@ export type AdjustingEntryPosted = {
   };
 };
 
+/** A person's match (manual-match.ts) explains the item: it is settled by the match, not resolved on its own. */
+export type DiscrepancyMatched = {
+  type: 'DiscrepancyMatched';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string; approvedBy: string | null };
+};
+
+/** The match that settled the item is undone: the item is open again, as it was before the match. */
+export type DiscrepancyUnmatched = {
+  type: 'DiscrepancyUnmatched';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string };
+};
+
+/**
+ * A difference a match named (fee, shortfall, surplus) is withdrawn with its match: it no longer counts among
+ * the day's discrepancies, neither open nor resolved.
+ */
+export type DiscrepancyWithdrawn = {
+  type: 'DiscrepancyWithdrawn';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string };
+};
+
 export type DiscrepancyEvent =
   | DiscrepancyRaised
   | DiscrepancyAutoResolved
@@ -195,7 +217,10 @@ export type DiscrepancyEvent =
   | DiscrepancyResolutionRejected
   | DiscrepancyCommented
   | DiscrepancyResolved
-  | AdjustingEntryPosted;
+  | AdjustingEntryPosted
+  | DiscrepancyMatched
+  | DiscrepancyUnmatched
+  | DiscrepancyWithdrawn;
 
 // ---- reconciliation days: stream `<hospitalId>/recon-day/<channel>:<businessDate>` ----
 
@@ -256,7 +281,11 @@ export type DayReopened = {
 
 export type ReconciliationDayEvent = ReconciliationRun | DayClosed | DayReopened;
 
-export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent;
+export type ReconciliationEvent =
+  | StatementEvent
+  | DiscrepancyEvent
+  | ReconciliationDayEvent
+  | MatchBookEvent;
 export type ReconciliationEventType = ReconciliationEvent['type'];
 
 /** Schema version written for each reconciliation event type (bump with an upcaster, as in ../events.ts). */
@@ -277,10 +306,20 @@ export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventT
   ReconciliationRun: 1,
   DayClosed: 1,
   DayReopened: 1,
+  DiscrepancyMatched: 1,
+  DiscrepancyUnmatched: 1,
+  DiscrepancyWithdrawn: 1,
+  ManualMatchRequested: 1,
+  ManualMatchRecorded: 1,
+  ManualMatchRejected: 1,
+  UnmatchRequested: 1,
+  UnmatchRejected: 1,
+  MatchUndone: 1,
+  ProposalRejected: 1,
 };
 
 export const RECONCILIATION_EVENT_CATEGORY: Readonly<
-  Record<ReconciliationEventType, 'statement' | 'discrepancy' | 'recon-day'>
+  Record<ReconciliationEventType, 'statement' | 'discrepancy' | 'recon-day' | 'match-book'>
 > = {
   StatementImportStarted: 'statement',
   StatementLinesImported: 'statement',
@@ -298,6 +337,16 @@ export const RECONCILIATION_EVENT_CATEGORY: Readonly<
   ReconciliationRun: 'recon-day',
   DayClosed: 'recon-day',
   DayReopened: 'recon-day',
+  DiscrepancyMatched: 'discrepancy',
+  DiscrepancyUnmatched: 'discrepancy',
+  DiscrepancyWithdrawn: 'discrepancy',
+  ManualMatchRequested: 'match-book',
+  ManualMatchRecorded: 'match-book',
+  ManualMatchRejected: 'match-book',
+  UnmatchRequested: 'match-book',
+  UnmatchRejected: 'match-book',
+  MatchUndone: 'match-book',
+  ProposalRejected: 'match-book',
 };
 
 export function isReconciliationEventType(type: string): type is ReconciliationEventType {
