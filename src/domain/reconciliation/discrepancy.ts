@@ -21,6 +21,7 @@ import {
   MONEY_MOVING_ACTIONS,
   type ResolutionAction,
 } from './events.ts';
+import { MAX_EVIDENCE_PER_ITEM } from './evidence.ts';
 import { refuse } from './refusals.ts';
 import { type DiscrepancyType, type Finding, findingKey } from './types.ts';
 
@@ -71,6 +72,8 @@ export interface DiscrepancyState {
   autoRule: AutoResolutionRule | null;
   /** The match that settles it (status matched) or that raised it (a named difference). */
   matchId: string | null;
+  /** Evidence files attached (by SHA-256). */
+  evidence: string[];
 }
 
 interface DiscrepancyCommandBase extends CommandBase {
@@ -148,7 +151,19 @@ export interface WithdrawDiscrepancy extends DiscrepancyCommandBase {
   reason: string;
 }
 
+/** Attaches an evidence file (checked and stored by the use case; the event names it by hash). */
+export interface AttachEvidence extends DiscrepancyCommandBase {
+  type: 'AttachEvidence';
+  matchId: string | null;
+  sha256: string;
+  file: string;
+  contentType: string;
+  bytes: number;
+  note: string;
+}
+
 export type DiscrepancyCommand =
+  | AttachEvidence
   | MatchDiscrepancy
   | UnmatchDiscrepancy
   | WithdrawDiscrepancy
@@ -177,6 +192,7 @@ export function initialDiscrepancyState(): DiscrepancyState {
     resolvedBy: null,
     autoRule: null,
     matchId: null,
+    evidence: [],
   };
 }
 
@@ -320,6 +336,28 @@ export function decideDiscrepancy(command: DiscrepancyCommand, state: Discrepanc
             reason: command.reason,
             by: by(command),
             approvedBy: command.approvedBy,
+          },
+        },
+      ];
+    }
+    case 'AttachEvidence': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      // The same file attached again to the same item is the same fact.
+      if (state.evidence.includes(command.sha256)) return [];
+      if (state.evidence.length >= MAX_EVIDENCE_PER_ITEM)
+        throw refuse('EVIDENCE_TOO_LARGE', { files: state.evidence.length, max: MAX_EVIDENCE_PER_ITEM });
+      return [
+        {
+          type: 'EvidenceAttached',
+          data: {
+            discrepancyId: id,
+            matchId: command.matchId,
+            sha256: command.sha256,
+            file: command.file,
+            contentType: command.contentType,
+            bytes: command.bytes,
+            note: command.note.trim().slice(0, MAX_COMMENT_LENGTH),
+            by: by(command),
           },
         },
       ];
@@ -565,6 +603,8 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
       return { ...state, status: state.assignee ? 'assigned' : 'open', matchId: null, approvedBy: null };
     case 'DiscrepancyWithdrawn':
       return { ...state, status: 'withdrawn', matchId: event.data.matchId };
+    case 'EvidenceAttached':
+      return { ...state, evidence: [...state.evidence, event.data.sha256] };
     default:
       return state;
   }

@@ -207,6 +207,22 @@ export type DiscrepancyWithdrawn = {
   data: { discrepancyId: string; matchId: string; reason: string; by: string };
 };
 
+/** An evidence file attached to the discrepancy (or to the match that settles it); its bytes are stored by hash. */
+export type EvidenceAttached = {
+  type: 'EvidenceAttached';
+  data: {
+    discrepancyId: string;
+    /** The match it was attached to, when attached to a match (one event on each of its items). */
+    matchId: string | null;
+    sha256: string;
+    file: string;
+    contentType: string;
+    bytes: number;
+    note: string;
+    by: string;
+  };
+};
+
 export type DiscrepancyEvent =
   | DiscrepancyRaised
   | DiscrepancyAutoResolved
@@ -220,7 +236,8 @@ export type DiscrepancyEvent =
   | AdjustingEntryPosted
   | DiscrepancyMatched
   | DiscrepancyUnmatched
-  | DiscrepancyWithdrawn;
+  | DiscrepancyWithdrawn
+  | EvidenceAttached;
 
 // ---- reconciliation days: stream `<hospitalId>/recon-day/<channel>:<businessDate>` ----
 
@@ -281,11 +298,7 @@ export type DayReopened = {
 
 export type ReconciliationDayEvent = ReconciliationRun | DayClosed | DayReopened;
 
-export type ReconciliationEvent =
-  | StatementEvent
-  | DiscrepancyEvent
-  | ReconciliationDayEvent
-  | MatchBookEvent;
+export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent | MatchBookEvent;
 export type ReconciliationEventType = ReconciliationEvent['type'];
 
 /** Schema version written for each reconciliation event type (bump with an upcaster, as in ../events.ts). */
@@ -309,6 +322,7 @@ export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventT
   DiscrepancyMatched: 1,
   DiscrepancyUnmatched: 1,
   DiscrepancyWithdrawn: 1,
+  EvidenceAttached: 1,
   ManualMatchRequested: 1,
   ManualMatchRecorded: 1,
   ManualMatchRejected: 1,
@@ -340,6 +354,7 @@ export const RECONCILIATION_EVENT_CATEGORY: Readonly<
   DiscrepancyMatched: 'discrepancy',
   DiscrepancyUnmatched: 'discrepancy',
   DiscrepancyWithdrawn: 'discrepancy',
+  EvidenceAttached: 'discrepancy',
   ManualMatchRequested: 'match-book',
   ManualMatchRecorded: 'match-book',
   ManualMatchRejected: 'match-book',

@@ -170,7 +170,11 @@ export const RECONCILIATION_REFUSALS = {
     zh: '差额方向与所指明的性质不符',
     en: 'The difference goes the other way than the one named (a fee or shortfall is money short of the records)',
   },
-  MATCH_REASON_REQUIRED: { status: 'invalid', zh: '勾对或撤销勾对须填写原因', en: 'A match or unmatch needs a reason' },
+  MATCH_REASON_REQUIRED: {
+    status: 'invalid',
+    zh: '勾对或撤销勾对须填写原因',
+    en: 'A match or unmatch needs a reason',
+  },
   MATCH_NOT_FOUND: { status: 'not_found', zh: '勾对记录不存在', en: 'No such match' },
   MATCH_NOT_ACTIVE: {
     status: 'conflict',
