@@ -198,12 +198,33 @@ export function differenceFinding(
   };
 }
 
-/** A match id: the sorted item ids and how many matches the book holds (a re-match after an unmatch differs). */
-export function matchIdOf(itemIds: readonly string[], seq: number): string {
+/**
+ * A match id names its book (`M-<channel>-<yyyymmdd>-<hash>`): the hash of the sorted item ids and how many
+ * matches the book holds (a re-match after an unmatch differs). A rule-made pair undone is `R-…` of its subject.
+ */
+export function matchIdOf(book: BookRef, itemIds: readonly string[], seq: number): string {
   const h = createHash('sha256')
     .update(`${[...itemIds].sort().join(',')}#${seq}`)
     .digest('hex');
-  return `m${h.slice(0, MATCH_ID_HEX)}`;
+  return `M-${book.channel}-${book.businessDate.replaceAll('-', '')}-${h.slice(0, MATCH_ID_HEX)}`;
+}
+
+export function ruleMatchIdOf(book: BookRef, subject: string): string {
+  const h = createHash('sha256').update(subject).digest('hex');
+  return `R-${book.channel}-${book.businessDate.replaceAll('-', '')}-${h.slice(0, MATCH_ID_HEX)}`;
+}
+
+export interface BookRef {
+  channel: string;
+  businessDate: string;
+}
+
+const MATCH_ID = /^[MR]-([a-z][a-z0-9-]{0,31})-(\d{4})(\d{2})(\d{2})-[0-9a-f]{24}$/;
+
+/** The book a match id names (null when it is not a match id). */
+export function bookOfMatchId(matchId: string): BookRef | null {
+  const m = MATCH_ID.exec(matchId);
+  return m ? { channel: m[1]!, businessDate: `${m[2]}-${m[3]}-${m[4]}` } : null;
 }
 
 /** Items locked by matches awaiting approval (a second match of them is refused until decided). */
@@ -266,7 +287,7 @@ function decideRequestMatch(c: RequestMatch, state: MatchBookState): MatchBookEv
 
   const sums = conservationOf(refs);
   const diff = new Decimal(sums.difference);
-  const matchId = matchIdOf([...ids], Object.keys(state.matches).length);
+  const matchId = matchIdOf(c, [...ids], Object.keys(state.matches).length);
   let difference: ManualDifference = null;
   if (!diff.isZero()) {
     if (!c.differenceAs) throw refuse('MATCH_NOT_CONSERVED', sums);
@@ -346,7 +367,7 @@ export function decideMatchBook(c: MatchBookCommand, state: MatchBookState): Mat
     }
     case 'RequestRuleUnmatch': {
       const reason = reasonOf(c.reason);
-      const matchId = `rule:${c.rule.subject}`;
+      const matchId = ruleMatchIdOf(c, c.rule.subject);
       const m = state.matches[matchId];
       if (m && (m.status === 'undone' || m.pending))
         throw refuse('RULE_MATCH_ALREADY_UNDONE', { subject: c.rule.subject });
