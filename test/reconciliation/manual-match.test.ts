@@ -20,6 +20,7 @@ import {
   listDiscrepancies,
   reconcileDay,
 } from '../../src/app/reconciliation/index.ts';
+import { traceId } from '../../src/app/audit/trace.ts';
 import { handle } from '../../src/domain/command-handler.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { HospitalId } from '../../src/domain/ids.ts';
@@ -317,6 +318,12 @@ describe('manual match on a reconciled day', () => {
       [ev!.sha256],
     );
     expect(Buffer.from((await readEvidence(ports(), H, ev!.sha256)).bytes)).toEqual(Buffer.from(pdf));
+
+    // The trace of the order shows the match and the evidence on its item.
+    const trace = await traceId(tdb.database, store, ORDER, H);
+    expect(trace.events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['DiscrepancyMatched', 'EvidenceAttached']),
+    );
 
     // A re-run finds the same differences and keeps them matched.
     const rerun = await run();
