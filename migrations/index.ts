@@ -11,6 +11,7 @@ import * as m0050 from './0050_staff_accounts.ts';
 import * as m0055 from './0055_jobs.ts';
 import * as m0075 from './0075_channel_merchants.ts';
 import * as m0085 from './0085_client_read_grants.ts';
+import * as m0090 from './0090_evidence.ts';
 import * as m0110 from './0110_request_jobs.ts';
 import * as m0125 from './0125_demo_runs.ts';
 
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0055_jobs': m0055,
   '0075_channel_merchants': m0075,
   '0085_client_read_grants': m0085,
+  '0090_evidence': m0090,
   '0110_request_jobs': m0110,
   '0125_demo_runs': m0125,
 };

@@ -63,6 +63,7 @@ import { staffActionRoutes } from './routes/staff-actions.ts';
 import { staffPrincipal } from './staff-auth.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
+import { manualMatchingRoutes } from './routes/manual-matching.ts';
 import { statementRoutes } from './routes/statements.ts';
 import type { JobDispatch, JobStore } from '../app/jobs.ts';
 import type { MappingCatalog } from '../app/mappings.ts';
@@ -412,6 +413,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => staffActionRoutes(scope as App, ctx));
   await app.register(async (scope) => statementRoutes(scope as App, ctx));
   await app.register(async (scope) => reconciliationRoutes(scope as App, ctx));
+  await app.register(async (scope) => manualMatchingRoutes(scope as App, ctx));
   await app.register(async (scope) => mappingRoutes(scope as App, ctx));
   await app.register(async (scope) => reportRoutes(scope as App, ctx));
   await app.register(async (scope) => grantRoutes(scope as App, ctx));

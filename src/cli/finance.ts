@@ -56,15 +56,15 @@ const ACTOR_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-class Usage extends Error {}
+export class Usage extends Error {}
 
 /** Options the CLI's finance use cases get beyond the database (the mapping catalog, for now none). */
 export interface FinanceCliDeps {
   mappings?: MappingCatalog;
 }
 
-type Values = Record<string, string | boolean | string[] | undefined>;
-type Run = (ctx: {
+export type Values = Record<string, string | boolean | string[] | undefined>;
+export type Run = (ctx: {
   ports: ReconciliationPorts & { mappings?: MappingCatalog };
   actor: CliActor;
   values: Values;
@@ -72,14 +72,14 @@ type Run = (ctx: {
   io: CliIo;
 }) => Promise<number>;
 
-interface Sub {
+export interface Sub {
   usage: string;
   needs: FinancePermission;
   options?: ParseArgsConfig['options'];
   run: Run;
 }
 
-const str = (v: Values, k: string): string | undefined =>
+export const str = (v: Values, k: string): string | undefined =>
   typeof v[k] === 'string' ? (v[k] as string) : undefined;
 const need = (v: Values, k: string, what: string): string => {
   const s = str(v, k);
@@ -89,7 +89,7 @@ const need = (v: Values, k: string, what: string): string => {
 const opt = <K extends string>(key: K, v: string | undefined): { [P in K]?: string } =>
   (v === undefined ? {} : { [key]: v }) as { [P in K]?: string };
 
-function out(io: CliIo, values: Values, json: unknown, text: () => string): number {
+export function out(io: CliIo, values: Values, json: unknown, text: () => string): number {
   io.stdout.write(
     values.json
       ? `${JSON.stringify(json, (_k, x) => (typeof x === 'bigint' ? x.toString() : x), 2)}\n`
@@ -104,7 +104,7 @@ function stateLine(s: DiscrepancyState): string {
 }
 
 /** Runs one finance subcommand: parses, resolves the acting user, checks the role, opens the ledger. */
-async function runSub(
+export async function runSub(
   name: string,
   sub: Sub,
   argv: string[],
@@ -186,7 +186,7 @@ async function runSub(
 }
 
 /** Dispatches `ledger <group> <sub> …` among `subs`; `--help` at any level. */
-async function group(
+export async function group(
   name: string,
   summary: string,
   subs: Record<string, Sub>,

@@ -28,6 +28,9 @@ Commands:
   statements parse FILE   parse a statement file, check its totals, print normalized lines as JSON lines
   statements import|list  import a statement file as a finance user; list imported statements with their checks
   reconcile               reconcile a date or range (--date D [--to D] [--channel C]) as a finance user
+  match | unmatch         pair open items by hand (--reason, --difference fee|shortfall|surplus); undo a match
+  proposals | matches     proposed matches list|accept|reject; matches show|list|approve|reject
+  evidence                attach|list|get evidence files (PDF, PNG, JPEG, CSV) on a discrepancy or match
   days …                  list | show | close | reopen: reconciliation days
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
   mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
@@ -135,6 +138,22 @@ const commands: Record<string, Command> = {
   async discrepancies(argv, io) {
     const { discrepanciesCommand } = await import('./finance.ts');
     return discrepanciesCommand(argv, io);
+  },
+
+  async match(argv, io) {
+    return (await import('./matching.ts')).matchCommand(argv, io);
+  },
+  async unmatch(argv, io) {
+    return (await import('./matching.ts')).unmatchCommand(argv, io);
+  },
+  async proposals(argv, io) {
+    return (await import('./matching.ts')).proposalsCommand(argv, io);
+  },
+  async matches(argv, io) {
+    return (await import('./matching.ts')).matchesCommand(argv, io);
+  },
+  async evidence(argv, io) {
+    return (await import('./matching.ts')).evidenceCommand(argv, io);
   },
 
   async mappings(argv, io) {

@@ -101,7 +101,7 @@ describe('auto-resolution of what a later run no longer finds', () => {
 
 describe('discrepancy status', () => {
   it('open means raised and not final', () => {
-    expect(FINAL_DISCREPANCY_STATUSES).toEqual(['resolved', 'auto-resolved']);
+    expect(FINAL_DISCREPANCY_STATUSES).toEqual(['resolved', 'auto-resolved', 'matched', 'withdrawn']);
     for (const s of ['open', 'assigned', 'proposed'])
       expect([s, isOpenStatus(s), isFinalStatus(s)]).toEqual([s, true, false]);
     for (const s of FINAL_DISCREPANCY_STATUSES)

@@ -7,6 +7,7 @@ import type { Actor } from '../../domain/decider.ts';
 import type { JsonObject } from '../../domain/event-store.ts';
 import { HospitalId } from '../../domain/ids.ts';
 import { autoResolutionOf, noLongerFound } from '../../domain/reconciliation/auto-resolution.ts';
+import { keepApart } from '../../domain/reconciliation/kept-apart.ts';
 import { assertDayOpen, dayDecider } from '../../domain/reconciliation/day.ts';
 import {
   discrepancyDecider,
@@ -47,6 +48,7 @@ import {
 } from '../../projections/reconciliation/queries.ts';
 import { catchUp, reconciliationReadModels } from './catch-up.ts';
 import { loadDay } from './days.ts';
+import { loadMatchBook } from './match-book.ts';
 import { discrepancyState } from './discrepancies.ts';
 import { indexPlatform, statementLines } from './inputs.ts';
 import { decoderOf, type ReconciliationPorts, SYSTEM_ACTOR } from './ports.ts';
@@ -217,7 +219,7 @@ export async function reconcileDay(
   const matchResult = matcher.finish(await paidOrders(db, hospitalId, matcher.unmatchedRefundOrders()), ctx);
   // The payout: the trade bill's clearing against the account statement's fees and payouts and the bank's
   // credits (payout.ts). Without an account statement the matcher's own net check has judged the settlement.
-  const result =
+  const checked =
     accounts.length > 0
       ? withFindings(
           matchResult,
@@ -231,6 +233,13 @@ export async function reconcileDay(
           }),
         )
       : matchResult;
+  // Pairs the rules made and a person undid stay apart (kept-apart.ts).
+  const book = await loadMatchBook(ports, hospitalId, o.channel, o.businessDate);
+  const result = keepApart(
+    checked,
+    { hospitalId, channel: o.channel, businessDate: o.businessDate },
+    book.keptApart,
+  );
   const statements = [...new Set([...matcher.statementsUsed(), ...accounts.map((a) => a.statement)])].sort();
   const runId = runIdOf(statements, config, result);
 

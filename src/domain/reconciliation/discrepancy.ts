@@ -21,6 +21,7 @@ import {
   MONEY_MOVING_ACTIONS,
   type ResolutionAction,
 } from './events.ts';
+import { MAX_EVIDENCE_PER_ITEM } from './evidence.ts';
 import { refuse } from './refusals.ts';
 import { type DiscrepancyType, type Finding, findingKey } from './types.ts';
 
@@ -43,7 +44,17 @@ export function discrepancyIdOf(f: Pick<Finding, 'type' | 'channel' | 'businessD
   return createHash('sha256').update(findingKey(f)).digest('hex').slice(0, DISCREPANCY_ID_HEX);
 }
 
-export type DiscrepancyStatus = 'none' | 'open' | 'assigned' | 'proposed' | 'resolved' | 'auto-resolved';
+export type DiscrepancyStatus =
+  | 'none'
+  | 'open'
+  | 'assigned'
+  | 'proposed'
+  | 'resolved'
+  | 'auto-resolved'
+  /** Settled by a person's match (manual-match.ts): undone by an unmatch, which opens it again. */
+  | 'matched'
+  /** A difference a match named, withdrawn with its match: counted nowhere. */
+  | 'withdrawn';
 
 export interface DiscrepancyState {
   status: DiscrepancyStatus;
@@ -59,6 +70,10 @@ export interface DiscrepancyState {
   approvedBy: string | null;
   resolvedBy: string | null;
   autoRule: AutoResolutionRule | null;
+  /** The match that settles it (status matched) or that raised it (a named difference). */
+  matchId: string | null;
+  /** Evidence files attached (by SHA-256). */
+  evidence: string[];
 }
 
 interface DiscrepancyCommandBase extends CommandBase {
@@ -114,7 +129,44 @@ export interface AcceptTimingDifference extends DiscrepancyCommandBase {
   reason: string;
 }
 
+/** A recorded match settles the item (manual-match.ts decided the match; this records it on the item). */
+export interface MatchDiscrepancy extends DiscrepancyCommandBase {
+  type: 'MatchDiscrepancy';
+  matchId: string;
+  reason: string;
+  approvedBy: string | null;
+}
+
+/** The match is undone: the item is open again. */
+export interface UnmatchDiscrepancy extends DiscrepancyCommandBase {
+  type: 'UnmatchDiscrepancy';
+  matchId: string;
+  reason: string;
+}
+
+/** The difference a match raised goes with its match. */
+export interface WithdrawDiscrepancy extends DiscrepancyCommandBase {
+  type: 'WithdrawDiscrepancy';
+  matchId: string;
+  reason: string;
+}
+
+/** Attaches an evidence file (checked and stored by the use case; the event names it by hash). */
+export interface AttachEvidence extends DiscrepancyCommandBase {
+  type: 'AttachEvidence';
+  matchId: string | null;
+  sha256: string;
+  file: string;
+  contentType: string;
+  bytes: number;
+  note: string;
+}
+
 export type DiscrepancyCommand =
+  | AttachEvidence
+  | MatchDiscrepancy
+  | UnmatchDiscrepancy
+  | WithdrawDiscrepancy
   | RaiseDiscrepancy
   | AutoResolveDiscrepancy
   | AssignDiscrepancy
@@ -139,6 +191,8 @@ export function initialDiscrepancyState(): DiscrepancyState {
     approvedBy: null,
     resolvedBy: null,
     autoRule: null,
+    matchId: null,
+    evidence: [],
   };
 }
 
@@ -146,6 +200,8 @@ export function initialDiscrepancyState(): DiscrepancyState {
 export const FINAL_DISCREPANCY_STATUSES = [
   'resolved',
   'auto-resolved',
+  'matched',
+  'withdrawn',
 ] as const satisfies readonly DiscrepancyStatus[];
 const FINAL: ReadonlySet<string> = new Set(FINAL_DISCREPANCY_STATUSES);
 
@@ -265,6 +321,68 @@ function proposalToCheck(
 export function decideDiscrepancy(command: DiscrepancyCommand, state: DiscrepancyState): DiscrepancyEvent[] {
   const id = command.discrepancyId;
   switch (command.type) {
+    case 'MatchDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      // Re-applying a recorded match changes nothing (the use case may repeat after an interruption).
+      if (state.status === 'matched' && state.matchId === command.matchId) return [];
+      if (state.status !== 'open' && state.status !== 'assigned')
+        throw refuse('MATCH_ITEM_NOT_OPEN', { discrepancyId: id, status: state.status });
+      return [
+        {
+          type: 'DiscrepancyMatched',
+          data: {
+            discrepancyId: id,
+            matchId: command.matchId,
+            reason: command.reason,
+            by: by(command),
+            approvedBy: command.approvedBy,
+          },
+        },
+      ];
+    }
+    case 'AttachEvidence': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      // The same file attached again to the same item is the same fact.
+      if (state.evidence.includes(command.sha256)) return [];
+      if (state.evidence.length >= MAX_EVIDENCE_PER_ITEM)
+        throw refuse('EVIDENCE_TOO_LARGE', { files: state.evidence.length, max: MAX_EVIDENCE_PER_ITEM });
+      return [
+        {
+          type: 'EvidenceAttached',
+          data: {
+            discrepancyId: id,
+            matchId: command.matchId,
+            sha256: command.sha256,
+            file: command.file,
+            contentType: command.contentType,
+            bytes: command.bytes,
+            note: command.note.trim().slice(0, MAX_COMMENT_LENGTH),
+            by: by(command),
+          },
+        },
+      ];
+    }
+    case 'UnmatchDiscrepancy': {
+      if (state.status === 'none') throw refuse('DISCREPANCY_NOT_FOUND', { discrepancyId: id });
+      if (state.status !== 'matched' || state.matchId !== command.matchId) return [];
+      return [
+        {
+          type: 'DiscrepancyUnmatched',
+          data: { discrepancyId: id, matchId: command.matchId, reason: command.reason, by: by(command) },
+        },
+      ];
+    }
+    case 'WithdrawDiscrepancy': {
+      if (state.status === 'none' || state.status === 'withdrawn') return [];
+      if (state.status !== 'open' && state.status !== 'assigned')
+        throw refuse('MATCH_DIFFERENCE_SETTLED', { discrepancyId: id, status: state.status });
+      return [
+        {
+          type: 'DiscrepancyWithdrawn',
+          data: { discrepancyId: id, matchId: command.matchId, reason: command.reason, by: by(command) },
+        },
+      ];
+    }
     case 'RaiseDiscrepancy': {
       // Raising is idempotent by id: a re-run finds the same difference again and changes nothing — unless a
       // rule had closed it (e.g. no longer found, timing cleared): found again, it opens again. What people
@@ -478,6 +596,15 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
       return { ...state, status: 'resolved', resolvedBy: event.data.by, approvedBy: event.data.approvedBy };
     case 'AdjustingEntryPosted':
       return state;
+    case 'DiscrepancyMatched':
+      return { ...state, status: 'matched', matchId: event.data.matchId, approvedBy: event.data.approvedBy };
+    case 'DiscrepancyUnmatched':
+      // Open again as before the match (its assignee kept).
+      return { ...state, status: state.assignee ? 'assigned' : 'open', matchId: null, approvedBy: null };
+    case 'DiscrepancyWithdrawn':
+      return { ...state, status: 'withdrawn', matchId: event.data.matchId };
+    case 'EvidenceAttached':
+      return { ...state, evidence: [...state.evidence, event.data.sha256] };
     default:
       return state;
   }

@@ -5,6 +5,7 @@ import type { JsonObject } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
 import type { ColumnBatch } from './line-columns.ts';
+import type { MatchBookEvent } from './match-events.ts';
 import type { CarriedIn, DiscrepancyType, Finding, PendingItem } from './types.ts';
 
 /** Statement lines per StatementLinesImported event (one event stays well under LIMITS.maxEventBytes). */
@@ -185,6 +186,43 @@ export type AdjustingEntryPosted = {
   };
 };
 
+/** A person's match (manual-match.ts) explains the item: it is settled by the match, not resolved on its own. */
+export type DiscrepancyMatched = {
+  type: 'DiscrepancyMatched';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string; approvedBy: string | null };
+};
+
+/** The match that settled the item is undone: the item is open again, as it was before the match. */
+export type DiscrepancyUnmatched = {
+  type: 'DiscrepancyUnmatched';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string };
+};
+
+/**
+ * A difference a match named (fee, shortfall, surplus) is withdrawn with its match: it no longer counts among
+ * the day's discrepancies, neither open nor resolved.
+ */
+export type DiscrepancyWithdrawn = {
+  type: 'DiscrepancyWithdrawn';
+  data: { discrepancyId: string; matchId: string; reason: string; by: string };
+};
+
+/** An evidence file attached to the discrepancy (or to the match that settles it); its bytes are stored by hash. */
+export type EvidenceAttached = {
+  type: 'EvidenceAttached';
+  data: {
+    discrepancyId: string;
+    /** The match it was attached to, when attached to a match (one event on each of its items). */
+    matchId: string | null;
+    sha256: string;
+    file: string;
+    contentType: string;
+    bytes: number;
+    note: string;
+    by: string;
+  };
+};
+
 export type DiscrepancyEvent =
   | DiscrepancyRaised
   | DiscrepancyAutoResolved
@@ -195,7 +233,11 @@ export type DiscrepancyEvent =
   | DiscrepancyResolutionRejected
   | DiscrepancyCommented
   | DiscrepancyResolved
-  | AdjustingEntryPosted;
+  | AdjustingEntryPosted
+  | DiscrepancyMatched
+  | DiscrepancyUnmatched
+  | DiscrepancyWithdrawn
+  | EvidenceAttached;
 
 // ---- reconciliation days: stream `<hospitalId>/recon-day/<channel>:<businessDate>` ----
 
@@ -256,7 +298,7 @@ export type DayReopened = {
 
 export type ReconciliationDayEvent = ReconciliationRun | DayClosed | DayReopened;
 
-export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent;
+export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent | MatchBookEvent;
 export type ReconciliationEventType = ReconciliationEvent['type'];
 
 /** Schema version written for each reconciliation event type (bump with an upcaster, as in ../events.ts). */
@@ -277,10 +319,21 @@ export const RECONCILIATION_SCHEMA_VERSION: Readonly<Record<ReconciliationEventT
   ReconciliationRun: 1,
   DayClosed: 1,
   DayReopened: 1,
+  DiscrepancyMatched: 1,
+  DiscrepancyUnmatched: 1,
+  DiscrepancyWithdrawn: 1,
+  EvidenceAttached: 1,
+  ManualMatchRequested: 1,
+  ManualMatchRecorded: 1,
+  ManualMatchRejected: 1,
+  UnmatchRequested: 1,
+  UnmatchRejected: 1,
+  MatchUndone: 1,
+  ProposalRejected: 1,
 };
 
 export const RECONCILIATION_EVENT_CATEGORY: Readonly<
-  Record<ReconciliationEventType, 'statement' | 'discrepancy' | 'recon-day'>
+  Record<ReconciliationEventType, 'statement' | 'discrepancy' | 'recon-day' | 'match-book'>
 > = {
   StatementImportStarted: 'statement',
   StatementLinesImported: 'statement',
@@ -298,6 +351,17 @@ export const RECONCILIATION_EVENT_CATEGORY: Readonly<
   ReconciliationRun: 'recon-day',
   DayClosed: 'recon-day',
   DayReopened: 'recon-day',
+  DiscrepancyMatched: 'discrepancy',
+  DiscrepancyUnmatched: 'discrepancy',
+  DiscrepancyWithdrawn: 'discrepancy',
+  EvidenceAttached: 'discrepancy',
+  ManualMatchRequested: 'match-book',
+  ManualMatchRecorded: 'match-book',
+  ManualMatchRejected: 'match-book',
+  UnmatchRequested: 'match-book',
+  UnmatchRejected: 'match-book',
+  MatchUndone: 'match-book',
+  ProposalRejected: 'match-book',
 };
 
 export function isReconciliationEventType(type: string): type is ReconciliationEventType {

@@ -138,6 +138,86 @@ export const RECONCILIATION_REFUSALS = {
     zh: '对账日期区间无效（起始日不能晚于结束日，且区间有长度上限）',
     en: 'The date range is invalid: it must not end before it starts, nor exceed the longest range',
   },
+  // Manual matching, proposals and evidence (manual-match.ts, proposals.ts, evidence.ts).
+  MATCH_TOO_FEW_ITEMS: {
+    status: 'invalid',
+    zh: '手工勾对至少需要两侧各一笔',
+    en: 'A manual match needs at least one item on each side',
+  },
+  MATCH_TOO_MANY_ITEMS: { status: 'invalid', zh: '一次勾对的笔数过多', en: 'Too many items in one match' },
+  MATCH_ITEM_NOT_MATCHABLE: {
+    status: 'invalid',
+    zh: '该类差错不能手工勾对（只能勾对单边账与 HIS 单边）',
+    en: 'Only one-sided items (channel only, platform only, HIS only, HIS missing) can be matched by hand',
+  },
+  MATCH_ITEM_NOT_OPEN: {
+    status: 'conflict',
+    zh: '勾对的差错已处理或正在审批中',
+    en: 'An item of the match is no longer open (resolved, matched or awaiting approval)',
+  },
+  MATCH_ITEM_IN_MATCH: {
+    status: 'conflict',
+    zh: '该笔已在另一笔待审批的勾对中',
+    en: 'An item is already part of another match awaiting approval',
+  },
+  MATCH_NOT_CONSERVED: {
+    status: 'invalid',
+    zh: '两侧金额不等：须指明差额的性质（手续费、短款或长款）',
+    en: 'The two sides do not add up: name the difference (fee, shortfall or surplus) or change the items',
+  },
+  MATCH_DIFFERENCE_WRONG_WAY: {
+    status: 'invalid',
+    zh: '差额方向与所指明的性质不符',
+    en: 'The difference goes the other way than the one named (a fee or shortfall is money short of the records)',
+  },
+  MATCH_REASON_REQUIRED: {
+    status: 'invalid',
+    zh: '勾对或撤销勾对须填写原因',
+    en: 'A match or unmatch needs a reason',
+  },
+  MATCH_NOT_FOUND: { status: 'not_found', zh: '勾对记录不存在', en: 'No such match' },
+  MATCH_NOT_ACTIVE: {
+    status: 'conflict',
+    zh: '该勾对当前不能执行此操作',
+    en: 'The match is not in a state that allows this',
+  },
+  MATCH_NOT_AWAITING_APPROVAL: {
+    status: 'conflict',
+    zh: '该勾对没有待审批的操作',
+    en: 'Nothing about this match awaits approval',
+  },
+  MATCH_DIFFERENCE_SETTLED: {
+    status: 'conflict',
+    zh: '勾对差额已处理，须先撤销其处理才能撤销勾对',
+    en: 'The difference this match raised is already being resolved: it cannot be unmatched now',
+  },
+  RULE_MATCH_NOT_FOUND: {
+    status: 'not_found',
+    zh: '该日没有由规则勾对的此笔交易',
+    en: 'No movement of that reference was matched by the rules on that day',
+  },
+  RULE_MATCH_ALREADY_UNDONE: {
+    status: 'conflict',
+    zh: '该笔规则勾对已撤销',
+    en: 'That rule-made match is already undone',
+  },
+  PROPOSAL_NOT_FOUND: {
+    status: 'not_found',
+    zh: '建议勾对不存在或已失效',
+    en: 'No such proposal (or its items are no longer open)',
+  },
+  PROPOSAL_ALREADY_REJECTED: {
+    status: 'conflict',
+    zh: '该建议已被驳回',
+    en: 'This proposal was rejected already',
+  },
+  EVIDENCE_TYPE_REFUSED: {
+    status: 'invalid',
+    zh: '附件只接受 PDF、图片（PNG/JPEG）或 CSV',
+    en: 'Evidence must be a PDF, an image (PNG, JPEG) or a CSV file',
+  },
+  EVIDENCE_TOO_LARGE: { status: 'invalid', zh: '附件超出大小上限', en: 'The evidence file is too large' },
+  EVIDENCE_NOT_FOUND: { status: 'not_found', zh: '附件不存在', en: 'No such evidence file' },
 } as const satisfies Record<string, { status: RejectionStatus; zh: string; en: string }>;
 
 export type ReconciliationRefusalCode = keyof typeof RECONCILIATION_REFUSALS;

@@ -85,7 +85,8 @@ export const discrepanciesTable: TableSpec = {
     reason: { type: 'text NOT NULL', comment: 'What reconciliation saw.' },
     status: {
       type: 'text NOT NULL',
-      comment: 'open | assigned | proposed (awaiting approval) | resolved | auto-resolved.',
+      comment:
+        'open | assigned | proposed (awaiting approval) | resolved | auto-resolved | matched (by a person) | withdrawn.',
     },
     assignee: text('Finance user it is assigned to.'),
     action: text('refund-patient | repush-his | adjusting-entry | accept | write-off, or the auto rule.'),
@@ -100,7 +101,8 @@ export const discrepanciesTable: TableSpec = {
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
   // 2: recon_days.pending_count / pending_amount (pending items, 未达账项).
-  version: 2,
+  // 3: manual matches (matched, withdrawn; a withdrawn difference counts neither open nor resolved).
+  version: 3,
   description:
     'Reconciliation days (matched, per category, open/resolved, state) and discrepancies with their lifecycle.',
   handles: new Set([
@@ -115,6 +117,9 @@ export const reconciliationProjection: Projection = {
     'DiscrepancyResolutionApproved',
     'DiscrepancyResolutionRejected',
     'DiscrepancyResolved',
+    'DiscrepancyMatched',
+    'DiscrepancyUnmatched',
+    'DiscrepancyWithdrawn',
   ]),
   async createTables(db, schema) {
     await createTable(db, schema, reconDaysTable);
@@ -192,12 +197,15 @@ async function countDayDiscrepancies(
   schema: string,
   day: { hospitalId: string; channel: string; businessDate: string },
 ): Promise<{ open: number; resolved: number }> {
-  const final = [...FINAL_DISCREPANCY_STATUSES];
+  // A difference withdrawn with its match never was: counted neither open nor resolved.
+  const final = FINAL_DISCREPANCY_STATUSES.filter((s) => s !== 'withdrawn');
   const row = await (db as unknown as Kysely<ReconciliationTables>)
     .withSchema(schema)
     .selectFrom('discrepancies')
     .select([
-      sql<string>`count(*) FILTER (WHERE status NOT IN (${sql.join(final)}))::text`.as('open'),
+      sql<string>`count(*) FILTER (WHERE status NOT IN (${sql.join([...final, 'withdrawn'])}))::text`.as(
+        'open',
+      ),
       sql<string>`count(*) FILTER (WHERE status IN (${sql.join(final)}))::text`.as('resolved'),
     ])
     .where('hospital_id', '=', day.hospitalId)
@@ -309,6 +317,16 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       resolved_at: null,
       amount: String(d.amount),
     };
+  if (row && e.type === 'DiscrepancyUnmatched' && row.status === 'matched')
+    return {
+      ...row,
+      status: row.assignee ? 'assigned' : 'open',
+      action: null,
+      resolution_reason: null,
+      proposed_by: null,
+      approved_by: null,
+      resolved_at: null,
+    };
   if (!row || isFinalStatus(String(row.status))) return row;
   switch (e.type) {
     case 'DiscrepancyAutoResolved':
@@ -337,6 +355,24 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
         action: null,
         resolution_reason: null,
         proposed_by: null,
+      };
+    case 'DiscrepancyMatched':
+      return {
+        ...row,
+        status: 'matched',
+        action: `match:${String((e.data as { matchId: string }).matchId)}`,
+        resolution_reason: d.reason,
+        proposed_by: d.by,
+        approved_by: d.approvedBy,
+        resolved_at: at,
+      };
+    case 'DiscrepancyWithdrawn':
+      return {
+        ...row,
+        status: 'withdrawn',
+        action: `withdrawn:${String((e.data as { matchId: string }).matchId)}`,
+        resolution_reason: d.reason,
+        resolved_at: at,
       };
     case 'DiscrepancyResolved':
       return {

@@ -62,6 +62,8 @@ export const STATUS_VALUES: Readonly<Record<string, Label>> = {
   proposed: { zh: '待复核', en: 'Awaiting approval' },
   resolved: { zh: '已处理', en: 'Resolved' },
   'auto-resolved': { zh: '自动处理', en: 'Auto-resolved' },
+  matched: { zh: '手工勾对', en: 'Matched by hand' },
+  withdrawn: { zh: '随勾对撤销', en: 'Withdrawn with its match' },
 };
 
 /** The columns of an open-item list. */
