@@ -8,6 +8,8 @@
 //   DepositToppedUp                       — (posted by the top-up order's payment; the deposit stream mirrors it)
 //   DepositApplied                        Dr patient:<admission>:deposit Cr revenue:inpatient   (null when 0)
 //   DepositRemainderRefunded              Dr patient:<admission>:deposit Cr channel:<c>:clearing
+//                                         (a fallback route: Cr channel:cash:clearing / channel:bank-transfer:clearing)
+//   DepositRefundFailed                   Dr channel:<c>:clearing      Cr patient:<admission>:deposit
 //   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
 //   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
 //   AdjustingEntryPosted (reconciliation)  Dr/Cr as decided: channel:<c>:clearing ↔ suspense:unmatched
@@ -94,9 +96,20 @@ export function postingsFor(event: PostingEvent): JournalEntry | null {
     }
     case 'DepositRemainderRefunded': {
       const d = event.data;
+      // A fallback payout leaves by cash at the window or a bank transfer, not through the top-up's channel.
+      const out = d.route === 'cash-window' ? 'cash' : (d.route ?? d.channel);
       return transfer(
         accounts.patientDeposit(d.admissionId),
+        accounts.channelClearing(out),
+        Money.parse(d.amount),
+        `${event.type} ${d.admissionId} ${d.refundId}`,
+      );
+    }
+    case 'DepositRefundFailed': {
+      const d = event.data;
+      return transfer(
         accounts.channelClearing(d.channel),
+        accounts.patientDeposit(d.admissionId),
         Money.parse(d.amount),
         `${event.type} ${d.admissionId} ${d.refundId}`,
       );

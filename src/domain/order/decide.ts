@@ -128,6 +128,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             channelTxnId: command.channelTxnId,
             amount,
             payerRef: command.payerRef,
+            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
             ...(command.admission ? { admission: command.admission } : {}),
             at: command.at,
             actor: command.actor,
@@ -141,6 +142,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         channelTxnId: command.channelTxnId,
         amount: amount.toString(),
         payerRef: command.payerRef,
+        ...(command.merchantId ? { merchantId: command.merchantId } : {}),
       };
       if (state.status === 'paid' || state.status === 'cancelled') {
         if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
@@ -216,6 +218,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             channelTxnId: command.channelTxnId,
             amount: amount.toString(),
             payerRef: command.payerRef,
+            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
           },
         },
       ];

@@ -66,6 +66,8 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelTxnId: d.channelTxnId,
         amount: Money.parse(d.amount),
         payerRef: d.payerRef,
+        // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
+        merchantId: d.merchantId ?? null,
       };
       return { ...state, status: 'paid', attempt: null, payment, his: 'pending' };
     }
@@ -76,6 +78,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelTxnId: d.channelTxnId,
         amount: Money.parse(d.amount),
         payerRef: d.payerRef,
+        merchantId: d.merchantId ?? null,
       };
       return { ...state, duplicates: [...state.duplicates, dup] };
     }

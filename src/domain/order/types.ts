@@ -84,6 +84,8 @@ export interface RecordPayment extends OrderCommandBase {
   amount: Money;
   payerRef: MaskedRef;
   attemptId: AttemptId | null;
+  /** The merchant (WeChat mchid / Alipay app id) that took the money, when known: a refund goes back through it. */
+  merchantId?: string;
   /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
   admission?: AdmissionCheck;
 }
@@ -102,6 +104,8 @@ export interface ConfirmPayment extends OrderCommandBase {
   channelTxnId: ChannelTxnId;
   amount: Money;
   payerRef: MaskedRef;
+  /** The merchant (WeChat mchid / Alipay app id) that took the money, when known: a refund goes back through it. */
+  merchantId?: string;
   /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
   admission?: AdmissionCheck;
 }
@@ -258,6 +262,8 @@ export type PaymentSucceeded = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
+    merchantId?: string;
   };
 };
 
@@ -278,6 +284,7 @@ export type PaymentConfirmed = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    merchantId?: string;
   };
 };
 
@@ -300,6 +307,7 @@ export type DuplicatePaymentReceived = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    merchantId?: string;
   };
 };
 
@@ -411,6 +419,8 @@ export interface Payment {
   channelTxnId: string;
   amount: Money;
   payerRef: string;
+  /** The merchant that took it; null when not recorded (the hospital's primary merchant of the channel). */
+  merchantId: string | null;
 }
 
 export interface Refund {
