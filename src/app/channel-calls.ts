@@ -119,7 +119,8 @@ export async function followRefund(
 ): Promise<ChannelCallOutcome> {
   const { state } = await loadOrder(ports.store, hospitalId, orderId);
   const refund = state.refunds.get(refundId);
-  if (refund?.status !== 'requested' || !refund.identityVerified) return 'not-needed';
+  // A payout outside the original route (cash, bank transfer) is not the channel's business.
+  if (refund?.status !== 'requested' || !refund.identityVerified || refund.payout) return 'not-needed';
   const payment = findPayment(state, refund.channelTxnId);
   if (!payment) return 'not-needed';
   const gateway = await gatewayOf(ports, hospitalId, payment.channel);

@@ -10,6 +10,7 @@
 import { Money, positiveAmount } from '../money.ts';
 import { invariant, reject } from '../rejection.ts';
 import { refuse } from '../refund/refusals.ts';
+import { payoutChannel } from '../order/types.ts';
 import { evolveDeposit } from './evolve.ts';
 import {
   type DepositCommand,
@@ -90,7 +91,8 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
       const known = state.refunds.get(command.refundId);
       if (known) {
         const sameRoute = known.route === (command.route?.kind ?? 'original');
-        if (known.amount.equals(amount) && known.topUpOrderId === command.topUpOrderId && sameRoute) return [];
+        if (known.amount.equals(amount) && known.topUpOrderId === command.topUpOrderId && sameRoute)
+          return [];
         throw reject('REFUND_ALREADY_EXISTS', { refundId: command.refundId });
       }
       if (!state.settled) throw reject('DEPOSIT_NOT_SETTLED', { admissionId });
@@ -98,7 +100,10 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
         throw reject('IDENTITY_NOT_VERIFIED', { refundId: command.refundId });
       // A fallback payout needs a second person's approval (maker-checker on money leaving another way).
       const approver = command.route?.approvedBy;
-      if (command.route && (!approver || approver === command.actor.id || approver === command.identity.verifiedBy))
+      if (
+        command.route &&
+        (!approver || approver === command.actor.id || approver === command.identity.verifiedBy)
+      )
         throw refuse('REFUND_LEG_NOT_APPROVED', { refundId: command.refundId });
       const topUp = state.topUps.get(command.topUpOrderId);
       if (!topUp) throw reject('PAYMENT_NOT_FOUND', { orderId: command.topUpOrderId });
@@ -122,7 +127,7 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
             admissionId,
             refundId: command.refundId,
             topUpOrderId: topUp.orderId,
-            channel: topUp.channel,
+            channel: command.route ? payoutChannel(command.route.kind) : topUp.channel,
             channelTxnId: topUp.channelTxnId,
             payerRef: topUp.payerRef,
             amount: amount.toString(),

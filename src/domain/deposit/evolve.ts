@@ -69,7 +69,10 @@ export function evolveDeposit(state: DepositState, event: DepositEvent): Deposit
     case 'DepositRefundSettled': {
       const r = state.refunds.get(event.data.refundId);
       if (!r) return state;
-      return { ...state, refunds: new Map(state.refunds).set(event.data.refundId, { ...r, status: 'succeeded' }) };
+      return {
+        ...state,
+        refunds: new Map(state.refunds).set(event.data.refundId, { ...r, status: 'succeeded' }),
+      };
     }
     case 'DepositRefundFailed': {
       const d = event.data;

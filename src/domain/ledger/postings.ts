@@ -8,7 +8,7 @@
 //   DepositToppedUp                       — (posted by the top-up order's payment; the deposit stream mirrors it)
 //   DepositApplied                        Dr patient:<admission>:deposit Cr revenue:inpatient   (null when 0)
 //   DepositRemainderRefunded              Dr patient:<admission>:deposit Cr channel:<c>:clearing
-//                                         (a fallback route: Cr channel:cash:clearing / channel:bank-transfer:clearing)
+//                                         (a fallback payout: its channel is cash / bank-transfer)
 //   DepositRefundFailed                   Dr channel:<c>:clearing      Cr patient:<admission>:deposit
 //   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
 //   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
@@ -96,11 +96,10 @@ export function postingsFor(event: PostingEvent): JournalEntry | null {
     }
     case 'DepositRemainderRefunded': {
       const d = event.data;
-      // A fallback payout leaves by cash at the window or a bank transfer, not through the top-up's channel.
-      const out = d.route === 'cash-window' ? 'cash' : (d.route ?? d.channel);
+      // A fallback payout names the channel it leaves through (cash, bank-transfer), not the top-up's.
       return transfer(
         accounts.patientDeposit(d.admissionId),
-        accounts.channelClearing(out),
+        accounts.channelClearing(d.channel),
         Money.parse(d.amount),
         `${event.type} ${d.admissionId} ${d.refundId}`,
       );

@@ -97,12 +97,30 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelRefundId: null,
         his: 'not-applicable',
         hisAttempts: 0,
+        ...(d.payout ? { payout: d.payout } : {}),
       });
       return { ...state, refunds };
     }
     case 'RefundIdentityVerified':
       return withRefund(state, event.data.refundId, (r) => ({ ...r, identityVerified: true }));
     case 'RefundSucceeded':
+      if (!state.refunds.has(event.data.refundId)) {
+        // A refund made at the channel: it enters the order already succeeded.
+        const d = event.data;
+        const refunds = new Map(state.refunds);
+        refunds.set(d.refundId, {
+          refundId: d.refundId,
+          of: d.of,
+          channelTxnId: d.channelTxnId,
+          amount: Money.parse(d.amount),
+          status: 'succeeded',
+          identityVerified: true,
+          channelRefundId: d.channelRefundId,
+          his: 'pending',
+          hisAttempts: 0,
+        });
+        return { ...state, refunds };
+      }
       return withRefund(state, event.data.refundId, (r) => ({
         ...r,
         status: 'succeeded',

@@ -134,6 +134,16 @@ export interface RequestRefund extends OrderCommandBase {
   reason: string;
   /** The identity check the channel did with the request: verified in the same decision. */
   identity?: RefundIdentity;
+  /** The original route is closed: the money is paid out another way, approved by a second person. */
+  payout?: { route: PayoutRoute; approvedBy: string };
+}
+
+/** A refund's fallback payout, when the original route is closed (a refund plan's leg). */
+export type PayoutRoute = 'bank-transfer' | 'cash-window';
+
+/** The clearing channel a payout leaves through (its ledger account, its reconciliation party). */
+export function payoutChannel(route: PayoutRoute): string {
+  return route === 'cash-window' ? 'cash' : 'bank-transfer';
 }
 
 export type IdentityMethod = 'id-card' | 'insurance-card' | 'face' | 'app-login' | 'staff-check';
@@ -169,6 +179,11 @@ export interface RecordRefundSuccess extends OrderCommandBase {
   identity?: RefundIdentity;
   /** What a channel notification said the amount was: checked against the refund requested. */
   notified?: NotifiedRefundAmount;
+  /**
+   * The payment the channel says it refunded. With `notified`, a refund number the platform never requested is
+   * recorded as a refund made at the channel (退款 at the merchant platform), not refused.
+   */
+  channelTxnId?: ChannelTxnId;
 }
 
 export interface RecordRefundFailure extends OrderCommandBase {
@@ -334,6 +349,9 @@ export type RefundRequested = {
     /** The refund returns everything still refundable on that payment. */
     full: boolean;
     reason: string;
+    /** Absent: back by the original route. Present: paid out this way, approved by `approvedBy`. */
+    payout?: PayoutRoute;
+    approvedBy?: string;
   };
 };
 
@@ -353,6 +371,8 @@ export type RefundSucceeded = {
     channelTxnId: string;
     channelRefundId: string;
     amount: MoneyString;
+    /** 'channel': the money went out at the channel without a platform request (absent: the platform asked). */
+    initiatedBy?: 'channel';
   };
 };
 
@@ -433,6 +453,8 @@ export interface Refund {
   channelRefundId: string | null;
   /** The HIS learns of a refund once it succeeded: pending until its writeback is confirmed. */
   his: HisStatus;
+  /** A fallback payout instead of the original route; absent = the original route. */
+  payout?: PayoutRoute;
   hisAttempts: number;
 }
 
