@@ -60,6 +60,16 @@ function rules(command: RefundPlanCommand, state: RefundPlanState): RefundPlanEv
           field: 'identity',
           reason: "the patient's identity is verified first",
         });
+      if (command.deposit && !command.deposit.settled)
+        throw refuse('REFUND_PLAN_INVALID', {
+          field: 'target',
+          reason: 'the deposit is settled at discharge first',
+        });
+      if (command.deposit && amount.gt(command.deposit.balance))
+        throw refuse('REFUND_PLAN_EXCEEDS_REFUNDABLE', {
+          requested: amount.toString(),
+          refundable: command.deposit.balance.toString(),
+        });
       const legs = planRefund({
         amount,
         sources: command.sources,

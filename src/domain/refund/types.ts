@@ -113,6 +113,8 @@ export interface PlanRefund extends PlanCommandBase {
   policy: RefundPolicy;
   payeeAccount: PayeeAccount | null;
   identity: { method: IdentityMethod; verifiedBy: string } | null;
+  /** A deposit remainder: the account as it stands (only a settled deposit's balance goes back). */
+  deposit?: { settled: boolean; balance: Money };
 }
 
 export interface ApproveRefundLeg extends PlanCommandBase {
