@@ -55,6 +55,7 @@ import { callbackRoutes } from './routes/callbacks.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
+import { refundRoutes } from './routes/refunds.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
@@ -398,6 +399,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
+  await app.register(async (scope) => refundRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
   await app.register(async (scope) => settlementRoutes(scope as App, ctx));

@@ -32,6 +32,7 @@ Commands:
   reconcile               reconcile a date or range (--date D [--to D] [--channel C]) as a finance user
   days …                  list | show | close | reopen: reconciliation days
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
+  refunds …               preview | plan | show | approve: refunds that choose their route (原路退回)
   mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
                           the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
   serve                   run the command bus (HOST/PORT; PGlite when DATABASE_URL is unset) with the projections
@@ -126,6 +127,11 @@ const commands: Record<string, Command> = {
   async discrepancies(argv, io) {
     const { discrepanciesCommand } = await import('./finance.ts');
     return discrepanciesCommand(argv, io);
+  },
+
+  async refunds(argv, io) {
+    const { refundsCommand } = await import('./refunds.ts');
+    return refundsCommand(argv, io);
   },
 
   async mappings(argv, io) {
