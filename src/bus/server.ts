@@ -56,6 +56,7 @@ import { merchantRoutes } from './routes/merchants.ts';
 import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { refundRoutes } from './routes/refunds.ts';
+import type { RefundPolicy } from '../domain/refund/types.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
@@ -109,6 +110,8 @@ export interface CallbackSettings {
 }
 
 export interface ServerOptions {
+  /** The refund routes (order, channel refund windows, fallbacks); absent: DEFAULT_REFUND_POLICY. */
+  refundPolicy?: RefundPolicy;
   store: EventStore;
   database: Database;
   his?: HisClient;
@@ -304,6 +307,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ...(options.his ? { his: options.his } : {}),
     logger,
     now: () => new Date(now()),
+    ...(options.refundPolicy ? { refundPolicy: () => options.refundPolicy! } : {}),
   };
   const ctx: ServerContext = {
     deps,
