@@ -41,7 +41,7 @@ const PlanBody = Type.Object(
   { additionalProperties: false },
 );
 const PlanParams = Type.Object({ planId: PlanId });
-const LegParams = Type.Object({ planId: PlanId, legNo: Type.Integer({ minimum: 1, maximum: 1000 }) });
+const LegParams = Type.Object({ planId: PlanId, legNo: Type.String({ pattern: '^[1-9][0-9]{0,3}$' }) });
 const Loose = Type.Object({}, { additionalProperties: true });
 
 type PreviewInput = {
@@ -170,8 +170,8 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
     async (req) => {
       const c = requestContext(req);
-      const { planId, legNo } = req.params as { planId: string; legNo: number };
-      const r = await approveRefundLeg(ctx.deps, c.hospitalId, planId, legNo, c.principal.role, {
+      const { planId, legNo } = req.params as { planId: string; legNo: string };
+      const r = await approveRefundLeg(ctx.deps, c.hospitalId, planId, Number(legNo), c.principal.role, {
         actor: c.actor,
       });
       return planView(r.state);
