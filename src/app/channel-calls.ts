@@ -18,14 +18,23 @@ import {
 } from '../domain/channel/gateway.ts';
 import { handle } from '../domain/command-handler.ts';
 import { fold } from '../domain/decider.ts';
-import { AttemptId, Channel, ChannelTxnId, HospitalId, OrderId, RefundId } from '../domain/ids.ts';
+import {
+  AdmissionId,
+  AttemptId,
+  Channel,
+  ChannelTxnId,
+  HospitalId,
+  OrderId,
+  RefundId,
+} from '../domain/ids.ts';
+import { depositDecider } from '../domain/deposit/index.ts';
 import { Money } from '../domain/money.ts';
 import { MAX_TEXT_LENGTH, orderDecider } from '../domain/order/index.ts';
 import { findPayment } from '../domain/order/evolve.ts';
 import { discrepancyDecider } from '../domain/reconciliation/discrepancy.ts';
 import type { DiscrepancyEvent } from '../domain/reconciliation/events.ts';
 import { isRejection } from '../domain/rejection.ts';
-import { loadOrder } from './load.ts';
+import { loadDeposit, loadOrder } from './load.ts';
 import { applyChannelNotice } from './orders.ts';
 import type { AppPorts } from './ports.ts';
 import { NotReady } from './reactions/not-ready.ts';
@@ -40,9 +49,18 @@ async function gatewayOf(
   ports: Ports,
   hospitalId: string,
   channel: string,
+  merchantId?: string | null,
 ): Promise<ChannelGateway | undefined> {
   if (!isGatewayChannel(channel) || !ports.gateways) return undefined;
-  return ports.gateways.gateway(hospitalId, channel);
+  // A refund goes back through the merchant that took the payment (the primary when it was not recorded).
+  return merchantId
+    ? ports.gateways.gateway(hospitalId, channel, merchantId)
+    : ports.gateways.gateway(hospitalId, channel);
+}
+
+/** A query answer carries the merchant that answered it, like a callback does. */
+function withMerchant<T extends object>(notice: T, gateway: ChannelGateway): T {
+  return gateway.merchantId ? { ...notice, merchantId: gateway.merchantId } : notice;
 }
 
 const clip = (s: string) => s.slice(0, MAX_TEXT_LENGTH);
@@ -80,7 +98,11 @@ export async function resolveUnknownPayment(
     found = await gateway.queryPayment(orderId);
   }
   if (found.found && (found.notice.status === 'succeeded' || found.notice.status === 'refunded')) {
-    await applyChannelNotice(ports, hospitalId, { ...found.notice, status: 'succeeded' });
+    await applyChannelNotice(
+      ports,
+      hospitalId,
+      withMerchant({ ...found.notice, status: 'succeeded' }, gateway),
+    );
     return 'confirmed';
   }
   if (found.found && found.notice.status === 'pending') throw new NotReady('the channel still has it open');
@@ -119,10 +141,11 @@ export async function followRefund(
 ): Promise<ChannelCallOutcome> {
   const { state } = await loadOrder(ports.store, hospitalId, orderId);
   const refund = state.refunds.get(refundId);
-  if (refund?.status !== 'requested' || !refund.identityVerified) return 'not-needed';
+  // A payout outside the original route (cash, bank transfer) is not the channel's business.
+  if (refund?.status !== 'requested' || !refund.identityVerified || refund.payout) return 'not-needed';
   const payment = findPayment(state, refund.channelTxnId);
   if (!payment) return 'not-needed';
-  const gateway = await gatewayOf(ports, hospitalId, payment.channel);
+  const gateway = await gatewayOf(ports, hospitalId, payment.channel, payment.merchantId);
   if (!gateway) return 'no-gateway';
 
   const known = await gateway.queryRefund(orderId, refundId);
@@ -150,6 +173,99 @@ export async function followRefund(
     );
   const outcome = await applyChannelNotice(ports, hospitalId, { ...notice, refundNo: refundId });
   return outcome === 'refund-failed' || notice.status === 'closed' ? 'refund-failed' : 'refunded';
+}
+
+/**
+ * Sends a deposit remainder refund back to the top-up's channel, through the merchant that took the top-up, and
+ * follows it to its outcome, recorded once on the deposit (settled; or failed, the amount back on the deposit).
+ * Asks first, like followRefund: a request that timed out may have gone through.
+ */
+export async function followDepositRefund(
+  ports: Ports,
+  hospitalId: string,
+  admissionId: string,
+  refundId: string,
+  idempotencyKey: string,
+): Promise<ChannelCallOutcome> {
+  const { state } = await loadDeposit(ports.store, hospitalId, admissionId);
+  const refund = state.refunds.get(refundId);
+  if (refund?.status !== 'sent') return 'not-needed';
+  const topUp = state.topUps.get(refund.topUpOrderId);
+  if (!topUp) return 'not-needed';
+  const gateway = await gatewayOf(ports, hospitalId, topUp.channel, topUp.merchantId);
+  if (!gateway) return 'no-gateway';
+  const known = await gateway.queryRefund(topUp.orderId, refundId);
+  let notice = known.found ? known.notice : undefined;
+  if (!notice) {
+    try {
+      notice = await gateway.refund({
+        merchantOrderNo: topUp.orderId,
+        refundNo: refundId,
+        amount: refund.amount.toString(),
+        total: topUp.amount.toString(),
+        reason: `住院预交金退款 ${refundId}`,
+      });
+    } catch (error) {
+      if (!(error instanceof ChannelCallError) || error.code !== 'CHANNEL_REJECTED') throw error;
+      await recordDepositRefundOutcome(
+        ports,
+        hospitalId,
+        admissionId,
+        refundId,
+        'failed',
+        clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
+        idempotencyKey,
+      );
+      return 'refund-failed';
+    }
+  }
+  if (notice.status === 'pending')
+    throw new NotReady(`${topUp.channel} is still processing deposit refund ${refundId}`);
+  if (notice.status === 'abnormal')
+    throw new Error(
+      `${topUp.channel} reports deposit refund ${refundId} ABNORMAL: it needs a person at the merchant platform`,
+    );
+  const succeeded = notice.status === 'succeeded';
+  await recordDepositRefundOutcome(
+    ports,
+    hospitalId,
+    admissionId,
+    refundId,
+    succeeded ? 'succeeded' : 'failed',
+    succeeded
+      ? (notice.channelRefundId ?? `${notice.channelTxnId}:${refundId}`)
+      : clip(`closed by ${topUp.channel}: ${notice.channelStatus}`),
+    idempotencyKey,
+  );
+  return succeeded ? 'refunded' : 'refund-failed';
+}
+
+/** Records a deposit remainder refund's outcome (from a query answer or a callback); the same outcome twice is a no-op. */
+export async function recordDepositRefundOutcome(
+  ports: Ports,
+  hospitalId: string,
+  admissionId: string,
+  refundId: string,
+  outcome: 'succeeded' | 'failed',
+  detail: string,
+  idempotencyKey?: string,
+): Promise<number> {
+  const r = await handle(
+    ports.store,
+    depositDecider,
+    {
+      type: 'RecordDepositRefundOutcome',
+      hospitalId: HospitalId(hospitalId),
+      admissionId: AdmissionId(admissionId),
+      refundId: RefundId(refundId),
+      outcome,
+      detail,
+      at: ports.now(),
+      actor: CHANNEL_CALLS_ACTOR,
+    },
+    { ...(idempotencyKey ? { idempotencyKey } : {}), metadata: { causationId: `deposit:${admissionId}` } },
+  );
+  return r.events.length;
 }
 
 async function recordRefundFailure(
@@ -197,7 +313,7 @@ export async function closeUnpaidOrder(
     const paid = await gateway.queryPayment(orderId);
     if (!paid.found || paid.notice.status !== 'succeeded')
       throw new Error(`${channel} refused to close ${orderId} as paid but does not show it paid`);
-    await applyChannelNotice(ports, hospitalId, paid.notice);
+    await applyChannelNotice(ports, hospitalId, withMerchant(paid.notice, gateway));
     return 'paid-meanwhile';
   }
   await handle(

@@ -128,13 +128,19 @@ export class MerchantGateways implements ChannelGateways {
     private readonly clockMs: () => number = Date.now,
   ) {}
 
-  async gateway(hospitalId: string, channel: string): Promise<ChannelGateway | undefined> {
+  async gateway(
+    hospitalId: string,
+    channel: string,
+    merchantId?: string,
+  ): Promise<ChannelGateway | undefined> {
     if (!isGatewayChannel(channel)) return undefined;
-    const key = `${hospitalId}/${channel}`;
+    const key = merchantId ? `${hospitalId}/${channel}/${merchantId}` : `${hospitalId}/${channel}`;
     const t = this.clockMs();
     const hit = this.#clients.get(key);
     if (hit && hit.until > t) return hit.gateway;
-    const account = await this.ports.merchants.primary(hospitalId, channel);
+    // A named merchant (the one that took the payment) is used while it exists, even if no longer primary.
+    const named = merchantId ? await this.ports.merchants.get(hospitalId, channel, merchantId) : undefined;
+    const account = named ?? (await this.ports.merchants.primary(hospitalId, channel));
     const fingerprint = account ? `${account.merchantId}:${account.updatedAt.getTime()}` : '';
     const gateway =
       hit && hit.fingerprint === fingerprint

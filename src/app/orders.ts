@@ -11,7 +11,8 @@ import {
   orderDecider,
 } from '../domain/order/index.ts';
 import { type CommandContext, execute } from './execute.ts';
-import { loadDeposit } from './load.ts';
+import { recordDepositRefundOutcome } from './channel-calls.ts';
+import { loadDeposit, loadOrder } from './load.ts';
 import type { AppPorts } from './ports.ts';
 
 export type OrderOutcome = HandleResult<OrderEvent, OrderState>;
@@ -57,12 +58,43 @@ export type NoticeOutcome =
   | 'duplicate'
   | `ignored-${string}`;
 
+/**
+ * A refund notice about a deposit remainder refund (sent against the top-up's order, numbered by the deposit):
+ * its outcome belongs to the deposit account. Undefined when the notice is about anything else.
+ */
+async function depositRefundOf(
+  ports: AppPorts,
+  hospitalId: string,
+  notice: ChannelNotice,
+): Promise<NoticeOutcome | undefined> {
+  if (notice.kind !== 'refund' || !notice.refundNo) return undefined;
+  const { state: order } = await loadOrder(ports.store, hospitalId, notice.merchantOrderNo);
+  if (order.kind !== 'deposit' || !order.admissionId || order.refunds.has(notice.refundNo)) return undefined;
+  const { state: deposit } = await loadDeposit(ports.store, hospitalId, order.admissionId);
+  if (!deposit.refunds.has(notice.refundNo)) return undefined;
+  if (notice.status !== 'succeeded' && notice.status !== 'closed') return `ignored-${notice.status}`;
+  const ok = notice.status === 'succeeded';
+  const n = await recordDepositRefundOutcome(
+    ports,
+    hospitalId,
+    order.admissionId,
+    notice.refundNo,
+    ok ? 'succeeded' : 'failed',
+    ok
+      ? (notice.channelRefundId ?? `${notice.channelTxnId}:${notice.refundNo}`)
+      : `closed by ${notice.channel}: ${notice.channelStatus}`,
+  );
+  return n === 0 ? 'duplicate' : ok ? 'refund-recorded' : 'refund-failed';
+}
+
 /** A verified channel notification (callback or query answer) applied to its order. */
 export async function applyChannelNotice(
   ports: AppPorts,
   hospitalId: string,
   notice: ChannelNotice,
 ): Promise<NoticeOutcome> {
+  const deposit = await depositRefundOf(ports, hospitalId, notice);
+  if (deposit) return deposit;
   const command = noticeCommand(hospitalId, notice);
   if (!command) return `ignored-${notice.status}`;
   const r = await runOrderCommand(ports, command, {

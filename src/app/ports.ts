@@ -1,5 +1,6 @@
 // What the use cases run on: the ports, built once by the composition root (src/app/compose.ts) from
 // configuration, or by a test with real adapters. Use cases are functions of these; edges hand them in.
+import type { RefundPolicy } from '../domain/refund/types.ts';
 import type { Logger } from 'pino';
 import type { ChannelState } from '../domain/channel/index.ts';
 import type { ChannelGateways } from '../domain/channel/gateway.ts';
@@ -30,4 +31,6 @@ export interface AppPorts {
   rateLimiter?: RateLimiter;
   /** Clients of the hospitals' WeChat Pay / Alipay merchants. Absent: nothing is asked of a channel. */
   gateways?: ChannelGateways;
+  /** The hospital's refund routes (order, windows, fallbacks). Absent: DEFAULT_REFUND_POLICY. */
+  refundPolicy?: (hospitalId: string) => RefundPolicy | Promise<RefundPolicy>;
 }

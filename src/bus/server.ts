@@ -53,6 +53,8 @@ import { callbackRoutes } from './routes/callbacks.ts';
 import { merchantRoutes } from './routes/merchants.ts';
 import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
+import { refundRoutes } from './routes/refunds.ts';
+import type { RefundPolicy } from '../domain/refund/types.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
 import { queryRoutes } from './routes/queries.ts';
@@ -107,6 +109,8 @@ export interface CallbackSettings {
 }
 
 export interface ServerOptions {
+  /** The refund routes (order, channel refund windows, fallbacks); absent: DEFAULT_REFUND_POLICY. */
+  refundPolicy?: RefundPolicy;
   store: EventStore;
   database: Database;
   his?: HisClient;
@@ -306,6 +310,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ...(options.his ? { his: options.his } : {}),
     logger,
     now: () => new Date(now()),
+    ...(options.refundPolicy ? { refundPolicy: () => options.refundPolicy! } : {}),
   };
   const ctx: ServerContext = {
     deps,
@@ -401,6 +406,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
+  await app.register(async (scope) => refundRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
   await app.register(async (scope) => settlementRoutes(scope as App, ctx));

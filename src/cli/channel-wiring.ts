@@ -5,6 +5,7 @@
 //   CHANNEL_QUERY_DELAY_MS       wait before 主动查单 of a status-unknown attempt (default 60 s)
 //   CHANNEL_PAYMENT_DEADLINE_MS  how long a requested payment may stay unpaid before the order is closed (30 min)
 //   CHANNEL_TIMEOUT_MS           per-call deadline of a channel API call (10 s)
+import { DEFAULT_REFUND_POLICY, type RefundPolicy, validatePolicy } from '../domain/refund/index.ts';
 import { gatewayFor } from '../adapters/channels/credentials.ts';
 import { SqlMerchantStore } from '../adapters/channels/merchant-store.ts';
 import { MerchantGateways, type MerchantPorts } from '../app/merchants.ts';
@@ -45,4 +46,22 @@ export function channelWiring(env: NodeJS.ProcessEnv, db: AnyDb, keyring: Master
     merchants: { ports, gateways },
     reactions: REACTIONS.map((r) => (r.name === channelCalls.name ? channelCalls : r)),
   };
+}
+
+/**
+ * The hospital-wide refund routes from REFUND_POLICY (JSON: { order, channelPriority, windowsDays, fallbacks }),
+ * merged over the defaults (WeChat 365 days, Alipay 90, newest first, bank transfer then cash). Refused whole at
+ * start-up when invalid, never half applied.
+ */
+export function refundPolicyOption(env: NodeJS.ProcessEnv): { refundPolicy?: RefundPolicy } {
+  const text = env.REFUND_POLICY;
+  if (!text) return {};
+  const given = JSON.parse(text) as Partial<RefundPolicy>;
+  const policy: RefundPolicy = {
+    ...DEFAULT_REFUND_POLICY,
+    ...given,
+    windowsDays: { ...DEFAULT_REFUND_POLICY.windowsDays, ...(given.windowsDays ?? {}) },
+  };
+  validatePolicy(policy);
+  return { refundPolicy: policy };
 }

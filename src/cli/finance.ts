@@ -626,6 +626,10 @@ export const RECONCILE_COMMAND: Sub = {
   },
 };
 
+/** The finance subcommand machinery (acting user, role check, exit codes), for groups defined elsewhere. */
+export { group as financeGroup, Usage as FinanceUsage, out as financeOut };
+export type { Sub as FinanceSub };
+
 export function discrepanciesCommand(argv: string[], io: CliIo, deps: FinanceCliDeps = {}): Promise<number> {
   return group(
     'discrepancies',

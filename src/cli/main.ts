@@ -33,6 +33,7 @@ Commands:
   evidence                attach|list|get evidence files (PDF, PNG, JPEG, CSV) on a discrepancy or match
   days …                  list | show | close | reopen: reconciliation days
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
+  refunds …               preview | plan | show | approve: refunds that choose their route (原路退回)
   mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
                           the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
   call METHOD PATH [JSON]  send a signed request to the bus as a bus client (or your \`ledger login\` session)
@@ -154,6 +155,10 @@ const commands: Record<string, Command> = {
   },
   async evidence(argv, io) {
     return (await import('./matching.ts')).evidenceCommand(argv, io);
+  },
+  async refunds(argv, io) {
+    const { refundsCommand } = await import('./refunds.ts');
+    return refundsCommand(argv, io);
   },
 
   async mappings(argv, io) {

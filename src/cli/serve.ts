@@ -46,7 +46,7 @@ import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';
 import { buildServer, type CallbackSettings } from '../bus/server.ts';
-import { channelWiring } from './channel-wiring.ts';
+import { channelWiring, refundPolicyOption } from './channel-wiring.ts';
 import { BusMetrics } from '../bus/metrics.ts';
 import { opsOptionsFromEnv } from '../bus/ops.ts';
 import type { CliIo } from './main.ts';
@@ -204,6 +204,7 @@ export async function serve(
     staff: { policy },
     callbacks: callbacksFromEnv(env),
     merchants: channels.merchants,
+    ...refundPolicyOption(env),
     projections: runners,
     ...(reactions ? { reactions } : {}),
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },

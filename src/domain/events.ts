@@ -32,6 +32,8 @@ export const CURRENT_SCHEMA_VERSION: Readonly<Record<DomainEventType, number>> =
   DepositToppedUp: 1,
   DepositApplied: 1,
   DepositRemainderRefunded: 1,
+  DepositRefundSettled: 1,
+  DepositRefundFailed: 1,
   ChannelFeeRecorded: 2,
   ChannelSettlementReceived: 1,
 };
@@ -57,6 +59,8 @@ export const EVENT_CATEGORY: Readonly<Record<DomainEventType, 'order' | 'deposit
   DepositToppedUp: 'deposit',
   DepositApplied: 'deposit',
   DepositRemainderRefunded: 'deposit',
+  DepositRefundSettled: 'deposit',
+  DepositRefundFailed: 'deposit',
   ChannelFeeRecorded: 'settlement',
   ChannelSettlementReceived: 'settlement',
 };

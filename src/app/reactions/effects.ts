@@ -5,15 +5,20 @@ import { handle } from '../../domain/command-handler.ts';
 import { depositCreditFor, depositDecider } from '../../domain/deposit/index.ts';
 import {
   CHANNEL_CLOSE_ORDER,
+  CHANNEL_DEPOSIT_REFUND,
   CHANNEL_QUERY_PAYMENT,
   CHANNEL_REFUND,
   DEPOSIT_CREDIT,
   DISCREPANCY_REFUND,
   HIS_PAYMENT_WRITEBACK,
   HIS_REFUND_WRITEBACK,
+  REFUND_LEG,
+  REFUND_LEG_OUTCOME,
 } from '../../domain/reactions/index.ts';
+import { executeRefundLeg, recordRefundLegOutcome } from '../refunds.ts';
 import {
   closeUnpaidOrder,
+  followDepositRefund,
   followRefund,
   refundForDiscrepancy,
   resolveUnknownPayment,
@@ -89,6 +94,32 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
       work.hospitalId,
       text(work.data.orderId, 'orderId'),
       text(work.data.attemptId, 'attemptId'),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [CHANNEL_DEPOSIT_REFUND]: (ports, work, reaction) =>
+    followDepositRefund(
+      ports,
+      work.hospitalId,
+      text(work.data.admissionId, 'admissionId'),
+      text(work.data.refundId, 'refundId'),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [REFUND_LEG]: (ports, work, reaction) =>
+    executeRefundLeg(
+      ports,
+      work.hospitalId,
+      text(work.data.planId, 'planId'),
+      Number(work.data.legNo),
+      `rx:${reaction}:${work.key}`,
+    ),
+  [REFUND_LEG_OUTCOME]: (ports, work, reaction) =>
+    recordRefundLegOutcome(
+      ports,
+      work.hospitalId,
+      text(work.data.planId, 'planId'),
+      Number(work.data.legNo),
+      work.data.outcome === 'succeeded' ? 'succeeded' : 'failed',
+      String(work.data.detail ?? ''),
       `rx:${reaction}:${work.key}`,
     ),
   [DISCREPANCY_REFUND]: (ports, work, reaction) =>

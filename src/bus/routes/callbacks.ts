@@ -30,6 +30,8 @@ async function process(
   n: ChannelNotification,
   fail: (status: number, code: string) => unknown,
   reply: FastifyReply,
+  /** The merchant whose credentials verified the notification: recorded with a payment, a refund's route. */
+  merchantId: string,
 ): Promise<unknown> {
   const where = {
     channel: n.channel,
@@ -38,7 +40,7 @@ async function process(
     refundNo: n.refundNo,
   };
   try {
-    const outcome = await applyChannelNotice(ctx.deps, hospitalId, toChannelNotice(n));
+    const outcome = await applyChannelNotice(ctx.deps, hospitalId, { ...toChannelNotice(n), merchantId });
     req.log.info({ ...where, outcome }, 'channel notification applied');
     return undefined;
   } catch (error) {
@@ -80,6 +82,7 @@ async function wechatCallback(
     result.notification,
     (status, code) => wechatFailureReply(status, code),
     reply,
+    config.mchId,
   );
   if (failed) {
     const f = failed as ReturnType<typeof wechatFailureReply>;
@@ -104,7 +107,15 @@ async function alipayCallback(
     const r = alipayCallbackReply(result);
     return reply.code(r.status).type(r.contentType).send(r.body);
   }
-  const failed = await process(ctx, req, hospitalId, result.notification, () => alipayFailureReply(), reply);
+  const failed = await process(
+    ctx,
+    req,
+    hospitalId,
+    result.notification,
+    () => alipayFailureReply(),
+    reply,
+    config.appId,
+  );
   const r = (failed as ReturnType<typeof alipayFailureReply> | undefined) ?? alipayCallbackReply(result);
   return reply.code(r.status).type(r.contentType).send(r.body);
 }

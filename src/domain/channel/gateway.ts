@@ -50,6 +50,8 @@ export interface DownloadedBill {
 
 export interface ChannelGateway {
   readonly channel: GatewayChannel;
+  /** The merchant it speaks for (WeChat mchid / Alipay app id), when the adapter knows it. */
+  readonly merchantId?: string;
   queryPayment(merchantOrderNo: string): Promise<PaymentLookup>;
   closeOrder(merchantOrderNo: string): Promise<CloseOutcome>;
   /** Idempotent at the channel by refundNo: sending the same refund again answers the first one's state. */
@@ -58,9 +60,12 @@ export interface ChannelGateway {
   downloadBill(request: BillRequest): Promise<DownloadedBill>;
 }
 
-/** Finds the gateway of a hospital's channel (its merchant's credentials); undefined when none is configured. */
+/**
+ * Finds the gateway of a hospital's channel: the named merchant's credentials (the one that took the payment
+ * being refunded), or the primary merchant's when none is named; undefined when none is configured.
+ */
 export interface ChannelGateways {
-  gateway(hospitalId: string, channel: string): Promise<ChannelGateway | undefined>;
+  gateway(hospitalId: string, channel: string, merchantId?: string): Promise<ChannelGateway | undefined>;
 }
 
 export type ChannelCallErrorCode =

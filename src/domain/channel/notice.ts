@@ -37,6 +37,8 @@ export interface ChannelNotice {
   payerRef: string;
   occurredAt: Date;
   notificationId?: string;
+  /** The merchant (WeChat mchid / Alipay app id) the notice came through, when the edge knows it. */
+  merchantId?: string;
 }
 
 export function channelActor(channel: string): Actor {
@@ -61,6 +63,7 @@ export function noticeCommand(hospitalId: string, n: ChannelNotice): OrderComman
       amount: Money.parse(n.amount),
       payerRef: MaskedRef(n.payerRef),
       attemptId: null,
+      ...(n.merchantId ? { merchantId: n.merchantId } : {}),
     };
   }
   if (!n.refundNo)
@@ -75,5 +78,6 @@ export function noticeCommand(hospitalId: string, n: ChannelNotice): OrderComman
     // Alipay has no refund id of its own: the trade and our refund number identify it.
     channelRefundId: RefId(n.channelRefundId ?? `${n.channelTxnId}:${n.refundNo}`),
     notified: { amount: Money.parse(n.amount), basis: n.amountBasis ?? 'this-refund' },
+    ...(n.channelTxnId ? { channelTxnId: ChannelTxnId(n.channelTxnId) } : {}),
   };
 }

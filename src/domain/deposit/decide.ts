@@ -9,6 +9,8 @@
 //   top-up brought in, nor the balance; it needs verified identity and a done discharge settlement.
 import { Money, positiveAmount } from '../money.ts';
 import { invariant, reject } from '../rejection.ts';
+import { refuse } from '../refund/refusals.ts';
+import { payoutChannel } from '../order/types.ts';
 import { evolveDeposit } from './evolve.ts';
 import {
   type DepositCommand,
@@ -50,6 +52,7 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
             payerRef: command.payerRef,
             amount: amount.toString(),
             balanceAfter: state.balance.add(amount).toString(),
+            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
           },
         },
       ];
@@ -87,12 +90,21 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
       if (!state.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
       const known = state.refunds.get(command.refundId);
       if (known) {
-        if (known.amount.equals(amount) && known.topUpOrderId === command.topUpOrderId) return [];
+        const sameRoute = known.route === (command.route?.kind ?? 'original');
+        if (known.amount.equals(amount) && known.topUpOrderId === command.topUpOrderId && sameRoute)
+          return [];
         throw reject('REFUND_ALREADY_EXISTS', { refundId: command.refundId });
       }
       if (!state.settled) throw reject('DEPOSIT_NOT_SETTLED', { admissionId });
       if (!command.identity?.verifiedBy)
         throw reject('IDENTITY_NOT_VERIFIED', { refundId: command.refundId });
+      // A fallback payout needs a second person's approval (maker-checker on money leaving another way).
+      const approver = command.route?.approvedBy;
+      if (
+        command.route &&
+        (!approver || approver === command.actor.id || approver === command.identity.verifiedBy)
+      )
+        throw refuse('REFUND_LEG_NOT_APPROVED', { refundId: command.refundId });
       const topUp = state.topUps.get(command.topUpOrderId);
       if (!topUp) throw reject('PAYMENT_NOT_FOUND', { orderId: command.topUpOrderId });
       if (state.refunds.size >= MAX_DEPOSIT_REFUNDS)
@@ -115,19 +127,59 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
             admissionId,
             refundId: command.refundId,
             topUpOrderId: topUp.orderId,
-            channel: topUp.channel,
+            channel: command.route ? payoutChannel(command.route.kind) : topUp.channel,
             channelTxnId: topUp.channelTxnId,
             payerRef: topUp.payerRef,
             amount: amount.toString(),
             balanceAfter: state.balance.sub(amount).toString(),
             identityMethod: command.identity.method,
             verifiedBy: command.identity.verifiedBy,
+            ...(command.route
+              ? {
+                  route: command.route.kind,
+                  approvedBy: command.route.approvedBy,
+                  payeeAccountRef: command.route.payeeAccountRef,
+                }
+              : {}),
+          },
+        },
+      ];
+    }
+
+    case 'RecordDepositRefundOutcome': {
+      const refund = state.refunds.get(command.refundId);
+      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (refund.status === command.outcome) return [];
+      if (refund.status !== 'sent')
+        throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
+      const detail = command.detail.slice(0, MAX_DEPOSIT_TEXT);
+      if (command.outcome === 'succeeded')
+        return [
+          {
+            type: 'DepositRefundSettled',
+            data: { admissionId, refundId: command.refundId, channelRefundId: detail },
+          },
+        ];
+      const topUp = state.topUps.get(refund.topUpOrderId)!;
+      return [
+        {
+          type: 'DepositRefundFailed',
+          data: {
+            admissionId,
+            refundId: command.refundId,
+            topUpOrderId: refund.topUpOrderId,
+            channel: topUp.channel,
+            amount: refund.amount.toString(),
+            reason: detail,
+            balanceAfter: state.balance.add(refund.amount).toString(),
           },
         },
       ];
     }
   }
 }
+
+const MAX_DEPOSIT_TEXT = 500;
 
 export function assertDepositInvariants(state: DepositState): void {
   invariant(!state.balance.isNegative(), `deposit ${state.admissionId} balance below zero`);

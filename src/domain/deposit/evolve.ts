@@ -28,6 +28,7 @@ export function evolveDeposit(state: DepositState, event: DepositEvent): Deposit
         payerRef: d.payerRef,
         amount,
         refunded: Money.ZERO,
+        merchantId: d.merchantId ?? null,
       });
       return {
         ...state,
@@ -55,8 +56,34 @@ export function evolveDeposit(state: DepositState, event: DepositEvent): Deposit
       const t = topUps.get(d.topUpOrderId);
       if (t) topUps.set(d.topUpOrderId, { ...t, refunded: t.refunded.add(amount) });
       const refunds = new Map(state.refunds);
-      refunds.set(d.refundId, { topUpOrderId: d.topUpOrderId, amount });
+      // A fallback route pays out at once (the approved payout is the refund); the original route waits for the channel.
+      const route = d.route ?? 'original';
+      refunds.set(d.refundId, {
+        topUpOrderId: d.topUpOrderId,
+        amount,
+        route,
+        status: route === 'original' ? 'sent' : 'succeeded',
+      });
       return { ...state, balance: state.balance.sub(amount), topUps, refunds };
+    }
+    case 'DepositRefundSettled': {
+      const r = state.refunds.get(event.data.refundId);
+      if (!r) return state;
+      return {
+        ...state,
+        refunds: new Map(state.refunds).set(event.data.refundId, { ...r, status: 'succeeded' }),
+      };
+    }
+    case 'DepositRefundFailed': {
+      const d = event.data;
+      const amount = Money.parse(d.amount);
+      const r = state.refunds.get(d.refundId);
+      const topUps = new Map(state.topUps);
+      const t = topUps.get(d.topUpOrderId);
+      if (t) topUps.set(d.topUpOrderId, { ...t, refunded: t.refunded.sub(amount) });
+      const refunds = new Map(state.refunds);
+      if (r) refunds.set(d.refundId, { ...r, status: 'failed' });
+      return { ...state, balance: state.balance.add(amount), topUps, refunds };
     }
     default:
       return state;

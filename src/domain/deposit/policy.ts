@@ -21,6 +21,7 @@ export function depositCreditFor(hospitalId: string, order: OrderState, at: Date
     channelTxnId: ChannelTxnId(order.payment.channelTxnId),
     payerRef: MaskedRef(order.payment.payerRef),
     amount: order.payment.amount,
+    ...(order.payment.merchantId ? { merchantId: order.payment.merchantId } : {}),
     at,
     actor: DEPOSIT_CREDIT_ACTOR,
   };

@@ -31,6 +31,8 @@ export interface TopUpDeposit extends DepositCommandBase {
   channelTxnId: ChannelTxnId;
   payerRef: MaskedRef;
   amount: Money;
+  /** The merchant that took the top-up, when recorded. */
+  merchantId?: string;
 }
 
 /** Discharge settlement (出院结算) applies the stay's charges against the deposit. Once per admission. */
@@ -50,9 +52,30 @@ export interface RefundDepositRemainder extends DepositCommandBase {
   amount: Money;
   /** Who checked the patient's identity at the counter; null = not verified. */
   identity: { method: IdentityMethod; verifiedBy: string } | null;
+  /**
+   * How the money leaves: back to the top-up's account at its channel (the default), or — when that route is
+   * closed — by a fallback a supervisor approved (a refund plan's leg).
+   */
+  route?: { kind: 'bank-transfer' | 'cash-window'; approvedBy: string; payeeAccountRef: string | null };
 }
 
-export type DepositCommand = TopUpDeposit | ApplyDepositAtDischarge | RefundDepositRemainder;
+/**
+ * What the channel finally said about a remainder refund sent back by the original route: it arrived, or it was
+ * refused/closed without money moving (the amount is back on the deposit, to be refunded another way).
+ */
+export interface RecordDepositRefundOutcome extends DepositCommandBase {
+  type: 'RecordDepositRefundOutcome';
+  refundId: RefundId;
+  outcome: 'succeeded' | 'failed';
+  /** The channel's refund id, or why it failed. */
+  detail: string;
+}
+
+export type DepositCommand =
+  | TopUpDeposit
+  | ApplyDepositAtDischarge
+  | RefundDepositRemainder
+  | RecordDepositRefundOutcome;
 
 /** Ledger: posts nothing (the money was posted by the order's payment). The deposit account's own record. */
 export type DepositToppedUp = {
@@ -66,6 +89,8 @@ export type DepositToppedUp = {
     payerRef: string;
     amount: MoneyString;
     balanceAfter: MoneyString;
+    /** Absent on events recorded before merchants were: read as the hospital's primary merchant. */
+    merchantId?: string;
   };
 };
 
@@ -87,10 +112,42 @@ export type DepositRemainderRefunded = {
     balanceAfter: MoneyString;
     identityMethod: IdentityMethod;
     verifiedBy: string;
+    /** Absent = back by the original route (every event before fallback routes existed). */
+    route?: 'bank-transfer' | 'cash-window';
+    approvedBy?: string;
+    payeeAccountRef?: string | null;
   };
 };
 
-export type DepositEvent = DepositToppedUp | DepositApplied | DepositRemainderRefunded;
+/** The channel confirmed a remainder refund sent by the original route. Posts nothing (posted when decided). */
+export type DepositRefundSettled = {
+  type: 'DepositRefundSettled';
+  data: { admissionId: string; refundId: string; channelRefundId: string };
+};
+
+/**
+ * The channel refused or closed a remainder refund: no money left, so the amount is back on the deposit.
+ * Ledger: Dr channel:<c>:clearing, Cr patient:<admission>:deposit (the refund's entry reversed).
+ */
+export type DepositRefundFailed = {
+  type: 'DepositRefundFailed';
+  data: {
+    admissionId: string;
+    refundId: string;
+    topUpOrderId: string;
+    channel: string;
+    amount: MoneyString;
+    reason: string;
+    balanceAfter: MoneyString;
+  };
+};
+
+export type DepositEvent =
+  | DepositToppedUp
+  | DepositApplied
+  | DepositRemainderRefunded
+  | DepositRefundSettled
+  | DepositRefundFailed;
 export type DepositEventType = DepositEvent['type'];
 
 export interface TopUp {
@@ -100,6 +157,15 @@ export interface TopUp {
   payerRef: string;
   amount: Money;
   refunded: Money;
+  merchantId: string | null;
+}
+
+/** A remainder refund: `sent` (money posted out, the channel not yet confirmed), then succeeded or failed. */
+export interface DepositRefund {
+  topUpOrderId: string;
+  amount: Money;
+  route: 'original' | 'bank-transfer' | 'cash-window';
+  status: 'sent' | 'succeeded' | 'failed';
 }
 
 export interface DepositState {
@@ -111,5 +177,5 @@ export interface DepositState {
   settled: boolean;
   settlementId: string | null;
   applied: Money;
-  refunds: ReadonlyMap<string, { topUpOrderId: string; amount: Money }>;
+  refunds: ReadonlyMap<string, DepositRefund>;
 }

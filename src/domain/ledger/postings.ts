@@ -8,6 +8,8 @@
 //   DepositToppedUp                       — (posted by the top-up order's payment; the deposit stream mirrors it)
 //   DepositApplied                        Dr patient:<admission>:deposit Cr revenue:inpatient   (null when 0)
 //   DepositRemainderRefunded              Dr patient:<admission>:deposit Cr channel:<c>:clearing
+//                                         (a fallback payout: its channel is cash / bank-transfer)
+//   DepositRefundFailed                   Dr channel:<c>:clearing      Cr patient:<admission>:deposit
 //   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
 //   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
 //   AdjustingEntryPosted (reconciliation)  Dr/Cr as decided: channel:<c>:clearing ↔ suspense:unmatched
@@ -94,9 +96,19 @@ export function postingsFor(event: PostingEvent): JournalEntry | null {
     }
     case 'DepositRemainderRefunded': {
       const d = event.data;
+      // A fallback payout names the channel it leaves through (cash, bank-transfer), not the top-up's.
       return transfer(
         accounts.patientDeposit(d.admissionId),
         accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.admissionId} ${d.refundId}`,
+      );
+    }
+    case 'DepositRefundFailed': {
+      const d = event.data;
+      return transfer(
+        accounts.channelClearing(d.channel),
+        accounts.patientDeposit(d.admissionId),
         Money.parse(d.amount),
         `${event.type} ${d.admissionId} ${d.refundId}`,
       );

@@ -31,12 +31,14 @@
 import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
 import { invariant, reject } from '../rejection.ts';
+import { refuse } from '../refund/refusals.ts';
 import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
 import { AttemptId } from '../ids.ts';
 import {
   type AdmissionCheck,
   type ChargeItemData,
   type NotifiedRefundAmount,
+  type RecordRefundSuccess,
   type Refund,
   MAX_CHARGE_ITEMS,
   MAX_DUPLICATE_PAYMENTS,
@@ -46,6 +48,7 @@ import {
   type OrderCommand,
   type OrderEvent,
   type OrderState,
+  payoutChannel,
 } from './types.ts';
 
 /** Most HIS writeback attempts the domain accepts for one order. */
@@ -128,6 +131,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             channelTxnId: command.channelTxnId,
             amount,
             payerRef: command.payerRef,
+            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
             ...(command.admission ? { admission: command.admission } : {}),
             at: command.at,
             actor: command.actor,
@@ -141,6 +145,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         channelTxnId: command.channelTxnId,
         amount: amount.toString(),
         payerRef: command.payerRef,
+        ...(command.merchantId ? { merchantId: command.merchantId } : {}),
       };
       if (state.status === 'paid' || state.status === 'cancelled') {
         if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
@@ -216,6 +221,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             channelTxnId: command.channelTxnId,
             amount: amount.toString(),
             payerRef: command.payerRef,
+            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
           },
         },
       ];
@@ -306,6 +312,13 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         });
       if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
         throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId });
+      const approver = command.payout?.approvedBy;
+      // Maker-checker: a payout outside the original route is approved by someone other than who asked or checked.
+      if (
+        command.payout &&
+        (!approver || approver === command.actor.id || approver === command.identity?.verifiedBy)
+      )
+        throw refuse('REFUND_LEG_NOT_APPROVED', { refundId: command.refundId });
       const remaining = refundableAmount(state, target.channelTxnId);
       if (amount.gt(remaining))
         throw reject('REFUND_EXCEEDS_PAYMENT', {
@@ -327,6 +340,9 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             amount: amount.toString(),
             full: amount.equals(remaining),
             reason,
+            ...(command.payout
+              ? { payout: command.payout.route, approvedBy: command.payout.approvedBy }
+              : {}),
           },
         },
       ];
@@ -349,7 +365,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
 
     case 'RecordRefundSuccess': {
       const refund = state.refunds.get(command.refundId);
-      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
+      if (!refund) return refundMadeAtChannel(command, state);
       if (refund.status === 'succeeded' && refund.channelRefundId === command.channelRefundId) return [];
       if (refund.status !== 'requested')
         throw reject('REFUND_NOT_PENDING', { refundId: command.refundId, status: refund.status });
@@ -364,7 +380,8 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             orderKind: state.kind,
             refundId: refund.refundId,
             of: refund.of,
-            channel: payment.channel,
+            // A payout leaves through the cash desk or the bank, not the payment's channel.
+            channel: refund.payout ? payoutChannel(refund.payout) : payment.channel,
             channelTxnId: payment.channelTxnId,
             channelRefundId: command.channelRefundId,
             amount: refund.amount.toString(),
@@ -476,6 +493,52 @@ function checkAdmission(
  * and at most what is requested or succeeded on the payment (other refunds' notifications may still be on
  * their way).
  */
+/**
+ * A refund number the platform never requested, reported by the channel (callback or query): the money already
+ * went out at the channel (a refund made by hand at the merchant platform). It is recorded as it happened —
+ * within what the payment can still return — so the ledger and the channel agree, instead of being refused.
+ */
+function refundMadeAtChannel(command: RecordRefundSuccess, state: OrderState): OrderEvent[] {
+  const refundId = command.refundId;
+  const payment = command.channelTxnId ? findPayment(state, command.channelTxnId) : undefined;
+  if (!payment || !command.notified) throw reject('REFUND_NOT_FOUND', { refundId });
+  const of = payment === state.payment ? 'payment' : 'duplicate';
+  // A deposit top-up's refunds belong to the deposit account, never to its order.
+  if (state.kind === 'deposit' && of === 'payment') throw reject('REFUND_NOT_FOUND', { refundId });
+  let amount = command.notified.amount;
+  if (command.notified.basis === 'cumulative-refunds') {
+    let done = Money.ZERO;
+    for (const r of state.refunds.values())
+      if (r.channelTxnId === payment.channelTxnId && r.status === 'succeeded') done = done.add(r.amount);
+    amount = amount.sub(done);
+  }
+  const remaining = refundableAmount(state, payment.channelTxnId);
+  if (!amount.isPositive() || amount.gt(remaining))
+    throw reject('REFUND_EXCEEDS_PAYMENT', {
+      requested: amount.toString(),
+      refundable: remaining.toString(),
+      channelTxnId: payment.channelTxnId,
+    });
+  if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
+    throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId: state.orderId });
+  return [
+    {
+      type: 'RefundSucceeded',
+      data: {
+        orderId: state.orderId,
+        orderKind: state.kind,
+        refundId,
+        of,
+        channel: payment.channel,
+        channelTxnId: payment.channelTxnId,
+        channelRefundId: command.channelRefundId,
+        amount: amount.toString(),
+        initiatedBy: 'channel',
+      },
+    },
+  ];
+}
+
 function checkNotifiedRefund(state: OrderState, refund: Refund, notified: NotifiedRefundAmount): void {
   if (notified.basis === 'this-refund') {
     if (!notified.amount.equals(refund.amount))

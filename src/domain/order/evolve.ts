@@ -66,6 +66,8 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelTxnId: d.channelTxnId,
         amount: Money.parse(d.amount),
         payerRef: d.payerRef,
+        // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
+        merchantId: d.merchantId ?? null,
       };
       return { ...state, status: 'paid', attempt: null, payment, his: 'pending' };
     }
@@ -76,6 +78,7 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelTxnId: d.channelTxnId,
         amount: Money.parse(d.amount),
         payerRef: d.payerRef,
+        merchantId: d.merchantId ?? null,
       };
       return { ...state, duplicates: [...state.duplicates, dup] };
     }
@@ -94,12 +97,30 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
         channelRefundId: null,
         his: 'not-applicable',
         hisAttempts: 0,
+        ...(d.payout ? { payout: d.payout } : {}),
       });
       return { ...state, refunds };
     }
     case 'RefundIdentityVerified':
       return withRefund(state, event.data.refundId, (r) => ({ ...r, identityVerified: true }));
     case 'RefundSucceeded':
+      if (!state.refunds.has(event.data.refundId)) {
+        // A refund made at the channel: it enters the order already succeeded.
+        const d = event.data;
+        const refunds = new Map(state.refunds);
+        refunds.set(d.refundId, {
+          refundId: d.refundId,
+          of: d.of,
+          channelTxnId: d.channelTxnId,
+          amount: Money.parse(d.amount),
+          status: 'succeeded',
+          identityVerified: true,
+          channelRefundId: d.channelRefundId,
+          his: 'pending',
+          hisAttempts: 0,
+        });
+        return { ...state, refunds };
+      }
       return withRefund(state, event.data.refundId, (r) => ({
         ...r,
         status: 'succeeded',

@@ -84,6 +84,8 @@ export interface RecordPayment extends OrderCommandBase {
   amount: Money;
   payerRef: MaskedRef;
   attemptId: AttemptId | null;
+  /** The merchant (WeChat mchid / Alipay app id) that took the money, when known: a refund goes back through it. */
+  merchantId?: string;
   /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
   admission?: AdmissionCheck;
 }
@@ -102,6 +104,8 @@ export interface ConfirmPayment extends OrderCommandBase {
   channelTxnId: ChannelTxnId;
   amount: Money;
   payerRef: MaskedRef;
+  /** The merchant (WeChat mchid / Alipay app id) that took the money, when known: a refund goes back through it. */
+  merchantId?: string;
   /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
   admission?: AdmissionCheck;
 }
@@ -130,6 +134,16 @@ export interface RequestRefund extends OrderCommandBase {
   reason: string;
   /** The identity check the channel did with the request: verified in the same decision. */
   identity?: RefundIdentity;
+  /** The original route is closed: the money is paid out another way, approved by a second person. */
+  payout?: { route: PayoutRoute; approvedBy: string };
+}
+
+/** A refund's fallback payout, when the original route is closed (a refund plan's leg). */
+export type PayoutRoute = 'bank-transfer' | 'cash-window';
+
+/** The clearing channel a payout leaves through (its ledger account, its reconciliation party). */
+export function payoutChannel(route: PayoutRoute): string {
+  return route === 'cash-window' ? 'cash' : 'bank-transfer';
 }
 
 export type IdentityMethod = 'id-card' | 'insurance-card' | 'face' | 'app-login' | 'staff-check';
@@ -165,6 +179,11 @@ export interface RecordRefundSuccess extends OrderCommandBase {
   identity?: RefundIdentity;
   /** What a channel notification said the amount was: checked against the refund requested. */
   notified?: NotifiedRefundAmount;
+  /**
+   * The payment the channel says it refunded. With `notified`, a refund number the platform never requested is
+   * recorded as a refund made at the channel (退款 at the merchant platform), not refused.
+   */
+  channelTxnId?: ChannelTxnId;
 }
 
 export interface RecordRefundFailure extends OrderCommandBase {
@@ -258,6 +277,8 @@ export type PaymentSucceeded = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
+    merchantId?: string;
   };
 };
 
@@ -278,6 +299,7 @@ export type PaymentConfirmed = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    merchantId?: string;
   };
 };
 
@@ -300,6 +322,7 @@ export type DuplicatePaymentReceived = {
     channelTxnId: string;
     amount: MoneyString;
     payerRef: string;
+    merchantId?: string;
   };
 };
 
@@ -326,6 +349,9 @@ export type RefundRequested = {
     /** The refund returns everything still refundable on that payment. */
     full: boolean;
     reason: string;
+    /** Absent: back by the original route. Present: paid out this way, approved by `approvedBy`. */
+    payout?: PayoutRoute;
+    approvedBy?: string;
   };
 };
 
@@ -345,6 +371,8 @@ export type RefundSucceeded = {
     channelTxnId: string;
     channelRefundId: string;
     amount: MoneyString;
+    /** 'channel': the money went out at the channel without a platform request (absent: the platform asked). */
+    initiatedBy?: 'channel';
   };
 };
 
@@ -411,6 +439,8 @@ export interface Payment {
   channelTxnId: string;
   amount: Money;
   payerRef: string;
+  /** The merchant that took it; null when not recorded (the hospital's primary merchant of the channel). */
+  merchantId: string | null;
 }
 
 export interface Refund {
@@ -423,6 +453,8 @@ export interface Refund {
   channelRefundId: string | null;
   /** The HIS learns of a refund once it succeeded: pending until its writeback is confirmed. */
   his: HisStatus;
+  /** A fallback payout instead of the original route; absent = the original route. */
+  payout?: PayoutRoute;
   hisAttempts: number;
 }
 

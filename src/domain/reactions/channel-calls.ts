@@ -9,6 +9,7 @@
 // Pure: the delays come in with the reaction (channelCallsReaction(options)); the work reads the order as it is
 // when it runs, so a callback that settled things first makes the work a no-op.
 import type { RecordedEvent } from '../event-store.ts';
+import type { DepositRemainderRefunded } from '../deposit/types.ts';
 import type { DiscrepancyResolved } from '../reconciliation/events.ts';
 import type { PaymentRequested, PaymentStatusUnknown, RefundIdentityVerified } from '../order/types.ts';
 import { after, type Intent, type Reaction } from './reaction.ts';
@@ -17,6 +18,7 @@ export const CHANNEL_QUERY_PAYMENT = 'channel-query-payment';
 export const CHANNEL_REFUND = 'channel-refund';
 export const CHANNEL_CLOSE_ORDER = 'channel-close-order';
 export const DISCREPANCY_REFUND = 'discrepancy-refund';
+export const CHANNEL_DEPOSIT_REFUND = 'channel-deposit-refund';
 
 /** Wait before asking the channel about a lost attempt: its callback usually arrives within seconds. */
 export const DEFAULT_PAYMENT_QUERY_DELAY_MS = 60_000;
@@ -30,7 +32,12 @@ export interface ChannelCallOptions {
   paymentDeadlineMs?: number;
 }
 
-type Handled = PaymentStatusUnknown | PaymentRequested | RefundIdentityVerified | DiscrepancyResolved;
+type Handled =
+  | PaymentStatusUnknown
+  | PaymentRequested
+  | RefundIdentityVerified
+  | DiscrepancyResolved
+  | DepositRemainderRefunded;
 
 function delay(ms: number | undefined, fallback: number, name: string): number {
   const v = ms ?? fallback;
@@ -51,7 +58,13 @@ export function channelCallsReaction(options: ChannelCallOptions = {}): Reaction
     version: 1,
     description:
       'asks the channel: queries lost payments, sends and follows refunds, closes orders unpaid past their deadline',
-    handles: ['PaymentStatusUnknown', 'PaymentRequested', 'RefundIdentityVerified', 'DiscrepancyResolved'],
+    handles: [
+      'PaymentStatusUnknown',
+      'PaymentRequested',
+      'RefundIdentityVerified',
+      'DiscrepancyResolved',
+      'DepositRemainderRefunded',
+    ],
     react(event: RecordedEvent): Intent[] {
       const e = event as unknown as Handled;
       const hospitalId = event.hospitalId;
@@ -83,6 +96,19 @@ export function channelCallsReaction(options: ChannelCallOptions = {}): Reaction
               kind: CHANNEL_REFUND,
               hospitalId,
               data: { orderId: e.data.orderId, refundId: e.data.refundId },
+              dueAt: event.occurredAt,
+            },
+          ];
+        case 'DepositRemainderRefunded':
+          // A remainder refund by the original route is sent back to the top-up's channel and followed; a
+          // fallback payout (cash, bank transfer) is not the channel's business.
+          if (e.data.route) return [];
+          return [
+            {
+              key: `deposit-refund:${e.data.admissionId}:${e.data.refundId}`,
+              kind: CHANNEL_DEPOSIT_REFUND,
+              hospitalId,
+              data: { admissionId: e.data.admissionId, refundId: e.data.refundId },
               dueAt: event.occurredAt,
             },
           ];

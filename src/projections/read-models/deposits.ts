@@ -58,7 +58,7 @@ export const depositsProjection: Projection = keyedProjection({
   name: DEPOSITS.name,
   version: DEPOSITS.version,
   description: 'Deposit balance per admission.',
-  handles: ['DepositToppedUp', 'DepositApplied', 'DepositRemainderRefunded'],
+  handles: ['DepositToppedUp', 'DepositApplied', 'DepositRemainderRefunded', 'DepositRefundFailed'],
   table: depositBalancesTable,
   changes(event) {
     const d = event.data as Record<string, unknown>;
@@ -86,6 +86,9 @@ export const depositsProjection: Projection = keyedProjection({
             if (d.patientId) next.patient_id = String(d.patientId);
           } else if (event.type === 'DepositApplied') {
             next.applied = m(r.applied).add(amount).toString();
+          } else if (event.type === 'DepositRefundFailed') {
+            // The channel refused the refund: the money is back on the deposit.
+            next.refunded = m(r.refunded).sub(amount).toString();
           } else {
             next.refunded = m(r.refunded).add(amount).toString();
           }

@@ -57,6 +57,7 @@ export const POSTING_EVENT_TYPES = [
   'RefundSucceeded',
   'DepositApplied',
   'DepositRemainderRefunded',
+  'DepositRefundFailed',
   'ChannelFeeRecorded',
   'ChannelSettlementReceived',
   'AdjustingEntryPosted',

@@ -64,6 +64,10 @@ export class AlipayClient implements ChannelGateway {
     this.#now = config.now ?? Date.now;
   }
 
+  get merchantId(): string {
+    return this.config.appId;
+  }
+
   async queryPayment(merchantOrderNo: string): Promise<PaymentLookup> {
     const r = await this.call('alipay.trade.query', { out_trade_no: merchantOrderNo }, true);
     if (r === null) return { found: false };

@@ -76,6 +76,10 @@ export class WechatPayClient implements ChannelGateway {
     this.#now = config.now ?? Date.now;
   }
 
+  get merchantId(): string {
+    return this.config.mchId;
+  }
+
   /** Serials of the platform keys the client trusts now (grows as WeChat rotates certificates). */
   platformSerials(): string[] {
     return [...this.#keys.keys()];
