@@ -3,6 +3,7 @@
 // this is where any code is looked up (an edge's docs, a message in the caller's language).
 import { CHANNEL_REFUSALS } from './channel/refusals.ts';
 import { MAPPING_REFUSALS } from './mappings/refusals.ts';
+import { PAYMENT_REFUSALS } from './payment/refusals.ts';
 import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
 import { REPORT_REFUSALS } from './report-refusals.ts';
 import { REJECTIONS, type RefusalKind } from './rejection.ts';
@@ -17,6 +18,7 @@ export const REFUSALS = {
   ...MAPPING_REFUSALS,
   ...REPORT_REFUSALS,
   ...SCHEDULE_REFUSALS,
+  ...PAYMENT_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -30,6 +32,7 @@ const SOURCE_TABLES: readonly Readonly<Record<string, unknown>>[] = [
   MAPPING_REFUSALS,
   REPORT_REFUSALS,
   SCHEDULE_REFUSALS,
+  PAYMENT_REFUSALS,
 ];
 
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */

@@ -11,6 +11,8 @@ import {
   DISCREPANCY_REFUND,
   HIS_PAYMENT_WRITEBACK,
   HIS_REFUND_WRITEBACK,
+  PAYMENT_FOLLOW,
+  PAYMENT_SETTLE,
 } from '../../domain/reactions/index.ts';
 import {
   closeUnpaidOrder,
@@ -21,6 +23,7 @@ import {
 import type { ClaimedWork } from '../../projections/reactions.ts';
 import { writeBackPayment, writeBackRefund } from '../his-writeback.ts';
 import { loadOrder } from '../load.ts';
+import { followPaymentAttempt, settleAttemptFromOrder } from '../payments.ts';
 import type { AppPorts } from '../ports.ts';
 
 import { NotReady } from './not-ready.ts';
@@ -99,4 +102,13 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
       text(work.data.approvedBy, 'approvedBy'),
       `rx:${reaction}:${work.key}`,
     ),
+  [PAYMENT_FOLLOW]: (ports, work) =>
+    followPaymentAttempt(
+      ports,
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.attemptId, 'attemptId'),
+    ),
+  [PAYMENT_SETTLE]: (ports, work) =>
+    settleAttemptFromOrder(ports, work.hospitalId, text(work.data.orderId, 'orderId')),
 };

@@ -1,12 +1,19 @@
 import { channelCalls } from './channel-calls.ts';
 import { depositCreditReaction } from './deposit-credit.ts';
 import { hisWritebackReaction } from './his-writeback.ts';
+import { paymentFollowUp } from './payments.ts';
 import type { Reaction } from './reaction.ts';
 
 export * from './channel-calls.ts';
 export * from './deposit-credit.ts';
 export * from './his-writeback.ts';
+export * from './payments.ts';
 export * from './reaction.ts';
 
 /** Every reaction the platform runs. */
-export const REACTIONS: readonly Reaction[] = [depositCreditReaction, hisWritebackReaction, channelCalls];
+export const REACTIONS: readonly Reaction[] = [
+  depositCreditReaction,
+  hisWritebackReaction,
+  channelCalls,
+  paymentFollowUp,
+];
