@@ -236,10 +236,20 @@ export async function payOrder(
   ctx: CommandContext,
   options: PaymentOptions = {},
 ): Promise<PaymentAnswer> {
+  return (await takePayment(ports, request, ctx, options)).answer;
+}
+
+/** payOrder, telling a retried request (`duplicate`: the attempt existed already and is answered as it stands). */
+export async function takePayment(
+  ports: AppPorts,
+  request: PayRequest,
+  ctx: CommandContext,
+  options: PaymentOptions = {},
+): Promise<{ answer: PaymentAnswer; duplicate: boolean }> {
   const { hospitalId, orderId, attemptId } = request;
   const existing = await loadPayment(ports, hospitalId, orderId);
   const again = attemptOf(existing, attemptId);
-  if (again) return answerOf(existing, again); // a retried request: the attempt as it stands
+  if (again) return { answer: answerOf(existing, again), duplicate: true };
   if (request.method === 'code' && !request.authCode)
     throw refusePayment('PAYMENT_METHOD_INVALID', {
       field: 'authCode',
@@ -349,7 +359,7 @@ export async function payOrder(
       );
   }
   const after = await loadPayment(ports, hospitalId, orderId);
-  return answerOf(after, attemptOf(after, attemptId)!);
+  return { answer: answerOf(after, attemptOf(after, attemptId)!), duplicate: false };
 }
 
 /** While the patient enters the password: a few queries inside the request, then the reaction takes over. */

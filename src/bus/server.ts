@@ -57,6 +57,7 @@ import type { MerchantGateways, MerchantPorts } from '../app/merchants.ts';
 import { depositRoutes } from './routes/deposits.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { settlementRoutes } from './routes/settlements.ts';
@@ -301,6 +302,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(now),
     devices: options.devices ?? new DeviceStatusBook(options.database.db, () => new Date(now())),
     ...(options.his ? { his: options.his } : {}),
+    ...(options.merchants ? { gateways: options.merchants.gateways } : {}),
     logger,
     now: () => new Date(now()),
   };
@@ -397,6 +399,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   installOps(app, ctx, options.ops);
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
+  await app.register(async (scope) => paymentRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));
   await app.register(async (scope) => adminRoutes(scope as App, ctx));
