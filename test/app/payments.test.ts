@@ -12,7 +12,13 @@ import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts
 import { createLogger } from '../../src/adapters/log.ts';
 import { loadOrder } from '../../src/app/load.ts';
 import { applyChannelNotice } from '../../src/app/orders.ts';
+import { intradaySummary, runIntradayCheck } from '../../src/app/intraday-checks.ts';
 import { followPaymentAttempt, loadPayment, payOrder } from '../../src/app/payments.ts';
+import { catchUpProjection } from '../../src/projections/build.ts';
+import {
+  PAYMENT_ATTEMPTS,
+  paymentAttemptsProjection,
+} from '../../src/projections/read-models/payment-attempts.ts';
 import type { AppPorts } from '../../src/app/ports.ts';
 import { drainReactions } from '../../src/app/reactions/runtime.ts';
 import type { ChannelGateway } from '../../src/domain/channel/gateway.ts';
@@ -285,5 +291,44 @@ describe('in-app (JSAPI / Alipay create)', () => {
       ctx,
     );
     expect(again).toEqual(answer);
+  });
+});
+
+describe('intraday checks (多时点对账)', () => {
+  const catchUp = () =>
+    catchUpProjection({
+      db: ports.db,
+      store,
+      projection: paymentAttemptsProjection,
+      schema: PAYMENT_ATTEMPTS.schema,
+    });
+
+  it('settle a payment whose callback never came before its bill, and the day shows it', async () => {
+    await order('PAYDAY001', '40.00');
+    await payOrder(
+      ports,
+      { hospitalId: 'H1', orderId: 'PAYDAY001', attemptId: 'A1', method: 'qr', channel: 'alipay' },
+      ctx,
+    );
+    // The patient pays; Alipay's notification never reaches the platform (no notify URL configured here).
+    sandbox.book.pay('alipay', 'PAYDAY001', '40.00');
+    await catchUp();
+    // Too young: left to its callback.
+    expect((await runIntradayCheck(ports, { hospitalId: 'H1', minAgeMs: 60_000 })).checked).toBe(0);
+    clock.advanceTo(new Date(clock.now().getTime() + 3 * 60_000));
+    const r = await runIntradayCheck(ports, { hospitalId: 'H1' });
+    expect(r.confirmed).toBeGreaterThanOrEqual(1);
+    expect((await loadOrder(store, 'H1', 'PAYDAY001')).state.status).toBe('paid');
+    await catchUp();
+    const day = clock.now().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    const summary = await intradaySummary(ports, { hospitalId: 'H1', businessDate: day });
+    expect(summary.tallies).toContainEqual(
+      expect.objectContaining({ channel: 'alipay', status: 'succeeded', settledVia: 'query' }),
+    );
+    expect(Number(summary.settledByQuery.amount)).toBeGreaterThanOrEqual(40);
+    // Checked again: nothing left open for it.
+    await catchUp();
+    const again = await runIntradayCheck(ports, { hospitalId: 'H1' });
+    expect(again.confirmed).toBe(0);
   });
 });

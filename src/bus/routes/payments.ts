@@ -3,6 +3,7 @@
 // to show, the page's JSAPI parameters, or the outcome of a payment code); GET /v1/payments/:orderId → the
 // order's latest attempt. The use case is app/payments.ts; nothing about business is here.
 import { type Static, type TSchema, Type } from 'typebox';
+import { intradaySummary } from '../../app/intraday-checks.ts';
 import { type PaymentAnswer, paymentOf, takePayment } from '../../app/payments.ts';
 import { loadOrder } from '../../app/load.ts';
 import { OrderId } from '../../domain/ids.ts';
@@ -103,6 +104,24 @@ export function paymentRoutes(app: App, ctx: ServerContext): void {
       const answer = await paymentOf(ctx.deps, c.hospitalId, req.params.orderId);
       if (!answer) throw refusePayment('PAYMENT_ATTEMPT_NOT_FOUND', { orderId: req.params.orderId });
       return answer;
+    },
+  );
+
+  app.get(
+    '/v1/intraday-checks/:businessDate',
+    {
+      config: { access: 'finance-read' },
+      schema: {
+        tags: ['payments'],
+        summary:
+          'What a business day’s payment attempts came to before the bills: by channel, status and how each result became known (answer, callback, query)',
+        params: Type.Object({ businessDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }),
+        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      return intradaySummary(ctx.deps, { hospitalId: c.hospitalId, businessDate: req.params.businessDate });
     },
   );
 }
