@@ -57,6 +57,7 @@ import { refundRoutes } from './routes/refunds.ts';
 import type { RefundPolicy } from '../domain/refund/types.ts';
 import { mappingRoutes } from './routes/mappings.ts';
 import { orderRoutes } from './routes/orders.ts';
+import { paymentRoutes } from './routes/payments.ts';
 import { queryRoutes } from './routes/queries.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { settlementRoutes } from './routes/settlements.ts';
@@ -308,6 +309,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(now),
     devices: options.devices ?? new DeviceStatusBook(options.database.db, () => new Date(now())),
     ...(options.his ? { his: options.his } : {}),
+    ...(options.merchants ? { gateways: options.merchants.gateways } : {}),
     logger,
     now: () => new Date(now()),
     ...(options.refundPolicy ? { refundPolicy: () => options.refundPolicy! } : {}),
@@ -405,6 +407,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   installOps(app, ctx, options.ops);
 
   await app.register(async (scope) => orderRoutes(scope as App, ctx));
+  await app.register(async (scope) => paymentRoutes(scope as App, ctx));
   await app.register(async (scope) => depositRoutes(scope as App, ctx));
   await app.register(async (scope) => refundRoutes(scope as App, ctx));
   await app.register(async (scope) => queryRoutes(scope as App, ctx));

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { AnchorDir, openSealSigner, sealKeyConfigFromEnv } from '../adapters/event-store/anchors.ts';
 import { type Ledger, openLedger } from '../adapters/event-store/open.ts';
+import { runIntradayCheck } from '../app/intraday-checks.ts';
 import { createLogger } from '../adapters/log.ts';
 import {
   autoReconcileHandler,
@@ -52,6 +53,8 @@ const USAGE = `ledger worker [--concurrency N] [--jobs-only | --background-only]
 Environment (besides the database's, HIS_URL … and LEDGER_MASTER_KEY as for \`ledger serve\`):
   REDIS_URL                   the queue's Redis (default redis://127.0.0.1:6379)
   LEDGER_QUEUE_PREFIX         key prefix of the queue in Redis (default bull)
+  LEDGER_INTRADAY_CHECK_CRON  when open payment attempts are checked intraday (default 0 10,13,16,19,22 * * *)
+  LEDGER_INTRADAY_CHECK_TZ    the zone of that cron (default Asia/Shanghai)
   LEDGER_CREDENTIALS_DIR      statement sources' credentials: <dir>/<hospitalId>/<name>.json, mode 0600
                               (default .data/credentials)
   LEDGER_FOLDER_SETTLE_MS     a drop-folder file younger than this is still being written (default 10000)
@@ -124,6 +127,17 @@ export function jobHandlers(
     async 'pending-deadline'() {
       const r = await reconcileOverduePending(ports);
       logger.info(r, 'pending items past their deadline looked at again');
+      return r;
+    },
+    async 'intraday-check'() {
+      const r = await runIntradayCheck({
+        store: ledger.store,
+        db: ledger.database.db,
+        now: () => new Date(),
+        logger,
+        ...(gateways ? { gateways } : {}),
+      });
+      logger.info(r, 'intraday check: open payment attempts asked of their channels');
       return r;
     },
     async seal() {
@@ -199,6 +213,15 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
           'pending-deadline',
           { every: Number(io.env.LEDGER_PENDING_CHECK_MINUTES ?? 60) * 60_000 },
           { name: 'pending-deadline' },
+        );
+        // 多时点对账: open attempts are asked of their channels at these local times (default 10:00 … 22:00).
+        await queue.upsertJobScheduler(
+          'intraday-check',
+          {
+            pattern: io.env.LEDGER_INTRADAY_CHECK_CRON ?? '0 10,13,16,19,22 * * *',
+            tz: io.env.LEDGER_INTRADAY_CHECK_TZ ?? 'Asia/Shanghai',
+          },
+          { name: 'intraday-check' },
         );
         if (io.env.LEDGER_SEAL_KEY_FILE)
           await queue.upsertJobScheduler(

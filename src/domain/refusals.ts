@@ -3,6 +3,7 @@
 // this is where any code is looked up (an edge's docs, a message in the caller's language).
 import { CHANNEL_REFUSALS } from './channel/refusals.ts';
 import { MAPPING_REFUSALS } from './mappings/refusals.ts';
+import { PAYMENT_REFUSALS } from './payment/refusals.ts';
 import { RECONCILIATION_REFUSALS } from './reconciliation/refusals.ts';
 import { REFUND_PLAN_REFUSALS } from './refund/refusals.ts';
 import { REPORT_REFUSALS } from './report-refusals.ts';
@@ -19,6 +20,7 @@ export const REFUSALS = {
   ...REPORT_REFUSALS,
   ...SCHEDULE_REFUSALS,
   ...REFUND_PLAN_REFUSALS,
+  ...PAYMENT_REFUSALS,
 } as const satisfies Record<string, { status: RefusalKind; zh: string; en: string }>;
 
 export type RefusalCode = keyof typeof REFUSALS;
@@ -33,6 +35,7 @@ const SOURCE_TABLES: readonly Readonly<Record<string, unknown>>[] = [
   REPORT_REFUSALS,
   SCHEDULE_REFUSALS,
   REFUND_PLAN_REFUSALS,
+  PAYMENT_REFUSALS,
 ];
 
 /** Codes in more than one source table: the spread above would hide one of them (a test keeps this empty). */

@@ -8,6 +8,7 @@ import { hisSyncProjection } from './read-models/his-sync.ts';
 import { mappingsProjection } from './read-models/mappings.ts';
 import { balancesProjection, journalProjection } from './read-models/ledger.ts';
 import { ordersProjection } from './read-models/orders.ts';
+import { paymentAttemptsProjection } from './read-models/payment-attempts.ts';
 import { scheduleRunsProjection, schedulesProjection } from './read-models/schedules.ts';
 import { reconMovementsProjection, reconStatementsProjection } from './reconciliation/movements.ts';
 import { reconciliationProjection } from './reconciliation/read-models.ts';
@@ -27,6 +28,7 @@ export function allProjections(dateOptions: BusinessDateOptions = {}): Projectio
     mappingsProjection,
     schedulesProjection,
     scheduleRunsProjection,
+    paymentAttemptsProjection,
   ];
 }
 

@@ -13,6 +13,7 @@ import type {
   journalLinesTable,
 } from './read-models/ledger.ts';
 import type { OrdersTable, ordersTable } from './read-models/orders.ts';
+import type { PaymentAttemptsTable } from './read-models/payment-attempts.ts';
 import type { ScheduleRunsTable, SchedulesTable } from './read-models/schedules.ts';
 import type { ReconciliationTables } from './reconciliation/tables.ts';
 import type { DefaultedTimestamp, Generated, Int8Column, TimestampColumn } from './columns.ts';
@@ -35,6 +36,7 @@ export interface LedgerTables {
   daily_totals: DailyTotalsTable;
   schedules: SchedulesTable;
   schedule_runs: ScheduleRunsTable;
+  payment_attempts: PaymentAttemptsTable;
   projection_checkpoint: ProjectionCheckpointTable;
 }
 

@@ -13,6 +13,8 @@ import { wechatPlatformKeys } from './wechat/notify.ts';
 
 export interface ClientOptions {
   timeoutMs?: number;
+  /** WeChat: where payment notifications go (defaults to the refund notification URL). */
+  paymentNotifyUrl?: string;
   now?: () => number;
 }
 
@@ -26,6 +28,7 @@ export function wechatClient(c: WechatCredentials, options: ClientOptions = {}):
     platformKeys: wechatPlatformKeys(c.platformKeys),
     platformMode: c.platformMode,
     ...(c.refundNotifyUrl ? { refundNotifyUrl: c.refundNotifyUrl } : {}),
+    ...(c.appId ? { appId: c.appId } : {}),
     ...options,
   });
 }

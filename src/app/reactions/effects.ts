@@ -14,6 +14,8 @@ import {
   HIS_REFUND_WRITEBACK,
   REFUND_LEG,
   REFUND_LEG_OUTCOME,
+  PAYMENT_FOLLOW,
+  PAYMENT_SETTLE,
 } from '../../domain/reactions/index.ts';
 import { executeRefundLeg, recordRefundLegOutcome } from '../refunds.ts';
 import {
@@ -26,6 +28,7 @@ import {
 import type { ClaimedWork } from '../../projections/reactions.ts';
 import { writeBackPayment, writeBackRefund } from '../his-writeback.ts';
 import { loadOrder } from '../load.ts';
+import { followPaymentAttempt, settleAttemptFromOrder } from '../payments.ts';
 import type { AppPorts } from '../ports.ts';
 
 import { NotReady } from './not-ready.ts';
@@ -130,4 +133,13 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
       text(work.data.approvedBy, 'approvedBy'),
       `rx:${reaction}:${work.key}`,
     ),
+  [PAYMENT_FOLLOW]: (ports, work) =>
+    followPaymentAttempt(
+      ports,
+      work.hospitalId,
+      text(work.data.orderId, 'orderId'),
+      text(work.data.attemptId, 'attemptId'),
+    ),
+  [PAYMENT_SETTLE]: (ports, work) =>
+    settleAttemptFromOrder(ports, work.hospitalId, text(work.data.orderId, 'orderId')),
 };

@@ -2,11 +2,13 @@ import { channelCalls } from './channel-calls.ts';
 import { depositCreditReaction } from './deposit-credit.ts';
 import { hisWritebackReaction } from './his-writeback.ts';
 import { refundPlansReaction } from './refund-plans.ts';
+import { paymentFollowUp } from './payments.ts';
 import type { Reaction } from './reaction.ts';
 
 export * from './channel-calls.ts';
 export * from './deposit-credit.ts';
 export * from './his-writeback.ts';
+export * from './payments.ts';
 export * from './reaction.ts';
 export * from './refund-plans.ts';
 
@@ -16,4 +18,5 @@ export const REACTIONS: readonly Reaction[] = [
   hisWritebackReaction,
   channelCalls,
   refundPlansReaction,
+  paymentFollowUp,
 ];

@@ -48,14 +48,28 @@ export function alipayApi(sandbox: ChannelSandbox): AlipayApi {
   const processingPolls = new Map<string, number>();
 
   const tradeStatus = (t: SandboxTrade, refunded: Decimal) =>
-    t.state === 'NOTPAY'
+    t.state === 'NOTPAY' || t.state === 'USERPAYING'
       ? 'WAIT_BUYER_PAY'
-      : t.state === 'CLOSED' || refunded.equals(t.total)
+      : t.state === 'CLOSED' || t.state === 'REVOKED' || refunded.equals(t.total)
         ? 'TRADE_CLOSED'
         : 'TRADE_SUCCESS';
 
   const notifyLater = (kind: 'payment' | 'refund', t: SandboxTrade, r?: SandboxRefund) => {
     setImmediate(() => void sandbox.notify('alipay', kind, t, r));
+  };
+
+  /** precreate / create: opens the trade (the same out_trade_no again answers the same trade). */
+  const prepay = (biz: Biz, answerOf: (t: SandboxTrade) => SandboxReply): SandboxReply => {
+    const outTradeNo = text(biz, 'out_trade_no');
+    const amount = text(biz, 'total_amount');
+    if (!outTradeNo || !/^\d{1,10}(\.\d{1,2})?$/.test(amount) || !text(biz, 'subject'))
+      return fail('ACQ.INVALID_PARAMETER', '参数无效', '40004');
+    const existing = sandbox.book.trade('alipay', outTradeNo);
+    if (existing && existing.state !== 'NOTPAY')
+      return existing.state === 'SUCCESS'
+        ? fail('ACQ.TRADE_HAS_SUCCESS', '交易已被支付')
+        : fail('ACQ.TRADE_HAS_CLOSE', '交易已经关闭');
+    return answerOf(sandbox.book.open('alipay', outTradeNo, amount));
   };
 
   const methods: Record<string, { operation: Routed['operation']; run: (biz: Biz) => SandboxReply }> = {
@@ -64,6 +78,7 @@ export function alipayApi(sandbox: ChannelSandbox): AlipayApi {
       run: (biz) => {
         const t = sandbox.book.trade('alipay', text(biz, 'out_trade_no'));
         if (!t) return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
+        sandbox.queried(t);
         return ok({
           trade_no: t.txnId,
           out_trade_no: t.outTradeNo,
@@ -72,6 +87,63 @@ export function alipayApi(sandbox: ChannelSandbox): AlipayApi {
           total_amount: t.total,
           ...(t.paidAt ? { buyer_pay_amount: t.total, send_pay_date: shanghaiTime(t.paidAt) } : {}),
           buyer_user_id: t.payer,
+        });
+      },
+    },
+    'alipay.trade.precreate': {
+      operation: 'prepay',
+      run: (biz) =>
+        prepay(biz, (t) =>
+          ok({ out_trade_no: t.outTradeNo, qr_code: `https://qr.alipay.com/bax0${t.txnId.slice(-12)}` }),
+        ),
+    },
+    'alipay.trade.create': {
+      operation: 'prepay',
+      run: (biz) => {
+        if (!text(biz, 'buyer_id') && !text(biz, 'buyer_open_id'))
+          return fail('ACQ.INVALID_PARAMETER', 'buyer_id 缺失', '40004');
+        return prepay(biz, (t) => ok({ out_trade_no: t.outTradeNo, trade_no: t.txnId }));
+      },
+    },
+    'alipay.trade.pay': {
+      operation: 'codepay',
+      run: (biz) => {
+        const outTradeNo = text(biz, 'out_trade_no');
+        const amount = text(biz, 'total_amount');
+        if (!outTradeNo || !/^\d{1,10}(\.\d{1,2})?$/.test(amount) || text(biz, 'scene') !== 'bar_code')
+          return fail('ACQ.INVALID_PARAMETER', '参数无效', '40004');
+        if (!/^(2[5-9]|30)\d{14,22}$/.test(text(biz, 'auth_code')))
+          return fail(
+            'ACQ.PAYMENT_AUTH_CODE_INVALID',
+            '支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款',
+          );
+        const { trade, outcome } = sandbox.codePayment('alipay', outTradeNo, amount);
+        if (outcome === 'declined') return fail('ACQ.BUYER_BALANCE_NOT_ENOUGH', '买家余额不足');
+        if (outcome === 'closed') return fail('ACQ.TRADE_HAS_CLOSE', '交易已经关闭');
+        const t = trade!;
+        const fields = {
+          trade_no: t.txnId,
+          out_trade_no: t.outTradeNo,
+          buyer_logon_id: '159****5620',
+          buyer_user_id: t.payer,
+          total_amount: t.total,
+        };
+        if (outcome === 'paying')
+          return answer({ code: '10003', msg: ' order success pay inprocess', ...fields });
+        return ok({ ...fields, receipt_amount: t.total, gmt_payment: shanghaiTime(t.paidAt!) });
+      },
+    },
+    'alipay.trade.cancel': {
+      operation: 'reverse',
+      run: (biz) => {
+        const outTradeNo = text(biz, 'out_trade_no');
+        const t = sandbox.book.trade('alipay', outTradeNo);
+        const action = sandbox.book.reverse('alipay', outTradeNo);
+        return ok({
+          out_trade_no: outTradeNo,
+          ...(t ? { trade_no: t.txnId } : {}),
+          retry_flag: 'N',
+          action: action === 'refund' ? 'refund' : 'close',
         });
       },
     },

@@ -5,7 +5,8 @@ import { Decimal } from 'decimal.js';
 import type { BillEntry } from '../../adapters/statements/writers/entry.ts';
 import type { GatewayChannel } from '../../domain/channel/gateway.ts';
 
-export type TradeState = 'NOTPAY' | 'SUCCESS' | 'CLOSED';
+/** USERPAYING: a payment code scanned, the patient entering the password; REVOKED: reversed (撤销). */
+export type TradeState = 'NOTPAY' | 'USERPAYING' | 'SUCCESS' | 'CLOSED' | 'REVOKED';
 export type RefundState = 'PROCESSING' | 'SUCCESS' | 'CLOSED';
 
 export interface SandboxRefund {
@@ -93,8 +94,9 @@ export class SandboxBook {
   /** The patient pays (opening the order first if the platform never asked the channel). */
   pay(channel: GatewayChannel, outTradeNo: string, total: string, at = this.now()): SandboxTrade {
     const trade = this.open(channel, outTradeNo, total);
-    if (trade.state === 'CLOSED') throw new SandboxRefusal('ORDER_CLOSED', 'the order is closed');
-    if (trade.state === 'NOTPAY') {
+    if (trade.state === 'CLOSED' || trade.state === 'REVOKED')
+      throw new SandboxRefusal('ORDER_CLOSED', 'the order is closed');
+    if (trade.state === 'NOTPAY' || trade.state === 'USERPAYING') {
       trade.state = 'SUCCESS';
       trade.paidAt = at;
     }
@@ -105,11 +107,40 @@ export class SandboxBook {
     const trade = this.trade(channel, outTradeNo);
     if (!trade) return 'missing';
     if (trade.state === 'SUCCESS') return 'paid';
-    if (trade.state === 'NOTPAY') {
+    if (trade.state === 'NOTPAY' || trade.state === 'USERPAYING') {
       trade.state = 'CLOSED';
       trade.closedAt = this.now();
     }
     return 'closed';
+  }
+
+  /** A code payment the patient must still confirm: the trade waits in USERPAYING. */
+  awaitPassword(channel: GatewayChannel, outTradeNo: string, total: string): SandboxTrade {
+    const trade = this.open(channel, outTradeNo, total);
+    if (trade.state === 'NOTPAY') trade.state = 'USERPAYING';
+    return trade;
+  }
+
+  /**
+   * 撤销: an unpaid trade is revoked; a paid one is refunded in full and revoked (the money goes back); a trade
+   * the channel never saw needs nothing.
+   */
+  reverse(channel: GatewayChannel, outTradeNo: string): 'close' | 'refund' | 'missing' {
+    const trade = this.trade(channel, outTradeNo);
+    if (!trade) return 'missing';
+    if (trade.state === 'SUCCESS') {
+      const left = new Decimal(trade.total).minus(this.refunded(trade));
+      if (left.isPositive())
+        this.refund(channel, outTradeNo, `REVERSE${outTradeNo}`.slice(0, 64), left.toFixed(2), false);
+      trade.state = 'REVOKED';
+      trade.closedAt = this.now();
+      return 'refund';
+    }
+    if (trade.state !== 'REVOKED') {
+      trade.state = 'REVOKED';
+      trade.closedAt = this.now();
+    }
+    return 'close';
   }
 
   refunded(trade: SandboxTrade): Decimal {

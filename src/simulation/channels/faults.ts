@@ -9,6 +9,9 @@ export const SANDBOX_OPERATIONS = [
   'bill',
   'certificates',
   'callback',
+  'prepay',
+  'codepay',
+  'reverse',
 ] as const;
 export type SandboxOperation = (typeof SANDBOX_OPERATIONS)[number];
 

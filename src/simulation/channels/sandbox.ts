@@ -19,6 +19,26 @@ import {
 } from './keys.ts';
 import { type WechatApi, wechatApi } from './wechat-api.ts';
 
+/**
+ * What the next payment code (付款码) does: pay at once; ask for the password and complete after `polls` payment
+ * queries (USERPAYING → SUCCESS); ask for the password and never complete (the platform must reverse it); or be
+ * declined (not enough balance).
+ */
+export const CODE_PAYMENT_BEHAVIOURS = ['success', 'password', 'password-timeout', 'decline'] as const;
+export type CodePaymentBehaviour = (typeof CODE_PAYMENT_BEHAVIOURS)[number];
+
+export interface CodePaymentScript {
+  behaviour: CodePaymentBehaviour;
+  /** Any channel when absent. */
+  channel?: GatewayChannel;
+  /** `password`: queries answered USERPAYING before the payment completes (default 2). */
+  polls?: number;
+  /** Code payments it applies to (default 1). */
+  times?: number;
+}
+
+export type CodePaymentOutcome = 'paid' | 'paying' | 'declined' | 'closed';
+
 /** Largest request body the sandbox reads. */
 export const SANDBOX_MAX_BODY_BYTES = 1024 * 1024;
 /** A held (timed-out) answer is dropped after this long even if nobody closes the sandbox. */
@@ -138,6 +158,9 @@ export class ChannelSandbox {
   readonly #pending = new Set<Promise<void>>();
   readonly #wechatApi: WechatApi;
   readonly #alipayApi: AlipayApi;
+  readonly #codeScripts: Array<CodePaymentScript & { left: number }> = [];
+  /** Trades waiting for the password: queries left before they complete. */
+  readonly #passwordPolls = new Map<string, number>();
   readonly now: () => Date;
   #baseUrl = '';
 
@@ -241,6 +264,70 @@ export class ChannelSandbox {
     return trade;
   }
 
+  /** Scripts what the next code payment(s) do (see CODE_PAYMENT_BEHAVIOURS). */
+  scriptCodePayment(script: CodePaymentScript): this {
+    this.#codeScripts.push({ ...script, left: script.times ?? 1 });
+    return this;
+  }
+
+  private takeCodeScript(channel: GatewayChannel): CodePaymentScript {
+    const i = this.#codeScripts.findIndex((r) => r.channel === undefined || r.channel === channel);
+    if (i < 0) return { behaviour: 'success' };
+    const rule = this.#codeScripts[i]!;
+    if (--rule.left <= 0) this.#codeScripts.splice(i, 1);
+    return rule;
+  }
+
+  /** A payment code scanned at a device, as the channel's pay call carries it out. */
+  codePayment(
+    channel: GatewayChannel,
+    outTradeNo: string,
+    total: string,
+  ): { trade?: SandboxTrade; outcome: CodePaymentOutcome } {
+    const existing = this.book.trade(channel, outTradeNo);
+    if (existing?.state === 'SUCCESS') return { trade: existing, outcome: 'paid' };
+    if (existing?.state === 'USERPAYING') return { trade: existing, outcome: 'paying' };
+    if (existing && existing.state !== 'NOTPAY') return { trade: existing, outcome: 'closed' };
+    const script = this.takeCodeScript(channel);
+    switch (script.behaviour) {
+      case 'decline':
+        return { outcome: 'declined' };
+      case 'password':
+      case 'password-timeout': {
+        const trade = this.book.awaitPassword(channel, outTradeNo, total);
+        if (script.behaviour === 'password')
+          this.#passwordPolls.set(`${channel}/${outTradeNo}`, script.polls ?? 2);
+        return { trade, outcome: 'paying' };
+      }
+      default: {
+        const trade = this.book.pay(channel, outTradeNo, total);
+        return { trade, outcome: 'paid' };
+      }
+    }
+  }
+
+  /** Each payment query: a trade waiting for the password completes after its scripted number of queries. */
+  queried(trade: SandboxTrade): void {
+    const key = `${trade.channel}/${trade.outTradeNo}`;
+    const left = this.#passwordPolls.get(key);
+    if (trade.state !== 'USERPAYING' || left === undefined) return;
+    if (left > 1) {
+      this.#passwordPolls.set(key, left - 1);
+      return;
+    }
+    this.#passwordPolls.delete(key);
+    this.book.pay(trade.channel, trade.outTradeNo, trade.total);
+    setImmediate(() => void this.notify(trade.channel, 'payment', trade));
+  }
+
+  /** The patient finishes entering the password now: the trade is paid and the channel notifies. */
+  async confirmPassword(channel: GatewayChannel, outTradeNo: string): Promise<SandboxTrade | undefined> {
+    const trade = this.book.trade(channel, outTradeNo);
+    if (trade?.state !== 'USERPAYING') return trade;
+    this.#passwordPolls.delete(`${channel}/${outTradeNo}`);
+    return this.pay(channel, outTradeNo, trade.total);
+  }
+
   /** Completes every PROCESSING refund now (and notifies). */
   async completeRefunds(): Promise<number> {
     let n = 0;
@@ -307,6 +394,7 @@ export class ChannelSandbox {
   /**
    * The sandbox's own control API (loopback, for the demo and manual tests): POST /sandbox/pay
    * {channel, outTradeNo, amount, notifyUrl?}, POST /sandbox/faults {kind, channel?, operation?, times?, ms?, polls?},
+   * POST /sandbox/code-payments {behaviour, channel?, polls?, times?}, POST /sandbox/password {channel, outTradeNo},
    * DELETE /sandbox/faults, POST /sandbox/refunds/complete, POST /sandbox/rotate-certificate, GET /sandbox/deliveries.
    */
   private async control(req: SandboxRequest): Promise<SandboxReply> {
@@ -336,6 +424,20 @@ export class ChannelSandbox {
         return reply(400, { error: `kind: ${SANDBOX_FAULTS.join(' | ')}` });
       this.fault(b as unknown as SandboxFault);
       return reply(200, { ok: true });
+    }
+    if (route === 'POST /sandbox/code-payments') {
+      if (!CODE_PAYMENT_BEHAVIOURS.includes(b.behaviour as never))
+        return reply(400, { error: `behaviour: ${CODE_PAYMENT_BEHAVIOURS.join(' | ')}` });
+      if (b.channel !== undefined && !isChannel(b.channel))
+        return reply(400, { error: 'channel: wechat | alipay' });
+      this.scriptCodePayment(b as unknown as CodePaymentScript);
+      return reply(200, { ok: true });
+    }
+    if (route === 'POST /sandbox/password') {
+      if (!isChannel(b.channel) || typeof b.outTradeNo !== 'string')
+        return reply(400, { error: 'channel and outTradeNo are required' });
+      const t = await this.confirmPassword(b.channel, b.outTradeNo);
+      return t ? reply(200, { txnId: t.txnId, state: t.state }) : reply(404, { error: 'no such trade' });
     }
     if (route === 'DELETE /sandbox/faults') {
       this.faults.clear();

@@ -119,6 +119,31 @@ export function wechatApi(sandbox: ChannelSandbox): WechatApi {
     return undefined;
   };
 
+  /** The fields every WeChat pay call carries, checked; an error answer when they are not right. */
+  const payOrder = (
+    req: SandboxRequest,
+  ): SandboxReply | { body: Record<string, unknown>; outTradeNo: string; total: string; openid?: string } => {
+    let b: Record<string, unknown>;
+    try {
+      b = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return error(400, 'PARAM_ERROR', '请求体不是 JSON');
+    }
+    if (b.mchid !== m.mchId || b.appid !== m.appId) return error(400, 'PARAM_ERROR', 'appid 或 mchid 有误');
+    const amount = (b.amount ?? {}) as Record<string, unknown>;
+    const total = yuan(amount.total);
+    const outTradeNo = typeof b.out_trade_no === 'string' ? b.out_trade_no : '';
+    if (!total || !/^[0-9A-Za-z_\-|*]{1,32}$/.test(outTradeNo) || typeof b.description !== 'string')
+      return error(400, 'PARAM_ERROR', '参数错误');
+    const payer = (b.payer ?? {}) as Record<string, unknown>;
+    return {
+      body: b,
+      outTradeNo,
+      total,
+      ...(typeof payer.openid === 'string' ? { openid: payer.openid } : {}),
+    };
+  };
+
   const bill = (req: SandboxRequest, kind: 'trade' | 'fundflow'): SandboxReply => {
     const date = req.query.get('bill_date') ?? '';
     const day = shanghaiDay(date);
@@ -153,6 +178,7 @@ export function wechatApi(sandbox: ChannelSandbox): WechatApi {
       run: (req, match) => {
         if (req.query.get('mchid') !== m.mchId) return error(400, 'PARAM_ERROR', 'mchid 与请求商户不符');
         const t = sandbox.book.trade('wechat', decodeURIComponent(match[1]!));
+        if (t) sandbox.queried(t);
         return t ? json(200, transaction(t)) : error(404, 'ORDER_NOT_EXIST', '订单不存在');
       },
     },
@@ -164,6 +190,56 @@ export function wechatApi(sandbox: ChannelSandbox): WechatApi {
         const outcome = sandbox.book.close('wechat', decodeURIComponent(match[1]!));
         if (outcome === 'paid') return error(400, 'ORDERPAID', '订单已支付');
         if (outcome === 'missing') return error(404, 'ORDER_NOT_EXIST', '订单不存在');
+        return { status: 204, body: '' };
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v3\/pay\/transactions\/(native|jsapi)$/,
+      operation: 'prepay',
+      run: (req, match) => {
+        const order = payOrder(req);
+        if ('status' in order) return order;
+        if (match[1] === 'jsapi' && !order.openid) return error(400, 'PARAM_ERROR', 'payer.openid 缺失');
+        if (typeof order.body.notify_url !== 'string') return error(400, 'PARAM_ERROR', 'notify_url 缺失');
+        const existing = sandbox.book.trade('wechat', order.outTradeNo);
+        if (existing && existing.state !== 'NOTPAY')
+          return existing.state === 'SUCCESS'
+            ? error(400, 'ORDERPAID', '该订单已支付')
+            : error(400, 'ORDER_CLOSED', '订单已关闭');
+        const t = sandbox.book.open('wechat', order.outTradeNo, order.total);
+        if (!new Decimal(order.total).equals(t.total))
+          return error(400, 'INVALID_REQUEST', '订单金额与原订单不符');
+        m.notifyUrl ??= order.body.notify_url;
+        const token = createHash('sha256').update(`${m.mchId}/${t.outTradeNo}`).digest('hex').slice(0, 16);
+        return match[1] === 'native'
+          ? json(200, { code_url: `weixin://wxpay/bizpayurl?pr=${token}` })
+          : json(200, { prepay_id: `wx${token}${t.txnId.slice(-10)}` });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v3\/pay\/transactions\/codepay$/,
+      operation: 'codepay',
+      run: (req) => {
+        const order = payOrder(req);
+        if ('status' in order) return order;
+        const payer = (order.body.payer ?? {}) as Record<string, unknown>;
+        if (typeof payer.auth_code !== 'string' || !/^1[0-5]\d{16}$/.test(payer.auth_code))
+          return error(400, 'PARAM_ERROR', '付款码无效，请重新扫码');
+        const { trade, outcome } = sandbox.codePayment('wechat', order.outTradeNo, order.total);
+        if (outcome === 'declined') return error(403, 'NOTENOUGH', '用户余额不足');
+        if (outcome === 'closed') return error(400, 'ORDER_CLOSED', '订单已关闭');
+        if (outcome === 'paying') return error(202, 'USERPAYING', '需要用户输入支付密码');
+        return json(200, { ...transaction(trade!), trade_type: 'MICROPAY' });
+      },
+    },
+    {
+      method: 'POST',
+      pattern: /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/reverse$/,
+      operation: 'reverse',
+      run: (_req, match) => {
+        sandbox.book.reverse('wechat', decodeURIComponent(match[1]!));
         return { status: 204, body: '' };
       },
     },

@@ -20,6 +20,14 @@ import {
 } from '../../../domain/channel/gateway.ts';
 import type { ChannelNotice, NoticeStatus } from '../../../domain/channel/notice.ts';
 import { maskRef } from '../../../domain/ids.ts';
+import type {
+  CodePayAnswer,
+  CodePayRequest,
+  InAppRequest,
+  PaymentGateway,
+  PrepayRequest,
+} from '../../../domain/payment/gateway.ts';
+import type { ReversalAction } from '../../../domain/payment/types.ts';
 import { type ChannelHttpResponse, exchange } from '../http.ts';
 import { normalizeYuan } from '../notification.ts';
 import { parseShanghaiTime } from './notify.ts';
@@ -35,6 +43,8 @@ export interface AlipayClientConfig {
   alipayPublicKey: KeyObject;
   timeoutMs?: number;
   now?: () => number;
+  /** Where Alipay sends payment notifications (notify_url of precreate, pay and create). */
+  paymentNotifyUrl?: string;
 }
 
 type Json = Record<string, unknown>;
@@ -46,6 +56,12 @@ const TRADE_STATES: Record<string, NoticeStatus> = {
   TRADE_CLOSED: 'closed',
 };
 
+const PAYMENT_METHODS_NOTIFIED = new Set([
+  'alipay.trade.precreate',
+  'alipay.trade.pay',
+  'alipay.trade.create',
+]);
+
 /** "yyyy-MM-dd HH:mm:ss" in Asia/Shanghai (UTC+8, no DST), as the gateway wants its timestamp. */
 function shanghaiStamp(ms: number): string {
   return new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
@@ -54,7 +70,7 @@ function shanghaiStamp(ms: number): string {
 const str = (o: Json, k: string): string | undefined =>
   typeof o[k] === 'string' && o[k] !== '' ? (o[k] as string) : undefined;
 
-export class AlipayClient implements ChannelGateway {
+export class AlipayClient implements ChannelGateway, PaymentGateway {
   readonly channel = 'alipay' as const;
   readonly #timeoutMs: number;
   readonly #now: () => number;
@@ -185,6 +201,52 @@ export class AlipayClient implements ChannelGateway {
     return { bytes, fileName: fileName.endsWith('.zip') ? fileName : `${fileName}.csv.zip` };
   }
 
+  // ---- taking payments (统一支付) ----
+
+  private payBiz(r: PrepayRequest | CodePayRequest): Json {
+    return { out_trade_no: r.merchantOrderNo, total_amount: r.amount, subject: r.description.slice(0, 256) };
+  }
+
+  /** alipay.trade.precreate: the qr_code to show. The same out_trade_no again answers the same code. */
+  async qrPrepay(r: PrepayRequest): Promise<{ codeUrl: string }> {
+    const biz = { ...this.payBiz(r), time_expire: shanghaiStamp(r.expiresAt.getTime()) };
+    const node = await this.call('alipay.trade.precreate', biz, true);
+    const codeUrl = node ? str(node, 'qr_code') : undefined;
+    if (!codeUrl) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'precreate answer lacks qr_code');
+    return { codeUrl };
+  }
+
+  /** alipay.trade.create: the trade number my.tradePay / AlipayJSBridge starts paying with. */
+  async inAppPrepay(r: InAppRequest): Promise<Record<string, string>> {
+    const biz = { ...this.payBiz(r), buyer_id: r.payer, time_expire: shanghaiStamp(r.expiresAt.getTime()) };
+    const node = await this.call('alipay.trade.create', biz, true);
+    const tradeNo = node ? str(node, 'trade_no') : undefined;
+    if (!tradeNo) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'create answer lacks trade_no');
+    return { tradeNO: tradeNo, outTradeNo: r.merchantOrderNo };
+  }
+
+  /** alipay.trade.pay (bar_code): 10000 paid, 10003 the patient is confirming (entering the password). */
+  async codePay(r: CodePayRequest): Promise<CodePayAnswer> {
+    const biz = { ...this.payBiz(r), scene: 'bar_code', auth_code: r.authCode };
+    const node = await this.call('alipay.trade.pay', biz, false);
+    if (node === null) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'pay answered trade not exist');
+    if (str(node, 'code') === '10003') return { status: 'paying' };
+    const notice = this.paymentNotice({ ...node, trade_status: 'TRADE_SUCCESS' });
+    return {
+      status: 'succeeded',
+      notice: { ...notice, occurredAt: parseShanghaiTime(str(node, 'gmt_payment')) ?? notice.occurredAt },
+    };
+  }
+
+  /** alipay.trade.cancel: closes an unpaid trade, refunds a paid one; retry_flag Y means ask again. */
+  async reverse(merchantOrderNo: string): Promise<ReversalAction> {
+    const node = await this.call('alipay.trade.cancel', { out_trade_no: merchantOrderNo }, true);
+    if (node === null) return 'close';
+    if (str(node, 'retry_flag') === 'Y')
+      throw new ChannelCallError('CHANNEL_UNAVAILABLE', 'Alipay asks to retry the cancel', 'retry_flag');
+    return str(node, 'action') === 'refund' ? 'refund' : 'close';
+  }
+
   // ---- the exchange ----
 
   private request(method: string, biz: Json) {
@@ -198,6 +260,8 @@ export class AlipayClient implements ChannelGateway {
       version: '1.0',
       biz_content: JSON.stringify(biz),
     };
+    if (this.config.paymentNotifyUrl && PAYMENT_METHODS_NOTIFIED.has(method))
+      params.notify_url = this.config.paymentNotifyUrl;
     params.sign = alipaySign(alipaySignString(params), this.config.privateKey);
     return {
       method: 'POST' as const,
@@ -235,7 +299,8 @@ export class AlipayClient implements ChannelGateway {
       throw new ChannelCallError('CHANNEL_BAD_SIGNATURE', 'Alipay answer signature does not verify');
     const node = JSON.parse(raw) as Json;
     const code = str(node, 'code');
-    if (code === '10000') return node;
+    // 10003: a code payment waits for the patient (WAIT_BUYER_PAY), a state, not an error.
+    if (code === '10000' || (code === '10003' && method === 'alipay.trade.pay')) return node;
     const subCode = str(node, 'sub_code');
     const message =
       `${code ?? '?'} ${subCode ?? ''} ${str(node, 'sub_msg') ?? str(node, 'msg') ?? ''}`.trim();

@@ -13,7 +13,7 @@
 //   trustworthy), adds the new ones and verifies again. In WeChat Pay public-key mode (serial PUB_KEY_ID_…)
 //   the key is configured and nothing is downloaded.
 // - A bill's file carries no signature: its SHA1 (of the uncompressed text) must match the signed hash_value.
-import { createHash, type KeyObject, X509Certificate } from 'node:crypto';
+import { createHash, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import {
   type BillRequest,
@@ -29,6 +29,14 @@ import {
 } from '../../../domain/channel/gateway.ts';
 import type { ChannelNotice } from '../../../domain/channel/notice.ts';
 import { Money } from '../../../domain/money.ts';
+import type {
+  CodePayAnswer,
+  CodePayRequest,
+  InAppRequest,
+  PaymentGateway,
+  PrepayRequest,
+} from '../../../domain/payment/gateway.ts';
+import type { ReversalAction } from '../../../domain/payment/types.ts';
 import { type ChannelHttpResponse, exchange } from '../http.ts';
 import { toChannelNotice } from '../notification.ts';
 import { decryptResource, mapWechatPayment, mapWechatRefund, verifyWechatSigned } from './notify.ts';
@@ -48,6 +56,10 @@ export interface WechatPayClientConfig {
   platformMode: 'certificates' | 'public-key';
   /** Where WeChat sends refund notifications. */
   refundNotifyUrl?: string;
+  /** The app (公众号 / 小程序) id payments are taken for: Native, JSAPI and code payments need it. */
+  appId?: string;
+  /** Where WeChat sends payment notifications (defaults to the refund notification URL: one callback route). */
+  paymentNotifyUrl?: string;
   timeoutMs?: number;
   now?: () => number;
 }
@@ -59,12 +71,17 @@ const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null 
 /** WeChat error codes that are definite and mean "no such thing". */
 const NOT_FOUND = new Set(['ORDER_NOT_EXIST', 'ORDERNOTEXIST', 'RESOURCE_NOT_EXISTS', 'NOT_FOUND']);
 
+/** RFC 3339 in Asia/Shanghai, as WeChat wants time_expire. */
+function rfc3339(d: Date): string {
+  return `${new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
 function fen(amount: string): number {
   const cents = Money.parse(amount).toCents();
   return Number(cents);
 }
 
-export class WechatPayClient implements ChannelGateway {
+export class WechatPayClient implements ChannelGateway, PaymentGateway {
   readonly channel = 'wechat' as const;
   readonly #keys: Map<string, KeyObject>;
   readonly #timeoutMs: number;
@@ -169,6 +186,96 @@ export class WechatPayClient implements ChannelGateway {
     );
     const ymd = request.date.replaceAll('-', '');
     return { bytes, fileName: `wechat-${request.kind}-${this.config.mchId}-${ymd}.csv` };
+  }
+
+  // ---- taking payments (统一支付) ----
+
+  private payBase(r: PrepayRequest | CodePayRequest): Json {
+    if (!this.config.appId)
+      throw new ChannelCallError(
+        'CHANNEL_MISCONFIGURED',
+        'the WeChat merchant has no appId to take payments for',
+      );
+    return {
+      appid: this.config.appId,
+      mchid: this.config.mchId,
+      description: r.description.slice(0, 127),
+      out_trade_no: r.merchantOrderNo,
+      amount: { total: fen(r.amount), currency: 'CNY' },
+    };
+  }
+
+  private notifyUrl(): string {
+    const url = this.config.paymentNotifyUrl ?? this.config.refundNotifyUrl;
+    if (!url) throw new ChannelCallError('CHANNEL_MISCONFIGURED', 'no notification URL for WeChat payments');
+    return url;
+  }
+
+  /** Native 下单: the code_url to show as a QR code. Re-sent with the same parameters, WeChat answers the same code. */
+  async qrPrepay(r: PrepayRequest): Promise<{ codeUrl: string }> {
+    const body = { ...this.payBase(r), time_expire: rfc3339(r.expiresAt), notify_url: this.notifyUrl() };
+    const data = await this.call('POST', '/v3/pay/transactions/native', body, true);
+    const codeUrl = data && typeof data.code_url === 'string' ? data.code_url : '';
+    if (!codeUrl) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'native answer lacks code_url');
+    return { codeUrl };
+  }
+
+  /** JSAPI 下单, then the parameters wx.requestPayment / WeixinJSBridge needs, signed with the merchant key. */
+  async inAppPrepay(r: InAppRequest): Promise<Record<string, string>> {
+    const body = {
+      ...this.payBase(r),
+      time_expire: rfc3339(r.expiresAt),
+      notify_url: this.notifyUrl(),
+      payer: { openid: r.payer },
+    };
+    const data = await this.call('POST', '/v3/pay/transactions/jsapi', body, true);
+    const prepayId = data && typeof data.prepay_id === 'string' ? data.prepay_id : '';
+    if (!prepayId) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'jsapi answer lacks prepay_id');
+    const appId = this.config.appId!;
+    const timeStamp = String(Math.floor(this.#now() / 1000));
+    const nonceStr = randomBytes(16).toString('hex');
+    const pkg = `prepay_id=${prepayId}`;
+    const paySign = sign(
+      'sha256',
+      Buffer.from(`${appId}\n${timeStamp}\n${nonceStr}\n${pkg}\n`, 'utf8'),
+      this.config.merchantPrivateKey,
+    ).toString('base64');
+    return { appId, timeStamp, nonceStr, package: pkg, signType: 'RSA', paySign };
+  }
+
+  /** 付款码支付: paid at once, or USERPAYING (the patient is entering the password). Never retried blindly. */
+  async codePay(r: CodePayRequest): Promise<CodePayAnswer> {
+    const body = {
+      ...this.payBase(r),
+      payer: { auth_code: r.authCode },
+      scene_info: { device_ip: '127.0.0.1' },
+    };
+    let data: Json | null;
+    try {
+      data = await this.call('POST', '/v3/pay/transactions/codepay', body, false);
+    } catch (error) {
+      if (error instanceof ChannelCallError && error.channelCode === 'USERPAYING')
+        return { status: 'paying' };
+      throw error;
+    }
+    if (data === null) throw new ChannelCallError('CHANNEL_BAD_RESPONSE', 'codepay answered not found');
+    if (data.code === 'USERPAYING' || data.trade_state === 'USERPAYING') return { status: 'paying' };
+    const notice = this.paymentNotice(data);
+    if (notice.status !== 'succeeded')
+      throw new ChannelCallError('CHANNEL_BAD_RESPONSE', `codepay answered ${notice.channelStatus}`);
+    return { status: 'succeeded', notice };
+  }
+
+  /** 撤销订单: an unpaid trade is closed, a paid one refunded; a trade WeChat never saw needs nothing. */
+  async reverse(merchantOrderNo: string): Promise<ReversalAction> {
+    const path = `/v3/pay/transactions/out-trade-no/${encodeURIComponent(merchantOrderNo)}/reverse`;
+    const data = await this.call(
+      'POST',
+      path,
+      { appid: this.config.appId ?? '', mchid: this.config.mchId },
+      true,
+    );
+    return data && data.action === 'refund' ? 'refund' : 'close';
   }
 
   // ---- the exchange ----

@@ -1,0 +1,80 @@
+// Queries of payment_attempts: the attempts still open (for the intraday checks) and what a business day's
+// attempts came to, by channel and by how each result became known.
+import { Money } from '../../domain/money.ts';
+import type { ReadDb } from '../database.ts';
+import { PAYMENT_ATTEMPTS } from './payment-attempts.ts';
+
+export const OPEN_ATTEMPT_STATUSES = ['started', 'awaiting-password', 'unknown'] as const;
+
+export interface OpenAttempt {
+  hospitalId: string;
+  orderId: string;
+  attemptId: string;
+  method: string;
+  channel: string;
+  startedAt: Date;
+}
+
+/** Open attempts started at or before `startedBefore`, oldest first (all hospitals when none is named). */
+export async function openAttempts(
+  db: ReadDb,
+  q: { hospitalId?: string; startedBefore: Date; limit: number; schema?: string },
+): Promise<OpenAttempt[]> {
+  let query = db
+    .withSchema(q.schema ?? PAYMENT_ATTEMPTS.schema)
+    .selectFrom('payment_attempts')
+    .select(['hospital_id', 'order_id', 'attempt_id', 'method', 'channel', 'started_at'])
+    .where('status', 'in', [...OPEN_ATTEMPT_STATUSES])
+    .where('started_at', '<=', q.startedBefore);
+  if (q.hospitalId) query = query.where('hospital_id', '=', q.hospitalId);
+  const rows = await query.orderBy('started_at').orderBy('order_id').limit(q.limit).execute();
+  return rows.map((r) => ({
+    hospitalId: r.hospital_id,
+    orderId: r.order_id,
+    attemptId: r.attempt_id,
+    method: r.method,
+    channel: r.channel,
+    startedAt: new Date(r.started_at),
+  }));
+}
+
+export interface AttemptTally {
+  channel: string;
+  status: string;
+  settledVia: string | null;
+  count: number;
+  amount: string;
+}
+
+/** A day's attempts [from, to) by channel, final status and how the result became known. */
+export async function attemptTallies(
+  db: ReadDb,
+  q: { hospitalId: string; from: Date; to: Date; schema?: string },
+): Promise<AttemptTally[]> {
+  const rows = await db
+    .withSchema(q.schema ?? PAYMENT_ATTEMPTS.schema)
+    .selectFrom('payment_attempts')
+    .select(['channel', 'status', 'settled_via', 'amount'])
+    .where('hospital_id', '=', q.hospitalId)
+    .where('started_at', '>=', q.from)
+    .where('started_at', '<', q.to)
+    .execute();
+  const tallies = new Map<string, AttemptTally & { sum: Money }>();
+  for (const r of rows) {
+    const k = `${r.channel}/${r.status}/${r.settled_via ?? ''}`;
+    const t = tallies.get(k) ?? {
+      channel: r.channel,
+      status: r.status,
+      settledVia: r.settled_via,
+      count: 0,
+      amount: '0.00',
+      sum: Money.parse('0'),
+    };
+    t.count++;
+    if (r.amount !== null) t.sum = t.sum.add(Money.parse(String(r.amount)));
+    tallies.set(k, t);
+  }
+  return [...tallies.values()]
+    .map(({ sum, ...t }) => ({ ...t, amount: sum.toString() }))
+    .sort((a, b) => `${a.channel}/${a.status}`.localeCompare(`${b.channel}/${b.status}`));
+}

@@ -1,0 +1,162 @@
+// payment_attempts: every payment attempt the platform follows at a channel — those it took through the
+// platform (QR code, payment code, in-app) and those a device lost track of (status unknown) — with how each
+// ended and how its result became known (the channel's answer, its callback, or our query). The intraday
+// checks (多时点对账) take up the attempts still open; the day's view counts what was settled before the bills.
+import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
+import type { NumericColumn, TimestampColumn } from '../columns.ts';
+
+export const PAYMENT_ATTEMPTS = readModel('payment_attempts', 1);
+
+export interface PaymentAttemptsTable {
+  hospital_id: string;
+  order_id: string;
+  attempt_id: string;
+  method: string;
+  channel: string;
+  amount: NumericColumn | null;
+  status: string;
+  started_at: TimestampColumn;
+  expires_at: TimestampColumn | null;
+  channel_txn_id: string | null;
+  settled_via: string | null;
+  settled_at: TimestampColumn | null;
+}
+
+export const paymentAttemptsTable = {
+  table: 'payment_attempts',
+  comment:
+    'Payment attempts followed at a channel: open ones are checked intraday; how each ended and was learnt.',
+  key: ['hospital_id', 'order_id', 'attempt_id'],
+  indexes: ['hospital_id, status', 'hospital_id, settled_at'],
+  columns: {
+    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
+    order_id: { type: 'text NOT NULL', comment: 'Platform order number (the merchant order number).' },
+    attempt_id: { type: 'text NOT NULL', comment: 'Attempt id.' },
+    method: {
+      type: 'text NOT NULL',
+      comment: 'qr | code | in_app (through the platform) | device (status unknown).',
+    },
+    channel: { type: 'text NOT NULL', comment: 'Payment channel.' },
+    amount: { type: 'numeric(18,2)', comment: 'Amount asked (null for a device attempt).' },
+    status: {
+      type: 'text NOT NULL',
+      comment:
+        'started | awaiting-password | unknown (open) · succeeded | failed | reversed | closed (final).',
+    },
+    started_at: { type: 'timestamptz NOT NULL', comment: 'Business time the attempt started (or was lost).' },
+    expires_at: { type: 'timestamptz', comment: 'When an unpaid attempt is closed or reversed.' },
+    channel_txn_id: { type: 'text', comment: 'Channel transaction once paid.' },
+    settled_via: { type: 'text', comment: 'answer | callback | query: how the result became known.' },
+    settled_at: { type: 'timestamptz', comment: 'Business time of the final status.' },
+  },
+} satisfies TableSpec;
+
+export const paymentAttemptsProjection: Projection = keyedProjection({
+  name: PAYMENT_ATTEMPTS.name,
+  version: PAYMENT_ATTEMPTS.version,
+  description: 'Payment attempts followed at the channels, open and final, and how each result became known.',
+  handles: [
+    'PaymentAttemptStarted',
+    'PaymentAttemptAwaitingPassword',
+    'PaymentAttemptSucceeded',
+    'PaymentAttemptFailed',
+    'PaymentAttemptReversed',
+    'PaymentAttemptClosed',
+    'PaymentStatusUnknown',
+    'PaymentConfirmed',
+    'PaymentFailed',
+  ],
+  table: paymentAttemptsTable,
+  changes(event) {
+    const d = event.data as Record<string, unknown>;
+    const key = [event.hospitalId, String(d.orderId), String(d.attemptId)];
+    const at = event.occurredAt.toISOString();
+    const touch = (f: (r: Row) => Row) => [{ key, update: (r: Row | undefined) => (r ? f(r) : undefined) }];
+    const final = (status: string, extra: Row = {}) =>
+      touch((r) =>
+        r.status === 'succeeded' || (r.settled_at !== null && status !== 'succeeded')
+          ? r
+          : { ...r, status, settled_at: at, ...extra },
+      );
+    switch (event.type) {
+      case 'PaymentAttemptStarted':
+        return [
+          {
+            key,
+            update: (r: Row | undefined): Row =>
+              r ?? {
+                hospital_id: event.hospitalId,
+                order_id: String(d.orderId),
+                attempt_id: String(d.attemptId),
+                method: String(d.method),
+                channel: String(d.channel),
+                amount: String(d.amount),
+                status: 'started',
+                started_at: at,
+                expires_at: String(d.expiresAt),
+                channel_txn_id: null,
+                settled_via: null,
+                settled_at: null,
+              },
+          },
+        ];
+      case 'PaymentStatusUnknown':
+        return [
+          {
+            key,
+            update: (r: Row | undefined): Row =>
+              r ?? {
+                hospital_id: event.hospitalId,
+                order_id: String(d.orderId),
+                attempt_id: String(d.attemptId),
+                method: 'device',
+                channel: String(d.channel),
+                amount: null,
+                status: 'unknown',
+                started_at: at,
+                expires_at: null,
+                channel_txn_id: null,
+                settled_via: null,
+                settled_at: null,
+              },
+          },
+        ];
+      case 'PaymentAttemptAwaitingPassword':
+        return touch((r) => (r.status === 'started' ? { ...r, status: 'awaiting-password' } : r));
+      case 'PaymentAttemptSucceeded':
+        return final('succeeded', { channel_txn_id: String(d.channelTxnId), settled_via: String(d.via) });
+      case 'PaymentConfirmed':
+        // Only device attempts: a platform attempt is settled by its own event.
+        return touch((r) =>
+          r.method === 'device' && r.status === 'unknown'
+            ? {
+                ...r,
+                status: 'succeeded',
+                amount: String(d.amount),
+                channel_txn_id: String(d.channelTxnId),
+                // A query answer carries no notification id: it is recorded under `<channel>:<txn>`.
+                settled_via:
+                  event.metadata.correlationId === `${String(d.channel)}:${String(d.channelTxnId)}`
+                    ? 'query'
+                    : 'callback',
+                settled_at: at,
+              }
+            : r,
+        );
+      case 'PaymentFailed':
+        return touch((r) =>
+          r.method === 'device' && r.status === 'unknown'
+            ? { ...r, status: 'failed', settled_via: 'query', settled_at: at }
+            : r,
+        );
+      case 'PaymentAttemptFailed':
+        return final('failed');
+      case 'PaymentAttemptReversed':
+        return final('reversed', { settled_via: 'query' });
+      case 'PaymentAttemptClosed':
+        return final('closed', { settled_via: 'query' });
+      default:
+        return [];
+    }
+  },
+});
