@@ -63,6 +63,8 @@ import { settlementRoutes } from './routes/settlements.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { staffActionRoutes } from './routes/staff-actions.ts';
 import { staffPrincipal } from './staff-auth.ts';
+import { cookiePrincipal, webSessionRoutes } from './web-session.ts';
+import { type WebOptions, webRoutes } from './web-static.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { statementRoutes } from './routes/statements.ts';
@@ -147,6 +149,8 @@ export interface ServerOptions {
   devices?: DeviceFleet;
   /** The worker queue itself: failed jobs and the dashboard for administrators. */
   jobQueue?: Queue;
+  /** The workbench's built files (default dist/web of the package; absent: `/` says how to build them). */
+  web?: WebOptions;
 }
 
 export interface ServerContext {
@@ -216,6 +220,8 @@ function bearer(req: FastifyRequest): string | undefined {
 
 export async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
+  const viaCookie = token === undefined ? await cookiePrincipal(ctx.staff, req) : undefined;
+  if (viaCookie) return viaCookie;
   if (token !== undefined) {
     const session = await staffPrincipal(ctx.staff, token);
     if (session) return session;
@@ -414,6 +420,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => grantRoutes(scope as App, ctx));
   await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
   await app.register(async (scope) => queueRoutes(scope as App, ctx));
+  await app.register(async (scope) => webSessionRoutes(scope as App, ctx));
+  await app.register(async (scope) => webRoutes(scope as App, options.web));
   return app;
 }
 
