@@ -37,6 +37,8 @@ export interface WebWorld {
   url: string;
   app: App;
   dates: string[];
+  /** With `holdLast`: the last date's statement files, written but neither imported nor reconciled. */
+  held: { path: string; name: string; format: string }[];
   ledger: Awaited<ReturnType<typeof openLedger>>;
   close(): Promise<void>;
 }
@@ -48,6 +50,8 @@ export interface WorldOptions {
   orders: number;
   anomalies?: number;
   label?: string;
+  /** Simulate the last date's orders but leave its statement files unimported (listed in `held`). */
+  holdLast?: boolean;
   onStep?: (message: string) => void;
 }
 
@@ -79,8 +83,10 @@ export async function startWebWorld(o: WorldOptions): Promise<WebWorld> {
     { migrate: true, prepare: ensureReadModels, upcasters: UPCASTERS },
   );
   const dir = await mkdtemp(join(tmpdir(), 'ledger-web-'));
+  const held: WebWorld['held'] = [];
   try {
-    for (const date of o.dates) {
+    for (const [i, date] of o.dates.entries()) {
+      const last = i === o.dates.length - 1 && o.holdLast === true;
       step(`simulating ${date} (${o.orders} orders)`);
       const sim = await simulateDay(
         { store: ledger.store, db: ledger.database.db, leases: ledger.database },
@@ -93,19 +99,23 @@ export async function startWebWorld(o: WorldOptions): Promise<WebWorld> {
         },
         join(dir, date),
       );
+      if (last) {
+        for (const f of sim.manifest.files)
+          held.push({ path: join(dir, date, f.file), name: f.file, format: f.format });
+        continue;
+      }
       await importScenarioFiles(ledger, sim.manifest, join(dir, date));
       await reconcileScenario(
         { store: ledger.store, db: ledger.database.db },
         sim.manifest,
         sim.day.answerKey,
         undefined,
-        {
-          cases: sim.day.cases,
-        },
+        { cases: sim.day.cases },
       );
     }
-  } finally {
+  } catch (error) {
     await rm(dir, { recursive: true, force: true });
+    throw error;
   }
   await catchUp({ store: ledger.store, db: ledger.database.db });
   const logger = createLogger({ name: 'web-world', level: 'silent' });
@@ -133,9 +143,11 @@ export async function startWebWorld(o: WorldOptions): Promise<WebWorld> {
     url: address,
     app,
     dates: o.dates,
+    held,
     ledger,
     async close() {
       await app.close();
+      await rm(dir, { recursive: true, force: true });
       await ledger.close();
       const a = new pg.Client({ connectionString: ADMIN_URL });
       await a.connect();

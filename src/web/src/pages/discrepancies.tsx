@@ -259,7 +259,12 @@ export function DiscrepanciesPage({
           {
             title: t('单号', 'Subject'),
             dataIndex: 'subject',
-            render: (s: string, r) => <a href={`#/discrepancies/${r.discrepancy_id}`}>{s}</a>,
+            width: 250,
+            render: (s: string, r) => (
+              <a href={`#/discrepancies/${r.discrepancy_id}`} style={{ whiteSpace: 'nowrap' }}>
+                {s}
+              </a>
+            ),
           },
           { title: t('金额', 'Amount'), dataIndex: 'amount', align: 'right', width: 100 },
           {

@@ -7,7 +7,6 @@ import {
   Card,
   Col,
   Descriptions,
-  Input,
   Progress,
   Row,
   Select,
