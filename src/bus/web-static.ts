@@ -58,6 +58,8 @@ export async function webRoutes(app: App, options?: WebOptions): Promise<void> {
     // Every built file is a route of its own; nothing else falls through to the disk.
     wildcard: false,
     index: ['index.html'],
+    // Cache headers are set below, per kind of file.
+    cacheControl: false,
     setHeaders(res, path) {
       res.setHeader('x-content-type-options', 'nosniff');
       res.setHeader('referrer-policy', 'no-referrer');
@@ -65,7 +67,7 @@ export async function webRoutes(app: App, options?: WebOptions): Promise<void> {
         res.setHeader('content-security-policy', WEB_CSP);
         res.setHeader('x-frame-options', 'DENY');
         res.setHeader('cache-control', 'no-cache');
-      } else if (path.includes(`${join('/', 'assets', '/')}`)) {
+      } else if (path.includes(`${join('/', 'assets')}/`)) {
         // Built assets carry a content hash in their names.
         res.setHeader('cache-control', 'public, max-age=31536000, immutable');
       }

@@ -256,6 +256,7 @@ describe.skipIf(!chromiumPresent())('finance workbench in a browser', () => {
     expect(await page.getByTestId('upload').count()).toBe(0);
 
     await page.goto(`${world.url}/#/audit`);
+    await page.getByTestId('verify').click();
     await page.getByText('哈希链完整').waitFor();
     const subject = await page.evaluate(async (id) => {
       const res = await fetch(`/v1/discrepancies/${id}`);

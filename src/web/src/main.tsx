@@ -72,7 +72,13 @@ function Workbench({
   else if (page === 'reports') content = <ReportsPage />;
   else if (page === 'admin') content = <AdminPage />;
   else if (page === 'audit') content = <AuditPage query={new URLSearchParams(query)} />;
-  else content = <DashboardPage />;
+  else if (page === 'dashboard') content = <DashboardPage />;
+  else
+    content = (
+      <Typography.Text type="secondary" data-testid="empty-page">
+        {t('没有这个页面', 'No such page')}
+      </Typography.Text>
+    );
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={184} theme="dark">

@@ -1,7 +1,7 @@
 // The audit view (read-only): trace an order, payment, refund, channel transaction or patient id through
 // every event, with the journal entries; and the latest integrity verification of the event log.
 import { Alert, Button, Card, Input, Space, Table, Tag, Typography } from 'antd';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ApiFailure, get } from '../api.ts';
 import { useLang, useT } from '../i18n.ts';
 import { when } from '../session.ts';
@@ -48,14 +48,32 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       setBusy(false);
     }
   };
-  useEffect(() => {
-    get<Record<string, unknown>>('/v1/audit/verify').then(setVerify, (e) =>
-      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e)),
-    );
-  }, [lang]);
+  const [verifying, setVerifying] = useState(false);
+  // Verification recomputes every hash chain of the log (seconds on a month of a hospital): on demand.
+  const runVerify = async () => {
+    setVerifying(true);
+    try {
+      setVerify({
+        ...(await get<Record<string, unknown>>('/v1/audit/verify')),
+        at: new Date().toISOString(),
+      });
+    } catch (e) {
+      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+    } finally {
+      setVerifying(false);
+    }
+  };
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
-      <Card title={t('完整性校验（最新）', 'Integrity verification (latest)')} size="small">
+      <Card
+        title={t('完整性校验', 'Integrity verification')}
+        size="small"
+        extra={
+          <Button size="small" loading={verifying} onClick={() => void runVerify()} data-testid="verify">
+            {t('立即校验', 'Verify now')}
+          </Button>
+        }
+      >
         {verify ? (
           <Space>
             {verify.ok ? (
@@ -71,9 +89,17 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
             {verify.problem ? (
               <Typography.Text type="danger">{JSON.stringify(verify.problem)}</Typography.Text>
             ) : null}
+            <Typography.Text type="secondary">{when(String(verify.at ?? ''))}</Typography.Text>
           </Space>
         ) : (
-          <Typography.Text type="secondary">{t('校验中…', 'Verifying…')}</Typography.Text>
+          <Typography.Text type="secondary">
+            {verifying
+              ? t('校验中…（重算全部哈希链）', 'Verifying… (every hash chain is recomputed)')
+              : t(
+                  '尚未校验：点击「立即校验」重算全部哈希链与封印',
+                  'Not verified yet: "Verify now" recomputes every hash chain and seal',
+                )}
+          </Typography.Text>
         )}
       </Card>
       <Card title={t('追溯（只读）', 'Trace (read-only)')}>
