@@ -228,6 +228,7 @@ export function DiscrepanciesPage({
       <Table<WorkRow>
         size="small"
         loading={rows === null}
+        tableLayout="fixed"
         rowKey="discrepancy_id"
         dataSource={rows ?? []}
         pagination={false}
@@ -259,9 +260,10 @@ export function DiscrepanciesPage({
           {
             title: t('单号', 'Subject'),
             dataIndex: 'subject',
-            width: 250,
+            width: 240,
+            ellipsis: true,
             render: (s: string, r) => (
-              <a href={`#/discrepancies/${r.discrepancy_id}`} style={{ whiteSpace: 'nowrap' }}>
+              <a href={`#/discrepancies/${r.discrepancy_id}`} title={s}>
                 {s}
               </a>
             ),

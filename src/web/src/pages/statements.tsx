@@ -189,6 +189,7 @@ export function StatementsPage() {
                 column={1}
                 style={{ marginTop: 12 }}
                 data-testid="upload-result"
+                styles={{ label: { width: 120, whiteSpace: 'nowrap' } }}
               >
                 <Descriptions.Item label={t('文件', 'File')}>{result.file}</Descriptions.Item>
                 <Descriptions.Item label={t('格式 / 渠道', 'Format / channel')}>
@@ -265,7 +266,7 @@ export function StatementsPage() {
               render: (w: string) => when(w),
             },
             { title: t('文件', 'File'), dataIndex: 'file', ellipsis: true },
-            { title: t('格式', 'Format'), dataIndex: 'format', width: 90 },
+            { title: t('格式', 'Format'), dataIndex: 'format', width: 140 },
             {
               title: t('渠道', 'Channel'),
               dataIndex: 'channel',
