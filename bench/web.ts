@@ -87,14 +87,11 @@ try {
       cookie: clerk,
       paths: ['/v1/discrepancies?status=proposed&limit=50&sort=business_date&order=desc'],
     },
-    { page: 'statements', cookie: clerk, paths: ['/v1/statements', '/v1/mappings'] },
+    { page: 'statements', cookie: clerk, paths: ['/v1/statements?limit=20', '/v1/mappings'] },
     {
       page: 'reports',
       cookie: clerk,
-      paths: [
-        '/v1/reports',
-        `/v1/reports/reconciliation?from=${first}&to=${minusDays(today, 1)}&format=xlsx`,
-      ],
+      paths: ['/v1/reports'],
     },
     {
       page: 'administration',

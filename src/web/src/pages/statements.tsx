@@ -68,7 +68,7 @@ export function StatementsPage() {
   const sample = useRef<HTMLInputElement>(null);
 
   const load = useCallback(() => {
-    get<{ statements: StatementRow[] }>('/v1/statements').then(
+    get<{ statements: StatementRow[] }>('/v1/statements?limit=20').then(
       (r) => setStatements(r.statements),
       () => setStatements([]),
     );
@@ -251,13 +251,13 @@ export function StatementsPage() {
           </Card>
         </Col>
       </Row>
-      <Card title={t('已导入的对账单', 'Imported statements')}>
+      <Card title={t('最近导入的对账单（20 份）', 'Latest imported statements (20)')}>
         <Table<StatementRow>
           size="small"
           loading={statements === null}
           rowKey="statement_id"
           dataSource={statements ?? []}
-          pagination={{ pageSize: 15 }}
+          pagination={{ pageSize: 10 }}
           columns={[
             {
               title: t('导入时间', 'Imported'),
