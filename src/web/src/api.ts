@@ -58,6 +58,18 @@ export async function api<T = Record<string, unknown>>(
   path: string,
   body?: unknown,
 ): Promise<T> {
+  try {
+    return await once<T>(method, path, body);
+  } catch (e) {
+    // The server restarted (a new CSRF key): fetch the session's current token and try once more.
+    if (!(e instanceof ApiFailure) || e.body.code !== 'AUTH_CSRF') throw e;
+    const me = await once<{ csrfToken: string }>('GET', '/v1/auth/web-session');
+    setCsrf(me.csrfToken);
+    return once<T>(method, path, body);
+  }
+}
+
+async function once<T>(method: string, path: string, body?: unknown): Promise<T> {
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
