@@ -46,6 +46,11 @@ export const BUS_ERRORS = {
     zh: '用户名或密码错误，或账号已锁定或停用',
     en: 'Wrong username or password, or the account is locked or disabled',
   },
+  AUTH_CSRF: {
+    status: 403,
+    zh: '缺少或错误的 CSRF 令牌，请刷新页面后重试',
+    en: 'The CSRF token is missing or wrong; reload the page and try again',
+  },
   AUTH_NOT_A_SESSION: {
     status: 400,
     zh: '该令牌不是登录会话，无法注销',

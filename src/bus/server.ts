@@ -64,6 +64,8 @@ import { settlementRoutes } from './routes/settlements.ts';
 import { staffRoutes } from './routes/staff.ts';
 import { staffActionRoutes } from './routes/staff-actions.ts';
 import { staffPrincipal } from './staff-auth.ts';
+import { cookiePrincipal, webSessionRoutes } from './web-session.ts';
+import { type WebOptions, webRoutes } from './web-static.ts';
 import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/ports.ts';
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { manualMatchingRoutes } from './routes/manual-matching.ts';
@@ -155,6 +157,8 @@ export interface ServerOptions {
   jobQueue?: Queue;
   /** The seal anchor directory an audit export takes its anchors from (default .data/anchors). */
   anchorDir?: string;
+  /** The workbench's built files (default dist/web of the package; absent: `/` says how to build them). */
+  web?: WebOptions;
 }
 
 export interface ServerContext {
@@ -224,6 +228,8 @@ function bearer(req: FastifyRequest): string | undefined {
 
 export async function authenticate(ctx: ServerContext, req: FastifyRequest): Promise<Principal> {
   const token = bearer(req);
+  const viaCookie = token === undefined ? await cookiePrincipal(ctx.staff, req) : undefined;
+  if (viaCookie) return viaCookie;
   if (token !== undefined) {
     const session = await staffPrincipal(ctx.staff, token);
     if (session) return session;
@@ -429,6 +435,8 @@ export async function buildServer(options: ServerOptions): Promise<App> {
   await app.register(async (scope) => scheduleRoutes(scope as App, ctx));
   await app.register(async (scope) => queueRoutes(scope as App, ctx));
   await app.register(async (scope) => jobRoutes(scope as App, ctx));
+  await app.register(async (scope) => webSessionRoutes(scope as App, ctx));
+  await app.register(async (scope) => webRoutes(scope as App, options.web));
   return app;
 }
 

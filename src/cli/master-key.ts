@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { configFromEnv } from '../adapters/db/database.ts';
-import { MASTER_KEY_ENV, type MasterKeyring, parseMasterKeys, SecretError } from '../adapters/secrets/keyring.ts';
+import {
+  MASTER_KEY_ENV,
+  type MasterKeyring,
+  parseMasterKeys,
+  SecretError,
+} from '../adapters/secrets/keyring.ts';
 
 export const MASTER_KEY_FILE = 'master-key';
 

@@ -1,0 +1,209 @@
+// The workbench's sign-in: the same staff sessions as the bearer tokens (src/app/staff/sessions.ts), carried
+// in a cookie the page's scripts cannot read (HttpOnly; SameSite=Strict; Secure when the request came over
+// HTTPS). Cross-site request forgery is refused twice over: the browser never sends a SameSite=Strict cookie
+// from another site, and every unsafe method must repeat the session's CSRF token in a header. That token is
+// derived from the session token (an HMAC under a per-process key), handed to the page at sign-in and kept in
+// a second, readable cookie so a reload finds it; a forger can neither read it nor compute it.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { authenticateSession, signIn, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
+import type { StaffPorts } from '../app/staff/ports.ts';
+import { ApiError } from './errors.ts';
+import type { Principal } from './principal.ts';
+import { errorResponses } from './schemas.ts';
+import { type App, requestContext, type ServerContext } from './server.ts';
+import { staffPrincipal } from './staff-auth.ts';
+import { SignInBody } from './staff-schemas.ts';
+
+export const SESSION_COOKIE = 'ledger_session';
+export const CSRF_COOKIE = 'ledger_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** The key CSRF tokens are derived under; a restart makes pages sign in again only if their tokens mismatch. */
+const csrfKey = randomBytes(32);
+
+export function csrfTokenOf(sessionToken: string, key: Buffer = csrfKey): string {
+  return createHmac('sha256', key).update(`csrf:${sessionToken}`, 'utf8').digest('base64url');
+}
+
+/** Cookies of a request header: name → value (first one wins, like browsers send the most specific first). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (!out.has(name)) out.set(name, value);
+  }
+  return out;
+}
+
+function isHttps(req: FastifyRequest): boolean {
+  return req.protocol === 'https';
+}
+
+function cookie(
+  name: string,
+  value: string,
+  o: { httpOnly: boolean; secure: boolean; maxAgeSeconds: number },
+): string {
+  return [
+    `${name}=${value}`,
+    'Path=/',
+    `Max-Age=${Math.max(0, Math.floor(o.maxAgeSeconds))}`,
+    'SameSite=Strict',
+    ...(o.httpOnly ? ['HttpOnly'] : []),
+    ...(o.secure ? ['Secure'] : []),
+  ].join('; ');
+}
+
+function sameToken(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The session token of the request's cookie, if it carries one that looks like a session token. */
+export function cookieToken(req: FastifyRequest): string | undefined {
+  const v = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  return v !== undefined && TOKEN_PATTERN.test(v) ? v : undefined;
+}
+
+/**
+ * The principal of a request signed in by cookie; undefined without a session cookie. An unsafe method must
+ * carry the session's CSRF token in `X-CSRF-Token`, or it is refused before anything else is read.
+ */
+export async function cookiePrincipal(
+  staff: StaffPorts,
+  req: FastifyRequest,
+): Promise<Principal | undefined> {
+  const token = cookieToken(req);
+  if (token === undefined) return undefined;
+  if (!SAFE_METHODS.has(req.method)) {
+    const sent = req.headers[CSRF_HEADER];
+    if (typeof sent !== 'string' || !sameToken(sent, csrfTokenOf(token))) throw new ApiError('AUTH_CSRF');
+  }
+  return staffPrincipal(staff, token);
+}
+
+function setSessionCookies(reply: FastifyReply, req: FastifyRequest, token: string, maxAgeSeconds: number) {
+  const secure = isHttps(req);
+  reply.header('set-cookie', [
+    cookie(SESSION_COOKIE, token, { httpOnly: true, secure, maxAgeSeconds }),
+    cookie(CSRF_COOKIE, csrfTokenOf(token), { httpOnly: false, secure, maxAgeSeconds }),
+  ]);
+}
+
+function clearCookies(reply: FastifyReply, req: FastifyRequest) {
+  const secure = isHttps(req);
+  reply.header('set-cookie', [
+    cookie(SESSION_COOKIE, '', { httpOnly: true, secure, maxAgeSeconds: 0 }),
+    cookie(CSRF_COOKIE, '', { httpOnly: false, secure, maxAgeSeconds: 0 }),
+  ]);
+}
+
+const WebUser = Type.Object({
+  hospitalId: Type.String(),
+  username: Type.String(),
+  displayName: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String(),
+  expiresAt: Type.String(),
+  idleExpiresAt: Type.String(),
+  csrfToken: Type.String(),
+});
+
+/** POST/GET/DELETE /v1/auth/web-session: sign in with a cookie, who the cookie is, sign out. */
+export function webSessionRoutes(app: App, ctx: ServerContext): void {
+  const { staff } = ctx;
+  const tags = ['staff'];
+
+  app.post(
+    '/v1/auth/web-session',
+    {
+      schema: {
+        tags,
+        summary: 'Sign in for the workbench: the session travels in an HttpOnly, SameSite=Strict cookie',
+        description:
+          'Same accounts, lock-out and expiry as POST /v1/auth/sessions. The answer carries the CSRF token every unsafe request of the page must send in X-CSRF-Token (also set in the readable ledger_csrf cookie).',
+        security: [],
+        body: SignInBody,
+        response: { ...errorResponses, 201: WebUser },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const outcome = await signIn(staff, {
+        hospitalId: b.hospitalId,
+        username: b.username,
+        password: b.password,
+        address: req.ip,
+      });
+      if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+      const now = staff.now().getTime();
+      setSessionCookies(reply, req, outcome.token, (outcome.expiresAt.getTime() - now) / 1000);
+      return reply.code(201).send({
+        hospitalId: outcome.hospitalId,
+        username: outcome.username,
+        displayName: outcome.displayName,
+        role: outcome.role,
+        expiresAt: outcome.expiresAt.toISOString(),
+        idleExpiresAt: new Date(Math.min(now + outcome.idleMs, outcome.expiresAt.getTime())).toISOString(),
+        csrfToken: csrfTokenOf(outcome.token),
+      });
+    },
+  );
+
+  app.get(
+    '/v1/auth/web-session',
+    {
+      schema: {
+        tags,
+        summary: 'Who the workbench cookie signs in as (401 when it is missing or the session ended)',
+        security: [],
+        response: { ...errorResponses, 200: WebUser },
+      },
+    },
+    async (req, reply) => {
+      const token = cookieToken(req);
+      if (token === undefined) throw new ApiError('AUTH_MISSING');
+      const check = await authenticateSession(staff, token);
+      if (!check.ok) {
+        clearCookies(reply, req);
+        throw new ApiError(check.reason === 'unknown' ? 'AUTH_BAD_TOKEN' : 'AUTH_SESSION_ENDED');
+      }
+      const s = check.session;
+      return {
+        hospitalId: s.hospitalId,
+        username: s.username,
+        displayName: s.displayName,
+        role: s.role,
+        expiresAt: s.expiresAt.toISOString(),
+        idleExpiresAt: s.idleExpiresAt.toISOString(),
+        csrfToken: csrfTokenOf(token),
+      };
+    },
+  );
+
+  app.delete(
+    '/v1/auth/web-session',
+    {
+      config: { access: 'staff' },
+      schema: {
+        tags,
+        summary: 'Sign out of the workbench: the session ends and the cookies are cleared',
+        response: { ...errorResponses, 204: Type.Null() },
+      },
+    },
+    async (req, reply) => {
+      const c = requestContext(req);
+      const token = cookieToken(req);
+      if (token !== undefined) await signOut(staff, token, { actor: c.actor, ...c.exec() });
+      clearCookies(reply, req);
+      return reply.code(204).send(null);
+    },
+  );
+}
