@@ -22,6 +22,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, get, post } from '../api.ts';
 import { ACTION_LABELS, CHANNEL_LABELS, label, STATUS_LABELS, TYPE_LABELS, useLang, useT } from '../i18n.ts';
 import { may, useUser, when } from '../session.ts';
+import { ProposalsCard } from './proposals.tsx';
 
 interface HistoryEntry {
   position: string;
@@ -148,7 +149,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
   const d = detail.discrepancy;
   const worker = may.work(user);
   const checker = may.check(user);
-  const active = !['resolved', 'auto-resolved'].includes(d.status);
+  const active = !['resolved', 'auto-resolved', 'matched', 'withdrawn'].includes(d.status);
   const waiting = d.status === 'proposed' && d.proposal !== null;
   return (
     <Space orientation="vertical" size="middle" style={{ width: '100%' }}>
@@ -305,8 +306,9 @@ export function DiscrepancyPage({ id }: { id: string }) {
         </Col>
       </Row>
 
-      {/* PROPOSALS: the manual-match proposals for this discrepancy go here (another branch adds their API). */}
-      <div data-testid="proposals-slot" />
+      {active && (
+        <ProposalsCard discrepancyId={d.discrepancyId} canWork={worker} onDecided={() => void load()} />
+      )}
 
       <Row gutter={16}>
         <Col span={12}>
