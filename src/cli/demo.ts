@@ -7,8 +7,8 @@
 // again. A store that holds anything but this demo day is refused (its other data would be reconciled too and
 // counted as discrepancies): --fresh empties .data/demo first.
 // --batch: no live status line (CI, pipes).
-import { rm } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { configFromEnv, type DatabaseConfig } from '../adapters/db/database.ts';
 import { type Ledger, openLedger } from '../adapters/event-store/open.ts';
@@ -26,15 +26,20 @@ import {
 } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
 import type { CliIo } from './main.ts';
+import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
 import { parseSimulateArgs } from './simulate.ts';
 
-export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
+export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
   Simulates a hospital day through the command handlers on the embedded PostgreSQL, imports the day's statement
-  files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match).
+  files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match),
+  writes the day's settlement and reconciliation reports (xlsx) and verifies the event log's chain. On a
+  terminal it then starts the workbench on http://127.0.0.1:8080/ with one demo account per role (their
+  password is made for the demo folder and printed) and says what to try; Ctrl-C stops it.
   The data stays in .data/demo (the store in .data/demo/pglite, the statement files in .data/demo/files) for the
   commands suggested at the end; running the demo again shows the same day again.
   --fresh   start .data/demo anew (a store holding other data is refused, never reconciled)
-  --batch   plain progress lines, for CI and pipes
+  --batch   plain progress lines, for CI and pipes; never starts the workbench
+  --no-serve  end after the summary instead of starting the workbench
   DATABASE_URL or LEDGER_DATA_DIR point the demo at another store: it must be empty, or hold this same demo day.`;
 /** Where the demo keeps its data when no store is configured. */
 export const DEMO_DIR = '.data/demo';
@@ -83,6 +88,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   });
   progress.done();
   let config = args.config;
+  let workbench: { password: string; passwordFile: string; hospitalId: string } | undefined;
   try {
     // The store must be empty, or hold this demo day (run again); anything else is refused before any write.
     const chosen = await chooseScenario(ledger, config, explicitScenario(argv));
@@ -153,6 +159,19 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     progress.done(`${recon.findings.length} discrepancies, ${recon.pending.length} pending`);
 
+    const reportsDir = join(dir, 'reports');
+    progress.step('writing the daily settlement (日结) and reconciliation reports as workbooks');
+    const reportFiles = await writeDemoReports(
+      ledger,
+      sim.manifest.hospitalId,
+      sim.manifest.businessDate,
+      reportsDir,
+    );
+    progress.done(`${reportFiles.length} files in ${relative(process.cwd(), reportsDir) || reportsDir}/`);
+    progress.step('verifying the event log: every hash, link, seal and stream row');
+    const chain = await verifyDemoChain(ledger, io.env);
+    progress.done(chain.ok ? `${chain.events} events intact` : `${chain.breaks} breaks`);
+
     const out = io.stdout;
     out.write('\n');
     out.write(
@@ -187,7 +206,10 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     if (mismatched.length > 0)
       out.write(`边界情形不符 Edge cases not as the answer key says\n${casesReport(mismatched)}\n\n`);
     const ok =
-      matchesAnswerKey(morning.comparison) && matchesAnswerKey(recon.comparison) && mismatched.length === 0;
+      matchesAnswerKey(morning.comparison) &&
+      matchesAnswerKey(recon.comparison) &&
+      mismatched.length === 0 &&
+      chain.ok;
     const secs = ((performance.now() - started) / 1000).toFixed(1);
     const envPrefix = configured ? '' : `LEDGER_DATA_DIR=${relative(process.cwd(), dbConfig.dataDir!)} `;
     const atStake = Money.sum(sim.day.answerKey.map((k) => Money.parse(k.amount))).toString();
@@ -199,14 +221,57 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     out.write(
       `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n`,
     );
+    if (!chain.ok)
+      out.write(`AUDIT: the event log does not verify (${chain.breaks} breaks): run ledger audit verify\n`);
+    out.write(
+      `Reports (xlsx): ${reportFiles.map((f) => relative(process.cwd(), f)).join(', ')}\n` +
+        `Event log: ${chain.events} events, every hash, link, seal and stream row ${chain.ok ? 'intact' : `BROKEN (${chain.breaks} breaks)`}\n`,
+    );
     out.write(nextSteps(envPrefix, config, recon.findings.length));
-    return ok ? 0 : EX_MISMATCH;
+    if (!ok) return EX_MISMATCH;
+    if (args.batch || args.noServe || (io.stdout as NodeJS.WriteStream).isTTY !== true) return 0;
+    const passwordFile = join(configured ? resolve('.data') : demoDir, 'demo-password');
+    await mkdir(dirname(passwordFile), { recursive: true });
+    const hospitalId = sim.manifest.hospitalId;
+    const password = await ensureDemoUsers(ledger, hospitalId, passwordFile);
+    workbench = {
+      password,
+      passwordFile: relative(process.cwd(), passwordFile),
+      hospitalId,
+    };
+    return 0;
   } catch (error) {
     progress.fail();
     throw error;
   } finally {
     await ledger.close();
+    if (workbench)
+      await startWorkbench(
+        io,
+        configured ? io.env : { ...io.env, LEDGER_DATA_DIR: dbConfig.dataDir },
+        workbench,
+      );
   }
+}
+
+/** Starts `ledger serve` on the demo's store and says where to click; returns when it is stopped (Ctrl-C). */
+async function startWorkbench(
+  io: CliIo,
+  env: NodeJS.ProcessEnv,
+  w: { password: string; passwordFile: string; hospitalId: string },
+): Promise<void> {
+  const port = env.PORT ?? '8080';
+  io.stdout.write(`
+工作台 The workbench is starting on http://127.0.0.1:${port}/ (Ctrl-C stops it; \`npm run demo -- --no-serve\` skips it).
+  Sign in to hospital ${w.hospitalId} as clerk, supervisor, auditor or admin, password ${w.password}
+  (made for this demo folder, kept in ${w.passwordFile}).
+  Try: as clerk, 差错工作台 Discrepancies → open one → see the three parties side by side → propose a resolution;
+       sign out, sign in as supervisor → 审批队列 Approvals → approve it (a clerk cannot approve their own);
+       对账总览 Dashboard for the day's state per channel; 报表 Reports → 日结 daily settlement → xlsx;
+       as auditor, 审计 Audit → trace an order, verify the chain (an auditor can look, never change).
+`);
+  const { serve } = await import('./serve.ts');
+  await serve([], { ...io, env });
 }
 
 /** Exit status when the store holds other data than this demo day. */

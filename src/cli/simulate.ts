@@ -33,6 +33,8 @@ export interface SimulateArgs {
   keep: boolean;
   /** demo: start the demo's data folder anew. */
   fresh: boolean;
+  /** demo: do not start the workbench at the end. */
+  noServe: boolean;
   help: boolean;
 }
 
@@ -56,6 +58,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
       batch: { type: 'boolean' },
       keep: { type: 'boolean' },
       fresh: { type: 'boolean' },
+      'no-serve': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: false,
@@ -80,6 +83,7 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
     batch: values.batch === true,
     keep: values.keep === true,
     fresh: values.fresh === true,
+    noServe: values['no-serve'] === true,
     help: values.help === true,
   };
 }
