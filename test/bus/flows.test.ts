@@ -381,6 +381,8 @@ describe('read-model freshness', () => {
       'channel_calls',
       'deposit_credit',
       'his_writeback',
+      'payment_follow_up',
+      'refund_plans',
     ]);
     for (const x of r.body.reactions) expect(x).toMatchObject({ lag: '0', work: { due: 0, parked: 0 } });
   });

@@ -404,6 +404,28 @@ describe('WeChat platform certificates', () => {
       const n = notify(transaction());
       expect(verifyWechatNotification(n, { ...config, platformKeys: keys }, NOW).ok).toBe(true);
       expect(() => wechatPlatformKeys([{ serial: 'ABC', pem }])).toThrow(/does not match/);
+
+      // A serial whose first byte is below 0x10 prints with a leading zero (0122…); declared without it, it is
+      // the same certificate, found under either form.
+      const low = execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-key',
+          keyFile,
+          '-subj',
+          '/CN=Tenpay.com Root CA',
+          '-days',
+          '1',
+          '-set_serial',
+          '0x0122CD6DC4E4F1319783902878E6750E875EFB53',
+        ],
+        { encoding: 'utf8' },
+      );
+      const declared = wechatPlatformKeys([{ serial: '122cd6dc4e4f1319783902878e6750e875efb53', pem: low }]);
+      expect(declared.get('122CD6DC4E4F1319783902878E6750E875EFB53')).toBeDefined();
+      expect(declared.get('0122CD6DC4E4F1319783902878E6750E875EFB53')).toBeDefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -71,10 +71,14 @@ export function wechatPlatformKeys(
     if (pem.includes('BEGIN CERTIFICATE')) {
       const cert = new X509Certificate(pem);
       const certSerial = cert.serialNumber.toUpperCase();
-      if (id !== undefined && id.toUpperCase() !== certSerial)
+      // The same serial is written with or without the leading zero of its DER encoding (0122… and 122…).
+      const bare = (s: string) => s.toUpperCase().replace(/^0+(?=.)/, '');
+      if (id !== undefined && bare(id) !== bare(certSerial))
         throw new Error(`platform certificate serial ${certSerial} does not match the declared ${id}`);
-      id = certSerial;
       key = cert.publicKey;
+      for (const form of new Set([certSerial, bare(certSerial), id?.toUpperCase()]))
+        if (form !== undefined && form !== (id ?? certSerial)) keys.set(form, key);
+      id ??= certSerial;
     } else {
       if (id === undefined) throw new Error('a WeChat Pay public key needs its serial (PUB_KEY_ID_…)');
       key = createPublicKey(pem);
