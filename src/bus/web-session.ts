@@ -2,9 +2,12 @@
 // in a cookie the page's scripts cannot read (HttpOnly; SameSite=Strict; Secure when the request came over
 // HTTPS). Cross-site request forgery is refused twice over: the browser never sends a SameSite=Strict cookie
 // from another site, and every unsafe method must repeat the session's CSRF token in a header. That token is
-// derived from the session token (an HMAC under a per-process key), handed to the page at sign-in and kept in
-// a second, readable cookie so a reload finds it; a forger can neither read it nor compute it.
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+// derived from the session token (an HMAC of it under a fixed label), handed to the page at sign-in and kept in
+// a second, readable cookie so a reload finds it. A forger can neither read it nor compute it without the
+// session token, which never leaves the HttpOnly cookie; and every bus process derives the same token, so pages
+// keep working behind a load balancer and across restarts. The label keeps it apart from the session's own
+// SHA-256 the database stores.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { authenticateSession, signIn, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
@@ -21,8 +24,8 @@ export const CSRF_COOKIE = 'ledger_csrf';
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The key CSRF tokens are derived under; a restart makes pages sign in again only if their tokens mismatch. */
-const csrfKey = randomBytes(32);
+/** The label CSRF tokens are derived under: the same in every process (see above). */
+const csrfKey = Buffer.from('hospital-ledger/web-csrf/1', 'utf8');
 
 export function csrfTokenOf(sessionToken: string, key: Buffer = csrfKey): string {
   return createHmac('sha256', key).update(`csrf:${sessionToken}`, 'utf8').digest('base64url');
