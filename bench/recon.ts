@@ -7,7 +7,8 @@
 // generate_series), not through the order events: the bench measures import and matching, and replaying a
 // million payment events is bench/replay's business. Peak memory is the process RSS sampled every 50 ms.
 // The ceiling is a plain csv-parse read of the same file (no validation, no events, no matching).
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,13 +75,31 @@ interface Row {
   peakRssMb: number;
 }
 
+/** `BENCH_CPU_PROF=import` (or reconcile, csv): a CPU profile of that step alone, written to tmp/prof. */
+const PROFILE_STEP = process.env.BENCH_CPU_PROF;
+
 async function measure(step: string, lines: number, f: () => Promise<void>): Promise<Row> {
   global.gc?.();
+  const profile = PROFILE_STEP !== undefined && step.startsWith(PROFILE_STEP);
+  const session = profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const s = new RssSampler().start();
   const t0 = performance.now();
   await f();
   const seconds = (performance.now() - t0) / 1000;
   const peak = s.stop();
+  if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    mkdirSync('tmp/prof', { recursive: true });
+    const out = `tmp/prof/recon-${PROFILE_STEP}-${process.pid}.cpuprofile`;
+    writeFileSync(out, JSON.stringify(p));
+    session.disconnect();
+    console.error(`  CPU profile of ${step}: ${out}`);
+  }
   const row = { step, seconds, linesPerSecond: lines / seconds, peakRssMb: peak / 2 ** 20 };
   console.error(`  ${step}: ${seconds.toFixed(2)} s`);
   return row;
@@ -140,6 +159,8 @@ async function main(): Promise<void> {
       }),
     );
     let imported = 0;
+    const i0 = performance.now();
+    let importPhase = '';
     rows.push(
       await measure('import (validate + events)', LINES, async () => {
         const r = await importStatement({ store: ledger.store }, fileSource(file), {
@@ -147,6 +168,11 @@ async function main(): Promise<void> {
           format: 'wechat',
           merchantId: MERCHANT,
           businessDate: DATE,
+          onProgress: (p) => {
+            if (p.phase !== importPhase)
+              console.error(`    ${(performance.now() - i0).toFixed(0)} ms ${p.phase}`);
+            importPhase = p.phase;
+          },
         });
         imported = r.summary.lines;
       }),
