@@ -54,17 +54,25 @@ function* entries(): Generator<BillEntry> {
 
 class RssSampler {
   private peak = 0;
+  /** What the process held when its RSS peaked (JS heap in use and allocated, buffers outside it). */
+  atPeak: NodeJS.MemoryUsage = process.memoryUsage();
   private timer: NodeJS.Timeout | undefined;
+  private sample(): void {
+    const m = process.memoryUsage();
+    if (m.rss > this.peak) {
+      this.peak = m.rss;
+      this.atPeak = m;
+    }
+  }
   start(): this {
-    this.peak = process.memoryUsage().rss;
-    this.timer = setInterval(() => {
-      this.peak = Math.max(this.peak, process.memoryUsage().rss);
-    }, SAMPLE_MS);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     return this;
   }
   stop(): number {
     clearInterval(this.timer);
-    return Math.max(this.peak, process.memoryUsage().rss);
+    this.sample();
+    return this.peak;
   }
 }
 
@@ -101,7 +109,11 @@ async function measure(step: string, lines: number, f: () => Promise<void>): Pro
     console.error(`  CPU profile of ${step}: ${out}`);
   }
   const row = { step, seconds, linesPerSecond: lines / seconds, peakRssMb: peak / 2 ** 20 };
-  console.error(`  ${step}: ${seconds.toFixed(2)} s`);
+  const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
+  const at = s.atPeak;
+  console.error(
+    `  ${step}: ${seconds.toFixed(2)} s; at the RSS peak: heap used ${mb(at.heapUsed)} of ${mb(at.heapTotal)}, external ${mb(at.external)}`,
+  );
   return row;
 }
 
