@@ -8,7 +8,8 @@ export * from './types.ts';
 export { decideRefundPlan, legRefundId, planLegOf, REFUND_APPROVER_ROLE } from './decide.ts';
 export { evolveRefundPlan, initialRefundPlanState } from './evolve.ts';
 export { closedBecause, inPolicyOrder, planRefund, validatePolicy } from './plan.ts';
-export { REFUND_PLAN_REFUSALS, RefundPlanRefusal } from './refusals.ts';
+export { REFUND_PLAN_REFUSALS } from '../refusals.ts';
+export { RefundPlanRefusal } from './refusals.ts';
 
 /** Stream `<hospitalId>/refund-plan/<planId>`. */
 export const refundPlanDecider: Decider<RefundPlanCommand, RefundPlanEvent, RefundPlanState> = {
