@@ -97,3 +97,15 @@ export function toNewEvents<E extends DomainEventShape>(
     metadata: { actor: actorRef(command.actor), ...metadata },
   }));
 }
+
+/**
+ * A decider over the streams `<hospitalId>/<category>/<streamKey(command)>`: the stream's identity, then the
+ * rules (the initial state, decide and evolve, and startsStream where a command creates its stream).
+ */
+export function decider<C extends CommandBase, E extends DomainEventShape, S>(
+  category: string,
+  streamKey: (command: C) => string,
+  rules: Omit<Decider<C, E, S>, 'category' | 'streamKey'>,
+): Decider<C, E, S> {
+  return { category, streamKey, ...rules };
+}

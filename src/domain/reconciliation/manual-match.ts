@@ -11,7 +11,7 @@
 // raised as a discrepancy of its own (FEE_MISMATCH, SETTLEMENT_SHORTFALL, CHANNEL_ONLY) for the usual work.
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import type { CommandBase, Decider } from '../decider.ts';
+import { type CommandBase, type Decider, decider } from '../decider.ts';
 import { CHECKER_ROLE, discrepancyIdOf } from './discrepancy.ts';
 import type {
   DifferenceName,
@@ -473,10 +473,8 @@ export function evolveMatchBook(state: MatchBookState, e: MatchBookEvent): Match
 /** The book's stream key: the channel and business date it belongs to. */
 export const matchBookKey = (channel: string, businessDate: string): string => `${channel}:${businessDate}`;
 
-export const matchBookDecider: Decider<MatchBookCommand, MatchBookEvent, MatchBookState> = {
-  category: 'match-book',
-  streamKey: (c) => matchBookKey(c.channel, c.businessDate),
-  initialState: initialMatchBookState,
-  decide: decideMatchBook,
-  evolve: evolveMatchBook,
-};
+export const matchBookDecider: Decider<MatchBookCommand, MatchBookEvent, MatchBookState> = decider(
+  'match-book',
+  (c) => matchBookKey(c.channel, c.businessDate),
+  { initialState: initialMatchBookState, decide: decideMatchBook, evolve: evolveMatchBook },
+);
