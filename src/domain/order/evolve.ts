@@ -1,7 +1,19 @@
 // Order state from its events. Total over every event the order decider emits; unknown order of facts is
 // tolerated (evolve records facts, decide enforces rules).
 import { Money } from '../money.ts';
-import type { OrderEvent, OrderState, Payment, Refund } from './types.ts';
+import type { ChannelPaymentData, OrderEvent, OrderState, Payment, Refund } from './types.ts';
+
+/** The payment an event records (the order's, a duplicate, a deposit top-up). */
+export function paymentFrom(d: ChannelPaymentData): Payment {
+  return {
+    channel: d.channel,
+    channelTxnId: d.channelTxnId,
+    amount: Money.parse(d.amount),
+    payerRef: d.payerRef,
+    // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
+    merchantId: d.merchantId ?? null,
+  };
+}
 
 export function initialOrderState(): OrderState {
   return {
@@ -60,28 +72,11 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       return { ...state, status: 'awaiting-payment', attempt: null };
     case 'PaymentSucceeded':
     case 'PaymentConfirmed': {
-      const d = event.data;
-      const payment: Payment = {
-        channel: d.channel,
-        channelTxnId: d.channelTxnId,
-        amount: Money.parse(d.amount),
-        payerRef: d.payerRef,
-        // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
-        merchantId: d.merchantId ?? null,
-      };
+      const payment = paymentFrom(event.data);
       return { ...state, status: 'paid', attempt: null, payment, his: 'pending' };
     }
-    case 'DuplicatePaymentReceived': {
-      const d = event.data;
-      const dup: Payment = {
-        channel: d.channel,
-        channelTxnId: d.channelTxnId,
-        amount: Money.parse(d.amount),
-        payerRef: d.payerRef,
-        merchantId: d.merchantId ?? null,
-      };
-      return { ...state, duplicates: [...state.duplicates, dup] };
-    }
+    case 'DuplicatePaymentReceived':
+      return { ...state, duplicates: [...state.duplicates, paymentFrom(event.data)] };
     case 'OrderCancelled':
       return { ...state, status: 'cancelled', attempt: null };
     case 'RefundRequested': {

@@ -255,6 +255,16 @@ export type OrderBusinessData =
   | { kind: 'outpatient'; visitId: string; chargeItems: ChargeItemData[] }
   | { kind: 'deposit'; admissionId: string };
 
+/** Money taken at a channel, as an event records it: the transaction, the amount and whose account it came from. */
+export type ChannelPaymentData = {
+  channel: string;
+  channelTxnId: string;
+  amount: MoneyString;
+  payerRef: string;
+  /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
+  merchantId?: string;
+};
+
 export type OrderCreated = {
   type: 'OrderCreated';
   data: { orderId: string; patientId: string; amount: MoneyString; business: OrderBusinessData };
@@ -273,13 +283,7 @@ export type PaymentSucceeded = {
     orderKind: OrderKind;
     admissionId: string | null;
     attemptId: string | null;
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
-    merchantId?: string;
-  };
+  } & ChannelPaymentData;
 };
 
 export type PaymentStatusUnknown = {
@@ -290,17 +294,8 @@ export type PaymentStatusUnknown = {
 /** An unknown attempt resolved as paid: the same money effect as PaymentSucceeded. */
 export type PaymentConfirmed = {
   type: 'PaymentConfirmed';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    admissionId: string | null;
-    attemptId: string;
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    merchantId?: string;
-  };
+  /** A PaymentSucceeded's data, of a known attempt. */
+  data: PaymentSucceeded['data'] & { attemptId: string };
 };
 
 export type PaymentFailed = {
@@ -318,12 +313,7 @@ export type DuplicatePaymentReceived = {
     orderId: string;
     orderKind: OrderKind;
     reason: 'order-already-paid' | 'order-cancelled';
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    merchantId?: string;
-  };
+  } & ChannelPaymentData;
 };
 
 export type OrderCancelled = {
