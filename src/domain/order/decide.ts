@@ -36,6 +36,7 @@ import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmoun
 import { AttemptId } from '../ids.ts';
 import {
   type AdmissionCheck,
+  type ChannelPaymentData,
   type ChargeItemData,
   type NotifiedRefundAmount,
   type RecordRefundSuccess,
@@ -53,6 +54,21 @@ import {
 
 /** Most HIS writeback attempts the domain accepts for one order. */
 export const MAX_HIS_WRITEBACK_ATTEMPTS = 1_000;
+
+/** Money taken at `channel` as the payment's events record it, from the callback that reported it. */
+function channelPayment(
+  channel: string,
+  reported: { channelTxnId: string; payerRef: string; merchantId?: string | undefined },
+  amount: Money,
+): ChannelPaymentData {
+  return {
+    channel,
+    channelTxnId: reported.channelTxnId,
+    amount: amount.toString(),
+    payerRef: reported.payerRef,
+    ...(reported.merchantId ? { merchantId: reported.merchantId } : {}),
+  };
+}
 
 function text(value: string, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_LENGTH)
@@ -140,13 +156,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         );
       }
       checkAdmission(state, command.admission);
-      const payment = {
-        channel: command.channel,
-        channelTxnId: command.channelTxnId,
-        amount: amount.toString(),
-        payerRef: command.payerRef,
-        ...(command.merchantId ? { merchantId: command.merchantId } : {}),
-      };
+      const payment = channelPayment(command.channel, command, amount);
       if (state.status === 'paid' || state.status === 'cancelled') {
         if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
           throw reject('LIMIT_EXCEEDED', { limit: 'MAX_DUPLICATE_PAYMENTS', orderId });
@@ -217,11 +227,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             orderKind: state.kind,
             admissionId: state.admissionId,
             attemptId: command.attemptId,
-            channel: state.attempt.channel,
-            channelTxnId: command.channelTxnId,
-            amount: amount.toString(),
-            payerRef: command.payerRef,
-            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
+            ...channelPayment(state.attempt.channel, command, amount),
           },
         },
       ];
