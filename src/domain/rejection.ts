@@ -80,6 +80,11 @@ export function isRejection(e: unknown): e is Rejection {
   return e instanceof Rejection;
 }
 
+/** Refuses with LIMIT_EXCEEDED once `count` reaches `max`: `limit` names the limit in the details. */
+export function withinLimit(count: number, max: number, limit: string, details: RejectionDetails = {}): void {
+  if (count >= max) throw reject('LIMIT_EXCEEDED', { limit, ...details });
+}
+
 /**
  * A broken invariant: a bug, never a user error. Thrown by deciders after folding their own events, so a wrong
  * fact is never returned for appending (it could never be deleted).

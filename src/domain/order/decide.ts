@@ -28,9 +28,10 @@
 //   RefundDepositRemainder), except surplus payments.
 // - HIS writeback: paid ⇒ his 'pending'; HisWritebackFailed ⇒ 'failed' ("paid, not in HIS", see isPaidNotInHis)
 //   until HisWritebackSucceeded ⇒ 'synced', or until the payment is fully refunded.
+import { checkedDecide } from '../decider.ts';
 import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { invariant, reject } from '../rejection.ts';
+import { invariant, reject, withinLimit } from '../rejection.ts';
 import { refuse } from '../refund/refusals.ts';
 import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
 import { AttemptId } from '../ids.ts';
@@ -76,12 +77,7 @@ function text(value: string, field: string): string {
   return value;
 }
 
-export function decideOrder(command: OrderCommand, state: OrderState): OrderEvent[] {
-  const events = rules(command, state);
-  // Fold our own decision and check it before anyone appends it: a wrong fact can never be deleted.
-  if (events.length > 0) assertOrderInvariants(events.reduce(evolveOrder, state));
-  return events;
-}
+export const decideOrder = checkedDecide(rules, evolveOrder, assertOrderInvariants);
 
 function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
   if (command.type === 'CreateOrder') return createOrder(command, state);
@@ -158,8 +154,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
       checkAdmission(state, command.admission);
       const payment = channelPayment(command.channel, command, amount);
       if (state.status === 'paid' || state.status === 'cancelled') {
-        if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
-          throw reject('LIMIT_EXCEEDED', { limit: 'MAX_DUPLICATE_PAYMENTS', orderId });
+        withinLimit(state.duplicates.length, MAX_DUPLICATE_PAYMENTS, 'MAX_DUPLICATE_PAYMENTS', { orderId });
         return [
           {
             type: 'DuplicatePaymentReceived',
@@ -316,8 +311,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
           kind: state.kind,
           reason: 'use RefundDepositRemainder',
         });
-      if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId });
+      withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId });
       const approver = command.payout?.approvedBy;
       // Maker-checker: a payout outside the original route is approved by someone other than who asked or checked.
       if (
@@ -525,8 +519,7 @@ function refundMadeAtChannel(command: RecordRefundSuccess, state: OrderState): O
       refundable: remaining.toString(),
       channelTxnId: payment.channelTxnId,
     });
-  if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
-    throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId: state.orderId });
+  withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId: state.orderId });
   return [
     {
       type: 'RefundSucceeded',

@@ -18,6 +18,7 @@ import { invariant } from '../rejection.ts';
 import {
   type AutoResolutionRule,
   type DiscrepancyEvent,
+  type EvidenceFile,
   MONEY_MOVING_ACTIONS,
   type ResolutionAction,
 } from './events.ts';
@@ -152,14 +153,8 @@ export interface WithdrawDiscrepancy extends DiscrepancyCommandBase {
 }
 
 /** Attaches an evidence file (checked and stored by the use case; the event names it by hash). */
-export interface AttachEvidence extends DiscrepancyCommandBase {
+export interface AttachEvidence extends DiscrepancyCommandBase, EvidenceFile {
   type: 'AttachEvidence';
-  matchId: string | null;
-  sha256: string;
-  file: string;
-  contentType: string;
-  bytes: number;
-  note: string;
 }
 
 export type DiscrepancyCommand =

@@ -21,7 +21,7 @@ import type {
   UnmatchRequested,
 } from './match-events.ts';
 import { refuse } from './refusals.ts';
-import type { DiscrepancyType, Finding } from './types.ts';
+import type { DiscrepancyItem, DiscrepancyType, Finding } from './types.ts';
 
 /** Most items one match pairs (a lump sum over a day's batch); bounds the work and the event's size. */
 export const MAX_MATCH_ITEMS = 64;
@@ -51,13 +51,7 @@ export const MATCH_SIDES: Readonly<Partial<Record<DiscrepancyType, MatchSide>>> 
 };
 
 /** An open item as the match reads it (from the discrepancy's state). */
-export interface MatchCandidate {
-  discrepancyId: string;
-  type: DiscrepancyType;
-  channel: string;
-  businessDate: string;
-  subject: string;
-  amount: string;
+export interface MatchCandidate extends DiscrepancyItem {
   /** The discrepancy's status: only open or assigned items can be matched. */
   status: string;
 }
