@@ -324,18 +324,22 @@ export type OrderCancelled = {
 /** 'payment' = the order's payment (reverses revenue); 'duplicate' = a surplus payment (settles the payable). */
 export type RefundOf = 'payment' | 'duplicate';
 
+/** A refund of an order as its events record it: which payment it returns, through which transaction. */
+export type RefundData = {
+  orderId: string;
+  orderKind: OrderKind;
+  refundId: string;
+  of: RefundOf;
+  channel: string;
+  channelTxnId: string;
+  amount: MoneyString;
+};
+
 export type RefundRequested = {
   type: 'RefundRequested';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    refundId: string;
-    of: RefundOf;
-    /** Always the original payment's channel, transaction and account. */
-    channel: string;
-    channelTxnId: string;
+  /** Always the original payment's channel, transaction and account. */
+  data: RefundData & {
     payerRef: string;
-    amount: MoneyString;
     /** The refund returns everything still refundable on that payment. */
     full: boolean;
     reason: string;
@@ -352,15 +356,8 @@ export type RefundIdentityVerified = {
 
 export type RefundSucceeded = {
   type: 'RefundSucceeded';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    refundId: string;
-    of: RefundOf;
-    channel: string;
-    channelTxnId: string;
+  data: RefundData & {
     channelRefundId: string;
-    amount: MoneyString;
     /** 'channel': the money went out at the channel without a platform request (absent: the platform asked). */
     initiatedBy?: 'channel';
   };
