@@ -21,16 +21,14 @@ export {
   refundedAmount,
 } from './evolve.ts';
 
+/** Only CreateOrder starts an order's stream. */
+const createsOrder = (command: OrderCommand): boolean => command.type === 'CreateOrder';
+
 /** Stream `<hospitalId>/order/<orderId>` (the platform order number). */
 export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = decider(
   'order',
   (command) => command.orderId,
-  {
-    initialState: initialOrderState,
-    decide: decideOrder,
-    evolve: evolveOrder,
-    startsStream: (command) => command.type === 'CreateOrder',
-  },
+  { initialState: initialOrderState, decide: decideOrder, evolve: evolveOrder, startsStream: createsOrder },
 );
 
 /** The stream of an order, from its id. */
