@@ -20,6 +20,9 @@ import {
   type RefundPlanEvent,
   type RefundPlanState,
   type RefundPolicy,
+  type RefundPolicySet,
+  refundPolicyDecider,
+  refundPolicyStreamId,
   type RefundSource,
   type RefundTarget,
   refundPlanDecider,
@@ -45,8 +48,52 @@ export interface RefundPlanRequest {
   closedRoutes?: readonly string[];
 }
 
-async function policyOf(ports: AppPorts, hospitalId: string): Promise<RefundPolicy> {
-  return (await ports.refundPolicy?.(hospitalId)) ?? DEFAULT_REFUND_POLICY;
+/** The hospital's own refund policy as channel management set it, or null when it never set one. */
+export async function hospitalRefundPolicy(
+  store: AppPorts['store'],
+  hospitalId: string,
+): Promise<{ policy: RefundPolicy | null; version: number }> {
+  const read = await store.readStream(refundPolicyStreamId(hospitalId));
+  const state = fold(refundPolicyDecider, read.events as unknown as RefundPolicySet[]);
+  return { policy: state.policy, version: read.version };
+}
+
+/**
+ * The refundPolicy port: each hospital's own policy when it set one, else `fallback` (REFUND_POLICY from the
+ * environment, else the defaults). Read at planning time, so a change applies to the next plan.
+ */
+export function refundPolicyReader(
+  store: AppPorts['store'],
+  fallback: RefundPolicy = DEFAULT_REFUND_POLICY,
+): (hospitalId: string) => Promise<RefundPolicy> {
+  return async (hospitalId) => (await hospitalRefundPolicy(store, hospitalId)).policy ?? fallback;
+}
+
+function policyOf(ports: AppPorts, hospitalId: string): Promise<RefundPolicy> {
+  return Promise.resolve((ports.refundPolicy ?? refundPolicyReader(ports.store))(hospitalId));
+}
+
+/** Sets the hospital's refund policy (an event with its reason; the same policy again changes nothing). */
+export function setRefundPolicy(
+  ports: AppPorts,
+  hospitalId: string,
+  policy: RefundPolicy,
+  reason: string,
+  ctx: CommandContext,
+) {
+  return execute(
+    ports,
+    refundPolicyDecider,
+    {
+      type: 'SetRefundPolicy',
+      hospitalId: HospitalId(hospitalId),
+      policy,
+      reason,
+      at: ports.now(),
+      actor: ctx.actor,
+    },
+    ctx,
+  );
 }
 
 /** When each payment was made: the business time of the event that recorded it. */

@@ -37,6 +37,7 @@ import { AUTH_HEADERS, DEFAULT_MAX_SKEW_MS, type NonceStore, verifyRequest } fro
 import type { MasterKeyring } from '../adapters/secrets/keyring.ts';
 import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { ChannelDirectory } from '../app/channels.ts';
+import { refundPolicyReader } from '../app/refunds.ts';
 import type { BusClient, ClientRegistry } from '../app/clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
@@ -112,7 +113,7 @@ export interface CallbackSettings {
 }
 
 export interface ServerOptions {
-  /** The refund routes (order, channel refund windows, fallbacks); absent: DEFAULT_REFUND_POLICY. */
+  /** The default refund routes (order, refund windows, fallbacks) of a hospital that set none; absent: DEFAULT_REFUND_POLICY. */
   refundPolicy?: RefundPolicy;
   store: EventStore;
   database: Database;
@@ -318,7 +319,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ...(options.merchants ? { gateways: options.merchants.gateways } : {}),
     logger,
     now: () => new Date(now()),
-    ...(options.refundPolicy ? { refundPolicy: () => options.refundPolicy! } : {}),
+    refundPolicy: refundPolicyReader(options.store, options.refundPolicy),
   };
   const ctx: ServerContext = {
     deps,

@@ -4,14 +4,19 @@ import { createLogger } from '../adapters/log.ts';
 import type { AppPorts } from '../app/ports.ts';
 import {
   approveRefundLeg,
+  hospitalRefundPolicy,
   loadRefundPlan,
   planRefundRoute,
   previewRefundPlan,
   type RefundPlanRequest,
+  refundPolicyReader,
+  setRefundPolicy,
 } from '../app/refunds.ts';
+import { refuse as refuseStaff } from '../domain/reconciliation/refusals.ts';
+import { refundPolicyOption } from './channel-wiring.ts';
 import { Money } from '../domain/money.ts';
 import type { IdentityMethod } from '../domain/order/index.ts';
-import type { RefundPlanState } from '../domain/refund/index.ts';
+import type { RefundPlanState, RefundPolicy } from '../domain/refund/index.ts';
 import { refuse } from '../domain/refund/refusals.ts';
 import { type FinanceSub, financeGroup, financeOut, FinanceUsage } from './finance.ts';
 import type { CliIo } from './main.ts';
@@ -34,7 +39,22 @@ function appPorts(c: Ctx): AppPorts {
     db: c.ports.db,
     now: () => new Date(),
     logger: createLogger({ level: 'silent' }),
+    // The hospital's own policy, else REFUND_POLICY, else the defaults: as `ledger serve` plans.
+    refundPolicy: refundPolicyReader(c.ports.store, refundPolicyOption(c.io.env).refundPolicy),
   };
+}
+
+function policyText(p: { hospitalSet: boolean; policy: RefundPolicy; version: number }): string {
+  const windows = Object.entries(p.policy.windowsDays)
+    .map(([c, d]) => `${c} ${d} days`)
+    .join(', ');
+  return `${p.hospitalSet ? `set by the hospital (version ${p.version})` : 'the configured default'}: ${p.policy.order}; priority ${p.policy.channelPriority.join(' > ') || '—'}; windows ${windows || 'none'}; fallbacks ${p.policy.fallbacks.join(', ')}\n`;
+}
+
+async function policyAnswer(c: Ctx) {
+  const own = await hospitalRefundPolicy(c.ports.store, c.actor.hospitalId);
+  const policy = await appPorts(c).refundPolicy!(c.actor.hospitalId);
+  return { hospitalSet: own.policy !== null, policy, version: own.version };
 }
 
 function requestOf(c: Ctx, planId: string): RefundPlanRequest {
@@ -136,6 +156,46 @@ const SUBS: Record<string, FinanceSub> = {
       );
       return financeOut(c.io, c.values, r.state, () => planText(r.state));
     },
+  },
+};
+
+SUBS.policy = {
+  usage: 'ledger refunds policy',
+  needs: 'read',
+  run: async (c) => {
+    const p = await policyAnswer(c);
+    return financeOut(c.io, c.values, p, () => policyText(p));
+  },
+};
+
+SUBS['set-policy'] = {
+  usage:
+    'ledger refunds set-policy --policy \'{"order":"oldest-first","channelPriority":[],"windowsDays":{"wechat":365},"fallbacks":["cash-window"]}\' --reason TEXT',
+  needs: 'read',
+  options: { policy: { type: 'string' }, reason: { type: 'string' } },
+  run: async (c) => {
+    // Channel management is an administrator's, as on the HTTP API.
+    if (c.actor.role !== 'administrator')
+      throw refuseStaff('STAFF_ROLE_FORBIDDEN', { role: c.actor.role, needs: 'administrator' });
+    const text = typeof c.values.policy === 'string' ? c.values.policy : undefined;
+    if (text === undefined) throw new FinanceUsage('--policy JSON is required');
+    if (typeof c.values.reason !== 'string' || c.values.reason === '')
+      throw new FinanceUsage('--reason TEXT is required');
+    let given: Partial<RefundPolicy>;
+    try {
+      given = JSON.parse(text) as Partial<RefundPolicy>;
+    } catch {
+      throw new FinanceUsage('--policy must be JSON: { order, channelPriority, windowsDays, fallbacks }');
+    }
+    await setRefundPolicy(
+      appPorts(c),
+      c.actor.hospitalId,
+      { channelPriority: [], ...given } as RefundPolicy,
+      c.values.reason,
+      { actor: { kind: 'staff', id: c.actor.userId } },
+    );
+    const p = await policyAnswer(c);
+    return financeOut(c.io, c.values, p, () => policyText(p));
   },
 };
 

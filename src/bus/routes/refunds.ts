@@ -4,13 +4,15 @@
 import { Type } from 'typebox';
 import {
   approveRefundLeg,
+  hospitalRefundPolicy,
   loadRefundPlan,
   planRefundRoute,
   previewRefundPlan,
   type RefundPlanRequest,
+  setRefundPolicy,
 } from '../../app/refunds.ts';
 import { Money } from '../../domain/money.ts';
-import type { PlannedLeg, RefundPlanState } from '../../domain/refund/index.ts';
+import type { PlannedLeg, RefundPlanState, RefundPolicy } from '../../domain/refund/index.ts';
 import { refuse } from '../../domain/refund/refusals.ts';
 import { errorResponses, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
@@ -43,6 +45,23 @@ const PlanBody = Type.Object(
 const PlanParams = Type.Object({ planId: PlanId });
 const LegParams = Type.Object({ planId: PlanId, legNo: Type.String({ pattern: '^[1-9][0-9]{0,3}$' }) });
 const Loose = Type.Object({}, { additionalProperties: true });
+// The shape only: which orders, windows and fallbacks are allowed is the domain's rule (validatePolicy), so a
+// wrong value is refused with REFUND_PLAN_INVALID naming the field.
+const PolicyBody = Type.Object(
+  {
+    policy: Type.Object(
+      {
+        order: Type.String({ maxLength: 32 }),
+        channelPriority: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 32 })),
+        windowsDays: Type.Record(Type.String({ maxLength: 32 }), Type.Integer()),
+        fallbacks: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 }),
+      },
+      { additionalProperties: false },
+    ),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
 
 type PreviewInput = {
   target: RefundPlanRequest['target'];
@@ -175,6 +194,54 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
         actor: c.actor,
       });
       return planView(r.state);
+    },
+  );
+
+  const policyAnswer = async (hospitalId: string) => {
+    const own = await hospitalRefundPolicy(ctx.deps.store, hospitalId);
+    const effective = await (ctx.deps.refundPolicy?.(hospitalId) ?? own.policy);
+    return { hospitalSet: own.policy !== null, policy: effective, version: own.version };
+  };
+
+  app.get(
+    '/v1/admin/refund-policy',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          "The hospital's refund policy (order, refund windows, fallbacks): its own, or the configured default",
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => policyAnswer(requestContext(req).hospitalId),
+  );
+
+  app.put(
+    '/v1/admin/refund-policy',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: "Set the hospital's refund policy (an event with its reason; applies to the next plan)",
+        body: PolicyBody,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const b = req.body as {
+        policy: Omit<RefundPolicy, 'channelPriority'> & { channelPriority?: string[] };
+        reason: string;
+      };
+      await setRefundPolicy(
+        ctx.deps,
+        c.hospitalId,
+        { ...b.policy, channelPriority: b.policy.channelPriority ?? [] },
+        b.reason,
+        { actor: c.actor },
+      );
+      return policyAnswer(c.hospitalId);
     },
   );
 }

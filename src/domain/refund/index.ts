@@ -23,3 +23,13 @@ export const refundPlanDecider: Decider<RefundPlanCommand, RefundPlanEvent, Refu
 export function refundPlanStreamId(hospitalId: string, planId: string): StreamId {
   return streamId(hospitalId, refundPlanDecider.category, planId);
 }
+export {
+  decideRefundPolicy,
+  evolveRefundPolicy,
+  type RefundPolicyData,
+  type RefundPolicySet,
+  type RefundPolicySettingState,
+  refundPolicyDecider,
+  refundPolicyStreamId,
+  type SetRefundPolicy,
+} from './policy-setting.ts';
