@@ -6,7 +6,7 @@ import type { RefundPlanCommand, RefundPlanEvent, RefundPlanState } from './type
 
 export * from './types.ts';
 export { decideRefundPlan, legRefundId, planLegOf, REFUND_APPROVER_ROLE } from './decide.ts';
-export { evolveRefundPlan, initialRefundPlanState } from './evolve.ts';
+export { evolveRefundPlan, initialRefundPlanState, owedOf } from './evolve.ts';
 export { closedBecause, inPolicyOrder, planRefund, validatePolicy } from './plan.ts';
 export { REFUND_PLAN_REFUSALS, RefundPlanRefusal } from './refusals.ts';
 
