@@ -153,6 +153,40 @@ describe('refund plans over HTTP', () => {
     expect(shown.status).toBe(200);
     expect(shown.body.status).toBe('in-progress');
     expect((await call(T.auditor!, 'GET', '/v1/refund-plans/NOPE')).status).toBe(404);
+    expect(shown.body.owed).toBe('700.00');
+  });
+
+  it('bounces, reroutes and return files answer with codes (the leg above was never paid out here)', async () => {
+    const bounce = await call(T.clerk!, 'POST', '/v1/refund-plans/HB1/legs/2/bounce', {
+      amount: '500.00',
+      reason: '户名不符',
+      bankRef: 'BR-9',
+    });
+    expect(bounce.status).toBe(409);
+    expect(bounce.body.code).toBe('REFUND_LEG_NOT_BOUNCEABLE');
+    const badRef = await call(T.clerk!, 'POST', '/v1/refund-plans/HB1/legs/2/bounce', {
+      amount: '500.00',
+      reason: 'x',
+      bankRef: 'no spaces',
+    });
+    expect(badRef.status).toBe(400);
+    const reroute = await call(T.clerk!, 'POST', '/v1/refund-plans/HB1/legs/2/reroute', {
+      route: 'cash-window',
+    });
+    expect(reroute.status).toBe(403);
+    const notBounced = await call(T.supervisor!, 'POST', '/v1/refund-plans/HB1/legs/2/reroute', {
+      route: 'cash-window',
+    });
+    expect(notBounced.status).toBe(409);
+    expect(notBounced.body.code).toBe('REFUND_LEG_NOT_BOUNCED');
+    const file = await call(T.clerk!, 'POST', '/v1/refund-bounces', {
+      text: 'refund_no,amount,reason,bank_ref\nHB1.L2,500.00,户名不符,BR-9\nHB1.L9,1.00,x,BR-10\n',
+    });
+    expect(file.status).toBe(200);
+    expect(file.body.lines).toEqual([
+      expect.objectContaining({ line: 2, outcome: 'refused', code: 'REFUND_LEG_NOT_BOUNCEABLE' }),
+      expect.objectContaining({ line: 3, outcome: 'refused', code: 'REFUND_LEG_NOT_FOUND' }),
+    ]);
   });
 });
 
