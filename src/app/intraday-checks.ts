@@ -93,9 +93,10 @@ export async function intradaySummary(
   q: { hospitalId: string; businessDate: string; dateOptions?: BusinessDateOptions },
 ): Promise<IntradaySummary> {
   const date = parseBusinessDate(q.businessDate);
-  const from = new Date(dayStartOf(date, q.dateOptions));
-  const to = new Date(dayStartOf(addDays(date, 1), q.dateOptions));
-  const tallies = await attemptTallies(typed(ports.db), { hospitalId: q.hospitalId, from, to });
+  const tallies = await attemptTallies(typed(ports.db), {
+    hospitalId: q.hospitalId,
+    ...dayBounds(date, q.dateOptions),
+  });
   const byQuery = tallies.filter((t) => t.settledVia === 'query');
   const amount = byQuery.reduce((sum, t) => sum.add(Money.parse(t.amount)), Money.parse('0'));
   return {
