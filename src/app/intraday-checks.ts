@@ -18,6 +18,8 @@ import { resolveUnknownPayment } from './channel-calls.ts';
 import { followPaymentAttempt } from './payments.ts';
 import type { AppPorts } from './ports.ts';
 import { NotReady } from './reactions/not-ready.ts';
+import { catchUp } from './reconciliation/catch-up.ts';
+import { paymentAttemptsProjection } from '../projections/read-models/payment-attempts.ts';
 
 /** An attempt younger than this is left to its callback and its own follow-up. */
 export const DEFAULT_INTRADAY_MIN_AGE_MS = 2 * 60_000;
@@ -165,13 +167,15 @@ function dayBounds(businessDate: string, dateOptions?: BusinessDateOptions): { f
  * asked for (zeros when nothing was followed that day).
  */
 export async function intradayDays(
-  ports: Pick<AppPorts, 'db'>,
+  ports: Pick<AppPorts, 'db' | 'store'>,
   q: {
     hospitalId: string;
     days: readonly { channel: string; businessDate: string }[];
     dateOptions?: BusinessDateOptions;
   },
 ): Promise<IntradayDay[]> {
+  // Read as of now, also where no projection runner runs (the CLI): the read model is caught up first.
+  await catchUp(ports, [paymentAttemptsProjection]);
   const byDate = new Map<string, AttemptTally[]>();
   for (const date of new Set(q.days.map((d) => d.businessDate)))
     byDate.set(
@@ -183,9 +187,10 @@ export async function intradayDays(
 
 /** One channel's day: what was settled intraday, and the attempts so settled (the first MAX_DAY_ATTEMPTS_LISTED). */
 export async function intradayDay(
-  ports: Pick<AppPorts, 'db'>,
+  ports: Pick<AppPorts, 'db' | 'store'>,
   q: { hospitalId: string; channel: string; businessDate: string; dateOptions?: BusinessDateOptions },
 ): Promise<IntradayDay & { settled: DayAttempt[] }> {
+  await catchUp(ports, [paymentAttemptsProjection]);
   const bounds = dayBounds(q.businessDate, q.dateOptions);
   const db = typed(ports.db);
   const tallies = await attemptTallies(db, { hospitalId: q.hospitalId, ...bounds });
