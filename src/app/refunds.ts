@@ -12,7 +12,10 @@ import { Money } from '../domain/money.ts';
 import { committedRefunds, paymentsOf } from '../domain/order/evolve.ts';
 import { type IdentityMethod, orderDecider } from '../domain/order/index.ts';
 import {
+  type BounceSource,
   DEFAULT_REFUND_POLICY,
+  type FallbackRoute,
+  planLegOf,
   type LegState,
   type PayeeAccount,
   type PlannedLeg,
@@ -20,6 +23,9 @@ import {
   type RefundPlanEvent,
   type RefundPlanState,
   type RefundPolicy,
+  type RefundPolicySet,
+  refundPolicyDecider,
+  refundPolicyStreamId,
   type RefundSource,
   type RefundTarget,
   refundPlanDecider,
@@ -45,8 +51,52 @@ export interface RefundPlanRequest {
   closedRoutes?: readonly string[];
 }
 
-async function policyOf(ports: AppPorts, hospitalId: string): Promise<RefundPolicy> {
-  return (await ports.refundPolicy?.(hospitalId)) ?? DEFAULT_REFUND_POLICY;
+/** The hospital's own refund policy as channel management set it, or null when it never set one. */
+export async function hospitalRefundPolicy(
+  store: AppPorts['store'],
+  hospitalId: string,
+): Promise<{ policy: RefundPolicy | null; version: number }> {
+  const read = await store.readStream(refundPolicyStreamId(hospitalId));
+  const state = fold(refundPolicyDecider, read.events as unknown as RefundPolicySet[]);
+  return { policy: state.policy, version: read.version };
+}
+
+/**
+ * The refundPolicy port: each hospital's own policy when it set one, else `fallback` (REFUND_POLICY from the
+ * environment, else the defaults). Read at planning time, so a change applies to the next plan.
+ */
+export function refundPolicyReader(
+  store: AppPorts['store'],
+  fallback: RefundPolicy = DEFAULT_REFUND_POLICY,
+): (hospitalId: string) => Promise<RefundPolicy> {
+  return async (hospitalId) => (await hospitalRefundPolicy(store, hospitalId)).policy ?? fallback;
+}
+
+function policyOf(ports: AppPorts, hospitalId: string): Promise<RefundPolicy> {
+  return Promise.resolve((ports.refundPolicy ?? refundPolicyReader(ports.store))(hospitalId));
+}
+
+/** Sets the hospital's refund policy (an event with its reason; the same policy again changes nothing). */
+export function setRefundPolicy(
+  ports: AppPorts,
+  hospitalId: string,
+  policy: RefundPolicy,
+  reason: string,
+  ctx: CommandContext,
+) {
+  return execute(
+    ports,
+    refundPolicyDecider,
+    {
+      type: 'SetRefundPolicy',
+      hospitalId: HospitalId(hospitalId),
+      policy,
+      reason,
+      at: ports.now(),
+      actor: ctx.actor,
+    },
+    ctx,
+  );
 }
 
 /** When each payment was made: the business time of the event that recorded it. */
@@ -258,6 +308,24 @@ export async function executeRefundLeg(
   const plan = await loadRefundPlan(ports, hospitalId, planId);
   const leg = plan.legs.find((l) => l.legNo === legNo);
   if (!leg || !plan.target || (leg.status !== 'ready' && leg.status !== 'approved')) return 'not-needed';
+  if (leg.reissues > 0) {
+    // A bounced leg rerouted by a supervisor: paid out by its new route from what the patient is owed.
+    const r = await handle(
+      ports.store,
+      refundPlanDecider,
+      {
+        type: 'RecordRefundLegReissue',
+        hospitalId: HospitalId(hospitalId),
+        planId,
+        legNo,
+        reissue: leg.reissues,
+        at: ports.now(),
+        actor: REFUND_PLANS_ACTOR,
+      },
+      { idempotencyKey, metadata: { causationId: `refund-plan:${leg.refundId}` } },
+    );
+    return r.events.length > 0 ? 'paid-out-again' : 'not-needed';
+  }
   const planned = await plannedEvent(ports, hospitalId, planId);
   const identity = { method: planned.identityMethod, verifiedBy: planned.verifiedBy };
   try {
@@ -362,4 +430,137 @@ async function refundOrderLeg(
     { ...base, type: 'RecordRefundSuccess', channelRefundId: RefId(`payout:${leg.refundId}`) },
     { ...meta, idempotencyKey: `${idempotencyKey}:paid-out` },
   );
+}
+
+export interface LegBounce {
+  hospitalId: string;
+  planId: string;
+  legNo: number;
+  amount: Money;
+  reason: string;
+  source: BounceSource;
+  bankRef: string;
+}
+
+/** Records that a leg's bank transfer came back (退票): the plan owes it again until a supervisor reroutes it. */
+export function recordRefundLegBounce(ports: AppPorts, b: LegBounce, ctx: CommandContext) {
+  return execute(
+    ports,
+    refundPlanDecider,
+    {
+      type: 'RecordRefundLegBounce',
+      hospitalId: HospitalId(b.hospitalId),
+      planId: b.planId,
+      legNo: b.legNo,
+      amount: b.amount,
+      reason: b.reason,
+      source: b.source,
+      bankRef: b.bankRef,
+      at: ports.now(),
+      actor: ctx.actor,
+    },
+    { ...ctx, idempotencyKey: ctx.idempotencyKey ?? `bounce:${b.planId}:${b.legNo}:${b.bankRef}` },
+  );
+}
+
+/** A supervisor approves a new route for a bounced leg; the refund_plans reaction pays it out. */
+export function rerouteRefundLeg(
+  ports: AppPorts,
+  r: {
+    hospitalId: string;
+    planId: string;
+    legNo: number;
+    route: FallbackRoute;
+    payeeAccountRef: string | null;
+    role: string | undefined;
+  },
+  ctx: CommandContext,
+) {
+  return execute(
+    ports,
+    refundPlanDecider,
+    {
+      type: 'RerouteRefundLeg',
+      hospitalId: HospitalId(r.hospitalId),
+      planId: r.planId,
+      legNo: r.legNo,
+      route: r.route,
+      payeeAccountRef: r.payeeAccountRef,
+      ...(r.role !== undefined ? { role: r.role } : {}),
+      at: ports.now(),
+      actor: ctx.actor,
+    },
+    ctx,
+  );
+}
+
+/** One line of a bank's return file, or why it could not be read (file, line, reason). */
+export type ReturnLineOutcome =
+  | { line: number; refundId: string; outcome: 'bounced' | 'already-recorded' }
+  | { line: number; refundId: string | null; outcome: 'refused'; code: string; reason: string };
+
+/**
+ * A bank's return file (退票文件): CSV with the header `refund_no,amount,reason,bank_ref`, one returned transfer
+ * a line, `refund_no` being the leg's refund number the transfer carried (`<planId>.L<n>`). Every line is
+ * recorded or refused on its own; the same file again records nothing new.
+ */
+export async function importBankReturns(
+  ports: AppPorts,
+  hospitalId: string,
+  text: string,
+  ctx: CommandContext,
+): Promise<ReturnLineOutcome[]> {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const header = (lines[0] ?? '').trim().toLowerCase();
+  if (header !== 'refund_no,amount,reason,bank_ref')
+    return [
+      {
+        line: 1,
+        refundId: null,
+        outcome: 'refused',
+        code: 'RETURN_FILE_HEADER',
+        reason: 'header must be refund_no,amount,reason,bank_ref',
+      },
+    ];
+  const out: ReturnLineOutcome[] = [];
+  for (const [i, raw] of lines.entries()) {
+    const line = i + 1;
+    if (i === 0 || raw.trim() === '') continue;
+    const cells = raw.split(',').map((c) => c.trim());
+    const refused = (code: string, reason: string, refundId: string | null = null) =>
+      out.push({ line, refundId, outcome: 'refused', code, reason });
+    if (cells.length !== 4) {
+      refused('RETURN_LINE_INVALID', `4 fields expected, ${cells.length} found`);
+      continue;
+    }
+    const [refundId, amountText, reason, bankRef] = cells as [string, string, string, string];
+    const leg = planLegOf(refundId);
+    if (!leg) {
+      refused('RETURN_LINE_INVALID', 'refund_no is not a refund plan leg (<planId>.L<n>)', refundId);
+      continue;
+    }
+    let amount: Money;
+    try {
+      amount = Money.parse(amountText);
+    } catch {
+      refused('RETURN_LINE_INVALID', `amount ${amountText} is not money`, refundId);
+      continue;
+    }
+    try {
+      const r = await recordRefundLegBounce(
+        ports,
+        { hospitalId, ...leg, amount, reason, source: 'return-file', bankRef },
+        { ...ctx, idempotencyKey: `bounce:${leg.planId}:${leg.legNo}:${bankRef}` },
+      );
+      out.push({
+        line,
+        refundId,
+        outcome: r.events.length > 0 && !r.duplicate ? 'bounced' : 'already-recorded',
+      });
+    } catch (error) {
+      if (!(error instanceof Refusal) && !isRejection(error)) throw error;
+      refused(error.code, error.message, refundId);
+    }
+  }
+  return out;
 }

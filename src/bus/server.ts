@@ -38,6 +38,7 @@ import { AUTH_HEADERS, DEFAULT_MAX_SKEW_MS, type NonceStore, verifyRequest } fro
 import type { MasterKeyring } from '../adapters/secrets/keyring.ts';
 import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { ChannelDirectory } from '../app/channels.ts';
+import { refundPolicyReader } from '../app/refunds.ts';
 import type { BusClient, ClientRegistry } from '../app/clients.ts';
 import type { BusDeps, ExecuteOptions } from './dispatch.ts';
 import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './errors.ts';
@@ -115,7 +116,7 @@ export interface CallbackSettings {
 export interface ServerOptions {
   /** Route schemas compile when first used (lazy-schemas.ts); tests pass their own to compile them all. */
   schemas?: LazySchemas;
-  /** The refund routes (order, channel refund windows, fallbacks); absent: DEFAULT_REFUND_POLICY. */
+  /** The default refund routes (order, refund windows, fallbacks) of a hospital that set none; absent: DEFAULT_REFUND_POLICY. */
   refundPolicy?: RefundPolicy;
   store: EventStore;
   database: Database;
@@ -322,7 +323,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ...(options.merchants ? { gateways: options.merchants.gateways } : {}),
     logger,
     now: () => new Date(now()),
-    ...(options.refundPolicy ? { refundPolicy: () => options.refundPolicy! } : {}),
+    refundPolicy: refundPolicyReader(options.store, options.refundPolicy),
   };
   const ctx: ServerContext = {
     deps,

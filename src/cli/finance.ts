@@ -4,6 +4,7 @@
 //
 // Exit codes: 0 done; 1 refused by the ledger (a rule, a bad file: CODE and message, or FILE:LINE: reason);
 // 64 usage (unknown option, missing argument, no acting user); 77 the acting user's role may not do this.
+import { intradayDay } from '../app/intraday-checks.ts';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
@@ -450,16 +451,20 @@ export const DAY_COMMANDS: Record<string, Sub> = {
     usage: 'ledger days show CHANNEL DATE',
     needs: 'read',
     run: async ({ ports, actor, values, args, io }) => {
-      const v = await showDay(ports, { hospitalId: actor.hospitalId, ...dayArgs(args) });
+      const ref = { hospitalId: actor.hospitalId, ...dayArgs(args) };
+      const v = { ...(await showDay(ports, ref)), intraday: await intradayDay(ports, ref) };
+      const i = v.intraday;
+      const intraday = `settled intraday by query ${i.settledByQuery.count} (${i.settledByQuery.amount}): paid ${i.paidByQuery.count} (${i.paidByQuery.amount}), unpaid ${i.unpaidByQuery}; still open ${i.open}\n`;
       return out(io, values, v, () => {
         const r = v.row;
-        if (!r) return `${args.join(' ')}: not reconciled\n`;
+        if (!r) return `${args.join(' ')}: not reconciled\n${intraday}`;
         const types = Object.entries(r.by_type ?? {})
           .filter(([, x]) => x.count > 0)
           .map(([t, x]) => [t, x.count, x.amount]);
         return (
           `${r.channel} ${r.business_date}: ${r.state} (runs ${r.runs}, reopened ${r.reopened})\n` +
-          `matched ${r.matched_count} (${r.matched_amount}), timing ${r.timing_count} (${r.timing_amount}), open ${r.discrepancies_open}, resolved ${r.discrepancies_resolved}\n\n` +
+          `matched ${r.matched_count} (${r.matched_amount}), timing ${r.timing_count} (${r.timing_amount}), open ${r.discrepancies_open}, resolved ${r.discrepancies_resolved}\n` +
+          `${intraday}\n` +
           table(['type', 'count', 'amount'], types)
         );
       });

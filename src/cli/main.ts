@@ -33,7 +33,8 @@ Commands:
   evidence                attach|list|get evidence files (PDF, PNG, JPEG, CSV) on a discrepancy or match
   days …                  list | show | close | reopen: reconciliation days
   discrepancies …         list | show | assign | comment | resolve | approve | reject | accept-timing
-  refunds …               preview | plan | show | approve: refunds that choose their route (原路退回)
+  refunds …               preview | plan | show | approve | bounce | reroute | returns | policy | set-policy
+                          refunds that choose their route (原路退回), bounced transfers (退票), the policy
   mappings …              add FILE.json | list | show NAME [--version N] | retire NAME | try NAME FILE:
                           the hospital's bank / HIS / insurance file mappings (ledger mappings --help)
   call METHOD PATH [JSON]  send a signed request to the bus as a bus client (or your \`ledger login\` session)

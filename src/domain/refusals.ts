@@ -568,6 +568,26 @@ export const REFUND_PLAN_REFUSALS = {
     zh: '该笔退款结果已记录，且与本次不同',
     en: 'This leg already has a different recorded outcome',
   },
+  REFUND_LEG_NOT_BOUNCEABLE: {
+    status: 'conflict',
+    zh: '只有已汇出的银行转账退款才会退票',
+    en: 'Only a refund leg paid out by bank transfer can bounce',
+  },
+  REFUND_LEG_BOUNCE_AMOUNT_MISMATCH: {
+    status: 'conflict',
+    zh: '退票金额与该笔退款金额不符',
+    en: 'The returned amount is not the amount of this leg',
+  },
+  REFUND_LEG_NOT_BOUNCED: {
+    status: 'conflict',
+    zh: '该笔退款未退票，不能改换退款方式',
+    en: 'This leg has not bounced; its route cannot be changed',
+  },
+  REFUND_LEG_TOO_MANY_REISSUES: {
+    status: 'conflict',
+    zh: '该笔退款改换方式次数过多，请线下处理',
+    en: 'This leg has been rerouted too many times; handle it by hand',
+  },
 } as const satisfies Table<RejectionStatus>;
 
 /** Payment attempts at a channel (PaymentRefusal). */

@@ -15,10 +15,15 @@ import type { AppPorts } from '../../src/app/ports.ts';
 import { drainReactions } from '../../src/app/reactions/runtime.ts';
 import {
   approveRefundLeg,
+  importBankReturns,
   loadRefundPlan,
   planRefundRoute,
   previewRefundPlan,
+  recordRefundLegBounce,
+  rerouteRefundLeg,
 } from '../../src/app/refunds.ts';
+import { balancesOf, trialBalance } from '../../src/domain/ledger/index.ts';
+import { entryOf } from '../../src/projections/read-models/ledger.ts';
 import type { ChannelGateway } from '../../src/domain/channel/gateway.ts';
 import { handle } from '../../src/domain/command-handler.ts';
 import { depositDecider } from '../../src/domain/deposit/index.ts';
@@ -30,7 +35,7 @@ import {
   depositCreditReaction,
   refundPlansReaction,
 } from '../../src/domain/reactions/index.ts';
-import { refundPlanDecider } from '../../src/domain/refund/index.ts';
+import { owedOf, refundPlanDecider } from '../../src/domain/refund/index.ts';
 import { Refusal } from '../../src/domain/rejection.ts';
 import { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
 import { cmd } from '../generators/builders.ts';
@@ -354,5 +359,140 @@ describe('an order refund plan', () => {
       amount: '15.00',
       initiatedBy: 'channel',
     });
+  });
+});
+
+describe('a bank transfer that bounces (退票)', () => {
+  /** Every account's balance from every event that posts, and whether debits equal credits. */
+  async function ledger() {
+    const entries = (await store.readAll()).flatMap((e) => (e.hospitalId === 'H1' ? [entryOf(e)] : []));
+    const posted = entries.filter((e) => e !== null);
+    const t = trialBalance(posted);
+    expect(t.debits.toString()).toBe(t.credits.toString());
+    const balances = balancesOf(posted);
+    const of = (code: string) => balances.get(code) ?? Money.ZERO;
+    return { of };
+  }
+
+  it('goes back to owed, keeps the ledger balanced, and is paid out again by the route a supervisor approves', async () => {
+    await topUp('ADM-R', 'DR-A1', 'alipay', '600.00', 120); // past Alipay's window: bank transfer
+    await discharge('ADM-R', '100.00'); // remainder 500.00
+    await planRefundRoute(
+      ports,
+      {
+        hospitalId: 'H1',
+        planId: 'PR1',
+        target: { kind: 'deposit', admissionId: 'ADM-R' },
+        amount: Money.parse('500.00'),
+        reason: '出院退余额',
+        identity,
+        payeeAccount: { accountRef: '6222****1111', verifiedBy: 'clerk-7' },
+      },
+      { actor: clerk },
+    );
+    await approveRefundLeg(ports, 'H1', 'PR1', 1, 'finance-supervisor', { actor: supervisor });
+    await drain();
+    let plan = await loadRefundPlan(ports, 'H1', 'PR1');
+    expect(plan.legs[0]).toMatchObject({ route: 'bank-transfer', status: 'succeeded' });
+    expect(owedOf(plan).toString()).toBe('0.00');
+    const before = await ledger();
+    const moved = (after: typeof before, code: string) => after.of(code).sub(before.of(code)).toString();
+
+    // The bank's return file says the account was closed; its other lines are refused one by one.
+    const file = [
+      'refund_no,amount,reason,bank_ref',
+      'PR1.L1,500.00,账户已销户,BR-0001',
+      'PR1.L1,499.00,账户已销户,BR-0002',
+      'NOT-A-LEG,1.00,x,BR-0003',
+      'PR1.L1,500.00',
+    ].join('\n');
+    const returned = await importBankReturns(ports, 'H1', file, { actor: clerk });
+    expect(returned.map((r) => [r.line, r.outcome, 'code' in r ? r.code : null])).toEqual([
+      [2, 'bounced', null],
+      [3, 'refused', 'REFUND_LEG_BOUNCE_AMOUNT_MISMATCH'],
+      [4, 'refused', 'RETURN_LINE_INVALID'],
+      [5, 'refused', 'RETURN_LINE_INVALID'],
+    ]);
+    // The same file again records nothing new; an operator recording the same return neither.
+    const again = await importBankReturns(ports, 'H1', file, { actor: clerk });
+    expect(again[0]).toMatchObject({ line: 2, outcome: 'already-recorded' });
+    const byHand = await recordRefundLegBounce(
+      ports,
+      {
+        hospitalId: 'H1',
+        planId: 'PR1',
+        legNo: 1,
+        amount: Money.parse('500.00'),
+        reason: '柜台登记退票',
+        source: 'operator',
+        bankRef: 'BR-0001',
+      },
+      { actor: clerk },
+    );
+    expect(byHand.events).toHaveLength(1); // the first outcome, answered again
+    plan = await loadRefundPlan(ports, 'H1', 'PR1');
+    expect(plan.legs[0]?.status).toBe('bounced');
+    expect(plan.status).toBe('in-progress');
+    expect(owedOf(plan).toString()).toBe('500.00');
+    await drain(); // nothing goes out on its own
+    expect((await loadRefundPlan(ports, 'H1', 'PR1')).legs[0]?.status).toBe('bounced');
+
+    // The payout's clearing credit is reversed; the patient is owed it (payable), the deposit refund stands.
+    const bounced = await ledger();
+    expect(moved(bounced, 'channel:bank-transfer:clearing')).toBe('500.00');
+    expect(moved(bounced, 'payable:refunds')).toBe('500.00');
+    expect(moved(bounced, 'patient:ADM-R:deposit')).toBe('0.00');
+
+    // Rerouting needs a supervisor other than the planner, and a bank transfer needs the corrected account.
+    const reroute = (
+      route: 'cash-window' | 'bank-transfer',
+      account: string | null,
+      role: string,
+      who = supervisor,
+    ) =>
+      refusalCode(
+        rerouteRefundLeg(
+          ports,
+          { hospitalId: 'H1', planId: 'PR1', legNo: 1, route, payeeAccountRef: account, role },
+          { actor: who },
+        ),
+      );
+    expect(await reroute('cash-window', null, 'finance-supervisor', clerk)).toBe(
+      'REFUND_LEG_APPROVAL_BY_MAKER',
+    );
+    expect(await reroute('cash-window', null, 'finance-clerk', { kind: 'staff', id: 'clerk-9' })).toBe(
+      'REFUND_LEG_APPROVER_NOT_SUPERVISOR',
+    );
+    expect(await reroute('bank-transfer', null, 'finance-supervisor')).toBe('REFUND_PLAN_INVALID');
+    expect(await reroute('cash-window', null, 'finance-supervisor')).toBe('none');
+    expect(await reroute('cash-window', null, 'finance-supervisor')).toBe('none'); // the same again: no change
+    await drain();
+    plan = await loadRefundPlan(ports, 'H1', 'PR1');
+    expect(plan.legs[0]).toMatchObject({
+      route: 'cash-window',
+      status: 'succeeded',
+      reissues: 1,
+      approvedBy: 'sup-2',
+    });
+    expect(plan.status).toBe('completed');
+    expect(owedOf(plan).toString()).toBe('0.00');
+    const paid = await ledger();
+    expect(moved(paid, 'payable:refunds')).toBe('0.00');
+    expect(moved(paid, 'channel:bank-transfer:clearing')).toBe('500.00');
+    expect(moved(paid, 'channel:cash:clearing')).toBe('-500.00');
+    // A leg that did not bounce cannot be rerouted, and a cash leg cannot bounce.
+    expect(await reroute('cash-window', null, 'finance-supervisor')).toBe('REFUND_LEG_NOT_BOUNCED');
+    const late = await importBankReturns(
+      ports,
+      'H1',
+      'refund_no,amount,reason,bank_ref\nPR1.L1,500.00,x,BR-0009',
+      {
+        actor: clerk,
+      },
+    );
+    expect(late[0]).toMatchObject({ outcome: 'refused', code: 'REFUND_LEG_NOT_BOUNCEABLE' });
+    await drain();
+    const plan2 = await loadRefundPlan(ports, 'H1', 'PR1');
+    expect(plan2.legs[0]?.reissues).toBe(1);
   });
 });

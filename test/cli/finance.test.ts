@@ -42,6 +42,7 @@ beforeAll(async () => {
       ['li', 'finance-clerk'],
       ['wang', 'finance-supervisor'],
       ['zhao', 'auditor'],
+      ['root', 'administrator'],
     ] as const) {
       const hospitalId = sim.manifest.hospitalId as HospitalId;
       await createStaffUser(
@@ -169,5 +170,51 @@ describe('ledger finance commands', () => {
     expect(close.err).toMatch(/DAY_NOT_BALANCED/);
     const shown = await runCli(['days', 'show', open.channel, DATE], envAs('li'));
     expect(shown.out).toMatch(/matched \d+/);
+  });
+});
+
+describe('ledger refunds: the hospital’s refund policy and bank return files', () => {
+  it('shows the default, refuses a clerk and a bad policy, sets one with its reason', async () => {
+    const shown = await runCli(['refunds', 'policy', '--json'], envAs('zhao'));
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.out)).toMatchObject({ hospitalSet: false, policy: { order: 'newest-first' } });
+    const policy =
+      '{"order":"largest-first","windowsDays":{"wechat":365,"alipay":180},"fallbacks":["cash-window"]}';
+    const clerk = await runCli(['refunds', 'set-policy', '--policy', policy, '--reason', 'x'], envAs('li'));
+    expect(clerk.code).not.toBe(0);
+    expect(clerk.err).toMatch(/STAFF_ROLE_FORBIDDEN/);
+    const bad = await runCli(
+      [
+        'refunds',
+        'set-policy',
+        '--policy',
+        '{"order":"random","windowsDays":{},"fallbacks":["cash-window"]}',
+        '--reason',
+        'x',
+      ],
+      envAs('root'),
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/REFUND_PLAN_INVALID/);
+    const set = await runCli(
+      ['refunds', 'set-policy', '--policy', policy, '--reason', '支付宝延长退款期'],
+      envAs('root'),
+    );
+    expect(set.code, set.err).toBe(0);
+    expect(set.out).toMatch(/set by the hospital \(version 1\): largest-first/);
+    const after = await runCli(['refunds', 'policy', '--json'], envAs('li'));
+    expect(JSON.parse(after.out)).toMatchObject({
+      hospitalSet: true,
+      policy: { order: 'largest-first', windowsDays: { alipay: 180 } },
+    });
+  });
+
+  it('reads a bank return file line by line, naming file, line and reason', async () => {
+    const file = join(dir, 'returns.csv');
+    await writeFile(file, 'refund_no,amount,reason,bank_ref\nNOPE.L1,10.00,账户已销户,BR-1\nbroken line\n');
+    const r = await runCli(['refunds', 'returns', file], envAs('li'));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`${file},2,REFUND_PLAN_NOT_FOUND`);
+    expect(r.out).toContain(`${file},3,RETURN_LINE_INVALID`);
   });
 });

@@ -29,6 +29,7 @@ import { DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
 import { DISCREPANCY_SORTS } from '../../projections/reconciliation/worklist.ts';
 import { ChannelIdSchema, errorResponses, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { intradayDay, intradayDays } from '../../app/intraday-checks.ts';
 import { ApiError } from '../errors.ts';
 
 const DateQ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
@@ -165,7 +166,13 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
         ...opt('channel', q.channel),
         ...opt('state', q.state),
       }).catch((e) => badRange(e, 'querystring.to'));
-      return { days };
+      // What the intraday checks already settled on each of these days (多时点对账), beside its reconciliation.
+      const intraday = await intradayDays(ctx.deps, {
+        hospitalId: c.hospitalId,
+        days: days.map((d) => ({ channel: d.channel, businessDate: d.business_date })),
+        ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+      });
+      return { days: days.map((d, i) => ({ ...d, intraday: intraday[i] })) };
     },
   );
 
@@ -187,7 +194,13 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
         channel: req.params.channel,
         businessDate: req.params.date,
       });
-      return { day: v.row ?? null, state: v.state };
+      const intraday = await intradayDay(ctx.deps, {
+        hospitalId: c.hospitalId,
+        channel: req.params.channel,
+        businessDate: req.params.date,
+        ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+      });
+      return { day: v.row ?? null, state: v.state, intraday };
     },
   );
 

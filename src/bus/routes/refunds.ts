@@ -4,13 +4,24 @@
 import { Type } from 'typebox';
 import {
   approveRefundLeg,
+  hospitalRefundPolicy,
+  importBankReturns,
   loadRefundPlan,
   planRefundRoute,
   previewRefundPlan,
   type RefundPlanRequest,
+  recordRefundLegBounce,
+  rerouteRefundLeg,
+  setRefundPolicy,
 } from '../../app/refunds.ts';
 import { Money } from '../../domain/money.ts';
-import type { PlannedLeg, RefundPlanState } from '../../domain/refund/index.ts';
+import {
+  type FallbackRoute,
+  owedOf,
+  type PlannedLeg,
+  type RefundPlanState,
+  type RefundPolicy,
+} from '../../domain/refund/index.ts';
 import { refuse } from '../../domain/refund/refusals.ts';
 import { errorResponses, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
@@ -43,6 +54,23 @@ const PlanBody = Type.Object(
 const PlanParams = Type.Object({ planId: PlanId });
 const LegParams = Type.Object({ planId: PlanId, legNo: Type.String({ pattern: '^[1-9][0-9]{0,3}$' }) });
 const Loose = Type.Object({}, { additionalProperties: true });
+// The shape only: which orders, windows and fallbacks are allowed is the domain's rule (validatePolicy), so a
+// wrong value is refused with REFUND_PLAN_INVALID naming the field.
+const PolicyBody = Type.Object(
+  {
+    policy: Type.Object(
+      {
+        order: Type.String({ maxLength: 32 }),
+        channelPriority: Type.Optional(Type.Array(Type.String({ maxLength: 32 }), { maxItems: 32 })),
+        windowsDays: Type.Record(Type.String({ maxLength: 32 }), Type.Integer()),
+        fallbacks: Type.Array(Type.String({ maxLength: 32 }), { maxItems: 8 }),
+      },
+      { additionalProperties: false },
+    ),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
 
 type PreviewInput = {
   target: RefundPlanRequest['target'];
@@ -63,9 +91,31 @@ function planView(s: RefundPlanState) {
     target: s.target,
     amount: s.amount.toString(),
     plannedBy: s.plannedBy,
+    /** Still owed to the patient: the amount less what legs paid out and kept (a bounced leg owes again). */
+    owed: owedOf(s).toString(),
     legs: s.legs,
   };
 }
+
+const BounceBody = Type.Object(
+  {
+    amount: MoneySchema,
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    bankRef: Type.String({ pattern: '^[A-Za-z0-9_.:/-]{1,64}$' }),
+  },
+  { additionalProperties: false },
+);
+const RerouteBody = Type.Object(
+  {
+    route: Type.Union([Type.Literal('cash-window'), Type.Literal('bank-transfer')]),
+    payeeAccountRef: Type.Optional(Type.String({ pattern: '^[0-9*]{4,40}$' })),
+  },
+  { additionalProperties: false },
+);
+const ReturnsBody = Type.Object(
+  { text: Type.String({ minLength: 1, maxLength: 1_000_000 }) },
+  { additionalProperties: false },
+);
 
 export function refundRoutes(app: App, ctx: ServerContext): void {
   const request = (
@@ -175,6 +225,142 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
         actor: c.actor,
       });
       return planView(r.state);
+    },
+  );
+
+  const policyAnswer = async (hospitalId: string) => {
+    const own = await hospitalRefundPolicy(ctx.deps.store, hospitalId);
+    const effective = await (ctx.deps.refundPolicy?.(hospitalId) ?? own.policy);
+    return { hospitalSet: own.policy !== null, policy: effective, version: own.version };
+  };
+
+  app.get(
+    '/v1/admin/refund-policy',
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['admin'],
+        summary:
+          "The hospital's refund policy (order, refund windows, fallbacks): its own, or the configured default",
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => policyAnswer(requestContext(req).hospitalId),
+  );
+
+  app.put(
+    '/v1/admin/refund-policy',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: "Set the hospital's refund policy (an event with its reason; applies to the next plan)",
+        body: PolicyBody,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const b = req.body as {
+        policy: Omit<RefundPolicy, 'channelPriority'> & { channelPriority?: string[] };
+        reason: string;
+      };
+      await setRefundPolicy(
+        ctx.deps,
+        c.hospitalId,
+        { ...b.policy, channelPriority: b.policy.channelPriority ?? [] },
+        b.reason,
+        { actor: c.actor },
+      );
+      return policyAnswer(c.hospitalId);
+    },
+  );
+
+  app.post(
+    '/v1/refund-plans/:planId/legs/:legNo/bounce',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['refunds'],
+        summary:
+          'Record that a leg’s bank transfer came back (退票): the money is owed to the patient until a supervisor reroutes it',
+        params: LegParams,
+        body: BounceBody,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const { planId, legNo } = req.params as { planId: string; legNo: string };
+      const b = req.body as { amount: string; reason: string; bankRef: string };
+      const r = await recordRefundLegBounce(
+        ctx.deps,
+        {
+          hospitalId: c.hospitalId,
+          planId,
+          legNo: Number(legNo),
+          amount: Money.parse(b.amount),
+          reason: b.reason,
+          source: 'operator',
+          bankRef: b.bankRef,
+        },
+        { actor: c.actor },
+      );
+      return planView(r.state);
+    },
+  );
+
+  app.post(
+    '/v1/refund-plans/:planId/legs/:legNo/reroute',
+    {
+      config: { access: 'finance-check' },
+      schema: {
+        tags: ['refunds'],
+        summary:
+          'Approve a new route for a bounced leg (cash at the window, or a corrected bank account): a supervisor other than the planner',
+        params: LegParams,
+        body: RerouteBody,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const { planId, legNo } = req.params as { planId: string; legNo: string };
+      const b = req.body as { route: FallbackRoute; payeeAccountRef?: string };
+      const r = await rerouteRefundLeg(
+        ctx.deps,
+        {
+          hospitalId: c.hospitalId,
+          planId,
+          legNo: Number(legNo),
+          route: b.route,
+          payeeAccountRef: b.payeeAccountRef ?? null,
+          role: c.principal.role,
+        },
+        { actor: c.actor },
+      );
+      return planView(r.state);
+    },
+  );
+
+  app.post(
+    '/v1/refund-bounces',
+    {
+      config: { access: 'finance-work' },
+      schema: {
+        tags: ['refunds'],
+        summary:
+          'Import a bank return file (退票, CSV refund_no,amount,reason,bank_ref): each line recorded as a bounce or refused with its code',
+        body: ReturnsBody,
+        response: { ...errorResponses, 200: Loose },
+      },
+    },
+    async (req) => {
+      const c = requestContext(req);
+      const lines = await importBankReturns(ctx.deps, c.hospitalId, (req.body as { text: string }).text, {
+        actor: c.actor,
+      });
+      return { lines };
     },
   );
 }

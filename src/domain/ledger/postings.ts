@@ -13,9 +13,12 @@
 //   ChannelFeeRecorded                    Dr fees:<c>                  Cr channel:<c>:clearing
 //   ChannelSettlementReceived (net)       Dr bank:<account>            Cr channel:<c>:clearing
 //   AdjustingEntryPosted (reconciliation)  Dr/Cr as decided: channel:<c>:clearing ↔ suspense:unmatched
+//   RefundLegBounced (refund plan)        Dr channel:bank-transfer:clearing Cr payable:refunds (the payout came back)
+//   RefundLegReissued (refund plan)       Dr payable:refunds          Cr channel:<cash|bank-transfer>:clearing
 // Money moves when the channel says so: requests, identity checks and HIS writebacks post nothing.
 import type { DomainEvent } from '../events.ts';
 import type { AdjustingEntryPosted } from '../reconciliation/events.ts';
+import type { RefundLegBounced, RefundLegReissued } from '../refund/types.ts';
 import { Money } from '../money.ts';
 import { InvariantViolation } from '../rejection.ts';
 import type { OrderKind } from '../order/types.ts';
@@ -35,7 +38,7 @@ function orderIncome(kind: OrderKind, admissionId: string | null): Account {
 }
 
 /** Ledger events plus the reconciliation events that post (adjusting entries decided on a discrepancy). */
-export type PostingEvent = DomainEvent | AdjustingEntryPosted;
+export type PostingEvent = DomainEvent | AdjustingEntryPosted | RefundLegBounced | RefundLegReissued;
 
 export function postingsFor(event: PostingEvent): JournalEntry | null {
   switch (event.type) {
@@ -50,6 +53,25 @@ export function postingsFor(event: PostingEvent): JournalEntry | null {
           0,
           300,
         ),
+      );
+    }
+    case 'RefundLegBounced': {
+      // The refund stands; only its payout came back: the patient is owed it until it is paid out again.
+      const d = event.data;
+      return transfer(
+        accounts.channelClearing(d.channel),
+        accounts.refundsPayable(),
+        Money.parse(d.amount),
+        `${event.type} ${d.refundId} ${d.bankRef}`,
+      );
+    }
+    case 'RefundLegReissued': {
+      const d = event.data;
+      return transfer(
+        accounts.refundsPayable(),
+        accounts.channelClearing(d.channel),
+        Money.parse(d.amount),
+        `${event.type} ${d.refundId} #${d.reissue}`,
       );
     }
     case 'PaymentSucceeded':

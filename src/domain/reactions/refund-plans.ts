@@ -4,15 +4,15 @@
 // event; the work reads the plan as it is when it runs.
 import type { RecordedEvent } from '../event-store.ts';
 import { planLegOf } from '../refund/decide.ts';
-import type { RefundLegApproved, RefundPlanned } from '../refund/types.ts';
+import type { RefundLegApproved, RefundLegRerouted, RefundPlanned } from '../refund/types.ts';
 import type { Intent, Reaction } from './reaction.ts';
 
 export const REFUND_LEG = 'refund-leg';
 export const REFUND_LEG_OUTCOME = 'refund-leg-outcome';
 
-function legIntent(event: RecordedEvent, planId: string, legNo: number): Intent {
+function legIntent(event: RecordedEvent, planId: string, legNo: number, reissue = 0): Intent {
   return {
-    key: `leg:${planId}:${legNo}`,
+    key: reissue > 0 ? `leg:${planId}:${legNo}:r${reissue}` : `leg:${planId}:${legNo}`,
     kind: REFUND_LEG,
     hospitalId: event.hospitalId,
     data: { planId, legNo },
@@ -43,10 +43,11 @@ export const refundPlansReaction: Reaction = {
   name: 'refund_plans',
   version: 1,
   description:
-    'carries out refund plan legs (original route at once, fallback once approved) and records each outcome once',
+    'carries out refund plan legs (original route at once, fallback once approved, a bounced leg once rerouted) and records each outcome once',
   handles: [
     'RefundPlanned',
     'RefundLegApproved',
+    'RefundLegRerouted',
     'RefundSucceeded',
     'RefundFailed',
     'DepositRemainderRefunded',
@@ -64,6 +65,10 @@ export const refundPlansReaction: Reaction = {
       case 'RefundLegApproved': {
         const a = (event as unknown as RefundLegApproved).data;
         return [legIntent(event, a.planId, a.legNo)];
+      }
+      case 'RefundLegRerouted': {
+        const r = (event as unknown as RefundLegRerouted).data;
+        return [legIntent(event, r.planId, r.legNo, r.reissue)];
       }
       case 'RefundSucceeded':
       case 'DepositRefundSettled':

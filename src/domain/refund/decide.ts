@@ -2,12 +2,15 @@
 // once, fallback legs wait for a supervisor who is not the planner (four eyes); each leg's outcome is recorded
 // once (the same outcome again is a no-op, a different one a conflict).
 import { checkedDecide } from '../decider.ts';
-import { positiveAmount } from '../money.ts';
+import { Money, positiveAmount } from '../money.ts';
+import { payoutChannel } from '../order/types.ts';
 import { invariant } from '../rejection.ts';
 import { evolveRefundPlan } from './evolve.ts';
 import { planRefund } from './plan.ts';
 import { refuse } from './refusals.ts';
 import {
+  FALLBACK_ROUTES,
+  MAX_LEG_REISSUES,
   MAX_PLAN_REASON_LENGTH,
   type RefundLegData,
   type RefundPlanCommand,
@@ -30,6 +33,18 @@ export function planLegOf(refundId: string): { planId: string; legNo: number } |
 }
 
 const PLAN_ID = /^[A-Za-z0-9_-]{1,48}$/;
+const BANK_REF = /^[A-Za-z0-9_.:/-]{1,64}$/;
+const ACCOUNT_REF = /^[0-9*]{4,40}$/;
+
+function reasonOf(text: string): string {
+  const reason = typeof text === 'string' ? text.trim() : '';
+  if (reason === '' || reason.length > MAX_PLAN_REASON_LENGTH)
+    throw refuse('REFUND_PLAN_INVALID', {
+      field: 'reason',
+      reason: `1..${MAX_PLAN_REASON_LENGTH} characters`,
+    });
+  return reason;
+}
 
 export const decideRefundPlan = checkedDecide(rules, evolveRefundPlan, assertPlanState);
 
@@ -126,9 +141,18 @@ function rules(command: RefundPlanCommand, state: RefundPlanState): RefundPlanEv
       ];
     }
 
+    case 'RecordRefundLegBounce':
+      return bounce(command, state);
+    case 'RerouteRefundLeg':
+      return reroute(command, state);
+    case 'RecordRefundLegReissue':
+      return reissue(command, state);
+
     case 'RecordRefundLegOutcome': {
       const leg = legOf(state, planId, command.legNo);
       if (leg.status === command.outcome) return [];
+      // A leg's stream reports its first payout once; after a bounce and reroute that report is history.
+      if (leg.reissues > 0 || leg.status === 'bounced') return [];
       if (leg.status === 'succeeded' || leg.status === 'failed')
         throw refuse('REFUND_LEG_ALREADY_FINAL', { planId, legNo: leg.legNo, status: leg.status });
       if (leg.status === 'awaiting-approval')
@@ -142,6 +166,121 @@ function rules(command: RefundPlanCommand, state: RefundPlanState): RefundPlanEv
       ];
     }
   }
+}
+
+function bounce(
+  command: Extract<RefundPlanCommand, { type: 'RecordRefundLegBounce' }>,
+  state: RefundPlanState,
+): RefundPlanEvent[] {
+  const leg = legOf(state, command.planId, command.legNo);
+  const reason = reasonOf(command.reason);
+  if (!BANK_REF.test(command.bankRef))
+    throw refuse('REFUND_PLAN_INVALID', { field: 'bankRef', reason: 'letters, digits and _.:/-, 1..64' });
+  if (!Money.isMoney(command.amount) || !command.amount.equals(Money.parse(leg.amount)))
+    throw refuse('REFUND_LEG_BOUNCE_AMOUNT_MISMATCH', {
+      planId: command.planId,
+      legNo: leg.legNo,
+      leg: leg.amount,
+      returned: Money.isMoney(command.amount) ? command.amount.toString() : String(command.amount),
+    });
+  // The same return again (a file imported twice, an operator after the file) is no new fact.
+  if (leg.status === 'bounced') return [];
+  if (leg.route !== 'bank-transfer' || leg.status !== 'succeeded')
+    throw refuse('REFUND_LEG_NOT_BOUNCEABLE', {
+      planId: command.planId,
+      legNo: leg.legNo,
+      route: leg.route,
+      status: leg.status,
+    });
+  return [
+    {
+      type: 'RefundLegBounced',
+      data: {
+        planId: command.planId,
+        legNo: leg.legNo,
+        refundId: leg.refundId,
+        channel: payoutChannel('bank-transfer'),
+        amount: leg.amount,
+        reason,
+        source: command.source,
+        bankRef: command.bankRef,
+        recordedBy: command.actor.id,
+      },
+    },
+  ];
+}
+
+function reroute(
+  command: Extract<RefundPlanCommand, { type: 'RerouteRefundLeg' }>,
+  state: RefundPlanState,
+): RefundPlanEvent[] {
+  const leg = legOf(state, command.planId, command.legNo);
+  if (!FALLBACK_ROUTES.includes(command.route))
+    throw refuse('REFUND_PLAN_INVALID', { field: 'route', reason: FALLBACK_ROUTES.join(' or ') });
+  const account = command.route === 'bank-transfer' ? command.payeeAccountRef : null;
+  if (command.route === 'bank-transfer' && (account === null || !ACCOUNT_REF.test(account)))
+    throw refuse('REFUND_PLAN_INVALID', {
+      field: 'payeeAccountRef',
+      reason: "a bank transfer needs the patient's corrected account (digits and *, 4..40)",
+    });
+  if (
+    leg.status === 'approved' &&
+    leg.reissues > 0 &&
+    leg.route === command.route &&
+    leg.payeeAccountRef === account
+  )
+    return []; // the same reroute again
+  if (leg.status !== 'bounced')
+    throw refuse('REFUND_LEG_NOT_BOUNCED', { planId: command.planId, legNo: leg.legNo, status: leg.status });
+  if (command.actor.id === state.plannedBy)
+    throw refuse('REFUND_LEG_APPROVAL_BY_MAKER', { planId: command.planId, by: command.actor.id });
+  if (command.role !== undefined && command.role !== REFUND_APPROVER_ROLE)
+    throw refuse('REFUND_LEG_APPROVER_NOT_SUPERVISOR', { role: command.role, needs: REFUND_APPROVER_ROLE });
+  if (leg.reissues >= MAX_LEG_REISSUES)
+    throw refuse('REFUND_LEG_TOO_MANY_REISSUES', {
+      planId: command.planId,
+      legNo: leg.legNo,
+      max: MAX_LEG_REISSUES,
+    });
+  return [
+    {
+      type: 'RefundLegRerouted',
+      data: {
+        planId: command.planId,
+        legNo: leg.legNo,
+        refundId: leg.refundId,
+        route: command.route,
+        payeeAccountRef: account,
+        approvedBy: command.actor.id,
+        reissue: leg.reissues + 1,
+      },
+    },
+  ];
+}
+
+function reissue(
+  command: Extract<RefundPlanCommand, { type: 'RecordRefundLegReissue' }>,
+  state: RefundPlanState,
+): RefundPlanEvent[] {
+  const leg = legOf(state, command.planId, command.legNo);
+  // Only the reroute it was approved for, once; a later bounce and reroute is another reissue.
+  if (leg.reissues !== command.reissue || leg.status !== 'approved') return [];
+  const route = leg.route as (typeof FALLBACK_ROUTES)[number];
+  return [
+    {
+      type: 'RefundLegReissued',
+      data: {
+        planId: command.planId,
+        legNo: leg.legNo,
+        refundId: leg.refundId,
+        route,
+        channel: payoutChannel(route),
+        amount: leg.amount,
+        payeeAccountRef: leg.payeeAccountRef,
+        reissue: leg.reissues,
+      },
+    },
+  ];
 }
 
 function legOf(state: RefundPlanState, planId: string, legNo: number) {

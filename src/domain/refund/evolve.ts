@@ -25,6 +25,8 @@ export function evolveRefundPlan(state: RefundPlanState, event: RefundPlanEvent)
           status: l.needsApproval ? 'awaiting-approval' : 'ready',
           approvedBy: null,
           detail: null,
+          reissues: 0,
+          payeeAccountRef: l.route === 'bank-transfer' ? d.payeeAccountRef : null,
         }),
       );
       return {
@@ -50,7 +52,38 @@ export function evolveRefundPlan(state: RefundPlanState, event: RefundPlanEvent)
       }));
     case 'RefundLegFailed':
       return withLeg(state, event.data.legNo, (l) => ({ ...l, status: 'failed', detail: event.data.reason }));
+    case 'RefundLegBounced':
+      return withLeg(state, event.data.legNo, (l) => ({
+        ...l,
+        status: 'bounced',
+        detail: `bounced: ${event.data.reason}`,
+      }));
+    case 'RefundLegRerouted': {
+      const r = event.data;
+      return withLeg(state, r.legNo, (l) => ({
+        ...l,
+        status: 'approved',
+        route: r.route,
+        needsApproval: true,
+        approvedBy: r.approvedBy,
+        payeeAccountRef: r.payeeAccountRef,
+        reissues: r.reissue,
+      }));
+    }
+    case 'RefundLegReissued':
+      return withLeg(state, event.data.legNo, (l) => ({
+        ...l,
+        status: 'succeeded',
+        detail: `paid out again by ${event.data.route}`,
+      }));
     default:
       return state;
   }
+}
+
+/** What the plan still owes the patient: its amount less what its legs have paid out and kept. */
+export function owedOf(state: RefundPlanState): Money {
+  return state.legs
+    .filter((l) => l.status === 'succeeded')
+    .reduce((owed, l) => owed.sub(Money.parse(l.amount)), state.amount);
 }

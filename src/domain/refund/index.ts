@@ -6,7 +6,7 @@ import type { RefundPlanCommand, RefundPlanEvent, RefundPlanState } from './type
 
 export * from './types.ts';
 export { decideRefundPlan, legRefundId, planLegOf, REFUND_APPROVER_ROLE } from './decide.ts';
-export { evolveRefundPlan, initialRefundPlanState } from './evolve.ts';
+export { evolveRefundPlan, initialRefundPlanState, owedOf } from './evolve.ts';
 export { closedBecause, inPolicyOrder, planRefund, validatePolicy } from './plan.ts';
 export { REFUND_PLAN_REFUSALS } from '../refusals.ts';
 export { RefundPlanRefusal } from './refusals.ts';
@@ -26,3 +26,13 @@ export const refundPlanDecider: Decider<RefundPlanCommand, RefundPlanEvent, Refu
 export function refundPlanStreamId(hospitalId: string, planId: string): StreamId {
   return streamId(hospitalId, refundPlanDecider.category, planId);
 }
+export {
+  decideRefundPolicy,
+  evolveRefundPolicy,
+  type RefundPolicyData,
+  type RefundPolicySet,
+  type RefundPolicySettingState,
+  refundPolicyDecider,
+  refundPolicyStreamId,
+  type SetRefundPolicy,
+} from './policy-setting.ts';

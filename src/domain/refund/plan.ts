@@ -33,7 +33,13 @@ export function validatePolicy(policy: RefundPolicy): void {
   if (!PLAN_ORDERS.includes(policy.order)) throw bad('order', `one of ${PLAN_ORDERS.join(', ')}`);
   if (!Array.isArray(policy.channelPriority) || policy.channelPriority.length > 32)
     throw bad('channelPriority', 'at most 32 channels');
-  const windows = Object.entries(policy.windowsDays ?? {});
+  if (
+    typeof policy.windowsDays !== 'object' ||
+    policy.windowsDays === null ||
+    Array.isArray(policy.windowsDays)
+  )
+    throw bad('windowsDays', 'an object of channel → whole days');
+  const windows = Object.entries(policy.windowsDays);
   if (windows.length > 32) throw bad('windowsDays', 'at most 32 channels');
   for (const [channel, days] of windows)
     if (!Number.isInteger(days) || days < 1 || days > MAX_REFUND_WINDOW_DAYS)

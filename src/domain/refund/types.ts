@@ -132,7 +132,48 @@ export interface RecordRefundLegOutcome extends PlanCommandBase {
   detail: string;
 }
 
-export type RefundPlanCommand = PlanRefund | ApproveRefundLeg | RecordRefundLegOutcome;
+/** Where word of a bounced bank transfer (退票) came from: a line of the bank's return file, or an operator. */
+export type BounceSource = 'return-file' | 'operator';
+
+/** A bank transfer reported sent came back (wrong or closed account): the leg's money is owed to the patient again. */
+export interface RecordRefundLegBounce extends PlanCommandBase {
+  type: 'RecordRefundLegBounce';
+  legNo: number;
+  /** What came back; it must be the leg's amount. */
+  amount: Money;
+  reason: string;
+  source: BounceSource;
+  /** The bank's reference of the return (file line or slip), for the statement. */
+  bankRef: string;
+}
+
+/** A supervisor approves a new route for a bounced leg: cash at the window, or a corrected bank account. */
+export interface RerouteRefundLeg extends PlanCommandBase {
+  type: 'RerouteRefundLeg';
+  legNo: number;
+  route: FallbackRoute;
+  /** For bank-transfer: the corrected account, checked by the approver (masked). */
+  payeeAccountRef: string | null;
+  role?: string;
+}
+
+/** The reaction paid a rerouted leg out by its new route. */
+export interface RecordRefundLegReissue extends PlanCommandBase {
+  type: 'RecordRefundLegReissue';
+  legNo: number;
+  reissue: number;
+}
+
+export type RefundPlanCommand =
+  | PlanRefund
+  | ApproveRefundLeg
+  | RecordRefundLegOutcome
+  | RecordRefundLegBounce
+  | RerouteRefundLeg
+  | RecordRefundLegReissue;
+
+/** Most times one leg may be rerouted after bounces (then the refund is handled by hand). */
+export const MAX_LEG_REISSUES = 5;
 
 // ---- events ----
 
@@ -181,22 +222,86 @@ export type RefundLegFailed = {
   data: { planId: string; legNo: number; refundId: string; amount: MoneyString; reason: string };
 };
 
-export type RefundPlanEvent = RefundPlanned | RefundLegApproved | RefundLegSucceeded | RefundLegFailed;
+/**
+ * A bank transfer came back. Posts the reverse of the payout's clearing credit: Dr channel:bank-transfer:clearing,
+ * Cr payable:refunds — the refund itself stands (revenue / deposit as decided, the HIS told), the money is owed.
+ */
+export type RefundLegBounced = {
+  type: 'RefundLegBounced';
+  data: {
+    planId: string;
+    legNo: number;
+    refundId: string;
+    /** The clearing channel the bounced payout had left through. */
+    channel: string;
+    amount: MoneyString;
+    reason: string;
+    source: BounceSource;
+    bankRef: string;
+    recordedBy: string;
+  };
+};
+
+export type RefundLegRerouted = {
+  type: 'RefundLegRerouted';
+  data: {
+    planId: string;
+    legNo: number;
+    refundId: string;
+    route: FallbackRoute;
+    payeeAccountRef: string | null;
+    approvedBy: string;
+    /** 1 for the first reroute of this leg, 2 for the next… */
+    reissue: number;
+  };
+};
+
+/** A rerouted leg paid out again. Posts Dr payable:refunds, Cr channel:<cash | bank-transfer>:clearing. */
+export type RefundLegReissued = {
+  type: 'RefundLegReissued';
+  data: {
+    planId: string;
+    legNo: number;
+    refundId: string;
+    route: FallbackRoute;
+    channel: string;
+    amount: MoneyString;
+    payeeAccountRef: string | null;
+    reissue: number;
+  };
+};
+
+export type RefundPlanEvent =
+  | RefundPlanned
+  | RefundLegApproved
+  | RefundLegSucceeded
+  | RefundLegFailed
+  | RefundLegBounced
+  | RefundLegRerouted
+  | RefundLegReissued;
 export const REFUND_PLAN_EVENT_TYPES: readonly RefundPlanEvent['type'][] = [
   'RefundPlanned',
   'RefundLegApproved',
   'RefundLegSucceeded',
   'RefundLegFailed',
+  'RefundLegBounced',
+  'RefundLegRerouted',
+  'RefundLegReissued',
 ];
 
 // ---- state ----
 
-export type LegStatus = 'ready' | 'awaiting-approval' | 'approved' | 'succeeded' | 'failed';
+/** `bounced`: a bank transfer came back; the money is owed until a supervisor reroutes the leg. */
+export type LegStatus = 'ready' | 'awaiting-approval' | 'approved' | 'succeeded' | 'failed' | 'bounced';
 
 export interface LegState extends RefundLegData {
   status: LegStatus;
   approvedBy: string | null;
   detail: string | null;
+  /** Times the leg was rerouted after a bounce (0: as planned). */
+  reissues: number;
+  /** The patient's account the leg pays into (bank-transfer), after any correction. */
+  payeeAccountRef: string | null;
 }
 
 export type PlanStatus = 'none' | 'in-progress' | 'completed' | 'completed-with-failures';

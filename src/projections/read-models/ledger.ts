@@ -1,5 +1,4 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
-import { isDomainEventType } from '../../domain/events.ts';
 import { type Account, type JournalEntry, postingsFor } from '../../domain/ledger/index.ts';
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
@@ -61,11 +60,13 @@ export const POSTING_EVENT_TYPES = [
   'ChannelFeeRecorded',
   'ChannelSettlementReceived',
   'AdjustingEntryPosted',
+  'RefundLegBounced',
+  'RefundLegReissued',
 ] as const;
 
 /** The journal entry an event posts, or null (events that move no money). */
 export function entryOf(event: RecordedEvent): JournalEntry | null {
-  if (!isDomainEventType(event.type) && event.type !== 'AdjustingEntryPosted') return null;
+  if (!(POSTING_EVENT_TYPES as readonly string[]).includes(event.type)) return null;
   return postingsFor({ type: event.type, data: event.data } as PostingEvent);
 }
 

@@ -78,3 +78,54 @@ export async function attemptTallies(
     .map(({ sum, ...t }) => ({ ...t, amount: sum.toString() }))
     .sort((a, b) => `${a.channel}/${a.status}`.localeCompare(`${b.channel}/${b.status}`));
 }
+
+/** One attempt of a range [from, to), as the day's reconciliation view lists what was settled intraday. */
+export interface DayAttempt {
+  orderId: string;
+  attemptId: string;
+  method: string;
+  channel: string;
+  status: string;
+  settledVia: string | null;
+  amount: string | null;
+  channelTxnId: string | null;
+  startedAt: Date;
+  settledAt: Date | null;
+}
+
+/** The attempts started in [from, to) (one channel's, one way of settling, when named), in start order; at most `limit`. */
+export async function attemptsBetween(
+  db: ReadDb,
+  q: {
+    hospitalId: string;
+    from: Date;
+    to: Date;
+    channel?: string;
+    settledVia?: string;
+    limit: number;
+    schema?: string;
+  },
+): Promise<DayAttempt[]> {
+  let query = db
+    .withSchema(q.schema ?? PAYMENT_ATTEMPTS.schema)
+    .selectFrom('payment_attempts')
+    .selectAll()
+    .where('hospital_id', '=', q.hospitalId)
+    .where('started_at', '>=', q.from)
+    .where('started_at', '<', q.to);
+  if (q.channel) query = query.where('channel', '=', q.channel);
+  if (q.settledVia) query = query.where('settled_via', '=', q.settledVia);
+  const rows = await query.orderBy('started_at').orderBy('order_id').limit(q.limit).execute();
+  return rows.map((r) => ({
+    orderId: r.order_id,
+    attemptId: r.attempt_id,
+    method: r.method,
+    channel: r.channel,
+    status: r.status,
+    settledVia: r.settled_via,
+    amount: r.amount === null ? null : Money.parse(String(r.amount)).toString(),
+    channelTxnId: r.channel_txn_id,
+    startedAt: new Date(r.started_at),
+    settledAt: r.settled_at === null ? null : new Date(r.settled_at),
+  }));
+}
