@@ -3,16 +3,11 @@
 // it, or an as-of copy.
 import type { Kysely } from 'kysely';
 import type { AnyDb, AnyTrx } from './projection.ts';
-import type { DailyTotalsTable, dailyTotalsTable } from './read-models/daily-totals.ts';
-import type { DepositBalancesTable, depositBalancesTable } from './read-models/deposits.ts';
-import type { HisSyncStatusTable, hisSyncTable } from './read-models/his-sync.ts';
-import type {
-  AccountBalancesTable,
-  accountBalancesTable,
-  JournalLinesTable,
-  journalLinesTable,
-} from './read-models/ledger.ts';
-import type { OrdersTable, ordersTable } from './read-models/orders.ts';
+import type { DailyTotalsTable } from './read-models/daily-totals.ts';
+import type { DepositBalancesTable } from './read-models/deposits.ts';
+import type { HisSyncStatusTable } from './read-models/his-sync.ts';
+import type { AccountBalancesTable, JournalLinesTable } from './read-models/ledger.ts';
+import type { OrdersTable } from './read-models/orders.ts';
 import type { PaymentAttemptsTable } from './read-models/payment-attempts.ts';
 import type { ScheduleRunsTable, SchedulesTable } from './read-models/schedules.ts';
 import type { ReconciliationTables } from './reconciliation/tables.ts';
@@ -117,17 +112,3 @@ export type ReadDb = Kysely<Database>;
 export function typed(db: AnyDb | AnyTrx): ReadDb {
   return db as ReadDb;
 }
-
-// Compile-time: each read model's row interface names exactly the columns its TableSpec creates.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Columns<T extends { columns: object }> = keyof T['columns'];
-export type ColumnsMatch = [
-  Same<keyof OrdersTable, Columns<typeof ordersTable>>,
-  Same<keyof DepositBalancesTable, Columns<typeof depositBalancesTable>>,
-  Same<keyof HisSyncStatusTable, Columns<typeof hisSyncTable>>,
-  Same<keyof AccountBalancesTable, Columns<typeof accountBalancesTable>>,
-  Same<keyof JournalLinesTable, Columns<typeof journalLinesTable>>,
-  Same<keyof DailyTotalsTable, Columns<typeof dailyTotalsTable>>,
-];
-const columnsMatch: ColumnsMatch = [true, true, true, true, true, true];
-void columnsMatch;
