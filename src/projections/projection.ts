@@ -205,6 +205,27 @@ export function keyString(parts: readonly string[]): string {
   return parts.join('\u001f');
 }
 
+interface TableProjectionSpec {
+  name: string;
+  version: number;
+  description: string;
+  handles: readonly string[];
+  table: TableSpec;
+  apply: Projection['apply'];
+}
+
+/** A read model of one table: it creates the table, and `apply` writes each batch's rows. */
+export function tableProjection(spec: TableProjectionSpec): Projection {
+  return {
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    handles: new Set(spec.handles),
+    createTables: (db, schema) => createTable(db, schema, spec.table),
+    apply: spec.apply,
+  };
+}
+
 export interface KeyedChange {
   /** Values of the table's key columns, in order. */
   key: readonly string[];
@@ -217,20 +238,11 @@ export interface KeyedChange {
  * loads the rows it touches once, folds every change in order in memory, and writes each changed row once,
  * so replaying a million events costs a few statements per thousand events.
  */
-export function keyedProjection(spec: {
-  name: string;
-  version: number;
-  description: string;
-  handles: readonly string[];
-  table: TableSpec;
-  changes(event: RecordedEvent): KeyedChange[];
-}): Projection {
-  return {
-    name: spec.name,
-    version: spec.version,
-    description: spec.description,
-    handles: new Set(spec.handles),
-    createTables: (db, schema) => createTable(db, schema, spec.table),
+export function keyedProjection(
+  spec: Omit<TableProjectionSpec, 'apply'> & { changes(event: RecordedEvent): KeyedChange[] },
+): Projection {
+  return tableProjection({
+    ...spec,
     async apply(trx, schema, events) {
       const changes = events.flatMap((e) => spec.changes(e));
       if (changes.length === 0) return;
@@ -253,5 +265,5 @@ export function keyedProjection(spec: {
         'upsert',
       );
     },
-  };
+  });
 }

@@ -11,9 +11,9 @@ import {
   type AnyTrx,
   checkIdentifier,
   column,
-  createTable,
   type Projection,
   type RowOf,
+  tableProjection,
   table,
 } from './projection.ts';
 
@@ -55,12 +55,12 @@ const INSERT_CHUNK = 1_000;
 
 /** The projection that records a reaction's intents. */
 export function reactionProjection(reaction: Reaction): Projection {
-  return {
+  return tableProjection({
     name: reaction.name,
     version: reaction.version,
     description: reaction.description,
-    handles: new Set(reaction.handles),
-    createTables: (db, schema) => createTable(db, schema, workTable),
+    handles: reaction.handles,
+    table: workTable,
     async apply(trx: AnyTrx, schema: string, events: readonly RecordedEvent[]) {
       const rows: Record<string, unknown>[] = [];
       for (const e of events) for (const intent of reaction.react(e)) rows.push(rowOf(intent, e.position));
@@ -72,7 +72,7 @@ export function reactionProjection(reaction: Reaction): Projection {
           .onConflict((c) => c.column('key').doNothing())
           .execute();
     },
-  };
+  });
 }
 
 function rowOf(intent: Intent, position: bigint): Record<string, unknown> {

@@ -4,13 +4,13 @@ import { type Account, type JournalEntry, postingsFor } from '../../domain/ledge
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
-  createTable,
   keyString,
   loadRows,
   type Projection,
   type RowOf,
   type Row,
   table,
+  tableProjection,
   writeRows,
   column,
   readModel,
@@ -71,12 +71,12 @@ export const accountBalancesTable = table({
  * account_balances: one row per hospital and account. A batch sums its journal lines per account in memory
  * first, then loads, adds and writes each touched row once (a rebuild reads a million events).
  */
-export const balancesProjection: Projection = {
+export const balancesProjection: Projection = tableProjection({
   name: BALANCES.name,
   version: BALANCES.version,
   description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
-  handles: new Set(POSTING_EVENT_TYPES),
-  createTables: (db, schema) => createTable(db, schema, accountBalancesTable),
+  handles: POSTING_EVENT_TYPES,
+  table: accountBalancesTable,
   async apply(trx, schema, events) {
     const deltas = new Map<
       string,
@@ -130,7 +130,7 @@ export const balancesProjection: Projection = {
     }
     await writeRows(trx, schema, accountBalancesTable, rows, 'upsert');
   },
-};
+});
 
 export const journalLinesTable = table({
   table: 'journal_lines',
@@ -154,12 +154,12 @@ export const journalLinesTable = table({
 });
 
 /** journal_lines: every posted line. */
-export const journalProjection: Projection = {
+export const journalProjection: Projection = tableProjection({
   name: JOURNAL.name,
   version: JOURNAL.version,
   description: 'The general journal: each money event as one balanced entry, line by line.',
-  handles: new Set(POSTING_EVENT_TYPES),
-  createTables: (db, schema) => createTable(db, schema, journalLinesTable),
+  handles: POSTING_EVENT_TYPES,
+  table: journalLinesTable,
   async apply(trx, schema, events) {
     const rows: Row[] = [];
     for (const event of events) {
@@ -184,4 +184,4 @@ export const journalProjection: Projection = {
     }
     await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
   },
-};
+});
