@@ -59,49 +59,32 @@ export const paymentAttemptsProjection = keyedProjection({
           ? r
           : { ...r, status, settled_at: at, ...extra },
       );
+    // An attempt's row opens once, by whichever of its opening events comes first.
+    const open = (method: string, amount: string | null, status: string, expiresAt: string | null) => [
+      {
+        key,
+        update: (r: Row | undefined): Row =>
+          r ?? {
+            hospital_id: event.hospitalId,
+            order_id: String(d.orderId),
+            attempt_id: String(d.attemptId),
+            method,
+            channel: String(d.channel),
+            amount,
+            status,
+            started_at: at,
+            expires_at: expiresAt,
+            channel_txn_id: null,
+            settled_via: null,
+            settled_at: null,
+          },
+      },
+    ];
     switch (event.type) {
       case 'PaymentAttemptStarted':
-        return [
-          {
-            key,
-            update: (r: Row | undefined): Row =>
-              r ?? {
-                hospital_id: event.hospitalId,
-                order_id: String(d.orderId),
-                attempt_id: String(d.attemptId),
-                method: String(d.method),
-                channel: String(d.channel),
-                amount: String(d.amount),
-                status: 'started',
-                started_at: at,
-                expires_at: String(d.expiresAt),
-                channel_txn_id: null,
-                settled_via: null,
-                settled_at: null,
-              },
-          },
-        ];
+        return open(String(d.method), String(d.amount), 'started', String(d.expiresAt));
       case 'PaymentStatusUnknown':
-        return [
-          {
-            key,
-            update: (r: Row | undefined): Row =>
-              r ?? {
-                hospital_id: event.hospitalId,
-                order_id: String(d.orderId),
-                attempt_id: String(d.attemptId),
-                method: 'device',
-                channel: String(d.channel),
-                amount: null,
-                status: 'unknown',
-                started_at: at,
-                expires_at: null,
-                channel_txn_id: null,
-                settled_via: null,
-                settled_at: null,
-              },
-          },
-        ];
+        return open('device', null, 'unknown', null);
       case 'PaymentAttemptAwaitingPassword':
         return touch((r) => (r.status === 'started' ? { ...r, status: 'awaiting-password' } : r));
       case 'PaymentAttemptSucceeded':

@@ -81,37 +81,26 @@ export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}):
           break;
         }
         case 'RefundSucceeded':
+        case 'DepositRemainderRefunded': {
+          // A deposit's remainder goes back against its top-up order; a duplicate payment's refund is surplus.
+          const remainder = event.type === 'DepositRemainderRefunded';
+          const duplicate = !remainder && d.of === 'duplicate';
           r = row(event, {
             movement_id: `refund:${d.refundId}`,
             kind: 'refund',
             channel: String(d.channel),
-            merchant_order_no: String(d.orderId),
+            merchant_order_no: String(remainder ? d.topUpOrderId : d.orderId),
             refund_no: String(d.refundId),
             channel_txn_id: d.channelTxnId ?? null,
-            channel_refund_id: d.channelRefundId ?? null,
+            channel_refund_id: remainder ? null : (d.channelRefundId ?? null),
             amount: String(d.amount),
             occurred_at: at,
             business_date: date(),
-            business_type: d.of === 'duplicate' ? 'surplus' : String(d.orderKind),
-            surplus: d.of === 'duplicate',
+            business_type: remainder ? 'deposit' : duplicate ? 'surplus' : String(d.orderKind),
+            surplus: duplicate,
           });
           break;
-        case 'DepositRemainderRefunded':
-          r = row(event, {
-            movement_id: `refund:${d.refundId}`,
-            kind: 'refund',
-            channel: String(d.channel),
-            merchant_order_no: String(d.topUpOrderId),
-            refund_no: String(d.refundId),
-            channel_txn_id: d.channelTxnId ?? null,
-            channel_refund_id: null,
-            amount: String(d.amount),
-            occurred_at: at,
-            business_date: date(),
-            business_type: 'deposit',
-            surplus: false,
-          });
-          break;
+        }
         case 'ChannelSettlementReceived':
           r = row(event, {
             movement_id: `settlement:${d.channel}:${d.settlementId}`,
