@@ -145,19 +145,13 @@ export const ordersProjection = keyedProjection({
       case 'OrderCancelled':
         return [change(event, (r) => ({ ...r, status: 'cancelled' }))];
       case 'RefundRequested':
+      case 'RefundFailed': {
+        // Requested until it succeeds or fails.
+        const delta = event.type === 'RefundRequested' ? m(d.amount) : m(d.amount).negate();
         return [
-          change(event, (r) => ({
-            ...r,
-            refund_requested: m(r.refund_requested).add(m(d.amount)).toString(),
-          })),
+          change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).add(delta).toString() })),
         ];
-      case 'RefundFailed':
-        return [
-          change(event, (r) => ({
-            ...r,
-            refund_requested: m(r.refund_requested).sub(m(d.amount)).toString(),
-          })),
-        ];
+      }
       case 'RefundSucceeded':
         return [
           change(event, (r) => {
