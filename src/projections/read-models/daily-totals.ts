@@ -1,20 +1,9 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import { Money } from '../../domain/money.ts';
-import {
-  column,
-  keyedProjection,
-  type Projection,
-  type RowOf,
-  type Row,
-  readModel,
-  table,
-} from '../projection.ts';
+import { column, keyedProjection, type Projection, type Row, readModel, table } from '../projection.ts';
 
 /** The daily-totals read model: name, live schema, version. */
 export const DAILY_TOTALS = readModel('daily_totals', 1);
-
-/** A row of `daily_totals`, as kysely reads it. */
-export type DailyTotalsTable = RowOf<typeof dailyTotalsTable>;
 
 export const dailyTotalsTable = table({
   table: 'daily_totals',

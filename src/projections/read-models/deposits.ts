@@ -1,11 +1,8 @@
 import { Money } from '../../domain/money.ts';
-import { column, keyedProjection, type RowOf, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The deposits read model: name, live schema, version. */
 export const DEPOSITS = readModel('deposits', 1);
-
-/** A row of `deposit_balances`, as kysely reads it. */
-export type DepositBalancesTable = RowOf<typeof depositBalancesTable>;
 
 export const depositBalancesTable = table({
   table: 'deposit_balances',

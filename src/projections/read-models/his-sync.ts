@@ -1,12 +1,9 @@
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/index.ts';
-import { column, keyedProjection, type RowOf, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The HIS-sync read model: name, live schema, version. */
 export const HIS_SYNC = readModel('his_sync', 1);
-
-/** A row of `his_sync_status`, as kysely reads it. */
-export type HisSyncStatusTable = RowOf<typeof hisSyncTable>;
 
 export const hisSyncTable = table({
   table: 'his_sync_status',

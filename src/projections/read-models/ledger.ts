@@ -7,7 +7,6 @@ import {
   keyString,
   loadRows,
   type Projection,
-  type RowOf,
   type Row,
   table,
   tableProjection,
@@ -20,12 +19,6 @@ import {
 export const BALANCES = readModel('balances', 1);
 /** The journal read model: name, live schema, version. */
 export const JOURNAL = readModel('journal', 1);
-
-/** A row of `account_balances`, as kysely reads it. */
-export type AccountBalancesTable = RowOf<typeof accountBalancesTable>;
-
-/** A row of `journal_lines`, as kysely reads it. */
-export type JournalLinesTable = RowOf<typeof journalLinesTable>;
 
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
 export const POSTING_EVENT_TYPES = [

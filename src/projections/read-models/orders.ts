@@ -1,13 +1,10 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { displayStatus, type OrderView } from '../../domain/order/index.ts';
-import { column, keyedProjection, type RowOf, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The orders read model: name, live schema, version. */
 export const ORDERS = readModel('orders', 1);
-
-/** A row of `orders`, as kysely reads it. */
-export type OrdersTable = RowOf<typeof ordersTable>;
 
 export const ordersTable = table({
   table: 'orders',

@@ -2,11 +2,9 @@
 // platform (QR code, payment code, in-app) and those a device lost track of (status unknown) — with how each
 // ended and how its result became known (the channel's answer, its callback, or our query). The intraday
 // checks (多时点对账) take up the attempts still open; the day's view counts what was settled before the bills.
-import { column, keyedProjection, type RowOf, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 export const PAYMENT_ATTEMPTS = readModel('payment_attempts', 1);
-
-export type PaymentAttemptsTable = RowOf<typeof paymentAttemptsTable>;
 
 export const paymentAttemptsTable = table({
   table: 'payment_attempts',

@@ -2,14 +2,10 @@
 // scheduled day's outcome (completed, waiting for its statement, statement missing, failed) — the alerts.
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 import type { RunState } from '../../domain/schedules/run.ts';
-import { column, keyedProjection, type RowOf, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 export const SCHEDULES = readModel('schedules', 1);
 export const SCHEDULE_RUNS = readModel('schedule_runs', 1);
-
-export type SchedulesTable = RowOf<typeof schedulesTable>;
-
-export type ScheduleRunsTable = RowOf<typeof scheduleRunsTable>;
 
 export const schedulesTable = table({
   table: 'schedules',
