@@ -7,7 +7,8 @@
 // generate_series), not through the order events: the bench measures import and matching, and replaying a
 // million payment events is bench/replay's business. Peak memory is the process RSS sampled every 50 ms.
 // The ceiling is a plain csv-parse read of the same file (no validation, no events, no matching).
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { open } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,17 +54,25 @@ function* entries(): Generator<BillEntry> {
 
 class RssSampler {
   private peak = 0;
+  /** What the process held when its RSS peaked (JS heap in use and allocated, buffers outside it). */
+  atPeak: NodeJS.MemoryUsage = process.memoryUsage();
   private timer: NodeJS.Timeout | undefined;
+  private sample(): void {
+    const m = process.memoryUsage();
+    if (m.rss > this.peak) {
+      this.peak = m.rss;
+      this.atPeak = m;
+    }
+  }
   start(): this {
-    this.peak = process.memoryUsage().rss;
-    this.timer = setInterval(() => {
-      this.peak = Math.max(this.peak, process.memoryUsage().rss);
-    }, SAMPLE_MS);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), SAMPLE_MS);
     return this;
   }
   stop(): number {
     clearInterval(this.timer);
-    return Math.max(this.peak, process.memoryUsage().rss);
+    this.sample();
+    return this.peak;
   }
 }
 
@@ -74,15 +83,37 @@ interface Row {
   peakRssMb: number;
 }
 
+/** `BENCH_CPU_PROF=import` (or reconcile, csv): a CPU profile of that step alone, written to tmp/prof. */
+const PROFILE_STEP = process.env.BENCH_CPU_PROF;
+
 async function measure(step: string, lines: number, f: () => Promise<void>): Promise<Row> {
   global.gc?.();
+  const profile = PROFILE_STEP !== undefined && step.startsWith(PROFILE_STEP);
+  const session = profile ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const s = new RssSampler().start();
   const t0 = performance.now();
   await f();
   const seconds = (performance.now() - t0) / 1000;
   const peak = s.stop();
+  if (session) {
+    const { profile: p } = await session.post('Profiler.stop');
+    mkdirSync('tmp/prof', { recursive: true });
+    const out = `tmp/prof/recon-${PROFILE_STEP}-${process.pid}.cpuprofile`;
+    writeFileSync(out, JSON.stringify(p));
+    session.disconnect();
+    console.error(`  CPU profile of ${step}: ${out}`);
+  }
   const row = { step, seconds, linesPerSecond: lines / seconds, peakRssMb: peak / 2 ** 20 };
-  console.error(`  ${step}: ${seconds.toFixed(2)} s`);
+  const mb = (b: number) => `${Math.round(b / 2 ** 20)} MB`;
+  const at = s.atPeak;
+  console.error(
+    `  ${step}: ${seconds.toFixed(2)} s; at the RSS peak: heap used ${mb(at.heapUsed)} of ${mb(at.heapTotal)}, external ${mb(at.external)}`,
+  );
   return row;
 }
 
@@ -140,6 +171,8 @@ async function main(): Promise<void> {
       }),
     );
     let imported = 0;
+    const i0 = performance.now();
+    let importPhase = '';
     rows.push(
       await measure('import (validate + events)', LINES, async () => {
         const r = await importStatement({ store: ledger.store }, fileSource(file), {
@@ -147,6 +180,11 @@ async function main(): Promise<void> {
           format: 'wechat',
           merchantId: MERCHANT,
           businessDate: DATE,
+          onProgress: (p) => {
+            if (p.phase !== importPhase)
+              console.error(`    ${(performance.now() - i0).toFixed(0)} ms ${p.phase}`);
+            importPhase = p.phase;
+          },
         });
         imported = r.summary.lines;
       }),

@@ -44,6 +44,7 @@ if (values.child) {
   };
   const timer = setInterval(sample, 50);
   const started = performance.now();
+  const cpu0 = process.cpuUsage();
   let lastPrint = 0;
   const r = await rebuildProjection({
     db: database.db,
@@ -59,10 +60,18 @@ if (values.child) {
     },
   });
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   clearInterval(timer);
   sample();
   process.stdout.write(
-    JSON.stringify({ events: Number(r.position), applied: r.events, seconds, peakRss, peakHeap }),
+    JSON.stringify({
+      events: Number(r.position),
+      applied: r.events,
+      seconds,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      peakRss,
+      peakHeap,
+    }),
   );
   await store.close();
   await database.close();
@@ -103,6 +112,8 @@ interface Figures {
   events: number;
   applied: number;
   seconds: number;
+  /** CPU time of the replaying process (the rest of the wall time is PostgreSQL's and the machine's). */
+  cpuSeconds: number;
   peakRss: number;
   peakHeap: number;
 }
@@ -145,8 +156,10 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(', ')} at the end (shared machine)\n`,
 );
-console.log(row(['projection', 'events', 'applied', 'seconds', 'events/s', 'peak RSS', 'peak heap']));
-console.log(row(['-'.repeat(14), ...Array(6).fill('-'.repeat(12))]));
+console.log(
+  row(['projection', 'events', 'applied', 'seconds', 'events/s', 'node CPU s', 'peak RSS', 'peak heap']),
+);
+console.log(row(['-'.repeat(14), ...Array(7).fill('-'.repeat(12))]));
 for (const [name, f] of results)
   console.log(
     row([
@@ -155,6 +168,7 @@ for (const [name, f] of results)
       f.applied.toLocaleString(),
       f.seconds.toFixed(1),
       Math.round(f.events / f.seconds).toLocaleString(),
+      f.cpuSeconds.toFixed(1),
       mb(f.peakRss),
       mb(f.peakHeap),
     ]),

@@ -28,6 +28,7 @@ import type { WechatPayNotifyConfig } from '../adapters/channels/wechat/index.ts
 import type { Database } from '../adapters/db/database.ts';
 import type { HisClient } from '../domain/his/port.ts';
 import { createLogger } from '../adapters/log.ts';
+import { type LazySchemas, lazySchemaCompilers } from './lazy-schemas.ts';
 import type { Actor } from '../domain/decider.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import { HospitalId } from '../domain/ids.ts';
@@ -112,6 +113,8 @@ export interface CallbackSettings {
 }
 
 export interface ServerOptions {
+  /** Route schemas compile when first used (lazy-schemas.ts); tests pass their own to compile them all. */
+  schemas?: LazySchemas;
   /** The refund routes (order, channel refund windows, fallbacks); absent: DEFAULT_REFUND_POLICY. */
   refundPolicy?: RefundPolicy;
   store: EventStore;
@@ -306,6 +309,7 @@ export async function buildServer(options: ServerOptions): Promise<App> {
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false },
     },
+    schemaController: { compilersFactory: (options.schemas ?? lazySchemaCompilers()).compilersFactory },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const deps: BusDeps = {

@@ -12,7 +12,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { sql } from 'kysely';
 import { configFromEnv, type DatabaseConfig } from '../adapters/db/database.ts';
 import { type Ledger, openLedger } from '../adapters/event-store/open.ts';
-import { ensureReadModels } from '../projections/index.ts';
+import { readModelPreparation } from '../projections/index.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { Money } from '../domain/money.ts';
 import { describe, progressPrinter } from '../simulation/progress.ts';
@@ -83,7 +83,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   progress.step(`starting ${where}`);
   const ledger = await openLedger(dbConfig, {
     migrate: true,
-    prepare: ensureReadModels,
+    prepare: readModelPreparation,
     upcasters: UPCASTERS,
   });
   progress.done();

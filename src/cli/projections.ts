@@ -11,7 +11,7 @@ import {
   type BuildProgress,
   buildProjection,
   checkBuildTarget,
-  ensureReadModels,
+  readModelPreparation,
   liveSchema,
   ProjectionRunner,
   projectionNamed,
@@ -127,7 +127,7 @@ export async function projectionsCommand(argv: string[], io: CliIo): Promise<num
   }
   const ledger = await openLedger(configFromEnv(io.env), {
     migrate: true,
-    prepare: ensureReadModels,
+    prepare: readModelPreparation,
     upcasters: UPCASTERS,
   });
   try {

@@ -33,11 +33,9 @@ import { SqlJobStore } from '../adapters/jobs/sql-job-store.ts';
 import { runnerId } from '../adapters/queue/request-jobs.ts';
 import { LocalJobRunner } from '../app/jobs/local.ts';
 import { MemoryNonceStore } from '../adapters/nonce/memory.ts';
-import { closeRedis, openRedis } from '../adapters/redis.ts';
 import { FallbackNonceStore, FallbackRateLimiter } from '../adapters/redis-fallback.ts';
-import { BullScheduleQueue, closeQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
 import { UPCASTERS } from '../domain/events.ts';
-import { allProjections, ensureReadModels, ProjectionRunner } from '../projections/index.ts';
+import { allProjections, readModelPreparation, ProjectionRunner } from '../projections/index.ts';
 import { type ReactionsHandle, startReactions } from '../app/reactions/runtime.ts';
 import { cliMasterKeyring } from './master-key.ts';
 import { ClientRegistry } from '../app/clients.ts';
@@ -45,7 +43,7 @@ import { SqlClientStore } from '../adapters/clients/sql-client-store.ts';
 import { keyringSealer } from '../adapters/secrets/sealer.ts';
 import { parseStaffTokens, STAFF_TOKENS_ENV } from '../bus/principal.ts';
 import { signInPolicyFromEnv } from '../app/staff/ports.ts';
-import { buildServer, type CallbackSettings } from '../bus/server.ts';
+import type { CallbackSettings } from '../bus/server.ts';
 import { channelWiring, refundPolicyOption } from './channel-wiring.ts';
 import { BusMetrics } from '../bus/metrics.ts';
 import { opsOptionsFromEnv } from '../bus/ops.ts';
@@ -107,6 +105,7 @@ export function startBackgroundWork(
       store: ledger.store,
       leases: ledger.database,
       projection,
+      schemaPrepared: true, // serve and worker open the ledger with readModelPreparation
       onError: (error) => logger.error({ err: error, projection: projection.name }, 'projection failed'),
     }).start(),
   );
@@ -150,9 +149,16 @@ export async function serve(
   const ops = opsOptionsFromEnv(env);
   const metrics = new BusMetrics();
 
+  // The bus (fastify, its plugins and every route) loads while the store opens; Redis and BullMQ only when
+  // REDIS_URL asks for them.
+  const server = import('../bus/server.ts');
+  server.catch(() => {}); // awaited below; a failure to open the store comes first
+  const redisModules = env.REDIS_URL
+    ? await Promise.all([import('../adapters/redis.ts'), import('../adapters/queue/bullmq.ts')])
+    : undefined;
   const opened = await openLedger(configFromEnv(env), {
     migrate: true,
-    prepare: ensureReadModels,
+    prepare: readModelPreparation,
     upcasters: UPCASTERS,
   });
   // Every append of this process (requests and reactions) is counted and timed for /metrics.
@@ -161,13 +167,14 @@ export async function serve(
     store: metrics.meterAppends(opened.store),
     close: () => opened.close(),
   };
-  const redis = env.REDIS_URL ? openRedis(env.REDIS_URL, logger) : undefined;
+  const [redisAdapter, bullmq] = redisModules ?? [];
+  const redis = redisAdapter && env.REDIS_URL ? redisAdapter.openRedis(env.REDIS_URL, logger) : undefined;
   // Shared across instances through Redis; this process's memory while Redis is away (redis-fallback.ts).
   const nonceStore = redis ? new FallbackNonceStore(redis, logger) : new MemoryNonceStore();
   const rateLimiter = redis ? new FallbackRateLimiter(redis, logger) : undefined;
   // The worker queue (schedules' run-now, failed jobs, the dashboard); its calls are bounded, so Redis away
   // never holds a request: commands are taken regardless.
-  const jobQueue = env.REDIS_URL ? openQueue(queueConfigFromEnv(env), logger) : undefined;
+  const jobQueue = bullmq ? bullmq.openQueue(bullmq.queueConfigFromEnv(env), logger) : undefined;
   const his = hisFromEnv(env);
   const channels = channelWiring(env, ledger.database.db, keyring);
   const { runners, reactions } =
@@ -191,6 +198,7 @@ export async function serve(
           ...(env.LEDGER_JOB_RESUME_MS ? { resumeEveryMs: Number(env.LEDGER_JOB_RESUME_MS) } : {}),
         },
       );
+  const { buildServer } = await server;
   const app = await buildServer({
     store: ledger.store,
     database: ledger.database,
@@ -208,7 +216,7 @@ export async function serve(
     projections: runners,
     ...(reactions ? { reactions } : {}),
     ops: { ...ops, metrics, ...(redis ? { redis } : {}) },
-    ...(jobQueue ? { jobQueue, scheduleQueue: new BullScheduleQueue(jobQueue) } : {}),
+    ...(jobQueue && bullmq ? { jobQueue, scheduleQueue: new bullmq.BullScheduleQueue(jobQueue) } : {}),
     anchorDir: sealKeyConfigFromEnv(env).anchorDir,
     ...(localJobs ? { jobDispatch: localJobs } : {}),
   });
@@ -233,8 +241,8 @@ export async function serve(
   await reactions?.stop();
   await Promise.all(runners.map((r) => r.stop()));
   await ledger.close();
-  if (redis) await closeRedis(redis);
-  if (jobQueue) await closeQueue(jobQueue);
+  if (redis) await redisAdapter?.closeRedis(redis);
+  if (jobQueue) await bullmq?.closeQueue(jobQueue);
   clearTimeout(forced);
   return 0;
 }

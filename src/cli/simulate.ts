@@ -7,7 +7,7 @@ import { strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
-import { ensureReadModels } from '../projections/index.ts';
+import { readModelPreparation } from '../projections/index.ts';
 import { addDays, businessDate } from '../domain/business-date.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import {
@@ -107,7 +107,7 @@ export async function simulateCommand(argv: string[], io: CliIo): Promise<number
   progress.step('opening the event store');
   const ledger = await openLedger(configFromEnv(io.env), {
     migrate: true,
-    prepare: ensureReadModels,
+    prepare: readModelPreparation,
     upcasters: UPCASTERS,
   });
   progress.done(ledger.database.kind);

@@ -38,7 +38,7 @@ import {
 } from '../app/schedules.ts';
 import { cliMasterKeyring } from './master-key.ts';
 import { UPCASTERS } from '../domain/events.ts';
-import { ensureReadModels } from '../projections/index.ts';
+import { readModelPreparation } from '../projections/index.ts';
 import { channelWiring } from './channel-wiring.ts';
 import type { CliIo } from './main.ts';
 import { hisFromEnv, startBackgroundWork } from './serve.ts';
@@ -190,7 +190,7 @@ export async function worker(argv: string[], io: CliIo): Promise<number> {
   const logger = createLogger({ name: 'worker', destination: io.stderr });
   const ledger = await openLedger(configFromEnv(io.env), {
     migrate: true,
-    prepare: ensureReadModels,
+    prepare: readModelPreparation,
     upcasters: UPCASTERS,
   });
   // Channel calls and bill downloads need the merchants' sealed credentials: the master key opens them.

@@ -97,3 +97,31 @@ export function toNewEvents<E extends DomainEventShape>(
     metadata: { actor: actorRef(command.actor), ...metadata },
   }));
 }
+
+/**
+ * A decider over the streams `<hospitalId>/<category>/<streamKey(command)>`: the stream's identity, then the
+ * rules (the initial state, decide and evolve, and startsStream where a command creates its stream).
+ */
+export function decider<C extends CommandBase, E extends DomainEventShape, S>(
+  category: string,
+  streamKey: (command: C) => string,
+  rules: Omit<Decider<C, E, S>, 'category' | 'streamKey'>,
+): Decider<C, E, S> {
+  return { category, streamKey, ...rules };
+}
+
+/**
+ * A decide that folds its own events and checks the state they lead to before returning them (`assert` throws
+ * an InvariantViolation): a wrong fact is never appended, as it could never be deleted.
+ */
+export function checkedDecide<C, E, S>(
+  rules: (command: C, state: S) => E[],
+  evolve: (state: S, event: E) => S,
+  assert: (state: S) => void,
+): (command: C, state: S) => E[] {
+  return (command, state) => {
+    const events = rules(command, state);
+    if (events.length > 0) assert(events.reduce(evolve, state));
+    return events;
+  };
+}

@@ -1,4 +1,12 @@
-import { sql } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely';
+import { createHash } from 'node:crypto';
 import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { createProjectionSchema } from './checkpoint.ts';
 import { type AnyDb, liveSchema, type Projection } from './projection.ts';
@@ -86,3 +94,48 @@ export async function ensureReadModels(
     return states;
   });
 }
+
+/**
+ * The statements ensureReadModels would run on a database that holds nothing yet, and those creating every
+ * projection's tables: run against a driver that executes nothing and records them. Their digest changes
+ * whenever a read model's schema does (a table, a column, an index, a version).
+ */
+async function readModelStatements(projections: readonly Projection[]): Promise<string[]> {
+  const statements: string[] = [];
+  const recorder = new Kysely<unknown>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+    log: (e) => {
+      if (e.level === 'query') statements.push(`${e.query.sql} ${JSON.stringify(e.query.parameters)}`);
+    },
+  });
+  const db = recorder as AnyDb;
+  await ensureReadModels(db, projections);
+  for (const p of projections) await p.createTables(db, liveSchema(p));
+  return statements;
+}
+
+/** A digest of every statement that makes `projections`' schemas: it changes whenever one of them does. */
+export async function readModelsFingerprint(projections: readonly Projection[]): Promise<string> {
+  const statements = await readModelStatements(projections);
+  return createHash('sha256').update(statements.join('\n')).digest('hex').slice(0, 24);
+}
+
+/**
+ * The read models' schema work as a start runs it: what ensureReadModels makes, the digest that tells when it
+ * is already done (stamped by the start that did it), and the schemas that must still exist.
+ */
+export const readModelPreparation = {
+  part: 'read-models',
+  run: (db: AnyDb) => ensureReadModels(db),
+  async fingerprint(): Promise<string> {
+    fingerprintMemo ??= readModelsFingerprint(allProjections());
+    return fingerprintMemo;
+  },
+  schemas: (): string[] => allProjections().map(liveSchema),
+};
+let fingerprintMemo: Promise<string> | undefined;

@@ -16,7 +16,7 @@ import {
 import { importStatement } from '../../src/app/reconciliation/import-statement.ts';
 import { streamId } from '../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
-import { isMappingRefusal } from '../../src/domain/mappings/index.ts';
+import { MappingRefusal } from '../../src/domain/mappings/index.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { runCli } from '../support/cli.ts';
 import { H, local, platformPayment, platformRefund } from '../reconciliation/support.ts';
@@ -40,7 +40,7 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; details: Re
     () => undefined,
     (x: unknown) => x,
   );
-  if (isMappingRefusal(e)) return { code: e.code, details: e.details as Record<string, unknown> };
+  if (e instanceof MappingRefusal) return { code: e.code, details: e.details as Record<string, unknown> };
   if (e && typeof e === 'object' && 'code' in e)
     return { code: String((e as { code: string }).code), details: { ...(e as object) } };
   throw new Error(`expected a refusal, got ${String(e)}`);

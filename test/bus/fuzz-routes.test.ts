@@ -197,6 +197,10 @@ async function written(): Promise<{ head: bigint; clients: number }> {
 }
 
 describe('every route under hostile input', () => {
+  it("compiles every route's validators and serializers (they compile when first used)", () => {
+    expect(() => h.schemas.compileAll()).not.toThrow();
+  });
+
   it('answers 4xx with a code and message (2xx only for reads), never 5xx, and writes nothing', async () => {
     await h.settle();
     const before = await written();

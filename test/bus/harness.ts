@@ -15,6 +15,7 @@ import { SqlClientStore } from '../../src/adapters/clients/sql-client-store.ts';
 import { keyringSealer } from '../../src/adapters/secrets/sealer.ts';
 import { parseStaffTokens } from '../../src/bus/principal.ts';
 import { type App, buildServer, type ServerOptions } from '../../src/bus/server.ts';
+import { type LazySchemas, lazySchemaCompilers } from '../../src/bus/lazy-schemas.ts';
 import { type ReactionsHandle, startReactions } from '../../src/app/reactions/runtime.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { allProjections, ProjectionRunner } from '../../src/projections/index.ts';
@@ -37,6 +38,8 @@ export const ALIPAY_APP_ID = '2021004123456789';
 
 export interface Harness {
   app: App;
+  /** The route schemas, compiled when first used; compileAll compiles the rest. */
+  schemas: LazySchemas;
   db: TestDatabase;
   store: SqlEventStore;
   his: HisSimulator;
@@ -134,7 +137,9 @@ export async function startHarness(
     { pollMs: 20, standbyPollMs: 100 },
   );
   const merchants = channelWiring({}, db.database.db, keyring).merchants;
+  const schemas = lazySchemaCompilers();
   const app = await buildServer({
+    schemas,
     store,
     database: db.database,
     his: hisClient,
@@ -256,6 +261,7 @@ export async function startHarness(
 
   return {
     app,
+    schemas,
     db,
     store,
     his,

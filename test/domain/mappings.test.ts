@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bufferSource, StatementError, validateStatement } from '../../src/adapters/statements/index.ts';
 import { parseStatement } from '../../src/adapters/statements/index.ts';
-import { isMappingRefusal, validateMapping } from '../../src/domain/mappings/index.ts';
+import { MappingRefusal, validateMapping } from '../../src/domain/mappings/index.ts';
 import { FC_SEED } from '../support/property.ts';
 
 const DATE_FORMATS = {
@@ -198,8 +198,8 @@ describe('the mapping validator', () => {
           // What validates, validates again to the same mapping (it is stored normalized).
           expect(validateMapping(JSON.parse(JSON.stringify(m)))).toEqual(m);
         } catch (e) {
-          expect(isMappingRefusal(e)).toBe(true);
-          if (!isMappingRefusal(e)) return;
+          expect(e instanceof MappingRefusal).toBe(true);
+          if (!(e instanceof MappingRefusal)) return;
           expect(e.code).toBe('MAPPING_INVALID');
           expect(String(e.details.path)).toMatch(/^\$/);
         }

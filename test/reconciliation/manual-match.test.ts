@@ -25,7 +25,7 @@ import { handle } from '../../src/domain/command-handler.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { HospitalId } from '../../src/domain/ids.ts';
 import { discrepancyDecider, discrepancyIdOf } from '../../src/domain/reconciliation/discrepancy.ts';
-import { isReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
+import { ReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
 import { manualCases } from '../../src/simulation/manual-cases.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { H, local, platformPayment } from './support.ts';
@@ -43,7 +43,7 @@ async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
     () => undefined,
     (x: unknown) => x,
   );
-  expect(isReconciliationRefusal(e) ? e.code : e).toBe(code);
+  expect(e instanceof ReconciliationRefusal ? e.code : e).toBe(code);
 }
 
 beforeAll(async () => {

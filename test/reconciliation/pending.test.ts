@@ -16,7 +16,7 @@ import {
   reconcileRange,
 } from '../../src/app/reconciliation/index.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
-import { isReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
+import { ReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 import { FUND_FLOW_DAY, fundFlowBill } from '../adapters/statements/accounts.ts';
 import { H, local, platformPayment, platformRefund } from './support.ts';
@@ -188,7 +188,7 @@ describe('ranges', () => {
       ['2024-01-01', '2024-12-31'],
     ] as const) {
       const e = await reconcileRange(p, { hospitalId: H, channels: ['wechat'], from, to }).catch((x) => x);
-      expect(isReconciliationRefusal(e) ? e.code : e).toBe('DATE_RANGE_INVALID');
+      expect(e instanceof ReconciliationRefusal ? e.code : e).toBe('DATE_RANGE_INVALID');
     }
   });
 });

@@ -14,7 +14,7 @@ import { streamId } from '../../src/domain/event-store.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { postingsFor } from '../../src/domain/ledger/index.ts';
 import type { AdjustingEntryPosted } from '../../src/domain/reconciliation/events.ts';
-import { isReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
+import { ReconciliationRefusal } from '../../src/domain/reconciliation/refusals.ts';
 import { findingKey } from '../../src/domain/reconciliation/types.ts';
 import {
   approveResolution,
@@ -42,7 +42,7 @@ async function refusedWith(p: Promise<unknown>, code: string): Promise<void> {
     () => undefined,
     (x: unknown) => x,
   );
-  expect(isReconciliationRefusal(e) ? e.code : e).toBe(code);
+  expect(e instanceof ReconciliationRefusal ? e.code : e).toBe(code);
 }
 
 const pay = (order: string, txn: string, amount: string, at: string, fee?: string): BillEntry => ({

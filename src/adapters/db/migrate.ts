@@ -1,5 +1,6 @@
 import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { migrations } from '../../../migrations/index.ts';
+import { fingerprintOf } from './schema-stamp.ts';
 
 export async function migrateToLatest(db: Kysely<unknown>): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
@@ -13,4 +14,9 @@ export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> 
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const known = await migrator.getMigrations();
   return known.filter((m) => m.executedAt === undefined).map((m) => m.name);
+}
+
+/** Changes whenever the list of migrations does (the migrator goes by their names). */
+export function migrationsFingerprint(): string {
+  return fingerprintOf(Object.keys(migrations));
 }

@@ -7,7 +7,7 @@ import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullm
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ScheduledRunOutcome, ScheduleQueue } from '../../app/schedules.ts';
-import { refuseSchedule } from '../../domain/schedules/refusals.ts';
+import { bounded, QUEUE_CALL_TIMEOUT_MS } from './bounded.ts';
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 
 export const QUEUE_NAME = 'ledger';
@@ -55,28 +55,7 @@ export type AutoReconcileData = {
 export const schedulerIdOf = (hospitalId: string, scheduleId: string) =>
   `auto-reconcile:${hospitalId}:${scheduleId}`;
 
-/** Longest a queue call made on behalf of a request may take (Redis away: the caller hears so, never hangs). */
-export const QUEUE_CALL_TIMEOUT_MS = 3_000;
-
-export async function bounded<T>(what: string, p: Promise<T>, ms = QUEUE_CALL_TIMEOUT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              refuseSchedule('QUEUE_UNAVAILABLE', { reason: `${what}: Redis did not answer in ${ms} ms` }),
-            ),
-          ms,
-        );
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { bounded, QUEUE_CALL_TIMEOUT_MS };
 
 export class BullScheduleQueue implements ScheduleQueue {
   constructor(readonly queue: Queue) {}

@@ -3,12 +3,13 @@
 // runs it with app/jobs/run.ts. Redis away when the request comes: the job stays queued in the database and
 // the relay (every worker, every few seconds) hands it over once Redis is back.
 import { hostname } from 'node:os';
-import { DelayedError, type Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobDispatch, JobStore } from '../../app/jobs.ts';
 import type { JobWorkPorts } from '../../app/jobs/kinds.ts';
 import { runJob } from '../../app/jobs/run.ts';
-import { bounded, type JobHandler } from './bullmq.ts';
+import { bounded } from './bounded.ts';
+import type { JobHandler } from './bullmq.ts';
 
 export const REQUEST_JOB = 'request-job';
 /** Attempts BullMQ makes at a job whose attempts fail for a reason a later one may get past. */
@@ -94,6 +95,7 @@ export function requestJobHandler(
     });
     if (r.kind === 'busy') {
       await job.moveToDelayed(r.until.getTime() + 1_000, token);
+      const { DelayedError } = await import('bullmq'); // loaded already by the worker running this handler
       throw new DelayedError();
     }
     if (r.kind === 'retry') throw r.cause instanceof Error ? r.cause : new Error(r.error.message);

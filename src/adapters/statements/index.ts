@@ -9,7 +9,6 @@
 // commits them with the summary. `parseStatement` is the single-pass primitive both use: an async
 // generator of line batches whose return value is the verified summary (it throws instead).
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import {
   type StatementFormat,
@@ -192,6 +191,8 @@ async function* one(records: AsyncIterable<RawRecord>): AsyncGenerator<RawRecord
 }
 
 async function* xlsxRecords(bytes: AsyncIterable<Uint8Array>): AsyncGenerator<RawRecord> {
+  // Loaded when a workbook is read: most commands that reach this module never do, and exceljs is large.
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from(bytes), {
     worksheets: 'emit',
     sharedStrings: 'cache',

@@ -1,8 +1,5 @@
 // The job queue for administrators: failed jobs with their error, retried on request, and the BullMQ dashboard
 // (bull-board) at /admin/queues. Both behind the administrator role, like every admin route.
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import { Type } from 'typebox';
 import { refuseSchedule } from '../../domain/schedules/refusals.ts';
@@ -83,6 +80,12 @@ export async function queueRoutes(app: App, ctx: ServerContext): Promise<void> {
 
   const queue = ctx.options.jobQueue;
   if (!queue) return;
+  // The dashboard loads only with a queue (REDIS_URL).
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+  ]);
   const board = new FastifyAdapter();
   createBullBoard({ queues: [new BullMQAdapter(queue, { readOnlyMode: false })], serverAdapter: board });
   board.setBasePath(BULL_BOARD_PATH);

@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { decideChannel, evolveChannel, initialChannelState } from './decide.ts';
 import type { ChannelCommand, ChannelEvent, ChannelState } from './types.ts';
 
@@ -17,13 +17,11 @@ export {
 } from './decide.ts';
 
 /** Stream `<hospitalId>/channel/<channelId>`. Channel events post nothing to the ledger. */
-export const channelDecider: Decider<ChannelCommand, ChannelEvent, ChannelState> = {
-  category: 'channel',
-  streamKey: (command) => command.channelId,
-  initialState: initialChannelState,
-  decide: decideChannel,
-  evolve: evolveChannel,
-};
+export const channelDecider: Decider<ChannelCommand, ChannelEvent, ChannelState> = decider(
+  'channel',
+  (command) => command.channelId,
+  { initialState: initialChannelState, decide: decideChannel, evolve: evolveChannel },
+);
 
 /** The stream of a hospital's access channel: `<hospitalId>/channel/<channelId>`. */
 export function channelStreamId(hospitalId: string, channelId: string): string {

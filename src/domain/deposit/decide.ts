@@ -7,8 +7,9 @@
 //   accepted even after settlement: the money has arrived and the patient gets it back as remainder.
 // - A remainder refund goes back to the channel/transaction/account of one top-up and never exceeds what that
 //   top-up brought in, nor the balance; it needs verified identity and a done discharge settlement.
+import { checkedDecide } from '../decider.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { invariant, reject } from '../rejection.ts';
+import { invariant, reject, withinLimit } from '../rejection.ts';
 import { refuse } from '../refund/refusals.ts';
 import { payoutChannel } from '../order/types.ts';
 import { evolveDeposit } from './evolve.ts';
@@ -20,11 +21,7 @@ import {
   MAX_TOP_UPS_PER_ADMISSION,
 } from './types.ts';
 
-export function decideDeposit(command: DepositCommand, state: DepositState): DepositEvent[] {
-  const events = rules(command, state);
-  if (events.length > 0) assertDepositInvariants(events.reduce(evolveDeposit, state));
-  return events;
-}
+export const decideDeposit = checkedDecide(rules, evolveDeposit, assertDepositInvariants);
 
 function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
   const admissionId = command.admissionId;
@@ -38,8 +35,7 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
         if (known.amount.equals(amount) && known.channelTxnId === command.channelTxnId) return [];
         throw reject('DEPOSIT_TOP_UP_CONFLICT', { orderId: command.orderId });
       }
-      if (state.topUps.size >= MAX_TOP_UPS_PER_ADMISSION)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_TOP_UPS_PER_ADMISSION', admissionId });
+      withinLimit(state.topUps.size, MAX_TOP_UPS_PER_ADMISSION, 'MAX_TOP_UPS_PER_ADMISSION', { admissionId });
       return [
         {
           type: 'DepositToppedUp',
@@ -107,8 +103,7 @@ function rules(command: DepositCommand, state: DepositState): DepositEvent[] {
         throw refuse('REFUND_LEG_NOT_APPROVED', { refundId: command.refundId });
       const topUp = state.topUps.get(command.topUpOrderId);
       if (!topUp) throw reject('PAYMENT_NOT_FOUND', { orderId: command.topUpOrderId });
-      if (state.refunds.size >= MAX_DEPOSIT_REFUNDS)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_DEPOSIT_REFUNDS', admissionId });
+      withinLimit(state.refunds.size, MAX_DEPOSIT_REFUNDS, 'MAX_DEPOSIT_REFUNDS', { admissionId });
       if (amount.gt(state.balance))
         throw reject('DEPOSIT_INSUFFICIENT', {
           balance: state.balance.toString(),

@@ -1,4 +1,5 @@
 import { Money } from '../money.ts';
+import { paymentFrom } from '../order/evolve.ts';
 import type { DepositEvent, DepositState } from './types.ts';
 
 export function initialDepositState(): DepositState {
@@ -19,23 +20,15 @@ export function evolveDeposit(state: DepositState, event: DepositEvent): Deposit
   switch (event.type) {
     case 'DepositToppedUp': {
       const d = event.data;
-      const amount = Money.parse(d.amount);
+      const payment = paymentFrom(d);
       const topUps = new Map(state.topUps);
-      topUps.set(d.orderId, {
-        orderId: d.orderId,
-        channel: d.channel,
-        channelTxnId: d.channelTxnId,
-        payerRef: d.payerRef,
-        amount,
-        refunded: Money.ZERO,
-        merchantId: d.merchantId ?? null,
-      });
+      topUps.set(d.orderId, { orderId: d.orderId, ...payment, refunded: Money.ZERO });
       return {
         ...state,
         exists: true,
         admissionId: d.admissionId,
         patientId: d.patientId,
-        balance: state.balance.add(amount),
+        balance: state.balance.add(payment.amount),
         topUps,
       };
     }

@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { type StreamId, streamId } from '../event-store.ts';
 import { decideDeposit } from './decide.ts';
 import { evolveDeposit, initialDepositState } from './evolve.ts';
@@ -10,13 +10,11 @@ export { assertDepositInvariants, decideDeposit } from './decide.ts';
 export { evolveDeposit, initialDepositState } from './evolve.ts';
 
 /** Stream `<hospitalId>/deposit/<admissionId>`. */
-export const depositDecider: Decider<DepositCommand, DepositEvent, DepositState> = {
-  category: 'deposit',
-  streamKey: (command) => command.admissionId,
-  initialState: initialDepositState,
-  decide: decideDeposit,
-  evolve: evolveDeposit,
-};
+export const depositDecider: Decider<DepositCommand, DepositEvent, DepositState> = decider(
+  'deposit',
+  (command) => command.admissionId,
+  { initialState: initialDepositState, decide: decideDeposit, evolve: evolveDeposit },
+);
 
 /** The deposit stream of an admission, from its id. */
 export function depositStreamId(hospitalId: string, admissionId: string): StreamId {

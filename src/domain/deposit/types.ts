@@ -11,7 +11,7 @@ import type {
   RefundId,
 } from '../ids.ts';
 import type { Money, MoneyString } from '../money.ts';
-import type { IdentityMethod } from '../order/types.ts';
+import type { ChannelPaymentData, IdentityMethod, Payment } from '../order/types.ts';
 
 /** Most top-ups one admission may take. */
 export const MAX_TOP_UPS_PER_ADMISSION = 1_000;
@@ -84,14 +84,8 @@ export type DepositToppedUp = {
     admissionId: string;
     patientId: string;
     orderId: string;
-    channel: string;
-    channelTxnId: string;
-    payerRef: string;
-    amount: MoneyString;
     balanceAfter: MoneyString;
-    /** Absent on events recorded before merchants were: read as the hospital's primary merchant. */
-    merchantId?: string;
-  };
+  } & ChannelPaymentData;
 };
 
 export type DepositApplied = {
@@ -150,14 +144,10 @@ export type DepositEvent =
   | DepositRefundFailed;
 export type DepositEventType = DepositEvent['type'];
 
-export interface TopUp {
+/** A top-up: the order's payment, and how much of it was refunded since. */
+export interface TopUp extends Payment {
   orderId: string;
-  channel: string;
-  channelTxnId: string;
-  payerRef: string;
-  amount: Money;
   refunded: Money;
-  merchantId: string | null;
 }
 
 /** A remainder refund: `sent` (money posted out, the channel not yet confirmed), then succeeded or failed. */

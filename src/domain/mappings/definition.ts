@@ -2,6 +2,8 @@
 // hospital manages (events, ./decide.ts) share this shape; `validateMapping` turns untrusted JSON into one or
 // refuses it with the JSON path and the reason. Pure: no I/O.
 import {
+  LINE_DETAIL_FIELDS,
+  LINE_REFERENCE_FIELDS,
   STATEMENT_LINE_KINDS,
   type StatementFormat,
   type StatementLineKind,
@@ -13,27 +15,7 @@ import { refuseMapping } from './refusals.ts';
 export type ColumnRef = string | readonly string[] | number;
 
 /** Fields of a statement line a mapping can fill from one column. */
-export const MAPPED_TEXT_FIELDS = [
-  'merchantId',
-  'subMerchantId',
-  'channelTxnId',
-  'channelRefundId',
-  'merchantOrderNo',
-  'refundNo',
-  'status',
-  'tradeType',
-  'hisNo',
-  'attach',
-  'payChannel',
-  'terminalId',
-  'batchNo',
-  'voucherNo',
-  'referenceNo',
-  'storeId',
-  'operatorId',
-  'patientId',
-  'feeRate',
-] as const;
+export const MAPPED_TEXT_FIELDS = [...LINE_REFERENCE_FIELDS, ...LINE_DETAIL_FIELDS, 'feeRate'] as const;
 export type MappedTextField = (typeof MAPPED_TEXT_FIELDS)[number];
 
 /** Further columns with a meaning of their own (not plain text copied onto the line). */

@@ -28,14 +28,16 @@
 //   RefundDepositRemainder), except surplus payments.
 // - HIS writeback: paid ⇒ his 'pending'; HisWritebackFailed ⇒ 'failed' ("paid, not in HIS", see isPaidNotInHis)
 //   until HisWritebackSucceeded ⇒ 'synced', or until the payment is fully refunded.
+import { checkedDecide } from '../decider.ts';
 import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { invariant, reject } from '../rejection.ts';
+import { invariant, reject, withinLimit } from '../rejection.ts';
 import { refuse } from '../refund/refusals.ts';
 import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
 import { AttemptId } from '../ids.ts';
 import {
   type AdmissionCheck,
+  type ChannelPaymentData,
   type ChargeItemData,
   type NotifiedRefundAmount,
   type RecordRefundSuccess,
@@ -54,18 +56,28 @@ import {
 /** Most HIS writeback attempts the domain accepts for one order. */
 export const MAX_HIS_WRITEBACK_ATTEMPTS = 1_000;
 
+/** Money taken at `channel` as the payment's events record it, from the callback that reported it. */
+function channelPayment(
+  channel: string,
+  reported: { channelTxnId: string; payerRef: string; merchantId?: string | undefined },
+  amount: Money,
+): ChannelPaymentData {
+  return {
+    channel,
+    channelTxnId: reported.channelTxnId,
+    amount: amount.toString(),
+    payerRef: reported.payerRef,
+    ...(reported.merchantId ? { merchantId: reported.merchantId } : {}),
+  };
+}
+
 function text(value: string, field: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_LENGTH)
     throw reject('INVALID_COMMAND', { field, reason: `must be 1..${MAX_TEXT_LENGTH} characters` });
   return value;
 }
 
-export function decideOrder(command: OrderCommand, state: OrderState): OrderEvent[] {
-  const events = rules(command, state);
-  // Fold our own decision and check it before anyone appends it: a wrong fact can never be deleted.
-  if (events.length > 0) assertOrderInvariants(events.reduce(evolveOrder, state));
-  return events;
-}
+export const decideOrder = checkedDecide(rules, evolveOrder, assertOrderInvariants);
 
 function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
   if (command.type === 'CreateOrder') return createOrder(command, state);
@@ -140,16 +152,9 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         );
       }
       checkAdmission(state, command.admission);
-      const payment = {
-        channel: command.channel,
-        channelTxnId: command.channelTxnId,
-        amount: amount.toString(),
-        payerRef: command.payerRef,
-        ...(command.merchantId ? { merchantId: command.merchantId } : {}),
-      };
+      const payment = channelPayment(command.channel, command, amount);
       if (state.status === 'paid' || state.status === 'cancelled') {
-        if (state.duplicates.length >= MAX_DUPLICATE_PAYMENTS)
-          throw reject('LIMIT_EXCEEDED', { limit: 'MAX_DUPLICATE_PAYMENTS', orderId });
+        withinLimit(state.duplicates.length, MAX_DUPLICATE_PAYMENTS, 'MAX_DUPLICATE_PAYMENTS', { orderId });
         return [
           {
             type: 'DuplicatePaymentReceived',
@@ -217,11 +222,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
             orderKind: state.kind,
             admissionId: state.admissionId,
             attemptId: command.attemptId,
-            channel: state.attempt.channel,
-            channelTxnId: command.channelTxnId,
-            amount: amount.toString(),
-            payerRef: command.payerRef,
-            ...(command.merchantId ? { merchantId: command.merchantId } : {}),
+            ...channelPayment(state.attempt.channel, command, amount),
           },
         },
       ];
@@ -310,8 +311,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
           kind: state.kind,
           reason: 'use RefundDepositRemainder',
         });
-      if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId });
+      withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId });
       const approver = command.payout?.approvedBy;
       // Maker-checker: a payout outside the original route is approved by someone other than who asked or checked.
       if (
@@ -519,8 +519,7 @@ function refundMadeAtChannel(command: RecordRefundSuccess, state: OrderState): O
       refundable: remaining.toString(),
       channelTxnId: payment.channelTxnId,
     });
-  if (state.refunds.size >= MAX_REFUNDS_PER_ORDER)
-    throw reject('LIMIT_EXCEEDED', { limit: 'MAX_REFUNDS_PER_ORDER', orderId: state.orderId });
+  withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId: state.orderId });
   return [
     {
       type: 'RefundSucceeded',

@@ -1,7 +1,19 @@
 // Order state from its events. Total over every event the order decider emits; unknown order of facts is
 // tolerated (evolve records facts, decide enforces rules).
-import { Money } from '../money.ts';
-import type { OrderEvent, OrderState, Payment, Refund } from './types.ts';
+import { Money, type MoneyString } from '../money.ts';
+import type { ChannelPaymentData, OrderEvent, OrderState, Payment, Refund, RefundOf } from './types.ts';
+
+/** The payment an event records (the order's, a duplicate, a deposit top-up). */
+export function paymentFrom(d: ChannelPaymentData): Payment {
+  return {
+    channel: d.channel,
+    channelTxnId: d.channelTxnId,
+    amount: Money.parse(d.amount),
+    payerRef: d.payerRef,
+    // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
+    merchantId: d.merchantId ?? null,
+  };
+}
 
 export function initialOrderState(): OrderState {
   return {
@@ -27,6 +39,25 @@ function withRefund(state: OrderState, refundId: string, change: (r: Refund) => 
   if (!r) return state;
   const refunds = new Map(state.refunds);
   refunds.set(refundId, change(r));
+  return { ...state, refunds };
+}
+
+/** A new refund of the order: what its event records, and where it stands. */
+function addRefund(
+  state: OrderState,
+  d: { refundId: string; of: RefundOf; channelTxnId: string; amount: MoneyString },
+  standing: Pick<Refund, 'status' | 'identityVerified' | 'channelRefundId' | 'his' | 'payout'>,
+): OrderState {
+  const refunds = new Map(state.refunds);
+  const { refundId, of, channelTxnId } = d;
+  refunds.set(refundId, {
+    refundId,
+    of,
+    channelTxnId,
+    amount: Money.parse(d.amount),
+    ...standing,
+    hisAttempts: 0,
+  });
   return { ...state, refunds };
 }
 
@@ -60,66 +91,34 @@ export function evolveOrder(state: OrderState, event: OrderEvent): OrderState {
       return { ...state, status: 'awaiting-payment', attempt: null };
     case 'PaymentSucceeded':
     case 'PaymentConfirmed': {
-      const d = event.data;
-      const payment: Payment = {
-        channel: d.channel,
-        channelTxnId: d.channelTxnId,
-        amount: Money.parse(d.amount),
-        payerRef: d.payerRef,
-        // Upcast rule: events from before merchants were recorded carry none (the primary merchant took them).
-        merchantId: d.merchantId ?? null,
-      };
+      const payment = paymentFrom(event.data);
       return { ...state, status: 'paid', attempt: null, payment, his: 'pending' };
     }
-    case 'DuplicatePaymentReceived': {
-      const d = event.data;
-      const dup: Payment = {
-        channel: d.channel,
-        channelTxnId: d.channelTxnId,
-        amount: Money.parse(d.amount),
-        payerRef: d.payerRef,
-        merchantId: d.merchantId ?? null,
-      };
-      return { ...state, duplicates: [...state.duplicates, dup] };
-    }
+    case 'DuplicatePaymentReceived':
+      return { ...state, duplicates: [...state.duplicates, paymentFrom(event.data)] };
     case 'OrderCancelled':
       return { ...state, status: 'cancelled', attempt: null };
     case 'RefundRequested': {
       const d = event.data;
-      const refunds = new Map(state.refunds);
-      refunds.set(d.refundId, {
-        refundId: d.refundId,
-        of: d.of,
-        channelTxnId: d.channelTxnId,
-        amount: Money.parse(d.amount),
+      return addRefund(state, d, {
         status: 'requested',
         identityVerified: false,
         channelRefundId: null,
         his: 'not-applicable',
-        hisAttempts: 0,
         ...(d.payout ? { payout: d.payout } : {}),
       });
-      return { ...state, refunds };
     }
     case 'RefundIdentityVerified':
       return withRefund(state, event.data.refundId, (r) => ({ ...r, identityVerified: true }));
     case 'RefundSucceeded':
       if (!state.refunds.has(event.data.refundId)) {
         // A refund made at the channel: it enters the order already succeeded.
-        const d = event.data;
-        const refunds = new Map(state.refunds);
-        refunds.set(d.refundId, {
-          refundId: d.refundId,
-          of: d.of,
-          channelTxnId: d.channelTxnId,
-          amount: Money.parse(d.amount),
+        return addRefund(state, event.data, {
           status: 'succeeded',
           identityVerified: true,
-          channelRefundId: d.channelRefundId,
+          channelRefundId: event.data.channelRefundId,
           his: 'pending',
-          hisAttempts: 0,
         });
-        return { ...state, refunds };
       }
       return withRefund(state, event.data.refundId, (r) => ({
         ...r,

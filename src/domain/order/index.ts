@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { type StreamId, streamId } from '../event-store.ts';
 import { decideOrder } from './decide.ts';
 import { evolveOrder, initialOrderState } from './evolve.ts';
@@ -21,15 +21,15 @@ export {
   refundedAmount,
 } from './evolve.ts';
 
+/** Only CreateOrder starts an order's stream. */
+const createsOrder = (command: OrderCommand): boolean => command.type === 'CreateOrder';
+
 /** Stream `<hospitalId>/order/<orderId>` (the platform order number). */
-export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = {
-  category: 'order',
-  streamKey: (command) => command.orderId,
-  initialState: initialOrderState,
-  decide: decideOrder,
-  evolve: evolveOrder,
-  startsStream: (command) => command.type === 'CreateOrder',
-};
+export const orderDecider: Decider<OrderCommand, OrderEvent, OrderState> = decider(
+  'order',
+  (command) => command.orderId,
+  { initialState: initialOrderState, decide: decideOrder, evolve: evolveOrder, startsStream: createsOrder },
+);
 
 /** The stream of an order, from its id. */
 export function orderStreamId(hospitalId: string, orderId: string): StreamId {

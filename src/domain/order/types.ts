@@ -255,6 +255,16 @@ export type OrderBusinessData =
   | { kind: 'outpatient'; visitId: string; chargeItems: ChargeItemData[] }
   | { kind: 'deposit'; admissionId: string };
 
+/** Money taken at a channel, as an event records it: the transaction, the amount and whose account it came from. */
+export type ChannelPaymentData = {
+  channel: string;
+  channelTxnId: string;
+  amount: MoneyString;
+  payerRef: string;
+  /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
+  merchantId?: string;
+};
+
 export type OrderCreated = {
   type: 'OrderCreated';
   data: { orderId: string; patientId: string; amount: MoneyString; business: OrderBusinessData };
@@ -273,13 +283,7 @@ export type PaymentSucceeded = {
     orderKind: OrderKind;
     admissionId: string | null;
     attemptId: string | null;
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    /** Absent on events recorded before merchants were (and when unknown): read as the hospital's primary. */
-    merchantId?: string;
-  };
+  } & ChannelPaymentData;
 };
 
 export type PaymentStatusUnknown = {
@@ -290,17 +294,8 @@ export type PaymentStatusUnknown = {
 /** An unknown attempt resolved as paid: the same money effect as PaymentSucceeded. */
 export type PaymentConfirmed = {
   type: 'PaymentConfirmed';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    admissionId: string | null;
-    attemptId: string;
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    merchantId?: string;
-  };
+  /** A PaymentSucceeded's data, of a known attempt. */
+  data: PaymentSucceeded['data'] & { attemptId: string };
 };
 
 export type PaymentFailed = {
@@ -318,12 +313,7 @@ export type DuplicatePaymentReceived = {
     orderId: string;
     orderKind: OrderKind;
     reason: 'order-already-paid' | 'order-cancelled';
-    channel: string;
-    channelTxnId: string;
-    amount: MoneyString;
-    payerRef: string;
-    merchantId?: string;
-  };
+  } & ChannelPaymentData;
 };
 
 export type OrderCancelled = {
@@ -334,18 +324,22 @@ export type OrderCancelled = {
 /** 'payment' = the order's payment (reverses revenue); 'duplicate' = a surplus payment (settles the payable). */
 export type RefundOf = 'payment' | 'duplicate';
 
+/** A refund of an order as its events record it: which payment it returns, through which transaction. */
+export type RefundData = {
+  orderId: string;
+  orderKind: OrderKind;
+  refundId: string;
+  of: RefundOf;
+  channel: string;
+  channelTxnId: string;
+  amount: MoneyString;
+};
+
 export type RefundRequested = {
   type: 'RefundRequested';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    refundId: string;
-    of: RefundOf;
-    /** Always the original payment's channel, transaction and account. */
-    channel: string;
-    channelTxnId: string;
+  /** Always the original payment's channel, transaction and account. */
+  data: RefundData & {
     payerRef: string;
-    amount: MoneyString;
     /** The refund returns everything still refundable on that payment. */
     full: boolean;
     reason: string;
@@ -362,15 +356,8 @@ export type RefundIdentityVerified = {
 
 export type RefundSucceeded = {
   type: 'RefundSucceeded';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    refundId: string;
-    of: RefundOf;
-    channel: string;
-    channelTxnId: string;
+  data: RefundData & {
     channelRefundId: string;
-    amount: MoneyString;
     /** 'channel': the money went out at the channel without a platform request (absent: the platform asked). */
     initiatedBy?: 'channel';
   };

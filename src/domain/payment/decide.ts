@@ -9,8 +9,9 @@
 //   transaction for the same trade is a conflict. Success is accepted after any other outcome too — money the
 //   channel took is a fact whatever the platform believed (the order then records it as owed back if need be).
 // - A reversed or closed trade cannot be paid again under the same merchant order number: a new order is needed.
+import { checkedDecide } from '../decider.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { invariant, reject } from '../rejection.ts';
+import { invariant, reject, withinLimit } from '../rejection.ts';
 import { refusePayment } from './refusals.ts';
 import {
   FINAL_ATTEMPT_STATUSES,
@@ -43,11 +44,7 @@ export function isFinal(a: PaymentAttempt): boolean {
   return FINAL_ATTEMPT_STATUSES.includes(a.status);
 }
 
-export function decidePayment(command: PaymentCommand, state: PaymentState): PaymentEvent[] {
-  const events = rules(command, state);
-  if (events.length > 0) assertPaymentInvariants(events.reduce(evolvePayment, state));
-  return events;
-}
+export const decidePayment = checkedDecide(rules, evolvePayment, assertPaymentInvariants);
 
 function rules(command: PaymentCommand, state: PaymentState): PaymentEvent[] {
   const { orderId, attemptId } = command;
@@ -77,8 +74,7 @@ function rules(command: PaymentCommand, state: PaymentState): PaymentEvent[] {
     if (last?.status === 'succeeded') throw reject('ORDER_NOT_PAYABLE', { orderId, status: 'paid' });
     if (last && (last.status === 'reversed' || last.status === 'closed'))
       throw refusePayment('PAYMENT_TRADE_CLOSED', { orderId, attemptId: last.attemptId });
-    if (state.attempts.length >= MAX_ATTEMPTS_PER_TRADE)
-      throw reject('LIMIT_EXCEEDED', { limit: 'MAX_ATTEMPTS_PER_TRADE', orderId });
+    withinLimit(state.attempts.length, MAX_ATTEMPTS_PER_TRADE, 'MAX_ATTEMPTS_PER_TRADE', { orderId });
     return [
       {
         type: 'PaymentAttemptStarted',

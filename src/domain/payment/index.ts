@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { decidePayment, evolvePayment, initialPaymentState } from './decide.ts';
 import type { PaymentCommand, PaymentEvent, PaymentState } from './types.ts';
 
@@ -16,13 +16,11 @@ export {
 } from './decide.ts';
 
 /** Stream `<hospitalId>/payment/<orderId>`: the order's trade at the channel. Posts nothing to the ledger. */
-export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState> = {
-  category: 'payment',
-  streamKey: (command) => command.orderId,
-  initialState: initialPaymentState,
-  decide: decidePayment,
-  evolve: evolvePayment,
-};
+export const paymentDecider: Decider<PaymentCommand, PaymentEvent, PaymentState> = decider(
+  'payment',
+  (command) => command.orderId,
+  { initialState: initialPaymentState, decide: decidePayment, evolve: evolvePayment },
+);
 
 export function paymentStreamId(hospitalId: string, orderId: string): string {
   return `${hospitalId}/payment/${orderId}`;

@@ -1,7 +1,7 @@
 // A reconciliation day of one hospital and channel: stream `<hospitalId>/recon-day/<channel>:<businessDate>`.
 // Every run is recorded (what was matched, per category, from which statement files); the day closes only
 // when nothing is open, its summary becoming an event; a closed day is re-opened only explicitly, with a reason.
-import type { CommandBase, Decider } from '../decider.ts';
+import { type CommandBase, type Decider, decider } from '../decider.ts';
 import type { JsonObject } from '../event-store.ts';
 import type { DaySummary, ReconciliationDayEvent } from './events.ts';
 import { refuse } from './refusals.ts';
@@ -130,10 +130,8 @@ export function evolveDay(state: DayState, event: ReconciliationDayEvent): DaySt
   }
 }
 
-export const dayDecider: Decider<DayCommand, ReconciliationDayEvent, DayState> = {
-  category: 'recon-day',
-  streamKey: (command) => dayStreamKey(command.channel, command.businessDate),
-  initialState: initialDayState,
-  decide: decideDay,
-  evolve: evolveDay,
-};
+export const dayDecider: Decider<DayCommand, ReconciliationDayEvent, DayState> = decider(
+  'recon-day',
+  (command) => dayStreamKey(command.channel, command.businessDate),
+  { initialState: initialDayState, decide: decideDay, evolve: evolveDay },
+);

@@ -10,7 +10,7 @@
 // node:crypto only for SHA-256, a pure function (no I/O, no randomness): the one import outside the domain
 // besides decimal.js, so that an id is derived the same way wherever a finding is raised.
 import { createHash } from 'node:crypto';
-import type { CommandBase, Decider } from '../decider.ts';
+import { type CommandBase, type Decider, decider } from '../decider.ts';
 import type { JsonObject } from '../event-store.ts';
 import { accounts } from '../ledger/accounts.ts';
 import { Money } from '../money.ts';
@@ -18,6 +18,7 @@ import { invariant } from '../rejection.ts';
 import {
   type AutoResolutionRule,
   type DiscrepancyEvent,
+  type EvidenceFile,
   MONEY_MOVING_ACTIONS,
   type ResolutionAction,
 } from './events.ts';
@@ -152,14 +153,8 @@ export interface WithdrawDiscrepancy extends DiscrepancyCommandBase {
 }
 
 /** Attaches an evidence file (checked and stored by the use case; the event names it by hash). */
-export interface AttachEvidence extends DiscrepancyCommandBase {
+export interface AttachEvidence extends DiscrepancyCommandBase, EvidenceFile {
   type: 'AttachEvidence';
-  matchId: string | null;
-  sha256: string;
-  file: string;
-  contentType: string;
-  bytes: number;
-  note: string;
 }
 
 export type DiscrepancyCommand =
@@ -610,10 +605,8 @@ export function evolveDiscrepancy(state: DiscrepancyState, event: DiscrepancyEve
   }
 }
 
-export const discrepancyDecider: Decider<DiscrepancyCommand, DiscrepancyEvent, DiscrepancyState> = {
-  category: 'discrepancy',
-  streamKey: (command) => command.discrepancyId,
-  initialState: initialDiscrepancyState,
-  decide: decideDiscrepancy,
-  evolve: evolveDiscrepancy,
-};
+export const discrepancyDecider: Decider<DiscrepancyCommand, DiscrepancyEvent, DiscrepancyState> = decider(
+  'discrepancy',
+  (command) => command.discrepancyId,
+  { initialState: initialDiscrepancyState, decide: decideDiscrepancy, evolve: evolveDiscrepancy },
+);

@@ -207,20 +207,21 @@ export type DiscrepancyWithdrawn = {
   data: { discrepancyId: string; matchId: string; reason: string; by: string };
 };
 
+/** An evidence file as attached: its bytes are stored by hash. */
+export type EvidenceFile = {
+  /** The match it was attached to, when attached to a match (one event on each of its items). */
+  matchId: string | null;
+  sha256: string;
+  file: string;
+  contentType: string;
+  bytes: number;
+  note: string;
+};
+
 /** An evidence file attached to the discrepancy (or to the match that settles it); its bytes are stored by hash. */
 export type EvidenceAttached = {
   type: 'EvidenceAttached';
-  data: {
-    discrepancyId: string;
-    /** The match it was attached to, when attached to a match (one event on each of its items). */
-    matchId: string | null;
-    sha256: string;
-    file: string;
-    contentType: string;
-    bytes: number;
-    note: string;
-    by: string;
-  };
+  data: { discrepancyId: string } & EvidenceFile & { by: string };
 };
 
 export type DiscrepancyEvent =

@@ -14,7 +14,12 @@
 // column per optional text field any line carries (keys, fee, status …: whatever the parser gave), `objects`
 // the non-text ones (named amounts) line by line, so a field a newer parser adds is stored without a change here.
 import type { LegacyObjectBatch, StatementImportStarted, StoredStatementLine } from './events.ts';
-import type { StatementLine, StatementLineKind } from './statement-line.ts';
+import {
+  LINE_DETAIL_FIELDS,
+  LINE_REFERENCE_FIELDS,
+  type StatementLine,
+  type StatementLineKind,
+} from './statement-line.ts';
 
 export const COLUMNS_CODEC = 'columns/1' as const;
 /** Distinct values a dictionary column may hold before the column is stored value by value. */
@@ -40,27 +45,11 @@ const CORE_FIELDS: ReadonlySet<string> = new Set([
 
 /** Optional text fields of a line this version names, in the order the decoder sets them. */
 const KNOWN_TEXT_FIELDS = [
-  'merchantId',
-  'subMerchantId',
-  'channelTxnId',
-  'channelRefundId',
-  'merchantOrderNo',
-  'refundNo',
+  ...LINE_REFERENCE_FIELDS,
   'grossAmount',
   'fee',
   'feeRate',
-  'status',
-  'tradeType',
-  'hisNo',
-  'attach',
-  'payChannel',
-  'terminalId',
-  'batchNo',
-  'voucherNo',
-  'referenceNo',
-  'storeId',
-  'operatorId',
-  'patientId',
+  ...LINE_DETAIL_FIELDS,
 ] as const satisfies readonly (keyof StatementLine)[];
 type KnownTextField = (typeof KNOWN_TEXT_FIELDS)[number];
 const KNOWN_TEXT: ReadonlySet<string> = new Set(KNOWN_TEXT_FIELDS);

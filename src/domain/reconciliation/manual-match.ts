@@ -11,7 +11,7 @@
 // raised as a discrepancy of its own (FEE_MISMATCH, SETTLEMENT_SHORTFALL, CHANNEL_ONLY) for the usual work.
 import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
-import type { CommandBase, Decider } from '../decider.ts';
+import { type CommandBase, type Decider, decider } from '../decider.ts';
 import { CHECKER_ROLE, discrepancyIdOf } from './discrepancy.ts';
 import type {
   DifferenceName,
@@ -21,7 +21,7 @@ import type {
   UnmatchRequested,
 } from './match-events.ts';
 import { refuse } from './refusals.ts';
-import type { DiscrepancyType, Finding } from './types.ts';
+import type { DiscrepancyItem, DiscrepancyType, Finding } from './types.ts';
 
 /** Most items one match pairs (a lump sum over a day's batch); bounds the work and the event's size. */
 export const MAX_MATCH_ITEMS = 64;
@@ -51,13 +51,7 @@ export const MATCH_SIDES: Readonly<Partial<Record<DiscrepancyType, MatchSide>>> 
 };
 
 /** An open item as the match reads it (from the discrepancy's state). */
-export interface MatchCandidate {
-  discrepancyId: string;
-  type: DiscrepancyType;
-  channel: string;
-  businessDate: string;
-  subject: string;
-  amount: string;
+export interface MatchCandidate extends DiscrepancyItem {
   /** The discrepancy's status: only open or assigned items can be matched. */
   status: string;
 }
@@ -473,10 +467,8 @@ export function evolveMatchBook(state: MatchBookState, e: MatchBookEvent): Match
 /** The book's stream key: the channel and business date it belongs to. */
 export const matchBookKey = (channel: string, businessDate: string): string => `${channel}:${businessDate}`;
 
-export const matchBookDecider: Decider<MatchBookCommand, MatchBookEvent, MatchBookState> = {
-  category: 'match-book',
-  streamKey: (c) => matchBookKey(c.channel, c.businessDate),
-  initialState: initialMatchBookState,
-  decide: decideMatchBook,
-  evolve: evolveMatchBook,
-};
+export const matchBookDecider: Decider<MatchBookCommand, MatchBookEvent, MatchBookState> = decider(
+  'match-book',
+  (c) => matchBookKey(c.channel, c.businessDate),
+  { initialState: initialMatchBookState, decide: decideMatchBook, evolve: evolveMatchBook },
+);

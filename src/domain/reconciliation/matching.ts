@@ -519,8 +519,9 @@ export class Matcher {
 
     // Pass 1 outcomes: duplicates and amount mismatches on matched keys.
     for (const e of entries) {
-      if (!e.channel) continue;
-      const lines = [e.channel, ...(e.extra ?? [])];
+      // Only a key listed more than once has extra lines (no array per matched movement: a million of them).
+      if (!e.channel || e.extra === undefined) continue;
+      const lines = [e.channel, ...e.extra];
       if (lines.length > 1) {
         // The primary is the line that agrees with the platform, else the first by reference: order-independent.
         lines.sort(

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { Decimal } from 'decimal.js';
 import type { DifferenceName, MatchSide } from './match-events.ts';
 import { MATCH_SIDES } from './manual-match.ts';
-import type { DiscrepancyType } from './types.ts';
+import type { DiscrepancyItem } from './types.ts';
 
 /** Most open items one proposal search looks at (the nearest dates first: the caller bounds its query). */
 export const MAX_PROPOSAL_POOL = 400;
@@ -43,13 +43,7 @@ export const DEFAULT_PROPOSAL_CONFIG: ProposalConfig = {
 };
 
 /** An open item as the scorer reads it. */
-export interface ProposalItem {
-  discrepancyId: string;
-  type: DiscrepancyType;
-  channel: string;
-  businessDate: string;
-  subject: string;
-  amount: string;
+export interface ProposalItem extends DiscrepancyItem {
   /** ISO instant of the movement, when known. */
   occurredAt?: string;
   /** A patient reference (masked or hashed: only compared), when known. */

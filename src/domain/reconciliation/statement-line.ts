@@ -96,6 +96,32 @@ export interface StatementLine {
   entryId?: string;
 }
 
+/** A line's optional text fields that tie it to a transaction: merchant, the channel's and the platform's ids. */
+export const LINE_REFERENCE_FIELDS = [
+  'merchantId',
+  'subMerchantId',
+  'channelTxnId',
+  'channelRefundId',
+  'merchantOrderNo',
+  'refundNo',
+] as const satisfies readonly (keyof StatementLine)[];
+
+/** A line's optional text fields that describe it (status, trade type, the HIS number, terminal, batch …). */
+export const LINE_DETAIL_FIELDS = [
+  'status',
+  'tradeType',
+  'hisNo',
+  'attach',
+  'payChannel',
+  'terminalId',
+  'batchNo',
+  'voucherNo',
+  'referenceNo',
+  'storeId',
+  'operatorId',
+  'patientId',
+] as const satisfies readonly (keyof StatementLine)[];
+
 /** Totals the file declared and what the rows add up to; a verified summary only holds agreeing ones. */
 export interface TotalsCheck {
   name: string;

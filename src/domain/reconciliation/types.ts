@@ -207,3 +207,13 @@ export function compareWithAnswerKey(
     recall: expected.size === 0 ? 1 : correct / expected.size,
   };
 }
+
+/** An open discrepancy as manual matching and its proposals read it. */
+export interface DiscrepancyItem {
+  discrepancyId: string;
+  type: DiscrepancyType;
+  channel: string;
+  businessDate: string;
+  subject: string;
+  amount: string;
+}

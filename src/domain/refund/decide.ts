@@ -1,6 +1,7 @@
 // Refund-plan decisions. The plan is a fact (RefundPlanned, its legs fixed); legs by the original route run at
 // once, fallback legs wait for a supervisor who is not the planner (four eyes); each leg's outcome is recorded
 // once (the same outcome again is a no-op, a different one a conflict).
+import { checkedDecide } from '../decider.ts';
 import { positiveAmount } from '../money.ts';
 import { invariant } from '../rejection.ts';
 import { evolveRefundPlan } from './evolve.ts';
@@ -30,11 +31,7 @@ export function planLegOf(refundId: string): { planId: string; legNo: number } |
 
 const PLAN_ID = /^[A-Za-z0-9_-]{1,48}$/;
 
-export function decideRefundPlan(command: RefundPlanCommand, state: RefundPlanState): RefundPlanEvent[] {
-  const events = rules(command, state);
-  if (events.length > 0) assertPlanState(events.reduce(evolveRefundPlan, state));
-  return events;
-}
+export const decideRefundPlan = checkedDecide(rules, evolveRefundPlan, assertPlanState);
 
 function rules(command: RefundPlanCommand, state: RefundPlanState): RefundPlanEvent[] {
   const planId = command.planId;

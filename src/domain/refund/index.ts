@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { type StreamId, streamId } from '../event-store.ts';
 import { decideRefundPlan } from './decide.ts';
 import { evolveRefundPlan, initialRefundPlanState } from './evolve.ts';
@@ -8,17 +8,20 @@ export * from './types.ts';
 export { decideRefundPlan, legRefundId, planLegOf, REFUND_APPROVER_ROLE } from './decide.ts';
 export { evolveRefundPlan, initialRefundPlanState } from './evolve.ts';
 export { closedBecause, inPolicyOrder, planRefund, validatePolicy } from './plan.ts';
-export { REFUND_PLAN_REFUSALS, RefundPlanRefusal } from './refusals.ts';
+export { REFUND_PLAN_REFUSALS } from '../refusals.ts';
+export { RefundPlanRefusal } from './refusals.ts';
 
 /** Stream `<hospitalId>/refund-plan/<planId>`. */
-export const refundPlanDecider: Decider<RefundPlanCommand, RefundPlanEvent, RefundPlanState> = {
-  category: 'refund-plan',
-  streamKey: (command) => command.planId,
-  initialState: initialRefundPlanState,
-  decide: decideRefundPlan,
-  evolve: evolveRefundPlan,
-  startsStream: (command) => command.type === 'PlanRefund',
-};
+export const refundPlanDecider: Decider<RefundPlanCommand, RefundPlanEvent, RefundPlanState> = decider(
+  'refund-plan',
+  (command) => command.planId,
+  {
+    initialState: initialRefundPlanState,
+    decide: decideRefundPlan,
+    evolve: evolveRefundPlan,
+    startsStream: (command) => command.type === 'PlanRefund',
+  },
+);
 
 export function refundPlanStreamId(hospitalId: string, planId: string): StreamId {
   return streamId(hospitalId, refundPlanDecider.category, planId);

@@ -8,6 +8,18 @@ import type { ScheduleSpec } from './schedule.ts';
 
 export type RunState = 'waiting' | 'completed' | 'missing' | 'failed';
 
+/** What a completed run found: the statement imported and what its reconciliation left open. */
+export type RunCompletion = {
+  channel: string;
+  statementId: string;
+  file: string;
+  duplicateStatement: boolean;
+  runId: string;
+  matched: number;
+  open: number;
+  attempt: number;
+};
+
 export type ScheduleRunEvent =
   | {
       type: 'StatementAwaited';
@@ -15,18 +27,7 @@ export type ScheduleRunEvent =
     }
   | {
       type: 'ScheduledReconciliationCompleted';
-      data: {
-        scheduleId: string;
-        businessDate: string;
-        channel: string;
-        statementId: string;
-        file: string;
-        duplicateStatement: boolean;
-        runId: string;
-        matched: number;
-        open: number;
-        attempt: number;
-      };
+      data: { scheduleId: string; businessDate: string } & RunCompletion;
     }
   | {
       type: 'StatementMissing';
@@ -65,17 +66,7 @@ interface RunBase extends CommandBase {
 
 export type ScheduleRunCommand =
   | (RunBase & { type: 'RecordAwaited'; attempt: number; nextLookAt: Date; reason: string })
-  | (RunBase & {
-      type: 'RecordCompleted';
-      channel: string;
-      statementId: string;
-      file: string;
-      duplicateStatement: boolean;
-      runId: string;
-      matched: number;
-      open: number;
-      attempt: number;
-    })
+  | (RunBase & { type: 'RecordCompleted' } & RunCompletion)
   | (RunBase & { type: 'RecordMissing'; channel: string; deadline: Date; attempts: number; reason: string })
   | (RunBase & { type: 'RecordFailed'; channel: string; code: string; reason: string; attempt: number });
 

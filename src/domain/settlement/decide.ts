@@ -1,6 +1,6 @@
 import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { reject } from '../rejection.ts';
+import { reject, withinLimit } from '../rejection.ts';
 import {
   MAX_FEE_LINES_PER_DAY,
   MAX_SETTLEMENTS_PER_DAY,
@@ -24,8 +24,7 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
         if (known.equals(amount)) return [];
         throw reject('FEE_ALREADY_RECORDED', { feeId: command.feeId, recorded: known.toString() });
       }
-      if (state.fees.size >= MAX_FEE_LINES_PER_DAY)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_FEE_LINES_PER_DAY', businessDate });
+      withinLimit(state.fees.size, MAX_FEE_LINES_PER_DAY, 'MAX_FEE_LINES_PER_DAY', { businessDate });
       return [
         {
           type: 'ChannelFeeRecorded',
@@ -45,8 +44,9 @@ export function decideSettlement(command: SettlementCommand, state: SettlementSt
         if (known.amount.equals(amount) && known.bankAccount === command.bankAccount) return [];
         throw reject('SETTLEMENT_ALREADY_RECORDED', { settlementId: command.settlementId });
       }
-      if (state.settlements.size >= MAX_SETTLEMENTS_PER_DAY)
-        throw reject('LIMIT_EXCEEDED', { limit: 'MAX_SETTLEMENTS_PER_DAY', businessDate });
+      withinLimit(state.settlements.size, MAX_SETTLEMENTS_PER_DAY, 'MAX_SETTLEMENTS_PER_DAY', {
+        businessDate,
+      });
       return [
         {
           type: 'ChannelSettlementReceived',

@@ -1,4 +1,4 @@
-import type { Decider } from '../decider.ts';
+import { type Decider, decider } from '../decider.ts';
 import { decideSettlement, evolveSettlement, initialSettlementState } from './decide.ts';
 import type { SettlementCommand, SettlementEvent, SettlementState } from './types.ts';
 
@@ -10,10 +10,8 @@ export function settlementStreamKey(channel: string, businessDate: string): stri
 }
 
 /** Stream `<hospitalId>/settlement/<channel>:<businessDate>`. */
-export const settlementDecider: Decider<SettlementCommand, SettlementEvent, SettlementState> = {
-  category: 'settlement',
-  streamKey: (command) => settlementStreamKey(command.channel, command.businessDate),
-  initialState: initialSettlementState,
-  decide: decideSettlement,
-  evolve: evolveSettlement,
-};
+export const settlementDecider: Decider<SettlementCommand, SettlementEvent, SettlementState> = decider(
+  'settlement',
+  (command) => settlementStreamKey(command.channel, command.businessDate),
+  { initialState: initialSettlementState, decide: decideSettlement, evolve: evolveSettlement },
+);

@@ -38,43 +38,60 @@ export const ordersTable = table({
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
-/** The domain's display rule (orderView), on the row's amounts. */
-const status = (row: Row): string =>
-  displayStatus(row.status as OrderView['status'], m(row.paid), m(row.refunded));
+/** Zero as the table and Money print it: an order with nothing refunded keeps its status unparsed. */
+const ZERO = '0.00';
 
-function change(event: RecordedEvent, update: (row: Row) => Row) {
+/**
+ * The domain's display rule (orderView), on the row's amounts. Nothing refunded leaves the status as it is (the
+ * rule only ever changes it for a positive refund), so most events of a replay parse no amount here.
+ */
+const status = (row: Row): string =>
+  row.refunded === ZERO
+    ? (row.status as string)
+    : displayStatus(row.status as OrderView['status'], m(row.paid), m(row.refunded));
+
+/**
+ * A change of one order's row. `update` sets fields on a copy of the row (a replay makes a million of these: one
+ * copy per event, not one per field set).
+ */
+function change(event: RecordedEvent, update: (row: Row) => void) {
   const orderId = String(event.data.orderId);
   return {
     key: [event.hospitalId, orderId],
     update(row: Row | undefined): Row {
-      const base: Row = row ?? {
-        hospital_id: event.hospitalId,
-        order_id: orderId,
-        kind: 'unknown',
-        patient_id: '',
-        admission_id: null,
-        amount: '0.00',
-        paid: '0.00',
-        surplus: '0.00',
-        refund_requested: '0.00',
-        refunded: '0.00',
-        outstanding: '0.00',
-        status: 'awaiting-payment',
-        channel: null,
-        channel_txn_id: null,
-        his_synced: false,
-        created_at: event.occurredAt.toISOString(),
-        paid_at: null,
-        updated_at: event.occurredAt.toISOString(),
-        last_position: '0',
-      };
-      const next = update({ ...base });
+      const at = event.occurredAt.toISOString();
+      const next: Row = row
+        ? { ...row }
+        : {
+            hospital_id: event.hospitalId,
+            order_id: orderId,
+            kind: 'unknown',
+            patient_id: '',
+            admission_id: null,
+            amount: ZERO,
+            paid: ZERO,
+            surplus: ZERO,
+            refund_requested: ZERO,
+            refunded: ZERO,
+            outstanding: ZERO,
+            status: 'awaiting-payment',
+            channel: null,
+            channel_txn_id: null,
+            his_synced: false,
+            created_at: at,
+            paid_at: null,
+            updated_at: at,
+            last_position: '0',
+          };
+      update(next);
       next.status = status(next);
       next.outstanding =
         next.status === 'awaiting-payment' || next.status === 'payment-unknown'
-          ? m(next.amount).sub(m(next.paid)).toString()
-          : '0.00';
-      next.updated_at = event.occurredAt.toISOString();
+          ? next.paid === ZERO
+            ? m(next.amount).toString()
+            : m(next.amount).sub(m(next.paid)).toString()
+          : ZERO;
+      next.updated_at = at;
       next.last_position = event.position.toString();
       return next;
     },
@@ -106,61 +123,75 @@ export const ordersProjection = keyedProjection({
       case 'OrderCreated': {
         const business = d.business as { kind: string; admissionId?: string };
         return [
-          change(event, (r) => ({
-            ...r,
-            kind: business.kind,
-            patient_id: String(d.patientId),
-            admission_id: business.admissionId ?? null,
-            amount: m(d.amount).toString(),
-            created_at: event.occurredAt.toISOString(),
-          })),
+          change(event, (r) => {
+            r.kind = business.kind;
+            r.patient_id = String(d.patientId);
+            r.admission_id = business.admissionId ?? null;
+            r.amount = m(d.amount).toString();
+            r.created_at = event.occurredAt.toISOString();
+          }),
         ];
       }
       case 'PaymentStatusUnknown':
-        return [change(event, (r) => ({ ...r, status: 'payment-unknown' }))];
+        return [
+          change(event, (r) => {
+            r.status = 'payment-unknown';
+          }),
+        ];
       case 'PaymentFailed':
         return [
-          change(event, (r) => ({
-            ...r,
-            status: r.status === 'payment-unknown' ? 'awaiting-payment' : (r.status ?? null),
-          })),
+          change(event, (r) => {
+            r.status = r.status === 'payment-unknown' ? 'awaiting-payment' : (r.status ?? null);
+          }),
         ];
       case 'PaymentSucceeded':
       case 'PaymentConfirmed':
         return [
-          change(event, (r) => ({
-            ...r,
-            paid: m(r.paid).add(m(d.amount)).toString(),
-            status: 'paid',
-            channel: String(d.channel),
-            channel_txn_id: String(d.channelTxnId),
-            paid_at: event.occurredAt.toISOString(),
-          })),
+          change(event, (r) => {
+            r.paid = m(r.paid).add(m(d.amount)).toString();
+            r.status = 'paid';
+            r.channel = String(d.channel);
+            r.channel_txn_id = String(d.channelTxnId);
+            r.paid_at = event.occurredAt.toISOString();
+          }),
         ];
       case 'DuplicatePaymentReceived':
-        return [change(event, (r) => ({ ...r, surplus: m(r.surplus).add(m(d.amount)).toString() }))];
+        return [
+          change(event, (r) => {
+            r.surplus = m(r.surplus).add(m(d.amount)).toString();
+          }),
+        ];
       case 'OrderCancelled':
-        return [change(event, (r) => ({ ...r, status: 'cancelled' }))];
+        return [
+          change(event, (r) => {
+            r.status = 'cancelled';
+          }),
+        ];
       case 'RefundRequested':
       case 'RefundFailed': {
         // Requested until it succeeds or fails.
         const delta = event.type === 'RefundRequested' ? m(d.amount) : m(d.amount).negate();
         return [
-          change(event, (r) => ({ ...r, refund_requested: m(r.refund_requested).add(delta).toString() })),
+          change(event, (r) => {
+            r.refund_requested = m(r.refund_requested).add(delta).toString();
+          }),
         ];
       }
       case 'RefundSucceeded':
         return [
           change(event, (r) => {
             const amount = m(d.amount);
-            const next: Row = { ...r, refund_requested: m(r.refund_requested).sub(amount).toString() };
-            if (d.of === 'duplicate') next.surplus = m(r.surplus).sub(amount).toString();
-            else next.refunded = m(r.refunded).add(amount).toString();
-            return next;
+            r.refund_requested = m(r.refund_requested).sub(amount).toString();
+            if (d.of === 'duplicate') r.surplus = m(r.surplus).sub(amount).toString();
+            else r.refunded = m(r.refunded).add(amount).toString();
           }),
         ];
       case 'HisWritebackSucceeded':
-        return [change(event, (r) => ({ ...r, his_synced: true }))];
+        return [
+          change(event, (r) => {
+            r.his_synced = true;
+          }),
+        ];
       default:
         return [];
     }

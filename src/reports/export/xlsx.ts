@@ -3,7 +3,7 @@
 // their values, since exceljs does not evaluate formulas). Written with exceljs' streaming WorkbookWriter:
 // rows go out as they are written, so a large report never sits in memory twice.
 import type { Writable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { Money } from '../../domain/money.ts';
 import type { BuiltReport, Column, Lang, Sheet } from '../types.ts';
 import { cellText } from '../vocabulary.ts';
@@ -51,7 +51,9 @@ function sheetName(sheet: Sheet, lang: Lang, used: Set<string>): string {
 }
 
 export async function writeXlsx(report: BuiltReport, out: Writable, o: ExportOptions): Promise<void> {
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({
+  // exceljs is large: loaded when a workbook is written, not by everything that can export one.
+  const { default: Excel } = await import('exceljs');
+  const wb = new Excel.stream.xlsx.WorkbookWriter({
     stream: out,
     useStyles: true,
     useSharedStrings: false,

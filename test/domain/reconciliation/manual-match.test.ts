@@ -15,7 +15,7 @@ import {
   referenceSimilarity,
   subsetSumming,
 } from '../../../src/domain/reconciliation/proposals.ts';
-import { isReconciliationRefusal } from '../../../src/domain/reconciliation/refusals.ts';
+import { ReconciliationRefusal } from '../../../src/domain/reconciliation/refusals.ts';
 import { Decimal } from 'decimal.js';
 import { FC_SEED } from '../../support/property.ts';
 
@@ -40,7 +40,7 @@ const code = (f: () => unknown) => {
   try {
     f();
   } catch (e) {
-    return isReconciliationRefusal(e) ? e.code : String(e);
+    return e instanceof ReconciliationRefusal ? e.code : String(e);
   }
   return 'none';
 };

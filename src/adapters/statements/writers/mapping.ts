@@ -1,7 +1,6 @@
 // Writers driven by the same declarative mappings the parser reads: bank/UnionPay CSV and xlsx,
 // HIS CSV and JSON, insurance TSV. A round trip writer → parser gives the entries back.
 import { Decimal } from 'decimal.js';
-import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import type { StatementLineKind } from '../../../domain/reconciliation/statement-line.ts';
 import type { ColumnMapping, ColumnRef } from '../mapping.ts';
@@ -183,6 +182,7 @@ export async function writeMappingXlsx(
   entries: Iterable<BillEntry>,
   opts: MappingWriterOptions = {},
 ): Promise<Buffer> {
+  const { default: ExcelJS } = await import('exceljs'); // loaded when a workbook is written (it is large)
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('交易明细');
   const cols = mappingColumns(m);
