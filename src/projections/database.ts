@@ -2,19 +2,14 @@
 // the schema with `withSchema`, so the same typed query reads a live read model (rm_<name>), a rebuild beside
 // it, or an as-of copy.
 import type { Kysely } from 'kysely';
-import type { AnyDb, AnyTrx } from './projection.ts';
-import type { DailyTotalsTable, dailyTotalsTable } from './read-models/daily-totals.ts';
-import type { DepositBalancesTable, depositBalancesTable } from './read-models/deposits.ts';
-import type { HisSyncStatusTable, hisSyncTable } from './read-models/his-sync.ts';
-import type {
-  AccountBalancesTable,
-  accountBalancesTable,
-  JournalLinesTable,
-  journalLinesTable,
-} from './read-models/ledger.ts';
-import type { OrdersTable, ordersTable } from './read-models/orders.ts';
-import type { PaymentAttemptsTable } from './read-models/payment-attempts.ts';
-import type { ScheduleRunsTable, SchedulesTable } from './read-models/schedules.ts';
+import type { AnyDb, AnyTrx, RowOf } from './projection.ts';
+import type { dailyTotalsTable } from './read-models/daily-totals.ts';
+import type { depositBalancesTable } from './read-models/deposits.ts';
+import type { hisSyncTable } from './read-models/his-sync.ts';
+import type { ordersTable } from './read-models/orders.ts';
+import type { paymentAttemptsTable } from './read-models/payment-attempts.ts';
+import type { schedulesTable, scheduleRunsTable } from './read-models/schedules.ts';
+import type { accountBalancesTable, journalLinesTable } from './read-models/ledger.ts';
 import type { ReconciliationTables } from './reconciliation/tables.ts';
 import type { DefaultedTimestamp, Generated, Int8Column, TimestampColumn } from './columns.ts';
 
@@ -28,15 +23,15 @@ export interface ProjectionCheckpointTable {
 
 /** The ledger's own read models (balances, journal, orders, HIS sync, deposits, daily totals). */
 export interface LedgerTables {
-  account_balances: AccountBalancesTable;
-  journal_lines: JournalLinesTable;
-  orders: OrdersTable;
-  his_sync_status: HisSyncStatusTable;
-  deposit_balances: DepositBalancesTable;
-  daily_totals: DailyTotalsTable;
-  schedules: SchedulesTable;
-  schedule_runs: ScheduleRunsTable;
-  payment_attempts: PaymentAttemptsTable;
+  account_balances: RowOf<typeof accountBalancesTable>;
+  journal_lines: RowOf<typeof journalLinesTable>;
+  orders: RowOf<typeof ordersTable>;
+  his_sync_status: RowOf<typeof hisSyncTable>;
+  deposit_balances: RowOf<typeof depositBalancesTable>;
+  daily_totals: RowOf<typeof dailyTotalsTable>;
+  schedules: RowOf<typeof schedulesTable>;
+  schedule_runs: RowOf<typeof scheduleRunsTable>;
+  payment_attempts: RowOf<typeof paymentAttemptsTable>;
   projection_checkpoint: ProjectionCheckpointTable;
 }
 
@@ -117,17 +112,3 @@ export type ReadDb = Kysely<Database>;
 export function typed(db: AnyDb | AnyTrx): ReadDb {
   return db as ReadDb;
 }
-
-// Compile-time: each read model's row interface names exactly the columns its TableSpec creates.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Columns<T extends { columns: object }> = keyof T['columns'];
-export type ColumnsMatch = [
-  Same<keyof OrdersTable, Columns<typeof ordersTable>>,
-  Same<keyof DepositBalancesTable, Columns<typeof depositBalancesTable>>,
-  Same<keyof HisSyncStatusTable, Columns<typeof hisSyncTable>>,
-  Same<keyof AccountBalancesTable, Columns<typeof accountBalancesTable>>,
-  Same<keyof JournalLinesTable, Columns<typeof journalLinesTable>>,
-  Same<keyof DailyTotalsTable, Columns<typeof dailyTotalsTable>>,
-];
-const columnsMatch: ColumnsMatch = [true, true, true, true, true, true];
-void columnsMatch;

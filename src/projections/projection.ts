@@ -1,7 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import { MAX_TOTAL_INTEGER_DIGITS } from '../domain/money.ts';
-import type { ReadModelId } from './columns.ts';
+import type { Int8Column, NumericColumn, ReadModelId, TimestampColumn } from './columns.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: read-model tables are addressed by schema-qualified names built at run time
 export type AnyDb = Kysely<any>;
@@ -62,24 +62,62 @@ export type Cell = string | number | boolean | null;
 export type Row = Record<string, Cell>;
 
 /**
- * Column helpers for TableSpec, read back as strings and parsed into Money: one amount is numeric(18,2); a sum
- * of amounts (running totals, balances) is numeric(30,2), read with Money.parseTotal.
+ * A column of a TableSpec: its SQL type and the comment that documents it. `Read` is how kysely reads the
+ * column (compile time only), so a table's row type comes from the same declaration as its DDL.
+ */
+export interface ColumnSpec<Read = unknown> {
+  readonly type: string;
+  readonly comment: string;
+  /** Never set: carries the column's TypeScript type to `RowOf`. */
+  readonly read?: Read;
+}
+
+const typed =
+  <Read>(type: string) =>
+  (comment: string): ColumnSpec<Read> => ({ type, comment });
+
+/**
+ * Column helpers for TableSpec. Money is read back as text and parsed into Money: one amount is numeric(18,2);
+ * a sum of amounts (running totals, balances) is numeric(30,2), read with Money.parseTotal. Bigints (event
+ * positions) are text too; timestamptz is a Date.
  */
 export const column = {
-  money: (comment: string) => ({ type: 'numeric(18,2) NOT NULL', comment }),
-  total: (comment: string) => ({ type: `numeric(${MAX_TOTAL_INTEGER_DIGITS + 2},2) NOT NULL`, comment }),
-  optionalText: (comment: string) => ({ type: 'text', comment }),
+  text: <T extends string = string>(comment: string): ColumnSpec<T> => ({ type: 'text NOT NULL', comment }),
+  optionalText: typed<string | null>('text'),
+  uuid: typed<string>('uuid NOT NULL'),
+  integer: typed<number>('integer NOT NULL'),
+  optionalInteger: typed<number | null>('integer'),
+  position: typed<Int8Column>('bigint NOT NULL'),
+  boolean: typed<boolean>('boolean NOT NULL'),
+  money: typed<NumericColumn>('numeric(18,2) NOT NULL'),
+  optionalMoney: typed<NumericColumn | null>('numeric(18,2)'),
+  total: typed<NumericColumn>(`numeric(${MAX_TOTAL_INTEGER_DIGITS + 2},2) NOT NULL`),
+  time: typed<TimestampColumn>('timestamptz NOT NULL'),
+  optionalTime: typed<TimestampColumn | null>('timestamptz'),
+  json: <T = unknown>(comment: string): ColumnSpec<T> => ({ type: 'jsonb NOT NULL', comment }),
+  /** Any other SQL type (a CHECK, a DEFAULT). */
+  sql: <T>(type: string, comment: string): ColumnSpec<T> => ({ type, comment }),
 };
 
 export interface TableSpec {
   table: string;
   /** Column name → SQL type, key columns included. The comment documents the column. */
-  columns: Record<string, { type: string; comment: string }>;
+  columns: Record<string, ColumnSpec>;
   key: readonly string[];
   /** Extra indexes, each a column list such as `hospital_id, status`. */
   indexes?: readonly string[];
   comment: string;
 }
+
+/** A table of a read model, declared with `column` helpers; its row type is `RowOf<typeof spec>`. */
+export function table<S extends TableSpec>(spec: S): S {
+  return spec;
+}
+
+/** A table's row as kysely reads it, from its TableSpec (declared with `column` and `satisfies TableSpec`). */
+export type RowOf<S extends TableSpec> = {
+  -readonly [K in keyof S['columns']]: S['columns'][K] extends ColumnSpec<infer Read> ? Read : never;
+};
 
 export async function createTable(db: AnyDb | AnyTrx, schema: string, spec: TableSpec): Promise<void> {
   const cols = Object.entries(spec.columns).map(([name, c]) => `${checkIdentifier(name)} ${c.type}`);
@@ -167,6 +205,27 @@ export function keyString(parts: readonly string[]): string {
   return parts.join('\u001f');
 }
 
+interface TableProjectionSpec {
+  name: string;
+  version: number;
+  description: string;
+  handles: readonly string[];
+  table: TableSpec;
+  apply: Projection['apply'];
+}
+
+/** A read model of one table: it creates the table, and `apply` writes each batch's rows. */
+export function tableProjection(spec: TableProjectionSpec): Projection {
+  return {
+    name: spec.name,
+    version: spec.version,
+    description: spec.description,
+    handles: new Set(spec.handles),
+    createTables: (db, schema) => createTable(db, schema, spec.table),
+    apply: spec.apply,
+  };
+}
+
 export interface KeyedChange {
   /** Values of the table's key columns, in order. */
   key: readonly string[];
@@ -179,20 +238,11 @@ export interface KeyedChange {
  * loads the rows it touches once, folds every change in order in memory, and writes each changed row once,
  * so replaying a million events costs a few statements per thousand events.
  */
-export function keyedProjection(spec: {
-  name: string;
-  version: number;
-  description: string;
-  handles: readonly string[];
-  table: TableSpec;
-  changes(event: RecordedEvent): KeyedChange[];
-}): Projection {
-  return {
-    name: spec.name,
-    version: spec.version,
-    description: spec.description,
-    handles: new Set(spec.handles),
-    createTables: (db, schema) => createTable(db, schema, spec.table),
+export function keyedProjection(
+  spec: Omit<TableProjectionSpec, 'apply'> & { changes(event: RecordedEvent): KeyedChange[] },
+): Projection {
+  return tableProjection({
+    ...spec,
     async apply(trx, schema, events) {
       const changes = events.flatMap((e) => spec.changes(e));
       if (changes.length === 0) return;
@@ -215,5 +265,5 @@ export function keyedProjection(spec: {
         'upsert',
       );
     },
-  };
+  });
 }

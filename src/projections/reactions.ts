@@ -3,16 +3,18 @@
 // intent is recorded exactly once, even across a crash), into `rx_<name>.work`. The application layer's
 // dispatcher claims due rows, carries them out and deletes them; a failed row is retried later and parked
 // after too many failures, where it stays visible.
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import type { Intent, Reaction } from '../domain/reactions/reaction.ts';
 import {
   type AnyDb,
   type AnyTrx,
   checkIdentifier,
-  createTable,
+  column,
   type Projection,
-  type TableSpec,
+  type RowOf,
+  tableProjection,
+  table,
 } from './projection.ts';
 
 /** Schema of a reaction's queue and checkpoint. */
@@ -20,62 +22,45 @@ export function reactionSchema(reaction: Pick<Reaction, 'name'>): string {
   return checkIdentifier(`rx_${reaction.name}`);
 }
 
-export const workTable: TableSpec = {
+export const workTable = table({
   table: 'work',
   comment: 'Work a reaction still has to carry out: one row per intent, deleted once done.',
   key: ['key'],
   indexes: ['due_at'],
   columns: {
-    key: { type: 'text NOT NULL', comment: 'The intent key: the same work is recorded once.' },
-    kind: { type: 'text NOT NULL', comment: 'Which executor carries it out.' },
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    data: { type: 'jsonb NOT NULL', comment: 'What the executor needs (ids; never patient identifiers).' },
-    due_at: {
-      type: 'timestamptz NOT NULL',
-      comment: 'Earliest time it may run (the next retry for a failed row).',
-    },
-    source_position: { type: 'bigint NOT NULL', comment: 'Position of the event that asked for it.' },
-    attempts: { type: 'integer NOT NULL DEFAULT 0', comment: 'Failed executions so far.' },
-    last_error: { type: 'text', comment: 'Error of the last failed execution.' },
-    claimed_until: {
-      type: 'timestamptz',
-      comment: 'A dispatcher holds it until then (a crashed one lets it go).',
-    },
-    parked: {
-      type: 'boolean NOT NULL DEFAULT false',
-      comment: 'Gave up after too many failures; needs a person.',
-    },
+    key: column.text('The intent key: the same work is recorded once.'),
+    kind: column.text('Which executor carries it out.'),
+    hospital_id: column.text('Tenant.'),
+    data: column.json('What the executor needs (ids; never patient identifiers).'),
+    due_at: column.time('Earliest time it may run (the next retry for a failed row).'),
+    source_position: column.position('Position of the event that asked for it.'),
+    attempts: column.sql<number>('integer NOT NULL DEFAULT 0', 'Failed executions so far.'),
+    last_error: column.optionalText('Error of the last failed execution.'),
+    claimed_until: column.optionalTime('A dispatcher holds it until then (a crashed one lets it go).'),
+    parked: column.sql<boolean>(
+      'boolean NOT NULL DEFAULT false',
+      'Gave up after too many failures; needs a person.',
+    ),
   },
-};
-
-interface WorkRow {
-  key: string;
-  kind: string;
-  hospital_id: string;
-  data: unknown;
-  due_at: Date | string;
-  source_position: string;
-  attempts: number;
-  last_error: string | null;
-  claimed_until: Date | string | null;
-  parked: boolean;
-}
+});
 
 export interface WorkTables {
-  work: WorkRow;
+  work: RowOf<typeof workTable>;
 }
+
+type WorkRow = Selectable<WorkTables['work']>;
 
 /** Rows per insert while recording intents. */
 const INSERT_CHUNK = 1_000;
 
 /** The projection that records a reaction's intents. */
 export function reactionProjection(reaction: Reaction): Projection {
-  return {
+  return tableProjection({
     name: reaction.name,
     version: reaction.version,
     description: reaction.description,
-    handles: new Set(reaction.handles),
-    createTables: (db, schema) => createTable(db, schema, workTable),
+    handles: reaction.handles,
+    table: workTable,
     async apply(trx: AnyTrx, schema: string, events: readonly RecordedEvent[]) {
       const rows: Record<string, unknown>[] = [];
       for (const e of events) for (const intent of reaction.react(e)) rows.push(rowOf(intent, e.position));
@@ -87,7 +72,7 @@ export function reactionProjection(reaction: Reaction): Projection {
           .onConflict((c) => c.column('key').doNothing())
           .execute();
     },
-  };
+  });
 }
 
 function rowOf(intent: Intent, position: bigint): Record<string, unknown> {

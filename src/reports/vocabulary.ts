@@ -2,7 +2,7 @@
 import { type BusinessDate, businessDate } from '../domain/business-date.ts';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import { Money } from '../domain/money.ts';
-import type { Column, ColumnKind, Label, Lang, ReportParams } from './types.ts';
+import type { Column, ColumnKind, Label, Lang, ReportParams, ReportRow, Sheet } from './types.ts';
 
 export const CHANNEL_LABELS: Readonly<Record<string, Label>> = {
   wechat: { zh: '微信支付', en: 'WeChat Pay' },
@@ -25,6 +25,17 @@ export const BUSINESS_TYPE_LABELS: Readonly<Record<BusinessType, Label>> = {
   surplus: { zh: '重复支付（待退）', en: 'Duplicate payment (owed back)' },
   refund: { zh: '退款', en: 'Refund' },
 };
+
+/** A sheet of typed rows with a totals row under them (every report sheet has one). */
+export function sheet(
+  id: string,
+  zh: string,
+  en: string,
+  columns: readonly Column[],
+  rows: readonly ReportRow[],
+): Sheet {
+  return { id, title: { zh, en }, totals: true, columns, rows };
+}
 
 export function column(
   key: string,

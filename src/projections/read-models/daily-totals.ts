@@ -1,60 +1,34 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import { Money } from '../../domain/money.ts';
-import {
-  column,
-  keyedProjection,
-  type Projection,
-  type Row,
-  readModel,
-  type TableSpec,
-} from '../projection.ts';
-import type { NumericColumn } from '../columns.ts';
+import { column, keyedProjection, type Projection, type Row, readModel, table } from '../projection.ts';
 
 /** The daily-totals read model: name, live schema, version. */
 export const DAILY_TOTALS = readModel('daily_totals', 1);
 
-/** A row of `daily_totals`, as kysely reads it. */
-export interface DailyTotalsTable {
-  hospital_id: string;
-  business_date: string;
-  channel: string;
-  business_type: string;
-  payments_count: number;
-  payments_amount: NumericColumn;
-  refunds_count: number;
-  refunds_amount: NumericColumn;
-  fees_amount: NumericColumn;
-  net_amount: NumericColumn;
-}
-
-const total = column.total;
-
-export const dailyTotalsTable = {
+export const dailyTotalsTable = table({
   table: 'daily_totals',
   comment:
     "Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel's statement.",
   key: ['hospital_id', 'business_date', 'channel', 'business_type'],
   indexes: ['business_date'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    business_date: {
-      type: "text NOT NULL CHECK (business_date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",
-      comment: 'Business date of the movement (YYYY-MM-DD).',
-    },
-    channel: { type: 'text NOT NULL', comment: 'wechat | alipay | unionpay | insurance | cash | window …' },
-    business_type: {
-      type: 'text NOT NULL',
-      comment:
-        'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
-    },
-    payments_count: { type: 'integer NOT NULL', comment: 'Payments received.' },
-    payments_amount: total('Sum of payments received.'),
-    refunds_count: { type: 'integer NOT NULL', comment: 'Refunds paid out.' },
-    refunds_amount: total('Sum of refunds paid out.'),
-    fees_amount: total('Channel fees recorded.'),
-    net_amount: total('payments − refunds − fees.'),
+    hospital_id: column.text('Tenant.'),
+    business_date: column.sql<string>(
+      "text NOT NULL CHECK (business_date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",
+      'Business date of the movement (YYYY-MM-DD).',
+    ),
+    channel: column.text('wechat | alipay | unionpay | insurance | cash | window …'),
+    business_type: column.text(
+      'registration | outpatient | deposit (top-ups and remainder refunds) | surplus (duplicate payments) | fees.',
+    ),
+    payments_count: column.integer('Payments received.'),
+    payments_amount: column.total('Sum of payments received.'),
+    refunds_count: column.integer('Refunds paid out.'),
+    refunds_amount: column.total('Sum of refunds paid out.'),
+    fees_amount: column.total('Channel fees recorded.'),
+    net_amount: column.total('payments − refunds − fees.'),
   },
-} satisfies TableSpec;
+});
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 

@@ -1,60 +1,33 @@
 import { Money } from '../../domain/money.ts';
-import {
-  column,
-  keyedProjection,
-  type Projection,
-  type Row,
-  readModel,
-  type TableSpec,
-} from '../projection.ts';
-import type { NumericColumn, TimestampColumn } from '../columns.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The deposits read model: name, live schema, version. */
 export const DEPOSITS = readModel('deposits', 1);
 
-/** A row of `deposit_balances`, as kysely reads it. */
-export interface DepositBalancesTable {
-  hospital_id: string;
-  admission_id: string;
-  patient_id: string;
-  topped_up: NumericColumn;
-  applied: NumericColumn;
-  refunded: NumericColumn;
-  balance: NumericColumn;
-  top_ups: number;
-  status: string;
-  updated_at: TimestampColumn;
-}
-
-const total = column.total;
-
-export const depositBalancesTable = {
+export const depositBalancesTable = table({
   table: 'deposit_balances',
   comment:
     'Inpatient pre-deposit (住院预交金) per admission: topped up, applied at discharge, refunded, balance.',
   key: ['hospital_id', 'admission_id'],
   indexes: ['hospital_id, patient_id'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    admission_id: { type: 'text NOT NULL', comment: 'Admission (住院号) the deposit belongs to.' },
-    patient_id: { type: 'text NOT NULL', comment: 'Patient of the admission.' },
-    topped_up: total('Sum of top-ups.'),
-    applied: total('Applied to the discharge settlement.'),
-    refunded: total('Remainder refunded to the patient.'),
-    balance: total('topped_up − applied − refunded; never negative.'),
-    top_ups: { type: 'integer NOT NULL', comment: 'Number of top-ups.' },
-    status: {
-      type: 'text NOT NULL',
-      comment: 'open (balance > 0 or no settlement yet) | settled (applied, remainder 0).',
-    },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    hospital_id: column.text('Tenant.'),
+    admission_id: column.text('Admission (住院号) the deposit belongs to.'),
+    patient_id: column.text('Patient of the admission.'),
+    topped_up: column.total('Sum of top-ups.'),
+    applied: column.total('Applied to the discharge settlement.'),
+    refunded: column.total('Remainder refunded to the patient.'),
+    balance: column.total('topped_up − applied − refunded; never negative.'),
+    top_ups: column.integer('Number of top-ups.'),
+    status: column.text('open (balance > 0 or no settlement yet) | settled (applied, remainder 0).'),
+    updated_at: column.time('Business time of the last change.'),
   },
-} satisfies TableSpec;
+});
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
 /** deposit_balances: one row per admission. */
-export const depositsProjection: Projection = keyedProjection({
+export const depositsProjection = keyedProjection({
   name: DEPOSITS.name,
   version: DEPOSITS.version,
   description: 'Deposit balance per admission.',

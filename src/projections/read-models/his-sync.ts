@@ -1,55 +1,36 @@
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/index.ts';
-import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
-import type { NumericColumn, TimestampColumn } from '../columns.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The HIS-sync read model: name, live schema, version. */
 export const HIS_SYNC = readModel('his_sync', 1);
 
-/** A row of `his_sync_status`, as kysely reads it. */
-export interface HisSyncStatusTable {
-  hospital_id: string;
-  order_id: string;
-  channel: string;
-  channel_txn_id: string;
-  amount: NumericColumn;
-  refunded: NumericColumn;
-  paid_at: TimestampColumn;
-  status: string;
-  attempts: number;
-  last_error: string | null;
-  his_receipt_id: string | null;
-  updated_at: TimestampColumn;
-}
-
-export const hisSyncTable = {
+export const hisSyncTable = table({
   table: 'his_sync_status',
   comment:
     'Whether each paid order has been written back to the HIS (缴费确认). "paid, not in HIS" rows stay visible until synced or refunded.',
   key: ['hospital_id', 'order_id'],
   indexes: ['hospital_id, status'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    order_id: { type: 'text NOT NULL', comment: 'Platform order number.' },
-    channel: { type: 'text NOT NULL', comment: 'Channel of the payment.' },
-    channel_txn_id: { type: 'text NOT NULL', comment: 'Channel transaction id of the payment.' },
-    amount: { type: 'numeric(18,2) NOT NULL', comment: 'Amount paid.' },
-    refunded: { type: 'numeric(18,2) NOT NULL', comment: 'Refunded of the payment so far.' },
-    paid_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the payment.' },
-    status: {
-      type: 'text NOT NULL',
-      comment:
-        'pending (paid, writeback not tried yet) | failed (tried, not confirmed; retried) | synced (HIS confirmed) | needs-refund (paid, not in HIS, order cancelled) | refunded (fully refunded before it reached the HIS). A partial refund leaves the order paid, not in HIS.',
-    },
-    attempts: { type: 'integer NOT NULL', comment: 'Writeback attempts so far.' },
-    last_error: { type: 'text', comment: 'Error of the last failed attempt.' },
-    his_receipt_id: { type: 'text', comment: 'HIS receipt once synced.' },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    hospital_id: column.text('Tenant.'),
+    order_id: column.text('Platform order number.'),
+    channel: column.text('Channel of the payment.'),
+    channel_txn_id: column.text('Channel transaction id of the payment.'),
+    amount: column.money('Amount paid.'),
+    refunded: column.money('Refunded of the payment so far.'),
+    paid_at: column.time('Business time of the payment.'),
+    status: column.text(
+      'pending (paid, writeback not tried yet) | failed (tried, not confirmed; retried) | synced (HIS confirmed) | needs-refund (paid, not in HIS, order cancelled) | refunded (fully refunded before it reached the HIS). A partial refund leaves the order paid, not in HIS.',
+    ),
+    attempts: column.integer('Writeback attempts so far.'),
+    last_error: column.optionalText('Error of the last failed attempt.'),
+    his_receipt_id: column.optionalText('HIS receipt once synced.'),
+    updated_at: column.time('Business time of the last change.'),
   },
-} satisfies TableSpec;
+});
 
 /** his_sync_status: one row per paid order. */
-export const hisSyncProjection: Projection = keyedProjection({
+export const hisSyncProjection = keyedProjection({
   name: HIS_SYNC.name,
   version: HIS_SYNC.version,
   description:

@@ -3,50 +3,21 @@ import { type Account, type JournalEntry, postingsFor } from '../../domain/ledge
 import type { PostingEvent } from '../../domain/ledger/postings.ts';
 import { Money } from '../../domain/money.ts';
 import {
-  createTable,
   keyString,
   loadRows,
   type Projection,
   type Row,
-  type TableSpec,
+  table,
+  tableProjection,
   writeRows,
   column,
   readModel,
 } from '../projection.ts';
-import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
 
 /** The balances read model: name, live schema, version. */
 export const BALANCES = readModel('balances', 1);
 /** The journal read model: name, live schema, version. */
 export const JOURNAL = readModel('journal', 1);
-
-/** A row of `account_balances`, as kysely reads it. */
-export interface AccountBalancesTable {
-  hospital_id: string;
-  account: string;
-  kind: string;
-  debit_total: NumericColumn;
-  credit_total: NumericColumn;
-  balance: NumericColumn;
-  entries: number;
-  last_position: Int8Column;
-}
-
-/** A row of `journal_lines`, as kysely reads it. */
-export interface JournalLinesTable {
-  position: Int8Column;
-  line_no: number;
-  hospital_id: string;
-  event_id: string;
-  event_type: string;
-  stream_id: string;
-  account: string;
-  side: 'debit' | 'credit';
-  amount: NumericColumn;
-  memo: string;
-  occurred_at: TimestampColumn;
-  recorded_at: TimestampColumn;
-}
 
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
 export const POSTING_EVENT_TYPES = [
@@ -70,42 +41,36 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
   return postingsFor({ type: event.type, data: event.data } as PostingEvent);
 }
 
-const money = column.money;
-const total = column.total;
-
-export const accountBalancesTable = {
+export const accountBalancesTable = table({
   table: 'account_balances',
   comment:
     "Balance of every ledger account per hospital (DESIGN §5). balance is on the account's normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.",
   key: ['hospital_id', 'account'],
   indexes: ['account'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    account: {
-      type: 'text NOT NULL',
-      comment: 'Account code, e.g. channel:wechat:clearing, revenue:outpatient.',
-    },
-    kind: { type: 'text NOT NULL', comment: 'asset | liability | revenue | expense | equity.' },
-    debit_total: total('Sum of all debits posted to the account.'),
-    credit_total: total('Sum of all credits posted to the account.'),
-    balance: total(
+    hospital_id: column.text('Tenant.'),
+    account: column.text('Account code, e.g. channel:wechat:clearing, revenue:outpatient.'),
+    kind: column.text('asset | liability | revenue | expense | equity.'),
+    debit_total: column.total('Sum of all debits posted to the account.'),
+    credit_total: column.total('Sum of all credits posted to the account.'),
+    balance: column.total(
       'debit_total − credit_total for debit-normal accounts, the reverse for credit-normal ones.',
     ),
-    entries: { type: 'integer NOT NULL', comment: 'Journal lines posted to the account.' },
-    last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event that moved the account.' },
+    entries: column.integer('Journal lines posted to the account.'),
+    last_position: column.position('Position of the last event that moved the account.'),
   },
-} satisfies TableSpec;
+});
 
 /**
  * account_balances: one row per hospital and account. A batch sums its journal lines per account in memory
  * first, then loads, adds and writes each touched row once (a rebuild reads a million events).
  */
-export const balancesProjection: Projection = {
+export const balancesProjection: Projection = tableProjection({
   name: BALANCES.name,
   version: BALANCES.version,
   description: 'Account balances per hospital and account (double-entry, DESIGN §5).',
-  handles: new Set(POSTING_EVENT_TYPES),
-  createTables: (db, schema) => createTable(db, schema, accountBalancesTable),
+  handles: POSTING_EVENT_TYPES,
+  table: accountBalancesTable,
   async apply(trx, schema, events) {
     const deltas = new Map<
       string,
@@ -159,45 +124,36 @@ export const balancesProjection: Projection = {
     }
     await writeRows(trx, schema, accountBalancesTable, rows, 'upsert');
   },
-};
+});
 
-export const journalLinesTable = {
+export const journalLinesTable = table({
   table: 'journal_lines',
   comment: 'The general journal: every line of every entry, in event order. Σdebit = Σcredit per position.',
   key: ['position', 'line_no'],
   indexes: ['hospital_id, account, position'],
   columns: {
-    position: {
-      type: 'bigint NOT NULL',
-      comment: 'Position of the event that posted the entry (one entry per event).',
-    },
-    line_no: { type: 'integer NOT NULL', comment: 'Line within the entry, from 1.' },
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    event_id: { type: 'uuid NOT NULL', comment: 'The posting event.' },
-    event_type: { type: 'text NOT NULL', comment: 'The posting event type.' },
-    stream_id: {
-      type: 'text NOT NULL',
-      comment: 'Stream of the posting event (order, deposit, settlement).',
-    },
-    account: { type: 'text NOT NULL', comment: 'Account code.' },
-    side: { type: 'text NOT NULL', comment: 'debit | credit.' },
-    amount: money('Amount of the line, > 0.'),
-    memo: { type: 'text NOT NULL', comment: 'What the entry is for.' },
-    occurred_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the event.' },
-    recorded_at: {
-      type: 'timestamptz NOT NULL',
-      comment: 'When the ledger stored the event (as-of queries use it).',
-    },
+    position: column.position('Position of the event that posted the entry (one entry per event).'),
+    line_no: column.integer('Line within the entry, from 1.'),
+    hospital_id: column.text('Tenant.'),
+    event_id: column.uuid('The posting event.'),
+    event_type: column.text('The posting event type.'),
+    stream_id: column.text('Stream of the posting event (order, deposit, settlement).'),
+    account: column.text('Account code.'),
+    side: column.text<'debit' | 'credit'>('debit | credit.'),
+    amount: column.money('Amount of the line, > 0.'),
+    memo: column.text('What the entry is for.'),
+    occurred_at: column.time('Business time of the event.'),
+    recorded_at: column.time('When the ledger stored the event (as-of queries use it).'),
   },
-} satisfies TableSpec;
+});
 
 /** journal_lines: every posted line. */
-export const journalProjection: Projection = {
+export const journalProjection: Projection = tableProjection({
   name: JOURNAL.name,
   version: JOURNAL.version,
   description: 'The general journal: each money event as one balanced entry, line by line.',
-  handles: new Set(POSTING_EVENT_TYPES),
-  createTables: (db, schema) => createTable(db, schema, journalLinesTable),
+  handles: POSTING_EVENT_TYPES,
+  table: journalLinesTable,
   async apply(trx, schema, events) {
     const rows: Row[] = [];
     for (const event of events) {
@@ -222,4 +178,4 @@ export const journalProjection: Projection = {
     }
     await writeRows(trx, schema, journalLinesTable, rows, 'insert-new');
   },
-};
+});

@@ -57,16 +57,17 @@ function view(r: MappingVersionsTable): MappingVersionView {
   };
 }
 
+/** The hospital's mapping versions, whole rows. */
+const versionsOf = (db: AnyDb, schema: string, hospitalId: string) =>
+  table(db, schema).selectFrom('mapping_versions').selectAll().where('hospital_id', '=', hospitalId);
+
 /** Each mapping's newest version (current, or the one it was retired at), by name. */
 export async function latestMappings(
   db: AnyDb,
   hospitalId: string,
   schema = MAPPINGS_SCHEMA,
 ): Promise<MappingVersionView[]> {
-  const rows = await table(db, schema)
-    .selectFrom('mapping_versions')
-    .selectAll()
-    .where('hospital_id', '=', hospitalId)
+  const rows = await versionsOf(db, schema, hospitalId)
     .where('status', '<>', 'superseded')
     .orderBy('name')
     .limit(MAX_MAPPINGS_LISTED)
@@ -81,10 +82,7 @@ export async function mappingVersions(
   name: string,
   schema = MAPPINGS_SCHEMA,
 ): Promise<MappingVersionView[]> {
-  const rows = await table(db, schema)
-    .selectFrom('mapping_versions')
-    .selectAll()
-    .where('hospital_id', '=', hospitalId)
+  const rows = await versionsOf(db, schema, hospitalId)
     .where('name', '=', name)
     .orderBy('version', 'desc')
     .limit(MAX_VERSIONS_LISTED)

@@ -2,31 +2,30 @@
 // were superseded and which mapping is retired. Its queries: mappings-queries.ts.
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import type { MappingVersionData } from '../../domain/mappings/decide.ts';
-import { keyedProjection, liveSchema, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { column, keyedProjection, liveSchema, type Row, table } from '../projection.ts';
 
-export const mappingVersionsTable: TableSpec = {
+export const mappingVersionsTable = table({
   table: 'mapping_versions',
   comment: "Every version of a hospital's managed statement mappings (bank, HIS extract, insurance file).",
   key: ['hospital_id', 'name', 'version'],
   indexes: ['hospital_id, status'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    name: { type: 'text NOT NULL', comment: 'Mapping name: stream <hospital>/mapping/<name>.' },
-    version: { type: 'integer NOT NULL', comment: 'Version, 1 for the mapping as added.' },
-    status: {
-      type: 'text NOT NULL',
-      comment: 'current | superseded (a later version exists) | retired (the mapping was retired at it).',
-    },
-    party: { type: 'text NOT NULL', comment: 'bank | his | insurance.' },
-    format: { type: 'text NOT NULL', comment: 'Format its lines carry: bank:<name>, his:<name>, insurance.' },
-    definition: { type: 'text NOT NULL', comment: 'The validated mapping, JSON.' },
-    note: { type: 'text', comment: 'Why this version was written.' },
-    actor: { type: 'text', comment: 'Who wrote it (kind:id).' },
-    recorded_at: { type: 'timestamptz NOT NULL', comment: 'When it was written (business time).' },
-    retired_reason: { type: 'text', comment: 'Why the mapping was retired (on its last version).' },
-    retired_at: { type: 'timestamptz', comment: 'When it was retired.' },
+    hospital_id: column.text('Tenant.'),
+    name: column.text('Mapping name: stream <hospital>/mapping/<name>.'),
+    version: column.integer('Version, 1 for the mapping as added.'),
+    status: column.text(
+      'current | superseded (a later version exists) | retired (the mapping was retired at it).',
+    ),
+    party: column.text('bank | his | insurance.'),
+    format: column.text('Format its lines carry: bank:<name>, his:<name>, insurance.'),
+    definition: column.text('The validated mapping, JSON.'),
+    note: column.optionalText('Why this version was written.'),
+    actor: column.optionalText('Who wrote it (kind:id).'),
+    recorded_at: column.time('When it was written (business time).'),
+    retired_reason: column.optionalText('Why the mapping was retired (on its last version).'),
+    retired_at: column.optionalTime('When it was retired.'),
   },
-};
+});
 
 function versionRow(event: RecordedEvent, d: MappingVersionData): Row {
   return {
@@ -45,7 +44,7 @@ function versionRow(event: RecordedEvent, d: MappingVersionData): Row {
   };
 }
 
-export const mappingsProjection: Projection = keyedProjection({
+export const mappingsProjection = keyedProjection({
   name: 'mappings',
   version: 1,
   description: 'Managed statement mappings per hospital: every version, the current one, retirements.',

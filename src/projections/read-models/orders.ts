@@ -1,76 +1,40 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { displayStatus, type OrderView } from '../../domain/order/index.ts';
-import {
-  column,
-  keyedProjection,
-  type Projection,
-  type Row,
-  readModel,
-  type TableSpec,
-} from '../projection.ts';
-import type { Int8Column, NumericColumn, TimestampColumn } from '../columns.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 /** The orders read model: name, live schema, version. */
 export const ORDERS = readModel('orders', 1);
 
-/** A row of `orders`, as kysely reads it. */
-export interface OrdersTable {
-  hospital_id: string;
-  order_id: string;
-  kind: string;
-  patient_id: string;
-  admission_id: string | null;
-  amount: NumericColumn;
-  paid: NumericColumn;
-  surplus: NumericColumn;
-  refund_requested: NumericColumn;
-  refunded: NumericColumn;
-  outstanding: NumericColumn;
-  status: string;
-  channel: string | null;
-  channel_txn_id: string | null;
-  his_synced: boolean;
-  created_at: TimestampColumn;
-  paid_at: TimestampColumn | null;
-  updated_at: TimestampColumn;
-  last_position: Int8Column;
-}
-
-const money = column.money;
-const text = column.optionalText;
-
-export const ordersTable = {
+export const ordersTable = table({
   table: 'orders',
   comment: 'Every order with what was paid, refunded and is still outstanding, and where it stands.',
   key: ['hospital_id', 'order_id'],
   indexes: ['hospital_id, patient_id', 'hospital_id, status', 'channel_txn_id'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    order_id: { type: 'text NOT NULL', comment: 'Platform order number (商户订单号).' },
-    kind: { type: 'text NOT NULL', comment: 'registration | outpatient | deposit.' },
-    patient_id: { type: 'text NOT NULL', comment: 'Patient id (masked on screens and exports).' },
-    admission_id: text('Admission of a deposit top-up order.'),
-    amount: money('Amount due.'),
-    paid: money('Paid on the order (the one accepted payment).'),
+    hospital_id: column.text('Tenant.'),
+    order_id: column.text('Platform order number (商户订单号).'),
+    kind: column.text('registration | outpatient | deposit.'),
+    patient_id: column.text('Patient id (masked on screens and exports).'),
+    admission_id: column.optionalText('Admission of a deposit top-up order.'),
+    amount: column.money('Amount due.'),
+    paid: column.money('Paid on the order (the one accepted payment).'),
     surplus: column.total('Money received beyond the order (duplicate payments), owed back.'),
-    refund_requested: money('Refunds requested and not yet succeeded or failed.'),
-    refunded: money('Refunds that succeeded.'),
-    outstanding: money('amount − paid while the order is open, else 0.'),
-    status: {
-      type: 'text NOT NULL',
-      comment:
-        'awaiting-payment | payment-unknown | paid | partially-refunded | refunded | cancelled (a paid cancellation stays cancelled while its refund runs, then shows refunded), as the order API shows it.',
-    },
-    channel: text('Channel of the accepted payment.'),
-    channel_txn_id: text('Channel transaction id of the accepted payment.'),
-    his_synced: { type: 'boolean NOT NULL', comment: 'Whether the HIS confirmed the payment (写回).' },
-    created_at: { type: 'timestamptz NOT NULL', comment: 'Business time the order was created.' },
-    paid_at: { type: 'timestamptz', comment: 'Business time of the accepted payment.' },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
-    last_position: { type: 'bigint NOT NULL', comment: 'Position of the last event applied.' },
+    refund_requested: column.money('Refunds requested and not yet succeeded or failed.'),
+    refunded: column.money('Refunds that succeeded.'),
+    outstanding: column.money('amount − paid while the order is open, else 0.'),
+    status: column.text(
+      'awaiting-payment | payment-unknown | paid | partially-refunded | refunded | cancelled (a paid cancellation stays cancelled while its refund runs, then shows refunded), as the order API shows it.',
+    ),
+    channel: column.optionalText('Channel of the accepted payment.'),
+    channel_txn_id: column.optionalText('Channel transaction id of the accepted payment.'),
+    his_synced: column.boolean('Whether the HIS confirmed the payment (写回).'),
+    created_at: column.time('Business time the order was created.'),
+    paid_at: column.optionalTime('Business time of the accepted payment.'),
+    updated_at: column.time('Business time of the last change.'),
+    last_position: column.position('Position of the last event applied.'),
   },
-} satisfies TableSpec;
+});
 
 const m = (v: unknown) => Money.parseTotal(String(v ?? '0'));
 
@@ -135,7 +99,7 @@ function change(event: RecordedEvent, update: (row: Row) => void) {
 }
 
 /** orders: one row per order. */
-export const ordersProjection: Projection = keyedProjection({
+export const ordersProjection = keyedProjection({
   name: ORDERS.name,
   version: ORDERS.version,
   description: 'Orders with paid / refunded / outstanding amounts and status.',
@@ -204,17 +168,15 @@ export const ordersProjection: Projection = keyedProjection({
           }),
         ];
       case 'RefundRequested':
+      case 'RefundFailed': {
+        // Requested until it succeeds or fails.
+        const delta = event.type === 'RefundRequested' ? m(d.amount) : m(d.amount).negate();
         return [
           change(event, (r) => {
-            r.refund_requested = m(r.refund_requested).add(m(d.amount)).toString();
+            r.refund_requested = m(r.refund_requested).add(delta).toString();
           }),
         ];
-      case 'RefundFailed':
-        return [
-          change(event, (r) => {
-            r.refund_requested = m(r.refund_requested).sub(m(d.amount)).toString();
-          }),
-        ];
+      }
       case 'RefundSucceeded':
         return [
           change(event, (r) => {

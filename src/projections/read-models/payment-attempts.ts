@@ -2,56 +2,35 @@
 // platform (QR code, payment code, in-app) and those a device lost track of (status unknown) — with how each
 // ended and how its result became known (the channel's answer, its callback, or our query). The intraday
 // checks (多时点对账) take up the attempts still open; the day's view counts what was settled before the bills.
-import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
-import type { NumericColumn, TimestampColumn } from '../columns.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 export const PAYMENT_ATTEMPTS = readModel('payment_attempts', 1);
 
-export interface PaymentAttemptsTable {
-  hospital_id: string;
-  order_id: string;
-  attempt_id: string;
-  method: string;
-  channel: string;
-  amount: NumericColumn | null;
-  status: string;
-  started_at: TimestampColumn;
-  expires_at: TimestampColumn | null;
-  channel_txn_id: string | null;
-  settled_via: string | null;
-  settled_at: TimestampColumn | null;
-}
-
-export const paymentAttemptsTable = {
+export const paymentAttemptsTable = table({
   table: 'payment_attempts',
   comment:
     'Payment attempts followed at a channel: open ones are checked intraday; how each ended and was learnt.',
   key: ['hospital_id', 'order_id', 'attempt_id'],
   indexes: ['hospital_id, status', 'hospital_id, settled_at'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    order_id: { type: 'text NOT NULL', comment: 'Platform order number (the merchant order number).' },
-    attempt_id: { type: 'text NOT NULL', comment: 'Attempt id.' },
-    method: {
-      type: 'text NOT NULL',
-      comment: 'qr | code | in_app (through the platform) | device (status unknown).',
-    },
-    channel: { type: 'text NOT NULL', comment: 'Payment channel.' },
-    amount: { type: 'numeric(18,2)', comment: 'Amount asked (null for a device attempt).' },
-    status: {
-      type: 'text NOT NULL',
-      comment:
-        'started | awaiting-password | unknown (open) · succeeded | failed | reversed | closed (final).',
-    },
-    started_at: { type: 'timestamptz NOT NULL', comment: 'Business time the attempt started (or was lost).' },
-    expires_at: { type: 'timestamptz', comment: 'When an unpaid attempt is closed or reversed.' },
-    channel_txn_id: { type: 'text', comment: 'Channel transaction once paid.' },
-    settled_via: { type: 'text', comment: 'answer | callback | query: how the result became known.' },
-    settled_at: { type: 'timestamptz', comment: 'Business time of the final status.' },
+    hospital_id: column.text('Tenant.'),
+    order_id: column.text('Platform order number (the merchant order number).'),
+    attempt_id: column.text('Attempt id.'),
+    method: column.text('qr | code | in_app (through the platform) | device (status unknown).'),
+    channel: column.text('Payment channel.'),
+    amount: column.optionalMoney('Amount asked (null for a device attempt).'),
+    status: column.text(
+      'started | awaiting-password | unknown (open) · succeeded | failed | reversed | closed (final).',
+    ),
+    started_at: column.time('Business time the attempt started (or was lost).'),
+    expires_at: column.optionalTime('When an unpaid attempt is closed or reversed.'),
+    channel_txn_id: column.optionalText('Channel transaction once paid.'),
+    settled_via: column.optionalText('answer | callback | query: how the result became known.'),
+    settled_at: column.optionalTime('Business time of the final status.'),
   },
-} satisfies TableSpec;
+});
 
-export const paymentAttemptsProjection: Projection = keyedProjection({
+export const paymentAttemptsProjection = keyedProjection({
   name: PAYMENT_ATTEMPTS.name,
   version: PAYMENT_ATTEMPTS.version,
   description: 'Payment attempts followed at the channels, open and final, and how each result became known.',
@@ -78,49 +57,32 @@ export const paymentAttemptsProjection: Projection = keyedProjection({
           ? r
           : { ...r, status, settled_at: at, ...extra },
       );
+    // An attempt's row opens once, by whichever of its opening events comes first.
+    const open = (method: string, amount: string | null, status: string, expiresAt: string | null) => [
+      {
+        key,
+        update: (r: Row | undefined): Row =>
+          r ?? {
+            hospital_id: event.hospitalId,
+            order_id: String(d.orderId),
+            attempt_id: String(d.attemptId),
+            method,
+            channel: String(d.channel),
+            amount,
+            status,
+            started_at: at,
+            expires_at: expiresAt,
+            channel_txn_id: null,
+            settled_via: null,
+            settled_at: null,
+          },
+      },
+    ];
     switch (event.type) {
       case 'PaymentAttemptStarted':
-        return [
-          {
-            key,
-            update: (r: Row | undefined): Row =>
-              r ?? {
-                hospital_id: event.hospitalId,
-                order_id: String(d.orderId),
-                attempt_id: String(d.attemptId),
-                method: String(d.method),
-                channel: String(d.channel),
-                amount: String(d.amount),
-                status: 'started',
-                started_at: at,
-                expires_at: String(d.expiresAt),
-                channel_txn_id: null,
-                settled_via: null,
-                settled_at: null,
-              },
-          },
-        ];
+        return open(String(d.method), String(d.amount), 'started', String(d.expiresAt));
       case 'PaymentStatusUnknown':
-        return [
-          {
-            key,
-            update: (r: Row | undefined): Row =>
-              r ?? {
-                hospital_id: event.hospitalId,
-                order_id: String(d.orderId),
-                attempt_id: String(d.attemptId),
-                method: 'device',
-                channel: String(d.channel),
-                amount: null,
-                status: 'unknown',
-                started_at: at,
-                expires_at: null,
-                channel_txn_id: null,
-                settled_via: null,
-                settled_at: null,
-              },
-          },
-        ];
+        return open('device', null, 'unknown', null);
       case 'PaymentAttemptAwaitingPassword':
         return touch((r) => (r.status === 'started' ? { ...r, status: 'awaiting-password' } : r));
       case 'PaymentAttemptSucceeded':

@@ -2,74 +2,46 @@
 // scheduled day's outcome (completed, waiting for its statement, statement missing, failed) — the alerts.
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 import type { RunState } from '../../domain/schedules/run.ts';
-import type { TimestampColumn } from '../columns.ts';
-import { keyedProjection, type Projection, type Row, readModel, type TableSpec } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
 
 export const SCHEDULES = readModel('schedules', 1);
 export const SCHEDULE_RUNS = readModel('schedule_runs', 1);
 
-export interface SchedulesTable {
-  hospital_id: string;
-  schedule_id: string;
-  channel: string;
-  status: string;
-  spec: string;
-  changes: number;
-  updated_at: TimestampColumn;
-}
-
-export interface ScheduleRunsTable {
-  hospital_id: string;
-  schedule_id: string;
-  business_date: string;
-  channel: string;
-  state: string;
-  attempts: number;
-  statement_id: string | null;
-  run_id: string | null;
-  matched: number | null;
-  open: number | null;
-  detail: string | null;
-  updated_at: TimestampColumn;
-}
-
-const text = (comment: string) => ({ type: 'text NOT NULL', comment });
-
-export const schedulesTable = {
+export const schedulesTable = table({
   table: 'schedules',
   comment: 'Auto-reconciliation schedules per hospital, as configured now.',
   key: ['hospital_id', 'schedule_id'],
   columns: {
-    hospital_id: text('Tenant.'),
-    schedule_id: text('Schedule id (lower-case, unique in the hospital).'),
-    channel: text('Channel whose statement is reconciled.'),
-    status: text('active | paused | removed.'),
-    spec: text('The schedule as JSON: cron, time zone, day offset, source, retry and deadline.'),
-    changes: { type: 'integer NOT NULL', comment: 'Changes recorded so far.' },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    hospital_id: column.text('Tenant.'),
+    schedule_id: column.text('Schedule id (lower-case, unique in the hospital).'),
+    channel: column.text('Channel whose statement is reconciled.'),
+    status: column.text('active | paused | removed.'),
+    spec: column.text('The schedule as JSON: cron, time zone, day offset, source, retry and deadline.'),
+    changes: column.integer('Changes recorded so far.'),
+    updated_at: column.time('Business time of the last change.'),
   },
-} satisfies TableSpec;
+});
 
-export const scheduleRunsTable = {
+export const scheduleRunsTable = table({
   table: 'schedule_runs',
   comment: 'Each scheduled day: its state and what it found; missing and failed are alerts.',
   key: ['hospital_id', 'schedule_id', 'business_date'],
   indexes: ['hospital_id, state', 'hospital_id, business_date'],
   columns: {
-    hospital_id: text('Tenant.'),
-    schedule_id: text('Schedule.'),
-    business_date: text('Business day reconciled (YYYY-MM-DD).'),
-    channel: text('Channel.'),
-    state: text('waiting | completed | missing | failed.'),
-    attempts: { type: 'integer NOT NULL', comment: 'Looks for the statement so far.' },
-    statement_id: { type: 'text', comment: 'Statement imported (completed).' },
-    run_id: { type: 'text', comment: 'Reconciliation run (completed).' },
-    matched: { type: 'integer', comment: 'Items matched by the run.' },
-    open: { type: 'integer', comment: 'Discrepancies left open by the run.' },
-    detail: { type: 'text', comment: 'Why it waits, is missing or failed.' },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    hospital_id: column.text('Tenant.'),
+    schedule_id: column.text('Schedule.'),
+    business_date: column.text('Business day reconciled (YYYY-MM-DD).'),
+    channel: column.text('Channel.'),
+    state: column.text('waiting | completed | missing | failed.'),
+    attempts: column.integer('Looks for the statement so far.'),
+    statement_id: column.optionalText('Statement imported (completed).'),
+    run_id: column.optionalText('Reconciliation run (completed).'),
+    matched: column.optionalInteger('Items matched by the run.'),
+    open: column.optionalInteger('Discrepancies left open by the run.'),
+    detail: column.optionalText('Why it waits, is missing or failed.'),
+    updated_at: column.time('Business time of the last change.'),
   },
-} satisfies TableSpec;
+});
 
 const SCHEDULE_EVENTS = ['ScheduleSet', 'SchedulePaused', 'ScheduleResumed', 'ScheduleRemoved'] as const;
 const RUN_EVENTS = [
@@ -86,7 +58,7 @@ const STATUS_AFTER: Record<(typeof SCHEDULE_EVENTS)[number], string | null> = {
   ScheduleRemoved: 'removed',
 };
 
-export const schedulesProjection: Projection = keyedProjection({
+export const schedulesProjection = keyedProjection({
   name: SCHEDULES.name,
   version: SCHEDULES.version,
   description: 'Auto-reconciliation schedules per hospital.',
@@ -124,7 +96,7 @@ export const schedulesProjection: Projection = keyedProjection({
   },
 });
 
-export const scheduleRunsProjection: Projection = keyedProjection({
+export const scheduleRunsProjection = keyedProjection({
   name: SCHEDULE_RUNS.name,
   version: SCHEDULE_RUNS.version,
   description: 'Each scheduled day’s outcome; missing and failed statements are alerts.',

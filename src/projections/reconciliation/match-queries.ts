@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { MAX_PROPOSAL_POOL, type ProposalItem } from '../../domain/reconciliation/proposals.ts';
 import type { AnyDb } from '../projection.ts';
 import { RECON_MOVEMENTS_SCHEMA } from './movements.ts';
-import { tables } from './queries.ts';
+import { DISCREPANCY_ITEM, tables } from './queries.ts';
 import { RECONCILIATION_SCHEMA } from './read-models.ts';
 
 const MATCHABLE = ['CHANNEL_ONLY', 'HIS_ONLY', 'PLATFORM_ONLY', 'HIS_MISSING'] as const;
@@ -16,14 +16,7 @@ export async function openItemsBetween(
 ): Promise<ProposalItem[]> {
   const rows = await tables(db, RECONCILIATION_SCHEMA)
     .selectFrom('discrepancies')
-    .select([
-      'discrepancy_id',
-      'type',
-      'channel',
-      'business_date',
-      'subject',
-      sql<string>`amount::text`.as('amount'),
-    ])
+    .select(DISCREPANCY_ITEM)
     .where('hospital_id', '=', o.hospitalId)
     .where('status', 'in', ['open', 'assigned'])
     .where('type', 'in', [...MATCHABLE])

@@ -2,46 +2,38 @@
 // show (payments, surplus payments, refunds, deposit remainder refunds) and per settlement transfer.
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import type { RecordedEvent } from '../../domain/event-store.ts';
-import { keyedProjection, type Projection, type Row, type TableSpec } from '../projection.ts';
+import { column, keyedProjection, type Projection, type Row, table } from '../projection.ts';
 import { liveSchema } from '../runner.ts';
 
-const text = (comment: string) => ({ type: 'text', comment });
-
-export const reconMovementsTable: TableSpec = {
+export const reconMovementsTable = table({
   table: 'recon_movements',
   comment:
     'Platform money movements as reconciliation matches them against channel statements: payments, surplus payments, refunds, deposit remainder refunds, settlement transfers.',
   key: ['hospital_id', 'movement_id'],
   indexes: ['hospital_id, channel, business_date, occurred_at', 'hospital_id, merchant_order_no'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    movement_id: {
-      type: 'text NOT NULL',
-      comment: 'pay:<channel txn id> | refund:<refund no> | settlement:<settlement id>.',
-    },
-    kind: { type: 'text NOT NULL', comment: 'payment | refund | settlement.' },
-    channel: { type: 'text NOT NULL', comment: 'Channel the money moved through.' },
-    merchant_order_no: {
-      type: 'text NOT NULL',
-      comment: '商户订单号 (the platform order; deposit top-up order for remainder refunds).',
-    },
-    refund_no: text('商户退款单号 on refunds.'),
-    channel_txn_id: text('Channel transaction id (of the payment; of the original payment on refunds).'),
-    channel_refund_id: text('Channel refund id on refunds.'),
-    amount: { type: 'numeric(18,2) NOT NULL', comment: 'Amount moved, positive.' },
-    occurred_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the movement.' },
-    business_date: {
-      type: 'text NOT NULL',
-      comment: 'Business date yyyy-MM-dd of the movement (settlements: the date settled).',
-    },
-    business_type: {
-      type: 'text NOT NULL',
-      comment: 'registration | outpatient | deposit | surplus (a duplicate payment owed back) | settlement.',
-    },
-    surplus: { type: 'boolean NOT NULL', comment: 'A surplus (duplicate) payment or its refund.' },
-    position: { type: 'bigint NOT NULL', comment: 'Position of the event.' },
+    hospital_id: column.text('Tenant.'),
+    movement_id: column.text('pay:<channel txn id> | refund:<refund no> | settlement:<settlement id>.'),
+    kind: column.text<'payment' | 'refund' | 'settlement'>('payment | refund | settlement.'),
+    channel: column.text('Channel the money moved through.'),
+    merchant_order_no: column.text(
+      '商户订单号 (the platform order; deposit top-up order for remainder refunds).',
+    ),
+    refund_no: column.optionalText('商户退款单号 on refunds.'),
+    channel_txn_id: column.optionalText(
+      'Channel transaction id (of the payment; of the original payment on refunds).',
+    ),
+    channel_refund_id: column.optionalText('Channel refund id on refunds.'),
+    amount: column.money('Amount moved, positive.'),
+    occurred_at: column.time('Business time of the movement.'),
+    business_date: column.text('Business date yyyy-MM-dd of the movement (settlements: the date settled).'),
+    business_type: column.text(
+      'registration | outpatient | deposit | surplus (a duplicate payment owed back) | settlement.',
+    ),
+    surplus: column.boolean('A surplus (duplicate) payment or its refund.'),
+    position: column.position('Position of the event.'),
   },
-};
+});
 
 function row(event: RecordedEvent, r: Omit<Row, 'hospital_id' | 'position'>): Row {
   return { hospital_id: event.hospitalId, ...r, position: event.position.toString() };
@@ -89,37 +81,26 @@ export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}):
           break;
         }
         case 'RefundSucceeded':
+        case 'DepositRemainderRefunded': {
+          // A deposit's remainder goes back against its top-up order; a duplicate payment's refund is surplus.
+          const remainder = event.type === 'DepositRemainderRefunded';
+          const duplicate = !remainder && d.of === 'duplicate';
           r = row(event, {
             movement_id: `refund:${d.refundId}`,
             kind: 'refund',
             channel: String(d.channel),
-            merchant_order_no: String(d.orderId),
+            merchant_order_no: String(remainder ? d.topUpOrderId : d.orderId),
             refund_no: String(d.refundId),
             channel_txn_id: d.channelTxnId ?? null,
-            channel_refund_id: d.channelRefundId ?? null,
+            channel_refund_id: remainder ? null : (d.channelRefundId ?? null),
             amount: String(d.amount),
             occurred_at: at,
             business_date: date(),
-            business_type: d.of === 'duplicate' ? 'surplus' : String(d.orderKind),
-            surplus: d.of === 'duplicate',
+            business_type: remainder ? 'deposit' : duplicate ? 'surplus' : String(d.orderKind),
+            surplus: duplicate,
           });
           break;
-        case 'DepositRemainderRefunded':
-          r = row(event, {
-            movement_id: `refund:${d.refundId}`,
-            kind: 'refund',
-            channel: String(d.channel),
-            merchant_order_no: String(d.topUpOrderId),
-            refund_no: String(d.refundId),
-            channel_txn_id: d.channelTxnId ?? null,
-            channel_refund_id: null,
-            amount: String(d.amount),
-            occurred_at: at,
-            business_date: date(),
-            business_type: 'deposit',
-            surplus: false,
-          });
-          break;
+        }
         case 'ChannelSettlementReceived':
           r = row(event, {
             movement_id: `settlement:${d.channel}:${d.settlementId}`,
@@ -145,33 +126,30 @@ export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}):
   });
 }
 
-export const reconStatementsTable: TableSpec = {
+export const reconStatementsTable = table({
   table: 'recon_statements',
   comment: 'Imported statement files: which party and channel, which business date, and whether complete.',
   key: ['hospital_id', 'statement_id'],
   indexes: ['hospital_id, business_date'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    statement_id: { type: 'text NOT NULL', comment: 'SHA-256 prefix: stream <hospital>/statement/<id>.' },
-    sha256: { type: 'text NOT NULL', comment: 'SHA-256 of the file bytes.' },
-    file: { type: 'text NOT NULL', comment: 'File name as imported.' },
-    format: { type: 'text NOT NULL', comment: 'wechat | alipay | bank:<mapping> | his | insurance.' },
-    party: { type: 'text NOT NULL', comment: 'channel | bank | his | insurance.' },
-    source: { type: 'text NOT NULL', comment: 'Issuer: wechat, alipay, unionpay, allinpay, his, insurance.' },
-    channel: text('Platform channel the statement reports (null for the HIS extract).'),
-    merchant_id: text('Merchant / account of the statement.'),
-    business_date: { type: 'text', comment: 'Business date yyyy-MM-dd the file declares.' },
-    lines: { type: 'integer NOT NULL', comment: 'Detail lines.' },
-    imported: {
-      type: 'boolean NOT NULL',
-      comment: 'True once the completion marker (StatementImported) exists.',
-    },
-    origin: text('Where the file came from.'),
-    imported_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the import.' },
+    hospital_id: column.text('Tenant.'),
+    statement_id: column.text('SHA-256 prefix: stream <hospital>/statement/<id>.'),
+    sha256: column.text('SHA-256 of the file bytes.'),
+    file: column.text('File name as imported.'),
+    format: column.text('wechat | alipay | bank:<mapping> | his | insurance.'),
+    party: column.text('channel | bank | his | insurance.'),
+    source: column.text('Issuer: wechat, alipay, unionpay, allinpay, his, insurance.'),
+    channel: column.optionalText('Platform channel the statement reports (null for the HIS extract).'),
+    merchant_id: column.optionalText('Merchant / account of the statement.'),
+    business_date: column.optionalText('Business date yyyy-MM-dd the file declares.'),
+    lines: column.integer('Detail lines.'),
+    imported: column.boolean('True once the completion marker (StatementImported) exists.'),
+    origin: column.optionalText('Where the file came from.'),
+    imported_at: column.time('Business time of the import.'),
   },
-};
+});
 
-export const reconStatementsProjection: Projection = keyedProjection({
+export const reconStatementsProjection = keyedProjection({
   name: 'recon_statements',
   version: 1,
   description: 'Imported statement files per hospital, party, channel and business date.',

@@ -147,6 +147,35 @@ export async function statementsOfWindow(
 
 export type DiscrepancyRow = Omit<DiscrepanciesTable, 'raised_at' | 'resolved_at'>;
 
+/** What a discrepancy is about: its id, type, channel, date, subject and amount (as text). */
+export const DISCREPANCY_ITEM = [
+  'discrepancy_id',
+  'type',
+  'channel',
+  'business_date',
+  'subject',
+  sql<string>`amount::text`.as('amount'),
+] as const;
+
+/** A DiscrepancyRow's columns. */
+export const DISCREPANCY_COLUMNS = [
+  'hospital_id',
+  ...DISCREPANCY_ITEM,
+  'reason',
+  'status',
+  'assignee',
+  'action',
+  'resolution_reason',
+  'proposed_by',
+  'approved_by',
+] as const;
+
+/** SQL of a timestamptz column as ISO-8601 UTC text with microseconds (what the API answers). */
+export const isoSql = (column: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+/** A timestamptz column selected as ISO-8601 text (isoSql). */
+export const isoText = (column: string) => sql<string>`${sql.raw(isoSql(column))}`;
+
 export interface DiscrepancyFilter {
   hospitalId: string;
   channel?: string;
@@ -161,22 +190,7 @@ export async function listDiscrepancyRows(
 ): Promise<DiscrepancyRow[]> {
   let q = tables(db, schema)
     .selectFrom('discrepancies')
-    .select([
-      'hospital_id',
-      'discrepancy_id',
-      'type',
-      'channel',
-      'business_date',
-      'subject',
-      sql<string>`amount::text`.as('amount'),
-      'reason',
-      'status',
-      'assignee',
-      'action',
-      'resolution_reason',
-      'proposed_by',
-      'approved_by',
-    ])
+    .select(DISCREPANCY_COLUMNS)
     .where('hospital_id', '=', f.hospitalId);
   if (f.channel !== undefined) q = q.where('channel', '=', f.channel);
   if (f.businessDate !== undefined) q = q.where('business_date', '=', f.businessDate);

@@ -13,90 +13,78 @@ import {
   loadRows,
   type Projection,
   type Row,
-  type TableSpec,
+  table,
   writeRows,
 } from '../projection.ts';
 import { liveSchema } from '../runner.ts';
-import type { ReconciliationTables } from './tables.ts';
+import type { CountAmount, ReconciliationTables } from './tables.ts';
+import type { DiscrepancyType } from '../../domain/reconciliation/types.ts';
 
-// Sums of many movements (a day, a settlement batch): kept as totals, wider than one amount.
-const total = column.total;
-const text = (comment: string) => ({ type: 'text', comment });
-
-export const reconDaysTable: TableSpec = {
+export const reconDaysTable = table({
   table: 'recon_days',
   comment:
     'Per hospital, channel and business date: what the last reconciliation run matched and found, and the day state.',
   key: ['hospital_id', 'channel', 'business_date'],
   indexes: ['hospital_id, business_date'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    channel: { type: 'text NOT NULL', comment: 'Channel reconciled.' },
-    business_date: { type: 'text NOT NULL', comment: 'Business date yyyy-MM-dd.' },
-    state: {
-      type: 'text NOT NULL',
-      comment:
-        'balanced (reconciled, nothing open) | open (discrepancies open) | closed (DayClosed recorded).',
-    },
-    runs: { type: 'integer NOT NULL', comment: 'Reconciliation runs recorded.' },
-    last_run_id: text('Run id of the last run.'),
-    matched_count: { type: 'integer NOT NULL', comment: 'Movements matched on the day.' },
-    matched_amount: total('Amount matched on the day.'),
-    timing_count: { type: 'integer NOT NULL', comment: 'Movements matched across the date cut-off.' },
-    timing_amount: total('Amount matched across the date cut-off.'),
-    pending_count: {
-      type: 'integer NOT NULL',
-      comment:
-        'Pending items (未达账项) the last run held for the neighbouring statement or an in-flight outcome.',
-    },
-    pending_amount: total('Amount of the pending items.'),
-    by_type: {
-      type: 'jsonb NOT NULL',
-      comment: 'Per discrepancy type: {count, amount} found by the last run.',
-    },
-    parties: { type: 'jsonb NOT NULL', comment: 'Per party: lines/movements considered and their amount.' },
-    discrepancies_open: { type: 'integer NOT NULL', comment: 'Discrepancies of the day not resolved yet.' },
-    discrepancies_resolved: {
-      type: 'integer NOT NULL',
-      comment: 'Discrepancies of the day resolved (by people or rules).',
-    },
-    closed_by: text('Who closed the day.'),
-    reopened: { type: 'integer NOT NULL', comment: 'Times the day was re-opened.' },
-    updated_at: { type: 'timestamptz NOT NULL', comment: 'Business time of the last change.' },
+    hospital_id: column.text('Tenant.'),
+    channel: column.text('Channel reconciled.'),
+    business_date: column.text('Business date yyyy-MM-dd.'),
+    state: column.text<'balanced' | 'open' | 'closed'>(
+      'balanced (reconciled, nothing open) | open (discrepancies open) | closed (DayClosed recorded).',
+    ),
+    runs: column.integer('Reconciliation runs recorded.'),
+    last_run_id: column.optionalText('Run id of the last run.'),
+    matched_count: column.integer('Movements matched on the day.'),
+    matched_amount: column.total('Amount matched on the day.'),
+    timing_count: column.integer('Movements matched across the date cut-off.'),
+    timing_amount: column.total('Amount matched across the date cut-off.'),
+    pending_count: column.integer(
+      'Pending items (未达账项) the last run held for the neighbouring statement or an in-flight outcome.',
+    ),
+    pending_amount: column.total('Amount of the pending items.'),
+    by_type: column.json<Record<DiscrepancyType, CountAmount>>(
+      'Per discrepancy type: {count, amount} found by the last run.',
+    ),
+    parties: column.json<Record<string, CountAmount>>(
+      'Per party: lines/movements considered and their amount.',
+    ),
+    discrepancies_open: column.integer('Discrepancies of the day not resolved yet.'),
+    discrepancies_resolved: column.integer('Discrepancies of the day resolved (by people or rules).'),
+    closed_by: column.optionalText('Who closed the day.'),
+    reopened: column.integer('Times the day was re-opened.'),
+    updated_at: column.time('Business time of the last change.'),
   },
-};
+});
 
-export const discrepanciesTable: TableSpec = {
+export const discrepanciesTable = table({
   table: 'discrepancies',
   comment: 'One row per discrepancy (差错) with its lifecycle: status, assignee, action, maker and checker.',
   key: ['hospital_id', 'discrepancy_id'],
   indexes: ['hospital_id, channel, business_date', 'hospital_id, status'],
   columns: {
-    hospital_id: { type: 'text NOT NULL', comment: 'Tenant.' },
-    discrepancy_id: { type: 'text NOT NULL', comment: 'Id derived from the finding key.' },
-    type: { type: 'text NOT NULL', comment: 'DISCREPANCY_TYPES.' },
-    channel: { type: 'text NOT NULL', comment: 'Channel.' },
-    business_date: { type: 'text NOT NULL', comment: 'Business date yyyy-MM-dd.' },
-    subject: {
-      type: 'text NOT NULL',
-      comment: 'What differs (order no, refund no, fee:…, settlement:…, his:…, dup:…).',
-    },
-    amount: total('Money at stake.'),
-    reason: { type: 'text NOT NULL', comment: 'What reconciliation saw.' },
-    status: {
-      type: 'text NOT NULL',
-      comment:
-        'open | assigned | proposed (awaiting approval) | resolved | auto-resolved | matched (by a person) | withdrawn.',
-    },
-    assignee: text('Finance user it is assigned to.'),
-    action: text('refund-patient | repush-his | adjusting-entry | accept | write-off, or the auto rule.'),
-    resolution_reason: text('Why it was resolved so.'),
-    proposed_by: text('Maker.'),
-    approved_by: text('Checker (money-moving actions).'),
-    raised_at: { type: 'timestamptz NOT NULL', comment: 'Business time raised.' },
-    resolved_at: { type: 'timestamptz', comment: 'Business time resolved.' },
+    hospital_id: column.text('Tenant.'),
+    discrepancy_id: column.text('Id derived from the finding key.'),
+    type: column.text<DiscrepancyType>('DISCREPANCY_TYPES.'),
+    channel: column.text('Channel.'),
+    business_date: column.text('Business date yyyy-MM-dd.'),
+    subject: column.text('What differs (order no, refund no, fee:…, settlement:…, his:…, dup:…).'),
+    amount: column.total('Money at stake.'),
+    reason: column.text('What reconciliation saw.'),
+    status: column.text(
+      'open | assigned | proposed (awaiting approval) | resolved | auto-resolved | matched (by a person) | withdrawn.',
+    ),
+    assignee: column.optionalText('Finance user it is assigned to.'),
+    action: column.optionalText(
+      'refund-patient | repush-his | adjusting-entry | accept | write-off, or the auto rule.',
+    ),
+    resolution_reason: column.optionalText('Why it was resolved so.'),
+    proposed_by: column.optionalText('Maker.'),
+    approved_by: column.optionalText('Checker (money-moving actions).'),
+    raised_at: column.time('Business time raised.'),
+    resolved_at: column.optionalTime('Business time resolved.'),
   },
-};
+});
 
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',

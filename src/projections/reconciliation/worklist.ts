@@ -4,7 +4,16 @@
 import { sql } from 'kysely';
 import type { AnyDb } from '../projection.ts';
 import { RECON_MOVEMENTS_SCHEMA, RECON_STATEMENTS_SCHEMA } from './movements.ts';
-import { type DayRow, type DiscrepancyRow, HIS_SYNC_SCHEMA, selectDays, tables } from './queries.ts';
+import {
+  DISCREPANCY_COLUMNS,
+  type DayRow,
+  type DiscrepancyRow,
+  HIS_SYNC_SCHEMA,
+  isoSql,
+  isoText,
+  selectDays,
+  tables,
+} from './queries.ts';
 import { RECONCILIATION_SCHEMA } from './read-models.ts';
 import type { HisSyncJoinTable, ReconMovementsTable, ReconStatementsTable } from './tables.ts';
 
@@ -64,7 +73,7 @@ const SORT_SQL: Record<DiscrepancySort, { column: string; cast: string; text: st
   raised_at: {
     column: 'raised_at',
     cast: 'timestamptz',
-    text: `to_char(discrepancies.raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    text: isoSql('discrepancies.raised_at'),
   },
   type: { column: 'type', cast: 'text', text: 'type' },
 };
@@ -82,24 +91,9 @@ export async function discrepancyPage(
   let q = tables(db, schema)
     .selectFrom('discrepancies')
     .select([
-      'hospital_id',
-      'discrepancy_id',
-      'type',
-      'channel',
-      'business_date',
-      'subject',
-      sql<string>`amount::text`.as('amount'),
-      'reason',
-      'status',
-      'assignee',
-      'action',
-      'resolution_reason',
-      'proposed_by',
-      'approved_by',
-      sql<string>`to_char(raised_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('raised_at'),
-      sql<string | null>`to_char(resolved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as(
-        'resolved_at',
-      ),
+      ...DISCREPANCY_COLUMNS,
+      isoText('raised_at').as('raised_at'),
+      isoText('resolved_at').$castTo<string | null>().as('resolved_at'),
       sql<string>`${sql.raw(sort.text)}`.as('sort_value'),
     ])
     .where('hospital_id', '=', f.hospitalId);
@@ -198,7 +192,7 @@ export async function statementRows(
       'lines',
       'imported',
       'origin',
-      sql<string>`to_char(imported_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('imported_at'),
+      isoText('imported_at').as('imported_at'),
     ])
     .where('hospital_id', '=', f.hospitalId);
   if (f.from !== undefined) q = q.where('business_date', '>=', f.from);

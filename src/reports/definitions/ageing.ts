@@ -7,6 +7,7 @@ import {
   byKeys,
   channelColumn,
   column,
+  sheet,
   emptyTally,
   entry,
   inRange,
@@ -101,11 +102,11 @@ export const discrepancyAgeing: ReportDefinition<State> = {
       .map((t): ReportRow => ({ ...openItemRow(t, money), ageDays: ageOf(t, params) }))
       .sort(byKeys((r) => [-Number(r.ageDays), String(r.businessDate), String(r.discrepancyId)]));
     return [
-      {
-        id: 'ageing',
-        title: { zh: '账龄汇总', en: 'Ageing' },
-        totals: true,
-        columns: [
+      sheet(
+        'ageing',
+        '账龄汇总',
+        'Ageing',
+        [
           column('bucket', 'text', '账龄', 'Age', {
             width: 12,
             values: Object.fromEntries(AGE_BUCKETS.map((b) => [b.id, { zh: b.zh, en: b.en }])),
@@ -116,18 +117,15 @@ export const discrepancyAgeing: ReportDefinition<State> = {
           column('count', 'count', '笔数', 'Count'),
           column('amount', 'money', '金额', 'Amount', { width: 16 }),
         ],
-        rows: summary,
-      },
-      {
-        id: 'items',
-        title: { zh: '未处理差错明细', en: 'Open items' },
-        totals: true,
-        columns: [
-          column('ageDays', 'count', '账龄（天）', 'Age (days)', { total: false }),
-          ...openItemColumns(),
-        ],
-        rows: items,
-      },
+        summary,
+      ),
+      sheet(
+        'items',
+        '未处理差错明细',
+        'Open items',
+        [column('ageDays', 'count', '账龄（天）', 'Age (days)', { total: false }), ...openItemColumns()],
+        items,
+      ),
     ];
   },
 };

@@ -11,6 +11,7 @@ import {
   byKeys,
   channelColumn,
   column,
+  sheet,
   dateColumn,
   emptyTally,
   entry,
@@ -89,11 +90,11 @@ export const channelFees: ReportDefinition<FeeState> = {
       })
       .sort(byKeys((r) => [r.businessDate, r.channel]));
     return [
-      {
-        id: 'fees',
-        title: { zh: '渠道手续费', en: 'Channel fees' },
-        totals: true,
-        columns: [
+      sheet(
+        'fees',
+        '渠道手续费',
+        'Channel fees',
+        [
           dateColumn(),
           channelColumn(),
           column('tradeCount', 'count', '交易笔数', 'Trades'),
@@ -105,7 +106,7 @@ export const channelFees: ReportDefinition<FeeState> = {
           column('rate', 'text', '费率', 'Rate', { width: 10 }),
         ],
         rows,
-      },
+      ),
     ];
   },
 };
@@ -187,11 +188,11 @@ export const channelSettlements: ReportDefinition<SettlementState> = {
       .map((t) => ({ ...t }) satisfies ReportRow)
       .sort(byKeys((r) => [r.businessDate, r.channel, r.settlementId]));
     return [
-      {
-        id: 'settlements',
-        title: { zh: '结算到账汇总', en: 'Settlements' },
-        totals: true,
-        columns: [
+      sheet(
+        'settlements',
+        '结算到账汇总',
+        'Settlements',
+        [
           dateColumn(),
           channelColumn(),
           column('owed', 'money', '应结金额', 'Owed', { width: 16 }),
@@ -199,13 +200,13 @@ export const channelSettlements: ReportDefinition<SettlementState> = {
           column('credited', 'money', '到账金额', 'Credited', { width: 16 }),
           column('difference', 'money', '差额', 'Difference', { width: 14 }),
         ],
-        rows: summary,
-      },
-      {
-        id: 'transfers',
-        title: { zh: '到账明细', en: 'Transfers' },
-        totals: true,
-        columns: [
+        summary,
+      ),
+      sheet(
+        'transfers',
+        '到账明细',
+        'Transfers',
+        [
           dateColumn(),
           channelColumn(),
           column('settlementId', 'text', '结算单号', 'Settlement', { width: 26 }),
@@ -213,8 +214,8 @@ export const channelSettlements: ReportDefinition<SettlementState> = {
           column('amount', 'money', '到账金额', 'Amount', { width: 16 }),
           column('receivedAt', 'instant', '到账时间', 'Received at', { width: 20 }),
         ],
-        rows: detail,
-      },
+        detail,
+      ),
     ];
   },
 };

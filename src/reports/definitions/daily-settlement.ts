@@ -12,6 +12,7 @@ import {
   byKeys,
   channelColumn,
   column,
+  sheet,
   dateColumn,
   dateOf,
   emptyTally,
@@ -156,11 +157,11 @@ function summarySheet(state: State, params: ReportParams): Sheet {
   rows.sort(
     byKeys((r) => [String(r.businessDate), String(r.channel), TYPE_ORDER.indexOf(String(r.businessType))]),
   );
-  return {
-    id: 'summary',
-    title: { zh: '日结汇总', en: 'Settlement' },
-    totals: true,
-    columns: [
+  return sheet(
+    'summary',
+    '日结汇总',
+    'Settlement',
+    [
       dateColumn(),
       channelColumn(),
       column('businessType', 'text', '业务类型', 'Business type', {
@@ -173,7 +174,7 @@ function summarySheet(state: State, params: ReportParams): Sheet {
       column('net', 'money', '净额', 'Net', { width: 16 }),
     ],
     rows,
-  };
+  );
 }
 
 function operatorSheet(state: State): Sheet {
@@ -192,11 +193,11 @@ function operatorSheet(state: State): Sheet {
       } satisfies ReportRow;
     })
     .sort(byKeys((r) => [String(r.businessDate), String(r.channel), String(r.operator)]));
-  return {
-    id: 'cash-operators',
-    title: { zh: '现金收款员', en: 'Cash by operator' },
-    totals: true,
-    columns: [
+  return sheet(
+    'cash-operators',
+    '现金收款员',
+    'Cash by operator',
+    [
       dateColumn(),
       channelColumn(),
       column('operator', 'text', '收款员/自助机', 'Operator / kiosk', { width: 24 }),
@@ -207,5 +208,5 @@ function operatorSheet(state: State): Sheet {
       column('net', 'money', '应缴现金', 'Cash to hand in', { width: 14 }),
     ],
     rows,
-  };
+  );
 }

@@ -6,7 +6,7 @@ import { maskRef } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import { invariant } from '../../domain/rejection.ts';
 import type { ReportDefinition, ReportRow } from '../types.ts';
-import { byKeys, column, dateOf, money } from '../vocabulary.ts';
+import { byKeys, column, dateOf, money, sheet } from '../vocabulary.ts';
 
 interface Account {
   admissionId: string;
@@ -96,11 +96,11 @@ export const depositBalances: ReportDefinition<State> = {
     }
     rows.sort(byKeys((r) => [String(r.admissionId)]));
     return [
-      {
-        id: 'balances',
-        title: { zh: '预交金余额', en: 'Deposit balances' },
-        totals: true,
-        columns: [
+      sheet(
+        'balances',
+        '预交金余额',
+        'Deposit balances',
+        [
           column('admissionId', 'text', '住院号', 'Admission', { width: 20 }),
           column('patient', 'text', '患者（脱敏）', 'Patient (masked)', { width: 16 }),
           column('opening', 'money', '期初余额', 'Opening balance', { width: 14 }),
@@ -112,7 +112,7 @@ export const depositBalances: ReportDefinition<State> = {
           column('lastMovement', 'date', '最后变动', 'Last movement', { width: 12 }),
         ],
         rows,
-      },
+      ),
     ];
   },
 };

@@ -3,12 +3,13 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/evolve.ts';
-import type { ReportDefinition, ReportRow } from '../types.ts';
+import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
 import {
   BUSINESS_TYPE_LABELS,
   byKeys,
   channelColumn,
   column,
+  sheet,
   dateColumn,
   dateOf,
   inRange,
@@ -45,6 +46,18 @@ const STATUS_VALUES = {
   'needs-refund': { zh: '已撤销待退款', en: 'Cancelled, to refund' },
 };
 const WHAT_VALUES = { payment: { zh: '缴费', en: 'Payment' }, refund: { zh: '退费', en: 'Refund' } };
+
+/** A movement as its event records it: dated, not written back yet. */
+function recorded(event: RecordedEvent, params: ReportParams): Pick<Movement, RecordedFields> {
+  return {
+    businessDate: dateOf(event, params),
+    at: event.occurredAt,
+    status: 'pending',
+    attempts: 0,
+    lastError: null,
+  };
+}
+type RecordedFields = 'businessDate' | 'at' | 'status' | 'attempts' | 'lastError';
 
 function failed(m: Movement, d: Record<string, unknown>): void {
   if (m.status === 'synced') return;
@@ -88,11 +101,7 @@ export const hisSyncExceptions: ReportDefinition<State> = {
           channelTxnId: String(d.channelTxnId),
           amount,
           refunded: Money.ZERO,
-          businessDate: dateOf(event, params),
-          at: event.occurredAt,
-          status: 'pending',
-          attempts: 0,
-          lastError: null,
+          ...recorded(event, params),
         });
         break;
       }
@@ -118,11 +127,7 @@ export const hisSyncExceptions: ReportDefinition<State> = {
             what: 'refund',
             refundId: String(d.refundId),
             amount: money(d.amount),
-            businessDate: dateOf(event, params),
-            at: event.occurredAt,
-            status: 'pending',
-            attempts: 0,
-            lastError: null,
+            ...recorded(event, params),
           });
         break;
       }
@@ -165,11 +170,11 @@ export const hisSyncExceptions: ReportDefinition<State> = {
         ]),
       );
     return [
-      {
-        id: 'exceptions',
-        title: { zh: 'HIS 同步异常', en: 'HIS sync exceptions' },
-        totals: true,
-        columns: [
+      sheet(
+        'exceptions',
+        'HIS 同步异常',
+        'HIS sync exceptions',
+        [
           dateColumn(),
           channelColumn(),
           column('what', 'text', '类别', 'Movement', { width: 8, values: WHAT_VALUES }),
@@ -184,7 +189,7 @@ export const hisSyncExceptions: ReportDefinition<State> = {
           column('lastError', 'text', '最后错误', 'Last error', { width: 40 }),
         ],
         rows,
-      },
+      ),
     ];
   },
 };

@@ -17,6 +17,7 @@ import {
   inRange,
   key,
   money,
+  sheet,
   splitKey,
 } from '../vocabulary.ts';
 import {
@@ -132,20 +133,14 @@ export const reconciliationReport: ReportDefinition<State> = {
     }
     rows.sort(byKeys((r) => [String(r.businessDate), String(r.channel)]));
     return [
-      {
-        id: 'days',
-        title: { zh: '对账汇总', en: 'Reconciliation' },
-        totals: true,
-        columns: dayColumns(),
-        rows,
-      },
-      {
-        id: 'open-items',
-        title: { zh: '未处理差错', en: 'Open items' },
-        totals: true,
-        columns: openItemColumns(),
-        rows: open.map((t) => openItemRow(t, money)),
-      },
+      sheet('days', '对账汇总', 'Reconciliation', dayColumns(), rows),
+      sheet(
+        'open-items',
+        '未处理差错',
+        'Open items',
+        openItemColumns(),
+        open.map((t) => openItemRow(t, money)),
+      ),
     ];
   },
 };

@@ -74,3 +74,11 @@ export function label(
   const l = map[key];
   return l ? l[lang === 'zh' ? 0 : 1] : key;
 }
+
+/** A code list as select options: each code with its label in `lang`. */
+export function labelOptions(
+  map: Record<string, [string, string]>,
+  lang: Lang,
+): { value: string; label: string }[] {
+  return Object.keys(map).map((value) => ({ value, label: label(map, value, lang) }));
+}

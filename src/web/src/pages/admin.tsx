@@ -3,7 +3,7 @@
 import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, api, get, post } from '../api.ts';
-import { label, ROLE_LABELS, useLang, useT } from '../i18n.ts';
+import { labelOptions, ROLE_LABELS, useLang, useT } from '../i18n.ts';
 import { when } from '../session.ts';
 
 interface UserRow {
@@ -63,7 +63,7 @@ function Users() {
       message.error(e instanceof ApiFailure ? e.body.message[lang] : String(e));
     }
   };
-  const roles = Object.keys(ROLE_LABELS).map((r) => ({ value: r, label: label(ROLE_LABELS, r, lang) }));
+  const roles = labelOptions(ROLE_LABELS, lang);
   return (
     <>
       {error && <Alert type="error" title={error} />}
@@ -114,35 +114,26 @@ function Users() {
           {
             title: '',
             key: 'act',
-            render: (_: unknown, r) =>
-              r.disabled ? (
+            render: (_: unknown, r) => {
+              const enable = r.disabled;
+              return (
                 <Button
                   size="small"
+                  danger={!enable}
                   onClick={() =>
                     void run(() =>
-                      post(`/v1/admin/users/${r.username}/enable`, {
-                        reason: t('管理员启用', 'enabled by an administrator'),
+                      post(`/v1/admin/users/${r.username}/${enable ? 'enable' : 'disable'}`, {
+                        reason: enable
+                          ? t('管理员启用', 'enabled by an administrator')
+                          : t('管理员停用', 'disabled by an administrator'),
                       }),
                     )
                   }
                 >
-                  {t('启用', 'Enable')}
+                  {enable ? t('启用', 'Enable') : t('停用', 'Disable')}
                 </Button>
-              ) : (
-                <Button
-                  size="small"
-                  danger
-                  onClick={() =>
-                    void run(() =>
-                      post(`/v1/admin/users/${r.username}/disable`, {
-                        reason: t('管理员停用', 'disabled by an administrator'),
-                      }),
-                    )
-                  }
-                >
-                  {t('停用', 'Disable')}
-                </Button>
-              ),
+              );
+            },
           },
         ]}
       />

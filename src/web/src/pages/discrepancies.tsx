@@ -18,7 +18,16 @@ import {
 import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
 import { ApiFailure, get, post, qs } from '../api.ts';
-import { ACTION_LABELS, CHANNEL_LABELS, label, STATUS_LABELS, TYPE_LABELS, useLang, useT } from '../i18n.ts';
+import {
+  ACTION_LABELS,
+  CHANNEL_LABELS,
+  label,
+  labelOptions,
+  STATUS_LABELS,
+  TYPE_LABELS,
+  useLang,
+  useT,
+} from '../i18n.ts';
 import { may, useUser, when } from '../session.ts';
 
 export interface WorkRow {
@@ -173,34 +182,13 @@ export function DiscrepanciesPage({
             <DatePicker.RangePicker />
           </Form.Item>
           <Form.Item name="channel" label={t('渠道', 'Channel')}>
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={Object.keys(CHANNEL_LABELS).map((c) => ({
-                value: c,
-                label: label(CHANNEL_LABELS, c, lang),
-              }))}
-            />
+            <Select allowClear style={{ width: 120 }} options={labelOptions(CHANNEL_LABELS, lang)} />
           </Form.Item>
           <Form.Item name="type" label={t('类型', 'Type')}>
-            <Select
-              allowClear
-              style={{ width: 160 }}
-              options={Object.keys(TYPE_LABELS).map((c) => ({
-                value: c,
-                label: label(TYPE_LABELS, c, lang),
-              }))}
-            />
+            <Select allowClear style={{ width: 160 }} options={labelOptions(TYPE_LABELS, lang)} />
           </Form.Item>
           <Form.Item name="status" label={t('状态', 'State')}>
-            <Select
-              allowClear
-              style={{ width: 120 }}
-              options={Object.keys(STATUS_LABELS).map((c) => ({
-                value: c,
-                label: label(STATUS_LABELS, c, lang),
-              }))}
-            />
+            <Select allowClear style={{ width: 120 }} options={labelOptions(STATUS_LABELS, lang)} />
           </Form.Item>
           <Form.Item name="minAmount" label={t('金额', 'Amount')}>
             <InputNumber min={0} step={0.01} placeholder={t('最小', 'min')} style={{ width: 100 }} />
