@@ -263,6 +263,8 @@ async function serveTarget(key: TargetKey, where: string): Promise<void> {
 class Child {
   private readonly process: ChildProcess;
   private readonly replies: ((m: FromChild) => void)[] = [];
+  /** The child's first message: its store is open. Awaited before any request. */
+  private readonly opened: Promise<unknown>;
   constructor(
     readonly key: TargetKey,
     where: string,
@@ -274,6 +276,7 @@ class Child {
     this.process.on('exit', (code) => {
       for (const r of this.replies.splice(0)) r({ ok: false, error: `${key} exited with ${code}` });
     });
+    this.opened = this.next();
   }
   private next(): Promise<{ perSecond: number; events: number }> {
     return new Promise((resolve, reject) =>
@@ -281,7 +284,7 @@ class Child {
     );
   }
   ready() {
-    return this.next();
+    return this.opened;
   }
   ask(m: ToChild) {
     const reply = this.next();

@@ -18,12 +18,11 @@ import {
   type StreamId,
   type SubscribeOptions,
   type Subscription,
-  type Upcaster,
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
 import { type CheckpointStore, sqlCheckpoints } from './checkpoints.ts';
 import { chainHash, genesisHash } from './hashing.ts';
-import { PollingSubscription } from './subscription.ts';
+import { PollingSubscription, type StoreOptions } from './subscription.ts';
 import { UpcasterTable } from './upcasting.ts';
 import {
   checkAfter,
@@ -42,10 +41,8 @@ export const EVENTS_CHANNEL = 'ledger_events';
 const TYPE_WINDOW_FACTOR = 4;
 const TYPE_WINDOW_MIN = 20_000;
 
-export interface SqlEventStoreOptions {
-  upcasters?: readonly Upcaster[];
-  /** Subscribers poll this often even without a notification (a lost NOTIFY only delays, never loses). */
-  pollIntervalMs?: number;
+/** pollIntervalMs: subscribers of another process are woken by NOTIFY, this is the fallback. */
+export interface SqlEventStoreOptions extends StoreOptions {
   /**
    * Appends sent to the database at once. Appends that arrive while this many are running wait and then go
    * together, in one transaction (one WAL flush) through append_events_many(). Defaults to 2 on PostgreSQL, 1 on
@@ -85,7 +82,8 @@ const HEADS_KEPT = 10_000;
 const COMBINE_MAX_EVENTS = 1_000;
 const COMBINE_MAX_BYTES = 4 * 1024 * 1024;
 
-interface EventRow {
+/** An events row as the store reads it (hash in hex). */
+export interface EventRow {
   position: string;
   stream_id: string;
   hospital_id: string;
