@@ -3,11 +3,15 @@
 //
 //   npm run bench:append            (PostgreSQL at 127.0.0.1:5432, user postgres; BENCH_PG_URL overrides)
 //
+// Each store runs in a child process of its own (the peer's dumbo installs process-wide pg type parsers);
+// ours and the peer take turns, workload by workload, BENCH_ROUNDS times (default 4, even so that each goes first as often).
 // Progress goes to stderr, the table to stdout. Server durability is read, never changed.
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openLedger } from '../src/adapters/event-store/open.ts';
 import type { NewEvent } from '../src/domain/event-store.ts';
@@ -18,6 +22,8 @@ const PEER_DB = 'bench_append_emmett';
 const WRITERS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const PAGE = 1_000;
+/** Rounds of the compared workloads, ours and the peer in turns. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 /** Every store is topped up to this many events before read-all, so each reads the same amount. */
 const READ_ALL_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
 
@@ -100,8 +106,8 @@ async function ours(label: string, config: { url: string } | { dataDir: string }
 }
 
 async function peer(url: string): Promise<Target> {
-  // Imported late: dumbo installs process-wide pg type parsers (int8 → BigInt, json(b) → its serializer) when
-  // its first pool opens, so the peer runs after our PostgreSQL figures are taken.
+  // Imported only in the peer's process: dumbo installs process-wide pg type parsers (int8 → BigInt, json(b) →
+  // its serializer) when its first pool opens.
   const { getPostgreSQLEventStore, readMessagesBatch } = await import('@event-driven-io/emmett-postgresql');
   const { STREAM_DOES_NOT_EXIST } = await import('@event-driven-io/emmett');
   const { dumbo } = await import('@event-driven-io/dumbo');
@@ -154,15 +160,14 @@ let runId = 0;
 /**
  * `writers` loops, each appending `batch` events per call for `seconds`: every fourth append opens a new
  * stream of the writer's own (expected: no stream), the others go to one of its existing streams with the
- * version it last saw. Returns events per second.
+ * version it last saw. Returns events per second and how many events were appended.
  */
 async function appendLoad(
   t: Target,
   writers: number,
   batch: number,
   seconds: number,
-  counter: { events: number },
-): Promise<number> {
+): Promise<{ perSecond: number; events: number }> {
   const run = ++runId;
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -182,66 +187,127 @@ async function appendLoad(
       }
     }),
   );
-  const elapsed = (performance.now() - started) / 1000;
-  counter.events += events;
-  return events / elapsed;
+  return { perSecond: events / ((performance.now() - started) / 1000), events };
 }
 
-interface Figures {
-  single1: number;
-  single8: number;
-  batch100: number;
-  batch1000: number;
-  batch1000x4: number;
-  readAll: number;
-  readCount: number;
+interface Workload {
+  key: 'single1' | 'single8' | 'batch100' | 'batch1000' | 'batch1000x4';
+  name: string;
+  writers: number;
+  batch: number;
 }
 
-/** Load average at the start of each store's figures: the machine is shared, so say how busy it was. */
-const loads: string[] = [];
+const WORKLOADS: Workload[] = [
+  { key: 'single1', name: 'single-event appends/s, 1 writer', writers: 1, batch: 1 },
+  { key: 'single8', name: `single-event appends/s, ${WRITERS} writers`, writers: WRITERS, batch: 1 },
+  { key: 'batch100', name: 'events/s, batches of 100 (1 writer)', writers: 1, batch: 100 },
+  { key: 'batch1000', name: 'events/s, batches of 1000 (1 writer)', writers: 1, batch: 1_000 },
+  { key: 'batch1000x4', name: 'events/s, batches of 1000 (4 writers)', writers: 4, batch: 1_000 },
+];
 
-async function measure(t: Target): Promise<Figures> {
-  loads.push(
-    `${t.label}: load average ${os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(', ')} at its start`,
-  );
-  const counter = { events: 0 };
-  log(`${t.label}: warm-up`);
-  await appendLoad(t, 1, 1, 0.5, counter);
-  await appendLoad(t, WRITERS, 1, 0.5, counter);
-  await appendLoad(t, 1, 100, 0.5, counter);
-  log(`${t.label}: single-event appends, 1 writer, ${SECONDS}s`);
-  const single1 = await appendLoad(t, 1, 1, SECONDS, counter);
-  log(`${t.label}: single-event appends, ${WRITERS} writers, ${SECONDS}s`);
-  const single8 = await appendLoad(t, WRITERS, 1, SECONDS, counter);
-  log(`${t.label}: batches of 100, ${SECONDS}s`);
-  const batch100 = await appendLoad(t, 1, 100, SECONDS, counter);
-  log(`${t.label}: batches of 1000, ${SECONDS}s`);
-  const batch1000 = await appendLoad(t, 1, 1_000, SECONDS, counter);
-  log(`${t.label}: batches of 1000, 4 writers, ${SECONDS}s`);
-  const batch1000x4 = await appendLoad(t, 4, 1_000, SECONDS, counter);
-  if (counter.events < READ_ALL_EVENTS) {
-    log(`${t.label}: topping up to ${READ_ALL_EVENTS} events for read-all`);
-    for (let i = 0; counter.events < READ_ALL_EVENTS; i++) {
-      await t.append(
-        `h1/order/fill${process.pid}-${i}`,
-        Math.min(1_000, READ_ALL_EVENTS - counter.events),
-        'new',
-      );
-      counter.events += Math.min(1_000, READ_ALL_EVENTS - counter.events);
-    }
+// ---- one store per process: the parent sends workloads, the child answers with figures ----------
+
+type TargetKey = 'oursPg' | 'liteMem' | 'liteFile' | 'peer';
+type ToChild =
+  | { op: 'load'; writers: number; batch: number; seconds: number }
+  | { op: 'readAll'; upTo: number }
+  | { op: 'stop' };
+type FromChild = { ok: true; perSecond: number; events: number } | { ok: false; error: string };
+
+/** Child: opens one store and runs what the parent asks, one request at a time. */
+async function serveTarget(key: TargetKey, where: string): Promise<void> {
+  const t =
+    key === 'peer'
+      ? await peer(where)
+      : await ours(
+          key === 'oursPg'
+            ? 'ours PostgreSQL'
+            : key === 'liteMem'
+              ? 'ours PGlite (memory)'
+              : 'ours PGlite (file)',
+          key === 'oursPg' ? { url: where } : { dataDir: where },
+        );
+  let appended = 0;
+  const answer = (m: FromChild) => process.send!(m);
+  process.on('message', (m: ToChild) => {
+    const work = async (): Promise<{ perSecond: number; events: number } | undefined> => {
+      if (m.op === 'load') {
+        const r = await appendLoad(t, m.writers, m.batch, m.seconds);
+        appended += r.events;
+        return r;
+      }
+      if (m.op === 'readAll') {
+        for (let i = 0; appended < m.upTo; i++) {
+          const n = Math.min(1_000, m.upTo - appended);
+          await t.append(`h1/order/fill${process.pid}-${i}`, n, 'new');
+          appended += n;
+        }
+        await t.readAll(); // warm the cache and the code path once
+        const started = performance.now();
+        const seen = await t.readAll();
+        if (seen !== appended)
+          log(`${t.label}: WARNING read-all saw ${seen} events, ${appended} were appended`);
+        return { perSecond: seen / ((performance.now() - started) / 1000), events: seen };
+      }
+      await t.close();
+      return undefined;
+    };
+    work().then(
+      (r) => (r ? answer({ ok: true, ...r }) : process.exit(0)),
+      (error: unknown) => answer({ ok: false, error: String((error as Error).stack ?? error) }),
+    );
+  });
+  answer({ ok: true, perSecond: 0, events: 0 });
+}
+
+class Child {
+  private readonly process: ChildProcess;
+  private readonly replies: ((m: FromChild) => void)[] = [];
+  /** The child's first message: its store is open. Awaited before any request. */
+  private readonly opened: Promise<unknown>;
+  constructor(
+    readonly key: TargetKey,
+    where: string,
+  ) {
+    this.process = fork(fileURLToPath(import.meta.url), ['--target', key, where], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.process.on('message', (m: FromChild) => this.replies.shift()?.(m));
+    this.process.on('exit', (code) => {
+      for (const r of this.replies.splice(0)) r({ ok: false, error: `${key} exited with ${code}` });
+    });
+    this.opened = this.next();
   }
-  log(`${t.label}: read-all of ${counter.events} events, pages of ${PAGE}`);
-  await t.readAll(); // warm the cache and the code path once
-  const started = performance.now();
-  const readCount = await t.readAll();
-  const readAll = readCount / ((performance.now() - started) / 1000);
-  if (readCount !== counter.events)
-    log(`${t.label}: WARNING read-all saw ${readCount} events, ${counter.events} were appended`);
-  return { single1, single8, batch100, batch1000, batch1000x4, readAll, readCount };
+  private next(): Promise<{ perSecond: number; events: number }> {
+    return new Promise((resolve, reject) =>
+      this.replies.push((m) => (m.ok ? resolve(m) : reject(new Error(m.error)))),
+    );
+  }
+  ready() {
+    return this.opened;
+  }
+  ask(m: ToChild) {
+    const reply = this.next();
+    this.process.send(m);
+    return reply;
+  }
+  async stop(): Promise<void> {
+    if (!this.process.connected) return;
+    const exited = new Promise((r) => this.process.once('exit', r));
+    this.process.send({ op: 'stop' } satisfies ToChild);
+    await exited;
+  }
 }
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
 
 // ---- databases -----------------------------------------------------------------------------------
 
@@ -281,6 +347,17 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), rule, ...rows.slice(1).map(line)].join('\n');
 }
 
+/** Runs `f` on each child of a round, the order alternating between rounds so neither always goes first. */
+async function inTurn<T>(
+  children: Child[],
+  round: number,
+  f: (c: Child) => Promise<T>,
+): Promise<Map<TargetKey, T>> {
+  const out = new Map<TargetKey, T>();
+  for (const c of round % 2 ? [...children].reverse() : children) out.set(c.key, await f(c));
+  return out;
+}
+
 async function main(): Promise<void> {
   const facts = await admin(async (c) => {
     const q = async (s: string) => String((await c.query(s)).rows[0]!.v);
@@ -291,72 +368,106 @@ async function main(): Promise<void> {
       walSync: await q(`SELECT current_setting('wal_sync_method') AS v`),
     };
   });
-  const results: Record<string, Figures> = {};
+  /** figures[target][workload]: one per round. */
+  const figures = new Map<TargetKey, Map<string, number[]>>();
+  const note = (key: TargetKey, metric: string, value: number) => {
+    const byMetric = figures.get(key) ?? new Map<string, number[]>();
+    figures.set(key, byMetric);
+    byMetric.set(metric, [...(byMetric.get(metric) ?? []), value]);
+  };
+  const loads: string[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-append-pglite-'));
   const benchStarted = performance.now();
+  const compared: Child[] = [];
   try {
-    if (ONLY.has('pg')) {
-      const t = await ours('ours PostgreSQL', { url: await freshDatabase(OURS_DB) });
-      try {
-        results.oursPg = await measure(t);
-      } finally {
-        await t.close();
-        await dropDatabase(OURS_DB);
+    // Ours and the peer on PostgreSQL run in turns, workload by workload, so a busy spell of the shared
+    // machine falls on both; each figure is the median of its rounds, the ratio the median of the rounds' ratios.
+    if (ONLY.has('pg')) compared.push(new Child('oursPg', await freshDatabase(OURS_DB)));
+    if (ONLY.has('peer')) compared.push(new Child('peer', await freshDatabase(PEER_DB)));
+    for (const c of compared) await c.ready();
+    log('warm-up');
+    for (const c of compared)
+      for (const [writers, batch] of [
+        [1, 1],
+        [WRITERS, 1],
+        [1, 100],
+      ] as const)
+        await c.ask({ op: 'load', writers, batch, seconds: 0.5 });
+    for (let round = 0; round < ROUNDS; round++) {
+      loads.push(`round ${round + 1}: load average ${loadAverage()} at its start`);
+      for (const w of WORKLOADS) {
+        log(`round ${round + 1}/${ROUNDS}: ${w.name}, ${SECONDS}s each`);
+        const r = await inTurn(compared, round, (c) =>
+          c.ask({ op: 'load', writers: w.writers, batch: w.batch, seconds: SECONDS }),
+        );
+        for (const [key, f] of r) note(key, w.key, f.perSecond);
       }
     }
-    for (const [key, label, dataDir] of [
-      ['liteMem', 'ours PGlite (memory)', 'memory://'],
-      ['liteFile', 'ours PGlite (file)', path.join(tmp, 'data')],
+    log(`read-all of ${READ_ALL_EVENTS} events, pages of ${PAGE}`);
+    const reads = await inTurn(compared, 0, (c) => c.ask({ op: 'readAll', upTo: READ_ALL_EVENTS }));
+    for (const [key, f] of reads) note(key, 'readAll', f.perSecond);
+    for (const c of compared.splice(0)) await c.stop();
+
+    // PGlite (one connection, no peer): one round each, for scale.
+    for (const [key, dataDir] of [
+      ['liteMem', 'memory://'],
+      ['liteFile', path.join(tmp, 'data')],
     ] as const) {
       if (!ONLY.has(key === 'liteMem' ? 'memory' : 'file')) continue;
-      log(`${label}: starting PGlite`);
-      const t = await ours(label, { dataDir });
+      log(`${key}: starting PGlite`);
+      loads.push(`${key}: load average ${loadAverage()} at its start`);
+      const c = new Child(key, dataDir);
       try {
-        results[key] = await measure(t);
+        await c.ready();
+        await c.ask({ op: 'load', writers: 1, batch: 1, seconds: 0.5 });
+        for (const w of WORKLOADS)
+          note(
+            key,
+            w.key,
+            (await c.ask({ op: 'load', writers: w.writers, batch: w.batch, seconds: SECONDS })).perSecond,
+          );
+        note(key, 'readAll', (await c.ask({ op: 'readAll', upTo: READ_ALL_EVENTS })).perSecond);
       } finally {
-        await t.close();
-      }
-    }
-    if (ONLY.has('peer')) {
-      const t = await peer(await freshDatabase(PEER_DB));
-      try {
-        results.peer = await measure(t);
-      } finally {
-        await t.close();
-        await dropDatabase(PEER_DB);
+        await c.stop();
       }
     }
   } finally {
+    for (const c of compared) await c.stop().catch(() => {});
+    if (ONLY.has('pg')) await dropDatabase(OURS_DB);
+    if (ONLY.has('peer')) await dropDatabase(PEER_DB);
     rmSync(tmp, { recursive: true, force: true });
   }
 
-  const metrics: [keyof Figures, string][] = [
-    ['single1', 'single-event appends/s, 1 writer'],
-    ['single8', `single-event appends/s, ${WRITERS} writers`],
-    ['batch100', 'events/s, batches of 100 (1 writer)'],
-    ['batch1000', 'events/s, batches of 1000 (1 writer)'],
-    ['batch1000x4', 'events/s, batches of 1000 (4 writers)'],
+  const metrics: [string, string][] = [
+    ...WORKLOADS.map((w): [string, string] => [w.key, w.name]),
     ['readAll', `read-all events/s (pages of ${PAGE})`],
   ];
+  const fig = (key: TargetKey, metric: string) => {
+    const xs = figures.get(key)?.get(metric);
+    return xs && xs.length > 0 ? median(xs) : undefined;
+  };
   const rows = [
     [
       'metric',
       'ours PostgreSQL',
       'peer Emmett PostgreSQL',
       'ratio (ours/peer)',
+      'ratio per round',
       'ours PGlite (memory)',
       'ours PGlite (file)',
     ],
     ...metrics.map(([k, name]) => {
-      const o = results.oursPg?.[k];
-      const p = results.peer?.[k];
+      const o = figures.get('oursPg')?.get(k) ?? [];
+      const p = figures.get('peer')?.get(k) ?? [];
+      const ratios = o.length === p.length && p.length > 0 ? o.map((x, i) => x / p[i]!) : [];
       return [
         name,
-        fmt(o),
-        fmt(p),
-        o !== undefined && p ? `${(o / p).toFixed(2)}×` : 'n/a',
-        fmt(results.liteMem?.[k]),
-        fmt(results.liteFile?.[k]),
+        fmt(fig('oursPg', k)),
+        fmt(fig('peer', k)),
+        ratios.length > 0 ? `${median(ratios).toFixed(2)}×` : 'n/a',
+        ratios.length > 1 ? ratios.map((r) => r.toFixed(2)).join(' ') : '',
+        fmt(fig('liteMem', k)),
+        fmt(fig('liteFile', k)),
       ];
     }),
   ];
@@ -364,11 +475,12 @@ async function main(): Promise<void> {
   console.log(
     `machine: ${cpu.length} cores (${cpu[0]?.model.trim() ?? '?'}), node ${process.version}, PostgreSQL ${facts.version} ` +
       `(fsync=${facts.fsync}, synchronous_commit=${facts.syncCommit}, wal_sync_method=${facts.walSync}), ` +
-      `${SECONDS}s per append figure, read-all over ${READ_ALL_EVENTS.toLocaleString('en-US')} events`,
+      `${SECONDS}s per append figure, ${ROUNDS} rounds, read-all over ${READ_ALL_EVENTS.toLocaleString('en-US')} events`,
   );
   console.log(table(rows));
   console.log(
     [
+      `Ours and the peer run in turns (the order alternating by round), each in a process of its own; a figure is the median of its rounds, the ratio the median of the rounds' ratios. PGlite: one round.`,
       `Single-event rows: every 4th append opens a new stream (expected: no stream), the rest go to the writer's own existing streams with the expected version; ${WRITERS} writers = ${WRITERS} concurrent loops.`,
       'PGlite has one connection: its 8-writer row is 8 loops whose queries run one at a time.',
       'Peer read-all: emmett-postgresql readMessagesBatch(dumbo(...).execute, { after, batchSize }). Pool size 10 on both PostgreSQL stores.',
@@ -380,10 +492,11 @@ async function main(): Promise<void> {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+const targetAt = process.argv.indexOf('--target');
+(targetAt >= 0
+  ? serveTarget(process.argv[targetAt + 1] as TargetKey, process.argv[targetAt + 2]!)
+  : main().then(() => process.exit(0))
+).catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

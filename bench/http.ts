@@ -230,7 +230,7 @@ function timePhases(app: FastifyInstance, spent: Spent) {
           Math.max(0, perAnswer(sum.handler) - perCommand(timed)),
         ],
         [
-          'append (validation, event hashing, queue, append_to_stream round trip, commit)',
+          'append (validation, event hashing, queue, append_events round trip, commit)',
           perCommand(spent.append),
         ],
         ['answer (serialise + write)', perAnswer(sum.answer)],

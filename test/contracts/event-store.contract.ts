@@ -627,6 +627,44 @@ export function eventStoreContractFor(
       });
 
       it.skipIf(!capabilities.sqlTables)(
+        '[capability sqlTables] the chain a store continues from a head it remembers is the chain verify recomputes, also when another store moved the head',
+        async () => {
+          const other = sqlOf().makeStore(sqlOf().database);
+          try {
+            const s = newStream();
+            await store.appendToStream(s, [ev('A'), ev('B')], { expectedVersion: 'no_stream' });
+            await store.appendToStream(s, [ev('C')], { expectedVersion: 2 });
+            await other.appendToStream(s, [ev('D')], { expectedVersion: 3 }); // the first store's head is stale now
+            await expect(store.appendToStream(s, [ev('X')], { expectedVersion: 3 })).rejects.toBeInstanceOf(
+              ConcurrencyError,
+            );
+            await store.appendToStream(s, [ev('E')], { expectedVersion: 4 });
+            await store.appendToStream(s, [ev('F'), ev('G')], { expectedVersion: 5 });
+            await store.appendToStream(s, [ev('H')], { expectedVersion: 'any' });
+            await other.appendToStream(s, [ev('I')], { expectedVersion: 'exists' });
+            // Appends queued together go through one combined call, each from its own remembered head.
+            const streams = Array.from({ length: 6 }, () => newStream());
+            await Promise.all(
+              streams.map((t) => store.appendToStream(t, [ev('A')], { expectedVersion: 'no_stream' })),
+            );
+            await Promise.all(streams.map((t) => store.appendToStream(t, [ev('B')], { expectedVersion: 1 })));
+            await Promise.all(
+              streams.map((t) => store.appendToStream(t, [ev('C'), ev('D')], { expectedVersion: 2 })),
+            );
+            const read = await store.readStream(s);
+            expect(read.events.map((e) => [e.streamVersion, e.type])).toEqual(
+              ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H', 'I'].map((type, i) => [i + 1, type]),
+            );
+            const report = await target.verify();
+            expect(report.problem).toBeUndefined();
+            expect(report.ok).toBe(true);
+          } finally {
+            await other.close();
+          }
+        },
+      );
+
+      it.skipIf(!capabilities.sqlTables)(
         '[capability sqlTables] verify names the first position whose data was altered behind the triggers',
         async () => {
           const s = newStream();

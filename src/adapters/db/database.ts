@@ -126,7 +126,12 @@ async function openPostgres(config: DatabaseConfig): Promise<Database> {
     }),
     listen: (channel, onNotify) => listenReconnecting(url, channel, onNotify),
     async notify(channel, payload = '') {
-      await pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      // A NOTIFY takes a transaction id, so its commit would wait for a WAL flush of its own beside the appends'
+      // flushes; a notification is never durable anyway, so this transaction commits without waiting.
+      await pool.query(`SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, [
+        channel,
+        payload,
+      ]);
     },
     async tryLock(key) {
       const client = new pg.Client({

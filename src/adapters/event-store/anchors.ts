@@ -156,13 +156,28 @@ export function rotateSealKey(config: SealKeyConfig): { retired: string; current
   return { retired: old.keyId, current: current.keyId };
 }
 
-export interface Anchor {
+/** A seal's facts as JSON holds them (numbers too large for JSON as decimal text). */
+export interface SealJson {
   sealNo: string;
   fromPosition: string;
   toPosition: string;
   eventCount: number;
   prevHash: string;
   hash: string;
+}
+
+export function sealJson(seal: SealFacts): SealJson {
+  return {
+    sealNo: seal.sealNo.toString(),
+    fromPosition: seal.fromPosition.toString(),
+    toPosition: seal.toPosition.toString(),
+    eventCount: seal.eventCount,
+    prevHash: seal.prevHash,
+    hash: seal.hash,
+  };
+}
+
+export interface Anchor extends SealJson {
   keyId: string;
   signature: string;
   anchoredAt: string;
@@ -209,12 +224,7 @@ export class AnchorDir {
 
   appendAnchor(seal: SealFacts, keyId: string, signature: string): Anchor {
     const anchor: Anchor = {
-      sealNo: seal.sealNo.toString(),
-      fromPosition: seal.fromPosition.toString(),
-      toPosition: seal.toPosition.toString(),
-      eventCount: seal.eventCount,
-      prevHash: seal.prevHash,
-      hash: seal.hash,
+      ...sealJson(seal),
       keyId,
       signature,
       anchoredAt: new Date().toISOString(),

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import type { EventMetadata, JsonObject } from '../../domain/event-store.ts';
+import type { JsonObject } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
+import type { EventRow } from './sql-event-store.ts';
 
 // Reads for the auditor: events with their stream predecessor, seals, the positions recorded in a period. Raw
 // rows, hashes as hex, so that checks and exports see exactly what is stored.
@@ -11,7 +12,9 @@ export interface SealFacts {
   fromPosition: bigint;
   toPosition: bigint;
   eventCount: number;
+  /** Hex. */
   prevHash: string;
+  /** Hex. */
   hash: string;
 }
 
@@ -22,20 +25,8 @@ export interface SealRow extends SealFacts {
 }
 
 /** An event row as stored, with the position and hash of the version before it in its stream. */
-export interface AuditRow {
-  position: string;
-  hospital_id: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: JsonObject;
-  metadata: EventMetadata;
-  occurred_at: Date;
-  recorded_at: Date;
+export interface AuditRow extends EventRow {
   content_hash: string;
-  hash: string;
   prev_position: string | null;
   prev_hash: string | null;
 }
@@ -58,7 +49,8 @@ export async function readEventsWithPredecessors(
   return rows;
 }
 
-export async function readSeals(database: Database): Promise<SealRow[]> {
+/** Every seal in order, or with `lastOnly` the latest one alone. */
+export async function readSeals(database: Database, { lastOnly = false } = {}): Promise<SealRow[]> {
   const { rows } = await sql<{
     seal_no: string;
     from_position: string;
@@ -71,7 +63,7 @@ export async function readSeals(database: Database): Promise<SealRow[]> {
   }>`SELECT seal_no::text, from_position::text, to_position::text, event_count,
             encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash, key_id,
             encode(signature, 'base64') AS signature
-     FROM seals ORDER BY seal_no`.execute(database.db);
+     FROM seals ORDER BY ${sql.raw(lastOnly ? 'seal_no DESC LIMIT 1' : 'seal_no')}`.execute(database.db);
   return rows.map((r) => ({
     sealNo: BigInt(r.seal_no),
     fromPosition: BigInt(r.from_position),

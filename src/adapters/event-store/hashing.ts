@@ -49,21 +49,27 @@ export function genesisHash(streamId: string): Buffer {
   return hash('sha256', streamId, 'buffer');
 }
 
-/** hash(n) = sha256(hash(n-1) ‖ int4(version) ‖ content_hash(n)), as append_to_stream() computes it. */
+/** hash(n) = sha256(hash(n-1) ‖ int4(version) ‖ content_hash(n)), as append_events() computes it. */
 export function chainHash(previous: Buffer, version: number, content: Buffer): Buffer {
-  const input = Buffer.allocUnsafe(previous.length + 4 + content.length);
-  previous.copy(input, 0);
-  input.writeInt32BE(version, previous.length);
-  content.copy(input, previous.length + 4);
-  return hash('sha256', input, 'buffer');
+  return sha256Around(previous, 4, (input, at) => input.writeInt32BE(version, at), content);
 }
 
 /** One step of a seal: sha256(acc ‖ int8(position) ‖ event hash). */
 export function sealStep(acc: Buffer, position: bigint, eventHash: Buffer): Buffer {
-  const input = Buffer.allocUnsafe(acc.length + 8 + eventHash.length);
-  acc.copy(input, 0);
-  input.writeBigInt64BE(position, acc.length);
-  eventHash.copy(input, acc.length + 8);
+  return sha256Around(acc, 8, (input, at) => input.writeBigInt64BE(position, at), eventHash);
+}
+
+/** sha256(first ‖ `width` bytes written by `write` ‖ last), in one buffer. */
+function sha256Around(
+  first: Buffer,
+  width: number,
+  write: (input: Buffer, at: number) => unknown,
+  last: Buffer,
+): Buffer {
+  const input = Buffer.allocUnsafe(first.length + width + last.length);
+  first.copy(input, 0);
+  write(input, first.length);
+  last.copy(input, first.length + width);
   return hash('sha256', input, 'buffer');
 }
 

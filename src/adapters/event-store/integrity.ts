@@ -4,12 +4,11 @@ import type { Database } from '../db/database.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
 import { type AnchorDir, type SealSigner, verifySeal } from './anchors.ts';
-import { readSeals } from './audit-read.ts';
+import { readSeals, type SealFacts } from './audit-read.ts';
 import { auditVerify } from './verification.ts';
 
 /** Events one seal covers at most, so that verifying or re-sealing a range stays bounded. */
 export const SEAL_MAX_EVENTS = 10_000;
-const VERIFY_PAGE = 5_000;
 const ZERO_HASH: Buffer = Buffer.alloc(32);
 
 export interface SealResult {
@@ -18,16 +17,7 @@ export interface SealResult {
 }
 
 /** One seal: the hash over the (position, event hash) pairs of its range, chained to the seal before it. */
-export interface Seal {
-  sealNo: bigint;
-  fromPosition: bigint;
-  toPosition: bigint;
-  eventCount: number;
-  /** Hex. */
-  prevHash: string;
-  /** Hex. */
-  hash: string;
-}
+export type Seal = SealFacts;
 
 /** Where a store keeps its seals (a table on SQL, a stream on KurrentDB). */
 export interface SealLog {
@@ -112,21 +102,9 @@ export async function sealInto(
 /** The seals table of the SQL stores. */
 export function sqlSealLog(database: Database): SealLog {
   const db = database.db;
-  const toSeal = (r: SealRow): Seal => ({
-    sealNo: BigInt(r.seal_no),
-    fromPosition: BigInt(r.from_position),
-    toPosition: BigInt(r.to_position),
-    eventCount: r.event_count,
-    prevHash: r.prev_hash,
-    hash: r.hash,
-  });
   return {
     async last() {
-      const { rows } =
-        await sql<SealRow>`SELECT ${sql.raw(SEAL_COLUMNS)} FROM seals ORDER BY seal_no DESC LIMIT 1`.execute(
-          db,
-        );
-      return rows[0] && toSeal(rows[0]);
+      return (await readSeals(database, { lastOnly: true }))[0];
     },
     async append(s, signed) {
       await sql`INSERT INTO seals (seal_no, from_position, to_position, event_count, prev_hash, hash, key_id, signature)
@@ -134,25 +112,9 @@ export function sqlSealLog(database: Database): SealLog {
                 ${s.eventCount}, decode(${s.prevHash}, 'hex'), decode(${s.hash}, 'hex'),
                 ${signed?.keyId ?? null}, decode(${signed?.signature ?? null}, 'base64'))`.execute(db);
     },
-    async all() {
-      const { rows } =
-        await sql<SealRow>`SELECT ${sql.raw(SEAL_COLUMNS)} FROM seals ORDER BY seal_no`.execute(db);
-      return rows.map(toSeal);
-    },
+    all: () => readSeals(database),
   };
 }
-
-interface SealRow {
-  seal_no: string;
-  from_position: string;
-  to_position: string;
-  event_count: number;
-  prev_hash: string;
-  hash: string;
-}
-
-const SEAL_COLUMNS = `seal_no::text, from_position::text, to_position::text, event_count,
-  encode(prev_hash, 'hex') AS prev_hash, encode(hash, 'hex') AS hash`;
 
 export interface VerifyProblem {
   /** The first position whose stored facts do not match (or the seal's first position). */
@@ -288,20 +250,6 @@ export class HistoryVerifier {
       ...(problem ? { problem } : {}),
     };
   }
-}
-
-interface VerifyRow {
-  position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: JsonObject;
-  metadata: EventMetadata;
-  occurred_at: Date;
-  content_hash: string;
-  hash: string;
 }
 
 /** The whole-store audit (verification.ts) summed up as its first break. */

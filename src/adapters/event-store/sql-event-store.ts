@@ -18,11 +18,11 @@ import {
   type StreamId,
   type SubscribeOptions,
   type Subscription,
-  type Upcaster,
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
 import { type CheckpointStore, sqlCheckpoints } from './checkpoints.ts';
-import { PollingSubscription } from './subscription.ts';
+import { chainHash, genesisHash } from './hashing.ts';
+import { PollingSubscription, type StoreOptions } from './subscription.ts';
 import { UpcasterTable } from './upcasting.ts';
 import {
   checkAfter,
@@ -41,24 +41,32 @@ export const EVENTS_CHANNEL = 'ledger_events';
 const TYPE_WINDOW_FACTOR = 4;
 const TYPE_WINDOW_MIN = 20_000;
 
-export interface SqlEventStoreOptions {
-  upcasters?: readonly Upcaster[];
-  /** Subscribers poll this often even without a notification (a lost NOTIFY only delays, never loses). */
-  pollIntervalMs?: number;
+/** pollIntervalMs: subscribers of another process are woken by NOTIFY, this is the fallback. */
+export interface SqlEventStoreOptions extends StoreOptions {
   /**
    * Appends sent to the database at once. Appends that arrive while this many are running wait and then go
-   * together, in one transaction (one WAL flush) through append_many(). Defaults to 2 on PostgreSQL, 1 on PGlite.
+   * together, in one transaction (one WAL flush) through append_events_many(). Defaults to 2 on PostgreSQL, 1 on
+   * PGlite.
    */
   appendConcurrency?: number;
 }
 
-type AppendRow = { next_version: number; first_position: string; last_position: string; duplicate: boolean };
+type AppendRow = {
+  next_version: number;
+  first_position: string;
+  last_position: string;
+  duplicate: boolean;
+  /** The stream's head after the append (null for an idempotent repeat). */
+  last_hash: Uint8Array | null;
+};
 
 interface PendingAppend {
   stream: StreamId;
   hospitalId: string;
   expected: string;
   payload: string;
+  /** Hex hash the payload's "c" hashes chain from, or null when the function chains them. */
+  head: string | null;
   idempotency: AppendOptions['idempotency'];
   count: number;
   bytes: number;
@@ -67,11 +75,15 @@ interface PendingAppend {
   reject(error: Error): void;
 }
 
+/** Stream heads (version, hash) a store remembers, to chain the next append to them without a read. */
+const HEADS_KEPT = 10_000;
+
 /** A combined append carries at most this many events / payload bytes; larger appends go alone. */
 const COMBINE_MAX_EVENTS = 1_000;
 const COMBINE_MAX_BYTES = 4 * 1024 * 1024;
 
-interface EventRow {
+/** An events row as the store reads it (hash in hex). */
+export interface EventRow {
   position: string;
   stream_id: string;
   hospital_id: string;
@@ -121,6 +133,8 @@ export class SqlEventStore implements EventStore {
   private finalTo = 0n;
   private pending: PendingSettle | undefined;
   private readonly checkpoints: CheckpointStore;
+  /** The heads of streams this store appended to last, oldest first: the next append's chain starts there. */
+  private readonly heads = new Map<string, { version: number; hash: Buffer }>();
 
   constructor(
     readonly database: Database,
@@ -138,26 +152,47 @@ export class SqlEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     const { hospitalId } = parseStreamId(stream);
-    const expected = String(checkExpectedVersion(options?.expectedVersion));
-    const payload = serialiseEvents(stream, events);
+    const expectedVersion = checkExpectedVersion(options?.expectedVersion);
+    const expected = String(expectedVersion);
+    // The chain is computed here when its start is known: a new stream's genesis, or the head this store left
+    // the stream at when the caller expects that version. The function checks that start against the stream.
+    const known = this.heads.get(stream);
+    const base =
+      expectedVersion === 'no_stream' || expectedVersion === 0
+        ? { version: 0, hash: genesisHash(stream) }
+        : known && known.version === expectedVersion
+          ? known
+          : undefined;
+    const payload = serialiseEvents(stream, events, base);
     const idem = options.idempotency;
     if (idem) checkIdempotency(idem.key, idem.requestHash);
-    const row = await new Promise<AppendRow>((resolve, reject) => {
-      this.queue.push({
-        stream,
-        hospitalId,
-        expected,
-        payload,
-        idempotency: idem,
-        count: events.length,
-        bytes: payload.length,
-        options,
-        resolve,
-        reject,
+    let row: AppendRow;
+    try {
+      row = await new Promise<AppendRow>((resolve, reject) => {
+        this.queue.push({
+          stream,
+          hospitalId,
+          expected,
+          payload,
+          head: base ? base.hash.toString('hex') : null,
+          idempotency: idem,
+          count: events.length,
+          bytes: payload.length,
+          options,
+          resolve,
+          reject,
+        });
+        this.pump();
       });
-      this.pump();
-    });
-    if (!row.duplicate) this.announce();
+    } catch (error) {
+      this.heads.delete(stream);
+      throw error;
+    }
+    if (!row.duplicate) {
+      // The head as stored (the function's own chain when it did not take ours).
+      this.remember(stream, row.next_version, row.last_hash ? Buffer.from(row.last_hash) : undefined);
+      this.announce();
+    }
     return {
       streamId: stream,
       nextExpectedVersion: row.next_version,
@@ -165,6 +200,13 @@ export class SqlEventStore implements EventStore {
       lastPosition: BigInt(row.last_position),
       duplicate: row.duplicate,
     };
+  }
+
+  private remember(stream: StreamId, version: number, hash: Buffer | undefined): void {
+    this.heads.delete(stream);
+    if (!hash) return;
+    this.heads.set(stream, { version, hash });
+    if (this.heads.size > HEADS_KEPT) this.heads.delete(this.heads.keys().next().value!);
   }
 
   /** Starts queued appends while fewer than appendConcurrency run; what queued up behind goes as one. */
@@ -209,17 +251,12 @@ export class SqlEventStore implements EventStore {
               p.idempotency
                 ? `,"k":${JSON.stringify(p.idempotency.key)},"r":${JSON.stringify(p.idempotency.requestHash)}`
                 : ''
-            }}`,
+            }${p.head ? `,"p":"${p.head}"` : ''}}`,
         )
         .join(',')}]`;
       try {
-        const { rows } = await sql<{
-          ord: number;
-          next_version: number;
-          first_position: string;
-          last_position: string;
-          duplicate: boolean;
-        }>`SELECT * FROM append_many(${json}::jsonb)`.execute(this.database.db);
+        const { rows } = await sql<AppendRow & { ord: number }>`
+          SELECT * FROM append_events_many(${json}::jsonb)`.execute(this.database.db);
         for (const r of rows) ordered[r.ord - 1]!.resolve(r);
         return;
       } catch {
@@ -230,8 +267,8 @@ export class SqlEventStore implements EventStore {
     for (const p of batch) {
       try {
         const { rows } = await sql<AppendRow>`
-          SELECT * FROM append_to_stream(${p.stream}, ${p.hospitalId}, ${p.expected}, ${p.payload}::jsonb,
-                                         ${p.idempotency?.key ?? null}, ${p.idempotency?.requestHash ?? null})`.execute(
+          SELECT * FROM append_events(${p.stream}, ${p.hospitalId}, ${p.expected}, ${p.payload}::jsonb,
+                                      ${p.idempotency?.key ?? null}, ${p.idempotency?.requestHash ?? null}, ${p.head})`.execute(
           this.database.db,
         );
         p.resolve(rows[0]!);
@@ -488,12 +525,24 @@ export class SqlEventStore implements EventStore {
 const EVENT_COLUMNS = `position::text AS position, stream_id, hospital_id, stream_version, event_id::text AS event_id,
   type, schema_version, data, metadata, occurred_at, recorded_at, encode(hash, 'hex') AS hash`;
 
-/** Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault. */
-function serialiseEvents(stream: StreamId, events: readonly NewEvent[]): string {
-  const parts = prepareEvents(stream, events).map(
-    (e) =>
-      `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"sv":${e.schemaVersion},"data":${e.data},"meta":${e.metadata},"at":${JSON.stringify(e.occurredAt)},"h":"${e.contentHash}"}`,
-  );
+/**
+ * Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault.
+ * From a known head (`base`), each event also carries its chained hash ("c").
+ */
+function serialiseEvents(
+  stream: StreamId,
+  events: readonly NewEvent[],
+  base: { version: number; hash: Buffer } | undefined,
+): string {
+  let hash = base?.hash;
+  const parts = prepareEvents(stream, events).map((e, i) => {
+    let chained = '';
+    if (hash) {
+      hash = chainHash(hash, base!.version + i + 1, Buffer.from(e.contentHash, 'hex'));
+      chained = `,"c":"${hash.toString('hex')}"`;
+    }
+    return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"sv":${e.schemaVersion},"data":${e.data},"meta":${e.metadata},"at":${JSON.stringify(e.occurredAt)},"h":"${e.contentHash}"${chained}}`;
+  });
   return `[${parts.join(',')}]`;
 }
 

@@ -1,6 +1,19 @@
-import type { ReadAllPage, RecordedEvent, SubscribeOptions, Subscription } from '../../domain/event-store.ts';
+import type {
+  ReadAllPage,
+  RecordedEvent,
+  SubscribeOptions,
+  Subscription,
+  Upcaster,
+} from '../../domain/event-store.ts';
 
 /** What a subscription needs from a store: the gap-safe page read, wake-ups and checkpoints. */
+/** What every store adapter takes: upcasters for reads, and how often subscribers look without a wake-up. */
+export interface StoreOptions {
+  upcasters?: readonly Upcaster[];
+  /** Subscribers read again this often even without a wake-up (a lost one only delays, never loses). */
+  pollIntervalMs?: number;
+}
+
 export interface SubscribableStore {
   readAllPage(options: { after?: bigint; maxCount?: number }): Promise<ReadAllPage>;
   headPosition(): Promise<bigint>;

@@ -10,19 +10,14 @@ import {
   sealInto,
   type VerifyReport,
 } from '../integrity.ts';
+import { type SealJson, sealJson } from '../anchors.ts';
 import { isStreamNotFound, KurrentDbError, translateError } from './errors.ts';
 import { SEAL_EVENT_TYPE, SEAL_STREAM } from './mapping.ts';
 import type { KurrentDbEventStore } from './store.ts';
 
 const VERIFY_PAGE = 5_000;
 
-interface SealData {
-  sealNo: string;
-  fromPosition: string;
-  toPosition: string;
-  eventCount: number;
-  prevHash: string;
-  hash: string;
+interface SealData extends SealJson {
   keyId?: string;
   signature?: string;
 }
@@ -59,12 +54,7 @@ export function kurrentSealLog(client: KurrentDBClient, deadline: number): SealL
     },
     async append(seal, signed) {
       const data: SealData = {
-        sealNo: seal.sealNo.toString(),
-        fromPosition: seal.fromPosition.toString(),
-        toPosition: seal.toPosition.toString(),
-        eventCount: seal.eventCount,
-        prevHash: seal.prevHash,
-        hash: seal.hash,
+        ...sealJson(seal),
         ...(signed ? { keyId: signed.keyId, signature: signed.signature } : {}),
       };
       try {

@@ -21,10 +21,9 @@ import {
   type StreamId,
   type SubscribeOptions,
   type Subscription,
-  type Upcaster,
 } from '../../../domain/event-store.ts';
 import type { CheckpointStore } from '../checkpoints.ts';
-import { PollingSubscription, type SubscribableStore } from '../subscription.ts';
+import { PollingSubscription, type StoreOptions, type SubscribableStore } from '../subscription.ts';
 import { UpcasterTable } from '../upcasting.ts';
 import {
   checkAfter,
@@ -49,10 +48,7 @@ const DEFAULT_POLL_INTERVAL_MS = 1_000;
 /** positionAt scans $all backwards from its end; it gives up, loudly, after this many events. */
 const POSITION_AT_MAX_SCAN = 5_000_000;
 
-export interface KurrentDbEventStoreOptions {
-  upcasters?: readonly Upcaster[];
-  /** Subscribers read again this often even without a wake-up from the live subscription. */
-  pollIntervalMs?: number;
+export interface KurrentDbEventStoreOptions extends StoreOptions {
   /** Where named subscription checkpoints live; defaults to KurrentDB streams (`ledger-checkpoint-…`). */
   checkpoints?: CheckpointStore;
   /** Deadline of each call to the server. */
