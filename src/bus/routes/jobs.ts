@@ -8,15 +8,15 @@ import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { SqlJobStore } from '../../adapters/jobs/sql-job-store.ts';
 import { QueueJobDispatch, runnerId } from '../../adapters/queue/request-jobs.ts';
-import {
-  type JobDispatch,
-  type JobKind,
-  type JobRecord,
-  type JobStore,
-  type LocalFile,
-  type NewJob,
-  submitJob,
-} from '../../app/jobs.ts';
+import { submitJob } from '../../app/jobs.ts';
+import type {
+  JobDispatch,
+  JobKind,
+  JobRecord,
+  JobStore,
+  LocalFile,
+  NewJob,
+} from '../../domain/ports/jobs.ts';
 import type { ReportJobPayload } from '../../app/jobs/kinds.ts';
 import { LocalJobRunner } from '../../app/jobs/local.ts';
 import { checkReportRequest, reportPosition } from '../../app/reports.ts';
