@@ -18,6 +18,7 @@ import { errorResponses } from './schemas.ts';
 import { type App, requestContext, type ServerContext } from './server.ts';
 import { staffPrincipal } from './staff-auth.ts';
 import { SignInBody } from './staff-schemas.ts';
+import { route } from './route.ts';
 
 export const SESSION_COOKIE = 'ledger_session';
 export const CSRF_COOKIE = 'ledger_csrf';
@@ -193,14 +194,9 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
 
   app.delete(
     '/v1/auth/web-session',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags,
-        summary: 'Sign out of the workbench: the session ends and the cookies are cleared',
-        response: { ...errorResponses, 204: Type.Null() },
-      },
-    },
+    route('staff', tags, 'Sign out of the workbench: the session ends and the cookies are cleared', {
+      204: Type.Null(),
+    }),
     async (req, reply) => {
       const c = requestContext(req);
       const token = cookieToken(req);

@@ -35,7 +35,6 @@ import {
   ConfirmAttemptBody,
   CreateOrderBody,
   IdentityBody,
-  errorResponses,
   OrderParams,
   PaymentAttemptBody,
   RecordPaymentBody,
@@ -44,6 +43,7 @@ import {
   RefundResultBody,
 } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 export function commandAnswer(result: HandleResult<OrderEvent, OrderState>) {
   return {
@@ -295,21 +295,10 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/orders/:orderId/his-writeback',
-    {
-      config: { access: 'supervise' },
-      schema: {
-        tags: ['his'],
-        summary: 'Write a paid order back to the HIS now (finance supervisor)',
-        params: OrderParams,
-        response: {
-          ...errorResponses,
-          200: Type.Object({
-            outcome: Type.String(),
-            order: Type.Object({}, { additionalProperties: true }),
-          }),
-        },
-      },
-    },
+    route('supervise', ['his'], 'Write a paid order back to the HIS now (finance supervisor)', {
+      params: OrderParams,
+      200: Type.Object({ outcome: Type.String(), order: Type.Object({}, { additionalProperties: true }) }),
+    }),
     async (req) => {
       const c = requestContext(req);
       if (!deps.his)
@@ -327,16 +316,12 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/orders/:orderId',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['orders'],
-        summary:
-          'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
-        params: OrderParams,
-        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
-      },
-    },
+    route(
+      'read',
+      ['orders'],
+      'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
+      { params: OrderParams, 200: Type.Object({}, { additionalProperties: true }) },
+    ),
     async (req) => {
       const c = requestContext(req);
       const { state, version, events } = await loadOrder(

@@ -15,8 +15,9 @@ import {
 } from '../../projections/queries.ts';
 import { reactionStatuses } from '../../app/reactions/runtime.ts';
 import { requireHospitalRead } from '../grants.ts';
-import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
+import { PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 export const DEFAULT_PAGE_ROWS = 100;
 export const MAX_PAGE_ROWS = 500;
@@ -42,17 +43,12 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/patients/:patientId/orders',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['queries'],
-        summary:
-          "A patient's orders with what was paid and refunded on each (read model: eventually consistent)",
-        params: PatientParams,
-        querystring: PageQuery,
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route(
+      'read',
+      ['queries'],
+      "A patient's orders with what was paid and refunded on each (read model: eventually consistent)",
+      { params: PatientParams, querystring: PageQuery, 200: Listing },
+    ),
     async (req) => {
       const c = requestContext(req);
       requireHospitalRead(c.principal);
@@ -77,16 +73,11 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/patients/:patientId/deposits',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['queries'],
-        summary: "A patient's deposit accounts (read model: eventually consistent)",
-        params: PatientParams,
-        querystring: PageQuery,
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route('read', ['queries'], "A patient's deposit accounts (read model: eventually consistent)", {
+      params: PatientParams,
+      querystring: PageQuery,
+      200: Listing,
+    }),
     async (req) => {
       const c = requestContext(req);
       requireHospitalRead(c.principal);
@@ -111,11 +102,11 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/his-sync',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['his'],
-        summary: 'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
+    route(
+      'read',
+      ['his'],
+      'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
+      {
         querystring: Type.Object(
           {
             status: Type.Optional(Type.Union(HIS_SYNC_STATUSES.map((s) => Type.Literal(s)))),
@@ -123,9 +114,9 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Listing },
+        200: Listing,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       requireHospitalRead(c.principal);
@@ -143,14 +134,12 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/projections',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['ops'],
-        summary: 'Read-model freshness: position applied and lag behind the event store, per projection',
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route(
+      'read',
+      ['ops'],
+      'Read-model freshness: position applied and lag behind the event store, per projection',
+      { 200: Listing },
+    ),
     async () => {
       // Every read model (reconciliation's included), against one head read.
       const head = await ctx.deps.store.headPosition();
