@@ -13,6 +13,8 @@ export type RouteParts = {
   querystring?: TSchema;
   body?: TSchema;
   headers?: TSchema;
+  /** `[]`: a public route (no credentials) in the OpenAPI document. */
+  security?: unknown[];
   consumes?: string[];
   produces?: string[];
 } & { [S in Status]?: TSchema };

@@ -13,9 +13,10 @@ import {
   revokeAllSessions,
 } from '../../app/staff/accounts.ts';
 import type { CommandContext } from '../../app/execute.ts';
-import { authenticateSession, signIn, signOut } from '../../app/staff/sessions.ts';
+import { authenticateSession, signOut } from '../../app/staff/sessions.ts';
 import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
 import { ApiError } from '../errors.ts';
+import { signInFrom } from '../staff-auth.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import {
@@ -70,26 +71,20 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/auth/sessions',
-    {
-      schema: {
-        tags,
-        summary: 'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+    route(
+      undefined,
+      tags,
+      'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+      {
         description:
           'Every attempt on an existing account is recorded (signed in, failed, locked out) with the client address. After repeated failures the account is locked for a while. The answer to a failure never says why.',
         security: [],
         body: SignInBody,
-        response: { ...errorResponses, 201: SessionAnswer },
+        201: SessionAnswer,
       },
-    },
+    ),
     async (req, reply) => {
-      const b = req.body;
-      const outcome = await signIn(staff, {
-        hospitalId: b.hospitalId,
-        username: b.username,
-        password: b.password,
-        address: req.ip,
-      });
-      if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+      const outcome = await signInFrom(staff, req.body, req.ip);
       return reply.code(201).send({
         token: outcome.token,
         tokenType: 'Bearer' as const,
