@@ -8,7 +8,6 @@
 // reached throws its ChannelCallError: retried with backoff, parked after repeated failures for a person.
 import type { StatementSource } from '../adapters/statements/source.ts';
 import { bufferSource } from '../adapters/statements/source.ts';
-import type { Actor } from '../domain/decider.ts';
 import {
   type BillKind,
   ChannelCallError,
@@ -18,30 +17,20 @@ import {
 } from '../domain/channel/gateway.ts';
 import { handle } from '../domain/command-handler.ts';
 import { fold } from '../domain/decider.ts';
-import {
-  AdmissionId,
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  HospitalId,
-  OrderId,
-  RefundId,
-} from '../domain/ids.ts';
-import { depositDecider } from '../domain/deposit/index.ts';
+import { AttemptId, Channel, ChannelTxnId, HospitalId, OrderId, RefundId } from '../domain/ids.ts';
 import { Money } from '../domain/money.ts';
 import { MAX_TEXT_LENGTH, orderDecider } from '../domain/order/index.ts';
 import { findPayment } from '../domain/order/evolve.ts';
 import { discrepancyDecider } from '../domain/reconciliation/discrepancy.ts';
 import type { DiscrepancyEvent } from '../domain/reconciliation/events.ts';
 import { isRejection } from '../domain/rejection.ts';
+import { CHANNEL_CALLS_ACTOR, recordDepositRefundOutcome } from './deposit-refunds.ts';
 import { loadDeposit, loadOrder } from './load.ts';
 import { applyChannelNotice } from './orders.ts';
 import type { AppPorts } from './ports.ts';
 import { NotReady } from './reactions/not-ready.ts';
 import { importStatement, type ImportResult } from './reconciliation/import-statement.ts';
 import type { ReconciliationPorts } from './reconciliation/ports.ts';
-
-export const CHANNEL_CALLS_ACTOR: Actor = { kind: 'system', id: 'channel-calls' };
 
 type Ports = AppPorts;
 
@@ -238,34 +227,6 @@ export async function followDepositRefund(
     idempotencyKey,
   );
   return succeeded ? 'refunded' : 'refund-failed';
-}
-
-/** Records a deposit remainder refund's outcome (from a query answer or a callback); the same outcome twice is a no-op. */
-export async function recordDepositRefundOutcome(
-  ports: Ports,
-  hospitalId: string,
-  admissionId: string,
-  refundId: string,
-  outcome: 'succeeded' | 'failed',
-  detail: string,
-  idempotencyKey?: string,
-): Promise<number> {
-  const r = await handle(
-    ports.store,
-    depositDecider,
-    {
-      type: 'RecordDepositRefundOutcome',
-      hospitalId: HospitalId(hospitalId),
-      admissionId: AdmissionId(admissionId),
-      refundId: RefundId(refundId),
-      outcome,
-      detail,
-      at: ports.now(),
-      actor: CHANNEL_CALLS_ACTOR,
-    },
-    { ...(idempotencyKey ? { idempotencyKey } : {}), metadata: { causationId: `deposit:${admissionId}` } },
-  );
-  return r.events.length;
 }
 
 async function recordRefundFailure(
