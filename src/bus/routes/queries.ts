@@ -1,5 +1,6 @@
 // List queries served from read models (projections). They are eventually consistent: every answer says
 // which event position it reflects and how far the projection lags the store (GET /v1/projections too).
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PatientId } from '../../domain/ids.ts';
 import { allProjections, liveSchema } from '../../projections/index.ts';
@@ -41,6 +42,19 @@ const Listing = Type.Object({}, { additionalProperties: true });
 export function queryRoutes(app: App, ctx: ServerContext): void {
   const db = () => ctx.options.database.db;
 
+  /** A patient's page of a hospital-wide read: the caller must read the whole hospital. */
+  const patientPage = (req: FastifyRequest) => {
+    const c = requestContext(req);
+    requireHospitalRead(c.principal);
+    const params = req.params as { patientId: string };
+    const query = req.query as { limit?: string };
+    return {
+      hospitalId: c.hospitalId,
+      patientId: PatientId(params.patientId),
+      limit: pageLimit(query.limit),
+    };
+  };
+
   app.get(
     '/v1/patients/:patientId/orders',
     route(
@@ -50,13 +64,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
       { params: PatientParams, querystring: PageQuery, 200: Listing },
     ),
     async (req) => {
-      const c = requestContext(req);
-      requireHospitalRead(c.principal);
-      const rows = await patientOrders(db(), {
-        hospitalId: c.hospitalId,
-        patientId: PatientId(req.params.patientId),
-        limit: pageLimit(req.query.limit),
-      });
+      const rows = await patientOrders(db(), patientPage(req));
       const orders = rows.map((r) => ({
         ...r,
         amount: r.amount.toString(),
@@ -79,13 +87,7 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
       200: Listing,
     }),
     async (req) => {
-      const c = requestContext(req);
-      requireHospitalRead(c.principal);
-      const rows = await patientDeposits(db(), {
-        hospitalId: c.hospitalId,
-        patientId: PatientId(req.params.patientId),
-        limit: pageLimit(req.query.limit),
-      });
+      const rows = await patientDeposits(db(), patientPage(req));
       return {
         patientId: req.params.patientId,
         deposits: rows.map((r) => ({
