@@ -1,3 +1,7 @@
+// Asking the channels, as durable reactions, against the channel sandbox: 主动查单 of a lost attempt, refunds sent
+// and followed to their outcome (recorded once, even when the request timed out and the callback also came),
+// orders unpaid past their deadline closed at the channel before they are cancelled, and a day's bill
+// downloaded and reconciled exactly like the same file imported.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';

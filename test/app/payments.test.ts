@@ -1,3 +1,7 @@
+// Paying through the platform against the channel sandbox: a payment code that asks for the password then
+// succeeds; one that never completes and is reversed at the channel (nothing charged, nothing recorded paid); a
+// QR code that expires unpaid and is closed; a callback and a query racing for the same payment, recorded once;
+// in-app prepay answers the page's parameters. Follow-ups run as the payment_follow_up reaction on a test clock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';

@@ -1,3 +1,6 @@
+// Refunds that choose their route, against the channel sandbox: a deposit remainder split over top-ups on two
+// channels and sent back to each, a refund past a channel's window taking the approved fallback route, and a
+// leg whose request timed out then succeeded recorded once.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
