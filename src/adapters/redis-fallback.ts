@@ -7,7 +7,7 @@
 // that fails mid-way because the connection just dropped fails closed (503, AUTH_UNAVAILABLE for the guard).
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { RateLimiter } from '../app/ports.ts';
+import type { RateLimiter } from '../domain/ports/rate-limit.ts';
 import { MemoryNonceStore } from './nonce/memory.ts';
 import { RedisNonceStore } from './nonce/redis.ts';
 import { MemoryRateLimiter } from './rate-limit/memory.ts';

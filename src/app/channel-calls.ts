@@ -8,7 +8,6 @@
 // reached throws its ChannelCallError: retried with backoff, parked after repeated failures for a person.
 import type { StatementSource } from '../adapters/statements/source.ts';
 import { bufferSource } from '../adapters/statements/source.ts';
-import type { Actor } from '../domain/decider.ts';
 import {
   type BillKind,
   ChannelCallError,
@@ -18,30 +17,20 @@ import {
 } from '../domain/channel/gateway.ts';
 import { handle } from '../domain/command-handler.ts';
 import { fold } from '../domain/decider.ts';
-import {
-  AdmissionId,
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  HospitalId,
-  OrderId,
-  RefundId,
-} from '../domain/ids.ts';
-import { depositDecider } from '../domain/deposit/index.ts';
+import { AttemptId, Channel, ChannelTxnId, HospitalId, OrderId, RefundId } from '../domain/ids.ts';
 import { Money } from '../domain/money.ts';
-import { MAX_TEXT_LENGTH, orderDecider } from '../domain/order/index.ts';
+import { MAX_TEXT_LENGTH, type OrderCommand, orderDecider } from '../domain/order/index.ts';
 import { findPayment } from '../domain/order/evolve.ts';
 import { discrepancyDecider } from '../domain/reconciliation/discrepancy.ts';
 import type { DiscrepancyEvent } from '../domain/reconciliation/events.ts';
 import { isRejection } from '../domain/rejection.ts';
+import { CHANNEL_CALLS_ACTOR, recordDepositRefundOutcome } from './deposit-refunds.ts';
 import { loadDeposit, loadOrder } from './load.ts';
 import { applyChannelNotice } from './orders.ts';
 import type { AppPorts } from './ports.ts';
 import { NotReady } from './reactions/not-ready.ts';
 import { importStatement, type ImportResult } from './reconciliation/import-statement.ts';
 import type { ReconciliationPorts } from './reconciliation/ports.ts';
-
-export const CHANNEL_CALLS_ACTOR: Actor = { kind: 'system', id: 'channel-calls' };
 
 type Ports = AppPorts;
 
@@ -77,6 +66,21 @@ export type ChannelCallOutcome =
   | 'refund-requested'
   | `refused-${string}`;
 
+/** The order's attempt while it is in `status`, with its channel's gateway; otherwise why nothing is to be done. */
+async function attemptAtChannel(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  attemptId: string,
+  status: 'payment-unknown' | 'payment-requested',
+): Promise<{ channel: string; gateway: ChannelGateway } | 'not-needed' | 'no-gateway'> {
+  const { state } = await loadOrder(ports.store, hospitalId, orderId);
+  if (state.status !== status || state.attempt?.attemptId !== attemptId) return 'not-needed';
+  const channel = state.attempt.channel;
+  const gateway = await gatewayOf(ports, hospitalId, channel);
+  return gateway ? { channel, gateway } : 'no-gateway';
+}
+
 /** 主动查单: resolves a lost payment attempt from what the channel says. */
 export async function resolveUnknownPayment(
   ports: Ports,
@@ -85,11 +89,9 @@ export async function resolveUnknownPayment(
   attemptId: string,
   idempotencyKey: string,
 ): Promise<ChannelCallOutcome> {
-  const { state } = await loadOrder(ports.store, hospitalId, orderId);
-  if (state.status !== 'payment-unknown' || state.attempt?.attemptId !== attemptId) return 'not-needed';
-  const channel = state.attempt.channel;
-  const gateway = await gatewayOf(ports, hospitalId, channel);
-  if (!gateway) return 'no-gateway';
+  const at = await attemptAtChannel(ports, hospitalId, orderId, attemptId, 'payment-unknown');
+  if (typeof at === 'string') return at;
+  const { channel, gateway } = at;
   let found = await gateway.queryPayment(orderId);
   if (found.found && found.notice.status === 'pending') {
     // Still NOTPAY after the delay: close it so it cannot be paid later, then read the final state.
@@ -109,21 +111,12 @@ export async function resolveUnknownPayment(
   const reason = found.found
     ? `${channel} says ${found.notice.channelStatus}`
     : `${channel} has no such order`;
-  await handle(
-    ports.store,
-    orderDecider,
-    {
-      type: 'RecordPaymentFailure',
-      hospitalId: HospitalId(hospitalId),
-      orderId: OrderId(orderId),
-      attemptId: AttemptId(attemptId),
-      channel: Channel(channel),
-      reason: clip(`payment query: ${reason}`),
-      at: ports.now(),
-      actor: CHANNEL_CALLS_ACTOR,
-    },
-    { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
-  );
+  await orderCommand(ports, hospitalId, orderId, idempotencyKey, {
+    type: 'RecordPaymentFailure',
+    attemptId: AttemptId(attemptId),
+    channel: Channel(channel),
+    reason: clip(`payment query: ${reason}`),
+  });
   return 'failed';
 }
 
@@ -240,34 +233,6 @@ export async function followDepositRefund(
   return succeeded ? 'refunded' : 'refund-failed';
 }
 
-/** Records a deposit remainder refund's outcome (from a query answer or a callback); the same outcome twice is a no-op. */
-export async function recordDepositRefundOutcome(
-  ports: Ports,
-  hospitalId: string,
-  admissionId: string,
-  refundId: string,
-  outcome: 'succeeded' | 'failed',
-  detail: string,
-  idempotencyKey?: string,
-): Promise<number> {
-  const r = await handle(
-    ports.store,
-    depositDecider,
-    {
-      type: 'RecordDepositRefundOutcome',
-      hospitalId: HospitalId(hospitalId),
-      admissionId: AdmissionId(admissionId),
-      refundId: RefundId(refundId),
-      outcome,
-      detail,
-      at: ports.now(),
-      actor: CHANNEL_CALLS_ACTOR,
-    },
-    { ...(idempotencyKey ? { idempotencyKey } : {}), metadata: { causationId: `deposit:${admissionId}` } },
-  );
-  return r.events.length;
-}
-
 async function recordRefundFailure(
   ports: Ports,
   hospitalId: string,
@@ -276,20 +241,11 @@ async function recordRefundFailure(
   error: ChannelCallError,
   idempotencyKey: string,
 ): Promise<ChannelCallOutcome> {
-  await handle(
-    ports.store,
-    orderDecider,
-    {
-      type: 'RecordRefundFailure',
-      hospitalId: HospitalId(hospitalId),
-      orderId: OrderId(orderId),
-      refundId: RefundId(refundId),
-      reason: clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
-      at: ports.now(),
-      actor: CHANNEL_CALLS_ACTOR,
-    },
-    { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
-  );
+  await orderCommand(ports, hospitalId, orderId, idempotencyKey, {
+    type: 'RecordRefundFailure',
+    refundId: RefundId(refundId),
+    reason: clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
+  });
   return 'refund-failed';
 }
 
@@ -304,11 +260,9 @@ export async function closeUnpaidOrder(
   attemptId: string,
   idempotencyKey: string,
 ): Promise<ChannelCallOutcome> {
-  const { state } = await loadOrder(ports.store, hospitalId, orderId);
-  if (state.status !== 'payment-requested' || state.attempt?.attemptId !== attemptId) return 'not-needed';
-  const channel = state.attempt.channel;
-  const gateway = await gatewayOf(ports, hospitalId, channel);
-  if (!gateway) return 'no-gateway';
+  const at = await attemptAtChannel(ports, hospitalId, orderId, attemptId, 'payment-requested');
+  if (typeof at === 'string') return at;
+  const { channel, gateway } = at;
   if ((await gateway.closeOrder(orderId)) === 'already-paid') {
     const paid = await gateway.queryPayment(orderId);
     if (!paid.found || paid.notice.status !== 'succeeded')
@@ -316,22 +270,40 @@ export async function closeUnpaidOrder(
     await applyChannelNotice(ports, hospitalId, withMerchant(paid.notice, gateway));
     return 'paid-meanwhile';
   }
+  await orderCommand(ports, hospitalId, orderId, idempotencyKey, {
+    type: 'CancelOrder',
+    reason: `unpaid past its deadline; closed at ${channel}`,
+    refundId: null,
+  });
+  return 'closed-and-cancelled';
+}
+
+/** An order command the channel calls record now, keyed by the call that caused it. */
+async function orderCommand(
+  ports: Ports,
+  hospitalId: string,
+  orderId: string,
+  idempotencyKey: string,
+  command: OrderCommandFields,
+): Promise<void> {
   await handle(
     ports.store,
     orderDecider,
-    {
-      type: 'CancelOrder',
-      hospitalId: HospitalId(hospitalId),
-      orderId: OrderId(orderId),
-      reason: `unpaid past its deadline; closed at ${channel}`,
-      refundId: null,
-      at: ports.now(),
-      actor: CHANNEL_CALLS_ACTOR,
-    },
+    // The fields in the order every order command spells them: type, tenant, order, its own, time, actor.
+    Object.assign(
+      { type: command.type, hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId) },
+      command,
+      { at: ports.now(), actor: CHANNEL_CALLS_ACTOR },
+    ) as OrderCommand,
     { idempotencyKey, metadata: { causationId: `order:${orderId}` } },
   );
-  return 'closed-and-cancelled';
 }
+
+type OrderCommandFields = OrderCommand extends infer C
+  ? C extends OrderCommand
+    ? Omit<C, 'hospitalId' | 'orderId' | 'at' | 'actor'>
+    : never
+  : never;
 
 /** The refund number of a discrepancy's refund-the-patient: stable, so the same approval refunds once. */
 export function discrepancyRefundId(discrepancyId: string): string {

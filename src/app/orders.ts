@@ -11,7 +11,7 @@ import {
   orderDecider,
 } from '../domain/order/index.ts';
 import { type CommandContext, execute } from './execute.ts';
-import { recordDepositRefundOutcome } from './channel-calls.ts';
+import { recordDepositRefundOutcome } from './deposit-refunds.ts';
 import { loadDeposit, loadOrder } from './load.ts';
 import type { AppPorts } from './ports.ts';
 

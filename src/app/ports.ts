@@ -6,12 +6,8 @@ import type { ChannelState } from '../domain/channel/index.ts';
 import type { ChannelGateways } from '../domain/channel/gateway.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import type { HisClient } from '../domain/his/port.ts';
+import type { RateLimiter } from '../domain/ports/rate-limit.ts';
 import type { AnyDb } from '../projections/projection.ts';
-
-/** Per-channel admission rate limit (token bucket), in memory or shared through Redis. */
-export interface RateLimiter {
-  take(key: string, perSecond: number, burst: number): Promise<boolean>;
-}
 
 /** Channel settings as the command path reads them (cached briefly per process). */
 export interface ChannelSettings {

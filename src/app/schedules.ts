@@ -12,6 +12,7 @@ import { HospitalId } from '../domain/ids.ts';
 import { streamId } from '../domain/event-store.ts';
 import { dayStreamKey } from '../domain/reconciliation/day.ts';
 import type { MatchingConfig } from '../domain/reconciliation/matching.ts';
+import type { ScheduledRunOutcome, ScheduleQueue } from '../domain/ports/schedules.ts';
 import { Refusal } from '../domain/rejection.ts';
 import { refuseSchedule } from '../domain/schedules/refusals.ts';
 import {
@@ -22,7 +23,6 @@ import {
 } from '../domain/schedules/run.ts';
 import {
   type ScheduleCommand,
-  type ScheduleSpec,
   type ScheduleState,
   scheduleDecider,
   scheduleSpecOf,
@@ -48,16 +48,6 @@ import {
   type ReconciliationPorts,
   reconcileDay,
 } from './reconciliation/index.ts';
-
-/** The queue's side of schedules (BullMQ job schedulers in production). */
-export interface ScheduleQueue {
-  /** Creates or replaces the job scheduler of an active schedule. */
-  upsert(schedule: { hospitalId: string; scheduleId: string; spec: ScheduleSpec }): Promise<void>;
-  /** Removes the job scheduler (paused or removed schedule); nothing when there is none. */
-  remove(hospitalId: string, scheduleId: string): Promise<void>;
-  /** Queues one run now (run-now, a re-run of a past day). Answers the job id. */
-  enqueue(run: { hospitalId: string; scheduleId: string; businessDate?: string }): Promise<string>;
-}
 
 /** What configuring and listing schedules needs. */
 export interface ScheduleConfigPorts extends Pick<ReconciliationPorts, 'store' | 'dateOptions'> {
@@ -226,20 +216,6 @@ type RunFacts = ScheduleRunCommand extends infer C
     ? Omit<C, Common>
     : never
   : never;
-
-export type ScheduledRunOutcome =
-  | {
-      kind: 'completed';
-      businessDate: string;
-      runId: string;
-      statements: string[];
-      matched: number;
-      open: number;
-    }
-  | { kind: 'retry'; businessDate: string; at: Date; reason: string }
-  | { kind: 'missing'; businessDate: string; deadline: Date }
-  | { kind: 'failed'; businessDate: string; code: string; reason: string }
-  | { kind: 'skipped'; reason: string };
 
 export interface ScheduledRun {
   hospitalId: string;

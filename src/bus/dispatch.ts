@@ -9,7 +9,8 @@ import type { OrderCommand } from '../domain/order/index.ts';
 import { runDepositCommand } from '../app/deposits.ts';
 import { type Admission, type CommandContext, execute as executeCommand } from '../app/execute.ts';
 import { runOrderCommand } from '../app/orders.ts';
-import type { AppPorts, RateLimiter } from '../app/ports.ts';
+import type { AppPorts } from '../app/ports.ts';
+import type { RateLimiter } from '../domain/ports/rate-limit.ts';
 import type { ChannelDirectory } from '../app/channels.ts';
 import type { Principal } from './principal.ts';
 

@@ -3,7 +3,7 @@
 // staff), enforce the role a route needs and the Idempotency-Key of money-moving routes; routes translate
 // HTTP into commands for the generic path (dispatch.ts) and map outcomes back.
 import { type DeviceFleet, DeviceStatusBook } from '../adapters/devices/status.ts';
-import type { ScheduleQueue } from '../app/schedules.ts';
+import type { ScheduleQueue } from '../domain/ports/schedules.ts';
 import { scheduleRoutes } from './routes/schedules.ts';
 import { queueRoutes } from './routes/queues.ts';
 import { jobRoutes } from './routes/jobs.ts';
@@ -45,7 +45,7 @@ import { ApiError, busError, RETRY_AFTER_SECONDS, toErrorResponse } from './erro
 import { type Access, findStaff, mayAccess, type Principal, type StaffToken } from './principal.ts';
 import { canonicalJson } from '../adapters/event-store/hashing.ts';
 import { MemoryRateLimiter } from '../adapters/rate-limit/memory.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import type { RateLimiter } from '../domain/ports/rate-limit.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { deviceRoutes } from './routes/devices.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -72,7 +72,7 @@ import { type StaffPorts, type StaffSettings, staffPortsOf } from '../app/staff/
 import { reconciliationRoutes } from './routes/reconciliation.ts';
 import { manualMatchingRoutes } from './routes/manual-matching.ts';
 import { statementRoutes } from './routes/statements.ts';
-import type { JobDispatch, JobStore } from '../app/jobs.ts';
+import type { JobDispatch, JobStore } from '../domain/ports/jobs.ts';
 import type { MappingCatalog } from '../app/mappings.ts';
 import type { BusinessDateOptions } from '../domain/business-date.ts';
 import { checkJsonBody } from './body-checks.ts';

@@ -1,7 +1,7 @@
 // Staff bearer tokens that are sessions (`lsk_…`) resolve here to the same Principal every route reads: the
 // session's user with the role the account has now. An ended session is refused with why it ended.
 import type { StaffPorts } from '../app/staff/ports.ts';
-import { authenticateSession, TOKEN_PATTERN } from '../app/staff/sessions.ts';
+import { authenticateSession, type SignedIn, signIn, TOKEN_PATTERN } from '../app/staff/sessions.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
 
@@ -23,4 +23,18 @@ export async function staffPrincipal(staff: StaffPorts, token: string): Promise<
     displayName: s.displayName,
     sessionId: s.sessionId,
   };
+}
+
+/**
+ * Sign-in as both the bearer-token and the workbench routes take it: the body's account and password, from the
+ * request's address. Any failure is the one answer AUTH_SIGN_IN_FAILED (it never says why).
+ */
+export async function signInFrom(
+  staff: StaffPorts,
+  body: { hospitalId: string; username: string; password: string },
+  address: string,
+): Promise<SignedIn> {
+  const outcome = await signIn(staff, { ...body, address });
+  if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+  return outcome;
 }

@@ -10,14 +10,14 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { authenticateSession, signIn, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
+import { authenticateSession, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
 import type { StaffPorts } from '../app/staff/ports.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
-import { errorResponses } from './schemas.ts';
 import { type App, requestContext, type ServerContext } from './server.ts';
-import { staffPrincipal } from './staff-auth.ts';
+import { signInFrom, staffPrincipal } from './staff-auth.ts';
 import { SignInBody } from './staff-schemas.ts';
+import { route } from './route.ts';
 
 export const SESSION_COOKIE = 'ledger_session';
 export const CSRF_COOKIE = 'ledger_csrf';
@@ -126,26 +126,20 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/auth/web-session',
-    {
-      schema: {
-        tags,
-        summary: 'Sign in for the workbench: the session travels in an HttpOnly, SameSite=Strict cookie',
+    route(
+      undefined,
+      tags,
+      'Sign in for the workbench: the session travels in an HttpOnly, SameSite=Strict cookie',
+      {
         description:
           'Same accounts, lock-out and expiry as POST /v1/auth/sessions. The answer carries the CSRF token every unsafe request of the page must send in X-CSRF-Token (also set in the readable ledger_csrf cookie).',
         security: [],
         body: SignInBody,
-        response: { ...errorResponses, 201: WebUser },
+        201: WebUser,
       },
-    },
+    ),
     async (req, reply) => {
-      const b = req.body;
-      const outcome = await signIn(staff, {
-        hospitalId: b.hospitalId,
-        username: b.username,
-        password: b.password,
-        address: req.ip,
-      });
-      if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+      const outcome = await signInFrom(staff, req.body, req.ip);
       const now = staff.now().getTime();
       setSessionCookies(reply, req, outcome.token, (outcome.expiresAt.getTime() - now) / 1000);
       return reply.code(201).send({
@@ -162,14 +156,15 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/auth/web-session',
-    {
-      schema: {
-        tags,
-        summary: 'Who the workbench cookie signs in as (401 when it is missing or the session ended)',
+    route(
+      undefined,
+      tags,
+      'Who the workbench cookie signs in as (401 when it is missing or the session ended)',
+      {
         security: [],
-        response: { ...errorResponses, 200: WebUser },
+        200: WebUser,
       },
-    },
+    ),
     async (req, reply) => {
       const token = cookieToken(req);
       if (token === undefined) throw new ApiError('AUTH_MISSING');
@@ -193,14 +188,9 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
 
   app.delete(
     '/v1/auth/web-session',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags,
-        summary: 'Sign out of the workbench: the session ends and the cookies are cleared',
-        response: { ...errorResponses, 204: Type.Null() },
-      },
-    },
+    route('staff', tags, 'Sign out of the workbench: the session ends and the cookies are cleared', {
+      204: Type.Null(),
+    }),
     async (req, reply) => {
       const c = requestContext(req);
       const token = cookieToken(req);

@@ -6,11 +6,11 @@
 //
 // Exit codes: 0 a 2xx answer, 1 any other answer, 64 usage, 69 the bus could not be reached.
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { signRequest } from '../bus/auth/signing.ts';
 import { SESSION_ENV, savedToken } from './credentials.ts';
 import type { CliIo } from './main.ts';
 import { EX_USAGE, shortParseError, usageHint } from './usage.ts';
+import { commandArgs } from './args.ts';
 
 const EX_UNAVAILABLE = 69;
 export const DEFAULT_BUS_URL = 'http://127.0.0.1:8080';
@@ -92,19 +92,13 @@ export function parseCallArgs(argv: string[], env: NodeJS.ProcessEnv): CallArgs 
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      url: { type: 'string' },
-      client: { type: 'string' },
-      'secret-file': { type: 'string' },
-      'idempotency-key': { type: 'string' },
-      header: { type: 'string', multiple: true },
-      include: { type: 'boolean', short: 'i' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  return commandArgs(argv, {
+    url: { type: 'string' },
+    client: { type: 'string' },
+    'secret-file': { type: 'string' },
+    'idempotency-key': { type: 'string' },
+    header: { type: 'string', multiple: true },
+    include: { type: 'boolean', short: 'i' },
   });
 }
 

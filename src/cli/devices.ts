@@ -4,8 +4,7 @@
 //   status --hospital H                                       one JSON line per device: online, last heartbeat…
 //   models                                                    the device models and their framing
 // Environment: DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (seals device keys), DEVICES_MQTT_URL.
-import { parseArgs } from 'node:util';
-import { strings } from './args.ts';
+import { commandArgs, strings } from './args.ts';
 import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -138,12 +137,7 @@ export async function devicesCommand(
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...strings('host', 'listen', 'mqtt', 'device', 'hospital', 'model', 'channel'),
-      help: { type: 'boolean', short: 'h' },
-    },
+  return commandArgs(argv, {
+    ...strings('host', 'listen', 'mqtt', 'device', 'hospital', 'model', 'channel'),
   });
 }

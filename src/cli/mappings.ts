@@ -10,8 +10,7 @@
 // JSON for scripts. Exit codes: 0 done (try: the file would import), 1 refused (try: the file would be refused),
 // 64 usage.
 import { readFile } from 'node:fs/promises';
-import { strings } from './args.ts';
-import { parseArgs } from 'node:util';
+import { commandArgs, strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { fileSource } from '../adapters/statements/source.ts';
@@ -41,15 +40,9 @@ exit codes: 0 done / would import, 1 refused / would be refused, 64 usage`;
 class UsageError extends Error {}
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      ...strings('hospital', 'user', 'note', 'reason', 'version', 'date', 'merchant', 'channel'),
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  return commandArgs(argv, {
+    ...strings('hospital', 'user', 'note', 'reason', 'version', 'date', 'merchant', 'channel'),
+    json: { type: 'boolean' },
   });
 }
 

@@ -2,11 +2,10 @@
 // [--format xlsx|csv|json] [--sheet ID] --out FILE`: the finance reports, written to a file (never a partial
 // one: written beside it, renamed when complete) with progress on stderr.
 import { createWriteStream } from 'node:fs';
-import { strings } from './args.ts';
+import { commandArgs, strings } from './args.ts';
 import { rename, rm } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import {
@@ -161,12 +160,7 @@ function toStdout(io: CliIo): PassThrough {
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...strings('hospital', 'from', 'to', 'as-of', 'lang', 'format', 'sheet', 'out'),
-      help: { type: 'boolean', short: 'h' },
-    },
+  return commandArgs(argv, {
+    ...strings('hospital', 'from', 'to', 'as-of', 'lang', 'format', 'sheet', 'out'),
   });
 }

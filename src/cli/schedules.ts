@@ -1,7 +1,6 @@
 // `ledger schedules …`: a hospital's auto-reconciliation schedules, the same use cases as /v1/schedules.
 import { readFile } from 'node:fs/promises';
-import { strings } from './args.ts';
-import { parseArgs } from 'node:util';
+import { commandArgs, strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
@@ -203,28 +202,23 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
 }
 
 function parse(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...strings(
-        'hospital',
-        'by',
-        'channel',
-        'source',
-        'cron',
-        'tz',
-        'day-offset',
-        'retry-minutes',
-        'deadline-minutes',
-        'format',
-        'reason',
-        'date',
-        'schedule',
-      ),
-      alerts: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  return commandArgs(argv, {
+    ...strings(
+      'hospital',
+      'by',
+      'channel',
+      'source',
+      'cron',
+      'tz',
+      'day-offset',
+      'retry-minutes',
+      'deadline-minutes',
+      'format',
+      'reason',
+      'date',
+      'schedule',
+    ),
+    alerts: { type: 'boolean' },
+    json: { type: 'boolean' },
   });
 }

@@ -29,6 +29,7 @@ import { relayQueuedJobs, requestJobHandler, runnerId } from '../adapters/queue/
 import { credentialDir, FileCredentialStore } from '../adapters/sources/credentials.ts';
 import { type ChannelBillFetcher, statementFetcher } from '../adapters/sources/fetch.ts';
 import { fetchChannelBill } from '../app/channel-calls.ts';
+import { runJob } from '../app/jobs/run.ts';
 import type { ChannelGateways } from '../domain/channel/gateway.ts';
 import {
   reconcileOverduePending,
@@ -99,16 +100,18 @@ export function jobHandlers(
     }),
   };
   const leaseMs = Number(env.LEDGER_JOB_LOCK_MS ?? 60_000);
+  const jobPorts = {
+    jobs: new SqlJobStore(ledger.database.db),
+    store: ledger.store,
+    db: ledger.database.db,
+    now: () => new Date(),
+  };
   return {
-    'request-job': requestJobHandler(
-      {
-        jobs: new SqlJobStore(ledger.database.db),
-        store: ledger.store,
-        db: ledger.database.db,
-        now: () => new Date(),
-      },
-      { runner: runnerId('worker'), leaseMs, logger },
-    ),
+    'request-job': requestJobHandler((jobId, o) => runJob(jobPorts, jobId, o), {
+      runner: runnerId('worker'),
+      leaseMs,
+      logger,
+    }),
     'auto-reconcile': autoReconcileHandler(async (run) => {
       const outcome = await runScheduledDay(ports, run);
       logger.info(

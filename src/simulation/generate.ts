@@ -360,26 +360,7 @@ class DayBuilder {
         this.hisSync(rng, paid, 'synced');
         const refundId = this.refundId();
         const tr = t + rng.int(1_800, 4 * 3_600);
-        this.push(
-          d.story,
-          c.requestRefund({
-            ...this.b(tr, SIM_ACTORS.window),
-            orderId: d.orderId,
-            refundId,
-            amount: d.amount,
-            reason: '患者要求退费',
-          }),
-        );
-        this.push(
-          d.story,
-          c.verifyRefundIdentity({
-            ...this.b(tr + 30, SIM_ACTORS.window),
-            orderId: d.orderId,
-            refundId,
-            method: 'id-card',
-            verifiedBy: SIM_ACTORS.window.id,
-          }),
-        );
+        this.windowRefund(d, refundId, tr);
         this.record(channel, 'refund', d.amount, tr + rng.int(60, 600), {
           channelTxnId: paid.txnId,
           channelRefundId: this.channelRefundId(channel),
@@ -488,16 +469,7 @@ class DayBuilder {
     this.create(d, t);
     if (rng.chance(P_UNPAID_CANCELLED)) {
       // Created, never paid, cancelled by the patient (slot released).
-      this.push(
-        d.story,
-        c.cancelOrder({
-          ...this.b(t + rng.int(30, 600), d.actor),
-          orderId: d.orderId,
-          reason: '患者取消',
-          refundId: null,
-        }),
-      );
-      this.stats.cancellations++;
+      this.cancelUnpaid(d, t + rng.int(30, 600), '患者取消');
       return;
     }
     const paid = this.pay(rng, d, channel, t + rng.int(3, 40));
@@ -661,26 +633,7 @@ class DayBuilder {
       this.hisSync(rng, paid, 'synced');
       const refundId = this.refundId();
       const tr = t + rng.int(600, 3_600);
-      this.push(
-        d.story,
-        c.requestRefund({
-          ...this.b(tr, SIM_ACTORS.window),
-          orderId: d.orderId,
-          refundId,
-          amount: d.amount,
-          reason: '患者要求退费',
-        }),
-      );
-      this.push(
-        d.story,
-        c.verifyRefundIdentity({
-          ...this.b(tr + 30, SIM_ACTORS.window),
-          orderId: d.orderId,
-          refundId,
-          method: 'id-card',
-          verifiedBy: SIM_ACTORS.window.id,
-        }),
-      );
+      this.windowRefund(d, refundId, tr);
       const r = this.record('wechat', 'refund', d.amount, tr + rng.int(60, 600), {
         channelTxnId: paid.txnId,
         channelRefundId: this.channelRefundId('wechat'),
@@ -912,16 +865,7 @@ class DayBuilder {
       );
       this.stats.paymentFailures++;
       if (rng.chance(P_ABANDONED_AFTER_FAILURE)) {
-        this.push(
-          d.story,
-          c.cancelOrder({
-            ...this.b(t + rng.int(60, 900), d.actor),
-            orderId: d.orderId,
-            reason: '支付失败，患者离开',
-            refundId: null,
-          }),
-        );
-        this.stats.cancellations++;
+        this.cancelUnpaid(d, t + rng.int(60, 900), '支付失败，患者离开');
         return undefined;
       }
       t += rng.int(10, 90);
@@ -1117,6 +1061,36 @@ class DayBuilder {
       }),
     );
     this.completeRefund(rng, d, paid, refundId, amount, t);
+  }
+
+  /** The patient cancels an order never paid (the slot is released). */
+  private cancelUnpaid(d: Draft, at: number, reason: string): void {
+    this.push(d.story, c.cancelOrder({ ...this.b(at, d.actor), orderId: d.orderId, reason, refundId: null }));
+    this.stats.cancellations++;
+  }
+
+  /** A whole refund asked for at the window at `tr`, the patient's ID card checked half a minute later. */
+  private windowRefund(d: Draft, refundId: string, tr: number): void {
+    this.push(
+      d.story,
+      c.requestRefund({
+        ...this.b(tr, SIM_ACTORS.window),
+        orderId: d.orderId,
+        refundId,
+        amount: d.amount,
+        reason: '患者要求退费',
+      }),
+    );
+    this.push(
+      d.story,
+      c.verifyRefundIdentity({
+        ...this.b(tr + 30, SIM_ACTORS.window),
+        orderId: d.orderId,
+        refundId,
+        method: 'id-card',
+        verifiedBy: SIM_ACTORS.window.id,
+      }),
+    );
   }
 
   /** Identity check at the window (or app login), the channel refunds, the platform records it, the HIS books it. */

@@ -2,12 +2,7 @@
 // and followed to their outcome (recorded once, even when the request timed out and the callback also came),
 // orders unpaid past their deadline closed at the channel before they are cancelled, and a day's bill
 // downloaded and reconciled exactly like the same file imported.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alipayClient, wechatClient } from '../../src/adapters/channels/credentials.ts';
-import { verifyWechatNotification, wechatPlatformKeys } from '../../src/adapters/channels/wechat/index.ts';
-import { toChannelNotice } from '../../src/adapters/channels/notification.ts';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { bufferSource } from '../../src/adapters/statements/source.ts';
@@ -25,8 +20,9 @@ import type { ChannelGateway } from '../../src/domain/channel/gateway.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { orderDecider } from '../../src/domain/order/index.ts';
 import { channelCallsReaction } from '../../src/domain/reactions/index.ts';
-import { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
+import type { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
 import { cmd } from '../generators/builders.ts';
+import { type SandboxedChannels, startSandboxedChannels } from '../support/channel-sandbox.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 let tdb: TestDatabase;
@@ -43,19 +39,15 @@ const clock = {
 const reactions = [channelCallsReaction({ paymentQueryDelayMs: 60_000, paymentDeadlineMs: 15 * 60_000 })];
 const drain = () => drainReactions(ports, { reactions, advanceClock: clock.advanceTo });
 let gateways: Record<string, ChannelGateway>;
-/** Callbacks the sandbox sent, verified and applied as the bus would. */
-let receiver: Server;
+/** The sandbox, its clients, and its callbacks verified and applied as the bus would. */
+let channels: SandboxedChannels;
 
 beforeAll(async () => {
   tdb = await createPostgresDatabase('channel_calls');
   store = new SqlEventStore(tdb.database, { upcasters: UPCASTERS });
-  sandbox = new ChannelSandbox();
-  await sandbox.start();
-  const c = sandbox.credentials();
-  gateways = {
-    wechat: wechatClient(c.wechat, { timeoutMs: 1_500 }),
-    alipay: alipayClient(c.alipay, { timeoutMs: 1_500 }),
-  };
+  channels = await startSandboxedChannels({ onNotice: (notice) => applyChannelNotice(ports, 'H1', notice) });
+  sandbox = channels.sandbox;
+  gateways = channels.gateways;
   ports = {
     store,
     db: tdb.database.db,
@@ -63,30 +55,10 @@ beforeAll(async () => {
     logger: createLogger({ level: process.env.TEST_LOG ?? 'silent' }),
     gateways: { gateway: async (h, channel) => (h === 'H1' || h === 'H2' ? gateways[channel] : undefined) },
   };
-  const wechatKeys = wechatPlatformKeys(c.wechat.platformKeys);
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (b: Buffer) => chunks.push(b));
-    req.on('end', async () => {
-      const v = verifyWechatNotification(
-        { headers: req.headers, body: Buffer.concat(chunks) },
-        { mchId: c.wechat.mchId, apiV3Key: c.wechat.apiV3Key, platformKeys: wechatKeys },
-        Date.now(),
-      );
-      if (!v.ok) {
-        res.writeHead(401).end();
-        return;
-      }
-      await applyChannelNotice(ports, 'H1', toChannelNotice(v.notification));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 });
 
 afterAll(async () => {
-  await sandbox?.close();
-  await new Promise((r) => receiver?.close(r));
+  await channels?.close();
   await store?.close();
   await tdb?.dispose();
 });
@@ -156,7 +128,7 @@ describe('refunds sent to the channel and followed', () => {
   );
 
   it('a refund whose request timed out and then succeeded is recorded once (query and callback both say so)', async () => {
-    sandbox.wechat.notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    sandbox.wechat.notifyUrl = channels.notifyUrl;
     try {
       await paidOrder('TO1', 'wechat');
       sandbox.fault({ kind: 'timeout', channel: 'wechat', operation: 'refund' });

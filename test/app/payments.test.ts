@@ -2,12 +2,7 @@
 // succeeds; one that never completes and is reversed at the channel (nothing charged, nothing recorded paid); a
 // QR code that expires unpaid and is closed; a callback and a query racing for the same payment, recorded once;
 // in-app prepay answers the page's parameters. Follow-ups run as the payment_follow_up reaction on a test clock.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alipayClient, wechatClient } from '../../src/adapters/channels/credentials.ts';
-import { toChannelNotice } from '../../src/adapters/channels/notification.ts';
-import { verifyWechatNotification, wechatPlatformKeys } from '../../src/adapters/channels/wechat/index.ts';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { loadOrder } from '../../src/app/load.ts';
@@ -21,20 +16,20 @@ import {
 } from '../../src/projections/read-models/payment-attempts.ts';
 import type { AppPorts } from '../../src/app/ports.ts';
 import { drainReactions } from '../../src/app/reactions/runtime.ts';
-import type { ChannelGateway } from '../../src/domain/channel/gateway.ts';
 import { handle } from '../../src/domain/command-handler.ts';
 import { UPCASTERS } from '../../src/domain/events.ts';
 import { orderDecider } from '../../src/domain/order/index.ts';
 import { paymentFollowUpReaction } from '../../src/domain/reactions/index.ts';
-import { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
+import type { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
 import { cmd } from '../generators/builders.ts';
+import { type SandboxedChannels, startSandboxedChannels } from '../support/channel-sandbox.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 let tdb: TestDatabase;
 let store: SqlEventStore;
 let sandbox: ChannelSandbox;
 let ports: AppPorts;
-let receiver: Server;
+let channels: SandboxedChannels;
 let clockMs = Date.parse('2026-11-30T02:00:00Z');
 const clock = {
   now: () => new Date(clockMs),
@@ -52,37 +47,12 @@ const ALIPAY_CODE = '2845678901234567';
 beforeAll(async () => {
   tdb = await createPostgresDatabase('payments');
   store = new SqlEventStore(tdb.database, { upcasters: UPCASTERS });
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (b: Buffer) => chunks.push(b));
-    req.on('end', async () => {
-      const c = sandbox.credentials();
-      const v = verifyWechatNotification(
-        { headers: req.headers, body: Buffer.concat(chunks) },
-        {
-          mchId: c.wechat.mchId,
-          apiV3Key: c.wechat.apiV3Key,
-          platformKeys: wechatPlatformKeys(c.wechat.platformKeys),
-        },
-        Date.now(),
-      );
-      if (!v.ok) {
-        res.writeHead(401).end();
-        return;
-      }
-      await applyChannelNotice(ports, 'H1', toChannelNotice(v.notification));
-      res.writeHead(204).end();
-    });
+  channels = await startSandboxedChannels({
+    onNotice: (notice) => applyChannelNotice(ports, 'H1', notice),
+    notifyFromStart: true,
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/notify`;
-  sandbox = new ChannelSandbox({ wechat: { notifyUrl } });
-  await sandbox.start();
-  const c = sandbox.credentials();
-  const gateways: Record<string, ChannelGateway> = {
-    wechat: wechatClient({ ...c.wechat }, { timeoutMs: 1_500, paymentNotifyUrl: notifyUrl }),
-    alipay: alipayClient(c.alipay, { timeoutMs: 1_500 }),
-  };
+  sandbox = channels.sandbox;
+  const gateways = channels.gateways;
   ports = {
     store,
     db: tdb.database.db,
@@ -93,8 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await sandbox?.close();
-  await new Promise((r) => receiver?.close(r));
+  await channels?.close();
   await store?.close();
   await tdb?.dispose();
 });
@@ -264,32 +233,18 @@ describe('in-app (JSAPI / Alipay create)', () => {
 
   it('answers the Alipay trade number', async () => {
     await order('PAYAPP002');
-    const answer = await payOrder(
-      ports,
-      {
-        hospitalId: 'H1',
-        orderId: 'PAYAPP002',
-        attemptId: 'A1',
-        method: 'in_app',
-        channel: 'alipay',
-        payer: '2088102146225135',
-      },
-      ctx,
-    );
+    const request = {
+      hospitalId: 'H1',
+      orderId: 'PAYAPP002',
+      attemptId: 'A1',
+      method: 'in_app',
+      channel: 'alipay',
+      payer: '2088102146225135',
+    } as const;
+    const answer = await payOrder(ports, request, ctx);
     expect(answer.inApp!.tradeNO).toBe(sandbox.book.trade('alipay', 'PAYAPP002')!.txnId);
     // The same request again answers the same attempt.
-    const again = await payOrder(
-      ports,
-      {
-        hospitalId: 'H1',
-        orderId: 'PAYAPP002',
-        attemptId: 'A1',
-        method: 'in_app',
-        channel: 'alipay',
-        payer: '2088102146225135',
-      },
-      ctx,
-    );
+    const again = await payOrder(ports, request, ctx);
     expect(again).toEqual(answer);
   });
 });

@@ -1,12 +1,7 @@
 // Refunds that choose their route, against the channel sandbox: a deposit remainder split over top-ups on two
 // channels and sent back to each, a refund past a channel's window taking the approved fallback route, and a
 // leg whose request timed out then succeeded recorded once.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alipayClient, wechatClient } from '../../src/adapters/channels/credentials.ts';
-import { toChannelNotice } from '../../src/adapters/channels/notification.ts';
-import { verifyWechatNotification, wechatPlatformKeys } from '../../src/adapters/channels/wechat/index.ts';
 import { SqlEventStore } from '../../src/adapters/event-store/sql-event-store.ts';
 import { createLogger } from '../../src/adapters/log.ts';
 import { loadDeposit, loadOrder } from '../../src/app/load.ts';
@@ -37,15 +32,16 @@ import {
 } from '../../src/domain/reactions/index.ts';
 import { owedOf, refundPlanDecider } from '../../src/domain/refund/index.ts';
 import { Refusal } from '../../src/domain/rejection.ts';
-import { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
+import type { ChannelSandbox } from '../../src/simulation/channels/sandbox.ts';
 import { cmd } from '../generators/builders.ts';
+import { type SandboxedChannels, startSandboxedChannels } from '../support/channel-sandbox.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
 
 let tdb: TestDatabase;
 let store: SqlEventStore;
 let sandbox: ChannelSandbox;
 let ports: AppPorts;
-let receiver: Server;
+let channels: SandboxedChannels;
 let clockMs = Date.parse('2026-11-30T02:00:00Z');
 const DAY = 86_400_000;
 const clock = {
@@ -64,13 +60,11 @@ const identity = { method: 'id-card' as const, verifiedBy: 'clerk-7' };
 beforeAll(async () => {
   tdb = await createPostgresDatabase('refund_plans');
   store = new SqlEventStore(tdb.database, { upcasters: UPCASTERS });
-  sandbox = new ChannelSandbox();
-  await sandbox.start();
-  const c = sandbox.credentials();
-  gateways = {
-    wechat: wechatClient(c.wechat, { timeoutMs: 1_500 }),
-    alipay: alipayClient(c.alipay, { timeoutMs: 1_500 }),
-  };
+  channels = await startSandboxedChannels({
+    onNotice: (notice, merchantId) => applyChannelNotice(ports, 'H1', { ...notice, merchantId }),
+  });
+  sandbox = channels.sandbox;
+  gateways = channels.gateways;
   ports = {
     store,
     db: tdb.database.db,
@@ -84,34 +78,10 @@ beforeAll(async () => {
       },
     },
   };
-  const wechatKeys = wechatPlatformKeys(c.wechat.platformKeys);
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (b: Buffer) => chunks.push(b));
-    req.on('end', async () => {
-      const v = verifyWechatNotification(
-        { headers: req.headers, body: Buffer.concat(chunks) },
-        { mchId: c.wechat.mchId, apiV3Key: c.wechat.apiV3Key, platformKeys: wechatKeys },
-        Date.now(),
-      );
-      if (!v.ok) return void res.writeHead(401).end();
-      try {
-        await applyChannelNotice(ports, 'H1', {
-          ...toChannelNotice(v.notification),
-          merchantId: c.wechat.mchId,
-        });
-        res.writeHead(204).end();
-      } catch {
-        res.writeHead(409).end();
-      }
-    });
-  });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 });
 
 afterAll(async () => {
-  await sandbox?.close();
-  await new Promise((r) => receiver?.close(r));
+  await channels?.close();
   await store?.close();
   await tdb?.dispose();
 });
@@ -260,7 +230,7 @@ describe('a deposit remainder refund plan', () => {
   });
 
   it('a leg whose request timed out and then succeeded is recorded once', async () => {
-    sandbox.wechat.notifyUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/`;
+    sandbox.wechat.notifyUrl = channels.notifyUrl;
     try {
       const w = await topUp('ADM-T', 'DT-W1', 'wechat', '300.00', 1);
       await discharge('ADM-T', '50.00');

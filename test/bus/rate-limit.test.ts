@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryRateLimiter } from '../../src/adapters/rate-limit/memory.ts';
 import { RedisRateLimiter } from '../../src/adapters/rate-limit/redis.ts';
-import type { RateLimiter } from '../../src/bus/rate-limit.ts';
+import type { RateLimiter } from '../../src/domain/ports/rate-limit.ts';
 
 const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
 const prefix = `test:rate-limit:${randomUUID()}:`;

@@ -7,21 +7,9 @@
 // POST {baseUrl}/his/v1/charges/query     {hospitalId, orderId}
 // Answer: {code:"0", message, data:{...}} on success; {code:"<HIS code>", message} is a business
 // refusal (HTTP 200 or 4xx); 5xx/429 means unavailable. Amounts travel as strings both ways.
+import { HIS_REQUEST_TIMEOUT_MS, HisError } from '../../domain/his/port.ts';
 import { type HisHttpAnswer, hisPost, isUnavailableStatus } from './http.ts';
-import {
-  assertChargeQuery,
-  assertConfirmPayment,
-  assertConfirmRefund,
-  HIS_REQUEST_TIMEOUT_MS,
-  type HisChargeQuery,
-  type HisChargeStatus,
-  type HisClient,
-  type HisConfirmPaymentRequest,
-  type HisConfirmRefundRequest,
-  type HisConfirmResult,
-  HisError,
-} from '../../domain/his/port.ts';
-import { parseChargeStatus, parseConfirmStatus } from './wire.ts';
+import { HisWireClient } from './wire.ts';
 
 export const HIS_JSON_PATHS = {
   confirmPayment: '/his/v1/payments/confirm',
@@ -38,63 +26,21 @@ export interface HisJsonClientOptions {
 
 type Json = Record<string, unknown>;
 
-export class HisJsonClient implements HisClient {
-  readonly #baseUrl: string;
-  readonly #timeoutMs: number;
-  readonly #headers: Record<string, string>;
-
+export class HisJsonClient extends HisWireClient {
   constructor(options: HisJsonClientOptions) {
-    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.#timeoutMs = options.timeoutMs ?? HIS_REQUEST_TIMEOUT_MS;
-    this.#headers = { ...options.headers };
-  }
-
-  async confirmPayment(req: HisConfirmPaymentRequest): Promise<HisConfirmResult> {
-    assertConfirmPayment(req);
-    const data = await this.#call(HIS_JSON_PATHS.confirmPayment, {
-      hospitalId: req.hospitalId,
-      orderId: req.orderId,
-      chargeRefs: req.hisChargeRefs,
-      ...(req.visitNo !== undefined ? { visitNo: req.visitNo } : {}),
-      channel: req.channel,
-      channelTxnId: req.channelTxnId,
-      amount: req.amount,
-      paidAt: req.paidAt.toISOString(),
+    const baseUrl = options.baseUrl.replace(/\/+$/, '');
+    const timeoutMs = options.timeoutMs ?? HIS_REQUEST_TIMEOUT_MS;
+    const headers = {
+      ...options.headers,
+      'content-type': 'application/json; charset=utf-8',
+      accept: 'application/json',
+    };
+    super(async (op, fields) => {
+      const data = interpret(
+        await hisPost(baseUrl + HIS_JSON_PATHS[op], JSON.stringify(fields), headers, timeoutMs),
+      );
+      return (name) => data[name];
     });
-    return parseConfirmStatus(data.status, data.receiptNo);
-  }
-
-  async confirmRefund(req: HisConfirmRefundRequest): Promise<HisConfirmResult> {
-    assertConfirmRefund(req);
-    const data = await this.#call(HIS_JSON_PATHS.confirmRefund, {
-      hospitalId: req.hospitalId,
-      orderId: req.orderId,
-      refundNo: req.refundNo,
-      channel: req.channel,
-      ...(req.channelRefundId !== undefined ? { channelRefundId: req.channelRefundId } : {}),
-      amount: req.amount,
-      refundedAt: req.refundedAt.toISOString(),
-    });
-    return parseConfirmStatus(data.status, data.receiptNo);
-  }
-
-  async queryCharge(req: HisChargeQuery): Promise<HisChargeStatus> {
-    assertChargeQuery(req);
-    const data = await this.#call(HIS_JSON_PATHS.queryCharge, {
-      hospitalId: req.hospitalId,
-      orderId: req.orderId,
-    });
-    return parseChargeStatus(req.orderId, data);
-  }
-
-  async #call(path: string, payload: Json): Promise<Json> {
-    const answer = await hisPost(
-      this.#baseUrl + path,
-      JSON.stringify(payload),
-      { ...this.#headers, 'content-type': 'application/json; charset=utf-8', accept: 'application/json' },
-      this.#timeoutMs,
-    );
-    return interpret(answer);
   }
 }
 

@@ -3,19 +3,7 @@
 // Answers: <{Op}Response><ResultCode>0</ResultCode><ResultMsg/>…</{Op}Response>; a non-zero
 // ResultCode or a soap:Client fault is a business refusal, a soap:Server fault means unavailable.
 import { hisPost, isUnavailableStatus } from './http.ts';
-import {
-  assertChargeQuery,
-  assertConfirmPayment,
-  assertConfirmRefund,
-  HIS_REQUEST_TIMEOUT_MS,
-  type HisChargeQuery,
-  type HisChargeStatus,
-  type HisClient,
-  type HisConfirmPaymentRequest,
-  type HisConfirmRefundRequest,
-  type HisConfirmResult,
-  HisError,
-} from '../../domain/his/port.ts';
+import { HIS_REQUEST_TIMEOUT_MS, HisError } from '../../domain/his/port.ts';
 import {
   HIS_SOAP_PATH,
   type HisSoapOperation,
@@ -28,7 +16,7 @@ import {
   text,
   type XmlNode,
 } from './soap.ts';
-import { parseChargeStatus, parseConfirmStatus } from './wire.ts';
+import { HisWireClient } from './wire.ts';
 
 export interface HisSoapClientOptions {
   /** Base URL; the endpoint is {baseUrl}/his/soap unless `endpointPath` says otherwise. */
@@ -38,66 +26,32 @@ export interface HisSoapClientOptions {
   headers?: Record<string, string>;
 }
 
-export class HisSoapClient implements HisClient {
-  readonly #url: string;
-  readonly #timeoutMs: number;
-  readonly #headers: Record<string, string>;
+/** `confirmPayment` → `ConfirmPayment`, `channelTxnId` → `ChannelTxnId`: the SOAP names of the shared fields. */
+const pascal = (name: string) => name[0]!.toUpperCase() + name.slice(1);
 
+export class HisSoapClient extends HisWireClient {
   constructor(options: HisSoapClientOptions) {
-    this.#url = options.baseUrl.replace(/\/+$/, '') + (options.endpointPath ?? HIS_SOAP_PATH);
-    this.#timeoutMs = options.timeoutMs ?? HIS_REQUEST_TIMEOUT_MS;
-    this.#headers = { ...options.headers };
-  }
-
-  async confirmPayment(req: HisConfirmPaymentRequest): Promise<HisConfirmResult> {
-    assertConfirmPayment(req);
-    const r = await this.#call('ConfirmPayment', [
-      ['HospitalId', req.hospitalId],
-      ['OrderId', req.orderId],
-      ['ChargeRefs', req.hisChargeRefs],
-      ['VisitNo', req.visitNo],
-      ['Channel', req.channel],
-      ['ChannelTxnId', req.channelTxnId],
-      ['Amount', req.amount],
-      ['PaidAt', req.paidAt.toISOString()],
-    ]);
-    return parseConfirmStatus(text(r, 'Status'), text(r, 'ReceiptNo'));
-  }
-
-  async confirmRefund(req: HisConfirmRefundRequest): Promise<HisConfirmResult> {
-    assertConfirmRefund(req);
-    const r = await this.#call('ConfirmRefund', [
-      ['HospitalId', req.hospitalId],
-      ['OrderId', req.orderId],
-      ['RefundNo', req.refundNo],
-      ['Channel', req.channel],
-      ['ChannelRefundId', req.channelRefundId],
-      ['Amount', req.amount],
-      ['RefundedAt', req.refundedAt.toISOString()],
-    ]);
-    return parseConfirmStatus(text(r, 'Status'), text(r, 'ReceiptNo'));
-  }
-
-  async queryCharge(req: HisChargeQuery): Promise<HisChargeStatus> {
-    assertChargeQuery(req);
-    const r = await this.#call('QueryCharge', [
-      ['HospitalId', req.hospitalId],
-      ['OrderId', req.orderId],
-    ]);
-    return parseChargeStatus(req.orderId, {
-      status: text(r, 'Status'),
-      amount: text(r, 'Amount'),
-      channelTxnId: text(r, 'ChannelTxnId'),
-      receiptNo: text(r, 'ReceiptNo'),
+    const call = soapCall(
+      options.baseUrl.replace(/\/+$/, '') + (options.endpointPath ?? HIS_SOAP_PATH),
+      options.timeoutMs ?? HIS_REQUEST_TIMEOUT_MS,
+      { ...options.headers },
+    );
+    super(async (op, fields) => {
+      const items = Object.entries(fields).map(([name, v]): SoapField => [pascal(name), v]);
+      const answer = await call(pascal(op) as HisSoapOperation, items);
+      return (name) => text(answer, pascal(name));
     });
   }
+}
 
-  async #call(op: HisSoapOperation, items: readonly SoapField[]): Promise<XmlNode> {
+const soapCall =
+  (url: string, timeoutMs: number, headers: Record<string, string>) =>
+  async (op: HisSoapOperation, items: readonly SoapField[]): Promise<XmlNode> => {
     const answer = await hisPost(
-      this.#url,
+      url,
       soapEnvelope(op, items),
-      { ...this.#headers, 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction(op) },
-      this.#timeoutMs,
+      { ...headers, 'content-type': 'text/xml; charset=utf-8', soapaction: soapAction(op) },
+      timeoutMs,
     );
     let parsed: ParsedSoap;
     try {
@@ -126,8 +80,7 @@ export class HisSoapClient implements HisClient {
       if (err instanceof SoapParseError) throw new HisError('HIS_BAD_RESPONSE', err.message);
       throw err;
     }
-  }
-}
+  };
 
 function fault(content: XmlNode | string): HisError {
   const faultcode = text(content, 'faultcode') ?? '';

@@ -1,7 +1,15 @@
-// Answer fields shared by both HIS dialects, checked the same way.
+// What both HIS dialects share: the fields of each request, and the answer fields checked the same way. A
+// dialect (json-client.ts, soap-client.ts) only says how an operation travels and how an answer's field is read.
 import {
   AMOUNT_PATTERN,
+  assertChargeQuery,
+  assertConfirmPayment,
+  assertConfirmRefund,
+  type HisChargeQuery,
   type HisChargeStatus,
+  type HisClient,
+  type HisConfirmPaymentRequest,
+  type HisConfirmRefundRequest,
   type HisConfirmResult,
   HisError,
 } from '../../domain/his/port.ts';
@@ -36,4 +44,61 @@ export function parseChargeStatus(orderId: string, data: Record<string, unknown>
   if (typeof data.channelTxnId === 'string' && data.channelTxnId !== '') out.channelTxnId = data.channelTxnId;
   if (typeof data.receiptNo === 'string' && data.receiptNo !== '') out.hisReceiptNo = data.receiptNo;
   return out;
+}
+
+export type HisOperation = 'confirmPayment' | 'confirmRefund' | 'queryCharge';
+
+/** A request's fields by name, in order; an undefined one is not sent. */
+export type HisFields = Record<string, string | readonly string[] | undefined>;
+
+/** Sends one operation; answers a reader of the answer's fields by name (the HIS refusing has thrown). */
+export type HisExchange = (op: HisOperation, fields: HisFields) => Promise<(name: string) => unknown>;
+
+/** A HIS client over one dialect: checks each request, names its fields, reads the answer. */
+export class HisWireClient implements HisClient {
+  readonly #exchange: HisExchange;
+
+  constructor(exchange: HisExchange) {
+    this.#exchange = exchange;
+  }
+
+  async confirmPayment(req: HisConfirmPaymentRequest): Promise<HisConfirmResult> {
+    assertConfirmPayment(req);
+    const answer = await this.#exchange('confirmPayment', {
+      hospitalId: req.hospitalId,
+      orderId: req.orderId,
+      chargeRefs: req.hisChargeRefs,
+      visitNo: req.visitNo,
+      channel: req.channel,
+      channelTxnId: req.channelTxnId,
+      amount: req.amount,
+      paidAt: req.paidAt.toISOString(),
+    });
+    return parseConfirmStatus(answer('status'), answer('receiptNo'));
+  }
+
+  async confirmRefund(req: HisConfirmRefundRequest): Promise<HisConfirmResult> {
+    assertConfirmRefund(req);
+    const answer = await this.#exchange('confirmRefund', {
+      hospitalId: req.hospitalId,
+      orderId: req.orderId,
+      refundNo: req.refundNo,
+      channel: req.channel,
+      channelRefundId: req.channelRefundId,
+      amount: req.amount,
+      refundedAt: req.refundedAt.toISOString(),
+    });
+    return parseConfirmStatus(answer('status'), answer('receiptNo'));
+  }
+
+  async queryCharge(req: HisChargeQuery): Promise<HisChargeStatus> {
+    assertChargeQuery(req);
+    const answer = await this.#exchange('queryCharge', { hospitalId: req.hospitalId, orderId: req.orderId });
+    return parseChargeStatus(req.orderId, {
+      status: answer('status'),
+      amount: answer('amount'),
+      channelTxnId: answer('channelTxnId'),
+      receiptNo: answer('receiptNo'),
+    });
+  }
 }

@@ -12,7 +12,7 @@ import type {
   JobStore,
   LocalFile,
   NewJob,
-} from '../../app/jobs.ts';
+} from '../../domain/ports/jobs.ts';
 
 /** Bytes per stored chunk of a job's file. */
 export const FILE_CHUNK_BYTES = 1024 * 1024;

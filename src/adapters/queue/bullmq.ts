@@ -6,7 +6,7 @@
 import { DelayedError, type Job, Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ScheduledRunOutcome, ScheduleQueue } from '../../app/schedules.ts';
+import type { ScheduledRunOutcome, ScheduleQueue } from '../../domain/ports/schedules.ts';
 import { bounded, QUEUE_CALL_TIMEOUT_MS } from './bounded.ts';
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 

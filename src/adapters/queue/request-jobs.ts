@@ -1,13 +1,11 @@
 // Jobs a request started (app/jobs.ts), on the worker queue: the bus hands a recorded job over as a BullMQ job
 // named `request-job` whose id is derived from the job's (so handing it over twice adds it once), and a worker
-// runs it with app/jobs/run.ts. Redis away when the request comes: the job stays queued in the database and
-// the relay (every worker, every few seconds) hands it over once Redis is back.
+// runs it with the use case it is handed (app/jobs/run.ts). Redis away when the request comes: the job stays
+// queued in the database and the relay (every worker, every few seconds) hands it over once Redis is back.
 import { hostname } from 'node:os';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import type { JobDispatch, JobStore } from '../../app/jobs.ts';
-import type { JobWorkPorts } from '../../app/jobs/kinds.ts';
-import { runJob } from '../../app/jobs/run.ts';
+import type { JobDispatch, JobStore, RunJob } from '../../domain/ports/jobs.ts';
 import { bounded } from './bounded.ts';
 import type { JobHandler } from './bullmq.ts';
 
@@ -77,13 +75,13 @@ export async function relayQueuedJobs(queue: Queue, jobs: JobStore): Promise<num
  * passing reason is thrown for BullMQ to retry with backoff.
  */
 export function requestJobHandler(
-  ports: JobWorkPorts,
+  runJob: RunJob,
   o: { runner: string; leaseMs: number; logger: Logger },
 ): JobHandler {
   return async (job, token) => {
     const { jobId } = job.data as RequestJobData;
     const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    const r = await runJob(ports, jobId, {
+    const r = await runJob(jobId, {
       runner: o.runner,
       leaseMs: o.leaseMs,
       finalAttempt,

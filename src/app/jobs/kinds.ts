@@ -21,7 +21,7 @@ import { rebuildProjection } from '../../projections/build.ts';
 import { projectionNamed } from '../../projections/catalog.ts';
 import type { AnyDb } from '../../projections/projection.ts';
 import { CONTENT_TYPES } from '../../reports/export/index.ts';
-import type { JobKind, JobRecord, JobStore, LocalFile } from '../jobs.ts';
+import type { JobKind, JobRecord, JobStore, LocalFile } from '../../domain/ports/jobs.ts';
 import type { MappingCatalog } from '../mappings.ts';
 import { importStatementFile } from '../reconciliation/statements.ts';
 import {

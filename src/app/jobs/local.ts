@@ -3,7 +3,8 @@
 // up every job left queued, or running under a lease that expired — a job whose process ended (a restart, a
 // crash) is run again to its end rather than left `interrupted`.
 import type { Logger } from 'pino';
-import { DEFAULT_JOB_LEASE_MS, type JobDispatch } from '../jobs.ts';
+import type { JobDispatch } from '../../domain/ports/jobs.ts';
+import { DEFAULT_JOB_LEASE_MS } from '../jobs.ts';
 import type { JobWorkPorts } from './kinds.ts';
 import { runJob } from './run.ts';
 

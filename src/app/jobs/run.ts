@@ -1,36 +1,12 @@
 // Running one recorded job: claim it (with a lease renewed while it works), do its kind's work with progress
 // written (throttled) to its record, and record how it ended. Shared by the queue's workers and the bus's
 // in-process runner (local.ts), so a job behaves the same wherever it runs.
-import {
-  DEFAULT_JOB_LEASE_MS,
-  type JobError,
-  type JobRecord,
-  jobErrorOf,
-  PROGRESS_WRITE_INTERVAL_MS,
-} from '../jobs.ts';
+import { DEFAULT_JOB_LEASE_MS, jobErrorOf, PROGRESS_WRITE_INTERVAL_MS } from '../jobs.ts';
+import type { JobRunOutcome, RunOptions } from '../../domain/ports/jobs.ts';
 import { JOB_WORK, type JobWorkPorts, withScratch } from './kinds.ts';
 
 /** Refusals that say "not now" rather than "never": the job is tried again. */
 const RETRYABLE_CODES = new Set(['STATEMENT_IMPORT_IN_PROGRESS', 'QUEUE_UNAVAILABLE']);
-
-export type JobRunOutcome =
-  /** It ended (or had ended before): its record says how. */
-  | { kind: 'ended'; state: 'succeeded' | 'failed' }
-  /** Another runner holds it under a live lease: look again after `until`. */
-  | { kind: 'busy'; until: Date }
-  /** Unknown, or it ended before this runner came. */
-  | { kind: 'gone' }
-  /** This attempt failed for a reason a later one may get past; the job is queued again. */
-  | { kind: 'retry'; error: JobError; cause: unknown };
-
-export interface RunOptions {
-  /** Who runs it (host, process): the lease's holder. */
-  runner: string;
-  leaseMs?: number;
-  /** The last attempt the caller will make: an internal error then fails the job instead of queueing it again. */
-  finalAttempt?: boolean;
-  onError?: (e: unknown, job: JobRecord) => void;
-}
 
 export async function runJob(ports: JobWorkPorts, jobId: string, o: RunOptions): Promise<JobRunOutcome> {
   const leaseMs = o.leaseMs ?? DEFAULT_JOB_LEASE_MS;

@@ -2,17 +2,7 @@
 // (12 digits of 分) through Money.fromCents, so a malformed value is refused with the domain's own code.
 import { deviceError } from '../../adapters/devices/codecs/errors.ts';
 import type { DeviceMessage } from '../../adapters/devices/specs/index.ts';
-import {
-  AdmissionId,
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  MaskedRef,
-  OrderId,
-  PatientId,
-  RefId,
-  RefundId,
-} from '../../domain/ids.ts';
+import * as Id from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import type { IdentityMethod, OrderBusinessInput } from '../../domain/order/index.ts';
 import type { DeviceCommandPort, DeviceOrderAnswer, DeviceRequestContext } from './port.ts';
@@ -60,26 +50,26 @@ function business(f: Record<string, string>, amount: Money): OrderBusinessInput 
       return {
         kind: 'registration',
         mode: visitDate === f.time!.slice(0, 8) ? 'same-day' : 'booked',
-        departmentId: RefId(required(f, 'departmentId', 'for a registration')),
-        doctorId: RefId(required(f, 'doctorId', 'for a registration')),
-        slotId: RefId(f.refId!),
+        departmentId: Id.RefId(required(f, 'departmentId', 'for a registration')),
+        doctorId: Id.RefId(required(f, 'doctorId', 'for a registration')),
+        slotId: Id.RefId(f.refId!),
         visitDate: isoDate(visitDate),
       };
     }
     case 'O':
       return {
         kind: 'outpatient',
-        visitId: RefId(f.refId!),
+        visitId: Id.RefId(f.refId!),
         chargeItems: [
           {
-            hisItemId: RefId(required(f, 'itemId', 'for an outpatient charge')),
+            hisItemId: Id.RefId(required(f, 'itemId', 'for an outpatient charge')),
             name: required(f, 'itemName', 'for an outpatient charge'),
             amount,
           },
         ],
       };
     case 'D':
-      return { kind: 'deposit', admissionId: AdmissionId(f.refId!) };
+      return { kind: 'deposit', admissionId: Id.AdmissionId(f.refId!) };
     default:
       throw deviceError('INVALID_FIELD', `orderKind ${f.orderKind} is not R, O or D`);
   }
@@ -96,20 +86,20 @@ export function dispatch(
     case 'create-order': {
       const amount = cents(f.amount!);
       return port.createOrder(ctx, {
-        orderId: OrderId(f.orderId!),
-        patientId: PatientId(f.patientId!),
+        orderId: Id.OrderId(f.orderId!),
+        patientId: Id.PatientId(f.patientId!),
         amount,
         business: business(f, amount),
       });
     }
     case 'payment-result':
       return port.recordPayment(ctx, {
-        orderId: OrderId(f.orderId!),
-        channel: Channel(f.channel!),
-        channelTxnId: ChannelTxnId(f.channelTxnId!),
+        orderId: Id.OrderId(f.orderId!),
+        channel: Id.Channel(f.channel!),
+        channelTxnId: Id.ChannelTxnId(f.channelTxnId!),
         amount: cents(f.amount!),
-        payerRef: MaskedRef(f.cardMasked!),
-        attemptId: f.attemptId ? AttemptId(f.attemptId) : null,
+        payerRef: Id.MaskedRef(f.cardMasked!),
+        attemptId: f.attemptId ? Id.AttemptId(f.attemptId) : null,
         slip: {
           referenceNo: f.referenceNo!,
           terminalId: f.terminalId!,
@@ -120,9 +110,9 @@ export function dispatch(
       });
     case 'payment-unknown':
       return port.markPaymentUnknown(ctx, {
-        orderId: OrderId(f.orderId!),
-        attemptId: AttemptId(f.attemptId!),
-        channel: Channel(f.channel!),
+        orderId: Id.OrderId(f.orderId!),
+        attemptId: Id.AttemptId(f.attemptId!),
+        channel: Id.Channel(f.channel!),
         amount: cents(f.amount!),
         reason: f.reason || '超时',
       });
@@ -132,18 +122,18 @@ export function dispatch(
       if (f.identity && !IDENTITY[f.identity])
         throw deviceError('INVALID_FIELD', `identity ${f.identity} is not I, C or F`);
       return port.requestRefund(ctx, {
-        orderId: OrderId(f.orderId!),
-        refundId: RefundId(f.refundId!),
+        orderId: Id.OrderId(f.orderId!),
+        refundId: Id.RefundId(f.refundId!),
         kind: f.refundKind === 'V' ? 'void' : 'return',
         amount: cents(f.amount!),
-        channelTxnId: f.channelTxnId ? ChannelTxnId(f.channelTxnId) : null,
+        channelTxnId: f.channelTxnId ? Id.ChannelTxnId(f.channelTxnId) : null,
         originalReferenceNo: f.originalReferenceNo || null,
         reason: f.reason!,
         identity: f.identity ? IDENTITY[f.identity]! : null,
       });
     }
     case 'order-query':
-      return port.queryOrder(ctx, OrderId(f.orderId!));
+      return port.queryOrder(ctx, Id.OrderId(f.orderId!));
     case 'heartbeat':
     case 'response':
       throw deviceError('NOT_A_REQUEST', `${message.type} is not dispatched to the application`);

@@ -17,11 +17,11 @@ import {
   ChangeChannelBody,
   ChannelParams,
   ClientParams,
-  errorResponses,
   ReasonBody,
   RegisterChannelBody,
   RegisterClientBody,
 } from '../schemas.ts';
+import { route } from '../route.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
@@ -49,16 +49,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/admin/channels',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
-        body: RegisterChannelBody,
-        response: { ...errorResponses, 201: Any },
-      },
-    },
+    route(
+      'admin',
+      ['admin'],
+      'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
+      { body: RegisterChannelBody, 201: Any },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const b = req.body;
@@ -84,16 +80,11 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
 
   app.patch(
     '/v1/admin/channels/:channelId',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary: 'Change channel settings (each change is an event with its reason)',
-        params: ChannelParams,
-        body: ChangeChannelBody,
-        response: { ...errorResponses, 200: Any },
-      },
-    },
+    route('admin', ['admin'], 'Change channel settings (each change is an event with its reason)', {
+      params: ChannelParams,
+      body: ChangeChannelBody,
+      200: Any,
+    }),
     async (req) => {
       const c = requestContext(req);
       const { reason, blacklistAdd, blacklistRemove, businessTypes, ...rest } = req.body;
@@ -116,19 +107,14 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   for (const action of ['disable', 'enable'] as const)
     app.post(
       `/v1/admin/channels/:channelId/${action}`,
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['admin'],
-          summary:
-            action === 'disable'
-              ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
-              : 'Enable a channel again',
-          params: ChannelParams,
-          body: ReasonBody,
-          response: { ...errorResponses, 200: Any },
-        },
-      },
+      route(
+        'admin',
+        ['admin'],
+        action === 'disable'
+          ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
+          : 'Enable a channel again',
+        { params: ChannelParams, body: ReasonBody, 200: Any },
+      ),
       async (req) => {
         const c = requestContext(req);
         return runChannel(req, {
@@ -144,15 +130,10 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/admin/channels/:channelId',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['admin'],
-        summary: 'A channel: current settings and the history of changes (who, when, why)',
-        params: ChannelParams,
-        response: { ...errorResponses, 200: Any },
-      },
-    },
+    route('read', ['admin'], 'A channel: current settings and the history of changes (who, when, why)', {
+      params: ChannelParams,
+      200: Any,
+    }),
     async (req) => {
       const c = requestContext(req);
       const answer = await channelAnswer(c.hospitalId, req.params.channelId);
@@ -162,16 +143,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/admin/clients',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
-        body: RegisterClientBody,
-        response: { ...errorResponses, 201: Any },
-      },
-    },
+    route(
+      'admin',
+      ['admin'],
+      'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
+      { body: RegisterClientBody, 201: Any },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       try {
@@ -201,16 +178,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   for (const action of ['disable', 'enable'] as const)
     app.post(
       `/v1/admin/clients/:clientId/${action}`,
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['admin'],
-          summary:
-            action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
-          params: ClientParams,
-          response: { ...errorResponses, 200: Any },
-        },
-      },
+      route(
+        'admin',
+        ['admin'],
+        action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
+        { params: ClientParams, 200: Any },
+      ),
       async (req) => {
         const c = requestContext(req);
         const client = await ctx.options.clients.setDisabled(

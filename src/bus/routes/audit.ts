@@ -6,8 +6,8 @@ import { replayAsOf } from '../../app/audit/replay.ts';
 import { traceId } from '../../app/audit/trace.ts';
 import { verifyEvents } from '../../adapters/event-store/integrity.ts';
 import { ApiError } from '../errors.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const TraceParams = Type.Object({
   id: Type.String({
@@ -34,15 +34,12 @@ const ReplayQuery = Type.Object({
 export function auditRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/v1/audit/verify',
-    {
-      config: { access: 'audit' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          'Recompute every hash chain, seal and stream row of the event log: ok, or the first broken position and why (as `ledger audit verify`; the anchors outside the database are checked by the command)',
-        response: { ...errorResponses, 200: TraceAnswer },
-      },
-    },
+    route(
+      'audit',
+      ['audit'],
+      'Recompute every hash chain, seal and stream row of the event log: ok, or the first broken position and why (as `ledger audit verify`; the anchors outside the database are checked by the command)',
+      { 200: TraceAnswer },
+    ),
     async (req) => {
       const c = requestContext(req);
       const report = await verifyEvents(ctx.options.database);
@@ -59,16 +56,12 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/audit/replay',
-    {
-      config: { access: 'audit' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          "The hospital's account balances, orders and reconciliation (days, discrepancies) as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
-        querystring: ReplayQuery,
-        response: { ...errorResponses, 200: TraceAnswer },
-      },
-    },
+    route(
+      'audit',
+      ['audit'],
+      "The hospital's account balances, orders and reconciliation (days, discrepancies) as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
+      { querystring: ReplayQuery, 200: TraceAnswer },
+    ),
     async (req) => {
       const c = requestContext(req);
       const asOf = new Date(req.query.asOf);
@@ -93,16 +86,12 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/audit/trace/:id',
-    {
-      config: { access: 'audit' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          'Every event about an order, payment, refund, statement line or discrepancy, with the journal entry each money event posts (computed from the events) and the discrepancies and statement lines that mention it',
-        params: TraceParams,
-        response: { ...errorResponses, 200: TraceAnswer },
-      },
-    },
+    route(
+      'audit',
+      ['audit'],
+      'Every event about an order, payment, refund, statement line or discrepancy, with the journal entry each money event posts (computed from the events) and the discrepancies and statement lines that mention it',
+      { params: TraceParams, 200: TraceAnswer },
+    ),
     async (req) => {
       const c = requestContext(req);
       return wire(await traceId(ctx.options.database, ctx.deps.store, req.params.id, c.hospitalId));

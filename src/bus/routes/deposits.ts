@@ -19,7 +19,6 @@ import {
   CommandResultSchema,
   DepositResultSchema,
   DischargeBody,
-  errorResponses,
   PageQuery,
   RemainderRefundBody,
   TopUpBody,
@@ -28,6 +27,7 @@ import { type App, requestContext, type ServerContext } from '../server.ts';
 import { commandAnswer } from './orders.ts';
 import { depositStatement, JOURNAL } from '../../projections/queries.ts';
 import { pageLimit, readModelFreshness } from './queries.ts';
+import { route } from '../route.ts';
 
 /** What the bus answers about a deposit account. */
 function depositView(admissionId: string, s: DepositState) {
@@ -132,15 +132,10 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/deposits/:admissionId',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['deposits'],
-        summary: 'Deposit balance of an admission (folded from its stream: always current)',
-        params: AdmissionParams,
-        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
-      },
-    },
+    route('read', ['deposits'], 'Deposit balance of an admission (folded from its stream: always current)', {
+      params: AdmissionParams,
+      200: Type.Object({}, { additionalProperties: true }),
+    }),
     async (req) => {
       const c = requestContext(req);
       const admissionId = AdmissionId(req.params.admissionId);
@@ -153,17 +148,16 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/deposits/:admissionId/statement',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['deposits'],
-        summary:
-          'Deposit statement: every ledger line of the admission deposit account (read model: eventually consistent)',
+    route(
+      'read',
+      ['deposits'],
+      'Deposit statement: every ledger line of the admission deposit account (read model: eventually consistent)',
+      {
         params: AdmissionParams,
         querystring: PageQuery,
-        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
+        200: Type.Object({}, { additionalProperties: true }),
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       requireHospitalRead(c.principal);

@@ -1,7 +1,7 @@
 // Device fleet status for administrators: every registered kiosk / POS of the hospital, online or not.
 import { Type } from 'typebox';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const DeviceStatusSchema = Type.Object({
   deviceId: Type.String(),
@@ -20,15 +20,12 @@ const DeviceStatusSchema = Type.Object({
 export function deviceRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/v1/admin/devices',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          'Kiosks and POS terminals: online (open connection or a recent heartbeat), last heartbeat, state',
-        response: { ...errorResponses, 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
-      },
-    },
+    route(
+      'admin',
+      ['admin'],
+      'Kiosks and POS terminals: online (open connection or a recent heartbeat), last heartbeat, state',
+      { 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
+    ),
     async (req) => ({ devices: await ctx.deps.devices.list(requestContext(req).hospitalId) }),
   );
 }

@@ -1,26 +1,23 @@
 // Changing what a bus client may read (grants.ts): administrators only, recorded in the log with who did it.
 import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
-import { ClientParams, errorResponses, ReadGrantsSchema } from '../schemas.ts';
+import { ClientParams, ReadGrantsSchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 export function grantRoutes(app: App, ctx: ServerContext): void {
   app.put(
     '/v1/admin/clients/:clientId/grants',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          "Set a bus client's read grants: read own (orders and deposits it took part in) or hospital; patient ids masked or full",
+    route(
+      'admin',
+      ['admin'],
+      "Set a bus client's read grants: read own (orders and deposits it took part in) or hospital; patient ids masked or full",
+      {
         params: ClientParams,
         body: ReadGrantsSchema,
-        response: {
-          ...errorResponses,
-          200: Type.Object({ clientId: Type.String(), grants: ReadGrantsSchema }),
-        },
+        200: Type.Object({ clientId: Type.String(), grants: ReadGrantsSchema }),
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const client = await ctx.options.clients.setGrants(req.params.clientId, c.hospitalId, req.body);

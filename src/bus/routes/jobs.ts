@@ -8,15 +8,15 @@ import { Readable } from 'node:stream';
 import { Type } from 'typebox';
 import { SqlJobStore } from '../../adapters/jobs/sql-job-store.ts';
 import { QueueJobDispatch, runnerId } from '../../adapters/queue/request-jobs.ts';
-import {
-  type JobDispatch,
-  type JobKind,
-  type JobRecord,
-  type JobStore,
-  type LocalFile,
-  type NewJob,
-  submitJob,
-} from '../../app/jobs.ts';
+import { submitJob } from '../../app/jobs.ts';
+import type {
+  JobDispatch,
+  JobKind,
+  JobRecord,
+  JobStore,
+  LocalFile,
+  NewJob,
+} from '../../domain/ports/jobs.ts';
 import type { ReportJobPayload } from '../../app/jobs/kinds.ts';
 import { LocalJobRunner } from '../../app/jobs/local.ts';
 import { checkReportRequest, reportPosition } from '../../app/reports.ts';
@@ -26,8 +26,8 @@ import { allProjections } from '../../projections/catalog.ts';
 import { FORMATS } from '../../reports/export/index.ts';
 import { ApiError } from '../errors.ts';
 import { type Access, mayAccess } from '../principal.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 /** Who may see a job of each kind (besides being of its hospital). */
 const ACCESS_OF_KIND: Readonly<Record<JobKind, Access>> = {
@@ -154,37 +154,29 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/jobs/:id',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags: ['jobs'],
-        summary:
-          'A job a request started (a large statement upload, a projection rebuild, a large report): queued, running (progress.percent and its counts), succeeded (result; links.result) or failed (error: its refusal)',
-        params: JobParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'staff',
+      ['jobs'],
+      'A job a request started (a large statement upload, a projection rebuild, a large report): queued, running (progress.percent and its counts), succeeded (result; links.result) or failed (error: its refusal)',
+      { params: JobParams, 200: Loose },
+    ),
     async (req) => jobAnswer(await visibleJob(req, req.params.id)),
   );
 
   app.get(
     '/v1/jobs/:id/result',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags: ['jobs'],
-        summary:
-          "A succeeded job's result: its file (a report's xlsx, CSV or JSON), else its result as JSON. JOB_RESULT_NOT_READY (409) until it has succeeded",
+    route(
+      'staff',
+      ['jobs'],
+      "A succeeded job's result: its file (a report's xlsx, CSV or JSON), else its result as JSON. JOB_RESULT_NOT_READY (409) until it has succeeded",
+      {
         params: JobParams,
-        response: {
-          ...errorResponses,
-          200: {
-            description: 'The result',
-            content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
-          },
+        200: {
+          description: 'The result',
+          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
         },
       },
-    },
+    ),
     async (req, reply) => {
       const job = await visibleJob(req, req.params.id);
       if (job.state !== 'succeeded')
@@ -206,17 +198,16 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/reports/:name/jobs',
-    {
-      config: { access: 'report' },
-      schema: {
-        tags: ['reports'],
-        summary:
-          'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
+    route(
+      'report',
+      ['reports'],
+      'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
+      {
         params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z-]{1,40}$' }) }),
         body: ReportJobBody,
-        response: { ...errorResponses, 202: Loose },
+        202: Loose,
       },
-    },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const b = req.body;
@@ -243,16 +234,12 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/projections/:name/rebuild',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['jobs'],
-        summary:
-          'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
-        params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }),
-        response: { ...errorResponses, 202: Loose },
-      },
-    },
+    route(
+      'admin',
+      ['jobs'],
+      'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
+      { params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }), 202: Loose },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const name = req.params.name;

@@ -18,8 +18,9 @@ import { acceptProposal, listProposals, rejectProposal } from '../../app/reconci
 import { MAX_EVIDENCE_BYTES } from '../../domain/reconciliation/evidence.ts';
 import { DIFFERENCE_NAMES } from '../../domain/reconciliation/match-events.ts';
 import { MAX_MATCH_ITEMS } from '../../domain/reconciliation/manual-match.ts';
-import { ChannelIdSchema, errorResponses } from '../schemas.ts';
+import { ChannelIdSchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const DiscrepancyId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Discrepancy id' });
@@ -58,25 +59,19 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
     const c = requestContext(req);
     return { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), role: c.principal.role };
   };
-  const schema = <E extends object = Record<never, never>>(summary: string, extra?: E) =>
-    ({
-      tags: ['reconciliation'],
-      summary,
-      response: { ...errorResponses, 200: Loose },
-      ...extra,
-    }) as { tags: string[]; summary: string; response: typeof errorResponses & { 200: typeof Loose } } & E;
+  const TAGS = ['reconciliation'];
 
   app.get(
     '/v1/discrepancies/:id/proposals',
-    {
-      config: { access: 'finance-read' },
-      schema: schema(
-        'Proposed matches beside an open item: score, reasons, items; never applied by themselves',
-        {
-          params: Type.Object({ id: DiscrepancyId }),
-        },
-      ),
-    },
+    route(
+      'finance-read',
+      TAGS,
+      'Proposed matches beside an open item: score, reasons, items; never applied by themselves',
+      {
+        params: Type.Object({ id: DiscrepancyId }),
+        200: Loose,
+      },
+    ),
     async (req) => ({
       proposals: await listProposals(ports(), {
         hospitalId: requestContext(req).hospitalId,
@@ -87,13 +82,11 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/proposals/:proposalId/accept',
-    {
-      config: { access: 'finance-work' },
-      schema: schema('Confirm a proposal: a manual match of its items (approval rules apply)', {
-        params: Type.Object({ proposalId: ProposalId }),
-        body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
-      }),
-    },
+    route('finance-work', TAGS, 'Confirm a proposal: a manual match of its items (approval rules apply)', {
+      params: Type.Object({ proposalId: ProposalId }),
+      body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
+      200: Loose,
+    }),
     async (req) =>
       acceptProposal(ports(), {
         ...who(req),
@@ -106,13 +99,11 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/proposals/:proposalId/reject',
-    {
-      config: { access: 'finance-work' },
-      schema: schema('Reject a proposal with a reason: it is not proposed again', {
-        params: Type.Object({ proposalId: ProposalId }),
-        body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
-      }),
-    },
+    route('finance-work', TAGS, 'Reject a proposal with a reason: it is not proposed again', {
+      params: Type.Object({ proposalId: ProposalId }),
+      body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
+      200: Loose,
+    }),
     async (req) =>
       rejectProposal(ports(), {
         ...who(req),
@@ -124,22 +115,22 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/matches',
-    {
-      config: { access: 'finance-work' },
-      schema: schema(
-        'Match open items by hand (one to one, one to many, many to one, across parties) with a reason; a difference must be named (fee, shortfall, surplus)',
-        {
-          body: Type.Object(
-            {
-              discrepancyIds: Type.Array(DiscrepancyId, { minItems: 1, maxItems: MAX_MATCH_ITEMS }),
-              reason: Reason,
-              differenceAs: Type.Optional(Type.Union(DIFFERENCE_NAMES.map((d) => Type.Literal(d)))),
-            },
-            { additionalProperties: false },
-          ),
-        },
-      ),
-    },
+    route(
+      'finance-work',
+      TAGS,
+      'Match open items by hand (one to one, one to many, many to one, across parties) with a reason; a difference must be named (fee, shortfall, surplus)',
+      {
+        body: Type.Object(
+          {
+            discrepancyIds: Type.Array(DiscrepancyId, { minItems: 1, maxItems: MAX_MATCH_ITEMS }),
+            reason: Reason,
+            differenceAs: Type.Optional(Type.Union(DIFFERENCE_NAMES.map((d) => Type.Literal(d)))),
+          },
+          { additionalProperties: false },
+        ),
+        200: Loose,
+      },
+    ),
     async (req) =>
       matchItems(ports(), {
         ...who(req),
@@ -152,23 +143,24 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/matches/:matchId',
-    {
-      config: { access: 'finance-read' },
-      schema: schema('One match: its items, sums, difference, who asked and approved, what waits', {
+    route(
+      'finance-read',
+      TAGS,
+      'One match: its items, sums, difference, who asked and approved, what waits',
+      {
         params: Type.Object({ matchId: MatchId }),
-      }),
-    },
+        200: Loose,
+      },
+    ),
     async (req) => showMatch(ports(), requestContext(req).hospitalId, req.params.matchId),
   );
 
   app.get(
     '/v1/days/:channel/:date/matches',
-    {
-      config: { access: 'finance-read' },
-      schema: schema('The manual matches of a day and channel, and the rule-made pairs undone', {
-        params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
-      }),
-    },
+    route('finance-read', TAGS, 'The manual matches of a day and channel, and the rule-made pairs undone', {
+      params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
+      200: Loose,
+    }),
     async (req) => ({
       matches: await listMatches(
         ports(),
@@ -181,28 +173,26 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/matches/:matchId/approve',
-    {
-      config: { access: 'finance-check' },
-      schema: schema(
-        'Approve what waits on a match (the match or its undoing): a supervisor other than the maker',
-        {
-          params: Type.Object({ matchId: MatchId }),
-          body: Type.Object({}, { additionalProperties: false }),
-        },
-      ),
-    },
+    route(
+      'finance-check',
+      TAGS,
+      'Approve what waits on a match (the match or its undoing): a supervisor other than the maker',
+      {
+        params: Type.Object({ matchId: MatchId }),
+        body: Type.Object({}, { additionalProperties: false }),
+        200: Loose,
+      },
+    ),
     async (req) => approveMatchDecision(ports(), { ...who(req), matchId: req.params.matchId }),
   );
 
   app.post(
     '/v1/matches/:matchId/reject',
-    {
-      config: { access: 'finance-check' },
-      schema: schema('Refuse what waits on a match, with a reason', {
-        params: Type.Object({ matchId: MatchId }),
-        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-      }),
-    },
+    route('finance-check', TAGS, 'Refuse what waits on a match, with a reason', {
+      params: Type.Object({ matchId: MatchId }),
+      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+      200: Loose,
+    }),
     async (req) =>
       rejectMatchDecision(ports(), {
         ...who(req),
@@ -213,32 +203,35 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/matches/:matchId/unmatch',
-    {
-      config: { access: 'finance-work' },
-      schema: schema('Undo a manual match with a reason: its items open again, its difference is withdrawn', {
+    route(
+      'finance-work',
+      TAGS,
+      'Undo a manual match with a reason: its items open again, its difference is withdrawn',
+      {
         params: Type.Object({ matchId: MatchId }),
         body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-      }),
-    },
+        200: Loose,
+      },
+    ),
     async (req) =>
       unmatch(ports(), { ...who(req), matchId: req.params.matchId, reason: req.body.reason ?? '', policy }),
   );
 
   app.post(
     '/v1/days/:channel/:date/unmatch',
-    {
-      config: { access: 'finance-work' },
-      schema: schema(
-        'Undo a pair the rules made (a payment by order no, a refund by refund no): both sides stand apart in every later run',
-        {
-          params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
-          body: Type.Object(
-            { subject: Type.String({ minLength: 1, maxLength: 128 }), reason: Reason },
-            { additionalProperties: false },
-          ),
-        },
-      ),
-    },
+    route(
+      'finance-work',
+      TAGS,
+      'Undo a pair the rules made (a payment by order no, a refund by refund no): both sides stand apart in every later run',
+      {
+        params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
+        body: Type.Object(
+          { subject: Type.String({ minLength: 1, maxLength: 128 }), reason: Reason },
+          { additionalProperties: false },
+        ),
+        200: Loose,
+      },
+    ),
     async (req) =>
       unmatchRule(ports(), {
         ...who(req),
@@ -255,12 +248,14 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
       kind === 'discrepancy' ? '/v1/discrepancies/:id/evidence' : '/v1/matches/:id/evidence',
       {
         bodyLimit: EVIDENCE_BODY_LIMIT,
-        config: { access: 'finance-work' },
-        schema: schema(
+        ...route(
+          'finance-work',
+          TAGS,
           `Attach an evidence file to the ${kind} (PDF, PNG, JPEG or CSV, told by its bytes; at most ${MAX_EVIDENCE_BYTES} bytes)`,
           {
             params: Type.Object({ id: kind === 'discrepancy' ? DiscrepancyId : MatchId }),
             body: EvidenceBody,
+            200: Loose,
           },
         ),
       },
@@ -283,12 +278,10 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
   const list = (kind: 'discrepancy' | 'match') =>
     app.get(
       kind === 'discrepancy' ? '/v1/discrepancies/:id/evidence' : '/v1/matches/:id/evidence',
-      {
-        config: { access: 'finance-read' },
-        schema: schema(`The evidence files of the ${kind}`, {
-          params: Type.Object({ id: kind === 'discrepancy' ? DiscrepancyId : MatchId }),
-        }),
-      },
+      route('finance-read', TAGS, `The evidence files of the ${kind}`, {
+        params: Type.Object({ id: kind === 'discrepancy' ? DiscrepancyId : MatchId }),
+        200: Loose,
+      }),
       async (req) => {
         const { id } = req.params as { id: string };
         const hospitalId = requestContext(req).hospitalId;
@@ -305,16 +298,12 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/evidence/:sha256',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Download an evidence file: always as an attachment of its checked type, never rendered inline',
-        params: Type.Object({ sha256: Sha256 }),
-        response: errorResponses,
-      },
-    },
+    route(
+      'finance-read',
+      TAGS,
+      'Download an evidence file: always as an attachment of its checked type, never rendered inline',
+      { params: Type.Object({ sha256: Sha256 }) },
+    ),
     async (req, reply) => {
       const f = await readEvidence(ports(), requestContext(req).hospitalId, req.params.sha256);
       const ext = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'text/csv': 'csv' }[

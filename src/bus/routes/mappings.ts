@@ -15,8 +15,8 @@ import {
 } from '../../app/mappings.ts';
 import { MAPPING_LIMITS } from '../../domain/mappings/definition.ts';
 import { ApiError } from '../errors.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 /** Largest sample a trial reads (a sample, not a day's file: imports stream large files elsewhere). */
 export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
@@ -59,29 +59,27 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/mappings',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags: ['mappings'],
-        summary: "The hospital's statement mappings (newest version of each) and the built-in ones",
-        response: { ...errorResponses, 200: Type.Object({ mappings: Type.Array(Any) }) },
-      },
-    },
+    route(
+      'staff',
+      ['mappings'],
+      "The hospital's statement mappings (newest version of each) and the built-in ones",
+      { 200: Type.Object({ mappings: Type.Array(Any) }) },
+    ),
     async (req) => ({ mappings: await listMappings(ports, requestContext(req).hospitalId) }),
   );
 
   app.get(
     '/v1/mappings/:name',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags: ['mappings'],
-        summary: 'One mapping: the version asked for (default the newest) and the list of its versions',
+    route(
+      'staff',
+      ['mappings'],
+      'One mapping: the version asked for (default the newest) and the list of its versions',
+      {
         params: NameParams,
         querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
-        response: { ...errorResponses, 200: Any },
+        200: Any,
       },
-    },
+    ),
     async (req) => {
       const { version } = req.query;
       return showMapping(
@@ -95,15 +93,12 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/mappings',
-    {
-      config: { access: 'supervise' },
-      schema: {
-        tags: ['mappings'],
-        summary: 'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
-        body: DefinitionBody,
-        response: { ...errorResponses, 201: Written },
-      },
-    },
+    route(
+      'supervise',
+      ['mappings'],
+      'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
+      { body: DefinitionBody, 201: Written },
+    ),
     async (req, reply) => {
       const r = await addMapping(ports, writer(req), req.body.definition, req.body.note);
       return reply.code(201).send(r);
@@ -112,43 +107,33 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
 
   app.put(
     '/v1/mappings/:name',
-    {
-      config: { access: 'supervise' },
-      schema: {
-        tags: ['mappings'],
-        summary: 'Revise a mapping: a new version (the earlier ones stay readable)',
-        params: NameParams,
-        body: DefinitionBody,
-        response: { ...errorResponses, 200: Written },
-      },
-    },
+    route('supervise', ['mappings'], 'Revise a mapping: a new version (the earlier ones stay readable)', {
+      params: NameParams,
+      body: DefinitionBody,
+      200: Written,
+    }),
     async (req) => reviseMapping(ports, writer(req), req.params.name, req.body.definition, req.body.note),
   );
 
   app.post(
     '/v1/mappings/:name/retire',
-    {
-      config: { access: 'supervise' },
-      schema: {
-        tags: ['mappings'],
-        summary: 'Retire a mapping: no new import may use it',
-        params: NameParams,
-        body: Type.Object({
-          reason: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.descriptionLength }),
-        }),
-        response: { ...errorResponses, 200: Written },
-      },
-    },
+    route('supervise', ['mappings'], 'Retire a mapping: no new import may use it', {
+      params: NameParams,
+      body: Type.Object({
+        reason: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.descriptionLength }),
+      }),
+      200: Written,
+    }),
     async (req) => retireMapping(ports, writer(req), req.params.name, req.body.reason),
   );
 
   app.post(
     '/v1/mappings/:name/try',
-    {
-      config: { access: 'finance' },
-      schema: {
-        tags: ['mappings'],
-        summary: `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
+    route(
+      'finance',
+      ['mappings'],
+      `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
+      {
         params: NameParams,
         querystring: Type.Object({
           fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -156,9 +141,9 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
           merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         }),
-        response: { ...errorResponses, 200: Any },
+        200: Any,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const q = req.query;

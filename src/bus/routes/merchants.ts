@@ -10,8 +10,8 @@ import {
 } from '../../app/merchants.ts';
 import type { MerchantCredentials } from '../../domain/channel/merchants.ts';
 import { ApiError } from '../errors.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 const Pem = Type.String({ minLength: 1, maxLength: 8192 });
@@ -77,16 +77,12 @@ export function merchantRoutes(app: App, ctx: ServerContext): void {
 
   app.put(
     '/v1/admin/merchants',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
-        body: ConfigureMerchantBody,
-        response: { ...errorResponses, 200: Any },
-      },
-    },
+    route(
+      'admin',
+      ['admin'],
+      'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
+      { body: ConfigureMerchantBody, 200: Any },
+    ),
     async (req) => {
       const c = requestContext(req);
       const { primary, ...credentials } = req.body;
@@ -106,29 +102,24 @@ export function merchantRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/admin/merchants',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary: 'The hospital’s channel merchants (settings and secret fingerprints, never the secrets)',
-        response: { ...errorResponses, 200: Any },
-      },
-    },
+    route(
+      'admin',
+      ['admin'],
+      'The hospital’s channel merchants (settings and secret fingerprints, never the secrets)',
+      { 200: Any },
+    ),
     async (req) => ({ merchants: await listMerchants(merchants().ports, requestContext(req).hospitalId) }),
   );
 
   for (const action of ['disable', 'enable'] as const)
     app.post(
       `/v1/admin/merchants/:channel/:merchantId/${action}`,
-      {
-        config: { access: 'admin' },
-        schema: {
-          tags: ['admin'],
-          summary: action === 'disable' ? 'Stop using a channel merchant' : 'Use a channel merchant again',
-          params: MerchantParams,
-          response: { ...errorResponses, 200: Any },
-        },
-      },
+      route(
+        'admin',
+        ['admin'],
+        action === 'disable' ? 'Stop using a channel merchant' : 'Use a channel merchant again',
+        { params: MerchantParams, 200: Any },
+      ),
       async (req) => {
         const c = requestContext(req);
         const { channel, merchantId } = req.params;

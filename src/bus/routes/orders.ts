@@ -1,16 +1,6 @@
 // Order commands and the single-order query. Each command route: schema → command → use case → answer.
 import { type Static, type TSchema, Type } from 'typebox';
-import {
-  AdmissionId,
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  MaskedRef,
-  OrderId,
-  PatientId,
-  RefId,
-  RefundId,
-} from '../../domain/ids.ts';
+import * as Id from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import {
   type OrderBusinessInput,
@@ -35,7 +25,6 @@ import {
   ConfirmAttemptBody,
   CreateOrderBody,
   IdentityBody,
-  errorResponses,
   OrderParams,
   PaymentAttemptBody,
   RecordPaymentBody,
@@ -44,6 +33,7 @@ import {
   RefundResultBody,
 } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 export function commandAnswer(result: HandleResult<OrderEvent, OrderState>) {
   return {
@@ -59,23 +49,23 @@ export function business(b: Static<typeof CreateOrderBody>['business']): OrderBu
       return {
         kind: 'registration',
         mode: b.mode,
-        departmentId: RefId(b.departmentId),
-        doctorId: RefId(b.doctorId),
-        slotId: RefId(b.slotId),
+        departmentId: Id.RefId(b.departmentId),
+        doctorId: Id.RefId(b.doctorId),
+        slotId: Id.RefId(b.slotId),
         visitDate: b.visitDate,
       };
     case 'outpatient':
       return {
         kind: 'outpatient',
-        visitId: RefId(b.visitId),
+        visitId: Id.RefId(b.visitId),
         chargeItems: b.chargeItems.map((i) => ({
-          hisItemId: RefId(i.hisItemId),
+          hisItemId: Id.RefId(i.hisItemId),
           name: i.name,
           amount: Money.parse(i.amount),
         })),
       };
     case 'deposit':
-      return { kind: 'deposit', admissionId: AdmissionId(b.admissionId) };
+      return { kind: 'deposit', admissionId: Id.AdmissionId(b.admissionId) };
   }
 }
 
@@ -134,8 +124,8 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ body: b, base }) => ({
       ...base,
       type: 'CreateOrder',
-      orderId: OrderId(b.orderId),
-      patientId: PatientId(b.patientId),
+      orderId: Id.OrderId(b.orderId),
+      patientId: Id.PatientId(b.patientId),
       amount: Money.parse(b.amount),
       business: business(b.business),
     }),
@@ -149,9 +139,9 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body, base }) => ({
       ...base,
       type: 'RequestPayment',
-      orderId: OrderId(params.orderId),
-      attemptId: AttemptId(body.attemptId),
-      channel: Channel(body.channel),
+      orderId: Id.OrderId(params.orderId),
+      attemptId: Id.AttemptId(body.attemptId),
+      channel: Id.Channel(body.channel),
     }),
   });
 
@@ -166,9 +156,9 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body, base }) => {
       const attempt = {
         ...base,
-        orderId: OrderId(params.orderId),
-        attemptId: AttemptId(params.attemptId),
-        channel: Channel(body.channel),
+        orderId: Id.OrderId(params.orderId),
+        attemptId: Id.AttemptId(params.attemptId),
+        channel: Id.Channel(body.channel),
       };
       return body.outcome === 'failed'
         ? { ...attempt, type: 'RecordPaymentFailure', reason: body.reason ?? 'failed' }
@@ -186,12 +176,12 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body: b, base }) => ({
       ...base,
       type: 'RecordPayment',
-      orderId: OrderId(params.orderId),
-      channel: Channel(b.channel),
-      channelTxnId: ChannelTxnId(b.channelTxnId),
+      orderId: Id.OrderId(params.orderId),
+      channel: Id.Channel(b.channel),
+      channelTxnId: Id.ChannelTxnId(b.channelTxnId),
       amount: Money.parse(b.amount),
-      payerRef: MaskedRef(b.payerRef),
-      attemptId: b.attemptId === undefined ? null : AttemptId(b.attemptId),
+      payerRef: Id.MaskedRef(b.payerRef),
+      attemptId: b.attemptId === undefined ? null : Id.AttemptId(b.attemptId),
     }),
   });
 
@@ -203,9 +193,9 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body, base }) => ({
       ...base,
       type: 'CancelOrder',
-      orderId: OrderId(params.orderId),
+      orderId: Id.OrderId(params.orderId),
       reason: body.reason,
-      refundId: body.refundId === undefined ? null : RefundId(body.refundId),
+      refundId: body.refundId === undefined ? null : Id.RefundId(body.refundId),
     }),
   });
 
@@ -221,10 +211,10 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body: b, base }) => ({
       ...base,
       type: 'RequestRefund',
-      orderId: OrderId(params.orderId),
-      refundId: RefundId(b.refundId),
+      orderId: Id.OrderId(params.orderId),
+      refundId: Id.RefundId(b.refundId),
       amount: Money.parse(b.amount),
-      channelTxnId: b.channelTxnId === undefined ? null : ChannelTxnId(b.channelTxnId),
+      channelTxnId: b.channelTxnId === undefined ? null : Id.ChannelTxnId(b.channelTxnId),
       reason: b.reason,
       ...(b.identity ? { identity: b.identity } : {}),
     }),
@@ -239,7 +229,7 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     body: RefundResultBody,
     admission: () => ({ businessType: 'refund' }),
     command: ({ params, body: b, base }) => {
-      const refund = { ...base, orderId: OrderId(params.orderId), refundId: RefundId(params.refundId) };
+      const refund = { ...base, orderId: Id.OrderId(params.orderId), refundId: Id.RefundId(params.refundId) };
       if (b.outcome !== 'succeeded')
         return { ...refund, type: 'RecordRefundFailure', reason: b.reason ?? 'failed' };
       if (b.channelRefundId === undefined)
@@ -250,7 +240,7 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
       return {
         ...refund,
         type: 'RecordRefundSuccess',
-        channelRefundId: RefId(b.channelRefundId),
+        channelRefundId: Id.RefId(b.channelRefundId),
         ...(b.identity ? { identity: b.identity } : {}),
       };
     },
@@ -268,11 +258,11 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body, base }) => ({
       ...base,
       type: 'ConfirmPayment',
-      orderId: OrderId(params.orderId),
-      attemptId: AttemptId(params.attemptId),
-      channelTxnId: ChannelTxnId(body.channelTxnId),
+      orderId: Id.OrderId(params.orderId),
+      attemptId: Id.AttemptId(params.attemptId),
+      channelTxnId: Id.ChannelTxnId(body.channelTxnId),
       amount: Money.parse(body.amount),
-      payerRef: MaskedRef(body.payerRef),
+      payerRef: Id.MaskedRef(body.payerRef),
     }),
   });
 
@@ -286,8 +276,8 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     command: ({ params, body, base }) => ({
       ...base,
       type: 'VerifyRefundIdentity',
-      orderId: OrderId(params.orderId),
-      refundId: RefundId(params.refundId),
+      orderId: Id.OrderId(params.orderId),
+      refundId: Id.RefundId(params.refundId),
       method: body.method,
       verifiedBy: body.verifiedBy,
     }),
@@ -295,21 +285,10 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/orders/:orderId/his-writeback',
-    {
-      config: { access: 'supervise' },
-      schema: {
-        tags: ['his'],
-        summary: 'Write a paid order back to the HIS now (finance supervisor)',
-        params: OrderParams,
-        response: {
-          ...errorResponses,
-          200: Type.Object({
-            outcome: Type.String(),
-            order: Type.Object({}, { additionalProperties: true }),
-          }),
-        },
-      },
-    },
+    route('supervise', ['his'], 'Write a paid order back to the HIS now (finance supervisor)', {
+      params: OrderParams,
+      200: Type.Object({ outcome: Type.String(), order: Type.Object({}, { additionalProperties: true }) }),
+    }),
     async (req) => {
       const c = requestContext(req);
       if (!deps.his)
@@ -320,29 +299,25 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
   );
 
   const readOrder = async (hospitalId: string, orderId: string) => {
-    const { state, version } = await loadOrder(deps.store, hospitalId, OrderId(orderId));
+    const { state, version } = await loadOrder(deps.store, hospitalId, Id.OrderId(orderId));
     if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId });
     return orderDetail(state, version);
   };
 
   app.get(
     '/v1/orders/:orderId',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['orders'],
-        summary:
-          'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
-        params: OrderParams,
-        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
-      },
-    },
+    route(
+      'read',
+      ['orders'],
+      'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
+      { params: OrderParams, 200: Type.Object({}, { additionalProperties: true }) },
+    ),
     async (req) => {
       const c = requestContext(req);
       const { state, version, events } = await loadOrder(
         deps.store,
         c.hospitalId,
-        OrderId(req.params.orderId),
+        Id.OrderId(req.params.orderId),
       );
       if (state.status === 'none') throw reject('ORDER_NOT_FOUND', { orderId: req.params.orderId });
       requireOrderReadable(c, req.params.orderId, events);

@@ -11,8 +11,9 @@ import { refusePayment } from '../../domain/payment/refusals.ts';
 import { type CommandBaseOf, commandRoute } from '../command-route.ts';
 import { contextOf } from '../dispatch.ts';
 import { requireOrderReadable } from '../grants.ts';
-import { errorResponses, Id, OrderParams } from '../schemas.ts';
+import { Id, OrderParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const PaymentBody = Type.Object(
   {
@@ -88,15 +89,10 @@ export function paymentRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/payments/:orderId',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['payments'],
-        summary: 'The latest payment attempt of an order, as it stands',
-        params: OrderParams,
-        response: { ...errorResponses, 200: PaymentAnswerSchema },
-      },
-    },
+    route('read', ['payments'], 'The latest payment attempt of an order, as it stands', {
+      params: OrderParams,
+      200: PaymentAnswerSchema,
+    }),
     async (req) => {
       const c = requestContext(req);
       const { events } = await loadOrder(ctx.deps.store, c.hospitalId, OrderId(req.params.orderId));
@@ -109,16 +105,15 @@ export function paymentRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/intraday-checks/:businessDate',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['payments'],
-        summary:
-          'What a business day’s payment attempts came to before the bills: by channel, status and how each result became known (answer, callback, query)',
+    route(
+      'finance-read',
+      ['payments'],
+      'What a business day’s payment attempts came to before the bills: by channel, status and how each result became known (answer, callback, query)',
+      {
         params: Type.Object({ businessDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }),
-        response: { ...errorResponses, 200: Type.Object({}, { additionalProperties: true }) },
+        200: Type.Object({}, { additionalProperties: true }),
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       return intradaySummary(ctx.deps, { hospitalId: c.hospitalId, businessDate: req.params.businessDate });

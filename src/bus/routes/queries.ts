@@ -1,5 +1,6 @@
 // List queries served from read models (projections). They are eventually consistent: every answer says
 // which event position it reflects and how far the projection lags the store (GET /v1/projections too).
+import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { PatientId } from '../../domain/ids.ts';
 import { allProjections, liveSchema } from '../../projections/index.ts';
@@ -15,8 +16,9 @@ import {
 } from '../../projections/queries.ts';
 import { reactionStatuses } from '../../app/reactions/runtime.ts';
 import { requireHospitalRead } from '../grants.ts';
-import { errorResponses, PageQuery, PatientParams } from '../schemas.ts';
+import { PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 export const DEFAULT_PAGE_ROWS = 100;
 export const MAX_PAGE_ROWS = 500;
@@ -40,27 +42,29 @@ const Listing = Type.Object({}, { additionalProperties: true });
 export function queryRoutes(app: App, ctx: ServerContext): void {
   const db = () => ctx.options.database.db;
 
+  /** A patient's page of a hospital-wide read: the caller must read the whole hospital. */
+  const patientPage = (req: FastifyRequest) => {
+    const c = requestContext(req);
+    requireHospitalRead(c.principal);
+    const params = req.params as { patientId: string };
+    const query = req.query as { limit?: string };
+    return {
+      hospitalId: c.hospitalId,
+      patientId: PatientId(params.patientId),
+      limit: pageLimit(query.limit),
+    };
+  };
+
   app.get(
     '/v1/patients/:patientId/orders',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['queries'],
-        summary:
-          "A patient's orders with what was paid and refunded on each (read model: eventually consistent)",
-        params: PatientParams,
-        querystring: PageQuery,
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route(
+      'read',
+      ['queries'],
+      "A patient's orders with what was paid and refunded on each (read model: eventually consistent)",
+      { params: PatientParams, querystring: PageQuery, 200: Listing },
+    ),
     async (req) => {
-      const c = requestContext(req);
-      requireHospitalRead(c.principal);
-      const rows = await patientOrders(db(), {
-        hospitalId: c.hospitalId,
-        patientId: PatientId(req.params.patientId),
-        limit: pageLimit(req.query.limit),
-      });
+      const rows = await patientOrders(db(), patientPage(req));
       const orders = rows.map((r) => ({
         ...r,
         amount: r.amount.toString(),
@@ -77,24 +81,13 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/patients/:patientId/deposits',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['queries'],
-        summary: "A patient's deposit accounts (read model: eventually consistent)",
-        params: PatientParams,
-        querystring: PageQuery,
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route('read', ['queries'], "A patient's deposit accounts (read model: eventually consistent)", {
+      params: PatientParams,
+      querystring: PageQuery,
+      200: Listing,
+    }),
     async (req) => {
-      const c = requestContext(req);
-      requireHospitalRead(c.principal);
-      const rows = await patientDeposits(db(), {
-        hospitalId: c.hospitalId,
-        patientId: PatientId(req.params.patientId),
-        limit: pageLimit(req.query.limit),
-      });
+      const rows = await patientDeposits(db(), patientPage(req));
       return {
         patientId: req.params.patientId,
         deposits: rows.map((r) => ({
@@ -111,11 +104,11 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/his-sync',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['his'],
-        summary: 'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
+    route(
+      'read',
+      ['his'],
+      'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
+      {
         querystring: Type.Object(
           {
             status: Type.Optional(Type.Union(HIS_SYNC_STATUSES.map((s) => Type.Literal(s)))),
@@ -123,9 +116,9 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Listing },
+        200: Listing,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       requireHospitalRead(c.principal);
@@ -143,14 +136,12 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/projections',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['ops'],
-        summary: 'Read-model freshness: position applied and lag behind the event store, per projection',
-        response: { ...errorResponses, 200: Listing },
-      },
-    },
+    route(
+      'read',
+      ['ops'],
+      'Read-model freshness: position applied and lag behind the event store, per projection',
+      { 200: Listing },
+    ),
     async () => {
       // Every read model (reconciliation's included), against one head read.
       const head = await ctx.deps.store.headPosition();

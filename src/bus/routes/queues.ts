@@ -3,10 +3,10 @@
 import type { Queue } from 'bullmq';
 import { Type } from 'typebox';
 import { refuseSchedule } from '../../domain/schedules/refusals.ts';
-import { errorResponses } from '../schemas.ts';
 import { ApiError, toErrorResponse } from '../errors.ts';
 import { mayAccess } from '../principal.ts';
 import { type App, authenticate, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const JobParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,200}$' }) });
 const JobsQuery = Type.Object({
@@ -35,15 +35,10 @@ function queueOf(ctx: ServerContext): Queue {
 export async function queueRoutes(app: App, ctx: ServerContext): Promise<void> {
   app.get(
     '/v1/admin/jobs',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Background jobs by state (default: failed, with their error)',
-        querystring: JobsQuery,
-        response: { ...errorResponses, 200: Type.Array(Job) },
-      },
-    },
+    route('admin', ['jobs'], 'Background jobs by state (default: failed, with their error)', {
+      querystring: JobsQuery,
+      200: Type.Array(Job),
+    }),
     async (req) => {
       const jobs = await queueOf(ctx).getJobs([req.query.state ?? 'failed'], 0, (req.query.limit ?? 100) - 1);
       return jobs.map((j) => ({
@@ -59,15 +54,10 @@ export async function queueRoutes(app: App, ctx: ServerContext): Promise<void> {
   );
   app.post(
     '/v1/admin/jobs/:id/retry',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Retry a failed job (its handler is safe to run again)',
-        params: JobParams,
-        response: { ...errorResponses, 202: Job },
-      },
-    },
+    route('admin', ['jobs'], 'Retry a failed job (its handler is safe to run again)', {
+      params: JobParams,
+      202: Job,
+    }),
     async (req, reply) => {
       const job = await queueOf(ctx).getJob(req.params.id);
       if (!job) throw refuseSchedule('QUEUE_JOB_NOT_FOUND', { jobId: req.params.id });

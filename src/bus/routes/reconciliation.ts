@@ -27,10 +27,11 @@ import type { DiscrepancyState } from '../../domain/reconciliation/discrepancy.t
 import { RESOLUTION_ACTIONS } from '../../domain/reconciliation/events.ts';
 import { DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
 import { DISCREPANCY_SORTS } from '../../projections/reconciliation/worklist.ts';
-import { ChannelIdSchema, errorResponses, MoneySchema } from '../schemas.ts';
+import { ChannelIdSchema, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import { intradayDay, intradayDays } from '../../app/intraday-checks.ts';
 import { ApiError } from '../errors.ts';
+import { route } from '../route.ts';
 
 const DateQ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 const Loose = Type.Object({}, { additionalProperties: true });
@@ -81,12 +82,11 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/reconciliations',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
+    route(
+      'finance-work',
+      ['reconciliation'],
+      'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
+      {
         body: Type.Object(
           {
             date: DateQ,
@@ -104,9 +104,9 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Loose },
+        200: Loose,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const b = req.body;
@@ -138,12 +138,11 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/days',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Reconciliation days of a date range (default: one date) per channel: state, matched, per category, open and resolved discrepancies, amounts',
+    route(
+      'finance-read',
+      ['reconciliation'],
+      'Reconciliation days of a date range (default: one date) per channel: state, matched, per category, open and resolved discrepancies, amounts',
+      {
         querystring: Type.Object(
           {
             from: DateQ,
@@ -153,9 +152,9 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Loose },
+        200: Loose,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const q = req.query;
@@ -178,15 +177,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/days/:channel/:date',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary: "One channel's day: its summary (read model) and its state from its stream",
-        params: DayParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-read',
+      ['reconciliation'],
+      "One channel's day: its summary (read model) and its state from its stream",
+      { params: DayParams, 200: Loose },
+    ),
     async (req) => {
       const c = requestContext(req);
       const v = await showDay(ports(), {
@@ -206,16 +202,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/days/:channel/:date/close',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
-        params: DayParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-work',
+      ['reconciliation'],
+      'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
+      { params: DayParams, 200: Loose },
+    ),
     async (req) => {
       const c = requestContext(req);
       const state = await closeDay(ports(), {
@@ -231,16 +223,11 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/days/:channel/:date/reopen',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['reconciliation'],
-        summary: 'Reopen a closed day, with a reason (recorded as an event)',
-        params: DayParams,
-        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route('finance-work', ['reconciliation'], 'Reopen a closed day, with a reason (recorded as an event)', {
+      params: DayParams,
+      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+      200: Loose,
+    }),
     async (req) => {
       const c = requestContext(req);
       const state = await reopenDay(ports(), {
@@ -257,12 +244,11 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/discrepancies',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'The discrepancy worklist: filters (dates, channel, type, status, amount range, assignee, order/refund/transaction id), sorting, cursor pages',
+    route(
+      'finance-read',
+      ['reconciliation'],
+      'The discrepancy worklist: filters (dates, channel, type, status, amount range, assignee, order/refund/transaction id), sorting, cursor pages',
+      {
         querystring: Type.Object(
           {
             from: Type.Optional(DateQ),
@@ -288,9 +274,9 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Loose },
+        200: Loose,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const q = req.query;
@@ -316,16 +302,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/discrepancies/:id',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
-        params: DiscrepancyParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-read',
+      ['reconciliation'],
+      'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
+      { params: DiscrepancyParams, 200: Loose },
+    ),
     async (req) => wire(await discrepancyDetail(ports(), requestContext(req).hospitalId, req.params.id)),
   );
 
@@ -342,16 +324,7 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
   ) =>
     app.post(
       url,
-      {
-        config: { access },
-        schema: {
-          tags: ['reconciliation'],
-          summary,
-          params: DiscrepancyParams,
-          body,
-          response: { ...errorResponses, 200: Loose },
-        },
-      },
+      route(access, ['reconciliation'], summary, { params: DiscrepancyParams, body, 200: Loose }),
       async (req) => {
         const c = requestContext(req);
         const { id } = req.params as { id: string };
@@ -410,12 +383,11 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/discrepancies/accept-timing',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Accept one-sided items (channel only / platform only) as timing differences, all or none, with one reason',
+    route(
+      'finance-work',
+      ['reconciliation'],
+      'Accept one-sided items (channel only / platform only) as timing differences, all or none, with one reason',
+      {
         body: Type.Object(
           {
             ids: Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
@@ -426,9 +398,9 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Loose },
+        200: Loose,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const states = await acceptTimingItems(ports(), {

@@ -25,6 +25,7 @@ import {
 import { refuse } from '../../domain/refund/refusals.ts';
 import { errorResponses, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
 const PlanId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,48}$' });
@@ -137,16 +138,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/refund-plans/preview',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Preview how a refund of an order or a deposit remainder would go back: its legs, routes and approvals',
-        body: PreviewBody,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-work',
+      ['refunds'],
+      'Preview how a refund of an order or a deposit remainder would go back: its legs, routes and approvals',
+      { body: PreviewBody, 200: Loose },
+    ),
     async (req) => {
       const c = requestContext(req);
       const legs = await previewRefundPlan(
@@ -159,16 +156,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/refund-plans',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Plan a refund (原路退回): legs by the original route are sent at once; fallback legs wait for a supervisor',
-        body: PlanBody,
-        response: { ...errorResponses, 201: Loose },
-      },
-    },
+    route(
+      'finance-work',
+      ['refunds'],
+      'Plan a refund (原路退回): legs by the original route are sent at once; fallback legs wait for a supervisor',
+      { body: PlanBody, 201: Loose },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const b = req.body as PreviewInput & { planId: string; reason: string; identityMethod: string };
@@ -187,16 +180,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/refund-plans/:planId',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'A refund plan and where each leg is (ready, awaiting approval, approved, succeeded, failed)',
-        params: PlanParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-read',
+      ['refunds'],
+      'A refund plan and where each leg is (ready, awaiting approval, approved, succeeded, failed)',
+      { params: PlanParams, 200: Loose },
+    ),
     async (req) => {
       const { planId } = req.params as { planId: string };
       return planView({
@@ -208,16 +197,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/refund-plans/:planId/legs/:legNo/approve',
-    {
-      config: { access: 'finance-check' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Approve a fallback leg (bank transfer, cash at the window): a supervisor other than the planner',
-        params: LegParams,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
+    route(
+      'finance-check',
+      ['refunds'],
+      'Approve a fallback leg (bank transfer, cash at the window): a supervisor other than the planner',
+      { params: LegParams, 200: Loose },
+    ),
     async (req) => {
       const c = requestContext(req);
       const { planId, legNo } = req.params as { planId: string; legNo: string };

@@ -6,8 +6,8 @@ import { Type } from 'typebox';
 import { buildRequestedReport, checkReportRequest, exportReport, listReports } from '../../app/reports.ts';
 import { REPORT_NAMES } from '../../reports/catalog.ts';
 import { CONTENT_TYPES, FORMATS } from '../../reports/export/index.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 
@@ -68,40 +68,31 @@ function disposition(file: string): string {
 export function reportRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/v1/reports',
-    {
-      config: { access: 'report' },
-      schema: {
-        tags: ['reports'],
-        summary: 'The finance reports (日结, 对账, 账龄 …), each with its sheets',
-        response: { ...errorResponses, 200: ReportList },
-      },
-    },
+    route('report', ['reports'], 'The finance reports (日结, 对账, 账龄 …), each with its sheets', {
+      200: ReportList,
+    }),
     async () => ({ reports: listReports() }),
   );
 
   app.get(
     '/v1/reports/:name',
-    {
-      config: { access: 'report' },
-      schema: {
-        tags: ['reports'],
-        summary:
-          "A finance report for the caller's hospital and a range of business dates, as xlsx (cover sheet, frozen header, filters, SUM totals), CSV (UTF-8 with BOM, one sheet) or JSON; streamed. X-Report-Position names the event position it was built to",
+    route(
+      'report',
+      ['reports'],
+      "A finance report for the caller's hospital and a range of business dates, as xlsx (cover sheet, frozen header, filters, SUM totals), CSV (UTF-8 with BOM, one sheet) or JSON; streamed. X-Report-Position names the event position it was built to",
+      {
         params: ReportParams,
         querystring: ReportQuery,
-        response: {
-          ...errorResponses,
-          200: {
-            description: 'The report',
-            content: {
-              [CONTENT_TYPES.xlsx]: binary,
-              'text/csv': binary,
-              'application/json': { schema: { type: 'object', additionalProperties: true } },
-            },
+        200: {
+          description: 'The report',
+          content: {
+            [CONTENT_TYPES.xlsx]: binary,
+            'text/csv': binary,
+            'application/json': { schema: { type: 'object', additionalProperties: true } },
           },
         },
       },
-    },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const q = req.query;

@@ -12,8 +12,8 @@ import {
   setSchedule,
 } from '../../app/schedules.ts';
 import { refuseSchedule } from '../../domain/schedules/refusals.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
+import { route } from '../route.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
 const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -69,27 +69,15 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/schedules',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['schedules'],
-        summary: "The hospital's auto-reconciliation schedules",
-        response: { ...errorResponses, 200: Type.Array(Open) },
-      },
-    },
+    route('read', ['schedules'], "The hospital's auto-reconciliation schedules", { 200: Type.Array(Open) }),
     async (req) => wire(await schedules(ports(), requestContext(req).hospitalId)),
   );
   app.get(
     '/v1/schedules/runs',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['schedules'],
-        summary: 'Scheduled days, newest first (alerts=true: statement missing or failed)',
-        querystring: RunsQuery,
-        response: { ...errorResponses, 200: Type.Array(Open) },
-      },
-    },
+    route('read', ['schedules'], 'Scheduled days, newest first (alerts=true: statement missing or failed)', {
+      querystring: RunsQuery,
+      200: Type.Array(Open),
+    }),
     async (req) =>
       wire(
         await scheduleRuns(ports(), {
@@ -102,16 +90,11 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   );
   app.put(
     '/v1/schedules/:id',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['schedules'],
-        summary: 'Create or change a schedule',
-        params: IdParams,
-        body: ScheduleBody,
-        response: { ...errorResponses, 200: Open },
-      },
-    },
+    route('admin', ['schedules'], 'Create or change a schedule', {
+      params: IdParams,
+      body: ScheduleBody,
+      200: Open,
+    }),
     async (req) => {
       const c = requestContext(req);
       return stateAnswer(
@@ -121,16 +104,11 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   );
   app.post(
     '/v1/schedules/:id/pause',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['schedules'],
-        summary: 'Pause a schedule (with a reason)',
-        params: IdParams,
-        body: Reason,
-        response: { ...errorResponses, 200: Open },
-      },
-    },
+    route('admin', ['schedules'], 'Pause a schedule (with a reason)', {
+      params: IdParams,
+      body: Reason,
+      200: Open,
+    }),
     async (req) => {
       const c = requestContext(req);
       return stateAnswer(await pauseSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason));
@@ -138,15 +116,7 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   );
   app.post(
     '/v1/schedules/:id/resume',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['schedules'],
-        summary: 'Resume a paused schedule',
-        params: IdParams,
-        response: { ...errorResponses, 200: Open },
-      },
-    },
+    route('admin', ['schedules'], 'Resume a paused schedule', { params: IdParams, 200: Open }),
     async (req) => {
       const c = requestContext(req);
       return stateAnswer(await resumeSchedule(ports(), c.hospitalId, c.actor, req.params.id));
@@ -154,16 +124,11 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   );
   app.delete(
     '/v1/schedules/:id',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['schedules'],
-        summary: 'Remove a schedule (with a reason)',
-        params: IdParams,
-        body: Reason,
-        response: { ...errorResponses, 200: Open },
-      },
-    },
+    route('admin', ['schedules'], 'Remove a schedule (with a reason)', {
+      params: IdParams,
+      body: Reason,
+      200: Open,
+    }),
     async (req) => {
       const c = requestContext(req);
       return stateAnswer(
@@ -173,17 +138,12 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   );
   app.post(
     '/v1/schedules/:id/run',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['schedules'],
-        summary:
-          'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
-        params: IdParams,
-        body: RunBody,
-        response: { ...errorResponses, 202: Open },
-      },
-    },
+    route(
+      'admin',
+      ['schedules'],
+      'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
+      { params: IdParams, body: RunBody, 202: Open },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const queue = ctx.options.scheduleQueue;

@@ -1,23 +1,19 @@
 // The auditor's list of staff actions (/v1/audit/staff-actions): every event a staff user of the caller's
 // hospital caused, with when and from which address, filtered by user and time, a page at a time.
 import { listStaffActions } from '../../app/staff/actions.ts';
-import { errorResponses } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import { ActionsAnswer, ActionsQuery } from '../staff-schemas.ts';
+import { route } from '../route.ts';
 
 export function staffActionRoutes(app: App, ctx: ServerContext): void {
   app.get(
     '/v1/audit/staff-actions',
-    {
-      config: { access: 'audit' },
-      schema: {
-        tags: ['audit'],
-        summary:
-          "What staff did in the caller's hospital: every event a staff user caused (account changes, sign-ins, failures, lock-outs, commands), with when and the client address",
-        querystring: ActionsQuery,
-        response: { ...errorResponses, 200: ActionsAnswer },
-      },
-    },
+    route(
+      'audit',
+      ['audit'],
+      "What staff did in the caller's hospital: every event a staff user caused (account changes, sign-ins, failures, lock-outs, commands), with when and the client address",
+      { querystring: ActionsQuery, 200: ActionsAnswer },
+    ),
     async (req) => {
       const c = requestContext(req);
       const q = req.query;

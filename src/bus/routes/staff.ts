@@ -13,9 +13,10 @@ import {
   revokeAllSessions,
 } from '../../app/staff/accounts.ts';
 import type { CommandContext } from '../../app/execute.ts';
-import { authenticateSession, signIn, signOut } from '../../app/staff/sessions.ts';
+import { authenticateSession, signOut } from '../../app/staff/sessions.ts';
 import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
 import { ApiError } from '../errors.ts';
+import { signInFrom } from '../staff-auth.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import {
@@ -30,6 +31,7 @@ import {
   Users,
   UserView,
 } from '../staff-schemas.ts';
+import { route } from '../route.ts';
 
 function userView(a: StaffAccount) {
   return {
@@ -69,26 +71,20 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/auth/sessions',
-    {
-      schema: {
-        tags,
-        summary: 'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+    route(
+      undefined,
+      tags,
+      'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+      {
         description:
           'Every attempt on an existing account is recorded (signed in, failed, locked out) with the client address. After repeated failures the account is locked for a while. The answer to a failure never says why.',
         security: [],
         body: SignInBody,
-        response: { ...errorResponses, 201: SessionAnswer },
+        201: SessionAnswer,
       },
-    },
+    ),
     async (req, reply) => {
-      const b = req.body;
-      const outcome = await signIn(staff, {
-        hospitalId: b.hospitalId,
-        username: b.username,
-        password: b.password,
-        address: req.ip,
-      });
-      if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
+      const outcome = await signInFrom(staff, req.body, req.ip);
       return reply.code(201).send({
         token: outcome.token,
         tokenType: 'Bearer' as const,
@@ -107,14 +103,7 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.delete(
     '/v1/auth/sessions/current',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags,
-        summary: 'Sign out: the session of this bearer token ends now',
-        response: { ...errorResponses, 204: Type.Null() },
-      },
-    },
+    route('staff', tags, 'Sign out: the session of this bearer token ends now', { 204: Type.Null() }),
     async (req, reply) => {
       const c = requestContext(req);
       if (c.principal.kind !== 'staff' || !c.principal.sessionId) throw new ApiError('AUTH_NOT_A_SESSION');
@@ -125,14 +114,9 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/auth/me',
-    {
-      config: { access: 'staff' },
-      schema: {
-        tags,
-        summary: 'Who this bearer token signs in as: user, role now, hospital and the session',
-        response: { ...errorResponses, 200: MeAnswer },
-      },
-    },
+    route('staff', tags, 'Who this bearer token signs in as: user, role now, hospital and the session', {
+      200: MeAnswer,
+    }),
     async (req) => {
       const { principal } = requestContext(req);
       if (principal.kind !== 'staff') throw new ApiError('AUTH_NOT_A_SESSION');
@@ -158,14 +142,7 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/admin/users',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: "The staff users of the administrator's hospital",
-        response: { ...errorResponses, 200: Users },
-      },
-    },
+    route('admin', tags, "The staff users of the administrator's hospital", { 200: Users }),
     async (req) => {
       const c = requestContext(req);
       return { users: (await listStaffUsers(staff, c.hospitalId)).map(userView) };
@@ -174,29 +151,21 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/admin/users/:username',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'One staff user and their active sessions',
-        params: UserParams,
-        response: {
-          ...errorResponses,
-          200: Type.Object({
-            ...UserView.properties,
-            sessions: Type.Array(
-              Type.Object({
-                sessionId: Type.String(),
-                address: Type.String(),
-                createdAt: Type.String(),
-                lastSeenAt: Type.String(),
-                expiresAt: Type.String(),
-              }),
-            ),
+    route('admin', tags, 'One staff user and their active sessions', {
+      params: UserParams,
+      200: Type.Object({
+        ...UserView.properties,
+        sessions: Type.Array(
+          Type.Object({
+            sessionId: Type.String(),
+            address: Type.String(),
+            createdAt: Type.String(),
+            lastSeenAt: Type.String(),
+            expiresAt: Type.String(),
           }),
-        },
-      },
-    },
+        ),
+      }),
+    }),
     async (req) => {
       const { hospitalId, username } = acting(req, req.params.username);
       const a = await existing(hospitalId, username);
@@ -216,15 +185,12 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/admin/users',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: "Create a staff user in the administrator's hospital (password hashed with argon2id)",
-        body: CreateUserBody,
-        response: { ...errorResponses, 201: UserView },
-      },
-    },
+    route(
+      'admin',
+      tags,
+      "Create a staff user in the administrator's hospital (password hashed with argon2id)",
+      { body: CreateUserBody, 201: UserView },
+    ),
     async (req, reply) => {
       const b = req.body;
       const { hospitalId, username, context } = acting(req, b.username);
@@ -285,15 +251,10 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
 
   app.delete(
     '/v1/admin/users/:username/sessions',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags,
-        summary: 'Revoke every session of a user (they sign in again)',
-        params: UserParams,
-        response: { ...errorResponses, 200: Revoked },
-      },
-    },
+    route('admin', tags, 'Revoke every session of a user (they sign in again)', {
+      params: UserParams,
+      200: Revoked,
+    }),
     async (req) => {
       const { hospitalId, username, context } = acting(req, req.params.username);
       await existing(hospitalId, username);

@@ -16,9 +16,10 @@ import { importAnswer, type StatementImportPayload } from '../../app/jobs/kinds.
 import type { ReconciliationPorts } from '../../app/reconciliation/index.ts';
 import { importStatementFile, listStatements, namedMapping } from '../../app/reconciliation/statements.ts';
 import { refuse } from '../../domain/reconciliation/refusals.ts';
-import { ChannelIdSchema, errorResponses } from '../schemas.ts';
+import { ChannelIdSchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import { acceptedJob, requestJobs } from './jobs.ts';
+import { route } from '../route.ts';
 
 /** Largest statement file accepted over HTTP (a month of a busy hospital's WeChat bill is ~300 MB). */
 export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -92,16 +93,12 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/statements',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Upload a statement file (the body is the file; streamed). Refused whole with code, file, line and reason; a large file answers 202 with a job to poll',
-        querystring: UploadQuery,
-        response: { ...errorResponses, 200: Loose, 201: Loose, 202: Loose },
-      },
-    },
+    route(
+      'finance-work',
+      ['reconciliation'],
+      'Upload a statement file (the body is the file; streamed). Refused whole with code, file, line and reason; a large file answers 202 with a job to poll',
+      { querystring: UploadQuery, 200: Loose, 201: Loose, 202: Loose },
+    ),
     async (req, reply) => {
       const c = requestContext(req);
       const q = req.query;
@@ -160,12 +157,11 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
 
   app.get(
     '/v1/statements',
-    {
-      config: { access: 'finance-read' },
-      schema: {
-        tags: ['reconciliation'],
-        summary:
-          'Imported statements, newest first: format, merchant, date, lines, the checks each passed (totals verified, or none stated) and who imported it',
+    route(
+      'finance-read',
+      ['reconciliation'],
+      'Imported statements, newest first: format, merchant, date, lines, the checks each passed (totals verified, or none stated) and who imported it',
+      {
         querystring: Type.Object(
           {
             from: Type.Optional(DateQ),
@@ -175,9 +171,9 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
           },
           { additionalProperties: false },
         ),
-        response: { ...errorResponses, 200: Loose },
+        200: Loose,
       },
-    },
+    ),
     async (req) => {
       const c = requestContext(req);
       const q = req.query;

@@ -8,6 +8,7 @@
 // never left open, charged or closed without a fact saying so.
 import type { CommandBase } from '../decider.ts';
 import type { GatewayChannel } from '../channel/gateway.ts';
+import { PAYMENT_WINDOW_MS } from '../channel/payment-window.ts';
 
 export const PAYMENT_METHODS = ['qr', 'code', 'in_app'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
@@ -20,8 +21,8 @@ export type ReversalAction = 'close' | 'refund';
 
 /** Attempts one order's trade may take (a payment code declined, then another code …). */
 export const MAX_ATTEMPTS_PER_TRADE = 20;
-/** Longest a QR code or an in-app prepay may stay payable (the channel_calls deadline closes orders at 30 min). */
-export const MAX_PAYMENT_EXPIRY_MS = 30 * 60_000;
+/** Longest a QR code or an in-app prepay may stay payable: the payment window (channel/payment-window.ts). */
+export const MAX_PAYMENT_EXPIRY_MS = PAYMENT_WINDOW_MS;
 export const DEFAULT_QR_EXPIRY_MS = 5 * 60_000;
 export const DEFAULT_IN_APP_EXPIRY_MS = 15 * 60_000;
 /** How long a payment code may stay "user paying" (entering the password) before it is reversed. */

@@ -13,6 +13,7 @@ import type { DepositRemainderRefunded } from '../deposit/types.ts';
 import type { DiscrepancyResolved } from '../reconciliation/events.ts';
 import type { PaymentRequested, PaymentStatusUnknown, RefundIdentityVerified } from '../order/types.ts';
 import { after, type Intent, type Reaction } from './reaction.ts';
+import { PAYMENT_WINDOW_MS } from '../channel/payment-window.ts';
 
 export const CHANNEL_QUERY_PAYMENT = 'channel-query-payment';
 export const CHANNEL_REFUND = 'channel-refund';
@@ -22,8 +23,8 @@ export const CHANNEL_DEPOSIT_REFUND = 'channel-deposit-refund';
 
 /** Wait before asking the channel about a lost attempt: its callback usually arrives within seconds. */
 export const DEFAULT_PAYMENT_QUERY_DELAY_MS = 60_000;
-/** How long a requested payment (QR code shown, POS prompted) may stay unpaid before the order is closed. */
-export const DEFAULT_PAYMENT_DEADLINE_MS = 30 * 60_000;
+/** How long a requested payment may stay unpaid before the order is closed: the payment window. */
+export const DEFAULT_PAYMENT_DEADLINE_MS = PAYMENT_WINDOW_MS;
 /** Longest either may be configured to (a day): past that an order is stale, not pending. */
 export const MAX_CHANNEL_DELAY_MS = 24 * 3600_000;
 
