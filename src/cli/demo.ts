@@ -25,6 +25,8 @@ import {
   summaryTable,
 } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
+import { DEFAULT_HOSPITAL_ID } from '../simulation/types.ts';
+import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
 import { parseSimulateArgs } from './simulate.ts';
@@ -89,6 +91,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   progress.done();
   let config = args.config;
   let workbench: { password: string; passwordFile: string; hospitalId: string } | undefined;
+  let payments: PaymentSandbox | undefined;
   try {
     // The store must be empty, or hold this demo day (run again); anything else is refused before any write.
     const chosen = await chooseScenario(ledger, config, explicitScenario(argv));
@@ -106,11 +109,13 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.step(
       `simulating ${config.hospitalId} on ${config.date}: ${config.orders} orders through the command handlers (seed ${config.seed})`,
     );
+    payments = await startPaymentSandbox(config.hospitalId ?? DEFAULT_HOSPITAL_ID);
     const sim = await simulateDay(
       { store: ledger.store, db: ledger.database.db, leases: ledger.database },
       config,
       dir,
       (p) => progress.update(describe(p, live)),
+      { payments },
     );
     const s = sim.day.stats;
     progress.done(
@@ -179,8 +184,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     out.write(
       `${s.orders} orders (${s.byKind.registration} registrations, ${s.byKind.outpatient} outpatient, ${s.byKind.deposit} deposit top-ups) + ${s.historyOrders} from earlier days; ` +
-        `${s.refunds} refunds, ${s.cancellations} cancellations, ${s.discharges} discharges, ${s.unknownConfirmed} kiosk payments confirmed after an unknown status, ${s.hisRetries} HIS writebacks retried, ${s.crossMidnight} cross-midnight payments\n\n`,
+        `${s.refunds} refunds, ${s.cancellations} cancellations, ${s.discharges} discharges, ${s.unknownConfirmed} kiosk payments confirmed after an unknown status, ${s.hisRetries} HIS writebacks retried, ${s.crossMidnight} cross-midnight payments\n`,
     );
+    out.write(`统一支付 ${routedSummary(sim.routed)}\n\n`);
     out.write('T+1 10:30，次日账单未到 Before the next day’s bills arrived\n');
     out.write(`${summaryTable(morning.reports)}\n\n`);
     out.write('未达账项 Pending items (counted apart, not discrepancies)\n');
@@ -244,6 +250,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.fail();
     throw error;
   } finally {
+    await payments?.close();
     await ledger.close();
     if (workbench)
       await startWorkbench(
