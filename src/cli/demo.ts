@@ -1,7 +1,8 @@
 // `ledger demo [--batch] [--fresh] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]`
 // The first run: no servers. On the embedded PostgreSQL (PGlite in .data/demo/pglite, unless DATABASE_URL or
 // LEDGER_DATA_DIR is set) it simulates a hospital day through the command handlers, writes the day's statement
-// files, imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
+// files (part of the day is paid through the payment route with the channel sandbox answering: platform-payments.ts),
+// imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
 // key. Exit 0 only when reconciliation found exactly the injected anomalies.
 // The data stays, for the commands the demo suggests at its end; running the demo again shows the same day
 // again. A store that holds anything but this demo day is refused (its other data would be reconciled too and
@@ -32,7 +33,8 @@ import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finis
 import { parseSimulateArgs } from './simulate.ts';
 
 export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
-  Simulates a hospital day through the command handlers on the embedded PostgreSQL, imports the day's statement
+  Simulates a hospital day through the command handlers on the embedded PostgreSQL (part of it paid through the
+  payment route, POST /v1/payments, with the channel sandbox answering on loopback), imports the day's statement
   files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match),
   writes the day's settlement and reconciliation reports (xlsx) and verifies the event log's chain. On a
   terminal it then starts the workbench on http://127.0.0.1:8080/ with one demo account per role (their
