@@ -27,6 +27,7 @@ import {
 } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
 import { DEFAULT_HOSPITAL_ID } from '../simulation/types.ts';
+import { type StatementDelivery, startStatementDelivery } from '../simulation/delivery.ts';
 import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
@@ -94,6 +95,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   let config = args.config;
   let workbench: { password: string; passwordFile: string; hospitalId: string } | undefined;
   let payments: PaymentSandbox | undefined;
+  let delivery: StatementDelivery | undefined;
   try {
     // The store must be empty, or hold this demo day (run again); anything else is refused before any write.
     const chosen = await chooseScenario(ledger, config, explicitScenario(argv));
@@ -127,6 +129,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `  wrote ${sim.manifest.files.length} statement files and answer-key.json (${sim.day.answerKey.length} injected anomalies) to ${shownDir}/`,
     );
 
+    // The bank's and HIS's files come from their delivery server (SFTP), the channels' bills from the folder.
+    delivery = await startStatementDelivery(dir);
+    const fetch = delivery.fetch;
     // 10:30 on T+1, as the scheduler runs it: the day's own statements exist, the next day's bills do not yet.
     const dayFiles = sim.manifest.files.filter((f) => f.role === 'day').length;
     progress.step(`importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`);
@@ -135,7 +140,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       sim.manifest,
       dir,
       (p) => progress.update(describe(p, live)),
-      { nextDay: false },
+      { nextDay: false, fetch },
     );
     progress.done(`${morningImports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
     progress.step('reconciling platform ↔ channel ↔ HIS (without the next day)');
@@ -151,8 +156,12 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.step(
       `importing all ${sim.manifest.files.length} statement files (the next day's bills arrived)`,
     );
-    const imports = await importScenarioFiles(ledger, sim.manifest, dir, (p) =>
-      progress.update(describe(p, live)),
+    const imports = await importScenarioFiles(
+      ledger,
+      sim.manifest,
+      dir,
+      (p) => progress.update(describe(p, live)),
+      { fetch },
     );
     progress.done(`${imports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
 
@@ -227,7 +236,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
         : `MISMATCH: reconciliation does not match the answer key (see above), in ${secs} s.\n`,
     );
     out.write(
-      `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n`,
+      `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n` +
+        `  imported from: the channels' bills read from that folder; the bank and HIS files (${[...delivery.fetched].join(', ')}) downloaded by SFTP from ${delivery.url}, the day's delivery server serving it\n`,
     );
     if (!chain.ok)
       out.write(`AUDIT: the event log does not verify (${chain.breaks} breaks): run ledger audit verify\n`);
@@ -253,6 +263,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     throw error;
   } finally {
     await payments?.close();
+    await delivery?.close();
     await ledger.close();
     if (workbench)
       await startWorkbench(

@@ -10,7 +10,7 @@ import { createLogger } from '../adapters/log.ts';
 import type { AppPorts } from '../app/ports.ts';
 import { drainReactions, startReactions } from '../app/reactions/runtime.ts';
 import type { Leases } from '../projections/runner.ts';
-import { type ScenarioManifest, writeDayFiles } from './files.ts';
+import { type ScenarioFile, type ScenarioManifest, writeDayFiles } from './files.ts';
 import { fileSource } from '../adapters/statements/source.ts';
 import { addDays } from '../domain/business-date.ts';
 import type { EventStore } from '../domain/event-store.ts';
@@ -150,13 +150,18 @@ export async function importScenarioFiles(
   manifest: ScenarioManifest,
   dir: string,
   onProgress?: (p: ScenarioProgress) => void,
-  options: { nextDay?: boolean } = {},
+  options: {
+    nextDay?: boolean;
+    /** Where a file is read from, when not from `dir` (the demo downloads the bank and HIS files by SFTP). */
+    fetch?: (f: ScenarioFile) => Promise<string | undefined>;
+  } = {},
 ): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   const at = morningAfter(manifest);
   const files = manifest.files.filter((f) => options.nextDay !== false || f.role === 'day');
   for (const [i, f] of files.entries()) {
-    const r = await importStatement(deps, fileSource(join(dir, f.file)), {
+    const path = (await options.fetch?.(f)) ?? join(dir, f.file);
+    const r = await importStatement(deps, fileSource(path, f.file), {
       hospitalId: manifest.hospitalId,
       format: f.format,
       businessDate: f.businessDate,
