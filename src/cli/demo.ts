@@ -1,7 +1,8 @@
 // `ledger demo [--batch] [--fresh] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]`
 // The first run: no servers. On the embedded PostgreSQL (PGlite in .data/demo/pglite, unless DATABASE_URL or
 // LEDGER_DATA_DIR is set) it simulates a hospital day through the command handlers, writes the day's statement
-// files, imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
+// files (part of the day is paid through the payment route with the channel sandbox answering: platform-payments.ts),
+// imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
 // key. Exit 0 only when reconciliation found exactly the injected anomalies.
 // The data stays, for the commands the demo suggests at its end; running the demo again shows the same day
 // again. A store that holds anything but this demo day is refused (its other data would be reconciled too and
@@ -25,12 +26,16 @@ import {
   summaryTable,
 } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
+import { DEFAULT_HOSPITAL_ID } from '../simulation/types.ts';
+import { type StatementDelivery, startStatementDelivery } from '../simulation/delivery.ts';
+import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
 import { parseSimulateArgs } from './simulate.ts';
 
 export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
-  Simulates a hospital day through the command handlers on the embedded PostgreSQL, imports the day's statement
+  Simulates a hospital day through the command handlers on the embedded PostgreSQL (part of it paid through the
+  payment route, POST /v1/payments, with the channel sandbox answering on loopback), imports the day's statement
   files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match),
   writes the day's settlement and reconciliation reports (xlsx) and verifies the event log's chain. On a
   terminal it then starts the workbench on http://127.0.0.1:8080/ with one demo account per role (their
@@ -89,6 +94,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
   progress.done();
   let config = args.config;
   let workbench: { password: string; passwordFile: string; hospitalId: string } | undefined;
+  let payments: PaymentSandbox | undefined;
+  let delivery: StatementDelivery | undefined;
   try {
     // The store must be empty, or hold this demo day (run again); anything else is refused before any write.
     const chosen = await chooseScenario(ledger, config, explicitScenario(argv));
@@ -106,11 +113,13 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.step(
       `simulating ${config.hospitalId} on ${config.date}: ${config.orders} orders through the command handlers (seed ${config.seed})`,
     );
+    payments = await startPaymentSandbox(config.hospitalId ?? DEFAULT_HOSPITAL_ID);
     const sim = await simulateDay(
       { store: ledger.store, db: ledger.database.db, leases: ledger.database },
       config,
       dir,
       (p) => progress.update(describe(p, live)),
+      { payments },
     );
     const s = sim.day.stats;
     progress.done(
@@ -120,6 +129,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `  wrote ${sim.manifest.files.length} statement files and answer-key.json (${sim.day.answerKey.length} injected anomalies) to ${shownDir}/`,
     );
 
+    // The bank's and HIS's files come from their delivery server (SFTP), the channels' bills from the folder.
+    delivery = await startStatementDelivery(dir);
+    const fetch = delivery.fetch;
     // 10:30 on T+1, as the scheduler runs it: the day's own statements exist, the next day's bills do not yet.
     const dayFiles = sim.manifest.files.filter((f) => f.role === 'day').length;
     progress.step(`importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`);
@@ -128,7 +140,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       sim.manifest,
       dir,
       (p) => progress.update(describe(p, live)),
-      { nextDay: false },
+      { nextDay: false, fetch },
     );
     progress.done(`${morningImports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
     progress.step('reconciling platform ↔ channel ↔ HIS (without the next day)');
@@ -144,8 +156,12 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.step(
       `importing all ${sim.manifest.files.length} statement files (the next day's bills arrived)`,
     );
-    const imports = await importScenarioFiles(ledger, sim.manifest, dir, (p) =>
-      progress.update(describe(p, live)),
+    const imports = await importScenarioFiles(
+      ledger,
+      sim.manifest,
+      dir,
+      (p) => progress.update(describe(p, live)),
+      { fetch },
     );
     progress.done(`${imports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
 
@@ -179,8 +195,9 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     out.write(
       `${s.orders} orders (${s.byKind.registration} registrations, ${s.byKind.outpatient} outpatient, ${s.byKind.deposit} deposit top-ups) + ${s.historyOrders} from earlier days; ` +
-        `${s.refunds} refunds, ${s.cancellations} cancellations, ${s.discharges} discharges, ${s.unknownConfirmed} kiosk payments confirmed after an unknown status, ${s.hisRetries} HIS writebacks retried, ${s.crossMidnight} cross-midnight payments\n\n`,
+        `${s.refunds} refunds, ${s.cancellations} cancellations, ${s.discharges} discharges, ${s.unknownConfirmed} kiosk payments confirmed after an unknown status, ${s.hisRetries} HIS writebacks retried, ${s.crossMidnight} cross-midnight payments\n`,
     );
+    out.write(`统一支付 ${routedSummary(sim.routed)}\n\n`);
     out.write('T+1 10:30，次日账单未到 Before the next day’s bills arrived\n');
     out.write(`${summaryTable(morning.reports)}\n\n`);
     out.write('未达账项 Pending items (counted apart, not discrepancies)\n');
@@ -219,7 +236,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
         : `MISMATCH: reconciliation does not match the answer key (see above), in ${secs} s.\n`,
     );
     out.write(
-      `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n`,
+      `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n` +
+        `  imported from: the channels' bills read from that folder; the bank and HIS files (${[...delivery.fetched].join(', ')}) downloaded by SFTP from ${delivery.url}, the day's delivery server serving it\n`,
     );
     if (!chain.ok)
       out.write(`AUDIT: the event log does not verify (${chain.breaks} breaks): run ledger audit verify\n`);
@@ -244,6 +262,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     progress.fail();
     throw error;
   } finally {
+    await payments?.close();
+    await delivery?.close();
     await ledger.close();
     if (workbench)
       await startWorkbench(

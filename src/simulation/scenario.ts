@@ -10,7 +10,7 @@ import { createLogger } from '../adapters/log.ts';
 import type { AppPorts } from '../app/ports.ts';
 import { drainReactions, startReactions } from '../app/reactions/runtime.ts';
 import type { Leases } from '../projections/runner.ts';
-import { type ScenarioManifest, writeDayFiles } from './files.ts';
+import { type ScenarioFile, type ScenarioManifest, writeDayFiles } from './files.ts';
 import { fileSource } from '../adapters/statements/source.ts';
 import { addDays } from '../domain/business-date.ts';
 import type { EventStore } from '../domain/event-store.ts';
@@ -24,6 +24,14 @@ import {
 } from '../domain/reconciliation/types.ts';
 import { type CaseMismatch, compareCases } from './cases.ts';
 import { generateDay } from './generate.ts';
+import {
+  type PaymentSandbox,
+  payRouted,
+  type RoutedOutcome,
+  routedOutcomes,
+  routePayments,
+  withRoutedTxnIds,
+} from './platform-payments.ts';
 import { STATEMENT_CHANNELS, type SimulatedDay, type SimulationConfig } from './types.ts';
 import type { AnyDb } from '../projections/projection.ts';
 import {
@@ -44,6 +52,8 @@ export type ScenarioProgress =
 
 export interface SimulateResult {
   day: SimulatedDay;
+  /** The payments made through the payment route (with `payments` given). */
+  routed: RoutedOutcome[];
   drive: DriveResult;
   manifest: ScenarioManifest;
   dir: string;
@@ -75,7 +85,10 @@ export function simulationPorts(deps: SimulationPorts, day: SimulatedDay, clock:
 export async function driveWithReactions(
   deps: SimulationPorts,
   day: SimulatedDay,
-  options: DriveOptions = {},
+  options: DriveOptions & {
+    /** Runs after the day's commands, before the reactions finish what is left. */
+    afterDay?: (ports: AppPorts) => Promise<void>;
+  } = {},
 ): Promise<DriveResult> {
   // The platform's own clock starts after the simulated day: its reactions run the morning after.
   const clock = new SimClock(new Date(`${addDays(day.config.date, 1)}T00:30:00+08:00`));
@@ -87,25 +100,40 @@ export async function driveWithReactions(
   } finally {
     await reactions.stop();
   }
+  await options.afterDay?.(ports);
   await drainReactions(ports, { advanceClock: clock.advanceTo });
   return drive;
 }
 
-/** Generates the day, runs it through the use cases and reactions, and writes its files into `dir`. */
+/**
+ * Generates the day, runs it through the use cases and reactions, and writes its files into `dir`. With
+ * `payments`, part of the day is paid through the payment route at that channel sandbox (platform-payments.ts).
+ */
 export async function simulateDay(
   deps: SimulationPorts,
   config: Partial<SimulationConfig> & { date: string },
   dir: string,
   onProgress?: (p: ScenarioProgress) => void,
+  options: { payments?: PaymentSandbox } = {},
 ): Promise<SimulateResult> {
-  const day = generateDay(config);
-  onProgress?.({ step: 'generate', stories: day.stories.length, commands: day.stats.commands });
-  const drive = await driveWithReactions(deps, day, {
+  const generated = generateDay(config);
+  onProgress?.({ step: 'generate', stories: generated.stories.length, commands: generated.stats.commands });
+  const pay = options.payments;
+  const { day: driven, routed } = pay ? routePayments(generated) : { day: generated, routed: [] };
+  let outcomes: RoutedOutcome[] = [];
+  const drive = await driveWithReactions(deps, driven, {
     onProgress: (p) => onProgress?.({ step: 'drive', ...p }),
+    ...(pay ? { afterDay: (ports) => payRouted(pay, ports, driven.config.hospitalId, routed) } : {}),
   });
+  let day = generated;
+  if (pay) {
+    const ports = simulationPorts(deps, driven, new SimClock(pay.clock.now()));
+    outcomes = await routedOutcomes(ports, driven.config.hospitalId, routed);
+    day = withRoutedTxnIds(generated, outcomes);
+  }
   const manifest = await writeDayFiles(day, dir);
   onProgress?.({ step: 'files', dir, files: manifest.files.length });
-  return { day, drive, manifest, dir };
+  return { day, routed: outcomes, drive, manifest, dir };
 }
 
 /** The business time the scheduler imports and reconciles a date at: the next morning (T+1, 10:30 local). */
@@ -122,13 +150,18 @@ export async function importScenarioFiles(
   manifest: ScenarioManifest,
   dir: string,
   onProgress?: (p: ScenarioProgress) => void,
-  options: { nextDay?: boolean } = {},
+  options: {
+    nextDay?: boolean;
+    /** Where a file is read from, when not from `dir` (the demo downloads the bank and HIS files by SFTP). */
+    fetch?: (f: ScenarioFile) => Promise<string | undefined>;
+  } = {},
 ): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   const at = morningAfter(manifest);
   const files = manifest.files.filter((f) => options.nextDay !== false || f.role === 'day');
   for (const [i, f] of files.entries()) {
-    const r = await importStatement(deps, fileSource(join(dir, f.file)), {
+    const path = (await options.fetch?.(f)) ?? join(dir, f.file);
+    const r = await importStatement(deps, fileSource(path, f.file), {
       hospitalId: manifest.hospitalId,
       format: f.format,
       businessDate: f.businessDate,

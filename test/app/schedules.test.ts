@@ -32,7 +32,7 @@ import { jobHandlers } from '../../src/cli/worker.ts';
 import { simulateDay } from '../../src/simulation/scenario.ts';
 import type { ScenarioManifest } from '../../src/simulation/files.ts';
 import { createPostgresDatabase, type TestDatabase } from '../support/databases.ts';
-import { startSftpServer } from '../support/sftp-server.ts';
+import { startSftpServer } from '../../src/simulation/sftp-server.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const H = 'H1';

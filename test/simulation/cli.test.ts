@@ -88,6 +88,14 @@ describe('ledger simulate / ledger demo', () => {
     ])
       expect(r.out).toContain(label);
     expect(r.out).toMatch(/precision [\d.]+%\s+recall [\d.]+%/);
+    // Part of the day paid through POST /v1/payments against the channel sandbox, counted in the summary.
+    expect(r.out).toMatch(
+      /8 payments through POST \/v1\/payments with the channel sandbox answering: 2 QR code, 2 in-app, 3 payment code \(1 after "user is paying", settled by query\), 1 payment code timed out and reversed/,
+    );
+    // The bank and HIS files came from the SFTP delivery server, the summary says so.
+    expect(r.out).toMatch(
+      /the bank and HIS files \(.*his_charges_\d{8}\.csv.*\) downloaded by SFTP from sftp:\/\/hospital@127\.0\.0\.1:\d+\//,
+    );
     const exact = /precision 100%\s+recall 100%/.test(r.out) && !/unexpected:|missing:|amount:/.test(r.out);
     expect(r.code).toBe(exact ? 0 : 1);
     // 9 anomalies and the HIS charge and reversal on one HIS number (two findings) of the edge cases.

@@ -1,4 +1,4 @@
-// An SFTP server on loopback for tests, as a bank's delivery server: password login, a read-only view of a
+// An SFTP server on loopback for tests and the demo, as a bank's or HIS's delivery server: password login, a read-only view of a
 // local folder (list, stat, open, read). Enough of the protocol for a client's readdir and fastGet.
 import { open as fsOpen, readdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
