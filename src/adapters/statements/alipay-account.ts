@@ -6,23 +6,18 @@ import { Decimal } from 'decimal.js';
 import {
   type StatementLine,
   type StatementLineKind,
-  type TotalsCheck,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
 import {
-  AlipayPreamble,
-  type AlipayPhase,
-  alipayResult,
+  type AlipayFooter,
+  type AlipayLayout,
+  AlipayParser,
   alipayTime,
   checkTotal,
-  columnName,
-  readFooter,
 } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
-import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
-import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
-import { splitCsv } from './source.ts';
+import type { ParseContext, RawRecord, RecordParser } from './parser.ts';
 import { formatLocal, localToUtcIso } from './time.ts';
 
 export const ALIPAY_ACCOUNT_TITLE = '#支付宝账务明细查询';
@@ -47,74 +42,27 @@ export function accountKind(type: string, income: boolean): StatementLineKind {
   return income ? 'income' : 'expense';
 }
 
-export class AlipayAccountParser implements RecordParser {
+const LAYOUT: AlipayLayout = {
+  title: ALIPAY_ACCOUNT_TITLE,
+  notA: 'an Alipay account statement',
+  bill: 'Alipay account statement',
+  list: '账务明细列表',
+  footers: '支出合计/收入合计',
+  required: REQUIRED,
+  header: 'account statement column header',
+};
+
+export class AlipayAccountParser extends AlipayParser implements RecordParser {
   readonly format = 'alipay-account' as const;
-  readonly party = 'channel' as const;
-  readonly source = 'alipay';
-  private phase: AlipayPhase = 'title';
-  private cols = new HeaderColumns([]);
-  private readonly head: AlipayPreamble;
   private readonly income = { count: 0, sum: new Decimal(0), seen: false };
   private readonly expense = { count: 0, sum: new Decimal(0), seen: false };
-  private stated = 0;
-  private readonly checks: TotalsCheck[] = [];
 
-  constructor(private readonly ctx: ParseContext) {
-    this.head = new AlipayPreamble(ctx);
+  constructor(ctx: ParseContext) {
+    super(ctx, LAYOUT);
   }
 
   complete(): boolean {
     return this.income.seen && this.expense.seen;
-  }
-
-  push(rec: RawRecord): StatementLine | undefined {
-    const text = rec.text.trim();
-    const n = rec.lineNo;
-    if (text === '') return undefined;
-    switch (this.phase) {
-      case 'title':
-        if (text !== ALIPAY_ACCOUNT_TITLE)
-          throw fault(
-            'MISSING_HEADER',
-            n,
-            `not an Alipay account statement: the first line must be ${ALIPAY_ACCOUNT_TITLE}`,
-          );
-        this.phase = 'preamble';
-        return undefined;
-      case 'preamble':
-        if (/^#-+账务明细列表-+$/.test(text)) {
-          if (this.head.account === undefined)
-            throw fault('MISSING_HEADER', n, 'Alipay account statement lacks the #账号：[…] line');
-          this.phase = 'columns';
-        } else if (!text.startsWith('#'))
-          throw fault('MISSING_HEADER', n, 'expected the #-----账务明细列表----- marker');
-        else this.head.read(text, n);
-        return undefined;
-      case 'columns': {
-        this.cols = new HeaderColumns((splitCsv(text) ?? []).map(columnName)).require(
-          REQUIRED,
-          n,
-          'account statement column header',
-        );
-        this.phase = 'rows';
-        return undefined;
-      }
-      case 'rows':
-        if (text.startsWith('#')) {
-          if (!/^#-+账务明细列表结束-+$/.test(text))
-            throw fault('MALFORMED_LINE', n, 'expected a detail row or the 账务明细列表结束 marker');
-          this.phase = 'footer';
-          return undefined;
-        }
-        return this.row(rec);
-      default:
-        this.footer(text, n);
-        return undefined;
-    }
-  }
-
-  private get(f: string[], name: string): string {
-    return this.cols.cell(f, name);
   }
 
   /** A money column in yuan with two decimals; `sign` is the only sign it may print (收入 +, 支出 −). */
@@ -134,12 +82,8 @@ export class AlipayAccountParser implements RecordParser {
     return new Decimal(t);
   }
 
-  private row(rec: RawRecord): StatementLine {
+  protected row(f: string[], rec: RawRecord): StatementLine {
     const n = rec.lineNo;
-    const f = splitCsv(rec.text);
-    if (!f) throw fault('MALFORMED_LINE', n, 'unterminated quote');
-    if (f.length !== this.cols.width)
-      throw fault('MALFORMED_LINE', n, `expected ${this.cols.width} fields, found ${f.length}`);
     const inc = this.money(f, INCOME, '+', n).abs();
     const exp = this.money(f, EXPENSE, '-', n).abs();
     if (inc.isZero() === exp.isZero())
@@ -196,12 +140,7 @@ export class AlipayAccountParser implements RecordParser {
   }
 
   /** `#支出合计：N笔，共X元` / `#收入合计：N笔，共X元`: both counts and both sums are checked. */
-  private footer(text: string, n: number): void {
-    const f = readFooter(text, n);
-    if (!f) {
-      if (text.startsWith('#')) return; // #导出时间：[…]
-      throw fault('MALFORMED_LINE', n, 'unexpected content after the 账务明细列表结束 marker');
-    }
+  protected totals(f: AlipayFooter, n: number): void {
     const side = f.label === '收入' ? this.income : f.label === '支出' ? this.expense : undefined;
     if (!side)
       throw fault('UNSUPPORTED_FORMAT', n, `footer states ${f.label}合计, which this parser cannot check`);
@@ -217,16 +156,6 @@ export class AlipayAccountParser implements RecordParser {
       const ok = (d: Decimal) => (f.label === '收入' ? d.equals(side.sum) : d.abs().equals(side.sum));
       checkTotal(this.checks, n, `${f.label}合计金额`, p.amount, side.sum, ok);
     }
-  }
-
-  finish(lastLineNo: number): ParserResult {
-    return alipayResult(
-      { phase: this.phase, footersSeen: this.income.seen && this.expense.seen, lastLineNo },
-      { bill: 'Alipay account statement', list: '账务明细列表', footers: '支出合计/收入合计' },
-      this.head,
-      this.checks,
-      this.stated,
-    );
   }
 }
 

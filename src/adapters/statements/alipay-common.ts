@@ -1,9 +1,11 @@
 // What the Alipay bills (业务明细 and 账务明细) share: the `#` preamble (账号, 起始日期/终止日期), the
 // 日切 check of a line's time against the period, and the grammar of the `#…合计：N笔，…共X元` footers.
 import { Decimal } from 'decimal.js';
-import type { TotalsCheck } from '../../domain/reconciliation/statement-line.ts';
+import type { StatementLine, TotalsCheck } from '../../domain/reconciliation/statement-line.ts';
+import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
-import type { ParseContext, ParserResult } from './parser.ts';
+import type { ParseContext, ParserResult, RawRecord } from './parser.ts';
+import { splitCsv } from './source.ts';
 import { type LocalDateTime, localDate, localToUtcMs, parseLocal } from './time.ts';
 
 const ACCOUNT = /^#账号[：:]\[(.*)\]\s*$/;
@@ -147,4 +149,120 @@ export function checkTotal(
       `${name} is ${declaredText} but the rows add up to ${computed.toFixed(dp)}`,
     );
   checks.push({ name, declared: declaredText, computed: computed.toFixed(dp) });
+}
+
+/** What tells one Alipay bill from the other: its title line, names in messages, list, footers, columns. */
+export interface AlipayLayout {
+  /** The first line, e.g. `#支付宝业务明细查询`. */
+  title: string;
+  /** What the title line's refusal says the file is not (`an Alipay business detail bill`). */
+  notA: string;
+  /** The bill as messages name it (`Alipay bill`). */
+  bill: string;
+  /** The list between the `#-----…-----` markers (`业务明细列表`). */
+  list: string;
+  /** The footer lines it must end with (`交易合计/退款合计`). */
+  footers: string;
+  required: readonly string[];
+  /** The column header as its refusal names it. */
+  header: string;
+  /** A repeated column name: the last one counts. */
+  lastWins?: boolean;
+}
+
+/**
+ * The reader both Alipay bills share: title, `#` preamble up to the list marker, column header, rows up to
+ * the list's end marker, then footers. A bill adds how a row reads and which totals its footers check.
+ */
+export abstract class AlipayParser {
+  readonly party = 'channel' as const;
+  readonly source = 'alipay';
+  private phase: AlipayPhase = 'title';
+  private cols = new HeaderColumns([]);
+  protected readonly head: AlipayPreamble;
+  protected stated = 0;
+  protected readonly checks: TotalsCheck[] = [];
+  private readonly start: RegExp;
+  private readonly end: RegExp;
+
+  constructor(
+    protected readonly ctx: ParseContext,
+    private readonly layout: AlipayLayout,
+  ) {
+    this.head = new AlipayPreamble(ctx);
+    this.start = new RegExp(`^#-+${layout.list}-+$`);
+    this.end = new RegExp(`^#-+${layout.list}结束-+$`);
+  }
+
+  /** True once every footer the bill must state was read. */
+  abstract complete(): boolean;
+  /** One detail row, split and of the header's width. */
+  protected abstract row(f: string[], rec: RawRecord): StatementLine;
+  /** Checks the totals one footer states. */
+  protected abstract totals(f: AlipayFooter, n: number): void;
+
+  push(rec: RawRecord): StatementLine | undefined {
+    const text = rec.text.trim();
+    const n = rec.lineNo;
+    const L = this.layout;
+    if (text === '') return undefined;
+    switch (this.phase) {
+      case 'title':
+        if (text !== L.title)
+          throw fault('MISSING_HEADER', n, `not ${L.notA}: the first line must be ${L.title}`);
+        this.phase = 'preamble';
+        return undefined;
+      case 'preamble':
+        if (this.start.test(text)) {
+          if (this.head.account === undefined)
+            throw fault('MISSING_HEADER', n, `${L.bill} lacks the #账号：[…] line`);
+          this.phase = 'columns';
+        } else if (!text.startsWith('#'))
+          throw fault('MISSING_HEADER', n, `expected the #-----${L.list}----- marker`);
+        else this.head.read(text, n);
+        return undefined;
+      case 'columns':
+        this.cols = new HeaderColumns((splitCsv(text) ?? []).map(columnName), {
+          lastWins: L.lastWins ?? false,
+        }).require(L.required, n, L.header);
+        this.phase = 'rows';
+        return undefined;
+      case 'rows': {
+        if (text.startsWith('#')) {
+          if (!this.end.test(text))
+            throw fault('MALFORMED_LINE', n, `expected a detail row or the ${L.list}结束 marker`);
+          this.phase = 'footer';
+          return undefined;
+        }
+        // TAB-padded fields (Excel guard) are trimmed by get(); rows are not quoted but may be.
+        const f = splitCsv(rec.text);
+        if (!f) throw fault('MALFORMED_LINE', n, 'unterminated quote');
+        if (f.length !== this.cols.width)
+          throw fault('MALFORMED_LINE', n, `expected ${this.cols.width} fields, found ${f.length}`);
+        return this.row(f, rec);
+      }
+      default: {
+        const f = readFooter(text, n);
+        if (f) this.totals(f, n);
+        else if (!text.startsWith('#'))
+          throw fault('MALFORMED_LINE', n, `unexpected content after the ${L.list}结束 marker`);
+        return undefined; // #导出时间：[…]
+      }
+    }
+  }
+
+  protected get(f: string[], name: string): string {
+    return this.cols.cell(f, name);
+  }
+
+  finish(lastLineNo: number): ParserResult {
+    const L = this.layout;
+    return alipayResult(
+      { phase: this.phase, footersSeen: this.complete(), lastLineNo },
+      { bill: L.bill, list: L.list, footers: L.footers },
+      this.head,
+      this.checks,
+      this.stated,
+    );
+  }
 }

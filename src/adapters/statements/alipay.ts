@@ -4,23 +4,18 @@ import { Decimal } from 'decimal.js';
 import {
   type StatementLine,
   type StatementLineKind,
-  type TotalsCheck,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
 import {
-  AlipayPreamble,
-  type AlipayPhase,
-  alipayResult,
+  type AlipayFooter,
+  type AlipayLayout,
+  AlipayParser,
   alipayTime,
   checkTotal,
-  columnName,
-  readFooter,
 } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
-import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
-import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
-import { splitCsv } from './source.ts';
+import type { ParseContext, RawRecord, RecordParser } from './parser.ts';
 import { formatLocal, localDate, localToUtcMs } from './time.ts';
 
 export const ALIPAY_TITLE = '#支付宝业务明细查询';
@@ -58,83 +53,30 @@ const emptySums = (): Sums => ({
   allDiscounts: new Decimal(0),
 });
 
-export class AlipayBillParser implements RecordParser {
+const LAYOUT: AlipayLayout = {
+  title: ALIPAY_TITLE,
+  notA: 'an Alipay business detail bill',
+  bill: 'Alipay bill',
+  list: '业务明细列表',
+  footers: '交易合计/退款合计',
+  required: REQUIRED,
+  header: 'Alipay bill column header',
+  lastWins: true,
+};
+
+export class AlipayBillParser extends AlipayParser implements RecordParser {
   readonly format = 'alipay' as const;
-  readonly party = 'channel' as const;
-  readonly source = 'alipay';
-  private phase: AlipayPhase = 'title';
-  private cols = new HeaderColumns([]);
-  private readonly head: AlipayPreamble;
   private readonly trade: Sums = emptySums();
   private readonly refund: Sums = emptySums();
   private tradeTotalSeen = false;
   private refundTotalSeen = false;
-  private stated = 0;
-  private readonly checks: TotalsCheck[] = [];
 
-  constructor(private readonly ctx: ParseContext) {
-    this.head = new AlipayPreamble(ctx);
+  constructor(ctx: ParseContext) {
+    super(ctx, LAYOUT);
   }
 
   complete(): boolean {
     return this.tradeTotalSeen && this.refundTotalSeen;
-  }
-
-  push(rec: RawRecord): StatementLine | undefined {
-    const text = rec.text.trim();
-    const n = rec.lineNo;
-    if (text === '' && this.phase !== 'rows') return undefined;
-    switch (this.phase) {
-      case 'title':
-        if (text !== ALIPAY_TITLE)
-          throw fault(
-            'MISSING_HEADER',
-            n,
-            `not an Alipay business detail bill: the first line must be ${ALIPAY_TITLE}`,
-          );
-        this.phase = 'preamble';
-        return undefined;
-      case 'preamble':
-        this.preamble(text, n);
-        return undefined;
-      case 'columns': {
-        this.cols = new HeaderColumns((splitCsv(text) ?? []).map(columnName), { lastWins: true }).require(
-          REQUIRED,
-          n,
-          'Alipay bill column header',
-        );
-        this.phase = 'rows';
-        return undefined;
-      }
-      case 'rows':
-        if (text.startsWith('#')) {
-          if (!/^#-+业务明细列表结束-+$/.test(text))
-            throw fault('MALFORMED_LINE', n, 'expected a detail row or the 业务明细列表结束 marker');
-          this.phase = 'footer';
-          return undefined;
-        }
-        if (text === '') return undefined;
-        return this.row(rec);
-      default:
-        this.footer(text, n);
-        return undefined;
-    }
-  }
-
-  private preamble(text: string, n: number): void {
-    if (/^#-+业务明细列表-+$/.test(text)) {
-      if (this.head.account === undefined)
-        throw fault('MISSING_HEADER', n, 'Alipay bill lacks the #账号：[…] line');
-      this.phase = 'columns';
-      return;
-    }
-    if (!text.startsWith('#'))
-      throw fault('MISSING_HEADER', n, 'expected the #-----业务明细列表----- marker');
-    this.head.read(text, n);
-  }
-
-  private get(f: string[], name: string): string {
-    return this.cols.cell(f, name);
   }
 
   private money(f: string[], name: string, n: number): Decimal {
@@ -149,13 +91,8 @@ export class AlipayBillParser implements RecordParser {
     return new Decimal(t);
   }
 
-  private row(rec: RawRecord): StatementLine {
+  protected row(f: string[], rec: RawRecord): StatementLine {
     const n = rec.lineNo;
-    // TAB-padded fields (Excel guard) are trimmed by get(); rows are not quoted but may be.
-    const f = splitCsv(rec.text);
-    if (!f) throw fault('MALFORMED_LINE', n, 'unterminated quote');
-    if (f.length !== this.cols.width)
-      throw fault('MALFORMED_LINE', n, `expected ${this.cols.width} fields, found ${f.length}`);
     const type = this.get(f, '业务类型');
     let kind: StatementLineKind;
     let sums: Sums;
@@ -236,12 +173,7 @@ export class AlipayBillParser implements RecordParser {
    * other exports word them 交易金额 (Σ 订单金额) and 优惠金额 (unconfirmed: 商家优惠 alone, or every
    * discount column; either reading is accepted). A total of any other name refuses the file.
    */
-  private footer(text: string, n: number): void {
-    const f = readFooter(text, n);
-    if (!f) {
-      if (text.startsWith('#')) return; // #导出时间：[…]
-      throw fault('MALFORMED_LINE', n, 'unexpected content after the 业务明细列表结束 marker');
-    }
+  protected totals(f: AlipayFooter, n: number): void {
     const refund = f.label === '退款';
     if (!refund && f.label !== '交易')
       throw fault('UNSUPPORTED_FORMAT', n, `footer states ${f.label}合计, which this parser cannot check`);
@@ -282,16 +214,6 @@ export class AlipayBillParser implements RecordParser {
         );
       else throw fault('UNSUPPORTED_FORMAT', n, `footer states ${name}, a total this parser cannot check`);
     }
-  }
-
-  finish(lastLineNo: number): ParserResult {
-    return alipayResult(
-      { phase: this.phase, footersSeen: this.tradeTotalSeen && this.refundTotalSeen, lastLineNo },
-      { bill: 'Alipay bill', list: '业务明细列表', footers: '交易合计/退款合计' },
-      this.head,
-      this.checks,
-      this.stated,
-    );
   }
 }
 

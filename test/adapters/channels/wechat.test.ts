@@ -345,6 +345,41 @@ describe('WeChat Pay v3 notifications', () => {
     });
   });
 
+  it('names the amount or time a payment or refund callback got wrong', () => {
+    const cases: [Record<string, unknown>, 'transaction' | 'refund', string][] = [
+      [{ amount: { total: 12.5 } }, 'transaction', 'amount.total is not an integer of fen'],
+      [
+        { amount: { total: 1250, payer_total: '1250' } },
+        'transaction',
+        'amount.payer_total is not an integer of fen',
+      ],
+      [{ amount: { refund: 500, currency: 'HKD' } }, 'refund', 'only CNY is accepted'],
+      [{ amount: { refund: '500' } }, 'refund', 'amount.refund is not an integer of fen'],
+      [
+        { amount: { refund: 500, payer_refund: 5.5 } },
+        'refund',
+        'amount.payer_refund is not an integer of fen',
+      ],
+      [{ success_time: 'yesterday' }, 'refund', 'success_time is not RFC 3339'],
+    ];
+    for (const [over, kind, message] of cases) {
+      const body = kind === 'refund' ? refund(over) : transaction(over);
+      const n = kind === 'refund' ? notify(body, { originalType: 'refund' }) : notify(body);
+      expect(verifyWechatNotification(n, config, NOW)).toEqual({
+        ok: false,
+        code: 'CALLBACK_MALFORMED',
+        message,
+      });
+    }
+    const ok = verifyWechatNotification(
+      notify(refund({ amount: { refund: 500 } }), { originalType: 'refund' }),
+      config,
+      NOW,
+    );
+    expect(ok).toMatchObject({ ok: true, notification: { amount: '5.00' } });
+    expect(ok.ok && ok.notification.payerAmount).toBeUndefined();
+  });
+
   it('maps the non-success trade states', () => {
     for (const [state, status] of [
       ['REFUND', 'refunded'],

@@ -271,6 +271,26 @@ function checkCurrency(amount: Json): boolean {
   return amount.currency === undefined || amount.currency === 'CNY';
 }
 
+/** `amount[key]` and the optional `amount[payerKey]` (CNY, integers of fen) and the optional success_time. */
+function readMoney(
+  data: Json,
+  amount: Json,
+  key: string,
+  payerKey: string,
+): CallbackRefusal | { ok: true; value: string; payer: string | undefined; successTime: Date | undefined } {
+  if (!checkCurrency(amount)) return callbackRefusal('CALLBACK_MALFORMED', 'only CNY is accepted');
+  const value = jsonFen(amount[key]);
+  if (value === undefined)
+    return callbackRefusal('CALLBACK_MALFORMED', `amount.${key} is not an integer of fen`);
+  const payer = amount[payerKey] === undefined ? undefined : jsonFen(amount[payerKey]);
+  if (amount[payerKey] !== undefined && payer === undefined)
+    return callbackRefusal('CALLBACK_MALFORMED', `amount.${payerKey} is not an integer of fen`);
+  const successTime = data.success_time === undefined ? undefined : time(str(data, 'success_time'));
+  if (data.success_time !== undefined && successTime === undefined)
+    return callbackRefusal('CALLBACK_MALFORMED', 'success_time is not RFC 3339');
+  return { ok: true, value, payer, successTime };
+}
+
 /** A transaction (callback resource or query answer) in the platform's words. */
 export function mapWechatPayment(
   data: Json,
@@ -288,19 +308,11 @@ export function mapWechatPayment(
     );
   const status = PAYMENT_STATES[state];
   if (!status) return callbackRefusal('CALLBACK_MALFORMED', `unknown trade_state ${state}`);
-  if (!checkCurrency(amount)) return callbackRefusal('CALLBACK_MALFORMED', 'only CNY is accepted');
-  const total = jsonFen(amount.total);
-  if (total === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'amount.total is not an integer of fen');
-  const payerTotal = amount.payer_total === undefined ? undefined : jsonFen(amount.payer_total);
-  if (amount.payer_total !== undefined && payerTotal === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'amount.payer_total is not an integer of fen');
-  const successTime = data.success_time === undefined ? undefined : time(str(data, 'success_time'));
-  if (data.success_time !== undefined && successTime === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'success_time is not RFC 3339');
-  if (status === 'succeeded' && !successTime)
+  const m = readMoney(data, amount, 'total', 'payer_total');
+  if (!m.ok) return m;
+  if (status === 'succeeded' && !m.successTime)
     return callbackRefusal('CALLBACK_MALFORMED', 'a successful payment needs success_time');
-  const occurredAt = successTime ?? notifiedAt;
+  const occurredAt = m.successTime ?? notifiedAt;
   if (!occurredAt) return callbackRefusal('CALLBACK_MALFORMED', 'no success_time nor create_time');
   const notification: ChannelNotification = {
     channel: 'wechat',
@@ -309,11 +321,11 @@ export function mapWechatPayment(
     channelStatus: state,
     merchantOrderNo,
     channelTxnId,
-    amount: total,
+    amount: m.value,
     occurredAt,
     raw: data,
   };
-  if (payerTotal !== undefined) notification.payerAmount = payerTotal;
+  if (m.payer !== undefined) notification.payerAmount = m.payer;
   if (id !== undefined) notification.notificationId = id;
   const attach = str(data, 'attach');
   if (attach !== undefined) notification.attach = attach;
@@ -339,17 +351,9 @@ export function mapWechatRefund(
     );
   const status = REFUND_STATES[state];
   if (!status) return callbackRefusal('CALLBACK_MALFORMED', `unknown refund_status ${state}`);
-  if (!checkCurrency(amount)) return callbackRefusal('CALLBACK_MALFORMED', 'only CNY is accepted');
-  const refund = jsonFen(amount.refund);
-  if (refund === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'amount.refund is not an integer of fen');
-  const payerRefund = amount.payer_refund === undefined ? undefined : jsonFen(amount.payer_refund);
-  if (amount.payer_refund !== undefined && payerRefund === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'amount.payer_refund is not an integer of fen');
-  const successTime = data.success_time === undefined ? undefined : time(str(data, 'success_time'));
-  if (data.success_time !== undefined && successTime === undefined)
-    return callbackRefusal('CALLBACK_MALFORMED', 'success_time is not RFC 3339');
-  const occurredAt = successTime ?? notifiedAt;
+  const m = readMoney(data, amount, 'refund', 'payer_refund');
+  if (!m.ok) return m;
+  const occurredAt = m.successTime ?? notifiedAt;
   if (!occurredAt) return callbackRefusal('CALLBACK_MALFORMED', 'no success_time nor create_time');
   const notification: ChannelNotification = {
     channel: 'wechat',
@@ -360,12 +364,12 @@ export function mapWechatRefund(
     channelTxnId,
     refundNo,
     channelRefundId: refundId,
-    amount: refund,
+    amount: m.value,
     amountBasis: 'this-refund',
     occurredAt,
     raw: data,
   };
-  if (payerRefund !== undefined) notification.payerAmount = payerRefund;
+  if (m.payer !== undefined) notification.payerAmount = m.payer;
   if (id !== undefined) notification.notificationId = id;
   return { ok: true, notification };
 }

@@ -1,12 +1,9 @@
 // 0100 创建订单: a kiosk opens an order (a registration, an outpatient charge of one HIS item, a deposit top-up).
-import { an, ans, HEADER, iso, type MessageSpec, mac, n } from './types.ts';
+import { an, ans, iso, n, request } from './types.ts';
 
-export const createOrderSpec: MessageSpec = {
-  type: 'create-order',
-  code: '0100',
-  title: { zh: '创建订单', en: 'Create order' },
-  fields: [
-    ...HEADER,
+export const createOrderSpec = request(
+  { type: 'create-order', code: '0100', title: { zh: '创建订单', en: 'Create order' }, macBit: 128 },
+  [
     an('orderId', 32, iso.lll(61)),
     an('patientId', 32, iso.ll(102)),
     // R 挂号 registration, O 门诊缴费 outpatient, D 住院预交金 deposit
@@ -19,6 +16,5 @@ export const createOrderSpec: MessageSpec = {
     n('visitDate', 8, iso.bcd(13), { optional: true }),
     an('itemId', 32, iso.ll(106), { optional: true }),
     ans('itemName', 40, iso.lll(107), { optional: true }),
-    mac(128),
   ],
-};
+);

@@ -1,12 +1,9 @@
 // 0200 支付结果: the MIS-POS (or the kiosk's cash/QR module) reports a successful payment of an order.
-import { an, HEADER, iso, type MessageSpec, mac, n } from './types.ts';
+import { an, iso, n, request } from './types.ts';
 
-export const paymentResultSpec: MessageSpec = {
-  type: 'payment-result',
-  code: '0200',
-  title: { zh: '支付结果', en: 'Payment result' },
-  fields: [
-    ...HEADER,
+export const paymentResultSpec = request(
+  { type: 'payment-result', code: '0200', title: { zh: '支付结果', en: 'Payment result' }, macBit: 64 },
+  [
     an('orderId', 32, iso.lll(61)),
     n('amount', 12, iso.bcd(4)),
     // masked as printed on the slip: 622202******1234
@@ -20,6 +17,5 @@ export const paymentResultSpec: MessageSpec = {
     an('channelTxnId', 64, iso.lll(48)),
     an('channel', 16, iso.ll(44)),
     an('attemptId', 32, iso.ll(45), { optional: true }),
-    mac(64),
   ],
-};
+);

@@ -1,12 +1,9 @@
 // 0400 退款申请: 消费撤销 (void, same day, same batch) or 退货 (return, later) of an order's payment.
-import { an, ans, HEADER, iso, type MessageSpec, mac, n } from './types.ts';
+import { an, ans, iso, n, request } from './types.ts';
 
-export const refundSpec: MessageSpec = {
-  type: 'refund',
-  code: '0400',
-  title: { zh: '退款申请', en: 'Refund request' },
-  fields: [
-    ...HEADER,
+export const refundSpec = request(
+  { type: 'refund', code: '0400', title: { zh: '退款申请', en: 'Refund request' }, macBit: 128 },
+  [
     an('orderId', 32, iso.lll(61)),
     an('refundId', 32, iso.ll(100)),
     // V 消费撤销 void, R 退货 return
@@ -17,6 +14,5 @@ export const refundSpec: MessageSpec = {
     ans('reason', 40, iso.lll(112)),
     // how the kiosk checked the patient: I 身份证 id card, C 医保卡 insurance card, F 人脸 face; empty: not checked
     an('identity', 1, iso.fixed(26), { exact: true, optional: true }),
-    mac(128),
   ],
-};
+);

@@ -100,3 +100,12 @@ export const HEADER: readonly FieldSpec[] = [
   an('serial', 32, iso.ll(59)),
   n('time', 14, iso.bcd(7)),
 ];
+
+/** A request a device sends: the header, its own fields, then the MAC at `macBit`. */
+export function request(
+  head: Pick<MessageSpec, 'type' | 'code' | 'title'> & { macBit: 64 | 128 },
+  fields: readonly FieldSpec[],
+): MessageSpec {
+  const { macBit, ...spec } = head;
+  return { ...spec, fields: [...HEADER, ...fields, mac(macBit)] };
+}

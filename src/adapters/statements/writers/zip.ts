@@ -8,6 +8,26 @@ export interface ZipEntry {
   data: Uint8Array;
 }
 
+interface EntryHead {
+  flags: number;
+  crc: number;
+  packed: number;
+  size: number;
+  name: number;
+}
+
+/** The run a local and a central header share: flags, deflate, DOS time 0 / date 1980-01-01, CRC, sizes, name length. */
+function writeEntryHead(b: Buffer, at: number, h: EntryHead): void {
+  b.writeUInt16LE(h.flags, at);
+  b.writeUInt16LE(8, at + 2);
+  b.writeUInt16LE(0, at + 4);
+  b.writeUInt16LE(0x21, at + 6);
+  b.writeUInt32LE(h.crc, at + 8);
+  b.writeUInt32LE(h.packed, at + 12);
+  b.writeUInt32LE(h.size, at + 16);
+  b.writeUInt16LE(h.name, at + 20);
+}
+
 export function zipGbk(entries: readonly ZipEntry[], nameEncoding: 'gbk' | 'utf8' = 'gbk'): Buffer {
   const locals: Buffer[] = [];
   const centrals: Buffer[] = [];
@@ -16,31 +36,23 @@ export function zipGbk(entries: readonly ZipEntry[], nameEncoding: 'gbk' | 'utf8
     const name = nameEncoding === 'gbk' ? iconv.encode(e.name, 'gbk') : Buffer.from(e.name, 'utf8');
     const flags = nameEncoding === 'utf8' ? 0x0800 : 0;
     const body = deflateRawSync(e.data);
-    const crc = crc32(e.data) >>> 0;
+    const head = {
+      flags,
+      crc: crc32(e.data) >>> 0,
+      packed: body.length,
+      size: e.data.length,
+      name: name.length,
+    };
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
     local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(0, 10);
-    local.writeUInt16LE(0x21, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(e.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
+    writeEntryHead(local, 6, head);
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
     central.writeUInt16LE(20, 4);
     central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(0, 12);
-    central.writeUInt16LE(0x21, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(e.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
+    writeEntryHead(central, 8, head);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, body);
     centrals.push(central, name);
