@@ -1,9 +1,10 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrationsFingerprint } from '../../../src/adapters/db/migrate.ts';
+import { migrations } from '../../../migrations/index.ts';
+import { migrationsFingerprint, pendingMigrations } from '../../../src/adapters/db/migrate.ts';
 import { STAMP_TABLE } from '../../../src/adapters/db/schema-stamp.ts';
 import { type Ledger, openLedger } from '../../../src/adapters/event-store/open.ts';
 import {
@@ -97,12 +98,18 @@ describe('schema stamps', () => {
     let ledger = await open(dataDir);
     const { db } = ledger.database;
     await sql`DROP TABLE ${sql.table(STAMP_TABLE)}`.execute(db);
-    await sql`DROP TABLE demo_runs`.execute(db);
-    await sql`DELETE FROM kysely_migration WHERE name = '0125_demo_runs'`.execute(db);
+    // The newest migration undone, as a folder of the version before it holds.
+    const last = Object.keys(migrations).at(-1)!;
+    const down = await new Migrator({
+      db,
+      provider: { getMigrations: async () => migrations },
+    }).migrateDown();
+    expect(down.error).toBeUndefined();
+    expect(await pendingMigrations(db)).toEqual([last]);
     await ledger.close();
     ledger = await open(dataDir);
     try {
-      expect(await tableExists(ledger, 'demo_runs')).toBe(true);
+      expect(await pendingMigrations(ledger.database.db)).toEqual([]);
       expect((await stamps(ledger)).migrations).toBe(migrationsFingerprint());
     } finally {
       await ledger.close();
