@@ -21,12 +21,13 @@ import {
   RegisterChannelBody,
   RegisterClientBody,
 } from '../schemas.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 
 export function adminRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['admin']);
   const { deps } = ctx;
 
   const channelAnswer = async (hospitalId: string, channelId: string) => {
@@ -47,16 +48,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     return channelAnswer(c.hospitalId, command.channelId);
   };
 
-  app.post(
+  api.post(
     '/v1/admin/channels',
-    route(
-      'admin',
-      ['admin'],
-      'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
-      { body: RegisterChannelBody, 201: Any },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
+    { body: RegisterChannelBody, 201: Any },
+    async (c, req, reply) => {
       const b = req.body;
       const answer = await runChannel(req, {
         type: 'RegisterChannel',
@@ -78,15 +75,16 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.patch(
+  api.patch(
     '/v1/admin/channels/:channelId',
-    route('admin', ['admin'], 'Change channel settings (each change is an event with its reason)', {
+    'admin',
+    'Change channel settings (each change is an event with its reason)',
+    {
       params: ChannelParams,
       body: ChangeChannelBody,
       200: Any,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const { reason, blacklistAdd, blacklistRemove, businessTypes, ...rest } = req.body;
       const change: ChannelSettingsChange = { ...rest };
       if (businessTypes) change.businessTypes = businessTypes as BusinessType[];
@@ -128,29 +126,26 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
       },
     );
 
-  app.get(
+  api.get(
     '/v1/admin/channels/:channelId',
-    route('read', ['admin'], 'A channel: current settings and the history of changes (who, when, why)', {
+    'read',
+    'A channel: current settings and the history of changes (who, when, why)',
+    {
       params: ChannelParams,
       200: Any,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const answer = await channelAnswer(c.hospitalId, req.params.channelId);
       return { ...answer, history: await channelHistory(deps.store, c.hospitalId, req.params.channelId) };
     },
   );
 
-  app.post(
+  api.post(
     '/v1/admin/clients',
-    route(
-      'admin',
-      ['admin'],
-      'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
-      { body: RegisterClientBody, 201: Any },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
+    { body: RegisterClientBody, 201: Any },
+    async (c, req, reply) => {
       try {
         const { client, secret } = await ctx.options.clients.register({
           clientId: req.body.clientId,

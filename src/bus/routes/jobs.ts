@@ -27,7 +27,7 @@ import { FORMATS } from '../../reports/export/index.ts';
 import { ApiError } from '../errors.ts';
 import { type Access, mayAccess } from '../principal.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 /** Who may see a job of each kind (besides being of its hospital). */
 const ACCESS_OF_KIND: Readonly<Record<JobKind, Access>> = {
@@ -133,6 +133,8 @@ const ReportJobBody = Type.Object(
 );
 
 export function jobRoutes(app: App, ctx: ServerContext): void {
+  const reportsApi = routes(app, ['reports']);
+  const jobsApi = routes(app, ['jobs']);
   const rj = requestJobs(ctx);
   if (rj.local) {
     const local = rj.local;
@@ -196,20 +198,16 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  reportsApi.post(
     '/v1/reports/:name/jobs',
-    route(
-      'report',
-      ['reports'],
-      'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
-      {
-        params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z-]{1,40}$' }) }),
-        body: ReportJobBody,
-        202: Loose,
-      },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'report',
+    'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
+    {
+      params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z-]{1,40}$' }) }),
+      body: ReportJobBody,
+      202: Loose,
+    },
+    async (c, req, reply) => {
       const b = req.body;
       const request = checkReportRequest(
         { name: req.params.name, hospitalId: c.hospitalId, ...b },
@@ -232,16 +230,12 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  jobsApi.post(
     '/v1/projections/:name/rebuild',
-    route(
-      'admin',
-      ['jobs'],
-      'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
-      { params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }), 202: Loose },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
+    { params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }), 202: Loose },
+    async (c, req, reply) => {
       const name = req.params.name;
       if (!allProjections().some((p) => p.name === name))
         throw refuseSchedule('PROJECTION_UNKNOWN', { name });

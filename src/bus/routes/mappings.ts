@@ -16,7 +16,7 @@ import {
 import { MAPPING_LIMITS } from '../../domain/mappings/definition.ts';
 import { ApiError } from '../errors.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 /** Largest sample a trial reads (a sample, not a day's file: imports stream large files elsewhere). */
 export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
@@ -43,6 +43,7 @@ const DefinitionBody = Type.Object(
 const Written = Type.Object({ name: Type.String(), version: Type.Integer(), duplicate: Type.Boolean() });
 
 export function mappingRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['mappings']);
   const { deps } = ctx;
   const ports = { store: deps.store, db: deps.db };
   const writer = (req: Parameters<typeof requestContext>[0]) => {
@@ -127,25 +128,21 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
     async (req) => retireMapping(ports, writer(req), req.params.name, req.body.reason),
   );
 
-  app.post(
+  api.post(
     '/v1/mappings/:name/try',
-    route(
-      'finance',
-      ['mappings'],
-      `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
-      {
-        params: NameParams,
-        querystring: Type.Object({
-          fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-          merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-        }),
-        200: Any,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance',
+    `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
+    {
+      params: NameParams,
+      querystring: Type.Object({
+        fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+        merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }),
+      200: Any,
+    },
+    async (c, req) => {
       const q = req.query;
       if (!Buffer.isBuffer(req.body))
         throw new ApiError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/octet-stream' });

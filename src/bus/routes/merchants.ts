@@ -11,7 +11,7 @@ import {
 import type { MerchantCredentials } from '../../domain/channel/merchants.ts';
 import { ApiError } from '../errors.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 const Pem = Type.String({ minLength: 1, maxLength: 8192 });
@@ -66,6 +66,7 @@ const MerchantParams = Type.Object({
 });
 
 export function merchantRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['admin']);
   const merchants = (): { ports: MerchantPorts; gateways: MerchantGateways } => {
     const m = ctx.options.merchants;
     if (!m)
@@ -75,16 +76,12 @@ export function merchantRoutes(app: App, ctx: ServerContext): void {
     return m;
   };
 
-  app.put(
+  api.put(
     '/v1/admin/merchants',
-    route(
-      'admin',
-      ['admin'],
-      'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
-      { body: ConfigureMerchantBody, 200: Any },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
+    { body: ConfigureMerchantBody, 200: Any },
+    async (c, req) => {
       const { primary, ...credentials } = req.body;
       const answer = await configureMerchant(merchants().ports, {
         hospitalId: c.hospitalId,

@@ -31,7 +31,7 @@ import {
   Users,
   UserView,
 } from '../staff-schemas.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 function userView(a: StaffAccount) {
   return {
@@ -56,6 +56,7 @@ function bearerOf(req: FastifyRequest): string {
 export function staffRoutes(app: App, ctx: ServerContext): void {
   const { staff } = ctx;
   const tags = ['staff'];
+  const api = routes(app, tags);
 
   /** The acting administrator and the account they act on, always in the administrator's own hospital. */
   const acting = (req: FastifyRequest, username: string) => {
@@ -101,11 +102,12 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.delete(
+  api.delete(
     '/v1/auth/sessions/current',
-    route('staff', tags, 'Sign out: the session of this bearer token ends now', { 204: Type.Null() }),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'staff',
+    'Sign out: the session of this bearer token ends now',
+    { 204: Type.Null() },
+    async (c, req, reply) => {
       if (c.principal.kind !== 'staff' || !c.principal.sessionId) throw new ApiError('AUTH_NOT_A_SESSION');
       await signOut(staff, bearerOf(req), { actor: c.actor, ...c.exec() });
       return reply.code(204).send(null);
@@ -140,11 +142,12 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/admin/users',
-    route('admin', tags, "The staff users of the administrator's hospital", { 200: Users }),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    "The staff users of the administrator's hospital",
+    { 200: Users },
+    async (c) => {
       return { users: (await listStaffUsers(staff, c.hospitalId)).map(userView) };
     },
   );
