@@ -21,8 +21,8 @@ import {
   RegisterChannelBody,
   RegisterClientBody,
 } from '../schemas.ts';
-import { route, routes } from '../route.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
+import type { App, ServerContext, RequestContext } from '../server.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 
@@ -42,8 +42,7 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     };
   };
 
-  const runChannel = async (req: Parameters<typeof requestContext>[0], command: ChannelCommand) => {
-    const c = requestContext(req);
+  const runChannel = async (c: RequestContext, command: ChannelCommand) => {
     await execute(deps, c.principal, channelDecider, command, c.exec());
     return channelAnswer(c.hospitalId, command.channelId);
   };
@@ -55,7 +54,7 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     { body: RegisterChannelBody, 201: Any },
     async (c, req, reply) => {
       const b = req.body;
-      const answer = await runChannel(req, {
+      const answer = await runChannel(c, {
         type: 'RegisterChannel',
         hospitalId: c.hospitalId,
         channelId: Channel(b.channelId),
@@ -90,7 +89,7 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
       if (businessTypes) change.businessTypes = businessTypes as BusinessType[];
       if (blacklistAdd) change.blacklistAdd = blacklistAdd.map((id) => patientKey(c.hospitalId, id));
       if (blacklistRemove) change.blacklistRemove = blacklistRemove.map((id) => patientKey(c.hospitalId, id));
-      return runChannel(req, {
+      return runChannel(c, {
         type: 'ChangeChannelSettings',
         hospitalId: c.hospitalId,
         channelId: Channel(req.params.channelId),
@@ -103,19 +102,15 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const)
-    app.post(
+    api.post(
       `/v1/admin/channels/:channelId/${action}`,
-      route(
-        'admin',
-        ['admin'],
-        action === 'disable'
-          ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
-          : 'Enable a channel again',
-        { params: ChannelParams, body: ReasonBody, 200: Any },
-      ),
-      async (req) => {
-        const c = requestContext(req);
-        return runChannel(req, {
+      'admin',
+      action === 'disable'
+        ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
+        : 'Enable a channel again',
+      { params: ChannelParams, body: ReasonBody, 200: Any },
+      async (c, req) => {
+        return runChannel(c, {
           type: action === 'disable' ? 'DisableChannel' : 'EnableChannel',
           hospitalId: c.hospitalId,
           channelId: Channel(req.params.channelId),
@@ -171,16 +166,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const)
-    app.post(
+    api.post(
       `/v1/admin/clients/:clientId/${action}`,
-      route(
-        'admin',
-        ['admin'],
-        action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
-        { params: ClientParams, 200: Any },
-      ),
-      async (req) => {
-        const c = requestContext(req);
+      'admin',
+      action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
+      { params: ClientParams, 200: Any },
+      async (c, req) => {
         const client = await ctx.options.clients.setDisabled(
           req.params.clientId,
           c.hospitalId,

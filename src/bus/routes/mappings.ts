@@ -15,8 +15,8 @@ import {
 } from '../../app/mappings.ts';
 import { MAPPING_LIMITS } from '../../domain/mappings/definition.ts';
 import { ApiError } from '../errors.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route, routes } from '../route.ts';
+import type { App, ServerContext, RequestContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 /** Largest sample a trial reads (a sample, not a day's file: imports stream large files elsewhere). */
 export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
@@ -46,8 +46,7 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['mappings']);
   const { deps } = ctx;
   const ports = { store: deps.store, db: deps.db };
-  const writer = (req: Parameters<typeof requestContext>[0]) => {
-    const c = requestContext(req);
+  const writer = (c: RequestContext) => {
     return { hospitalId: c.hospitalId, actor: c.actor, at: deps.now(), options: c.exec() };
   };
 
@@ -58,74 +57,69 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
     (_req, body, done) => done(null, body),
   );
 
-  app.get(
+  api.get(
     '/v1/mappings',
-    route(
-      'staff',
-      ['mappings'],
-      "The hospital's statement mappings (newest version of each) and the built-in ones",
-      { 200: Type.Object({ mappings: Type.Array(Any) }) },
-    ),
-    async (req) => ({ mappings: await listMappings(ports, requestContext(req).hospitalId) }),
+    'staff',
+    "The hospital's statement mappings (newest version of each) and the built-in ones",
+    { 200: Type.Object({ mappings: Type.Array(Any) }) },
+    async (c) => ({ mappings: await listMappings(ports, c.hospitalId) }),
   );
 
-  app.get(
+  api.get(
     '/v1/mappings/:name',
-    route(
-      'staff',
-      ['mappings'],
-      'One mapping: the version asked for (default the newest) and the list of its versions',
-      {
-        params: NameParams,
-        querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
-        200: Any,
-      },
-    ),
-    async (req) => {
+    'staff',
+    'One mapping: the version asked for (default the newest) and the list of its versions',
+    {
+      params: NameParams,
+      querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
+      200: Any,
+    },
+    async (c, req) => {
       const { version } = req.query;
       return showMapping(
         ports,
-        requestContext(req).hospitalId,
+        c.hospitalId,
         req.params.name,
         version === undefined ? undefined : Number(version),
       );
     },
   );
 
-  app.post(
+  api.post(
     '/v1/mappings',
-    route(
-      'supervise',
-      ['mappings'],
-      'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
-      { body: DefinitionBody, 201: Written },
-    ),
-    async (req, reply) => {
-      const r = await addMapping(ports, writer(req), req.body.definition, req.body.note);
+    'supervise',
+    'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
+    { body: DefinitionBody, 201: Written },
+    async (c, req, reply) => {
+      const r = await addMapping(ports, writer(c), req.body.definition, req.body.note);
       return reply.code(201).send(r);
     },
   );
 
-  app.put(
+  api.put(
     '/v1/mappings/:name',
-    route('supervise', ['mappings'], 'Revise a mapping: a new version (the earlier ones stay readable)', {
+    'supervise',
+    'Revise a mapping: a new version (the earlier ones stay readable)',
+    {
       params: NameParams,
       body: DefinitionBody,
       200: Written,
-    }),
-    async (req) => reviseMapping(ports, writer(req), req.params.name, req.body.definition, req.body.note),
+    },
+    async (c, req) => reviseMapping(ports, writer(c), req.params.name, req.body.definition, req.body.note),
   );
 
-  app.post(
+  api.post(
     '/v1/mappings/:name/retire',
-    route('supervise', ['mappings'], 'Retire a mapping: no new import may use it', {
+    'supervise',
+    'Retire a mapping: no new import may use it',
+    {
       params: NameParams,
       body: Type.Object({
         reason: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.descriptionLength }),
       }),
       200: Written,
-    }),
-    async (req) => retireMapping(ports, writer(req), req.params.name, req.body.reason),
+    },
+    async (c, req) => retireMapping(ports, writer(c), req.params.name, req.body.reason),
   );
 
   api.post(

@@ -282,15 +282,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/discrepancies/:id',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
-      { params: DiscrepancyParams, 200: Loose },
-    ),
-    async (req) => wire(await discrepancyDetail(ports(), requestContext(req).hospitalId, req.params.id)),
+    'finance-read',
+    'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
+    { params: DiscrepancyParams, 200: Loose },
+    async (c, req) => wire(await discrepancyDetail(ports(), c.hospitalId, req.params.id)),
   );
 
   const action = (

@@ -12,8 +12,8 @@ import {
   setSchedule,
 } from '../../app/schedules.ts';
 import { refuseSchedule } from '../../domain/schedules/refusals.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route, routes } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
 const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -68,21 +68,25 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   const stateAnswer = (s: Awaited<ReturnType<typeof setSchedule>>) =>
     wire({ status: s.status, changes: s.changes, spec: s.spec });
 
-  app.get(
+  api.get(
     '/v1/schedules',
-    route('read', ['schedules'], "The hospital's auto-reconciliation schedules", { 200: Type.Array(Open) }),
-    async (req) => wire(await schedules(ports(), requestContext(req).hospitalId)),
+    'read',
+    "The hospital's auto-reconciliation schedules",
+    { 200: Type.Array(Open) },
+    async (c) => wire(await schedules(ports(), c.hospitalId)),
   );
-  app.get(
+  api.get(
     '/v1/schedules/runs',
-    route('read', ['schedules'], 'Scheduled days, newest first (alerts=true: statement missing or failed)', {
+    'read',
+    'Scheduled days, newest first (alerts=true: statement missing or failed)',
+    {
       querystring: RunsQuery,
       200: Type.Array(Open),
-    }),
-    async (req) =>
+    },
+    async (c, req) =>
       wire(
         await scheduleRuns(ports(), {
-          hospitalId: requestContext(req).hospitalId,
+          hospitalId: c.hospitalId,
           ...(req.query.schedule !== undefined ? { scheduleId: req.query.schedule } : {}),
           ...(req.query.alerts !== undefined ? { alerts: req.query.alerts } : {}),
           ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}),

@@ -18,7 +18,7 @@ import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staf
 import { ApiError } from '../errors.ts';
 import { signInFrom } from '../staff-auth.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import { type App, type RequestContext, requestContext, type ServerContext } from '../server.ts';
 import {
   CreateUserBody,
   MeAnswer,
@@ -59,8 +59,7 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, tags);
 
   /** The acting administrator and the account they act on, always in the administrator's own hospital. */
-  const acting = (req: FastifyRequest, username: string) => {
-    const c = requestContext(req);
+  const acting = (c: RequestContext, username: string) => {
     const context: CommandContext = { actor: c.actor, ...c.exec() };
     return { hospitalId: c.hospitalId, username: checkUsername(username), context };
   };
@@ -114,13 +113,15 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/auth/me',
-    route('staff', tags, 'Who this bearer token signs in as: user, role now, hospital and the session', {
+    'staff',
+    'Who this bearer token signs in as: user, role now, hospital and the session',
+    {
       200: MeAnswer,
-    }),
-    async (req) => {
-      const { principal } = requestContext(req);
+    },
+    async (c, req) => {
+      const { principal } = c;
       if (principal.kind !== 'staff') throw new ApiError('AUTH_NOT_A_SESSION');
       const check = principal.sessionId ? await authenticateSession(staff, bearerOf(req)) : undefined;
       const s = check?.ok ? check.session : undefined;
@@ -152,9 +153,11 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/admin/users/:username',
-    route('admin', tags, 'One staff user and their active sessions', {
+    'admin',
+    'One staff user and their active sessions',
+    {
       params: UserParams,
       200: Type.Object({
         ...UserView.properties,
@@ -168,9 +171,9 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
           }),
         ),
       }),
-    }),
-    async (req) => {
-      const { hospitalId, username } = acting(req, req.params.username);
+    },
+    async (c, req) => {
+      const { hospitalId, username } = acting(c, req.params.username);
       const a = await existing(hospitalId, username);
       const sessions = await staff.directory.activeSessions(hospitalId, username, staff.now());
       return {
@@ -186,17 +189,14 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/admin/users',
-    route(
-      'admin',
-      tags,
-      "Create a staff user in the administrator's hospital (password hashed with argon2id)",
-      { body: CreateUserBody, 201: UserView },
-    ),
-    async (req, reply) => {
+    'admin',
+    "Create a staff user in the administrator's hospital (password hashed with argon2id)",
+    { body: CreateUserBody, 201: UserView },
+    async (c, req, reply) => {
       const b = req.body;
-      const { hospitalId, username, context } = acting(req, b.username);
+      const { hospitalId, username, context } = acting(c, b.username);
       const a = await createStaffUser(
         staff,
         { hospitalId, username, displayName: b.displayName, role: b.role, password: b.password },
@@ -225,7 +225,10 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
         schema: { tags, summary, params: UserParams, body, response: { ...errorResponses, 200: UserView } },
       },
       async (req) => {
-        const { hospitalId, username, context } = acting(req, (req.params as { username: string }).username);
+        const { hospitalId, username, context } = acting(
+          requestContext(req),
+          (req.params as { username: string }).username,
+        );
         await existing(hospitalId, username);
         return userView(await change({ hospitalId, username }, req.body as Static<B>, context));
       },
@@ -252,14 +255,16 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     (u, b, c) => resetStaffPassword(staff, { ...u, password: b.password }, c),
   );
 
-  app.delete(
+  api.delete(
     '/v1/admin/users/:username/sessions',
-    route('admin', tags, 'Revoke every session of a user (they sign in again)', {
+    'admin',
+    'Revoke every session of a user (they sign in again)',
+    {
       params: UserParams,
       200: Revoked,
-    }),
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
+    },
+    async (c, req) => {
+      const { hospitalId, username, context } = acting(c, req.params.username);
       await existing(hospitalId, username);
       const ids = await revokeAllSessions(
         staff,
