@@ -24,7 +24,7 @@ import {
 } from '../../domain/refund/index.ts';
 import { refuse } from '../../domain/refund/refusals.ts';
 import { MoneySchema } from '../schemas.ts';
-import type { App, ServerContext } from '../server.ts';
+import type { App, RequestContext, ServerContext } from '../server.ts';
 import { routes } from '../route.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
@@ -235,20 +235,23 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
+  /** The leg a leg route names, in the caller's hospital. */
+  const legOf = (c: RequestContext, params: unknown) => {
+    const { planId, legNo } = params as { planId: string; legNo: string };
+    return { hospitalId: c.hospitalId, planId, legNo: Number(legNo) };
+  };
+
   api.post(
     '/v1/refund-plans/:planId/legs/:legNo/bounce',
     'finance-work',
     'Record that a leg’s bank transfer came back (退票): the money is owed to the patient until a supervisor reroutes it',
     { params: LegParams, body: BounceBody, 200: Loose },
     async (c, req) => {
-      const { planId, legNo } = req.params as { planId: string; legNo: string };
       const b = req.body as { amount: string; reason: string; bankRef: string };
       const r = await recordRefundLegBounce(
         ctx.deps,
         {
-          hospitalId: c.hospitalId,
-          planId,
-          legNo: Number(legNo),
+          ...legOf(c, req.params),
           amount: Money.parse(b.amount),
           reason: b.reason,
           source: 'operator',
@@ -266,14 +269,11 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     'Approve a new route for a bounced leg (cash at the window, or a corrected bank account): a supervisor other than the planner',
     { params: LegParams, body: RerouteBody, 200: Loose },
     async (c, req) => {
-      const { planId, legNo } = req.params as { planId: string; legNo: string };
       const b = req.body as { route: FallbackRoute; payeeAccountRef?: string };
       const r = await rerouteRefundLeg(
         ctx.deps,
         {
-          hospitalId: c.hospitalId,
-          planId,
-          legNo: Number(legNo),
+          ...legOf(c, req.params),
           route: b.route,
           payeeAccountRef: b.payeeAccountRef ?? null,
           role: c.principal.role,
