@@ -1,8 +1,17 @@
 // The options of a route: who may call it (the access the hook checks) and its OpenAPI schema, where every
 // answer but the route's own is the shared error shape. Money-moving commands go through command-route.ts.
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type {
+  FastifyReply,
+  FastifyRequest,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+  RouteGenericInterface,
+} from 'fastify';
 import type { TSchema } from 'typebox';
 import type { Access } from './principal.ts';
 import { errorResponses } from './schemas.ts';
+import { type App, type RequestContext, requestContext } from './server.ts';
 
 type Status = 200 | 201 | 202 | 204;
 
@@ -14,7 +23,7 @@ export type RouteParts = {
   body?: TSchema;
   headers?: TSchema;
   /** `[]`: a public route (no credentials) in the OpenAPI document. */
-  security?: unknown[];
+  security?: { [label: string]: string[] }[];
   consumes?: string[];
   produces?: string[];
 } & { [S in Status]?: TSchema };
@@ -48,4 +57,57 @@ export function route<const P extends RouteParts>(
   }
   schema.response = response;
   return { config: { ...(access ? { access } : {}), ...config }, schema } as unknown as RouteOptions<P>;
+}
+
+/** The request a handler of `route(…, parts)` sees: params, query and body typed by the schemas. */
+export type RouteRequest<P extends RouteParts> = FastifyRequest<
+  RouteGenericInterface,
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RouteOptions<P>['schema'],
+  TypeBoxTypeProvider
+>;
+
+type Handler<P extends RouteParts> = (
+  c: RequestContext,
+  req: RouteRequest<P>,
+  reply: FastifyReply,
+) => Promise<unknown>;
+
+type Register = <const P extends RouteParts>(
+  path: string,
+  access: Access,
+  summary: string,
+  parts: P,
+  handler: Handler<P>,
+  config?: { idempotent?: boolean },
+) => void;
+
+/**
+ * The routes of one OpenAPI tag that answer a signed-in caller: `api.get(path, access, summary, parts,
+ * async (c, req) => …)` registers the route with `route(access, tags, summary, parts)`, and its handler gets
+ * the caller's context (hospital, actor) first.
+ */
+export function routes(
+  app: App,
+  tags: string[],
+): Record<'get' | 'post' | 'put' | 'patch' | 'delete', Register> {
+  const register =
+    (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'): Register =>
+    (path, access, summary, parts, handler, config) => {
+      app.route({
+        method,
+        url: path,
+        ...(route(access, tags, summary, parts, config) as object),
+        handler: async (req, reply) =>
+          handler(requestContext(req), req as unknown as RouteRequest<typeof parts>, reply),
+      });
+    };
+  return {
+    get: register('GET'),
+    post: register('POST'),
+    put: register('PUT'),
+    patch: register('PATCH'),
+    delete: register('DELETE'),
+  };
 }

@@ -21,12 +21,13 @@ import {
   RegisterChannelBody,
   RegisterClientBody,
 } from '../schemas.ts';
-import { route } from '../route.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
+import type { App, ServerContext, RequestContext } from '../server.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 
 export function adminRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['admin']);
   const { deps } = ctx;
 
   const channelAnswer = async (hospitalId: string, channelId: string) => {
@@ -41,24 +42,19 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     };
   };
 
-  const runChannel = async (req: Parameters<typeof requestContext>[0], command: ChannelCommand) => {
-    const c = requestContext(req);
+  const runChannel = async (c: RequestContext, command: ChannelCommand) => {
     await execute(deps, c.principal, channelDecider, command, c.exec());
     return channelAnswer(c.hospitalId, command.channelId);
   };
 
-  app.post(
+  api.post(
     '/v1/admin/channels',
-    route(
-      'admin',
-      ['admin'],
-      'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
-      { body: RegisterChannelBody, 201: Any },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
+    { body: RegisterChannelBody, 201: Any },
+    async (c, req, reply) => {
       const b = req.body;
-      const answer = await runChannel(req, {
+      const answer = await runChannel(c, {
         type: 'RegisterChannel',
         hospitalId: c.hospitalId,
         channelId: Channel(b.channelId),
@@ -78,21 +74,22 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.patch(
+  api.patch(
     '/v1/admin/channels/:channelId',
-    route('admin', ['admin'], 'Change channel settings (each change is an event with its reason)', {
+    'admin',
+    'Change channel settings (each change is an event with its reason)',
+    {
       params: ChannelParams,
       body: ChangeChannelBody,
       200: Any,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const { reason, blacklistAdd, blacklistRemove, businessTypes, ...rest } = req.body;
       const change: ChannelSettingsChange = { ...rest };
       if (businessTypes) change.businessTypes = businessTypes as BusinessType[];
       if (blacklistAdd) change.blacklistAdd = blacklistAdd.map((id) => patientKey(c.hospitalId, id));
       if (blacklistRemove) change.blacklistRemove = blacklistRemove.map((id) => patientKey(c.hospitalId, id));
-      return runChannel(req, {
+      return runChannel(c, {
         type: 'ChangeChannelSettings',
         hospitalId: c.hospitalId,
         channelId: Channel(req.params.channelId),
@@ -105,19 +102,15 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const)
-    app.post(
+    api.post(
       `/v1/admin/channels/:channelId/${action}`,
-      route(
-        'admin',
-        ['admin'],
-        action === 'disable'
-          ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
-          : 'Enable a channel again',
-        { params: ChannelParams, body: ReasonBody, 200: Any },
-      ),
-      async (req) => {
-        const c = requestContext(req);
-        return runChannel(req, {
+      'admin',
+      action === 'disable'
+        ? 'Disable a channel: its commands are refused with CHANNEL_DISABLED'
+        : 'Enable a channel again',
+      { params: ChannelParams, body: ReasonBody, 200: Any },
+      async (c, req) => {
+        return runChannel(c, {
           type: action === 'disable' ? 'DisableChannel' : 'EnableChannel',
           hospitalId: c.hospitalId,
           channelId: Channel(req.params.channelId),
@@ -128,29 +121,26 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
       },
     );
 
-  app.get(
+  api.get(
     '/v1/admin/channels/:channelId',
-    route('read', ['admin'], 'A channel: current settings and the history of changes (who, when, why)', {
+    'read',
+    'A channel: current settings and the history of changes (who, when, why)',
+    {
       params: ChannelParams,
       200: Any,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const answer = await channelAnswer(c.hospitalId, req.params.channelId);
       return { ...answer, history: await channelHistory(deps.store, c.hospitalId, req.params.channelId) };
     },
   );
 
-  app.post(
+  api.post(
     '/v1/admin/clients',
-    route(
-      'admin',
-      ['admin'],
-      'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
-      { body: RegisterClientBody, 201: Any },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
+    { body: RegisterClientBody, 201: Any },
+    async (c, req, reply) => {
       try {
         const { client, secret } = await ctx.options.clients.register({
           clientId: req.body.clientId,
@@ -176,16 +166,12 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
   );
 
   for (const action of ['disable', 'enable'] as const)
-    app.post(
+    api.post(
       `/v1/admin/clients/:clientId/${action}`,
-      route(
-        'admin',
-        ['admin'],
-        action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
-        { params: ClientParams, 200: Any },
-      ),
-      async (req) => {
-        const c = requestContext(req);
+      'admin',
+      action === 'disable' ? 'Disable a bus client (AUTH_CLIENT_DISABLED)' : 'Enable a bus client',
+      { params: ClientParams, 200: Any },
+      async (c, req) => {
         const client = await ctx.options.clients.setDisabled(
           req.params.clientId,
           c.hospitalId,

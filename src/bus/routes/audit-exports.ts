@@ -12,8 +12,8 @@ import { ExportError } from '../../app/audit/export.ts';
 import { takeAuditExport } from '../../app/audit/record-export.ts';
 import { addDays, DEFAULT_TIME_ZONE, isBusinessDate } from '../../domain/business-date.ts';
 import { ApiError } from '../errors.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 /** The longest period one request exports: a year; a longer one is several requests. */
 export const MAX_EXPORT_DAYS = 366;
@@ -40,16 +40,13 @@ function isTimeZone(zone: string): boolean {
 }
 
 export function auditExportRoutes(app: App, ctx: ServerContext): void {
-  app.get(
+  const api = routes(app, ['audit']);
+  api.get(
     '/v1/audit/exports',
-    route(
-      'audit',
-      ['audit'],
-      "A tar archive of the caller's hospital's events of a period, with their seals, anchors, public keys, a manifest and SHA256SUMS (as `ledger audit export`; docs/audit.md says how to check it). Recorded as an event before it is sent; headers x-ledger-export-id and x-ledger-manifest-sha256",
-      { querystring: ExportQuery },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'audit',
+    "A tar archive of the caller's hospital's events of a period, with their seals, anchors, public keys, a manifest and SHA256SUMS (as `ledger audit export`; docs/audit.md says how to check it). Recorded as an event before it is sent; headers x-ledger-export-id and x-ledger-manifest-sha256",
+    { querystring: ExportQuery },
+    async (c, req, reply) => {
       const { from, to } = req.query;
       const timeZone = req.query.timeZone ?? DEFAULT_TIME_ZONE;
       if (!isBusinessDate(from)) throw new ApiError('VALIDATION_FAILED', { field: 'from', reason: 'a date' });

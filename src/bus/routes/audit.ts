@@ -6,8 +6,8 @@ import { replayAsOf } from '../../app/audit/replay.ts';
 import { traceId } from '../../app/audit/trace.ts';
 import { verifyEvents } from '../../adapters/event-store/integrity.ts';
 import { ApiError } from '../errors.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const TraceParams = Type.Object({
   id: Type.String({
@@ -32,16 +32,13 @@ const ReplayQuery = Type.Object({
 });
 
 export function auditRoutes(app: App, ctx: ServerContext): void {
-  app.get(
+  const api = routes(app, ['audit']);
+  api.get(
     '/v1/audit/verify',
-    route(
-      'audit',
-      ['audit'],
-      'Recompute every hash chain, seal and stream row of the event log: ok, or the first broken position and why (as `ledger audit verify`; the anchors outside the database are checked by the command)',
-      { 200: TraceAnswer },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'audit',
+    'Recompute every hash chain, seal and stream row of the event log: ok, or the first broken position and why (as `ledger audit verify`; the anchors outside the database are checked by the command)',
+    { 200: TraceAnswer },
+    async (c) => {
       const report = await verifyEvents(ctx.options.database);
       const problem = report.problem;
       const own = problem?.streamId === undefined || problem.streamId.startsWith(`${c.hospitalId}/`);
@@ -54,16 +51,12 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/audit/replay',
-    route(
-      'audit',
-      ['audit'],
-      "The hospital's account balances, orders and reconciliation (days, discrepancies) as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
-      { querystring: ReplayQuery, 200: TraceAnswer },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'audit',
+    "The hospital's account balances, orders and reconciliation (days, discrepancies) as of an instant, rebuilt from the events up to the last position recorded by then (as `ledger audit replay`)",
+    { querystring: ReplayQuery, 200: TraceAnswer },
+    async (c, req) => {
       const asOf = new Date(req.query.asOf);
       // The store records wall-clock time: an instant still to come has no figures yet.
       if (Number.isNaN(asOf.getTime()) || asOf.getTime() > Date.now())
@@ -84,16 +77,12 @@ export function auditRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/audit/trace/:id',
-    route(
-      'audit',
-      ['audit'],
-      'Every event about an order, payment, refund, statement line or discrepancy, with the journal entry each money event posts (computed from the events) and the discrepancies and statement lines that mention it',
-      { params: TraceParams, 200: TraceAnswer },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'audit',
+    'Every event about an order, payment, refund, statement line or discrepancy, with the journal entry each money event posts (computed from the events) and the discrepancies and statement lines that mention it',
+    { params: TraceParams, 200: TraceAnswer },
+    async (c, req) => {
       return wire(await traceId(ctx.options.database, ctx.deps.store, req.params.id, c.hospitalId));
     },
   );

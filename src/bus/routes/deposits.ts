@@ -23,11 +23,11 @@ import {
   RemainderRefundBody,
   TopUpBody,
 } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import type { App, ServerContext } from '../server.ts';
 import { commandAnswer } from './orders.ts';
 import { depositStatement, JOURNAL } from '../../projections/queries.ts';
 import { pageLimit, readModelFreshness } from './queries.ts';
-import { route } from '../route.ts';
+import { routes } from '../route.ts';
 
 /** What the bus answers about a deposit account. */
 function depositView(admissionId: string, s: DepositState) {
@@ -58,6 +58,7 @@ function depositAnswer(admissionId: string, result: HandleResult<DepositEvent, D
 }
 
 export function depositRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['deposits']);
   const { deps } = ctx;
 
   commandRoute(app, ctx, '/v1/deposits/:admissionId/top-ups', {
@@ -130,14 +131,15 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     }),
   });
 
-  app.get(
+  api.get(
     '/v1/deposits/:admissionId',
-    route('read', ['deposits'], 'Deposit balance of an admission (folded from its stream: always current)', {
+    'read',
+    'Deposit balance of an admission (folded from its stream: always current)',
+    {
       params: AdmissionParams,
       200: Type.Object({}, { additionalProperties: true }),
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const admissionId = AdmissionId(req.params.admissionId);
       const { state: s, version, events } = await loadDeposit(deps.store, c.hospitalId, admissionId);
       if (!s.exists) throw reject('DEPOSIT_NOT_FOUND', { admissionId });
@@ -146,20 +148,16 @@ export function depositRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/deposits/:admissionId/statement',
-    route(
-      'read',
-      ['deposits'],
-      'Deposit statement: every ledger line of the admission deposit account (read model: eventually consistent)',
-      {
-        params: AdmissionParams,
-        querystring: PageQuery,
-        200: Type.Object({}, { additionalProperties: true }),
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'read',
+    'Deposit statement: every ledger line of the admission deposit account (read model: eventually consistent)',
+    {
+      params: AdmissionParams,
+      querystring: PageQuery,
+      200: Type.Object({}, { additionalProperties: true }),
+    },
+    async (c, req) => {
       requireHospitalRead(c.principal);
       const { account, lines } = await depositStatement(ctx.options.database.db, {
         hospitalId: c.hospitalId,

@@ -1,7 +1,7 @@
 // Device fleet status for administrators: every registered kiosk / POS of the hospital, online or not.
 import { Type } from 'typebox';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const DeviceStatusSchema = Type.Object({
   deviceId: Type.String(),
@@ -18,14 +18,12 @@ const DeviceStatusSchema = Type.Object({
 });
 
 export function deviceRoutes(app: App, ctx: ServerContext): void {
-  app.get(
+  const api = routes(app, ['admin']);
+  api.get(
     '/v1/admin/devices',
-    route(
-      'admin',
-      ['admin'],
-      'Kiosks and POS terminals: online (open connection or a recent heartbeat), last heartbeat, state',
-      { 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
-    ),
-    async (req) => ({ devices: await ctx.deps.devices.list(requestContext(req).hospitalId) }),
+    'admin',
+    'Kiosks and POS terminals: online (open connection or a recent heartbeat), last heartbeat, state',
+    { 200: Type.Object({ devices: Type.Array(DeviceStatusSchema) }) },
+    async (c) => ({ devices: await ctx.deps.devices.list(c.hospitalId) }),
   );
 }

@@ -2,24 +2,21 @@
 import { Type } from 'typebox';
 import { ApiError } from '../errors.ts';
 import { ClientParams, ReadGrantsSchema } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 export function grantRoutes(app: App, ctx: ServerContext): void {
-  app.put(
+  const api = routes(app, ['admin']);
+  api.put(
     '/v1/admin/clients/:clientId/grants',
-    route(
-      'admin',
-      ['admin'],
-      "Set a bus client's read grants: read own (orders and deposits it took part in) or hospital; patient ids masked or full",
-      {
-        params: ClientParams,
-        body: ReadGrantsSchema,
-        200: Type.Object({ clientId: Type.String(), grants: ReadGrantsSchema }),
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    "Set a bus client's read grants: read own (orders and deposits it took part in) or hospital; patient ids masked or full",
+    {
+      params: ClientParams,
+      body: ReadGrantsSchema,
+      200: Type.Object({ clientId: Type.String(), grants: ReadGrantsSchema }),
+    },
+    async (c, req) => {
       const client = await ctx.options.clients.setGrants(req.params.clientId, c.hospitalId, req.body);
       if (!client) throw new ApiError('AUTH_UNKNOWN_CLIENT', { clientId: req.params.clientId });
       req.log.info(

@@ -26,8 +26,8 @@ import { allProjections } from '../../projections/catalog.ts';
 import { FORMATS } from '../../reports/export/index.ts';
 import { ApiError } from '../errors.ts';
 import { type Access, mayAccess } from '../principal.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext, RequestContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 /** Who may see a job of each kind (besides being of its hospital). */
 const ACCESS_OF_KIND: Readonly<Record<JobKind, Access>> = {
@@ -133,6 +133,8 @@ const ReportJobBody = Type.Object(
 );
 
 export function jobRoutes(app: App, ctx: ServerContext): void {
+  const reportsApi = routes(app, ['reports']);
+  const jobsApi = routes(app, ['jobs']);
   const rj = requestJobs(ctx);
   if (rj.local) {
     const local = rj.local;
@@ -142,8 +144,7 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     app.addHook('onClose', async () => local.stop());
   }
 
-  const visibleJob = async (req: Parameters<typeof requestContext>[0], id: string) => {
-    const c = requestContext(req);
+  const visibleJob = async (c: RequestContext, id: string) => {
     const job = await rj.jobs.get(c.hospitalId, id);
     if (!job) throw refuse('JOB_NOT_FOUND', { jobId: id });
     const needs = ACCESS_OF_KIND[job.kind];
@@ -152,33 +153,27 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     return job;
   };
 
-  app.get(
+  jobsApi.get(
     '/v1/jobs/:id',
-    route(
-      'staff',
-      ['jobs'],
-      'A job a request started (a large statement upload, a projection rebuild, a large report): queued, running (progress.percent and its counts), succeeded (result; links.result) or failed (error: its refusal)',
-      { params: JobParams, 200: Loose },
-    ),
-    async (req) => jobAnswer(await visibleJob(req, req.params.id)),
+    'staff',
+    'A job a request started (a large statement upload, a projection rebuild, a large report): queued, running (progress.percent and its counts), succeeded (result; links.result) or failed (error: its refusal)',
+    { params: JobParams, 200: Loose },
+    async (c, req) => jobAnswer(await visibleJob(c, req.params.id)),
   );
 
-  app.get(
+  jobsApi.get(
     '/v1/jobs/:id/result',
-    route(
-      'staff',
-      ['jobs'],
-      "A succeeded job's result: its file (a report's xlsx, CSV or JSON), else its result as JSON. JOB_RESULT_NOT_READY (409) until it has succeeded",
-      {
-        params: JobParams,
-        200: {
-          description: 'The result',
-          content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
-        },
+    'staff',
+    "A succeeded job's result: its file (a report's xlsx, CSV or JSON), else its result as JSON. JOB_RESULT_NOT_READY (409) until it has succeeded",
+    {
+      params: JobParams,
+      200: {
+        description: 'The result',
+        content: { '*/*': { schema: { type: 'string', format: 'binary' } } },
       },
-    ),
-    async (req, reply) => {
-      const job = await visibleJob(req, req.params.id);
+    },
+    async (c, req, reply) => {
+      const job = await visibleJob(c, req.params.id);
       if (job.state !== 'succeeded')
         throw refuseSchedule('JOB_RESULT_NOT_READY', { jobId: job.jobId, state: job.state });
       const file = await rj.jobs.file(job.jobId, 'result');
@@ -196,20 +191,16 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  reportsApi.post(
     '/v1/reports/:name/jobs',
-    route(
-      'report',
-      ['reports'],
-      'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
-      {
-        params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z-]{1,40}$' }) }),
-        body: ReportJobBody,
-        202: Loose,
-      },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'report',
+    'Produce a large report as a job (202): checked now, built to the event position of now (or of asOf) on a worker, its progress at GET /v1/jobs/:id, its file at GET /v1/jobs/:id/result',
+    {
+      params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z-]{1,40}$' }) }),
+      body: ReportJobBody,
+      202: Loose,
+    },
+    async (c, req, reply) => {
       const b = req.body;
       const request = checkReportRequest(
         { name: req.params.name, hospitalId: c.hospitalId, ...b },
@@ -232,16 +223,12 @@ export function jobRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  jobsApi.post(
     '/v1/projections/:name/rebuild',
-    route(
-      'admin',
-      ['jobs'],
-      'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
-      { params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }), 202: Loose },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Rebuild a read model from position 0 beside the live one and swap it in, as a job (202); asking again while one runs answers that job',
+    { params: Type.Object({ name: Type.String({ pattern: '^[a-z][a-z0-9_]{0,62}$' }) }), 202: Loose },
+    async (c, req, reply) => {
       const name = req.params.name;
       if (!allProjections().some((p) => p.name === name))
         throw refuseSchedule('PROJECTION_UNKNOWN', { name });

@@ -19,8 +19,8 @@ import { MAX_EVIDENCE_BYTES } from '../../domain/reconciliation/evidence.ts';
 import { DIFFERENCE_NAMES } from '../../domain/reconciliation/match-events.ts';
 import { MAX_MATCH_ITEMS } from '../../domain/reconciliation/manual-match.ts';
 import { ChannelIdSchema } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { type App, requestContext, type ServerContext, type RequestContext } from '../server.ts';
+import { route, routes } from '../route.ts';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const DiscrepancyId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Discrepancy id' });
@@ -55,41 +55,40 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
     ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
   });
   const policy = matchPolicyFrom(process.env);
-  const who = (req: Parameters<typeof requestContext>[0]) => {
-    const c = requestContext(req);
+  const who = (c: RequestContext) => {
     return { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), role: c.principal.role };
   };
   const TAGS = ['reconciliation'];
 
-  app.get(
+  const api = routes(app, TAGS);
+  api.get(
     '/v1/discrepancies/:id/proposals',
-    route(
-      'finance-read',
-      TAGS,
-      'Proposed matches beside an open item: score, reasons, items; never applied by themselves',
-      {
-        params: Type.Object({ id: DiscrepancyId }),
-        200: Loose,
-      },
-    ),
-    async (req) => ({
+    'finance-read',
+    'Proposed matches beside an open item: score, reasons, items; never applied by themselves',
+    {
+      params: Type.Object({ id: DiscrepancyId }),
+      200: Loose,
+    },
+    async (c, req) => ({
       proposals: await listProposals(ports(), {
-        hospitalId: requestContext(req).hospitalId,
+        hospitalId: c.hospitalId,
         discrepancyId: req.params.id,
       }),
     }),
   );
 
-  app.post(
+  api.post(
     '/v1/proposals/:proposalId/accept',
-    route('finance-work', TAGS, 'Confirm a proposal: a manual match of its items (approval rules apply)', {
+    'finance-work',
+    'Confirm a proposal: a manual match of its items (approval rules apply)',
+    {
       params: Type.Object({ proposalId: ProposalId }),
       body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
       200: Loose,
-    }),
-    async (req) =>
+    },
+    async (c, req) =>
       acceptProposal(ports(), {
-        ...who(req),
+        ...who(c),
         discrepancyId: req.body.discrepancyId,
         proposalId: req.params.proposalId,
         ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}),
@@ -97,43 +96,42 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
       }),
   );
 
-  app.post(
+  api.post(
     '/v1/proposals/:proposalId/reject',
-    route('finance-work', TAGS, 'Reject a proposal with a reason: it is not proposed again', {
+    'finance-work',
+    'Reject a proposal with a reason: it is not proposed again',
+    {
       params: Type.Object({ proposalId: ProposalId }),
       body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
       200: Loose,
-    }),
-    async (req) =>
+    },
+    async (c, req) =>
       rejectProposal(ports(), {
-        ...who(req),
+        ...who(c),
         discrepancyId: req.body.discrepancyId,
         proposalId: req.params.proposalId,
         reason: req.body.reason ?? '',
       }),
   );
 
-  app.post(
+  api.post(
     '/v1/matches',
-    route(
-      'finance-work',
-      TAGS,
-      'Match open items by hand (one to one, one to many, many to one, across parties) with a reason; a difference must be named (fee, shortfall, surplus)',
-      {
-        body: Type.Object(
-          {
-            discrepancyIds: Type.Array(DiscrepancyId, { minItems: 1, maxItems: MAX_MATCH_ITEMS }),
-            reason: Reason,
-            differenceAs: Type.Optional(Type.Union(DIFFERENCE_NAMES.map((d) => Type.Literal(d)))),
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) =>
+    'finance-work',
+    'Match open items by hand (one to one, one to many, many to one, across parties) with a reason; a difference must be named (fee, shortfall, surplus)',
+    {
+      body: Type.Object(
+        {
+          discrepancyIds: Type.Array(DiscrepancyId, { minItems: 1, maxItems: MAX_MATCH_ITEMS }),
+          reason: Reason,
+          differenceAs: Type.Optional(Type.Union(DIFFERENCE_NAMES.map((d) => Type.Literal(d)))),
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) =>
       matchItems(ports(), {
-        ...who(req),
+        ...who(c),
         discrepancyIds: req.body.discrepancyIds,
         reason: req.body.reason ?? '',
         ...(req.body.differenceAs ? { differenceAs: req.body.differenceAs } : {}),
@@ -141,100 +139,87 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
       }),
   );
 
-  app.get(
+  api.get(
     '/v1/matches/:matchId',
-    route(
-      'finance-read',
-      TAGS,
-      'One match: its items, sums, difference, who asked and approved, what waits',
-      {
-        params: Type.Object({ matchId: MatchId }),
-        200: Loose,
-      },
-    ),
-    async (req) => showMatch(ports(), requestContext(req).hospitalId, req.params.matchId),
+    'finance-read',
+    'One match: its items, sums, difference, who asked and approved, what waits',
+    {
+      params: Type.Object({ matchId: MatchId }),
+      200: Loose,
+    },
+    async (c, req) => showMatch(ports(), c.hospitalId, req.params.matchId),
   );
 
-  app.get(
+  api.get(
     '/v1/days/:channel/:date/matches',
-    route('finance-read', TAGS, 'The manual matches of a day and channel, and the rule-made pairs undone', {
+    'finance-read',
+    'The manual matches of a day and channel, and the rule-made pairs undone',
+    {
       params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
       200: Loose,
-    }),
-    async (req) => ({
-      matches: await listMatches(
-        ports(),
-        requestContext(req).hospitalId,
-        req.params.channel,
-        req.params.date,
-      ),
+    },
+    async (c, req) => ({
+      matches: await listMatches(ports(), c.hospitalId, req.params.channel, req.params.date),
     }),
   );
 
-  app.post(
+  api.post(
     '/v1/matches/:matchId/approve',
-    route(
-      'finance-check',
-      TAGS,
-      'Approve what waits on a match (the match or its undoing): a supervisor other than the maker',
-      {
-        params: Type.Object({ matchId: MatchId }),
-        body: Type.Object({}, { additionalProperties: false }),
-        200: Loose,
-      },
-    ),
-    async (req) => approveMatchDecision(ports(), { ...who(req), matchId: req.params.matchId }),
+    'finance-check',
+    'Approve what waits on a match (the match or its undoing): a supervisor other than the maker',
+    {
+      params: Type.Object({ matchId: MatchId }),
+      body: Type.Object({}, { additionalProperties: false }),
+      200: Loose,
+    },
+    async (c, req) => approveMatchDecision(ports(), { ...who(c), matchId: req.params.matchId }),
   );
 
-  app.post(
+  api.post(
     '/v1/matches/:matchId/reject',
-    route('finance-check', TAGS, 'Refuse what waits on a match, with a reason', {
+    'finance-check',
+    'Refuse what waits on a match, with a reason',
+    {
       params: Type.Object({ matchId: MatchId }),
       body: Type.Object({ reason: Reason }, { additionalProperties: false }),
       200: Loose,
-    }),
-    async (req) =>
+    },
+    async (c, req) =>
       rejectMatchDecision(ports(), {
-        ...who(req),
+        ...who(c),
         matchId: req.params.matchId,
         reason: req.body.reason ?? '',
       }),
   );
 
-  app.post(
+  api.post(
     '/v1/matches/:matchId/unmatch',
-    route(
-      'finance-work',
-      TAGS,
-      'Undo a manual match with a reason: its items open again, its difference is withdrawn',
-      {
-        params: Type.Object({ matchId: MatchId }),
-        body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-        200: Loose,
-      },
-    ),
-    async (req) =>
-      unmatch(ports(), { ...who(req), matchId: req.params.matchId, reason: req.body.reason ?? '', policy }),
+    'finance-work',
+    'Undo a manual match with a reason: its items open again, its difference is withdrawn',
+    {
+      params: Type.Object({ matchId: MatchId }),
+      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+      200: Loose,
+    },
+    async (c, req) =>
+      unmatch(ports(), { ...who(c), matchId: req.params.matchId, reason: req.body.reason ?? '', policy }),
   );
 
-  app.post(
+  api.post(
     '/v1/days/:channel/:date/unmatch',
-    route(
-      'finance-work',
-      TAGS,
-      'Undo a pair the rules made (a payment by order no, a refund by refund no): both sides stand apart in every later run',
-      {
-        params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
-        body: Type.Object(
-          { subject: Type.String({ minLength: 1, maxLength: 128 }), reason: Reason },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) =>
+    'finance-work',
+    'Undo a pair the rules made (a payment by order no, a refund by refund no): both sides stand apart in every later run',
+    {
+      params: Type.Object({ channel: ChannelIdSchema, date: DateQ }),
+      body: Type.Object(
+        { subject: Type.String({ minLength: 1, maxLength: 128 }), reason: Reason },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) =>
       unmatchRule(ports(), {
-        ...who(req),
+        ...who(c),
         channel: req.params.channel,
         businessDate: req.params.date,
         subject: req.body.subject,
@@ -263,7 +248,7 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
         const { id } = req.params as { id: string };
         const b = req.body as { file: string; contentBase64: string; note?: string };
         const evidence = await attachEvidence(ports(), {
-          ...who(req),
+          ...who(requestContext(req)),
           file: b.file,
           bytes: new Uint8Array(Buffer.from(b.contentBase64, 'base64')),
           ...(b.note !== undefined ? { note: b.note } : {}),
@@ -296,16 +281,13 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
   list('discrepancy');
   list('match');
 
-  app.get(
+  api.get(
     '/v1/evidence/:sha256',
-    route(
-      'finance-read',
-      TAGS,
-      'Download an evidence file: always as an attachment of its checked type, never rendered inline',
-      { params: Type.Object({ sha256: Sha256 }) },
-    ),
-    async (req, reply) => {
-      const f = await readEvidence(ports(), requestContext(req).hospitalId, req.params.sha256);
+    'finance-read',
+    'Download an evidence file: always as an attachment of its checked type, never rendered inline',
+    { params: Type.Object({ sha256: Sha256 }) },
+    async (c, req, reply) => {
+      const f = await readEvidence(ports(), c.hospitalId, req.params.sha256);
       const ext = { 'application/pdf': 'pdf', 'image/png': 'png', 'image/jpeg': 'jpg', 'text/csv': 'csv' }[
         f.contentType
       ];

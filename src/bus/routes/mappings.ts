@@ -15,8 +15,8 @@ import {
 } from '../../app/mappings.ts';
 import { MAPPING_LIMITS } from '../../domain/mappings/definition.ts';
 import { ApiError } from '../errors.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext, RequestContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 /** Largest sample a trial reads (a sample, not a day's file: imports stream large files elsewhere). */
 export const MAX_TRIAL_SAMPLE_BYTES = 8 * 1024 * 1024;
@@ -43,10 +43,10 @@ const DefinitionBody = Type.Object(
 const Written = Type.Object({ name: Type.String(), version: Type.Integer(), duplicate: Type.Boolean() });
 
 export function mappingRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['mappings']);
   const { deps } = ctx;
   const ports = { store: deps.store, db: deps.db };
-  const writer = (req: Parameters<typeof requestContext>[0]) => {
-    const c = requestContext(req);
+  const writer = (c: RequestContext) => {
     return { hospitalId: c.hospitalId, actor: c.actor, at: deps.now(), options: c.exec() };
   };
 
@@ -57,95 +57,86 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
     (_req, body, done) => done(null, body),
   );
 
-  app.get(
+  api.get(
     '/v1/mappings',
-    route(
-      'staff',
-      ['mappings'],
-      "The hospital's statement mappings (newest version of each) and the built-in ones",
-      { 200: Type.Object({ mappings: Type.Array(Any) }) },
-    ),
-    async (req) => ({ mappings: await listMappings(ports, requestContext(req).hospitalId) }),
+    'staff',
+    "The hospital's statement mappings (newest version of each) and the built-in ones",
+    { 200: Type.Object({ mappings: Type.Array(Any) }) },
+    async (c) => ({ mappings: await listMappings(ports, c.hospitalId) }),
   );
 
-  app.get(
+  api.get(
     '/v1/mappings/:name',
-    route(
-      'staff',
-      ['mappings'],
-      'One mapping: the version asked for (default the newest) and the list of its versions',
-      {
-        params: NameParams,
-        querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
-        200: Any,
-      },
-    ),
-    async (req) => {
+    'staff',
+    'One mapping: the version asked for (default the newest) and the list of its versions',
+    {
+      params: NameParams,
+      querystring: Type.Object({ version: Type.Optional(Type.String({ pattern: '^\\d{1,6}$' })) }),
+      200: Any,
+    },
+    async (c, req) => {
       const { version } = req.query;
       return showMapping(
         ports,
-        requestContext(req).hospitalId,
+        c.hospitalId,
         req.params.name,
         version === undefined ? undefined : Number(version),
       );
     },
   );
 
-  app.post(
+  api.post(
     '/v1/mappings',
-    route(
-      'supervise',
-      ['mappings'],
-      'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
-      { body: DefinitionBody, 201: Written },
-    ),
-    async (req, reply) => {
-      const r = await addMapping(ports, writer(req), req.body.definition, req.body.note);
+    'supervise',
+    'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
+    { body: DefinitionBody, 201: Written },
+    async (c, req, reply) => {
+      const r = await addMapping(ports, writer(c), req.body.definition, req.body.note);
       return reply.code(201).send(r);
     },
   );
 
-  app.put(
+  api.put(
     '/v1/mappings/:name',
-    route('supervise', ['mappings'], 'Revise a mapping: a new version (the earlier ones stay readable)', {
+    'supervise',
+    'Revise a mapping: a new version (the earlier ones stay readable)',
+    {
       params: NameParams,
       body: DefinitionBody,
       200: Written,
-    }),
-    async (req) => reviseMapping(ports, writer(req), req.params.name, req.body.definition, req.body.note),
+    },
+    async (c, req) => reviseMapping(ports, writer(c), req.params.name, req.body.definition, req.body.note),
   );
 
-  app.post(
+  api.post(
     '/v1/mappings/:name/retire',
-    route('supervise', ['mappings'], 'Retire a mapping: no new import may use it', {
+    'supervise',
+    'Retire a mapping: no new import may use it',
+    {
       params: NameParams,
       body: Type.Object({
         reason: Type.String({ minLength: 1, maxLength: MAPPING_LIMITS.descriptionLength }),
       }),
       200: Written,
-    }),
-    async (req) => retireMapping(ports, writer(req), req.params.name, req.body.reason),
+    },
+    async (c, req) => retireMapping(ports, writer(c), req.params.name, req.body.reason),
   );
 
-  app.post(
+  api.post(
     '/v1/mappings/:name/try',
-    route(
-      'finance',
-      ['mappings'],
-      `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
-      {
-        params: NameParams,
-        querystring: Type.Object({
-          fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-          businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
-          merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-        }),
-        200: Any,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance',
+    `Read an uploaded sample (the file's bytes, application/octet-stream) with the mapping, writing nothing: the normalized lines (the first ${MAX_TRIAL_LINES}), every refused row with its line and reason, and the totals verdict`,
+    {
+      params: NameParams,
+      querystring: Type.Object({
+        fileName: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+        businessDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+        merchantId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }),
+      200: Any,
+    },
+    async (c, req) => {
       const q = req.query;
       if (!Buffer.isBuffer(req.body))
         throw new ApiError('UNSUPPORTED_MEDIA_TYPE', { expected: 'application/octet-stream' });

@@ -10,8 +10,8 @@ import {
 } from '../../app/merchants.ts';
 import type { MerchantCredentials } from '../../domain/channel/merchants.ts';
 import { ApiError } from '../errors.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const Any = Type.Object({}, { additionalProperties: true });
 const Pem = Type.String({ minLength: 1, maxLength: 8192 });
@@ -66,6 +66,7 @@ const MerchantParams = Type.Object({
 });
 
 export function merchantRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['admin']);
   const merchants = (): { ports: MerchantPorts; gateways: MerchantGateways } => {
     const m = ctx.options.merchants;
     if (!m)
@@ -75,16 +76,12 @@ export function merchantRoutes(app: App, ctx: ServerContext): void {
     return m;
   };
 
-  app.put(
+  api.put(
     '/v1/admin/merchants',
-    route(
-      'admin',
-      ['admin'],
-      'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
-      { body: ConfigureMerchantBody, 200: Any },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    'Configure (or replace) a WeChat Pay merchant or Alipay app of the hospital; secrets are sealed and never answered',
+    { body: ConfigureMerchantBody, 200: Any },
+    async (c, req) => {
       const { primary, ...credentials } = req.body;
       const answer = await configureMerchant(merchants().ports, {
         hospitalId: c.hospitalId,
@@ -100,28 +97,21 @@ export function merchantRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/admin/merchants',
-    route(
-      'admin',
-      ['admin'],
-      'The hospital’s channel merchants (settings and secret fingerprints, never the secrets)',
-      { 200: Any },
-    ),
-    async (req) => ({ merchants: await listMerchants(merchants().ports, requestContext(req).hospitalId) }),
+    'admin',
+    'The hospital’s channel merchants (settings and secret fingerprints, never the secrets)',
+    { 200: Any },
+    async (c) => ({ merchants: await listMerchants(merchants().ports, c.hospitalId) }),
   );
 
   for (const action of ['disable', 'enable'] as const)
-    app.post(
+    api.post(
       `/v1/admin/merchants/:channel/:merchantId/${action}`,
-      route(
-        'admin',
-        ['admin'],
-        action === 'disable' ? 'Stop using a channel merchant' : 'Use a channel merchant again',
-        { params: MerchantParams, 200: Any },
-      ),
-      async (req) => {
-        const c = requestContext(req);
+      'admin',
+      action === 'disable' ? 'Stop using a channel merchant' : 'Use a channel merchant again',
+      { params: MerchantParams, 200: Any },
+      async (c, req) => {
         const { channel, merchantId } = req.params;
         const answer = await setMerchantEnabled(
           merchants().ports,

@@ -32,8 +32,8 @@ import {
   RefundParams,
   RefundResultBody,
 } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 export function commandAnswer(result: HandleResult<OrderEvent, OrderState>) {
   return {
@@ -112,6 +112,8 @@ function orderRoute<P extends TSchema, B extends TSchema>(
 }
 
 export function orderRoutes(app: App, ctx: ServerContext): void {
+  const hisApi = routes(app, ['his']);
+  const ordersApi = routes(app, ['orders']);
   const { deps } = ctx;
 
   orderRoute(app, ctx, '/v1/orders', {
@@ -283,14 +285,15 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     }),
   });
 
-  app.post(
+  hisApi.post(
     '/v1/orders/:orderId/his-writeback',
-    route('supervise', ['his'], 'Write a paid order back to the HIS now (finance supervisor)', {
+    'supervise',
+    'Write a paid order back to the HIS now (finance supervisor)',
+    {
       params: OrderParams,
       200: Type.Object({ outcome: Type.String(), order: Type.Object({}, { additionalProperties: true }) }),
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       if (!deps.his)
         return { outcome: 'his-not-configured', order: await readOrder(c.hospitalId, req.params.orderId) };
       const outcome = await writeBackPayment({ ...deps, his: deps.his }, c.hospitalId, req.params.orderId);
@@ -304,16 +307,12 @@ export function orderRoutes(app: App, ctx: ServerContext): void {
     return orderDetail(state, version);
   };
 
-  app.get(
+  ordersApi.get(
     '/v1/orders/:orderId',
-    route(
-      'read',
-      ['orders'],
-      'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
-      { params: OrderParams, 200: Type.Object({}, { additionalProperties: true }) },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'read',
+    'An order with its payment, surplus payments and refunds (folded from its stream: always current)',
+    { params: OrderParams, 200: Type.Object({}, { additionalProperties: true }) },
+    async (c, req) => {
       const { state, version, events } = await loadOrder(
         deps.store,
         c.hospitalId,

@@ -12,8 +12,8 @@ import { type CommandBaseOf, commandRoute } from '../command-route.ts';
 import { contextOf } from '../dispatch.ts';
 import { requireOrderReadable } from '../grants.ts';
 import { Id, OrderParams } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const PaymentBody = Type.Object(
   {
@@ -65,6 +65,7 @@ type Body = Static<typeof PaymentBody>;
 type Taken = { answer: PaymentAnswer; duplicate: boolean };
 
 export function paymentRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['payments']);
   commandRoute<TSchema, typeof PaymentBody, { body: Body; base: CommandBaseOf }, Taken>(
     app,
     ctx,
@@ -87,14 +88,15 @@ export function paymentRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/payments/:orderId',
-    route('read', ['payments'], 'The latest payment attempt of an order, as it stands', {
+    'read',
+    'The latest payment attempt of an order, as it stands',
+    {
       params: OrderParams,
       200: PaymentAnswerSchema,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const { events } = await loadOrder(ctx.deps.store, c.hospitalId, OrderId(req.params.orderId));
       requireOrderReadable(c, req.params.orderId, events);
       const answer = await paymentOf(ctx.deps, c.hospitalId, req.params.orderId);
@@ -103,19 +105,15 @@ export function paymentRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/intraday-checks/:businessDate',
-    route(
-      'finance-read',
-      ['payments'],
-      'What a business day’s payment attempts came to before the bills: by channel, status and how each result became known (answer, callback, query)',
-      {
-        params: Type.Object({ businessDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }),
-        200: Type.Object({}, { additionalProperties: true }),
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-read',
+    'What a business day’s payment attempts came to before the bills: by channel, status and how each result became known (answer, callback, query)',
+    {
+      params: Type.Object({ businessDate: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }) }),
+      200: Type.Object({}, { additionalProperties: true }),
+    },
+    async (c, req) => {
       return intradaySummary(ctx.deps, { hospitalId: c.hospitalId, businessDate: req.params.businessDate });
     },
   );

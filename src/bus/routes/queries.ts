@@ -18,7 +18,7 @@ import { reactionStatuses } from '../../app/reactions/runtime.ts';
 import { requireHospitalRead } from '../grants.ts';
 import { PageQuery, PatientParams } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 export const DEFAULT_PAGE_ROWS = 100;
 export const MAX_PAGE_ROWS = 500;
@@ -40,6 +40,7 @@ export async function readModelFreshness(ctx: ServerContext, schema: string, hea
 const Listing = Type.Object({}, { additionalProperties: true });
 
 export function queryRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['his']);
   const db = () => ctx.options.database.db;
 
   /** A patient's page of a hospital-wide read: the caller must read the whole hospital. */
@@ -102,25 +103,21 @@ export function queryRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/his-sync',
-    route(
-      'read',
-      ['his'],
-      'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
-      {
-        querystring: Type.Object(
-          {
-            status: Type.Optional(Type.Union(HIS_SYNC_STATUSES.map((s) => Type.Literal(s)))),
-            limit: PageQuery.properties.limit,
-          },
-          { additionalProperties: false },
-        ),
-        200: Listing,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'read',
+    'Paid orders not (yet) confirmed by the HIS: pending / failed / needs-refund (read model)',
+    {
+      querystring: Type.Object(
+        {
+          status: Type.Optional(Type.Union(HIS_SYNC_STATUSES.map((s) => Type.Literal(s)))),
+          limit: PageQuery.properties.limit,
+        },
+        { additionalProperties: false },
+      ),
+      200: Listing,
+    },
+    async (c, req) => {
       requireHospitalRead(c.principal);
       const rows = await hisSyncList(db(), {
         hospitalId: c.hospitalId,

@@ -31,7 +31,7 @@ import { ChannelIdSchema, MoneySchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext } from '../server.ts';
 import { intradayDay, intradayDays } from '../../app/intraday-checks.ts';
 import { ApiError } from '../errors.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 const DateQ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 const Loose = Type.Object({}, { additionalProperties: true });
@@ -70,6 +70,7 @@ function wire(value: unknown): unknown {
 }
 
 export function reconciliationRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['reconciliation']);
   const ports = (): ReconciliationPorts => ({
     store: ctx.deps.store,
     db: ctx.deps.db,
@@ -80,35 +81,31 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     throw e;
   };
 
-  app.post(
+  api.post(
     '/v1/reconciliations',
-    route(
-      'finance-work',
-      ['reconciliation'],
-      'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
-      {
-        body: Type.Object(
-          {
-            date: DateQ,
-            to: Type.Optional(DateQ),
-            channel: Type.Optional(ChannelIdSchema),
-            feeRates: Type.Optional(
-              Type.Record(
-                Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
-                Type.String({ pattern: '^0(\\.[0-9]{1,6})?$' }),
-                {
-                  description: 'Agreed fee rate per channel ("0.006"); without one, fees are not checked',
-                },
-              ),
+    'finance-work',
+    'Reconcile a date (or a range up to 31 days) for one channel or every channel with a statement imported for it',
+    {
+      body: Type.Object(
+        {
+          date: DateQ,
+          to: Type.Optional(DateQ),
+          channel: Type.Optional(ChannelIdSchema),
+          feeRates: Type.Optional(
+            Type.Record(
+              Type.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' }),
+              Type.String({ pattern: '^0(\\.[0-9]{1,6})?$' }),
+              {
+                description: 'Agreed fee rate per channel ("0.006"); without one, fees are not checked',
+              },
             ),
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) => {
       const b = req.body;
       const r = await reconcileDates(ports(), {
         hospitalId: c.hospitalId,
@@ -136,27 +133,23 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/days',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      'Reconciliation days of a date range (default: one date) per channel: state, matched, per category, open and resolved discrepancies, amounts',
-      {
-        querystring: Type.Object(
-          {
-            from: DateQ,
-            to: Type.Optional(DateQ),
-            channel: Type.Optional(ChannelIdSchema),
-            state: Type.Optional(Type.Union(['balanced', 'open', 'closed'].map((s) => Type.Literal(s)))),
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-read',
+    'Reconciliation days of a date range (default: one date) per channel: state, matched, per category, open and resolved discrepancies, amounts',
+    {
+      querystring: Type.Object(
+        {
+          from: DateQ,
+          to: Type.Optional(DateQ),
+          channel: Type.Optional(ChannelIdSchema),
+          state: Type.Optional(Type.Union(['balanced', 'open', 'closed'].map((s) => Type.Literal(s)))),
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) => {
       const q = req.query;
       const days = await listDays(ports(), {
         hospitalId: c.hospitalId,
@@ -175,16 +168,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/days/:channel/:date',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      "One channel's day: its summary (read model) and its state from its stream",
-      { params: DayParams, 200: Loose },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-read',
+    "One channel's day: its summary (read model) and its state from its stream",
+    { params: DayParams, 200: Loose },
+    async (c, req) => {
       const v = await showDay(ports(), {
         hospitalId: c.hospitalId,
         channel: req.params.channel,
@@ -200,16 +189,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/days/:channel/:date/close',
-    route(
-      'finance-work',
-      ['reconciliation'],
-      'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
-      { params: DayParams, 200: Loose },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
+    { params: DayParams, 200: Loose },
+    async (c, req) => {
       const state = await closeDay(ports(), {
         hospitalId: c.hospitalId,
         channel: req.params.channel,
@@ -221,15 +206,16 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/days/:channel/:date/reopen',
-    route('finance-work', ['reconciliation'], 'Reopen a closed day, with a reason (recorded as an event)', {
+    'finance-work',
+    'Reopen a closed day, with a reason (recorded as an event)',
+    {
       params: DayParams,
       body: Type.Object({ reason: Reason }, { additionalProperties: false }),
       200: Loose,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       const state = await reopenDay(ports(), {
         hospitalId: c.hospitalId,
         channel: req.params.channel,
@@ -242,43 +228,39 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/discrepancies',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      'The discrepancy worklist: filters (dates, channel, type, status, amount range, assignee, order/refund/transaction id), sorting, cursor pages',
-      {
-        querystring: Type.Object(
-          {
-            from: Type.Optional(DateQ),
-            to: Type.Optional(DateQ),
-            channel: Type.Optional(ChannelIdSchema),
-            type: Type.Optional(Type.Union(DISCREPANCY_TYPES.map((t) => Type.Literal(t)))),
-            status: Type.Optional(Type.Union(STATUSES.map((t) => Type.Literal(t)))),
-            minAmount: Type.Optional(MoneySchema),
-            maxAmount: Type.Optional(MoneySchema),
-            assignee: Type.Optional(StaffName),
-            ref: Type.Optional(
-              Type.String({
-                pattern: '^[A-Za-z0-9_.:-]{1,128}$',
-                description: 'Order, refund or transaction id',
-              }),
-            ),
-            sort: Type.Optional(Type.Union(DISCREPANCY_SORTS.map((t) => Type.Literal(t)))),
-            order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
-            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Rows, 1..500' })),
-            cursor: Type.Optional(
-              Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'From `next`' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-read',
+    'The discrepancy worklist: filters (dates, channel, type, status, amount range, assignee, order/refund/transaction id), sorting, cursor pages',
+    {
+      querystring: Type.Object(
+        {
+          from: Type.Optional(DateQ),
+          to: Type.Optional(DateQ),
+          channel: Type.Optional(ChannelIdSchema),
+          type: Type.Optional(Type.Union(DISCREPANCY_TYPES.map((t) => Type.Literal(t)))),
+          status: Type.Optional(Type.Union(STATUSES.map((t) => Type.Literal(t)))),
+          minAmount: Type.Optional(MoneySchema),
+          maxAmount: Type.Optional(MoneySchema),
+          assignee: Type.Optional(StaffName),
+          ref: Type.Optional(
+            Type.String({
+              pattern: '^[A-Za-z0-9_.:-]{1,128}$',
+              description: 'Order, refund or transaction id',
+            }),
+          ),
+          sort: Type.Optional(Type.Union(DISCREPANCY_SORTS.map((t) => Type.Literal(t)))),
+          order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+          limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Rows, 1..500' })),
+          cursor: Type.Optional(
+            Type.String({ pattern: '^[A-Za-z0-9_-]{1,512}$', description: 'From `next`' }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) => {
       const q = req.query;
       const page = await listWorklist(ports(), {
         hospitalId: c.hospitalId,
@@ -300,15 +282,12 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/discrepancies/:id',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
-      { params: DiscrepancyParams, 200: Loose },
-    ),
-    async (req) => wire(await discrepancyDetail(ports(), requestContext(req).hospitalId, req.params.id)),
+    'finance-read',
+    'One discrepancy: its state and history, the three parties side by side (platform movements, the channel line raw and normalized, the HIS line and writeback) and the order’s whole event history',
+    { params: DiscrepancyParams, 200: Loose },
+    async (c, req) => wire(await discrepancyDetail(ports(), c.hospitalId, req.params.id)),
   );
 
   const action = (
@@ -381,28 +360,24 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     (ref, b, role) => rejectResolution(ports(), { ...ref, reason: b.reason ?? '', role }),
   );
 
-  app.post(
+  api.post(
     '/v1/discrepancies/accept-timing',
-    route(
-      'finance-work',
-      ['reconciliation'],
-      'Accept one-sided items (channel only / platform only) as timing differences, all or none, with one reason',
-      {
-        body: Type.Object(
-          {
-            ids: Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
-              minItems: 1,
-              maxItems: MAX_BULK_ITEMS,
-            }),
-            reason: Reason,
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Accept one-sided items (channel only / platform only) as timing differences, all or none, with one reason',
+    {
+      body: Type.Object(
+        {
+          ids: Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
+            minItems: 1,
+            maxItems: MAX_BULK_ITEMS,
+          }),
+          reason: Reason,
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) => {
       const states = await acceptTimingItems(ports(), {
         hospitalId: c.hospitalId,
         discrepancyIds: req.body.ids,

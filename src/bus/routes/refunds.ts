@@ -23,9 +23,9 @@ import {
   type RefundPolicy,
 } from '../../domain/refund/index.ts';
 import { refuse } from '../../domain/refund/refusals.ts';
-import { errorResponses, MoneySchema } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import { MoneySchema } from '../schemas.ts';
+import type { App, RequestContext, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const Id = Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,128}$' });
 const PlanId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,48}$' });
@@ -119,6 +119,8 @@ const ReturnsBody = Type.Object(
 );
 
 export function refundRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['refunds']);
+  const adminApi = routes(app, ['admin']);
   const request = (
     hospitalId: string,
     by: string,
@@ -136,16 +138,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     closedRoutes: b.closedRoutes ?? [],
   });
 
-  app.post(
+  api.post(
     '/v1/refund-plans/preview',
-    route(
-      'finance-work',
-      ['refunds'],
-      'Preview how a refund of an order or a deposit remainder would go back: its legs, routes and approvals',
-      { body: PreviewBody, 200: Loose },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Preview how a refund of an order or a deposit remainder would go back: its legs, routes and approvals',
+    { body: PreviewBody, 200: Loose },
+    async (c, req) => {
       const legs = await previewRefundPlan(
         ctx.deps,
         request(c.hospitalId, c.actor.id, req.body as PreviewInput, {}),
@@ -154,16 +152,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/refund-plans',
-    route(
-      'finance-work',
-      ['refunds'],
-      'Plan a refund (原路退回): legs by the original route are sent at once; fallback legs wait for a supervisor',
-      { body: PlanBody, 201: Loose },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Plan a refund (原路退回): legs by the original route are sent at once; fallback legs wait for a supervisor',
+    { body: PlanBody, 201: Loose },
+    async (c, req, reply) => {
       const b = req.body as PreviewInput & { planId: string; reason: string; identityMethod: string };
       const r = await planRefundRoute(
         ctx.deps,
@@ -178,33 +172,26 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/refund-plans/:planId',
-    route(
-      'finance-read',
-      ['refunds'],
-      'A refund plan and where each leg is (ready, awaiting approval, approved, succeeded, failed)',
-      { params: PlanParams, 200: Loose },
-    ),
-    async (req) => {
+    'finance-read',
+    'A refund plan and where each leg is (ready, awaiting approval, approved, succeeded, failed)',
+    { params: PlanParams, 200: Loose },
+    async (c, req) => {
       const { planId } = req.params as { planId: string };
       return planView({
-        ...(await loadRefundPlan(ctx.deps, requestContext(req).hospitalId, planId)),
+        ...(await loadRefundPlan(ctx.deps, c.hospitalId, planId)),
         planId,
       });
     },
   );
 
-  app.post(
+  api.post(
     '/v1/refund-plans/:planId/legs/:legNo/approve',
-    route(
-      'finance-check',
-      ['refunds'],
-      'Approve a fallback leg (bank transfer, cash at the window): a supervisor other than the planner',
-      { params: LegParams, 200: Loose },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-check',
+    'Approve a fallback leg (bank transfer, cash at the window): a supervisor other than the planner',
+    { params: LegParams, 200: Loose },
+    async (c, req) => {
       const { planId, legNo } = req.params as { planId: string; legNo: string };
       const r = await approveRefundLeg(ctx.deps, c.hospitalId, planId, Number(legNo), c.principal.role, {
         actor: c.actor,
@@ -219,33 +206,20 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     return { hospitalSet: own.policy !== null, policy: effective, version: own.version };
   };
 
-  app.get(
+  adminApi.get(
     '/v1/admin/refund-policy',
-    {
-      config: { access: 'read' },
-      schema: {
-        tags: ['admin'],
-        summary:
-          "The hospital's refund policy (order, refund windows, fallbacks): its own, or the configured default",
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => policyAnswer(requestContext(req).hospitalId),
+    'read',
+    "The hospital's refund policy (order, refund windows, fallbacks): its own, or the configured default",
+    { 200: Loose },
+    async (c) => policyAnswer(c.hospitalId),
   );
 
-  app.put(
+  adminApi.put(
     '/v1/admin/refund-policy',
-    {
-      config: { access: 'admin' },
-      schema: {
-        tags: ['admin'],
-        summary: "Set the hospital's refund policy (an event with its reason; applies to the next plan)",
-        body: PolicyBody,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    "Set the hospital's refund policy (an event with its reason; applies to the next plan)",
+    { body: PolicyBody, 200: Loose },
+    async (c, req) => {
       const b = req.body as {
         policy: Omit<RefundPolicy, 'channelPriority'> & { channelPriority?: string[] };
         reason: string;
@@ -261,29 +235,23 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  /** The leg a leg route names, in the caller's hospital. */
+  const legOf = (c: RequestContext, params: unknown) => {
+    const { planId, legNo } = params as { planId: string; legNo: string };
+    return { hospitalId: c.hospitalId, planId, legNo: Number(legNo) };
+  };
+
+  api.post(
     '/v1/refund-plans/:planId/legs/:legNo/bounce',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Record that a leg’s bank transfer came back (退票): the money is owed to the patient until a supervisor reroutes it',
-        params: LegParams,
-        body: BounceBody,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
-      const { planId, legNo } = req.params as { planId: string; legNo: string };
+    'finance-work',
+    'Record that a leg’s bank transfer came back (退票): the money is owed to the patient until a supervisor reroutes it',
+    { params: LegParams, body: BounceBody, 200: Loose },
+    async (c, req) => {
       const b = req.body as { amount: string; reason: string; bankRef: string };
       const r = await recordRefundLegBounce(
         ctx.deps,
         {
-          hospitalId: c.hospitalId,
-          planId,
-          legNo: Number(legNo),
+          ...legOf(c, req.params),
           amount: Money.parse(b.amount),
           reason: b.reason,
           source: 'operator',
@@ -295,29 +263,17 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/refund-plans/:planId/legs/:legNo/reroute',
-    {
-      config: { access: 'finance-check' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Approve a new route for a bounced leg (cash at the window, or a corrected bank account): a supervisor other than the planner',
-        params: LegParams,
-        body: RerouteBody,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
-      const { planId, legNo } = req.params as { planId: string; legNo: string };
+    'finance-check',
+    'Approve a new route for a bounced leg (cash at the window, or a corrected bank account): a supervisor other than the planner',
+    { params: LegParams, body: RerouteBody, 200: Loose },
+    async (c, req) => {
       const b = req.body as { route: FallbackRoute; payeeAccountRef?: string };
       const r = await rerouteRefundLeg(
         ctx.deps,
         {
-          hospitalId: c.hospitalId,
-          planId,
-          legNo: Number(legNo),
+          ...legOf(c, req.params),
           route: b.route,
           payeeAccountRef: b.payeeAccountRef ?? null,
           role: c.principal.role,
@@ -328,20 +284,12 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/refund-bounces',
-    {
-      config: { access: 'finance-work' },
-      schema: {
-        tags: ['refunds'],
-        summary:
-          'Import a bank return file (退票, CSV refund_no,amount,reason,bank_ref): each line recorded as a bounce or refused with its code',
-        body: ReturnsBody,
-        response: { ...errorResponses, 200: Loose },
-      },
-    },
-    async (req) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Import a bank return file (退票, CSV refund_no,amount,reason,bank_ref): each line recorded as a bounce or refused with its code',
+    { body: ReturnsBody, 200: Loose },
+    async (c, req) => {
       const lines = await importBankReturns(ctx.deps, c.hospitalId, (req.body as { text: string }).text, {
         actor: c.actor,
       });

@@ -6,8 +6,8 @@ import { Type } from 'typebox';
 import { buildRequestedReport, checkReportRequest, exportReport, listReports } from '../../app/reports.ts';
 import { REPORT_NAMES } from '../../reports/catalog.ts';
 import { CONTENT_TYPES, FORMATS } from '../../reports/export/index.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { route, routes } from '../route.ts';
 
 const DATE = '^[0-9]{4}-[0-9]{2}-[0-9]{2}$';
 
@@ -66,6 +66,7 @@ function disposition(file: string): string {
 }
 
 export function reportRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['reports']);
   app.get(
     '/v1/reports',
     route('report', ['reports'], 'The finance reports (日结, 对账, 账龄 …), each with its sheets', {
@@ -74,27 +75,23 @@ export function reportRoutes(app: App, ctx: ServerContext): void {
     async () => ({ reports: listReports() }),
   );
 
-  app.get(
+  api.get(
     '/v1/reports/:name',
-    route(
-      'report',
-      ['reports'],
-      "A finance report for the caller's hospital and a range of business dates, as xlsx (cover sheet, frozen header, filters, SUM totals), CSV (UTF-8 with BOM, one sheet) or JSON; streamed. X-Report-Position names the event position it was built to",
-      {
-        params: ReportParams,
-        querystring: ReportQuery,
-        200: {
-          description: 'The report',
-          content: {
-            [CONTENT_TYPES.xlsx]: binary,
-            'text/csv': binary,
-            'application/json': { schema: { type: 'object', additionalProperties: true } },
-          },
+    'report',
+    "A finance report for the caller's hospital and a range of business dates, as xlsx (cover sheet, frozen header, filters, SUM totals), CSV (UTF-8 with BOM, one sheet) or JSON; streamed. X-Report-Position names the event position it was built to",
+    {
+      params: ReportParams,
+      querystring: ReportQuery,
+      200: {
+        description: 'The report',
+        content: {
+          [CONTENT_TYPES.xlsx]: binary,
+          'text/csv': binary,
+          'application/json': { schema: { type: 'object', additionalProperties: true } },
         },
       },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    },
+    async (c, req, reply) => {
       const q = req.query;
       const request = checkReportRequest(
         { name: req.params.name, hospitalId: c.hospitalId, ...q },

@@ -12,8 +12,8 @@ import {
   setSchedule,
 } from '../../app/schedules.ts';
 import { refuseSchedule } from '../../domain/schedules/refusals.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
-import { route } from '../route.ts';
+import type { App, ServerContext } from '../server.ts';
+import { routes } from '../route.ts';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,63}$' }) });
 const Reason = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) });
@@ -59,6 +59,7 @@ const RunsQuery = Type.Object({
 const wire = (v: unknown) => JSON.parse(JSON.stringify(v));
 
 export function scheduleRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['schedules']);
   const ports = (): ScheduleConfigPorts => ({
     store: ctx.deps.store,
     db: ctx.options.database.db,
@@ -67,85 +68,89 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
   const stateAnswer = (s: Awaited<ReturnType<typeof setSchedule>>) =>
     wire({ status: s.status, changes: s.changes, spec: s.spec });
 
-  app.get(
+  api.get(
     '/v1/schedules',
-    route('read', ['schedules'], "The hospital's auto-reconciliation schedules", { 200: Type.Array(Open) }),
-    async (req) => wire(await schedules(ports(), requestContext(req).hospitalId)),
+    'read',
+    "The hospital's auto-reconciliation schedules",
+    { 200: Type.Array(Open) },
+    async (c) => wire(await schedules(ports(), c.hospitalId)),
   );
-  app.get(
+  api.get(
     '/v1/schedules/runs',
-    route('read', ['schedules'], 'Scheduled days, newest first (alerts=true: statement missing or failed)', {
+    'read',
+    'Scheduled days, newest first (alerts=true: statement missing or failed)',
+    {
       querystring: RunsQuery,
       200: Type.Array(Open),
-    }),
-    async (req) =>
+    },
+    async (c, req) =>
       wire(
         await scheduleRuns(ports(), {
-          hospitalId: requestContext(req).hospitalId,
+          hospitalId: c.hospitalId,
           ...(req.query.schedule !== undefined ? { scheduleId: req.query.schedule } : {}),
           ...(req.query.alerts !== undefined ? { alerts: req.query.alerts } : {}),
           ...(req.query.limit !== undefined ? { limit: req.query.limit } : {}),
         }),
       ),
   );
-  app.put(
+  api.put(
     '/v1/schedules/:id',
-    route('admin', ['schedules'], 'Create or change a schedule', {
+    'admin',
+    'Create or change a schedule',
+    {
       params: IdParams,
       body: ScheduleBody,
       200: Open,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       return stateAnswer(
         await setSchedule(ports(), c.hospitalId, c.actor, { ...req.body, scheduleId: req.params.id }),
       );
     },
   );
-  app.post(
+  api.post(
     '/v1/schedules/:id/pause',
-    route('admin', ['schedules'], 'Pause a schedule (with a reason)', {
+    'admin',
+    'Pause a schedule (with a reason)',
+    {
       params: IdParams,
       body: Reason,
       200: Open,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       return stateAnswer(await pauseSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason));
     },
   );
-  app.post(
+  api.post(
     '/v1/schedules/:id/resume',
-    route('admin', ['schedules'], 'Resume a paused schedule', { params: IdParams, 200: Open }),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    'Resume a paused schedule',
+    { params: IdParams, 200: Open },
+    async (c, req) => {
       return stateAnswer(await resumeSchedule(ports(), c.hospitalId, c.actor, req.params.id));
     },
   );
-  app.delete(
+  api.delete(
     '/v1/schedules/:id',
-    route('admin', ['schedules'], 'Remove a schedule (with a reason)', {
+    'admin',
+    'Remove a schedule (with a reason)',
+    {
       params: IdParams,
       body: Reason,
       200: Open,
-    }),
-    async (req) => {
-      const c = requestContext(req);
+    },
+    async (c, req) => {
       return stateAnswer(
         await removeSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason),
       );
     },
   );
-  app.post(
+  api.post(
     '/v1/schedules/:id/run',
-    route(
-      'admin',
-      ['schedules'],
-      'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
-      { params: IdParams, body: RunBody, 202: Open },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'admin',
+    'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
+    { params: IdParams, body: RunBody, 202: Open },
+    async (c, req, reply) => {
       const queue = ctx.options.scheduleQueue;
       if (!queue)
         throw refuseSchedule('QUEUE_UNAVAILABLE', { reason: 'no REDIS_URL: no worker queue is configured' });

@@ -1,21 +1,18 @@
 // The auditor's list of staff actions (/v1/audit/staff-actions): every event a staff user of the caller's
 // hospital caused, with when and from which address, filtered by user and time, a page at a time.
 import { listStaffActions } from '../../app/staff/actions.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import type { App, ServerContext } from '../server.ts';
 import { ActionsAnswer, ActionsQuery } from '../staff-schemas.ts';
-import { route } from '../route.ts';
+import { routes } from '../route.ts';
 
 export function staffActionRoutes(app: App, ctx: ServerContext): void {
-  app.get(
+  const api = routes(app, ['audit']);
+  api.get(
     '/v1/audit/staff-actions',
-    route(
-      'audit',
-      ['audit'],
-      "What staff did in the caller's hospital: every event a staff user caused (account changes, sign-ins, failures, lock-outs, commands), with when and the client address",
-      { querystring: ActionsQuery, 200: ActionsAnswer },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'audit',
+    "What staff did in the caller's hospital: every event a staff user caused (account changes, sign-ins, failures, lock-outs, commands), with when and the client address",
+    { querystring: ActionsQuery, 200: ActionsAnswer },
+    async (c, req) => {
       const q = req.query;
       const page = await listStaffActions(ctx.deps.db, {
         hospitalId: c.hospitalId,

@@ -18,7 +18,7 @@ import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staf
 import { ApiError } from '../errors.ts';
 import { signInFrom } from '../staff-auth.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import { type App, type RequestContext, requestContext, type ServerContext } from '../server.ts';
 import {
   CreateUserBody,
   MeAnswer,
@@ -31,7 +31,7 @@ import {
   Users,
   UserView,
 } from '../staff-schemas.ts';
-import { route } from '../route.ts';
+import { route, routes } from '../route.ts';
 
 function userView(a: StaffAccount) {
   return {
@@ -56,10 +56,10 @@ function bearerOf(req: FastifyRequest): string {
 export function staffRoutes(app: App, ctx: ServerContext): void {
   const { staff } = ctx;
   const tags = ['staff'];
+  const api = routes(app, tags);
 
   /** The acting administrator and the account they act on, always in the administrator's own hospital. */
-  const acting = (req: FastifyRequest, username: string) => {
-    const c = requestContext(req);
+  const acting = (c: RequestContext, username: string) => {
     const context: CommandContext = { actor: c.actor, ...c.exec() };
     return { hospitalId: c.hospitalId, username: checkUsername(username), context };
   };
@@ -101,24 +101,27 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.delete(
+  api.delete(
     '/v1/auth/sessions/current',
-    route('staff', tags, 'Sign out: the session of this bearer token ends now', { 204: Type.Null() }),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'staff',
+    'Sign out: the session of this bearer token ends now',
+    { 204: Type.Null() },
+    async (c, req, reply) => {
       if (c.principal.kind !== 'staff' || !c.principal.sessionId) throw new ApiError('AUTH_NOT_A_SESSION');
       await signOut(staff, bearerOf(req), { actor: c.actor, ...c.exec() });
       return reply.code(204).send(null);
     },
   );
 
-  app.get(
+  api.get(
     '/v1/auth/me',
-    route('staff', tags, 'Who this bearer token signs in as: user, role now, hospital and the session', {
+    'staff',
+    'Who this bearer token signs in as: user, role now, hospital and the session',
+    {
       200: MeAnswer,
-    }),
-    async (req) => {
-      const { principal } = requestContext(req);
+    },
+    async (c, req) => {
+      const { principal } = c;
       if (principal.kind !== 'staff') throw new ApiError('AUTH_NOT_A_SESSION');
       const check = principal.sessionId ? await authenticateSession(staff, bearerOf(req)) : undefined;
       const s = check?.ok ? check.session : undefined;
@@ -140,18 +143,21 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/admin/users',
-    route('admin', tags, "The staff users of the administrator's hospital", { 200: Users }),
-    async (req) => {
-      const c = requestContext(req);
+    'admin',
+    "The staff users of the administrator's hospital",
+    { 200: Users },
+    async (c) => {
       return { users: (await listStaffUsers(staff, c.hospitalId)).map(userView) };
     },
   );
 
-  app.get(
+  api.get(
     '/v1/admin/users/:username',
-    route('admin', tags, 'One staff user and their active sessions', {
+    'admin',
+    'One staff user and their active sessions',
+    {
       params: UserParams,
       200: Type.Object({
         ...UserView.properties,
@@ -165,9 +171,9 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
           }),
         ),
       }),
-    }),
-    async (req) => {
-      const { hospitalId, username } = acting(req, req.params.username);
+    },
+    async (c, req) => {
+      const { hospitalId, username } = acting(c, req.params.username);
       const a = await existing(hospitalId, username);
       const sessions = await staff.directory.activeSessions(hospitalId, username, staff.now());
       return {
@@ -183,17 +189,14 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.post(
+  api.post(
     '/v1/admin/users',
-    route(
-      'admin',
-      tags,
-      "Create a staff user in the administrator's hospital (password hashed with argon2id)",
-      { body: CreateUserBody, 201: UserView },
-    ),
-    async (req, reply) => {
+    'admin',
+    "Create a staff user in the administrator's hospital (password hashed with argon2id)",
+    { body: CreateUserBody, 201: UserView },
+    async (c, req, reply) => {
       const b = req.body;
-      const { hospitalId, username, context } = acting(req, b.username);
+      const { hospitalId, username, context } = acting(c, b.username);
       const a = await createStaffUser(
         staff,
         { hospitalId, username, displayName: b.displayName, role: b.role, password: b.password },
@@ -222,7 +225,10 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
         schema: { tags, summary, params: UserParams, body, response: { ...errorResponses, 200: UserView } },
       },
       async (req) => {
-        const { hospitalId, username, context } = acting(req, (req.params as { username: string }).username);
+        const { hospitalId, username, context } = acting(
+          requestContext(req),
+          (req.params as { username: string }).username,
+        );
         await existing(hospitalId, username);
         return userView(await change({ hospitalId, username }, req.body as Static<B>, context));
       },
@@ -249,14 +255,16 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     (u, b, c) => resetStaffPassword(staff, { ...u, password: b.password }, c),
   );
 
-  app.delete(
+  api.delete(
     '/v1/admin/users/:username/sessions',
-    route('admin', tags, 'Revoke every session of a user (they sign in again)', {
+    'admin',
+    'Revoke every session of a user (they sign in again)',
+    {
       params: UserParams,
       200: Revoked,
-    }),
-    async (req) => {
-      const { hospitalId, username, context } = acting(req, req.params.username);
+    },
+    async (c, req) => {
+      const { hospitalId, username, context } = acting(c, req.params.username);
       await existing(hospitalId, username);
       const ids = await revokeAllSessions(
         staff,

@@ -17,9 +17,9 @@ import type { ReconciliationPorts } from '../../app/reconciliation/index.ts';
 import { importStatementFile, listStatements, namedMapping } from '../../app/reconciliation/statements.ts';
 import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { ChannelIdSchema } from '../schemas.ts';
-import { type App, requestContext, type ServerContext } from '../server.ts';
+import type { App, ServerContext } from '../server.ts';
 import { acceptedJob, requestJobs } from './jobs.ts';
-import { route } from '../route.ts';
+import { routes } from '../route.ts';
 
 /** Largest statement file accepted over HTTP (a month of a busy hospital's WeChat bill is ~300 MB). */
 export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
@@ -79,6 +79,7 @@ async function spool(body: Readable, path: string, max: number): Promise<number>
 }
 
 export function statementRoutes(app: App, ctx: ServerContext): void {
+  const api = routes(app, ['reconciliation']);
   const jobs = requestJobs(ctx);
   const ports = (): ReconciliationPorts & { mappings?: NonNullable<typeof ctx.options.mappings> } => ({
     store: ctx.deps.store,
@@ -91,16 +92,12 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
   // The file's bytes reach the route as the raw request stream (read by the handler, not by a parser).
   app.addContentTypeParser(STATEMENT_CONTENT_TYPES, (_req, payload, done) => done(null, payload));
 
-  app.post(
+  api.post(
     '/v1/statements',
-    route(
-      'finance-work',
-      ['reconciliation'],
-      'Upload a statement file (the body is the file; streamed). Refused whole with code, file, line and reason; a large file answers 202 with a job to poll',
-      { querystring: UploadQuery, 200: Loose, 201: Loose, 202: Loose },
-    ),
-    async (req, reply) => {
-      const c = requestContext(req);
+    'finance-work',
+    'Upload a statement file (the body is the file; streamed). Refused whole with code, file, line and reason; a large file answers 202 with a job to poll',
+    { querystring: UploadQuery, 200: Loose, 201: Loose, 202: Loose },
+    async (c, req, reply) => {
       const q = req.query;
       const name = q.file ?? `upload-${randomUUID()}`;
       // An unknown mapping is refused before the body is read.
@@ -155,27 +152,23 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  app.get(
+  api.get(
     '/v1/statements',
-    route(
-      'finance-read',
-      ['reconciliation'],
-      'Imported statements, newest first: format, merchant, date, lines, the checks each passed (totals verified, or none stated) and who imported it',
-      {
-        querystring: Type.Object(
-          {
-            from: Type.Optional(DateQ),
-            to: Type.Optional(DateQ),
-            channel: Type.Optional(ChannelIdSchema),
-            limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Rows, 1..200' })),
-          },
-          { additionalProperties: false },
-        ),
-        200: Loose,
-      },
-    ),
-    async (req) => {
-      const c = requestContext(req);
+    'finance-read',
+    'Imported statements, newest first: format, merchant, date, lines, the checks each passed (totals verified, or none stated) and who imported it',
+    {
+      querystring: Type.Object(
+        {
+          from: Type.Optional(DateQ),
+          to: Type.Optional(DateQ),
+          channel: Type.Optional(ChannelIdSchema),
+          limit: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,2}$', description: 'Rows, 1..200' })),
+        },
+        { additionalProperties: false },
+      ),
+      200: Loose,
+    },
+    async (c, req) => {
       const q = req.query;
       const statements = await listStatements(ports(), {
         hospitalId: c.hospitalId,
