@@ -86,6 +86,17 @@ export const discrepanciesTable = table({
   },
 });
 
+/** A discrepancy's life from raised to resolved, as the finance reports fold it (the read model also reads rejections, matches and withdrawals). */
+export const DISCREPANCY_EVENT_TYPES = [
+  'DiscrepancyRaised',
+  'DiscrepancyAutoResolved',
+  'DiscrepancyReopened',
+  'DiscrepancyAssigned',
+  'DiscrepancyResolutionProposed',
+  'DiscrepancyResolutionApproved',
+  'DiscrepancyResolved',
+] as const;
+
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
   // 2: recon_days.pending_count / pending_amount (pending items, 未达账项).
@@ -97,14 +108,8 @@ export const reconciliationProjection: Projection = {
     'ReconciliationRun',
     'DayClosed',
     'DayReopened',
-    'DiscrepancyRaised',
-    'DiscrepancyAutoResolved',
-    'DiscrepancyReopened',
-    'DiscrepancyAssigned',
-    'DiscrepancyResolutionProposed',
-    'DiscrepancyResolutionApproved',
+    ...DISCREPANCY_EVENT_TYPES,
     'DiscrepancyResolutionRejected',
-    'DiscrepancyResolved',
     'DiscrepancyMatched',
     'DiscrepancyUnmatched',
     'DiscrepancyWithdrawn',
