@@ -3,7 +3,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { FINAL_DISCREPANCY_STATUSES, isFinalStatus } from '../../domain/reconciliation/discrepancy.ts';
-import type { DaySummary } from '../../domain/reconciliation/events.ts';
+import type { DaySummary, DiscrepancyRaised } from '../../domain/reconciliation/events.ts';
 import {
   type AnyTrx,
   type Cell,
@@ -264,13 +264,7 @@ function dayRow(e: RecordedEvent, row: Row): Row {
 
 function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined {
   // The union of the discrepancy events' fields; each event type reads only its own.
-  const d = e.data as unknown as {
-    discrepancyId: string;
-    type: string;
-    channel: string;
-    businessDate: string;
-    subject: string;
-    amount: string;
+  const d = e.data as unknown as Omit<DiscrepancyRaised['data'], 'finding'> & {
     rule: string;
     reason: string;
     assignee: string;
