@@ -1,6 +1,7 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import { Money } from '../../domain/money.ts';
 import { column, keyedProjection, type Projection, type Row, readModel, table } from '../projection.ts';
+import { CHANNEL_MOVEMENT_EVENT_TYPES } from './ledger.ts';
 
 /** The daily-totals read model: name, live schema, version. */
 export const DAILY_TOTALS = readModel('daily_totals', 1);
@@ -38,14 +39,7 @@ export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Pr
     name: DAILY_TOTALS.name,
     version: DAILY_TOTALS.version,
     description: 'Daily totals per hospital, channel and business type (payments, refunds, fees, net).',
-    handles: [
-      'PaymentSucceeded',
-      'PaymentConfirmed',
-      'DuplicatePaymentReceived',
-      'RefundSucceeded',
-      'DepositRemainderRefunded',
-      'ChannelFeeRecorded',
-    ],
+    handles: [...CHANNEL_MOVEMENT_EVENT_TYPES, 'ChannelFeeRecorded'],
     table: dailyTotalsTable,
     changes(event) {
       const d = event.data as Record<string, unknown>;

@@ -29,20 +29,23 @@ export const hisSyncTable = table({
   },
 });
 
+/** What moves a payment's HIS writeback status (the HIS sync exceptions report reads these and the refunds'). */
+export const HIS_SYNC_EVENT_TYPES = [
+  'PaymentSucceeded',
+  'PaymentConfirmed',
+  'HisWritebackSucceeded',
+  'HisWritebackFailed',
+  'OrderCancelled',
+  'RefundSucceeded',
+] as const;
+
 /** his_sync_status: one row per paid order. */
 export const hisSyncProjection = keyedProjection({
   name: HIS_SYNC.name,
   version: HIS_SYNC.version,
   description:
     'HIS writeback status per payment: pending / synced / failed (attempts, last error) / needs refund.',
-  handles: [
-    'PaymentSucceeded',
-    'PaymentConfirmed',
-    'HisWritebackSucceeded',
-    'HisWritebackFailed',
-    'OrderCancelled',
-    'RefundSucceeded',
-  ],
+  handles: HIS_SYNC_EVENT_TYPES,
   table: hisSyncTable,
   changes(event) {
     const d = event.data as Record<string, unknown>;

@@ -19,6 +19,15 @@ export const BALANCES = readModel('balances', 1);
 /** The journal read model: name, live schema, version. */
 export const JOURNAL = readModel('journal', 1);
 
+/** Payments and refunds through a channel (daily totals, reconciliation movements and the daily settlement read them). */
+export const CHANNEL_MOVEMENT_EVENT_TYPES = [
+  'PaymentSucceeded',
+  'PaymentConfirmed',
+  'DuplicatePaymentReceived',
+  'RefundSucceeded',
+  'DepositRemainderRefunded',
+] as const;
+
 /** Event types that post to the ledger (postingsFor answers an entry for them). */
 export const POSTING_EVENT_TYPES = [
   'PaymentSucceeded',

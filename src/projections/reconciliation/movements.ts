@@ -3,6 +3,7 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { column, keyedProjection, type Projection, type Row, table } from '../projection.ts';
+import { CHANNEL_MOVEMENT_EVENT_TYPES } from '../read-models/ledger.ts';
 import { liveSchema } from '../runner.ts';
 
 export const reconMovementsTable = table({
@@ -45,14 +46,7 @@ export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}):
     name: 'recon_movements',
     version: 1,
     description: 'Platform payments, refunds and settlements as reconciliation matches them.',
-    handles: [
-      'PaymentSucceeded',
-      'PaymentConfirmed',
-      'DuplicatePaymentReceived',
-      'RefundSucceeded',
-      'DepositRemainderRefunded',
-      'ChannelSettlementReceived',
-    ],
+    handles: [...CHANNEL_MOVEMENT_EVENT_TYPES, 'ChannelSettlementReceived'],
     table: reconMovementsTable,
     changes(event) {
       const d = event.data as Record<string, string | null | undefined>;

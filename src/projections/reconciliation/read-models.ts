@@ -3,7 +3,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { FINAL_DISCREPANCY_STATUSES, isFinalStatus } from '../../domain/reconciliation/discrepancy.ts';
-import type { DaySummary } from '../../domain/reconciliation/events.ts';
+import type { DaySummary, DiscrepancyRaised } from '../../domain/reconciliation/events.ts';
 import {
   type AnyTrx,
   type Cell,
@@ -86,6 +86,17 @@ export const discrepanciesTable = table({
   },
 });
 
+/** A discrepancy's life from raised to resolved, as the finance reports fold it (the read model also reads rejections, matches and withdrawals). */
+export const DISCREPANCY_EVENT_TYPES = [
+  'DiscrepancyRaised',
+  'DiscrepancyAutoResolved',
+  'DiscrepancyReopened',
+  'DiscrepancyAssigned',
+  'DiscrepancyResolutionProposed',
+  'DiscrepancyResolutionApproved',
+  'DiscrepancyResolved',
+] as const;
+
 export const reconciliationProjection: Projection = {
   name: 'reconciliation',
   // 2: recon_days.pending_count / pending_amount (pending items, 未达账项).
@@ -97,14 +108,8 @@ export const reconciliationProjection: Projection = {
     'ReconciliationRun',
     'DayClosed',
     'DayReopened',
-    'DiscrepancyRaised',
-    'DiscrepancyAutoResolved',
-    'DiscrepancyReopened',
-    'DiscrepancyAssigned',
-    'DiscrepancyResolutionProposed',
-    'DiscrepancyResolutionApproved',
+    ...DISCREPANCY_EVENT_TYPES,
     'DiscrepancyResolutionRejected',
-    'DiscrepancyResolved',
     'DiscrepancyMatched',
     'DiscrepancyUnmatched',
     'DiscrepancyWithdrawn',
@@ -259,13 +264,7 @@ function dayRow(e: RecordedEvent, row: Row): Row {
 
 function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined {
   // The union of the discrepancy events' fields; each event type reads only its own.
-  const d = e.data as unknown as {
-    discrepancyId: string;
-    type: string;
-    channel: string;
-    businessDate: string;
-    subject: string;
-    amount: string;
+  const d = e.data as unknown as Omit<DiscrepancyRaised['data'], 'finding'> & {
     rule: string;
     reason: string;
     assignee: string;

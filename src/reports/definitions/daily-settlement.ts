@@ -3,6 +3,7 @@
 // operator. Payments count positive, refunds negative, so the net of a channel is what it owes the hospital.
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
+import { CHANNEL_MOVEMENT_EVENT_TYPES } from '../../projections/read-models/ledger.ts';
 import { foldStatement, type ImportedStatement, STATEMENT_EVENT_TYPES, tradeBills } from '../statements.ts';
 import type { ReportDefinition, ReportParams, ReportRow, Sheet } from '../types.ts';
 import {
@@ -71,15 +72,7 @@ export const dailySettlement: ReportDefinition<State> = {
     zh: '按业务日期、渠道、业务类型（挂号/门诊/预交金/退款）汇总笔数、金额、手续费、净额；现金按收款员/自助机汇总',
     en: 'Per business date, channel and business type (registration/outpatient/deposit/refund): counts, amounts, fees, net; cash per window/kiosk operator',
   },
-  handles: [
-    'PaymentSucceeded',
-    'PaymentConfirmed',
-    'DuplicatePaymentReceived',
-    'RefundSucceeded',
-    'DepositRemainderRefunded',
-    'ChannelFeeRecorded',
-    ...STATEMENT_EVENT_TYPES,
-  ],
+  handles: [...CHANNEL_MOVEMENT_EVENT_TYPES, 'ChannelFeeRecorded', ...STATEMENT_EVENT_TYPES],
   initial: () => ({ money: new Map(), bookedFees: new Map(), statements: new Map(), operators: new Map() }),
   evolve(state, event, params) {
     if (event.type.startsWith('Statement')) {

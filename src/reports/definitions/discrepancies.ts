@@ -12,15 +12,7 @@ import { DISCREPANCY_LABELS, DISCREPANCY_TYPES } from '../../domain/reconciliati
 import type { Column, Label, ReportRow } from '../types.ts';
 import { channelColumn, column, dateColumn, entry } from '../vocabulary.ts';
 
-export const DISCREPANCY_EVENT_TYPES = [
-  'DiscrepancyRaised',
-  'DiscrepancyAutoResolved',
-  'DiscrepancyReopened',
-  'DiscrepancyAssigned',
-  'DiscrepancyResolutionProposed',
-  'DiscrepancyResolutionApproved',
-  'DiscrepancyResolved',
-] as const;
+export { DISCREPANCY_EVENT_TYPES } from '../../projections/reconciliation/read-models.ts';
 
 export interface TrackedDiscrepancy {
   state: DiscrepancyState;

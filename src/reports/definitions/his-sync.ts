@@ -3,6 +3,7 @@
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/evolve.ts';
+import { HIS_SYNC_EVENT_TYPES } from '../../projections/read-models/his-sync.ts';
 import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
 import {
   BUSINESS_TYPE_LABELS,
@@ -73,16 +74,7 @@ export const hisSyncExceptions: ReportDefinition<State> = {
     zh: '日期范围内未被 HIS 确认的缴费和退费：待写回、失败重试、被拒、撤销待退',
     en: 'Payments and refunds the HIS has not confirmed: pending, failing, refused, cancelled while unsynced',
   },
-  handles: [
-    'PaymentSucceeded',
-    'PaymentConfirmed',
-    'HisWritebackSucceeded',
-    'HisWritebackFailed',
-    'OrderCancelled',
-    'RefundSucceeded',
-    'HisRefundWritebackSucceeded',
-    'HisRefundWritebackFailed',
-  ],
+  handles: [...HIS_SYNC_EVENT_TYPES, 'HisRefundWritebackSucceeded', 'HisRefundWritebackFailed'],
   initial: () => ({ movements: new Map() }),
   evolve(state, event: RecordedEvent, params) {
     const d = event.data as Record<string, unknown>;

@@ -29,6 +29,7 @@ import {
   useT,
 } from '../i18n.ts';
 import { may, useUser, when } from '../session.ts';
+import type { WorklistFilter } from '../../../projections/reconciliation/worklist.ts';
 
 export interface WorkRow {
   discrepancy_id: string;
@@ -48,17 +49,8 @@ export interface WorkRow {
   resolved_at: string | null;
 }
 
-interface Filter {
-  from?: string;
-  to?: string;
-  channel?: string;
-  type?: string;
-  status?: string;
-  minAmount?: string;
-  maxAmount?: string;
-  assignee?: string;
-  ref?: string;
-}
+/** The worklist's query, as the server reads it (the hospital comes from the session). */
+type Filter = Omit<WorklistFilter, 'hospitalId'>;
 
 const TIMING_TYPES = new Set(['CHANNEL_ONLY', 'PLATFORM_ONLY']);
 const STATUS_COLORS: Record<string, string> = {
