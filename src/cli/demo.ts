@@ -2,7 +2,7 @@
 // The first run: no servers. On the embedded PostgreSQL (PGlite in .data/demo/pglite, unless DATABASE_URL or
 // LEDGER_DATA_DIR is set) it simulates a hospital day through the command handlers, writes the day's statement
 // files (part of the day is paid through the payment route with the channel sandbox answering: platform-payments.ts),
-// imports them, reconciles every channel, prints the summary and compares it with the simulator's answer
+// imports them (the channels' bills downloaded from that sandbox, the bank and HIS files by SFTP: delivery.ts), reconciles every channel, prints the summary and compares it with the simulator's answer
 // key. Exit 0 only when reconciliation found exactly the injected anomalies.
 // The data stays, for the commands the demo suggests at its end; running the demo again shows the same day
 // again. A store that holds anything but this demo day is refused (its other data would be reconciled too and
@@ -27,7 +27,12 @@ import {
 } from '../simulation/report.ts';
 import { importScenarioFiles, reconcileScenario, simulateDay } from '../simulation/scenario.ts';
 import { DEFAULT_HOSPITAL_ID } from '../simulation/types.ts';
-import { type StatementDelivery, startStatementDelivery } from '../simulation/delivery.ts';
+import {
+  channelBillDelivery,
+  type StatementDelivery,
+  startStatementDelivery,
+} from '../simulation/delivery.ts';
+import type { ScenarioFile } from '../simulation/files.ts';
 import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
@@ -129,9 +134,12 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
       `  wrote ${sim.manifest.files.length} statement files and answer-key.json (${sim.day.answerKey.length} injected anomalies) to ${shownDir}/`,
     );
 
-    // The bank's and HIS's files come from their delivery server (SFTP), the channels' bills from the folder.
+    // The bank's and HIS's files come from their delivery server (SFTP); the channels' bills from the channel
+    // sandbox (the simulator's bill of a day is the channel's record of it), through the platform's clients.
     delivery = await startStatementDelivery(dir);
-    const fetch = delivery.fetch;
+    const sftp = delivery.fetch;
+    const bills = channelBillDelivery(payments, sim.manifest.hospitalId, dir);
+    const fetch = async (f: ScenarioFile) => (await bills.fetch(f)) ?? sftp(f);
     // 10:30 on T+1, as the scheduler runs it: the day's own statements exist, the next day's bills do not yet.
     const dayFiles = sim.manifest.files.filter((f) => f.role === 'day').length;
     progress.step(`importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`);
@@ -237,7 +245,7 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     );
     out.write(
       `Statement files: ${shownDir}/  (scenario.json lists them; answer-key.json holds the injected anomalies)\n` +
-        `  imported from: the channels' bills read from that folder; the bank and HIS files (${[...delivery.fetched].join(', ')}) downloaded by SFTP from ${delivery.url}, the day's delivery server serving it\n`,
+        `  imported from: the channels' bills (${[...bills.fetched.keys()].join(', ')}) downloaded from the channel sandbox at ${bills.url} through the platform's WeChat Pay and Alipay clients (downloadBill); the bank and HIS files (${[...delivery.fetched].join(', ')}) downloaded by SFTP from ${delivery.url}, the day's delivery server serving it\n`,
     );
     if (!chain.ok)
       out.write(`AUDIT: the event log does not verify (${chain.breaks} breaks): run ledger audit verify\n`);

@@ -26,7 +26,7 @@ import { OrderId } from '../domain/ids.ts';
 import { attemptOf, type PaymentMethod, type SettledVia } from '../domain/payment/index.ts';
 import { ChannelSandbox, type CodePaymentBehaviour } from './channels/sandbox.ts';
 import type { SimCommand } from './commands.ts';
-import type { SimulatedDay, Story } from './types.ts';
+import { MERCHANT_IDS, type SimulatedDay, type Story } from './types.ts';
 
 /** What is routed, in this order: each takes the next clean order of its channel. */
 export const ROUTED_PAYMENTS: readonly {
@@ -280,7 +280,12 @@ export async function startPaymentSandbox(hospitalId: string): Promise<PaymentSa
   await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
   const notifyUrl = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/notify`;
   const clock = new PaymentClock();
-  const sandbox = new ChannelSandbox({ now: clock.now, wechat: { notifyUrl }, alipay: { notifyUrl } });
+  // The simulated hospital's merchants: the bills the demo downloads are issued to them.
+  const sandbox = new ChannelSandbox({
+    now: clock.now,
+    wechat: { notifyUrl, mchId: MERCHANT_IDS.wechat },
+    alipay: { notifyUrl, pid: MERCHANT_IDS.alipay.replace(/0156$/, '') },
+  });
   try {
     await sandbox.start();
   } catch (error) {

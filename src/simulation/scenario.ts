@@ -11,7 +11,7 @@ import type { AppPorts } from '../app/ports.ts';
 import { drainReactions, startReactions } from '../app/reactions/runtime.ts';
 import type { Leases } from '../projections/runner.ts';
 import { type ScenarioFile, type ScenarioManifest, writeDayFiles } from './files.ts';
-import { fileSource } from '../adapters/statements/source.ts';
+import { fileSource, type StatementSource } from '../adapters/statements/source.ts';
 import { addDays } from '../domain/business-date.ts';
 import type { EventStore } from '../domain/event-store.ts';
 import {
@@ -152,16 +152,19 @@ export async function importScenarioFiles(
   onProgress?: (p: ScenarioProgress) => void,
   options: {
     nextDay?: boolean;
-    /** Where a file is read from, when not from `dir` (the demo downloads the bank and HIS files by SFTP). */
-    fetch?: (f: ScenarioFile) => Promise<string | undefined>;
+    /**
+     * Where a file is read from, when not from `dir`: a downloaded copy's path or the downloaded bytes (the demo
+     * downloads the bank and HIS files by SFTP, the channels' bills from the channel sandbox).
+     */
+    fetch?: (f: ScenarioFile) => Promise<string | StatementSource | undefined>;
   } = {},
 ): Promise<ImportResult[]> {
   const results: ImportResult[] = [];
   const at = morningAfter(manifest);
   const files = manifest.files.filter((f) => options.nextDay !== false || f.role === 'day');
   for (const [i, f] of files.entries()) {
-    const path = (await options.fetch?.(f)) ?? join(dir, f.file);
-    const r = await importStatement(deps, fileSource(path, f.file), {
+    const got = (await options.fetch?.(f)) ?? join(dir, f.file);
+    const r = await importStatement(deps, typeof got === 'string' ? fileSource(got, f.file) : got, {
       hospitalId: manifest.hospitalId,
       format: f.format,
       businessDate: f.businessDate,

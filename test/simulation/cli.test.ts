@@ -92,7 +92,11 @@ describe('ledger simulate / ledger demo', () => {
     expect(r.out).toMatch(
       /8 payments through POST \/v1\/payments with the channel sandbox answering: 2 QR code, 2 in-app, 3 payment code \(1 after "user is paying", settled by query\), 1 payment code timed out and reversed/,
     );
-    // The bank and HIS files came from the SFTP delivery server, the summary says so.
+    // The channels' bills (the day's and the next day's) were downloaded from the channel sandbox through the
+    // platform's clients, the bank and HIS files from the SFTP delivery server; the summary says so.
+    expect(r.out).toMatch(
+      /imported from: the channels' bills \((?=[^)]*wechat_1900000109_20240501_ALL\.csv)(?=[^)]*20881234567890120156_20240501\.csv\.zip)[^)]*\) downloaded from the channel sandbox at http:\/\/127\.0\.0\.1:\d+ through the platform's WeChat Pay and Alipay clients \(downloadBill\)/,
+    );
     expect(r.out).toMatch(
       /the bank and HIS files \(.*his_charges_\d{8}\.csv.*\) downloaded by SFTP from sftp:\/\/hospital@127\.0\.0\.1:\d+\//,
     );

@@ -233,11 +233,16 @@ export function alipayApi(sandbox: ChannelSandbox): AlipayApi {
         const date = text(biz, 'bill_date');
         const day = shanghaiDay(date);
         if (!day) return fail('isv.invalid-arguments', 'bill_date 格式错误', '40002');
-        if (text(biz, 'bill_type') !== 'trade') return fail('isp.bill_not_exist', '沙箱只出具 trade 账单');
-        const entries = sandbox.book.billEntries('alipay', day.from, day.to, `${m.pid}0156`);
-        if (entries.length === 0) return fail('isp.bill_not_exist', '账单不存在');
+        const type = text(biz, 'bill_type');
+        const issued =
+          type === 'trade' || type === 'signcustomer'
+            ? sandbox.issuedBill('alipay', date, type === 'trade' ? 'trade' : 'fundflow')
+            : undefined;
+        if (!issued && type !== 'trade') return fail('isp.bill_not_exist', '沙箱只出具 trade 账单');
         const account = `${m.pid}0156`;
-        const zip = writeAlipayBillZip(entries, { account, date });
+        const entries = issued ? [] : sandbox.book.billEntries('alipay', day.from, day.to, account);
+        if (!issued && entries.length === 0) return fail('isp.bill_not_exist', '账单不存在');
+        const zip = issued ?? writeAlipayBillZip(entries, { account, date });
         const token = randomBytes(16).toString('hex');
         sandbox.files.set(token, { bytes: zip, contentType: 'application/zip' });
         const name = alipayFileNames({ account, date }).zip;

@@ -37,6 +37,9 @@ export interface CodePaymentScript {
   times?: number;
 }
 
+/** The bills the sandbox issues: the trade bill and the fund-flow bill (Alipay: signcustomer). */
+export type SandboxBillKind = 'trade' | 'fundflow';
+
 export type CodePaymentOutcome = 'paid' | 'paying' | 'declined' | 'closed';
 
 /** Largest request body the sandbox reads. */
@@ -153,6 +156,8 @@ export class ChannelSandbox {
   /** A key that is nobody's: `forge` signs with it. */
   readonly impostor = rsaKeyPair();
   readonly files = new Map<string, { bytes: Buffer; contentType: string }>();
+  /** Bills given for a day (issueBill), by `channel/date/kind`: served instead of one made from the book. */
+  readonly #issuedBills = new Map<string, Buffer>();
   readonly #server: Server;
   readonly #held = new Set<ServerResponse>();
   readonly #pending = new Set<Promise<void>>();
@@ -253,6 +258,21 @@ export class ChannelSandbox {
     const cert = platformCertificate();
     this.wechat.certificates.push(cert);
     return cert;
+  }
+
+  /**
+   * The channel's own record of a day: its bill endpoints answer these bytes for (channel, date, kind) instead
+   * of a bill made from the book (which holds only the trades paid here). WeChat: the bill's text (gzipped and
+   * hashed as the API does); Alipay: the bill's .csv.zip.
+   */
+  issueBill(channel: GatewayChannel, date: string, kind: SandboxBillKind, bytes: Uint8Array): this {
+    this.#issuedBills.set(`${channel}/${date}/${kind}`, Buffer.from(bytes));
+    return this;
+  }
+
+  /** The bill issued for (channel, date, kind), if one was given. */
+  issuedBill(channel: GatewayChannel, date: string, kind: SandboxBillKind): Buffer | undefined {
+    return this.#issuedBills.get(`${channel}/${date}/${kind}`);
   }
 
   // ---- what patients and time do ----

@@ -148,14 +148,17 @@ export function wechatApi(sandbox: ChannelSandbox): WechatApi {
     const date = req.query.get('bill_date') ?? '';
     const day = shanghaiDay(date);
     if (!day) return error(400, 'PARAM_ERROR', 'bill_date 格式错误');
-    const entries = sandbox.book.billEntries('wechat', day.from, day.to, m.mchId);
-    if (entries.length === 0) return error(400, 'NO_STATEMENT_EXIST', '账单不存在');
-    const text = Buffer.from(
-      kind === 'trade'
-        ? writeWechatBill(entries, { merchantId: m.mchId, appId: m.appId })
-        : fundflowBill(entries),
-      'utf8',
-    );
+    const issued = sandbox.issuedBill('wechat', date, kind);
+    const entries = issued ? [] : sandbox.book.billEntries('wechat', day.from, day.to, m.mchId);
+    if (!issued && entries.length === 0) return error(400, 'NO_STATEMENT_EXIST', '账单不存在');
+    const text =
+      issued ??
+      Buffer.from(
+        kind === 'trade'
+          ? writeWechatBill(entries, { merchantId: m.mchId, appId: m.appId })
+          : fundflowBill(entries),
+        'utf8',
+      );
     const token = randomBytes(16).toString('hex');
     downloads.set(token, { text, gzip: req.query.get('tar_type') === 'GZIP' });
     return json(200, {
