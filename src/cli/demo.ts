@@ -41,7 +41,7 @@ import { parseSimulateArgs } from './simulate.ts';
 export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
   Simulates a hospital day through the command handlers on the embedded PostgreSQL (part of it paid through the
   payment route, POST /v1/payments, with the channel sandbox answering on loopback), imports the day's statement
-  files, reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match),
+  files (the channels' bills downloaded from that sandbox, the bank and HIS files by SFTP), reconciles, prints the summary and compares it with the simulator's answer key (exit 0 only on a match),
   writes the day's settlement and reconciliation reports (xlsx) and verifies the event log's chain. On a
   terminal it then starts the workbench on http://127.0.0.1:8080/ with one demo account per role (their
   password is made for the demo folder and printed) and says what to try; Ctrl-C stops it.
