@@ -372,10 +372,6 @@ export interface BillDownload {
 }
 
 /**
- * Downloads a day's bill from the channel and imports it exactly as an uploaded file is imported (the same
- * bytes twice import once). The scheduler calls this for T-1 each morning.
- */
-/**
  * A day's bill as the channel issues it, not imported: what a scheduled fetch takes (and imports like any other
  * file). Undefined while the channel has not issued it yet (the scheduler looks again later).
  */
@@ -398,6 +394,10 @@ export async function fetchChannelBill(
   }
 }
 
+/**
+ * Downloads a day's bill from the channel and imports it exactly as an uploaded file is imported (the same
+ * bytes twice import once). The scheduler calls this for T-1 each morning.
+ */
 export async function downloadChannelBill(
   ports: Ports & Pick<ReconciliationPorts, 'dateOptions'>,
   request: BillDownload,
