@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 // Paying through the platform against the channel sandbox: a payment code that asks for the password then
 // succeeds; one that never completes and is reversed at the channel (nothing charged, nothing recorded paid); a
 // QR code that expires unpaid and is closed; a callback and a query racing for the same payment, recorded once;
@@ -275,7 +276,12 @@ describe('intraday checks (多时点对账)', () => {
     expect(r.confirmed).toBeGreaterThanOrEqual(1);
     expect((await loadOrder(store, 'H1', 'PAYDAY001')).state.status).toBe('paid');
     await catchUp();
-    const day = clock.now().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+    // The business day the attempt started on (as the read model recorded it; the test clock may have run ahead
+    // of it past midnight).
+    const started = await sql<{ at: Date }>`SELECT started_at AS at FROM ${sql.table(
+      `${PAYMENT_ATTEMPTS.schema}.payment_attempts`,
+    )} WHERE order_id = 'PAYDAY001'`.execute(ports.db);
+    const day = new Date(started.rows[0]!.at).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
     const summary = await intradaySummary(ports, { hospitalId: 'H1', businessDate: day });
     expect(summary.tallies).toContainEqual(
       expect.objectContaining({ channel: 'alipay', status: 'succeeded', settledVia: 'query' }),
