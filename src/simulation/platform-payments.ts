@@ -253,7 +253,7 @@ export function routedSummary(outcomes: readonly RoutedOutcome[]): string {
   const n = (f: (o: RoutedOutcome) => boolean) => outcomes.filter(f).length;
   const paid = (m: PaymentMethod) => n((o) => o.method === m && o.status === 'succeeded');
   return (
-    `${outcomes.length} payments through POST /v1/payments with the channel sandbox answering: ` +
+    `${outcomes.length} payments through the unified payment use case (what POST /v1/payments runs) with the channel sandbox answering: ` +
     `${paid('qr')} QR code, ${paid('in_app')} in-app, ${paid('code')} payment code ` +
     `(${n((o) => o.behaviour === 'password' && o.settledVia === 'query')} after "user is paying", settled by query), ` +
     `${n((o) => o.status === 'reversed')} payment code timed out and reversed (撤销: nothing charged)`

@@ -88,9 +88,9 @@ describe('ledger simulate / ledger demo', () => {
     ])
       expect(r.out).toContain(label);
     expect(r.out).toMatch(/precision [\d.]+%\s+recall [\d.]+%/);
-    // Part of the day paid through POST /v1/payments against the channel sandbox, counted in the summary.
+    // Part of the day paid through the use case POST /v1/payments runs, against the channel sandbox, counted in the summary.
     expect(r.out).toMatch(
-      /8 payments through POST \/v1\/payments with the channel sandbox answering: 2 QR code, 2 in-app, 3 payment code \(1 after "user is paying", settled by query\), 1 payment code timed out and reversed/,
+      /8 payments through the unified payment use case \(what POST \/v1\/payments runs\) with the channel sandbox answering: 2 QR code, 2 in-app, 3 payment code \(1 after "user is paying", settled by query\), 1 payment code timed out and reversed/,
     );
     // The channels' bills (the day's and the next day's) were downloaded from the channel sandbox through the
     // platform's clients, the bank and HIS files from the SFTP delivery server; the summary says so.
