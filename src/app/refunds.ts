@@ -443,24 +443,26 @@ export interface LegBounce {
 }
 
 /** Records that a leg's bank transfer came back (退票): the plan owes it again until a supervisor reroutes it. */
+function bounceCommand(ports: Pick<AppPorts, 'now'>, b: LegBounce, ctx: CommandContext) {
+  return {
+    type: 'RecordRefundLegBounce' as const,
+    hospitalId: HospitalId(b.hospitalId),
+    planId: b.planId,
+    legNo: b.legNo,
+    amount: b.amount,
+    reason: b.reason,
+    source: b.source,
+    bankRef: b.bankRef,
+    at: ports.now(),
+    actor: ctx.actor,
+  };
+}
+
 export function recordRefundLegBounce(ports: AppPorts, b: LegBounce, ctx: CommandContext) {
-  return execute(
-    ports,
-    refundPlanDecider,
-    {
-      type: 'RecordRefundLegBounce',
-      hospitalId: HospitalId(b.hospitalId),
-      planId: b.planId,
-      legNo: b.legNo,
-      amount: b.amount,
-      reason: b.reason,
-      source: b.source,
-      bankRef: b.bankRef,
-      at: ports.now(),
-      actor: ctx.actor,
-    },
-    { ...ctx, idempotencyKey: ctx.idempotencyKey ?? `bounce:${b.planId}:${b.legNo}:${b.bankRef}` },
-  );
+  return execute(ports, refundPlanDecider, bounceCommand(ports, b, ctx), {
+    ...ctx,
+    idempotencyKey: ctx.idempotencyKey ?? `bounce:${b.planId}:${b.legNo}:${b.bankRef}`,
+  });
 }
 
 /** A supervisor approves a new route for a bounced leg; the refund_plans reaction pays it out. */
@@ -522,7 +524,11 @@ export async function importBankReturns(
         reason: 'header must be refund_no,amount,reason,bank_ref',
       },
     ];
+  // Two passes: every line is read and its bounce decided against the plans as they stand (without writing)
+  // first; only a file whose every line is good is recorded, so a bad line never leaves the file half-taken.
   const out: ReturnLineOutcome[] = [];
+  const bounces: { line: number; refundId: string; bounce: LegBounce }[] = [];
+  const plans = new Map<string, RefundPlanState>();
   for (const [i, raw] of lines.entries()) {
     const line = i + 1;
     if (i === 0 || raw.trim() === '') continue;
@@ -546,21 +552,28 @@ export async function importBankReturns(
       refused('RETURN_LINE_INVALID', `amount ${amountText} is not money`, refundId);
       continue;
     }
+    const bounce: LegBounce = { hospitalId, ...leg, amount, reason, source: 'return-file', bankRef };
     try {
-      const r = await recordRefundLegBounce(
-        ports,
-        { hospitalId, ...leg, amount, reason, source: 'return-file', bankRef },
-        { ...ctx, idempotencyKey: `bounce:${leg.planId}:${leg.legNo}:${bankRef}` },
-      );
-      out.push({
-        line,
-        refundId,
-        outcome: r.events.length > 0 && !r.duplicate ? 'bounced' : 'already-recorded',
-      });
+      const state = plans.get(leg.planId) ?? (await loadRefundPlan(ports, hospitalId, leg.planId));
+      const events = refundPlanDecider.decide(bounceCommand(ports, bounce, ctx), state);
+      plans.set(leg.planId, events.reduce(refundPlanDecider.evolve, state));
+      bounces.push({ line, refundId, bounce });
     } catch (error) {
       if (!(error instanceof Refusal) && !isRejection(error)) throw error;
       refused(error.code, error.message, refundId);
     }
+  }
+  if (out.length > 0) return out;
+  for (const { line, refundId, bounce } of bounces) {
+    const r = await recordRefundLegBounce(ports, bounce, {
+      ...ctx,
+      idempotencyKey: `bounce:${bounce.planId}:${bounce.legNo}:${bounce.bankRef}`,
+    });
+    out.push({
+      line,
+      refundId,
+      outcome: r.events.length > 0 && !r.duplicate ? 'bounced' : 'already-recorded',
+    });
   }
   return out;
 }

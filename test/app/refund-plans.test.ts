@@ -368,20 +368,22 @@ describe('a bank transfer that bounces (退票)', () => {
     const before = await ledger();
     const moved = (after: typeof before, code: string) => after.of(code).sub(before.of(code)).toString();
 
-    // The bank's return file says the account was closed; its other lines are refused one by one.
-    const file = [
-      'refund_no,amount,reason,bank_ref',
-      'PR1.L1,500.00,账户已销户,BR-0001',
-      'PR1.L1,499.00,账户已销户,BR-0002',
-      'NOT-A-LEG,1.00,x,BR-0003',
-      'PR1.L1,500.00',
-    ].join('\n');
-    const returned = await importBankReturns(ports, 'H1', file, { actor: clerk });
-    expect(returned.map((r) => [r.line, r.outcome, 'code' in r ? r.code : null])).toEqual([
-      [2, 'bounced', null],
+    // The bank's return file says the account was closed; a file with bad lines is refused whole, each bad line
+    // named, and records nothing.
+    const good = ['refund_no,amount,reason,bank_ref', 'PR1.L1,500.00,账户已销户,BR-0001'];
+    const bad = [...good, 'PR1.L1,499.00,账户已销户,BR-0002', 'NOT-A-LEG,1.00,x,BR-0003', 'PR1.L1,500.00'];
+    const refusedFile = await importBankReturns(ports, 'H1', bad.join('\n'), { actor: clerk });
+    expect(refusedFile.map((r) => [r.line, r.outcome, 'code' in r ? r.code : null])).toEqual([
       [3, 'refused', 'REFUND_LEG_BOUNCE_AMOUNT_MISMATCH'],
       [4, 'refused', 'RETURN_LINE_INVALID'],
       [5, 'refused', 'RETURN_LINE_INVALID'],
+    ]);
+    expect((await loadRefundPlan(ports, 'H1', 'PR1')).legs[0]).toMatchObject({ status: 'succeeded' });
+    // The corrected file is taken.
+    const file = good.join('\n');
+    const returned = await importBankReturns(ports, 'H1', file, { actor: clerk });
+    expect(returned.map((r) => [r.line, r.outcome, 'code' in r ? r.code : null])).toEqual([
+      [2, 'bounced', null],
     ]);
     // The same file again records nothing new; an operator recording the same return neither.
     const again = await importBankReturns(ports, 'H1', file, { actor: clerk });
