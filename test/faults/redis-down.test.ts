@@ -98,7 +98,12 @@ describe('Redis down under load', () => {
           if (phase === 'up' && acks >= STOP_AT_ACKS) {
             phase = 'down';
             await stopRedis();
-            readyWhileDown = (await fetch(`${base}/ready`)).status;
+            // The server learns of the lost connection when its socket closes: ask until it has (bounded).
+            for (let i = 0; i < 100; i++) {
+              readyWhileDown = (await fetch(`${base}/ready`)).status;
+              if (readyWhileDown === 503) break;
+              await new Promise((r) => setTimeout(r, 100));
+            }
           } else if (phase === 'down' && acks >= START_AT_ACKS) {
             phase = 'back';
             await startRedis();
