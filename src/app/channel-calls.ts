@@ -19,7 +19,7 @@ import { handle } from '../domain/command-handler.ts';
 import { fold } from '../domain/decider.ts';
 import { AttemptId, Channel, ChannelTxnId, HospitalId, OrderId, RefundId } from '../domain/ids.ts';
 import { Money } from '../domain/money.ts';
-import { MAX_TEXT_LENGTH, type OrderCommand, orderDecider } from '../domain/order/index.ts';
+import { ORDER_LIMITS, type OrderCommand, orderDecider } from '../domain/order/index.ts';
 import { findPayment } from '../domain/order/evolve.ts';
 import { discrepancyDecider } from '../domain/reconciliation/discrepancy.ts';
 import type { DiscrepancyEvent } from '../domain/reconciliation/events.ts';
@@ -52,7 +52,7 @@ function withMerchant<T extends object>(notice: T, gateway: ChannelGateway): T {
   return gateway.merchantId ? { ...notice, merchantId: gateway.merchantId } : notice;
 }
 
-const clip = (s: string) => s.slice(0, MAX_TEXT_LENGTH);
+const clip = (s: string) => s.slice(0, ORDER_LIMITS.textLength);
 
 export type ChannelCallOutcome =
   | 'not-needed'

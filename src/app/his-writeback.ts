@@ -9,7 +9,7 @@ import type { Actor } from '../domain/decider.ts';
 import type { HisClient, HisConfirmPaymentRequest } from '../domain/his/port.ts';
 import { HisError } from '../domain/his/port.ts';
 import { HospitalId, OrderId, RefId, RefundId } from '../domain/ids.ts';
-import { MAX_TEXT_LENGTH, type OrderEvent, orderDecider } from '../domain/order/index.ts';
+import { ORDER_LIMITS, type OrderEvent, orderDecider } from '../domain/order/index.ts';
 import { loadOrder } from './load.ts';
 import { NotReady } from './reactions/not-ready.ts';
 import { HIS_WRITEBACK_MAX_ATTEMPTS } from '../domain/reactions/his-writeback.ts';
@@ -37,7 +37,7 @@ function failureOf(error: unknown): { message: string; retryable: boolean; code:
   const detail = error instanceof HisError && error.hisCode ? ` ${error.hisCode}` : '';
   const message = `${code}${detail}: ${error instanceof Error ? error.message : String(error)}`.slice(
     0,
-    MAX_TEXT_LENGTH,
+    ORDER_LIMITS.textLength,
   );
   return { message, retryable: error instanceof HisError ? error.retryable : true, code };
 }

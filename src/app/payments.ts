@@ -50,12 +50,14 @@ import { NotReady } from './reactions/not-ready.ts';
 
 export const PAYMENTS_ACTOR: Actor = { kind: 'system', id: 'payments' };
 
-/** Queries of a code payment inside the request while the patient enters the password (then the reaction follows). */
-export const DEFAULT_CODE_POLLS_IN_REQUEST = 3;
-export const MAX_CODE_POLLS_IN_REQUEST = 10;
-/** Pause between those queries. */
-export const DEFAULT_CODE_POLL_INTERVAL_MS = 1_000;
-export const MAX_CODE_POLL_INTERVAL_MS = 5_000;
+/**
+ * A code payment's queries inside the request while the patient enters the password (then the reaction follows):
+ * how many, and the pause between them; each option's default and largest value.
+ */
+export const CODE_POLLS = {
+  codePollsInRequest: { default: 3, max: 10 },
+  codePollIntervalMs: { default: 1_000, max: 5_000 },
+} as const;
 
 export interface PayRequest {
   hospitalId: string;
@@ -371,18 +373,9 @@ async function followInRequest(
   attemptId: string,
   options: PaymentOptions,
 ): Promise<void> {
-  const polls = bounded(
-    options.codePollsInRequest,
-    DEFAULT_CODE_POLLS_IN_REQUEST,
-    MAX_CODE_POLLS_IN_REQUEST,
-    'codePollsInRequest',
-  );
-  const interval = bounded(
-    options.codePollIntervalMs,
-    DEFAULT_CODE_POLL_INTERVAL_MS,
-    MAX_CODE_POLL_INTERVAL_MS,
-    'codePollIntervalMs',
-  );
+  const { codePollsInRequest: p, codePollIntervalMs: i } = CODE_POLLS;
+  const polls = bounded(options.codePollsInRequest, p.default, p.max, 'codePollsInRequest');
+  const interval = bounded(options.codePollIntervalMs, i.default, i.max, 'codePollIntervalMs');
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   for (let i = 0; i < polls; i++) {
     await sleep(interval);

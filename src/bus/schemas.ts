@@ -1,8 +1,8 @@
 // JSON Schemas of the bus API (TypeBox → JSON Schema for validation, serialization and OpenAPI).
 // Money is always a decimal string with at most two places: a JSON number never carries money.
 import { Type } from 'typebox';
-import { BUSINESS_TYPES, MAX_BLACKLIST_CHANGE, MAX_OPENING_WINDOWS } from '../domain/channel/types.ts';
-import { MAX_CHARGE_ITEMS, MAX_TEXT_LENGTH } from '../domain/order/types.ts';
+import { BUSINESS_TYPES, CHANNEL_LIMITS } from '../domain/channel/types.ts';
+import { ORDER_LIMITS } from '../domain/order/types.ts';
 
 /** Longest id the API accepts; paths carry ids, so it is also the router's longest path parameter. */
 export const MAX_ID_LENGTH = 128;
@@ -16,7 +16,7 @@ export const MoneySchema = Type.String({
   examples: ['25.00'],
 });
 export const Text = (description: string) =>
-  Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, description });
+  Type.String({ minLength: 1, maxLength: ORDER_LIMITS.textLength, description });
 const Date8601 = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 const HHMM = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' });
 
@@ -76,7 +76,7 @@ export const OutpatientBusiness = Type.Object(
   {
     kind: Type.Literal('outpatient'),
     visitId: Id('Visit (就诊号)'),
-    chargeItems: Type.Array(ChargeItem, { minItems: 1, maxItems: MAX_CHARGE_ITEMS }),
+    chargeItems: Type.Array(ChargeItem, { minItems: 1, maxItems: ORDER_LIMITS.chargeItems }),
   },
   { additionalProperties: false },
 );
@@ -230,7 +230,7 @@ export const DepositResultSchema = Type.Object({
 });
 
 const OpeningHours = Type.Array(Type.Object({ from: HHMM, to: HHMM }, { additionalProperties: false }), {
-  maxItems: MAX_OPENING_WINDOWS,
+  maxItems: CHANNEL_LIMITS.openingWindows,
 });
 const BusinessTypes = Type.Array(Type.Union(BUSINESS_TYPES.map((t) => Type.Literal(t))), { maxItems: 8 });
 const RateLimit = Type.Object(
@@ -238,7 +238,10 @@ const RateLimit = Type.Object(
   { additionalProperties: false },
 );
 const RawIds = (description: string) =>
-  Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: MAX_BLACKLIST_CHANGE, description });
+  Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+    maxItems: CHANNEL_LIMITS.blacklistChange,
+    description,
+  });
 
 export const RegisterChannelBody = Type.Object(
   {

@@ -79,7 +79,7 @@ import { checkJsonBody } from './body-checks.ts';
 import { installOps, type OpsOptions } from './ops.ts';
 import { ErrorSchema, MAX_ID_LENGTH } from './schemas.ts';
 
-/** Largest request body the bus reads (an outpatient order of MAX_CHARGE_ITEMS items fits easily). */
+/** Largest request body the bus reads (an outpatient order of ORDER_LIMITS.chargeItems items fits easily). */
 export const BODY_LIMIT_BYTES = 256 * 1024;
 /** Longest Idempotency-Key accepted (the event store's limit). */
 const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,180}$/; // within the store's key limit

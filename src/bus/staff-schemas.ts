@@ -1,7 +1,7 @@
 // JSON Schemas of the staff routes (sign-in, sessions, user administration, staff actions).
 import { Type } from 'typebox';
 import { MAX_ACTIONS_PAGE } from '../app/staff/actions.ts';
-import { MAX_PASSWORD_LENGTH, STAFF_ROLES } from '../domain/staff/index.ts';
+import { STAFF_LIMITS, STAFF_ROLES } from '../domain/staff/index.ts';
 
 export const Username = Type.String({
   pattern: '^[a-z0-9][a-z0-9._-]{0,63}$',
@@ -9,7 +9,7 @@ export const Username = Type.String({
 });
 export const Password = Type.String({
   minLength: 1,
-  maxLength: MAX_PASSWORD_LENGTH,
+  maxLength: STAFF_LIMITS.password.max,
   description: 'The password',
 });
 export const Role = Type.Union(

@@ -8,8 +8,8 @@ export interface Leases {
   tryLock(key: string): Promise<{ lost: Promise<void>; release(): Promise<void> } | null>;
 }
 
-export const DEFAULT_LIVE_BATCH = 1_000;
-export const DEFAULT_STANDBY_POLL_MS = 1_000;
+/** What a runner uses where its options say nothing: events applied per batch, a standby's pause between tries. */
+export const RUNNER_DEFAULTS = { batchSize: 1_000, standbyPollMs: 1_000 } as const;
 
 export interface ProjectionStatus {
   name: string;
@@ -122,7 +122,10 @@ export class ProjectionRunner {
         this.options.onError?.(error);
       }
       if (!lease) {
-        await Promise.race([this.stopSignal, sleep(this.options.standbyPollMs ?? DEFAULT_STANDBY_POLL_MS)]);
+        await Promise.race([
+          this.stopSignal,
+          sleep(this.options.standbyPollMs ?? RUNNER_DEFAULTS.standbyPollMs),
+        ]);
         continue;
       }
       this.leader = true;
@@ -158,7 +161,7 @@ export class ProjectionRunner {
       });
       const subscription = store.subscribe({
         after: expected,
-        batchSize: this.options.batchSize ?? DEFAULT_LIVE_BATCH,
+        batchSize: this.options.batchSize ?? RUNNER_DEFAULTS.batchSize,
         onError: (e) => this.options.onError?.(e),
         handler: async (events) => {
           if (this.stopped || leaseLost) return restart();

@@ -15,7 +15,7 @@ import {
   STAFF_REFUSALS,
 } from '../../src/domain/refusals.ts';
 import { HTTP_STATUS_OF_REFUSAL } from '../../src/bus/errors.ts';
-import { MAX_DUPLICATE_PAYMENTS } from '../../src/domain/order/types.ts';
+import { ORDER_LIMITS } from '../../src/domain/order/types.ts';
 import { cmd } from '../generators/builders.ts';
 import { expectRejection, when } from './helpers.ts';
 
@@ -34,7 +34,7 @@ const SCENARIOS: Record<RejectionCode, () => unknown> = {
     when(
       [
         ...paidOrder,
-        ...Array.from({ length: MAX_DUPLICATE_PAYMENTS }, (_, i) =>
+        ...Array.from({ length: ORDER_LIMITS.duplicatePayments }, (_, i) =>
           cmd.recordPayment({ channelTxnId: `D${i}` }),
         ),
       ],

@@ -8,12 +8,15 @@ import { DEFAULT_JOB_LEASE_MS } from '../jobs.ts';
 import type { JobWorkPorts } from './kinds.ts';
 import { runJob } from './run.ts';
 
-/** Jobs one bus process runs at once (the rest wait in its queue). */
-export const LOCAL_JOB_CONCURRENCY = 2;
-/** How often the runner looks for jobs left behind by a process that ended. */
-export const LOCAL_RESUME_EVERY_MS = 15_000;
-/** Longest a stopping bus waits for the jobs in hand (the rest are taken up after their leases expire). */
-export const LOCAL_STOP_WAIT_MS = 10_000;
+/** The local runner's defaults. */
+export const LOCAL_RUNNER = {
+  /** Jobs one bus process runs at once (the rest wait in its queue). */
+  concurrency: 2,
+  /** How often the runner looks for jobs left behind by a process that ended. */
+  resumeEveryMs: 15_000,
+  /** Longest a stopping bus waits for the jobs in hand (the rest are taken up after their leases expire). */
+  stopWaitMs: 10_000,
+} as const;
 
 export interface LocalRunnerOptions {
   runner: string;
@@ -50,12 +53,12 @@ export class LocalJobRunner implements JobDispatch {
       }
     };
     void look();
-    this.#timer = setInterval(look, this.o.resumeEveryMs ?? LOCAL_RESUME_EVERY_MS);
+    this.#timer = setInterval(look, this.o.resumeEveryMs ?? LOCAL_RUNNER.resumeEveryMs);
     this.#timer.unref();
     return this;
   }
 
-  async stop(waitMs = LOCAL_STOP_WAIT_MS): Promise<void> {
+  async stop(waitMs = LOCAL_RUNNER.stopWaitMs): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#timer);
     this.#waiting.length = 0;
@@ -70,7 +73,7 @@ export class LocalJobRunner implements JobDispatch {
   }
 
   #pump(): void {
-    while (!this.#stopped && this.#inHand.size < (this.o.concurrency ?? LOCAL_JOB_CONCURRENCY)) {
+    while (!this.#stopped && this.#inHand.size < (this.o.concurrency ?? LOCAL_RUNNER.concurrency)) {
       const id = this.#waiting.shift();
       if (id === undefined) return;
       const run = runJob(this.ports, id, {

@@ -9,13 +9,7 @@ import {
   type ChannelSettings,
   type ChannelSettingsData,
   type ChannelState,
-  MAX_BLACKLIST_CHANGE,
-  MAX_BLACKLIST_ENTRIES,
-  MAX_CHANNEL_NAME_LENGTH,
-  MAX_OPENING_WINDOWS,
-  MAX_PRIORITY,
-  MAX_RATE_LIMIT_PER_SECOND,
-  MAX_REASON_LENGTH,
+  CHANNEL_LIMITS,
   type OpeningWindow,
 } from './types.ts';
 
@@ -42,33 +36,33 @@ function validZone(timeZone: string): void {
 }
 
 function reasonText(reason: string): string {
-  if (typeof reason !== 'string' || reason.length === 0 || reason.length > MAX_REASON_LENGTH)
-    invalid('reason', `must be 1..${MAX_REASON_LENGTH} characters`);
+  if (typeof reason !== 'string' || reason.length === 0 || reason.length > CHANNEL_LIMITS.reasonLength)
+    invalid('reason', `must be 1..${CHANNEL_LIMITS.reasonLength} characters`);
   return reason;
 }
 
 export function validateSettings(s: ChannelSettings): ChannelSettingsData {
-  if (typeof s.name !== 'string' || s.name.length === 0 || s.name.length > MAX_CHANNEL_NAME_LENGTH)
-    invalid('name', `must be 1..${MAX_CHANNEL_NAME_LENGTH} characters`);
+  if (typeof s.name !== 'string' || s.name.length === 0 || s.name.length > CHANNEL_LIMITS.nameLength)
+    invalid('name', `must be 1..${CHANNEL_LIMITS.nameLength} characters`);
   const types = [...new Set(s.businessTypes)];
   for (const t of types)
     if (!(BUSINESS_TYPES as readonly string[]).includes(t)) invalid('businessTypes', `unknown type ${t}`);
-  if (s.openingHours.length > MAX_OPENING_WINDOWS)
-    invalid('openingHours', `at most ${MAX_OPENING_WINDOWS} windows`);
+  if (s.openingHours.length > CHANNEL_LIMITS.openingWindows)
+    invalid('openingHours', `at most ${CHANNEL_LIMITS.openingWindows} windows`);
   for (const [i, w] of s.openingHours.entries())
     if (minutes(w.from, `openingHours[${i}].from`) === minutes(w.to, `openingHours[${i}].to`))
       invalid(`openingHours[${i}]`, 'from and to must differ (leave the list empty for always open)');
   validZone(s.timeZone);
   const { perSecond, burst } = s.rateLimit;
-  if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond > MAX_RATE_LIMIT_PER_SECOND)
-    invalid('rateLimit.perSecond', `must be an integer 1..${MAX_RATE_LIMIT_PER_SECOND}`);
-  if (!Number.isInteger(burst) || burst < 1 || burst > MAX_RATE_LIMIT_PER_SECOND)
-    invalid('rateLimit.burst', `must be an integer 1..${MAX_RATE_LIMIT_PER_SECOND}`);
-  if (!Number.isInteger(s.priority) || s.priority < 0 || s.priority > MAX_PRIORITY)
-    invalid('priority', `must be an integer 0..${MAX_PRIORITY}`);
+  if (!Number.isInteger(perSecond) || perSecond < 1 || perSecond > CHANNEL_LIMITS.ratePerSecond)
+    invalid('rateLimit.perSecond', `must be an integer 1..${CHANNEL_LIMITS.ratePerSecond}`);
+  if (!Number.isInteger(burst) || burst < 1 || burst > CHANNEL_LIMITS.ratePerSecond)
+    invalid('rateLimit.burst', `must be an integer 1..${CHANNEL_LIMITS.ratePerSecond}`);
+  if (!Number.isInteger(s.priority) || s.priority < 0 || s.priority > CHANNEL_LIMITS.priority)
+    invalid('priority', `must be an integer 0..${CHANNEL_LIMITS.priority}`);
   const blacklist = [...new Set(s.blacklist)].sort();
-  if (blacklist.length > MAX_BLACKLIST_ENTRIES)
-    invalid('blacklist', `at most ${MAX_BLACKLIST_ENTRIES} entries`);
+  if (blacklist.length > CHANNEL_LIMITS.blacklistEntries)
+    invalid('blacklist', `at most ${CHANNEL_LIMITS.blacklistEntries} entries`);
   for (const k of blacklist) if (!KEY_HASH.test(k)) invalid('blacklist', 'entries must be hex SHA-256 keys');
   return {
     name: s.name,
@@ -112,8 +106,8 @@ export function decideChannel(command: ChannelCommand, state: ChannelState): Cha
       const c = command.change;
       const add = c.blacklistAdd ?? [];
       const remove = new Set(c.blacklistRemove ?? []);
-      if (add.length + remove.size > MAX_BLACKLIST_CHANGE)
-        invalid('blacklist', `at most ${MAX_BLACKLIST_CHANGE} entries per change`);
+      if (add.length + remove.size > CHANNEL_LIMITS.blacklistChange)
+        invalid('blacklist', `at most ${CHANNEL_LIMITS.blacklistChange} entries per change`);
       const next: ChannelSettings = {
         name: c.name ?? state.settings.name,
         businessTypes: c.businessTypes ?? state.settings.businessTypes,

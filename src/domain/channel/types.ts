@@ -8,17 +8,20 @@ import type { Channel } from '../ids.ts';
 export const BUSINESS_TYPES = ['registration', 'outpatient', 'deposit', 'refund'] as const;
 export type BusinessType = (typeof BUSINESS_TYPES)[number];
 
-/** Most opening windows per channel (e.g. morning and afternoon clinics). */
-export const MAX_OPENING_WINDOWS = 8;
-/** Most blacklist entries per channel. */
-export const MAX_BLACKLIST_ENTRIES = 10_000;
-/** Most blacklist entries one command may add or remove. */
-export const MAX_BLACKLIST_CHANGE = 1_000;
-/** Highest rate limit a channel may be given (requests/s); the bus holds one bucket per channel. */
-export const MAX_RATE_LIMIT_PER_SECOND = 100_000;
-export const MAX_PRIORITY = 100;
-export const MAX_CHANNEL_NAME_LENGTH = 100;
-export const MAX_REASON_LENGTH = 500;
+/** The limits of a channel's settings and of the commands that change them. */
+export const CHANNEL_LIMITS = {
+  /** Most opening windows per channel (e.g. morning and afternoon clinics). */
+  openingWindows: 8,
+  /** Most blacklist entries per channel. */
+  blacklistEntries: 10_000,
+  /** Most blacklist entries one command may add or remove. */
+  blacklistChange: 1_000,
+  /** Highest rate limit a channel may be given (requests/s); the bus holds one bucket per channel. */
+  ratePerSecond: 100_000,
+  priority: 100,
+  nameLength: 100,
+  reasonLength: 500,
+} as const;
 
 /** A daily window in the hospital's local time, `HH:MM`–`HH:MM`, end exclusive; end < start spans midnight. */
 export interface OpeningWindow {

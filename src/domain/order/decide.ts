@@ -42,10 +42,7 @@ import {
   type NotifiedRefundAmount,
   type RecordRefundSuccess,
   type Refund,
-  MAX_CHARGE_ITEMS,
-  MAX_DUPLICATE_PAYMENTS,
-  MAX_REFUNDS_PER_ORDER,
-  MAX_TEXT_LENGTH,
+  ORDER_LIMITS,
   type OrderBusinessData,
   type OrderCommand,
   type OrderEvent,
@@ -72,8 +69,8 @@ function channelPayment(
 }
 
 function text(value: string, field: string): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_TEXT_LENGTH)
-    throw reject('INVALID_COMMAND', { field, reason: `must be 1..${MAX_TEXT_LENGTH} characters` });
+  if (typeof value !== 'string' || value.length === 0 || value.length > ORDER_LIMITS.textLength)
+    throw reject('INVALID_COMMAND', { field, reason: `must be 1..${ORDER_LIMITS.textLength} characters` });
   return value;
 }
 
@@ -154,7 +151,9 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
       checkAdmission(state, command.admission);
       const payment = channelPayment(command.channel, command, amount);
       if (state.status === 'paid' || state.status === 'cancelled') {
-        withinLimit(state.duplicates.length, MAX_DUPLICATE_PAYMENTS, 'MAX_DUPLICATE_PAYMENTS', { orderId });
+        withinLimit(state.duplicates.length, ORDER_LIMITS.duplicatePayments, 'MAX_DUPLICATE_PAYMENTS', {
+          orderId,
+        });
         return [
           {
             type: 'DuplicatePaymentReceived',
@@ -311,7 +310,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
           kind: state.kind,
           reason: 'use RefundDepositRemainder',
         });
-      withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId });
+      withinLimit(state.refunds.size, ORDER_LIMITS.refunds, 'MAX_REFUNDS_PER_ORDER', { orderId });
       const approver = command.payout?.approvedBy;
       // Maker-checker: a payout outside the original route is approved by someone other than who asked or checked.
       if (
@@ -519,7 +518,7 @@ function refundMadeAtChannel(command: RecordRefundSuccess, state: OrderState): O
       refundable: remaining.toString(),
       channelTxnId: payment.channelTxnId,
     });
-  withinLimit(state.refunds.size, MAX_REFUNDS_PER_ORDER, 'MAX_REFUNDS_PER_ORDER', { orderId: state.orderId });
+  withinLimit(state.refunds.size, ORDER_LIMITS.refunds, 'MAX_REFUNDS_PER_ORDER', { orderId: state.orderId });
   return [
     {
       type: 'RefundSucceeded',
@@ -589,9 +588,9 @@ function createOrder(
       };
       break;
     case 'outpatient': {
-      if (b.chargeItems.length === 0 || b.chargeItems.length > MAX_CHARGE_ITEMS)
+      if (b.chargeItems.length === 0 || b.chargeItems.length > ORDER_LIMITS.chargeItems)
         throw reject('CHARGE_ITEMS_MISMATCH', {
-          reason: `1..${MAX_CHARGE_ITEMS} items`,
+          reason: `1..${ORDER_LIMITS.chargeItems} items`,
           count: b.chargeItems.length,
         });
       const seen = new Set<string>();

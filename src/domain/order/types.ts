@@ -16,14 +16,17 @@ import type { Money, MoneyString } from '../money.ts';
 
 export type OrderKind = 'registration' | 'outpatient' | 'deposit';
 
-/** Most HIS charge items one outpatient order may pay. */
-export const MAX_CHARGE_ITEMS = 500;
-/** Most refunds (requested, any outcome) one order may carry. */
-export const MAX_REFUNDS_PER_ORDER = 100;
-/** Most surplus payments one order may record before the stream is considered abnormal. */
-export const MAX_DUPLICATE_PAYMENTS = 20;
-/** Longest free-text reason or error kept in an event. */
-export const MAX_TEXT_LENGTH = 500;
+/** The limits of one order. */
+export const ORDER_LIMITS = {
+  /** Most HIS charge items one outpatient order may pay. */
+  chargeItems: 500,
+  /** Most refunds (requested, any outcome) one order may carry. */
+  refunds: 100,
+  /** Most surplus payments one order may record before the stream is considered abnormal. */
+  duplicatePayments: 20,
+  /** Longest free-text reason or error kept in an event. */
+  textLength: 500,
+} as const;
 
 // ---- commands ----
 

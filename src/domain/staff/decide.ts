@@ -3,11 +3,7 @@ import { invariant } from '../rejection.ts';
 import { refuseStaff } from './refusals.ts';
 import {
   isStaffRole,
-  MAX_ADDRESS_LENGTH,
-  MAX_DISPLAY_NAME_LENGTH,
-  MAX_PASSWORD_LENGTH,
-  MAX_REASON_LENGTH,
-  MIN_PASSWORD_LENGTH,
+  STAFF_LIMITS,
   type SignIn,
   type StaffCommand,
   type StaffEvent,
@@ -45,9 +41,10 @@ export function checkUsername(username: string): string {
 
 /** A password an administrator may set: long enough to resist guessing, short enough to hash in bounded time. */
 export function checkPassword(password: string): void {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH)
-    invalid('password', `at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (password.length > MAX_PASSWORD_LENGTH) invalid('password', `at most ${MAX_PASSWORD_LENGTH} characters`);
+  if (typeof password !== 'string' || password.length < STAFF_LIMITS.password.min)
+    invalid('password', `at least ${STAFF_LIMITS.password.min} characters`);
+  if (password.length > STAFF_LIMITS.password.max)
+    invalid('password', `at most ${STAFF_LIMITS.password.max} characters`);
 }
 
 /** Whether the account refuses sign-in at `at` because of a lock-out. */
@@ -57,7 +54,7 @@ export function isLockedOut(state: StaffUserState, at: Date): boolean {
 
 function decideSignIn(command: SignIn, state: StaffUserState): StaffEvent[] {
   const { username, address, policy } = command;
-  if (address.length > MAX_ADDRESS_LENGTH) invalid('address', `at most ${MAX_ADDRESS_LENGTH} characters`);
+  if (address.length > STAFF_LIMITS.address) invalid('address', `at most ${STAFF_LIMITS.address} characters`);
   // A disabled or locked account fails whatever the password; the attempt is still recorded.
   const failed = (reason: 'bad-password' | 'disabled' | 'locked', failures: number): StaffEvent => ({
     type: 'StaffSignInFailed',
@@ -96,7 +93,7 @@ function decideSignIn(command: SignIn, state: StaffUserState): StaffEvent[] {
 export function decideStaff(command: StaffCommand, state: StaffUserState): StaffEvent[] {
   const username = checkUsername(command.username);
   if (command.type === 'CreateStaffUser') {
-    const displayName = text(command.displayName, 'displayName', MAX_DISPLAY_NAME_LENGTH);
+    const displayName = text(command.displayName, 'displayName', STAFF_LIMITS.displayName);
     if (!isStaffRole(command.role)) invalid('role', 'unknown role');
     if (state.exists) {
       // The same creation again (a retried call) changes nothing.
@@ -114,7 +111,7 @@ export function decideStaff(command: StaffCommand, state: StaffUserState): Staff
     case 'SignOut':
       return [{ type: 'StaffSignedOut', data: { username, sessionId: command.sessionId } }];
     case 'RevokeStaffSessions': {
-      const reason = text(command.reason, 'reason', MAX_REASON_LENGTH);
+      const reason = text(command.reason, 'reason', STAFF_LIMITS.reason);
       if (command.sessionIds.length === 0) return [];
       return [
         { type: 'StaffSessionsRevoked', data: { username, sessionIds: [...command.sessionIds], reason } },
@@ -129,13 +126,13 @@ export function decideStaff(command: StaffCommand, state: StaffUserState): Staff
       return [{ type: 'StaffRoleChanged', data: { username, from: state.role, to: command.role } }];
     }
     case 'DisableStaffUser': {
-      const reason = text(command.reason, 'reason', MAX_REASON_LENGTH);
+      const reason = text(command.reason, 'reason', STAFF_LIMITS.reason);
       if (state.disabled) return [];
       if (self) throw refuseStaff('STAFF_SELF_LOCKOUT', { username });
       return [{ type: 'StaffUserDisabled', data: { username, reason } }];
     }
     case 'EnableStaffUser': {
-      const reason = text(command.reason, 'reason', MAX_REASON_LENGTH);
+      const reason = text(command.reason, 'reason', STAFF_LIMITS.reason);
       if (!state.disabled) return [];
       return [{ type: 'StaffUserEnabled', data: { username, reason } }];
     }

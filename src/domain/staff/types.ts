@@ -15,13 +15,15 @@ export function isStaffRole(value: string): value is StaffRole {
 
 /** Lower-case letters, digits and `._-`, starting with a letter or digit: fits a stream id and a log line. */
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-export const MAX_DISPLAY_NAME_LENGTH = 100;
-export const MAX_REASON_LENGTH = 500;
-/** Longest client address kept with an event (an IPv6 address with zone, or `cli:user@host`). */
-export const MAX_ADDRESS_LENGTH = 200;
-/** Passwords shorter than this are refused; longer than the maximum too (hashing cost stays bounded). */
-export const MIN_PASSWORD_LENGTH = 12;
-export const MAX_PASSWORD_LENGTH = 256;
+/** Lengths of what an account's commands carry. */
+export const STAFF_LIMITS = {
+  displayName: 100,
+  reason: 500,
+  /** Longest client address kept with an event (an IPv6 address with zone, or `cli:user@host`). */
+  address: 200,
+  /** Shorter passwords are refused; longer ones too (hashing cost stays bounded). */
+  password: { min: 12, max: 256 },
+} as const;
 
 /** How sign-in failures lock an account and how long sessions live. Configured per deployment. */
 export interface SignInPolicy {
