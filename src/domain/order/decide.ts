@@ -31,7 +31,7 @@
 import { checkedDecide } from '../decider.ts';
 import { parseBusinessDate } from '../business-date.ts';
 import { Money, positiveAmount } from '../money.ts';
-import { invariant, reject, withinLimit } from '../rejection.ts';
+import { invariant, type Rejection, reject, withinLimit } from '../rejection.ts';
 import { refuse } from '../refund/refusals.ts';
 import { committedRefunds, evolveOrder, findPayment, paymentsOf, refundableAmount } from './evolve.ts';
 import { AttemptId } from '../ids.ts';
@@ -105,17 +105,10 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
 
   switch (command.type) {
     case 'RequestPayment': {
-      if (state.status === 'payment-unknown')
-        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'payment-unknown') throw unresolvedAttempt(state);
       if (state.status === 'payment-requested' && state.attempt?.attemptId === command.attemptId) return [];
-      if (state.status !== 'awaiting-payment' && state.status !== 'payment-requested')
-        throw reject('ORDER_NOT_PAYABLE', { orderId, status: state.status });
-      return [
-        {
-          type: 'PaymentRequested',
-          data: { orderId, attemptId: command.attemptId, channel: command.channel },
-        },
-      ];
+      mustBePayable(state);
+      return [attemptEvent('PaymentRequested', orderId, command)];
     }
 
     case 'RecordPayment': {
@@ -185,18 +178,12 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'MarkPaymentUnknown': {
       if (state.status === 'payment-unknown') {
         if (state.attempt?.attemptId === command.attemptId) return [];
-        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+        throw unresolvedAttempt(state);
       }
-      if (state.status !== 'awaiting-payment' && state.status !== 'payment-requested')
-        throw reject('ORDER_NOT_PAYABLE', { orderId, status: state.status });
+      mustBePayable(state);
       if (state.attempt?.attemptId === command.attemptId && state.attempt.channel !== command.channel)
         throw reject('CHANNEL_MISMATCH', { expected: state.attempt.channel, actual: command.channel });
-      return [
-        {
-          type: 'PaymentStatusUnknown',
-          data: { orderId, attemptId: command.attemptId, channel: command.channel },
-        },
-      ];
+      return [attemptEvent('PaymentStatusUnknown', orderId, command)];
     }
 
     case 'ConfirmPayment': {
@@ -247,8 +234,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'CancelOrder': {
       const reason = text(command.reason, 'reason');
       if (state.status === 'cancelled') return [];
-      if (state.status === 'payment-unknown')
-        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'payment-unknown') throw unresolvedAttempt(state);
       if (state.status === 'awaiting-payment' || state.status === 'payment-requested')
         return [{ type: 'OrderCancelled', data: { orderId, orderKind: state.kind, reason, wasPaid: false } }];
       // paid: only a registration is cancelled; its fee goes back in full.
@@ -294,8 +280,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
         if (sameTarget && existing.amount.equals(amount)) return []; // the same request again
         throw reject('REFUND_ALREADY_EXISTS', { refundId: command.refundId });
       }
-      if (state.status === 'payment-unknown')
-        throw reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+      if (state.status === 'payment-unknown') throw unresolvedAttempt(state);
       const target =
         command.channelTxnId === null ? state.payment : (findPayment(state, command.channelTxnId) ?? null);
       if (!target) {
@@ -425,14 +410,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
     }
 
     case 'RecordHisRefundWritebackSuccess': {
-      const refund = state.refunds.get(command.refundId);
-      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
-      if (refund.status !== 'succeeded')
-        throw reject('HIS_WRITEBACK_NOT_EXPECTED', {
-          orderId,
-          refundId: refund.refundId,
-          status: refund.status,
-        });
+      const refund = succeededRefund(state, command.refundId);
       if (refund.his === 'synced') return [];
       return [
         {
@@ -445,14 +423,7 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
     case 'RecordHisRefundWritebackFailure': {
       const error = text(command.error, 'error');
       checkAttempt(command.attempt);
-      const refund = state.refunds.get(command.refundId);
-      if (!refund) throw reject('REFUND_NOT_FOUND', { refundId: command.refundId });
-      if (refund.status !== 'succeeded')
-        throw reject('HIS_WRITEBACK_NOT_EXPECTED', {
-          orderId,
-          refundId: refund.refundId,
-          status: refund.status,
-        });
+      const refund = succeededRefund(state, command.refundId);
       if (refund.his === 'synced') return [];
       if (refund.his === 'failed' && command.attempt <= refund.hisAttempts) return [];
       return [
@@ -469,6 +440,39 @@ function rules(command: OrderCommand, state: OrderState): OrderEvent[] {
       ];
     }
   }
+}
+
+/** Refused while an attempt's outcome is unknown: it must first be confirmed or failed. */
+function unresolvedAttempt(state: OrderState): Rejection {
+  return reject('PAYMENT_STATUS_UNKNOWN', { attemptId: state.attempt?.attemptId ?? null });
+}
+
+/** Refused unless the order awaits payment (or an attempt at it was requested). */
+function mustBePayable(state: OrderState): void {
+  if (state.status !== 'awaiting-payment' && state.status !== 'payment-requested')
+    throw reject('ORDER_NOT_PAYABLE', { orderId: state.orderId, status: state.status });
+}
+
+/** An attempt at paying the order, requested or of unknown outcome: the attempt and its channel. */
+function attemptEvent(
+  type: 'PaymentRequested' | 'PaymentStatusUnknown',
+  orderId: string,
+  attempt: { attemptId: string; channel: string },
+): OrderEvent {
+  return { type, data: { orderId, attemptId: attempt.attemptId, channel: attempt.channel } };
+}
+
+/** The refund whose HIS write-back is reported: it must exist and have succeeded. */
+function succeededRefund(state: OrderState, refundId: string): Refund {
+  const refund = state.refunds.get(refundId);
+  if (!refund) throw reject('REFUND_NOT_FOUND', { refundId });
+  if (refund.status !== 'succeeded')
+    throw reject('HIS_WRITEBACK_NOT_EXPECTED', {
+      orderId: state.orderId,
+      refundId: refund.refundId,
+      status: refund.status,
+    });
+  return refund;
 }
 
 function checkAttempt(attempt: number): void {
