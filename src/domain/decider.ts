@@ -55,6 +55,14 @@ export interface Decider<Command extends CommandBase, Event extends DomainEventS
   startsStream?(command: Command): boolean;
 }
 
+/**
+ * The default of a switch over every command (or event) type: the compiler proves it unreachable; should one
+ * come that the types do not know, it throws naming its type.
+ */
+export function unknownType(value: never, what: string): never {
+  throw new Error(`unknown ${what} ${(value as { type: string }).type}`);
+}
+
 export function occurredAt(command: CommandBase): Date {
   return command.at;
 }

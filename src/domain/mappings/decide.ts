@@ -1,7 +1,7 @@
 // A hospital's managed mapping, one stream per name (`<hospital>/mapping/<name>`): added, revised (each revision
 // a new version, the old ones kept), retired. Pure: the definition is validated here, so an invalid mapping is
 // never a fact.
-import type { CommandBase, Decider } from '../decider.ts';
+import { type CommandBase, type Decider, unknownType } from '../decider.ts';
 import type { JsonObject } from '../event-store.ts';
 import { type ColumnMapping, MAPPING_LIMITS, MAPPING_NAME, validateMapping } from './definition.ts';
 import { refuseMapping } from './refusals.ts';
@@ -109,10 +109,8 @@ export function decideMapping(command: MappingCommand, state: MappingState): Map
       if (reason === null) throw refuseMapping('MAPPING_INVALID', { path: 'reason', reason: 'is required' });
       return [{ type: 'MappingRetired', data: { name: command.name, version: state.version, reason } }];
     }
-    default: {
-      const never: never = command;
-      throw new Error(`unknown mapping command ${(never as { type: string }).type}`);
-    }
+    default:
+      return unknownType(command, 'mapping command');
   }
 }
 

@@ -1,4 +1,5 @@
 // Staff account decisions (pure). Time is the command's `at`; the password check's outcome comes in the command.
+import { unknownType } from '../decider.ts';
 import { invariant } from '../rejection.ts';
 import { refuseStaff } from './refusals.ts';
 import {
@@ -139,10 +140,8 @@ export function decideStaff(command: StaffCommand, state: StaffUserState): Staff
     case 'ChangeStaffPassword':
       if (state.disabled) throw refuseStaff('STAFF_USER_DISABLED', { username });
       return [{ type: 'StaffPasswordChanged', data: { username } }];
-    default: {
-      const never: never = command;
-      throw new Error(`unknown staff command ${(never as { type: string }).type}`);
-    }
+    default:
+      return unknownType(command, 'staff command');
   }
 }
 
@@ -176,9 +175,7 @@ export function evolveStaff(state: StaffUserState, event: StaffEvent): StaffUser
     case 'StaffSignedOut':
     case 'StaffSessionsRevoked':
       return state;
-    default: {
-      const never: never = event;
-      throw new Error(`unknown staff event ${(never as { type: string }).type}`);
-    }
+    default:
+      return unknownType(event, 'staff event');
   }
 }
