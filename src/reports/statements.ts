@@ -7,7 +7,7 @@ import { Money } from '../domain/money.ts';
 import type { StatementImportStarted } from '../domain/reconciliation/events.ts';
 import { decodeStoredLines } from '../domain/reconciliation/line-columns.ts';
 import { lineStateOf } from '../domain/reconciliation/line-status.ts';
-import { entry } from './vocabulary.ts';
+import { entry } from './fold.ts';
 
 /** The account statements (fund-flow bill, 账务明细) report payouts and fees again: never counted as trade fees. */
 const ACCOUNT_STATEMENT_FORMATS: ReadonlySet<string> = new Set(['wechat-fundflow', 'alipay-account']);
