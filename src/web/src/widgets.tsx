@@ -1,4 +1,4 @@
-// Pieces every page of the workbench shows the same way: the language switch, a card in a row's column, and
+// Pieces the workbench's pages show the same way: the language switch, a small card in a row's column, and
 // a table column of instants.
 import { Card, type CardProps, Col, Segmented } from 'antd';
 import type { Lang } from './i18n.ts';
@@ -27,11 +27,13 @@ export function LangSwitch({
   );
 }
 
-/** A card filling one column (`span` of 24) of a Row. */
+/** A small card filling one column (`span` of 24) of a Row. */
 export function Panel({ span, children, ...card }: CardProps & { span: number }) {
   return (
     <Col span={span}>
-      <Card {...card}>{children}</Card>
+      <Card size="small" {...card}>
+        {children}
+      </Card>
     </Col>
   );
 }

@@ -178,7 +178,6 @@ export function DiscrepancyPage({ id }: { id: string }) {
       <Row gutter={16}>
         <Panel
           span={8}
-          size="small"
           title={t('平台（账本流水）', 'Platform (ledger movements)')}
           data-testid="party-platform"
         >
@@ -204,12 +203,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
             ))
           )}
         </Panel>
-        <Panel
-          span={8}
-          size="small"
-          title={t('渠道（对账单行）', 'Channel (statement line)')}
-          data-testid="party-channel"
-        >
+        <Panel span={8} title={t('渠道（对账单行）', 'Channel (statement line)')} data-testid="party-channel">
           {detail.parties.channel.length === 0 ? (
             <Empty description={t('渠道无记录', 'Nothing at the channel')} />
           ) : (
@@ -232,7 +226,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
             ))
           )}
         </Panel>
-        <Panel span={8} size="small" title={t('HIS（医院信息系统）', 'HIS')} data-testid="party-his">
+        <Panel span={8} title={t('HIS（医院信息系统）', 'HIS')} data-testid="party-his">
           {detail.parties.his.lines.map((l) => (
             <StatementLine
               key={l.ref}
@@ -270,7 +264,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
       )}
 
       <Row gutter={16}>
-        <Panel span={12} size="small" title={t('处理', 'Work')}>
+        <Panel span={12} title={t('处理', 'Work')}>
           {!worker && !checker && (
             <Alert type="info" title={t('当前角色只能查看', 'Your role may only look')} />
           )}
@@ -375,7 +369,6 @@ export function DiscrepancyPage({ id }: { id: string }) {
         </Panel>
         <Panel
           span={12}
-          size="small"
           title={t('处理记录（谁、何时、做了什么）', 'History (who, when, what)')}
           data-testid="history"
         >

@@ -5,6 +5,7 @@ import {
   App,
   Button,
   Card,
+  Col,
   Descriptions,
   Progress,
   Row,
@@ -18,7 +19,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, get, qs, upload } from '../api.ts';
 import { CHANNEL_LABELS, label, useLang, useT } from '../i18n.ts';
 import { may, useUser } from '../session.ts';
-import { instantColumn, Panel } from '../widgets.tsx';
+import { instantColumn } from '../widgets.tsx';
 
 interface Mapping {
   name: string;
@@ -155,95 +156,101 @@ export function StatementsPage() {
   return (
     <Space orientation="vertical" size="large" style={{ width: '100%' }}>
       <Row gutter={16}>
-        <Panel span={12} title={t('上传对账单', 'Upload a statement')}>
-          {may.work(user) ? (
-            <Space orientation="vertical" style={{ width: '100%' }}>
-              <input type="file" ref={file} data-testid="statement-file" />
-              <Select
-                allowClear
-                placeholder={t(
-                  '映射（可选，默认自动识别格式）',
-                  'Mapping (optional; the format is detected otherwise)',
-                )}
-                style={{ width: '100%' }}
-                value={mapping}
-                onChange={setMapping}
-                options={mappings.map((m) => ({ value: m.name, label: `${m.name} · ${m.format}` }))}
-              />
-              <Button type="primary" onClick={() => void send()} data-testid="upload">
-                {t('上传并导入', 'Upload and import')}
-              </Button>
-              {progress !== null && <Progress percent={progress} data-testid="upload-progress" />}
-            </Space>
-          ) : (
-            <Alert type="info" title={t('当前角色不能导入对账单', 'Your role may not import statements')} />
-          )}
-          {error && <Alert type="error" title={error} style={{ marginTop: 12 }} data-testid="upload-error" />}
-          {result && (
-            <Descriptions
-              size="small"
-              bordered
-              column={1}
-              style={{ marginTop: 12 }}
-              data-testid="upload-result"
-              styles={{ label: { width: 120, whiteSpace: 'nowrap' } }}
-            >
-              <Descriptions.Item label={t('文件', 'File')}>{result.file}</Descriptions.Item>
-              <Descriptions.Item label={t('格式 / 渠道', 'Format / channel')}>
-                {result.format} / {label(CHANNEL_LABELS, result.channel, lang)}
-              </Descriptions.Item>
-              <Descriptions.Item label={t('业务日期', 'Business date')}>
-                {result.businessDate ?? '—'}
-              </Descriptions.Item>
-              <Descriptions.Item label={t('行数', 'Lines')}>{result.lines}</Descriptions.Item>
-              <Descriptions.Item label={t('校验', 'Checks')}>
-                {result.duplicate && (
-                  <Tag color="gold">{t('重复文件（已导入过）', 'Duplicate (imported before)')}</Tag>
-                )}
-                {result.checks.kind === 'totals' ? (
-                  result.checks.verified.map((c) => (
-                    <Tag color="green" key={c}>
-                      ✓ {c}
-                    </Tag>
-                  ))
-                ) : (
-                  <Tag>{t('文件未声明合计', 'No totals stated in the file')}</Tag>
-                )}
-              </Descriptions.Item>
-            </Descriptions>
-          )}
-        </Panel>
-        <Panel span={12} title={t('试用映射（只读，不写入）', 'Try a mapping on a sample (writes nothing)')}>
-          {may.configure(user) ? (
-            <Space orientation="vertical" style={{ width: '100%' }}>
-              <Select
-                placeholder={t('选择映射', 'Choose a mapping')}
-                style={{ width: '100%' }}
-                value={trialMapping}
-                onChange={setTrialMapping}
-                options={mappings.map((m) => ({
-                  value: m.name,
-                  label: `${m.name} · ${m.format} (${m.status})`,
-                }))}
-              />
-              <input type="file" ref={sample} data-testid="sample-file" />
-              <Button onClick={() => void tryIt()}>{t('试用', 'Try')}</Button>
-            </Space>
-          ) : (
-            <Alert type="info" title={t('当前角色不能试用映射', 'Your role may not try mappings')} />
-          )}
-          {trialView && (
-            <Space orientation="vertical" style={{ width: '100%', marginTop: 12 }}>
-              <Typography.Text>
-                {t('解析行数', 'Lines read')}: {trialView.lines?.length ?? 0} · {t('拒绝行数', 'Refused')}:{' '}
-                {trialView.refused?.length ?? 0}
-              </Typography.Text>
-              <Typography.Paragraph code ellipsis={{ rows: 8, expandable: true }}>
-                {JSON.stringify(trial, null, 1)}
-              </Typography.Paragraph>
-            </Space>
-          )}
-        </Panel>
+        <Col span={12}>
+          <Card title={t('上传对账单', 'Upload a statement')}>
+            {may.work(user) ? (
+              <Space orientation="vertical" style={{ width: '100%' }}>
+                <input type="file" ref={file} data-testid="statement-file" />
+                <Select
+                  allowClear
+                  placeholder={t(
+                    '映射（可选，默认自动识别格式）',
+                    'Mapping (optional; the format is detected otherwise)',
+                  )}
+                  style={{ width: '100%' }}
+                  value={mapping}
+                  onChange={setMapping}
+                  options={mappings.map((m) => ({ value: m.name, label: `${m.name} · ${m.format}` }))}
+                />
+                <Button type="primary" onClick={() => void send()} data-testid="upload">
+                  {t('上传并导入', 'Upload and import')}
+                </Button>
+                {progress !== null && <Progress percent={progress} data-testid="upload-progress" />}
+              </Space>
+            ) : (
+              <Alert type="info" title={t('当前角色不能导入对账单', 'Your role may not import statements')} />
+            )}
+            {error && (
+              <Alert type="error" title={error} style={{ marginTop: 12 }} data-testid="upload-error" />
+            )}
+            {result && (
+              <Descriptions
+                size="small"
+                bordered
+                column={1}
+                style={{ marginTop: 12 }}
+                data-testid="upload-result"
+                styles={{ label: { width: 120, whiteSpace: 'nowrap' } }}
+              >
+                <Descriptions.Item label={t('文件', 'File')}>{result.file}</Descriptions.Item>
+                <Descriptions.Item label={t('格式 / 渠道', 'Format / channel')}>
+                  {result.format} / {label(CHANNEL_LABELS, result.channel, lang)}
+                </Descriptions.Item>
+                <Descriptions.Item label={t('业务日期', 'Business date')}>
+                  {result.businessDate ?? '—'}
+                </Descriptions.Item>
+                <Descriptions.Item label={t('行数', 'Lines')}>{result.lines}</Descriptions.Item>
+                <Descriptions.Item label={t('校验', 'Checks')}>
+                  {result.duplicate && (
+                    <Tag color="gold">{t('重复文件（已导入过）', 'Duplicate (imported before)')}</Tag>
+                  )}
+                  {result.checks.kind === 'totals' ? (
+                    result.checks.verified.map((c) => (
+                      <Tag color="green" key={c}>
+                        ✓ {c}
+                      </Tag>
+                    ))
+                  ) : (
+                    <Tag>{t('文件未声明合计', 'No totals stated in the file')}</Tag>
+                  )}
+                </Descriptions.Item>
+              </Descriptions>
+            )}
+          </Card>
+        </Col>
+        <Col span={12}>
+          <Card title={t('试用映射（只读，不写入）', 'Try a mapping on a sample (writes nothing)')}>
+            {may.configure(user) ? (
+              <Space orientation="vertical" style={{ width: '100%' }}>
+                <Select
+                  placeholder={t('选择映射', 'Choose a mapping')}
+                  style={{ width: '100%' }}
+                  value={trialMapping}
+                  onChange={setTrialMapping}
+                  options={mappings.map((m) => ({
+                    value: m.name,
+                    label: `${m.name} · ${m.format} (${m.status})`,
+                  }))}
+                />
+                <input type="file" ref={sample} data-testid="sample-file" />
+                <Button onClick={() => void tryIt()}>{t('试用', 'Try')}</Button>
+              </Space>
+            ) : (
+              <Alert type="info" title={t('当前角色不能试用映射', 'Your role may not try mappings')} />
+            )}
+            {trialView && (
+              <Space orientation="vertical" style={{ width: '100%', marginTop: 12 }}>
+                <Typography.Text>
+                  {t('解析行数', 'Lines read')}: {trialView.lines?.length ?? 0} · {t('拒绝行数', 'Refused')}:{' '}
+                  {trialView.refused?.length ?? 0}
+                </Typography.Text>
+                <Typography.Paragraph code ellipsis={{ rows: 8, expandable: true }}>
+                  {JSON.stringify(trial, null, 1)}
+                </Typography.Paragraph>
+              </Space>
+            )}
+          </Card>
+        </Col>
       </Row>
       <Card title={t('最近导入的对账单（20 份）', 'Latest imported statements (20)')}>
         <Table<StatementRow>
