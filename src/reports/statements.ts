@@ -7,7 +7,7 @@ import { Money } from '../domain/money.ts';
 import type { StatementImportStarted } from '../domain/reconciliation/events.ts';
 import { decodeStoredLines } from '../domain/reconciliation/line-columns.ts';
 import { lineStateOf } from '../domain/reconciliation/line-status.ts';
-import { entry } from './vocabulary.ts';
+import { entry, type Tally, tally } from './fold.ts';
 
 /** The account statements (fund-flow bill, 账务明细) report payouts and fees again: never counted as trade fees. */
 const ACCOUNT_STATEMENT_FORMATS: ReadonlySet<string> = new Set(['wechat-fundflow', 'alipay-account']);
@@ -35,18 +35,13 @@ export interface ImportedStatement {
   unmoved: { payment: Tally; refund: Tally; fees: Money };
 }
 
-interface Tally {
-  count: number;
-  amount: Money;
-}
-
 /** A channel's trade bill for a date, imported completely: what moved (in-flight and failed lines left out), the day's fees as the channel charged them. */
 export interface TradeBill {
   channel: string;
   businessDate: string;
   statementId: string;
-  payments: { count: number; amount: Money };
-  refunds: { count: number; amount: Money };
+  payments: Tally;
+  refunds: Tally;
   /** Net fees charged (positive = a cost; fees returned on refunds already netted), as the bill prints them. */
   fees: Money;
   /** The part of `fees` on failed lines: never charged or returned, so out of what the channel pays. */
@@ -65,11 +60,7 @@ export function foldStatement(statements: Map<string, ImportedStatement>, event:
       businessDate: (d.businessDate as string | null) ?? null,
       summary: null,
       head: d as unknown as StatementImportStarted['data'],
-      unmoved: {
-        payment: { count: 0, amount: Money.ZERO },
-        refund: { count: 0, amount: Money.ZERO },
-        fees: Money.ZERO,
-      },
+      unmoved: { payment: tally.empty(), refund: tally.empty(), fees: Money.ZERO },
     }));
   } else if (event.type === 'StatementLinesImported') {
     const s = statements.get(id);
@@ -78,9 +69,7 @@ export function foldStatement(statements: Map<string, ImportedStatement>, event:
       // In flight: the channel settles it once it completes, as its own net does; failed: never.
       if (lineStateOf(line.status) !== 'failed' || (line.kind !== 'payment' && line.kind !== 'refund'))
         continue;
-      const t = s.unmoved[line.kind];
-      t.count++;
-      t.amount = t.amount.add(Money.parseTotal(line.amount));
+      tally.add(s.unmoved[line.kind], Money.parseTotal(line.amount));
       if (line.fee) s.unmoved.fees = s.unmoved.fees.add(Money.parseTotal(money2(new Decimal(line.fee))));
     }
   } else if (event.type === 'StatementImported') {

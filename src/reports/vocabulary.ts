@@ -1,17 +1,17 @@
-// Names finance staff read in reports (channels, business types) and the small helpers every fold shares.
-import { type BusinessDate, businessDate } from '../domain/business-date.ts';
-import type { RecordedEvent } from '../domain/event-store.ts';
-import { Money } from '../domain/money.ts';
-import type { Column, ColumnKind, Label, Lang, ReportParams, ReportRow, Sheet } from './types.ts';
+// Names finance staff read in reports (channels, business types), and the columns and sheets they read them in.
+import type { Column, ColumnKind, Label, Lang, ReportRow, Sheet } from './types.ts';
+
+/** A text in both languages. */
+export const label = (zh: string, en: string): Label => ({ zh, en });
 
 export const CHANNEL_LABELS: Readonly<Record<string, Label>> = {
-  wechat: { zh: '微信支付', en: 'WeChat Pay' },
-  alipay: { zh: '支付宝', en: 'Alipay' },
-  unionpay: { zh: '银联', en: 'UnionPay' },
-  insurance: { zh: '医保', en: 'Medical insurance' },
-  cash: { zh: '现金', en: 'Cash' },
-  window: { zh: '窗口', en: 'Window' },
-  kiosk: { zh: '自助机', en: 'Kiosk' },
+  wechat: label('微信支付', 'WeChat Pay'),
+  alipay: label('支付宝', 'Alipay'),
+  unionpay: label('银联', 'UnionPay'),
+  insurance: label('医保', 'Medical insurance'),
+  cash: label('现金', 'Cash'),
+  window: label('窗口', 'Window'),
+  kiosk: label('自助机', 'Kiosk'),
 };
 
 /** The business types of the daily settlement, in the order finance prints them. */
@@ -19,95 +19,60 @@ export const BUSINESS_TYPES = ['registration', 'outpatient', 'deposit', 'surplus
 export type BusinessType = (typeof BUSINESS_TYPES)[number];
 
 export const BUSINESS_TYPE_LABELS: Readonly<Record<BusinessType, Label>> = {
-  registration: { zh: '挂号', en: 'Registration' },
-  outpatient: { zh: '门诊缴费', en: 'Outpatient' },
-  deposit: { zh: '住院预交金', en: 'Inpatient deposit' },
-  surplus: { zh: '重复支付（待退）', en: 'Duplicate payment (owed back)' },
-  refund: { zh: '退款', en: 'Refund' },
+  registration: label('挂号', 'Registration'),
+  outpatient: label('门诊缴费', 'Outpatient'),
+  deposit: label('住院预交金', 'Inpatient deposit'),
+  surplus: label('重复支付（待退）', 'Duplicate payment (owed back)'),
+  refund: label('退款', 'Refund'),
 };
+
+/** A column as a sheet's table of columns describes it: all but its key, which is its key in the table. */
+export type ColumnSpec = Omit<Column, 'key'>;
+/** A sheet's columns by key, in the order written (keys are names, never integers, so JS keeps that order). */
+export type Columns = Readonly<Record<string, ColumnSpec>>;
+type ColumnOptions = Pick<Column, 'width' | 'values' | 'total'>;
+
+function ofKind(kind: ColumnKind) {
+  return (zh: string, en: string, more: number | ColumnOptions = {}): ColumnSpec => ({
+    kind,
+    label: label(zh, en),
+    ...(typeof more === 'number' ? { width: more } : more),
+  });
+}
+
+/** A column of each kind, labelled in both languages; a number after the labels is its width. */
+export const col = {
+  text: ofKind('text'),
+  count: ofKind('count'),
+  money: ofKind('money'),
+  date: ofKind('date'),
+  instant: ofKind('instant'),
+};
+
+/** The columns most sheets start with: the business date, and the channel named in the export's language. */
+export const DAY_COLUMNS = {
+  businessDate: col.date('业务日期', 'Business date', 12),
+  channel: col.text('渠道', 'Channel', { width: 14, values: CHANNEL_LABELS }),
+} satisfies Columns;
 
 /** A sheet of typed rows with a totals row under them (every report sheet has one). */
 export function sheet(
   id: string,
   zh: string,
   en: string,
-  columns: readonly Column[],
+  columns: Columns,
   rows: readonly ReportRow[],
 ): Sheet {
-  return { id, title: { zh, en }, totals: true, columns, rows };
-}
-
-export function column(
-  key: string,
-  kind: ColumnKind,
-  zh: string,
-  en: string,
-  more: Pick<Column, 'width' | 'values' | 'total'> = {},
-): Column {
-  return { key, kind, label: { zh, en }, ...more };
-}
-
-/** The column every report has first or second: the channel, named in the export's language. */
-export const channelColumn = (): Column =>
-  column('channel', 'text', '渠道', 'Channel', { width: 14, values: CHANNEL_LABELS });
-export const dateColumn = (): Column =>
-  column('businessDate', 'date', '业务日期', 'Business date', { width: 12 });
-
-/** A cell's text in a language: codes with a label are translated. */
-export function cellText(col: Column, value: string, lang: Lang): string {
-  return col.values?.[value]?.[lang] ?? value;
-}
-
-/** A count and an amount: what most report cells add up. */
-export interface Tally {
-  count: number;
-  amount: Money;
-}
-
-export const emptyTally = (): Tally => ({ count: 0, amount: Money.ZERO });
-
-export function addTo(t: Tally, amount: Money, count = 1): void {
-  t.count += count;
-  t.amount = t.amount.add(amount);
-}
-
-/** The entry of a map, created on first use. */
-export function entry<K, V>(map: Map<K, V>, key: K, create: () => V): V {
-  let v = map.get(key);
-  if (v === undefined) {
-    v = create();
-    map.set(key, v);
-  }
-  return v;
-}
-
-export const money = (v: unknown): Money => Money.parseTotal(String(v ?? '0'));
-
-/** The business date of an event's business time, in the hospital's zone and cut-off. */
-export function dateOf(event: RecordedEvent, params: ReportParams): BusinessDate {
-  return businessDate(event.occurredAt, params.dateOptions);
-}
-
-export function inRange(date: string, params: ReportParams): boolean {
-  return date >= params.from && date <= params.to;
-}
-
-/** Sort keys joined: rows come out in one stable order, so the same events always give the same sheet. */
-export function byKeys<T>(keyOf: (x: T) => readonly (string | number)[]): (a: T, b: T) => number {
-  return (a, b) => {
-    const ka = keyOf(a);
-    const kb = keyOf(b);
-    for (let i = 0; i < ka.length; i++) {
-      const x = ka[i]!;
-      const y = kb[i]!;
-      if (x < y) return -1;
-      if (x > y) return 1;
-    }
-    return 0;
+  return {
+    id,
+    title: label(zh, en),
+    totals: true,
+    columns: Object.entries(columns).map(([key, c]) => ({ key, ...c })),
+    rows,
   };
 }
 
-/** Map keys of several parts (a channel or an operator may hold any printable character). */
-export const key = (...parts: string[]): string => parts.join('\u001f');
-/** The parts of a key made by `key` (callers read only as many parts as they joined). */
-export const splitKey = (k: string) => k.split('\u001f') as [string, string, string, string];
+/** A cell's text in a language: codes with a label are translated. */
+export function cellText(column: Column, value: string, lang: Lang): string {
+  return column.values?.[value]?.[lang] ?? value;
+}

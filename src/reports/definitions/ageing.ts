@@ -2,25 +2,14 @@
 // channel and assignee; then each open item with its age.
 import { businessDate } from '../../domain/business-date.ts';
 import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
-import {
-  addTo,
-  byKeys,
-  channelColumn,
-  column,
-  sheet,
-  emptyTally,
-  entry,
-  inRange,
-  key,
-  money,
-  splitKey,
-} from '../vocabulary.ts';
+import { col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
+import { byKeys, inRange, key, money, splitKey, tally, type Tally } from '../fold.ts';
 import {
   DISCREPANCY_EVENT_TYPES,
   DISCREPANCY_TYPE_VALUES,
   foldDiscrepancy,
   openDiscrepancies,
-  openItemColumns,
+  OPEN_ITEM_COLUMNS,
   openItemRow,
   type TrackedDiscrepancy,
 } from './discrepancies.ts';
@@ -58,11 +47,11 @@ function ageOf(t: TrackedDiscrepancy, params: ReportParams): number {
 
 export const discrepancyAgeing: ReportDefinition<State> = {
   name: 'discrepancy-ageing',
-  title: { zh: '差错账龄', en: 'Discrepancy ageing' },
-  description: {
-    zh: '截至报表时点未处理的差错：按账龄、类型、渠道、经办人汇总，附明细',
-    en: 'Discrepancies open at the report instant by age bucket, type, channel and assignee, with the items',
-  },
+  title: label('差错账龄', 'Discrepancy ageing'),
+  description: label(
+    '截至报表时点未处理的差错：按账龄、类型、渠道、经办人汇总，附明细',
+    'Discrepancies open at the report instant by age bucket, type, channel and assignee, with the items',
+  ),
   handles: DISCREPANCY_EVENT_TYPES,
   initial: () => ({ discrepancies: new Map() }),
   evolve(state, event) {
@@ -71,11 +60,11 @@ export const discrepancyAgeing: ReportDefinition<State> = {
   },
   sheets(state, params) {
     const open = openDiscrepancies(state.discrepancies).filter((t) => inRange(t.state.businessDate, params));
-    const groups = new Map<string, ReturnType<typeof emptyTally>>();
+    const groups = new Map<string, Tally>();
     for (const t of open) {
       const s = t.state;
       const k = key(ageBucket(ageOf(t, params)), String(s.type), s.channel, s.assignee ?? UNASSIGNED);
-      addTo(entry(groups, k, emptyTally), money(s.amount));
+      tally.at(groups, k, money(s.amount));
     }
     const order = AGE_BUCKETS.map((b) => b.id as string);
     const summary: ReportRow[] = [...groups]
@@ -106,24 +95,24 @@ export const discrepancyAgeing: ReportDefinition<State> = {
         'ageing',
         '账龄汇总',
         'Ageing',
-        [
-          column('bucket', 'text', '账龄', 'Age', {
+        {
+          bucket: col.text('账龄', 'Age', {
             width: 12,
-            values: Object.fromEntries(AGE_BUCKETS.map((b) => [b.id, { zh: b.zh, en: b.en }])),
+            values: Object.fromEntries(AGE_BUCKETS.map((b) => [b.id, label(b.zh, b.en)])),
           }),
-          column('type', 'text', '差错类型', 'Type', { width: 18, values: DISCREPANCY_TYPE_VALUES }),
-          channelColumn(),
-          column('assignee', 'text', '经办人', 'Assignee', { width: 14 }),
-          column('count', 'count', '笔数', 'Count'),
-          column('amount', 'money', '金额', 'Amount', { width: 16 }),
-        ],
+          type: col.text('差错类型', 'Type', { width: 18, values: DISCREPANCY_TYPE_VALUES }),
+          channel: DAY_COLUMNS.channel,
+          assignee: col.text('经办人', 'Assignee', 14),
+          count: col.count('笔数', 'Count'),
+          amount: col.money('金额', 'Amount', 16),
+        },
         summary,
       ),
       sheet(
         'items',
         '未处理差错明细',
         'Open items',
-        [column('ageDays', 'count', '账龄（天）', 'Age (days)', { total: false }), ...openItemColumns()],
+        { ageDays: col.count('账龄（天）', 'Age (days)', { total: false }), ...OPEN_ITEM_COLUMNS },
         items,
       ),
     ];

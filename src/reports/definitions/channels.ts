@@ -6,26 +6,28 @@ import type { RecordedEvent } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { foldStatement, type ImportedStatement, STATEMENT_EVENT_TYPES, tradeBills } from '../statements.ts';
 import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
-import {
-  addTo,
-  byKeys,
-  channelColumn,
-  column,
-  sheet,
-  dateColumn,
-  emptyTally,
-  entry,
-  inRange,
-  key,
-  money,
-  splitKey,
-  type Tally,
-} from '../vocabulary.ts';
+import { col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
+import { byKeys, entry, inRange, key, money, splitKey, tally, type Tally } from '../fold.ts';
 
 interface FeeState {
   statements: Map<string, ImportedStatement>;
   booked: Map<string, Tally>;
 }
+
+/** A channel day of the fee report: what its trade bills say. */
+interface FeeDay {
+  trades: Tally;
+  refunds: Money;
+  fees: Money;
+  statements: number;
+}
+
+const noFees = (): FeeDay => ({
+  trades: tally.empty(),
+  refunds: Money.ZERO,
+  fees: Money.ZERO,
+  statements: 0,
+});
 
 /** fees ÷ payments as a percentage with three decimals ("0.600%"), or null without payments. */
 export function feeRate(fees: Money, payments: Money): string | null {
@@ -35,43 +37,31 @@ export function feeRate(fees: Money, payments: Money): string | null {
 
 export const channelFees: ReportDefinition<FeeState> = {
   name: 'channel-fees',
-  title: { zh: '渠道手续费', en: 'Channel fees' },
-  description: {
-    zh: '按日期、渠道：交易笔数金额、账单手续费、入账手续费、费率',
-    en: 'Per date and channel: trades, fees on the trade bill, fees booked in the ledger, effective rate',
-  },
+  title: label('渠道手续费', 'Channel fees'),
+  description: label(
+    '按日期、渠道：交易笔数金额、账单手续费、入账手续费、费率',
+    'Per date and channel: trades, fees on the trade bill, fees booked in the ledger, effective rate',
+  ),
   handles: ['ChannelFeeRecorded', ...STATEMENT_EVENT_TYPES],
   initial: () => ({ statements: new Map(), booked: new Map() }),
   evolve(state, event: RecordedEvent) {
     if (event.type === 'ChannelFeeRecorded') {
       const d = event.data as Record<string, unknown>;
-      addTo(entry(state.booked, key(String(d.businessDate), String(d.channel)), emptyTally), money(d.amount));
+      tally.at(state.booked, key(String(d.businessDate), String(d.channel)), money(d.amount));
     } else foldStatement(state.statements, event);
     return state;
   },
   sheets(state, params) {
-    const days = new Map<string, { trades: Tally; refunds: Money; fees: Money; statements: number }>();
+    const days = new Map<string, FeeDay>();
     for (const b of tradeBills(state.statements)) {
       if (!inRange(b.businessDate, params)) continue;
-      const day = entry(days, key(b.businessDate, b.channel), () => ({
-        trades: emptyTally(),
-        refunds: Money.ZERO,
-        fees: Money.ZERO,
-        statements: 0,
-      }));
-      addTo(day.trades, b.payments.amount, b.payments.count);
+      const day = entry(days, key(b.businessDate, b.channel), noFees);
+      tally.add(day.trades, b.payments.amount, b.payments.count);
       day.refunds = day.refunds.add(b.refunds.amount);
       day.fees = day.fees.add(b.fees);
       day.statements++;
     }
-    for (const k of state.booked.keys())
-      if (inRange(splitKey(k)[0]!, params))
-        entry(days, k, () => ({
-          trades: emptyTally(),
-          refunds: Money.ZERO,
-          fees: Money.ZERO,
-          statements: 0,
-        }));
+    for (const k of state.booked.keys()) if (inRange(splitKey(k)[0]!, params)) entry(days, k, noFees);
     const rows: ReportRow[] = [...days]
       .map(([k, d]) => {
         const [businessDate, channel] = splitKey(k);
@@ -94,17 +84,16 @@ export const channelFees: ReportDefinition<FeeState> = {
         'fees',
         '渠道手续费',
         'Channel fees',
-        [
-          dateColumn(),
-          channelColumn(),
-          column('tradeCount', 'count', '交易笔数', 'Trades'),
-          column('tradeAmount', 'money', '交易金额', 'Trade amount', { width: 16 }),
-          column('refundAmount', 'money', '退款金额', 'Refunds', { width: 14 }),
-          column('billFees', 'money', '账单手续费', 'Fees on the bill', { width: 14 }),
-          column('bookedFees', 'money', '已入账手续费', 'Fees booked', { width: 14 }),
-          column('difference', 'money', '未入账差额', 'Not booked', { width: 14 }),
-          column('rate', 'text', '费率', 'Rate', { width: 10 }),
-        ],
+        {
+          ...DAY_COLUMNS,
+          tradeCount: col.count('交易笔数', 'Trades'),
+          tradeAmount: col.money('交易金额', 'Trade amount', 16),
+          refundAmount: col.money('退款金额', 'Refunds', 14),
+          billFees: col.money('账单手续费', 'Fees on the bill', 14),
+          bookedFees: col.money('已入账手续费', 'Fees booked', 14),
+          difference: col.money('未入账差额', 'Not booked', 14),
+          rate: col.text('费率', 'Rate', 10),
+        },
         rows,
       ),
     ];
@@ -140,11 +129,11 @@ function owedByDay(state: SettlementState, params: ReportParams): Map<string, Mo
 
 export const channelSettlements: ReportDefinition<SettlementState> = {
   name: 'channel-settlements',
-  title: { zh: '渠道结算到账', en: 'Channel settlements' },
-  description: {
-    zh: '按日期、渠道：应结金额（账单收款−退款−手续费）、银行到账金额、差额，附到账明细',
-    en: 'Per date and channel: owed (bill payments − refunds − fees), credited to the bank, difference; each transfer',
-  },
+  title: label('渠道结算到账', 'Channel settlements'),
+  description: label(
+    '按日期、渠道：应结金额（账单收款−退款−手续费）、银行到账金额、差额，附到账明细',
+    'Per date and channel: owed (bill payments − refunds − fees), credited to the bank, difference; each transfer',
+  ),
   handles: ['ChannelSettlementReceived', ...STATEMENT_EVENT_TYPES],
   initial: () => ({ statements: new Map(), transfers: [] }),
   evolve(state, event: RecordedEvent) {
@@ -167,13 +156,13 @@ export const channelSettlements: ReportDefinition<SettlementState> = {
     const transfers = state.transfers.filter((t) => inRange(t.businessDate, params));
     const owed = owedByDay(state, params);
     const credited = new Map<string, Tally>();
-    for (const t of transfers) addTo(entry(credited, key(t.businessDate, t.channel), emptyTally), t.amount);
+    for (const t of transfers) tally.at(credited, key(t.businessDate, t.channel), t.amount);
     const keys = new Set([...owed.keys(), ...credited.keys()]);
     const summary: ReportRow[] = [...keys]
       .map((k) => {
         const [businessDate, channel] = splitKey(k);
         const o = owed.get(k) ?? null;
-        const c = credited.get(k) ?? emptyTally();
+        const c = credited.get(k) ?? tally.empty();
         return {
           businessDate: businessDate!,
           channel: channel!,
@@ -192,28 +181,26 @@ export const channelSettlements: ReportDefinition<SettlementState> = {
         'settlements',
         '结算到账汇总',
         'Settlements',
-        [
-          dateColumn(),
-          channelColumn(),
-          column('owed', 'money', '应结金额', 'Owed', { width: 16 }),
-          column('transfers', 'count', '到账笔数', 'Transfers'),
-          column('credited', 'money', '到账金额', 'Credited', { width: 16 }),
-          column('difference', 'money', '差额', 'Difference', { width: 14 }),
-        ],
+        {
+          ...DAY_COLUMNS,
+          owed: col.money('应结金额', 'Owed', 16),
+          transfers: col.count('到账笔数', 'Transfers'),
+          credited: col.money('到账金额', 'Credited', 16),
+          difference: col.money('差额', 'Difference', 14),
+        },
         summary,
       ),
       sheet(
         'transfers',
         '到账明细',
         'Transfers',
-        [
-          dateColumn(),
-          channelColumn(),
-          column('settlementId', 'text', '结算单号', 'Settlement', { width: 26 }),
-          column('bankAccount', 'text', '银行账户', 'Bank account', { width: 28 }),
-          column('amount', 'money', '到账金额', 'Amount', { width: 16 }),
-          column('receivedAt', 'instant', '到账时间', 'Received at', { width: 20 }),
-        ],
+        {
+          ...DAY_COLUMNS,
+          settlementId: col.text('结算单号', 'Settlement', 26),
+          bankAccount: col.text('银行账户', 'Bank account', 28),
+          amount: col.money('到账金额', 'Amount', 16),
+          receivedAt: col.instant('到账时间', 'Received at', 20),
+        },
         detail,
       ),
     ];

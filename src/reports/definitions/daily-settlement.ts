@@ -6,24 +6,8 @@ import { Money } from '../../domain/money.ts';
 import { CHANNEL_MOVEMENT_EVENT_TYPES } from '../../projections/read-models/ledger.ts';
 import { foldStatement, type ImportedStatement, STATEMENT_EVENT_TYPES, tradeBills } from '../statements.ts';
 import type { ReportDefinition, ReportParams, ReportRow, Sheet } from '../types.ts';
-import {
-  addTo,
-  BUSINESS_TYPE_LABELS,
-  type BusinessType,
-  byKeys,
-  channelColumn,
-  column,
-  sheet,
-  dateColumn,
-  dateOf,
-  emptyTally,
-  entry,
-  inRange,
-  key,
-  money,
-  splitKey,
-  type Tally,
-} from '../vocabulary.ts';
+import { BUSINESS_TYPE_LABELS, type BusinessType, col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
+import { byKeys, dateOf, entry, inRange, key, money, splitKey, tally, type Tally } from '../fold.ts';
 
 /** Channels where a person (window clerk) or a kiosk takes the money: reported per operator too. */
 export const CASH_CHANNELS: ReadonlySet<string> = new Set(['cash', 'window']);
@@ -67,11 +51,11 @@ export function settlementMovement(
 
 export const dailySettlement: ReportDefinition<State> = {
   name: 'daily-settlement',
-  title: { zh: '日结报表', en: 'Daily settlement' },
-  description: {
-    zh: '按业务日期、渠道、业务类型（挂号/门诊/预交金/退款）汇总笔数、金额、手续费、净额；现金按收款员/自助机汇总',
-    en: 'Per business date, channel and business type (registration/outpatient/deposit/refund): counts, amounts, fees, net; cash per window/kiosk operator',
-  },
+  title: label('日结报表', 'Daily settlement'),
+  description: label(
+    '按业务日期、渠道、业务类型（挂号/门诊/预交金/退款）汇总笔数、金额、手续费、净额；现金按收款员/自助机汇总',
+    'Per business date, channel and business type (registration/outpatient/deposit/refund): counts, amounts, fees, net; cash per window/kiosk operator',
+  ),
   handles: [...CHANNEL_MOVEMENT_EVENT_TYPES, 'ChannelFeeRecorded', ...STATEMENT_EVENT_TYPES],
   initial: () => ({ money: new Map(), bookedFees: new Map(), statements: new Map(), operators: new Map() }),
   evolve(state, event, params) {
@@ -82,21 +66,20 @@ export const dailySettlement: ReportDefinition<State> = {
     if (event.type === 'ChannelFeeRecorded') {
       const d = event.data as Record<string, unknown>;
       const date = String(d.businessDate);
-      if (inRange(date, params))
-        addTo(entry(state.bookedFees, key(date, String(d.channel)), emptyTally), money(d.amount));
+      if (inRange(date, params)) tally.at(state.bookedFees, key(date, String(d.channel)), money(d.amount));
       return state;
     }
     const m = settlementMovement(event);
     const date = dateOf(event, params);
     if (!m || !inRange(date, params)) return state;
-    addTo(entry(state.money, key(date, m.channel, m.type), emptyTally), m.amount);
+    tally.at(state.money, key(date, m.channel, m.type), m.amount);
     if (CASH_CHANNELS.has(m.channel)) {
       const op = entry(state.operators, key(date, m.channel, operatorOf(event)), () => ({
-        taken: emptyTally(),
-        paidOut: emptyTally(),
+        taken: tally.empty(),
+        paidOut: tally.empty(),
       }));
-      if (m.amount.isNegative()) addTo(op.paidOut, m.amount.negate());
-      else addTo(op.taken, m.amount);
+      if (m.amount.isNegative()) tally.add(op.paidOut, m.amount.negate());
+      else tally.add(op.taken, m.amount);
     }
     return state;
   },
@@ -154,18 +137,17 @@ function summarySheet(state: State, params: ReportParams): Sheet {
     'summary',
     '日结汇总',
     'Settlement',
-    [
-      dateColumn(),
-      channelColumn(),
-      column('businessType', 'text', '业务类型', 'Business type', {
+    {
+      ...DAY_COLUMNS,
+      businessType: col.text('业务类型', 'Business type', {
         width: 16,
-        values: { ...BUSINESS_TYPE_LABELS, [FEE_TYPE]: { zh: '渠道手续费', en: 'Channel fees' } },
+        values: { ...BUSINESS_TYPE_LABELS, [FEE_TYPE]: label('渠道手续费', 'Channel fees') },
       }),
-      column('count', 'count', '笔数', 'Count'),
-      column('amount', 'money', '金额', 'Amount', { width: 16 }),
-      column('fees', 'money', '手续费', 'Fees', { width: 14 }),
-      column('net', 'money', '净额', 'Net', { width: 16 }),
-    ],
+      count: col.count('笔数', 'Count'),
+      amount: col.money('金额', 'Amount', 16),
+      fees: col.money('手续费', 'Fees', 14),
+      net: col.money('净额', 'Net', 16),
+    },
     rows,
   );
 }
@@ -190,16 +172,15 @@ function operatorSheet(state: State): Sheet {
     'cash-operators',
     '现金收款员',
     'Cash by operator',
-    [
-      dateColumn(),
-      channelColumn(),
-      column('operator', 'text', '收款员/自助机', 'Operator / kiosk', { width: 24 }),
-      column('takenCount', 'count', '收款笔数', 'Payments'),
-      column('taken', 'money', '收款金额', 'Taken', { width: 14 }),
-      column('paidOutCount', 'count', '退款笔数', 'Refunds'),
-      column('paidOut', 'money', '退款金额', 'Paid out', { width: 14 }),
-      column('net', 'money', '应缴现金', 'Cash to hand in', { width: 14 }),
-    ],
+    {
+      ...DAY_COLUMNS,
+      operator: col.text('收款员/自助机', 'Operator / kiosk', 24),
+      takenCount: col.count('收款笔数', 'Payments'),
+      taken: col.money('收款金额', 'Taken', 14),
+      paidOutCount: col.count('退款笔数', 'Refunds'),
+      paidOut: col.money('退款金额', 'Paid out', 14),
+      net: col.money('应缴现金', 'Cash to hand in', 14),
+    },
     rows,
   );
 }

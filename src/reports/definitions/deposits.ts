@@ -6,7 +6,8 @@ import { maskRef } from '../../domain/ids.ts';
 import { Money } from '../../domain/money.ts';
 import { invariant } from '../../domain/rejection.ts';
 import type { ReportDefinition, ReportRow } from '../types.ts';
-import { byKeys, column, dateOf, money, sheet } from '../vocabulary.ts';
+import { col, label, sheet } from '../vocabulary.ts';
+import { byKeys, dateOf, money } from '../fold.ts';
 
 interface Account {
   admissionId: string;
@@ -32,11 +33,11 @@ export function maskPatientId(patientId: string): string {
 
 export const depositBalances: ReportDefinition<State> = {
   name: 'deposit-balances',
-  title: { zh: '住院预交金余额', en: 'Inpatient deposit balances' },
-  description: {
-    zh: '按住院号：期初余额、本期预交、出院结算、退款、期末余额（患者标识脱敏）',
-    en: 'Per admission: opening balance, top-ups, applied at discharge, refunded, closing balance (patient ids masked)',
-  },
+  title: label('住院预交金余额', 'Inpatient deposit balances'),
+  description: label(
+    '按住院号：期初余额、本期预交、出院结算、退款、期末余额（患者标识脱敏）',
+    'Per admission: opening balance, top-ups, applied at discharge, refunded, closing balance (patient ids masked)',
+  ),
   handles: ['DepositToppedUp', 'DepositApplied', 'DepositRemainderRefunded'],
   initial: () => ({ accounts: new Map() }),
   evolve(state, event: RecordedEvent, params) {
@@ -100,17 +101,17 @@ export const depositBalances: ReportDefinition<State> = {
         'balances',
         '预交金余额',
         'Deposit balances',
-        [
-          column('admissionId', 'text', '住院号', 'Admission', { width: 20 }),
-          column('patient', 'text', '患者（脱敏）', 'Patient (masked)', { width: 16 }),
-          column('opening', 'money', '期初余额', 'Opening balance', { width: 14 }),
-          column('topUps', 'count', '预交笔数', 'Top-ups'),
-          column('toppedUp', 'money', '本期预交', 'Topped up', { width: 14 }),
-          column('applied', 'money', '出院结算', 'Applied at discharge', { width: 14 }),
-          column('refunded', 'money', '退还余额', 'Refunded', { width: 14 }),
-          column('closing', 'money', '期末余额', 'Closing balance', { width: 14 }),
-          column('lastMovement', 'date', '最后变动', 'Last movement', { width: 12 }),
-        ],
+        {
+          admissionId: col.text('住院号', 'Admission', 20),
+          patient: col.text('患者（脱敏）', 'Patient (masked)', 16),
+          opening: col.money('期初余额', 'Opening balance', 14),
+          topUps: col.count('预交笔数', 'Top-ups'),
+          toppedUp: col.money('本期预交', 'Topped up', 14),
+          applied: col.money('出院结算', 'Applied at discharge', 14),
+          refunded: col.money('退还余额', 'Refunded', 14),
+          closing: col.money('期末余额', 'Closing balance', 14),
+          lastMovement: col.date('最后变动', 'Last movement', 12),
+        },
         rows,
       ),
     ];

@@ -9,8 +9,9 @@ import {
   isOpenStatus,
 } from '../../domain/reconciliation/discrepancy.ts';
 import { DISCREPANCY_LABELS, DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
-import type { Column, Label, ReportRow } from '../types.ts';
-import { channelColumn, column, dateColumn, entry } from '../vocabulary.ts';
+import type { Label, ReportRow } from '../types.ts';
+import { type Columns, col, DAY_COLUMNS, label } from '../vocabulary.ts';
+import { entry } from '../fold.ts';
 
 export { DISCREPANCY_EVENT_TYPES } from '../../projections/reconciliation/read-models.ts';
 
@@ -49,30 +50,27 @@ export const DISCREPANCY_TYPE_VALUES: Readonly<Record<string, Label>> = DISCREPA
 export { DISCREPANCY_TYPES };
 
 export const STATUS_VALUES: Readonly<Record<string, Label>> = {
-  open: { zh: '待处理', en: 'Open' },
-  assigned: { zh: '已分派', en: 'Assigned' },
-  proposed: { zh: '待复核', en: 'Awaiting approval' },
-  resolved: { zh: '已处理', en: 'Resolved' },
-  'auto-resolved': { zh: '自动处理', en: 'Auto-resolved' },
-  matched: { zh: '手工勾对', en: 'Matched by hand' },
-  withdrawn: { zh: '随勾对撤销', en: 'Withdrawn with its match' },
+  open: label('待处理', 'Open'),
+  assigned: label('已分派', 'Assigned'),
+  proposed: label('待复核', 'Awaiting approval'),
+  resolved: label('已处理', 'Resolved'),
+  'auto-resolved': label('自动处理', 'Auto-resolved'),
+  matched: label('手工勾对', 'Matched by hand'),
+  withdrawn: label('随勾对撤销', 'Withdrawn with its match'),
 };
 
-/** The columns of an open-item list. */
-export function openItemColumns(): Column[] {
-  return [
-    dateColumn(),
-    channelColumn(),
-    column('type', 'text', '差错类型', 'Type', { width: 18, values: DISCREPANCY_TYPE_VALUES }),
-    column('discrepancyId', 'text', '差错编号', 'Discrepancy', { width: 26 }),
-    column('subject', 'text', '对象', 'Subject', { width: 24 }),
-    column('amount', 'money', '金额', 'Amount', { width: 14 }),
-    column('status', 'text', '状态', 'Status', { width: 10, values: STATUS_VALUES }),
-    column('assignee', 'text', '经办人', 'Assignee', { width: 14 }),
-    column('raisedAt', 'instant', '发现时间', 'Raised at', { width: 20 }),
-    column('reason', 'text', '说明', 'Reason', { width: 48 }),
-  ];
-}
+/** The columns of an open-item list (the rows openItemRow makes). */
+export const OPEN_ITEM_COLUMNS = {
+  ...DAY_COLUMNS,
+  type: col.text('差错类型', 'Type', { width: 18, values: DISCREPANCY_TYPE_VALUES }),
+  discrepancyId: col.text('差错编号', 'Discrepancy', 26),
+  subject: col.text('对象', 'Subject', 24),
+  amount: col.money('金额', 'Amount', 14),
+  status: col.text('状态', 'Status', { width: 10, values: STATUS_VALUES }),
+  assignee: col.text('经办人', 'Assignee', 14),
+  raisedAt: col.instant('发现时间', 'Raised at', 20),
+  reason: col.text('说明', 'Reason', 48),
+} satisfies Columns;
 
 export function openItemRow(t: TrackedDiscrepancy, money: (s: string) => ReportRow[string]): ReportRow {
   const s = t.state;

@@ -5,17 +5,8 @@ import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/evolve.ts';
 import { HIS_SYNC_EVENT_TYPES } from '../../projections/read-models/his-sync.ts';
 import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
-import {
-  BUSINESS_TYPE_LABELS,
-  byKeys,
-  channelColumn,
-  column,
-  sheet,
-  dateColumn,
-  dateOf,
-  inRange,
-  money,
-} from '../vocabulary.ts';
+import { BUSINESS_TYPE_LABELS, col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
+import { byKeys, dateOf, inRange, money } from '../fold.ts';
 
 type SyncStatus = 'pending' | 'failed' | 'refused' | 'needs-refund' | 'synced' | 'refunded';
 
@@ -41,12 +32,12 @@ interface State {
 }
 
 const STATUS_VALUES = {
-  pending: { zh: '待写回', en: 'Pending' },
-  failed: { zh: '写回失败（重试中）', en: 'Failed (retrying)' },
-  refused: { zh: 'HIS 拒绝', en: 'Refused by the HIS' },
-  'needs-refund': { zh: '已撤销待退款', en: 'Cancelled, to refund' },
+  pending: label('待写回', 'Pending'),
+  failed: label('写回失败（重试中）', 'Failed (retrying)'),
+  refused: label('HIS 拒绝', 'Refused by the HIS'),
+  'needs-refund': label('已撤销待退款', 'Cancelled, to refund'),
 };
-const WHAT_VALUES = { payment: { zh: '缴费', en: 'Payment' }, refund: { zh: '退费', en: 'Refund' } };
+const WHAT_VALUES = { payment: label('缴费', 'Payment'), refund: label('退费', 'Refund') };
 
 /** A movement as its event records it: dated, not written back yet. */
 function recorded(event: RecordedEvent, params: ReportParams): Pick<Movement, RecordedFields> {
@@ -69,11 +60,11 @@ function failed(m: Movement, d: Record<string, unknown>): void {
 
 export const hisSyncExceptions: ReportDefinition<State> = {
   name: 'his-sync-exceptions',
-  title: { zh: 'HIS 同步异常', en: 'HIS sync exceptions' },
-  description: {
-    zh: '日期范围内未被 HIS 确认的缴费和退费：待写回、失败重试、被拒、撤销待退',
-    en: 'Payments and refunds the HIS has not confirmed: pending, failing, refused, cancelled while unsynced',
-  },
+  title: label('HIS 同步异常', 'HIS sync exceptions'),
+  description: label(
+    '日期范围内未被 HIS 确认的缴费和退费：待写回、失败重试、被拒、撤销待退',
+    'Payments and refunds the HIS has not confirmed: pending, failing, refused, cancelled while unsynced',
+  ),
   handles: [...HIS_SYNC_EVENT_TYPES, 'HisRefundWritebackSucceeded', 'HisRefundWritebackFailed'],
   initial: () => ({ movements: new Map() }),
   evolve(state, event: RecordedEvent, params) {
@@ -166,20 +157,19 @@ export const hisSyncExceptions: ReportDefinition<State> = {
         'exceptions',
         'HIS 同步异常',
         'HIS sync exceptions',
-        [
-          dateColumn(),
-          channelColumn(),
-          column('what', 'text', '类别', 'Movement', { width: 8, values: WHAT_VALUES }),
-          column('kind', 'text', '业务类型', 'Business type', { width: 12, values: BUSINESS_TYPE_LABELS }),
-          column('orderId', 'text', '订单号', 'Order', { width: 22 }),
-          column('refundId', 'text', '退款单号', 'Refund', { width: 22 }),
-          column('channelTxnId', 'text', '渠道交易号', 'Channel txn', { width: 28 }),
-          column('amount', 'money', '金额', 'Amount', { width: 14 }),
-          column('at', 'instant', '支付/退款时间', 'Paid / refunded at', { width: 20 }),
-          column('status', 'text', '状态', 'Status', { width: 16, values: STATUS_VALUES }),
-          column('attempts', 'count', '尝试次数', 'Attempts', { total: false }),
-          column('lastError', 'text', '最后错误', 'Last error', { width: 40 }),
-        ],
+        {
+          ...DAY_COLUMNS,
+          what: col.text('类别', 'Movement', { width: 8, values: WHAT_VALUES }),
+          kind: col.text('业务类型', 'Business type', { width: 12, values: BUSINESS_TYPE_LABELS }),
+          orderId: col.text('订单号', 'Order', 22),
+          refundId: col.text('退款单号', 'Refund', 22),
+          channelTxnId: col.text('渠道交易号', 'Channel txn', 28),
+          amount: col.money('金额', 'Amount', 14),
+          at: col.instant('支付/退款时间', 'Paid / refunded at', 20),
+          status: col.text('状态', 'Status', { width: 16, values: STATUS_VALUES }),
+          attempts: col.count('尝试次数', 'Attempts', { total: false }),
+          lastError: col.text('最后错误', 'Last error', 40),
+        },
         rows,
       ),
     ];

@@ -5,28 +5,16 @@ import type { RecordedEvent } from '../../domain/event-store.ts';
 import type { CountAmount, ReconciliationDayEvent } from '../../domain/reconciliation/events.ts';
 import { type DayState, evolveDay, initialDayState } from '../../domain/reconciliation/day.ts';
 import { Money } from '../../domain/money.ts';
-import type { Column, ReportDefinition, ReportRow } from '../types.ts';
-import {
-  addTo,
-  byKeys,
-  channelColumn,
-  column,
-  dateColumn,
-  emptyTally,
-  entry,
-  inRange,
-  key,
-  money,
-  sheet,
-  splitKey,
-} from '../vocabulary.ts';
+import type { ReportDefinition, ReportRow } from '../types.ts';
+import { type Columns, col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
+import { byKeys, inRange, key, money, splitKey, tally, type Tally } from '../fold.ts';
 import {
   DISCREPANCY_EVENT_TYPES,
   DISCREPANCY_TYPE_VALUES,
   DISCREPANCY_TYPES,
   foldDiscrepancy,
   openDiscrepancies,
-  openItemColumns,
+  OPEN_ITEM_COLUMNS,
   openItemRow,
   type TrackedDiscrepancy,
 } from './discrepancies.ts';
@@ -36,47 +24,43 @@ interface State {
   discrepancies: Map<string, TrackedDiscrepancy>;
 }
 
-const DAY_STATUS_VALUES = {
-  reconciled: { zh: '已对账', en: 'Reconciled' },
-  closed: { zh: '已日结', en: 'Closed' },
-};
+const DAY_STATUS_VALUES = { reconciled: label('已对账', 'Reconciled'), closed: label('已日结', 'Closed') };
 
 const count = (c: CountAmount | undefined) => c?.count ?? 0;
 const amount = (c: CountAmount | undefined) => money(c?.amount);
 
-function dayColumns(): Column[] {
-  const cols: Column[] = [
-    dateColumn(),
-    channelColumn(),
-    column('status', 'text', '状态', 'State', { width: 10, values: DAY_STATUS_VALUES }),
-    column('runs', 'count', '对账次数', 'Runs', { total: false }),
-    column('matchedCount', 'count', '勾对笔数', 'Matched'),
-    column('matchedAmount', 'money', '勾对金额', 'Matched amount', { width: 16 }),
-    column('timingCount', 'count', '跨日笔数', 'Timing'),
-    column('timingAmount', 'money', '跨日金额', 'Timing amount', { width: 14 }),
-    column('pendingCount', 'count', '未达笔数', 'Pending'),
-    column('pendingAmount', 'money', '未达金额', 'Pending amount', { width: 14 }),
-  ];
-  for (const t of DISCREPANCY_TYPES) {
-    const l = DISCREPANCY_TYPE_VALUES[t]!;
-    cols.push(column(`${t}:count`, 'count', `${l.zh}笔数`, `${l.en}: count`, { width: 12 }));
-    cols.push(column(`${t}:amount`, 'money', `${l.zh}金额`, `${l.en}: amount`, { width: 14 }));
-  }
-  cols.push(
-    column('openCount', 'count', '未处理笔数', 'Open'),
-    column('openAmount', 'money', '未处理金额', 'Open amount', { width: 14 }),
-    column('resolvedCount', 'count', '已处理笔数', 'Resolved'),
-  );
-  return cols;
-}
+/** A reconciliation day: its runs, what the last one found (a count and an amount each), what is open now. */
+const DAY_SHEET_COLUMNS: Columns = {
+  ...DAY_COLUMNS,
+  status: col.text('状态', 'State', { width: 10, values: DAY_STATUS_VALUES }),
+  runs: col.count('对账次数', 'Runs', { total: false }),
+  matchedCount: col.count('勾对笔数', 'Matched'),
+  matchedAmount: col.money('勾对金额', 'Matched amount', 16),
+  timingCount: col.count('跨日笔数', 'Timing'),
+  timingAmount: col.money('跨日金额', 'Timing amount', 14),
+  pendingCount: col.count('未达笔数', 'Pending'),
+  pendingAmount: col.money('未达金额', 'Pending amount', 14),
+  ...Object.fromEntries(
+    DISCREPANCY_TYPES.flatMap((t) => {
+      const l = DISCREPANCY_TYPE_VALUES[t]!;
+      return [
+        [`${t}:count`, col.count(`${l.zh}笔数`, `${l.en}: count`, 12)],
+        [`${t}:amount`, col.money(`${l.zh}金额`, `${l.en}: amount`, 14)],
+      ];
+    }),
+  ),
+  openCount: col.count('未处理笔数', 'Open'),
+  openAmount: col.money('未处理金额', 'Open amount', 14),
+  resolvedCount: col.count('已处理笔数', 'Resolved'),
+};
 
 export const reconciliationReport: ReportDefinition<State> = {
   name: 'reconciliation',
-  title: { zh: '对账报告', en: 'Reconciliation report' },
-  description: {
-    zh: '按日期、渠道：勾对、跨日、未达、各类差错笔数金额，未处理差错清单',
-    en: 'Per date and channel: matched, timing, pending and each discrepancy category; the list of open items',
-  },
+  title: label('对账报告', 'Reconciliation report'),
+  description: label(
+    '按日期、渠道：勾对、跨日、未达、各类差错笔数金额，未处理差错清单',
+    'Per date and channel: matched, timing, pending and each discrepancy category; the list of open items',
+  ),
   handles: ['ReconciliationRun', 'DayClosed', 'DayReopened', ...DISCREPANCY_EVENT_TYPES],
   initial: () => ({ days: new Map(), discrepancies: new Map() }),
   evolve(state, event: RecordedEvent, params) {
@@ -97,13 +81,13 @@ export const reconciliationReport: ReportDefinition<State> = {
     const open = openDiscrepancies(state.discrepancies).filter((t) => inRange(t.state.businessDate, params));
     const isOpen = new Set(open);
     const resolved = new Map<string, number>();
-    const openByDay = new Map<string, ReturnType<typeof emptyTally>>();
+    const openByDay = new Map<string, Tally>();
     for (const t of state.discrepancies.values()) {
       const k = key(t.state.businessDate, t.state.channel);
       if (!isOpen.has(t)) resolved.set(k, (resolved.get(k) ?? 0) + 1);
     }
     for (const t of open)
-      addTo(entry(openByDay, key(t.state.businessDate, t.state.channel), emptyTally), money(t.state.amount));
+      tally.at(openByDay, key(t.state.businessDate, t.state.channel), money(t.state.amount));
     const rows: ReportRow[] = [];
     for (const [k, day] of state.days) {
       const [businessDate, channel] = splitKey(k);
@@ -133,12 +117,12 @@ export const reconciliationReport: ReportDefinition<State> = {
     }
     rows.sort(byKeys((r) => [String(r.businessDate), String(r.channel)]));
     return [
-      sheet('days', '对账汇总', 'Reconciliation', dayColumns(), rows),
+      sheet('days', '对账汇总', 'Reconciliation', DAY_SHEET_COLUMNS, rows),
       sheet(
         'open-items',
         '未处理差错',
         'Open items',
-        openItemColumns(),
+        OPEN_ITEM_COLUMNS,
         open.map((t) => openItemRow(t, money)),
       ),
     ];

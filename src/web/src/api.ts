@@ -15,6 +15,11 @@ export class ApiFailure extends Error {
   }
 }
 
+/** What a failed call says in a language: the API's message, else the error as text. */
+export function failureText(e: unknown, lang: keyof ApiErrorBody['message']): string {
+  return e instanceof ApiFailure ? e.body.message[lang] : String(e);
+}
+
 let csrf = '';
 
 export function setCsrf(token: string): void {

@@ -1,17 +1,6 @@
 // The finance workbench: sign-in, then one page per task (dashboard, discrepancies, approvals, statements,
 // reports, administration, audit). Routes live after `#` so the server serves one HTML file.
-import {
-  App as AntApp,
-  Button,
-  ConfigProvider,
-  Layout,
-  Menu,
-  Segmented,
-  Space,
-  Spin,
-  Tag,
-  Typography,
-} from 'antd';
+import { App as AntApp, Button, ConfigProvider, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import { StrictMode, useCallback, useEffect, useState } from 'react';
@@ -27,6 +16,7 @@ import { ReportsPage } from './pages/reports.tsx';
 import { SignInPage } from './pages/sign-in.tsx';
 import { StatementsPage } from './pages/statements.tsx';
 import { may, type User, UserContext } from './session.ts';
+import { LangSwitch } from './widgets.tsx';
 
 function useHash(): string {
   const [hash, setHash] = useState(() => window.location.hash.slice(1) || '/dashboard');
@@ -111,15 +101,7 @@ function Workbench({
             </Typography.Text>
             <Tag color="blue">{label(ROLE_LABELS, user.role, lang)}</Tag>
             <Typography.Text type="secondary">{user.hospitalId}</Typography.Text>
-            <Segmented
-              size="small"
-              value={lang}
-              options={[
-                { label: '中文', value: 'zh' },
-                { label: 'English', value: 'en' },
-              ]}
-              onChange={(v) => setLang(v as Lang)}
-            />
+            <LangSwitch lang={lang} setLang={setLang} english="English" />
             <Button size="small" onClick={signOut}>
               {t('退出', 'Sign out')}
             </Button>

@@ -2,7 +2,7 @@
 // dashboard one click away).
 import { Alert, App, Button, Card, Form, Input, Modal, Select, Space, Table, Tabs, Tag } from 'antd';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { ApiFailure, api, get, post } from '../api.ts';
+import { ApiFailure, api, failureText, get, post } from '../api.ts';
 import { labelOptions, ROLE_LABELS, useLang, useT } from '../i18n.ts';
 import { when } from '../session.ts';
 
@@ -60,7 +60,7 @@ function Users() {
       message.success(t('已保存', 'Saved'));
       reload();
     } catch (e) {
-      message.error(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      message.error(failureText(e, lang));
     }
   };
   const roles = labelOptions(ROLE_LABELS, lang);
@@ -173,16 +173,23 @@ function Users() {
   );
 }
 
+/** The rows of a list answer: the answer itself, or its `field`. */
+function rowsOf(answer: unknown, field?: string): Record<string, unknown>[] {
+  const list = field ? (answer as Record<string, unknown>)[field] : answer;
+  return Array.isArray(list) ? list : [];
+}
+
+/** A read-only table of what `path` lists; `columns` names each column's field and gives its title, in order. */
 function Listing({
   path,
-  pick,
+  field,
   columns,
 }: {
   path: string;
-  pick: (r: unknown) => Record<string, unknown>[];
-  columns: { title: string; dataIndex: string; render?: (v: unknown) => React.ReactNode }[];
+  field?: string;
+  columns: Record<string, string>;
 }) {
-  const { rows, error } = useList<Record<string, unknown>>(path, pick);
+  const { rows, error } = useList<Record<string, unknown>>(path, (r) => rowsOf(r, field));
   return (
     <>
       {error && <Alert type="warning" title={error} style={{ marginBottom: 12 }} />}
@@ -192,11 +199,10 @@ function Listing({
         loading={rows === null}
         dataSource={rows ?? []}
         pagination={{ pageSize: 15 }}
-        columns={columns.map((c) => ({
-          ...c,
-          render:
-            c.render ??
-            ((v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''))),
+        columns={Object.entries(columns).map(([dataIndex, title]) => ({
+          title,
+          dataIndex,
+          render: (v: unknown) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? '')),
         }))}
       />
     </>
@@ -241,12 +247,12 @@ export function AdminPage() {
                 {channelView && <pre style={{ whiteSpace: 'pre-wrap' }}>{channelView}</pre>}
                 <Listing
                   path="/v1/admin/merchants"
-                  pick={(r) => (r as { merchants?: Record<string, unknown>[] }).merchants ?? []}
-                  columns={[
-                    { title: t('渠道', 'Channel'), dataIndex: 'channel' },
-                    { title: t('商户号', 'Merchant'), dataIndex: 'merchantId' },
-                    { title: t('状态', 'State'), dataIndex: 'status' },
-                  ]}
+                  field="merchants"
+                  columns={{
+                    channel: t('渠道', 'Channel'),
+                    merchantId: t('商户号', 'Merchant'),
+                    status: t('状态', 'State'),
+                  }}
                 />
               </Space>
             ),
@@ -257,13 +263,7 @@ export function AdminPage() {
             children: (
               <Listing
                 path="/v1/schedules"
-                pick={(r) => (Array.isArray(r) ? (r as Record<string, unknown>[]) : [])}
-                columns={[
-                  { title: 'ID', dataIndex: 'id' },
-                  { title: t('类型', 'Kind'), dataIndex: 'kind' },
-                  { title: 'Cron', dataIndex: 'cron' },
-                  { title: t('暂停', 'Paused'), dataIndex: 'paused' },
-                ]}
+                columns={{ id: 'ID', kind: t('类型', 'Kind'), cron: 'Cron', paused: t('暂停', 'Paused') }}
               />
             ),
           },
@@ -273,12 +273,7 @@ export function AdminPage() {
             children: (
               <Listing
                 path="/v1/schedules/runs"
-                pick={(r) => (Array.isArray(r) ? (r as Record<string, unknown>[]) : [])}
-                columns={[
-                  { title: 'ID', dataIndex: 'scheduleId' },
-                  { title: t('状态', 'State'), dataIndex: 'status' },
-                  { title: t('开始', 'Started'), dataIndex: 'startedAt' },
-                ]}
+                columns={{ scheduleId: 'ID', status: t('状态', 'State'), startedAt: t('开始', 'Started') }}
               />
             ),
           },
@@ -288,12 +283,8 @@ export function AdminPage() {
             children: (
               <Listing
                 path="/v1/admin/jobs"
-                pick={(r) => (r as { jobs?: Record<string, unknown>[] }).jobs ?? []}
-                columns={[
-                  { title: 'ID', dataIndex: 'id' },
-                  { title: t('名称', 'Name'), dataIndex: 'name' },
-                  { title: t('原因', 'Reason'), dataIndex: 'failedReason' },
-                ]}
+                field="jobs"
+                columns={{ id: 'ID', name: t('名称', 'Name'), failedReason: t('原因', 'Reason') }}
               />
             ),
           },

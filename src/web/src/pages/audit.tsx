@@ -2,9 +2,10 @@
 // every event, with the journal entries; and the latest integrity verification of the event log.
 import { Alert, Button, Card, Input, Space, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
-import { ApiFailure, get } from '../api.ts';
+import { failureText, get } from '../api.ts';
 import { useLang, useT } from '../i18n.ts';
 import { when } from '../session.ts';
+import { instantColumn } from '../widgets.tsx';
 
 interface TraceEvent {
   position: string;
@@ -43,7 +44,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
       setTrace(await get<{ events: TraceEvent[] }>(`/v1/audit/trace/${encodeURIComponent(q.trim())}`));
     } catch (e) {
       setTrace(null);
-      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      setError(failureText(e, lang));
     } finally {
       setBusy(false);
     }
@@ -58,7 +59,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
         at: new Date().toISOString(),
       });
     } catch (e) {
-      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      setError(failureText(e, lang));
     } finally {
       setVerifying(false);
     }
@@ -129,12 +130,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
             { title: '#', dataIndex: 'position', width: 80 },
             { title: t('流', 'Stream'), dataIndex: 'streamId', width: 260, ellipsis: true },
             { title: t('事件', 'Event'), dataIndex: 'type', width: 200 },
-            {
-              title: t('记录时间', 'Recorded'),
-              dataIndex: 'recordedAt',
-              width: 170,
-              render: (w: string) => when(w),
-            },
+            instantColumn(t('记录时间', 'Recorded'), 'recordedAt', 170),
             { title: t('操作人', 'Actor'), dataIndex: 'actor', width: 170 },
             {
               title: t('内容（患者号已脱敏）', 'Data (patient ids masked)'),

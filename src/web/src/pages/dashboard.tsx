@@ -3,7 +3,7 @@
 import { Alert, Card, DatePicker, Space, Statistic, Table, Tag } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
-import { ApiFailure, get, qs } from '../api.ts';
+import { failureText, get, qs } from '../api.ts';
 import { Chart, type ChartOption } from '../chart.tsx';
 import { CHANNEL_LABELS, DAY_STATE_LABELS, label, useLang, useT } from '../i18n.ts';
 import { addDays, today } from '../session.ts';
@@ -65,7 +65,7 @@ export function DashboardPage() {
     setDays(null);
     get<{ days: DayRow[] }>(`/v1/days${qs({ from: range[0], to: range[1] })}`).then(
       (r) => setDays(r.days),
-      (e) => setError(e instanceof ApiFailure ? e.body.message[lang] : String(e)),
+      (e) => setError(failureText(e, lang)),
     );
   }, [range, lang]);
 

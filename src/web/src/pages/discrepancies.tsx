@@ -17,7 +17,7 @@ import {
 } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, get, post, qs } from '../api.ts';
+import { failureText, get, post, qs } from '../api.ts';
 import {
   ACTION_LABELS,
   CHANNEL_LABELS,
@@ -28,7 +28,8 @@ import {
   useLang,
   useT,
 } from '../i18n.ts';
-import { may, useUser, when } from '../session.ts';
+import { may, useUser } from '../session.ts';
+import { instantColumn } from '../widgets.tsx';
 import type { WorklistFilter } from '../../../projections/reconciliation/worklist.ts';
 
 export interface WorkRow {
@@ -100,7 +101,7 @@ export function DiscrepanciesPage({
         setNext(r.next);
       } catch (e) {
         setRows([]);
-        setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+        setError(failureText(e, lang));
       }
     },
     [filter, lang],
@@ -122,7 +123,7 @@ export function DiscrepanciesPage({
       setSelected([]);
       void load();
     } catch (e) {
-      message.error(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      message.error(failureText(e, lang));
     }
   };
 
@@ -267,12 +268,7 @@ export function DiscrepanciesPage({
                 { title: t('理由', 'Reason'), dataIndex: 'resolution_reason', ellipsis: true },
               ]
             : [{ title: t('说明', 'Reason'), dataIndex: 'reason', ellipsis: true }]),
-          {
-            title: t('发现时间', 'Raised'),
-            dataIndex: 'raised_at',
-            width: 170,
-            render: (w: string) => when(w),
-          },
+          instantColumn(t('发现时间', 'Raised'), 'raised_at', 170),
         ]}
       />
       {next && (

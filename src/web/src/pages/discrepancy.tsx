@@ -5,7 +5,6 @@ import {
   App,
   Button,
   Card,
-  Col,
   Descriptions,
   Empty,
   Form,
@@ -19,49 +18,12 @@ import {
   Typography,
 } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, get, post } from '../api.ts';
+import { failureText, get, post } from '../api.ts';
 import { ACTION_LABELS, CHANNEL_LABELS, label, STATUS_LABELS, TYPE_LABELS, useLang, useT } from '../i18n.ts';
 import { may, useUser, when } from '../session.ts';
+import type { DiscrepancyDetail, HistoryEntry, LineView } from '../../../app/reconciliation/worklist.ts';
+import { instantColumn, Panel } from '../widgets.tsx';
 import { ProposalsCard } from './proposals.tsx';
-
-interface HistoryEntry {
-  position: string;
-  type: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: string;
-  data: Record<string, unknown>;
-}
-interface LineView {
-  statement?: { file: string; format: string };
-  ref: string;
-  lineNo?: number;
-  raw?: string;
-  normalized?: Record<string, unknown> | null;
-}
-interface Detail {
-  discrepancy: {
-    status: string;
-    discrepancyId: string;
-    type: string;
-    channel: string;
-    businessDate: string;
-    subject: string;
-    amount: string;
-    finding?: { reason?: string; amounts?: Record<string, string> };
-    assignee: string | null;
-    proposal: { action: string; reason: string; by: string; at?: string } | null;
-    approvedBy: string | null;
-    resolvedBy: string | null;
-  };
-  history: HistoryEntry[];
-  parties: {
-    platform: { movements: Record<string, unknown>[] };
-    channel: LineView[];
-    his: { lines: LineView[]; writeback: Record<string, unknown> | null };
-  };
-  order: { orderId: string; events: HistoryEntry[] } | null;
-}
 
 const MONEY_MOVING = new Set(['refund-patient', 'adjusting-entry', 'write-off']);
 
@@ -78,6 +40,23 @@ function Fields({ record, keys }: { record: Record<string, unknown>; keys?: stri
         </Descriptions.Item>
       ))}
     </Descriptions>
+  );
+}
+
+/** A statement line: its file and line number, the normalized fields named by `keys`, the raw text if asked. */
+function StatementLine({ line, keys, withRaw }: { line: LineView; keys: string[]; withRaw?: boolean }) {
+  return (
+    <Space orientation="vertical" style={{ width: '100%' }}>
+      <Typography.Text type="secondary">
+        {line.statement?.file} #{line.lineNo}
+      </Typography.Text>
+      {line.normalized && <Fields record={line.normalized} keys={keys} />}
+      {withRaw && line.raw && (
+        <Typography.Paragraph code copyable ellipsis={{ rows: 2, expandable: true }}>
+          {line.raw}
+        </Typography.Paragraph>
+      )}
+    </Space>
   );
 }
 
@@ -108,7 +87,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
   const lang = useLang();
   const user = useUser();
   const { message } = App.useApp();
-  const [detail, setDetail] = useState<Detail | null>(null);
+  const [detail, setDetail] = useState<DiscrepancyDetail | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [resolveForm] = Form.useForm();
@@ -118,10 +97,10 @@ export function DiscrepancyPage({ id }: { id: string }) {
 
   const load = useCallback(async () => {
     try {
-      setDetail(await get<Detail>(`/v1/discrepancies/${encodeURIComponent(id)}`));
+      setDetail(await get<DiscrepancyDetail>(`/v1/discrepancies/${encodeURIComponent(id)}`));
       setError(null);
     } catch (e) {
-      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      setError(failureText(e, lang));
     }
   }, [id, lang]);
   useEffect(() => {
@@ -136,7 +115,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
       await load();
       return true;
     } catch (e) {
-      const text = e instanceof ApiFailure ? e.body.message[lang] : String(e);
+      const text = failureText(e, lang);
       message.error(text);
       setError(text);
       return false;
@@ -197,113 +176,87 @@ export function DiscrepancyPage({ id }: { id: string }) {
       </Card>
 
       <Row gutter={16}>
-        <Col span={8}>
-          <Card
-            size="small"
-            title={t('平台（账本流水）', 'Platform (ledger movements)')}
-            data-testid="party-platform"
-          >
-            {detail.parties.platform.movements.length === 0 ? (
-              <Empty description={t('平台无记录', 'Nothing on the platform')} />
-            ) : (
-              detail.parties.platform.movements.map((m) => (
-                <Fields
-                  key={String(m.movement_id)}
-                  record={m}
-                  keys={[
-                    'movement_id',
-                    'kind',
-                    'merchant_order_no',
-                    'channel_txn_id',
-                    'refund_no',
-                    'amount',
-                    'occurred_at',
-                    'business_date',
-                    'business_type',
-                  ]}
-                />
-              ))
-            )}
-          </Card>
-        </Col>
-        <Col span={8}>
-          <Card
-            size="small"
-            title={t('渠道（对账单行）', 'Channel (statement line)')}
-            data-testid="party-channel"
-          >
-            {detail.parties.channel.length === 0 ? (
-              <Empty description={t('渠道无记录', 'Nothing at the channel')} />
-            ) : (
-              detail.parties.channel.map((l) => (
-                <Space key={l.ref} orientation="vertical" style={{ width: '100%' }}>
-                  <Typography.Text type="secondary">
-                    {l.statement?.file} #{l.lineNo}
-                  </Typography.Text>
-                  {l.normalized && (
-                    <Fields
-                      record={l.normalized}
-                      keys={[
-                        'kind',
-                        'merchantOrderNo',
-                        'channelTxnId',
-                        'amount',
-                        'fee',
-                        'localTime',
-                        'businessDate',
-                        'tradeType',
-                      ]}
-                    />
-                  )}
-                  {l.raw && (
-                    <Typography.Paragraph code copyable ellipsis={{ rows: 2, expandable: true }}>
-                      {l.raw}
-                    </Typography.Paragraph>
-                  )}
-                </Space>
-              ))
-            )}
-          </Card>
-        </Col>
-        <Col span={8}>
-          <Card size="small" title={t('HIS（医院信息系统）', 'HIS')} data-testid="party-his">
-            {detail.parties.his.lines.map((l) => (
-              <Space key={l.ref} orientation="vertical" style={{ width: '100%' }}>
-                <Typography.Text type="secondary">
-                  {l.statement?.file} #{l.lineNo}
-                </Typography.Text>
-                {l.normalized && (
-                  <Fields
-                    record={l.normalized}
-                    keys={['kind', 'merchantOrderNo', 'amount', 'localTime', 'businessDate']}
-                  />
-                )}
-              </Space>
-            ))}
-            {detail.parties.his.writeback ? (
-              <>
-                <Typography.Text strong>{t('HIS 回写', 'HIS writeback')}</Typography.Text>
-                <Fields
-                  record={detail.parties.his.writeback}
-                  keys={[
-                    'order_id',
-                    'status',
-                    'amount',
-                    'refunded',
-                    'attempts',
-                    'his_receipt_id',
-                    'last_error',
-                    'updated_at',
-                  ]}
-                />
-              </>
-            ) : (
-              detail.parties.his.lines.length === 0 && (
-                <Empty description={t('HIS 无记录', 'Nothing in the HIS')} />
-              )
-            )}
-          </Card>
-        </Col>
+        <Panel
+          span={8}
+          title={t('平台（账本流水）', 'Platform (ledger movements)')}
+          data-testid="party-platform"
+        >
+          {detail.parties.platform.movements.length === 0 ? (
+            <Empty description={t('平台无记录', 'Nothing on the platform')} />
+          ) : (
+            detail.parties.platform.movements.map((m) => (
+              <Fields
+                key={String(m.movement_id)}
+                record={m}
+                keys={[
+                  'movement_id',
+                  'kind',
+                  'merchant_order_no',
+                  'channel_txn_id',
+                  'refund_no',
+                  'amount',
+                  'occurred_at',
+                  'business_date',
+                  'business_type',
+                ]}
+              />
+            ))
+          )}
+        </Panel>
+        <Panel span={8} title={t('渠道（对账单行）', 'Channel (statement line)')} data-testid="party-channel">
+          {detail.parties.channel.length === 0 ? (
+            <Empty description={t('渠道无记录', 'Nothing at the channel')} />
+          ) : (
+            detail.parties.channel.map((l) => (
+              <StatementLine
+                key={l.ref}
+                line={l}
+                keys={[
+                  'kind',
+                  'merchantOrderNo',
+                  'channelTxnId',
+                  'amount',
+                  'fee',
+                  'localTime',
+                  'businessDate',
+                  'tradeType',
+                ]}
+                withRaw
+              />
+            ))
+          )}
+        </Panel>
+        <Panel span={8} title={t('HIS（医院信息系统）', 'HIS')} data-testid="party-his">
+          {detail.parties.his.lines.map((l) => (
+            <StatementLine
+              key={l.ref}
+              line={l}
+              keys={['kind', 'merchantOrderNo', 'amount', 'localTime', 'businessDate']}
+            />
+          ))}
+          {detail.parties.his.writeback ? (
+            <>
+              <Typography.Text strong>{t('HIS 回写', 'HIS writeback')}</Typography.Text>
+              <Fields
+                record={detail.parties.his.writeback}
+                keys={[
+                  'order_id',
+                  'status',
+                  'amount',
+                  'refunded',
+                  'attempts',
+                  'his_receipt_id',
+                  'last_error',
+                  'updated_at',
+                ]}
+              />
+            </>
+          ) : (
+            detail.parties.his.lines.length === 0 && (
+              <Empty description={t('HIS 无记录', 'Nothing in the HIS')} />
+            )
+          )}
+        </Panel>
       </Row>
 
       {active && (
@@ -311,134 +264,128 @@ export function DiscrepancyPage({ id }: { id: string }) {
       )}
 
       <Row gutter={16}>
-        <Col span={12}>
-          <Card size="small" title={t('处理', 'Work')}>
-            {!worker && !checker && (
-              <Alert type="info" title={t('当前角色只能查看', 'Your role may only look')} />
-            )}
-            {worker && active && !waiting && (
-              <Space orientation="vertical" style={{ width: '100%' }}>
-                <Form
-                  form={assignForm}
-                  layout="inline"
-                  onFinish={(v: { assignee: string }) =>
-                    void act('assign', v, t('已分派', 'Assigned')).then(
-                      (ok) => ok && assignForm.resetFields(),
-                    )
-                  }
-                >
-                  <Form.Item name="assignee" rules={[{ required: true }]} initialValue={user.username}>
-                    <Input style={{ width: 160 }} placeholder={t('经办人用户名', 'Assignee username')} />
-                  </Form.Item>
-                  <Button htmlType="submit" loading={busy}>
-                    {t('分派', 'Assign')}
-                  </Button>
-                </Form>
-                <Form
-                  form={resolveForm}
-                  layout="vertical"
-                  onFinish={(v: { action: string; reason: string }) =>
-                    void act('resolution', v, t('方案已提交', 'Resolution recorded')).then(
-                      (ok) => ok && resolveForm.resetFields(),
-                    )
-                  }
-                >
-                  <Form.Item name="action" label={t('处理方式', 'Action')} rules={[{ required: true }]}>
-                    <Select
-                      data-testid="action"
-                      options={Object.keys(ACTION_LABELS).map((a) => ({
-                        value: a,
-                        label: `${label(ACTION_LABELS, a, lang)}${MONEY_MOVING.has(a) ? t('（需主管审批）', ' (needs a supervisor)') : ''}`,
-                      }))}
-                    />
-                  </Form.Item>
-                  <Form.Item name="reason" label={t('理由', 'Reason')} rules={[{ required: true }]}>
-                    <Input.TextArea rows={2} data-testid="reason" />
-                  </Form.Item>
-                  <Button type="primary" htmlType="submit" loading={busy} data-testid="propose">
-                    {t('提交处理', 'Resolve')}
-                  </Button>
-                </Form>
-              </Space>
-            )}
-            {waiting && d.proposal && (
-              <Space orientation="vertical" style={{ width: '100%' }}>
-                <Alert
-                  type="warning"
-                  title={t(
-                    `${d.proposal.by} 提出「${label(ACTION_LABELS, d.proposal.action, lang)}」，等待另一位主管审批`,
-                    `${d.proposal.by} proposed "${label(ACTION_LABELS, d.proposal.action, lang)}"; it waits for another supervisor`,
-                  )}
-                  description={d.proposal.reason}
-                />
-                {checker && (
-                  <Space align="start">
-                    <Button
-                      type="primary"
-                      loading={busy}
-                      data-testid="approve"
-                      onClick={() => void act('approve', {}, t('已审批', 'Approved'))}
-                    >
-                      {t('审批通过', 'Approve')}
-                    </Button>
-                    <Form
-                      form={rejectForm}
-                      layout="inline"
-                      onFinish={(v: { reason: string }) => void act('reject', v, t('已退回', 'Sent back'))}
-                    >
-                      <Form.Item name="reason" rules={[{ required: true }]}>
-                        <Input placeholder={t('退回理由', 'Why')} />
-                      </Form.Item>
-                      <Button danger htmlType="submit" loading={busy}>
-                        {t('退回', 'Send back')}
-                      </Button>
-                    </Form>
-                  </Space>
-                )}
-              </Space>
-            )}
-            {worker && (
+        <Panel span={12} title={t('处理', 'Work')}>
+          {!worker && !checker && (
+            <Alert type="info" title={t('当前角色只能查看', 'Your role may only look')} />
+          )}
+          {worker && active && !waiting && (
+            <Space orientation="vertical" style={{ width: '100%' }}>
               <Form
-                form={commentForm}
+                form={assignForm}
                 layout="inline"
-                style={{ marginTop: 12 }}
-                onFinish={(v: { text: string }) =>
-                  void act('comments', v, t('已评论', 'Comment added')).then(
-                    (ok) => ok && commentForm.resetFields(),
+                onFinish={(v: { assignee: string }) =>
+                  void act('assign', v, t('已分派', 'Assigned')).then((ok) => ok && assignForm.resetFields())
+                }
+              >
+                <Form.Item name="assignee" rules={[{ required: true }]} initialValue={user.username}>
+                  <Input style={{ width: 160 }} placeholder={t('经办人用户名', 'Assignee username')} />
+                </Form.Item>
+                <Button htmlType="submit" loading={busy}>
+                  {t('分派', 'Assign')}
+                </Button>
+              </Form>
+              <Form
+                form={resolveForm}
+                layout="vertical"
+                onFinish={(v: { action: string; reason: string }) =>
+                  void act('resolution', v, t('方案已提交', 'Resolution recorded')).then(
+                    (ok) => ok && resolveForm.resetFields(),
                   )
                 }
               >
-                <Form.Item name="text" rules={[{ required: true }]} style={{ flex: 1 }}>
-                  <Input placeholder={t('评论', 'Comment')} data-testid="comment" />
+                <Form.Item name="action" label={t('处理方式', 'Action')} rules={[{ required: true }]}>
+                  <Select
+                    data-testid="action"
+                    options={Object.keys(ACTION_LABELS).map((a) => ({
+                      value: a,
+                      label: `${label(ACTION_LABELS, a, lang)}${MONEY_MOVING.has(a) ? t('（需主管审批）', ' (needs a supervisor)') : ''}`,
+                    }))}
+                  />
                 </Form.Item>
-                <Button htmlType="submit" loading={busy} data-testid="add-comment">
-                  {t('评论', 'Comment')}
+                <Form.Item name="reason" label={t('理由', 'Reason')} rules={[{ required: true }]}>
+                  <Input.TextArea rows={2} data-testid="reason" />
+                </Form.Item>
+                <Button type="primary" htmlType="submit" loading={busy} data-testid="propose">
+                  {t('提交处理', 'Resolve')}
                 </Button>
               </Form>
-            )}
-          </Card>
-        </Col>
-        <Col span={12}>
-          <Card
-            size="small"
-            title={t('处理记录（谁、何时、做了什么）', 'History (who, when, what)')}
-            data-testid="history"
-          >
-            <Timeline
-              items={detail.history.map((e) => ({
-                key: e.position,
-                content: (
-                  <>
-                    <Typography.Text type="secondary">
-                      {when(e.recordedAt)} · {e.actor}
-                    </Typography.Text>
-                    <div>{describeEvent(e, t, lang)}</div>
-                  </>
-                ),
-              }))}
-            />
-          </Card>
-        </Col>
+            </Space>
+          )}
+          {waiting && d.proposal && (
+            <Space orientation="vertical" style={{ width: '100%' }}>
+              <Alert
+                type="warning"
+                title={t(
+                  `${d.proposal.by} 提出「${label(ACTION_LABELS, d.proposal.action, lang)}」，等待另一位主管审批`,
+                  `${d.proposal.by} proposed "${label(ACTION_LABELS, d.proposal.action, lang)}"; it waits for another supervisor`,
+                )}
+                description={d.proposal.reason}
+              />
+              {checker && (
+                <Space align="start">
+                  <Button
+                    type="primary"
+                    loading={busy}
+                    data-testid="approve"
+                    onClick={() => void act('approve', {}, t('已审批', 'Approved'))}
+                  >
+                    {t('审批通过', 'Approve')}
+                  </Button>
+                  <Form
+                    form={rejectForm}
+                    layout="inline"
+                    onFinish={(v: { reason: string }) => void act('reject', v, t('已退回', 'Sent back'))}
+                  >
+                    <Form.Item name="reason" rules={[{ required: true }]}>
+                      <Input placeholder={t('退回理由', 'Why')} />
+                    </Form.Item>
+                    <Button danger htmlType="submit" loading={busy}>
+                      {t('退回', 'Send back')}
+                    </Button>
+                  </Form>
+                </Space>
+              )}
+            </Space>
+          )}
+          {worker && (
+            <Form
+              form={commentForm}
+              layout="inline"
+              style={{ marginTop: 12 }}
+              onFinish={(v: { text: string }) =>
+                void act('comments', v, t('已评论', 'Comment added')).then(
+                  (ok) => ok && commentForm.resetFields(),
+                )
+              }
+            >
+              <Form.Item name="text" rules={[{ required: true }]} style={{ flex: 1 }}>
+                <Input placeholder={t('评论', 'Comment')} data-testid="comment" />
+              </Form.Item>
+              <Button htmlType="submit" loading={busy} data-testid="add-comment">
+                {t('评论', 'Comment')}
+              </Button>
+            </Form>
+          )}
+        </Panel>
+        <Panel
+          span={12}
+          title={t('处理记录（谁、何时、做了什么）', 'History (who, when, what)')}
+          data-testid="history"
+        >
+          <Timeline
+            items={detail.history.map((e) => ({
+              key: e.position,
+              content: (
+                <>
+                  <Typography.Text type="secondary">
+                    {when(e.recordedAt)} · {e.actor}
+                  </Typography.Text>
+                  <div>{describeEvent(e, t, lang)}</div>
+                </>
+              ),
+            }))}
+          />
+        </Panel>
       </Row>
 
       <Card
@@ -457,12 +404,7 @@ export function DiscrepancyPage({ id }: { id: string }) {
           columns={[
             { title: '#', dataIndex: 'position', width: 80 },
             { title: t('事件', 'Event'), dataIndex: 'type', width: 220 },
-            {
-              title: t('发生时间', 'Occurred'),
-              dataIndex: 'occurredAt',
-              width: 180,
-              render: (w: string) => when(w),
-            },
+            instantColumn(t('发生时间', 'Occurred'), 'occurredAt', 180),
             { title: t('操作人', 'Actor'), dataIndex: 'actor', width: 200 },
             {
               title: t('内容', 'Data'),

@@ -3,7 +3,7 @@
 // rejects it with a reason, and a rejected proposal does not come back.
 import { App, Button, Card, Empty, Input, Popconfirm, Space, Spin, Table, Tag, Typography } from 'antd';
 import { useCallback, useEffect, useState } from 'react';
-import { ApiFailure, get, post } from '../api.ts';
+import { failureText, get, post } from '../api.ts';
 import { CHANNEL_LABELS, label, TYPE_LABELS, useLang, useT } from '../i18n.ts';
 
 interface ProposalItem {
@@ -59,7 +59,7 @@ export function ProposalsCard(props: { discrepancyId: string; canWork: boolean; 
       await load();
       props.onDecided();
     } catch (e) {
-      message.error(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      message.error(failureText(e, lang));
     } finally {
       setBusy(null);
     }

@@ -1,8 +1,9 @@
-import { Alert, Button, Card, Form, Input, Segmented } from 'antd';
+import { Alert, Button, Card, Form, Input } from 'antd';
 import { useState } from 'react';
-import { ApiFailure, post } from '../api.ts';
+import { failureText, post } from '../api.ts';
 import type { Lang } from '../i18n.ts';
 import type { User } from '../session.ts';
+import { LangSwitch } from '../widgets.tsx';
 
 export function SignInPage({
   lang,
@@ -22,7 +23,7 @@ export function SignInPage({
     try {
       onSignedIn(await post<User>('/v1/auth/web-session', v));
     } catch (e) {
-      setError(e instanceof ApiFailure ? e.body.message[lang] : String(e));
+      setError(failureText(e, lang));
     } finally {
       setBusy(false);
     }
@@ -40,17 +41,7 @@ export function SignInPage({
       <Card
         title={t('财务工作台 · 登录', 'Finance workbench · Sign in')}
         style={{ width: 380 }}
-        extra={
-          <Segmented
-            size="small"
-            value={lang}
-            options={[
-              { label: '中文', value: 'zh' },
-              { label: 'EN', value: 'en' },
-            ]}
-            onChange={(v) => setLang(v as Lang)}
-          />
-        }
+        extra={<LangSwitch lang={lang} setLang={setLang} english="EN" />}
       >
         <Form layout="vertical" onFinish={submit} initialValues={{ hospitalId: 'H001' }}>
           <Form.Item name="hospitalId" label={t('医院', 'Hospital')} rules={[{ required: true }]}>

@@ -18,7 +18,8 @@ import {
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiFailure, get, qs, upload } from '../api.ts';
 import { CHANNEL_LABELS, label, useLang, useT } from '../i18n.ts';
-import { may, useUser, when } from '../session.ts';
+import { may, useUser } from '../session.ts';
+import { instantColumn } from '../widgets.tsx';
 
 interface Mapping {
   name: string;
@@ -259,12 +260,7 @@ export function StatementsPage() {
           dataSource={statements ?? []}
           pagination={{ pageSize: 10 }}
           columns={[
-            {
-              title: t('导入时间', 'Imported'),
-              dataIndex: 'imported_at',
-              width: 170,
-              render: (w: string) => when(w),
-            },
+            instantColumn(t('导入时间', 'Imported'), 'imported_at', 170),
             { title: t('文件', 'File'), dataIndex: 'file', ellipsis: true },
             { title: t('格式', 'Format'), dataIndex: 'format', width: 140 },
             {

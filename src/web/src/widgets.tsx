@@ -1,0 +1,44 @@
+// Pieces the workbench's pages show the same way: the language switch, a small card in a row's column, and
+// a table column of instants.
+import { Card, type CardProps, Col, Segmented } from 'antd';
+import type { Lang } from './i18n.ts';
+import { when } from './session.ts';
+
+/** 中文 / English: `english` is how the English choice is written (short where space is short). */
+export function LangSwitch({
+  lang,
+  setLang,
+  english,
+}: {
+  lang: Lang;
+  setLang: (l: Lang) => void;
+  english: string;
+}) {
+  return (
+    <Segmented
+      size="small"
+      value={lang}
+      options={[
+        { label: '中文', value: 'zh' },
+        { label: english, value: 'en' },
+      ]}
+      onChange={(v) => setLang(v as Lang)}
+    />
+  );
+}
+
+/** A small card filling one column (`span` of 24) of a Row. */
+export function Panel({ span, children, ...card }: CardProps & { span: number }) {
+  return (
+    <Col span={span}>
+      <Card size="small" {...card}>
+        {children}
+      </Card>
+    </Col>
+  );
+}
+
+/** A table column of ISO instants, shown in the hospitals' zone. */
+export function instantColumn(title: string, dataIndex: string, width: number) {
+  return { title, dataIndex, width, render: (w: string | null) => when(w) };
+}
