@@ -22,17 +22,6 @@ import {
 } from './wechat-layout.ts';
 import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
 
-export {
-  WECHAT_ALL_HEADER,
-  WECHAT_LEGACY_HEADER,
-  WECHAT_LEGACY_SUMMARY_HEADER,
-  WECHAT_REFUND_HEADER,
-  WECHAT_SUCCESS_HEADER,
-  WECHAT_SUCCESS_SUMMARY_HEADER,
-  WECHAT_SUMMARY_HEADER,
-  type WechatLayout,
-  wechatForms,
-} from './wechat-layout.ts';
 import { parseLocal, localToUtcIso } from './time.ts';
 
 /** A money column of the detail rows: where it is, its scale (fen: 2; fees: 6) and its running sum. */
