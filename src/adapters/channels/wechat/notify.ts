@@ -11,7 +11,6 @@
 //   AAD = resource.associated_data, ciphertext = base64(encrypted || 16-byte tag);
 // - reply HTTP 200/204 when accepted; 4xx/5xx with JSON {code:'FAIL', message} makes WeChat retry.
 import {
-  createDecipheriv,
   createPublicKey,
   type KeyObject,
   constants as cryptoConstants,
@@ -29,6 +28,7 @@ import {
   type NotificationStatus,
   singleHeader,
 } from '../notification.ts';
+import { openAesGcm } from '../../secrets/envelope.ts';
 
 export const WECHAT_HEADERS = {
   timestamp: 'Wechatpay-Timestamp',
@@ -250,13 +250,7 @@ export function decryptResource(
   const data = Buffer.from(ciphertextBase64, 'base64');
   if (key.length !== APIV3_KEY_BYTES || iv.length === 0 || data.length <= GCM_TAG_BYTES) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
-    decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(data.subarray(data.length - GCM_TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(data.subarray(0, data.length - GCM_TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return openAesGcm(key, iv, associatedData, data);
   } catch {
     return undefined;
   }
