@@ -34,40 +34,51 @@ function modeSwitch(redis: Redis, logger: Logger, what: string): Switch {
   };
 }
 
-/** The replay guard: shared in Redis, this process's memory while Redis is away. */
-export class FallbackNonceStore {
-  readonly #shared: RedisNonceStore;
-  readonly #local = new MemoryNonceStore();
+/** A store shared in Redis with a stand-in in this process's memory, and the switch between the two. */
+abstract class RedisFallback<Shared, Local> {
+  protected readonly local: Local;
+  protected readonly shared: Shared;
   readonly #mode: Switch;
 
+  constructor(shared: Shared, local: Local, redis: Redis, logger: Logger, what: string) {
+    this.shared = shared;
+    this.local = local;
+    this.#mode = modeSwitch(redis, logger, what);
+  }
+
+  /** True while Redis answers. */
+  protected up(): boolean {
+    return this.#mode.up();
+  }
+}
+
+/** The replay guard: shared in Redis, this process's memory while Redis is away. */
+export class FallbackNonceStore extends RedisFallback<RedisNonceStore, MemoryNonceStore> {
   constructor(redis: Redis, logger: Logger) {
-    this.#shared = new RedisNonceStore(redis);
-    this.#mode = modeSwitch(redis, logger, 'replay guard');
+    super(new RedisNonceStore(redis), new MemoryNonceStore(), redis, logger, 'replay guard');
   }
 
   async claim(clientId: string, nonce: string, ttlMs: number): Promise<boolean> {
     // Recorded locally too, so a replay to this instance is refused even across a Redis outage's edges.
-    const fresh = await this.#local.claim(clientId, nonce, ttlMs);
-    if (!this.#mode.up()) return fresh;
+    const fresh = await this.local.claim(clientId, nonce, ttlMs);
+    if (!this.up()) return fresh;
     // Redis may go away between the check and the call: the answer is then this process's, as while it is away.
-    return this.#shared.claim(clientId, nonce, ttlMs).catch(() => fresh);
+    return this.shared.claim(clientId, nonce, ttlMs).catch(() => fresh);
   }
 }
 
 /** Channel rate limits: shared in Redis, per process while Redis is away. */
-export class FallbackRateLimiter implements RateLimiter {
-  readonly #shared: RedisRateLimiter;
-  readonly #local = new MemoryRateLimiter();
-  readonly #mode: Switch;
-
+export class FallbackRateLimiter
+  extends RedisFallback<RedisRateLimiter, MemoryRateLimiter>
+  implements RateLimiter
+{
   constructor(redis: Redis, logger: Logger) {
-    this.#shared = new RedisRateLimiter(redis);
-    this.#mode = modeSwitch(redis, logger, 'rate limits');
+    super(new RedisRateLimiter(redis), new MemoryRateLimiter(), redis, logger, 'rate limits');
   }
 
   take(key: string, perSecond: number, burst: number): Promise<boolean> {
-    if (!this.#mode.up()) return this.#local.take(key, perSecond, burst);
+    if (!this.up()) return this.local.take(key, perSecond, burst);
     // Redis may go away between the check and the call: the limit is then this process's, as while it is away.
-    return this.#shared.take(key, perSecond, burst).catch(() => this.#local.take(key, perSecond, burst));
+    return this.shared.take(key, perSecond, burst).catch(() => this.local.take(key, perSecond, burst));
   }
 }

@@ -11,6 +11,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { authenticateSession, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
+import { pick } from '../domain/pick.ts';
 import type { StaffPorts } from '../app/staff/ports.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
@@ -175,10 +176,7 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
       }
       const s = check.session;
       return {
-        hospitalId: s.hospitalId,
-        username: s.username,
-        displayName: s.displayName,
-        role: s.role,
+        ...pick(s, 'hospitalId', 'username', 'displayName', 'role'),
         expiresAt: s.expiresAt.toISOString(),
         idleExpiresAt: s.idleExpiresAt.toISOString(),
         csrfToken: csrfTokenOf(token),

@@ -86,24 +86,19 @@ export class SqlMerchantStore implements MerchantStore {
     channel: GatewayChannel,
     merchantId: string,
   ): Promise<MerchantAccount | undefined> {
-    const row = await this.#db
-      .selectFrom('merchants')
-      .selectAll()
-      .where('hospital_id', '=', hospitalId)
-      .where('channel', '=', channel)
-      .where('merchant_id', '=', merchantId)
-      .executeTakeFirst();
-    return row && fromRow(row);
+    return this.#first({ hospital_id: hospitalId, channel, merchant_id: merchantId });
   }
 
   async primary(hospitalId: string, channel: GatewayChannel): Promise<MerchantAccount | undefined> {
+    return this.#first({ hospital_id: hospitalId, channel, is_primary: true, enabled: true });
+  }
+
+  /** The account whose row has every value of `where`. */
+  async #first(where: Partial<MerchantRow>): Promise<MerchantAccount | undefined> {
     const row = await this.#db
       .selectFrom('merchants')
       .selectAll()
-      .where('hospital_id', '=', hospitalId)
-      .where('channel', '=', channel)
-      .where('is_primary', '=', true)
-      .where('enabled', '=', true)
+      .where((eb) => eb.and(where))
       .executeTakeFirst();
     return row && fromRow(row);
   }

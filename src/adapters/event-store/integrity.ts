@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { EventMetadata, JsonObject, RecordedEvent } from '../../domain/event-store.ts';
+import { pick } from '../../domain/pick.ts';
 import type { Database } from '../db/database.ts';
 import { chainHash, contentHash, genesisHash, sealStep } from './hashing.ts';
 import type { SqlEventStore } from './sql-event-store.ts';
@@ -264,8 +265,7 @@ export async function verifyEvents(
   });
   const first = report.first;
   return {
-    ok: report.ok,
-    eventsChecked: report.eventsChecked,
+    ...pick(report, 'ok', 'eventsChecked'),
     streamsChecked: report.streamRowsChecked,
     sealsChecked: report.sealsChecked,
     ...(first

@@ -5,6 +5,7 @@ import {
   type ExpectedVersion,
   LIMITS,
   type NewEvent,
+  parseStreamId,
   type StreamId,
 } from '../../domain/event-store.ts';
 import { canonicalJson, plainCanonicalJson, sha256Hex } from './hashing.ts';
@@ -168,6 +169,16 @@ export function checkFromVersion(fromVersion: number): number {
 }
 
 /** A readAll's `after`: a non-negative bigint position. */
+/** A readStream's window, checked: the stream, its first version, the most events read (undefined: all). */
+export function streamWindow(
+  stream: StreamId,
+  options: { fromVersion?: number; maxCount?: number },
+): { fromVersion: number; limit: number | undefined } {
+  parseStreamId(stream);
+  const fromVersion = checkFromVersion(options.fromVersion ?? 1);
+  return { fromVersion, limit: options.maxCount === undefined ? undefined : readCount(options.maxCount) };
+}
+
 export function checkAfter(after: unknown): bigint {
   if (typeof after !== 'bigint' || after < 0n)
     throw new EventStoreError('INVALID_EVENT', `after must be a non-negative bigint position`);

@@ -39,14 +39,22 @@ export function openLargeSecret(keyring: MasterKeyring, sealed: string, context:
   if (dataKey.length !== 32 || iv.length !== IV_BYTES || body.length <= TAG_BYTES)
     throw new SecretError('SECRET_CORRUPT', 'sealed envelope is truncated');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
-    decipher.setAAD(Buffer.from(`${ENVELOPE_VERSION}.${context}`, 'utf8'));
-    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(body.subarray(0, body.length - TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return openAesGcm(dataKey, iv, `${ENVELOPE_VERSION}.${context}`, body);
   } catch {
     throw new SecretError('SECRET_CORRUPT', 'sealed envelope failed authentication');
   }
+}
+
+/**
+ * AES-256-GCM decryption of `data` (ciphertext followed by its 16-byte tag) with its additional data, as UTF-8
+ * text; throws when the key, iv, additional data or tag do not authenticate it.
+ */
+export function openAesGcm(key: Buffer, iv: Buffer, associatedData: string, data: Buffer): string {
+  const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_BYTES });
+  decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+  decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+  return Buffer.concat([
+    decipher.update(data.subarray(0, data.length - TAG_BYTES)),
+    decipher.final(),
+  ]).toString('utf8');
 }

@@ -8,13 +8,7 @@ import {
   type StatementLineKind,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
-import {
-  type AlipayFooter,
-  type AlipayLayout,
-  AlipayParser,
-  alipayTime,
-  checkTotal,
-} from './alipay-common.ts';
+import { type AlipayFooter, type AlipayLayout, AlipayParser, checkTotal } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, RawRecord, RecordParser } from './parser.ts';
@@ -98,10 +92,7 @@ export class AlipayAccountParser extends AlipayParser implements RecordParser {
     side.count++;
     side.sum = side.sum.plus(amount);
 
-    const timeText = this.get(f, '发生时间');
-    const local = alipayTime(timeText);
-    if (!local) throw fault('MALFORMED_LINE', n, `发生时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
-    this.head.checkTime(local, '发生时间', timeText, n);
+    const local = this.time(f, '发生时间', n);
     const entryId = this.get(f, '账务流水号');
     if (!entryId) throw fault('MALFORMED_LINE', n, '账务流水号 is empty');
     const type = this.get(f, '业务类型');
@@ -124,16 +115,12 @@ export class AlipayAccountParser extends AlipayParser implements RecordParser {
     if (kind === 'fee') line.fee = money2(income ? amount.negated() : amount);
     const balance = this.get(f, BALANCE);
     if (balance) line.balanceAfter = money2(this.money(f, BALANCE, 'any', n));
-    const opt: [keyof StatementLine, string][] = [
+    this.optional(line, f, [
       ['channelTxnId', '业务流水号'],
       ['merchantOrderNo', '商户订单号'],
       ['payChannel', '交易渠道'],
       ['attach', '备注'],
-    ];
-    for (const [k, col] of opt) {
-      const v = this.get(f, col);
-      if (v) (line as unknown as Record<string, string>)[k] = v;
-    }
+    ]);
     if (this.head.account) line.merchantId = this.head.account;
     if (this.ctx.hospitalId) line.hospitalId = this.ctx.hospitalId;
     return line;

@@ -255,6 +255,23 @@ export abstract class AlipayParser {
     return this.cols.cell(f, name);
   }
 
+  /** The row's time in column `name`: read, and checked against the expected date and the bill period. */
+  protected time(f: string[], name: string, n: number): LocalDateTime {
+    const text = this.get(f, name);
+    const local = alipayTime(text);
+    if (!local) throw fault('MALFORMED_LINE', n, `${name} is not yyyy-MM-dd HH:mm:ss: '${text}'`);
+    this.head.checkTime(local, name, text, n);
+    return local;
+  }
+
+  /** Copies the optional columns that are not empty onto the line (line field → column). */
+  protected optional(line: StatementLine, f: string[], fields: [keyof StatementLine, string][]): void {
+    for (const [k, col] of fields) {
+      const v = this.get(f, col);
+      if (v) (line as unknown as Record<string, string>)[k] = v;
+    }
+  }
+
   finish(lastLineNo: number): ParserResult {
     const L = this.layout;
     return alipayResult(

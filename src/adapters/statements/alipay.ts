@@ -6,13 +6,7 @@ import {
   type StatementLineKind,
   money2,
 } from '../../domain/reconciliation/statement-line.ts';
-import {
-  type AlipayFooter,
-  type AlipayLayout,
-  AlipayParser,
-  alipayTime,
-  checkTotal,
-} from './alipay-common.ts';
+import { type AlipayFooter, type AlipayLayout, AlipayParser, checkTotal } from './alipay-common.ts';
 import { YUAN_2_SIGNED, describeForm, hasForm } from './amount.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, RawRecord, RecordParser } from './parser.ts';
@@ -124,10 +118,7 @@ export class AlipayBillParser extends AlipayParser implements RecordParser {
     sums.gross = sums.gross.plus(gross);
     for (const c of DISCOUNT_COLUMNS) sums.allDiscounts = sums.allDiscounts.plus(this.money(f, c, n).abs());
 
-    const timeText = this.get(f, '完成时间');
-    const local = alipayTime(timeText);
-    if (!local) throw fault('MALFORMED_LINE', n, `完成时间 is not yyyy-MM-dd HH:mm:ss: '${timeText}'`);
-    this.head.checkTime(local, '完成时间', timeText, n);
+    const local = this.time(f, '完成时间', n);
     const channelTxnId = this.get(f, '支付宝交易号');
     const merchantOrderNo = this.get(f, '商户订单号');
     if (!channelTxnId) throw fault('MALFORMED_LINE', n, '支付宝交易号 is empty');
@@ -153,16 +144,12 @@ export class AlipayBillParser extends AlipayParser implements RecordParser {
     if (this.head.account) line.merchantId = this.head.account;
     const refundNo = this.get(f, '退款批次号/请求号');
     if (kind === 'refund' && refundNo) line.refundNo = refundNo;
-    const opt: [keyof StatementLine, string][] = [
+    this.optional(line, f, [
       ['storeId', '门店编号'],
       ['operatorId', '操作员'],
       ['terminalId', '终端号'],
       ['attach', '备注'],
-    ];
-    for (const [k, col] of opt) {
-      const v = this.get(f, col);
-      if (v) (line as unknown as Record<string, string>)[k] = v;
-    }
+    ]);
     if (!discount.isZero()) line.amounts = { merchantDiscount: money2(discount.abs()) };
     if (this.ctx.hospitalId) line.hospitalId = this.ctx.hospitalId;
     return line;

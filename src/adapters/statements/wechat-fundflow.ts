@@ -2,18 +2,14 @@
 // movements — trade income, refunds, fees charged and returned, payouts (提现) — with the balance after
 // each. Same text rules as the trade bill: a plain header, rows whose fields each carry one leading
 // backtick, then a summary header and one summary row (format-fundflow.html, fund-bill.html).
-import type {
-  StatementLine,
-  StatementLineKind,
-  TotalsCheck,
-} from '../../domain/reconciliation/statement-line.ts';
+import type { StatementLine, StatementLineKind } from '../../domain/reconciliation/statement-line.ts';
 import { UnitSum, formatFen } from '../../domain/reconciliation/units.ts';
 import { type AmountForm, YUAN_2, YUAN_2_SIGNED, readUnits } from './amount.ts';
 import { HeaderColumns } from './columns.ts';
 import { fault } from './errors.ts';
 import type { ParseContext, ParserResult, RawRecord, RecordParser } from './parser.ts';
 import { localToUtcIso, parseLocal } from './time.ts';
-import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
+import { backtickFields, summaryValues, WechatTextParser } from './wechat-text.ts';
 
 export const WECHAT_FUNDFLOW_HEADER =
   '记账时间,微信支付业务单号,资金流水单号,业务名称,业务类型,收支类型,收支金额(元),账户结余(元),资金变更提交申请人,备注,业务凭证号'.split(
@@ -53,32 +49,17 @@ export function fundFlowKind(name: string, type: string, income: boolean): State
   return income ? 'income' : 'expense';
 }
 
-export class WechatFundFlowParser implements RecordParser {
+export class WechatFundFlowParser extends WechatTextParser implements RecordParser {
   readonly format = 'wechat-fundflow' as const;
-  readonly party = 'channel' as const;
-  readonly source = 'wechat';
-  private readonly bill = new BacktickBill('资金流水总笔数', {
-    header: (rec) => this.header(rec),
-    row: (rec) => this.row(rec),
-    summary: (rec, columns) => this.summary(rec, columns),
-  });
   private cols = new HeaderColumns([]);
   private readonly income = { count: 0, sum: new UnitSum() };
   private readonly expense = { count: 0, sum: new UnitSum() };
-  private readonly checks: TotalsCheck[] = [];
-  private readonly dates = new Set<string>();
 
-  constructor(private readonly ctx: ParseContext) {}
-
-  complete(): boolean {
-    return this.bill.complete();
+  constructor(ctx: ParseContext) {
+    super(ctx, '资金流水总笔数');
   }
 
-  push(rec: RawRecord): StatementLine | undefined {
-    return this.bill.push(rec);
-  }
-
-  private header(rec: RawRecord): void {
+  protected header(rec: RawRecord): void {
     if (rec.text.startsWith('<xml') || rec.text.startsWith('{'))
       throw fault('MALFORMED_FILE', rec.lineNo, 'WeChat Pay error response instead of a fund-flow bill');
     const names = rec.text.split(',').map(columnName);
@@ -95,7 +76,7 @@ export class WechatFundFlowParser implements RecordParser {
     return this.cols.cell(f, name);
   }
 
-  private row(rec: RawRecord): StatementLine {
+  protected row(rec: RawRecord): StatementLine {
     const n = rec.lineNo;
     const f = backtickFields(rec, this.cols.width);
     const timeText = this.at(f, '记账时间');
@@ -156,7 +137,7 @@ export class WechatFundFlowParser implements RecordParser {
     return line;
   }
 
-  private summary(rec: RawRecord, columns: readonly string[]): void {
+  protected summary(rec: RawRecord, columns: readonly string[]): void {
     const n = rec.lineNo;
     const values = summaryValues(rec, columns);
     const rows = this.income.count + this.expense.count;
@@ -191,12 +172,7 @@ export class WechatFundFlowParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    this.bill.requireComplete(lastLineNo, 'fund-flow bill');
-    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
     // The bill names no merchant: the one it was fetched for is the caller's.
-    if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
-    const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
-    if (date) r.businessDate = date;
-    return r;
+    return this.result(lastLineNo, 'fund-flow bill', this.ctx.merchantId);
   }
 }

@@ -1,9 +1,9 @@
 // The text layout every WeChat Pay bill shares (trade bill, fund-flow bill): a plain header line, rows
 // whose every field begins with one backtick (官方: "每个字段前会增加1个(`)字符"), a plain summary header and
 // one backtick-prefixed summary row.
-import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
+import type { StatementLine, TotalsCheck } from '../../domain/reconciliation/statement-line.ts';
 import { fault } from './errors.ts';
-import type { RawRecord } from './parser.ts';
+import type { ParseContext, ParserResult, RawRecord } from './parser.ts';
 
 /** What a bill does with each of its parts; the order is the layout's. */
 export interface BillParts {
@@ -92,4 +92,51 @@ export function summaryValues(rec: RawRecord, columns: readonly string[]): strin
       `summary row has ${values.length} fields, header ${columns.length}`,
     );
   return values;
+}
+
+/**
+ * A WeChat Pay bill's parser: the backtick layout read in order, the totals checked and the dates seen. A bill
+ * adds how its header, rows and summary read.
+ */
+export abstract class WechatTextParser {
+  readonly party = 'channel' as const;
+  readonly source = 'wechat';
+  protected readonly bill: BacktickBill;
+  protected readonly checks: TotalsCheck[] = [];
+  protected readonly dates = new Set<string>();
+
+  constructor(
+    protected readonly ctx: ParseContext,
+    /** The first column of the summary header. */
+    summaryStart: string,
+  ) {
+    this.bill = new BacktickBill(summaryStart, {
+      header: (rec) => this.header(rec),
+      row: (rec) => this.row(rec),
+      summary: (rec, columns) => this.summary(rec, columns),
+    });
+  }
+
+  protected abstract header(rec: RawRecord): void;
+  protected abstract row(rec: RawRecord): StatementLine;
+  protected abstract summary(rec: RawRecord, columns: readonly string[]): void;
+
+  complete(): boolean {
+    return this.bill.complete();
+  }
+
+  push(rec: RawRecord): StatementLine | undefined {
+    return this.bill.push(rec);
+  }
+
+  /** The result of a complete bill (`what` names it in the refusal of one that ends early). */
+  protected result(lastLineNo: number, what: string, merchantId: string | undefined): ParserResult {
+    this.bill.requireComplete(lastLineNo, what);
+    // Every column of the summary row is a total, and each was checked (or the file was refused).
+    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
+    if (merchantId) r.merchantId = merchantId;
+    const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
+    if (date) r.businessDate = date;
+    return r;
+  }
 }

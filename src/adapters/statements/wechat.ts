@@ -1,11 +1,7 @@
 // WeChat Pay trade bill (交易账单), API v2 downloadbill (ALL/SUCCESS/REFUND) and v3 tradebill:
 // same content. Layout and what is checked: docs/statement-formats.md.
 import { Decimal } from 'decimal.js';
-import type {
-  StatementLine,
-  StatementLineKind,
-  TotalsCheck,
-} from '../../domain/reconciliation/statement-line.ts';
+import type { StatementLine, StatementLineKind } from '../../domain/reconciliation/statement-line.ts';
 import { UnitSum, formatFen, isNegativeUnits } from '../../domain/reconciliation/units.ts';
 import { readUnits } from './amount.ts';
 import { fault } from './errors.ts';
@@ -20,19 +16,8 @@ import {
   type WechatLayout,
   wechatForms,
 } from './wechat-layout.ts';
-import { BacktickBill, backtickFields, summaryValues } from './wechat-text.ts';
+import { backtickFields, summaryValues, WechatTextParser } from './wechat-text.ts';
 
-export {
-  WECHAT_ALL_HEADER,
-  WECHAT_LEGACY_HEADER,
-  WECHAT_LEGACY_SUMMARY_HEADER,
-  WECHAT_REFUND_HEADER,
-  WECHAT_SUCCESS_HEADER,
-  WECHAT_SUCCESS_SUMMARY_HEADER,
-  WECHAT_SUMMARY_HEADER,
-  type WechatLayout,
-  wechatForms,
-} from './wechat-layout.ts';
 import { parseLocal, localToUtcIso } from './time.ts';
 
 /** A money column of the detail rows: where it is, its scale (fen: 2; fees: 6) and its running sum. */
@@ -79,15 +64,8 @@ export const WECHAT_ROW_VERSION = 2;
 // Version 1 dated the refund rows of a REFUND bill by 交易时间 (the original payment's time); version 2
 // dates them by 退款申请时间 like the ALL bill does. ParseContext.rowVersion 1 keeps the old reading.
 
-export class WechatBillParser implements RecordParser {
+export class WechatBillParser extends WechatTextParser implements RecordParser {
   readonly format = 'wechat' as const;
-  readonly party = 'channel' as const;
-  readonly source = 'wechat';
-  private readonly bill = new BacktickBill('总交易单数', {
-    header: (rec) => this.header(rec),
-    row: (rec) => this.readRow(rec),
-    summary: (rec, columns) => this.readSummary(rec, columns),
-  });
   private cols = new Map<string, number>();
   private width = 0;
   private legacy = false;
@@ -99,22 +77,14 @@ export class WechatBillParser implements RecordParser {
   /** Per-row unit values of `money`, reused. */
   private values: number[] = [];
   private paymentGross = new UnitSum();
-  private checks: TotalsCheck[] = [];
   private merchant: string | undefined;
-  private dates = new Set<string>();
   private lastDate = '';
 
-  constructor(private readonly ctx: ParseContext) {}
-
-  complete(): boolean {
-    return this.bill.complete();
+  constructor(ctx: ParseContext) {
+    super(ctx, '总交易单数');
   }
 
-  push(rec: RawRecord): StatementLine | undefined {
-    return this.bill.push(rec);
-  }
-
-  private header(rec: RawRecord): void {
+  protected header(rec: RawRecord): void {
     const text = rec.text;
     if (text.startsWith('<xml>') || text.startsWith('<xml '))
       throw fault(
@@ -209,6 +179,10 @@ export class WechatBillParser implements RecordParser {
   /** The trimmed field at `i` (undefined for a column the bill lacks). */
   private at(f: string[], i: number): string | undefined {
     return i < 0 ? undefined : f[i]?.trim();
+  }
+
+  protected row(rec: RawRecord): StatementLine {
+    return this.readRow(rec);
   }
 
   /** Reads one detail row (also what the decoder of stored raw rows calls). */
@@ -356,7 +330,7 @@ export class WechatBillParser implements RecordParser {
     return col?.sum.decimal(col.scale);
   }
 
-  private readSummary(rec: RawRecord, columns: readonly string[]): void {
+  protected summary(rec: RawRecord, columns: readonly string[]): void {
     const n = rec.lineNo;
     const values = summaryValues(rec, columns);
     const declared = new Map(columns.map((c, i) => [c, values[i]!]));
@@ -414,14 +388,7 @@ export class WechatBillParser implements RecordParser {
   }
 
   finish(lastLineNo: number): ParserResult {
-    this.bill.requireComplete(lastLineNo, 'WeChat Pay bill');
-    // Every column of the summary row is a total, and each was checked (or the file was refused).
-    const r: ParserResult = { checks: this.checks, stated: this.bill.summaryColumns.length };
-    if (this.merchant) r.merchantId = this.merchant;
-    else if (this.ctx.merchantId) r.merchantId = this.ctx.merchantId;
-    const date = this.ctx.businessDate ?? (this.dates.size === 1 ? [...this.dates][0] : undefined);
-    if (date) r.businessDate = date;
-    return r;
+    return this.result(lastLineNo, 'WeChat Pay bill', this.merchant || this.ctx.merchantId);
   }
 }
 

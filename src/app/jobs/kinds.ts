@@ -17,6 +17,7 @@ import type { ImportProgress, ImportResult } from '../../adapters/statements/imp
 import { fileSource, type StatementSource } from '../../adapters/statements/source.ts';
 import type { BusinessDateOptions } from '../../domain/business-date.ts';
 import type { EventStore } from '../../domain/event-store.ts';
+import { pick } from '../../domain/pick.ts';
 import { rebuildProjection } from '../../projections/build.ts';
 import { projectionNamed } from '../../projections/catalog.ts';
 import type { AnyDb } from '../../projections/projection.ts';
@@ -79,19 +80,11 @@ const pct = (part: number, whole: number, from = 0, span = 100) =>
 export function importAnswer(r: ImportResult) {
   const s = r.summary;
   return {
-    statementId: r.statementId,
-    sha256: r.sha256,
-    duplicate: r.duplicate,
-    channel: r.channel,
-    file: s.file,
-    format: s.format,
-    party: s.party,
+    ...pick(r, 'statementId', 'sha256', 'duplicate', 'channel'),
+    ...pick(s, 'file', 'format', 'party'),
     merchantId: s.merchantId ?? null,
     businessDate: s.businessDate ?? null,
-    lines: s.lines,
-    counts: s.counts,
-    amounts: s.amounts,
-    fees: s.fees,
+    ...pick(s, 'lines', 'counts', 'amounts', 'fees'),
     checks: {
       kind: s.totalsStated > 0 ? 'totals' : 'none-stated',
       totalsStated: s.totalsStated,

@@ -1,6 +1,7 @@
 // Discrepancies as the reports see them: the domain's own evolve (so a report never disagrees with the
 // entity), plus when each was raised. Shared by the reconciliation report and the ageing report.
 import type { RecordedEvent } from '../../domain/event-store.ts';
+import { pick } from '../../domain/pick.ts';
 import type { DiscrepancyEvent } from '../../domain/reconciliation/events.ts';
 import {
   type DiscrepancyState,
@@ -75,15 +76,9 @@ export const OPEN_ITEM_COLUMNS = {
 export function openItemRow(t: TrackedDiscrepancy, money: (s: string) => ReportRow[string]): ReportRow {
   const s = t.state;
   return {
-    businessDate: s.businessDate,
-    channel: s.channel,
-    type: s.type,
-    discrepancyId: s.discrepancyId,
-    subject: s.subject,
+    ...pick(s, 'businessDate', 'channel', 'type', 'discrepancyId', 'subject'),
     amount: money(s.amount),
-    status: s.status,
-    assignee: s.assignee,
-    raisedAt: t.raisedAt,
-    reason: t.reason,
+    ...pick(s, 'status', 'assignee'),
+    ...pick(t, 'raisedAt', 'reason'),
   };
 }

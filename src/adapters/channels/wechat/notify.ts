@@ -11,7 +11,6 @@
 //   AAD = resource.associated_data, ciphertext = base64(encrypted || 16-byte tag);
 // - reply HTTP 200/204 when accepted; 4xx/5xx with JSON {code:'FAIL', message} makes WeChat retry.
 import {
-  createDecipheriv,
   createPublicKey,
   type KeyObject,
   constants as cryptoConstants,
@@ -29,6 +28,7 @@ import {
   type NotificationStatus,
   singleHeader,
 } from '../notification.ts';
+import { openAesGcm } from '../../secrets/envelope.ts';
 
 export const WECHAT_HEADERS = {
   timestamp: 'Wechatpay-Timestamp',
@@ -250,13 +250,7 @@ export function decryptResource(
   const data = Buffer.from(ciphertextBase64, 'base64');
   if (key.length !== APIV3_KEY_BYTES || iv.length === 0 || data.length <= GCM_TAG_BYTES) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: GCM_TAG_BYTES });
-    decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-    decipher.setAuthTag(data.subarray(data.length - GCM_TAG_BYTES));
-    return Buffer.concat([
-      decipher.update(data.subarray(0, data.length - GCM_TAG_BYTES)),
-      decipher.final(),
-    ]).toString('utf8');
+    return openAesGcm(key, iv, associatedData, data);
   } catch {
     return undefined;
   }
@@ -291,87 +285,90 @@ function readMoney(
   return { ok: true, value, payer, successTime };
 }
 
-/** A transaction (callback resource or query answer) in the platform's words. */
-export function mapWechatPayment(
+/**
+ * What a transaction and a refund resource are read by: the ids they must carry (notification field → JSON
+ * field), the state field and its table, and the amount fields.
+ */
+const RESOURCES = {
+  payment: {
+    what: 'transaction',
+    ids: { merchantOrderNo: 'out_trade_no', channelTxnId: 'transaction_id' },
+    state: 'trade_state',
+    states: PAYMENT_STATES,
+    amount: 'total',
+    payer: 'payer_total',
+  },
+  refund: {
+    what: 'refund',
+    ids: {
+      merchantOrderNo: 'out_trade_no',
+      channelTxnId: 'transaction_id',
+      refundNo: 'out_refund_no',
+      channelRefundId: 'refund_id',
+    },
+    state: 'refund_status',
+    states: REFUND_STATES,
+    amount: 'refund',
+    payer: 'payer_refund',
+  },
+} as const;
+
+type ResourceIds = Pick<
+  ChannelNotification,
+  'merchantOrderNo' | 'channelTxnId' | 'refundNo' | 'channelRefundId'
+>;
+
+/** A transaction or refund resource (callback resource or API answer) in the platform's words. */
+function mapWechatResource(
+  kind: 'payment' | 'refund',
   data: Json,
   id: string | undefined,
   notifiedAt: Date | undefined,
 ): CallbackVerification {
-  const merchantOrderNo = str(data, 'out_trade_no');
-  const channelTxnId = str(data, 'transaction_id');
-  const state = str(data, 'trade_state');
+  const r = RESOURCES[kind];
+  const ids: Record<string, string | undefined> = {};
+  for (const [name, field] of Object.entries(r.ids)) ids[name] = str(data, field);
+  const state = str(data, r.state);
   const amount = isObject(data.amount) ? data.amount : undefined;
-  if (!merchantOrderNo || !channelTxnId || !state || !amount)
+  if (Object.values(ids).includes(undefined) || !state || !amount)
     return callbackRefusal(
       'CALLBACK_MALFORMED',
-      'transaction lacks out_trade_no, transaction_id, trade_state or amount',
+      `${r.what} lacks ${[...Object.values(r.ids), r.state].join(', ')} or amount`,
     );
-  const status = PAYMENT_STATES[state];
-  if (!status) return callbackRefusal('CALLBACK_MALFORMED', `unknown trade_state ${state}`);
-  const m = readMoney(data, amount, 'total', 'payer_total');
+  const status: NotificationStatus | undefined = r.states[state];
+  if (!status) return callbackRefusal('CALLBACK_MALFORMED', `unknown ${r.state} ${state}`);
+  const m = readMoney(data, amount, r.amount, r.payer);
   if (!m.ok) return m;
-  if (status === 'succeeded' && !m.successTime)
+  if (kind === 'payment' && status === 'succeeded' && !m.successTime)
     return callbackRefusal('CALLBACK_MALFORMED', 'a successful payment needs success_time');
   const occurredAt = m.successTime ?? notifiedAt;
   if (!occurredAt) return callbackRefusal('CALLBACK_MALFORMED', 'no success_time nor create_time');
   const notification: ChannelNotification = {
     channel: 'wechat',
-    kind: 'payment',
+    kind,
     status,
     channelStatus: state,
-    merchantOrderNo,
-    channelTxnId,
+    ...(ids as ResourceIds),
     amount: m.value,
+    ...(kind === 'refund' ? { amountBasis: 'this-refund' as const } : {}),
     occurredAt,
     raw: data,
   };
   if (m.payer !== undefined) notification.payerAmount = m.payer;
   if (id !== undefined) notification.notificationId = id;
-  const attach = str(data, 'attach');
+  const attach = kind === 'payment' ? str(data, 'attach') : undefined;
   if (attach !== undefined) notification.attach = attach;
   return { ok: true, notification };
 }
 
+/** A transaction (callback resource or query answer) in the platform's words. */
+export function mapWechatPayment(data: Json, id: string | undefined, notifiedAt: Date | undefined) {
+  return mapWechatResource('payment', data, id, notifiedAt);
+}
+
 /** A refund (callback resource, or a refund API answer with `status` copied to `refund_status`). */
-export function mapWechatRefund(
-  data: Json,
-  id: string | undefined,
-  notifiedAt: Date | undefined,
-): CallbackVerification {
-  const merchantOrderNo = str(data, 'out_trade_no');
-  const channelTxnId = str(data, 'transaction_id');
-  const refundNo = str(data, 'out_refund_no');
-  const refundId = str(data, 'refund_id');
-  const state = str(data, 'refund_status');
-  const amount = isObject(data.amount) ? data.amount : undefined;
-  if (!merchantOrderNo || !channelTxnId || !refundNo || !refundId || !state || !amount)
-    return callbackRefusal(
-      'CALLBACK_MALFORMED',
-      'refund lacks out_trade_no, transaction_id, out_refund_no, refund_id, refund_status or amount',
-    );
-  const status = REFUND_STATES[state];
-  if (!status) return callbackRefusal('CALLBACK_MALFORMED', `unknown refund_status ${state}`);
-  const m = readMoney(data, amount, 'refund', 'payer_refund');
-  if (!m.ok) return m;
-  const occurredAt = m.successTime ?? notifiedAt;
-  if (!occurredAt) return callbackRefusal('CALLBACK_MALFORMED', 'no success_time nor create_time');
-  const notification: ChannelNotification = {
-    channel: 'wechat',
-    kind: 'refund',
-    status,
-    channelStatus: state,
-    merchantOrderNo,
-    channelTxnId,
-    refundNo,
-    channelRefundId: refundId,
-    amount: m.value,
-    amountBasis: 'this-refund',
-    occurredAt,
-    raw: data,
-  };
-  if (m.payer !== undefined) notification.payerAmount = m.payer;
-  if (id !== undefined) notification.notificationId = id;
-  return { ok: true, notification };
+export function mapWechatRefund(data: Json, id: string | undefined, notifiedAt: Date | undefined) {
+  return mapWechatResource('refund', data, id, notifiedAt);
 }
 
 export interface WechatCallbackReply {

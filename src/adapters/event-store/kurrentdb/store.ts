@@ -12,7 +12,6 @@ import {
   type EventStore,
   type IdempotentRecord,
   type NewEvent,
-  parseStreamId,
   type ReadAllOptions,
   type ReadAllPage,
   type ReadStreamResult,
@@ -22,16 +21,17 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../../domain/event-store.ts';
+import { pick } from '../../../domain/pick.ts';
 import type { CheckpointStore } from '../checkpoints.ts';
 import { PollingSubscription, type StoreOptions, type SubscribableStore } from '../subscription.ts';
 import { UpcasterTable } from '../upcasting.ts';
 import {
   checkAfter,
-  checkFromVersion,
   checkInstant,
   checkTypes,
   DEFAULT_READ_COUNT,
   readCount,
+  streamWindow,
 } from '../validation.ts';
 import { Appender } from './append.ts';
 import { kurrentCheckpoints } from './checkpoints.ts';
@@ -109,9 +109,7 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
     stream: StreamId,
     options: { fromVersion?: number; maxCount?: number } = {},
   ): Promise<ReadStreamResult> {
-    parseStreamId(stream);
-    const fromVersion = checkFromVersion(options.fromVersion ?? 1);
-    const limit = options.maxCount === undefined ? undefined : readCount(options.maxCount);
+    const { fromVersion, limit } = streamWindow(stream, options);
     const events: RecordedEvent[] = [];
     for await (const r of this.streams.read(stream, {
       fromRevision: revisionOfVersion(fromVersion),
@@ -249,18 +247,10 @@ export class KurrentDbEventStore implements EventStore, SubscribableStore {
   private toRecorded(e: KurrentLedgerEvent): RecordedEvent {
     const { schemaVersion, data } = this.upcasters.apply(e.type, e.schemaVersion, e.data, e.metadata);
     return {
-      position: e.position,
-      streamId: e.streamId,
-      hospitalId: e.hospitalId,
-      streamVersion: e.streamVersion,
-      eventId: e.eventId,
-      type: e.type,
+      ...pick(e, 'position', 'streamId', 'hospitalId', 'streamVersion', 'eventId', 'type'),
       schemaVersion,
       data,
-      metadata: e.metadata,
-      occurredAt: e.occurredAt,
-      recordedAt: e.recordedAt,
-      hash: e.hash,
+      ...pick(e, 'metadata', 'occurredAt', 'recordedAt', 'hash'),
     };
   }
 

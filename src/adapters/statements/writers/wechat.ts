@@ -8,7 +8,7 @@ import {
   WECHAT_SUCCESS_HEADER,
   WECHAT_SUCCESS_SUMMARY_HEADER,
   WECHAT_SUMMARY_HEADER,
-} from '../wechat.ts';
+} from '../wechat-layout.ts';
 import { DEFAULT_TIME_ZONE, formatLocal, utcToLocal } from '../time.ts';
 import type { BillEntry } from './entry.ts';
 
