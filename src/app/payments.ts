@@ -12,7 +12,6 @@ import type { ChannelNotice } from '../domain/channel/notice.ts';
 import type { BusinessType } from '../domain/channel/types.ts';
 import { type HandleResult, handle } from '../domain/command-handler.ts';
 import type { Actor } from '../domain/decider.ts';
-import { fold } from '../domain/decider.ts';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import { AttemptId, Channel, HospitalId, OrderId } from '../domain/ids.ts';
 import { orderDecider, type OrderState, orderStreamId } from '../domain/order/index.ts';
@@ -43,7 +42,7 @@ import {
 import { GATEWAY_CHANNELS, type GatewayChannel } from '../domain/channel/gateway.ts';
 import { refuse } from '../domain/channel/refusals.ts';
 import type { CommandContext } from './execute.ts';
-import { loadOrder } from './load.ts';
+import { loadOrder, stateLoader } from './load.ts';
 import { applyChannelNotice, runOrderCommand } from './orders.ts';
 import type { AppPorts } from './ports.ts';
 import { NotReady } from './reactions/not-ready.ts';
@@ -119,14 +118,8 @@ function bounded(v: number | undefined, fallback: number, max: number, name: str
   return x;
 }
 
-export async function loadPayment(
-  ports: Pick<AppPorts, 'store'>,
-  hospitalId: string,
-  orderId: string,
-): Promise<PaymentState> {
-  const read = await ports.store.readStream(paymentStreamId(hospitalId, orderId));
-  return fold(paymentDecider, read.events as unknown as PaymentEvent[]);
-}
+/** An order's payment attempts as they stand. */
+export const loadPayment = stateLoader(paymentStreamId, paymentDecider);
 
 async function decidePaymentCommand(
   ports: AppPorts,
@@ -346,10 +339,7 @@ export async function takePayment(
     if (error.code === 'CHANNEL_REJECTED' || error.code === 'CHANNEL_MISCONFIGURED')
       await failAttempt(
         ports,
-        hospitalId,
-        orderId,
-        attemptId,
-        channel,
+        { hospitalId, orderId, attemptId, channel },
         `${channel} refused: ${error.message}`,
         error.channelCode ?? error.code,
       );
@@ -444,12 +434,17 @@ export async function settleAttemptFromOrder(
   return r.events.length > 0 ? 'settled' : 'not-needed';
 }
 
+/** The attempt a failure is recorded on, with the channel it was made at. */
+interface AttemptRef {
+  hospitalId: string;
+  orderId: string;
+  attemptId: string;
+  channel: string;
+}
+
 async function failAttempt(
   ports: AppPorts,
-  hospitalId: string,
-  orderId: string,
-  attemptId: string,
-  channel: string,
+  { hospitalId, orderId, attemptId, channel }: AttemptRef,
   reason: string,
   channelCode: string | null,
   outcome:
@@ -513,6 +508,7 @@ export async function followPaymentAttempt(
   if (!attempt || isFinal(attempt)) return 'not-needed';
   const gateway = await paymentGateway(ports, hospitalId, attempt.channel);
   if (!gateway) return 'no-gateway';
+  const ref: AttemptRef = { hospitalId, orderId, attemptId, channel: attempt.channel };
   const found = await gateway.queryPayment(attempt.merchantOrderNo);
   if (found.found && (found.notice.status === 'succeeded' || found.notice.status === 'refunded')) {
     await recordPaid(ports, hospitalId, found.notice, attemptId, 'query');
@@ -521,10 +517,7 @@ export async function followPaymentAttempt(
   if (found.found && (found.notice.status === 'closed' || found.notice.status === 'failed')) {
     await failAttempt(
       ports,
-      hospitalId,
-      orderId,
-      attemptId,
-      attempt.channel,
+      ref,
       `${attempt.channel} says ${found.notice.channelStatus}`,
       found.notice.channelStatus,
       { type: 'RecordAttemptClosed' },
@@ -535,16 +528,10 @@ export async function followPaymentAttempt(
     throw new NotReady(`attempt ${attemptId} may still be paid until ${attempt.expiresAt.toISOString()}`);
   if (attempt.method === 'code') {
     const action = await gateway.reverse(attempt.merchantOrderNo);
-    await failAttempt(
-      ports,
-      hospitalId,
-      orderId,
-      attemptId,
-      attempt.channel,
-      `not completed in time: reversed at ${attempt.channel}`,
-      null,
-      { type: 'RecordAttemptReversed', action },
-    );
+    await failAttempt(ports, ref, `not completed in time: reversed at ${attempt.channel}`, null, {
+      type: 'RecordAttemptReversed',
+      action,
+    });
     return 'reversed';
   }
   if ((await gateway.closeOrder(attempt.merchantOrderNo)) === 'already-paid') {
@@ -556,10 +543,7 @@ export async function followPaymentAttempt(
   }
   await failAttempt(
     ports,
-    hospitalId,
-    orderId,
-    attemptId,
-    attempt.channel,
+    ref,
     `unpaid at ${attempt.expiresAt.toISOString()}: closed at ${attempt.channel}`,
     null,
     { type: 'RecordAttemptClosed' },

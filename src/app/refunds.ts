@@ -4,7 +4,6 @@
 // its money is recorded exactly as any refund is; the refund_plans reaction records each leg's outcome once.
 import type { Actor } from '../domain/decider.ts';
 import { handle } from '../domain/command-handler.ts';
-import { fold } from '../domain/decider.ts';
 import { depositDecider } from '../domain/deposit/index.ts';
 import type { RecordedEvent } from '../domain/event-store.ts';
 import { AdmissionId, ChannelTxnId, HospitalId, OrderId, RefId, RefundId } from '../domain/ids.ts';
@@ -23,7 +22,6 @@ import {
   type RefundPlanEvent,
   type RefundPlanState,
   type RefundPolicy,
-  type RefundPolicySet,
   refundPolicyDecider,
   refundPolicyStreamId,
   type RefundSource,
@@ -34,7 +32,7 @@ import {
 import { refuse } from '../domain/refund/refusals.ts';
 import { isRejection, Refusal } from '../domain/rejection.ts';
 import { type CommandContext, execute } from './execute.ts';
-import { loadDeposit, loadOrder } from './load.ts';
+import { loadDeposit, loadOrder, loadStream, stateLoader } from './load.ts';
 import type { AppPorts } from './ports.ts';
 
 export const REFUND_PLANS_ACTOR: Actor = { kind: 'system', id: 'refund-plans' };
@@ -56,9 +54,8 @@ export async function hospitalRefundPolicy(
   store: AppPorts['store'],
   hospitalId: string,
 ): Promise<{ policy: RefundPolicy | null; version: number }> {
-  const read = await store.readStream(refundPolicyStreamId(hospitalId));
-  const state = fold(refundPolicyDecider, read.events as unknown as RefundPolicySet[]);
-  return { policy: state.policy, version: read.version };
+  const { state, version } = await loadStream(store, refundPolicyStreamId(hospitalId), refundPolicyDecider);
+  return { policy: state.policy, version };
 }
 
 /**
@@ -243,16 +240,10 @@ export function approveRefundLeg(
   );
 }
 
-export async function loadRefundPlan(
-  ports: Pick<AppPorts, 'store'>,
-  hospitalId: string,
-  planId: string,
-): Promise<RefundPlanState> {
-  const read = await ports.store.readStream(refundPlanStreamId(hospitalId, planId));
-  return fold(refundPlanDecider, read.events as unknown as RefundPlanEvent[]);
-}
+export const loadRefundPlan = stateLoader(refundPlanStreamId, refundPlanDecider);
 
-async function recordOutcome(
+/** Records a leg's outcome as its order or deposit stream reported it (the refund_plans reaction runs this). */
+export async function recordRefundLegOutcome(
   ports: AppPorts,
   hospitalId: string,
   planId: string,
@@ -277,19 +268,6 @@ async function recordOutcome(
     { idempotencyKey, metadata: { causationId: `refund-plan:${planId}` } },
   );
   return r.events.length > 0 ? `leg-${outcome}` : 'not-needed';
-}
-
-/** Records a leg's outcome as its order or deposit stream reported it (the refund_plans reaction runs this). */
-export function recordRefundLegOutcome(
-  ports: AppPorts,
-  hospitalId: string,
-  planId: string,
-  legNo: number,
-  outcome: 'succeeded' | 'failed',
-  detail: string,
-  idempotencyKey: string,
-): Promise<string> {
-  return recordOutcome(ports, hospitalId, planId, legNo, outcome, detail, idempotencyKey);
 }
 
 /**
@@ -343,7 +321,7 @@ export async function executeRefundLeg(
     return leg.route === 'original' ? 'sent' : 'paid-out';
   } catch (error) {
     if (!(error instanceof Refusal) && !isRejection(error)) throw error;
-    return recordOutcome(
+    return recordRefundLegOutcome(
       ports,
       hospitalId,
       planId,

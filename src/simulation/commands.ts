@@ -72,21 +72,30 @@ function base(b: Base): { hospitalId: HospitalId; at: Date; actor: Actor } {
   return { hospitalId: HospitalId(b.hospitalId), at: b.at, actor: b.actor };
 }
 
+type CommandOf<D extends SimCommand['decider']> = Extract<SimCommand, { decider: D }>['command'];
+type OwnFields<C> = Omit<C, 'type' | 'hospitalId' | 'at' | 'actor'>;
+
+/** A command for `decider`: its type, tenant, time and actor from `b`, then its own fields in order. */
+function sim<D extends SimCommand['decider'], T extends CommandOf<D>['type']>(
+  decider: D,
+  type: T,
+  b: Base,
+  fields: OwnFields<Extract<CommandOf<D>, { type: T }>>,
+): SimCommand {
+  const command = { type, ...base(b), ...fields } as Extract<CommandOf<D>, { type: T }>;
+  return { decider, command } as SimCommand;
+}
+
 export const simCommands = {
   createOrder(
     b: Base & { orderId: string; patientId: string; amount: Money; business: OrderBusinessInput },
   ): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'CreateOrder',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        patientId: PatientId(b.patientId),
-        amount: b.amount,
-        business: b.business,
-      },
-    };
+    return sim('order', 'CreateOrder', b, {
+      orderId: OrderId(b.orderId),
+      patientId: PatientId(b.patientId),
+      amount: b.amount,
+      business: b.business,
+    });
   },
   registration(o: {
     mode: 'booked' | 'same-day';
@@ -116,16 +125,11 @@ export const simCommands = {
     return { kind: 'deposit', admissionId: AdmissionId(admissionId) };
   },
   requestPayment(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RequestPayment',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        attemptId: AttemptId(b.attemptId),
-        channel: Channel(b.channel),
-      },
-    };
+    return sim('order', 'RequestPayment', b, {
+      orderId: OrderId(b.orderId),
+      attemptId: AttemptId(b.attemptId),
+      channel: Channel(b.channel),
+    });
   },
   recordPayment(
     b: Base & {
@@ -137,127 +141,82 @@ export const simCommands = {
       payerRef: string;
     },
   ): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RecordPayment',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        channel: Channel(b.channel),
-        channelTxnId: ChannelTxnId(b.channelTxnId),
-        amount: b.amount,
-        payerRef: MaskedRef(b.payerRef),
-        attemptId: b.attemptId === null ? null : AttemptId(b.attemptId),
-      },
-    };
+    return sim('order', 'RecordPayment', b, {
+      orderId: OrderId(b.orderId),
+      channel: Channel(b.channel),
+      channelTxnId: ChannelTxnId(b.channelTxnId),
+      amount: b.amount,
+      payerRef: MaskedRef(b.payerRef),
+      attemptId: b.attemptId === null ? null : AttemptId(b.attemptId),
+    });
   },
   markPaymentUnknown(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'MarkPaymentUnknown',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        attemptId: AttemptId(b.attemptId),
-        channel: Channel(b.channel),
-      },
-    };
+    return sim('order', 'MarkPaymentUnknown', b, {
+      orderId: OrderId(b.orderId),
+      attemptId: AttemptId(b.attemptId),
+      channel: Channel(b.channel),
+    });
   },
   confirmPayment(
     b: Base & { orderId: string; attemptId: string; channelTxnId: string; amount: Money; payerRef: string },
   ): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'ConfirmPayment',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        attemptId: AttemptId(b.attemptId),
-        channelTxnId: ChannelTxnId(b.channelTxnId),
-        amount: b.amount,
-        payerRef: MaskedRef(b.payerRef),
-      },
-    };
+    return sim('order', 'ConfirmPayment', b, {
+      orderId: OrderId(b.orderId),
+      attemptId: AttemptId(b.attemptId),
+      channelTxnId: ChannelTxnId(b.channelTxnId),
+      amount: b.amount,
+      payerRef: MaskedRef(b.payerRef),
+    });
   },
   recordPaymentFailure(
     b: Base & { orderId: string; attemptId: string; channel: string; reason: string },
   ): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RecordPaymentFailure',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        attemptId: AttemptId(b.attemptId),
-        channel: Channel(b.channel),
-        reason: b.reason,
-      },
-    };
+    return sim('order', 'RecordPaymentFailure', b, {
+      orderId: OrderId(b.orderId),
+      attemptId: AttemptId(b.attemptId),
+      channel: Channel(b.channel),
+      reason: b.reason,
+    });
   },
   cancelOrder(b: Base & { orderId: string; reason: string; refundId: string | null }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'CancelOrder',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        reason: b.reason,
-        refundId: b.refundId === null ? null : RefundId(b.refundId),
-      },
-    };
+    return sim('order', 'CancelOrder', b, {
+      orderId: OrderId(b.orderId),
+      reason: b.reason,
+      refundId: b.refundId === null ? null : RefundId(b.refundId),
+    });
   },
   requestRefund(b: Base & { orderId: string; refundId: string; amount: Money; reason: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RequestRefund',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        refundId: RefundId(b.refundId),
-        amount: b.amount,
-        channelTxnId: null,
-        reason: b.reason,
-      },
-    };
+    return sim('order', 'RequestRefund', b, {
+      orderId: OrderId(b.orderId),
+      refundId: RefundId(b.refundId),
+      amount: b.amount,
+      channelTxnId: null,
+      reason: b.reason,
+    });
   },
   verifyRefundIdentity(
     b: Base & { orderId: string; refundId: string; method: IdentityMethod; verifiedBy: string },
   ): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'VerifyRefundIdentity',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        refundId: RefundId(b.refundId),
-        method: b.method,
-        verifiedBy: b.verifiedBy,
-      },
-    };
+    return sim('order', 'VerifyRefundIdentity', b, {
+      orderId: OrderId(b.orderId),
+      refundId: RefundId(b.refundId),
+      method: b.method,
+      verifiedBy: b.verifiedBy,
+    });
   },
   recordRefundSuccess(b: Base & { orderId: string; refundId: string; channelRefundId: string }): SimCommand {
-    return {
-      decider: 'order',
-      command: {
-        type: 'RecordRefundSuccess',
-        ...base(b),
-        orderId: OrderId(b.orderId),
-        refundId: RefundId(b.refundId),
-        channelRefundId: RefId(b.channelRefundId),
-      },
-    };
+    return sim('order', 'RecordRefundSuccess', b, {
+      orderId: OrderId(b.orderId),
+      refundId: RefundId(b.refundId),
+      channelRefundId: RefId(b.channelRefundId),
+    });
   },
   applyDeposit(b: Base & { admissionId: string; settlementId: string; amount: Money }): SimCommand {
-    return {
-      decider: 'deposit',
-      command: {
-        type: 'ApplyDepositAtDischarge',
-        ...base(b),
-        admissionId: AdmissionId(b.admissionId),
-        settlementId: RefId(b.settlementId),
-        amount: b.amount,
-      },
-    };
+    return sim('deposit', 'ApplyDepositAtDischarge', b, {
+      admissionId: AdmissionId(b.admissionId),
+      settlementId: RefId(b.settlementId),
+      amount: b.amount,
+    });
   },
   refundDepositRemainder(
     b: Base & {
@@ -289,17 +248,12 @@ export const simCommands = {
       amount: Money;
     },
   ): SimCommand {
-    return {
-      decider: 'settlement',
-      command: {
-        type: 'RecordChannelSettlement',
-        ...base(b),
-        channel: Channel(b.channel),
-        businessDate: b.businessDate,
-        settlementId: RefId(b.settlementId),
-        bankAccount: RefId(b.bankAccount),
-        amount: b.amount,
-      },
-    };
+    return sim('settlement', 'RecordChannelSettlement', b, {
+      channel: Channel(b.channel),
+      businessDate: b.businessDate,
+      settlementId: RefId(b.settlementId),
+      bankAccount: RefId(b.bankAccount),
+      amount: b.amount,
+    });
   },
 };

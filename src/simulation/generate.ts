@@ -70,25 +70,55 @@ const CHANNEL_SHARE: Record<'registration' | 'outpatient' | 'deposit', Record<Si
   outpatient: { wechat: 45, alipay: 25, unionpay: 15, cash: 15 },
   deposit: { wechat: 30, alipay: 10, unionpay: 40, cash: 20 },
 };
-const P_BOOKED = 0.4;
-const P_PAYMENT_FAILS_FIRST = 0.05;
-const P_ABANDONED_AFTER_FAILURE = 0.35;
-const P_STATUS_UNKNOWN = 0.015;
-const P_UNKNOWN_RESOLVED_PAID = 0.75;
-const P_HIS_RETRY = 0.02;
-const P_REGISTRATION_CANCELLED = 0.05;
-const P_OUTPATIENT_REFUND = 0.04;
-const P_PARTIAL_REFUND = 0.6;
-const P_UNPAID_CANCELLED = 0.01;
-/** Discharges per order of the day (a ~1,000-bed hospital discharges ~60 patients a day for ~3,000 orders). */
-const DISCHARGES_PER_ORDER = 0.02;
-/** Outpatient payments of earlier days refunded on the date, per order. */
-const LATE_REFUNDS_PER_ORDER = 0.005;
+/** How often each turn of an episode happens (a probability per chance, not money). */
+const CHANCE = {
+  booked: 0.4,
+  paymentFailsFirst: 0.05,
+  abandonedAfterFailure: 0.35,
+  statusUnknown: 0.015,
+  unknownResolvedPaid: 0.75,
+  hisRetry: 0.02,
+  registrationCancelled: 0.05,
+  outpatientRefund: 0.04,
+  partialRefund: 0.6,
+  unpaidCancelled: 0.01,
+} as const;
+/** Events of the day per order of the day. */
+const PER_ORDER = {
+  /** Discharges (a ~1,000-bed hospital discharges ~60 patients a day for ~3,000 orders). */
+  discharges: 0.02,
+  /** Outpatient payments of earlier days refunded on the date. */
+  lateRefunds: 0.005,
+} as const;
 /** Cross-midnight payments per direction: one per this many orders, at least one. */
 const ORDERS_PER_CROSS_MIDNIGHT = 600;
 /** Latest second of the day an ordinary episode may start: nothing else comes near the cut-off. */
 const LAST_NORMAL_START = 23 * 3600 + 30 * 60;
 const FIRST_NORMAL_START = 10 * 60;
+
+/** What a channel's id of the day is made of: the date, the run's tag (and two digits of it), the counter. */
+interface IdParts {
+  ymd: string;
+  tag: string;
+  digits: string;
+  n: number;
+}
+const pad = (n: number, width: number) => String(n).padStart(width, '0');
+/** Channel ids in each channel's own shape (微信订单号 28 digits, 支付宝交易号 28, 银联参考号 12, cash receipt). */
+const CHANNEL_IDS: Record<'txn' | 'refund', Record<SimChannel, (p: IdParts) => string>> = {
+  txn: {
+    wechat: (p) => `4200002${p.ymd}${p.digits}${pad(p.n, 11)}`,
+    alipay: (p) => `${p.ymd}22001${p.digits}${pad(p.n, 13)}`,
+    unionpay: (p) => `${p.ymd.slice(4)}${p.digits}${pad(p.n, 6)}`,
+    cash: (p) => `XJ${p.ymd}${p.tag}${pad(p.n, 6)}`,
+  },
+  refund: {
+    wechat: (p) => `50300${p.ymd}${p.digits}${pad(p.n, 13)}`,
+    alipay: (p) => `RA${p.ymd}${p.digits}${pad(p.n, 10)}`,
+    unionpay: (p) => `${p.ymd.slice(4)}${p.digits}9${pad(p.n, 5)}`,
+    cash: (p) => `TK${p.ymd}${p.tag}${pad(p.n, 6)}`,
+  },
+};
 
 /** A config with defaults filled in and limits checked. */
 export function simulationConfig(input: Partial<SimulationConfig> & { date: string }): SimulationConfig {
@@ -226,9 +256,9 @@ class DayBuilder {
     }
     this.edgeCases(this.rng.fork('edge-cases'));
     const hrng = this.rng.fork('history');
-    const discharges = Math.max(1, Math.round(cfg.orders * DISCHARGES_PER_ORDER));
+    const discharges = Math.max(1, Math.round(cfg.orders * PER_ORDER.discharges));
     for (let i = 0; i < discharges; i++) this.dischargedAdmission(hrng);
-    const lateRefunds = Math.max(1, Math.round(cfg.orders * LATE_REFUNDS_PER_ORDER));
+    const lateRefunds = Math.max(1, Math.round(cfg.orders * PER_ORDER.lateRefunds));
     for (let i = 0; i < lateRefunds; i++) this.lateRefund(hrng);
     const orng = this.rng.fork('orders');
     while (this.stats.orders < cfg.orders) this.ordinaryOrder(orng);
@@ -356,18 +386,7 @@ class DayBuilder {
       }
       case 'STATUS_MISMATCH': {
         // Staff refunded from the channel's merchant console; the platform's refund request stays pending.
-        const paid = this.payClean(rng, d, channel, t + 5);
-        this.hisSync(rng, paid, 'synced');
-        const refundId = this.refundId();
-        const tr = t + rng.int(1_800, 4 * 3_600);
-        this.windowRefund(d, refundId, tr);
-        this.record(channel, 'refund', d.amount, tr + rng.int(60, 600), {
-          channelTxnId: paid.txnId,
-          channelRefundId: this.channelRefundId(channel),
-          merchantOrderNo: d.orderId,
-          refundNo: refundId,
-          productName: d.productName,
-        });
+        const { refundId } = this.paidAndRefunded(rng, d, channel, t, [1_800, 4 * 3_600]);
         key(refundId, d.amount);
         return;
       }
@@ -467,19 +486,19 @@ class DayBuilder {
     const channel = rng.weighted(CHANNEL_SHARE[kind]);
     const t = this.startTime(rng, HOURLY_ACTIVITY);
     this.create(d, t);
-    if (rng.chance(P_UNPAID_CANCELLED)) {
+    if (rng.chance(CHANCE.unpaidCancelled)) {
       // Created, never paid, cancelled by the patient (slot released).
       this.cancelUnpaid(d, t + rng.int(30, 600), '患者取消');
       return;
     }
     const paid = this.pay(rng, d, channel, t + rng.int(3, 40));
     if (!paid) return;
-    this.hisSync(rng, paid, rng.chance(P_HIS_RETRY) ? 'retry' : 'synced');
+    this.hisSync(rng, paid, rng.chance(CHANCE.hisRetry) ? 'retry' : 'synced');
     const after = paid.t + 600;
-    if (kind === 'registration' && rng.chance(P_REGISTRATION_CANCELLED) && after < LAST_NORMAL_START) {
+    if (kind === 'registration' && rng.chance(CHANCE.registrationCancelled) && after < LAST_NORMAL_START) {
       const tc = rng.int(after, Math.min(LAST_NORMAL_START, after + 8 * 3_600));
       this.cancelPaidRegistration(rng, d, paid, tc);
-    } else if (kind === 'outpatient' && rng.chance(P_OUTPATIENT_REFUND) && after < LAST_NORMAL_START) {
+    } else if (kind === 'outpatient' && rng.chance(CHANCE.outpatientRefund) && after < LAST_NORMAL_START) {
       const tr = rng.int(after, Math.min(LAST_NORMAL_START, after + 6 * 3_600));
       this.refundOutpatient(rng, d, paid, tr);
     }
@@ -494,7 +513,7 @@ class DayBuilder {
     const story: Story = { key: `admission:${admissionId}`, commands: [] };
     this.stories.push(story);
     const paid = this.topUp(rng, story, admissionId, patientId, channel, t, 0);
-    if (paid) this.hisSync(rng, paid, rng.chance(P_HIS_RETRY) ? 'retry' : 'synced');
+    if (paid) this.hisSync(rng, paid, rng.chance(CHANCE.hisRetry) ? 'retry' : 'synced');
   }
 
   /** An admission of earlier days discharged on the date: top-ups before, deposit applied, remainder refunded. */
@@ -629,19 +648,8 @@ class DayBuilder {
       const d = this.newOutpatient(rng, 0);
       const t = this.daytime(rng);
       this.create(d, t);
-      const paid = this.payClean(rng, d, 'wechat', t + 5);
-      this.hisSync(rng, paid, 'synced');
-      const refundId = this.refundId();
-      const tr = t + rng.int(600, 3_600);
-      this.windowRefund(d, refundId, tr);
-      const r = this.record('wechat', 'refund', d.amount, tr + rng.int(60, 600), {
-        channelTxnId: paid.txnId,
-        channelRefundId: this.channelRefundId('wechat'),
-        merchantOrderNo: d.orderId,
-        refundNo: refundId,
-        productName: d.productName,
-      });
-      r.status = status;
+      const { refundId, line } = this.paidAndRefunded(rng, d, 'wechat', t, [600, 3_600]);
+      line.status = status;
       const pending = kind === 'refund-in-flight';
       note({
         case: kind,
@@ -732,7 +740,7 @@ class DayBuilder {
   // ---- building blocks ----
 
   private newRegistration(rng: Random, dayOffset: number, cents?: number): Draft {
-    const booked = rng.chance(P_BOOKED);
+    const booked = rng.chance(CHANCE.booked);
     const [dep, name] = rng.pick(DEPARTMENTS);
     const amount = Money.fromCents(cents ?? Number(rng.weighted(REGISTRATION_FEES)));
     const orderId = this.id('GH', 'order', dayOffset);
@@ -846,7 +854,7 @@ class DayBuilder {
     let t = t0;
     let attemptId = this.request(d, channel, t);
     const special = o.noFailures || o.noChannelRecord || o.paidAt !== undefined;
-    if (!special && rng.chance(P_PAYMENT_FAILS_FIRST)) {
+    if (!special && rng.chance(CHANCE.paymentFailsFirst)) {
       t += rng.int(20, 120);
       this.push(
         d.story,
@@ -864,7 +872,7 @@ class DayBuilder {
         }),
       );
       this.stats.paymentFailures++;
-      if (rng.chance(P_ABANDONED_AFTER_FAILURE)) {
+      if (rng.chance(CHANCE.abandonedAfterFailure)) {
         this.cancelUnpaid(d, t + rng.int(60, 900), '支付失败，患者离开');
         return undefined;
       }
@@ -874,7 +882,7 @@ class DayBuilder {
     const txnId = this.txnId(channel);
     const payerRef = this.payerRef(rng, channel);
     const terminalId = `KS${String(rng.int(1, 48)).padStart(6, '0')}`;
-    const kioskUnknown = !special && d.actor === SIM_ACTORS.kiosk && rng.chance(P_STATUS_UNKNOWN);
+    const kioskUnknown = !special && d.actor === SIM_ACTORS.kiosk && rng.chance(CHANCE.statusUnknown);
     let tPaid = o.paidAt ?? t + rng.int(8, 60);
     const channelT = o.channelAt ?? tPaid - rng.int(0, 2);
     if (kioskUnknown) {
@@ -884,7 +892,7 @@ class DayBuilder {
         c.markPaymentUnknown({ ...this.b(tPaid, SIM_ACTORS.kiosk), orderId: d.orderId, attemptId, channel }),
       );
       tPaid += rng.int(60, 1_200);
-      if (!rng.chance(P_UNKNOWN_RESOLVED_PAID)) {
+      if (!rng.chance(CHANCE.unknownResolvedPaid)) {
         this.push(
           d.story,
           c.recordPaymentFailure({
@@ -1023,9 +1031,7 @@ class DayBuilder {
   }
 
   private cancelPaidRegistration(rng: Random, d: Draft, paid: Paid, t: number): void {
-    const refundId = this.refundId();
-    this.push(
-      d.story,
+    this.refund(rng, d, paid, paid.amount, t, (refundId) =>
       c.cancelOrder({
         ...this.b(t, d.actor),
         orderId: d.orderId,
@@ -1033,14 +1039,13 @@ class DayBuilder {
         refundId,
       }),
     );
-    this.completeRefund(rng, d, paid, refundId, paid.amount, t);
     this.stats.cancellations++;
   }
 
   private refundOutpatient(rng: Random, d: Draft, paid: Paid, t: number): void {
     // Partial: the items not dispensed / not performed; full: the whole visit.
     let amount = paid.amount;
-    if (d.items.length > 1 && rng.chance(P_PARTIAL_REFUND)) {
+    if (d.items.length > 1 && rng.chance(CHANCE.partialRefund)) {
       const k = rng.int(1, d.items.length - 1);
       amount = Money.sum(
         rng
@@ -1049,9 +1054,7 @@ class DayBuilder {
           .map((i) => i.amount),
       );
     }
-    const refundId = this.refundId();
-    this.push(
-      d.story,
+    this.refund(rng, d, paid, amount, t, (refundId) =>
       c.requestRefund({
         ...this.b(t, SIM_ACTORS.window),
         orderId: d.orderId,
@@ -1060,6 +1063,19 @@ class DayBuilder {
         reason: amount.equals(paid.amount) ? '患者要求全额退费' : '部分项目未执行，退费',
       }),
     );
+  }
+
+  /** A new refund of a paid order: the command that asks for it (under its refund number), then carried through. */
+  private refund(
+    rng: Random,
+    d: Draft,
+    paid: Paid,
+    amount: Money,
+    t: number,
+    command: (refundId: string) => SimCommand,
+  ): void {
+    const refundId = this.refundId();
+    this.push(d.story, command(refundId));
     this.completeRefund(rng, d, paid, refundId, amount, t);
   }
 
@@ -1070,6 +1086,32 @@ class DayBuilder {
   }
 
   /** A whole refund asked for at the window at `tr`, the patient's ID card checked half a minute later. */
+  /**
+   * A clean payment at `t`, written back to the HIS, then refunded in full: asked at the window `lag` seconds
+   * later, refunded by the channel a few minutes after. Returns the refund number and the channel's line of it.
+   */
+  private paidAndRefunded(
+    rng: Random,
+    d: Draft,
+    channel: SimChannel,
+    t: number,
+    lag: readonly [number, number],
+  ): { refundId: string; line: ChannelRecord } {
+    const paid = this.payClean(rng, d, channel, t + 5);
+    this.hisSync(rng, paid, 'synced');
+    const refundId = this.refundId();
+    const tr = t + rng.int(lag[0], lag[1]);
+    this.windowRefund(d, refundId, tr);
+    const line = this.record(channel, 'refund', d.amount, tr + rng.int(60, 600), {
+      channelTxnId: paid.txnId,
+      channelRefundId: this.channelRefundId(channel),
+      merchantOrderNo: d.orderId,
+      refundNo: refundId,
+      productName: d.productName,
+    });
+    return { refundId, line };
+  }
+
   private windowRefund(d: Draft, refundId: string, tr: number): void {
     this.push(
       d.story,
@@ -1282,33 +1324,18 @@ class DayBuilder {
     ).padStart(2, '0');
   }
 
-  /** The channel's transaction id in its own shape (微信订单号 28 digits, 支付宝交易号 28, 银联参考号 12, cash receipt). */
+  /** The channel's transaction id in its own shape. */
   private txnId(channel: SimChannel): string {
-    const n = this.bump(`txn:${channel}`);
-    switch (channel) {
-      case 'wechat':
-        return `4200002${this.ymd}${this.tagDigits()}${String(n).padStart(11, '0')}`;
-      case 'alipay':
-        return `${this.ymd}22001${this.tagDigits()}${String(n).padStart(13, '0')}`;
-      case 'unionpay':
-        return `${this.ymd.slice(4)}${this.tagDigits()}${String(n).padStart(6, '0')}`;
-      case 'cash':
-        return `XJ${this.ymd}${this.tag}${String(n).padStart(6, '0')}`;
-    }
+    return this.channelId('txn', channel);
   }
 
   private channelRefundId(channel: SimChannel): string {
-    const n = this.bump(`refund:${channel}`);
-    switch (channel) {
-      case 'wechat':
-        return `50300${this.ymd}${this.tagDigits()}${String(n).padStart(13, '0')}`;
-      case 'alipay':
-        return `RA${this.ymd}${this.tagDigits()}${String(n).padStart(10, '0')}`;
-      case 'unionpay':
-        return `${this.ymd.slice(4)}${this.tagDigits()}9${String(n).padStart(5, '0')}`;
-      case 'cash':
-        return `TK${this.ymd}${this.tag}${String(n).padStart(6, '0')}`;
-    }
+    return this.channelId('refund', channel);
+  }
+
+  private channelId(kind: keyof typeof CHANNEL_IDS, channel: SimChannel): string {
+    const n = this.bump(`${kind}:${channel}`);
+    return CHANNEL_IDS[kind][channel]({ ymd: this.ymd, tag: this.tag, digits: this.tagDigits(), n });
   }
 
   private payerRef(rng: Random, channel: SimChannel): string {

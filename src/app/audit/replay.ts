@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { EventStore } from '../../domain/event-store.ts';
+import type { DiscrepancyState } from '../../domain/reconciliation/discrepancy.ts';
 import {
   type AnyDb,
   asOfSchema,
@@ -60,14 +61,10 @@ export interface ReplayedReconDay {
   discrepanciesResolved: number;
 }
 
-export interface ReplayedDiscrepancy {
+export interface ReplayedDiscrepancy
+  extends Pick<DiscrepancyState, 'discrepancyId' | 'channel' | 'businessDate' | 'subject' | 'amount'> {
   hospitalId: string;
-  discrepancyId: string;
   type: string;
-  channel: string;
-  businessDate: string;
-  subject: string;
-  amount: string;
   status: string;
   action: string | null;
 }

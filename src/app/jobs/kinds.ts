@@ -24,7 +24,7 @@ import type { AnyDb } from '../../projections/projection.ts';
 import { CONTENT_TYPES } from '../../reports/export/index.ts';
 import type { JobKind, JobRecord, JobStore, LocalFile } from '../../domain/ports/jobs.ts';
 import type { MappingCatalog } from '../mappings.ts';
-import { importStatementFile } from '../reconciliation/statements.ts';
+import { importStatementFile, type StatementImportRequest } from '../reconciliation/statements.ts';
 import {
   buildRequestedReport,
   checkReportRequest,
@@ -54,15 +54,13 @@ export type JobWork = (
 ) => Promise<JobWorkDone>;
 
 /** What a statement upload job carries besides its file. */
-export interface StatementImportPayload {
+export interface StatementImportPayload
+  extends Pick<
+    StatementImportRequest,
+    'format' | 'mapping' | 'merchantId' | 'businessDate' | 'channel' | 'by'
+  > {
   file: string;
   bytes: number;
-  format?: string;
-  mapping?: string;
-  merchantId?: string;
-  businessDate?: string;
-  channel?: string;
-  by: string;
   /** When the upload was taken (ISO-8601): the import's business time, the same on every attempt. */
   at: string;
 }

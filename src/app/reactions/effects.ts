@@ -42,6 +42,26 @@ function text(v: unknown, field: string): string {
   return v;
 }
 
+/** The idempotency key of what an intent issues: the same on every run of the same intent. */
+function intentKey(work: ClaimedWork, reaction: string): string {
+  return `rx:${reaction}:${work.key}`;
+}
+
+/** The refund plan and leg number a refund leg's work names. */
+function legOf(work: ClaimedWork): [planId: string, legNo: number] {
+  return [text(work.data.planId, 'planId'), Number(work.data.legNo)];
+}
+
+/** An executor calling `run` with the hospital, two named text fields of the work and the intent's key. */
+function keyed(
+  run: (ports: AppPorts, hospitalId: string, a: string, b: string, idempotencyKey: string) => Promise<string>,
+  a: string,
+  b: string,
+): Executor {
+  return (ports, work, reaction) =>
+    run(ports, work.hospitalId, text(work.data[a], a), text(work.data[b], b), intentKey(work, reaction));
+}
+
 export const EXECUTORS: Readonly<Record<string, Executor>> = {
   async [DEPOSIT_CREDIT](ports, work, reaction) {
     const orderId = text(work.data.orderId, 'orderId');
@@ -50,7 +70,7 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
     const credit = depositCreditFor(work.hospitalId, state, work.dueAt);
     if (!credit) return 'not-needed';
     const r = await handle(ports.store, depositDecider, credit, {
-      idempotencyKey: `rx:${reaction}:${work.key}`,
+      idempotencyKey: intentKey(work, reaction),
       metadata: { causationId: `order:${orderId}` },
     });
     return r.events.length > 0 ? 'credited' : 'already-credited';
@@ -75,64 +95,22 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
       Number(work.data.attempt),
     );
   },
-  [CHANNEL_QUERY_PAYMENT]: (ports, work, reaction) =>
-    resolveUnknownPayment(
-      ports,
-      work.hospitalId,
-      text(work.data.orderId, 'orderId'),
-      text(work.data.attemptId, 'attemptId'),
-      `rx:${reaction}:${work.key}`,
-    ),
-  [CHANNEL_REFUND]: (ports, work, reaction) =>
-    followRefund(
-      ports,
-      work.hospitalId,
-      text(work.data.orderId, 'orderId'),
-      text(work.data.refundId, 'refundId'),
-      `rx:${reaction}:${work.key}`,
-    ),
-  [CHANNEL_CLOSE_ORDER]: (ports, work, reaction) =>
-    closeUnpaidOrder(
-      ports,
-      work.hospitalId,
-      text(work.data.orderId, 'orderId'),
-      text(work.data.attemptId, 'attemptId'),
-      `rx:${reaction}:${work.key}`,
-    ),
-  [CHANNEL_DEPOSIT_REFUND]: (ports, work, reaction) =>
-    followDepositRefund(
-      ports,
-      work.hospitalId,
-      text(work.data.admissionId, 'admissionId'),
-      text(work.data.refundId, 'refundId'),
-      `rx:${reaction}:${work.key}`,
-    ),
+  [CHANNEL_QUERY_PAYMENT]: keyed(resolveUnknownPayment, 'orderId', 'attemptId'),
+  [CHANNEL_REFUND]: keyed(followRefund, 'orderId', 'refundId'),
+  [CHANNEL_CLOSE_ORDER]: keyed(closeUnpaidOrder, 'orderId', 'attemptId'),
+  [CHANNEL_DEPOSIT_REFUND]: keyed(followDepositRefund, 'admissionId', 'refundId'),
   [REFUND_LEG]: (ports, work, reaction) =>
-    executeRefundLeg(
-      ports,
-      work.hospitalId,
-      text(work.data.planId, 'planId'),
-      Number(work.data.legNo),
-      `rx:${reaction}:${work.key}`,
-    ),
+    executeRefundLeg(ports, work.hospitalId, ...legOf(work), intentKey(work, reaction)),
   [REFUND_LEG_OUTCOME]: (ports, work, reaction) =>
     recordRefundLegOutcome(
       ports,
       work.hospitalId,
-      text(work.data.planId, 'planId'),
-      Number(work.data.legNo),
+      ...legOf(work),
       work.data.outcome === 'succeeded' ? 'succeeded' : 'failed',
       String(work.data.detail ?? ''),
-      `rx:${reaction}:${work.key}`,
+      intentKey(work, reaction),
     ),
-  [DISCREPANCY_REFUND]: (ports, work, reaction) =>
-    refundForDiscrepancy(
-      ports,
-      work.hospitalId,
-      text(work.data.discrepancyId, 'discrepancyId'),
-      text(work.data.approvedBy, 'approvedBy'),
-      `rx:${reaction}:${work.key}`,
-    ),
+  [DISCREPANCY_REFUND]: keyed(refundForDiscrepancy, 'discrepancyId', 'approvedBy'),
   [PAYMENT_FOLLOW]: (ports, work) =>
     followPaymentAttempt(
       ports,

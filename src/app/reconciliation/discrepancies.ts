@@ -20,7 +20,7 @@ import {
 import { reconciliationProjection } from '../../projections/reconciliation/read-models.ts';
 import { catchUp } from './catch-up.ts';
 import { loadDay } from './days.ts';
-import { type ReconciliationPorts, staff } from './ports.ts';
+import { byStaffAt, type ReconciliationPorts, staff } from './ports.ts';
 
 export interface DiscrepancyRef {
   hospitalId: string;
@@ -66,9 +66,7 @@ async function byStaff(
     );
   const r = await handle(ports.store, discrepancyDecider, {
     ...command,
-    hospitalId: HospitalId(o.hospitalId),
-    at: o.at ?? new Date(),
-    actor: staff(o.by),
+    ...byStaffAt(o),
     discrepancyId: o.discrepancyId,
   } as DiscrepancyCommand);
   return r.state;

@@ -3,7 +3,6 @@
 // book's event is idempotent, so repeating a call after an interruption finishes the work without doubling it.
 import { handle } from '../../domain/command-handler.ts';
 import { streamId } from '../../domain/event-store.ts';
-import { HospitalId } from '../../domain/ids.ts';
 import { assertDayOpen } from '../../domain/reconciliation/day.ts';
 import { type DiscrepancyState, discrepancyDecider } from '../../domain/reconciliation/discrepancy.ts';
 import type { DifferenceName, MatchBookEvent } from '../../domain/reconciliation/match-events.ts';
@@ -25,7 +24,7 @@ import { catchUp, reconciliationReadModels } from './catch-up.ts';
 import { loadMatchBook } from './match-book.ts';
 import { loadDay } from './days.ts';
 import { discrepancyState } from './discrepancies.ts';
-import { type ReconciliationPorts, staff } from './ports.ts';
+import { byStaffAt, type ReconciliationPorts, staff } from './ports.ts';
 import { reconcileDay } from './reconcile-day.ts';
 
 /** The threshold a deployment sets (LEDGER_MATCH_APPROVAL_THRESHOLD, yuan), else the default. */
@@ -118,9 +117,7 @@ async function onBook(
 ): Promise<{ state: MatchBookState; events: MatchBookEvent[] }> {
   const r = await handle(ports.store, matchBookDecider, {
     ...command,
-    hospitalId: HospitalId(w.hospitalId),
-    at: w.at ?? new Date(),
-    actor: staff(w.by),
+    ...byStaffAt(w),
     channel: book.channel,
     businessDate: book.businessDate,
   } as MatchBookCommand);
@@ -130,7 +127,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 
 /** Records a recorded match on its items and raises its named difference (idempotent). */
 async function settleItems(ports: ReconciliationPorts, w: Who, m: BookMatch, book: BookRef2): Promise<void> {
-  const base = { hospitalId: HospitalId(w.hospitalId), at: w.at ?? new Date(), actor: staff(w.by) };
+  const base = byStaffAt(w);
   for (const i of m.items)
     await handle(ports.store, discrepancyDecider, {
       ...base,
@@ -176,7 +173,7 @@ function sides(m: BookMatch): { money: string; records: string; difference: stri
 
 /** Opens a match's items again and withdraws its difference; a rule-made pair is re-run apart. */
 async function undoItems(ports: ReconciliationPorts, w: Who, m: BookMatch, book: BookRef2): Promise<void> {
-  const base = { hospitalId: HospitalId(w.hospitalId), at: w.at ?? new Date(), actor: staff(w.by) };
+  const base = byStaffAt(w);
   const reason = m.pending?.reason ?? 'unmatched';
   for (const i of m.items)
     await handle(ports.store, discrepancyDecider, {

@@ -5,6 +5,7 @@ import { decodeStatementBatch } from '../../adapters/statements/codec.ts';
 import type { BusinessDateOptions } from '../../domain/business-date.ts';
 import type { Actor } from '../../domain/decider.ts';
 import type { EventStore } from '../../domain/event-store.ts';
+import { HospitalId } from '../../domain/ids.ts';
 import type { StatementImportStarted } from '../../domain/reconciliation/events.ts';
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
 import type { AnyDb } from '../../projections/projection.ts';
@@ -32,3 +33,10 @@ export const decoderOf = (ports: ReconciliationPorts): StatementBatchDecoder =>
 
 export const SYSTEM_ACTOR: Actor = { kind: 'system', id: 'reconciliation' };
 export const staff = (id: string): Actor => ({ kind: 'staff', id });
+
+/** The tenant, time (now unless given) and actor of a finance user's command. */
+export const byStaffAt = (w: { hospitalId: string; by: string; at?: Date }) => ({
+  hospitalId: HospitalId(w.hospitalId),
+  at: w.at ?? new Date(),
+  actor: staff(w.by),
+});

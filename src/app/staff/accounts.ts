@@ -1,13 +1,12 @@
 // Staff account use cases: create, change role, disable, enable, reset password, list. Each runs the account's
 // command through the one command path, then writes the account's new state to the directory (kept only if
 // newer), so the per-request session check sees a role change or a disabling at once.
-import { fold } from '../../domain/decider.ts';
+import { loadStream } from '../load.ts';
 import type { HospitalId } from '../../domain/ids.ts';
 import {
   checkPassword,
   type StaffAccount,
   type StaffCommand,
-  type StaffEvent,
   type StaffRole,
   type StaffUserState,
   staffUserDecider,
@@ -22,8 +21,12 @@ export async function loadStaffUser(
   hospitalId: string,
   username: string,
 ): Promise<{ state: StaffUserState; version: number }> {
-  const read = await ports.store.readStream(staffUserStreamId(hospitalId, username));
-  return { state: fold(staffUserDecider, read.events as unknown as StaffEvent[]), version: read.version };
+  const { state, version } = await loadStream(
+    ports.store,
+    staffUserStreamId(hospitalId, username),
+    staffUserDecider,
+  );
+  return { state, version };
 }
 
 export function accountOf(
@@ -106,38 +109,35 @@ export async function createStaffUser(
   return (await ports.directory.account(hospitalId, username))!;
 }
 
-export async function changeStaffRole(
-  ports: StaffPorts,
-  input: AccountCommandBase & { role: StaffRole },
-  ctx: CommandContext,
-): Promise<StaffAccount> {
-  await runStaffCommand(ports, { type: 'ChangeStaffRole', ...input, at: ports.now(), actor: ctx.actor }, ctx);
-  return (await ports.directory.account(input.hospitalId, input.username))!;
+/** An account change that is its command alone (then `after`, when given), answered with the account as it stands. */
+function accountChange<T extends 'ChangeStaffRole' | 'DisableStaffUser' | 'EnableStaffUser'>(
+  type: T,
+  after?: (ports: StaffPorts, input: AccountCommandBase, ctx: CommandContext) => Promise<unknown>,
+) {
+  type Fields = Omit<Extract<StaffCommand, { type: T }>, keyof AccountCommandBase | 'type' | 'at' | 'actor'>;
+  return async (
+    ports: StaffPorts,
+    input: AccountCommandBase & Fields,
+    ctx: CommandContext,
+  ): Promise<StaffAccount> => {
+    await runStaffCommand(
+      ports,
+      { type, ...input, at: ports.now(), actor: ctx.actor } as Extract<StaffCommand, { type: T }>,
+      ctx,
+    );
+    await after?.(ports, input, ctx);
+    return (await ports.directory.account(input.hospitalId, input.username))!;
+  };
 }
+
+export const changeStaffRole = accountChange('ChangeStaffRole');
 
 /** Disables a user: the account refuses sign-in and every request at once; its sessions are revoked. */
-export async function disableStaffUser(
-  ports: StaffPorts,
-  input: AccountCommandBase & { reason: string },
-  ctx: CommandContext,
-): Promise<StaffAccount> {
-  await runStaffCommand(
-    ports,
-    { type: 'DisableStaffUser', ...input, at: ports.now(), actor: ctx.actor },
-    ctx,
-  );
-  await revokeAllSessions(ports, { ...input, reason: 'user disabled' }, ctx);
-  return (await ports.directory.account(input.hospitalId, input.username))!;
-}
+export const disableStaffUser = accountChange('DisableStaffUser', (ports, input, ctx) =>
+  revokeAllSessions(ports, { ...input, reason: 'user disabled' }, ctx),
+);
 
-export async function enableStaffUser(
-  ports: StaffPorts,
-  input: AccountCommandBase & { reason: string },
-  ctx: CommandContext,
-): Promise<StaffAccount> {
-  await runStaffCommand(ports, { type: 'EnableStaffUser', ...input, at: ports.now(), actor: ctx.actor }, ctx);
-  return (await ports.directory.account(input.hospitalId, input.username))!;
-}
+export const enableStaffUser = accountChange('EnableStaffUser');
 
 /** Sets a new password (clears a lock-out) and ends the user's sessions: whoever held one signs in again. */
 export async function resetStaffPassword(
