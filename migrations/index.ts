@@ -15,6 +15,7 @@ import * as m0090 from './0090_evidence.ts';
 import * as m0110 from './0110_request_jobs.ts';
 import * as m0125 from './0125_demo_runs.ts';
 import * as m0135 from './0135_append_events.ts';
+import * as m0140 from './0140_staff_actions.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0110_request_jobs': m0110,
   '0125_demo_runs': m0125,
   '0135_append_events': m0135,
+  '0140_staff_actions': m0140,
 };

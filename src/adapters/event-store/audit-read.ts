@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { JsonObject } from '../../domain/event-store.ts';
+import type { EventMetadata, JsonObject } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
-import type { EventRow } from './sql-event-store.ts';
+import type { EventStoreTables } from '../../projections/database.ts';
 
 // Reads for the auditor: events with their stream predecessor, seals, the positions recorded in a period. Raw
 // rows, hashes as hex, so that checks and exports see exactly what is stored.
@@ -24,8 +24,18 @@ export interface SealRow extends SealFacts {
   signature: string | null;
 }
 
-/** An event row as stored, with the position and hash of the version before it in its stream. */
-export interface AuditRow extends EventRow {
+/** An event row as stored (hashes in hex), with the position and hash of the version before it in its stream. */
+export interface AuditRow
+  extends Pick<
+    EventStoreTables['events'],
+    'stream_id' | 'hospital_id' | 'stream_version' | 'event_id' | 'type' | 'schema_version'
+  > {
+  position: string;
+  data: JsonObject;
+  metadata: EventMetadata;
+  occurred_at: Date;
+  recorded_at: Date;
+  hash: string;
   content_hash: string;
   prev_position: string | null;
   prev_hash: string | null;

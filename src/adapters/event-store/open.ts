@@ -65,12 +65,24 @@ export async function openLedger(config: DatabaseConfig, options: OpenLedgerOpti
     throw error;
   }
   const store = new SqlEventStore(database, options);
+  return ledgerOver(database, store, 'sql', {
+    seal: (anchoring) => sealEvents(store, anchoring),
+    verify: (onProgress) => verifyEvents(database, onProgress),
+  });
+}
+
+/** A Ledger over an open store; closing it closes the store, then the database. */
+function ledgerOver(
+  database: Database,
+  store: EventStore & { close(): Promise<void> },
+  eventStore: Ledger['eventStore'],
+  integrity: Pick<Ledger, 'seal' | 'verify'>,
+): Ledger {
   return {
     database,
     store,
-    eventStore: 'sql',
-    seal: (anchoring) => sealEvents(store, anchoring),
-    verify: (onProgress) => verifyEvents(database, onProgress),
+    eventStore,
+    ...integrity,
     async close() {
       await store.close();
       await database.close();
@@ -152,15 +164,8 @@ async function openKurrentLedger(
     checkpoints: sqlCheckpoints(database),
     ownsClient: true,
   });
-  return {
-    database,
-    store,
-    eventStore: 'kurrentdb',
+  return ledgerOver(database, store, 'kurrentdb', {
     seal: (anchoring) => sealKurrentEvents(store, anchoring),
     verify: (onProgress) => verifyKurrentEvents(store, onProgress),
-    async close() {
-      await store.close();
-      await database.close();
-    },
-  };
+  });
 }

@@ -3,12 +3,10 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyError,
-  type EventMetadata,
   type EventStore,
   EventStoreError,
   type ExpectedVersion,
   type IdempotentRecord,
-  type JsonObject,
   type NewEvent,
   parseStreamId,
   type ReadAllOptions,
@@ -44,9 +42,10 @@ const TYPE_WINDOW_MIN = 20_000;
 /** pollIntervalMs: subscribers of another process are woken by NOTIFY, this is the fallback. */
 export interface SqlEventStoreOptions extends StoreOptions {
   /**
-   * Appends sent to the database at once. Appends that arrive while this many are running wait and then go
-   * together, in one transaction (one WAL flush) through append_events_many(). Defaults to 2 on PostgreSQL, 1 on
-   * PGlite.
+   * Groups of appends sent to the database at once. Small appends go one group at a time (those that arrive
+   * while it commits go together as the next, in one transaction and one WAL flush, through
+   * append_events_many()); appends of 100 events or more may run beside it up to this many. Defaults to 2 on
+   * PostgreSQL, 1 on PGlite.
    */
   appendConcurrency?: number;
 }
@@ -81,22 +80,11 @@ const HEADS_KEPT = 10_000;
 /** A combined append carries at most this many events / payload bytes; larger appends go alone. */
 const COMBINE_MAX_EVENTS = 1_000;
 const COMBINE_MAX_BYTES = 4 * 1024 * 1024;
+/** An append of this many events may run beside another group; smaller ones wait and go together. */
+const PARALLEL_MIN_EVENTS = 100;
 
-/** An events row as the store reads it (hash in hex). */
-export interface EventRow {
-  position: string;
-  stream_id: string;
-  hospital_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: JsonObject;
-  metadata: EventMetadata;
-  occurred_at: Date;
-  recorded_at: Date;
-  hash: string;
-}
+/** An events row as the store reads it (EVENT_COLUMNS): a recorded event before upcasting, its position as text. */
+type StoredRow = Omit<RecordedEvent, 'position'> & { position: string };
 
 /** A check in progress: once no transaction of this database with an xid up to `newest` runs, every position up to `upTo` is final. */
 interface PendingSettle {
@@ -209,9 +197,16 @@ export class SqlEventStore implements EventStore {
     if (this.heads.size > HEADS_KEPT) this.heads.delete(this.heads.keys().next().value!);
   }
 
-  /** Starts queued appends while fewer than appendConcurrency run; what queued up behind goes as one. */
+  /**
+   * Group commit. Small appends go one group at a time: those that queue up while a group commits go
+   * together as the next group, in one transaction and one WAL flush (a second group sent alongside would
+   * wait for the first one's flush and then flush again). An append of PARALLEL_MIN_EVENTS or more is work of
+   * its own (parsing and indexing, not the flush) and may start while another group runs, up to
+   * appendConcurrency groups.
+   */
   private pump(): void {
     while (this.inFlight < this.appendConcurrency && this.queue.length > 0) {
+      if (this.inFlight > 0 && this.queue[0]!.count < PARALLEL_MIN_EVENTS) return;
       let events = 0;
       let bytes = 0;
       let n = 0;
@@ -285,7 +280,7 @@ export class SqlEventStore implements EventStore {
     parseStreamId(stream);
     const fromVersion = checkFromVersion(options.fromVersion ?? 1);
     const limit = options.maxCount === undefined ? null : readCount(options.maxCount);
-    const { rows } = await sql<EventRow>`
+    const { rows } = await sql<StoredRow>`
       SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
       WHERE stream_id = ${stream} AND stream_version >= ${fromVersion}
       ORDER BY stream_version LIMIT ${limit}`.execute(this.database.db);
@@ -311,7 +306,7 @@ export class SqlEventStore implements EventStore {
     if (options.types !== undefined) return this.readTypes(after, limit, checkTypes(options.types));
     const trusted = this.finalTo; // taken before the read: holes up to it are final in what the read shows
     const rows = await this.selectAfter(after, limit, null);
-    const page = (rs: EventRow[], blocked: boolean): ReadAllPage => ({
+    const page = (rs: StoredRow[], blocked: boolean): ReadAllPage => ({
       events: rs.map((r) => this.toRecorded(r)),
       scannedTo: rs.length > 0 ? BigInt(rs.at(-1)!.position) : after,
       blocked,
@@ -339,7 +334,7 @@ export class SqlEventStore implements EventStore {
     // wanted types are.
     const windowEnd = after + BigInt(Math.max(limit * TYPE_WINDOW_FACTOR, TYPE_WINDOW_MIN));
     const trusted = this.finalTo;
-    const { rows } = await sql<EventRow & { upper: string | null; in_range: string }>`
+    const { rows } = await sql<StoredRow & { upper: string | null; in_range: string; pos: string }>`
       WITH head AS (SELECT least(max(position), ${windowEnd.toString()}::bigint) AS head FROM events),
       page AS (
         SELECT ${sql.raw(EVENT_COLUMNS)}, events.position AS pos FROM events, head
@@ -359,10 +354,14 @@ export class SqlEventStore implements EventStore {
     const upper = BigInt(first.upper);
     const found = rows.filter((r) => r.position !== null);
     if (BigInt(first.in_range) === upper - after || upper <= trusted)
-      return { events: found.map((r) => this.toRecorded(r)), scannedTo: upper, blocked: false };
+      return {
+        events: found.map(({ upper: _u, in_range: _n, pos: _p, ...r }) => this.toRecorded(r)),
+        scannedTo: upper,
+        blocked: false,
+      };
     if ((await this.settle(upper)) >= upper) {
       // Whatever could fill a hole up to `upper` has ended: a fresh read of that range is final.
-      const { rows: final } = await sql<EventRow>`
+      const { rows: final } = await sql<StoredRow>`
         SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
         WHERE events.position > ${after.toString()}::bigint AND events.position <= ${upper.toString()}::bigint
           AND events.type = ANY(${[...types]}::text[])
@@ -374,8 +373,8 @@ export class SqlEventStore implements EventStore {
     return { ...plain, events: plain.events.filter((e) => wanted.has(e.type)) };
   }
 
-  private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<EventRow[]> {
-    const { rows } = await sql<EventRow>`
+  private async selectAfter(after: bigint, limit: number, upTo: bigint | null): Promise<StoredRow[]> {
+    const { rows } = await sql<StoredRow>`
       SELECT ${sql.raw(EVENT_COLUMNS)} FROM events WHERE events.position > ${after.toString()}::bigint
         AND (${upTo?.toString() ?? null}::bigint IS NULL OR events.position <= ${upTo?.toString() ?? null}::bigint)
       ORDER BY events.position LIMIT ${limit}`.execute(this.database.db);
@@ -497,22 +496,8 @@ export class SqlEventStore implements EventStore {
     }, 2);
   }
 
-  private toRecorded(r: EventRow): RecordedEvent {
-    const { schemaVersion, data } = this.upcasters.apply(r.type, r.schema_version, r.data, r.metadata);
-    return {
-      position: BigInt(r.position),
-      streamId: r.stream_id,
-      hospitalId: r.hospital_id,
-      streamVersion: r.stream_version,
-      eventId: r.event_id,
-      type: r.type,
-      schemaVersion,
-      data,
-      metadata: r.metadata,
-      occurredAt: r.occurred_at,
-      recordedAt: r.recorded_at,
-      hash: r.hash,
-    };
+  private toRecorded(r: StoredRow): RecordedEvent {
+    return this.upcasters.recorded({ ...r, position: BigInt(r.position) });
   }
 
   async close(): Promise<void> {
@@ -522,8 +507,10 @@ export class SqlEventStore implements EventStore {
   }
 }
 
-const EVENT_COLUMNS = `position::text AS position, stream_id, hospital_id, stream_version, event_id::text AS event_id,
-  type, schema_version, data, metadata, occurred_at, recorded_at, encode(hash, 'hex') AS hash`;
+/** The columns of a StoredRow: a RecordedEvent's names. */
+const EVENT_COLUMNS = `position::text AS position, stream_id AS "streamId", hospital_id AS "hospitalId",
+  stream_version AS "streamVersion", event_id::text AS "eventId", type, schema_version AS "schemaVersion", data,
+  metadata, occurred_at AS "occurredAt", recorded_at AS "recordedAt", encode(hash, 'hex') AS hash`;
 
 /**
  * Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault.
@@ -590,7 +577,7 @@ function mapAppendError(error: unknown, stream: StreamId, expected: ExpectedVers
  * The index of the first row that follows a gap the caller cannot trust (one that reaches above `trusted`),
  * or -1 when every gap in `rows` lies at or below `trusted`.
  */
-function openGapAt(rows: readonly EventRow[], after: bigint, trusted: bigint): number {
+function openGapAt(rows: readonly StoredRow[], after: bigint, trusted: bigint): number {
   let expected = after + 1n;
   for (let i = 0; i < rows.length; i++) {
     const position = BigInt(rows[i]!.position);

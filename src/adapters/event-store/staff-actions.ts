@@ -1,5 +1,5 @@
 // What staff did, read from the events themselves: every event whose actor is a staff user, in position order
-// (index events_staff_actions, migration 0050). Events are the record; nothing here can be edited.
+// (table staff_actions, filled by a trigger on events: migration 0140). Events are the record; nothing here can be edited.
 import { sql } from 'kysely';
 import type { EventMetadata, JsonObject } from '../../domain/event-store.ts';
 import type { AnyDb } from '../../projections/projection.ts';
@@ -39,13 +39,14 @@ export async function findStaffActions(db: AnyDb, q: StaffActionQuery): Promise<
     recorded_at: Date;
     data: JsonObject;
   }>`
-    SELECT position::text, stream_id, type, metadata, occurred_at, recorded_at, data FROM events
-    WHERE hospital_id = ${q.hospitalId} AND metadata->>'actor' LIKE 'staff:%'
-      ${q.user !== undefined ? sql`AND metadata->>'actor' = ${`staff:${q.user}`}` : sql``}
-      ${q.from ? sql`AND recorded_at >= ${q.from}` : sql``}
-      ${q.to ? sql`AND recorded_at < ${q.to}` : sql``}
-      ${q.after !== undefined ? sql`AND position > ${q.after.toString()}::bigint` : sql``}
-    ORDER BY events.position LIMIT ${q.limit}`.execute(db);
+    SELECT e.position::text, e.stream_id, e.type, e.metadata, e.occurred_at, e.recorded_at, e.data
+    FROM staff_actions s JOIN events e ON e.position = s.position
+    WHERE s.hospital_id = ${q.hospitalId}
+      ${q.user !== undefined ? sql`AND s.actor = ${`staff:${q.user}`}` : sql``}
+      ${q.from ? sql`AND e.recorded_at >= ${q.from}` : sql``}
+      ${q.to ? sql`AND e.recorded_at < ${q.to}` : sql``}
+      ${q.after !== undefined ? sql`AND s.position > ${q.after.toString()}::bigint` : sql``}
+    ORDER BY s.position LIMIT ${q.limit}`.execute(db);
   return rows.map((r) => ({
     position: BigInt(r.position),
     streamId: r.stream_id,

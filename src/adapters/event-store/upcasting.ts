@@ -1,4 +1,4 @@
-import type { EventMetadata, JsonObject, Upcaster } from '../../domain/event-store.ts';
+import type { EventMetadata, JsonObject, RecordedEvent, Upcaster } from '../../domain/event-store.ts';
 
 /** The upcasters a store was given, applied on read until none takes the stored version further. */
 export class UpcasterTable {
@@ -21,5 +21,16 @@ export class UpcasterTable {
       version++;
     }
     return { schemaVersion: version, data: current };
+  }
+
+  /** The event as a reader sees it: its data upcast from the stored schema version. */
+  recorded(stored: RecordedEvent): RecordedEvent {
+    const { schemaVersion, data } = this.apply(
+      stored.type,
+      stored.schemaVersion,
+      stored.data,
+      stored.metadata,
+    );
+    return { ...stored, schemaVersion, data };
   }
 }
