@@ -3,60 +3,60 @@
 import { type EventStore, type ReadStreamResult, streamId } from '../../domain/event-store.ts';
 import type { StatementImportStarted } from '../../domain/reconciliation/events.ts';
 import type { Matcher } from '../../domain/reconciliation/matching.ts';
+import { isColumnBatch } from '../../domain/reconciliation/line-columns.ts';
+import {
+  columnRows,
+  type HeldStatement,
+  type LineRows,
+  objectRows,
+} from '../../domain/reconciliation/line-rows.ts';
 import type { StatementLine } from '../../domain/reconciliation/statement-line.ts';
 import type { DayWindow } from '../../domain/reconciliation/window.ts';
 import type { AnyDb } from '../../projections/projection.ts';
-import {
-  PLATFORM_PAGE,
-  type PlatformMovementRow,
-  platformMovementsPage,
-} from '../../projections/reconciliation/queries.ts';
-import type { StatementBatchDecoder } from './ports.ts';
+import { movementColumns, PLATFORM_PAGE } from '../../projections/reconciliation/movements.ts';
+import type { StatementRow } from '../../projections/reconciliation/queries.ts';
+import { decoderOf, type ReconciliationPorts, type StatementBatchDecoder } from './ports.ts';
 
 /** Statement line events read per store call while matching (each ≤ 1 MiB; the next is read meanwhile). */
 export const LINE_EVENTS_PAGE = 2;
 
-/**
- * A movement's id. The query leaves out the ids a movement's key gives (a million payments' `pay:<txn id>`
- * need not cross the wire, nor be built as strings twice); the matcher keeps no id it can derive either.
- */
-function movementIdOf(r: PlatformMovementRow): string {
-  if (r.movement_id !== null) return r.movement_id;
-  return r.kind === 'payment' ? `pay:${r.channel_txn_id}` : `refund:${r.refund_no}`;
-}
-
-/** Indexes the window's platform movements in the matcher; the next page is read while one is indexed. */
+/** Indexes the window's platform movements in the matcher, a page of columns at a time (the next is read meanwhile). */
 export async function indexPlatform(
   db: AnyDb,
   q: { hospitalId: string; channel: string; window: DayWindow },
   m: Matcher,
 ): Promise<number> {
-  const page = (after: string) => platformMovementsPage(db, { ...q, after });
+  const page = (after: string) => movementColumns(db, { ...q, after });
   let pending = page('');
   let n = 0;
   for (;;) {
-    const rows = await pending;
-    const full = rows.length === PLATFORM_PAGE;
-    if (full) pending = page(movementIdOf(rows.at(-1)!));
-    for (const r of rows) {
-      if (r.kind === 'settlement') {
-        m.addSettlement({ ref: movementIdOf(r), amount: r.amount, party: 'platform' });
+    const c = await pending;
+    const full = c.count === PLATFORM_PAGE;
+    if (full) pending = page(c.last!);
+    for (let i = 0; i < c.count; i++) {
+      const kind = c.kind[i]!;
+      const ref = c.movementId?.[i] ?? null;
+      const refundNo = c.refundNo?.[i] ?? null;
+      const txn = c.channelTxnId?.[i] ?? null;
+      if (kind === 'settlement') {
+        // The query leaves out only the ids a payment's or refund's key gives: a settlement's is always there.
+        m.addSettlement({ ref: ref!, amount: c.amount[i]!, party: 'platform' });
         continue;
       }
       m.addMovement(
         {
-          kind: r.kind,
-          merchantOrderNo: r.merchant_order_no,
-          refundNo: r.refund_no ?? undefined,
-          channelTxnId: r.channel_txn_id ?? undefined,
-          channelRefundId: r.channel_refund_id ?? undefined,
-          amount: r.amount,
-          ...(r.movement_id !== null ? { ref: r.movement_id } : {}),
-          surplus: r.surplus,
-          hisStatus: r.his_status,
+          kind,
+          merchantOrderNo: c.merchantOrderNo[i]!,
+          refundNo: refundNo ?? undefined,
+          channelTxnId: txn ?? undefined,
+          channelRefundId: c.channelRefundId?.[i] ?? undefined,
+          amount: c.amount[i]!,
+          ...(ref !== null ? { ref } : {}),
+          surplus: c.surplus[i]!,
+          hisStatus: c.hisStatus?.[i] ?? null,
         },
-        r.core ? 'core' : 'edge',
-        r.at_ms,
+        c.core[i] ? 'core' : 'edge',
+        c.atMs[i]!,
       );
       n++;
     }
@@ -65,15 +65,14 @@ export async function indexPlatform(
 }
 
 /**
- * The lines of an imported statement, batch by batch, whichever encoding they were stored in; the next page of
+ * The line batches of an imported statement as stored, each with its StatementImportStarted; the next page of
  * events is read while the current one is matched.
  */
-export async function* statementLines(
+async function* lineBatches(
   store: EventStore,
-  decodeLines: StatementBatchDecoder,
   hospitalId: string,
   statementId: string,
-): AsyncGenerator<{ head: StatementImportStarted['data']; lines: StatementLine[] }> {
+): AsyncGenerator<{ head: StatementImportStarted['data']; data: Record<string, unknown> }> {
   const stream = streamId(hospitalId, 'statement', statementId);
   let head: StatementImportStarted['data'] | undefined;
   const read = (from: number) => store.readStream(stream, { fromVersion: from, maxCount: LINE_EVENTS_PAGE });
@@ -84,11 +83,44 @@ export async function* statementLines(
       next = r.events.length === LINE_EVENTS_PAGE ? read(r.events.at(-1)!.streamVersion + 1) : undefined;
       for (const e of r.events) {
         if (e.type === 'StatementImportStarted') head = e.data as unknown as StatementImportStarted['data'];
-        else if (e.type === 'StatementLinesImported' && head)
-          yield { head, lines: decodeLines(e.data, head) };
+        else if (e.type === 'StatementLinesImported' && head) yield { head, data: e.data };
       }
     }
   } finally {
     await next?.catch(() => {});
   }
+}
+
+/** The lines of an imported statement, batch by batch, whichever encoding they were stored in. */
+export async function* statementLines(
+  store: EventStore,
+  decodeLines: StatementBatchDecoder,
+  hospitalId: string,
+  statementId: string,
+): AsyncGenerator<{ head: StatementImportStarted['data']; lines: StatementLine[] }> {
+  for await (const { head, data } of lineBatches(store, hospitalId, statementId))
+    yield { head, lines: decodeLines(data, head) };
+}
+
+/**
+ * The lines of an imported statement as the matcher reads them, batch by batch: from memory when this job has
+ * just imported it (`held`, the same file by its SHA-256), else read back from its events; a columnar batch is
+ * read in place (no line objects) unless the ports bring their own decoder.
+ */
+export async function* statementRows(
+  ports: ReconciliationPorts,
+  hospitalId: string,
+  s: StatementRow,
+  held: readonly HeldStatement[] = [],
+): AsyncGenerator<LineRows> {
+  const mine = held.find((h) => h.statementId === s.statement_id && h.sha256 === s.sha256);
+  if (mine) {
+    for (const b of mine.batches) yield columnRows(b, mine.party);
+    return;
+  }
+  const decode = decoderOf(ports);
+  for await (const { head, data } of lineBatches(ports.store, hospitalId, s.statement_id))
+    yield !ports.decodeLines && isColumnBatch(data)
+      ? columnRows(data, head.party)
+      : objectRows(decode(data, head));
 }

@@ -20,6 +20,12 @@ import {
   type Role,
   type RunContext,
 } from '../../domain/reconciliation/matching.ts';
+import {
+  type HeldStatement,
+  type LineRows,
+  type MatchLine,
+  matchLineRows,
+} from '../../domain/reconciliation/line-rows.ts';
 import { type AccountStatementLines, checkPayout } from '../../domain/reconciliation/payout.ts';
 import {
   type DayState3,
@@ -50,7 +56,7 @@ import { catchUp, reconciliationReadModels } from './catch-up.ts';
 import { loadDay } from './days.ts';
 import { loadMatchBook } from './match-book.ts';
 import { discrepancyState } from './discrepancies.ts';
-import { indexPlatform, statementLines } from './inputs.ts';
+import { indexPlatform, statementLines, statementRows } from './inputs.ts';
 import { decoderOf, type ReconciliationPorts, SYSTEM_ACTOR } from './ports.ts';
 
 export type ReconcileProgress =
@@ -74,6 +80,12 @@ export interface ReconcileOptions {
   /** Business time of the run (default now). */
   at?: Date;
   onProgress?: (p: ReconcileProgress) => void;
+  /**
+   * Statements this job has just imported (importStatement with `hold`): their lines are matched from what the
+   * import holds instead of read back from the store. Only for the same job: a statement not listed here (or
+   * another file) is read from its events.
+   */
+  held?: readonly HeldStatement[];
 }
 
 export type { DayState3 };
@@ -116,34 +128,35 @@ async function feedStatements(
   stmts: readonly StatementRow[],
   matcher: Matcher,
 ): Promise<void> {
-  const decode = decoderOf(ports);
-  const feed = (s: StatementRow, lines: StatementLine[], pass: Role) => {
-    if (lines.length === 0) return;
-    if (s.party === 'his') matcher.addHisLines(lines, s.sha256, pass);
-    else matcher.addChannelLines(lines, s.sha256, pass);
+  const feed = (s: StatementRow, rows: LineRows, pass: Role, picked?: number[]) => {
+    if ((picked ? picked.length : rows.count) === 0) return;
+    if (s.party === 'his') matcher.addHisRows(rows, s.sha256, pass, picked);
+    else matcher.addChannelRows(rows, s.sha256, pass, picked);
   };
-  const edgeOfCore = new Map<string, StatementLine[]>();
+  const edgeOfCore = new Map<string, MatchLine[]>();
   for (const pass of ['core', 'edge'] as const) {
     for (const s of stmts) {
       const coreFile = isCoreStatement(w, s.business_date);
       if (pass === 'core' && !coreFile) continue;
       if (pass === 'edge' && coreFile) {
-        feed(s, edgeOfCore.get(s.statement_id) ?? [], 'edge');
+        feed(s, matchLineRows(edgeOfCore.get(s.statement_id) ?? []), 'edge');
         continue;
       }
-      const kept: StatementLine[] = [];
+      const kept: MatchLine[] = [];
       let n = 0;
-      for await (const { lines } of statementLines(ports.store, decode, o.hospitalId, s.statement_id)) {
-        const picked: StatementLine[] = [];
-        for (const l of lines) {
-          // Most lines are of the date itself: their instant need not be parsed to know their role.
-          const role =
-            l.businessDate === w.businessDate ? 'core' : roleOf(w, l.businessDate, Date.parse(l.occurredAt));
-          if (role === pass) picked.push(l);
-          else if (role === 'edge' && pass === 'core') kept.push(l);
+      for await (const rows of statementRows(ports, o.hospitalId, s, o.held)) {
+        // Most batches are all of the pass: then no list of picked lines.
+        let picked: number[] | undefined;
+        for (let i = 0; i < rows.count; i++) {
+          // Most lines are of the date itself: their instant need not be read to know their role.
+          const date = rows.businessDate(i);
+          const role = date === w.businessDate ? 'core' : roleOf(w, date, rows.at(i));
+          if (role === 'edge' && pass === 'core') kept.push({ ...rows.line(i) });
+          if (role === pass) picked?.push(i);
+          else picked ??= Array.from({ length: i }, (_, k) => k);
         }
-        feed(s, picked, pass);
-        n += lines.length;
+        feed(s, rows, pass, picked);
+        n += rows.count;
         o.onProgress?.({ phase: 'matching', statement: s.sha256, lines: n, total: s.lines });
       }
       if (pass === 'core') edgeOfCore.set(s.statement_id, kept);

@@ -16,6 +16,7 @@
 //   apart and never a discrepancy. Edge items left unmatched belong to their own day and are ignored.
 // Then what is left is classified into DISCREPANCY_TYPES (see types.ts for subjects and amounts).
 import { Decimal } from 'decimal.js';
+import { type LineRows, type MatchLine, objectRows } from './line-rows.ts';
 import { lineStateOf } from './line-status.ts';
 import { money2, type StatementLine } from './statement-line.ts';
 import { TextSum } from './units.ts';
@@ -293,8 +294,20 @@ export class Matcher {
 
   /** Feeds channel (or bank POS) statement lines of this channel. Core lines first, then edge lines. */
   addChannelLines(lines: readonly StatementLine[], statement: string, role: Role): void {
+    this.addChannelRows(objectRows(lines), statement, role);
+  }
+
+  /**
+   * addChannelLines over a batch read in place (line-rows.ts): every line, or the lines `picked` (indices in
+   * order). No object is kept per line: a matched line leaves its amount and reference, an unmatched one a Held.
+   */
+  addChannelRows(rows: LineRows, statement: string, role: Role, picked?: ArrayLike<number>): void {
     this.statements.add(statement);
-    for (const printed of lines) {
+    // A core line takes any movement of its key; an edge line only one no line claimed yet.
+    const accept = role === 'core' ? ANY : (x: Entry) => x.channel === undefined;
+    const n = picked ? picked.length : rows.count;
+    for (let j = 0; j < n; j++) {
+      const printed = rows.line(picked ? picked[j]! : j);
       // A split payment: the insurance settles its fund's share, the patient's self-pay part goes through
       // another channel and is matched there.
       const line = printed.party === 'insurance' && printed.amounts ? insuranceShare(printed) : printed;
@@ -335,7 +348,7 @@ export class Matcher {
         line.merchantOrderNo || undefined,
         line.refundNo || undefined,
         line.channelRefundId || undefined,
-        (x) => x.channel === undefined || role === 'core',
+        accept,
         false,
       );
       if (!e || (role === 'edge' && (e.role !== 'core' || e.channel))) {
@@ -360,9 +373,16 @@ export class Matcher {
 
   /** Feeds HIS extract lines (all channels: those paid through another channel are skipped). */
   addHisLines(lines: readonly StatementLine[], statement: string, role: Role): void {
+    this.addHisRows(objectRows(lines), statement, role);
+  }
+
+  /** addHisLines over a batch read in place: every line, or the lines `picked`. */
+  addHisRows(rows: LineRows, statement: string, role: Role, picked?: ArrayLike<number>): void {
     this.statements.add(statement);
     if (role === 'core') this.hisSeen = true;
-    for (const line of lines) {
+    const n = picked ? picked.length : rows.count;
+    for (let j = 0; j < n; j++) {
+      const line = rows.line(picked ? picked[j]! : j);
       if (line.kind !== 'payment' && line.kind !== 'refund') continue;
       if (line.payChannel !== undefined && line.payChannel !== this.scope.channel) continue;
       const h = hold(line, statement);
@@ -428,7 +448,7 @@ export class Matcher {
     return pick(this.byChannelRefund.get(channelRef), accept, his);
   }
 
-  private checkFee(line: StatementLine, kind: 'payment' | 'refund', statement: string): void {
+  private checkFee(line: MatchLine, kind: 'payment' | 'refund', statement: string): void {
     const rate = this.config.feeRates[this.scope.channel];
     if (rate === undefined || line.fee === undefined) return;
     const h = hold(line, statement);
@@ -961,12 +981,12 @@ function pick(slot: Slot | undefined, accept: (e: Entry) => boolean, his: boolea
   return free ?? slot.find(accept);
 }
 
-function hold(line: StatementLine, statement: string): Held {
+function hold(line: MatchLine, statement: string): Held {
   return {
     kind: line.kind === 'refund' ? 'refund' : 'payment',
     inFlight: false,
     amount: line.amount,
-    occurredAt: Date.parse(line.occurredAt),
+    occurredAt: line.at,
     channelTxnId: line.channelTxnId || undefined,
     merchantOrderNo: line.merchantOrderNo || undefined,
     refundNo: line.refundNo || undefined,
@@ -1036,7 +1056,7 @@ function popcount(n: number): number {
  * (the self-pay part is the patient's, through another channel). Only when the parts add up to the total: a line
  * whose split does not conserve its amount keeps its total (and then differs from the platform visibly).
  */
-export function insuranceShare(line: StatementLine): StatementLine {
+export function insuranceShare<L extends Pick<StatementLine, 'amount' | 'amounts'>>(line: L): L {
   const a = line.amounts ?? {};
   if (a.fundPay === undefined && a.accountPay === undefined) return line;
   const fund = new Decimal(a.fundPay ?? 0).plus(a.accountPay ?? 0);

@@ -1,8 +1,11 @@
 // recon_movements: the platform side of reconciliation, one row per money movement a channel statement should
 // show (payments, surplus payments, refunds, deposit remainder refunds) and per settlement transfer.
+import { sql } from 'kysely';
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import type { RecordedEvent } from '../../domain/event-store.ts';
-import { column, keyedProjection, type Projection, type Row, table } from '../projection.ts';
+import { type DayWindow, windowHigh, windowLow } from '../../domain/reconciliation/window.ts';
+import { type AnyDb, column, keyedProjection, type Projection, type Row, table } from '../projection.ts';
+import { hisSyncProjection } from '../read-models/his-sync.ts';
 import { CHANNEL_MOVEMENT_EVENT_TYPES } from '../read-models/ledger.ts';
 import { liveSchema } from '../runner.ts';
 
@@ -192,3 +195,80 @@ export const reconStatementsProjection = keyedProjection({
 /** Live schemas of the two read models (their typed queries: queries.ts). */
 export const RECON_MOVEMENTS_SCHEMA = liveSchema(reconMovementsProjection());
 export const RECON_STATEMENTS_SCHEMA = liveSchema(reconStatementsProjection);
+
+/** Platform movements per page of movementColumns (a page of a million-payment day is ~12 MB of JSON). */
+export const PLATFORM_PAGE = 100_000;
+
+/**
+ * One page of the platform movements a run indexes, as columns (one value per movement, in movement id order):
+ * what one row each would carry, without a row object per movement.
+ */
+export interface MovementColumns {
+  count: number;
+  /** The last movement id of the page (where the next page starts). */
+  last: string | null;
+  /** The movement id where it is not the one the key gives (`pay:<txn id>`, `refund:<refund no>`); null = all. */
+  movementId: (string | null)[] | null;
+  kind: ('payment' | 'refund' | 'settlement')[];
+  merchantOrderNo: string[];
+  refundNo: (string | null)[] | null;
+  channelTxnId: (string | null)[] | null;
+  channelRefundId: (string | null)[] | null;
+  amount: string[];
+  /** occurred_at in epoch milliseconds. */
+  atMs: number[];
+  /** On the date reconciled (else a neighbouring date's movement inside the cut-off window). */
+  core: boolean[];
+  surplus: boolean[];
+  hisStatus: (string | null)[] | null;
+}
+
+/** A column that is null on every movement of the page crosses the wire as one null. */
+const sparse = (col: string) => sql.raw(`CASE WHEN count(${col}) = 0 THEN NULL ELSE json_agg(${col}) END`);
+
+/**
+ * The platform movements a run indexes: the date's, and the neighbouring dates' payments and refunds inside
+ * the cut-off window, with their HIS writeback state; a keyset page of them after movement id `after`, each
+ * field one JSON array (a million payments are parsed as a few arrays, not a million rows).
+ */
+export async function movementColumns(
+  db: AnyDb,
+  q: { hospitalId: string; channel: string; window: DayWindow; after: string },
+  schemas: { movements?: string; hisSync?: string } = {},
+): Promise<MovementColumns> {
+  const w = q.window;
+  const movements = sql.table(`${schemas.movements ?? RECON_MOVEMENTS_SCHEMA}.recon_movements`);
+  const his = sql.table(`${schemas.hisSync ?? liveSchema(hisSyncProjection)}.his_sync_status`);
+  // The aggregates read the page in the subquery's order (by movement id), all of them the same rows alike.
+  const r = await sql<MovementColumns>`
+    SELECT count(*)::int AS "count", max(p.mid) AS "last",
+      ${sparse('p.movement_id')} AS "movementId", json_agg(p.kind) AS "kind",
+      json_agg(p.merchant_order_no) AS "merchantOrderNo", ${sparse('p.refund_no')} AS "refundNo",
+      ${sparse('p.channel_txn_id')} AS "channelTxnId", ${sparse('p.channel_refund_id')} AS "channelRefundId",
+      json_agg(p.amount) AS "amount", json_agg(p.at_ms) AS "atMs", json_agg(p.core) AS "core",
+      json_agg(p.surplus) AS "surplus", ${sparse('p.his_status')} AS "hisStatus"
+    FROM (
+      SELECT m.movement_id AS mid,
+        CASE WHEN m.movement_id = CASE m.kind WHEN 'payment' THEN 'pay:' || m.channel_txn_id
+                                              WHEN 'refund' THEN 'refund:' || m.refund_no END
+             THEN NULL ELSE m.movement_id END AS movement_id,
+        m.kind, m.merchant_order_no, m.refund_no, m.channel_txn_id, m.channel_refund_id,
+        m.amount::text AS amount, (extract(epoch FROM m.occurred_at) * 1000)::float8 AS at_ms,
+        m.business_date = ${w.businessDate} AS core, m.surplus, h.status AS his_status
+      FROM ${movements} AS m
+      LEFT JOIN ${his} AS h ON m.kind = 'payment' AND m.surplus = false
+        AND h.hospital_id = m.hospital_id AND h.order_id = m.merchant_order_no
+      WHERE m.hospital_id = ${q.hospitalId} AND m.channel = ${q.channel}
+        AND (m.business_date = ${w.businessDate}
+          OR (m.kind <> 'settlement' AND m.business_date = ${w.previous} AND m.occurred_at >= ${new Date(windowLow(w))})
+          OR (m.kind <> 'settlement' AND m.business_date = ${w.next} AND m.occurred_at < ${new Date(windowHigh(w))}))
+        AND m.movement_id > ${q.after}
+      ORDER BY m.movement_id
+      LIMIT ${PLATFORM_PAGE}
+    ) AS p`.execute(db);
+  const page = r.rows[0]!;
+  // An empty page aggregates to nulls.
+  return page.count === 0
+    ? { ...page, kind: [], merchantOrderNo: [], amount: [], atMs: [], core: [], surplus: [] }
+    : page;
+}

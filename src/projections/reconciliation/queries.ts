@@ -1,7 +1,7 @@
 // Typed reads of the reconciliation read models (tables.ts), beside their projections. Every query takes the
 // schema it reads (default: the live one), so an as-of or a rebuild schema reads the same way.
 import { type Kysely, sql } from 'kysely';
-import { type DayWindow, statementDates, windowHigh, windowLow } from '../../domain/reconciliation/window.ts';
+import { type DayWindow, statementDates } from '../../domain/reconciliation/window.ts';
 import type { AnyDb, AnyTrx } from '../projection.ts';
 import { hisSyncProjection } from '../read-models/his-sync.ts';
 import { liveSchema } from '../runner.ts';
@@ -9,14 +9,11 @@ import { RECON_MOVEMENTS_SCHEMA, RECON_STATEMENTS_SCHEMA } from './movements.ts'
 import { RECONCILIATION_SCHEMA } from './read-models.ts';
 import type {
   DiscrepanciesTable,
-  HisSyncJoinTable,
   ReconciliationTables,
   ReconDaysTable,
   ReconStatementsTable,
 } from './tables.ts';
 
-/** Platform movements read per query while indexing (the caller reads the next page while one is indexed). */
-export const PLATFORM_PAGE = 20_000;
 /** Rows per discrepancy listing (a day with more discrepancies than this is paged by the caller). */
 export const MAX_LIST_ROWS = 10_000;
 /** Schema of the HIS writeback read model the platform movements are joined with. */
@@ -25,82 +22,6 @@ export const HIS_SYNC_SCHEMA = liveSchema(hisSyncProjection);
 /** The reconciliation tables of `schema`, typed. */
 export const tables = (db: AnyDb | AnyTrx, schema: string) =>
   (db as unknown as Kysely<ReconciliationTables>).withSchema(schema);
-
-export interface PlatformMovementRow {
-  /** NULL when it is the id derived from the movement's key (`pay:<txn id>`, `refund:<refund no>`). */
-  movement_id: string | null;
-  kind: 'payment' | 'refund' | 'settlement';
-  merchant_order_no: string;
-  refund_no: string | null;
-  channel_txn_id: string | null;
-  channel_refund_id: string | null;
-  amount: string;
-  /** occurred_at in epoch milliseconds (a float8: exact for whole milliseconds). */
-  at_ms: number;
-  /** On the date reconciled (else a neighbouring date's movement inside the cut-off window). */
-  core: boolean;
-  surplus: boolean;
-  his_status: string | null;
-}
-
-/**
- * One keyset page of the platform movements a run indexes: the date's, and the neighbouring dates' payments and
- * refunds inside the cut-off window, with their HIS writeback state; ordered by movement id, after `after`.
- * The ids a movement's key gives are left out (a million `pay:<txn id>` need not cross the wire).
- */
-export async function platformMovementsPage(
-  db: AnyDb,
-  q: { hospitalId: string; channel: string; window: DayWindow; after: string },
-  schemas: { movements?: string; hisSync?: string } = {},
-): Promise<PlatformMovementRow[]> {
-  const w = q.window;
-  const his = sql<HisSyncJoinTable>`${sql.table(`${schemas.hisSync ?? HIS_SYNC_SCHEMA}.his_sync_status`)}`;
-  return tables(db, schemas.movements ?? RECON_MOVEMENTS_SCHEMA)
-    .selectFrom('recon_movements as m')
-    .leftJoin(his.as('h'), (j) =>
-      j
-        .on('m.kind', '=', 'payment')
-        .on('m.surplus', '=', false)
-        .onRef('h.hospital_id', '=', 'm.hospital_id')
-        .onRef('h.order_id', '=', 'm.merchant_order_no'),
-    )
-    .select([
-      sql<string | null>`CASE WHEN m.movement_id = CASE m.kind WHEN 'payment' THEN 'pay:' || m.channel_txn_id
-                                                    WHEN 'refund' THEN 'refund:' || m.refund_no END
-                   THEN NULL ELSE m.movement_id END`.as('movement_id'),
-      'm.kind',
-      'm.merchant_order_no',
-      'm.refund_no',
-      'm.channel_txn_id',
-      'm.channel_refund_id',
-      sql<string>`m.amount::text`.as('amount'),
-      sql<number>`(extract(epoch FROM m.occurred_at) * 1000)::float8`.as('at_ms'),
-      sql<boolean>`m.business_date = ${w.businessDate}`.as('core'),
-      'm.surplus',
-      'h.status as his_status',
-    ])
-    .where('m.hospital_id', '=', q.hospitalId)
-    .where('m.channel', '=', q.channel)
-    .where((eb) =>
-      eb.or([
-        eb('m.business_date', '=', w.businessDate),
-        eb.and([
-          eb('m.kind', '<>', 'settlement'),
-          eb('m.business_date', '=', w.previous),
-          eb('m.occurred_at', '>=', new Date(windowLow(w))),
-        ]),
-        eb.and([
-          eb('m.kind', '<>', 'settlement'),
-          eb('m.business_date', '=', w.next),
-          eb('m.occurred_at', '<', new Date(windowHigh(w))),
-        ]),
-      ]),
-    )
-    .where('m.movement_id', '>', q.after)
-    .orderBy('m.movement_id')
-    .limit(PLATFORM_PAGE)
-    .execute();
-}
 
 /** Orders among `orderNos` the platform knows a payment of (for refunds whose payment is on no statement). */
 export async function paidOrders(
