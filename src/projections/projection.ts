@@ -154,10 +154,32 @@ export async function createTable(
 /** Rows per statement when writing a batch. */
 const WRITE_CHUNK = 2_000;
 
-function recordsetType(spec: TableSpec): string {
-  return Object.entries(spec.columns)
-    .map(([name, c]) => `${name} ${c.type.split(/\s+(?:NOT|DEFAULT|CHECK|NULL)\b/i)[0]}`)
-    .join(', ');
+/** A column's SQL type without its constraints: `numeric(18,2)`, `text`. */
+function baseType(spec: TableSpec, column: string): string {
+  return spec.columns[column]!.type.split(/\s+(?:NOT|DEFAULT|CHECK|NULL)\b/i)[0]!;
+}
+
+const text = (v: unknown): string =>
+  v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+/** One PostgreSQL array literal of a column's values (jsonb values as their JSON text). */
+function arrayLiteral(values: readonly unknown[]): string {
+  const item = (v: unknown) =>
+    v === null || v === undefined
+      ? 'NULL'
+      : `"${text(v).replace(/[\\"]/g, '\\$&')}"`;
+  return `{${values.map(item).join(',')}}`;
+}
+
+/**
+ * `unnest($1::type[], …) AS alias(columns)`: rows sent as one typed array per column, each parsed by its
+ * type's own input (no JSON document to parse and pick apart first); the same SQL on PostgreSQL and PGlite.
+ */
+function unnestRows(spec: TableSpec, columns: readonly string[], rows: readonly Row[], alias: string) {
+  const arrays = columns.map(
+    (c) => sql`${arrayLiteral(rows.map((r) => r[c]))}::${sql.raw(baseType(spec, c))}[]`,
+  );
+  return sql`unnest(${sql.join(arrays)}) AS ${sql.raw(alias)}(${sql.raw(columns.join(', '))})`;
 }
 
 function normalise(row: Record<string, unknown>): Row {
@@ -166,7 +188,7 @@ function normalise(row: Record<string, unknown>): Row {
   return out;
 }
 
-/** Inserts rows (JSON-encoded in one parameter: same SQL on PostgreSQL and PGlite); `upsert` replaces by key. */
+/** Inserts rows (one typed array per column, see unnestRows); `upsert` replaces by key. */
 export async function writeRows(
   trx: AnyTrx,
   schema: string,
@@ -183,8 +205,7 @@ export async function writeRows(
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const chunk = rows.slice(i, i + WRITE_CHUNK);
     await sql`INSERT INTO ${qualified(schema, spec.table)} (${sql.raw(columns.join(', '))})
-      SELECT ${sql.raw(columns.join(', '))} FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
-        AS x(${sql.raw(recordsetType(spec))})
+      SELECT ${sql.raw(columns.join(', '))} FROM ${unnestRows(spec, columns, chunk, 'x')}
       ${sql.raw(onConflict)}`.execute(trx);
   }
 }
@@ -200,14 +221,11 @@ export async function loadRows(
   for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
     const chunk = keys
       .slice(i, i + WRITE_CHUNK)
-      .map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]])));
+      .map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]!])));
     const join = spec.key.map((c) => `t.${c} = k.${c}`).join(' AND ');
-    const types = spec.key.map((c) => `${c} ${spec.columns[c]!.type.split(/\s+/)[0]}`).join(', ');
     const { rows } = await sql<Record<string, unknown>>`
       SELECT t.* FROM ${qualified(schema, spec.table)} t
-      JOIN jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS k(${sql.raw(types)}) ON ${sql.raw(join)}`.execute(
-      trx,
-    );
+      JOIN ${unnestRows(spec, spec.key, chunk, 'k')} ON ${sql.raw(join)}`.execute(trx);
     for (const r of rows) {
       const row = normalise(r);
       found.set(keyString(spec.key.map((c) => String(row[c]))), row);
