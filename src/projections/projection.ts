@@ -165,9 +165,7 @@ const text = (v: unknown): string =>
 /** One PostgreSQL array literal of a column's values (jsonb values as their JSON text). */
 function arrayLiteral(values: readonly unknown[]): string {
   const item = (v: unknown) =>
-    v === null || v === undefined
-      ? 'NULL'
-      : `"${text(v).replace(/[\\"]/g, '\\$&')}"`;
+    v === null || v === undefined ? 'NULL' : `"${text(v).replace(/[\\"]/g, '\\$&')}"`;
   return `{${values.map(item).join(',')}}`;
 }
 

@@ -311,7 +311,8 @@ export class SqlEventStore implements EventStore {
   async readAllPage(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const after = checkAfter(options.after ?? 0n);
     const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
-    if (options.types !== undefined) return this.readTypes(after, limit, checkTypes(options.types), this.full);
+    if (options.types !== undefined)
+      return this.readTypes(after, limit, checkTypes(options.types), this.full);
     const trusted = this.finalTo; // taken before the read: holes up to it are final in what the read shows
     const rows = await this.selectAfter(after, limit, null);
     const page = (rs: EventRow[], blocked: boolean): ReadAllPage => ({
