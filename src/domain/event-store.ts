@@ -142,6 +142,22 @@ export interface ReadAllPage {
   blocked: boolean;
 }
 
+/**
+ * What a read model rebuilt from history needs of an event: its place, tenant, type and (upcast) data. No
+ * metadata, hash, ids or recording time, so a rebuild's read carries a fraction of each row.
+ */
+export type EventFacts = Pick<
+  RecordedEvent,
+  'position' | 'hospitalId' | 'type' | 'schemaVersion' | 'data' | 'occurredAt'
+>;
+
+/** readAllPage's answer in facts. */
+export interface FactsPage {
+  events: EventFacts[];
+  scannedTo: bigint;
+  blocked: boolean;
+}
+
 export interface IdempotentRecord {
   key: string;
   requestHash: string;
@@ -162,6 +178,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** readAll, also saying how far it looked (`scannedTo`: every event up to there of the asked types was returned). */
   readAllPage(options?: ReadAllOptions): Promise<ReadAllPage>;
+  /**
+   * readAllPage of some types, each event as its facts only: the lean read of a projection build. Same
+   * pages, positions and hole rules as readAllPage. Optional: a build reads a store without it by readAllPage.
+   */
+  readFactsPage?(options: ReadAllOptions & { types: readonly string[] }): Promise<FactsPage>;
   /** Position of the last event a subscriber may safely see. */
   headPosition(): Promise<bigint>;
   /** The last position recorded at or before an instant: what the ledger knew then (as-of builds). */

@@ -1,8 +1,15 @@
 import { sql } from 'kysely';
-import type { EventStore, ReadAllPage } from '../domain/event-store.ts';
+import type { EventFacts, EventStore } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
-import { type AnyDb, checkIdentifier, type Projection, qualified } from './projection.ts';
-import { liveSchema } from './projection.ts';
+import {
+  type AnyDb,
+  type AnyTrx,
+  checkIdentifier,
+  liveSchema,
+  type Projection,
+  qualified,
+  type TableOptions,
+} from './projection.ts';
 import {
   assertOwnSchema,
   checkBuildTarget,
@@ -11,16 +18,14 @@ import {
   projectionTables,
 } from './schema-safety.ts';
 
-/** Events read per page while building; the next page is read while the current one is applied. */
-export const BUILD_BATCH = 5_000;
-/** How soon a build looks again when it waits on an append in flight. */
-const HOLE_RETRY_MS = 5;
-
 export interface BuildProgress {
   position: bigint;
   target: bigint;
   events: number;
 }
+
+/** Events read per page while building; the next page is read while the current one is applied. */
+export const BUILD_BATCH = 5_000;
 
 export interface BuildOptions {
   db: AnyDb;
@@ -35,7 +40,12 @@ export interface BuildOptions {
   onProgress?: (p: BuildProgress) => void;
 }
 
-/** Builds a projection into a schema of its own from its checkpoint (0 when fresh) up to a position. */
+/**
+ * Builds a projection into a schema of its own from its checkpoint (0 when fresh) up to a position. A fresh
+ * build makes the tables' secondary indexes once at the end rather than keeping them up to date batch by batch;
+ * a build stopped before that leaves them to the next one (every build and runner start creates what is
+ * missing), so only the time differs.
+ */
 export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
   checkBuildTarget(o.projection, o.schema);
   const tables = await projectionTables(o.db, o.projection);
@@ -43,7 +53,10 @@ export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
     if (o.fresh) await dropOwnSchema(trx, o.projection, tables, o.schema);
     else await assertOwnSchema(trx, o.projection, tables, o.schema);
   });
-  return catchUpProjection(o);
+  if (!o.fresh) return catchUpProjection(o);
+  const built = await catchUp(o, { indexes: false });
+  await createProjectionSchema(o.db, o.projection, o.schema);
+  return built;
 }
 
 /**
@@ -51,18 +64,47 @@ export async function buildProjection(o: BuildOptions): Promise<BuildProgress> {
  * tables if need be. Drops nothing: safe on a live schema (a reaction's queue, a read model caught up on
  * demand); the checkpoint's compare-and-set keeps a live runner beside it honest.
  */
-export async function catchUpProjection(o: Omit<BuildOptions, 'fresh'>): Promise<BuildProgress> {
-  await createProjectionSchema(o.db, o.projection, o.schema);
+export function catchUpProjection(o: Omit<BuildOptions, 'fresh'>): Promise<BuildProgress> {
+  return catchUp(o, {});
+}
+
+/** What a build reads and how it applies it: whole events, or the facts alone (the store's lean read). */
+interface BuildSource<E extends EventFacts> {
+  read(options: { after: bigint; maxCount: number; types: readonly string[] }): Promise<{
+    events: E[];
+    scannedTo: bigint;
+    blocked: boolean;
+  }>;
+  apply(trx: AnyTrx, schema: string, events: readonly E[]): Promise<void>;
+}
+
+async function catchUp(o: Omit<BuildOptions, 'fresh'>, tables: TableOptions): Promise<BuildProgress> {
+  const { store, projection } = o;
+  await createProjectionSchema(o.db, projection, o.schema, tables);
+  const applyFacts = projection.applyFacts;
+  const readFacts = store.readFactsPage?.bind(store);
+  if (applyFacts && readFacts) return applyPages(o, { read: readFacts, apply: applyFacts });
+  return applyPages(o, { read: (options) => store.readAllPage(options), apply: projection.apply });
+}
+
+/** How soon a build looks again when it waits on an append in flight. */
+const HOLE_RETRY_MS = 5;
+
+async function applyPages<E extends EventFacts>(
+  o: Omit<BuildOptions, 'fresh'>,
+  source: BuildSource<E>,
+): Promise<BuildProgress> {
   const target = o.toPosition ?? (await o.store.headPosition());
   const batch = o.batchSize ?? BUILD_BATCH;
   let position = (await readCheckpoint(o.db, o.schema)) ?? 0n;
   let count = 0;
   // Only the types the projection handles are read: most of the history is skipped in the database.
   const types = [...o.projection.handles];
-  const read = (after: bigint): Promise<ReadAllPage> =>
+  const applier = { handles: o.projection.handles, apply: source.apply };
+  const read = (after: bigint) =>
     after >= target
-      ? Promise.resolve({ events: [], scannedTo: after, blocked: false })
-      : o.store.readAllPage({ after, maxCount: batch, types });
+      ? Promise.resolve({ events: [] as E[], scannedTo: after, blocked: false })
+      : source.read({ after, maxCount: batch, types });
   let next = read(position);
   for (;;) {
     const page = await next;
@@ -76,7 +118,7 @@ export async function catchUpProjection(o: Omit<BuildOptions, 'fresh'>): Promise
       continue;
     }
     next = read(upTo);
-    if (!(await applyBatch(o.db, o.projection, o.schema, events, position, upTo)))
+    if (!(await applyBatch(o.db, applier, o.schema, events, position, upTo)))
       throw new Error(`projection ${o.projection.name}: checkpoint of ${o.schema} moved during the build`);
     position = upTo;
     count += events.length;

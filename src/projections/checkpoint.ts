@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
-import type { RecordedEvent } from '../domain/event-store.ts';
+import type { EventFacts } from '../domain/event-store.ts';
 import { typed } from './database.ts';
-import { type AnyDb, type AnyTrx, checkIdentifier, type Projection, qualified } from './projection.ts';
+import {
+  type AnyDb,
+  type AnyTrx,
+  checkIdentifier,
+  type Projection,
+  qualified,
+  type TableOptions,
+} from './projection.ts';
 
 /**
  * Each projection schema carries its own checkpoint row, so the position travels with the data: swapping a
@@ -13,6 +20,8 @@ export async function createProjectionSchema(
   db: AnyDb | AnyTrx,
   projection: Projection,
   schema: string,
+  /** How the tables are made (a fresh build leaves secondary indexes for its end). */
+  tables: TableOptions = {},
 ): Promise<number> {
   const create = async (trx: AnyDb | AnyTrx) => {
     await sql`CREATE SCHEMA IF NOT EXISTS ${sql.raw(checkIdentifier(schema))}`.execute(trx);
@@ -33,7 +42,7 @@ export async function createProjectionSchema(
     await sql`INSERT INTO ${qualified(schema, 'projection_checkpoint')} (projection, position, version)
       VALUES (${projection.name}, 0, ${projection.version}) ON CONFLICT DO NOTHING`.execute(trx);
     const stored = await checkpointRow(trx, schema);
-    if (stored?.version === projection.version) await projection.createTables(trx, schema);
+    if (stored?.version === projection.version) await projection.createTables(trx, schema, tables);
     return stored?.version ?? projection.version;
   };
   // Inside a migration the caller's transaction already holds everything together.
@@ -80,11 +89,14 @@ export async function readCheckpoint(db: AnyDb | AnyTrx, schema: string): Promis
  * caller read it (compare-and-set): a second runner, or a schema swapped in meanwhile, makes it answer
  * false and change nothing. That, not the leadership lease, is what rules out double application.
  */
-export async function applyBatch(
+export async function applyBatch<E extends EventFacts>(
   db: AnyDb,
-  projection: Projection,
+  /** A projection, or its handled types with how it applies the events read (applyFacts for facts). */
+  projection: Pick<Projection, 'handles'> & {
+    apply(trx: AnyTrx, schema: string, events: readonly E[]): Promise<void>;
+  },
   schema: string,
-  events: readonly RecordedEvent[],
+  events: readonly E[],
   expected: bigint,
   /** Where the checkpoint moves to (default: the last event): a filtered read may have scanned further. */
   upTo: bigint = events.at(-1)?.position ?? expected,

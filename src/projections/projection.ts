@@ -1,5 +1,5 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { RecordedEvent } from '../domain/event-store.ts';
+import type { EventFacts, RecordedEvent } from '../domain/event-store.ts';
 import { MAX_TOTAL_INTEGER_DIGITS } from '../domain/money.ts';
 import type { Int8Column, NumericColumn, ReadModelId, TimestampColumn } from './columns.ts';
 
@@ -26,9 +26,19 @@ export interface Projection {
   readonly description: string;
   /** Event types it reads; the runner skips the rest (their positions still advance the checkpoint). */
   readonly handles: ReadonlySet<string>;
-  createTables(db: AnyDb | AnyTrx, schema: string): Promise<void>;
+  /** `indexes: false` leaves out secondary indexes (a fresh build makes them once at its end); default true. */
+  createTables(db: AnyDb | AnyTrx, schema: string, options?: TableOptions): Promise<void>;
   /** Applies events (in position order, all of handled types) inside the batch's transaction. */
   apply(trx: AnyTrx, schema: string, events: readonly RecordedEvent[]): Promise<void>;
+  /**
+   * apply, for a projection that needs only each event's facts (no metadata, ids or hash): its builds read
+   * the store's lean page (readFactsPage) and apply it here. The result must be apply's on the same events.
+   */
+  applyFacts?(trx: AnyTrx, schema: string, events: readonly EventFacts[]): Promise<void>;
+}
+
+export interface TableOptions {
+  indexes?: boolean;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -119,12 +129,17 @@ export type RowOf<S extends TableSpec> = {
   -readonly [K in keyof S['columns']]: S['columns'][K] extends ColumnSpec<infer Read> ? Read : never;
 };
 
-export async function createTable(db: AnyDb | AnyTrx, schema: string, spec: TableSpec): Promise<void> {
+export async function createTable(
+  db: AnyDb | AnyTrx,
+  schema: string,
+  spec: TableSpec,
+  options: TableOptions = {},
+): Promise<void> {
   const cols = Object.entries(spec.columns).map(([name, c]) => `${checkIdentifier(name)} ${c.type}`);
   await sql`CREATE TABLE IF NOT EXISTS ${qualified(schema, spec.table)} (
     ${sql.raw(cols.join(',\n    '))},
     PRIMARY KEY (${sql.raw(spec.key.map(checkIdentifier).join(', '))}))`.execute(db);
-  for (const [i, idx] of (spec.indexes ?? []).entries()) {
+  for (const [i, idx] of (options.indexes === false ? [] : (spec.indexes ?? [])).entries()) {
     const columns = idx.split(',').map((c) => checkIdentifier(c.trim()));
     await sql`CREATE INDEX IF NOT EXISTS ${sql.raw(checkIdentifier(`${spec.table}_i${i + 1}`))}
       ON ${qualified(schema, spec.table)} (${sql.raw(columns.join(', '))})`.execute(db);
@@ -139,10 +154,30 @@ export async function createTable(db: AnyDb | AnyTrx, schema: string, spec: Tabl
 /** Rows per statement when writing a batch. */
 const WRITE_CHUNK = 2_000;
 
-function recordsetType(spec: TableSpec): string {
-  return Object.entries(spec.columns)
-    .map(([name, c]) => `${name} ${c.type.split(/\s+(?:NOT|DEFAULT|CHECK|NULL)\b/i)[0]}`)
-    .join(', ');
+/** A column's SQL type without its constraints: `numeric(18,2)`, `text`. */
+function baseType(spec: TableSpec, column: string): string {
+  return spec.columns[column]!.type.split(/\s+(?:NOT|DEFAULT|CHECK|NULL)\b/i)[0]!;
+}
+
+const text = (v: unknown): string =>
+  v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+
+/** One PostgreSQL array literal of a column's values (jsonb values as their JSON text). */
+function arrayLiteral(values: readonly unknown[]): string {
+  const item = (v: unknown) =>
+    v === null || v === undefined ? 'NULL' : `"${text(v).replace(/[\\"]/g, '\\$&')}"`;
+  return `{${values.map(item).join(',')}}`;
+}
+
+/**
+ * `unnest($1::type[], …) AS alias(columns)`: rows sent as one typed array per column, each parsed by its
+ * type's own input (no JSON document to parse and pick apart first); the same SQL on PostgreSQL and PGlite.
+ */
+function unnestRows(spec: TableSpec, columns: readonly string[], rows: readonly Row[], alias: string) {
+  const arrays = columns.map(
+    (c) => sql`${arrayLiteral(rows.map((r) => r[c]))}::${sql.raw(baseType(spec, c))}[]`,
+  );
+  return sql`unnest(${sql.join(arrays)}) AS ${sql.raw(alias)}(${sql.raw(columns.join(', '))})`;
 }
 
 function normalise(row: Record<string, unknown>): Row {
@@ -151,7 +186,7 @@ function normalise(row: Record<string, unknown>): Row {
   return out;
 }
 
-/** Inserts rows (JSON-encoded in one parameter: same SQL on PostgreSQL and PGlite); `upsert` replaces by key. */
+/** Inserts rows (one typed array per column, see unnestRows); `upsert` replaces by key. */
 export async function writeRows(
   trx: AnyTrx,
   schema: string,
@@ -168,8 +203,7 @@ export async function writeRows(
   for (let i = 0; i < rows.length; i += WRITE_CHUNK) {
     const chunk = rows.slice(i, i + WRITE_CHUNK);
     await sql`INSERT INTO ${qualified(schema, spec.table)} (${sql.raw(columns.join(', '))})
-      SELECT ${sql.raw(columns.join(', '))} FROM jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb)
-        AS x(${sql.raw(recordsetType(spec))})
+      SELECT ${sql.raw(columns.join(', '))} FROM ${unnestRows(spec, columns, chunk, 'x')}
       ${sql.raw(onConflict)}`.execute(trx);
   }
 }
@@ -185,14 +219,11 @@ export async function loadRows(
   for (let i = 0; i < keys.length; i += WRITE_CHUNK) {
     const chunk = keys
       .slice(i, i + WRITE_CHUNK)
-      .map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]])));
+      .map((k) => Object.fromEntries(spec.key.map((c, j) => [c, k[j]!])));
     const join = spec.key.map((c) => `t.${c} = k.${c}`).join(' AND ');
-    const types = spec.key.map((c) => `${c} ${spec.columns[c]!.type.split(/\s+/)[0]}`).join(', ');
     const { rows } = await sql<Record<string, unknown>>`
       SELECT t.* FROM ${qualified(schema, spec.table)} t
-      JOIN jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) AS k(${sql.raw(types)}) ON ${sql.raw(join)}`.execute(
-      trx,
-    );
+      JOIN ${unnestRows(spec, spec.key, chunk, 'k')} ON ${sql.raw(join)}`.execute(trx);
     for (const r of rows) {
       const row = normalise(r);
       found.set(keyString(spec.key.map((c) => String(row[c]))), row);
@@ -212,6 +243,7 @@ interface TableProjectionSpec {
   handles: readonly string[];
   table: TableSpec;
   apply: Projection['apply'];
+  applyFacts?: Projection['applyFacts'];
 }
 
 /** A read model of one table: it creates the table, and `apply` writes each batch's rows. */
@@ -221,8 +253,9 @@ export function tableProjection(spec: TableProjectionSpec): Projection {
     version: spec.version,
     description: spec.description,
     handles: new Set(spec.handles),
-    createTables: (db, schema) => createTable(db, schema, spec.table),
+    createTables: (db, schema, options) => createTable(db, schema, spec.table, options),
     apply: spec.apply,
+    applyFacts: spec.applyFacts,
   };
 }
 
@@ -233,37 +266,41 @@ export interface KeyedChange {
   update(row: Row | undefined): Row | undefined;
 }
 
+/** How a keyed read model's event changes rows: from the whole event, or (`readsFacts`) from its facts alone. */
+type KeyedChanges =
+  | { readsFacts?: false; changes(event: RecordedEvent): KeyedChange[] }
+  | { readsFacts: true; changes(event: EventFacts): KeyedChange[] };
+
 /**
  * A read model of one table whose rows are keyed: each event names the rows it changes and how. A batch
  * loads the rows it touches once, folds every change in order in memory, and writes each changed row once,
- * so replaying a million events costs a few statements per thousand events.
+ * so replaying a million events costs a few statements per thousand events. One that `readsFacts` is built
+ * from the store's lean read.
  */
-export function keyedProjection(
-  spec: Omit<TableProjectionSpec, 'apply'> & { changes(event: RecordedEvent): KeyedChange[] },
-): Projection {
-  return tableProjection({
-    ...spec,
-    async apply(trx, schema, events) {
-      const changes = events.flatMap((e) => spec.changes(e));
-      if (changes.length === 0) return;
-      const keys = new Map<string, readonly string[]>();
-      for (const c of changes) keys.set(keyString(c.key), c.key);
-      const rows = await loadRows(trx, schema, spec.table, [...keys.values()]);
-      const touched = new Set<string>();
-      for (const c of changes) {
-        const k = keyString(c.key);
-        const next = c.update(rows.get(k));
-        if (!next) continue; // the event concerns a row that does not exist (e.g. cancelling an unpaid order)
-        rows.set(k, next);
-        touched.add(k);
-      }
-      await writeRows(
-        trx,
-        schema,
-        spec.table,
-        [...touched].map((k) => rows.get(k)!),
-        'upsert',
-      );
-    },
-  });
+export function keyedProjection(spec: Omit<TableProjectionSpec, 'apply'> & KeyedChanges): Projection {
+  // Only ever handed what the spec reads: facts alone only when it says it reads facts.
+  const changesOf = spec.changes as (event: EventFacts) => KeyedChange[];
+  const apply = async (trx: AnyTrx, schema: string, events: readonly EventFacts[]) => {
+    const changes = events.flatMap(changesOf);
+    if (changes.length === 0) return;
+    const keys = new Map<string, readonly string[]>();
+    for (const c of changes) keys.set(keyString(c.key), c.key);
+    const rows = await loadRows(trx, schema, spec.table, [...keys.values()]);
+    const touched = new Set<string>();
+    for (const c of changes) {
+      const k = keyString(c.key);
+      const next = c.update(rows.get(k));
+      if (!next) continue; // the event concerns a row that does not exist (e.g. cancelling an unpaid order)
+      rows.set(k, next);
+      touched.add(k);
+    }
+    await writeRows(
+      trx,
+      schema,
+      spec.table,
+      [...touched].map((k) => rows.get(k)!),
+      'upsert',
+    );
+  };
+  return tableProjection({ ...spec, apply, applyFacts: spec.readsFacts ? apply : undefined });
 }

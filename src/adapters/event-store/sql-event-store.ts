@@ -1,11 +1,14 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyError,
+  type EventMetadata,
+  type EventFacts,
   type EventStore,
   EventStoreError,
   type ExpectedVersion,
+  type FactsPage,
   type IdempotentRecord,
   type NewEvent,
   parseStreamId,
@@ -19,6 +22,7 @@ import {
 } from '../../domain/event-store.ts';
 import type { Database } from '../db/database.ts';
 import { type CheckpointStore, sqlCheckpoints } from './checkpoints.ts';
+import { type FactsRow, factsColumns, toFacts } from './facts-read.ts';
 import { chainHash, genesisHash } from './hashing.ts';
 import { PollingSubscription, type StoreOptions } from './subscription.ts';
 import { UpcasterTable } from './upcasting.ts';
@@ -303,7 +307,8 @@ export class SqlEventStore implements EventStore {
   async readAllPage(options: ReadAllOptions = {}): Promise<ReadAllPage> {
     const after = checkAfter(options.after ?? 0n);
     const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
-    if (options.types !== undefined) return this.readTypes(after, limit, checkTypes(options.types));
+    if (options.types !== undefined)
+      return this.readTypes(after, limit, checkTypes(options.types), this.full);
     const trusted = this.finalTo; // taken before the read: holes up to it are final in what the read shows
     const rows = await this.selectAfter(after, limit, null);
     const page = (rs: StoredRow[], blocked: boolean): ReadAllPage => ({
@@ -324,20 +329,48 @@ export class SqlEventStore implements EventStore {
     return page(await this.selectAfter(after, limit, upTo), upTo < seen);
   }
 
+  async readFactsPage(options: ReadAllOptions & { types: readonly string[] }): Promise<FactsPage> {
+    const after = checkAfter(options.after ?? 0n);
+    const limit = readCount(options.maxCount ?? DEFAULT_READ_COUNT);
+    return this.readTypes(after, limit, checkTypes(options.types), this.facts);
+  }
+
+  /** How readTypes reads a row: every column, or the facts (the lean read of a projection build). */
+  private readonly full: ReadShape<RecordedEvent> = {
+    columns: sql.raw(EVENT_COLUMNS),
+    map: (r) => {
+      const {
+        upper: _u,
+        in_range: _n,
+        pos: _p,
+        ...row
+      } = r as StoredRow & { upper?: unknown; in_range?: unknown; pos?: unknown };
+      return this.toRecorded(row);
+    },
+  };
+  private get facts(): ReadShape<EventFacts> {
+    return { columns: factsColumns(this.upcasters), map: (r) => toFacts(this.upcasters, r as FactsRow) };
+  }
+
   /**
    * Events of some types only. The range read is safe when it holds no hole (its rows of every type are
    * contiguous) or its holes are settled; otherwise it falls back to the plain, contiguous read.
    */
-  private async readTypes(after: bigint, limit: number, types: readonly string[]): Promise<ReadAllPage> {
+  private async readTypes<E extends EventFacts>(
+    after: bigint,
+    limit: number,
+    types: readonly string[],
+    shape: ReadShape<E>,
+  ): Promise<{ events: (E | RecordedEvent)[]; scannedTo: bigint; blocked: boolean }> {
     // One statement, one snapshot: the page, how far it reaches, and whether that range has any hole.
     // A bounded window of positions keeps each read a short range scan of the primary key, however rare the
     // wanted types are.
     const windowEnd = after + BigInt(Math.max(limit * TYPE_WINDOW_FACTOR, TYPE_WINDOW_MIN));
     const trusted = this.finalTo;
-    const { rows } = await sql<StoredRow & { upper: string | null; in_range: string; pos: string }>`
+    const { rows } = await sql<{ position: string | null; upper: string | null; in_range: string }>`
       WITH head AS (SELECT least(max(position), ${windowEnd.toString()}::bigint) AS head FROM events),
       page AS (
-        SELECT ${sql.raw(EVENT_COLUMNS)}, events.position AS pos FROM events, head
+        SELECT ${shape.columns}, events.position AS pos FROM events, head
         WHERE events.position > ${after.toString()}::bigint AND events.position <= head.head
           AND events.type = ANY(${[...types]}::text[])
         ORDER BY events.position LIMIT ${limit}),
@@ -354,19 +387,15 @@ export class SqlEventStore implements EventStore {
     const upper = BigInt(first.upper);
     const found = rows.filter((r) => r.position !== null);
     if (BigInt(first.in_range) === upper - after || upper <= trusted)
-      return {
-        events: found.map(({ upper: _u, in_range: _n, pos: _p, ...r }) => this.toRecorded(r)),
-        scannedTo: upper,
-        blocked: false,
-      };
+      return { events: found.map(shape.map), scannedTo: upper, blocked: false };
     if ((await this.settle(upper)) >= upper) {
       // Whatever could fill a hole up to `upper` has ended: a fresh read of that range is final.
-      const { rows: final } = await sql<StoredRow>`
-        SELECT ${sql.raw(EVENT_COLUMNS)} FROM events
+      const { rows: final } = await sql`
+        SELECT ${shape.columns} FROM events
         WHERE events.position > ${after.toString()}::bigint AND events.position <= ${upper.toString()}::bigint
           AND events.type = ANY(${[...types]}::text[])
         ORDER BY events.position`.execute(this.database.db);
-      return { events: final.map((r) => this.toRecorded(r)), scannedTo: upper, blocked: false };
+      return { events: final.map(shape.map), scannedTo: upper, blocked: false };
     }
     const plain = await this.readAllPage({ after, maxCount: limit });
     const wanted = new Set(types);
@@ -505,6 +534,12 @@ export class SqlEventStore implements EventStore {
     if (this.unlisten) await (await this.unlisten.catch(() => async () => {}))();
     this.unlisten = undefined;
   }
+}
+
+/** The select list of a read and how a row it returns becomes an event. */
+interface ReadShape<E> {
+  columns: RawBuilder<unknown>;
+  map(row: unknown): E;
 }
 
 /** The columns of a StoredRow: a RecordedEvent's names. */

@@ -8,6 +8,11 @@ export class UpcasterTable {
     for (const u of upcasters) this.byKey.set(`${u.type}@${u.fromVersion}`, u);
   }
 
+  /** `type@fromVersion` of every upcaster: the stored versions a read converts. */
+  keys(): string[] {
+    return [...this.byKey.keys()];
+  }
+
   apply(
     type: string,
     schemaVersion: number,

@@ -41,6 +41,7 @@ export function dailyTotalsProjection(dateOptions: BusinessDateOptions = {}): Pr
     description: 'Daily totals per hospital, channel and business type (payments, refunds, fees, net).',
     handles: [...CHANNEL_MOVEMENT_EVENT_TYPES, 'ChannelFeeRecorded'],
     table: dailyTotalsTable,
+    readsFacts: true,
     changes(event) {
       const d = event.data as Record<string, unknown>;
       const amount = Money.parse(String(d.amount));

@@ -21,30 +21,32 @@ export interface PatientOrder {
   paidAt: Date | null;
 }
 
+/** The columns a patient's order is read from. */
+const PATIENT_ORDER_COLUMNS = [
+  'order_id',
+  'kind',
+  'admission_id',
+  'amount',
+  'paid',
+  'surplus',
+  'refund_requested',
+  'refunded',
+  'status',
+  'channel',
+  'channel_txn_id',
+  'his_synced',
+  'created_at',
+  'paid_at',
+] as const;
+
 /** A patient's orders, newest first, at most `limit`. `schema` reads a rebuilt or as-of copy instead. */
 export async function patientOrders(
   db: ReadDb,
   q: { hospitalId: string; patientId: string; limit: number; schema?: string },
 ): Promise<PatientOrder[]> {
-  const rows = await db
-    .withSchema(q.schema ?? ORDERS.schema)
-    .selectFrom('orders')
-    .select([
-      'order_id',
-      'kind',
-      'admission_id',
-      'amount',
-      'paid',
-      'surplus',
-      'refund_requested',
-      'refunded',
-      'status',
-      'channel',
-      'channel_txn_id',
-      'his_synced',
-      'created_at',
-      'paid_at',
-    ])
+  const orders = db.withSchema(q.schema ?? ORDERS.schema).selectFrom('orders');
+  const rows = await orders
+    .select(PATIENT_ORDER_COLUMNS)
     .where('hospital_id', '=', q.hospitalId)
     .where('patient_id', '=', q.patientId)
     .orderBy('created_at', 'desc')

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../../domain/event-store.ts';
+import type { EventFacts } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { displayStatus, type OrderView } from '../../domain/order/index.ts';
 import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
@@ -54,7 +54,7 @@ const status = (row: Row): string =>
  * A change of one order's row. `update` sets fields on a copy of the row (a replay makes a million of these: one
  * copy per event, not one per field set).
  */
-function change(event: RecordedEvent, update: (row: Row) => void) {
+function change(event: EventFacts, update: (row: Row) => void) {
   const orderId = String(event.data.orderId);
   return {
     key: [event.hospitalId, orderId],
@@ -117,6 +117,7 @@ export const ordersProjection = keyedProjection({
     'HisWritebackSucceeded',
   ],
   table: ordersTable,
+  readsFacts: true,
   changes(event) {
     const d = event.data as Record<string, unknown>;
     switch (event.type) {
