@@ -3,7 +3,6 @@ import {
   type AppendOptions,
   type AppendResult,
   ConcurrencyError,
-  type EventMetadata,
   type EventFacts,
   type EventStore,
   EventStoreError,
