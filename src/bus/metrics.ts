@@ -21,55 +21,56 @@ export interface MetricSources {
   inFlight?(): number;
 }
 
-/** Counters and histograms of one registry, labelled by the names given (none: one series). */
-const metricsOf = (registry: Registry) => ({
-  counter: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Counter<L>({ name, help, labelNames, registers: [registry] }),
-  histogram: <L extends string = never>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Histogram<L>({ name, help, labelNames, buckets: LATENCY_BUCKETS, registers: [registry] }),
-});
-
 export class BusMetrics {
   readonly registry = new Registry();
-  readonly #metric = metricsOf(this.registry);
-  readonly requests = this.#metric.counter(
-    'ledger_http_requests_total',
-    'HTTP requests answered, by route, method, status and code (refusal code, or "ok")',
-    ['route', 'method', 'status', 'code'],
-  );
-  readonly commands = this.#metric.counter(
-    'ledger_commands_total',
-    'Commands (every non-GET route) by command and outcome: accepted, replayed (same Idempotency-Key) or the refusal code',
-    ['command', 'outcome'],
-  );
-  readonly latency = this.#metric.histogram(
-    'ledger_http_request_duration_seconds',
-    'Time from the request arriving to the answer sent, by route and method',
-    ['route', 'method'],
-  );
-  readonly appends = this.#metric.counter(
-    'ledger_appends_total',
-    'Appends to the event store by outcome (ok, or the error code)',
-    ['outcome'],
-  );
-  readonly appendedEvents = this.#metric.counter(
-    'ledger_appended_events_total',
-    'Events written by successful appends (an idempotent replay writes none)',
-  );
-  readonly appendLatency = this.#metric.histogram(
-    'ledger_append_duration_seconds',
-    'Time one append to the event store takes',
-  );
-  readonly rateLimited = this.#metric.counter(
-    'ledger_rate_limited_total',
-    'Requests refused with 429 by a channel rate limit, by route',
-    ['route'],
-  );
-  readonly shed = this.#metric.counter(
-    'ledger_shed_total',
-    'Requests refused with 503 OVERLOADED before any work (load shedding), by reason',
-    ['reason'],
-  );
+  readonly requests = new Counter({
+    name: 'ledger_http_requests_total',
+    help: 'HTTP requests answered, by route, method, status and code (refusal code, or "ok")',
+    labelNames: ['route', 'method', 'status', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly commands = new Counter({
+    name: 'ledger_commands_total',
+    help: 'Commands (every non-GET route) by command and outcome: accepted, replayed (same Idempotency-Key) or the refusal code',
+    labelNames: ['command', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'ledger_http_request_duration_seconds',
+    help: 'Time from the request arriving to the answer sent, by route and method',
+    labelNames: ['route', 'method'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly appends = new Counter({
+    name: 'ledger_appends_total',
+    help: 'Appends to the event store by outcome (ok, or the error code)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly appendedEvents = new Counter({
+    name: 'ledger_appended_events_total',
+    help: 'Events written by successful appends (an idempotent replay writes none)',
+    registers: [this.registry],
+  });
+  readonly appendLatency = new Histogram({
+    name: 'ledger_append_duration_seconds',
+    help: 'Time one append to the event store takes',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: 'ledger_rate_limited_total',
+    help: 'Requests refused with 429 by a channel rate limit, by route',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly shed = new Counter({
+    name: 'ledger_shed_total',
+    help: 'Requests refused with 503 OVERLOADED before any work (load shedding), by reason',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
 
   #sources: MetricSources = {};
 
