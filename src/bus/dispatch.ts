@@ -4,8 +4,6 @@ import type { DeviceFleet } from '../adapters/devices/status.ts';
 import type { HandleResult } from '../domain/command-handler.ts';
 import type { CommandBase, Decider, DomainEventShape } from '../domain/decider.ts';
 import type { EventMetadata } from '../domain/event-store.ts';
-import type { DepositCommand } from '../domain/deposit/index.ts';
-import type { OrderCommand } from '../domain/order/index.ts';
 import { runDepositCommand } from '../app/deposits.ts';
 import { type Admission, type CommandContext, execute as executeCommand } from '../app/execute.ts';
 import { runOrderCommand } from '../app/orders.ts';
@@ -56,20 +54,13 @@ export function execute<C extends CommandBase, E extends DomainEventShape, S>(
   return executeCommand(deps, decider, command, contextOf(principal, command.actor, options));
 }
 
-export function runOrder(
-  deps: BusDeps,
-  principal: Principal | null,
-  command: OrderCommand,
-  options: ExecuteOptions = {},
-) {
-  return runOrderCommand(deps, command, contextOf(principal, command.actor, options));
-}
+/** A use case that runs one kind of command, as the bus calls it: with the principal's context. */
+const fromPrincipal =
+  <C extends { actor: CommandContext['actor'] }, R>(
+    run: (deps: BusDeps, command: C, context: CommandContext) => R,
+  ) =>
+  (deps: BusDeps, principal: Principal | null, command: C, options: ExecuteOptions = {}): R =>
+    run(deps, command, contextOf(principal, command.actor, options));
 
-export function runDeposit(
-  deps: BusDeps,
-  principal: Principal | null,
-  command: DepositCommand,
-  options: ExecuteOptions = {},
-) {
-  return runDepositCommand(deps, command, contextOf(principal, command.actor, options));
-}
+export const runOrder = fromPrincipal(runOrderCommand);
+export const runDeposit = fromPrincipal(runDepositCommand);

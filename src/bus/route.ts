@@ -86,7 +86,8 @@ type Register = <const P extends RouteParts>(
 /**
  * The routes of one OpenAPI tag that answer a signed-in caller: `api.get(path, access, summary, parts,
  * async (c, req) => …)` registers the route with `route(access, tags, summary, parts)`, and its handler gets
- * the caller's context (hospital, actor) first.
+ * the caller's context (hospital, actor) first. A route whose parts name one answer status (201 Created, 202
+ * Accepted) answers with it; the handler returns the body (or sets another status on `reply`).
  */
 export function routes(
   app: App,
@@ -95,12 +96,16 @@ export function routes(
   const register =
     (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'): Register =>
     (path, access, summary, parts, handler, config) => {
+      const statuses = Object.keys(parts).filter((k) => /^\d+$/.test(k));
+      const status = statuses.length === 1 ? Number(statuses[0]) : 200;
       app.route({
         method,
         url: path,
         ...(route(access, tags, summary, parts, config) as object),
-        handler: async (req, reply) =>
-          handler(requestContext(req), req as unknown as RouteRequest<typeof parts>, reply),
+        handler: async (req, reply) => {
+          if (status !== 200) reply.code(status);
+          return handler(requestContext(req), req as unknown as RouteRequest<typeof parts>, reply);
+        },
       });
     };
   return {

@@ -15,6 +15,15 @@ import type { CliIo } from './main.ts';
 /** Exit code of a CLI command refused for who runs it (sign-in failed, session ended, role not allowed). */
 export const EX_NOPERM = 77;
 
+/** The options that name the acting user (or leave it to the saved session), with --json and -h/--help. */
+export const ACTOR_OPTIONS = {
+  user: { type: 'string' },
+  hospital: { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export class CliAuthError extends Error {
   readonly exitCode = EX_NOPERM;
 }

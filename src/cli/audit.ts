@@ -9,7 +9,7 @@ import { replayAsOf } from '../app/audit/replay.ts';
 import { traceId } from '../app/audit/trace.ts';
 import { AUDIT_ROLES } from '../domain/audit/export.ts';
 import { UPCASTERS } from '../domain/events.ts';
-import { DEFAULT_TIME_ZONE, isBusinessDate } from '../domain/business-date.ts';
+import { DEFAULT_TIME_ZONE, isBusinessDate, isTimeZone } from '../domain/business-date.ts';
 import { formatReplay, formatReport, formatTrace, toJson } from './audit-format.ts';
 import { type CliActor, CliAuthError, EX_NOPERM, resolveCliActor } from './actor.ts';
 import type { CliIo } from './main.ts';
@@ -259,15 +259,6 @@ subcommands.replay = {
     };
   },
 };
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function auditCommand(argv: string[], io: CliIo): Promise<number> {
   const [name, ...rest] = argv;

@@ -36,7 +36,7 @@ import { RESOLUTION_ACTIONS, type ResolutionAction } from '../domain/reconciliat
 import { Refusal } from '../domain/rejection.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import { DISCREPANCY_SORTS, type DiscrepancySort } from '../projections/reconciliation/worklist.ts';
-import { type CliActor, CliAuthError, resolveCliActor } from './actor.ts';
+import { ACTOR_OPTIONS, type CliActor, CliAuthError, resolveCliActor } from './actor.ts';
 import type { CliIo } from './main.ts';
 import { table } from './table.ts';
 
@@ -48,14 +48,6 @@ const EXIT_CODES_TEXT = `Exit codes: 0 done · 1 refused by the ledger (CODE: me
 const ACTOR_TEXT = `Acting user: the session of \`ledger login\` (or LEDGER_SESSION), or --user NAME --hospital ID with the
 password from a prompt or --password-stdin (signed in and out for this one command). The account's role decides
 what it may do.`;
-
-const ACTOR_OPTIONS = {
-  user: { type: 'string' },
-  hospital: { type: 'string' },
-  'password-stdin': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
 
 export class Usage extends Error {}
 

@@ -3,19 +3,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { attachEvidence, listEvidence, readEvidence } from '../app/reconciliation/evidence.ts';
-import {
-  approveMatchDecision,
-  listMatches,
-  type MatchView,
-  matchItems,
-  matchPolicyFrom,
-  rejectMatchDecision,
-  showMatch,
-  unmatch,
-  unmatchRule,
-} from '../app/reconciliation/manual-matching.ts';
+import * as manual from '../app/reconciliation/manual-matching.ts';
 import { acceptProposal, listProposals, rejectProposal } from '../app/reconciliation/proposals.ts';
 import { DIFFERENCE_NAMES, type DifferenceName } from '../domain/reconciliation/match-events.ts';
+import type { CliActor } from './actor.ts';
 import type { CliIo } from './main.ts';
 import { group, out, runSub, type Sub, str, Usage } from './finance.ts';
 
@@ -26,7 +17,7 @@ const reasonOf = (v: Record<string, unknown>): string => {
   return r;
 };
 
-function matchLine(m: MatchView): string {
+function matchLine(m: manual.MatchView): string {
   const diff = m.difference
     ? ` · ${m.difference.as} ${m.difference.amount} (discrepancy ${m.difference.discrepancyId})`
     : '';
@@ -37,6 +28,9 @@ function matchLine(m: MatchView): string {
   return `${m.matchId}: ${m.status}${diff}${wait}${m.approvedBy ? ` · approved by ${m.approvedBy}` : ''}\n${items.join('\n')}\n`;
 }
 
+/** Who acts, as the manual-match use cases take it: the hospital, the user and their role. */
+const checker = (actor: CliActor) => ({ hospitalId: actor.hospitalId, by: actor.userId, role: actor.role });
+
 const MATCH: Sub = {
   usage: 'ledger match ID ID [ID…] --reason TEXT [--difference fee|shortfall|surplus]',
   needs: 'work',
@@ -46,14 +40,12 @@ const MATCH: Sub = {
     const d = str(values, 'difference');
     if (d !== undefined && !(DIFFERENCE_NAMES as readonly string[]).includes(d))
       throw new Usage(`--difference ${d}`);
-    const m = await matchItems(ports, {
-      hospitalId: actor.hospitalId,
-      by: actor.userId,
-      role: actor.role,
+    const m = await manual.matchItems(ports, {
+      ...checker(actor),
       discrepancyIds: args,
       reason: reasonOf(values),
       ...(d ? { differenceAs: d as DifferenceName } : {}),
-      policy: matchPolicyFrom(io.env),
+      policy: manual.matchPolicyFrom(io.env),
     });
     return out(io, values, m, () => matchLine(m));
   },
@@ -65,15 +57,10 @@ const UNMATCH: Sub = {
   needs: 'work',
   options: { reason: { type: 'string' }, rule: { type: 'boolean' } },
   run: async ({ ports, actor, values, args, io }) => {
-    const who = {
-      hospitalId: actor.hospitalId,
-      by: actor.userId,
-      role: actor.role,
-      policy: matchPolicyFrom(io.env),
-    };
+    const who = { ...checker(actor), policy: manual.matchPolicyFrom(io.env) };
     if (values.rule) {
       if (args.length !== 3) throw new Usage('--rule CHANNEL DATE SUBJECT');
-      const m = await unmatchRule(ports, {
+      const m = await manual.unmatchRule(ports, {
         ...who,
         channel: args[0]!,
         businessDate: args[1]!,
@@ -83,7 +70,7 @@ const UNMATCH: Sub = {
       return out(io, values, m, () => matchLine(m));
     }
     if (args.length !== 1) throw new Usage('one match id');
-    const m = await unmatch(ports, { ...who, matchId: args[0]!, reason: reasonOf(values) });
+    const m = await manual.unmatch(ports, { ...who, matchId: args[0]!, reason: reasonOf(values) });
     return out(io, values, m, () => matchLine(m));
   },
 };
@@ -128,7 +115,7 @@ export const PROPOSAL_COMMANDS: Record<string, Sub> = {
         by: actor.userId,
         ...itemAndProposal(args),
         ...(r !== undefined ? { reason: r } : {}),
-        policy: matchPolicyFrom(io.env),
+        policy: manual.matchPolicyFrom(io.env),
       });
       return out(io, values, m, () => matchLine(m));
     },
@@ -154,7 +141,7 @@ export const MATCHES_COMMANDS: Record<string, Sub> = {
     usage: 'ledger matches show MATCH-ID',
     needs: 'read',
     run: async ({ ports, actor, values, args, io }) => {
-      const m = await showMatch(ports, actor.hospitalId, args[0] ?? '');
+      const m = await manual.showMatch(ports, actor.hospitalId, args[0] ?? '');
       return out(io, values, m, () => matchLine(m));
     },
   },
@@ -163,7 +150,7 @@ export const MATCHES_COMMANDS: Record<string, Sub> = {
     needs: 'read',
     run: async ({ ports, actor, values, args, io }) => {
       if (args.length !== 2) throw new Usage('CHANNEL DATE');
-      const ms = await listMatches(ports, actor.hospitalId, args[0]!, args[1]!);
+      const ms = await manual.listMatches(ports, actor.hospitalId, args[0]!, args[1]!);
       return out(io, values, ms, () => ms.map(matchLine).join('') || 'no matches\n');
     },
   },
@@ -171,12 +158,7 @@ export const MATCHES_COMMANDS: Record<string, Sub> = {
     usage: 'ledger matches approve MATCH-ID',
     needs: 'check',
     run: async ({ ports, actor, values, args, io }) => {
-      const m = await approveMatchDecision(ports, {
-        hospitalId: actor.hospitalId,
-        by: actor.userId,
-        role: actor.role,
-        matchId: args[0] ?? '',
-      });
+      const m = await manual.approveMatchDecision(ports, { ...checker(actor), matchId: args[0] ?? '' });
       return out(io, values, m, () => matchLine(m));
     },
   },
@@ -185,10 +167,8 @@ export const MATCHES_COMMANDS: Record<string, Sub> = {
     needs: 'check',
     options: { reason: { type: 'string' } },
     run: async ({ ports, actor, values, args, io }) => {
-      const m = await rejectMatchDecision(ports, {
-        hospitalId: actor.hospitalId,
-        by: actor.userId,
-        role: actor.role,
+      const m = await manual.rejectMatchDecision(ports, {
+        ...checker(actor),
         matchId: args[0] ?? '',
         reason: reasonOf(values),
       });

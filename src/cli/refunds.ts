@@ -2,19 +2,7 @@
 // refund (legs by the original route then run in the worker), show where each leg is, approve a fallback leg.
 import { createLogger } from '../adapters/log.ts';
 import type { AppPorts } from '../app/ports.ts';
-import {
-  approveRefundLeg,
-  hospitalRefundPolicy,
-  importBankReturns,
-  loadRefundPlan,
-  planRefundRoute,
-  previewRefundPlan,
-  type RefundPlanRequest,
-  recordRefundLegBounce,
-  refundPolicyReader,
-  rerouteRefundLeg,
-  setRefundPolicy,
-} from '../app/refunds.ts';
+import * as refunds from '../app/refunds.ts';
 import { refuse as refuseStaff } from '../domain/reconciliation/refusals.ts';
 import { refundPolicyOption } from './channel-wiring.ts';
 import { Money } from '../domain/money.ts';
@@ -44,7 +32,7 @@ function appPorts(c: Ctx): AppPorts {
     now: () => new Date(),
     logger: createLogger({ level: 'silent' }),
     // The hospital's own policy, else REFUND_POLICY, else the defaults: as `ledger serve` plans.
-    refundPolicy: refundPolicyReader(c.ports.store, refundPolicyOption(c.io.env).refundPolicy),
+    refundPolicy: refunds.refundPolicyReader(c.ports.store, refundPolicyOption(c.io.env).refundPolicy),
   };
 }
 
@@ -56,12 +44,12 @@ function policyText(p: { hospitalSet: boolean; policy: RefundPolicy; version: nu
 }
 
 async function policyAnswer(c: Ctx) {
-  const own = await hospitalRefundPolicy(c.ports.store, c.actor.hospitalId);
+  const own = await refunds.hospitalRefundPolicy(c.ports.store, c.actor.hospitalId);
   const policy = await appPorts(c).refundPolicy!(c.actor.hospitalId);
   return { hospitalSet: own.policy !== null, policy, version: own.version };
 }
 
-function requestOf(c: Ctx, planId: string): RefundPlanRequest {
+function requestOf(c: Ctx, planId: string): refunds.RefundPlanRequest {
   const v = c.values;
   const order = typeof v.order === 'string' ? v.order : undefined;
   const admission = typeof v.admission === 'string' ? v.admission : undefined;
@@ -107,7 +95,7 @@ const SUBS: Record<string, FinanceSub> = {
     needs: 'work',
     options: PLAN_OPTIONS,
     run: async (c) => {
-      const legs = await previewRefundPlan(appPorts(c), requestOf(c, 'preview'));
+      const legs = await refunds.previewRefundPlan(appPorts(c), requestOf(c, 'preview'));
       const view = legs.map((l) => ({ ...l, amount: l.amount.toString() }));
       return financeOut(c.io, c.values, { legs: view }, () =>
         view
@@ -127,7 +115,9 @@ const SUBS: Record<string, FinanceSub> = {
     run: async (c) => {
       const request = requestOf(c, onePlanId(c.args));
       if (request.reason === '') throw new FinanceUsage('--reason TEXT is required');
-      const r = await planRefundRoute(appPorts(c), request, { actor: { kind: 'staff', id: c.actor.userId } });
+      const r = await refunds.planRefundRoute(appPorts(c), request, {
+        actor: { kind: 'staff', id: c.actor.userId },
+      });
       return financeOut(c.io, c.values, r.state, () => planText(r.state));
     },
   },
@@ -136,7 +126,7 @@ const SUBS: Record<string, FinanceSub> = {
     needs: 'read',
     run: async (c) => {
       const planId = onePlanId(c.args);
-      const s = await loadRefundPlan(c.ports, c.actor.hospitalId, planId);
+      const s = await refunds.loadRefundPlan(c.ports, c.actor.hospitalId, planId);
       if (s.status === 'none') throw refuse('REFUND_PLAN_NOT_FOUND', { planId });
       return financeOut(c.io, c.values, s, () => planText(s));
     },
@@ -145,19 +135,10 @@ const SUBS: Record<string, FinanceSub> = {
     usage: 'ledger refunds approve PLAN_ID LEG_NO',
     needs: 'check',
     run: async (c) => {
-      if (c.args.length !== 2 || !/^[1-9][0-9]{0,3}$/.test(c.args[1]!))
-        throw new FinanceUsage('PLAN_ID LEG_NO');
-      const planId = onePlanId([c.args[0]!]);
-      const r = await approveRefundLeg(
-        appPorts(c),
-        c.actor.hospitalId,
-        planId,
-        Number(c.args[1]),
-        c.actor.role,
-        {
-          actor: { kind: 'staff', id: c.actor.userId },
-        },
-      );
+      const { planId, legNo } = planLeg(c.args);
+      const r = await refunds.approveRefundLeg(appPorts(c), c.actor.hospitalId, planId, legNo, c.actor.role, {
+        actor: { kind: 'staff', id: c.actor.userId },
+      });
       return financeOut(c.io, c.values, r.state, () => planText(r.state));
     },
   },
@@ -191,7 +172,7 @@ SUBS['set-policy'] = {
     } catch {
       throw new FinanceUsage('--policy must be JSON: { order, channelPriority, windowsDays, fallbacks }');
     }
-    await setRefundPolicy(
+    await refunds.setRefundPolicy(
       appPorts(c),
       c.actor.hospitalId,
       { channelPriority: [], ...given } as RefundPolicy,
@@ -219,7 +200,7 @@ SUBS.bounce = {
     if (typeof v.reason !== 'string' || v.reason === '') throw new FinanceUsage('--reason TEXT is required');
     if (typeof v['bank-ref'] !== 'string')
       throw new FinanceUsage("--bank-ref REF (the bank's reference) is required");
-    const r = await recordRefundLegBounce(
+    const r = await refunds.recordRefundLegBounce(
       appPorts(c),
       {
         hospitalId: c.actor.hospitalId,
@@ -244,7 +225,7 @@ SUBS.reroute = {
     if (route !== 'cash-window' && route !== 'bank-transfer')
       throw new FinanceUsage('--route cash-window|bank-transfer is required');
     const account = c.values['payee-account'];
-    const r = await rerouteRefundLeg(
+    const r = await refunds.rerouteRefundLeg(
       appPorts(c),
       {
         hospitalId: c.actor.hospitalId,
@@ -265,9 +246,14 @@ SUBS.returns = {
   run: async (c) => {
     if (c.args.length !== 1) throw new FinanceUsage('one FILE');
     const file = c.args[0]!;
-    const lines = await importBankReturns(appPorts(c), c.actor.hospitalId, await readFile(file, 'utf8'), {
-      actor: { kind: 'staff', id: c.actor.userId },
-    });
+    const lines = await refunds.importBankReturns(
+      appPorts(c),
+      c.actor.hospitalId,
+      await readFile(file, 'utf8'),
+      {
+        actor: { kind: 'staff', id: c.actor.userId },
+      },
+    );
     return financeOut(c.io, c.values, { file, lines }, () =>
       lines
         .map((l) =>

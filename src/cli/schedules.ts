@@ -5,16 +5,7 @@ import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { createLogger } from '../adapters/log.ts';
 import { BullScheduleQueue, openQueue, queueConfigFromEnv } from '../adapters/queue/bullmq.ts';
-import {
-  pauseSchedule,
-  removeSchedule,
-  resumeSchedule,
-  runScheduleNow,
-  type ScheduleConfigPorts,
-  scheduleRuns,
-  schedules,
-  setSchedule,
-} from '../app/schedules.ts';
+import * as scheduling from '../app/schedules.ts';
 import type { Actor } from '../domain/decider.ts';
 import { Refusal } from '../domain/rejection.ts';
 import type { CliIo } from './main.ts';
@@ -82,7 +73,7 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
   const logger = createLogger({ name: 'schedules', level: 'warn' });
   const queue =
     io.env.REDIS_URL || sub === 'run-now' ? openQueue(queueConfigFromEnv(io.env), logger) : undefined;
-  const ports: ScheduleConfigPorts = {
+  const ports: scheduling.ScheduleConfigPorts = {
     store: ledger.store,
     db: ledger.database.db,
     ...(queue ? { queue: new BullScheduleQueue(queue) } : {}),
@@ -92,7 +83,7 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
   try {
     switch (sub) {
       case 'list': {
-        const rows = await schedules(ports, hospitalId);
+        const rows = await scheduling.schedules(ports, hospitalId);
         out(rows, () =>
           rows.length === 0
             ? 'no schedules'
@@ -112,7 +103,7 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
         return 0;
       }
       case 'runs': {
-        const rows = await scheduleRuns(ports, {
+        const rows = await scheduling.scheduleRuns(ports, {
           hospitalId,
           ...(values.schedule ? { scheduleId: values.schedule } : {}),
           ...(values.alerts ? { alerts: true } : {}),
@@ -152,7 +143,7 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
           format: values.format,
         };
         for (const k of Object.keys(input)) if (input[k] === undefined) delete input[k];
-        const s = await setSchedule(ports, hospitalId, actor, input);
+        const s = await scheduling.setSchedule(ports, hospitalId, actor, input);
         out(
           s,
           () =>
@@ -168,18 +159,18 @@ export async function schedulesCommand(argv: string[], io: CliIo): Promise<numbe
         }
         const s =
           sub === 'pause'
-            ? await pauseSchedule(ports, hospitalId, actor, id!, values.reason)
-            : await removeSchedule(ports, hospitalId, actor, id!, values.reason);
+            ? await scheduling.pauseSchedule(ports, hospitalId, actor, id!, values.reason)
+            : await scheduling.removeSchedule(ports, hospitalId, actor, id!, values.reason);
         out(s, () => `schedule ${id}: ${s.status}`);
         return 0;
       }
       case 'resume': {
-        const s = await resumeSchedule(ports, hospitalId, actor, id!);
+        const s = await scheduling.resumeSchedule(ports, hospitalId, actor, id!);
         out(s, () => `schedule ${id}: ${s.status}`);
         return 0;
       }
       default: {
-        const jobId = await runScheduleNow(
+        const jobId = await scheduling.runScheduleNow(
           { ...ports, queue: new BullScheduleQueue(queue!) },
           hospitalId,
           id!,

@@ -5,22 +5,14 @@ import { strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import type { CommandContext } from '../app/execute.ts';
-import {
-  changeStaffRole,
-  createStaffUser,
-  disableStaffUser,
-  enableStaffUser,
-  listStaffUsers,
-  resetStaffPassword,
-  revokeAllSessions,
-} from '../app/staff/accounts.ts';
+import * as accounts from '../app/staff/accounts.ts';
 import type { StaffPorts } from '../app/staff/ports.ts';
 import { authenticateSession, signIn, signOut } from '../app/staff/sessions.ts';
 import { UPCASTERS } from '../domain/events.ts';
 import type { HospitalId } from '../domain/ids.ts';
 import { Refusal } from '../domain/rejection.ts';
 import { checkUsername, isStaffRole, STAFF_ROLES, type StaffAccount } from '../domain/staff/index.ts';
-import { CliAuthError, cliStaffPorts, EX_NOPERM, resolveCliActor } from './actor.ts';
+import { ACTOR_OPTIONS, CliAuthError, cliStaffPorts, EX_NOPERM, resolveCliActor } from './actor.ts';
 import {
   cliAddress,
   forgetSession,
@@ -82,26 +74,18 @@ Ends the saved session (also on the server side: the token stops working) and re
 ${EXIT_CODES}`,
 };
 
-const COMMON = {
-  hospital: { type: 'string' },
-  user: { type: 'string' },
-  'password-stdin': { type: 'boolean' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 const SUBCOMMAND_OPTIONS = {
   add: {
-    ...COMMON,
+    ...ACTOR_OPTIONS,
     ...strings('username', 'role', 'display-name'),
   },
-  list: COMMON,
-  show: COMMON,
-  disable: { ...COMMON, reason: { type: 'string' } },
-  enable: { ...COMMON, reason: { type: 'string' } },
-  'set-password': COMMON,
-  'set-role': { ...COMMON, role: { type: 'string' } },
-  'revoke-sessions': { ...COMMON, reason: { type: 'string' } },
+  list: ACTOR_OPTIONS,
+  show: ACTOR_OPTIONS,
+  disable: { ...ACTOR_OPTIONS, reason: { type: 'string' } },
+  enable: { ...ACTOR_OPTIONS, reason: { type: 'string' } },
+  'set-password': ACTOR_OPTIONS,
+  'set-role': { ...ACTOR_OPTIONS, role: { type: 'string' } },
+  'revoke-sessions': { ...ACTOR_OPTIONS, reason: { type: 'string' } },
 } as const;
 
 type Sub = keyof typeof SUBCOMMAND_OPTIONS;
@@ -234,7 +218,9 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
         str('role') === 'administrator' &&
         str('user') === undefined &&
         hospitalId !== undefined &&
-        !(await listStaffUsers(staff, hospitalId)).some((a) => a.role === 'administrator' && !a.disabled);
+        !(await accounts.listStaffUsers(staff, hospitalId)).some(
+          (a) => a.role === 'administrator' && !a.disabled,
+        );
       if (bootstrap) {
         context = { actor: { kind: 'system', id: 'cli-bootstrap' }, metadata: { address: cliAddress() } };
       } else {
@@ -261,7 +247,7 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
           const password = await reader.secret(`password for ${username}`, fromStdin);
           if (!fromStdin && (await reader.prompt('the same password again')) !== password)
             throw new UsageError('the two passwords differ');
-          const a = await createStaffUser(
+          const a = await accounts.createStaffUser(
             staff,
             {
               hospitalId: h,
@@ -278,7 +264,7 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
           return 0;
         }
         case 'list': {
-          const users = await listStaffUsers(staff, h);
+          const users = await accounts.listStaffUsers(staff, h);
           if (v.json) {
             for (const a of users) io.stdout.write(`${JSON.stringify(accountJson(a))}\n`);
             return 0;
@@ -309,12 +295,16 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
         }
         case 'disable':
           await exists();
-          await disableStaffUser(staff, { hospitalId: h, username, reason: str('reason')! }, context);
+          await accounts.disableStaffUser(
+            staff,
+            { hospitalId: h, username, reason: str('reason')! },
+            context,
+          );
           io.stdout.write(`disabled ${username}; their sessions are revoked\n`);
           return 0;
         case 'enable':
           await exists();
-          await enableStaffUser(staff, { hospitalId: h, username, reason: str('reason')! }, context);
+          await accounts.enableStaffUser(staff, { hospitalId: h, username, reason: str('reason')! }, context);
           io.stdout.write(`enabled ${username}\n`);
           return 0;
         case 'set-password': {
@@ -322,13 +312,13 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
           const password = await reader.secret(`new password for ${username}`, fromStdin);
           if (!fromStdin && (await reader.prompt('the same password again')) !== password)
             throw new UsageError('the two passwords differ');
-          await resetStaffPassword(staff, { hospitalId: h, username, password }, context);
+          await accounts.resetStaffPassword(staff, { hospitalId: h, username, password }, context);
           io.stdout.write(`password of ${username} set; their sessions are revoked\n`);
           return 0;
         }
         case 'set-role': {
           await exists();
-          const a = await changeStaffRole(
+          const a = await accounts.changeStaffRole(
             staff,
             { hospitalId: h, username, role: str('role') as StaffAccount['role'] },
             context,
@@ -338,7 +328,7 @@ export async function usersCommand(argv: string[], io: CliIo): Promise<number> {
         }
         case 'revoke-sessions': {
           await exists();
-          const ids = await revokeAllSessions(
+          const ids = await accounts.revokeAllSessions(
             staff,
             { hospitalId: h, username, reason: str('reason') ?? 'revoked by an administrator' },
             context,

@@ -81,6 +81,16 @@ function formatDate(year: number, month: number, day: number): BusinessDate {
   return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/** Whether Intl knows the zone (an IANA name such as 'Asia/Shanghai'). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isBusinessDate(s: unknown): s is BusinessDate {
   if (typeof s !== 'string') return false;
   const m = DATE_RE.exec(s);

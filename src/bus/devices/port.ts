@@ -1,25 +1,16 @@
 // What a kiosk or POS message asks the application to do. The gateway translates each decoded request into
 // one call; the application implements it with its use cases (HandlerDevicePort runs the order decider
 // directly until then). Refusals are thrown as domain Refusals and answered with their code.
-import type {
-  AttemptId,
-  Channel,
-  ChannelTxnId,
-  HospitalId,
-  MaskedRef,
-  OrderId,
-  PatientId,
-  RefundId,
-} from '../../domain/ids.ts';
+import type * as Id from '../../domain/ids.ts';
 import type { Money } from '../../domain/money.ts';
 import type { IdentityMethod, OrderBusinessInput } from '../../domain/order/index.ts';
 
 /** Who asks and under which idempotency key: (device id, serial). */
 export interface DeviceRequestContext {
-  hospitalId: HospitalId;
+  hospitalId: Id.HospitalId;
   deviceId: string;
   /** The access channel the device belongs to (e.g. kiosk, unionpay). */
-  channel: Channel;
+  channel: Id.Channel;
   serial: string;
   /** The device's own clock (business time of what it reports). */
   at: Date;
@@ -47,37 +38,37 @@ export interface PosSlip {
 }
 
 export interface DeviceCreateOrder {
-  orderId: OrderId;
-  patientId: PatientId;
+  orderId: Id.OrderId;
+  patientId: Id.PatientId;
   amount: Money;
   business: OrderBusinessInput;
 }
 
 export interface DeviceRecordPayment {
-  orderId: OrderId;
-  channel: Channel;
-  channelTxnId: ChannelTxnId;
+  orderId: Id.OrderId;
+  channel: Id.Channel;
+  channelTxnId: Id.ChannelTxnId;
   amount: Money;
-  payerRef: MaskedRef;
-  attemptId: AttemptId | null;
+  payerRef: Id.MaskedRef;
+  attemptId: Id.AttemptId | null;
   slip: PosSlip;
 }
 
 export interface DeviceMarkPaymentUnknown {
-  orderId: OrderId;
-  attemptId: AttemptId;
-  channel: Channel;
+  orderId: Id.OrderId;
+  attemptId: Id.AttemptId;
+  channel: Id.Channel;
   amount: Money;
   reason: string;
 }
 
 export interface DeviceRequestRefund {
-  orderId: OrderId;
-  refundId: RefundId;
+  orderId: Id.OrderId;
+  refundId: Id.RefundId;
   /** 消费撤销 (void, same batch) or 退货 (return). */
   kind: 'void' | 'return';
   amount: Money;
-  channelTxnId: ChannelTxnId | null;
+  channelTxnId: Id.ChannelTxnId | null;
   originalReferenceNo: string | null;
   reason: string;
   /** The check the kiosk did (ID card reader, insurance card, face); absent: the refund waits for one. */
@@ -89,5 +80,5 @@ export interface DeviceCommandPort {
   recordPayment(ctx: DeviceRequestContext, input: DeviceRecordPayment): Promise<DeviceOrderAnswer>;
   markPaymentUnknown(ctx: DeviceRequestContext, input: DeviceMarkPaymentUnknown): Promise<DeviceOrderAnswer>;
   requestRefund(ctx: DeviceRequestContext, input: DeviceRequestRefund): Promise<DeviceOrderAnswer>;
-  queryOrder(ctx: DeviceRequestContext, orderId: OrderId): Promise<DeviceOrderAnswer>;
+  queryOrder(ctx: DeviceRequestContext, orderId: Id.OrderId): Promise<DeviceOrderAnswer>;
 }

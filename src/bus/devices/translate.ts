@@ -75,6 +75,11 @@ function business(f: Record<string, string>, amount: Money): OrderBusinessInput 
   }
 }
 
+/** The order, channel and amount a payment result or an unknown payment names. */
+function paymentOf(f: Record<string, string>) {
+  return { orderId: Id.OrderId(f.orderId!), channel: Id.Channel(f.channel!), amount: cents(f.amount!) };
+}
+
 /** Runs the request through the port; heartbeats never reach it. */
 export function dispatch(
   port: DeviceCommandPort,
@@ -94,10 +99,8 @@ export function dispatch(
     }
     case 'payment-result':
       return port.recordPayment(ctx, {
-        orderId: Id.OrderId(f.orderId!),
-        channel: Id.Channel(f.channel!),
+        ...paymentOf(f),
         channelTxnId: Id.ChannelTxnId(f.channelTxnId!),
-        amount: cents(f.amount!),
         payerRef: Id.MaskedRef(f.cardMasked!),
         attemptId: f.attemptId ? Id.AttemptId(f.attemptId) : null,
         slip: {
@@ -110,10 +113,8 @@ export function dispatch(
       });
     case 'payment-unknown':
       return port.markPaymentUnknown(ctx, {
-        orderId: Id.OrderId(f.orderId!),
+        ...paymentOf(f),
         attemptId: Id.AttemptId(f.attemptId!),
-        channel: Id.Channel(f.channel!),
-        amount: cents(f.amount!),
         reason: f.reason || '超时',
       });
     case 'refund': {

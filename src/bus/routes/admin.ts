@@ -52,9 +52,9 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     'admin',
     'Register an access channel with its settings (business types, opening hours, blacklist, rate limit, priority)',
     { body: RegisterChannelBody, 201: Any },
-    async (c, req, reply) => {
+    async (c, req) => {
       const b = req.body;
-      const answer = await runChannel(c, {
+      return runChannel(c, {
         type: 'RegisterChannel',
         hospitalId: c.hospitalId,
         channelId: Channel(b.channelId),
@@ -70,7 +70,6 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
         at: deps.now(),
         actor: c.actor,
       });
-      return reply.code(201).send(answer);
     },
   );
 
@@ -140,7 +139,7 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
     'admin',
     'Register a bus client; the answer carries its secret, shown this once and stored only sealed',
     { body: RegisterClientBody, 201: Any },
-    async (c, req, reply) => {
+    async (c, req) => {
       try {
         const { client, secret } = await ctx.options.clients.register({
           clientId: req.body.clientId,
@@ -150,13 +149,13 @@ export function adminRoutes(app: App, ctx: ServerContext): void {
           ...(req.body.grants ? { grants: req.body.grants } : {}),
         });
         req.log.info({ clientId: client.clientId, by: c.principal.id }, 'bus client registered');
-        return reply.code(201).send({
+        return {
           clientId: client.clientId,
           kind: client.kind,
           channelId: client.channelId,
           grants: client.grants,
           secret,
-        });
+        };
       } catch (error) {
         if (error instanceof ClientExistsError)
           throw new ApiError('VALIDATION_FAILED', { field: 'body.clientId', reason: 'already registered' });

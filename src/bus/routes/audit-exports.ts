@@ -10,7 +10,7 @@ import { tarOfFiles } from '../../adapters/archive/tar.ts';
 import { DEFAULT_ANCHOR_DIR } from '../../adapters/event-store/anchors.ts';
 import { ExportError } from '../../app/audit/export.ts';
 import { takeAuditExport } from '../../app/audit/record-export.ts';
-import { addDays, DEFAULT_TIME_ZONE, isBusinessDate } from '../../domain/business-date.ts';
+import { addDays, DEFAULT_TIME_ZONE, isBusinessDate, isTimeZone } from '../../domain/business-date.ts';
 import { ApiError } from '../errors.ts';
 import type { App, ServerContext } from '../server.ts';
 import { routes } from '../route.ts';
@@ -29,15 +29,6 @@ const ExportQuery = Type.Object({
     }),
   ),
 });
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function auditExportRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['audit']);

@@ -14,6 +14,11 @@ import {
   wechatPlatformKeys,
 } from '../../adapters/channels/wechat/index.ts';
 import { applyChannelNotice } from '../../app/orders.ts';
+import type {
+  AlipayCredentials,
+  MerchantCredentials,
+  WechatCredentials,
+} from '../../domain/channel/merchants.ts';
 import { isRejection } from '../../domain/rejection.ts';
 import { ApiError, toErrorResponse } from '../errors.ts';
 import type { App, ServerContext } from '../server.ts';
@@ -58,6 +63,21 @@ async function process(
 
 type WechatConfig = Parameters<typeof verifyWechatNotification>[1];
 type AlipayConfig = Parameters<typeof verifyAlipayNotification>[1];
+
+/** How a notification to a hospital's WeChat merchant (channel management) is verified. */
+const wechatConfigOf = (w: WechatCredentials): WechatConfig => ({
+  mchId: w.mchId,
+  apiV3Key: w.apiV3Key,
+  platformKeys: wechatPlatformKeys(w.platformKeys),
+  ...(w.appId ? { appIds: [w.appId] } : {}),
+});
+
+/** How a notification to a hospital's Alipay app (channel management) is verified. */
+const alipayConfigOf = (a: AlipayCredentials): AlipayConfig => ({
+  appId: a.appId,
+  alipayPublicKey: a.alipayPublicKey,
+  ...(a.pid ? { sellerId: a.pid } : {}),
+});
 
 async function wechatCallback(
   ctx: ServerContext,
@@ -142,6 +162,24 @@ const MERCHANT_PARAMS = {
   },
 };
 
+/** What each channel's callback documents besides its summary. */
+const CALLBACK_DOCS = {
+  wechat: { description: WECHAT_DESCRIPTION, headers: WECHAT_HEADERS_SCHEMA },
+  alipay: { description: ALIPAY_DESCRIPTION },
+};
+
+/** A callback route's options: the raw body up to the callback limit, documented under `callbacks`. */
+function callbackOptions(
+  channel: keyof typeof CALLBACK_DOCS,
+  summary: string,
+  params?: typeof MERCHANT_PARAMS,
+) {
+  return {
+    bodyLimit: MAX_CALLBACK_BODY_BYTES,
+    schema: { tags: ['callbacks'], summary, ...CALLBACK_DOCS[channel], ...(params ? { params } : {}) },
+  };
+}
+
 export function callbackRoutes(app: App, ctx: ServerContext): void {
   // These routes read the body as raw bytes, whatever the channel sends.
   app.removeAllContentTypeParsers();
@@ -154,15 +192,10 @@ export function callbackRoutes(app: App, ctx: ServerContext): void {
   // The one hospital configured from the environment (WECHAT_* / ALIPAY_*), as before channel management.
   app.post(
     '/v1/callbacks/wechat',
-    {
-      bodyLimit: MAX_CALLBACK_BODY_BYTES,
-      schema: {
-        tags: ['callbacks'],
-        summary: 'WeChat Pay API v3 payment / refund notification (the environment-configured merchant)',
-        description: WECHAT_DESCRIPTION,
-        headers: WECHAT_HEADERS_SCHEMA,
-      },
-    },
+    callbackOptions(
+      'wechat',
+      'WeChat Pay API v3 payment / refund notification (the environment-configured merchant)',
+    ),
     async (req, reply) => {
       const cfg = ctx.options.callbacks?.wechat;
       if (!cfg) throw new ApiError('ROUTE_NOT_FOUND', { reason: 'WeChat Pay is not configured' });
@@ -172,14 +205,7 @@ export function callbackRoutes(app: App, ctx: ServerContext): void {
 
   app.post(
     '/v1/callbacks/alipay',
-    {
-      bodyLimit: MAX_CALLBACK_BODY_BYTES,
-      schema: {
-        tags: ['callbacks'],
-        summary: 'Alipay asynchronous notification (the environment-configured app)',
-        description: ALIPAY_DESCRIPTION,
-      },
-    },
+    callbackOptions('alipay', 'Alipay asynchronous notification (the environment-configured app)'),
     async (req, reply) => {
       const cfg = ctx.options.callbacks?.alipay;
       if (!cfg) throw new ApiError('ROUTE_NOT_FOUND', { reason: 'Alipay is not configured' });
@@ -187,63 +213,42 @@ export function callbackRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  // Every hospital's merchants from channel management: the notify_url names the hospital and the merchant.
-  const merchantCredentials = async (hospitalId: string, channel: string, merchantId: string) => {
-    const c = await ctx.options.merchants?.gateways.credentials(hospitalId, channel, merchantId);
-    if (!c)
-      throw new ApiError('ROUTE_NOT_FOUND', {
-        reason: `no ${channel} merchant ${merchantId} for ${hospitalId}`,
-      });
-    return c;
-  };
-
-  app.post<{ Params: { hospitalId: string; merchantId: string } }>(
-    '/v1/callbacks/wechat/:hospitalId/:merchantId',
-    {
-      bodyLimit: MAX_CALLBACK_BODY_BYTES,
-      schema: {
-        tags: ['callbacks'],
-        summary: 'WeChat Pay API v3 notification for a hospital’s merchant (channel management)',
-        description: WECHAT_DESCRIPTION,
-        headers: WECHAT_HEADERS_SCHEMA,
-        params: MERCHANT_PARAMS,
+  // Every hospital's merchants from channel management: the notify_url names the hospital and the merchant;
+  // the merchant's credentials (of that channel) verify the notification.
+  const merchantRoute = <K extends MerchantCredentials['channel']>(
+    channel: K,
+    summary: string,
+    answer: (
+      credentials: Extract<MerchantCredentials, { channel: K }>,
+      req: FastifyRequest,
+      reply: FastifyReply,
+      hospitalId: string,
+    ) => Promise<unknown>,
+  ) =>
+    app.post<{ Params: { hospitalId: string; merchantId: string } }>(
+      `/v1/callbacks/${channel}/:hospitalId/:merchantId`,
+      callbackOptions(channel, summary, MERCHANT_PARAMS),
+      async (req, reply) => {
+        const { hospitalId, merchantId } = req.params;
+        const c = await ctx.options.merchants?.gateways.credentials(hospitalId, channel, merchantId);
+        if (!c)
+          throw new ApiError('ROUTE_NOT_FOUND', {
+            reason: `no ${channel} merchant ${merchantId} for ${hospitalId}`,
+          });
+        if (c.channel !== channel) throw new ApiError('ROUTE_NOT_FOUND');
+        return answer(c as Extract<MerchantCredentials, { channel: K }>, req, reply, hospitalId);
       },
-    },
-    async (req, reply) => {
-      const { hospitalId, merchantId } = req.params;
-      const c = await merchantCredentials(hospitalId, 'wechat', merchantId);
-      if (c.channel !== 'wechat') throw new ApiError('ROUTE_NOT_FOUND');
-      const keys = wechatPlatformKeys(c.wechat.platformKeys);
-      const config: WechatConfig = {
-        mchId: c.wechat.mchId,
-        apiV3Key: c.wechat.apiV3Key,
-        platformKeys: keys,
-        ...(c.wechat.appId ? { appIds: [c.wechat.appId] } : {}),
-      };
-      return wechatCallback(ctx, req, reply, hospitalId, config);
-    },
+    );
+
+  merchantRoute(
+    'wechat',
+    'WeChat Pay API v3 notification for a hospital’s merchant (channel management)',
+    (c, req, reply, hospitalId) => wechatCallback(ctx, req, reply, hospitalId, wechatConfigOf(c.wechat)),
   );
 
-  app.post<{ Params: { hospitalId: string; merchantId: string } }>(
-    '/v1/callbacks/alipay/:hospitalId/:merchantId',
-    {
-      bodyLimit: MAX_CALLBACK_BODY_BYTES,
-      schema: {
-        tags: ['callbacks'],
-        summary: 'Alipay asynchronous notification for a hospital’s app (channel management)',
-        description: ALIPAY_DESCRIPTION,
-        params: MERCHANT_PARAMS,
-      },
-    },
-    async (req, reply) => {
-      const { hospitalId, merchantId } = req.params;
-      const c = await merchantCredentials(hospitalId, 'alipay', merchantId);
-      if (c.channel !== 'alipay') throw new ApiError('ROUTE_NOT_FOUND');
-      return alipayCallback(ctx, req, reply, hospitalId, {
-        appId: c.alipay.appId,
-        alipayPublicKey: c.alipay.alipayPublicKey,
-        ...(c.alipay.pid ? { sellerId: c.alipay.pid } : {}),
-      });
-    },
+  merchantRoute(
+    'alipay',
+    'Alipay asynchronous notification for a hospital’s app (channel management)',
+    (c, req, reply, hospitalId) => alipayCallback(ctx, req, reply, hospitalId, alipayConfigOf(c.alipay)),
   );
 }

@@ -90,10 +90,7 @@ export function mappingRoutes(app: App, ctx: ServerContext): void {
     'supervise',
     'Add a mapping (version 1) for a bank, HIS extract or insurance file layout',
     { body: DefinitionBody, 201: Written },
-    async (c, req, reply) => {
-      const r = await addMapping(ports, writer(c), req.body.definition, req.body.note);
-      return reply.code(201).send(r);
-    },
+    async (c, req) => addMapping(ports, writer(c), req.body.definition, req.body.note),
   );
 
   api.put(

@@ -80,6 +80,9 @@ type PreviewInput = {
   closedRoutes?: string[];
 };
 
+/** The leg a leg route names. */
+type LegRef = { hospitalId: string; planId: string; legNo: number };
+
 function legView(l: PlannedLeg) {
   return { ...l, amount: l.amount.toString() };
 }
@@ -157,7 +160,7 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     'finance-work',
     'Plan a refund (原路退回): legs by the original route are sent at once; fallback legs wait for a supervisor',
     { body: PlanBody, 201: Loose },
-    async (c, req, reply) => {
+    async (c, req) => {
       const b = req.body as PreviewInput & { planId: string; reason: string; identityMethod: string };
       const r = await planRefundRoute(
         ctx.deps,
@@ -168,7 +171,7 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
         }),
         { actor: c.actor },
       );
-      return reply.code(201).send(planView(r.state));
+      return planView(r.state);
     },
   );
 
@@ -186,18 +189,23 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
+  /** A leg route's handler: the leg its path names (in the caller's hospital) changed by `change`, the plan answered. */
+  const onLeg =
+    <B>(change: (leg: LegRef, body: B, c: RequestContext) => Promise<{ state: RefundPlanState }>) =>
+    async (c: RequestContext, req: { params: unknown; body: unknown }) => {
+      const { planId, legNo } = req.params as { planId: string; legNo: string };
+      const r = await change({ hospitalId: c.hospitalId, planId, legNo: Number(legNo) }, req.body as B, c);
+      return planView(r.state);
+    };
+
   api.post(
     '/v1/refund-plans/:planId/legs/:legNo/approve',
     'finance-check',
     'Approve a fallback leg (bank transfer, cash at the window): a supervisor other than the planner',
     { params: LegParams, 200: Loose },
-    async (c, req) => {
-      const { planId, legNo } = req.params as { planId: string; legNo: string };
-      const r = await approveRefundLeg(ctx.deps, c.hospitalId, planId, Number(legNo), c.principal.role, {
-        actor: c.actor,
-      });
-      return planView(r.state);
-    },
+    onLeg((leg, _, c) =>
+      approveRefundLeg(ctx.deps, leg.hospitalId, leg.planId, leg.legNo, c.principal.role, { actor: c.actor }),
+    ),
   );
 
   const policyAnswer = async (hospitalId: string) => {
@@ -235,32 +243,18 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     },
   );
 
-  /** The leg a leg route names, in the caller's hospital. */
-  const legOf = (c: RequestContext, params: unknown) => {
-    const { planId, legNo } = params as { planId: string; legNo: string };
-    return { hospitalId: c.hospitalId, planId, legNo: Number(legNo) };
-  };
-
   api.post(
     '/v1/refund-plans/:planId/legs/:legNo/bounce',
     'finance-work',
     'Record that a leg’s bank transfer came back (退票): the money is owed to the patient until a supervisor reroutes it',
     { params: LegParams, body: BounceBody, 200: Loose },
-    async (c, req) => {
-      const b = req.body as { amount: string; reason: string; bankRef: string };
-      const r = await recordRefundLegBounce(
+    onLeg<{ amount: string; reason: string; bankRef: string }>((leg, b, c) =>
+      recordRefundLegBounce(
         ctx.deps,
-        {
-          ...legOf(c, req.params),
-          amount: Money.parse(b.amount),
-          reason: b.reason,
-          source: 'operator',
-          bankRef: b.bankRef,
-        },
+        { ...leg, amount: Money.parse(b.amount), reason: b.reason, source: 'operator', bankRef: b.bankRef },
         { actor: c.actor },
-      );
-      return planView(r.state);
-    },
+      ),
+    ),
   );
 
   api.post(
@@ -268,20 +262,13 @@ export function refundRoutes(app: App, ctx: ServerContext): void {
     'finance-check',
     'Approve a new route for a bounced leg (cash at the window, or a corrected bank account): a supervisor other than the planner',
     { params: LegParams, body: RerouteBody, 200: Loose },
-    async (c, req) => {
-      const b = req.body as { route: FallbackRoute; payeeAccountRef?: string };
-      const r = await rerouteRefundLeg(
+    onLeg<{ route: FallbackRoute; payeeAccountRef?: string }>((leg, b, c) =>
+      rerouteRefundLeg(
         ctx.deps,
-        {
-          ...legOf(c, req.params),
-          route: b.route,
-          payeeAccountRef: b.payeeAccountRef ?? null,
-          role: c.principal.role,
-        },
+        { ...leg, route: b.route, payeeAccountRef: b.payeeAccountRef ?? null, role: c.principal.role },
         { actor: c.actor },
-      );
-      return planView(r.state);
-    },
+      ),
+    ),
   );
 
   api.post(

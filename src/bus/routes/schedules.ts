@@ -150,7 +150,7 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
     'admin',
     'Run a schedule now, for its usual day or a given past day (safe to repeat); answers the job',
     { params: IdParams, body: RunBody, 202: Open },
-    async (c, req, reply) => {
+    async (c, req) => {
       const queue = ctx.options.scheduleQueue;
       if (!queue)
         throw refuseSchedule('QUEUE_UNAVAILABLE', { reason: 'no REDIS_URL: no worker queue is configured' });
@@ -160,7 +160,7 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
         req.params.id,
         req.body?.businessDate,
       );
-      return reply.code(202).send({ jobId });
+      return { jobId };
     },
   );
 }

@@ -194,7 +194,7 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     'admin',
     "Create a staff user in the administrator's hospital (password hashed with argon2id)",
     { body: CreateUserBody, 201: UserView },
-    async (c, req, reply) => {
+    async (c, req) => {
       const b = req.body;
       const { hospitalId, username, context } = acting(c, b.username);
       const a = await createStaffUser(
@@ -202,7 +202,7 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
         { hospitalId, username, displayName: b.displayName, role: b.role, password: b.password },
         context,
       );
-      return reply.code(201).send(userView(a));
+      return userView(a);
     },
   );
 
