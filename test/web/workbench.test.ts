@@ -157,7 +157,9 @@ describe.skipIf(!chromiumPresent())('finance workbench in a browser', () => {
     await page.getByTitle(/核销/).click();
     await page.getByTestId('reason').fill('经与渠道核实为渠道差错，核销');
     await page.getByTestId('propose').click();
-    await expect.poll(async () => page.getByTestId('status').textContent()).toBe('待审批');
+    await expect
+      .poll(async () => page.getByTestId('status').textContent(), { timeout: 20_000 })
+      .toBe('待审批');
     await shot('discrepancy-detail');
 
     // The clerk has no approve button, and the API refuses the clerk (maker-checker: approval is a supervisor's).
@@ -171,7 +173,9 @@ describe.skipIf(!chromiumPresent())('finance workbench in a browser', () => {
     await shot('approvals');
     await page.goto(`${world.url}/#/discrepancies/${id}`);
     await page.getByTestId('approve').click();
-    await expect.poll(async () => page.getByTestId('status').textContent()).toBe('已解决');
+    await expect
+      .poll(async () => page.getByTestId('status').textContent(), { timeout: 20_000 })
+      .toBe('已解决');
     const history = page.getByTestId('history');
     await history.getByText('主管审批通过').waitFor();
     expect(await history.textContent()).toContain('super');
