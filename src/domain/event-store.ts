@@ -45,6 +45,12 @@ export interface EventMetadata {
   [k: string]: string | undefined;
 }
 
+/**
+ * An aggregate's events described as one map (event type string → data), each as its `{ type, data }` shape,
+ * keyed by type: `EventsOf<M>['X']` is event X, `EventsOf<M>[keyof M]` the union of them all.
+ */
+export type EventsOf<M> = { [T in keyof M & string]: { type: T; data: M[T] } };
+
 export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
   type: Type;
   data: Data;

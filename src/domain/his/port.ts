@@ -94,6 +94,11 @@ function checkId(name: string, v: string | undefined, optional = false): void {
     throw new RangeError(`HIS request: ${name} must be 1..${MAX_ID_LENGTH} characters`);
 }
 
+/** Checks each named id of the request; an `optional` one may be absent. */
+function checkIds<R>(req: R, names: readonly (keyof R & string)[], optional: keyof R & string): void {
+  for (const name of names) checkId(name, req[name] as string | undefined, name === optional);
+}
+
 function checkAmountAndTime(amount: string, at: Date, timeName: string): void {
   if (!AMOUNT_PATTERN.test(amount))
     throw new RangeError('HIS request: amount must have exactly two decimals');
@@ -103,11 +108,7 @@ function checkAmountAndTime(amount: string, at: Date, timeName: string): void {
 
 /** Caller bugs are thrown as RangeError before anything is sent. */
 export function assertConfirmPayment(req: HisConfirmPaymentRequest): void {
-  checkId('hospitalId', req.hospitalId);
-  checkId('orderId', req.orderId);
-  checkId('channel', req.channel);
-  checkId('channelTxnId', req.channelTxnId);
-  checkId('visitNo', req.visitNo, true);
+  checkIds(req, ['hospitalId', 'orderId', 'channel', 'channelTxnId', 'visitNo'], 'visitNo');
   if (req.hisChargeRefs.length > HIS_MAX_CHARGE_REFS)
     throw new RangeError(`HIS request: at most ${HIS_MAX_CHARGE_REFS} charge refs`);
   for (const ref of req.hisChargeRefs) checkId('hisChargeRefs[]', ref);
@@ -115,11 +116,7 @@ export function assertConfirmPayment(req: HisConfirmPaymentRequest): void {
 }
 
 export function assertConfirmRefund(req: HisConfirmRefundRequest): void {
-  checkId('hospitalId', req.hospitalId);
-  checkId('orderId', req.orderId);
-  checkId('refundNo', req.refundNo);
-  checkId('channel', req.channel);
-  checkId('channelRefundId', req.channelRefundId, true);
+  checkIds(req, ['hospitalId', 'orderId', 'refundNo', 'channel', 'channelRefundId'], 'channelRefundId');
   checkAmountAndTime(req.amount, req.refundedAt, 'refundedAt');
 }
 

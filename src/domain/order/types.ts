@@ -12,6 +12,7 @@ import type {
   RefId,
   RefundId,
 } from '../ids.ts';
+import type { EventsOf } from '../event-store.ts';
 import type { Money, MoneyString } from '../money.ts';
 
 export type OrderKind = 'registration' | 'outpatient' | 'deposit';
@@ -268,62 +269,6 @@ export type ChannelPaymentData = {
   merchantId?: string;
 };
 
-export type OrderCreated = {
-  type: 'OrderCreated';
-  data: { orderId: string; patientId: string; amount: MoneyString; business: OrderBusinessData };
-};
-
-export type PaymentRequested = {
-  type: 'PaymentRequested';
-  data: { orderId: string; attemptId: string; channel: string };
-};
-
-/** Self-contained so the ledger posts from the event alone: kind and admission tell which account is credited. */
-export type PaymentSucceeded = {
-  type: 'PaymentSucceeded';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    admissionId: string | null;
-    attemptId: string | null;
-  } & ChannelPaymentData;
-};
-
-export type PaymentStatusUnknown = {
-  type: 'PaymentStatusUnknown';
-  data: { orderId: string; attemptId: string; channel: string };
-};
-
-/** An unknown attempt resolved as paid: the same money effect as PaymentSucceeded. */
-export type PaymentConfirmed = {
-  type: 'PaymentConfirmed';
-  /** A PaymentSucceeded's data, of a known attempt. */
-  data: PaymentSucceeded['data'] & { attemptId: string };
-};
-
-export type PaymentFailed = {
-  type: 'PaymentFailed';
-  data: { orderId: string; attemptId: string; channel: string; reason: string };
-};
-
-/**
- * Money arrived for an order that cannot take it (already paid by another transaction, or cancelled). It is
- * owed back to the payer: recorded (never dropped) and refundable in full through RequestRefund naming its txn.
- */
-export type DuplicatePaymentReceived = {
-  type: 'DuplicatePaymentReceived';
-  data: {
-    orderId: string;
-    orderKind: OrderKind;
-    reason: 'order-already-paid' | 'order-cancelled';
-  } & ChannelPaymentData;
-};
-
-export type OrderCancelled = {
-  type: 'OrderCancelled';
-  data: { orderId: string; orderKind: OrderKind; reason: string; wasPaid: boolean };
-};
-
 /** 'payment' = the order's payment (reverses revenue); 'duplicate' = a surplus payment (settles the payable). */
 export type RefundOf = 'payment' | 'duplicate';
 
@@ -338,10 +283,33 @@ export type RefundData = {
   amount: MoneyString;
 };
 
-export type RefundRequested = {
-  type: 'RefundRequested';
+/** Each order event's type and its data (both persisted: never change either). */
+type OrderEventData = {
+  OrderCreated: { orderId: string; patientId: string; amount: MoneyString; business: OrderBusinessData };
+  PaymentRequested: { orderId: string; attemptId: string; channel: string };
+  /** Self-contained so the ledger posts from the event alone: kind and admission tell which account is credited. */
+  PaymentSucceeded: {
+    orderId: string;
+    orderKind: OrderKind;
+    admissionId: string | null;
+    attemptId: string | null;
+  } & ChannelPaymentData;
+  PaymentStatusUnknown: { orderId: string; attemptId: string; channel: string };
+  /** An unknown attempt resolved as paid: the same money effect as PaymentSucceeded (its data, of a known attempt). */
+  PaymentConfirmed: OrderEventData['PaymentSucceeded'] & { attemptId: string };
+  PaymentFailed: { orderId: string; attemptId: string; channel: string; reason: string };
+  /**
+   * Money arrived for an order that cannot take it (already paid by another transaction, or cancelled). It is
+   * owed back to the payer: recorded (never dropped) and refundable in full through RequestRefund naming its txn.
+   */
+  DuplicatePaymentReceived: {
+    orderId: string;
+    orderKind: OrderKind;
+    reason: 'order-already-paid' | 'order-cancelled';
+  } & ChannelPaymentData;
+  OrderCancelled: { orderId: string; orderKind: OrderKind; reason: string; wasPaid: boolean };
   /** Always the original payment's channel, transaction and account. */
-  data: RefundData & {
+  RefundRequested: RefundData & {
     payerRef: string;
     /** The refund returns everything still refundable on that payment. */
     full: boolean;
@@ -350,65 +318,45 @@ export type RefundRequested = {
     payout?: PayoutRoute;
     approvedBy?: string;
   };
-};
-
-export type RefundIdentityVerified = {
-  type: 'RefundIdentityVerified';
-  data: { orderId: string; refundId: string; method: IdentityMethod; verifiedBy: string };
-};
-
-export type RefundSucceeded = {
-  type: 'RefundSucceeded';
-  data: RefundData & {
+  RefundIdentityVerified: { orderId: string; refundId: string; method: IdentityMethod; verifiedBy: string };
+  RefundSucceeded: RefundData & {
     channelRefundId: string;
     /** 'channel': the money went out at the channel without a platform request (absent: the platform asked). */
     initiatedBy?: 'channel';
   };
+  RefundFailed: { orderId: string; refundId: string; amount: MoneyString; reason: string };
+  HisWritebackSucceeded: { orderId: string; hisReceiptId: string };
+  /** Schema v2 added `retryable` (v1 events are upcast: a HIS_REJECTED error was final, anything else retryable). */
+  HisWritebackFailed: { orderId: string; attempt: number; error: string; retryable: boolean };
+  HisRefundWritebackSucceeded: { orderId: string; refundId: string; hisReceiptId: string };
+  HisRefundWritebackFailed: {
+    orderId: string;
+    refundId: string;
+    attempt: number;
+    error: string;
+    retryable: boolean;
+  };
 };
+type OrderEvents = EventsOf<OrderEventData>;
 
-export type RefundFailed = {
-  type: 'RefundFailed';
-  data: { orderId: string; refundId: string; amount: MoneyString; reason: string };
-};
+export type OrderCreated = OrderEvents['OrderCreated'];
+export type PaymentRequested = OrderEvents['PaymentRequested'];
+export type PaymentSucceeded = OrderEvents['PaymentSucceeded'];
+export type PaymentStatusUnknown = OrderEvents['PaymentStatusUnknown'];
+export type PaymentConfirmed = OrderEvents['PaymentConfirmed'];
+export type PaymentFailed = OrderEvents['PaymentFailed'];
+export type DuplicatePaymentReceived = OrderEvents['DuplicatePaymentReceived'];
+export type OrderCancelled = OrderEvents['OrderCancelled'];
+export type RefundRequested = OrderEvents['RefundRequested'];
+export type RefundIdentityVerified = OrderEvents['RefundIdentityVerified'];
+export type RefundSucceeded = OrderEvents['RefundSucceeded'];
+export type RefundFailed = OrderEvents['RefundFailed'];
+export type HisWritebackSucceeded = OrderEvents['HisWritebackSucceeded'];
+export type HisWritebackFailed = OrderEvents['HisWritebackFailed'];
+export type HisRefundWritebackSucceeded = OrderEvents['HisRefundWritebackSucceeded'];
+export type HisRefundWritebackFailed = OrderEvents['HisRefundWritebackFailed'];
 
-export type HisWritebackSucceeded = {
-  type: 'HisWritebackSucceeded';
-  data: { orderId: string; hisReceiptId: string };
-};
-
-/** Schema v2 added `retryable` (v1 events are upcast: a HIS_REJECTED error was final, anything else retryable). */
-export type HisWritebackFailed = {
-  type: 'HisWritebackFailed';
-  data: { orderId: string; attempt: number; error: string; retryable: boolean };
-};
-
-export type HisRefundWritebackSucceeded = {
-  type: 'HisRefundWritebackSucceeded';
-  data: { orderId: string; refundId: string; hisReceiptId: string };
-};
-
-export type HisRefundWritebackFailed = {
-  type: 'HisRefundWritebackFailed';
-  data: { orderId: string; refundId: string; attempt: number; error: string; retryable: boolean };
-};
-
-export type OrderEvent =
-  | OrderCreated
-  | PaymentRequested
-  | PaymentSucceeded
-  | PaymentStatusUnknown
-  | PaymentConfirmed
-  | PaymentFailed
-  | DuplicatePaymentReceived
-  | OrderCancelled
-  | RefundRequested
-  | RefundIdentityVerified
-  | RefundSucceeded
-  | RefundFailed
-  | HisWritebackSucceeded
-  | HisWritebackFailed
-  | HisRefundWritebackSucceeded
-  | HisRefundWritebackFailed;
+export type OrderEvent = OrderEvents[keyof OrderEvents];
 
 export type OrderEventType = OrderEvent['type'];
 

@@ -2,7 +2,7 @@
 // written back to the HIS; a failure the HIS says may pass is retried with doubling delays, a bounded number of
 // times, each attempt recorded as an event. After the last attempt, or a definite refusal, the order stays
 // visible as paid-not-in-HIS (or refunded-not-in-HIS) for reconciliation and finance staff.
-import type { RecordedEvent } from '../event-store.ts';
+import type { JsonObject, RecordedEvent } from '../event-store.ts';
 import type {
   HisRefundWritebackFailed,
   HisWritebackFailed,
@@ -53,57 +53,34 @@ export const hisWritebackReaction: Reaction = {
   ],
   react(event: RecordedEvent): Intent[] {
     const e = event as unknown as Handled;
-    const hospitalId = event.hospitalId;
+    /** The payment's (or, with a refundId, the refund's) writeback attempt, due at `dueAt`; none when null. */
+    const writeback = (attempt: number, dueAt: Date | null, refundId?: string): Intent[] => {
+      if (!dueAt) return [];
+      const { orderId } = e.data;
+      const [kind, key, data]: [string, string, JsonObject] =
+        refundId === undefined
+          ? [HIS_PAYMENT_WRITEBACK, paymentWritebackKey(orderId, attempt), { orderId, attempt }]
+          : [
+              HIS_REFUND_WRITEBACK,
+              refundWritebackKey(orderId, refundId, attempt),
+              { orderId, refundId, attempt },
+            ];
+      return [{ key, kind, hospitalId: event.hospitalId, data, dueAt }];
+    };
     switch (e.type) {
       case 'PaymentSucceeded':
       case 'PaymentConfirmed':
-        return [
-          {
-            key: paymentWritebackKey(e.data.orderId, 1),
-            kind: HIS_PAYMENT_WRITEBACK,
-            hospitalId,
-            data: { orderId: e.data.orderId, attempt: 1 },
-            dueAt: event.occurredAt,
-          },
-        ];
-      case 'HisWritebackFailed': {
-        const due = e.data.retryable ? retryDue(event, e.data.attempt) : null;
-        if (!due) return [];
-        const attempt = e.data.attempt + 1;
-        return [
-          {
-            key: paymentWritebackKey(e.data.orderId, attempt),
-            kind: HIS_PAYMENT_WRITEBACK,
-            hospitalId,
-            data: { orderId: e.data.orderId, attempt },
-            dueAt: due,
-          },
-        ];
-      }
+        return writeback(1, event.occurredAt);
+      case 'HisWritebackFailed':
+        return writeback(e.data.attempt + 1, e.data.retryable ? retryDue(event, e.data.attempt) : null);
       case 'RefundSucceeded':
-        return [
-          {
-            key: refundWritebackKey(e.data.orderId, e.data.refundId, 1),
-            kind: HIS_REFUND_WRITEBACK,
-            hospitalId,
-            data: { orderId: e.data.orderId, refundId: e.data.refundId, attempt: 1 },
-            dueAt: event.occurredAt,
-          },
-        ];
-      case 'HisRefundWritebackFailed': {
-        const due = e.data.retryable ? retryDue(event, e.data.attempt) : null;
-        if (!due) return [];
-        const attempt = e.data.attempt + 1;
-        return [
-          {
-            key: refundWritebackKey(e.data.orderId, e.data.refundId, attempt),
-            kind: HIS_REFUND_WRITEBACK,
-            hospitalId,
-            data: { orderId: e.data.orderId, refundId: e.data.refundId, attempt },
-            dueAt: due,
-          },
-        ];
-      }
+        return writeback(1, event.occurredAt, e.data.refundId);
+      case 'HisRefundWritebackFailed':
+        return writeback(
+          e.data.attempt + 1,
+          e.data.retryable ? retryDue(event, e.data.attempt) : null,
+          e.data.refundId,
+        );
       default:
         return [];
     }
