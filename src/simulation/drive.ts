@@ -13,12 +13,16 @@ import { settlementDecider } from '../domain/settlement/index.ts';
 import type { AwaitDepositCredit, SimCommand, SimStep } from './commands.ts';
 import type { SimulatedDay, Story } from './types.ts';
 
-/** Episodes in flight at once: enough to keep the store's append batching busy, bounded for memory. */
-export const DEFAULT_DRIVE_CONCURRENCY = 64;
-export const MAX_DRIVE_CONCURRENCY = 512;
-/** Longest an episode waits for the platform's reaction (a deposit credit) before it fails. */
-export const AWAIT_REACTION_MS = 120_000;
-const AWAIT_POLL_MS = 25;
+/** How hard the drive pushes the store, and how long an episode waits for the platform. */
+export const DRIVE_LIMITS = {
+  /** Episodes in flight at once: enough to keep the store's append batching busy, bounded for memory. */
+  defaultConcurrency: 64,
+  maxConcurrency: 512,
+  /** Longest an episode waits for the platform's reaction (a deposit credit) before it fails. */
+  awaitReactionMs: 120_000,
+  /** How often it looks whether the reaction happened. */
+  awaitPollMs: 25,
+} as const;
 
 export interface DriveProgress {
   commands: number;
@@ -76,13 +80,13 @@ export async function runSimCommand(
 }
 
 async function awaitCredit(ports: AppPorts, step: AwaitDepositCredit['command']): Promise<void> {
-  const deadline = Date.now() + AWAIT_REACTION_MS;
+  const deadline = Date.now() + DRIVE_LIMITS.awaitReactionMs;
   for (;;) {
     const { state } = await loadDeposit(ports.store, step.hospitalId, step.admissionId);
     if (step.orderIds.every((id) => state.topUps.has(id))) return;
     if (Date.now() > deadline)
       throw new Error(`deposit of ${step.admissionId} was not credited in time (are reactions running?)`);
-    await new Promise((r) => setTimeout(r, AWAIT_POLL_MS));
+    await new Promise((r) => setTimeout(r, DRIVE_LIMITS.awaitPollMs));
   }
 }
 
@@ -123,8 +127,8 @@ export async function driveDay(
 ): Promise<DriveResult> {
   const started = performance.now();
   const concurrency = Math.min(
-    Math.max(1, options.concurrency ?? DEFAULT_DRIVE_CONCURRENCY),
-    MAX_DRIVE_CONCURRENCY,
+    Math.max(1, options.concurrency ?? DRIVE_LIMITS.defaultConcurrency),
+    DRIVE_LIMITS.maxConcurrency,
   );
   const totalCommands = day.stories.reduce((n, s) => n + s.commands.length, 0);
   const every = Math.max(1, options.progressEvery ?? 250);

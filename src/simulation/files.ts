@@ -68,20 +68,25 @@ export interface ScenarioManifest {
   stats: SimulatedDay['stats'];
 }
 
-function channelEntry(r: ChannelRecord): BillEntry {
-  const e: BillEntry = {
-    kind: r.kind,
-    amount: r.amount,
-    occurredAt: r.occurredAt,
-    businessDate: r.businessDate,
-    merchantId: r.merchantId,
-    channelTxnId: r.channelTxnId,
-    merchantOrderNo: r.merchantOrderNo,
-    fee: r.fee,
-    feeRate: r.feeRate,
-    productName: r.productName,
-  };
-  for (const k of [
+/** A record's line as the writers take it: its kind, amount and time, then each of `fields` it holds. */
+function billEntry<R extends BillEntry>(r: R, fields: readonly (keyof BillEntry & keyof R)[]): BillEntry {
+  const e: BillEntry = { kind: r.kind, amount: r.amount, occurredAt: r.occurredAt };
+  for (const k of fields) {
+    const v = r[k];
+    if (v !== undefined) e[k] = v as never;
+  }
+  return e;
+}
+
+const channelEntry = (r: ChannelRecord): BillEntry =>
+  billEntry(r, [
+    'businessDate',
+    'merchantId',
+    'channelTxnId',
+    'merchantOrderNo',
+    'fee',
+    'feeRate',
+    'productName',
     'channelRefundId',
     'refundNo',
     'tradeType',
@@ -91,30 +96,20 @@ function channelEntry(r: ChannelRecord): BillEntry {
     'voucherNo',
     'referenceNo',
     'status',
-  ] as const) {
-    const v = r[k];
-    if (v !== undefined) e[k] = v;
-  }
-  return e;
-}
+  ]);
 
-function hisEntry(r: HisRecord): BillEntry {
-  const e: BillEntry = {
-    kind: r.kind,
-    amount: r.amount,
-    occurredAt: r.occurredAt,
-    businessDate: r.businessDate,
-    hisNo: r.hisNo,
-    merchantOrderNo: r.merchantOrderNo,
-    payChannel: r.payChannel,
-    tradeType: r.tradeType,
-    patientId: r.patientId,
-    operatorId: r.operatorId,
-  };
-  if (r.refundNo) e.refundNo = r.refundNo;
-  if (r.channelTxnId) e.channelTxnId = r.channelTxnId;
-  return e;
-}
+const hisEntry = (r: HisRecord): BillEntry =>
+  billEntry(r, [
+    'businessDate',
+    'hisNo',
+    'merchantOrderNo',
+    'payChannel',
+    'tradeType',
+    'patientId',
+    'operatorId',
+    'refundNo',
+    'channelTxnId',
+  ]);
 
 async function writeLines(path: string, lines: Iterable<string>, encoding: 'utf8' | 'gbk'): Promise<void> {
   const out = createWriteStream(path);

@@ -16,6 +16,13 @@ export interface TestSftpServer {
   close(): Promise<void>;
 }
 
+/** An open handle: a file being read, or a directory's names not yet listed. */
+interface Handle {
+  file?: FileHandle;
+  dir?: string[];
+  path: string;
+}
+
 export async function startSftpServer(
   root: string,
   user: { username: string; password: string },
@@ -34,7 +41,7 @@ export async function startSftpServer(
         const session = accept();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          const handles = new Map<number, { file?: FileHandle; dir?: string[]; path: string }>();
+          const handles = new Map<number, Handle>();
           let next = 1;
           const local = (p: string) => join(root, normalize(`/${p}`));
           const handle = (n: number) => {
@@ -53,16 +60,20 @@ export async function startSftpServer(
           sftp.on('REALPATH', (id, path) =>
             sftp.name(id, [{ filename: normalize(`/${path}`), longname: '', attrs: {} as never }]),
           );
-          sftp.on('OPENDIR', async (id, path) => {
+          /** Answers with a new handle on what `open` opens, or NO_SUCH_FILE when it cannot. */
+          const openHandle = async (id: number, open: () => Promise<Handle>) => {
             try {
-              const names = await readdir(local(path));
+              const entry = await open();
               const n = next++;
-              handles.set(n, { dir: names, path });
+              handles.set(n, entry);
               sftp.handle(id, handle(n));
             } catch {
               sftp.status(id, STATUS_CODE.NO_SUCH_FILE);
             }
-          });
+          };
+          sftp.on('OPENDIR', (id, path) =>
+            openHandle(id, async () => ({ dir: await readdir(local(path)), path })),
+          );
           sftp.on('READDIR', async (id, h) => {
             const entry = handles.get(h.readUInt32BE(0));
             if (!entry?.dir) return sftp.status(id, STATUS_CODE.FAILURE);
@@ -91,15 +102,11 @@ export async function startSftpServer(
           sftp.on('OPEN', async (id, path, flags) => {
             if (flags & ssh2.utils.sftp.OPEN_MODE.WRITE)
               return sftp.status(id, STATUS_CODE.PERMISSION_DENIED);
-            try {
+            return openHandle(id, async () => {
               const file = await fsOpen(local(path), 'r');
-              const n = next++;
-              handles.set(n, { file, path });
               reads.set(path, (reads.get(path) ?? 0) + 1);
-              sftp.handle(id, handle(n));
-            } catch {
-              sftp.status(id, STATUS_CODE.NO_SUCH_FILE);
-            }
+              return { file, path };
+            });
           });
           sftp.on('FSTAT', async (id, h) => {
             const entry = handles.get(h.readUInt32BE(0));
