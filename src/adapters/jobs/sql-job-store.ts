@@ -254,8 +254,7 @@ export class SqlJobStore implements JobStore {
     const r = await this.db
       .selectFrom('jobs.jobs')
       .selectAll()
-      .where('job_id', '=', jobId)
-      .where('hospital_id', '=', hospitalId)
+      .where((eb) => eb.and({ job_id: jobId, hospital_id: hospitalId }))
       .executeTakeFirst();
     return r ? recordOf(r) : undefined;
   }
@@ -264,8 +263,7 @@ export class SqlJobStore implements JobStore {
     const f = await this.db
       .selectFrom('jobs.files')
       .selectAll()
-      .where('job_id', '=', jobId)
-      .where('role', '=', role)
+      .where((eb) => eb.and({ job_id: jobId, role }))
       .executeTakeFirst();
     if (!f) return undefined;
     const meta: JobFileMeta = {
