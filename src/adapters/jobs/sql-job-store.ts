@@ -19,25 +19,17 @@ export const FILE_CHUNK_BYTES = 1024 * 1024;
 /** Days a finished job's files (a report to download, a failed upload kept for a retry) are kept. */
 export const JOB_FILE_RETENTION_DAYS = 7;
 
-interface JobsTable {
-  job_id: string;
-  hospital_id: string;
+/** `createdAt` -> `created_at`. */
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S;
+
+/** A job's row: the record's fields in snake_case, kind and state as stored text, plus the worker's lease. */
+interface JobsTable extends Omit<{ [K in keyof JobRecord as SnakeCase<K>]: JobRecord[K] }, 'kind' | 'state'> {
   kind: string;
   state: string;
-  subject: string | null;
-  payload: Record<string, unknown>;
-  progress: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  error: JobError | null;
-  attempts: number;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
   lease_until: Date | null;
   runner: string | null;
-  enqueued_at: Date | null;
 }
 
 interface FilesTable {
