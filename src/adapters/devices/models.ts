@@ -12,43 +12,28 @@ export interface DeviceModel {
   connection: 'long' | 'short';
 }
 
-export const DEVICE_MODELS: Readonly<Record<string, DeviceModel>> = {
-  'kiosk-pipe': {
-    name: 'kiosk-pipe',
-    format: 'pipe',
-    codec: {},
-    framing: { kind: 'ascii', digits: 4 },
-    connection: 'short',
-  },
-  'kiosk-fixed': {
-    name: 'kiosk-fixed',
-    format: 'fixed',
-    codec: {},
-    framing: { kind: 'binary', bytes: 2 },
-    connection: 'long',
-  },
-  'kiosk-xml': {
-    name: 'kiosk-xml',
-    format: 'xml',
-    codec: { xmlCharset: 'gbk' },
-    framing: { kind: 'binary', bytes: 4 },
-    connection: 'long',
-  },
-  'mispos-8583': {
-    name: 'mispos-8583',
-    format: 'iso8583',
-    codec: { iso: { mti: 'bcd', lengthPrefix: 'bcd' } },
-    framing: { kind: 'binary', bytes: 2 },
-    connection: 'long',
-  },
-  'mispos-8583-ascii': {
-    name: 'mispos-8583-ascii',
-    format: 'iso8583',
-    codec: { iso: { mti: 'ascii', lengthPrefix: 'ascii' } },
-    framing: { kind: 'ascii', digits: 6 },
-    connection: 'short',
-  },
-};
+function model(
+  name: string,
+  format: DeviceFormat,
+  codec: CodecOptions,
+  framing: Framing,
+  connection: DeviceModel['connection'],
+): [string, DeviceModel] {
+  return [name, { name, format, codec, framing, connection }];
+}
+
+/** An ISO 8583 model encodes its MTI and its variable-length prefixes the same way. */
+function isoCodec(encoding: 'ascii' | 'bcd'): CodecOptions {
+  return { iso: { mti: encoding, lengthPrefix: encoding } };
+}
+
+export const DEVICE_MODELS: Readonly<Record<string, DeviceModel>> = Object.fromEntries([
+  model('kiosk-pipe', 'pipe', {}, { kind: 'ascii', digits: 4 }, 'short'),
+  model('kiosk-fixed', 'fixed', {}, { kind: 'binary', bytes: 2 }, 'long'),
+  model('kiosk-xml', 'xml', { xmlCharset: 'gbk' }, { kind: 'binary', bytes: 4 }, 'long'),
+  model('mispos-8583', 'iso8583', isoCodec('bcd'), { kind: 'binary', bytes: 2 }, 'long'),
+  model('mispos-8583-ascii', 'iso8583', isoCodec('ascii'), { kind: 'ascii', digits: 6 }, 'short'),
+]);
 
 export function deviceModel(name: string): DeviceModel {
   const model = DEVICE_MODELS[name];

@@ -19,25 +19,17 @@ export const FILE_CHUNK_BYTES = 1024 * 1024;
 /** Days a finished job's files (a report to download, a failed upload kept for a retry) are kept. */
 export const JOB_FILE_RETENTION_DAYS = 7;
 
-interface JobsTable {
-  job_id: string;
-  hospital_id: string;
+/** `createdAt` -> `created_at`. */
+type SnakeCase<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${SnakeCase<T>}`
+  : S;
+
+/** A job's row: the record's fields in snake_case, kind and state as stored text, plus the worker's lease. */
+interface JobsTable extends Omit<{ [K in keyof JobRecord as SnakeCase<K>]: JobRecord[K] }, 'kind' | 'state'> {
   kind: string;
   state: string;
-  subject: string | null;
-  payload: Record<string, unknown>;
-  progress: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  error: JobError | null;
-  attempts: number;
-  created_by: string;
-  created_at: Date;
-  updated_at: Date;
-  started_at: Date | null;
-  finished_at: Date | null;
   lease_until: Date | null;
   runner: string | null;
-  enqueued_at: Date | null;
 }
 
 interface FilesTable {
@@ -254,8 +246,7 @@ export class SqlJobStore implements JobStore {
     const r = await this.db
       .selectFrom('jobs.jobs')
       .selectAll()
-      .where('job_id', '=', jobId)
-      .where('hospital_id', '=', hospitalId)
+      .where((eb) => eb.and({ job_id: jobId, hospital_id: hospitalId }))
       .executeTakeFirst();
     return r ? recordOf(r) : undefined;
   }
@@ -264,8 +255,7 @@ export class SqlJobStore implements JobStore {
     const f = await this.db
       .selectFrom('jobs.files')
       .selectAll()
-      .where('job_id', '=', jobId)
-      .where('role', '=', role)
+      .where((eb) => eb.and({ job_id: jobId, role }))
       .executeTakeFirst();
     if (!f) return undefined;
     const meta: JobFileMeta = {

@@ -56,9 +56,24 @@ export interface FetcherOptions {
 const NOTHING: Fetched = { files: [], release: async () => {} };
 const DEFAULT_MAX_BYTES = 2 * 1024 ** 3;
 
-async function scratch(): Promise<{ dir: string; release(): Promise<void> }> {
+/**
+ * Runs `fill` over a fresh private folder and answers the files it names there; the folder goes again when
+ * `fill` fails or names nothing.
+ */
+async function scratchFiles(fill: (dir: string) => Promise<string[]>): Promise<Fetched> {
   const dir = await mkdtemp(join(tmpdir(), 'ledger-fetch-'));
-  return { dir, release: () => rm(dir, { recursive: true, force: true }) };
+  const release = () => rm(dir, { recursive: true, force: true });
+  try {
+    const names = await fill(dir);
+    if (names.length === 0) {
+      await release();
+      return NOTHING;
+    }
+    return { files: names.map((name) => ({ name, source: fileSource(join(dir, name), name) })), release };
+  } catch (e) {
+    await release();
+    throw e;
+  }
 }
 
 export function statementFetcher(options: FetcherOptions): StatementFetcher {
@@ -91,20 +106,9 @@ export function statementFetcher(options: FetcherOptions): StatementFetcher {
         }
         case 'sftp': {
           const credential = await options.credentials.get(hospitalId, spec.credential);
-          const tmp = await scratch();
-          try {
-            const names = await sftpFetch(spec, credential, businessDate, tmp.dir, {
-              maxBytes,
-              timeoutMs: options.timeoutMs,
-            });
-            return {
-              files: names.map((name) => ({ name, source: fileSource(join(tmp.dir, name), name) })),
-              release: tmp.release,
-            };
-          } catch (e) {
-            await tmp.release();
-            throw e;
-          }
+          return scratchFiles((dir) =>
+            sftpFetch(spec, credential, businessDate, dir, { maxBytes, timeoutMs: options.timeoutMs }),
+          );
         }
         case 'https': {
           const url = withDate(spec.url, businessDate);
@@ -138,8 +142,7 @@ export function statementFetcher(options: FetcherOptions): StatementFetcher {
           if (length > maxBytes)
             throw new SourceError('SOURCE_TOO_LARGE', `${url} is ${length} bytes (limit ${maxBytes})`);
           const name = fileNameOf(res, url);
-          const tmp = await scratch();
-          try {
+          return scratchFiles(async (dir) => {
             let seen = 0;
             const body = Readable.fromWeb(res.body as WebReadableStream<Uint8Array>);
             body.on('data', (chunk: Buffer) => {
@@ -147,12 +150,9 @@ export function statementFetcher(options: FetcherOptions): StatementFetcher {
               if (seen > maxBytes)
                 body.destroy(new SourceError('SOURCE_TOO_LARGE', `${url} exceeds ${maxBytes} bytes`));
             });
-            await pipeline(body, createWriteStream(join(tmp.dir, name), { mode: 0o600 }));
-            return { files: [{ name, source: fileSource(join(tmp.dir, name), name) }], release: tmp.release };
-          } catch (e) {
-            await tmp.release();
-            throw e;
-          }
+            await pipeline(body, createWriteStream(join(dir, name), { mode: 0o600 }));
+            return [name];
+          });
         }
         case 'channel': {
           if (!options.channelBills)
@@ -160,27 +160,10 @@ export function statementFetcher(options: FetcherOptions): StatementFetcher {
               'SOURCE_NOT_CONFIGURED',
               `no channel gateway is configured to download ${spec.channel} bills`,
             );
-          const tmp = await scratch();
-          try {
-            const names = await options.channelBills({
-              hospitalId,
-              channel: spec.channel,
-              bill: spec.bill,
-              businessDate,
-              into: tmp.dir,
-            });
-            if (names.length === 0) {
-              await tmp.release();
-              return NOTHING;
-            }
-            return {
-              files: names.map((name) => ({ name, source: fileSource(join(tmp.dir, name), name) })),
-              release: tmp.release,
-            };
-          } catch (e) {
-            await tmp.release();
-            throw e;
-          }
+          const channelBills = options.channelBills;
+          return scratchFiles((into) =>
+            channelBills({ hospitalId, channel: spec.channel, bill: spec.bill, businessDate, into }),
+          );
         }
       }
     },
