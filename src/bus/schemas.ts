@@ -15,6 +15,9 @@ export const MoneySchema = Type.String({
   description: 'CNY amount as a decimal string, at most two decimals ("12.50")',
   examples: ['25.00'],
 });
+/** A text field of an answer that may be null (not known, never set). */
+export const StringOrNull = Type.Union([Type.String(), Type.Null()]);
+
 export const Text = (description: string) =>
   Type.String({ minLength: 1, maxLength: ORDER_LIMITS.textLength, description });
 const Date8601 = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });

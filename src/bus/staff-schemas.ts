@@ -1,5 +1,6 @@
 // JSON Schemas of the staff routes (sign-in, sessions, user administration, staff actions).
 import { Type } from 'typebox';
+import { StringOrNull } from './schemas.ts';
 import { MAX_ACTIONS_PAGE } from '../app/staff/actions.ts';
 import { STAFF_LIMITS, STAFF_ROLES } from '../domain/staff/index.ts';
 
@@ -34,8 +35,8 @@ export const UserView = Type.Object({
   role: Type.String(),
   disabled: Type.Boolean(),
   failures: Type.Integer({ description: 'Consecutive failed sign-ins' }),
-  lockedUntil: Type.Union([Type.String(), Type.Null()]),
-  lastSignInAt: Type.Union([Type.String(), Type.Null()]),
+  lockedUntil: StringOrNull,
+  lastSignInAt: StringOrNull,
   createdAt: Type.String(),
   updatedAt: Type.String(),
 });
@@ -55,7 +56,7 @@ export const SessionAnswer = Type.Object({
 export const MeAnswer = Type.Object({
   hospitalId: Type.String(),
   username: Type.String(),
-  displayName: Type.Union([Type.String(), Type.Null()]),
+  displayName: StringOrNull,
   role: Type.String(),
   session: Type.Union([
     Type.Object({
@@ -103,12 +104,12 @@ export const ActionsAnswer = Type.Object({
       streamId: Type.String(),
       type: Type.String(),
       user: Type.String(),
-      address: Type.Union([Type.String(), Type.Null()]),
-      correlationId: Type.Union([Type.String(), Type.Null()]),
+      address: StringOrNull,
+      correlationId: StringOrNull,
       occurredAt: Type.String(),
       recordedAt: Type.String(),
       data: Type.Object({}, { additionalProperties: true }),
     }),
   ),
-  nextCursor: Type.Union([Type.String(), Type.Null()]),
+  nextCursor: StringOrNull,
 });

@@ -10,6 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
+import { StringOrNull } from './schemas.ts';
 import { authenticateSession, signOut, TOKEN_PATTERN } from '../app/staff/sessions.ts';
 import { pick } from '../domain/pick.ts';
 import type { StaffPorts } from '../app/staff/ports.ts';
@@ -113,7 +114,7 @@ function clearCookies(reply: FastifyReply, req: FastifyRequest) {
 const WebUser = Type.Object({
   hospitalId: Type.String(),
   username: Type.String(),
-  displayName: Type.Union([Type.String(), Type.Null()]),
+  displayName: StringOrNull,
   role: Type.String(),
   expiresAt: Type.String(),
   idleExpiresAt: Type.String(),

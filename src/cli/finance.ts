@@ -398,9 +398,7 @@ export const DAY_COMMANDS: Record<string, Sub> = {
   list: {
     usage: 'ledger days list --from D [--to D] [--channel C] [--state balanced|open|closed]',
     needs: 'read',
-    options: {
-      ...strings('from', 'to', 'channel', 'state'),
-    },
+    options: strings('from', 'to', 'channel', 'state'),
     run: async ({ ports, actor, values: v, io }) => {
       const days = await listDays(ports, {
         hospitalId: actor.hospitalId,
@@ -498,9 +496,7 @@ export const STATEMENT_COMMANDS: Record<string, Sub> = {
     usage:
       'ledger statements import FILE [--format auto|wechat|alipay|bank:NAME|his|…] [--mapping NAME] [--merchant ID] [--date YYYY-MM-DD] [--channel C]',
     needs: 'work',
-    options: {
-      ...strings('format', 'mapping', 'merchant', 'date', 'channel'),
-    },
+    options: strings('format', 'mapping', 'merchant', 'date', 'channel'),
     run: async ({ ports, actor, values: v, args, io }) => {
       if (args.length !== 1) throw new Usage('one FILE');
       let last = 0;
@@ -533,9 +529,7 @@ export const STATEMENT_COMMANDS: Record<string, Sub> = {
   list: {
     usage: 'ledger statements list [--from D] [--to D] [--channel C] [--limit N]',
     needs: 'read',
-    options: {
-      ...strings('from', 'to', 'channel', 'limit'),
-    },
+    options: strings('from', 'to', 'channel', 'limit'),
     run: async ({ ports, actor, values: v, io }) => {
       const limit = str(v, 'limit');
       const rows = await listStatements(ports, {

@@ -105,8 +105,6 @@ function parseCli(args: string[]) {
     args,
     allowPositionals: true,
     strict: true,
-    options: {
-      ...strings('format', 'merchant', 'date', 'hospital', 'tz', 'unit', 'mapping'),
-    },
+    options: strings('format', 'merchant', 'date', 'hospital', 'tz', 'unit', 'mapping'),
   });
 }

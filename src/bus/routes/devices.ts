@@ -1,5 +1,6 @@
 // Device fleet status for administrators: every registered kiosk / POS of the hospital, online or not.
 import { Type } from 'typebox';
+import { StringOrNull } from '../schemas.ts';
 import type { App, ServerContext } from '../server.ts';
 import { routes } from '../route.ts';
 
@@ -10,11 +11,11 @@ const DeviceStatusSchema = Type.Object({
   disabled: Type.Boolean(),
   online: Type.Boolean(),
   connections: Type.Integer(),
-  lastHeartbeatAt: Type.Union([Type.String(), Type.Null()]),
-  lastSeenAt: Type.Union([Type.String(), Type.Null()]),
-  lastTransport: Type.Union([Type.String(), Type.Null()]),
-  deviceState: Type.Union([Type.String(), Type.Null()]),
-  softwareVersion: Type.Union([Type.String(), Type.Null()]),
+  lastHeartbeatAt: StringOrNull,
+  lastSeenAt: StringOrNull,
+  lastTransport: StringOrNull,
+  deviceState: StringOrNull,
+  softwareVersion: StringOrNull,
 });
 
 export function deviceRoutes(app: App, ctx: ServerContext): void {

@@ -93,6 +93,16 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
         }),
       ),
   );
+  /** A change to one schedule that takes the administrator's reason (pause, remove). */
+  const withReason = (
+    method: 'post' | 'delete',
+    path: string,
+    summary: string,
+    change: typeof pauseSchedule,
+  ) =>
+    api[method](path, 'admin', summary, { params: IdParams, body: Reason, 200: Open }, async (c, req) =>
+      stateAnswer(await change(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason)),
+    );
   api.put(
     '/v1/schedules/:id',
     'admin',
@@ -108,19 +118,7 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
       );
     },
   );
-  api.post(
-    '/v1/schedules/:id/pause',
-    'admin',
-    'Pause a schedule (with a reason)',
-    {
-      params: IdParams,
-      body: Reason,
-      200: Open,
-    },
-    async (c, req) => {
-      return stateAnswer(await pauseSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason));
-    },
-  );
+  withReason('post', '/v1/schedules/:id/pause', 'Pause a schedule (with a reason)', pauseSchedule);
   api.post(
     '/v1/schedules/:id/resume',
     'admin',
@@ -130,21 +128,7 @@ export function scheduleRoutes(app: App, ctx: ServerContext): void {
       return stateAnswer(await resumeSchedule(ports(), c.hospitalId, c.actor, req.params.id));
     },
   );
-  api.delete(
-    '/v1/schedules/:id',
-    'admin',
-    'Remove a schedule (with a reason)',
-    {
-      params: IdParams,
-      body: Reason,
-      200: Open,
-    },
-    async (c, req) => {
-      return stateAnswer(
-        await removeSchedule(ports(), c.hospitalId, c.actor, req.params.id, req.body.reason),
-      );
-    },
-  );
+  withReason('delete', '/v1/schedules/:id', 'Remove a schedule (with a reason)', removeSchedule);
   api.post(
     '/v1/schedules/:id/run',
     'admin',

@@ -213,8 +213,8 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     summary: string,
     body: B,
     change: (
-      user: Omit<ReturnType<typeof acting>, 'context'>,
-      body: Static<B>,
+      ports: typeof staff,
+      input: Omit<ReturnType<typeof acting>, 'context'> & Static<B>,
       c: CommandContext,
     ) => Promise<StaffAccount>,
   ) =>
@@ -230,29 +230,37 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
           (req.params as { username: string }).username,
         );
         await existing(hospitalId, username);
-        return userView(await change({ hospitalId, username }, req.body as Static<B>, context));
+        return userView(await change(staff, { hospitalId, username, ...(req.body as Static<B>) }, context));
       },
     );
 
-  userChange('put', 'role', 'Set a user’s role; it applies to their sessions at once', RoleBody, (u, b, c) =>
-    changeStaffRole(staff, { ...u, role: b.role }, c),
+  userChange(
+    'put',
+    'role',
+    'Set a user’s role; it applies to their sessions at once',
+    RoleBody,
+    changeStaffRole,
   );
   userChange(
     'post',
     'disable',
     'Disable a user: sign-in refused, every session revoked',
     ReasonBody,
-    (u, b, c) => disableStaffUser(staff, { ...u, reason: b.reason }, c),
+    disableStaffUser,
   );
-  userChange('post', 'enable', 'Enable a disabled user again (clears a lock-out)', ReasonBody, (u, b, c) =>
-    enableStaffUser(staff, { ...u, reason: b.reason }, c),
+  userChange(
+    'post',
+    'enable',
+    'Enable a disabled user again (clears a lock-out)',
+    ReasonBody,
+    enableStaffUser,
   );
   userChange(
     'put',
     'password',
     'Reset a user’s password: clears a lock-out and revokes every session of the user',
     PasswordBody,
-    (u, b, c) => resetStaffPassword(staff, { ...u, password: b.password }, c),
+    resetStaffPassword,
   );
 
   api.delete(
