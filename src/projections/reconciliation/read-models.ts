@@ -13,21 +13,20 @@ import {
   loadRows,
   type Projection,
   type Row,
-  table,
   writeRows,
+  tenantTable,
 } from '../projection.ts';
 import { liveSchema } from '../runner.ts';
 import type { CountAmount, ReconciliationTables } from './tables.ts';
 import type { DiscrepancyType } from '../../domain/reconciliation/types.ts';
 
-export const reconDaysTable = table({
+export const reconDaysTable = tenantTable({
   table: 'recon_days',
   comment:
     'Per hospital, channel and business date: what the last reconciliation run matched and found, and the day state.',
-  key: ['hospital_id', 'channel', 'business_date'],
+  key: ['channel', 'business_date'],
   indexes: ['hospital_id, business_date'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     channel: column.text('Channel reconciled.'),
     business_date: column.text('Business date yyyy-MM-dd.'),
     state: column.text<'balanced' | 'open' | 'closed'>(
@@ -57,13 +56,12 @@ export const reconDaysTable = table({
   },
 });
 
-export const discrepanciesTable = table({
+export const discrepanciesTable = tenantTable({
   table: 'discrepancies',
   comment: 'One row per discrepancy (差错) with its lifecycle: status, assignee, action, maker and checker.',
-  key: ['hospital_id', 'discrepancy_id'],
+  key: ['discrepancy_id'],
   indexes: ['hospital_id, channel, business_date', 'hospital_id, status'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     discrepancy_id: column.text('Id derived from the finding key.'),
     type: column.text<DiscrepancyType>('DISCREPANCY_TYPES.'),
     channel: column.text('Channel.'),
