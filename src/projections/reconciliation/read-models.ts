@@ -260,6 +260,22 @@ function dayRow(e: RecordedEvent, row: Row): Row {
   }
 }
 
+/** A discrepancy closed: its final status, the action that closed it, why and when. */
+function closedRow(row: Row, status: string, action: string, reason: string, at: string): Row {
+  return { ...row, status, action, resolution_reason: reason, resolved_at: at };
+}
+
+/** A discrepancy worked again: back to its assignee (or open), its resolution cleared. */
+function reopenedRow(row: Row): Row {
+  return {
+    ...row,
+    status: row.assignee ? 'assigned' : 'open',
+    action: null,
+    resolution_reason: null,
+    proposed_by: null,
+  };
+}
+
 function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined {
   // The union of the discrepancy events' fields; each event type reads only its own.
   const d = e.data as unknown as Omit<DiscrepancyRaised['data'], 'finding'> & {
@@ -271,6 +287,7 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
     approvedBy: string | null;
   };
   const at = e.occurredAt.toISOString();
+  const matchId = String((e.data as { matchId?: string }).matchId);
   if (e.type === 'DiscrepancyRaised') {
     if (row) return row;
     const f = e.data.finding as { reason?: string };
@@ -303,25 +320,11 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       amount: String(d.amount),
     };
   if (row && e.type === 'DiscrepancyUnmatched' && row.status === 'matched')
-    return {
-      ...row,
-      status: row.assignee ? 'assigned' : 'open',
-      action: null,
-      resolution_reason: null,
-      proposed_by: null,
-      approved_by: null,
-      resolved_at: null,
-    };
+    return { ...reopenedRow(row), approved_by: null, resolved_at: null };
   if (!row || isFinalStatus(String(row.status))) return row;
   switch (e.type) {
     case 'DiscrepancyAutoResolved':
-      return {
-        ...row,
-        status: 'auto-resolved',
-        action: `auto:${d.rule}`,
-        resolution_reason: d.reason,
-        resolved_at: at,
-      };
+      return closedRow(row, 'auto-resolved', `auto:${d.rule}`, d.reason, at);
     case 'DiscrepancyAssigned':
       return {
         ...row,
@@ -334,40 +337,20 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       return { ...row, approved_by: d.by };
     case 'DiscrepancyResolutionRejected':
       // Sent back by the checker: worked again, the rejected proposal is in the stream's history.
-      return {
-        ...row,
-        status: row.assignee ? 'assigned' : 'open',
-        action: null,
-        resolution_reason: null,
-        proposed_by: null,
-      };
+      return reopenedRow(row);
     case 'DiscrepancyMatched':
       return {
-        ...row,
-        status: 'matched',
-        action: `match:${String((e.data as { matchId: string }).matchId)}`,
-        resolution_reason: d.reason,
+        ...closedRow(row, 'matched', `match:${matchId}`, d.reason, at),
         proposed_by: d.by,
         approved_by: d.approvedBy,
-        resolved_at: at,
       };
     case 'DiscrepancyWithdrawn':
-      return {
-        ...row,
-        status: 'withdrawn',
-        action: `withdrawn:${String((e.data as { matchId: string }).matchId)}`,
-        resolution_reason: d.reason,
-        resolved_at: at,
-      };
+      return closedRow(row, 'withdrawn', `withdrawn:${matchId}`, d.reason, at);
     case 'DiscrepancyResolved':
       return {
-        ...row,
-        status: 'resolved',
-        action: d.action,
-        resolution_reason: d.reason,
+        ...closedRow(row, 'resolved', d.action, d.reason, at),
         proposed_by: d.by,
         approved_by: d.approvedBy,
-        resolved_at: at,
       };
     default:
       return row;
