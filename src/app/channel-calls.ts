@@ -66,32 +66,37 @@ export type ChannelCallOutcome =
   | 'refund-requested'
   | `refused-${string}`;
 
-/** The order's attempt while it is in `status`, with its channel's gateway; otherwise why nothing is to be done. */
-async function attemptAtChannel(
-  ports: Ports,
-  hospitalId: string,
-  orderId: string,
-  attemptId: string,
+/** The order's attempt in the state a call about it expects, with its channel's gateway. */
+interface AttemptAtChannel {
+  ports: Ports;
+  hospitalId: string;
+  orderId: string;
+  attemptId: string;
+  idempotencyKey: string;
+  channel: string;
+  gateway: ChannelGateway;
+}
+
+type AttemptCallArgs = [ports: Ports, hospitalId: string, orderId: string, attemptId: string, key: string];
+
+/** A call about an order's attempt, made only while the attempt is in `status` and its channel has a gateway. */
+function attemptCall(
   status: 'payment-unknown' | 'payment-requested',
-): Promise<{ channel: string; gateway: ChannelGateway } | 'not-needed' | 'no-gateway'> {
-  const { state } = await loadOrder(ports.store, hospitalId, orderId);
-  if (state.status !== status || state.attempt?.attemptId !== attemptId) return 'not-needed';
-  const channel = state.attempt.channel;
-  const gateway = await gatewayOf(ports, hospitalId, channel);
-  return gateway ? { channel, gateway } : 'no-gateway';
+  call: (at: AttemptAtChannel) => Promise<ChannelCallOutcome>,
+): (...args: AttemptCallArgs) => Promise<ChannelCallOutcome> {
+  return async (ports, hospitalId, orderId, attemptId, idempotencyKey) => {
+    const { state } = await loadOrder(ports.store, hospitalId, orderId);
+    if (state.status !== status || state.attempt?.attemptId !== attemptId) return 'not-needed';
+    const channel = state.attempt.channel;
+    const gateway = await gatewayOf(ports, hospitalId, channel);
+    if (!gateway) return 'no-gateway';
+    return call({ ports, hospitalId, orderId, attemptId, idempotencyKey, channel, gateway });
+  };
 }
 
 /** 主动查单: resolves a lost payment attempt from what the channel says. */
-export async function resolveUnknownPayment(
-  ports: Ports,
-  hospitalId: string,
-  orderId: string,
-  attemptId: string,
-  idempotencyKey: string,
-): Promise<ChannelCallOutcome> {
-  const at = await attemptAtChannel(ports, hospitalId, orderId, attemptId, 'payment-unknown');
-  if (typeof at === 'string') return at;
-  const { channel, gateway } = at;
+export const resolveUnknownPayment = attemptCall('payment-unknown', async (at) => {
+  const { ports, hospitalId, orderId, attemptId, idempotencyKey, channel, gateway } = at;
   let found = await gateway.queryPayment(orderId);
   if (found.found && found.notice.status === 'pending') {
     // Still NOTPAY after the delay: close it so it cannot be paid later, then read the final state.
@@ -118,7 +123,7 @@ export async function resolveUnknownPayment(
     reason: clip(`payment query: ${reason}`),
   });
   return 'failed';
-}
+});
 
 /**
  * Sends a verified refund to the channel and records its outcome once. Asks first (the request may have gone
@@ -253,16 +258,8 @@ async function recordRefundFailure(
  * An attempt still unpaid at its deadline: closed at the channel first, so the patient can no longer pay it,
  * then the order is cancelled. If the patient paid meanwhile, the payment is recorded instead.
  */
-export async function closeUnpaidOrder(
-  ports: Ports,
-  hospitalId: string,
-  orderId: string,
-  attemptId: string,
-  idempotencyKey: string,
-): Promise<ChannelCallOutcome> {
-  const at = await attemptAtChannel(ports, hospitalId, orderId, attemptId, 'payment-requested');
-  if (typeof at === 'string') return at;
-  const { channel, gateway } = at;
+export const closeUnpaidOrder = attemptCall('payment-requested', async (at) => {
+  const { ports, hospitalId, orderId, idempotencyKey, channel, gateway } = at;
   if ((await gateway.closeOrder(orderId)) === 'already-paid') {
     const paid = await gateway.queryPayment(orderId);
     if (!paid.found || paid.notice.status !== 'succeeded')
@@ -276,7 +273,7 @@ export async function closeUnpaidOrder(
     refundId: null,
   });
   return 'closed-and-cancelled';
-}
+});
 
 /** An order command the channel calls record now, keyed by the call that caused it. */
 async function orderCommand(

@@ -124,6 +124,17 @@ export function table<S extends TableSpec>(spec: S): S {
   return spec;
 }
 
+/** A table of one hospital's rows: the tenant column `hospital_id` leads both its columns and its key. */
+export function tenantTable<S extends TableSpec>(
+  spec: S,
+): Omit<S, 'columns'> & { columns: { hospital_id: ColumnSpec<string> } & S['columns'] } {
+  return {
+    ...spec,
+    key: ['hospital_id', ...spec.key],
+    columns: { hospital_id: column.text('Tenant.'), ...spec.columns },
+  };
+}
+
 /** A table's row as kysely reads it, from its TableSpec (declared with `column` and `satisfies TableSpec`). */
 export type RowOf<S extends TableSpec> = {
   -readonly [K in keyof S['columns']]: S['columns'][K] extends ColumnSpec<infer Read> ? Read : never;

@@ -2,7 +2,6 @@
 // records what became of it (matched, unmatched; a named difference raised or withdrawn). Every step after the
 // book's event is idempotent, so repeating a call after an interruption finishes the work without doubling it.
 import { handle } from '../../domain/command-handler.ts';
-import { streamId } from '../../domain/event-store.ts';
 import { assertDayOpen } from '../../domain/reconciliation/day.ts';
 import { type DiscrepancyState, discrepancyDecider } from '../../domain/reconciliation/discrepancy.ts';
 import type { DifferenceName, MatchBookEvent } from '../../domain/reconciliation/match-events.ts';
@@ -16,12 +15,11 @@ import {
   type MatchCandidate,
   type MatchPolicy,
   matchBookDecider,
-  matchBookKey,
 } from '../../domain/reconciliation/manual-match.ts';
 import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { findMovementBySubject } from '../../projections/reconciliation/match-queries.ts';
 import { catchUp, reconciliationReadModels } from './catch-up.ts';
-import { loadMatchBook } from './match-book.ts';
+import { loadMatchBook, readMatchBook } from './match-book.ts';
 import { loadDay } from './days.ts';
 import { discrepancyState } from './discrepancies.ts';
 import { byStaffAt, type ReconciliationPorts, staff } from './ports.ts';
@@ -224,10 +222,8 @@ async function lastUnmatchReason(
   book: BookRef2,
   matchId: string,
 ): Promise<string> {
-  const r = await ports.store.readStream(
-    streamId(hospitalId, 'match-book', matchBookKey(book.channel, book.businessDate)),
-  );
-  const asked = r.events.filter((e) => e.type === 'UnmatchRequested' && e.data.matchId === matchId).at(-1);
+  const events = await readMatchBook(ports, hospitalId, book.channel, book.businessDate);
+  const asked = events.filter((e) => e.type === 'UnmatchRequested' && e.data.matchId === matchId).at(-1);
   return typeof asked?.data.reason === 'string' ? asked.data.reason : 'unmatched';
 }
 

@@ -1,19 +1,18 @@
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import { Money } from '../../domain/money.ts';
-import { column, keyedProjection, type Projection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Projection, type Row, readModel, tenantTable } from '../projection.ts';
 import { CHANNEL_MOVEMENT_EVENT_TYPES } from './ledger.ts';
 
 /** The daily-totals read model: name, live schema, version. */
 export const DAILY_TOTALS = readModel('daily_totals', 1);
 
-export const dailyTotalsTable = table({
+export const dailyTotalsTable = tenantTable({
   table: 'daily_totals',
   comment:
     "Money moved per hospital, business date (hospital time zone and cut-off), channel and business type: what finance compares with each channel's statement.",
-  key: ['hospital_id', 'business_date', 'channel', 'business_type'],
+  key: ['business_date', 'channel', 'business_type'],
   indexes: ['business_date'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     business_date: column.sql<string>(
       "text NOT NULL CHECK (business_date ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",
       'Business date of the movement (YYYY-MM-DD).',

@@ -1,17 +1,16 @@
 import { Money } from '../../domain/money.ts';
-import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, tenantTable } from '../projection.ts';
 
 /** The deposits read model: name, live schema, version. */
 export const DEPOSITS = readModel('deposits', 1);
 
-export const depositBalancesTable = table({
+export const depositBalancesTable = tenantTable({
   table: 'deposit_balances',
   comment:
     'Inpatient pre-deposit (住院预交金) per admission: topped up, applied at discharge, refunded, balance.',
-  key: ['hospital_id', 'admission_id'],
+  key: ['admission_id'],
   indexes: ['hospital_id, patient_id'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     admission_id: column.text('Admission (住院号) the deposit belongs to.'),
     patient_id: column.text('Patient of the admission.'),
     topped_up: column.total('Sum of top-ups.'),

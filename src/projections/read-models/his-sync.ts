@@ -1,18 +1,17 @@
 import { Money } from '../../domain/money.ts';
 import { paidNotInHis } from '../../domain/order/index.ts';
-import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, tenantTable } from '../projection.ts';
 
 /** The HIS-sync read model: name, live schema, version. */
 export const HIS_SYNC = readModel('his_sync', 1);
 
-export const hisSyncTable = table({
+export const hisSyncTable = tenantTable({
   table: 'his_sync_status',
   comment:
     'Whether each paid order has been written back to the HIS (缴费确认). "paid, not in HIS" rows stay visible until synced or refunded.',
-  key: ['hospital_id', 'order_id'],
+  key: ['order_id'],
   indexes: ['hospital_id, status'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     order_id: column.text('Platform order number.'),
     channel: column.text('Channel of the payment.'),
     channel_txn_id: column.text('Channel transaction id of the payment.'),

@@ -12,6 +12,7 @@ import {
   writeRows,
   column,
   readModel,
+  tenantTable,
 } from '../projection.ts';
 
 /** The balances read model: name, live schema, version. */
@@ -50,14 +51,13 @@ export function entryOf(event: RecordedEvent): JournalEntry | null {
   return postingsFor({ type: event.type, data: event.data } as PostingEvent);
 }
 
-export const accountBalancesTable = table({
+export const accountBalancesTable = tenantTable({
   table: 'account_balances',
   comment:
     "Balance of every ledger account per hospital (DESIGN §5). balance is on the account's normal side: assets and expenses debit-positive, liabilities and revenue credit-positive.",
-  key: ['hospital_id', 'account'],
+  key: ['account'],
   indexes: ['account'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     account: column.text('Account code, e.g. channel:wechat:clearing, revenue:outpatient.'),
     kind: column.text('asset | liability | revenue | expense | equity.'),
     debit_total: column.total('Sum of all debits posted to the account.'),

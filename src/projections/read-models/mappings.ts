@@ -2,15 +2,14 @@
 // were superseded and which mapping is retired. Its queries: mappings-queries.ts.
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import type { MappingVersionData } from '../../domain/mappings/decide.ts';
-import { column, keyedProjection, liveSchema, type Row, table } from '../projection.ts';
+import { column, keyedProjection, liveSchema, type Row, tenantTable } from '../projection.ts';
 
-export const mappingVersionsTable = table({
+export const mappingVersionsTable = tenantTable({
   table: 'mapping_versions',
   comment: "Every version of a hospital's managed statement mappings (bank, HIS extract, insurance file).",
-  key: ['hospital_id', 'name', 'version'],
+  key: ['name', 'version'],
   indexes: ['hospital_id, status'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     name: column.text('Mapping name: stream <hospital>/mapping/<name>.'),
     version: column.integer('Version, 1 for the mapping as added.'),
     status: column.text(

@@ -1,18 +1,17 @@
 import type { EventFacts } from '../../domain/event-store.ts';
 import { Money } from '../../domain/money.ts';
 import { displayStatus, type OrderView } from '../../domain/order/index.ts';
-import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, tenantTable } from '../projection.ts';
 
 /** The orders read model: name, live schema, version. */
 export const ORDERS = readModel('orders', 1);
 
-export const ordersTable = table({
+export const ordersTable = tenantTable({
   table: 'orders',
   comment: 'Every order with what was paid, refunded and is still outstanding, and where it stands.',
-  key: ['hospital_id', 'order_id'],
+  key: ['order_id'],
   indexes: ['hospital_id, patient_id', 'hospital_id, status', 'channel_txn_id'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     order_id: column.text('Platform order number (商户订单号).'),
     kind: column.text('registration | outpatient | deposit.'),
     patient_id: column.text('Patient id (masked on screens and exports).'),

@@ -2,18 +2,17 @@
 // platform (QR code, payment code, in-app) and those a device lost track of (status unknown) — with how each
 // ended and how its result became known (the channel's answer, its callback, or our query). The intraday
 // checks (多时点对账) take up the attempts still open; the day's view counts what was settled before the bills.
-import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, tenantTable } from '../projection.ts';
 
 export const PAYMENT_ATTEMPTS = readModel('payment_attempts', 1);
 
-export const paymentAttemptsTable = table({
+export const paymentAttemptsTable = tenantTable({
   table: 'payment_attempts',
   comment:
     'Payment attempts followed at a channel: open ones are checked intraday; how each ended and was learnt.',
-  key: ['hospital_id', 'order_id', 'attempt_id'],
+  key: ['order_id', 'attempt_id'],
   indexes: ['hospital_id, status', 'hospital_id, settled_at'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     order_id: column.text('Platform order number (the merchant order number).'),
     attempt_id: column.text('Attempt id.'),
     method: column.text('qr | code | in_app (through the platform) | device (status unknown).'),

@@ -2,17 +2,16 @@
 // scheduled day's outcome (completed, waiting for its statement, statement missing, failed) — the alerts.
 import type { ScheduleSpec } from '../../domain/schedules/schedule.ts';
 import type { RunState } from '../../domain/schedules/run.ts';
-import { column, keyedProjection, type Row, readModel, table } from '../projection.ts';
+import { column, keyedProjection, type Row, readModel, tenantTable } from '../projection.ts';
 
 export const SCHEDULES = readModel('schedules', 1);
 export const SCHEDULE_RUNS = readModel('schedule_runs', 1);
 
-export const schedulesTable = table({
+export const schedulesTable = tenantTable({
   table: 'schedules',
   comment: 'Auto-reconciliation schedules per hospital, as configured now.',
-  key: ['hospital_id', 'schedule_id'],
+  key: ['schedule_id'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     schedule_id: column.text('Schedule id (lower-case, unique in the hospital).'),
     channel: column.text('Channel whose statement is reconciled.'),
     status: column.text('active | paused | removed.'),
@@ -22,13 +21,12 @@ export const schedulesTable = table({
   },
 });
 
-export const scheduleRunsTable = table({
+export const scheduleRunsTable = tenantTable({
   table: 'schedule_runs',
   comment: 'Each scheduled day: its state and what it found; missing and failed are alerts.',
-  key: ['hospital_id', 'schedule_id', 'business_date'],
+  key: ['schedule_id', 'business_date'],
   indexes: ['hospital_id, state', 'hospital_id, business_date'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     schedule_id: column.text('Schedule.'),
     business_date: column.text('Business day reconciled (YYYY-MM-DD).'),
     channel: column.text('Channel.'),

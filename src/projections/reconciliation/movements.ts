@@ -4,19 +4,25 @@ import { sql } from 'kysely';
 import { type BusinessDateOptions, businessDate } from '../../domain/business-date.ts';
 import type { RecordedEvent } from '../../domain/event-store.ts';
 import { type DayWindow, windowHigh, windowLow } from '../../domain/reconciliation/window.ts';
-import { type AnyDb, column, keyedProjection, type Projection, type Row, table } from '../projection.ts';
+import {
+  type AnyDb,
+  column,
+  keyedProjection,
+  type Projection,
+  type Row,
+  tenantTable,
+} from '../projection.ts';
 import { hisSyncProjection } from '../read-models/his-sync.ts';
 import { CHANNEL_MOVEMENT_EVENT_TYPES } from '../read-models/ledger.ts';
 import { liveSchema } from '../runner.ts';
 
-export const reconMovementsTable = table({
+export const reconMovementsTable = tenantTable({
   table: 'recon_movements',
   comment:
     'Platform money movements as reconciliation matches them against channel statements: payments, surplus payments, refunds, deposit remainder refunds, settlement transfers.',
-  key: ['hospital_id', 'movement_id'],
+  key: ['movement_id'],
   indexes: ['hospital_id, channel, business_date, occurred_at', 'hospital_id, merchant_order_no'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     movement_id: column.text('pay:<channel txn id> | refund:<refund no> | settlement:<settlement id>.'),
     kind: column.text<'payment' | 'refund' | 'settlement'>('payment | refund | settlement.'),
     channel: column.text('Channel the money moved through.'),
@@ -123,13 +129,12 @@ export function reconMovementsProjection(dateOptions: BusinessDateOptions = {}):
   });
 }
 
-export const reconStatementsTable = table({
+export const reconStatementsTable = tenantTable({
   table: 'recon_statements',
   comment: 'Imported statement files: which party and channel, which business date, and whether complete.',
-  key: ['hospital_id', 'statement_id'],
+  key: ['statement_id'],
   indexes: ['hospital_id, business_date'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     statement_id: column.text('SHA-256 prefix: stream <hospital>/statement/<id>.'),
     sha256: column.text('SHA-256 of the file bytes.'),
     file: column.text('File name as imported.'),

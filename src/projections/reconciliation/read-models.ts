@@ -13,21 +13,20 @@ import {
   loadRows,
   type Projection,
   type Row,
-  table,
   writeRows,
+  tenantTable,
 } from '../projection.ts';
 import { liveSchema } from '../runner.ts';
 import type { CountAmount, ReconciliationTables } from './tables.ts';
 import type { DiscrepancyType } from '../../domain/reconciliation/types.ts';
 
-export const reconDaysTable = table({
+export const reconDaysTable = tenantTable({
   table: 'recon_days',
   comment:
     'Per hospital, channel and business date: what the last reconciliation run matched and found, and the day state.',
-  key: ['hospital_id', 'channel', 'business_date'],
+  key: ['channel', 'business_date'],
   indexes: ['hospital_id, business_date'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     channel: column.text('Channel reconciled.'),
     business_date: column.text('Business date yyyy-MM-dd.'),
     state: column.text<'balanced' | 'open' | 'closed'>(
@@ -57,13 +56,12 @@ export const reconDaysTable = table({
   },
 });
 
-export const discrepanciesTable = table({
+export const discrepanciesTable = tenantTable({
   table: 'discrepancies',
   comment: 'One row per discrepancy (差错) with its lifecycle: status, assignee, action, maker and checker.',
-  key: ['hospital_id', 'discrepancy_id'],
+  key: ['discrepancy_id'],
   indexes: ['hospital_id, channel, business_date', 'hospital_id, status'],
   columns: {
-    hospital_id: column.text('Tenant.'),
     discrepancy_id: column.text('Id derived from the finding key.'),
     type: column.text<DiscrepancyType>('DISCREPANCY_TYPES.'),
     channel: column.text('Channel.'),
@@ -262,6 +260,22 @@ function dayRow(e: RecordedEvent, row: Row): Row {
   }
 }
 
+/** A discrepancy closed: its final status, the action that closed it, why and when. */
+function closedRow(row: Row, status: string, action: string, reason: string, at: string): Row {
+  return { ...row, status, action, resolution_reason: reason, resolved_at: at };
+}
+
+/** A discrepancy worked again: back to its assignee (or open), its resolution cleared. */
+function reopenedRow(row: Row): Row {
+  return {
+    ...row,
+    status: row.assignee ? 'assigned' : 'open',
+    action: null,
+    resolution_reason: null,
+    proposed_by: null,
+  };
+}
+
 function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined {
   // The union of the discrepancy events' fields; each event type reads only its own.
   const d = e.data as unknown as Omit<DiscrepancyRaised['data'], 'finding'> & {
@@ -273,6 +287,7 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
     approvedBy: string | null;
   };
   const at = e.occurredAt.toISOString();
+  const matchId = String((e.data as { matchId?: string }).matchId);
   if (e.type === 'DiscrepancyRaised') {
     if (row) return row;
     const f = e.data.finding as { reason?: string };
@@ -305,25 +320,11 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       amount: String(d.amount),
     };
   if (row && e.type === 'DiscrepancyUnmatched' && row.status === 'matched')
-    return {
-      ...row,
-      status: row.assignee ? 'assigned' : 'open',
-      action: null,
-      resolution_reason: null,
-      proposed_by: null,
-      approved_by: null,
-      resolved_at: null,
-    };
+    return { ...reopenedRow(row), approved_by: null, resolved_at: null };
   if (!row || isFinalStatus(String(row.status))) return row;
   switch (e.type) {
     case 'DiscrepancyAutoResolved':
-      return {
-        ...row,
-        status: 'auto-resolved',
-        action: `auto:${d.rule}`,
-        resolution_reason: d.reason,
-        resolved_at: at,
-      };
+      return closedRow(row, 'auto-resolved', `auto:${d.rule}`, d.reason, at);
     case 'DiscrepancyAssigned':
       return {
         ...row,
@@ -336,40 +337,20 @@ function discrepancyRow(e: RecordedEvent, row: Row | undefined): Row | undefined
       return { ...row, approved_by: d.by };
     case 'DiscrepancyResolutionRejected':
       // Sent back by the checker: worked again, the rejected proposal is in the stream's history.
-      return {
-        ...row,
-        status: row.assignee ? 'assigned' : 'open',
-        action: null,
-        resolution_reason: null,
-        proposed_by: null,
-      };
+      return reopenedRow(row);
     case 'DiscrepancyMatched':
       return {
-        ...row,
-        status: 'matched',
-        action: `match:${String((e.data as { matchId: string }).matchId)}`,
-        resolution_reason: d.reason,
+        ...closedRow(row, 'matched', `match:${matchId}`, d.reason, at),
         proposed_by: d.by,
         approved_by: d.approvedBy,
-        resolved_at: at,
       };
     case 'DiscrepancyWithdrawn':
-      return {
-        ...row,
-        status: 'withdrawn',
-        action: `withdrawn:${String((e.data as { matchId: string }).matchId)}`,
-        resolution_reason: d.reason,
-        resolved_at: at,
-      };
+      return closedRow(row, 'withdrawn', `withdrawn:${matchId}`, d.reason, at);
     case 'DiscrepancyResolved':
       return {
-        ...row,
-        status: 'resolved',
-        action: d.action,
-        resolution_reason: d.reason,
+        ...closedRow(row, 'resolved', d.action, d.reason, at),
         proposed_by: d.by,
         approved_by: d.approvedBy,
-        resolved_at: at,
       };
     default:
       return row;
