@@ -51,6 +51,9 @@ export interface EventMetadata {
  */
 export type EventsOf<M> = { [T in keyof M & string]: { type: T; data: M[T] } };
 
+/** Event `T` of such a map (`EventOf<M, 'X'>`), or with no type named the union of all its events. */
+export type EventOf<M, T extends keyof M & string = keyof M & string> = EventsOf<M>[T];
+
 export interface NewEvent<Type extends string = string, Data extends JsonObject = JsonObject> {
   type: Type;
   data: Data;

@@ -10,6 +10,7 @@ import type {
   RefId,
   RefundId,
 } from '../ids.ts';
+import type { EventOf } from '../event-store.ts';
 import type { Money, MoneyString } from '../money.ts';
 import type { ChannelPaymentData, IdentityMethod, Payment } from '../order/types.ts';
 
@@ -77,25 +78,22 @@ export type DepositCommand =
   | RefundDepositRemainder
   | RecordDepositRefundOutcome;
 
-/** Ledger: posts nothing (the money was posted by the order's payment). The deposit account's own record. */
-export type DepositToppedUp = {
-  type: 'DepositToppedUp';
-  data: {
+/** Each deposit event's type and its data (both persisted: never change either). */
+type DepositEventData = {
+  /** Ledger: posts nothing (the money was posted by the order's payment). The deposit account's own record. */
+  DepositToppedUp: {
     admissionId: string;
     patientId: string;
     orderId: string;
     balanceAfter: MoneyString;
   } & ChannelPaymentData;
-};
-
-export type DepositApplied = {
-  type: 'DepositApplied';
-  data: { admissionId: string; settlementId: string; amount: MoneyString; balanceAfter: MoneyString };
-};
-
-export type DepositRemainderRefunded = {
-  type: 'DepositRemainderRefunded';
-  data: {
+  DepositApplied: {
+    admissionId: string;
+    settlementId: string;
+    amount: MoneyString;
+    balanceAfter: MoneyString;
+  };
+  DepositRemainderRefunded: {
     admissionId: string;
     refundId: string;
     topUpOrderId: string;
@@ -111,21 +109,13 @@ export type DepositRemainderRefunded = {
     approvedBy?: string;
     payeeAccountRef?: string | null;
   };
-};
-
-/** The channel confirmed a remainder refund sent by the original route. Posts nothing (posted when decided). */
-export type DepositRefundSettled = {
-  type: 'DepositRefundSettled';
-  data: { admissionId: string; refundId: string; channelRefundId: string };
-};
-
-/**
- * The channel refused or closed a remainder refund: no money left, so the amount is back on the deposit.
- * Ledger: Dr channel:<c>:clearing, Cr patient:<admission>:deposit (the refund's entry reversed).
- */
-export type DepositRefundFailed = {
-  type: 'DepositRefundFailed';
-  data: {
+  /** The channel confirmed a remainder refund sent by the original route. Posts nothing (posted when decided). */
+  DepositRefundSettled: { admissionId: string; refundId: string; channelRefundId: string };
+  /**
+   * The channel refused or closed a remainder refund: no money left, so the amount is back on the deposit.
+   * Ledger: Dr channel:<c>:clearing, Cr patient:<admission>:deposit (the refund's entry reversed).
+   */
+  DepositRefundFailed: {
     admissionId: string;
     refundId: string;
     topUpOrderId: string;
@@ -136,12 +126,8 @@ export type DepositRefundFailed = {
   };
 };
 
-export type DepositEvent =
-  | DepositToppedUp
-  | DepositApplied
-  | DepositRemainderRefunded
-  | DepositRefundSettled
-  | DepositRefundFailed;
+export type DepositRemainderRefunded = EventOf<DepositEventData, 'DepositRemainderRefunded'>;
+export type DepositEvent = EventOf<DepositEventData>;
 export type DepositEventType = DepositEvent['type'];
 
 /** A top-up: the order's payment, and how much of it was refunded since. */

@@ -12,7 +12,7 @@ import type {
   RefId,
   RefundId,
 } from '../ids.ts';
-import type { EventsOf } from '../event-store.ts';
+import type { EventOf } from '../event-store.ts';
 import type { Money, MoneyString } from '../money.ts';
 
 export type OrderKind = 'registration' | 'outpatient' | 'deposit';
@@ -337,27 +337,24 @@ type OrderEventData = {
     retryable: boolean;
   };
 };
-type OrderEvents = EventsOf<OrderEventData>;
+export type OrderCreated = EventOf<OrderEventData, 'OrderCreated'>;
+export type PaymentRequested = EventOf<OrderEventData, 'PaymentRequested'>;
+export type PaymentSucceeded = EventOf<OrderEventData, 'PaymentSucceeded'>;
+export type PaymentStatusUnknown = EventOf<OrderEventData, 'PaymentStatusUnknown'>;
+export type PaymentConfirmed = EventOf<OrderEventData, 'PaymentConfirmed'>;
+export type PaymentFailed = EventOf<OrderEventData, 'PaymentFailed'>;
+export type DuplicatePaymentReceived = EventOf<OrderEventData, 'DuplicatePaymentReceived'>;
+export type OrderCancelled = EventOf<OrderEventData, 'OrderCancelled'>;
+export type RefundRequested = EventOf<OrderEventData, 'RefundRequested'>;
+export type RefundIdentityVerified = EventOf<OrderEventData, 'RefundIdentityVerified'>;
+export type RefundSucceeded = EventOf<OrderEventData, 'RefundSucceeded'>;
+export type RefundFailed = EventOf<OrderEventData, 'RefundFailed'>;
+export type HisWritebackSucceeded = EventOf<OrderEventData, 'HisWritebackSucceeded'>;
+export type HisWritebackFailed = EventOf<OrderEventData, 'HisWritebackFailed'>;
+export type HisRefundWritebackSucceeded = EventOf<OrderEventData, 'HisRefundWritebackSucceeded'>;
+export type HisRefundWritebackFailed = EventOf<OrderEventData, 'HisRefundWritebackFailed'>;
 
-export type OrderCreated = OrderEvents['OrderCreated'];
-export type PaymentRequested = OrderEvents['PaymentRequested'];
-export type PaymentSucceeded = OrderEvents['PaymentSucceeded'];
-export type PaymentStatusUnknown = OrderEvents['PaymentStatusUnknown'];
-export type PaymentConfirmed = OrderEvents['PaymentConfirmed'];
-export type PaymentFailed = OrderEvents['PaymentFailed'];
-export type DuplicatePaymentReceived = OrderEvents['DuplicatePaymentReceived'];
-export type OrderCancelled = OrderEvents['OrderCancelled'];
-export type RefundRequested = OrderEvents['RefundRequested'];
-export type RefundIdentityVerified = OrderEvents['RefundIdentityVerified'];
-export type RefundSucceeded = OrderEvents['RefundSucceeded'];
-export type RefundFailed = OrderEvents['RefundFailed'];
-export type HisWritebackSucceeded = OrderEvents['HisWritebackSucceeded'];
-export type HisWritebackFailed = OrderEvents['HisWritebackFailed'];
-export type HisRefundWritebackSucceeded = OrderEvents['HisRefundWritebackSucceeded'];
-export type HisRefundWritebackFailed = OrderEvents['HisRefundWritebackFailed'];
-
-export type OrderEvent = OrderEvents[keyof OrderEvents];
-
+export type OrderEvent = EventOf<OrderEventData>;
 export type OrderEventType = OrderEvent['type'];
 
 // ---- state ----

@@ -1,7 +1,7 @@
 // Reconciliation events: statement imports, discrepancies, reconciliation days. A catalog of their own beside
 // the ledger catalog in ../events.ts (which stays the order/deposit/settlement aggregates the ledger folds);
 // ../events.ts `schemaVersionOf` answers for both. Data is JSON only: money as "12.50" strings.
-import type { JsonObject } from '../event-store.ts';
+import type { EventOf, JsonObject } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 import type { StatementFormat, StatementLine, StatementParty, StatementSummary } from './statement-line.ts';
 import type { ColumnBatch } from './line-columns.ts';
@@ -13,9 +13,24 @@ export const MAX_LINES_PER_BATCH = 1_000;
 
 // ---- statements: stream `<hospitalId>/statement/<sha256 prefix>` ----
 
-export type StatementImportStarted = {
-  type: 'StatementImportStarted';
-  data: {
+/**
+ * A line as stored: the normalized StatementLine without the fields every line of the statement shares
+ * (party, source, format, hospitalId), which live in StatementImportStarted and are put back on read.
+ */
+export type StoredStatementLine = Omit<StatementLine, 'party' | 'source' | 'format' | 'hospitalId'>;
+
+/** Legacy (v1): the normalized lines as objects. */
+export type LegacyObjectBatch = {
+  statementId: string;
+  batch: number;
+  lines: StoredStatementLine[] & JsonObject[];
+};
+/** Legacy (v1): a batch whose lines a parser derives from the raw rows (`wechat-raw/1`, statement adapters). */
+export type LegacyRawBatch = { statementId: string; batch: number; codec: string };
+
+/** Each statement event's type and its data (both persisted: never change either). */
+type StatementEventData = {
+  StatementImportStarted: {
     statementId: string;
     sha256: string;
     file: string;
@@ -33,42 +48,22 @@ export type StatementImportStarted = {
     /** Lines the verified summary announced (the marker repeats it). */
     lines: number;
   };
+  /**
+   * A batch of a statement's lines. Schema version 2 writes the columnar encoding (line-columns.ts, codec
+   * `columns/1`): the normalized fields beside the raw rows, read back without a parser. Version 1 events hold
+   * one of the legacy encodings, told apart by `codec`: the line objects (no codec) or `wechat-raw/1` (the WeChat
+   * rows' raw text only, re-parsed on read by the statement adapters). Events are never rewritten: the v1 → v2
+   * upcaster keeps a legacy batch as it is, and every reader takes the three encodings.
+   */
+  StatementLinesImported: ColumnBatch | LegacyObjectBatch | LegacyRawBatch;
+  /** The completion marker: the statement's lines are visible to reconciliation only once it exists. */
+  StatementImported: { statementId: string; batches: number; summary: StatementSummary & JsonObject };
 };
 
-/**
- * A line as stored: the normalized StatementLine without the fields every line of the statement shares
- * (party, source, format, hospitalId), which live in StatementImportStarted and are put back on read.
- */
-export type StoredStatementLine = Omit<StatementLine, 'party' | 'source' | 'format' | 'hospitalId'>;
-
-/**
- * A batch of a statement's lines. Schema version 2 writes the columnar encoding (line-columns.ts, codec
- * `columns/1`): the normalized fields beside the raw rows, read back without a parser. Version 1 events hold
- * one of the legacy encodings, told apart by `codec`: the line objects (no codec) or `wechat-raw/1` (the WeChat
- * rows' raw text only, re-parsed on read by the statement adapters). Events are never rewritten: the v1 → v2
- * upcaster keeps a legacy batch as it is, and every reader takes the three encodings.
- */
-export type StatementLinesImported = {
-  type: 'StatementLinesImported';
-  data: ColumnBatch | LegacyObjectBatch | LegacyRawBatch;
-};
-
-/** Legacy (v1): the normalized lines as objects. */
-export type LegacyObjectBatch = {
-  statementId: string;
-  batch: number;
-  lines: StoredStatementLine[] & JsonObject[];
-};
-/** Legacy (v1): a batch whose lines a parser derives from the raw rows (`wechat-raw/1`, statement adapters). */
-export type LegacyRawBatch = { statementId: string; batch: number; codec: string };
-
-/** The completion marker: the statement's lines are visible to reconciliation only once it exists. */
-export type StatementImported = {
-  type: 'StatementImported';
-  data: { statementId: string; batches: number; summary: StatementSummary & JsonObject };
-};
-
-export type StatementEvent = StatementImportStarted | StatementLinesImported | StatementImported;
+export type StatementImportStarted = EventOf<StatementEventData, 'StatementImportStarted'>;
+export type StatementLinesImported = EventOf<StatementEventData, 'StatementLinesImported'>;
+export type StatementImported = EventOf<StatementEventData, 'StatementImported'>;
+export type StatementEvent = EventOf<StatementEventData>;
 
 // ---- discrepancies: stream `<hospitalId>/discrepancy/<discrepancyId>` ----
 
@@ -93,120 +88,6 @@ export const MONEY_MOVING_ACTIONS: ReadonlySet<ResolutionAction> = new Set([
 export const AUTO_RESOLUTION_RULES = ['timing-cleared', 'his-synced', 'no-longer-found'] as const;
 export type AutoResolutionRule = (typeof AUTO_RESOLUTION_RULES)[number];
 
-export type DiscrepancyRaised = {
-  type: 'DiscrepancyRaised';
-  data: {
-    discrepancyId: string;
-    findingKey: string;
-    type: DiscrepancyType;
-    channel: string;
-    businessDate: string;
-    subject: string;
-    amount: MoneyString;
-    finding: Finding & JsonObject;
-    /** The reconciliation run that found it. */
-    runId: string;
-  };
-};
-
-export type DiscrepancyAutoResolved = {
-  type: 'DiscrepancyAutoResolved';
-  data: { discrepancyId: string; rule: AutoResolutionRule; reason: string; runId: string };
-};
-
-/** A difference a rule had resolved is found again by a later run: it is open again, for people to work. */
-export type DiscrepancyReopened = {
-  type: 'DiscrepancyReopened';
-  data: {
-    discrepancyId: string;
-    runId: string;
-    amount: MoneyString;
-    reason: string;
-    /** The finding as found again (its amounts may differ); absent on events written before it was kept. */
-    finding?: Finding & JsonObject;
-  };
-};
-
-export type DiscrepancyAssigned = {
-  type: 'DiscrepancyAssigned';
-  data: { discrepancyId: string; assignee: string; by: string };
-};
-
-export type DiscrepancyResolutionProposed = {
-  type: 'DiscrepancyResolutionProposed';
-  data: { discrepancyId: string; action: ResolutionAction; reason: string; by: string; amount: MoneyString };
-};
-
-export type DiscrepancyResolutionApproved = {
-  type: 'DiscrepancyResolutionApproved';
-  data: { discrepancyId: string; action: ResolutionAction; by: string };
-};
-
-/** The checker sends a money-moving proposal back: the discrepancy is worked again (assigned, or open). */
-export type DiscrepancyResolutionRejected = {
-  type: 'DiscrepancyResolutionRejected';
-  data: { discrepancyId: string; action: ResolutionAction; reason: string; by: string; proposedBy: string };
-};
-
-/** A note on the discrepancy's file (what was checked, who was called); changes nothing else. */
-export type DiscrepancyCommented = {
-  type: 'DiscrepancyCommented';
-  data: { discrepancyId: string; text: string; by: string };
-};
-
-export type DiscrepancyResolved = {
-  type: 'DiscrepancyResolved';
-  data: {
-    discrepancyId: string;
-    action: ResolutionAction;
-    reason: string;
-    /** Who proposed the resolution (the maker). */
-    by: string;
-    /** The checker, for money-moving actions; null otherwise. */
-    approvedBy: string | null;
-  };
-};
-
-/**
- * A journal entry decided while resolving a discrepancy: one debit, one credit, the same amount (posted by
- * ledger/postings.ts). An adjusting entry parks the difference in suspense:unmatched; a write-off books it to
- * writeoff:gain / writeoff:loss. Events written before write-offs posted carry no `action`: adjusting entries.
- */
-export type AdjustingEntryPosted = {
-  type: 'AdjustingEntryPosted';
-  data: {
-    discrepancyId: string;
-    action?: 'adjusting-entry' | 'write-off';
-    channel: string;
-    businessDate: string;
-    debitAccount: string;
-    creditAccount: string;
-    amount: MoneyString;
-    memo: string;
-  };
-};
-
-/** A person's match (manual-match.ts) explains the item: it is settled by the match, not resolved on its own. */
-export type DiscrepancyMatched = {
-  type: 'DiscrepancyMatched';
-  data: { discrepancyId: string; matchId: string; reason: string; by: string; approvedBy: string | null };
-};
-
-/** The match that settled the item is undone: the item is open again, as it was before the match. */
-export type DiscrepancyUnmatched = {
-  type: 'DiscrepancyUnmatched';
-  data: { discrepancyId: string; matchId: string; reason: string; by: string };
-};
-
-/**
- * A difference a match named (fee, shortfall, surplus) is withdrawn with its match: it no longer counts among
- * the day's discrepancies, neither open nor resolved.
- */
-export type DiscrepancyWithdrawn = {
-  type: 'DiscrepancyWithdrawn';
-  data: { discrepancyId: string; matchId: string; reason: string; by: string };
-};
-
 /** An evidence file as attached: its bytes are stored by hash. */
 export type EvidenceFile = {
   /** The match it was attached to, when attached to a match (one event on each of its items). */
@@ -218,27 +99,97 @@ export type EvidenceFile = {
   note: string;
 };
 
-/** An evidence file attached to the discrepancy (or to the match that settles it); its bytes are stored by hash. */
-export type EvidenceAttached = {
-  type: 'EvidenceAttached';
-  data: { discrepancyId: string } & EvidenceFile & { by: string };
+/** Each discrepancy event's type and its data (both persisted: never change either). */
+type DiscrepancyEventData = {
+  DiscrepancyRaised: {
+    discrepancyId: string;
+    findingKey: string;
+    type: DiscrepancyType;
+    channel: string;
+    businessDate: string;
+    subject: string;
+    amount: MoneyString;
+    finding: Finding & JsonObject;
+    /** The reconciliation run that found it. */
+    runId: string;
+  };
+  DiscrepancyAutoResolved: { discrepancyId: string; rule: AutoResolutionRule; reason: string; runId: string };
+  /** A difference a rule had resolved is found again by a later run: it is open again, for people to work. */
+  DiscrepancyReopened: {
+    discrepancyId: string;
+    runId: string;
+    amount: MoneyString;
+    reason: string;
+    /** The finding as found again (its amounts may differ); absent on events written before it was kept. */
+    finding?: Finding & JsonObject;
+  };
+  DiscrepancyAssigned: { discrepancyId: string; assignee: string; by: string };
+  DiscrepancyResolutionProposed: {
+    discrepancyId: string;
+    action: ResolutionAction;
+    reason: string;
+    by: string;
+    amount: MoneyString;
+  };
+  DiscrepancyResolutionApproved: { discrepancyId: string; action: ResolutionAction; by: string };
+  /** The checker sends a money-moving proposal back: the discrepancy is worked again (assigned, or open). */
+  DiscrepancyResolutionRejected: {
+    discrepancyId: string;
+    action: ResolutionAction;
+    reason: string;
+    by: string;
+    proposedBy: string;
+  };
+  /** A note on the discrepancy's file (what was checked, who was called); changes nothing else. */
+  DiscrepancyCommented: { discrepancyId: string; text: string; by: string };
+  DiscrepancyResolved: {
+    discrepancyId: string;
+    action: ResolutionAction;
+    reason: string;
+    /** Who proposed the resolution (the maker). */
+    by: string;
+    /** The checker, for money-moving actions; null otherwise. */
+    approvedBy: string | null;
+  };
+  /**
+   * A journal entry decided while resolving a discrepancy: one debit, one credit, the same amount (posted by
+   * ledger/postings.ts). An adjusting entry parks the difference in suspense:unmatched; a write-off books it to
+   * writeoff:gain / writeoff:loss. Events written before write-offs posted carry no `action`: adjusting entries.
+   */
+  AdjustingEntryPosted: {
+    discrepancyId: string;
+    action?: 'adjusting-entry' | 'write-off';
+    channel: string;
+    businessDate: string;
+    debitAccount: string;
+    creditAccount: string;
+    amount: MoneyString;
+    memo: string;
+  };
+  /** A person's match (manual-match.ts) explains the item: it is settled by the match, not resolved on its own. */
+  DiscrepancyMatched: {
+    discrepancyId: string;
+    matchId: string;
+    reason: string;
+    by: string;
+    approvedBy: string | null;
+  };
+  /** The match that settled the item is undone: the item is open again, as it was before the match. */
+  DiscrepancyUnmatched: { discrepancyId: string; matchId: string; reason: string; by: string };
+  /**
+   * A difference a match named (fee, shortfall, surplus) is withdrawn with its match: it no longer counts among
+   * the day's discrepancies, neither open nor resolved.
+   */
+  DiscrepancyWithdrawn: { discrepancyId: string; matchId: string; reason: string; by: string };
+  /** An evidence file attached to the discrepancy (or to the match that settles it); its bytes are stored by hash. */
+  EvidenceAttached: { discrepancyId: string } & EvidenceFile & { by: string };
 };
 
-export type DiscrepancyEvent =
-  | DiscrepancyRaised
-  | DiscrepancyAutoResolved
-  | DiscrepancyReopened
-  | DiscrepancyAssigned
-  | DiscrepancyResolutionProposed
-  | DiscrepancyResolutionApproved
-  | DiscrepancyResolutionRejected
-  | DiscrepancyCommented
-  | DiscrepancyResolved
-  | AdjustingEntryPosted
-  | DiscrepancyMatched
-  | DiscrepancyUnmatched
-  | DiscrepancyWithdrawn
-  | EvidenceAttached;
+export type DiscrepancyRaised = EventOf<DiscrepancyEventData, 'DiscrepancyRaised'>;
+export type DiscrepancyResolved = EventOf<DiscrepancyEventData, 'DiscrepancyResolved'>;
+export type AdjustingEntryPosted = EventOf<DiscrepancyEventData, 'AdjustingEntryPosted'>;
+export type EvidenceAttached = EventOf<DiscrepancyEventData, 'EvidenceAttached'>;
+export type DiscrepancyEvent = EventOf<DiscrepancyEventData>;
 
 // ---- reconciliation days: stream `<hospitalId>/recon-day/<channel>:<businessDate>` ----
 
@@ -265,9 +216,9 @@ export interface DaySummary {
   carriedIn?: CarriedIn | null;
 }
 
-export type ReconciliationRun = {
-  type: 'ReconciliationRun';
-  data: {
+/** Each reconciliation day event's type and its data (both persisted: never change either). */
+type ReconciliationDayEventData = {
+  ReconciliationRun: {
     runId: string;
     channel: string;
     businessDate: string;
@@ -279,25 +230,18 @@ export type ReconciliationRun = {
     open: string[];
     config: JsonObject;
   };
-};
-
-export type DayClosed = {
-  type: 'DayClosed';
-  data: {
+  DayClosed: {
     channel: string;
     businessDate: string;
     runId: string;
     summary: DaySummary & JsonObject;
     by: string;
   };
+  DayReopened: { channel: string; businessDate: string; reason: string; by: string };
 };
 
-export type DayReopened = {
-  type: 'DayReopened';
-  data: { channel: string; businessDate: string; reason: string; by: string };
-};
-
-export type ReconciliationDayEvent = ReconciliationRun | DayClosed | DayReopened;
+export type DayClosed = EventOf<ReconciliationDayEventData, 'DayClosed'>;
+export type ReconciliationDayEvent = EventOf<ReconciliationDayEventData>;
 
 export type ReconciliationEvent = StatementEvent | DiscrepancyEvent | ReconciliationDayEvent | MatchBookEvent;
 export type ReconciliationEventType = ReconciliationEvent['type'];

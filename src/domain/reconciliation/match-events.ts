@@ -2,6 +2,7 @@
 // (the day of the match's first item). It holds what people decided about pairing items the rules left apart
 // (manual matches), about pairs the rules made (undone), and about proposals (rejected ones are remembered).
 // Data is JSON only: money as "12.50" strings.
+import type { EventOf } from '../event-store.ts';
 import type { MoneyString } from '../money.ts';
 
 /** Which side of a match an item stands on: money seen at a counter-party, or a record of the platform. */
@@ -22,9 +23,9 @@ export type MatchItemRef = {
   side: MatchSide;
 };
 
-export type ManualMatchRequested = {
-  type: 'ManualMatchRequested';
-  data: {
+/** Each match-book event's type and its data (both persisted: never change either). */
+type MatchBookEventData = {
+  ManualMatchRequested: {
     matchId: string;
     items: MatchItemRef[];
     /** Σ of the money side and of the records side. */
@@ -39,27 +40,15 @@ export type ManualMatchRequested = {
     /** The proposal this match confirms, when it came from one. */
     proposalId: string | null;
   };
-};
-
-/** The match takes effect: its items are matched (and its difference raised). */
-export type ManualMatchRecorded = {
-  type: 'ManualMatchRecorded';
-  data: { matchId: string; approvedBy: string | null };
-};
-
-/** The supervisor refuses the match: nothing changes on its items. */
-export type ManualMatchRejected = {
-  type: 'ManualMatchRejected';
-  data: { matchId: string; by: string; reason: string };
-};
-
-/**
- * Someone asks to undo a match: a manual one by its id, or a pair the rules made (origin `rule`, its id
- * `rule:<subject>`, recorded here with what it paired).
- */
-export type UnmatchRequested = {
-  type: 'UnmatchRequested';
-  data: {
+  /** The match takes effect: its items are matched (and its difference raised). */
+  ManualMatchRecorded: { matchId: string; approvedBy: string | null };
+  /** The supervisor refuses the match: nothing changes on its items. */
+  ManualMatchRejected: { matchId: string; by: string; reason: string };
+  /**
+   * Someone asks to undo a match: a manual one by its id, or a pair the rules made (origin `rule`, its id
+   * `rule:<subject>`, recorded here with what it paired).
+   */
+  UnmatchRequested: {
     matchId: string;
     origin: 'manual' | 'rule';
     reason: string;
@@ -68,30 +57,12 @@ export type UnmatchRequested = {
     /** For a rule-made pair: the movement the rules matched (subject, kind, amount, the platform reference). */
     rule?: { subject: string; kind: 'payment' | 'refund'; amount: MoneyString; platformRef: string };
   };
+  UnmatchRejected: { matchId: string; by: string; reason: string };
+  /** The match is undone: its items are open again (a rule-made pair is kept apart by every later run). */
+  MatchUndone: { matchId: string; approvedBy: string | null };
+  /** A person rejects a proposal: the same set of items is never proposed again. */
+  ProposalRejected: { proposalId: string; items: string[]; reason: string; by: string };
 };
 
-export type UnmatchRejected = {
-  type: 'UnmatchRejected';
-  data: { matchId: string; by: string; reason: string };
-};
-
-/** The match is undone: its items are open again (a rule-made pair is kept apart by every later run). */
-export type MatchUndone = {
-  type: 'MatchUndone';
-  data: { matchId: string; approvedBy: string | null };
-};
-
-/** A person rejects a proposal: the same set of items is never proposed again. */
-export type ProposalRejected = {
-  type: 'ProposalRejected';
-  data: { proposalId: string; items: string[]; reason: string; by: string };
-};
-
-export type MatchBookEvent =
-  | ManualMatchRequested
-  | ManualMatchRecorded
-  | ManualMatchRejected
-  | UnmatchRequested
-  | UnmatchRejected
-  | MatchUndone
-  | ProposalRejected;
+export type UnmatchRequested = EventOf<MatchBookEventData, 'UnmatchRequested'>;
+export type MatchBookEvent = EventOf<MatchBookEventData>;
