@@ -1,18 +1,9 @@
 // The inpatient pre-deposit account (住院预交金) of one admission: stream `<hospitalId>/deposit/<admissionId>`.
 import type { CommandBase } from '../decider.ts';
-import type {
-  AdmissionId,
-  Channel,
-  ChannelTxnId,
-  MaskedRef,
-  OrderId,
-  PatientId,
-  RefId,
-  RefundId,
-} from '../ids.ts';
+import type { AdmissionId, OrderId, PatientId, RefId, RefundId } from '../ids.ts';
 import type { EventOf } from '../event-store.ts';
 import type { Money, MoneyString } from '../money.ts';
-import type { ChannelPaymentData, IdentityMethod, Payment } from '../order/types.ts';
+import type { ChannelPaymentData, ChannelPaymentInput, IdentityMethod, Payment } from '../order/types.ts';
 
 /** Most top-ups one admission may take. */
 export const MAX_TOP_UPS_PER_ADMISSION = 1_000;
@@ -24,16 +15,10 @@ interface DepositCommandBase extends CommandBase {
 }
 
 /** Credits a paid deposit top-up order (dispatched after its PaymentSucceeded/PaymentConfirmed). */
-export interface TopUpDeposit extends DepositCommandBase {
+export interface TopUpDeposit extends DepositCommandBase, ChannelPaymentInput {
   type: 'TopUpDeposit';
   patientId: PatientId;
   orderId: OrderId;
-  channel: Channel;
-  channelTxnId: ChannelTxnId;
-  payerRef: MaskedRef;
-  amount: Money;
-  /** The merchant that took the top-up, when recorded. */
-  merchantId?: string;
 }
 
 /** Discharge settlement (出院结算) applies the stay's charges against the deposit. Once per admission. */

@@ -80,16 +80,20 @@ export interface AdmissionCheck {
   patientId: string | null;
 }
 
-/** A channel reports a successful payment (callback, POS response). */
-export interface RecordPayment extends OrderCommandBase {
-  type: 'RecordPayment';
+/** Money taken at a channel, as a command reports it (ChannelPaymentData is how events record it). */
+export interface ChannelPaymentInput {
   channel: Channel;
   channelTxnId: ChannelTxnId;
   amount: Money;
   payerRef: MaskedRef;
-  attemptId: AttemptId | null;
   /** The merchant (WeChat mchid / Alipay app id) that took the money, when known: a refund goes back through it. */
   merchantId?: string;
+}
+
+/** A channel reports a successful payment (callback, POS response). */
+export interface RecordPayment extends OrderCommandBase, ChannelPaymentInput {
+  type: 'RecordPayment';
+  attemptId: AttemptId | null;
   /** Deposit top-up orders: the admission as it stands (see AdmissionCheck). */
   admission?: AdmissionCheck;
 }
