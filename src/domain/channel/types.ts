@@ -106,13 +106,6 @@ export type ChannelEnabled = { type: 'ChannelEnabled'; data: { channelId: string
 export type ChannelEvent = ChannelRegistered | ChannelSettingsChanged | ChannelDisabled | ChannelEnabled;
 export type ChannelEventType = ChannelEvent['type'];
 
-export const CHANNEL_EVENT_TYPES: readonly ChannelEventType[] = [
-  'ChannelRegistered',
-  'ChannelSettingsChanged',
-  'ChannelDisabled',
-  'ChannelEnabled',
-];
-
 export interface ChannelState {
   exists: boolean;
   channelId: string;

@@ -127,19 +127,6 @@ export type StaffEvent =
 
 export type StaffEventType = StaffEvent['type'];
 
-export const STAFF_EVENT_TYPES: readonly StaffEventType[] = [
-  'StaffUserCreated',
-  'StaffRoleChanged',
-  'StaffUserDisabled',
-  'StaffUserEnabled',
-  'StaffPasswordChanged',
-  'StaffSignedIn',
-  'StaffSignInFailed',
-  'StaffLockedOut',
-  'StaffSignedOut',
-  'StaffSessionsRevoked',
-];
-
 /** Why an attempt failed (recorded; the caller is told only that it failed). */
 export type SignInFailure = 'bad-password' | 'disabled' | 'locked';
 
