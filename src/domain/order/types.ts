@@ -38,18 +38,24 @@ export interface ChargeItemInput {
   amount: Money;
 }
 
-export type OrderBusinessInput =
+/**
+ * What an order pays for, over how its references are typed: branded ids in the command (OrderBusinessInput),
+ * plain strings as OrderCreated records it (OrderBusinessData). One shape, so the two cannot drift apart.
+ */
+type OrderBusiness<Ref, Admission, ChargeItem> =
   | {
       kind: 'registration';
       /** 预约 (booked ahead) or 当日 (same-day). */
       mode: 'booked' | 'same-day';
-      departmentId: RefId;
-      doctorId: RefId;
-      slotId: RefId;
+      departmentId: Ref;
+      doctorId: Ref;
+      slotId: Ref;
       visitDate: BusinessDate;
     }
-  | { kind: 'outpatient'; visitId: RefId; chargeItems: ChargeItemInput[] }
-  | { kind: 'deposit'; admissionId: AdmissionId };
+  | { kind: 'outpatient'; visitId: Ref; chargeItems: ChargeItem[] }
+  | { kind: 'deposit'; admissionId: Admission };
+
+export type OrderBusinessInput = OrderBusiness<RefId, AdmissionId, ChargeItemInput>;
 
 interface OrderCommandBase extends CommandBase {
   orderId: OrderId;
@@ -251,17 +257,7 @@ export type OrderCommandType = OrderCommand['type'];
 
 export type ChargeItemData = { hisItemId: string; name: string; amount: MoneyString };
 
-export type OrderBusinessData =
-  | {
-      kind: 'registration';
-      mode: 'booked' | 'same-day';
-      departmentId: string;
-      doctorId: string;
-      slotId: string;
-      visitDate: string;
-    }
-  | { kind: 'outpatient'; visitId: string; chargeItems: ChargeItemData[] }
-  | { kind: 'deposit'; admissionId: string };
+export type OrderBusinessData = OrderBusiness<string, string, ChargeItemData>;
 
 /** Money taken at a channel, as an event records it: the transaction, the amount and whose account it came from. */
 export type ChannelPaymentData = {
