@@ -8,6 +8,7 @@
 // reached throws its ChannelCallError: retried with backoff, parked after repeated failures for a person.
 import type { StatementSource } from '../adapters/statements/source.ts';
 import { bufferSource } from '../adapters/statements/source.ts';
+import type { ChannelNotice } from '../domain/channel/notice.ts';
 import {
   type BillKind,
   ChannelCallError,
@@ -125,134 +126,144 @@ export const resolveUnknownPayment = attemptCall('payment-unknown', async (at) =
   return 'failed';
 });
 
+/** A refund the platform sends to a channel, as the aggregate that owns it describes it. */
+interface RefundAtChannel {
+  channel: string;
+  /** The merchant that took the payment (the primary when it was not recorded). */
+  merchantId?: string | null;
+  /** The payment's merchant order number: the channel files the refund under it. */
+  merchantOrderNo: string;
+  amount: string;
+  /** The payment's amount. */
+  total: string;
+  reason: string;
+  /** How the errors name it. */
+  what: 'refund' | 'deposit refund';
+  /** Records a definite refusal by the channel (over the refundable amount, trade not refundable). */
+  refused(error: ChannelCallError): Promise<ChannelCallOutcome>;
+  /** Records the channel's final answer (succeeded, or closed). */
+  settled(notice: ChannelNotice): Promise<ChannelCallOutcome>;
+}
+
+type RefundCallArgs = [ports: Ports, hospitalId: string, ownerId: string, refundId: string, key: string];
+
 /**
- * Sends a verified refund to the channel and records its outcome once. Asks first (the request may have gone
+ * A call sending a refund to the channel and recording its outcome once. Asks first (the request may have gone
  * through before its answer was lost), sends only when the channel does not know it (the channel de-duplicates
- * on our refund number anyway), and records success or failure through the callback path.
+ * on our refund number anyway). `find` reads the refund from its owner: undefined when no call is needed.
  */
-export async function followRefund(
-  ports: Ports,
-  hospitalId: string,
-  orderId: string,
-  refundId: string,
-  idempotencyKey: string,
-): Promise<ChannelCallOutcome> {
+function refundCall(
+  find: (...args: RefundCallArgs) => Promise<RefundAtChannel | undefined>,
+): (...args: RefundCallArgs) => Promise<ChannelCallOutcome> {
+  return async (ports, hospitalId, ownerId, refundId, idempotencyKey) => {
+    const r = await find(ports, hospitalId, ownerId, refundId, idempotencyKey);
+    if (!r) return 'not-needed';
+    const gateway = await gatewayOf(ports, hospitalId, r.channel, r.merchantId);
+    if (!gateway) return 'no-gateway';
+
+    const known = await gateway.queryRefund(r.merchantOrderNo, refundId);
+    let notice = known.found ? known.notice : undefined;
+    if (!notice) {
+      try {
+        notice = await gateway.refund({
+          merchantOrderNo: r.merchantOrderNo,
+          refundNo: refundId,
+          amount: r.amount,
+          total: r.total,
+          reason: r.reason,
+        });
+      } catch (error) {
+        // A definite refusal: the refund failed.
+        if (!(error instanceof ChannelCallError) || error.code !== 'CHANNEL_REJECTED') throw error;
+        return r.refused(error);
+      }
+    }
+    if (notice.status === 'pending')
+      throw new NotReady(`${r.channel} is still processing ${r.what} ${refundId}`);
+    if (notice.status === 'abnormal')
+      throw new Error(
+        `${r.channel} reports ${r.what} ${refundId} ABNORMAL: it needs a person at the merchant platform`,
+      );
+    return r.settled(notice);
+  };
+}
+
+/** Why a refund failed when the channel refused it, as the refund records it. */
+const refusalOf = (error: ChannelCallError) =>
+  clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`);
+
+/**
+ * Sends a verified refund to the channel and records its outcome once, through the callback path (a refusal:
+ * the refund failed).
+ */
+export const followRefund = refundCall(async (ports, hospitalId, orderId, refundId, idempotencyKey) => {
   const { state } = await loadOrder(ports.store, hospitalId, orderId);
   const refund = state.refunds.get(refundId);
   // A payout outside the original route (cash, bank transfer) is not the channel's business.
-  if (refund?.status !== 'requested' || !refund.identityVerified || refund.payout) return 'not-needed';
+  if (refund?.status !== 'requested' || !refund.identityVerified || refund.payout) return undefined;
   const payment = findPayment(state, refund.channelTxnId);
-  if (!payment) return 'not-needed';
-  const gateway = await gatewayOf(ports, hospitalId, payment.channel, payment.merchantId);
-  if (!gateway) return 'no-gateway';
-
-  const known = await gateway.queryRefund(orderId, refundId);
-  let notice = known.found ? known.notice : undefined;
-  if (!notice) {
-    try {
-      notice = await gateway.refund({
-        merchantOrderNo: orderId,
-        refundNo: refundId,
-        amount: refund.amount.toString(),
-        total: payment.amount.toString(),
-        reason: `退款 ${refundId}`,
+  if (!payment) return undefined;
+  return {
+    channel: payment.channel,
+    merchantId: payment.merchantId,
+    merchantOrderNo: orderId,
+    amount: refund.amount.toString(),
+    total: payment.amount.toString(),
+    reason: `退款 ${refundId}`,
+    what: 'refund',
+    refused: async (error) => {
+      await orderCommand(ports, hospitalId, orderId, idempotencyKey, {
+        type: 'RecordRefundFailure',
+        refundId: RefundId(refundId),
+        reason: refusalOf(error),
       });
-    } catch (error) {
-      // A definite refusal (over the refundable amount, trade not refundable): the refund failed.
-      if (!(error instanceof ChannelCallError) || error.code !== 'CHANNEL_REJECTED') throw error;
-      return recordRefundFailure(ports, hospitalId, orderId, refundId, error, idempotencyKey);
-    }
-  }
-  if (notice.status === 'pending')
-    throw new NotReady(`${payment.channel} is still processing refund ${refundId}`);
-  if (notice.status === 'abnormal')
-    throw new Error(
-      `${payment.channel} reports refund ${refundId} ABNORMAL: it needs a person at the merchant platform`,
-    );
-  const outcome = await applyChannelNotice(ports, hospitalId, { ...notice, refundNo: refundId });
-  return outcome === 'refund-failed' || notice.status === 'closed' ? 'refund-failed' : 'refunded';
-}
+      return 'refund-failed';
+    },
+    settled: async (notice) => {
+      const outcome = await applyChannelNotice(ports, hospitalId, { ...notice, refundNo: refundId });
+      return outcome === 'refund-failed' || notice.status === 'closed' ? 'refund-failed' : 'refunded';
+    },
+  };
+});
 
 /**
  * Sends a deposit remainder refund back to the top-up's channel, through the merchant that took the top-up, and
  * follows it to its outcome, recorded once on the deposit (settled; or failed, the amount back on the deposit).
- * Asks first, like followRefund: a request that timed out may have gone through.
  */
-export async function followDepositRefund(
-  ports: Ports,
-  hospitalId: string,
-  admissionId: string,
-  refundId: string,
-  idempotencyKey: string,
-): Promise<ChannelCallOutcome> {
-  const { state } = await loadDeposit(ports.store, hospitalId, admissionId);
-  const refund = state.refunds.get(refundId);
-  if (refund?.status !== 'sent') return 'not-needed';
-  const topUp = state.topUps.get(refund.topUpOrderId);
-  if (!topUp) return 'not-needed';
-  const gateway = await gatewayOf(ports, hospitalId, topUp.channel, topUp.merchantId);
-  if (!gateway) return 'no-gateway';
-  const known = await gateway.queryRefund(topUp.orderId, refundId);
-  let notice = known.found ? known.notice : undefined;
-  if (!notice) {
-    try {
-      notice = await gateway.refund({
-        merchantOrderNo: topUp.orderId,
-        refundNo: refundId,
-        amount: refund.amount.toString(),
-        total: topUp.amount.toString(),
-        reason: `住院预交金退款 ${refundId}`,
-      });
-    } catch (error) {
-      if (!(error instanceof ChannelCallError) || error.code !== 'CHANNEL_REJECTED') throw error;
-      await recordDepositRefundOutcome(
-        ports,
-        hospitalId,
-        admissionId,
-        refundId,
-        'failed',
-        clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
-        idempotencyKey,
-      );
-      return 'refund-failed';
-    }
-  }
-  if (notice.status === 'pending')
-    throw new NotReady(`${topUp.channel} is still processing deposit refund ${refundId}`);
-  if (notice.status === 'abnormal')
-    throw new Error(
-      `${topUp.channel} reports deposit refund ${refundId} ABNORMAL: it needs a person at the merchant platform`,
-    );
-  const succeeded = notice.status === 'succeeded';
-  await recordDepositRefundOutcome(
-    ports,
-    hospitalId,
-    admissionId,
-    refundId,
-    succeeded ? 'succeeded' : 'failed',
-    succeeded
-      ? (notice.channelRefundId ?? `${notice.channelTxnId}:${refundId}`)
-      : clip(`closed by ${topUp.channel}: ${notice.channelStatus}`),
-    idempotencyKey,
-  );
-  return succeeded ? 'refunded' : 'refund-failed';
-}
-
-async function recordRefundFailure(
-  ports: Ports,
-  hospitalId: string,
-  orderId: string,
-  refundId: string,
-  error: ChannelCallError,
-  idempotencyKey: string,
-): Promise<ChannelCallOutcome> {
-  await orderCommand(ports, hospitalId, orderId, idempotencyKey, {
-    type: 'RecordRefundFailure',
-    refundId: RefundId(refundId),
-    reason: clip(`channel refused: ${error.channelCode ?? error.code} ${error.message}`),
-  });
-  return 'refund-failed';
-}
+export const followDepositRefund = refundCall(
+  async (ports, hospitalId, admissionId, refundId, idempotencyKey) => {
+    const { state } = await loadDeposit(ports.store, hospitalId, admissionId);
+    const refund = state.refunds.get(refundId);
+    if (refund?.status !== 'sent') return undefined;
+    const topUp = state.topUps.get(refund.topUpOrderId);
+    if (!topUp) return undefined;
+    const record = (outcome: 'succeeded' | 'failed', detail: string) =>
+      recordDepositRefundOutcome(ports, hospitalId, admissionId, refundId, outcome, detail, idempotencyKey);
+    return {
+      channel: topUp.channel,
+      merchantId: topUp.merchantId,
+      merchantOrderNo: topUp.orderId,
+      amount: refund.amount.toString(),
+      total: topUp.amount.toString(),
+      reason: `住院预交金退款 ${refundId}`,
+      what: 'deposit refund',
+      refused: async (error) => {
+        await record('failed', refusalOf(error));
+        return 'refund-failed';
+      },
+      settled: async (notice) => {
+        const succeeded = notice.status === 'succeeded';
+        await record(
+          succeeded ? 'succeeded' : 'failed',
+          succeeded
+            ? (notice.channelRefundId ?? `${notice.channelTxnId}:${refundId}`)
+            : clip(`closed by ${topUp.channel}: ${notice.channelStatus}`),
+        );
+        return succeeded ? 'refunded' : 'refund-failed';
+      },
+    };
+  },
+);
 
 /**
  * An attempt still unpaid at its deadline: closed at the channel first, so the patient can no longer pay it,

@@ -6,10 +6,10 @@
 // the HIS side, so an attempt whose outcome was lost (timeout) is retried as the same request.
 import { handle } from '../domain/command-handler.ts';
 import type { Actor } from '../domain/decider.ts';
-import type { HisClient, HisConfirmPaymentRequest } from '../domain/his/port.ts';
+import type { HisClient, HisConfirmPaymentRequest, HisConfirmResult } from '../domain/his/port.ts';
 import { HisError } from '../domain/his/port.ts';
 import { HospitalId, OrderId, RefId, RefundId } from '../domain/ids.ts';
-import { ORDER_LIMITS, type OrderEvent, orderDecider } from '../domain/order/index.ts';
+import { ORDER_LIMITS, type OrderCommand, type OrderEvent, orderDecider } from '../domain/order/index.ts';
 import { loadOrder } from './load.ts';
 import { NotReady } from './reactions/not-ready.ts';
 import { HIS_WRITEBACK_MAX_ATTEMPTS } from '../domain/reactions/his-writeback.ts';
@@ -74,33 +74,9 @@ export async function writeBackPayment(
     amount: state.payment.amount.toString(),
     paidAt: paidEvent?.occurredAt ?? ports.now(),
   };
-  const base = { hospitalId: HospitalId(hospitalId), orderId: OrderId(orderId), actor: HIS_WRITEBACK_ACTOR };
-  try {
-    const result = await ports.his.confirmPayment(request);
-    await handle(ports.store, orderDecider, {
-      ...base,
-      type: 'RecordHisWritebackSuccess',
-      at: ports.now(),
-      hisReceiptId: RefId(result.hisReceiptNo),
-    });
-    ports.logger.info({ orderId, hisStatus: result.status }, 'HIS writeback confirmed');
-    return 'synced';
-  } catch (error) {
-    const f = failureOf(error);
-    await handle(ports.store, orderDecider, {
-      ...base,
-      type: 'RecordHisWritebackFailure',
-      at: ports.now(),
-      attempt: next,
-      error: f.message,
-      retryable: f.retryable,
-    });
-    ports.logger.warn(
-      { orderId, code: f.code, attempt: next, retryable: f.retryable },
-      'HIS writeback failed; order stays paid-not-in-HIS',
-    );
-    return 'failed';
-  }
+  return recordWriteback(ports, 'payment', { hospitalId, orderId }, next, () =>
+    ports.his.confirmPayment(request),
+  );
 }
 
 /** Writes one succeeded refund back to the HIS (退费确认) if it still needs it, and records the outcome. */
@@ -126,14 +102,8 @@ export async function writeBackRefund(
     return 'not-needed';
   }
   const payment = [state.payment, ...state.duplicates].find((p) => p?.channelTxnId === refund.channelTxnId);
-  const base = {
-    hospitalId: HospitalId(hospitalId),
-    orderId: OrderId(orderId),
-    refundId: RefundId(refundId),
-    actor: HIS_WRITEBACK_ACTOR,
-  };
-  try {
-    const result = await ports.his.confirmRefund({
+  return recordWriteback(ports, 'refund', { hospitalId, orderId, refundId }, next, () =>
+    ports.his.confirmRefund({
       hospitalId,
       orderId,
       refundNo: refundId,
@@ -141,29 +111,66 @@ export async function writeBackRefund(
       ...(refund.channelRefundId ? { channelRefundId: refund.channelRefundId } : {}),
       amount: refund.amount.toString(),
       refundedAt: ports.now(),
-    });
+    }),
+  );
+}
+
+/** The order commands that record each kind of writeback's outcome, and what the log says of it. */
+const WRITEBACK_RECORDS = {
+  payment: {
+    success: 'RecordHisWritebackSuccess',
+    failure: 'RecordHisWritebackFailure',
+    confirmed: 'HIS writeback confirmed',
+    failed: 'HIS writeback failed; order stays paid-not-in-HIS',
+  },
+  refund: {
+    success: 'RecordHisRefundWritebackSuccess',
+    failure: 'RecordHisRefundWritebackFailure',
+    confirmed: 'HIS refund writeback confirmed',
+    failed: 'HIS refund writeback failed',
+  },
+} as const;
+
+/**
+ * Makes one HIS call and records its outcome on the order: the HIS receipt, or the failure as attempt `attempt`
+ * with whether a retry may help (a failure to record the receipt counts as a failed attempt too).
+ */
+async function recordWriteback(
+  ports: Ports,
+  kind: keyof typeof WRITEBACK_RECORDS,
+  of: { hospitalId: string; orderId: string; refundId?: string },
+  attempt: number,
+  call: () => Promise<HisConfirmResult>,
+): Promise<WritebackOutcome> {
+  const r = WRITEBACK_RECORDS[kind];
+  const ids = { orderId: of.orderId, ...(of.refundId !== undefined ? { refundId: of.refundId } : {}) };
+  const base = {
+    hospitalId: HospitalId(of.hospitalId),
+    orderId: OrderId(of.orderId),
+    ...(of.refundId !== undefined ? { refundId: RefundId(of.refundId) } : {}),
+    actor: HIS_WRITEBACK_ACTOR,
+  };
+  try {
+    const result = await call();
     await handle(ports.store, orderDecider, {
       ...base,
-      type: 'RecordHisRefundWritebackSuccess',
+      type: r.success,
       at: ports.now(),
       hisReceiptId: RefId(result.hisReceiptNo),
-    });
-    ports.logger.info({ orderId, refundId, hisStatus: result.status }, 'HIS refund writeback confirmed');
+    } as OrderCommand);
+    ports.logger.info({ ...ids, hisStatus: result.status }, r.confirmed);
     return 'synced';
   } catch (error) {
     const f = failureOf(error);
     await handle(ports.store, orderDecider, {
       ...base,
-      type: 'RecordHisRefundWritebackFailure',
+      type: r.failure,
       at: ports.now(),
-      attempt: next,
+      attempt,
       error: f.message,
       retryable: f.retryable,
-    });
-    ports.logger.warn(
-      { orderId, refundId, code: f.code, attempt: next, retryable: f.retryable },
-      'HIS refund writeback failed',
-    );
+    } as OrderCommand);
+    ports.logger.warn({ ...ids, code: f.code, attempt, retryable: f.retryable }, r.failed);
     return 'failed';
   }
 }

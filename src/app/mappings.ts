@@ -140,6 +140,18 @@ const base = (ctx: MappingActorContext) => ({
   actor: ctx.actor,
 });
 
+/** Writes a new version of a mapping (its first, or a revision), with the note when one is given. */
+function writeVersion(
+  ports: MappingPorts,
+  ctx: MappingActorContext,
+  version:
+    | { type: 'AddMapping'; definition: unknown; reservedNames: readonly string[] }
+    | { type: 'ReviseMapping'; name: string; definition: unknown },
+  note: string | undefined,
+): Promise<MappingWritten> {
+  return run(ports, ctx, { ...base(ctx), ...version, ...(note !== undefined ? { note } : {}) });
+}
+
 /** Adds a mapping (version 1) from its JSON; refused with the JSON path and reason when malformed. */
 export function addMapping(
   ports: MappingPorts,
@@ -147,13 +159,12 @@ export function addMapping(
   definition: unknown,
   note?: string,
 ): Promise<MappingWritten> {
-  return run(ports, ctx, {
-    ...base(ctx),
-    type: 'AddMapping',
-    definition,
-    reservedNames: BUILTIN_MAPPING_NAMES,
-    ...(note !== undefined ? { note } : {}),
-  });
+  return writeVersion(
+    ports,
+    ctx,
+    { type: 'AddMapping', definition, reservedNames: BUILTIN_MAPPING_NAMES },
+    note,
+  );
 }
 
 /** A new version of a mapping; the earlier versions stay readable (`show --version N`). */
@@ -164,13 +175,7 @@ export function reviseMapping(
   definition: unknown,
   note?: string,
 ): Promise<MappingWritten> {
-  return run(ports, ctx, {
-    ...base(ctx),
-    type: 'ReviseMapping',
-    name,
-    definition,
-    ...(note !== undefined ? { note } : {}),
-  });
+  return writeVersion(ports, ctx, { type: 'ReviseMapping', name, definition }, note);
 }
 
 /** Adds the mapping, or revises it when the hospital has one of that name (what `mappings add FILE` does). */

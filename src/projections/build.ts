@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { EventFacts, EventStore } from '../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from './checkpoint.ts';
+import { type PositionedPage, readPagesTo } from './pages.ts';
 import {
   type AnyDb,
   type AnyTrx,
@@ -70,11 +71,7 @@ export function catchUpProjection(o: Omit<BuildOptions, 'fresh'>): Promise<Build
 
 /** What a build reads and how it applies it: whole events, or the facts alone (the store's lean read). */
 interface BuildSource<E extends EventFacts> {
-  read(options: { after: bigint; maxCount: number; types: readonly string[] }): Promise<{
-    events: E[];
-    scannedTo: bigint;
-    blocked: boolean;
-  }>;
+  read(options: { after: bigint; maxCount: number; types: readonly string[] }): Promise<PositionedPage<E>>;
   apply(trx: AnyTrx, schema: string, events: readonly E[]): Promise<void>;
 }
 
@@ -87,9 +84,6 @@ async function catchUp(o: Omit<BuildOptions, 'fresh'>, tables: TableOptions): Pr
   return applyPages(o, { read: (options) => store.readAllPage(options), apply: projection.apply });
 }
 
-/** How soon a build looks again when it waits on an append in flight. */
-const HOLE_RETRY_MS = 5;
-
 async function applyPages<E extends EventFacts>(
   o: Omit<BuildOptions, 'fresh'>,
   source: BuildSource<E>,
@@ -101,30 +95,19 @@ async function applyPages<E extends EventFacts>(
   // Only the types the projection handles are read: most of the history is skipped in the database.
   const types = [...o.projection.handles];
   const applier = { handles: o.projection.handles, apply: source.apply };
-  const read = (after: bigint) =>
-    after >= target
-      ? Promise.resolve({ events: [] as E[], scannedTo: after, blocked: false })
-      : source.read({ after, maxCount: batch, types });
-  let next = read(position);
-  for (;;) {
-    const page = await next;
-    const events = page.events.filter((e) => e.position <= target);
-    // biome-ignore lint/complexity/useMathMinMax: positions are bigints
-    const upTo = page.scannedTo < target ? page.scannedTo : target;
-    if (upTo <= position) {
-      if (!page.blocked) break;
-      await new Promise((r) => setTimeout(r, HOLE_RETRY_MS));
-      next = read(position);
-      continue;
-    }
-    next = read(upTo);
-    if (!(await applyBatch(o.db, applier, o.schema, events, position, upTo)))
-      throw new Error(`projection ${o.projection.name}: checkpoint of ${o.schema} moved during the build`);
-    position = upTo;
-    count += events.length;
-    o.onProgress?.({ position, target, events: count });
-  }
-  await next.catch(() => {});
+  await readPagesTo(
+    (after) => source.read({ after, maxCount: batch, types }),
+    position,
+    target,
+    async (events, upTo) => {
+      if (!(await applyBatch(o.db, applier, o.schema, events, position, upTo)))
+        throw new Error(`projection ${o.projection.name}: checkpoint of ${o.schema} moved during the build`);
+      position = upTo;
+      count += events.length;
+      o.onProgress?.({ position, target, events: count });
+      return upTo;
+    },
+  );
   return { position, target, events: count };
 }
 

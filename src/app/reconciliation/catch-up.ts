@@ -1,8 +1,8 @@
 // Catch-up of the read models reconciliation reads, on demand before reading them: the caller need not run
 // projection runners (a live runner beside it is fine: each read model's checkpoint is compare-and-set).
 import type { BusinessDateOptions } from '../../domain/business-date.ts';
-import type { ReadAllPage } from '../../domain/event-store.ts';
 import { applyBatch, createProjectionSchema, readCheckpoint } from '../../projections/checkpoint.ts';
+import { readPagesTo } from '../../projections/pages.ts';
 import type { Projection } from '../../projections/projection.ts';
 import { hisSyncProjection } from '../../projections/read-models/his-sync.ts';
 import {
@@ -15,8 +15,6 @@ import type { ReconciliationPorts } from './ports.ts';
 
 /** Events read per page when catching read models up (only the types they handle: never the line batches). */
 export const CATCH_UP_PAGE = 2_000;
-/** How soon a catch-up looks again when it waits on an append in flight. */
-const HOLE_RETRY_MS = 5;
 
 /** Read models reconciliation reads, in the order they are caught up. */
 export function reconciliationReadModels(dateOptions: BusinessDateOptions = {}): Projection[] {
@@ -51,26 +49,12 @@ export async function catchUp(
   const types = [...new Set(projections.flatMap((p) => [...p.handles]))];
   // biome-ignore lint/complexity/useMathMinMax: positions are bigints (Math.min takes numbers)
   const lowest = () => positions.reduce((a, b) => (a < b ? a : b));
-  const read = (after: bigint): Promise<ReadAllPage> =>
-    after >= head
-      ? Promise.resolve({ events: [], scannedTo: after, blocked: false })
-      : store.readAllPage({ after, maxCount: CATCH_UP_PAGE, types });
-  let from = lowest();
-  let next = read(from);
   let seen = 0;
-  try {
-    for (;;) {
-      const page = await next;
-      // biome-ignore lint/complexity/useMathMinMax: bigints
-      const upTo = page.scannedTo < head ? page.scannedTo : head;
-      if (upTo <= from) {
-        if (!page.blocked) return;
-        await new Promise((r) => setTimeout(r, HOLE_RETRY_MS));
-        next = read(from);
-        continue;
-      }
-      next = read(upTo); // the next page is read while this one is applied
-      const events = page.events.filter((e) => e.position <= upTo);
+  await readPagesTo(
+    (after) => store.readAllPage({ after, maxCount: CATCH_UP_PAGE, types }),
+    lowest(),
+    head,
+    async (events, upTo) => {
       for (const [i, p] of projections.entries()) {
         if (positions[i]! >= upTo) continue;
         const slice = events.filter((e) => e.position > positions[i]!);
@@ -80,14 +64,7 @@ export async function catchUp(
       }
       seen += events.length;
       onProgress?.(seen);
-      const lo = lowest();
-      if (lo !== upTo) {
-        await next.catch(() => {});
-        next = read(lo);
-      }
-      from = lo;
-    }
-  } finally {
-    await next.catch(() => {});
-  }
+      return lowest();
+    },
+  );
 }

@@ -3,7 +3,12 @@
 // book's event is idempotent, so repeating a call after an interruption finishes the work without doubling it.
 import { handle } from '../../domain/command-handler.ts';
 import { assertDayOpen } from '../../domain/reconciliation/day.ts';
-import { type DiscrepancyState, discrepancyDecider } from '../../domain/reconciliation/discrepancy.ts';
+import {
+  type DiscrepancyState,
+  discrepancyDecider,
+  type MatchDiscrepancy,
+  type UnmatchDiscrepancy,
+} from '../../domain/reconciliation/discrepancy.ts';
 import type { DifferenceName, MatchBookEvent } from '../../domain/reconciliation/match-events.ts';
 import {
   type BookMatch,
@@ -126,15 +131,7 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /** Records a recorded match on its items and raises its named difference (idempotent). */
 async function settleItems(ports: ReconciliationPorts, w: Who, m: BookMatch, book: BookRef2): Promise<void> {
   const base = byStaffAt(w);
-  for (const i of m.items)
-    await handle(ports.store, discrepancyDecider, {
-      ...base,
-      type: 'MatchDiscrepancy',
-      discrepancyId: i.discrepancyId,
-      matchId: m.matchId,
-      reason: m.reason,
-      approvedBy: m.approvedBy,
-    });
+  await markItems(ports, base, m, { type: 'MatchDiscrepancy', reason: m.reason, approvedBy: m.approvedBy });
   if (m.difference) {
     const sums = sides(m);
     const f = differenceFinding(
@@ -153,6 +150,27 @@ async function settleItems(ports: ReconciliationPorts, w: Who, m: BookMatch, boo
   }
 }
 type BookRef2 = { channel: string; businessDate: string };
+
+/** What a match, or its undoing, records on each of its items (the item and the match are added per item). */
+type ItemMark =
+  | Pick<MatchDiscrepancy, 'type' | 'reason' | 'approvedBy'>
+  | Pick<UnmatchDiscrepancy, 'type' | 'reason'>;
+
+/** Records `mark` on every item of the match, each on its own stream (idempotent per item). */
+async function markItems(
+  ports: ReconciliationPorts,
+  base: ReturnType<typeof byStaffAt>,
+  m: BookMatch,
+  mark: ItemMark,
+): Promise<void> {
+  for (const i of m.items)
+    await handle(ports.store, discrepancyDecider, {
+      ...base,
+      ...mark,
+      discrepancyId: i.discrepancyId,
+      matchId: m.matchId,
+    });
+}
 
 function sides(m: BookMatch): { money: string; records: string; difference: string } {
   let money = 0n;
@@ -173,14 +191,7 @@ function sides(m: BookMatch): { money: string; records: string; difference: stri
 async function undoItems(ports: ReconciliationPorts, w: Who, m: BookMatch, book: BookRef2): Promise<void> {
   const base = byStaffAt(w);
   const reason = m.pending?.reason ?? 'unmatched';
-  for (const i of m.items)
-    await handle(ports.store, discrepancyDecider, {
-      ...base,
-      type: 'UnmatchDiscrepancy',
-      discrepancyId: i.discrepancyId,
-      matchId: m.matchId,
-      reason,
-    });
+  await markItems(ports, base, m, { type: 'UnmatchDiscrepancy', reason });
   if (m.difference)
     await handle(ports.store, discrepancyDecider, {
       ...base,

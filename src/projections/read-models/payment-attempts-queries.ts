@@ -30,13 +30,18 @@ export async function openAttempts(
   const rows = await query.orderBy('started_at').orderBy('order_id').limit(q.limit).execute();
   return rows.map((r) => ({
     hospitalId: r.hospital_id,
-    orderId: r.order_id,
-    attemptId: r.attempt_id,
-    method: r.method,
-    channel: r.channel,
+    ...attemptOf(r),
     startedAt: new Date(r.started_at),
   }));
 }
+
+/** Which attempt a row is and how it was made, as every listing of attempts names it. */
+const attemptOf = (r: { order_id: string; attempt_id: string; method: string; channel: string }) => ({
+  orderId: r.order_id,
+  attemptId: r.attempt_id,
+  method: r.method,
+  channel: r.channel,
+});
 
 export interface AttemptTally {
   channel: string;
@@ -117,10 +122,7 @@ export async function attemptsBetween(
   if (q.settledVia) query = query.where('settled_via', '=', q.settledVia);
   const rows = await query.orderBy('started_at').orderBy('order_id').limit(q.limit).execute();
   return rows.map((r) => ({
-    orderId: r.order_id,
-    attemptId: r.attempt_id,
-    method: r.method,
-    channel: r.channel,
+    ...attemptOf(r),
     status: r.status,
     settledVia: r.settled_via,
     amount: r.amount === null ? null : Money.parse(String(r.amount)).toString(),

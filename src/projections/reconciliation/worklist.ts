@@ -139,21 +139,6 @@ export async function discrepancyPage(
   };
 }
 
-/** One discrepancy's row, or undefined. */
-export async function discrepancyRowById(
-  db: AnyDb,
-  hospitalId: string,
-  discrepancyId: string,
-  schema = RECONCILIATION_SCHEMA,
-): Promise<DiscrepancyRow | undefined> {
-  return tables(db, schema)
-    .selectFrom('discrepancies')
-    .selectAll()
-    .where('hospital_id', '=', hospitalId)
-    .where('discrepancy_id', '=', discrepancyId)
-    .executeTakeFirst();
-}
-
 /** The hospital's reconciliation days from `from` to `to` (inclusive), per channel. */
 export async function dayRange(
   db: AnyDb,
