@@ -235,20 +235,29 @@ function dayArgs(args: string[]): { channel: string; businessDate: string } {
   return { channel: args[0]!, businessDate: args[1]! };
 }
 
-const discrepancyAction = (
+/** A subcommand that does one thing and prints its answer: `line` for people, the answer itself with --json. */
+export const action = <T>(
   usage: string,
   needs: FinancePermission,
   options: Sub['options'],
-  act: (c: Parameters<Run>[0], id: string) => Promise<DiscrepancyState>,
+  act: (c: Parameters<Run>[0]) => Promise<T>,
+  line: (answer: T) => string,
 ): Sub => ({
   usage,
   needs,
   ...(options ? { options } : {}),
   run: async (c) => {
-    const s = await act(c, oneId(c.args));
-    return out(c.io, c.values, s, () => stateLine(s));
+    const answer = await act(c);
+    return out(c.io, c.values, answer, () => line(answer));
   },
 });
+
+const discrepancyAction = (
+  usage: string,
+  needs: FinancePermission,
+  options: Sub['options'],
+  act: (c: Parameters<Run>[0], id: string) => Promise<DiscrepancyState>,
+): Sub => action(usage, needs, options, (c) => act(c, oneId(c.args)), stateLine);
 
 const ref = (c: Parameters<Run>[0], id: string) => ({
   hospitalId: c.actor.hospitalId,
