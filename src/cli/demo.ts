@@ -36,7 +36,7 @@ import type { ScenarioFile } from '../simulation/files.ts';
 import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
-import { parseSimulateArgs } from './simulate.ts';
+import { type parseSimulateArgs, readSimulateArgs } from './simulate.ts';
 
 export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
   Simulates a hospital day through the command handlers on the embedded PostgreSQL (part of it paid through the
@@ -61,17 +61,8 @@ const EX_USAGE = 64;
 export const EX_MISMATCH = 1;
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  let args: ReturnType<typeof parseSimulateArgs>;
-  try {
-    args = parseSimulateArgs(argv, { orders: DEMO_ORDERS, seed: DEMO_SEED });
-  } catch (e) {
-    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${DEMO_USAGE}\n`);
-    return EX_USAGE;
-  }
-  if (args.help) {
-    io.stdout.write(`${DEMO_USAGE}\n`);
-    return 0;
-  }
+  const args = readSimulateArgs(argv, io, { orders: DEMO_ORDERS, seed: DEMO_SEED }, DEMO_USAGE);
+  if (typeof args === 'number') return args;
   const configured = Boolean(io.env.DATABASE_URL?.trim() || io.env.LEDGER_DATA_DIR?.trim());
   if (args.fresh && configured) {
     io.stderr.write(
