@@ -36,7 +36,7 @@ import type { ScenarioFile } from '../simulation/files.ts';
 import { type PaymentSandbox, routedSummary, startPaymentSandbox } from '../simulation/platform-payments.ts';
 import type { CliIo } from './main.ts';
 import { ensureDemoUsers, verifyDemoChain, writeDemoReports } from './demo-finish.ts';
-import { parseSimulateArgs } from './simulate.ts';
+import { type parseSimulateArgs, readSimulateArgs } from './simulate.ts';
 
 export const DEMO_USAGE = `usage: ledger demo [--batch] [--fresh] [--no-serve] [--orders N] [--anomalies N] [--seed S] [--date YYYY-MM-DD] [--out DIR]
   Simulates a hospital day through the command handlers on the embedded PostgreSQL (part of it paid through the
@@ -61,17 +61,8 @@ const EX_USAGE = 64;
 export const EX_MISMATCH = 1;
 
 export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  let args: ReturnType<typeof parseSimulateArgs>;
-  try {
-    args = parseSimulateArgs(argv, { orders: DEMO_ORDERS, seed: DEMO_SEED });
-  } catch (e) {
-    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${DEMO_USAGE}\n`);
-    return EX_USAGE;
-  }
-  if (args.help) {
-    io.stdout.write(`${DEMO_USAGE}\n`);
-    return 0;
-  }
+  const args = readSimulateArgs(argv, io, { orders: DEMO_ORDERS, seed: DEMO_SEED }, DEMO_USAGE);
+  if (typeof args === 'number') return args;
   const configured = Boolean(io.env.DATABASE_URL?.trim() || io.env.LEDGER_DATA_DIR?.trim());
   if (args.fresh && configured) {
     io.stderr.write(
@@ -140,48 +131,40 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     const sftp = delivery.fetch;
     const bills = channelBillDelivery(payments, sim.manifest.hospitalId, dir);
     const fetch = async (f: ScenarioFile) => (await bills.fetch(f)) ?? sftp(f);
+    /** Imports the statement files (with or without the next day's bills), then reconciles what they hold. */
+    const importAndReconcile = async (nextDay: boolean, importing: string, reconciling: string) => {
+      progress.step(importing);
+      const imports = await importScenarioFiles(
+        ledger,
+        sim.manifest,
+        dir,
+        (p) => progress.update(describe(p, live)),
+        { nextDay, fetch },
+      );
+      progress.done(`${imports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
+      progress.step(reconciling);
+      const r = await reconcileScenario(
+        { store: ledger.store, db: ledger.database.db },
+        sim.manifest,
+        sim.day.answerKey,
+        (p) => progress.update(describe(p, live)),
+        { cases: sim.day.cases, withNextDay: nextDay },
+      );
+      progress.done(`${r.findings.length} discrepancies, ${r.pending.length} pending`);
+      return r;
+    };
     // 10:30 on T+1, as the scheduler runs it: the day's own statements exist, the next day's bills do not yet.
     const dayFiles = sim.manifest.files.filter((f) => f.role === 'day').length;
-    progress.step(`importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`);
-    const morningImports = await importScenarioFiles(
-      ledger,
-      sim.manifest,
-      dir,
-      (p) => progress.update(describe(p, live)),
-      { nextDay: false, fetch },
+    const morning = await importAndReconcile(
+      false,
+      `importing the day's ${dayFiles} statement files (T+1 morning: no next-day bills yet)`,
+      'reconciling platform ↔ channel ↔ HIS (without the next day)',
     );
-    progress.done(`${morningImports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
-    progress.step('reconciling platform ↔ channel ↔ HIS (without the next day)');
-    const morning = await reconcileScenario(
-      { store: ledger.store, db: ledger.database.db },
-      sim.manifest,
-      sim.day.answerKey,
-      (p) => progress.update(describe(p, live)),
-      { cases: sim.day.cases, withNextDay: false },
-    );
-    progress.done(`${morning.findings.length} discrepancies, ${morning.pending.length} pending`);
-
-    progress.step(
+    const recon = await importAndReconcile(
+      true,
       `importing all ${sim.manifest.files.length} statement files (the next day's bills arrived)`,
+      'reconciling again',
     );
-    const imports = await importScenarioFiles(
-      ledger,
-      sim.manifest,
-      dir,
-      (p) => progress.update(describe(p, live)),
-      { fetch },
-    );
-    progress.done(`${imports.reduce((n, r) => n + r.summary.lines, 0)} lines`);
-
-    progress.step('reconciling again');
-    const recon = await reconcileScenario(
-      { store: ledger.store, db: ledger.database.db },
-      sim.manifest,
-      sim.day.answerKey,
-      (p) => progress.update(describe(p, live)),
-      { cases: sim.day.cases },
-    );
-    progress.done(`${recon.findings.length} discrepancies, ${recon.pending.length} pending`);
 
     const reportsDir = join(dir, 'reports');
     progress.step('writing the daily settlement (日结) and reconciliation reports as workbooks');

@@ -4,7 +4,7 @@
 //   status --hospital H                                       one JSON line per device: online, last heartbeat…
 //   models                                                    the device models and their framing
 // Environment: DATABASE_URL | LEDGER_DATA_DIR, LEDGER_MASTER_KEY (seals device keys), DEVICES_MQTT_URL.
-import { commandArgs, strings } from './args.ts';
+import { argsOrExit, commandArgs, strings } from './args.ts';
 import { DEVICE_MODELS } from '../adapters/devices/models.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -42,19 +42,15 @@ export async function devicesCommand(
   io: CliIo,
   options: { signal?: AbortSignal } = {},
 ): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-    if (parsed.values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (!['serve', 'register', 'status', 'models'].includes(parsed.positionals[0] ?? ''))
-      throw new UsageError('which devices command?');
-  } catch (e) {
-    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
-    return EX_USAGE;
-  }
+  const parsed = argsOrExit(io, USAGE, {
+    parse: () => parse(argv),
+    help: (p) => p.values.help,
+    check: (p) => {
+      if (!['serve', 'register', 'status', 'models'].includes(p.positionals[0] ?? ''))
+        throw new UsageError('which devices command?');
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const sub = positionals[0]!;
   if (sub === 'models') {

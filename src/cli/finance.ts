@@ -205,22 +205,25 @@ export async function group(
   return runSub(`${name} ${first}`, sub, rest, io, deps);
 }
 
+/** The options every list takes: --from, --to, --channel and --limit. */
+const LIST_OPTIONS = strings('from', 'to', 'channel', 'limit');
+
+/** What every list filters by: the acting user's hospital and the list options given. */
+function listFilter(actor: CliActor, v: Values) {
+  const limit = str(v, 'limit');
+  return {
+    hospitalId: actor.hospitalId,
+    ...opt('from', str(v, 'from')),
+    ...opt('to', str(v, 'to')),
+    ...opt('channel', str(v, 'channel')),
+    ...(limit !== undefined ? { limit: Number(limit) } : {}),
+  };
+}
+
 const FILTER_OPTIONS = {
-  ...strings(
-    'from',
-    'to',
-    'channel',
-    'type',
-    'status',
-    'min-amount',
-    'max-amount',
-    'assignee',
-    'ref',
-    'sort',
-  ),
+  ...LIST_OPTIONS,
+  ...strings('type', 'status', 'min-amount', 'max-amount', 'assignee', 'ref', 'sort', 'cursor'),
   desc: { type: 'boolean' },
-  limit: { type: 'string' },
-  cursor: { type: 'string' },
 } as const;
 
 function oneId(args: string[]): string {
@@ -235,20 +238,29 @@ function dayArgs(args: string[]): { channel: string; businessDate: string } {
   return { channel: args[0]!, businessDate: args[1]! };
 }
 
-const discrepancyAction = (
+/** A subcommand that does one thing and prints its answer: `line` for people, the answer itself with --json. */
+export const action = <T>(
   usage: string,
   needs: FinancePermission,
   options: Sub['options'],
-  act: (c: Parameters<Run>[0], id: string) => Promise<DiscrepancyState>,
+  act: (c: Parameters<Run>[0]) => Promise<T>,
+  line: (answer: T) => string,
 ): Sub => ({
   usage,
   needs,
   ...(options ? { options } : {}),
   run: async (c) => {
-    const s = await act(c, oneId(c.args));
-    return out(c.io, c.values, s, () => stateLine(s));
+    const answer = await act(c);
+    return out(c.io, c.values, answer, () => line(answer));
   },
 });
+
+const discrepancyAction = (
+  usage: string,
+  needs: FinancePermission,
+  options: Sub['options'],
+  act: (c: Parameters<Run>[0], id: string) => Promise<DiscrepancyState>,
+): Sub => action(usage, needs, options, (c) => act(c, oneId(c.args)), stateLine);
 
 const ref = (c: Parameters<Run>[0], id: string) => ({
   hospitalId: c.actor.hospitalId,
@@ -266,12 +278,8 @@ export const DISCREPANCY_COMMANDS: Record<string, Sub> = {
       const sort = str(v, 'sort');
       if (sort !== undefined && !(DISCREPANCY_SORTS as readonly string[]).includes(sort))
         throw new Usage(`--sort ${sort}`);
-      const limit = str(v, 'limit');
       const page = await listWorklist(ports, {
-        hospitalId: actor.hospitalId,
-        ...opt('from', str(v, 'from')),
-        ...opt('to', str(v, 'to')),
-        ...opt('channel', str(v, 'channel')),
+        ...listFilter(actor, v),
         ...opt('type', str(v, 'type')),
         ...opt('status', str(v, 'status')),
         ...opt('minAmount', str(v, 'min-amount')),
@@ -281,7 +289,6 @@ export const DISCREPANCY_COMMANDS: Record<string, Sub> = {
         ...opt('cursor', str(v, 'cursor')),
         ...(sort ? { sort: sort as DiscrepancySort } : {}),
         ...(v.desc ? { descending: true } : {}),
-        ...(limit !== undefined ? { limit: Number(limit) } : {}),
       });
       return out(
         io,
@@ -529,16 +536,9 @@ export const STATEMENT_COMMANDS: Record<string, Sub> = {
   list: {
     usage: 'ledger statements list [--from D] [--to D] [--channel C] [--limit N]',
     needs: 'read',
-    options: strings('from', 'to', 'channel', 'limit'),
+    options: LIST_OPTIONS,
     run: async ({ ports, actor, values: v, io }) => {
-      const limit = str(v, 'limit');
-      const rows = await listStatements(ports, {
-        hospitalId: actor.hospitalId,
-        ...opt('from', str(v, 'from')),
-        ...opt('to', str(v, 'to')),
-        ...opt('channel', str(v, 'channel')),
-        ...(limit !== undefined ? { limit: Number(limit) } : {}),
-      });
+      const rows = await listStatements(ports, listFilter(actor, v));
       return out(io, v, rows, () =>
         table(
           ['statement', 'file', 'format', 'date', 'channel', 'lines', 'checks', 'imported by', 'imported at'],

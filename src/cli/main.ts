@@ -58,6 +58,12 @@ The database is PostgreSQL when DATABASE_URL is set, otherwise the embedded PGli
 (default .data/pglite). Events live in that database unless EVENT_STORE=kurrentdb, which keeps them in
 KurrentDB at KURRENTDB_URL (read models and checkpoints stay in the database).`;
 
+/** A command whose module loads only when it runs: `load` answers the module's entry point. */
+const lazy =
+  (load: () => Promise<Command>): Command =>
+  async (argv, io) =>
+    (await load())(argv, io);
+
 const commands: Record<string, Command> = {
   async migrate(_argv, io) {
     const { configFromEnv } = await import('../adapters/db/database.ts');
@@ -74,15 +80,9 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async schedules(argv, io) {
-    const { schedulesCommand } = await import('./schedules.ts');
-    return schedulesCommand(argv, io);
-  },
+  schedules: lazy(async () => (await import('./schedules.ts')).schedulesCommand),
 
-  async audit(argv, io) {
-    const { auditCommand } = await import('./audit.ts');
-    return auditCommand(argv, io);
-  },
+  audit: lazy(async () => (await import('./audit.ts')).auditCommand),
 
   // The first name of `audit verify`, kept for scripts that call it.
   async verify(argv, io) {
@@ -112,90 +112,38 @@ const commands: Record<string, Command> = {
     }
   },
 
-  async projections(argv, io) {
-    const { projectionsCommand } = await import('./projections.ts');
-    return projectionsCommand(argv, io);
-  },
+  projections: lazy(async () => (await import('./projections.ts')).projectionsCommand),
 
-  async report(argv, io) {
-    const { reportCommand } = await import('./report.ts');
-    return reportCommand(argv, io);
-  },
+  report: lazy(async () => (await import('./report.ts')).reportCommand),
 
-  async statements(argv, io) {
-    const { statementsCommand } = await import('./statements.ts');
-    return statementsCommand(argv, io);
-  },
+  statements: lazy(async () => (await import('./statements.ts')).statementsCommand),
 
-  async reconcile(argv, io) {
-    const { reconcileCommand } = await import('./finance.ts');
-    return reconcileCommand(argv, io);
-  },
+  reconcile: lazy(async () => (await import('./finance.ts')).reconcileCommand),
 
-  async days(argv, io) {
-    const { daysCommand } = await import('./finance.ts');
-    return daysCommand(argv, io);
-  },
+  days: lazy(async () => (await import('./finance.ts')).daysCommand),
 
-  async discrepancies(argv, io) {
-    const { discrepanciesCommand } = await import('./finance.ts');
-    return discrepanciesCommand(argv, io);
-  },
+  discrepancies: lazy(async () => (await import('./finance.ts')).discrepanciesCommand),
 
-  async match(argv, io) {
-    return (await import('./matching.ts')).matchCommand(argv, io);
-  },
-  async unmatch(argv, io) {
-    return (await import('./matching.ts')).unmatchCommand(argv, io);
-  },
-  async proposals(argv, io) {
-    return (await import('./matching.ts')).proposalsCommand(argv, io);
-  },
-  async matches(argv, io) {
-    return (await import('./matching.ts')).matchesCommand(argv, io);
-  },
-  async evidence(argv, io) {
-    return (await import('./matching.ts')).evidenceCommand(argv, io);
-  },
-  async refunds(argv, io) {
-    const { refundsCommand } = await import('./refunds.ts');
-    return refundsCommand(argv, io);
-  },
+  match: lazy(async () => (await import('./matching.ts')).matchCommand),
+  unmatch: lazy(async () => (await import('./matching.ts')).unmatchCommand),
+  proposals: lazy(async () => (await import('./matching.ts')).proposalsCommand),
+  matches: lazy(async () => (await import('./matching.ts')).matchesCommand),
+  evidence: lazy(async () => (await import('./matching.ts')).evidenceCommand),
+  refunds: lazy(async () => (await import('./refunds.ts')).refundsCommand),
 
-  async mappings(argv, io) {
-    const { mappingsCommand } = await import('./mappings.ts');
-    return mappingsCommand(argv, io);
-  },
+  mappings: lazy(async () => (await import('./mappings.ts')).mappingsCommand),
 
-  async serve(argv, io) {
-    const { serve } = await import('./serve.ts');
-    return serve(argv, io);
-  },
+  serve: lazy(async () => (await import('./serve.ts')).serve),
 
-  async users(argv, io) {
-    const { usersCommand } = await import('./users.ts');
-    return usersCommand(argv, io);
-  },
+  users: lazy(async () => (await import('./users.ts')).usersCommand),
 
-  async login(argv, io) {
-    const { loginCommand } = await import('./users.ts');
-    return loginCommand(argv, io);
-  },
+  login: lazy(async () => (await import('./users.ts')).loginCommand),
 
-  async logout(argv, io) {
-    const { logoutCommand } = await import('./users.ts');
-    return logoutCommand(argv, io);
-  },
+  logout: lazy(async () => (await import('./users.ts')).logoutCommand),
 
-  async worker(argv, io) {
-    const { worker } = await import('./worker.ts');
-    return worker(argv, io);
-  },
+  worker: lazy(async () => (await import('./worker.ts')).worker),
 
-  async devices(argv, io) {
-    const { devicesCommand } = await import('./devices.ts');
-    return devicesCommand(argv, io);
-  },
+  devices: lazy(async () => (await import('./devices.ts')).devicesCommand),
 
   async 'his-simulator'(argv, io) {
     const { runHisSimulator } = await import('../simulation/his/simulator-main.ts');
@@ -204,25 +152,13 @@ const commands: Record<string, Command> = {
     return 0;
   },
 
-  async 'channel-sandbox'(argv, io) {
-    const { channelSandboxCommand } = await import('./channel-sandbox.ts');
-    return channelSandboxCommand(argv, io);
-  },
+  'channel-sandbox': lazy(async () => (await import('./channel-sandbox.ts')).channelSandboxCommand),
 
-  async simulate(argv, io) {
-    const { simulateCommand } = await import('./simulate.ts');
-    return simulateCommand(argv, io);
-  },
+  simulate: lazy(async () => (await import('./simulate.ts')).simulateCommand),
 
-  async demo(argv, io) {
-    const { demoCommand } = await import('./demo.ts');
-    return demoCommand(argv, io);
-  },
+  demo: lazy(async () => (await import('./demo.ts')).demoCommand),
 
-  async call(argv, io) {
-    const { callCommand } = await import('./call.ts');
-    return callCommand(argv, io);
-  },
+  call: lazy(async () => (await import('./call.ts')).callCommand),
 
   async help(_argv, io) {
     io.stdout.write(`${USAGE}\n`);

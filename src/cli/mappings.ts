@@ -10,7 +10,7 @@
 // JSON for scripts. Exit codes: 0 done (try: the file would import), 1 refused (try: the file would be refused),
 // 64 usage.
 import { readFile } from 'node:fs/promises';
-import { commandArgs, strings } from './args.ts';
+import { argsOrExit, commandArgs, strings } from './args.ts';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
 import { fileSource } from '../adapters/statements/source.ts';
@@ -49,24 +49,19 @@ function parse(argv: string[]) {
 const ARITY: Readonly<Record<string, number>> = { add: 1, list: 0, show: 1, retire: 1, try: 2 };
 
 export async function mappingsCommand(argv: string[], io: CliIo): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(argv);
-    if (parsed.values.help) {
-      io.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    const [sub, ...args] = parsed.positionals;
-    if (sub === undefined || ARITY[sub] === undefined) throw new UsageError('which mappings command?');
-    if (args.length !== ARITY[sub]) throw new UsageError(`mappings ${sub}: wrong number of arguments`);
-    if (!(parsed.values.hospital ?? io.env.LEDGER_HOSPITAL)) throw new UsageError('--hospital is required');
-    if (sub === 'retire' && !parsed.values.reason) throw new UsageError('--reason is required');
-    if (parsed.values.version !== undefined && !/^\d{1,6}$/.test(parsed.values.version))
-      throw new UsageError('--version must be a whole number');
-  } catch (e) {
-    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${USAGE}\n`);
-    return EX_USAGE;
-  }
+  const parsed = argsOrExit(io, USAGE, {
+    parse: () => parse(argv),
+    help: (p) => p.values.help,
+    check: ({ positionals: [sub, ...args], values }) => {
+      if (sub === undefined || ARITY[sub] === undefined) throw new UsageError('which mappings command?');
+      if (args.length !== ARITY[sub]) throw new UsageError(`mappings ${sub}: wrong number of arguments`);
+      if (!(values.hospital ?? io.env.LEDGER_HOSPITAL)) throw new UsageError('--hospital is required');
+      if (sub === 'retire' && !values.reason) throw new UsageError('--reason is required');
+      if (values.version !== undefined && !/^\d{1,6}$/.test(values.version))
+        throw new UsageError('--version must be a whole number');
+    },
+  });
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
   const [sub, ...args] = positionals as [string, ...string[]];
   const hospitalId = (values.hospital ?? io.env.LEDGER_HOSPITAL)!;

@@ -8,7 +8,8 @@ import { acceptProposal, listProposals, rejectProposal } from '../app/reconcilia
 import { DIFFERENCE_NAMES, type DifferenceName } from '../domain/reconciliation/match-events.ts';
 import type { CliActor } from './actor.ts';
 import type { CliIo } from './main.ts';
-import { group, out, runSub, type Sub, str, Usage } from './finance.ts';
+import type { FinancePermission } from '../app/reconciliation/index.ts';
+import { action, group, out, type Run, runSub, type Sub, str, Usage } from './finance.ts';
 
 const ID = /^[0-9a-f]{32}$/;
 const reasonOf = (v: Record<string, unknown>): string => {
@@ -31,49 +32,53 @@ function matchLine(m: manual.MatchView): string {
 /** Who acts, as the manual-match use cases take it: the hospital, the user and their role. */
 const checker = (actor: CliActor) => ({ hospitalId: actor.hospitalId, by: actor.userId, role: actor.role });
 
-const MATCH: Sub = {
-  usage: 'ledger match ID ID [ID…] --reason TEXT [--difference fee|shortfall|surplus]',
-  needs: 'work',
-  options: { reason: { type: 'string' }, difference: { type: 'string' } },
-  run: async ({ ports, actor, values, args, io }) => {
+/** A subcommand that makes, undoes or decides on a manual match (or reads one) and prints it. */
+const matchAction = (
+  usage: string,
+  needs: FinancePermission,
+  options: Sub['options'],
+  act: (c: Parameters<Run>[0]) => Promise<manual.MatchView>,
+): Sub => action(usage, needs, options, act, matchLine);
+
+const MATCH = matchAction(
+  'ledger match ID ID [ID…] --reason TEXT [--difference fee|shortfall|surplus]',
+  'work',
+  { reason: { type: 'string' }, difference: { type: 'string' } },
+  async ({ ports, actor, values, args, io }) => {
     if (args.length < 2 || !args.every((a) => ID.test(a))) throw new Usage('two or more discrepancy ids');
     const d = str(values, 'difference');
     if (d !== undefined && !(DIFFERENCE_NAMES as readonly string[]).includes(d))
       throw new Usage(`--difference ${d}`);
-    const m = await manual.matchItems(ports, {
+    return manual.matchItems(ports, {
       ...checker(actor),
       discrepancyIds: args,
       reason: reasonOf(values),
       ...(d ? { differenceAs: d as DifferenceName } : {}),
       policy: manual.matchPolicyFrom(io.env),
     });
-    return out(io, values, m, () => matchLine(m));
   },
-};
+);
 
-const UNMATCH: Sub = {
-  usage:
-    'ledger unmatch MATCH-ID --reason TEXT   |   ledger unmatch --rule CHANNEL DATE SUBJECT --reason TEXT',
-  needs: 'work',
-  options: { reason: { type: 'string' }, rule: { type: 'boolean' } },
-  run: async ({ ports, actor, values, args, io }) => {
+const UNMATCH = matchAction(
+  'ledger unmatch MATCH-ID --reason TEXT   |   ledger unmatch --rule CHANNEL DATE SUBJECT --reason TEXT',
+  'work',
+  { reason: { type: 'string' }, rule: { type: 'boolean' } },
+  async ({ ports, actor, values, args, io }) => {
     const who = { ...checker(actor), policy: manual.matchPolicyFrom(io.env) };
     if (values.rule) {
       if (args.length !== 3) throw new Usage('--rule CHANNEL DATE SUBJECT');
-      const m = await manual.unmatchRule(ports, {
+      return manual.unmatchRule(ports, {
         ...who,
         channel: args[0]!,
         businessDate: args[1]!,
         subject: args[2]!,
         reason: reasonOf(values),
       });
-      return out(io, values, m, () => matchLine(m));
     }
     if (args.length !== 1) throw new Usage('one match id');
-    const m = await manual.unmatch(ports, { ...who, matchId: args[0]!, reason: reasonOf(values) });
-    return out(io, values, m, () => matchLine(m));
+    return manual.unmatch(ports, { ...who, matchId: args[0]!, reason: reasonOf(values) });
   },
-};
+);
 
 const itemAndProposal = (args: string[]) => {
   if (args.length !== 2 || !ID.test(args[0]!) || !/^p[0-9a-f]{24}$/.test(args[1]!))
@@ -104,22 +109,21 @@ export const PROPOSAL_COMMANDS: Record<string, Sub> = {
       );
     },
   },
-  accept: {
-    usage: 'ledger proposals accept DISCREPANCY-ID PROPOSAL-ID [--reason TEXT]',
-    needs: 'work',
-    options: { reason: { type: 'string' } },
-    run: async ({ ports, actor, values, args, io }) => {
+  accept: matchAction(
+    'ledger proposals accept DISCREPANCY-ID PROPOSAL-ID [--reason TEXT]',
+    'work',
+    { reason: { type: 'string' } },
+    async ({ ports, actor, values, args, io }) => {
       const r = str(values, 'reason');
-      const m = await acceptProposal(ports, {
+      return acceptProposal(ports, {
         hospitalId: actor.hospitalId,
         by: actor.userId,
         ...itemAndProposal(args),
         ...(r !== undefined ? { reason: r } : {}),
         policy: manual.matchPolicyFrom(io.env),
       });
-      return out(io, values, m, () => matchLine(m));
     },
-  },
+  ),
   reject: {
     usage: 'ledger proposals reject DISCREPANCY-ID PROPOSAL-ID --reason TEXT',
     needs: 'work',
@@ -137,14 +141,9 @@ export const PROPOSAL_COMMANDS: Record<string, Sub> = {
 };
 
 export const MATCHES_COMMANDS: Record<string, Sub> = {
-  show: {
-    usage: 'ledger matches show MATCH-ID',
-    needs: 'read',
-    run: async ({ ports, actor, values, args, io }) => {
-      const m = await manual.showMatch(ports, actor.hospitalId, args[0] ?? '');
-      return out(io, values, m, () => matchLine(m));
-    },
-  },
+  show: matchAction('ledger matches show MATCH-ID', 'read', undefined, ({ ports, actor, args }) =>
+    manual.showMatch(ports, actor.hospitalId, args[0] ?? ''),
+  ),
   list: {
     usage: 'ledger matches list CHANNEL DATE',
     needs: 'read',
@@ -154,27 +153,20 @@ export const MATCHES_COMMANDS: Record<string, Sub> = {
       return out(io, values, ms, () => ms.map(matchLine).join('') || 'no matches\n');
     },
   },
-  approve: {
-    usage: 'ledger matches approve MATCH-ID',
-    needs: 'check',
-    run: async ({ ports, actor, values, args, io }) => {
-      const m = await manual.approveMatchDecision(ports, { ...checker(actor), matchId: args[0] ?? '' });
-      return out(io, values, m, () => matchLine(m));
-    },
-  },
-  reject: {
-    usage: 'ledger matches reject MATCH-ID --reason TEXT',
-    needs: 'check',
-    options: { reason: { type: 'string' } },
-    run: async ({ ports, actor, values, args, io }) => {
-      const m = await manual.rejectMatchDecision(ports, {
+  approve: matchAction('ledger matches approve MATCH-ID', 'check', undefined, ({ ports, actor, args }) =>
+    manual.approveMatchDecision(ports, { ...checker(actor), matchId: args[0] ?? '' }),
+  ),
+  reject: matchAction(
+    'ledger matches reject MATCH-ID --reason TEXT',
+    'check',
+    { reason: { type: 'string' } },
+    async ({ ports, actor, values, args }) =>
+      manual.rejectMatchDecision(ports, {
         ...checker(actor),
         matchId: args[0] ?? '',
         reason: reasonOf(values),
-      });
-      return out(io, values, m, () => matchLine(m));
-    },
-  },
+      }),
+  ),
 };
 
 export const EVIDENCE_COMMANDS: Record<string, Sub> = {

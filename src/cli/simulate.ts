@@ -3,7 +3,7 @@
 // DATABASE_URL is set, else PGlite in LEDGER_DATA_DIR), writes the day's statement files, the answer key and a
 // manifest into DIR, and prints what it wrote. Progress goes to stderr.
 import { resolve } from 'node:path';
-import { strings } from './args.ts';
+import { argsOrExit, strings } from './args.ts';
 import { parseArgs } from 'node:util';
 import { configFromEnv } from '../adapters/db/database.ts';
 import { openLedger } from '../adapters/event-store/open.ts';
@@ -24,8 +24,6 @@ import type { CliIo } from './main.ts';
 
 export const SIMULATE_USAGE =
   'usage: ledger simulate [--date YYYY-MM-DD] [--orders N] [--anomalies N] [--seed S] [--out DIR] [--hospital ID] [--batch]';
-const EX_USAGE = 64;
-
 export interface SimulateArgs {
   config: Partial<SimulationConfig> & { date: string };
   out: string | undefined;
@@ -88,18 +86,19 @@ export function parseSimulateArgs(argv: string[], defaults: { orders: number; se
   };
 }
 
+/** The options of `simulate` or `demo` (with its defaults and usage), or the exit status on --help or a bad one. */
+export function readSimulateArgs(
+  argv: string[],
+  io: CliIo,
+  defaults: { orders: number; seed: string },
+  usage: string,
+): SimulateArgs | number {
+  return argsOrExit(io, usage, { parse: () => parseSimulateArgs(argv, defaults), help: (a) => a.help });
+}
+
 export async function simulateCommand(argv: string[], io: CliIo): Promise<number> {
-  let args: SimulateArgs;
-  try {
-    args = parseSimulateArgs(argv, { orders: DEFAULT_ORDERS, seed: DEFAULT_SEED });
-  } catch (e) {
-    io.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${SIMULATE_USAGE}\n`);
-    return EX_USAGE;
-  }
-  if (args.help) {
-    io.stdout.write(`${SIMULATE_USAGE}\n`);
-    return 0;
-  }
+  const args = readSimulateArgs(argv, io, { orders: DEFAULT_ORDERS, seed: DEFAULT_SEED }, SIMULATE_USAGE);
+  if (typeof args === 'number') return args;
   const { config } = args;
   const dir = resolve(args.out ?? `out/sim-${config.date}-${config.seed}`);
   const live = !args.batch && (io.stderr as NodeJS.WriteStream).isTTY === true;

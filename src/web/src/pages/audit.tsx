@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { failureText, get } from '../api.ts';
 import { useLang, useT } from '../i18n.ts';
 import { when } from '../session.ts';
-import { instantColumn } from '../widgets.tsx';
+import { eventColumns, instantColumn } from '../widgets.tsx';
 
 interface TraceEvent {
   position: string;
@@ -126,19 +126,11 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           rowKey="position"
           dataSource={trace?.events ?? []}
           pagination={{ pageSize: 20 }}
-          columns={[
-            { title: '#', dataIndex: 'position', width: 80 },
-            { title: t('流', 'Stream'), dataIndex: 'streamId', width: 260, ellipsis: true },
-            { title: t('事件', 'Event'), dataIndex: 'type', width: 200 },
-            instantColumn(t('记录时间', 'Recorded'), 'recordedAt', 170),
-            { title: t('操作人', 'Actor'), dataIndex: 'actor', width: 170 },
-            {
-              title: t('内容（患者号已脱敏）', 'Data (patient ids masked)'),
-              dataIndex: 'data',
-              ellipsis: true,
-              render: (d: Record<string, unknown>) => masked(d),
-            },
-          ]}
+          columns={eventColumns(t, {
+            stream: true,
+            time: instantColumn(t('记录时间', 'Recorded'), 'recordedAt', 170),
+            data: { title: t('内容（患者号已脱敏）', 'Data (patient ids masked)'), render: masked },
+          })}
         />
       </Card>
     </Space>

@@ -22,7 +22,7 @@ import { failureText, get, post } from '../api.ts';
 import { ACTION_LABELS, CHANNEL_LABELS, label, STATUS_LABELS, TYPE_LABELS, useLang, useT } from '../i18n.ts';
 import { may, useUser, when } from '../session.ts';
 import type { DiscrepancyDetail, HistoryEntry, LineView } from '../../../app/reconciliation/worklist.ts';
-import { instantColumn, Panel } from '../widgets.tsx';
+import { eventColumns, instantColumn, Panel } from '../widgets.tsx';
 import { ProposalsCard } from './proposals.tsx';
 
 const MONEY_MOVING = new Set(['refund-patient', 'adjusting-entry', 'write-off']);
@@ -401,18 +401,10 @@ export function DiscrepancyPage({ id }: { id: string }) {
           rowKey="position"
           pagination={false}
           dataSource={detail.order?.events ?? []}
-          columns={[
-            { title: '#', dataIndex: 'position', width: 80 },
-            { title: t('事件', 'Event'), dataIndex: 'type', width: 220 },
-            instantColumn(t('发生时间', 'Occurred'), 'occurredAt', 180),
-            { title: t('操作人', 'Actor'), dataIndex: 'actor', width: 200 },
-            {
-              title: t('内容', 'Data'),
-              dataIndex: 'data',
-              ellipsis: true,
-              render: (v: unknown) => JSON.stringify(v),
-            },
-          ]}
+          columns={eventColumns(t, {
+            time: instantColumn(t('发生时间', 'Occurred'), 'occurredAt', 180),
+            data: { title: t('内容', 'Data'), render: (v) => JSON.stringify(v) },
+          })}
         />
       </Card>
     </Space>
