@@ -12,7 +12,7 @@ import type { RecordedEvent } from '../event-store.ts';
 import type { DepositRemainderRefunded } from '../deposit/types.ts';
 import type { DiscrepancyResolved } from '../reconciliation/events.ts';
 import type { PaymentRequested, PaymentStatusUnknown, RefundIdentityVerified } from '../order/types.ts';
-import { after, type Intent, type Reaction } from './reaction.ts';
+import { after, attemptIntent, type Intent, intent, type Reaction } from './reaction.ts';
 import { PAYMENT_WINDOW_MS } from '../channel/payment-window.ts';
 
 export const CHANNEL_QUERY_PAYMENT = 'channel-query-payment';
@@ -68,62 +68,40 @@ export function channelCallsReaction(options: ChannelCallOptions = {}): Reaction
     ],
     react(event: RecordedEvent): Intent[] {
       const e = event as unknown as Handled;
-      const hospitalId = event.hospitalId;
       switch (e.type) {
         case 'PaymentStatusUnknown':
           return [
-            {
-              key: `query:${e.data.orderId}:${e.data.attemptId}`,
-              kind: CHANNEL_QUERY_PAYMENT,
-              hospitalId,
-              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
-              dueAt: after(event.occurredAt, queryDelay),
-            },
+            attemptIntent(event, CHANNEL_QUERY_PAYMENT, 'query', e.data, after(event.occurredAt, queryDelay)),
           ];
         case 'PaymentRequested':
           return [
-            {
-              key: `close:${e.data.orderId}:${e.data.attemptId}`,
-              kind: CHANNEL_CLOSE_ORDER,
-              hospitalId,
-              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
-              dueAt: after(event.occurredAt, deadline),
-            },
+            attemptIntent(event, CHANNEL_CLOSE_ORDER, 'close', e.data, after(event.occurredAt, deadline)),
           ];
         case 'RefundIdentityVerified':
           return [
-            {
-              key: `refund:${e.data.orderId}:${e.data.refundId}`,
-              kind: CHANNEL_REFUND,
-              hospitalId,
-              data: { orderId: e.data.orderId, refundId: e.data.refundId },
-              dueAt: event.occurredAt,
-            },
+            intent(event, CHANNEL_REFUND, `refund:${e.data.orderId}:${e.data.refundId}`, {
+              orderId: e.data.orderId,
+              refundId: e.data.refundId,
+            }),
           ];
         case 'DepositRemainderRefunded':
           // A remainder refund by the original route is sent back to the top-up's channel and followed; a
           // fallback payout (cash, bank transfer) is not the channel's business.
           if (e.data.route) return [];
           return [
-            {
-              key: `deposit-refund:${e.data.admissionId}:${e.data.refundId}`,
-              kind: CHANNEL_DEPOSIT_REFUND,
-              hospitalId,
-              data: { admissionId: e.data.admissionId, refundId: e.data.refundId },
-              dueAt: event.occurredAt,
-            },
+            intent(event, CHANNEL_DEPOSIT_REFUND, `deposit-refund:${e.data.admissionId}:${e.data.refundId}`, {
+              admissionId: e.data.admissionId,
+              refundId: e.data.refundId,
+            }),
           ];
         case 'DiscrepancyResolved':
           // Only an approved (maker-checker) refund-the-patient moves money.
           if (e.data.action !== 'refund-patient' || e.data.approvedBy === null) return [];
           return [
-            {
-              key: `discrepancy:${e.data.discrepancyId}`,
-              kind: DISCREPANCY_REFUND,
-              hospitalId,
-              data: { discrepancyId: e.data.discrepancyId, approvedBy: e.data.approvedBy },
-              dueAt: event.occurredAt,
-            },
+            intent(event, DISCREPANCY_REFUND, `discrepancy:${e.data.discrepancyId}`, {
+              discrepancyId: e.data.discrepancyId,
+              approvedBy: e.data.approvedBy,
+            }),
           ];
         default:
           return [];

@@ -10,7 +10,7 @@ import type {
   PaymentSucceeded,
   RefundSucceeded,
 } from '../order/types.ts';
-import { after, backoffMs, type Intent, type Reaction } from './reaction.ts';
+import { after, backoffMs, type Intent, intent, type Reaction } from './reaction.ts';
 
 /** Attempts per writeback, the first included (30 s, 1, 2, 4, 8, 16, 32 min apart: about an hour in all). */
 export const HIS_WRITEBACK_MAX_ATTEMPTS = 8;
@@ -65,7 +65,7 @@ export const hisWritebackReaction: Reaction = {
               refundWritebackKey(orderId, refundId, attempt),
               { orderId, refundId, attempt },
             ];
-      return [{ key, kind, hospitalId: event.hospitalId, data, dueAt }];
+      return [intent(event, kind, key, data, dueAt)];
     };
     switch (e.type) {
       case 'PaymentSucceeded':

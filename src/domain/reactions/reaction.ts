@@ -37,3 +37,26 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number): numbe
 export function after(instant: Date, ms: number): Date {
   return new Date(instant.getTime() + ms);
 }
+
+/** Work of `kind` keyed `key` for the event's hospital, due at `dueAt`: by default when the event happened. */
+export function intent(
+  event: RecordedEvent,
+  kind: string,
+  key: string,
+  data: JsonObject,
+  dueAt: Date = event.occurredAt,
+): Intent {
+  return { key, kind, hospitalId: event.hospitalId, data, dueAt };
+}
+
+/** Work on one payment attempt of an order, keyed `<prefix>:<order>:<attempt>`. */
+export function attemptIntent(
+  event: RecordedEvent,
+  kind: string,
+  prefix: string,
+  attempt: { orderId: string; attemptId: string },
+  dueAt: Date,
+): Intent {
+  const { orderId, attemptId } = attempt;
+  return intent(event, kind, `${prefix}:${orderId}:${attemptId}`, { orderId, attemptId }, dueAt);
+}
