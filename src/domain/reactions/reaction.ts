@@ -28,6 +28,24 @@ export interface Reaction {
   react(event: RecordedEvent): Intent[];
 }
 
+/** Per event type, the intents an event of that type asks for, from its data. */
+export type IntentsByType<E extends { type: string; data: unknown }> = {
+  [T in E['type']]: (data: Extract<E, { type: T }>['data'], event: RecordedEvent) => Intent[];
+};
+
+/** A reaction that handles exactly the event types it has a function for (none other asks for anything). */
+export function reactionByType<E extends { type: string; data: unknown }>(
+  about: Pick<Reaction, 'name' | 'version' | 'description'>,
+  on: IntentsByType<E>,
+): Reaction {
+  const byType = new Map<string, (data: unknown, event: RecordedEvent) => Intent[]>(Object.entries(on));
+  return {
+    ...about,
+    handles: [...byType.keys()],
+    react: (event) => byType.get(event.type)?.(event.data, event) ?? [],
+  };
+}
+
 /** Delay before retry `attempt + 1` after `attempt` failed: doubling from `baseMs`, at most `capMs`. */
 export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
