@@ -86,6 +86,18 @@ function sim<D extends SimCommand['decider'], T extends CommandOf<D>['type']>(
   return { decider, command } as SimCommand;
 }
 
+/** The builder of an order command that names one payment attempt and its channel, and nothing else. */
+function attemptCommand(
+  type: 'RequestPayment' | 'MarkPaymentUnknown',
+): (b: Base & { orderId: string; attemptId: string; channel: string }) => SimCommand {
+  return (b) =>
+    sim('order', type, b, {
+      orderId: OrderId(b.orderId),
+      attemptId: AttemptId(b.attemptId),
+      channel: Channel(b.channel),
+    });
+}
+
 export const simCommands = {
   createOrder(
     b: Base & { orderId: string; patientId: string; amount: Money; business: OrderBusinessInput },
@@ -124,13 +136,7 @@ export const simCommands = {
   deposit(admissionId: string): OrderBusinessInput {
     return { kind: 'deposit', admissionId: AdmissionId(admissionId) };
   },
-  requestPayment(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
-    return sim('order', 'RequestPayment', b, {
-      orderId: OrderId(b.orderId),
-      attemptId: AttemptId(b.attemptId),
-      channel: Channel(b.channel),
-    });
-  },
+  requestPayment: attemptCommand('RequestPayment'),
   recordPayment(
     b: Base & {
       orderId: string;
@@ -150,13 +156,7 @@ export const simCommands = {
       attemptId: b.attemptId === null ? null : AttemptId(b.attemptId),
     });
   },
-  markPaymentUnknown(b: Base & { orderId: string; attemptId: string; channel: string }): SimCommand {
-    return sim('order', 'MarkPaymentUnknown', b, {
-      orderId: OrderId(b.orderId),
-      attemptId: AttemptId(b.attemptId),
-      channel: Channel(b.channel),
-    });
-  },
+  markPaymentUnknown: attemptCommand('MarkPaymentUnknown'),
   confirmPayment(
     b: Base & { orderId: string; attemptId: string; channelTxnId: string; amount: Money; payerRef: string },
   ): SimCommand {

@@ -40,120 +40,79 @@ function orderIncome(kind: OrderKind, admissionId: string | null): Account {
 /** Ledger events plus the reconciliation events that post (adjusting entries decided on a discrepancy). */
 export type PostingEvent = DomainEvent | AdjustingEntryPosted | RefundLegBounced | RefundLegReissued;
 
+/** The events that carry an amount: those a rule below may post. */
+type MoneyEvent = Extract<PostingEvent, { data: { amount: string } }>;
+
+/**
+ * A posting rule: the account debited, the account credited, then the references the memo names after the
+ * event type; null when the event moves no money.
+ */
+type Rule<E extends MoneyEvent> = (
+  d: E['data'],
+) => [debited: Account, credited: Account, ...refs: string[]] | null;
+
+const clearing = (d: { channel: string }) => accounts.channelClearing(d.channel);
+const deposit = (d: { admissionId: string }) => accounts.patientDeposit(d.admissionId);
+
+const paid: Rule<Extract<MoneyEvent, { type: 'PaymentSucceeded' | 'PaymentConfirmed' }>> = (d) => [
+  clearing(d),
+  orderIncome(d.orderKind, d.admissionId),
+  d.orderId,
+  d.channelTxnId,
+];
+
+const RULES: { [T in MoneyEvent['type']]?: Rule<Extract<MoneyEvent, { type: T }>> } = {
+  // The refund stands; only its payout came back: the patient is owed it until it is paid out again.
+  RefundLegBounced: (d) => [clearing(d), accounts.refundsPayable(), d.refundId, d.bankRef],
+  RefundLegReissued: (d) => [accounts.refundsPayable(), clearing(d), d.refundId, `#${d.reissue}`],
+  PaymentSucceeded: paid,
+  PaymentConfirmed: paid,
+  DuplicatePaymentReceived: (d) => [clearing(d), accounts.refundsPayable(), d.orderId, d.channelTxnId],
+  RefundSucceeded: (d) => {
+    if (d.of === 'payment' && d.orderKind === 'deposit')
+      throw new InvariantViolation(`refund ${d.refundId} of a deposit order payment`);
+    const from = d.of === 'duplicate' ? accounts.refundsPayable() : orderIncome(d.orderKind, null);
+    return [from, clearing(d), d.orderId, d.refundId];
+  },
+  DepositApplied: (d) =>
+    Money.parse(d.amount).isZero()
+      ? null
+      : [deposit(d), accounts.revenue('inpatient'), d.admissionId, d.settlementId],
+  // A fallback payout names the channel it leaves through (cash, bank-transfer), not the top-up's.
+  DepositRemainderRefunded: (d) => [deposit(d), clearing(d), d.admissionId, d.refundId],
+  DepositRefundFailed: (d) => [clearing(d), deposit(d), d.admissionId, d.refundId],
+  ChannelFeeRecorded: (d) => [accounts.fees(d.channel), clearing(d), d.channel, d.businessDate, d.feeId],
+  ChannelSettlementReceived: (d) => [
+    accounts.bank(d.bankAccount),
+    clearing(d),
+    d.channel,
+    d.businessDate,
+    d.settlementId,
+  ],
+};
+
 export function postingsFor(event: PostingEvent): JournalEntry | null {
-  switch (event.type) {
-    case 'AdjustingEntryPosted': {
-      const d = event.data;
-      // accountOf refuses a code outside the chart: an adjusting entry cannot invent an account.
-      return transfer(
-        accountOf(d.debitAccount),
-        accountOf(d.creditAccount),
-        Money.parse(d.amount),
-        `${d.action === 'write-off' ? 'WriteOffPosted' : event.type} ${d.discrepancyId} ${d.memo}`.slice(
-          0,
-          300,
-        ),
-      );
-    }
-    case 'RefundLegBounced': {
-      // The refund stands; only its payout came back: the patient is owed it until it is paid out again.
-      const d = event.data;
-      return transfer(
-        accounts.channelClearing(d.channel),
-        accounts.refundsPayable(),
-        Money.parse(d.amount),
-        `${event.type} ${d.refundId} ${d.bankRef}`,
-      );
-    }
-    case 'RefundLegReissued': {
-      const d = event.data;
-      return transfer(
-        accounts.refundsPayable(),
-        accounts.channelClearing(d.channel),
-        Money.parse(d.amount),
-        `${event.type} ${d.refundId} #${d.reissue}`,
-      );
-    }
-    case 'PaymentSucceeded':
-    case 'PaymentConfirmed': {
-      const d = event.data;
-      return transfer(
-        accounts.channelClearing(d.channel),
-        orderIncome(d.orderKind, d.admissionId),
-        Money.parse(d.amount),
-        `${event.type} ${d.orderId} ${d.channelTxnId}`,
-      );
-    }
-    case 'DuplicatePaymentReceived': {
-      const d = event.data;
-      return transfer(
-        accounts.channelClearing(d.channel),
-        accounts.refundsPayable(),
-        Money.parse(d.amount),
-        `${event.type} ${d.orderId} ${d.channelTxnId}`,
-      );
-    }
-    case 'RefundSucceeded': {
-      const d = event.data;
-      if (d.of === 'payment' && d.orderKind === 'deposit')
-        throw new InvariantViolation(`refund ${d.refundId} of a deposit order payment`);
-      const from = d.of === 'duplicate' ? accounts.refundsPayable() : orderIncome(d.orderKind, null);
-      return transfer(
-        from,
-        accounts.channelClearing(d.channel),
-        Money.parse(d.amount),
-        `${event.type} ${d.orderId} ${d.refundId}`,
-      );
-    }
-    case 'DepositApplied': {
-      const d = event.data;
-      const amount = Money.parse(d.amount);
-      if (amount.isZero()) return null;
-      return transfer(
-        accounts.patientDeposit(d.admissionId),
-        accounts.revenue('inpatient'),
-        amount,
-        `${event.type} ${d.admissionId} ${d.settlementId}`,
-      );
-    }
-    case 'DepositRemainderRefunded': {
-      const d = event.data;
-      // A fallback payout names the channel it leaves through (cash, bank-transfer), not the top-up's.
-      return transfer(
-        accounts.patientDeposit(d.admissionId),
-        accounts.channelClearing(d.channel),
-        Money.parse(d.amount),
-        `${event.type} ${d.admissionId} ${d.refundId}`,
-      );
-    }
-    case 'DepositRefundFailed': {
-      const d = event.data;
-      return transfer(
-        accounts.channelClearing(d.channel),
-        accounts.patientDeposit(d.admissionId),
-        Money.parse(d.amount),
-        `${event.type} ${d.admissionId} ${d.refundId}`,
-      );
-    }
-    case 'ChannelFeeRecorded': {
-      const d = event.data;
-      return transfer(
-        accounts.fees(d.channel),
-        accounts.channelClearing(d.channel),
-        Money.parse(d.amount),
-        `${event.type} ${d.channel} ${d.businessDate} ${d.feeId}`,
-      );
-    }
-    case 'ChannelSettlementReceived': {
-      const d = event.data;
-      return transfer(
-        accounts.bank(d.bankAccount),
-        accounts.channelClearing(d.channel),
-        Money.parse(d.amount),
-        `${event.type} ${d.channel} ${d.businessDate} ${d.settlementId}`,
-      );
-    }
-    default:
-      return null;
+  if (event.type === 'AdjustingEntryPosted') {
+    const d = event.data;
+    // accountOf refuses a code outside the chart: an adjusting entry cannot invent an account.
+    return transfer(
+      accountOf(d.debitAccount),
+      accountOf(d.creditAccount),
+      Money.parse(d.amount),
+      `${d.action === 'write-off' ? 'WriteOffPosted' : event.type} ${d.discrepancyId} ${d.memo}`.slice(
+        0,
+        300,
+      ),
+    );
   }
+  const rule = RULES[event.type as MoneyEvent['type']] as Rule<MoneyEvent> | undefined;
+  const posting = rule?.((event as MoneyEvent).data);
+  if (!posting) return null;
+  const [from, to, ...refs] = posting;
+  return transfer(
+    from,
+    to,
+    Money.parse((event as MoneyEvent).data.amount),
+    `${event.type} ${refs.join(' ')}`,
+  );
 }

@@ -8,11 +8,10 @@
 // - a payment attempt still unpaid at its deadline is closed at the channel, and only then is the order cancelled.
 // Pure: the delays come in with the reaction (channelCallsReaction(options)); the work reads the order as it is
 // when it runs, so a callback that settled things first makes the work a no-op.
-import type { RecordedEvent } from '../event-store.ts';
 import type { DepositRemainderRefunded } from '../deposit/types.ts';
 import type { DiscrepancyResolved } from '../reconciliation/events.ts';
 import type { PaymentRequested, PaymentStatusUnknown, RefundIdentityVerified } from '../order/types.ts';
-import { after, type Intent, type Reaction } from './reaction.ts';
+import { after, attemptIntent, intent, type Reaction, reactionByType } from './reaction.ts';
 import { PAYMENT_WINDOW_MS } from '../channel/payment-window.ts';
 
 export const CHANNEL_QUERY_PAYMENT = 'channel-query-payment';
@@ -54,82 +53,41 @@ export function channelCallsReaction(options: ChannelCallOptions = {}): Reaction
     'paymentQueryDelayMs',
   );
   const deadline = delay(options.paymentDeadlineMs, DEFAULT_PAYMENT_DEADLINE_MS, 'paymentDeadlineMs');
-  return {
-    name: 'channel_calls',
-    version: 1,
-    description:
-      'asks the channel: queries lost payments, sends and follows refunds, closes orders unpaid past their deadline',
-    handles: [
-      'PaymentStatusUnknown',
-      'PaymentRequested',
-      'RefundIdentityVerified',
-      'DiscrepancyResolved',
-      'DepositRemainderRefunded',
-    ],
-    react(event: RecordedEvent): Intent[] {
-      const e = event as unknown as Handled;
-      const hospitalId = event.hospitalId;
-      switch (e.type) {
-        case 'PaymentStatusUnknown':
-          return [
-            {
-              key: `query:${e.data.orderId}:${e.data.attemptId}`,
-              kind: CHANNEL_QUERY_PAYMENT,
-              hospitalId,
-              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
-              dueAt: after(event.occurredAt, queryDelay),
-            },
-          ];
-        case 'PaymentRequested':
-          return [
-            {
-              key: `close:${e.data.orderId}:${e.data.attemptId}`,
-              kind: CHANNEL_CLOSE_ORDER,
-              hospitalId,
-              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
-              dueAt: after(event.occurredAt, deadline),
-            },
-          ];
-        case 'RefundIdentityVerified':
-          return [
-            {
-              key: `refund:${e.data.orderId}:${e.data.refundId}`,
-              kind: CHANNEL_REFUND,
-              hospitalId,
-              data: { orderId: e.data.orderId, refundId: e.data.refundId },
-              dueAt: event.occurredAt,
-            },
-          ];
-        case 'DepositRemainderRefunded':
-          // A remainder refund by the original route is sent back to the top-up's channel and followed; a
-          // fallback payout (cash, bank transfer) is not the channel's business.
-          if (e.data.route) return [];
-          return [
-            {
-              key: `deposit-refund:${e.data.admissionId}:${e.data.refundId}`,
-              kind: CHANNEL_DEPOSIT_REFUND,
-              hospitalId,
-              data: { admissionId: e.data.admissionId, refundId: e.data.refundId },
-              dueAt: event.occurredAt,
-            },
-          ];
-        case 'DiscrepancyResolved':
-          // Only an approved (maker-checker) refund-the-patient moves money.
-          if (e.data.action !== 'refund-patient' || e.data.approvedBy === null) return [];
-          return [
-            {
-              key: `discrepancy:${e.data.discrepancyId}`,
-              kind: DISCREPANCY_REFUND,
-              hospitalId,
-              data: { discrepancyId: e.data.discrepancyId, approvedBy: e.data.approvedBy },
-              dueAt: event.occurredAt,
-            },
-          ];
-        default:
-          return [];
-      }
+  return reactionByType<Handled>(
+    {
+      name: 'channel_calls',
+      version: 1,
+      description:
+        'asks the channel: queries lost payments, sends and follows refunds, closes orders unpaid past their deadline',
     },
-  };
+    {
+      PaymentStatusUnknown: (d, event) => [
+        attemptIntent(event, CHANNEL_QUERY_PAYMENT, 'query', d, after(event.occurredAt, queryDelay)),
+      ],
+      PaymentRequested: (d, event) => [
+        attemptIntent(event, CHANNEL_CLOSE_ORDER, 'close', d, after(event.occurredAt, deadline)),
+      ],
+      RefundIdentityVerified: (d, event) => [
+        intent(event, CHANNEL_REFUND, `refund:${d.orderId}:${d.refundId}`, {
+          orderId: d.orderId,
+          refundId: d.refundId,
+        }),
+      ],
+      // Only an approved (maker-checker) refund-the-patient moves money.
+      DiscrepancyResolved: (d, event) => {
+        if (d.action !== 'refund-patient' || d.approvedBy === null) return [];
+        const data = { discrepancyId: d.discrepancyId, approvedBy: d.approvedBy };
+        return [intent(event, DISCREPANCY_REFUND, `discrepancy:${d.discrepancyId}`, data)];
+      },
+      // A remainder refund by the original route is sent back to the top-up's channel and followed; a
+      // fallback payout (cash, bank transfer) is not the channel's business.
+      DepositRemainderRefunded: (d, event) => {
+        if (d.route) return [];
+        const data = { admissionId: d.admissionId, refundId: d.refundId };
+        return [intent(event, CHANNEL_DEPOSIT_REFUND, `deposit-refund:${d.admissionId}:${d.refundId}`, data)];
+      },
+    },
+  );
 }
 
 export const channelCalls: Reaction = channelCallsReaction();

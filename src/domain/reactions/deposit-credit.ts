@@ -2,7 +2,7 @@
 // command itself (TopUpDeposit) is built by depositCreditFor from the order's state (deposit/policy.ts).
 import type { RecordedEvent } from '../event-store.ts';
 import type { PaymentConfirmed, PaymentSucceeded } from '../order/types.ts';
-import type { Intent, Reaction } from './reaction.ts';
+import { type Intent, intent, type Reaction } from './reaction.ts';
 
 export const DEPOSIT_CREDIT = 'deposit-credit';
 
@@ -14,14 +14,6 @@ export const depositCreditReaction: Reaction = {
   react(event: RecordedEvent): Intent[] {
     const e = event as unknown as PaymentSucceeded | PaymentConfirmed;
     if (e.data.orderKind !== 'deposit') return [];
-    return [
-      {
-        key: `order:${e.data.orderId}`,
-        kind: DEPOSIT_CREDIT,
-        hospitalId: event.hospitalId,
-        data: { orderId: e.data.orderId },
-        dueAt: event.occurredAt,
-      },
-    ];
+    return [intent(event, DEPOSIT_CREDIT, `order:${e.data.orderId}`, { orderId: e.data.orderId })];
   },
 };

@@ -10,7 +10,7 @@ import type {
   PaymentSucceeded,
   RefundSucceeded,
 } from '../order/types.ts';
-import { after, backoffMs, type Intent, type Reaction } from './reaction.ts';
+import { after, backoffMs, type Intent, intent, type Reaction, reactionByType } from './reaction.ts';
 
 /** Attempts per writeback, the first included (30 s, 1, 2, 4, 8, 16, 32 min apart: about an hour in all). */
 export const HIS_WRITEBACK_MAX_ATTEMPTS = 8;
@@ -40,49 +40,42 @@ export function refundWritebackKey(orderId: string, refundId: string, attempt: n
   return `refund:${orderId}:${refundId}:${attempt}`;
 }
 
-export const hisWritebackReaction: Reaction = {
-  name: 'his_writeback',
-  version: 1,
-  description: 'writes every payment and succeeded refund back to the HIS; retries with backoff, bounded',
-  handles: [
-    'PaymentSucceeded',
-    'PaymentConfirmed',
-    'HisWritebackFailed',
-    'RefundSucceeded',
-    'HisRefundWritebackFailed',
-  ],
-  react(event: RecordedEvent): Intent[] {
-    const e = event as unknown as Handled;
-    /** The payment's (or, with a refundId, the refund's) writeback attempt, due at `dueAt`; none when null. */
-    const writeback = (attempt: number, dueAt: Date | null, refundId?: string): Intent[] => {
-      if (!dueAt) return [];
-      const { orderId } = e.data;
-      const [kind, key, data]: [string, string, JsonObject] =
-        refundId === undefined
-          ? [HIS_PAYMENT_WRITEBACK, paymentWritebackKey(orderId, attempt), { orderId, attempt }]
-          : [
-              HIS_REFUND_WRITEBACK,
-              refundWritebackKey(orderId, refundId, attempt),
-              { orderId, refundId, attempt },
-            ];
-      return [{ key, kind, hospitalId: event.hospitalId, data, dueAt }];
-    };
-    switch (e.type) {
-      case 'PaymentSucceeded':
-      case 'PaymentConfirmed':
-        return writeback(1, event.occurredAt);
-      case 'HisWritebackFailed':
-        return writeback(e.data.attempt + 1, e.data.retryable ? retryDue(event, e.data.attempt) : null);
-      case 'RefundSucceeded':
-        return writeback(1, event.occurredAt, e.data.refundId);
-      case 'HisRefundWritebackFailed':
-        return writeback(
-          e.data.attempt + 1,
-          e.data.retryable ? retryDue(event, e.data.attempt) : null,
-          e.data.refundId,
-        );
-      default:
-        return [];
-    }
+/** The payment's (or, with a refundId, the refund's) writeback attempt, due at `dueAt`; none when null. */
+function writeback(
+  event: RecordedEvent,
+  orderId: string,
+  attempt: number,
+  dueAt: Date | null,
+  refundId?: string,
+): Intent[] {
+  if (!dueAt) return [];
+  const [kind, key, data]: [string, string, JsonObject] =
+    refundId === undefined
+      ? [HIS_PAYMENT_WRITEBACK, paymentWritebackKey(orderId, attempt), { orderId, attempt }]
+      : [
+          HIS_REFUND_WRITEBACK,
+          refundWritebackKey(orderId, refundId, attempt),
+          { orderId, refundId, attempt },
+        ];
+  return [intent(event, kind, key, data, dueAt)];
+}
+
+const paid = (d: { orderId: string }, event: RecordedEvent) =>
+  writeback(event, d.orderId, 1, event.occurredAt);
+
+export const hisWritebackReaction: Reaction = reactionByType<Handled>(
+  {
+    name: 'his_writeback',
+    version: 1,
+    description: 'writes every payment and succeeded refund back to the HIS; retries with backoff, bounded',
   },
-};
+  {
+    PaymentSucceeded: paid,
+    PaymentConfirmed: paid,
+    HisWritebackFailed: (d, event) =>
+      writeback(event, d.orderId, d.attempt + 1, d.retryable ? retryDue(event, d.attempt) : null),
+    RefundSucceeded: (d, event) => writeback(event, d.orderId, 1, event.occurredAt, d.refundId),
+    HisRefundWritebackFailed: (d, event) =>
+      writeback(event, d.orderId, d.attempt + 1, d.retryable ? retryDue(event, d.attempt) : null, d.refundId),
+  },
+);

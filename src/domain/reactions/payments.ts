@@ -7,7 +7,7 @@
 import type { RecordedEvent } from '../event-store.ts';
 import type { PaymentConfirmed, PaymentSucceeded } from '../order/types.ts';
 import type { PaymentAttemptStarted } from '../payment/types.ts';
-import { after, type Intent, type Reaction } from './reaction.ts';
+import { after, attemptIntent, type Intent, intent, type Reaction } from './reaction.ts';
 
 export const PAYMENT_FOLLOW = 'payment-follow';
 export const PAYMENT_SETTLE = 'payment-settle';
@@ -34,28 +34,23 @@ export function paymentFollowUpReaction(options: PaymentFollowOptions = {}): Rea
     handles: ['PaymentAttemptStarted', 'PaymentSucceeded', 'PaymentConfirmed'],
     react(event: RecordedEvent): Intent[] {
       const e = event as unknown as Handled;
-      const hospitalId = event.hospitalId;
       switch (e.type) {
         case 'PaymentAttemptStarted':
           return [
-            {
-              key: `follow:${e.data.orderId}:${e.data.attemptId}`,
-              kind: PAYMENT_FOLLOW,
-              hospitalId,
-              data: { orderId: e.data.orderId, attemptId: e.data.attemptId },
-              dueAt: e.data.method === 'code' ? after(event.occurredAt, first) : new Date(e.data.expiresAt),
-            },
+            attemptIntent(
+              event,
+              PAYMENT_FOLLOW,
+              'follow',
+              e.data,
+              e.data.method === 'code' ? after(event.occurredAt, first) : new Date(e.data.expiresAt),
+            ),
           ];
         case 'PaymentSucceeded':
         case 'PaymentConfirmed':
           return [
-            {
-              key: `settle:${e.data.orderId}:${e.data.channelTxnId}`,
-              kind: PAYMENT_SETTLE,
-              hospitalId,
-              data: { orderId: e.data.orderId },
-              dueAt: event.occurredAt,
-            },
+            intent(event, PAYMENT_SETTLE, `settle:${e.data.orderId}:${e.data.channelTxnId}`, {
+              orderId: e.data.orderId,
+            }),
           ];
         default:
           return [];

@@ -28,6 +28,24 @@ export interface Reaction {
   react(event: RecordedEvent): Intent[];
 }
 
+/** Per event type, the intents an event of that type asks for, from its data. */
+export type IntentsByType<E extends { type: string; data: unknown }> = {
+  [T in E['type']]: (data: Extract<E, { type: T }>['data'], event: RecordedEvent) => Intent[];
+};
+
+/** A reaction that handles exactly the event types it has a function for (none other asks for anything). */
+export function reactionByType<E extends { type: string; data: unknown }>(
+  about: Pick<Reaction, 'name' | 'version' | 'description'>,
+  on: IntentsByType<E>,
+): Reaction {
+  const byType = new Map<string, (data: unknown, event: RecordedEvent) => Intent[]>(Object.entries(on));
+  return {
+    ...about,
+    handles: [...byType.keys()],
+    react: (event) => byType.get(event.type)?.(event.data, event) ?? [],
+  };
+}
+
 /** Delay before retry `attempt + 1` after `attempt` failed: doubling from `baseMs`, at most `capMs`. */
 export function backoffMs(attempt: number, baseMs: number, capMs: number): number {
   const exponent = Math.min(Math.max(attempt - 1, 0), 30);
@@ -36,4 +54,27 @@ export function backoffMs(attempt: number, baseMs: number, capMs: number): numbe
 
 export function after(instant: Date, ms: number): Date {
   return new Date(instant.getTime() + ms);
+}
+
+/** Work of `kind` keyed `key` for the event's hospital, due at `dueAt`: by default when the event happened. */
+export function intent(
+  event: RecordedEvent,
+  kind: string,
+  key: string,
+  data: JsonObject,
+  dueAt: Date = event.occurredAt,
+): Intent {
+  return { key, kind, hospitalId: event.hospitalId, data, dueAt };
+}
+
+/** Work on one payment attempt of an order, keyed `<prefix>:<order>:<attempt>`. */
+export function attemptIntent(
+  event: RecordedEvent,
+  kind: string,
+  prefix: string,
+  attempt: { orderId: string; attemptId: string },
+  dueAt: Date,
+): Intent {
+  const { orderId, attemptId } = attempt;
+  return intent(event, kind, `${prefix}:${orderId}:${attemptId}`, { orderId, attemptId }, dueAt);
 }

@@ -5,19 +5,14 @@
 import type { RecordedEvent } from '../event-store.ts';
 import { planLegOf } from '../refund/decide.ts';
 import type { RefundLegApproved, RefundLegRerouted, RefundPlanned } from '../refund/types.ts';
-import type { Intent, Reaction } from './reaction.ts';
+import { type Intent, intent, type Reaction } from './reaction.ts';
 
 export const REFUND_LEG = 'refund-leg';
 export const REFUND_LEG_OUTCOME = 'refund-leg-outcome';
 
 function legIntent(event: RecordedEvent, planId: string, legNo: number, reissue = 0): Intent {
-  return {
-    key: reissue > 0 ? `leg:${planId}:${legNo}:r${reissue}` : `leg:${planId}:${legNo}`,
-    kind: REFUND_LEG,
-    hospitalId: event.hospitalId,
-    data: { planId, legNo },
-    dueAt: event.occurredAt,
-  };
+  const key = reissue > 0 ? `leg:${planId}:${legNo}:r${reissue}` : `leg:${planId}:${legNo}`;
+  return intent(event, REFUND_LEG, key, { planId, legNo });
 }
 
 function outcomeIntent(
@@ -28,15 +23,8 @@ function outcomeIntent(
 ): Intent[] {
   const leg = planLegOf(refundId);
   if (!leg) return [];
-  return [
-    {
-      key: `outcome:${refundId}`,
-      kind: REFUND_LEG_OUTCOME,
-      hospitalId: event.hospitalId,
-      data: { planId: leg.planId, legNo: leg.legNo, outcome, detail },
-      dueAt: event.occurredAt,
-    },
-  ];
+  const data = { planId: leg.planId, legNo: leg.legNo, outcome, detail };
+  return [intent(event, REFUND_LEG_OUTCOME, `outcome:${refundId}`, data)];
 }
 
 export const refundPlansReaction: Reaction = {

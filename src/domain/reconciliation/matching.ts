@@ -390,15 +390,7 @@ export class Matcher {
         this.hisCore.count++;
         this.hisCore.amount = this.hisCore.amount.plus(h.amount);
       }
-      const e = this.findEntry(
-        h.kind,
-        h.channelTxnId,
-        h.merchantOrderNo,
-        h.refundNo,
-        h.channelRefundId,
-        ANY,
-        true,
-      );
+      const e = this.findHeld(h, true);
       if (!e || (role === 'edge' && (e.role !== 'core' || e.his))) {
         (role === 'core' ? this.hisLeft : this.hisEdge).push(h);
         continue;
@@ -446,6 +438,11 @@ export class Matcher {
     const channelRef = channelRefundId ?? (refundNo ? undefined : txn);
     if (byRefundNo || his || !channelRef) return byRefundNo;
     return pick(this.byChannelRefund.get(channelRef), accept, his);
+  }
+
+  /** The platform movement a held line names, matched or not: findEntry on the references it kept. */
+  private findHeld(h: Held, his: boolean): Entry | undefined {
+    return this.findEntry(h.kind, h.channelTxnId, h.merchantOrderNo, h.refundNo, h.channelRefundId, ANY, his);
   }
 
   private checkFee(line: MatchLine, kind: 'payment' | 'refund', statement: string): void {
@@ -681,15 +678,7 @@ export class Matcher {
     const statusMismatched = new Set<Entry>();
     const failed = { count: 0, amount: new TextSum() };
     for (const h of [...this.failedLines].sort(compareHeld)) {
-      const e = this.findEntry(
-        h.kind,
-        h.channelTxnId,
-        h.merchantOrderNo,
-        h.refundNo,
-        h.channelRefundId,
-        ANY,
-        false,
-      );
+      const e = this.findHeld(h, false);
       if (e && e.role === 'core' && !e.channel && !statusMismatched.has(e)) {
         statusMismatched.add(e);
         add({

@@ -3,7 +3,7 @@
 import { businessDate } from '../../domain/business-date.ts';
 import type { ReportDefinition, ReportParams, ReportRow } from '../types.ts';
 import { col, DAY_COLUMNS, label, sheet } from '../vocabulary.ts';
-import { byKeys, inRange, key, money, splitKey, tally, type Tally } from '../fold.ts';
+import { byKeys, key, money, splitKey, tally, type Tally } from '../fold.ts';
 import {
   DISCREPANCY_EVENT_TYPES,
   DISCREPANCY_TYPE_VALUES,
@@ -59,7 +59,7 @@ export const discrepancyAgeing: ReportDefinition<State> = {
     return state;
   },
   sheets(state, params) {
-    const open = openDiscrepancies(state.discrepancies).filter((t) => inRange(t.state.businessDate, params));
+    const open = openDiscrepancies(state.discrepancies, params);
     const groups = new Map<string, Tally>();
     for (const t of open) {
       const s = t.state;

@@ -10,9 +10,9 @@ import {
   isOpenStatus,
 } from '../../domain/reconciliation/discrepancy.ts';
 import { DISCREPANCY_LABELS, DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
-import type { Label, ReportRow } from '../types.ts';
+import type { Label, ReportParams, ReportRow } from '../types.ts';
 import { type Columns, col, DAY_COLUMNS, label } from '../vocabulary.ts';
-import { entry } from '../fold.ts';
+import { entry, inRange } from '../fold.ts';
 
 export { DISCREPANCY_EVENT_TYPES } from '../../projections/reconciliation/read-models.ts';
 
@@ -36,10 +36,13 @@ export function foldDiscrepancy(map: Map<string, TrackedDiscrepancy>, event: Rec
   }
 }
 
-/** Discrepancies not resolved (open, assigned, awaiting approval), in a stable order. */
-export function openDiscrepancies(map: Map<string, TrackedDiscrepancy>): TrackedDiscrepancy[] {
+/** Discrepancies of the report's dates not resolved (open, assigned, awaiting approval), in a stable order. */
+export function openDiscrepancies(
+  map: Map<string, TrackedDiscrepancy>,
+  params: ReportParams,
+): TrackedDiscrepancy[] {
   return [...map.values()]
-    .filter((t) => isOpenStatus(t.state.status))
+    .filter((t) => isOpenStatus(t.state.status) && inRange(t.state.businessDate, params))
     .sort((a, b) =>
       `${a.state.businessDate}|${a.state.channel}|${a.state.discrepancyId}`.localeCompare(
         `${b.state.businessDate}|${b.state.channel}|${b.state.discrepancyId}`,

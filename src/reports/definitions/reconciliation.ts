@@ -78,7 +78,7 @@ export const reconciliationReport: ReportDefinition<State> = {
     return state;
   },
   sheets(state, params) {
-    const open = openDiscrepancies(state.discrepancies).filter((t) => inRange(t.state.businessDate, params));
+    const open = openDiscrepancies(state.discrepancies, params);
     const isOpen = new Set(open);
     const resolved = new Map<string, number>();
     const openByDay = new Map<string, Tally>();
