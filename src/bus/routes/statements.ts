@@ -106,16 +106,15 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
       const path = join(dir, name);
       try {
         const bytes = await spool(req.body as Readable, path, MAX_UPLOAD_BYTES);
-        const request = {
-          hospitalId: c.hospitalId,
-          by: c.actor.id,
-          at: ctx.deps.now(),
+        // What the caller said of the file: the same whether it is imported now or by a job.
+        const told = {
           ...(q.format !== undefined ? { format: q.format } : {}),
           ...(q.mapping !== undefined ? { mapping: q.mapping } : {}),
           ...(q.merchant !== undefined ? { merchantId: q.merchant } : {}),
           ...(q.date !== undefined ? { businessDate: q.date } : {}),
           ...(q.channel !== undefined ? { channel: q.channel } : {}),
         };
+        const request = { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), ...told };
         if (bytes > asyncBytes) {
           // Stored with the job in the database, so a worker on any machine imports it; the answer comes now.
           const payload: StatementImportPayload = {
@@ -123,11 +122,7 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
             bytes,
             by: c.actor.id,
             at: request.at.toISOString(),
-            ...(q.format !== undefined ? { format: q.format } : {}),
-            ...(q.mapping !== undefined ? { mapping: q.mapping } : {}),
-            ...(q.merchant !== undefined ? { merchantId: q.merchant } : {}),
-            ...(q.date !== undefined ? { businessDate: q.date } : {}),
-            ...(q.channel !== undefined ? { channel: q.channel } : {}),
+            ...told,
           };
           const job = await jobs.submit(
             {
