@@ -23,6 +23,7 @@ import {
   reconcileDates,
   showDay,
 } from '../../app/reconciliation/worklist.ts';
+import { pick } from '../../domain/pick.ts';
 import type { DiscrepancyState } from '../../domain/reconciliation/discrepancy.ts';
 import { RESOLUTION_ACTIONS } from '../../domain/reconciliation/events.ts';
 import { DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
@@ -49,19 +50,20 @@ const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
 
 /** A discrepancy's state as answered after an action. */
 function stateAnswer(s: DiscrepancyState) {
-  return {
-    discrepancyId: s.discrepancyId,
-    status: s.status,
-    type: s.type,
-    channel: s.channel,
-    businessDate: s.businessDate,
-    subject: s.subject,
-    amount: s.amount,
-    assignee: s.assignee,
-    proposal: s.proposal,
-    approvedBy: s.approvedBy,
-    resolvedBy: s.resolvedBy,
-  };
+  return pick(
+    s,
+    'discrepancyId',
+    'status',
+    'type',
+    'channel',
+    'businessDate',
+    'subject',
+    'amount',
+    'assignee',
+    'proposal',
+    'approvedBy',
+    'resolvedBy',
+  );
 }
 
 /** Positions are bigints in code, decimal strings on the wire. */

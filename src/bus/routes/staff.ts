@@ -14,6 +14,7 @@ import {
 } from '../../app/staff/accounts.ts';
 import type { CommandContext } from '../../app/execute.ts';
 import { authenticateSession, signOut } from '../../app/staff/sessions.ts';
+import { pick } from '../../domain/pick.ts';
 import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
 import { ApiError } from '../errors.ts';
 import { signInRoute } from '../staff-auth.ts';
@@ -34,12 +35,7 @@ import { routes } from '../route.ts';
 
 function userView(a: StaffAccount) {
   return {
-    hospitalId: a.hospitalId,
-    username: a.username,
-    displayName: a.displayName,
-    role: a.role,
-    disabled: a.disabled,
-    failures: a.failures,
+    ...pick(a, 'hospitalId', 'username', 'displayName', 'role', 'disabled', 'failures'),
     lockedUntil: a.lockedUntil?.toISOString() ?? null,
     lastSignInAt: a.lastSignInAt?.toISOString() ?? null,
     createdAt: a.createdAt.toISOString(),
