@@ -13,7 +13,6 @@ import {
   unmatch,
   unmatchRule,
 } from '../../app/reconciliation/manual-matching.ts';
-import type { ReconciliationPorts } from '../../app/reconciliation/ports.ts';
 import { acceptProposal, listProposals, rejectProposal } from '../../app/reconciliation/proposals.ts';
 import { MAX_EVIDENCE_BYTES } from '../../domain/reconciliation/evidence.ts';
 import { DIFFERENCE_NAMES } from '../../domain/reconciliation/match-events.ts';
@@ -21,6 +20,7 @@ import { MAX_MATCH_ITEMS } from '../../domain/reconciliation/manual-match.ts';
 import { ChannelIdSchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext, type RequestContext } from '../server.ts';
 import { route, routes } from '../route.ts';
+import { reconciliationPorts } from './reconciliation.ts';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const DiscrepancyId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Discrepancy id' });
@@ -50,11 +50,7 @@ const EvidenceBody = Type.Object(
 );
 
 export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
-  const ports = (): ReconciliationPorts => ({
-    store: ctx.deps.store,
-    db: ctx.deps.db,
-    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
-  });
+  const ports = () => reconciliationPorts(ctx);
   const policy = matchPolicyFrom(process.env);
   const who = (c: RequestContext) => {
     return { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), role: c.principal.role };

@@ -72,10 +72,18 @@ function wire(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
+/** The business-date options the bus was configured with, as the use cases take them. */
+const dateOptionsOf = (ctx: ServerContext) =>
+  ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {};
+
+/** The reconciliation use cases' ports: the bus's store and database, with its business-date options. */
+export function reconciliationPorts(ctx: ServerContext): ReconciliationPorts {
+  return { store: ctx.deps.store, db: ctx.deps.db, ...dateOptionsOf(ctx) };
+}
+
 export function reconciliationRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['reconciliation']);
-  const dateOptions = () => (ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {});
-  const ports = (): ReconciliationPorts => ({ store: ctx.deps.store, db: ctx.deps.db, ...dateOptions() });
+  const ports = () => reconciliationPorts(ctx);
   const badRange = (e: unknown, field: string): never => {
     if (e instanceof RangeError) throw new ApiError('VALIDATION_FAILED', { field, reason: e.message });
     throw e;
@@ -162,7 +170,7 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
       const intraday = await intradayDays(ctx.deps, {
         hospitalId: c.hospitalId,
         days: days.map((d) => ({ channel: d.channel, businessDate: d.business_date })),
-        ...dateOptions(),
+        ...dateOptionsOf(ctx),
       });
       return { days: days.map((d, i) => ({ ...d, intraday: intraday[i] })) };
     },
@@ -176,7 +184,7 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     async (c, req) => {
       const day = { hospitalId: c.hospitalId, channel: req.params.channel, businessDate: req.params.date };
       const v = await showDay(ports(), day);
-      const intraday = await intradayDay(ctx.deps, { ...day, ...dateOptions() });
+      const intraday = await intradayDay(ctx.deps, { ...day, ...dateOptionsOf(ctx) });
       return { day: v.row ?? null, state: v.state, intraday };
     },
   );

@@ -19,6 +19,7 @@ import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { ChannelIdSchema } from '../schemas.ts';
 import type { App, ServerContext } from '../server.ts';
 import { acceptedJob, requestJobs } from './jobs.ts';
+import { reconciliationPorts } from './reconciliation.ts';
 import { routes } from '../route.ts';
 
 /** Largest statement file accepted over HTTP (a month of a busy hospital's WeChat bill is ~300 MB). */
@@ -82,9 +83,7 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['reconciliation']);
   const jobs = requestJobs(ctx);
   const ports = (): ReconciliationPorts & { mappings?: NonNullable<typeof ctx.options.mappings> } => ({
-    store: ctx.deps.store,
-    db: ctx.deps.db,
-    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+    ...reconciliationPorts(ctx),
     ...(ctx.options.mappings ? { mappings: ctx.options.mappings } : {}),
   });
   const asyncBytes = ctx.options.asyncUploadBytes ?? DEFAULT_ASYNC_UPLOAD_BYTES;
