@@ -1,9 +1,14 @@
 // Staff bearer tokens that are sessions (`lsk_…`) resolve here to the same Principal every route reads: the
 // session's user with the role the account has now. An ended session is refused with why it ended.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Static, TSchema } from 'typebox';
 import type { StaffPorts } from '../app/staff/ports.ts';
 import { authenticateSession, type SignedIn, signIn, TOKEN_PATTERN } from '../app/staff/sessions.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
+import { route } from './route.ts';
+import type { App } from './server.ts';
+import { SignInBody } from './staff-schemas.ts';
 
 /** The principal of a session token; undefined when the token is not a session token at all. */
 export async function staffPrincipal(staff: StaffPorts, token: string): Promise<Principal | undefined> {
@@ -37,4 +42,31 @@ export async function signInFrom(
   const outcome = await signIn(staff, { ...body, address });
   if (!outcome.ok) throw new ApiError('AUTH_SIGN_IN_FAILED');
   return outcome;
+}
+
+/**
+ * A public sign-in route (POST `path`, body SignInBody, 201): the staff user signs in from the request's address
+ * and `answer` hands the new session to the client its way (a bearer token, or cookies).
+ */
+export function signInRoute<A extends TSchema>(
+  app: App,
+  staff: StaffPorts,
+  path: string,
+  text: { summary: string; description: string },
+  answerSchema: A,
+  answer: (outcome: SignedIn, req: FastifyRequest, reply: FastifyReply) => Static<A>,
+): void {
+  app.post(
+    path,
+    route(undefined, ['staff'], text.summary, {
+      description: text.description,
+      security: [],
+      body: SignInBody,
+      201: answerSchema,
+    }),
+    async (req, reply) => {
+      const outcome = await signInFrom(staff, req.body, req.ip);
+      return reply.code(201).send(answer(outcome, req, reply));
+    },
+  );
 }

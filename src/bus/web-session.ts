@@ -17,8 +17,7 @@ import type { StaffPorts } from '../app/staff/ports.ts';
 import { ApiError } from './errors.ts';
 import type { Principal } from './principal.ts';
 import { type App, requestContext, type ServerContext } from './server.ts';
-import { signInFrom, staffPrincipal } from './staff-auth.ts';
-import { SignInBody } from './staff-schemas.ts';
+import { signInRoute, staffPrincipal } from './staff-auth.ts';
 import { route } from './route.ts';
 
 export const SESSION_COOKIE = 'ledger_session';
@@ -126,25 +125,20 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
   const { staff } = ctx;
   const tags = ['staff'];
 
-  app.post(
+  signInRoute(
+    app,
+    staff,
     '/v1/auth/web-session',
-    route(
-      undefined,
-      tags,
-      'Sign in for the workbench: the session travels in an HttpOnly, SameSite=Strict cookie',
-      {
-        description:
-          'Same accounts, lock-out and expiry as POST /v1/auth/sessions. The answer carries the CSRF token every unsafe request of the page must send in X-CSRF-Token (also set in the readable ledger_csrf cookie).',
-        security: [],
-        body: SignInBody,
-        201: WebUser,
-      },
-    ),
-    async (req, reply) => {
-      const outcome = await signInFrom(staff, req.body, req.ip);
+    {
+      summary: 'Sign in for the workbench: the session travels in an HttpOnly, SameSite=Strict cookie',
+      description:
+        'Same accounts, lock-out and expiry as POST /v1/auth/sessions. The answer carries the CSRF token every unsafe request of the page must send in X-CSRF-Token (also set in the readable ledger_csrf cookie).',
+    },
+    WebUser,
+    (outcome, req, reply) => {
       const now = staff.now().getTime();
       setSessionCookies(reply, req, outcome.token, (outcome.expiresAt.getTime() - now) / 1000);
-      return reply.code(201).send({
+      return {
         hospitalId: outcome.hospitalId,
         username: outcome.username,
         displayName: outcome.displayName,
@@ -152,7 +146,7 @@ export function webSessionRoutes(app: App, ctx: ServerContext): void {
         expiresAt: outcome.expiresAt.toISOString(),
         idleExpiresAt: new Date(Math.min(now + outcome.idleMs, outcome.expiresAt.getTime())).toISOString(),
         csrfToken: csrfTokenOf(outcome.token),
-      });
+      };
     },
   );
 

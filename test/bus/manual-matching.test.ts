@@ -165,4 +165,24 @@ describe('manual matching over HTTP', () => {
     const again = await call(T.clerk, 'POST', `/v1/matches/${m}/unmatch`, { reason: 'again' });
     expect(again.status).toBe(409);
   });
+  it("rejects a proposal with a reason (not proposed again); a match decision is the checker's", async () => {
+    const merged = gen.key.find((k) => k.case === 'merged-refunds')!;
+    const channelItem = idOf(merged.subjects[0]!);
+    const listed = await call(T.auditor, 'GET', `/v1/discrepancies/${channelItem}/proposals`);
+    const p = listed.body.proposals[0];
+    const reject = { discrepancyId: channelItem, reason: 'not these refunds' };
+    const rejected = await call(T.clerk, 'POST', `/v1/proposals/${p.proposalId}/reject`, reject);
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toEqual({ proposalId: p.proposalId, rejected: true });
+    const again = await call(T.clerk, 'POST', `/v1/proposals/${p.proposalId}/reject`, reject);
+    expect(again.status).toBe(404);
+    expect(again.body.code).toBe('PROPOSAL_NOT_FOUND');
+
+    const m = `M-wechat-20261112-${'0'.repeat(24)}`;
+    const byClerk = await call(T.clerk, 'POST', `/v1/matches/${m}/reject`, { reason: 'x' });
+    expect(byClerk.status).toBe(403);
+    const unknown = await call(T.supervisor, 'POST', `/v1/matches/${m}/reject`, { reason: 'x' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('MATCH_NOT_FOUND');
+  });
 });

@@ -1,7 +1,7 @@
 // Manual matching for finance staff, as clean JSON the workbench wires to: proposals beside an open item (accept,
 // reject), manual matches (request, approve or reject as the checker, unmatch), undoing a pair the rules made,
 // and evidence files (upload as base64 JSON, list, download as an attachment). The use cases are the CLI's.
-import { Type } from 'typebox';
+import { type TObject, Type } from 'typebox';
 import { attachEvidence, listEvidence, readEvidence } from '../../app/reconciliation/evidence.ts';
 import {
   approveMatchDecision,
@@ -13,7 +13,6 @@ import {
   unmatch,
   unmatchRule,
 } from '../../app/reconciliation/manual-matching.ts';
-import type { ReconciliationPorts } from '../../app/reconciliation/ports.ts';
 import { acceptProposal, listProposals, rejectProposal } from '../../app/reconciliation/proposals.ts';
 import { MAX_EVIDENCE_BYTES } from '../../domain/reconciliation/evidence.ts';
 import { DIFFERENCE_NAMES } from '../../domain/reconciliation/match-events.ts';
@@ -21,6 +20,7 @@ import { MAX_MATCH_ITEMS } from '../../domain/reconciliation/manual-match.ts';
 import { ChannelIdSchema } from '../schemas.ts';
 import { type App, requestContext, type ServerContext, type RequestContext } from '../server.ts';
 import { route, routes } from '../route.ts';
+import { reconciliationPorts } from './reconciliation.ts';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const DiscrepancyId = Type.String({ pattern: '^[0-9a-f]{32}$', description: 'Discrepancy id' });
@@ -33,6 +33,7 @@ const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
 const DateQ = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' });
 /** The domain refuses an empty reason with its own code. */
 const Reason = Type.Optional(Type.String({ maxLength: 2_000 }));
+const WithReason = Type.Object({ reason: Reason }, { additionalProperties: false });
 /** Base64 of the largest evidence file, with room for the JSON around it. */
 const EVIDENCE_BODY_LIMIT = Math.ceil((MAX_EVIDENCE_BYTES * 4) / 3) + 16 * 1024;
 const EvidenceBody = Type.Object(
@@ -49,11 +50,7 @@ const EvidenceBody = Type.Object(
 );
 
 export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
-  const ports = (): ReconciliationPorts => ({
-    store: ctx.deps.store,
-    db: ctx.deps.db,
-    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
-  });
+  const ports = () => reconciliationPorts(ctx);
   const policy = matchPolicyFrom(process.env);
   const who = (c: RequestContext) => {
     return { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), role: c.principal.role };
@@ -77,41 +74,38 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
     }),
   );
 
-  api.post(
-    '/v1/proposals/:proposalId/accept',
-    'finance-work',
-    'Confirm a proposal: a manual match of its items (approval rules apply)',
-    {
-      params: Type.Object({ proposalId: ProposalId }),
-      body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) =>
-      acceptProposal(ports(), {
-        ...who(c),
-        discrepancyId: req.body.discrepancyId,
-        proposalId: req.params.proposalId,
-        ...(req.body.reason !== undefined ? { reason: req.body.reason } : {}),
-        policy,
-      }),
-  );
+  /** A decision on a proposal beside an open item (the item and an optional reason in the body). */
+  const onProposal = (
+    verb: 'accept' | 'reject',
+    summary: string,
+    decide: (
+      ref: ReturnType<typeof who> & { discrepancyId: string; proposalId: string },
+      reason: string | undefined,
+    ) => Promise<unknown>,
+  ) =>
+    api.post(
+      `/v1/proposals/:proposalId/${verb}`,
+      'finance-work',
+      summary,
+      {
+        params: Type.Object({ proposalId: ProposalId }),
+        body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
+        200: Loose,
+      },
+      async (c, req) =>
+        decide(
+          { ...who(c), discrepancyId: req.body.discrepancyId, proposalId: req.params.proposalId },
+          req.body.reason,
+        ),
+    );
 
-  api.post(
-    '/v1/proposals/:proposalId/reject',
-    'finance-work',
-    'Reject a proposal with a reason: it is not proposed again',
-    {
-      params: Type.Object({ proposalId: ProposalId }),
-      body: Type.Object({ discrepancyId: DiscrepancyId, reason: Reason }, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) =>
-      rejectProposal(ports(), {
-        ...who(c),
-        discrepancyId: req.body.discrepancyId,
-        proposalId: req.params.proposalId,
-        reason: req.body.reason ?? '',
-      }),
+  onProposal(
+    'accept',
+    'Confirm a proposal: a manual match of its items (approval rules apply)',
+    (ref, reason) => acceptProposal(ports(), { ...ref, ...(reason !== undefined ? { reason } : {}), policy }),
+  );
+  onProposal('reject', 'Reject a proposal with a reason: it is not proposed again', (ref, reason) =>
+    rejectProposal(ports(), { ...ref, reason: reason ?? '' }),
   );
 
   api.post(
@@ -163,46 +157,43 @@ export function manualMatchingRoutes(app: App, ctx: ServerContext): void {
     }),
   );
 
-  api.post(
-    '/v1/matches/:matchId/approve',
+  /** A decision on a match (approve what waits, refuse it, undo the match), with the body's reason if it has one. */
+  const onMatch = (
+    verb: 'approve' | 'reject' | 'unmatch',
+    access: 'finance-work' | 'finance-check',
+    summary: string,
+    body: TObject,
+    decide: (ref: ReturnType<typeof who> & { matchId: string }, reason: string) => Promise<unknown>,
+  ) =>
+    api.post(
+      `/v1/matches/:matchId/${verb}`,
+      access,
+      summary,
+      { params: Type.Object({ matchId: MatchId }), body, 200: Loose },
+      async (c, req) =>
+        decide({ ...who(c), matchId: req.params.matchId }, (req.body as { reason?: string }).reason ?? ''),
+    );
+
+  onMatch(
+    'approve',
     'finance-check',
     'Approve what waits on a match (the match or its undoing): a supervisor other than the maker',
-    {
-      params: Type.Object({ matchId: MatchId }),
-      body: Type.Object({}, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) => approveMatchDecision(ports(), { ...who(c), matchId: req.params.matchId }),
+    Type.Object({}, { additionalProperties: false }),
+    (ref) => approveMatchDecision(ports(), ref),
   );
-
-  api.post(
-    '/v1/matches/:matchId/reject',
+  onMatch(
+    'reject',
     'finance-check',
     'Refuse what waits on a match, with a reason',
-    {
-      params: Type.Object({ matchId: MatchId }),
-      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) =>
-      rejectMatchDecision(ports(), {
-        ...who(c),
-        matchId: req.params.matchId,
-        reason: req.body.reason ?? '',
-      }),
+    WithReason,
+    (ref, reason) => rejectMatchDecision(ports(), { ...ref, reason }),
   );
-
-  api.post(
-    '/v1/matches/:matchId/unmatch',
+  onMatch(
+    'unmatch',
     'finance-work',
     'Undo a manual match with a reason: its items open again, its difference is withdrawn',
-    {
-      params: Type.Object({ matchId: MatchId }),
-      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) =>
-      unmatch(ports(), { ...who(c), matchId: req.params.matchId, reason: req.body.reason ?? '', policy }),
+    WithReason,
+    (ref, reason) => unmatch(ports(), { ...ref, reason, policy }),
   );
 
   api.post(

@@ -3,13 +3,14 @@
 // and the work on it (assign, comment, propose a resolution, approve or reject as the checker, accept timing
 // items in bulk), closing and reopening a day. Every route is the caller's hospital only; the use cases are the
 // ones the CLI calls.
-import { Type } from 'typebox';
+import { type TObject, Type } from 'typebox';
 import {
   acceptTimingItems,
   approveResolution,
   assignDiscrepancy,
   closeDay,
   commentOnDiscrepancy,
+  type DayRef,
   MAX_BULK_ITEMS,
   type ReconciliationPorts,
   rejectResolution,
@@ -23,6 +24,7 @@ import {
   reconcileDates,
   showDay,
 } from '../../app/reconciliation/worklist.ts';
+import { pick } from '../../domain/pick.ts';
 import type { DiscrepancyState } from '../../domain/reconciliation/discrepancy.ts';
 import { RESOLUTION_ACTIONS } from '../../domain/reconciliation/events.ts';
 import { DISCREPANCY_TYPES } from '../../domain/reconciliation/types.ts';
@@ -49,19 +51,20 @@ const opt = <K extends string, V>(key: K, v: V | undefined): { [P in K]?: V } =>
 
 /** A discrepancy's state as answered after an action. */
 function stateAnswer(s: DiscrepancyState) {
-  return {
-    discrepancyId: s.discrepancyId,
-    status: s.status,
-    type: s.type,
-    channel: s.channel,
-    businessDate: s.businessDate,
-    subject: s.subject,
-    amount: s.amount,
-    assignee: s.assignee,
-    proposal: s.proposal,
-    approvedBy: s.approvedBy,
-    resolvedBy: s.resolvedBy,
-  };
+  return pick(
+    s,
+    'discrepancyId',
+    'status',
+    'type',
+    'channel',
+    'businessDate',
+    'subject',
+    'amount',
+    'assignee',
+    'proposal',
+    'approvedBy',
+    'resolvedBy',
+  );
 }
 
 /** Positions are bigints in code, decimal strings on the wire. */
@@ -69,13 +72,18 @@ function wire(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
+/** The business-date options the bus was configured with, as the use cases take them. */
+const dateOptionsOf = (ctx: ServerContext) =>
+  ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {};
+
+/** The reconciliation use cases' ports: the bus's store and database, with its business-date options. */
+export function reconciliationPorts(ctx: ServerContext): ReconciliationPorts {
+  return { store: ctx.deps.store, db: ctx.deps.db, ...dateOptionsOf(ctx) };
+}
+
 export function reconciliationRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['reconciliation']);
-  const ports = (): ReconciliationPorts => ({
-    store: ctx.deps.store,
-    db: ctx.deps.db,
-    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
-  });
+  const ports = () => reconciliationPorts(ctx);
   const badRange = (e: unknown, field: string): never => {
     if (e instanceof RangeError) throw new ApiError('VALIDATION_FAILED', { field, reason: e.message });
     throw e;
@@ -162,7 +170,7 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
       const intraday = await intradayDays(ctx.deps, {
         hospitalId: c.hospitalId,
         days: days.map((d) => ({ channel: d.channel, businessDate: d.business_date })),
-        ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+        ...dateOptionsOf(ctx),
       });
       return { days: days.map((d, i) => ({ ...d, intraday: intraday[i] })) };
     },
@@ -174,58 +182,50 @@ export function reconciliationRoutes(app: App, ctx: ServerContext): void {
     "One channel's day: its summary (read model) and its state from its stream",
     { params: DayParams, 200: Loose },
     async (c, req) => {
-      const v = await showDay(ports(), {
-        hospitalId: c.hospitalId,
-        channel: req.params.channel,
-        businessDate: req.params.date,
-      });
-      const intraday = await intradayDay(ctx.deps, {
-        hospitalId: c.hospitalId,
-        channel: req.params.channel,
-        businessDate: req.params.date,
-        ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
-      });
+      const day = { hospitalId: c.hospitalId, channel: req.params.channel, businessDate: req.params.date };
+      const v = await showDay(ports(), day);
+      const intraday = await intradayDay(ctx.deps, { ...day, ...dateOptionsOf(ctx) });
       return { day: v.row ?? null, state: v.state, intraday };
     },
   );
 
-  api.post(
-    '/v1/days/:channel/:date/close',
-    'finance-work',
-    'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
-    { params: DayParams, 200: Loose },
-    async (c, req) => {
-      const state = await closeDay(ports(), {
-        hospitalId: c.hospitalId,
-        channel: req.params.channel,
-        businessDate: req.params.date,
-        by: c.actor.id,
-        at: ctx.deps.now(),
-      });
-      return { channel: req.params.channel, businessDate: req.params.date, state };
-    },
-  );
+  /** Closing or reopening a channel's day, by the caller now; answers the day and its state after. */
+  const dayChange = (
+    verb: 'close' | 'reopen',
+    summary: string,
+    body: TObject | undefined,
+    change: (day: DayRef, reason: string) => Promise<unknown>,
+  ) =>
+    api.post(
+      `/v1/days/:channel/:date/${verb}`,
+      'finance-work',
+      summary,
+      { params: DayParams, ...(body ? { body } : {}), 200: Loose },
+      async (c, req) => {
+        const { channel, date } = req.params;
+        const day = {
+          hospitalId: c.hospitalId,
+          channel,
+          businessDate: date,
+          by: c.actor.id,
+          at: ctx.deps.now(),
+        };
+        const state = await change(day, (req.body as { reason?: string } | undefined)?.reason ?? '');
+        return { channel, businessDate: date, state };
+      },
+    );
 
-  api.post(
-    '/v1/days/:channel/:date/reopen',
-    'finance-work',
+  dayChange(
+    'close',
+    'Close the day (refused while a discrepancy of its last run is open); its summary becomes an event',
+    undefined,
+    (day) => closeDay(ports(), day),
+  );
+  dayChange(
+    'reopen',
     'Reopen a closed day, with a reason (recorded as an event)',
-    {
-      params: DayParams,
-      body: Type.Object({ reason: Reason }, { additionalProperties: false }),
-      200: Loose,
-    },
-    async (c, req) => {
-      const state = await reopenDay(ports(), {
-        hospitalId: c.hospitalId,
-        channel: req.params.channel,
-        businessDate: req.params.date,
-        by: c.actor.id,
-        at: ctx.deps.now(),
-        reason: req.body.reason ?? '',
-      });
-      return { channel: req.params.channel, businessDate: req.params.date, state };
-    },
+    Type.Object({ reason: Reason }, { additionalProperties: false }),
+    (day, reason) => reopenDay(ports(), { ...day, reason }),
   );
 
   api.get(

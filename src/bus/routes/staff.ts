@@ -14,9 +14,10 @@ import {
 } from '../../app/staff/accounts.ts';
 import type { CommandContext } from '../../app/execute.ts';
 import { authenticateSession, signOut } from '../../app/staff/sessions.ts';
+import { pick } from '../../domain/pick.ts';
 import { checkUsername, refuseStaff, type StaffAccount } from '../../domain/staff/index.ts';
 import { ApiError } from '../errors.ts';
-import { signInFrom } from '../staff-auth.ts';
+import { signInRoute } from '../staff-auth.ts';
 import { errorResponses, ReasonBody } from '../schemas.ts';
 import { type App, type RequestContext, requestContext, type ServerContext } from '../server.ts';
 import {
@@ -26,21 +27,15 @@ import {
   Revoked,
   RoleBody,
   SessionAnswer,
-  SignInBody,
   UserParams,
   Users,
   UserView,
 } from '../staff-schemas.ts';
-import { route, routes } from '../route.ts';
+import { routes } from '../route.ts';
 
 function userView(a: StaffAccount) {
   return {
-    hospitalId: a.hospitalId,
-    username: a.username,
-    displayName: a.displayName,
-    role: a.role,
-    disabled: a.disabled,
-    failures: a.failures,
+    ...pick(a, 'hospitalId', 'username', 'displayName', 'role', 'disabled', 'failures'),
     lockedUntil: a.lockedUntil?.toISOString() ?? null,
     lastSignInAt: a.lastSignInAt?.toISOString() ?? null,
     createdAt: a.createdAt.toISOString(),
@@ -69,36 +64,29 @@ export function staffRoutes(app: App, ctx: ServerContext): void {
     return a;
   };
 
-  app.post(
+  signInRoute(
+    app,
+    staff,
     '/v1/auth/sessions',
-    route(
-      undefined,
-      tags,
-      'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
-      {
-        description:
-          'Every attempt on an existing account is recorded (signed in, failed, locked out) with the client address. After repeated failures the account is locked for a while. The answer to a failure never says why.',
-        security: [],
-        body: SignInBody,
-        201: SessionAnswer,
-      },
-    ),
-    async (req, reply) => {
-      const outcome = await signInFrom(staff, req.body, req.ip);
-      return reply.code(201).send({
-        token: outcome.token,
-        tokenType: 'Bearer' as const,
-        sessionId: outcome.sessionId,
-        expiresAt: outcome.expiresAt.toISOString(),
-        idleTimeoutSeconds: Math.floor(outcome.idleMs / 1000),
-        user: {
-          hospitalId: outcome.hospitalId,
-          username: outcome.username,
-          displayName: outcome.displayName,
-          role: outcome.role,
-        },
-      });
+    {
+      summary: 'Sign in: a staff user of a hospital gets a bearer token that expires (idle and absolute)',
+      description:
+        'Every attempt on an existing account is recorded (signed in, failed, locked out) with the client address. After repeated failures the account is locked for a while. The answer to a failure never says why.',
     },
+    SessionAnswer,
+    (outcome) => ({
+      token: outcome.token,
+      tokenType: 'Bearer' as const,
+      sessionId: outcome.sessionId,
+      expiresAt: outcome.expiresAt.toISOString(),
+      idleTimeoutSeconds: Math.floor(outcome.idleMs / 1000),
+      user: {
+        hospitalId: outcome.hospitalId,
+        username: outcome.username,
+        displayName: outcome.displayName,
+        role: outcome.role,
+      },
+    }),
   );
 
   api.delete(

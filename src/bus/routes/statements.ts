@@ -19,6 +19,7 @@ import { refuse } from '../../domain/reconciliation/refusals.ts';
 import { ChannelIdSchema } from '../schemas.ts';
 import type { App, ServerContext } from '../server.ts';
 import { acceptedJob, requestJobs } from './jobs.ts';
+import { reconciliationPorts } from './reconciliation.ts';
 import { routes } from '../route.ts';
 
 /** Largest statement file accepted over HTTP (a month of a busy hospital's WeChat bill is ~300 MB). */
@@ -82,9 +83,7 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
   const api = routes(app, ['reconciliation']);
   const jobs = requestJobs(ctx);
   const ports = (): ReconciliationPorts & { mappings?: NonNullable<typeof ctx.options.mappings> } => ({
-    store: ctx.deps.store,
-    db: ctx.deps.db,
-    ...(ctx.options.dateOptions ? { dateOptions: ctx.options.dateOptions } : {}),
+    ...reconciliationPorts(ctx),
     ...(ctx.options.mappings ? { mappings: ctx.options.mappings } : {}),
   });
   const asyncBytes = ctx.options.asyncUploadBytes ?? DEFAULT_ASYNC_UPLOAD_BYTES;
@@ -106,16 +105,15 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
       const path = join(dir, name);
       try {
         const bytes = await spool(req.body as Readable, path, MAX_UPLOAD_BYTES);
-        const request = {
-          hospitalId: c.hospitalId,
-          by: c.actor.id,
-          at: ctx.deps.now(),
+        // What the caller said of the file: the same whether it is imported now or by a job.
+        const told = {
           ...(q.format !== undefined ? { format: q.format } : {}),
           ...(q.mapping !== undefined ? { mapping: q.mapping } : {}),
           ...(q.merchant !== undefined ? { merchantId: q.merchant } : {}),
           ...(q.date !== undefined ? { businessDate: q.date } : {}),
           ...(q.channel !== undefined ? { channel: q.channel } : {}),
         };
+        const request = { hospitalId: c.hospitalId, by: c.actor.id, at: ctx.deps.now(), ...told };
         if (bytes > asyncBytes) {
           // Stored with the job in the database, so a worker on any machine imports it; the answer comes now.
           const payload: StatementImportPayload = {
@@ -123,11 +121,7 @@ export function statementRoutes(app: App, ctx: ServerContext): void {
             bytes,
             by: c.actor.id,
             at: request.at.toISOString(),
-            ...(q.format !== undefined ? { format: q.format } : {}),
-            ...(q.mapping !== undefined ? { mapping: q.mapping } : {}),
-            ...(q.merchant !== undefined ? { merchantId: q.merchant } : {}),
-            ...(q.date !== undefined ? { businessDate: q.date } : {}),
-            ...(q.channel !== undefined ? { channel: q.channel } : {}),
+            ...told,
           };
           const job = await jobs.submit(
             {
