@@ -64,7 +64,7 @@ export class HisWireClient implements HisClient {
 
   async confirmPayment(req: HisConfirmPaymentRequest): Promise<HisConfirmResult> {
     assertConfirmPayment(req);
-    const answer = await this.#exchange('confirmPayment', {
+    return this.#confirm('confirmPayment', {
       hospitalId: req.hospitalId,
       orderId: req.orderId,
       chargeRefs: req.hisChargeRefs,
@@ -74,12 +74,11 @@ export class HisWireClient implements HisClient {
       amount: req.amount,
       paidAt: req.paidAt.toISOString(),
     });
-    return parseConfirmStatus(answer('status'), answer('receiptNo'));
   }
 
   async confirmRefund(req: HisConfirmRefundRequest): Promise<HisConfirmResult> {
     assertConfirmRefund(req);
-    const answer = await this.#exchange('confirmRefund', {
+    return this.#confirm('confirmRefund', {
       hospitalId: req.hospitalId,
       orderId: req.orderId,
       refundNo: req.refundNo,
@@ -88,7 +87,6 @@ export class HisWireClient implements HisClient {
       amount: req.amount,
       refundedAt: req.refundedAt.toISOString(),
     });
-    return parseConfirmStatus(answer('status'), answer('receiptNo'));
   }
 
   async queryCharge(req: HisChargeQuery): Promise<HisChargeStatus> {
@@ -100,5 +98,11 @@ export class HisWireClient implements HisClient {
       channelTxnId: answer('channelTxnId'),
       receiptNo: answer('receiptNo'),
     });
+  }
+
+  /** A payment's and a refund's writeback are answered alike: a status and the HIS receipt number. */
+  async #confirm(op: 'confirmPayment' | 'confirmRefund', fields: HisFields): Promise<HisConfirmResult> {
+    const answer = await this.#exchange(op, fields);
+    return parseConfirmStatus(answer('status'), answer('receiptNo'));
   }
 }

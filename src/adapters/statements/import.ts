@@ -305,8 +305,11 @@ async function writeStatement(
   // Held only when this call writes every batch: a resumed import's first batches are what the cut-off one wrote.
   const held: LineColumns[] | undefined = opts.hold && !started ? [] : undefined;
   if (legacy === undefined) await writeColumns(staged, statementId, emit, progress, held);
-  else if ('codec' in legacy) await writeLegacyWechatRaw(source, opts, parseOpts, summary, emit, progress);
-  else await writeLegacyObjects(source, parseOpts, summary, emit, progress);
+  else {
+    const rewrite: LegacyRewrite = { source, parseOpts, summary, statementId, emit, progress };
+    if ('codec' in legacy) await writeLegacyWechatRaw(rewrite, opts.timeZone ?? DEFAULT_TIME_ZONE);
+    else await writeLegacyObjects(rewrite);
+  }
   batchesWritten = Math.max(batchesWritten, batchNo);
   const marker: StatementImported['data'] = {
     statementId,
@@ -358,17 +361,22 @@ async function writeColumns(
   }
 }
 
+/**
+ * A legacy encoding's batches are rebuilt from the statement itself: what to re-read (verified against the
+ * summary pass 1 recorded) and where the batches go.
+ */
+interface LegacyRewrite {
+  source: StatementSource;
+  parseOpts: ParseOptions;
+  summary: StatementSummary;
+  statementId: string;
+  emit: Emit;
+  progress: Progress;
+}
+
 /** Legacy `wechat-raw/1` (codec.ts): only to finish an import cut off while writing it. */
-async function writeLegacyWechatRaw(
-  source: StatementSource,
-  opts: ImportOptions,
-  parseOpts: ParseOptions,
-  summary: StatementSummary,
-  emit: Emit,
-  progress: Progress,
-): Promise<void> {
-  const statementId = statementIdOf(summary.sha256);
-  const timeZone = opts.timeZone ?? DEFAULT_TIME_ZONE;
+async function writeLegacyWechatRaw(rewrite: LegacyRewrite, timeZone: string): Promise<void> {
+  const { source, parseOpts, summary, statementId, emit, progress } = rewrite;
   let part: { lineNo: number; text: string }[] = [];
   let bytes = 0;
   let header = '';
@@ -393,14 +401,8 @@ async function writeLegacyWechatRaw(
 }
 
 /** Legacy line objects: only to finish an import cut off while writing them. */
-async function writeLegacyObjects(
-  source: StatementSource,
-  parseOpts: ParseOptions,
-  summary: StatementSummary,
-  emit: Emit,
-  progress: Progress,
-): Promise<void> {
-  const statementId = statementIdOf(summary.sha256);
+async function writeLegacyObjects(rewrite: LegacyRewrite): Promise<void> {
+  const { source, parseOpts, summary, statementId, emit, progress } = rewrite;
   for await (const batch of readVerifiedStatement(source, parseOpts, summary)) {
     for (const part of splitBySize(batch.map(stored)))
       await emit(part.length, (n) => ({ statementId, batch: n, lines: part }), 1);

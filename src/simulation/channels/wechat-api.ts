@@ -11,6 +11,7 @@ import { parseWechatAuthorization, verifyWechatRequest } from '../../adapters/ch
 import { WECHAT_FUNDFLOW_HEADER, WECHAT_FUNDFLOW_SUMMARY_HEADER } from '../../adapters/statements/index.ts';
 import { writeWechatBill } from '../../adapters/statements/writers/wechat.ts';
 import type { BillEntry } from '../../adapters/statements/writers/entry.ts';
+import { Tally } from '../../adapters/statements/writers/tally.ts';
 import { Decimal } from 'decimal.js';
 import { SandboxRefusal, type SandboxRefund, type SandboxTrade } from './book.ts';
 import type { ChannelApi, ChannelSandbox, Routed, SandboxReply, SandboxRequest } from './sandbox.ts';
@@ -409,10 +410,8 @@ function fundflowBill(entries: readonly BillEntry[]): string {
   const eol = '\r\n';
   const lines = [WECHAT_FUNDFLOW_HEADER.join(',')];
   let balance = new Decimal(0);
-  let inCount = 0;
-  let outCount = 0;
-  let inSum = new Decimal(0);
-  let outSum = new Decimal(0);
+  const ins = new Tally();
+  const outs = new Tally();
   let n = 0;
   const row = (
     e: BillEntry,
@@ -424,13 +423,7 @@ function fundflowBill(entries: readonly BillEntry[]): string {
   ) => {
     if (amount.isZero()) return;
     balance = income ? balance.plus(amount) : balance.minus(amount);
-    if (income) {
-      inCount++;
-      inSum = inSum.plus(amount);
-    } else {
-      outCount++;
-      outSum = outSum.plus(amount);
-    }
+    (income ? ins : outs).add(amount);
     n++;
     const local = shanghaiRfc3339(new Date(e.occurredAt)).slice(0, 19).replace('T', ' ');
     const cells = [
@@ -460,7 +453,7 @@ function fundflowBill(entries: readonly BillEntry[]): string {
   }
   lines.push(WECHAT_FUNDFLOW_SUMMARY_HEADER.join(','));
   lines.push(
-    [String(n), String(inCount), inSum.toFixed(2), String(outCount), outSum.toFixed(2)]
+    [String(n), String(ins.count), ins.sum.toFixed(2), String(outs.count), outs.sum.toFixed(2)]
       .map((c) => `\`${c}`)
       .join(','),
   );

@@ -6,6 +6,7 @@ import { ALIPAY_HEADER, ALIPAY_LIST_END, ALIPAY_LIST_START, ALIPAY_TITLE } from 
 import { csvField } from '../source.ts';
 import { DEFAULT_TIME_ZONE, formatLocal, formatPattern, parseLocal, utcToLocal } from '../time.ts';
 import type { BillEntry } from './entry.ts';
+import { Tally } from './tally.ts';
 import { zipGbk } from './zip.ts';
 
 export interface AlipayBillOptions {
@@ -40,23 +41,15 @@ export function* alipayBillLines(entries: Iterable<BillEntry>, opts: AlipayBillO
   yield `#起始日期：[${formatPattern(start, CN)}]   终止日期：[${formatPattern(end, CN)}]${eol}`;
   yield ALIPAY_LIST_START + eol;
   yield ALIPAY_HEADER.join(',') + eol;
-  let tradeN = 0;
-  let refundN = 0;
-  let tradeSum = new Decimal(0);
-  let refundSum = new Decimal(0);
+  const trades = new Tally();
+  const refunds = new Tally();
   for (const e of entries) {
     if (e.kind !== 'payment' && e.kind !== 'refund') continue;
     const pay = e.kind === 'payment';
     const sign = pay ? '' : '-';
     const local = formatLocal(utcToLocal(e.occurredAt, tz));
     const amount = new Decimal(`${sign}${e.amount}`);
-    if (pay) {
-      tradeN++;
-      tradeSum = tradeSum.plus(amount);
-    } else {
-      refundN++;
-      refundSum = refundSum.plus(amount);
-    }
+    (pay ? trades : refunds).add(amount);
     const row = [
       (e.channelTxnId ?? '') + T,
       (e.merchantOrderNo ?? '') + T,
@@ -87,8 +80,8 @@ export function* alipayBillLines(entries: Iterable<BillEntry>, opts: AlipayBillO
     yield row.join(',') + eol;
   }
   yield ALIPAY_LIST_END + eol;
-  yield `#交易合计：${tradeN}笔，商家实收共${tradeSum.toFixed(2)}元，商家优惠共0.00元${eol}`;
-  yield `#退款合计：${refundN}笔，商家实收退款共${refundSum.toFixed(2)}元，商家优惠退款共0.00元${eol}`;
+  yield `#交易合计：${trades.count}笔，商家实收共${trades.sum.toFixed(2)}元，商家优惠共0.00元${eol}`;
+  yield `#退款合计：${refunds.count}笔，商家实收退款共${refunds.sum.toFixed(2)}元，商家优惠退款共0.00元${eol}`;
   const exported = parseLocal(opts.exportedAt ?? '', 'yyyy-MM-dd HH:mm:ss') ?? { ...end, h: 9 };
   yield `#导出时间：[${formatPattern(exported, CN)}]${eol}`;
 }
