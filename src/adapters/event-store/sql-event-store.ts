@@ -47,7 +47,7 @@ export interface SqlEventStoreOptions extends StoreOptions {
   /**
    * Groups of appends sent to the database at once. Small appends go one group at a time (those that arrive
    * while it commits go together as the next, in one transaction and one WAL flush, through
-   * append_events_many()); appends of 100 events or more may run beside it up to this many. Defaults to 2 on
+   * append_event_rows_many()); appends of 100 events or more may run beside it up to this many. Defaults to 2 on
    * PostgreSQL, 1 on PGlite.
    */
   appendConcurrency?: number;
