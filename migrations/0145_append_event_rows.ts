@@ -162,22 +162,34 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     LANGUAGE plpgsql AS $$
     DECLARE
       a record;
-      v_at integer := 0;
       v_chained integer := 0;
       v_head bytea;
       v_n integer;
     BEGIN
       PERFORM pg_current_xact_id();
-      FOR a IN SELECT t.e, t.n FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS t(e, n) ORDER BY t.n LOOP
+      -- Each append's events cut out of the arrays in one pass: a slice of an array argument per append would
+      -- copy the whole array each time (PL/pgSQL holds array arguments expanded).
+      FOR a IN
+        SELECT b.e, b.n::integer AS n, x.first, x.ids, x.types, x.svs, x.ats, x.data, x.meta
+        FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS b(e, n)
+        JOIN (SELECT y.owner, min(y.ord) AS first, array_agg(y.id ORDER BY y.ord) AS ids,
+                     array_agg(y.type ORDER BY y.ord) AS types, array_agg(y.sv ORDER BY y.ord) AS svs,
+                     array_agg(y.at ORDER BY y.ord) AS ats, array_agg(y.data ORDER BY y.ord) AS data,
+                     array_agg(y.meta ORDER BY y.ord) AS meta
+              FROM ROWS FROM (unnest(p_ids), unnest(p_types), unnest(p_svs), unnest(p_ats), unnest(p_data),
+                              unnest(p_meta),
+                              unnest(ARRAY(SELECT t.n FROM jsonb_array_elements(p_batch) WITH ORDINALITY AS t(e, n),
+                                             generate_series(1, (t.e ->> 'n')::integer) ORDER BY t.n)))
+                   WITH ORDINALITY AS y(id, type, sv, at, data, meta, owner, ord)
+              GROUP BY y.owner) x ON x.owner = b.n
+        ORDER BY b.n
+      LOOP
         v_n := (a.e ->> 'n')::integer;
         v_head := decode(a.e ->> 'p', 'hex');
-        RETURN QUERY SELECT a.n::integer, r.* FROM append_event_rows(
-          a.e ->> 's', a.e ->> 't', a.e ->> 'x', v_head, a.e ->> 'k', a.e ->> 'r', p_ids[v_at + 1 : v_at + v_n],
-          p_types[v_at + 1 : v_at + v_n], p_svs[v_at + 1 : v_at + v_n], p_ats[v_at + 1 : v_at + v_n],
-          p_data[v_at + 1 : v_at + v_n], p_meta[v_at + 1 : v_at + v_n],
-          substring(p_content FROM v_at * 32 + 1 FOR v_n * 32),
+        RETURN QUERY SELECT a.n, r.* FROM append_event_rows(
+          a.e ->> 's', a.e ->> 't', a.e ->> 'x', v_head, a.e ->> 'k', a.e ->> 'r', a.ids, a.types, a.svs, a.ats,
+          a.data, a.meta, substring(p_content FROM a.first::integer * 32 - 31 FOR v_n * 32),
           CASE WHEN v_head IS NOT NULL THEN substring(p_chain FROM v_chained * 32 + 1 FOR v_n * 32) END) AS r;
-        v_at := v_at + v_n;
         IF v_head IS NOT NULL THEN
           v_chained := v_chained + v_n;
         END IF;

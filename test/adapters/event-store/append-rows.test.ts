@@ -52,6 +52,8 @@ function script(): Step[][] {
       one('h1/order/f', 1, { expectedVersion: 'any', idempotency: { key: 'k2', requestHash: 'r2' } }),
       one('h1/order/b', 3, { expectedVersion: 3 }),
       one('h1/order/g', 1, { expectedVersion: 'no_stream' }),
+      one('h1/order/h', 2, { expectedVersion: 'any' }),
+      one('h1/order/h', 1, { expectedVersion: 'any' }),
     ],
   ];
 }
@@ -115,7 +117,7 @@ describe('PostgreSQL: appends through append_event_rows() and append_events()', 
     for (const step of steps.flat()) await appendThrough0135(jsonb, step);
 
     const expected = await contents(jsonb);
-    expect(expected.events).toHaveLength(3 + 2 + 2 + 1 + 150 + 2 + 1 + 2 + 1 + 1 + 3 + 1);
+    expect(expected.events).toHaveLength(3 + 2 + 2 + 1 + 150 + 2 + 1 + 2 + 1 + 1 + 3 + 1 + 2 + 1);
     expect(expected.staff.length).toBeGreaterThan(0);
     expect(await contents(rows)).toEqual(expected);
   });
