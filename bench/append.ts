@@ -24,11 +24,13 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const PAGE = 1_000;
 /** Rounds of the compared workloads, ours and the peer in turns. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
-/** Every store is topped up to this many events before read-all, so each reads the same amount. */
+/** Every store is topped up to this many events before read-all, so each reads the same amount; 0 skips read-all. */
 const READ_ALL_EVENTS = Number(process.env.BENCH_READ_EVENTS ?? 100_000);
 
 /** For quick runs while tuning: a comma list of pg, memory, file, peer (default: all). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'pg,memory,file,peer').split(','));
+/** For quick runs while tuning: a comma list of workload keys (single1, single8, batch100, batch1000, batch1000x4). */
+const WORKLOAD_KEYS = process.env.BENCH_WORKLOADS?.split(',');
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 
 // ---- the event shape: a PaymentSucceeded-like event ---------------------------------------------
@@ -197,13 +199,15 @@ interface Workload {
   batch: number;
 }
 
-const WORKLOADS: Workload[] = [
-  { key: 'single1', name: 'single-event appends/s, 1 writer', writers: 1, batch: 1 },
-  { key: 'single8', name: `single-event appends/s, ${WRITERS} writers`, writers: WRITERS, batch: 1 },
-  { key: 'batch100', name: 'events/s, batches of 100 (1 writer)', writers: 1, batch: 100 },
-  { key: 'batch1000', name: 'events/s, batches of 1000 (1 writer)', writers: 1, batch: 1_000 },
-  { key: 'batch1000x4', name: 'events/s, batches of 1000 (4 writers)', writers: 4, batch: 1_000 },
-];
+const WORKLOADS: Workload[] = (
+  [
+    { key: 'single1', name: 'single-event appends/s, 1 writer', writers: 1, batch: 1 },
+    { key: 'single8', name: `single-event appends/s, ${WRITERS} writers`, writers: WRITERS, batch: 1 },
+    { key: 'batch100', name: 'events/s, batches of 100 (1 writer)', writers: 1, batch: 100 },
+    { key: 'batch1000', name: 'events/s, batches of 1000 (1 writer)', writers: 1, batch: 1_000 },
+    { key: 'batch1000x4', name: 'events/s, batches of 1000 (4 writers)', writers: 4, batch: 1_000 },
+  ] satisfies Workload[]
+).filter((w) => !WORKLOAD_KEYS || WORKLOAD_KEYS.includes(w.key));
 
 // ---- one store per process: the parent sends workloads, the child answers with figures ----------
 
@@ -403,9 +407,11 @@ async function main(): Promise<void> {
         for (const [key, f] of r) note(key, w.key, f.perSecond);
       }
     }
-    log(`read-all of ${READ_ALL_EVENTS} events, pages of ${PAGE}`);
-    const reads = await inTurn(compared, 0, (c) => c.ask({ op: 'readAll', upTo: READ_ALL_EVENTS }));
-    for (const [key, f] of reads) note(key, 'readAll', f.perSecond);
+    if (READ_ALL_EVENTS > 0) {
+      log(`read-all of ${READ_ALL_EVENTS} events, pages of ${PAGE}`);
+      const reads = await inTurn(compared, 0, (c) => c.ask({ op: 'readAll', upTo: READ_ALL_EVENTS }));
+      for (const [key, f] of reads) note(key, 'readAll', f.perSecond);
+    }
     for (const c of compared.splice(0)) await c.stop();
 
     // PGlite (one connection, no peer): one round each, for scale.

@@ -16,6 +16,7 @@ import * as m0110 from './0110_request_jobs.ts';
 import * as m0125 from './0125_demo_runs.ts';
 import * as m0135 from './0135_append_events.ts';
 import * as m0140 from './0140_staff_actions.ts';
+import * as m0145 from './0145_append_event_rows.ts';
 
 /** Every migration, in order. Static imports so the same list works under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0125_demo_runs': m0125,
   '0135_append_events': m0135,
   '0140_staff_actions': m0140,
+  '0145_append_event_rows': m0145,
 };

@@ -37,7 +37,7 @@ export interface LedgerTables {
 
 export interface ReadModels extends LedgerTables, ReconciliationTables {}
 
-/** The event store (schema public; migrations/0001). Written only through append_events() (migrations/0135). */
+/** The event store (schema public; migrations/0001). Written only through append_event_rows() (migrations/0145). */
 export interface EventStoreTables {
   events: {
     position: Generated<string>;

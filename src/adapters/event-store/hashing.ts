@@ -49,7 +49,7 @@ export function genesisHash(streamId: string): Buffer {
   return hash('sha256', streamId, 'buffer');
 }
 
-/** hash(n) = sha256(hash(n-1) ‖ int4(version) ‖ content_hash(n)), as append_events() computes it. */
+/** hash(n) = sha256(hash(n-1) ‖ int4(version) ‖ content_hash(n)), as append_event_rows() computes it. */
 export function chainHash(previous: Buffer, version: number, content: Buffer): Buffer {
   return sha256Around(previous, 4, (input, at) => input.writeInt32BE(version, at), content);
 }

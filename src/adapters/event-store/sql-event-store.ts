@@ -47,7 +47,7 @@ export interface SqlEventStoreOptions extends StoreOptions {
   /**
    * Groups of appends sent to the database at once. Small appends go one group at a time (those that arrive
    * while it commits go together as the next, in one transaction and one WAL flush, through
-   * append_events_many()); appends of 100 events or more may run beside it up to this many. Defaults to 2 on
+   * append_event_rows_many()); appends of 100 events or more may run beside it up to this many. Defaults to 2 on
    * PostgreSQL, 1 on PGlite.
    */
   appendConcurrency?: number;
@@ -66,8 +66,8 @@ interface PendingAppend {
   stream: StreamId;
   hospitalId: string;
   expected: string;
-  payload: string;
-  /** Hex hash the payload's "c" hashes chain from, or null when the function chains them. */
+  columns: EventColumns;
+  /** Hex hash the columns' chain starts from, or null when the function chains them. */
   head: string | null;
   idempotency: AppendOptions['idempotency'];
   count: number;
@@ -154,7 +154,7 @@ export class SqlEventStore implements EventStore {
         : known && known.version === expectedVersion
           ? known
           : undefined;
-    const payload = serialiseEvents(stream, events, base);
+    const columns = eventColumns(stream, events, base);
     const idem = options.idempotency;
     if (idem) checkIdempotency(idem.key, idem.requestHash);
     let row: AppendRow;
@@ -164,11 +164,11 @@ export class SqlEventStore implements EventStore {
           stream,
           hospitalId,
           expected,
-          payload,
+          columns,
           head: base ? base.hash.toString('hex') : null,
           idempotency: idem,
           count: events.length,
-          bytes: payload.length,
+          bytes: columns.data.length + columns.meta.length,
           options,
           resolve,
           reject,
@@ -242,19 +242,24 @@ export class SqlEventStore implements EventStore {
         .map((p, i) => ({ p, i }))
         .sort((a, b) => (a.p.stream < b.p.stream ? -1 : a.p.stream > b.p.stream ? 1 : a.i - b.i))
         .map((x) => x.p);
-      const json = `[${ordered
-        .map(
-          (p) =>
-            `{"s":${JSON.stringify(p.stream)},"t":${JSON.stringify(p.hospitalId)},"x":"${p.expected}","e":${p.payload}${
-              p.idempotency
-                ? `,"k":${JSON.stringify(p.idempotency.key)},"r":${JSON.stringify(p.idempotency.requestHash)}`
-                : ''
-            }${p.head ? `,"p":"${p.head}"` : ''}}`,
-        )
-        .join(',')}]`;
+      const json = JSON.stringify(
+        ordered.map((p) => ({
+          s: p.stream,
+          t: p.hospitalId,
+          x: p.expected,
+          n: p.count,
+          ...(p.idempotency ? { k: p.idempotency.key, r: p.idempotency.requestHash } : {}),
+          ...(p.head ? { p: p.head } : {}),
+        })),
+      );
+      const chained = ordered.filter((p) => p.head);
+      const all = joinColumns(ordered.map((p) => p.columns));
       try {
         const { rows } = await sql<AppendRow & { ord: number }>`
-          SELECT * FROM append_events_many(${json}::jsonb)`.execute(this.database.db);
+          SELECT * FROM append_event_rows_many(${json}::jsonb, ${columnArgs(all)},
+            decode(${chained.length > 0 ? chained.map((p) => p.columns.chain).join('') : null}, 'hex'))`.execute(
+          this.database.db,
+        );
         for (const r of rows) ordered[r.ord - 1]!.resolve(r);
         return;
       } catch {
@@ -265,8 +270,9 @@ export class SqlEventStore implements EventStore {
     for (const p of batch) {
       try {
         const { rows } = await sql<AppendRow>`
-          SELECT * FROM append_events(${p.stream}, ${p.hospitalId}, ${p.expected}, ${p.payload}::jsonb,
-                                      ${p.idempotency?.key ?? null}, ${p.idempotency?.requestHash ?? null}, ${p.head})`.execute(
+          SELECT * FROM append_event_rows(${p.stream}, ${p.hospitalId}, ${p.expected}, decode(${p.head}, 'hex'),
+                                          ${p.idempotency?.key ?? null}, ${p.idempotency?.requestHash ?? null},
+                                          ${columnArgs(p.columns)}, decode(${p.columns.chain}, 'hex'))`.execute(
           this.database.db,
         );
         p.resolve(rows[0]!);
@@ -547,24 +553,75 @@ const EVENT_COLUMNS = `position::text AS position, stream_id AS "streamId", hosp
   metadata, occurred_at AS "occurredAt", recorded_at AS "recordedAt", encode(hash, 'hex') AS hash`;
 
 /**
- * Validates every event and builds the JSON the SQL function takes; refuses the whole append on any fault.
- * From a known head (`base`), each event also carries its chained hash ("c").
+ * An append's events as append_event_rows() takes them (migrations/0145), one text per column: the elements
+ * of an array literal (ids, types, schema versions, instants; none needs quoting or escaping: each was checked
+ * against its pattern, and the types are quoted so that a type named NULL stays a name), the JSON texts one a
+ * line (serialised JSON holds no raw newline), and the hex hashes concatenated.
  */
-function serialiseEvents(
+interface EventColumns {
+  ids: string;
+  types: string;
+  svs: string;
+  ats: string;
+  data: string;
+  meta: string;
+  content: string;
+  /** The chained hashes from the known head, or null without one. */
+  chain: string | null;
+}
+
+/**
+ * Validates every event and builds the columns the SQL function takes; refuses the whole append on any fault.
+ * From a known head (`base`), the columns also carry the chained hashes.
+ */
+function eventColumns(
   stream: StreamId,
   events: readonly NewEvent[],
   base: { version: number; hash: Buffer } | undefined,
-): string {
-  let hash = base?.hash;
-  const parts = prepareEvents(stream, events).map((e, i) => {
-    let chained = '';
-    if (hash) {
-      hash = chainHash(hash, base!.version + i + 1, Buffer.from(e.contentHash, 'hex'));
-      chained = `,"c":"${hash.toString('hex')}"`;
-    }
-    return `{"id":${JSON.stringify(e.eventId)},"type":${JSON.stringify(e.type)},"sv":${e.schemaVersion},"data":${e.data},"meta":${e.metadata},"at":${JSON.stringify(e.occurredAt)},"h":"${e.contentHash}"${chained}}`;
-  });
-  return `[${parts.join(',')}]`;
+): EventColumns {
+  const prepared = prepareEvents(stream, events);
+  let chain: string | null = null;
+  if (base) {
+    let hash = base.hash;
+    chain = prepared
+      .map((e, i) => {
+        hash = chainHash(hash, base.version + i + 1, Buffer.from(e.contentHash, 'hex'));
+        return hash.toString('hex');
+      })
+      .join('');
+  }
+  return {
+    ids: prepared.map((e) => e.eventId).join(','),
+    types: prepared.map((e) => `"${e.type}"`).join(','),
+    svs: prepared.map((e) => e.schemaVersion).join(','),
+    ats: prepared.map((e) => e.occurredAt).join(','),
+    data: prepared.map((e) => e.data).join('\n'),
+    meta: prepared.map((e) => e.metadata).join('\n'),
+    content: prepared.map((e) => e.contentHash).join(''),
+    chain,
+  };
+}
+
+/** The columns of several appends, one after another (the chains are joined by the caller: only some have one). */
+function joinColumns(columns: readonly EventColumns[]): Omit<EventColumns, 'chain'> {
+  const join = (key: keyof Omit<EventColumns, 'chain'>, separator: string) =>
+    columns.map((c) => c[key]).join(separator);
+  return {
+    ids: join('ids', ','),
+    types: join('types', ','),
+    svs: join('svs', ','),
+    ats: join('ats', ','),
+    data: join('data', '\n'),
+    meta: join('meta', '\n'),
+    content: join('content', ''),
+  };
+}
+
+/** The event arguments of append_event_rows() and append_event_rows_many(), from p_ids to p_content. */
+function columnArgs(c: Omit<EventColumns, 'chain'>): RawBuilder<unknown> {
+  return sql`${`{${c.ids}}`}::uuid[], ${`{${c.types}}`}::text[], ${`{${c.svs}}`}::integer[],
+    ${`{${c.ats}}`}::timestamptz[], string_to_array(${c.data}, E'\\n'), string_to_array(${c.meta}, E'\\n'),
+    decode(${c.content}, 'hex')`;
 }
 
 /**
